@@ -1,0 +1,52 @@
+package org.machina.api.cpu;
+
+import org.machina.api.irq.IrqLine;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * One virtual CPU. {@link #run} executes guest code on the calling thread (the machine thread
+ * for an interpreter) until a deadline, a halt, a debug event or an exit request.
+ */
+@ConsumerType
+public interface Cpu {
+    /** Runs until the virtual clock reaches {@code deadlineNanos} or another reason to stop. */
+    ExitReason run(long deadlineNanos);
+
+    /** Asks {@link #run} to return soon; callable from any thread. */
+    void requestExit();
+
+    /** Power-on/reset state (architectural reset values). */
+    void reset();
+
+    /** The maskable interrupt pin (INTR), driven by the interrupt controller. */
+    IrqLine intr();
+
+    /** The non-maskable interrupt pin. */
+    IrqLine nmi();
+
+    /**
+     * Whether the CPU is halted and nothing it currently accepts can wake it (e.g. HLT with
+     * interrupts disabled and no NMI): the machine can never continue.
+     */
+    boolean isStuck();
+
+    /** Guest instructions retired since reset. */
+    long instructionsRetired();
+
+    /** The debug view: registers, memory as the CPU sees it, breakpoints, stepping. */
+    CpuDebug debug();
+
+    /** Why {@link #run} returned. */
+    enum ExitReason {
+        /** The deadline was reached. */
+        DEADLINE,
+        /** {@link #requestExit()} was called. */
+        EXIT_REQUESTED,
+        /** The CPU halted and waits for an interrupt. */
+        HALTED,
+        /** A breakpoint, watchpoint or single step completed; see {@link CpuDebug#lastStop()}. */
+        DEBUG,
+        /** The CPU shut down (triple fault) and asked the machine for a reset. */
+        SHUTDOWN
+    }
+}

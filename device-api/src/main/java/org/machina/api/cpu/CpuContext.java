@@ -1,0 +1,26 @@
+package org.machina.api.cpu;
+
+import org.machina.api.device.MachineControl;
+import org.machina.api.io.IoSpace;
+import org.machina.api.irq.InterruptAcknowledge;
+import org.machina.api.memory.AddressSpace;
+import org.machina.api.time.VirtualClock;
+import org.osgi.annotation.versioning.ProviderType;
+import org.slf4j.Logger;
+
+/** What the runtime gives a CPU: its buses, the interrupt controller, time and machine control. */
+@ProviderType
+public interface CpuContext {
+    AddressSpace memory();
+
+    IoSpace io();
+
+    /** The current interrupt acknowledge handler (may change when the controller is hot-swapped). */
+    InterruptAcknowledge interruptAcknowledge();
+
+    VirtualClock clock();
+
+    MachineControl machine();
+
+    Logger log();
+}

@@ -1,0 +1,17 @@
+package org.machina.api.cpu;
+
+import java.util.List;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/** A CPU architecture implementation, published as a service with {@code machina.name} = {@link #name()}. */
+@ConsumerType
+public interface CpuType {
+    /** Architecture name, e.g. {@code x86}. */
+    String name();
+
+    /** Models this type can emulate (e.g. {@code pentium3}, {@code 486}); the first is the default. */
+    List<String> models();
+
+    /** Creates one CPU of {@code model}; fails with a message listing {@link #models()} if unknown. */
+    Cpu create(CpuContext context, String model);
+}

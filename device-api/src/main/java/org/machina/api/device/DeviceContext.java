@@ -1,0 +1,57 @@
+package org.machina.api.device;
+
+import org.machina.api.block.BlockNode;
+import org.machina.api.chardev.CharBackend;
+import org.machina.api.io.IoSpace;
+import org.machina.api.irq.InterruptAcknowledge;
+import org.machina.api.irq.IrqLine;
+import org.machina.api.irq.IrqSink;
+import org.machina.api.memory.AddressSpace;
+import org.machina.api.memory.RamBlock;
+import org.machina.api.time.MachineExecutor;
+import org.osgi.annotation.versioning.ProviderType;
+import org.slf4j.Logger;
+
+/**
+ * Everything the runtime gives a device. A device never looks up other devices or the
+ * framework: it maps its regions into {@link #memory()} or {@link #io()}, asks for IRQ lines by
+ * controller name and input, and posts work to {@link #executor()}. The runtime records what the
+ * device mapped, registered and armed, and releases it all when the device is unrealized.
+ */
+@ProviderType
+public interface DeviceContext {
+    /** The instance id. */
+    String id();
+
+    AddressSpace memory();
+
+    IoSpace io();
+
+    /** An interrupt line into input {@code index} of the sink registered as {@code controller}. */
+    IrqLine irq(String controller, int index);
+
+    /** Registers this device as an interrupt controller (its inputs become reachable by name). */
+    void registerIrqSink(String controller, IrqSink sink);
+
+    /** The CPU's INTR pin (what an interrupt controller at the top of the tree drives). */
+    IrqLine cpuInterruptPin();
+
+    /** Installs the handler the CPU calls to fetch an interrupt vector. */
+    void registerInterruptAcknowledge(InterruptAcknowledge ack);
+
+    /** A RAM block owned by the machine (frame buffers, option ROMs). */
+    RamBlock allocateRam(String name, long size);
+
+    /** The character backend with {@code id}, or fails with a message naming the id. */
+    CharBackend chardev(String id);
+
+    /** The block node with {@code id}, or fails with a message naming the id. */
+    BlockNode blockdev(String id);
+
+    MachineExecutor executor();
+
+    MachineControl machine();
+
+    /** A logger named after the device type and id. */
+    Logger log();
+}

@@ -1,0 +1,40 @@
+package org.machina.api.memory;
+
+import java.lang.foreign.MemorySegment;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Off-heap, page-aligned guest memory. The segment belongs to the runtime and lives as long as
+ * the machine; devices and CPUs may read and write it directly (that is what makes RAM fast).
+ * Writers that bypass the address space (DMA, CPUs with a cached translation) call
+ * {@link #markDirty} so dirty logging and translated-code invalidation see the write.
+ */
+@ProviderType
+public interface RamBlock {
+    /** Page size used for dirty tracking. */
+    int PAGE_SIZE = 4096;
+
+    String name();
+
+    long size();
+
+    MemorySegment segment();
+
+    /** Records a write of {@code length} bytes at {@code offset} into this block. */
+    void markDirty(long offset, long length);
+
+    /** The block's dirty log. */
+    DirtyLog dirtyLog();
+
+    /**
+     * A counter bumped by every {@link #markDirty} of a page holding code: CPUs compare it
+     * to know whether their decoded-instruction caches for the block may be stale.
+     */
+    long codeGeneration();
+
+    /** Marks a page as holding decoded code, so writes to it bump {@link #codeGeneration()}. */
+    void markCodePage(long offset);
+
+    /** Whether a write to the page at {@code offset} must be reported to code caches. */
+    boolean isCodePage(long offset);
+}

@@ -1,0 +1,13 @@
+package org.machina.api.time;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Guest time in nanoseconds since the machine was created. It advances while the machine
+ * runs and stands still while it is paused, so devices that count guest time see no jump
+ * across a pause, a hot-swap or a migration.
+ */
+@ProviderType
+public interface VirtualClock {
+    long nanos();
+}
