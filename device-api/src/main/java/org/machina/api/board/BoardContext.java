@@ -32,6 +32,9 @@ public interface BoardContext extends DeviceContext {
 
     String kernelCommandLine();
 
+    /** Whether the description defines a character backend with {@code id} (e.g. {@code serial0}). */
+    boolean hasChardev(String id);
+
     /**
      * Adds a device of {@code type} with {@code id} and properties, as if it were in the
      * description, unless the description already has a device with that id.

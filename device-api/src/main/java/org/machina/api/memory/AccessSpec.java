@@ -5,10 +5,12 @@ package org.machina.api.memory;
  *
  * <p>{@code validMin..validMax} are the access sizes (bytes: 1, 2, 4 or 8) the guest may use;
  * an access outside them is logged and reads as all ones. {@code implMin..implMax} are the
- * sizes the device's {@link Mmio} implements; the address space splits wider accesses and
- * widens narrower ones (read-modify-write is not done: narrow writes are widened with the
- * value shifted into place, which matches byte-lane hardware). {@code unaligned} allows
- * accesses that are not a multiple of their size.
+ * sizes the device's {@link Mmio} implements. The address space splits an access wider than
+ * {@code implMax} into {@code implMax}-sized pieces (little-endian, lowest address first) and
+ * widens one narrower than {@code implMin}: a read reads the containing aligned
+ * {@code implMin} word and extracts the bytes; a write reads that word, merges the bytes and
+ * writes it back. A device whose registers have read side effects declares {@code implMin = 1}.
+ * {@code unaligned} allows accesses that are not a multiple of their size.
  */
 public record AccessSpec(int validMin, int validMax, int implMin, int implMax, boolean unaligned) {
 
