@@ -1,0 +1,168 @@
+package org.machina.devices.pc;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.machina.api.block.BlockNode;
+import org.machina.api.chardev.CharBackend;
+import org.machina.api.device.Device;
+import org.machina.api.device.DeviceConfig;
+import org.machina.api.device.DeviceContext;
+import org.machina.api.device.DeviceType;
+import org.machina.api.device.MachineControl;
+import org.machina.api.device.PropertySpec;
+import org.machina.api.io.IoSpace;
+import org.machina.api.irq.InterruptAcknowledge;
+import org.machina.api.irq.IrqLine;
+import org.machina.api.irq.IrqSink;
+import org.machina.api.memory.AddressSpace;
+import org.machina.api.memory.RamBlock;
+import org.machina.api.time.MachineExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A {@link DeviceContext} for unit tests: fake port space, manual clock, recording lines and backends. */
+final class FakeContext implements DeviceContext {
+    final FakeIoSpace io = new FakeIoSpace();
+    final FakeExecutor executor;
+    final Map<String, IrqSink> sinks = new HashMap<>();
+    final Map<String, FakeIrqLine> lines = new HashMap<>();
+    final FakeIrqLine cpuPin = new FakeIrqLine();
+    final Map<String, FakeCharBackend> chardevs = new HashMap<>();
+    final List<String> resets = new ArrayList<>();
+    InterruptAcknowledge ack;
+
+    FakeContext() {
+        this(new FakeExecutor());
+    }
+
+    /** A context sharing a clock with another (a second device instance on the same machine). */
+    FakeContext(FakeExecutor executor) {
+        this.executor = executor;
+    }
+
+    /** Creates a device of {@code type} with the type's defaults overridden by {@code props}. */
+    static Device create(DeviceType type, FakeContext ctx, Map<String, String> props) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (PropertySpec p : type.properties()) {
+            if (p.defaultValue() != null) {
+                values.put(p.name(), p.defaultValue());
+            }
+        }
+        values.putAll(props);
+        return type.create(ctx, new DeviceConfig(type.name() + "0", values));
+    }
+
+    FakeIrqLine line(String controller, int index) {
+        return lines.computeIfAbsent(controller + ":" + index, k -> {
+            FakeIrqLine l = new FakeIrqLine();
+            l.input = index;
+            return l;
+        });
+    }
+
+    FakeCharBackend backend(String id) {
+        return chardevs.computeIfAbsent(id, FakeCharBackend::new);
+    }
+
+    @Override
+    public String id() {
+        return "test";
+    }
+
+    @Override
+    public AddressSpace memory() {
+        throw new UnsupportedOperationException("no memory space in device tests");
+    }
+
+    @Override
+    public IoSpace io() {
+        return io;
+    }
+
+    @Override
+    public IrqLine irq(String controller, int index) {
+        FakeIrqLine l = line(controller, index);
+        l.sink = sinks.get(controller);
+        return l;
+    }
+
+    @Override
+    public void registerIrqSink(String controller, IrqSink sink) {
+        sinks.put(controller, sink);
+        for (Map.Entry<String, FakeIrqLine> e : lines.entrySet()) {
+            if (e.getKey().startsWith(controller + ":")) {
+                e.getValue().sink = sink;
+            }
+        }
+    }
+
+    @Override
+    public IrqLine cpuInterruptPin() {
+        return cpuPin;
+    }
+
+    @Override
+    public void registerInterruptAcknowledge(InterruptAcknowledge ack) {
+        this.ack = ack;
+    }
+
+    @Override
+    public RamBlock allocateRam(String name, long size) {
+        throw new UnsupportedOperationException("no RAM in device tests");
+    }
+
+    @Override
+    public CharBackend chardev(String id) {
+        FakeCharBackend b = chardevs.get(id);
+        if (b == null) {
+            throw new IllegalArgumentException("no chardev '" + id + "'");
+        }
+        return b;
+    }
+
+    @Override
+    public BlockNode blockdev(String id) {
+        throw new UnsupportedOperationException("no block nodes in device tests");
+    }
+
+    @Override
+    public MachineExecutor executor() {
+        return executor;
+    }
+
+    @Override
+    public MachineControl machine() {
+        return new MachineControl() {
+            @Override
+            public void requestReset(String reason) {
+                resets.add(reason);
+            }
+
+            @Override
+            public void requestShutdown(String reason, int exitStatus) {
+                throw new AssertionError("unexpected shutdown: " + reason);
+            }
+
+            @Override
+            public void requestPause(String reason) {
+                throw new AssertionError("unexpected pause: " + reason);
+            }
+        };
+    }
+
+    @Override
+    public Logger log() {
+        return LoggerFactory.getLogger("test");
+    }
+
+    int in(int port) {
+        return io.in(port, 1);
+    }
+
+    void out(int port, int value) {
+        io.out(port, 1, value);
+    }
+}
