@@ -227,6 +227,7 @@ class I8259Test {
         pic2.loadState(saved);
         assertTrue(ctx2.cpuPin.level());
         assertEquals(0x3b, ctx2.ack.acknowledge(), "level IRQ11 kept across the swap");
+        pic2.setInput(11, false);
         ctx2.out(0xa0, 0x20);
         ctx2.out(0x20, 0x20);
         assertEquals(0x33, ctx2.ack.acknowledge());
