@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.machina.api.cpu.Cpu;
+import org.machina.api.io.IoSpace;
+import org.machina.api.memory.AddressSpace;
 import org.machina.api.state.SavedState;
 import org.machina.api.time.MachineExecutor;
 import org.osgi.annotation.versioning.ProviderType;
@@ -59,6 +61,12 @@ public interface Machine {
     List<SavedState> saveStates();
 
     MachineExecutor executor();
+
+    /** The guest physical address space (qtest-style access; call on the machine thread). */
+    AddressSpace memory();
+
+    /** The port I/O space (call on the machine thread). */
+    IoSpace io();
 
     void addListener(MachineListener listener);
 

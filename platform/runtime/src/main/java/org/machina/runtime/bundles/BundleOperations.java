@@ -1,0 +1,272 @@
+package org.machina.runtime.bundles;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.machina.api.device.DeviceType;
+import org.machina.api.machine.BundleInfo;
+import org.machina.api.machine.BundleService;
+import org.machina.api.machine.DeviceInfo;
+import org.machina.api.machine.HotSwapException;
+import org.machina.runtime.machine.MachineImpl;
+import org.machina.runtime.machine.Registries;
+import org.machina.runtime.machine.Swapper;
+import org.machina.runtime.machine.TypeRegistry;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Installs, updates and uninstalls bundles. An update of a bundle whose device types are in use
+ * hot-swaps those devices: every affected machine is paused and its devices' state saved, the
+ * bundle is updated and refreshed, the new types recreate the devices and load the state, and the
+ * machines resume. Any failure puts the old bundle back and restores the saved state.
+ */
+public final class BundleOperations implements BundleService {
+    private static final Logger LOG = LoggerFactory.getLogger(BundleOperations.class);
+    private static final long SERVICE_TIMEOUT_MS = 15_000;
+
+    private final BundleContext context;
+    private final Registries registries;
+    private final Collection<MachineImpl> machines;
+
+    public BundleOperations(BundleContext context, Registries registries, Collection<MachineImpl> machines) {
+        this.context = context;
+        this.registries = registries;
+        this.machines = machines;
+    }
+
+    @Override
+    public List<BundleInfo> bundles() {
+        List<BundleInfo> out = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            out.add(info(b));
+        }
+        return out;
+    }
+
+    private BundleInfo info(Bundle b) {
+        List<String> provides = new ArrayList<>();
+        registries.boards.providedBy(b).forEach(n -> provides.add("board:" + n));
+        registries.cpus.providedBy(b).forEach(n -> provides.add("cpu:" + n));
+        registries.devices.providedBy(b).forEach(n -> provides.add("device:" + n));
+        registries.chardevs.providedBy(b).forEach(n -> provides.add("chardev:" + n));
+        registries.blockDrivers.providedBy(b).forEach(n -> provides.add("block:" + n));
+        return new BundleInfo(b.getBundleId(), String.valueOf(b.getSymbolicName()), b.getVersion().toString(),
+                stateName(b.getState()), provides);
+    }
+
+    private static String stateName(int state) {
+        return switch (state) {
+            case Bundle.INSTALLED -> "INSTALLED";
+            case Bundle.RESOLVED -> "RESOLVED";
+            case Bundle.STARTING -> "STARTING";
+            case Bundle.STOPPING -> "STOPPING";
+            case Bundle.ACTIVE -> "ACTIVE";
+            default -> "UNINSTALLED";
+        };
+    }
+
+    @Override
+    public BundleInfo install(String location) {
+        try {
+            Bundle b = context.installBundle(toUri(location));
+            if (b.getHeaders().get("Fragment-Host") == null) {
+                b.start();
+            }
+            return info(b);
+        } catch (BundleException e) {
+            throw new HotSwapException("cannot install '" + location + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static String toUri(String location) {
+        if (location.contains(":/")) {
+            return location;
+        }
+        Path p = Path.of(location).toAbsolutePath();
+        if (!Files.isRegularFile(p)) {
+            throw new HotSwapException("no bundle file at '" + location + "'");
+        }
+        return p.toUri().toString();
+    }
+
+    Bundle resolve(String spec) {
+        for (Bundle b : context.getBundles()) {
+            if (spec.equals(Long.toString(b.getBundleId())) || spec.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new HotSwapException("no bundle '" + spec + "' (give a bundle id or symbolic name; see the bundle list)");
+    }
+
+    @Override
+    public synchronized BundleInfo update(String spec, String location) {
+        Bundle bundle = resolve(spec);
+        if (bundle.getBundleId() == 0 || bundle.getBundleId() == context.getBundle().getBundleId()) {
+            throw new HotSwapException("bundle '" + spec + "' is part of the framework or runtime and cannot be updated while running");
+        }
+        refuseIfCpuOrBoardInUse(bundle, "update");
+        Set<String> types = Set.copyOf(registries.devices.providedBy(bundle));
+        Path backup = backup(bundle);
+        Path replacement = Path.of(toUri(location).startsWith("file:") ? URI.create(toUri(location)).getPath() : location);
+        List<Swapper> swaps = new ArrayList<>();
+        try {
+            for (MachineImpl m : machines) {
+                Swapper s = Swapper.pauseAndDetach(m, types::contains);
+                if (s != null) {
+                    swaps.add(s);
+                }
+            }
+        } catch (RuntimeException e) {
+            reattachOld(swaps, bundle);
+            throw new HotSwapException("cannot save device state for the update of '" + spec + "': " + e.getMessage(), e);
+        }
+        try {
+            replace(bundle, replacement);
+            for (Swapper s : swaps) {
+                s.attach(name -> awaitType(name, bundle));
+            }
+            LOG.info("updated bundle {} to {}; swapped {} device(s)", spec, bundle.getVersion(),
+                    swaps.stream().mapToInt(Swapper::count).sum());
+            return info(bundle);
+        } catch (RuntimeException e) {
+            LOG.warn("update of bundle {} failed, rolling back: {}", spec, e.getMessage());
+            for (Swapper s : swaps) {
+                s.detachAgainIfAttached();
+            }
+            try {
+                replace(bundle, backup);
+                reattachOld(swaps, bundle);
+            } catch (RuntimeException rollback) {
+                e.addSuppressed(rollback);
+                throw new HotSwapException("update of '" + spec + "' failed (" + e.getMessage()
+                        + ") and the rollback failed too: " + rollback.getMessage(), e);
+            }
+            throw new HotSwapException("update of '" + spec + "' failed and was rolled back: " + e.getMessage(), e);
+        } finally {
+            swaps.forEach(Swapper::resume);
+            try {
+                Files.deleteIfExists(backup);
+            } catch (IOException ignored) {
+                // a temp file; nothing to do
+            }
+        }
+    }
+
+    private void reattachOld(List<Swapper> swaps, Bundle bundle) {
+        for (Swapper s : swaps) {
+            s.attach(name -> awaitType(name, bundle));
+        }
+    }
+
+    private TypeRegistry.Provided<DeviceType> awaitType(String name, Bundle bundle) {
+        try {
+            return registries.devices.await(name, bundle.getBundleId(), SERVICE_TIMEOUT_MS)
+                    .orElseThrow(() -> new HotSwapException("bundle " + bundle.getSymbolicName() + " " + bundle.getVersion()
+                            + " does not provide device type '" + name + "' (within " + SERVICE_TIMEOUT_MS / 1000 + " s)"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HotSwapException("interrupted while waiting for device type '" + name + "'");
+        }
+    }
+
+    private void refuseIfCpuOrBoardInUse(Bundle bundle, String what) {
+        for (MachineImpl m : machines) {
+            for (String board : registries.boards.providedBy(bundle)) {
+                if (m.boardType().equals(board)) {
+                    throw new HotSwapException("cannot " + what + " bundle " + bundle.getSymbolicName() + ": machine '"
+                            + m.name() + "' runs on its board '" + board + "'");
+                }
+            }
+            if (!registries.cpus.providedBy(bundle).isEmpty() && m.cpu().isPresent()) {
+                throw new HotSwapException("cannot " + what + " bundle " + bundle.getSymbolicName() + ": machine '"
+                        + m.name() + "' runs its CPU type (CPU hot-swap is not supported)");
+            }
+        }
+    }
+
+    private static Path backup(Bundle bundle) {
+        try {
+            Path tmp = Files.createTempFile("machina-bundle-backup", ".jar");
+            try (InputStream in = URI.create(bundle.getLocation()).toURL().openStream()) {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return tmp;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new HotSwapException("cannot keep a copy of bundle " + bundle.getSymbolicName() + " from '"
+                    + bundle.getLocation() + "' for rollback: " + e.getMessage(), e);
+        }
+    }
+
+    private void replace(Bundle bundle, Path jar) {
+        try (InputStream in = Files.newInputStream(jar)) {
+            bundle.update(in);
+        } catch (IOException | BundleException e) {
+            throw new HotSwapException("cannot update bundle " + bundle.getSymbolicName() + " from " + jar + ": " + e.getMessage(), e);
+        }
+        refresh(List.of(bundle));
+    }
+
+    private void refresh(Collection<Bundle> bundles) {
+        FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
+        CountDownLatch done = new CountDownLatch(1);
+        wiring.refreshBundles(bundles, event -> {
+            if (event.getType() == FrameworkEvent.PACKAGES_REFRESHED || event.getType() == FrameworkEvent.ERROR) {
+                done.countDown();
+            }
+        });
+        try {
+            if (!done.await(SERVICE_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                throw new HotSwapException("the framework did not finish refreshing within " + SERVICE_TIMEOUT_MS / 1000 + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HotSwapException("interrupted during refresh");
+        }
+    }
+
+    @Override
+    public synchronized void uninstall(String spec, boolean force) {
+        Bundle bundle = resolve(spec);
+        if (bundle.getBundleId() == 0 || bundle.getBundleId() == context.getBundle().getBundleId()) {
+            throw new HotSwapException("bundle '" + spec + "' is part of the framework or runtime and cannot be uninstalled");
+        }
+        refuseIfCpuOrBoardInUse(bundle, "uninstall");
+        Set<String> types = Set.copyOf(registries.devices.providedBy(bundle));
+        List<String> users = new ArrayList<>();
+        for (MachineImpl m : machines) {
+            for (DeviceInfo d : m.devicesOfTypes(types::contains)) {
+                users.add("machine '" + m.name() + "' device '" + d.id() + "' (" + d.type() + ")");
+            }
+        }
+        if (!users.isEmpty() && !force) {
+            throw new HotSwapException("bundle " + bundle.getSymbolicName() + " is in use by " + String.join(", ", users)
+                    + "; remove those devices first or force the uninstall");
+        }
+        for (MachineImpl m : machines) {
+            for (DeviceInfo d : m.devicesOfTypes(types::contains)) {
+                m.removeDevice(d.id());
+            }
+        }
+        try {
+            bundle.uninstall();
+        } catch (BundleException e) {
+            throw new HotSwapException("cannot uninstall " + bundle.getSymbolicName() + ": " + e.getMessage(), e);
+        }
+        refresh(List.of(bundle));
+    }
+}

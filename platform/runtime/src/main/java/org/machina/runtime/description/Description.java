@@ -1,0 +1,39 @@
+package org.machina.runtime.description;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A parsed machine description. Each part remembers its JSON path so that errors found later
+ * (an unknown device type, a bad property) still name the place in the file.
+ */
+public record Description(
+        Entry board,
+        Optional<CpuSpec> cpu,
+        long memoryBytes,
+        Optional<Path> firmware,
+        Optional<Path> kernel,
+        Optional<Path> initrd,
+        String append,
+        List<Entry> chardevs,
+        List<Entry> drives,
+        List<Entry> devices,
+        boolean noReboot) {
+
+    /**
+     * A typed entry: a board, a device, a chardev or a drive.
+     *
+     * @param path JSON path of the entry, e.g. {@code $.devices[2]}
+     * @param type the type name (device type, chardev backend kind, drive format)
+     * @param id the id ({@code null} for the board)
+     * @param properties the other keys, values as strings
+     */
+    public record Entry(String path, String type, String id, Map<String, String> properties) {
+    }
+
+    /** The CPU: an architecture type ({@code x86}) and a model, either may be left to the board. */
+    public record CpuSpec(String path, Optional<String> type, Optional<String> model) {
+    }
+}

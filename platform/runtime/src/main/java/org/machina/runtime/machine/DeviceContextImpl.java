@@ -1,0 +1,237 @@
+package org.machina.runtime.machine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.machina.api.block.BlockNode;
+import org.machina.api.chardev.CharBackend;
+import org.machina.api.device.DeviceContext;
+import org.machina.api.device.MachineControl;
+import org.machina.api.io.IoSpace;
+import org.machina.api.irq.InterruptAcknowledge;
+import org.machina.api.irq.IrqLine;
+import org.machina.api.irq.IrqSink;
+import org.machina.api.memory.AddressSpace;
+import org.machina.api.memory.Mapping;
+import org.machina.api.memory.MemoryRegion;
+import org.machina.api.memory.RamBlock;
+import org.machina.api.memory.Translation;
+import org.machina.api.time.MachineExecutor;
+import org.machina.api.time.Timer;
+import org.machina.api.time.VirtualClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The context of one device instance. It records what the device maps, arms and registers, so
+ * that {@link #release()} can take it all back when the device is removed or swapped, whatever
+ * the device's own {@code unrealize} forgot.
+ */
+class DeviceContextImpl implements DeviceContext {
+    private final String id;
+    protected final MachineImpl machine;
+    private final Logger log;
+    private final List<Mapping> mappings = new ArrayList<>();
+    private final List<Timer> timers = new ArrayList<>();
+    private final List<Runnable> releases = new ArrayList<>();
+    private final TrackedSpace memory;
+    private final TrackedIo io;
+    private final TrackedExecutor executor = new TrackedExecutor();
+
+    DeviceContextImpl(MachineImpl machine, String id, String type) {
+        this.machine = machine;
+        this.id = id;
+        this.log = LoggerFactory.getLogger("machina.device." + type + "." + id);
+        this.memory = new TrackedSpace(machine.memory());
+        this.io = new TrackedIo(machine.io());
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public AddressSpace memory() {
+        return memory;
+    }
+
+    @Override
+    public IoSpace io() {
+        return io;
+    }
+
+    @Override
+    public IrqLine irq(String controller, int index) {
+        return machine.irqRouter().line(controller, index);
+    }
+
+    @Override
+    public void registerIrqSink(String controller, IrqSink sink) {
+        machine.irqRouter().register(controller, sink);
+        releases.add(() -> machine.irqRouter().unregister(controller, sink));
+    }
+
+    @Override
+    public IrqLine cpuInterruptPin() {
+        return machine.cpuPin();
+    }
+
+    @Override
+    public void registerInterruptAcknowledge(InterruptAcknowledge ack) {
+        machine.setInterruptAcknowledge(ack);
+        releases.add(() -> machine.clearInterruptAcknowledge(ack));
+    }
+
+    @Override
+    public RamBlock allocateRam(String name, long size) {
+        return machine.allocateRam(name, size);
+    }
+
+    @Override
+    public CharBackend chardev(String chardevId) {
+        CharBackend backend = machine.chardev(chardevId);
+        releases.add(() -> backend.setReceiver(null));
+        return backend;
+    }
+
+    @Override
+    public BlockNode blockdev(String driveId) {
+        return machine.blockdev(driveId);
+    }
+
+    @Override
+    public MachineExecutor executor() {
+        return executor;
+    }
+
+    @Override
+    public MachineControl machine() {
+        return machine.control();
+    }
+
+    @Override
+    public Logger log() {
+        return log;
+    }
+
+    /** Unmaps, cancels and unregisters everything the device acquired through this context. */
+    void release() {
+        synchronized (mappings) {
+            mappings.forEach(Mapping::unmap);
+            mappings.clear();
+        }
+        synchronized (timers) {
+            timers.forEach(Timer::cancel);
+            timers.clear();
+        }
+        releases.forEach(Runnable::run);
+        releases.clear();
+    }
+
+    private Mapping track(Mapping m) {
+        synchronized (mappings) {
+            mappings.add(m);
+        }
+        return m;
+    }
+
+    /** The machine's memory, with mappings recorded. */
+    private class TrackedSpace implements AddressSpace {
+        final AddressSpace target;
+
+        TrackedSpace(AddressSpace target) {
+            this.target = target;
+        }
+
+        @Override
+        public String name() {
+            return target.name();
+        }
+
+        @Override
+        public long limit() {
+            return target.limit();
+        }
+
+        @Override
+        public Mapping map(long base, MemoryRegion region, int priority) {
+            return track(target.map(base, region, priority));
+        }
+
+        @Override
+        public long read(long address, int size) {
+            return target.read(address, size);
+        }
+
+        @Override
+        public void write(long address, int size, long value) {
+            target.write(address, size, value);
+        }
+
+        @Override
+        public void read(long address, byte[] buffer, int offset, int length) {
+            target.read(address, buffer, offset, length);
+        }
+
+        @Override
+        public void write(long address, byte[] buffer, int offset, int length) {
+            target.write(address, buffer, offset, length);
+        }
+
+        @Override
+        public void load(long address, byte[] buffer, int offset, int length) {
+            target.load(address, buffer, offset, length);
+        }
+
+        @Override
+        public Translation translate(long address) {
+            return target.translate(address);
+        }
+
+        @Override
+        public long mapGeneration() {
+            return target.mapGeneration();
+        }
+    }
+
+    /** The machine's port space, with mappings recorded. */
+    private final class TrackedIo extends TrackedSpace implements IoSpace {
+        TrackedIo(IoSpace target) {
+            super(target);
+        }
+    }
+
+    /** The machine executor, with timers recorded. */
+    private final class TrackedExecutor implements MachineExecutor {
+        @Override
+        public void execute(Runnable task) {
+            machine.loop().execute(task);
+        }
+
+        @Override
+        public <T> CompletableFuture<T> submit(Callable<T> task) {
+            return machine.loop().submit(task);
+        }
+
+        @Override
+        public boolean inMachineThread() {
+            return machine.loop().inMachineThread();
+        }
+
+        @Override
+        public Timer newTimer(String name, Runnable callback) {
+            Timer t = machine.loop().newTimer(id + "." + name, callback);
+            synchronized (timers) {
+                timers.add(t);
+            }
+            return t;
+        }
+
+        @Override
+        public VirtualClock clock() {
+            return machine.loop().clock();
+        }
+    }
+}

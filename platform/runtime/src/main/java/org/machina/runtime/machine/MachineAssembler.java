@@ -1,0 +1,138 @@
+package org.machina.runtime.machine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.machina.api.block.BlockDriver;
+import org.machina.api.board.Board;
+import org.machina.api.board.BoardType;
+import org.machina.api.chardev.CharBackendFactory;
+import org.machina.api.cpu.Cpu;
+import org.machina.api.cpu.CpuType;
+import org.machina.api.device.DeviceConfig;
+import org.machina.api.device.DeviceType;
+import org.machina.api.machine.DescriptionException;
+import org.machina.runtime.description.Description;
+import org.machina.runtime.description.DescriptionParser;
+
+/**
+ * Builds a {@link MachineImpl} from a description: checks every entry against the installed
+ * types (errors name the JSON path and what is installed), then assembles CPU, board and
+ * devices on the new machine's thread.
+ */
+public final class MachineAssembler {
+    private final Registries registries;
+
+    public MachineAssembler(Registries registries) {
+        this.registries = registries;
+    }
+
+    /** A device checked against its type, ready to create. */
+    private record Planned(TypeRegistry.Provided<DeviceType> type, DeviceConfig config) {
+    }
+
+    public MachineImpl assemble(String name, String json, Path baseDirectory) {
+        Description d = new DescriptionParser(baseDirectory).parse(json);
+        TypeRegistry.Provided<BoardType> board = registries.boards.require("$.board", d.board().type());
+        DeviceConfig boardConfig = ConfigValidator.validate("$.board", board.name(), "board",
+                board.service().properties(), d.board().properties());
+        TypeRegistry.Provided<CpuType> cpuType = null;
+        String model = null;
+        if (d.cpu().isPresent()) {
+            Description.CpuSpec spec = d.cpu().get();
+            String typeName = spec.type().orElse(board.service().defaultCpuType());
+            cpuType = registries.cpus.require(spec.path() + ".type", typeName);
+            model = spec.model().orElse(board.service().defaultCpuModel());
+            if (!cpuType.service().models().contains(model)) {
+                throw new DescriptionException(spec.path() + ".model", "CPU type '" + typeName + "' has no model '" + model
+                        + "'; models: " + String.join(", ", cpuType.service().models()));
+            }
+        }
+        List<Planned> devices = new ArrayList<>();
+        for (Description.Entry e : d.devices()) {
+            devices.add(plan(e.path(), e.type(), e.id(), e.properties()));
+        }
+        for (Description.Entry e : d.chardevs()) {
+            registries.chardevs.require(e.path() + ".backend", e.type());
+        }
+        for (Description.Entry e : d.drives()) {
+            registries.blockDrivers.require(e.path() + ".format", e.type());
+            if (!e.properties().containsKey("file")) {
+                throw new DescriptionException(e.path() + ".file", "missing; a drive needs an image file");
+            }
+        }
+
+        MachineImpl m = new MachineImpl(name, json, board.name(), d.memoryBytes(), d.noReboot());
+        m.hotPlug = (type, id, props) -> {
+            Planned p = plan("device '" + id + "'", type, id, props);
+            return m.createDevice(p.type(), p.config());
+        };
+        m.startThread();
+        TypeRegistry.Provided<CpuType> cpuFinal = cpuType;
+        String modelFinal = model;
+        try {
+            m.call(() -> {
+                build(m, d, baseDirectory, board, boardConfig, cpuFinal, modelFinal, devices);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            m.shutdown("assembly failed: " + e.getMessage(), 1);
+            m.dispose();
+            throw e;
+        }
+        return m;
+    }
+
+    private Planned plan(String path, String type, String id, Map<String, String> props) {
+        TypeRegistry.Provided<DeviceType> t = registries.devices.require(path + ".type", type);
+        return new Planned(t, ConfigValidator.validate(path, type, id, t.service().properties(), props));
+    }
+
+    private void build(MachineImpl m, Description d, Path base, TypeRegistry.Provided<BoardType> board, DeviceConfig boardConfig,
+            TypeRegistry.Provided<CpuType> cpuType, String model, List<Planned> devices) {
+        for (Description.Entry e : d.chardevs()) {
+            CharBackendFactory f = registries.chardevs.require(e.path() + ".backend", e.type()).service();
+            try {
+                m.addChardev(e.id(), f.open(e.id(), e.properties(), m.loop()));
+            } catch (IOException | RuntimeException x) {
+                throw new DescriptionException(e.path(), "cannot open chardev '" + e.id() + "': " + x.getMessage());
+            }
+        }
+        for (Description.Entry e : d.drives()) {
+            BlockDriver drv = registries.blockDrivers.require(e.path() + ".format", e.type()).service();
+            Map<String, String> opts = new HashMap<>(e.properties());
+            Path file = base.resolve(opts.remove("file"));
+            boolean readOnly = Boolean.parseBoolean(opts.remove("readonly"));
+            try {
+                m.addDrive(e.id(), drv.open(e.id(), file, readOnly, opts));
+            } catch (IOException | RuntimeException x) {
+                throw new DescriptionException(e.path() + ".file", "cannot open '" + file + "' as " + e.type() + ": " + x.getMessage());
+            }
+        }
+        Cpu cpu = null;
+        if (cpuType != null) {
+            cpu = cpuType.service().create(new CpuContextImpl(m), model);
+            m.setCpu(cpu);
+        }
+        List<Planned> defaults = new ArrayList<>();
+        java.util.Set<String> described = new java.util.HashSet<>();
+        devices.forEach(p -> described.add(p.config().id()));
+        BoardContextImpl ctx = new BoardContextImpl(m, board.name(), d, boardConfig, cpu, (type, id, props) -> {
+            if (!described.contains(id)) {
+                defaults.add(plan("board '" + board.name() + "' default device '" + id + "'", type, id, props));
+            }
+        });
+        Board built = board.service().build(ctx);
+        m.setBoard(built);
+        for (Planned p : defaults) {
+            m.createDevice(p.type(), p.config());
+        }
+        for (Planned p : devices) {
+            m.createDevice(p.type(), p.config());
+        }
+        m.resetNow("power on");
+    }
+}

@@ -1,0 +1,640 @@
+package org.machina.runtime.machine;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import org.machina.api.block.BlockNode;
+import org.machina.api.board.Board;
+import org.machina.api.chardev.CharBackend;
+import org.machina.api.cpu.Cpu;
+import org.machina.api.device.DeviceConfig;
+import org.machina.api.device.DeviceType;
+import org.machina.api.device.MachineControl;
+import org.machina.api.io.IoSpace;
+import org.machina.api.irq.InterruptAcknowledge;
+import org.machina.api.machine.DescriptionException;
+import org.machina.api.machine.DeviceInfo;
+import org.machina.api.machine.Machine;
+import org.machina.api.machine.MachineListener;
+import org.machina.api.machine.MachineState;
+import org.machina.api.memory.AddressSpace;
+import org.machina.api.memory.RamBlock;
+import org.machina.api.state.SavedState;
+import org.machina.api.state.StateException;
+import org.machina.api.state.Stateful;
+import org.machina.api.time.MachineExecutor;
+import org.machina.runtime.irq.IrqRouter;
+import org.machina.runtime.irq.PinLine;
+import org.machina.runtime.memory.PhysicalAddressSpace;
+import org.machina.runtime.memory.PortSpace;
+import org.machina.runtime.memory.RamBlockImpl;
+import org.machina.runtime.time.EventLoop;
+import org.machina.runtime.time.GuestClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running machine: its machine thread and event loop, address spaces, interrupt routing,
+ * CPU, board and devices. Every change to device state happens on the machine thread; public
+ * methods post there and wait.
+ */
+public final class MachineImpl implements Machine {
+    private static final Logger LOG = LoggerFactory.getLogger(MachineImpl.class);
+    private static final long CALL_TIMEOUT_SECONDS = 30;
+
+    private final String name;
+    private final String descriptionJson;
+    private final String boardType;
+    private final long ramSize;
+    private final boolean noReboot;
+    private final Arena arena = Arena.ofShared();
+    private final PhysicalAddressSpace memory = new PhysicalAddressSpace("memory", 1L << 32);
+    private final PortSpace io = new PortSpace("io");
+    private final IrqRouter irqRouter = new IrqRouter();
+    private final PinLine cpuPin = new PinLine();
+    private final EventLoop loop = new EventLoop(new GuestClock());
+    private final Map<String, DeviceInstance> devices = new LinkedHashMap<>();
+    private final Map<String, CharBackend> chardevs = new LinkedHashMap<>();
+    private final Map<String, BlockNode> drives = new LinkedHashMap<>();
+    private final List<MachineListener> listeners = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private final Thread thread;
+    private final Control control = new Control();
+    private volatile MachineState state = MachineState.CREATED;
+    private volatile String shutdownReason;
+    private volatile InterruptAcknowledge interruptAcknowledge = () -> {
+        throw new IllegalStateException("no interrupt controller registered");
+    };
+    private Cpu cpu;
+    private Board board;
+
+    MachineImpl(String name, String descriptionJson, String boardType, long ramSize, boolean noReboot) {
+        this.name = name;
+        this.descriptionJson = descriptionJson;
+        this.boardType = boardType;
+        this.ramSize = ramSize;
+        this.noReboot = noReboot;
+        this.thread = Thread.ofPlatform().name("machine-" + name).daemon().unstarted(this::threadMain);
+    }
+
+    private void threadMain() {
+        try {
+            loop.run(() -> state == MachineState.RUNNING && cpu != null);
+        } catch (Throwable t) {
+            LOG.error("machine '{}': the machine thread failed", name, t);
+            finish("internal error: " + t, 1);
+        }
+    }
+
+    void startThread() {
+        thread.start();
+    }
+
+    // ---- wiring used by contexts and the assembler ----
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    IrqRouter irqRouter() {
+        return irqRouter;
+    }
+
+    PinLine cpuPin() {
+        return cpuPin;
+    }
+
+    MachineControl control() {
+        return control;
+    }
+
+    InterruptAcknowledge interruptAcknowledge() {
+        return interruptAcknowledge;
+    }
+
+    void setInterruptAcknowledge(InterruptAcknowledge ack) {
+        this.interruptAcknowledge = ack;
+    }
+
+    void clearInterruptAcknowledge(InterruptAcknowledge ack) {
+        if (this.interruptAcknowledge == ack) {
+            this.interruptAcknowledge = () -> 0xff;
+        }
+    }
+
+    RamBlock allocateRam(String blockName, long size) {
+        return new RamBlockImpl(blockName, size, arena);
+    }
+
+    void addChardev(String id, CharBackend backend) {
+        chardevs.put(id, backend);
+    }
+
+    boolean hasChardev(String id) {
+        return chardevs.containsKey(id);
+    }
+
+    CharBackend chardev(String id) {
+        CharBackend b = chardevs.get(id);
+        if (b == null) {
+            throw new DescriptionException("chardev", "no character backend with id '" + id + "'; defined: "
+                    + (chardevs.isEmpty() ? "(none)" : String.join(", ", chardevs.keySet())));
+        }
+        return b;
+    }
+
+    void addDrive(String id, BlockNode node) {
+        drives.put(id, node);
+    }
+
+    BlockNode blockdev(String id) {
+        BlockNode b = drives.get(id);
+        if (b == null) {
+            throw new DescriptionException("drive", "no drive with id '" + id + "'; defined: "
+                    + (drives.isEmpty() ? "(none)" : String.join(", ", drives.keySet())));
+        }
+        return b;
+    }
+
+    void setCpu(Cpu cpu) {
+        this.cpu = cpu;
+        cpuPin.connect(cpu.intr());
+        loop.setRunner(this::runCpu, cpu::requestExit);
+    }
+
+    void setBoard(Board board) {
+        this.board = board;
+    }
+
+    boolean hasDevice(String id) {
+        return devices.containsKey(id);
+    }
+
+    /** Creates and realizes a device (machine thread). */
+    DeviceInstance createDevice(TypeRegistry.Provided<DeviceType> type, DeviceConfig config) {
+        DeviceInstance inst = new DeviceInstance(type.name(), config);
+        instantiate(inst, type);
+        devices.put(inst.id(), inst);
+        return inst;
+    }
+
+    private void instantiate(DeviceInstance inst, TypeRegistry.Provided<DeviceType> type) {
+        inst.type = type;
+        inst.context = new DeviceContextImpl(this, inst.id(), type.name());
+        try {
+            inst.device = type.service().create(inst.context, inst.config);
+            inst.device.realize();
+        } catch (RuntimeException e) {
+            inst.context.release();
+            throw e;
+        }
+    }
+
+    // ---- the CPU between loop turns ----
+
+    private boolean runCpu(long deadline) {
+        Cpu.ExitReason r = cpu.run(deadline);
+        switch (r) {
+            case HALTED -> {
+                if (cpu.isStuck()) {
+                    control.requestShutdown("the CPU halted with interrupts disabled; nothing can wake it", 0);
+                }
+                return false;
+            }
+            case DEBUG -> {
+                pauseNow("debug");
+                return false;
+            }
+            default -> {
+                return true;
+            }
+        }
+    }
+
+    // ---- life cycle (machine thread) ----
+
+    void resetNow(String reason) {
+        for (DeviceInstance d : devices.values()) {
+            d.device.reset();
+        }
+        if (cpu != null) {
+            cpu.reset();
+        }
+        if (board != null) {
+            board.reset();
+        }
+        LOG.info("machine '{}' reset: {}", name, reason);
+    }
+
+    private void pauseNow(String reason) {
+        if (state == MachineState.RUNNING) {
+            loop.guestClock().freeze();
+            state = MachineState.PAUSED;
+            emit("STOP", Map.of("reason", reason));
+        }
+    }
+
+    private void resumeNow() {
+        if (state == MachineState.PAUSED || state == MachineState.CREATED) {
+            state = MachineState.RUNNING;
+            loop.guestClock().resume();
+            emit("RESUME", Map.of());
+        }
+    }
+
+    private void finish(String reason, int status) {
+        if (state == MachineState.SHUT_DOWN) {
+            return;
+        }
+        loop.guestClock().freeze();
+        state = MachineState.SHUT_DOWN;
+        shutdownReason = reason;
+        emit("SHUTDOWN", Map.of("guest", false, "reason", reason));
+        for (DeviceInstance d : devices.values()) {
+            try {
+                d.device.unrealize();
+            } catch (RuntimeException e) {
+                LOG.warn("device '{}' failed to unrealize", d.id(), e);
+            }
+            d.context.release();
+        }
+        chardevs.values().forEach(CharBackend::close);
+        for (BlockNode b : drives.values()) {
+            try {
+                b.close();
+            } catch (IOException e) {
+                LOG.warn("drive '{}' failed to close", b.name(), e);
+            }
+        }
+        loop.stop();
+        exit.complete(status);
+        LOG.info("machine '{}' shut down: {} (exit status {})", name, reason, status);
+    }
+
+    /** Runs {@code task} on the machine thread and waits for it, unwrapping failures. */
+    <T> T call(java.util.concurrent.Callable<T> task) {
+        if (loop.inMachineThread()) {
+            try {
+                return task.call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        try {
+            return loop.submit(task).get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for machine '" + name + "'", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("machine '" + name + "' did not answer within " + CALL_TIMEOUT_SECONDS + " s");
+        }
+    }
+
+    private void run(Runnable r) {
+        call(() -> {
+            r.run();
+            return null;
+        });
+    }
+
+    private void emit(String event, Map<String, Object> data) {
+        for (MachineListener l : listeners) {
+            try {
+                l.event(this, event, data);
+            } catch (RuntimeException e) {
+                LOG.warn("machine listener failed on {}", event, e);
+            }
+        }
+    }
+
+    // ---- hot-swap support (machine thread) ----
+
+    /** A device taken out for a swap: its identity, config and saved state. */
+    record Detached(String id, String typeName, DeviceConfig config, SavedState state, TypeRegistry.Provided<DeviceType> oldType) {
+    }
+
+    /** Whether any device uses a type matching {@code typeFilter}. */
+    public List<DeviceInfo> devicesOfTypes(Predicate<String> typeFilter) {
+        return call(() -> devices.values().stream().filter(d -> typeFilter.test(d.typeName)).map(DeviceInstance::info).toList());
+    }
+
+    /** Pauses, saves state and unrealizes every device whose type matches. Machine thread. */
+    List<Detached> detach(Predicate<String> typeFilter) {
+        List<Detached> out = new ArrayList<>();
+        List<DeviceInstance> chosen = devices.values().stream().filter(d -> typeFilter.test(d.typeName)).toList();
+        for (DeviceInstance d : chosen) {
+            SavedState s = d.device instanceof Stateful<?> st ? StateCodec.save(d.id(), d.typeName, st) : null;
+            out.add(new Detached(d.id(), d.typeName, d.config, s, d.type));
+        }
+        for (DeviceInstance d : chosen) {
+            try {
+                d.device.unrealize();
+            } finally {
+                d.context.release();
+                d.device = null;
+            }
+        }
+        return out;
+    }
+
+    /** Unrealizes devices by id without saving state (undoing an attach during a rollback). Machine thread. */
+    int detachById(Predicate<String> ids) {
+        int n = 0;
+        for (DeviceInstance d : devices.values()) {
+            if (ids.test(d.id()) && d.device != null) {
+                try {
+                    d.device.unrealize();
+                } finally {
+                    d.context.release();
+                    d.device = null;
+                }
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Re-creates detached devices from {@code types}, loading their saved state. Machine thread. */
+    void attach(List<Detached> detached, java.util.function.Function<String, TypeRegistry.Provided<DeviceType>> types) {
+        List<DeviceInstance> done = new ArrayList<>();
+        try {
+            for (Detached d : detached) {
+                DeviceInstance inst = devices.get(d.id());
+                instantiate(inst, types.apply(d.typeName()));
+                done.add(inst);
+                if (d.state() != null) {
+                    if (!(inst.device instanceof Stateful<?> st)) {
+                        throw new StateException("device '" + d.id() + "' kept state, but the new '" + d.typeName()
+                                + "' is not stateful");
+                    }
+                    StateCodec.load(st, d.state());
+                }
+            }
+        } catch (RuntimeException e) {
+            for (DeviceInstance inst : done) {
+                try {
+                    inst.device.unrealize();
+                } catch (RuntimeException x) {
+                    e.addSuppressed(x);
+                }
+                inst.context.release();
+                inst.device = null;
+            }
+            throw e;
+        }
+    }
+
+    boolean isRunning() {
+        return state == MachineState.RUNNING;
+    }
+
+    void pauseForSwap() {
+        pauseNow("hot-swap");
+    }
+
+    void resumeAfterSwap() {
+        resumeNow();
+    }
+
+    // ---- Machine ----
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public MachineState state() {
+        return state;
+    }
+
+    @Override
+    public String description() {
+        return descriptionJson;
+    }
+
+    @Override
+    public String boardType() {
+        return boardType;
+    }
+
+    @Override
+    public long ramSize() {
+        return ramSize;
+    }
+
+    @Override
+    public void start() {
+        run(this::resumeNow);
+        loop.poke();
+    }
+
+    @Override
+    public void pause(String reason) {
+        if (cpu != null) {
+            cpu.requestExit();
+        }
+        run(() -> pauseNow(reason));
+    }
+
+    @Override
+    public void resume() {
+        start();
+    }
+
+    @Override
+    public void reset(String reason) {
+        if (cpu != null) {
+            cpu.requestExit();
+        }
+        run(() -> {
+            resetNow(reason);
+            emit("RESET", Map.of("guest", false, "reason", reason));
+        });
+    }
+
+    @Override
+    public void powerButton() {
+        emit("POWERDOWN", Map.of());
+        loop.execute(() -> control.requestShutdown("power button pressed (no ACPI on this board)", 0));
+    }
+
+    @Override
+    public void shutdown(String reason, int exitStatus) {
+        if (state == MachineState.SHUT_DOWN) {
+            return;
+        }
+        if (cpu != null) {
+            cpu.requestExit();
+        }
+        run(() -> finish(reason, exitStatus));
+    }
+
+    @Override
+    public Optional<Integer> awaitShutdown(Duration timeout) throws InterruptedException {
+        try {
+            return Optional.of(exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            return Optional.of(1);
+        }
+    }
+
+    @Override
+    public Optional<String> shutdownReason() {
+        return Optional.ofNullable(shutdownReason);
+    }
+
+    @Override
+    public Optional<Cpu> cpu() {
+        return Optional.ofNullable(cpu);
+    }
+
+    @Override
+    public List<DeviceInfo> devices() {
+        return call(() -> devices.values().stream().filter(d -> d.device != null).map(DeviceInstance::info).toList());
+    }
+
+    /** Creates a device from a type name and properties, checked like a description entry. */
+    interface HotPlug {
+        DeviceInstance create(String type, String id, Map<String, String> properties);
+    }
+
+    /** Set by the assembler. */
+    HotPlug hotPlug;
+
+    @Override
+    public DeviceInfo addDevice(String type, String id, Map<String, String> properties) {
+        if (state == MachineState.SHUT_DOWN) {
+            throw new IllegalStateException("machine '" + name + "' is shut down");
+        }
+        return call(() -> {
+            if (devices.containsKey(id)) {
+                throw new IllegalArgumentException("machine '" + name + "' already has a device '" + id + "'");
+            }
+            DeviceInstance inst = hotPlug.create(type, id, properties);
+            inst.device.reset();
+            return inst.info();
+        });
+    }
+
+    @Override
+    public void removeDevice(String id) {
+        run(() -> {
+            DeviceInstance d = devices.remove(id);
+            if (d == null) {
+                throw new IllegalArgumentException("machine '" + name + "' has no device '" + id + "'; devices: "
+                        + String.join(", ", devices.keySet()));
+            }
+            try {
+                d.device.unrealize();
+            } finally {
+                d.context.release();
+            }
+            emit("DEVICE_DELETED", Map.of("device", id, "path", "/machine/peripheral/" + id));
+        });
+    }
+
+    @Override
+    public List<SavedState> saveStates() {
+        return call(() -> {
+            List<SavedState> out = new ArrayList<>();
+            for (DeviceInstance d : devices.values()) {
+                if (d.device instanceof Stateful<?> st) {
+                    out.add(StateCodec.save(d.id(), d.typeName, st));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public MachineExecutor executor() {
+        return loop;
+    }
+
+    @Override
+    public AddressSpace memory() {
+        return memory;
+    }
+
+    @Override
+    public IoSpace io() {
+        return io;
+    }
+
+    @Override
+    public void addListener(MachineListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeListener(MachineListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Frees off-heap memory once the machine thread has ended. */
+    public void dispose() {
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(CALL_TIMEOUT_SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!thread.isAlive()) {
+            arena.close();
+        }
+    }
+
+    /** Machine-wide requests from devices and the CPU; they take effect on the machine thread. */
+    private final class Control implements MachineControl {
+        @Override
+        public void requestReset(String reason) {
+            if (cpu != null) {
+                cpu.requestExit();
+            }
+            loop.execute(() -> {
+                if (noReboot) {
+                    finish("guest reset (" + reason + ") with no-reboot", 0);
+                } else {
+                    resetNow(reason);
+                    emit("RESET", Map.of("guest", true, "reason", reason));
+                }
+            });
+        }
+
+        @Override
+        public void requestShutdown(String reason, int exitStatus) {
+            if (cpu != null) {
+                cpu.requestExit();
+            }
+            loop.execute(() -> finish(reason, exitStatus));
+        }
+
+        @Override
+        public void requestPause(String reason) {
+            if (cpu != null) {
+                cpu.requestExit();
+            }
+            loop.execute(() -> pauseNow(reason));
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package org.machina.runtime.memory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicLong;
+import org.machina.api.memory.DirtyLog;
+import org.machina.api.memory.RamBlock;
+
+/** Page-aligned off-heap guest RAM, zero-filled, with a code-page bitmap and a range-limited dirty log. */
+public final class RamBlockImpl implements RamBlock {
+    private final String name;
+    private final MemorySegment segment;
+    private final BitSet codePages;
+    private final AtomicLong codeGeneration = new AtomicLong();
+    private final RangeDirtyLog dirtyLog;
+
+    public RamBlockImpl(String name, long size, Arena arena) {
+        if (size <= 0 || size % PAGE_SIZE != 0) {
+            throw new IllegalArgumentException("RAM block '" + name + "' size must be a positive multiple of "
+                    + PAGE_SIZE + ", not " + size);
+        }
+        this.name = name;
+        this.segment = arena.allocate(size, PAGE_SIZE);
+        this.codePages = new BitSet(Math.toIntExact(size / PAGE_SIZE));
+        this.dirtyLog = new RangeDirtyLog(size);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long size() {
+        return segment.byteSize();
+    }
+
+    @Override
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    @Override
+    public void markDirty(long offset, long length) {
+        if (length <= 0) {
+            return;
+        }
+        int first = (int) (offset / PAGE_SIZE);
+        int last = (int) ((offset + length - 1) / PAGE_SIZE);
+        synchronized (codePages) {
+            int hit = codePages.nextSetBit(first);
+            if (hit >= 0 && hit <= last) {
+                codePages.clear(first, last + 1);
+                codeGeneration.incrementAndGet();
+            }
+        }
+        dirtyLog.mark(first, last);
+    }
+
+    @Override
+    public DirtyLog dirtyLog() {
+        return dirtyLog;
+    }
+
+    @Override
+    public long codeGeneration() {
+        return codeGeneration.get();
+    }
+
+    @Override
+    public void markCodePage(long offset) {
+        synchronized (codePages) {
+            codePages.set((int) (offset / PAGE_SIZE));
+        }
+    }
+
+    @Override
+    public boolean isCodePage(long offset) {
+        synchronized (codePages) {
+            return codePages.get((int) (offset / PAGE_SIZE));
+        }
+    }
+
+    /** Dirty log over a set of page ranges; pages outside the ranges are not recorded. */
+    static final class RangeDirtyLog implements DirtyLog {
+        private final int pages;
+        private final BitSet watched;
+        private BitSet dirty;
+        private volatile boolean logging;
+
+        RangeDirtyLog(long size) {
+            this.pages = (int) (size / PAGE_SIZE);
+            this.watched = new BitSet(pages);
+            this.dirty = new BitSet(pages);
+        }
+
+        @Override
+        public synchronized void start(long offset, long length) {
+            if (offset < 0 || length <= 0 || offset + length > (long) pages * PAGE_SIZE) {
+                throw new IllegalArgumentException("dirty log range [" + offset + ", +" + length
+                        + ") is outside the block of " + (long) pages * PAGE_SIZE + " bytes");
+            }
+            watched.set((int) (offset / PAGE_SIZE), (int) ((offset + length - 1) / PAGE_SIZE) + 1);
+            logging = true;
+        }
+
+        @Override
+        public synchronized void stop() {
+            logging = false;
+            watched.clear();
+            dirty.clear();
+        }
+
+        @Override
+        public boolean isLogging() {
+            return logging;
+        }
+
+        void mark(int first, int last) {
+            if (!logging) {
+                return;
+            }
+            synchronized (this) {
+                for (int p = watched.nextSetBit(first); p >= 0 && p <= last; p = watched.nextSetBit(p + 1)) {
+                    dirty.set(p);
+                }
+            }
+        }
+
+        @Override
+        public synchronized BitSet collectAndClear() {
+            BitSet result = dirty;
+            dirty = new BitSet(pages);
+            return result;
+        }
+    }
+}
