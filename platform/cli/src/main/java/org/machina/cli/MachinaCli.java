@@ -1,0 +1,76 @@
+package org.machina.cli;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.function.Function;
+import org.machina.api.machine.BundleService;
+import org.machina.api.machine.MachineService;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code machina} command line, published for the launcher as a
+ * {@code Function<String[], Integer>} with {@code machina.main=cli}.
+ *
+ * <p>Exit codes: 0 success (or the guest's exit status for {@code run}), 1 the machine failed,
+ * 2 usage or description error.
+ */
+@Component(service = Function.class, property = "machina.main=cli")
+public final class MachinaCli implements Function<String[], Integer> {
+    private final MachineService machines;
+    private final BundleService bundles;
+
+    @Activate
+    public MachinaCli(@Reference MachineService machines, @Reference BundleService bundles) {
+        this.machines = machines;
+        this.bundles = bundles;
+    }
+
+    @Command(name = "machina", mixinStandardHelpOptions = true, version = "machina 0.1.0",
+            description = "A machine emulator built from OSGi bundles.",
+            subcommands = {CommandLine.HelpCommand.class},
+            footer = {"", "Exit codes: 0 success (for 'run': the machine's exit status), 1 failure, 2 usage error."})
+    static final class Root implements Runnable {
+        @Override
+        public void run() {
+            throw new CommandLine.ParameterException(new CommandLine(this), "a command is needed; see 'machina --help'");
+        }
+    }
+
+    @Override
+    public Integer apply(String[] args) {
+        CommandLine cl = new CommandLine(new Root());
+        cl.addSubcommand("run", new RunCommand(machines));
+        cl.addSubcommand("types", new TypesCommand(machines));
+        cl.addSubcommand("bundle", new BundleCommand(bundles));
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("machina: " + e.getMessage());
+            return e instanceof IllegalArgumentException || e instanceof QemuOptions.UsageException
+                    || e instanceof org.machina.api.machine.DescriptionException ? 2 : 1;
+        });
+        cl.setOut(new PrintWriter(System.out, true));
+        cl.setErr(new PrintWriter(System.err, true));
+        return cl.execute(args);
+    }
+
+    /** {@code machina types}: installed board, CPU, device, chardev and block types. */
+    @Command(name = "types", mixinStandardHelpOptions = true, description = "List installed board, CPU, device, chardev and block types.")
+    static final class TypesCommand implements java.util.concurrent.Callable<Integer> {
+        private final MachineService machines;
+
+        TypesCommand(MachineService machines) {
+            this.machines = machines;
+        }
+
+        @Override
+        public Integer call() {
+            for (Map.Entry<String, java.util.List<String>> e : machines.installedTypes().entrySet()) {
+                System.out.printf("%-8s %s%n", e.getKey(), String.join(", ", e.getValue()));
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package org.machina.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a QEMU-style command line ({@code -m 256 -kernel K -append "..." -serial stdio
+ * -device isa-debugcon,chardev=c ...}) into a machine description. Options take one or two
+ * dashes. Unknown options are errors naming the option.
+ */
+public final class QemuOptions {
+    /** Bad command line; the message names the option. */
+    public static final class UsageException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** What the command line asked for besides the description. */
+    public record Parsed(JsonObject description, boolean printDescription, boolean startPaused, String descriptionFile) {
+    }
+
+    private static final List<String> WITH_VALUE = List.of("m", "kernel", "initrd", "append", "bios", "serial", "chardev",
+            "device", "display", "machine", "M", "cpu", "debugcon", "post-log", "drive", "name", "vga", "monitor", "qmp");
+    private static final List<String> FLAGS = List.of("nographic", "no-reboot", "S", "print-description", "no-shutdown");
+
+    private QemuOptions() {
+    }
+
+    public static Parsed parse(List<String> args) {
+        JsonObject d = new JsonObject();
+        JsonArray chardevs = new JsonArray();
+        JsonArray devices = new JsonArray();
+        JsonArray drives = new JsonArray();
+        List<String> serials = new ArrayList<>();
+        boolean nographic = false;
+        boolean print = false;
+        boolean paused = false;
+        String file = null;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (!arg.startsWith("-")) {
+                if (file != null) {
+                    throw new UsageException("only one description file may be given, not '" + file + "' and '" + arg + "'");
+                }
+                file = arg;
+                continue;
+            }
+            String name = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
+            String value = null;
+            if (WITH_VALUE.contains(name)) {
+                if (i + 1 >= args.size()) {
+                    throw new UsageException("option '" + arg + "' needs a value");
+                }
+                value = args.get(++i);
+            } else if (!FLAGS.contains(name)) {
+                throw new UsageException("unknown option '" + arg + "'; see 'machina run --help'");
+            }
+            switch (name) {
+                case "m" -> d.addProperty("memory", value.matches("\\d+") ? value + "M" : value);
+                case "kernel" -> d.addProperty("kernel", value);
+                case "initrd" -> d.addProperty("initrd", value);
+                case "append" -> d.addProperty("append", value);
+                case "bios" -> d.addProperty("firmware", value);
+                case "machine", "M" -> d.addProperty("board", keyValues("machine", value, "type").remove("type"));
+                case "cpu" -> d.addProperty("cpu", value);
+                case "serial" -> serials.add(value);
+                case "chardev" -> chardevs.add(toJson(keyValues("chardev", value, "backend"), "backend"));
+                case "device" -> devices.add(toJson(keyValues("device", value, "type"), "type"));
+                case "drive" -> drives.add(drive(value, drives.size()));
+                case "debugcon" -> {
+                    chardevs.add(simpleChardev("debugcon", value));
+                    JsonObject dev = new JsonObject();
+                    dev.addProperty("type", "isa-debugcon");
+                    dev.addProperty("id", "debugcon");
+                    dev.addProperty("chardev", "debugcon");
+                    devices.add(dev);
+                }
+                case "post-log" -> {
+                    JsonObject dev = new JsonObject();
+                    dev.addProperty("type", "post-code");
+                    dev.addProperty("id", "post-code");
+                    dev.addProperty("path", value);
+                    devices.add(dev);
+                }
+                case "display", "vga" -> {
+                    if (!value.equals("none")) {
+                        throw new UsageException("-" + name + " " + value + ": no display devices yet; only 'none' is accepted");
+                    }
+                }
+                case "nographic" -> nographic = true;
+                case "no-reboot" -> d.addProperty("no-reboot", true);
+                case "no-shutdown", "name" -> { }
+                case "S" -> paused = true;
+                case "print-description" -> print = true;
+                case "monitor", "qmp" -> throw new UsageException("-" + name + ": a foreground 'run' has no monitor yet");
+                default -> throw new IllegalStateException(name);
+            }
+        }
+        if (serials.isEmpty() && nographic) {
+            serials.add("stdio");
+        }
+        for (int i = 0; i < serials.size(); i++) {
+            if (!serials.get(i).equals("none")) {
+                chardevs.add(simpleChardev("serial" + i, serials.get(i)));
+            }
+        }
+        if (!chardevs.isEmpty()) {
+            d.add("chardevs", chardevs);
+        }
+        if (!drives.isEmpty()) {
+            d.add("drives", drives);
+        }
+        if (!devices.isEmpty()) {
+            d.add("devices", devices);
+        }
+        if (!d.has("board") && file == null) {
+            d.addProperty("board", "pc");
+        }
+        return new Parsed(d, print, paused, file);
+    }
+
+    /** {@code stdio}, {@code null}, {@code file:PATH}, {@code tcp::PORT[,server...]}, {@code unix:PATH[,...]}, or a path. */
+    static JsonObject simpleChardev(String id, String spec) {
+        JsonObject c = new JsonObject();
+        c.addProperty("id", id);
+        if (spec.equals("stdio") || spec.equals("mon:stdio")) {
+            c.addProperty("backend", "stdio");
+        } else if (spec.equals("null") || spec.equals("none")) {
+            c.addProperty("backend", "null");
+        } else if (spec.startsWith("file:")) {
+            c.addProperty("backend", "file");
+            c.addProperty("path", spec.substring(5));
+        } else if (spec.startsWith("tcp:")) {
+            String[] parts = spec.substring(4).split(",")[0].split(":");
+            c.addProperty("backend", "socket");
+            if (!parts[0].isEmpty()) {
+                c.addProperty("host", parts[0]);
+            }
+            c.addProperty("port", parts.length > 1 ? parts[1] : "");
+        } else if (spec.startsWith("unix:")) {
+            c.addProperty("backend", "socket");
+            c.addProperty("path", spec.substring(5).split(",")[0]);
+        } else if (spec.contains(":") || spec.startsWith("chardev")) {
+            throw new UsageException("chardev spec '" + spec + "' is not supported; use stdio, null, file:PATH, tcp::PORT or unix:PATH");
+        } else {
+            c.addProperty("backend", "file");
+            c.addProperty("path", spec);
+        }
+        return c;
+    }
+
+    private static JsonObject drive(String value, int index) {
+        Map<String, String> kv = keyValues("drive", value, "file");
+        JsonObject o = new JsonObject();
+        o.addProperty("id", kv.getOrDefault("id", "drive" + index));
+        kv.remove("id");
+        o.addProperty("format", kv.getOrDefault("format", "raw"));
+        kv.remove("format");
+        String ifc = kv.remove("if");
+        if (ifc != null && !ifc.equals("none")) {
+            throw new UsageException("-drive if=" + ifc + ": no disk controllers yet; use if=none (the drive can be exported over NBD)");
+        }
+        String ro = kv.remove("readonly");
+        if (ro != null) {
+            o.addProperty("readonly", ro.equals("on") || ro.equals("true"));
+        }
+        kv.forEach(o::addProperty);
+        return o;
+    }
+
+    /** Parses {@code first,key=value,...}; the first item without '=' is stored under {@code firstKey}. */
+    static Map<String, String> keyValues(String option, String value, String firstKey) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String[] items = value.split(",");
+        for (int i = 0; i < items.length; i++) {
+            String item = items[i];
+            int eq = item.indexOf('=');
+            if (eq < 0) {
+                if (i == 0) {
+                    out.put(firstKey, item);
+                    continue;
+                }
+                throw new UsageException("-" + option + " " + value + ": '" + item + "' is not key=value");
+            }
+            out.put(item.substring(0, eq), item.substring(eq + 1));
+        }
+        if (!out.containsKey(firstKey)) {
+            throw new UsageException("-" + option + " " + value + ": missing " + firstKey);
+        }
+        return out;
+    }
+
+    private static JsonObject toJson(Map<String, String> kv, String typeKey) {
+        JsonObject o = new JsonObject();
+        o.addProperty(typeKey, kv.remove(typeKey));
+        kv.forEach(o::addProperty);
+        return o;
+    }
+}

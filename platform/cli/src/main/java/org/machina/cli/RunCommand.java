@@ -1,0 +1,62 @@
+package org.machina.cli;
+
+import com.google.gson.GsonBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.machina.api.machine.Machine;
+import org.machina.api.machine.MachineService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Unmatched;
+
+/** {@code machina run}: builds a machine from QEMU-style options or a JSON description and runs it in the foreground. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run a machine in the foreground until it powers off.",
+            "Give a JSON machine description file, or QEMU-style options:",
+            "  -machine pc|none   -cpu MODEL   -m SIZE (MiB, or 256M/1G)",
+            "  -kernel FILE  -initrd FILE  -append CMDLINE  -bios FILE",
+            "  -serial stdio|null|file:PATH|tcp::PORT|unix:PATH   -nographic   -display none",
+            "  -chardev BACKEND,id=ID[,k=v...]   -device TYPE[,id=ID][,k=v...]",
+            "  -drive file=F,format=raw|qcow2,if=none[,readonly=on][,id=ID]",
+            "  -debugcon FILE|stdio   --post-log FILE   -no-reboot   -S",
+            "  --print-description   print the description the options produce and exit"})
+final class RunCommand implements Callable<Integer> {
+    private final MachineService machines;
+
+    @Unmatched
+    private List<String> args = new ArrayList<>();
+
+    RunCommand(MachineService machines) {
+        this.machines = machines;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        QemuOptions.Parsed parsed = QemuOptions.parse(args);
+        String json = parsed.descriptionFile() != null
+                ? Files.readString(Path.of(parsed.descriptionFile()))
+                : new GsonBuilder().setPrettyPrinting().create().toJson(parsed.description());
+        if (parsed.printDescription()) {
+            System.out.println(json);
+            return 0;
+        }
+        Machine m = machines.create("run", json);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> m.shutdown("interrupted", 130)));
+        if (parsed.startPaused()) {
+            System.err.println("machina: -S given: the machine stays paused (a foreground run has no monitor to continue it)");
+        } else {
+            m.start();
+        }
+        Optional<Integer> status;
+        do {
+            status = m.awaitShutdown(Duration.ofDays(1));
+        } while (status.isEmpty());
+        System.out.flush();
+        System.err.println("machina: " + m.shutdownReason().orElse("machine stopped"));
+        return status.get();
+    }
+}

@@ -1,0 +1,162 @@
+package org.machina.launcher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * Starts a Machina distribution: an embedded Felix framework with every bundle from the
+ * distribution's {@code bundles/} folder, the drop-in folders ({@code drop-in/} in the
+ * distribution and {@code $MACHINA_HOME/bundles}), then hands the command line to the CLI
+ * bundle (a {@code Function<String[], Integer>} service with {@code machina.main=cli}) and exits
+ * with its status.
+ */
+public final class Main {
+    private static final long CLI_TIMEOUT_MS = 30_000;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path home = distributionHome();
+        int status;
+        Framework framework = null;
+        try {
+            framework = start(home);
+            status = runCli(framework.getBundleContext(), args);
+        } catch (LaunchException e) {
+            System.err.println("machina: " + e.getMessage());
+            status = 2;
+        } finally {
+            if (framework != null) {
+                framework.stop();
+                framework.waitForStop(10_000);
+            }
+        }
+        System.exit(status);
+    }
+
+    /** The distribution folder: {@code -Dmachina.dist}, else the folder above this jar's {@code lib/}. */
+    static Path distributionHome() throws Exception {
+        String prop = System.getProperty("machina.dist");
+        if (prop != null) {
+            return Path.of(prop);
+        }
+        Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return jar.getParent().getParent();
+    }
+
+    /** Folders whose jars are installed: the distribution's bundles, then the drop-in folders. */
+    static List<Path> bundleFolders(Path home) {
+        List<Path> folders = new ArrayList<>(List.of(home.resolve("bundles"), home.resolve("drop-in")));
+        String machinaHome = System.getenv("MACHINA_HOME");
+        Path user = machinaHome != null ? Path.of(machinaHome) : Path.of(System.getProperty("user.home"), ".machina");
+        folders.add(user.resolve("bundles"));
+        return folders;
+    }
+
+    static Framework start(Path home) throws Exception {
+        if (!Files.isDirectory(home.resolve("bundles"))) {
+            throw new LaunchException("no 'bundles' folder in the distribution at " + home
+                    + " (build it with 'mvn install', or set -Dmachina.dist)");
+        }
+        Map<String, String> config = new HashMap<>();
+        Path cache = Files.createTempDirectory("machina-felix");
+        config.put(Constants.FRAMEWORK_STORAGE, cache.toString());
+        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        config.put("felix.log.level", "1");
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
+                .orElseThrow(() -> new LaunchException("no OSGi framework on the class path"));
+        Framework framework = factory.newFramework(config);
+        framework.init();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(cache)));
+        BundleContext ctx = framework.getBundleContext();
+        List<Bundle> installed = new ArrayList<>();
+        for (Path folder : bundleFolders(home)) {
+            for (Path jar : jars(folder)) {
+                try {
+                    installed.add(ctx.installBundle(jar.toUri().toString()));
+                } catch (BundleException e) {
+                    System.err.println("machina: skipping bundle " + jar + ": " + e.getMessage());
+                }
+            }
+        }
+        framework.start();
+        for (Bundle b : installed) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                try {
+                    b.start();
+                } catch (BundleException e) {
+                    System.err.println("machina: bundle " + b.getSymbolicName() + " did not start: " + e.getMessage());
+                }
+            }
+        }
+        return framework;
+    }
+
+    private static List<Path> jars(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static int runCli(BundleContext ctx, String[] args) throws Exception {
+        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(ctx,
+                ctx.createFilter("(&(objectClass=java.util.function.Function)(machina.main=cli))"), null);
+        tracker.open();
+        try {
+            Object cli = tracker.waitForService(CLI_TIMEOUT_MS);
+            if (cli == null) {
+                throw new LaunchException("the CLI bundle did not start within " + CLI_TIMEOUT_MS / 1000
+                        + " s; is org.machina.cli in the distribution's bundles folder?");
+            }
+            Integer status = ((Function<String[], Integer>) cli).apply(args);
+            return status == null ? 0 : status;
+        } finally {
+            tracker.close();
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: a temp folder
+        }
+    }
+
+    /** A launch problem with a message for the user. */
+    static final class LaunchException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LaunchException(String message) {
+            super(message);
+        }
+    }
+}
