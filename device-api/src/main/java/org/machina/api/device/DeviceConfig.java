@@ -9,12 +9,13 @@ import java.util.Optional;
  * error and throws.
  *
  * @param id the instance id (unique in the machine, stable across hot-swap)
- * @param values property values, already checked against the type's {@link PropertySpec}s
+ * @param values property values, already checked against the type's {@link PropertySpec}s; an optional
+ *        reference ({@code chardev}, {@code drive}) that was not given maps to {@code null}
  */
 public record DeviceConfig(String id, Map<String, String> values) {
 
     public DeviceConfig {
-        values = Map.copyOf(values);
+        values = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values));
     }
 
     public String string(String name) {

@@ -60,6 +60,7 @@ public final class MachinaRuntime implements MachineService, BundleService {
             m.dispose();
         }
         machines.clear();
+        bundles.close();
     }
 
     // ---- tracked types ----

@@ -9,7 +9,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.machina.api.device.DeviceType;
@@ -42,6 +44,8 @@ public final class BundleOperations implements BundleService {
     private final BundleContext context;
     private final Registries registries;
     private final Collection<MachineImpl> machines;
+    /** The jar each bundle was last updated from (a private copy); other bundles' content is at their location. */
+    private final Map<Long, Path> contents = new ConcurrentHashMap<>();
 
     public BundleOperations(BundleContext context, Registries registries, Collection<MachineImpl> machines) {
         this.context = context;
@@ -140,6 +144,7 @@ public final class BundleOperations implements BundleService {
             for (Swapper s : swaps) {
                 s.attach(name -> awaitType(name, bundle));
             }
+            remember(bundle, replacement);
             LOG.info("updated bundle {} to {}; swapped {} device(s)", spec, bundle.getVersion(),
                     swaps.stream().mapToInt(Swapper::count).sum());
             return info(bundle);
@@ -199,10 +204,40 @@ public final class BundleOperations implements BundleService {
         }
     }
 
-    private static Path backup(Bundle bundle) {
+    /** Keeps a private copy of the jar a bundle now runs from, for a later rollback. */
+    private void remember(Bundle bundle, Path jar) {
+        try {
+            Path copy = Files.createTempFile("machina-bundle-" + bundle.getBundleId() + "-", ".jar");
+            Files.copy(jar, copy, StandardCopyOption.REPLACE_EXISTING);
+            Path old = contents.put(bundle.getBundleId(), copy);
+            if (old != null) {
+                Files.deleteIfExists(old);
+            }
+        } catch (IOException e) {
+            contents.remove(bundle.getBundleId());
+            LOG.warn("cannot keep a copy of {} for rollback: {}", jar, e.getMessage());
+        }
+    }
+
+    /** Deletes the private copies (runtime stopping). */
+    public void close() {
+        for (Path p : contents.values()) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // temp files
+            }
+        }
+        contents.clear();
+    }
+
+    /** A copy of the jar the bundle currently runs from. */
+    private Path backup(Bundle bundle) {
         try {
             Path tmp = Files.createTempFile("machina-bundle-backup", ".jar");
-            try (InputStream in = URI.create(bundle.getLocation()).toURL().openStream()) {
+            Path current = contents.get(bundle.getBundleId());
+            try (InputStream in = current != null ? Files.newInputStream(current)
+                    : URI.create(bundle.getLocation()).toURL().openStream()) {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
             }
             return tmp;

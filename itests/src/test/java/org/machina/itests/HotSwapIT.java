@@ -1,0 +1,125 @@
+package org.machina.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+import static org.machina.itests.MachinaConfig.awaitAtLeast;
+import static org.machina.itests.MachinaConfig.in;
+import static org.machina.itests.MachinaConfig.out;
+
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.machina.api.machine.BundleInfo;
+import org.machina.api.machine.BundleService;
+import org.machina.api.machine.DeviceInfo;
+import org.machina.api.machine.HotSwapException;
+import org.machina.api.machine.Machine;
+import org.machina.api.machine.MachineService;
+import org.machina.api.machine.MachineState;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * Hot-swap of the tick-counter bundle under a running machine: version 1 to version 2 (a changed
+ * state record, migrated), a failing version 3 (rolled back), a downgrade to version 1 (newer state
+ * refused, rolled back), and uninstall refused while in use.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class HotSwapIT {
+    private static final String BSN = "org.machina.tick-counter";
+    private static final int BASE = 0x510;
+    private static final int COUNT = BASE;
+    private static final int PERIOD = BASE + 4;
+    private static final int ID = BASE + 0xc;
+    private static final int READS_V2 = BASE + 0x10;
+
+    @Inject
+    MachineService machines;
+
+    @Inject
+    BundleService bundles;
+
+    @Configuration
+    public Option[] config() throws Exception {
+        return MachinaConfig.distribution();
+    }
+
+    private DeviceInfo ticks(Machine m) {
+        return m.devices().stream().filter(d -> d.id().equals("ticks")).findFirst().orElseThrow();
+    }
+
+    private BundleInfo tickBundle() {
+        return bundles.bundles().stream().filter(b -> b.symbolicName().equals(BSN)).findFirst().orElseThrow();
+    }
+
+    @Test
+    public void swapsUnderARunningMachineKeepingStateAndRollsBackFailures() throws Exception {
+        Machine m = machines.create("swap", """
+                {"board": "none", "cpu": "none", "memory": 16,
+                 "devices": [{"type": "tick-counter", "id": "ticks", "iobase": "0x510"},
+                             {"type": "isa-debugcon", "id": "con"}]}
+                """);
+        try {
+            m.start();
+            out(m, PERIOD, 200);
+            long before = awaitAtLeast(m, COUNT, 10);
+            assertEquals(1, ticks(m).stateVersion());
+            assertEquals(0x4d54434bL, in(m, ID));
+
+            // 1 -> 2 while running: the count carries on from where it was.
+            BundleInfo v2 = bundles.update(BSN, System.getProperty("fixture.v2"));
+            assertEquals("2.0.0", v2.version());
+            assertEquals(MachineState.RUNNING, m.state());
+            assertEquals(2, ticks(m).stateVersion());
+            assertEquals("new code serves the registers", 0x4d544332L, in(m, ID));
+            long after = in(m, COUNT);
+            assertTrue("count went on from " + before + ", read " + after, after >= before);
+            assertEquals("the period register survived", 200, in(m, PERIOD));
+            awaitAtLeast(m, COUNT, after + 10);
+
+            // Exactly nothing lost: swap while paused and compare counts.
+            m.pause("test");
+            long paused = in(m, COUNT);
+            long reads = in(m, READS_V2);
+            assertTrue(reads >= 2);
+
+            // A version whose state load fails: rolled back to version 2 with the state intact.
+            HotSwapException failed = assertThrows(HotSwapException.class,
+                    () -> bundles.update(BSN, System.getProperty("fixture.broken")));
+            assertTrue(failed.getMessage(), failed.getMessage().contains("rolled back"));
+            assertEquals("2.0.0", tickBundle().version());
+            assertEquals(MachineState.PAUSED, m.state());
+            assertEquals(paused, in(m, COUNT));
+            assertEquals("the read counter of version 2 survived the rollback (one more COUNT read since)", reads + 1, in(m, READS_V2));
+            assertEquals(0x4d544332L, in(m, ID));
+
+            // A downgrade to version 1 cannot read state version 2: refused and rolled back.
+            HotSwapException newer = assertThrows(HotSwapException.class,
+                    () -> bundles.update(BSN, System.getProperty("fixture.v1")));
+            assertTrue(newer.getMessage(), newer.getMessage().contains("newer than version 1"));
+            assertEquals("2.0.0", tickBundle().version());
+            assertEquals(paused, in(m, COUNT));
+
+            m.resume();
+            awaitAtLeast(m, COUNT, paused + 10);
+
+            // Uninstall refused while in use, naming the machine and device.
+            HotSwapException inUse = assertThrows(HotSwapException.class, () -> bundles.uninstall(BSN, false));
+            assertTrue(inUse.getMessage(), inUse.getMessage().contains("machine 'swap' device 'ticks'"));
+            assertTrue(tickBundle().provides().contains("device:tick-counter"));
+
+            // Forced: the device goes, the machine keeps running.
+            bundles.uninstall(BSN, true);
+            assertTrue(m.devices().stream().noneMatch(d -> d.id().equals("ticks")));
+            assertEquals(MachineState.RUNNING, m.state());
+            assertEquals("ports of the removed device are unmapped", 0xffffffffL, in(m, COUNT));
+        } finally {
+            m.shutdown("test over", 0);
+        }
+    }
+}

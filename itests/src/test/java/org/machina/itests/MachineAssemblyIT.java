@@ -1,0 +1,114 @@
+package org.machina.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+import static org.machina.itests.MachinaConfig.awaitAtLeast;
+import static org.machina.itests.MachinaConfig.in;
+import static org.machina.itests.MachinaConfig.out;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.machina.api.machine.DescriptionException;
+import org.machina.api.machine.DeviceInfo;
+import org.machina.api.machine.Machine;
+import org.machina.api.machine.MachineService;
+import org.machina.api.machine.MachineState;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/** Machines assembled from descriptions inside a real Felix with the distribution's bundles. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class MachineAssemblyIT {
+    @Inject
+    MachineService machines;
+
+    @Configuration
+    public Option[] config() throws Exception {
+        return MachinaConfig.distribution();
+    }
+
+    @Test
+    public void assemblesDevicesFromTheirBundlesAndRunsGuestTime() throws Exception {
+        Path log = Files.createTempFile("debugcon", ".log");
+        Machine m = machines.create("assembly", """
+                {"board": "none", "cpu": "none", "memory": 16,
+                 "chardevs": [{"id": "dbg", "backend": "file", "path": "%s"}],
+                 "devices": [{"type": "isa-debugcon", "id": "con", "chardev": "dbg"},
+                             {"type": "tick-counter", "id": "ticks", "iobase": "0x510"},
+                             {"type": "isa-debug-exit", "id": "exit"}]}
+                """.formatted(log));
+        try {
+            List<DeviceInfo> devices = m.devices();
+            assertEquals(List.of("con", "ticks", "exit"), devices.stream().map(DeviceInfo::id).toList());
+            assertTrue(devices.get(1).bundle().startsWith("org.machina.tick-counter "));
+            assertEquals(MachineState.CREATED, m.state());
+
+            for (byte b : "hello\n".getBytes(StandardCharsets.US_ASCII)) {
+                out(m, 0xe9, b);
+            }
+            assertEquals("hello\n", Files.readString(log));
+            assertEquals(0x4d54434bL, in(m, 0x51c));
+
+            out(m, 0x514, 100); // a tick every 100 us of guest time
+            Thread.sleep(50);
+            assertEquals("guest time stands still before start", 0, in(m, 0x510));
+            m.start();
+            long ticks = awaitAtLeast(m, 0x510, 20);
+            m.pause("test");
+            long frozen = in(m, 0x510);
+            assertTrue(frozen >= ticks);
+            Thread.sleep(50);
+            assertEquals("guest time stands still while paused", frozen, in(m, 0x510));
+            m.resume();
+            awaitAtLeast(m, 0x510, frozen + 5);
+
+            out(m, 0x501, 3); // isa-debug-exit: status (3 << 1) | 1
+            assertEquals(Integer.valueOf(7), m.awaitShutdown(Duration.ofSeconds(20)).orElseThrow());
+            assertEquals(MachineState.SHUT_DOWN, m.state());
+        } finally {
+            m.shutdown("test over", 0);
+        }
+    }
+
+    @Test
+    public void malformedDescriptionsNameTheField() {
+        DescriptionException e = assertThrows(DescriptionException.class, () -> machines.create("bad1",
+                "{\"board\": \"none\", \"cpu\": \"none\", \"devices\": [{\"type\": \"tick-counter\", \"iobase\": \"zz\"}]}"));
+        assertEquals("$.devices[0].iobase", e.path());
+        assertTrue(e.getMessage(), e.getMessage().contains("'zz' is not an integer"));
+
+        e = assertThrows(DescriptionException.class, () -> machines.create("bad2",
+                "{\"board\": \"none\", \"cpu\": \"none\", \"devices\": [{\"type\": \"hpet2\"}]}"));
+        assertEquals("$.devices[0].type", e.path());
+        assertTrue(e.getMessage(), e.getMessage().contains("no device type 'hpet2'; installed: ")
+                && e.getMessage().contains("tick-counter"));
+
+        e = assertThrows(DescriptionException.class, () -> machines.create("bad3",
+                "{\"board\": \"none\", \"cpu\": \"none\", \"devices\": [{\"type\": \"tick-counter\", \"colour\": \"red\"}]}"));
+        assertEquals("$.devices[0].colour", e.path());
+        assertTrue(e.getMessage(), e.getMessage().contains("accepted: iobase, irq"));
+
+        e = assertThrows(DescriptionException.class, () -> machines.create("bad4", "{\"board\": \"none\", \"memory\": \"lots\"}"));
+        assertEquals("$.memory", e.path());
+
+        e = assertThrows(DescriptionException.class, () -> machines.create("bad5", "{\"board\": \"none\",}"));
+        assertEquals("$", e.path());
+        assertTrue(e.getMessage(), e.getMessage().contains("not valid JSON"));
+
+        e = assertThrows(DescriptionException.class, () -> machines.create("bad6",
+                "{\"board\": \"none\", \"cpu\": \"none\", \"devices\": [{\"type\": \"isa-debugcon\", \"chardev\": \"nope\"}]}"));
+        assertTrue(e.getMessage(), e.getMessage().contains("no character backend with id 'nope'"));
+        assertTrue("failed machines are not kept", machines.find("bad6").isEmpty());
+    }
+}
