@@ -32,7 +32,9 @@ public final class IsaSerialType implements DeviceType {
                         + "COM3 0x3e8/IRQ4, COM4 0x2e8/IRQ3"),
                 PropertySpec.integer("iobase", -1L, "base I/O port (-1: from index)"),
                 PropertySpec.integer("irq", -1L, "ISA IRQ (-1: from index)"),
-                PropertySpec.chardev("chardev", "character backend id (absent: output dropped, no input)"));
+                PropertySpec.chardev("chardev", "character backend id (absent: output dropped, no input)"),
+                PropertySpec.bool("paced", true, "transmit at the programmed baud rate in virtual time "
+                        + "(false: each byte is sent and THRE set at once)"));
     }
 
     @Override
@@ -55,6 +57,6 @@ public final class IsaSerialType implements DeviceType {
             throw new IllegalArgumentException("device '" + config.id() + "': property irq must be -1 or 0-15, not " + irq);
         }
         String chardev = config.optional("chardev").filter(s -> !s.isBlank()).orElse(null);
-        return new Uart16550(context, iobase, irq, chardev);
+        return new Uart16550(context, iobase, irq, chardev, config.bool("paced"));
     }
 }

@@ -35,7 +35,8 @@ import org.machina.api.time.Timer;
  * transmission starts and THRE/TEMT rise when the last queued byte is done. Reception takes
  * bytes from the backend as fast as it delivers them while the FIFO has room ({@code canReceive}
  * is the back-pressure); the character timeout fires after four character times without
- * activity. Not emulated: parity/framing errors and break, and gating of the interrupt output
+ * activity. With {@code paced=false} a byte is sent and THRE set as soon as THR is written
+ * (fast consoles at 9600 baud). Not emulated: parity/framing errors and break, and gating of the interrupt output
  * by OUT2 (the line follows IIR, as most virtual machines do). Without a backend, output is
  * dropped and there is no input; the modem lines always show CTS, DSR and DCD.
  */
@@ -88,6 +89,7 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
     private final int iobase;
     private final int irqNumber;
     private final String chardevId;
+    private final boolean paced;
     private final int[] rx = new int[FIFO_SIZE];
     private final int[] tx = new int[FIFO_SIZE];
     private int rxHead;
@@ -112,8 +114,9 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
     private Timer txTimer;
     private Timer rxTimer;
 
-    Uart16550(DeviceContext context, int iobase, int irqNumber, String chardevId) {
+    Uart16550(DeviceContext context, int iobase, int irqNumber, String chardevId, boolean paced) {
         this.context = context;
+        this.paced = paced;
         this.iobase = iobase;
         this.irqNumber = irqNumber;
         this.chardevId = chardevId;
@@ -353,6 +356,12 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
             updateIrq();
             return;
         }
+        if (!paced) {
+            send(v);
+            thrEmptyPending = true;
+            updateIrq();
+            return;
+        }
         tx[(txHead + txCount) % FIFO_SIZE] = v;
         txCount++;
         if (txCount == 1) {
@@ -363,13 +372,16 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
 
     /** Puts the oldest queued byte on the wire: it leaves now and the line is busy one character time. */
     private void startCharacter() {
-        int b = tx[txHead];
+        send(tx[txHead]);
+        txTimer.armAfter(characterNanos());
+    }
+
+    private void send(int b) {
         if ((mcr & MCR_LOOP) != 0) {
             push(b);
         } else if (backend != null) {
             backend.write(b);
         }
-        txTimer.armAfter(characterNanos());
     }
 
     private void onCharacterSent() {

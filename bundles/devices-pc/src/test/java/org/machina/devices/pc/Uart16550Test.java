@@ -244,4 +244,20 @@ class Uart16550Test {
         assertEquals('n', ctx2.in(COM1));
         assertTrue(ctx2.line("isa", 4).level(), "THRE pending after the last byte");
     }
+
+    @Test
+    void unpacedPortSendsAtOnce() {
+        FakeContext c = new FakeContext();
+        FakeCharBackend b = c.backend("s");
+        Uart16550 u = (Uart16550) FakeContext.create(new IsaSerialType(), c, Map.of("chardev", "s", "paced", "false"));
+        u.realize();
+        c.out(COM1 + 1, 0x02);
+        c.in(COM1 + 2);
+        c.out(COM1, 'a');
+        c.out(COM1, 'b');
+        assertEquals("ab", b.output.toString(StandardCharsets.ISO_8859_1));
+        assertEquals(0x60, c.in(COM1 + 5) & 0x60);
+        assertTrue(c.line("isa", 4).level(), "THRE interrupt at once");
+        assertFalse(c.executor.timer("uart-tx").isArmed());
+    }
 }
