@@ -1,0 +1,64 @@
+package org.machina.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class QemuOptionsTest {
+    @Test
+    void commonQemuCommandLine() {
+        QemuOptions.Parsed p = QemuOptions.parse(List.of("-M", "pc", "-m", "256", "-cpu", "pentium3", "-kernel", "vmlinuz",
+                "-initrd", "initrd.gz", "-append", "console=ttyS0 quiet", "-nographic", "-no-reboot",
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-debugcon", "file:dbg.log", "--post-log", "post.txt"));
+        JsonObject d = p.description();
+        assertEquals("pc", d.get("board").getAsString());
+        assertEquals("256M", d.get("memory").getAsString());
+        assertEquals("pentium3", d.get("cpu").getAsString());
+        assertEquals("console=ttyS0 quiet", d.get("append").getAsString());
+        assertTrue(d.get("no-reboot").getAsBoolean());
+        var chardevs = d.getAsJsonArray("chardevs");
+        assertEquals("debugcon", chardevs.get(0).getAsJsonObject().get("id").getAsString());
+        assertEquals("dbg.log", chardevs.get(0).getAsJsonObject().get("path").getAsString());
+        assertEquals("serial0", chardevs.get(1).getAsJsonObject().get("id").getAsString(), "-nographic puts serial0 on stdio");
+        assertEquals("stdio", chardevs.get(1).getAsJsonObject().get("backend").getAsString());
+        var devices = d.getAsJsonArray("devices");
+        assertEquals("isa-debug-exit", devices.get(0).getAsJsonObject().get("type").getAsString());
+        assertEquals("0xf4", devices.get(0).getAsJsonObject().get("iobase").getAsString());
+        assertEquals("post-code", devices.get(2).getAsJsonObject().get("type").getAsString());
+    }
+
+    @Test
+    void serialSpecs() {
+        JsonObject d = QemuOptions.parse(List.of("-serial", "tcp::4555,server,nowait", "-serial", "unix:/tmp/s", "-serial", "none"))
+                .description();
+        var c = d.getAsJsonArray("chardevs");
+        assertEquals(2, c.size());
+        assertEquals("socket", c.get(0).getAsJsonObject().get("backend").getAsString());
+        assertEquals("4555", c.get(0).getAsJsonObject().get("port").getAsString());
+        assertEquals("/tmp/s", c.get(1).getAsJsonObject().get("path").getAsString());
+    }
+
+    @Test
+    void errorsNameTheOption() {
+        var e = assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-enable-kvm")));
+        assertTrue(e.getMessage().contains("'-enable-kvm'"), e.getMessage());
+        e = assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-m")));
+        assertTrue(e.getMessage().contains("needs a value"), e.getMessage());
+        e = assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-device", "a,b")));
+        assertTrue(e.getMessage().contains("'b' is not key=value"), e.getMessage());
+        e = assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-serial", "pty:x")));
+        assertTrue(e.getMessage().contains("not supported"), e.getMessage());
+    }
+
+    @Test
+    void descriptionFileAndFlags() {
+        QemuOptions.Parsed p = QemuOptions.parse(List.of("machine.json", "--print-description", "-S"));
+        assertEquals("machine.json", p.descriptionFile());
+        assertTrue(p.printDescription());
+        assertTrue(p.startPaused());
+    }
+}

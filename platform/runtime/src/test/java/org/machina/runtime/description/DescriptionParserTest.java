@@ -1,0 +1,64 @@
+package org.machina.runtime.description;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.machina.api.machine.DescriptionException;
+
+class DescriptionParserTest {
+    private final DescriptionParser parser = new DescriptionParser(Path.of("."));
+
+    @Test
+    void fullDescription() {
+        Description d = parser.parse("""
+                {"board": {"type": "pc", "acpi": false}, "cpu": "pentium3", "memory": 64,
+                 "chardevs": [{"id": "s0", "backend": "stdio"}],
+                 "devices": [{"type": "isa-serial", "chardev": "s0", "index": 0}, {"type": "x", "id": "x1"}],
+                 "append": "console=ttyS0", "no-reboot": true}
+                """);
+        assertEquals("pc", d.board().type());
+        assertEquals("false", d.board().properties().get("acpi"));
+        assertEquals(64L << 20, d.memoryBytes());
+        assertEquals("pentium3", d.cpu().orElseThrow().model().orElseThrow());
+        assertEquals("isa-serial.0", d.devices().get(0).id());
+        assertEquals("0", d.devices().get(0).properties().get("index"));
+        assertEquals("$.devices[1]", d.devices().get(1).path());
+        assertTrue(d.noReboot());
+    }
+
+    @Test
+    void cpuNoneMeansNoCpu() {
+        assertTrue(parser.parse("{\"board\": \"none\", \"cpu\": \"none\"}").cpu().isEmpty());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "[]                                                      | $              | must be a JSON object",
+        "{\"board\": \"pc\"} x                                   | $              | not valid JSON",
+        "{}                                                      | $.board        | missing",
+        "{\"board\": 3}                                          | $.board        | not a number (3)",
+        "{\"board\": \"pc\", \"colour\": 1}                      | $.colour       | unknown key",
+        "{\"board\": \"pc\", \"memory\": \"lots\"}               | $.memory       | not a size",
+        "{\"board\": \"pc\", \"memory\": 0.5}                    | $.memory       | must be whole",
+        "{\"board\": \"pc\", \"memory\": 99999}                  | $.memory       | between 1 MiB",
+        "{\"board\": \"pc\", \"devices\": {}}                    | $.devices      | expected an array",
+        "{\"board\": \"pc\", \"devices\": [{\"id\": \"a\"}]}     | $.devices[0].type | missing",
+        "{\"board\": \"pc\", \"devices\": [{\"type\": \"a\", \"x\": [1]}]} | $.devices[0].x | property values must be",
+        "{\"board\": \"pc\", \"devices\": [{\"type\": \"a\", \"id\": \"d\"}, {\"type\": \"b\", \"id\": \"d\"}]} | $.devices[1].id | duplicate id",
+        "{\"board\": \"pc\", \"devices\": [{\"type\": \"a\", \"id\": \"9x\"}]} | $.devices[0].id | not a valid id",
+        "{\"board\": \"pc\", \"chardevs\": [{\"backend\": \"stdio\"}]} | $.chardevs[0].id | needs an id",
+        "{\"board\": \"pc\", \"kernel\": \"/no/such/file\"}      | $.kernel       | does not exist",
+        "{\"board\": \"pc\", \"no-reboot\": \"yes\"}             | $.no-reboot    | expected true or false",
+        "{\"board\": \"pc\", \"cpu\": {\"arch\": \"x86\"}}       | $.cpu.arch     | accepted: type, model",
+    })
+    void errorsNameThePath(String json, String path, String message) {
+        DescriptionException e = assertThrows(DescriptionException.class, () -> parser.parse(json));
+        assertEquals(path, e.path());
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+}

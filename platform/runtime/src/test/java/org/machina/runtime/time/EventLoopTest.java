@@ -1,0 +1,78 @@
+package org.machina.runtime.time;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.machina.api.time.Timer;
+
+class EventLoopTest {
+    private final GuestClock clock = new GuestClock();
+    private final EventLoop loop = new EventLoop(clock);
+    private final Thread thread = Thread.ofPlatform().start(() -> loop.run(() -> false));
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        loop.stop();
+        thread.join(5000);
+        assertFalse(thread.isAlive());
+    }
+
+    @Test
+    void timersFireInDeadlineOrderOnTheMachineThread() throws Exception {
+        List<String> order = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(3);
+        Timer late = loop.newTimer("late", () -> {
+            order.add("late:" + loop.inMachineThread());
+            done.countDown();
+        });
+        Timer early = loop.newTimer("early", () -> {
+            order.add("early:" + loop.inMachineThread());
+            done.countDown();
+        });
+        Timer cancelled = loop.newTimer("cancelled", () -> order.add("cancelled"));
+        loop.execute(() -> {
+            late.armAt(3_000_000);
+            early.armAt(1_000_000);
+            cancelled.armAt(2_000_000);
+            cancelled.cancel();
+            order.add("posted:" + loop.inMachineThread());
+            done.countDown();
+        });
+        clock.resume();
+        assertTrue(done.await(10, TimeUnit.SECONDS));
+        assertEquals(List.of("posted:true", "early:true", "late:true"), order);
+        assertFalse(late.isArmed());
+        assertTrue(clock.nanos() >= 3_000_000);
+    }
+
+    @Test
+    void timersDoNotFireWhileTheClockIsFrozen() throws Exception {
+        CountDownLatch fired = new CountDownLatch(1);
+        Timer t = loop.newTimer("t", fired::countDown);
+        t.armAt(1);
+        assertFalse(fired.await(100, TimeUnit.MILLISECONDS), "guest time has not started");
+        assertEquals(0, clock.nanos());
+        clock.resume();
+        loop.poke();
+        assertTrue(fired.await(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void submitReturnsResultsAndFailures() throws Exception {
+        assertEquals(42, loop.submit(() -> 42).get(5, TimeUnit.SECONDS));
+        var failed = loop.submit(() -> {
+            throw new IllegalStateException("boom");
+        });
+        var e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> failed.get(5, TimeUnit.SECONDS));
+        assertEquals("boom", e.getCause().getMessage());
+        assertEquals(7, loop.submit(() -> 7).get(5, TimeUnit.SECONDS), "the loop survives a failed task");
+    }
+}
