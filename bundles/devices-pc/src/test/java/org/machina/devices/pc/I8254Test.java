@@ -241,4 +241,19 @@ class I8254Test {
         exec2.advanceTo(I8254.nanos(5000));
         assertEquals(before + 3, irq.rises);
     }
+
+    @Test
+    void mode5StrobeAfterGateTrigger() {
+        ctx.out(0x43, 0xba); // counter 2, mode 5
+        ctx.out(0x42, 30);
+        ctx.out(0x42, 0);
+        toTick(100);
+        ctx.out(0x61, 0x01); // trigger at tick 100
+        toTick(129);
+        assertEquals(0x20, ctx.in(0x61) & 0x20);
+        toTick(130);
+        assertEquals(0, ctx.in(0x61) & 0x20, "strobe low for one tick at N");
+        toTick(131);
+        assertEquals(0x20, ctx.in(0x61) & 0x20);
+    }
 }

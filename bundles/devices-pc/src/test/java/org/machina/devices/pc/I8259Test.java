@@ -114,11 +114,11 @@ class I8259Test {
     }
 
     @Test
-    void spuriousAcknowledgeReturnsIrq7AndIrq15() {
+    void spuriousAcknowledgeReturnsIrq7() {
         assertEquals(0x37, ctx.ack.acknowledge());
         ctx.out(0x20, 0x0b);
         assertEquals(0, ctx.in(0x20), "spurious IRQ7 sets no ISR bit");
-        // Slave request withdrawn between INTR and INTA (level mode) gives spurious IRQ15.
+        // A level request withdrawn before INTA leaves nothing pending: spurious IRQ7 again.
         ctx.out(0x4d1, 0x02);
         IrqLine l9 = ctx.irq("isa", 9);
         l9.raise();
@@ -243,5 +243,26 @@ class I8259Test {
         pic.reset();
         assertEquals(0, ctx.in(0x21));
         assertEquals(0x07, ctx.ack.acknowledge());
+    }
+
+    @Test
+    void specialFullyNestedModeLetsHigherSlaveInputsThrough() {
+        ctx.out(0x20, 0x11);
+        ctx.out(0x21, 0x30);
+        ctx.out(0x21, 0x04);
+        ctx.out(0x21, 0x11); // SFNM
+        ctx.irq("isa", 12).raise();
+        assertEquals(0x3c, ctx.ack.acknowledge());
+        ctx.irq("isa", 9).raise();
+        assertTrue(ctx.cpuPin.level(), "IRQ9 outranks IRQ12 in the slave although master IR2 is in service");
+        assertEquals(0x39, ctx.ack.acknowledge());
+    }
+
+    @Test
+    void withoutSpecialFullyNestedASecondSlaveRequestWaits() {
+        ctx.irq("isa", 12).raise();
+        assertEquals(0x3c, ctx.ack.acknowledge());
+        ctx.irq("isa", 9).raise();
+        assertFalse(ctx.cpuPin.level());
     }
 }
