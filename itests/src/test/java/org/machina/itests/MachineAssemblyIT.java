@@ -108,7 +108,8 @@ public class MachineAssemblyIT {
 
         e = assertThrows(DescriptionException.class, () -> machines.create("bad6",
                 "{\"board\": \"none\", \"cpu\": \"none\", \"devices\": [{\"type\": \"isa-debugcon\", \"chardev\": \"nope\"}]}"));
-        assertTrue(e.getMessage(), e.getMessage().contains("no character backend with id 'nope'"));
+        assertEquals("$.devices[0].chardev", e.path());
+        assertTrue(e.getMessage(), e.getMessage().contains("no chardev with id 'nope'; defined: (none)"));
         assertTrue("failed machines are not kept", machines.find("bad6").isEmpty());
     }
 }

@@ -51,9 +51,13 @@ public final class MachineAssembler {
                         + "'; models: " + String.join(", ", cpuType.service().models()));
             }
         }
+        java.util.Set<String> chardevIds = new java.util.HashSet<>();
+        d.chardevs().forEach(e -> chardevIds.add(e.id()));
+        java.util.Set<String> driveIds = new java.util.HashSet<>();
+        d.drives().forEach(e -> driveIds.add(e.id()));
         List<Planned> devices = new ArrayList<>();
         for (Description.Entry e : d.devices()) {
-            devices.add(plan(e.path(), e.type(), e.id(), e.properties()));
+            devices.add(plan(e.path(), e.type(), e.id(), e.properties(), chardevIds, driveIds));
         }
         for (Description.Entry e : d.chardevs()) {
             registries.chardevs.require(e.path() + ".backend", e.type());
@@ -67,7 +71,7 @@ public final class MachineAssembler {
 
         MachineImpl m = new MachineImpl(name, json, board.name(), d.memoryBytes(), d.noReboot());
         m.hotPlug = (type, id, props) -> {
-            Planned p = plan("device '" + id + "'", type, id, props);
+            Planned p = plan("device '" + id + "'", type, id, props, m.chardevIds(), m.driveIds());
             return m.createDevice(p.type(), p.config());
         };
         m.startThread();
@@ -86,9 +90,27 @@ public final class MachineAssembler {
         return m;
     }
 
-    private Planned plan(String path, String type, String id, Map<String, String> props) {
+    private Planned plan(String path, String type, String id, Map<String, String> props,
+            java.util.Set<String> chardevIds, java.util.Set<String> driveIds) {
         TypeRegistry.Provided<DeviceType> t = registries.devices.require(path + ".type", type);
-        return new Planned(t, ConfigValidator.validate(path, type, id, t.service().properties(), props));
+        DeviceConfig config = ConfigValidator.validate(path, type, id, t.service().properties(), props);
+        for (org.machina.api.device.PropertySpec spec : t.service().properties()) {
+            String ref = config.values().get(spec.name());
+            if (ref == null || ref.isEmpty()) {
+                continue;
+            }
+            java.util.Set<String> defined = switch (spec.type()) {
+                case CHARDEV -> chardevIds;
+                case BLOCKDEV -> driveIds;
+                default -> null;
+            };
+            if (defined != null && !defined.contains(ref)) {
+                throw new DescriptionException(path + "." + spec.name(), "no " + (spec.type() == org.machina.api.device.PropertySpec.Type.CHARDEV
+                        ? "chardev" : "drive") + " with id '" + ref + "'; defined: "
+                        + (defined.isEmpty() ? "(none)" : String.join(", ", new java.util.TreeSet<>(defined))));
+            }
+        }
+        return new Planned(t, config);
     }
 
     private void build(MachineImpl m, Description d, Path base, TypeRegistry.Provided<BoardType> board, DeviceConfig boardConfig,
@@ -122,7 +144,8 @@ public final class MachineAssembler {
         devices.forEach(p -> described.add(p.config().id()));
         BoardContextImpl ctx = new BoardContextImpl(m, board.name(), d, boardConfig, cpu, (type, id, props) -> {
             if (!described.contains(id)) {
-                defaults.add(plan("board '" + board.name() + "' default device '" + id + "'", type, id, props));
+                defaults.add(plan("board '" + board.name() + "' default device '" + id + "'", type, id, props,
+                        m.chardevIds(), m.driveIds()));
             }
         });
         Board built = board.service().build(ctx);

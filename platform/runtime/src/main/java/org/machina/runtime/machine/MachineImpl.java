@@ -141,6 +141,14 @@ public final class MachineImpl implements Machine {
         chardevs.put(id, backend);
     }
 
+    java.util.Set<String> chardevIds() {
+        return java.util.Set.copyOf(chardevs.keySet());
+    }
+
+    java.util.Set<String> driveIds() {
+        return java.util.Set.copyOf(drives.keySet());
+    }
+
     boolean hasChardev(String id) {
         return chardevs.containsKey(id);
     }
