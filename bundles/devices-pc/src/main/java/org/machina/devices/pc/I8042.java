@@ -68,11 +68,9 @@ public final class I8042 implements Device, Stateful<I8042.State> {
 
     private final DeviceContext context;
     private final int[] ram = new int[32];
-    private final int[] queue = new int[QUEUE_SIZE];
+    private final IntFifo queue = new IntFifo(QUEUE_SIZE);
     private final Ps2Keyboard keyboard = new Ps2Keyboard(b -> enqueue(b, false));
     private final Ps2Mouse mouse = new Ps2Mouse(b -> enqueue(b, true));
-    private int head;
-    private int count;
     private int outputPort = 0x03;
     private int pendingCommand;
     private boolean lastWasCommand;
@@ -122,7 +120,7 @@ public final class I8042 implements Device, Stateful<I8042.State> {
         Arrays.fill(ram, 0);
         ram[0] = CTR_KBD_INT | CTR_SYS | CTR_TRANSLATE;
         outputPort = 0x03;
-        count = 0;
+        queue.clear();
         pendingCommand = 0;
         lastWasCommand = false;
         keyboard.reset();
@@ -132,9 +130,9 @@ public final class I8042 implements Device, Stateful<I8042.State> {
 
     private int status() {
         int s = STATUS_UNINHIBITED | (ram[0] & CTR_SYS);
-        if (count > 0) {
+        if (!queue.isEmpty()) {
             s |= STATUS_OBF;
-            if ((queue[head] & AUX_FLAG) != 0) {
+            if ((queue.peek() & AUX_FLAG) != 0) {
                 s |= STATUS_AUX;
             }
         }
@@ -145,38 +143,34 @@ public final class I8042 implements Device, Stateful<I8042.State> {
     }
 
     private int readData() {
-        if (count == 0) {
+        if (queue.isEmpty()) {
             return lastRead;
         }
-        lastRead = queue[head] & 0xff;
-        head = (head + 1) % QUEUE_SIZE;
-        count--;
+        lastRead = queue.pop() & 0xff;
         setLines(false, false);
         updateIrq();
         return lastRead;
     }
 
     private void enqueue(int b, boolean aux) {
-        if (count == QUEUE_SIZE) {
+        if (!aux && (ram[0] & CTR_TRANSLATE) != 0 && b == 0x83 && !queue.isEmpty() && queue.peekLast() == 0xab) {
+            b = 0x41;
+        }
+        if (!queue.push(b | (aux ? AUX_FLAG : 0))) {
             if (!loggedOverflow) {
                 loggedOverflow = true;
                 context.log().warn("i8042 output buffer full; guest is not reading port 0x60, byte dropped");
             }
             return;
         }
-        if (!aux && (ram[0] & CTR_TRANSLATE) != 0 && b == 0x83 && count > 0 && queue[(head + count - 1) % QUEUE_SIZE] == 0xab) {
-            b = 0x41;
-        }
-        queue[(head + count) % QUEUE_SIZE] = b | (aux ? AUX_FLAG : 0);
-        count++;
         updateIrq();
     }
 
     private void updateIrq() {
         boolean kbd = false;
         boolean aux = false;
-        if (count > 0) {
-            boolean headAux = (queue[head] & AUX_FLAG) != 0;
+        if (!queue.isEmpty()) {
+            boolean headAux = (queue.peek() & AUX_FLAG) != 0;
             kbd = !headAux && (ram[0] & CTR_KBD_INT) != 0;
             aux = headAux && (ram[0] & CTR_AUX_INT) != 0;
         }
@@ -282,27 +276,19 @@ public final class I8042 implements Device, Stateful<I8042.State> {
 
     @Override
     public State saveState() {
-        int[] q = new int[count];
-        for (int i = 0; i < count; i++) {
-            q[i] = queue[(head + i) % QUEUE_SIZE];
-        }
-        return new State(ram.clone(), outputPort, q, pendingCommand, lastWasCommand, lastRead, keyboard.save(),
+        return new State(ram.clone(), outputPort, queue.toArray(), pendingCommand, lastWasCommand, lastRead, keyboard.save(),
                 mouse.save());
     }
 
     @Override
     public void loadState(State s) {
-        if (s.ram() == null || s.ram().length != ram.length || s.queue() == null || s.queue().length > QUEUE_SIZE) {
-            throw new StateException("i8042 state needs 32 RAM bytes and at most " + QUEUE_SIZE + " queued bytes");
+        if (s.ram() == null || s.ram().length != ram.length) {
+            throw new StateException("i8042 state needs " + ram.length + " RAM bytes");
         }
         for (int i = 0; i < ram.length; i++) {
             ram[i] = s.ram()[i] & 0xff;
         }
-        head = 0;
-        count = s.queue().length;
-        for (int i = 0; i < count; i++) {
-            queue[i] = s.queue()[i] & 0x1ff;
-        }
+        queue.load(s.queue(), 0x1ff, "i8042 state: the output buffer");
         outputPort = s.outputPort() & 0xff;
         pendingCommand = s.pendingCommand() & 0xff;
         lastWasCommand = s.lastWasCommand();

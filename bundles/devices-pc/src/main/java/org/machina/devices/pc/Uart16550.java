@@ -7,7 +7,6 @@ import org.machina.api.irq.IrqLine;
 import org.machina.api.memory.AccessSpec;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
-import org.machina.api.state.StateException;
 import org.machina.api.state.Stateful;
 import org.machina.api.time.Timer;
 
@@ -90,12 +89,9 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
     private final int irqNumber;
     private final String chardevId;
     private final boolean paced;
-    private final int[] rx = new int[FIFO_SIZE];
-    private final int[] tx = new int[FIFO_SIZE];
-    private int rxHead;
-    private int rxCount;
-    private int txHead;
-    private int txCount;
+    private final IntFifo rx = new IntFifo(FIFO_SIZE);
+    private final IntFifo tx = new IntFifo(FIFO_SIZE);
+    private final byte[] oneByte = new byte[1];
     private int ier;
     private int lcr;
     private int mcr;
@@ -153,8 +149,8 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
         divisor = 12;
         fifoEnabled = false;
         trigger = 1;
-        rxCount = 0;
-        txCount = 0;
+        rx.clear();
+        tx.clear();
         thrEmptyPending = false;
         timeoutPending = false;
         txTimer.cancel();
@@ -215,10 +211,10 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
 
     private int lsr() {
         int v = lsrErrors;
-        if (rxCount > 0) {
+        if (!rx.isEmpty()) {
             v |= LSR_DR;
         }
-        if (txCount == 0) {
+        if (tx.isEmpty()) {
             v |= LSR_THRE | LSR_TEMT;
         }
         return v;
@@ -236,7 +232,7 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
             return IIR_RLS;
         }
         if ((ier & IER_RDA) != 0) {
-            if (rxCount > 0 && rxCount >= (fifoEnabled ? trigger : 1)) {
+            if (!rx.isEmpty() && rx.size() >= (fifoEnabled ? trigger : 1)) {
                 return IIR_RDA;
             }
             if (timeoutPending) {
@@ -272,7 +268,7 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
     private void writeIer(int v) {
         boolean thriEnabled = (v & IER_THRE) != 0 && (ier & IER_THRE) == 0;
         ier = v;
-        if (thriEnabled && txCount == 0) {
+        if (thriEnabled && tx.isEmpty()) {
             thrEmptyPending = true;
         }
         updateIrq();
@@ -307,14 +303,14 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
     }
 
     private void clearRx() {
-        rxCount = 0;
+        rx.clear();
         timeoutPending = false;
         rxTimer.cancel();
     }
 
     private void clearTx() {
-        if (txCount > 0) {
-            txCount = 0;
+        if (!tx.isEmpty()) {
+            tx.clear();
             txTimer.cancel();
             thrEmptyPending = true;
         }
@@ -345,9 +341,8 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
     // ---- transmit ----
 
     private void writeThr(int v) {
-        int capacity = fifoEnabled ? FIFO_SIZE : 1;
         thrEmptyPending = false;
-        if (txCount == capacity) {
+        if (tx.size() == (fifoEnabled ? FIFO_SIZE : 1)) {
             if (!loggedOverflow) {
                 loggedOverflow = true;
                 context.log().warn("serial {}: guest wrote THR while the transmitter was full; byte dropped",
@@ -362,9 +357,8 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
             updateIrq();
             return;
         }
-        tx[(txHead + txCount) % FIFO_SIZE] = v;
-        txCount++;
-        if (txCount == 1) {
+        tx.push(v);
+        if (tx.size() == 1) {
             startCharacter();
         }
         updateIrq();
@@ -372,7 +366,7 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
 
     /** Puts the oldest queued byte on the wire: it leaves now and the line is busy one character time. */
     private void startCharacter() {
-        send(tx[txHead]);
+        send(tx.peek());
         txTimer.armAfter(characterNanos());
     }
 
@@ -380,17 +374,17 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
         if ((mcr & MCR_LOOP) != 0) {
             push(b);
         } else if (backend != null) {
-            backend.write(b);
+            oneByte[0] = (byte) b;
+            backend.write(oneByte, 0, 1);
         }
     }
 
     private void onCharacterSent() {
-        if (txCount == 0) {
+        if (tx.isEmpty()) {
             return;
         }
-        txHead = (txHead + 1) % FIFO_SIZE;
-        txCount--;
-        if (txCount > 0) {
+        tx.pop();
+        if (!tx.isEmpty()) {
             startCharacter();
         } else {
             thrEmptyPending = true;
@@ -415,7 +409,7 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
 
     @Override
     public boolean canReceive() {
-        return (mcr & MCR_LOOP) == 0 && rxCount < (fifoEnabled ? FIFO_SIZE : 1);
+        return (mcr & MCR_LOOP) == 0 && rx.size() < (fifoEnabled ? FIFO_SIZE : 1);
     }
 
     @Override
@@ -427,15 +421,13 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
     }
 
     private void push(int b) {
-        int capacity = fifoEnabled ? FIFO_SIZE : 1;
-        if (rxCount == capacity) {
+        if (rx.size() == (fifoEnabled ? FIFO_SIZE : 1)) {
             lsrErrors |= LSR_OE;
             if (!fifoEnabled) {
-                rx[rxHead] = b;
+                rx.replaceLast(b);
             }
         } else {
-            rx[(rxHead + rxCount) % FIFO_SIZE] = b;
-            rxCount++;
+            rx.push(b);
         }
         if (fifoEnabled) {
             rxTimer.armAfter(4 * characterNanos());
@@ -444,15 +436,13 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
     }
 
     private int readRbr() {
-        if (rxCount == 0) {
+        if (rx.isEmpty()) {
             return 0;
         }
         boolean wasFull = !canReceive();
-        int b = rx[rxHead];
-        rxHead = (rxHead + 1) % FIFO_SIZE;
-        rxCount--;
+        int b = rx.pop();
         timeoutPending = false;
-        if (rxCount > 0 && fifoEnabled) {
+        if (!rx.isEmpty() && fifoEnabled) {
             rxTimer.armAfter(4 * characterNanos());
         } else {
             rxTimer.cancel();
@@ -465,7 +455,7 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
     }
 
     private void onReceiveTimeout() {
-        if (rxCount > 0 && fifoEnabled) {
+        if (!rx.isEmpty() && fifoEnabled) {
             timeoutPending = true;
             updateIrq();
         }
@@ -485,33 +475,14 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
 
     @Override
     public State saveState() {
-        int[] r = new int[rxCount];
-        for (int i = 0; i < rxCount; i++) {
-            r[i] = rx[(rxHead + i) % FIFO_SIZE];
-        }
-        int[] t = new int[txCount];
-        for (int i = 0; i < txCount; i++) {
-            t[i] = tx[(txHead + i) % FIFO_SIZE];
-        }
-        return new State(r, t, ier, lcr, mcr, lsrErrors, msr, scr, divisor, fifoEnabled, trigger, thrEmptyPending,
+        return new State(rx.toArray(), tx.toArray(), ier, lcr, mcr, lsrErrors, msr, scr, divisor, fifoEnabled, trigger, thrEmptyPending,
                 timeoutPending, txTimer.deadline(), rxTimer.deadline());
     }
 
     @Override
     public void loadState(State s) {
-        if (s.rx() == null || s.tx() == null || s.rx().length > FIFO_SIZE || s.tx().length > FIFO_SIZE) {
-            throw new StateException("isa-serial state: FIFOs must hold at most " + FIFO_SIZE + " bytes");
-        }
-        rxHead = 0;
-        rxCount = s.rx().length;
-        for (int i = 0; i < rxCount; i++) {
-            rx[i] = s.rx()[i] & 0xff;
-        }
-        txHead = 0;
-        txCount = s.tx().length;
-        for (int i = 0; i < txCount; i++) {
-            tx[i] = s.tx()[i] & 0xff;
-        }
+        rx.load(s.rx(), 0xff, "isa-serial state: the receive FIFO");
+        tx.load(s.tx(), 0xff, "isa-serial state: the transmit FIFO");
         ier = s.ier() & 0x0f;
         lcr = s.lcr() & 0xff;
         mcr = s.mcr() & 0x1f;
@@ -523,7 +494,7 @@ public final class Uart16550 implements Device, Stateful<Uart16550.State>, Mmio,
         trigger = s.trigger();
         thrEmptyPending = s.thrEmptyPending();
         timeoutPending = s.timeoutPending();
-        rearm(txTimer, txCount > 0 ? s.txDeadline() : Long.MAX_VALUE);
+        rearm(txTimer, tx.isEmpty() ? Long.MAX_VALUE : s.txDeadline());
         rearm(rxTimer, s.rxTimeoutDeadline());
         irqLevel = interruptId() != IIR_NONE;
         irq.set(irqLevel);
