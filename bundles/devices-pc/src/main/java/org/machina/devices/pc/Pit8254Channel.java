@@ -14,7 +14,8 @@ package org.machina.devices.pc;
  *  4    software strobe           low for 1 tick N ticks after load            low pauses
  *  5    hardware strobe           low for 1 tick N ticks after gate edge       rising edge triggers
  * </pre>
- * A count of 0 means 65536 (10000 in BCD mode).
+ * A count of 0 means 65536 (10000 in BCD mode). A count of 1, illegal in modes 2 and 3, gives no
+ * edges (rather than one interrupt per input-clock tick).
  */
 final class Pit8254Channel {
     /** No next edge. */
@@ -122,7 +123,7 @@ final class Pit8254Channel {
         long n = reload;
         return switch (mode) {
             case 0, 1 -> d < n ? loadTick + n : NEVER;
-            case 2, 3 -> loadTick + (d / n + 1) * n;
+            case 2, 3 -> n < 2 ? NEVER : loadTick + (d / n + 1) * n;
             default -> d < n + 1 ? loadTick + n + 1 : NEVER;
         };
     }
