@@ -260,4 +260,39 @@ class Uart16550Test {
         assertTrue(c.line("isa", 4).level(), "THRE interrupt at once");
         assertFalse(c.executor.timer("uart-tx").isArmed());
     }
+
+    /** The probe sequence of Linux's 8250 autoconfig, reduced to what decides the port type. */
+    @Test
+    void linuxAutoconfigSequenceSeesA16550A() {
+        int b = COM1;
+        int saved = ctx.in(b + 1);
+        ctx.out(b + 1, 0);
+        int scratch2 = ctx.in(b + 1) & 0x0f;
+        ctx.out(b + 1, 0x0f);
+        int scratch3 = ctx.in(b + 1) & 0x0f;
+        ctx.out(b + 1, saved);
+        assertEquals(0, scratch2);
+        assertEquals(0x0f, scratch3);
+        ctx.out(b + 4, 0x1a);
+        assertEquals(0x90, ctx.in(b + 6) & 0xf0, "loopback modem lines");
+        ctx.out(b + 4, 0);
+        ctx.out(b + 3, 0xbf);
+        ctx.out(b + 2, 0);
+        ctx.out(b + 3, 0);
+        ctx.out(b + 2, 0x01);
+        assertEquals(3, ctx.in(b + 2) >> 6, "FIFO bits: a 16550A family member");
+        ctx.out(b + 3, 0xbf);
+        assertTrue(ctx.in(b + 2) != 0, "no EFR: not an ST16C650");
+        ctx.out(b + 3, 0);
+        ctx.out(b + 1, 0x40);
+        assertEquals(0, ctx.in(b + 1) & 0x40, "no UUE bit: not an XScale UART");
+        ctx.out(b + 2, 0x21);
+        int status1 = ctx.in(b + 2) >> 5;
+        ctx.out(b + 2, 0x01);
+        ctx.out(b + 3, 0x80);
+        ctx.out(b + 2, 0x21);
+        int status2 = ctx.in(b + 2) >> 5;
+        assertEquals(6, status1);
+        assertEquals(6, status2, "no 64-byte FIFO: not a 16750");
+    }
 }
