@@ -192,4 +192,37 @@ class I8042Test {
         assertEquals(List.of(0xfa), drain(), "keyboard took the LED byte");
         assertEquals(saved.ram()[0], 0x47);
     }
+
+    /** What Linux's i8042 driver checks before registering its ports: no mux, a working aux port. */
+    @Test
+    void linuxProbeSequence() {
+        command(0xaa);
+        assertEquals(List.of(0x55), drain());
+        command(0x20);
+        int ctr = drain().get(0);
+        command(0x60);
+        ctx.out(0x60, ctr & ~0x03); // interrupts off while probing
+        for (int v : new int[] {0xf0, 0x56}) {
+            command(0xd3);
+            ctx.out(0x60, v);
+            assertEquals(0x21, ctx.in(0x64) & 0x21);
+            assertEquals(List.of(v), drain());
+        }
+        command(0xd3);
+        ctx.out(0x60, 0xa4);
+        assertEquals(List.of(0xa4), drain(), "echoing 0xa4 means: not an active multiplexer");
+        command(0xa7);
+        command(0x20);
+        assertEquals(0x20, drain().get(0) & 0x20);
+        command(0xa8);
+        command(0x20);
+        assertEquals(0, drain().get(0) & 0x20);
+        command(0x60);
+        ctx.out(0x60, (ctr & ~0x30) | 0x02);
+        int before = irq12.rises;
+        command(0xd3);
+        ctx.out(0x60, 0xa5);
+        assertEquals(before + 1, irq12.rises, "aux IRQ delivery test");
+        assertEquals(List.of(0xa5), drain());
+    }
 }
