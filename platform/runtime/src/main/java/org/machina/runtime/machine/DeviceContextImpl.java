@@ -64,7 +64,7 @@ class DeviceContextImpl implements DeviceContext {
 
     @Override
     public IrqLine irq(String controller, int index) {
-        return machine.irqRouter().line(controller, index);
+        return machine.irqRouter().line(controller, index, id);
     }
 
     @Override

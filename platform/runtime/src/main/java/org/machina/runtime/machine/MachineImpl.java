@@ -557,6 +557,7 @@ public final class MachineImpl implements Machine {
                 d.device.unrealize();
             } finally {
                 d.context.release();
+                irqRouter.releaseOwner(id);
             }
             emit("DEVICE_DELETED", Map.of("device", id, "path", "/machine/peripheral/" + id));
         });
