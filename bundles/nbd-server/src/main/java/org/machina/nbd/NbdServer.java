@@ -1,0 +1,194 @@
+package org.machina.nbd;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.machina.api.block.BlockNode;
+import org.machina.nbd.api.NbdServerService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An NBD server (fixed newstyle) over TCP or a Unix socket. One virtual thread per client; at most
+ * {@link #maxConnections} clients at once (more are closed right after accept).
+ */
+public class NbdServer implements NbdServerService {
+    private static final Logger LOG = LoggerFactory.getLogger(NbdServer.class);
+
+    private final Map<String, NbdExport> exports = new ConcurrentHashMap<>();
+    private final Set<NbdConnection> connections = ConcurrentHashMap.newKeySet();
+    private final int maxConnections;
+    private volatile ServerSocketChannel listener;
+    private volatile SocketAddress bound;
+    private Thread acceptor;
+
+    public NbdServer() {
+        this(1024);
+    }
+
+    public NbdServer(int maxConnections) {
+        this.maxConnections = maxConnections;
+    }
+
+    @Override
+    public synchronized void start(SocketAddress address) throws IOException {
+        if (listener != null) {
+            throw new IOException("NBD server already running on " + bound);
+        }
+        ServerSocketChannel s;
+        if (address instanceof UnixDomainSocketAddress u) {
+            Files.deleteIfExists(u.getPath());
+            s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        } else if (address instanceof InetSocketAddress) {
+            s = ServerSocketChannel.open();
+        } else {
+            throw new IOException("unsupported NBD address " + address + " (accepted: host:port, Unix socket path)");
+        }
+        try {
+            s.bind(address, 128);
+        } catch (IOException e) {
+            s.close();
+            throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
+        }
+        listener = s;
+        bound = s.getLocalAddress();
+        acceptor = Thread.ofPlatform().daemon().name("nbd-accept " + bound).start(() -> acceptLoop(s));
+        LOG.info("NBD server listening on {}", bound);
+    }
+
+    private void acceptLoop(ServerSocketChannel s) {
+        while (s.isOpen()) {
+            SocketChannel c;
+            try {
+                c = s.accept();
+            } catch (IOException e) {
+                if (s.isOpen()) {
+                    LOG.warn("NBD accept failed: {}", e.getMessage());
+                }
+                continue;
+            }
+            if (connections.size() >= maxConnections) {
+                LOG.warn("NBD: {} clients connected, refusing another", connections.size());
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // refused
+                }
+                continue;
+            }
+            try {
+                if (!(bound instanceof UnixDomainSocketAddress)) {
+                    c.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                }
+            } catch (IOException ignored) {
+                // best effort
+            }
+            NbdConnection conn = new NbdConnection(this, c);
+            connections.add(conn);
+            Thread.ofVirtual().name("nbd-client").start(conn);
+        }
+    }
+
+    @Override
+    public SocketAddress address() {
+        return bound;
+    }
+
+    @Override
+    public boolean running() {
+        return listener != null;
+    }
+
+    /** Number of clients currently connected. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    @Override
+    public synchronized void stop() {
+        ServerSocketChannel s = listener;
+        listener = null;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+            if (bound instanceof UnixDomainSocketAddress u) {
+                try {
+                    Files.deleteIfExists(u.getPath());
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+        }
+        for (NbdConnection c : connections) {
+            c.close();
+        }
+        if (acceptor != null) {
+            try {
+                acceptor.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        bound = null;
+    }
+
+    @Override
+    public void addExport(String name, BlockNode node, boolean readOnly, String description) {
+        if (name.getBytes(StandardCharsets.UTF_8).length > Nbd.MAX_STRING) {
+            throw new IllegalArgumentException("export name longer than " + Nbd.MAX_STRING + " bytes");
+        }
+        NbdExport e = new NbdExport(name, node, readOnly || node.readOnly(), description == null ? "" : description);
+        if (exports.putIfAbsent(name, e) != null) {
+            throw new IllegalArgumentException("NBD export '" + name + "' already exists");
+        }
+    }
+
+    @Override
+    public boolean removeExport(String name) {
+        NbdExport e = exports.remove(name);
+        if (e == null) {
+            return false;
+        }
+        for (NbdConnection c : connections) {
+            if (c.export() == e) {
+                c.close();
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public Set<String> exports() {
+        return new TreeSet<>(exports.keySet());
+    }
+
+    NbdExport find(String name) {
+        return exports.get(name);
+    }
+
+    boolean isExported(NbdExport e) {
+        return exports.get(e.name()) == e;
+    }
+
+    List<NbdExport> exportList() {
+        return exports.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList();
+    }
+
+    void connectionClosed(NbdConnection c) {
+        connections.remove(c);
+    }
+}
