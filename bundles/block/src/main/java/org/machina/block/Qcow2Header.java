@@ -47,7 +47,7 @@ final class Qcow2Header {
     static final long INCOMPAT_DATA_FILE = 1L << 2;
     static final long INCOMPAT_COMPRESSION = 1L << 3;
     static final long INCOMPAT_EXTL2 = 1L << 4;
-    static final long INCOMPAT_KNOWN = INCOMPAT_DIRTY | INCOMPAT_CORRUPT | INCOMPAT_COMPRESSION;
+    static final long INCOMPAT_KNOWN = INCOMPAT_DIRTY | INCOMPAT_CORRUPT | INCOMPAT_COMPRESSION | INCOMPAT_EXTL2;
     static final long COMPAT_LAZY_REFCOUNTS = 1L;
 
     static final int EXT_END = 0;
@@ -126,7 +126,10 @@ final class Qcow2Header {
         long unknown = incompatible & ~INCOMPAT_KNOWN;
         if (unknown != 0) {
             throw err("incompatible_features", 72, "unsupported incompatible feature bits 0x" + Long.toHexString(unknown)
-                    + describeIncompatible(unknown) + " (supported: dirty, corrupt, compression type)");
+                    + describeIncompatible(unknown) + " (supported: dirty, corrupt, compression type, extended L2)");
+        }
+        if ((incompatible & INCOMPAT_EXTL2) != 0 && clusterBits < 14) {
+            throw err("cluster_bits", 20, "extended L2 entries need clusters of at least 16 KiB (cluster_bits " + clusterBits + ")");
         }
         if ((incompatible & INCOMPAT_COMPRESSION) != 0 && headerLength > 104 && b.get(104) != 0) {
             throw err("compression_type", 104, "compression type " + b.get(104) + " unsupported (accepted: 0 = deflate)");
@@ -135,7 +138,7 @@ final class Qcow2Header {
             throw err("refcount_order", 96, "refcount_order " + refcountOrder + " out of range (accepted: 0..6)");
         }
         // L1 table
-        long l2Entries = clusterSize / 8;
+        long l2Entries = clusterSize / ((incompatible & INCOMPAT_EXTL2) != 0 ? 16 : 8);
         long needed = ceilDiv(size, l2Entries * clusterSize);
         if (l1Size < 0 || l1Size > MAX_L1_ENTRIES) {
             throw err("l1_size", 36, "L1 size " + Integer.toUnsignedString(l1Size) + " entries too large (max " + MAX_L1_ENTRIES + ")");

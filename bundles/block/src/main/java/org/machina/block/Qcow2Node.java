@@ -42,6 +42,8 @@ public final class Qcow2Node implements BlockNode {
     private final int cb;
     private final int cs;
     private final int l2Bits;
+    /** Extended L2 entries (128 bits: descriptor and subcluster bitmap); read-only support. */
+    private final boolean extL2;
     private final long[] l1;
     private final Qcow2Refcounts refcounts;
     private final List<Qcow2Snapshot> snapshots;
@@ -68,7 +70,8 @@ public final class Qcow2Node implements BlockNode {
         this.backing = backing;
         this.cb = h.clusterBits;
         this.cs = h.clusterSize;
-        this.l2Bits = cb - 3;
+        this.extL2 = (h.incompatible & Qcow2Header.INCOMPAT_EXTL2) != 0;
+        this.l2Bits = cb - 3 - (extL2 ? 1 : 0);
         this.clusterBuf = new byte[cs];
         this.decompressed = new byte[cs];
         ByteBuffer b = ByteBuffer.allocate(h.l1Size * 8);
@@ -98,6 +101,9 @@ public final class Qcow2Node implements BlockNode {
     }
 
     private void prepareForWrite() throws IOException {
+        if (extL2) {
+            throw h.err("incompatible_features", 72, "images with extended L2 entries (subclusters) can only be opened read-only");
+        }
         if ((h.incompatible & Qcow2Header.INCOMPAT_CORRUPT) != 0) {
             throw h.err("incompatible_features", 72, "image is marked corrupt; it can only be opened read-only (repair: qemu-img check -r all)");
         }
@@ -171,7 +177,13 @@ public final class Qcow2Node implements BlockNode {
     private long l2Entry(long vcluster) throws IOException {
         int l1i = (int) (vcluster >>> l2Bits);
         long[] t = l2Table(l1i);
-        return t == null ? 0 : t[(int) (vcluster & ((1 << l2Bits) - 1))];
+        return t == null ? 0 : t[(int) (vcluster & ((1 << l2Bits) - 1)) << (extL2 ? 1 : 0)];
+    }
+
+    /** The subcluster bitmap of an extended L2 entry (0 without extended L2). */
+    private long l2Bitmap(long vcluster) throws IOException {
+        long[] t = l2Table((int) (vcluster >>> l2Bits));
+        return t == null || !extL2 ? 0 : t[((int) (vcluster & ((1 << l2Bits) - 1)) << 1) + 1];
     }
 
     private long[] l2Table(int l1i) throws IOException {
@@ -202,7 +214,7 @@ public final class Qcow2Node implements BlockNode {
     }
 
     private long l2EntryOffset(long vcluster) {
-        return (l1[(int) (vcluster >>> l2Bits)] & OFFSET_MASK) + (vcluster & ((1 << l2Bits) - 1)) * 8;
+        return (l1[(int) (vcluster >>> l2Bits)] & OFFSET_MASK) + (vcluster & ((1 << l2Bits) - 1)) * (extL2 ? 16 : 8);
     }
 
     @Override
@@ -234,29 +246,64 @@ public final class Qcow2Node implements BlockNode {
             return;
         }
         long host = e & OFFSET_MASK;
-        if ((e & ZERO) != 0 && h.version >= 3) {
+        if (extL2) {
+            readSubclusters(vc, e, l2Bitmap(vc), in, offset, dst);
+        } else if ((e & ZERO) != 0 && h.version >= 3) {
             zero(dst);
         } else if (host != 0) {
             validateData(e, vc, host);
-            long pos = host + in;
-            while (dst.hasRemaining()) {
-                int r = ch.read(dst, pos);
-                if (r < 0) {
-                    zero(dst); // the tail of the last cluster may be missing: reads as zeros
-                    return;
-                }
-                pos += r;
+            readHost(host + in, dst);
+        } else {
+            readBacking(offset, dst);
+        }
+    }
+
+    /** Extended L2: each of the 32 subclusters is allocated (bit x), zero (bit 32 + x) or unallocated. */
+    private void readSubclusters(long vc, long e, long bitmap, int in, long offset, ByteBuffer dst) throws IOException {
+        long host = e & OFFSET_MASK;
+        if ((bitmap & (bitmap >>> 32) & 0xffff_ffffL) != 0 || host == 0 && (bitmap & 0xffff_ffffL) != 0) {
+            throw h.err("L2 entry for cluster " + vc, l2EntryOffset(vc), "invalid subcluster bitmap 0x" + Long.toHexString(bitmap));
+        }
+        int sc = cs >>> 5;
+        while (dst.hasRemaining()) {
+            int s = in / sc;
+            int n = Math.min(dst.remaining(), (s + 1) * sc - in);
+            int lim = dst.limit();
+            dst.limit(dst.position() + n);
+            if ((bitmap >>> (32 + s) & 1) != 0) {
+                zero(dst);
+            } else if ((bitmap >>> s & 1) != 0) {
+                validateData(e & ~ZERO, vc, host);
+                readHost(host + in, dst);
+            } else {
+                readBacking(offset, dst);
             }
-        } else if (backing != null && offset < backing.size()) {
+            dst.limit(lim);
+            in += n;
+            offset += n;
+        }
+    }
+
+    private void readHost(long pos, ByteBuffer dst) throws IOException {
+        while (dst.hasRemaining()) {
+            int r = ch.read(dst, pos);
+            if (r < 0) {
+                zero(dst); // the tail of the last cluster may be missing: reads as zeros
+                return;
+            }
+            pos += r;
+        }
+    }
+
+    private void readBacking(long offset, ByteBuffer dst) throws IOException {
+        if (backing != null && offset < backing.size()) {
             int n = (int) Math.min(dst.remaining(), backing.size() - offset);
             int lim = dst.limit();
             dst.limit(dst.position() + n);
             backing.read(offset, dst);
             dst.limit(lim);
-            zero(dst);
-        } else {
-            zero(dst);
         }
+        zero(dst);
     }
 
     private static void zero(ByteBuffer dst) {
@@ -304,12 +351,12 @@ public final class Qcow2Node implements BlockNode {
         length = Math.min(length, h.size - offset);
         lock.lock();
         try {
-            long vc = offset >>> cb;
-            int kind = kind(l2Entry(vc));
+            int granule = extL2 ? cs >>> 5 : cs;
+            int kind = kindAt(offset);
             long end = Math.min(h.size, offset + length);
-            long pos = (vc + 1) << cb;
-            while (pos < end && kind(l2Entry(pos >>> cb)) == kind) {
-                pos += cs;
+            long pos = (offset / granule + 1) * granule;
+            while (pos < end && kindAt(pos) == kind) {
+                pos += granule;
             }
             long n = Math.min(pos, end) - offset;
             return switch (kind) {
@@ -322,10 +369,17 @@ public final class Qcow2Node implements BlockNode {
         }
     }
 
-    /** 0 = data here, 1 = zero cluster, 2 = not allocated here. */
-    private int kind(long e) {
+    /** 0 = data here, 1 = zero cluster (or subcluster), 2 = not allocated here. */
+    private int kindAt(long pos) throws IOException {
+        long vc = pos >>> cb;
+        long e = l2Entry(vc);
         if ((e & COMPRESSED) != 0) {
             return 0;
+        }
+        if (extL2) {
+            int s = (int) ((pos & (cs - 1)) / (cs >>> 5));
+            long bm = l2Bitmap(vc);
+            return (bm >>> (32 + s) & 1) != 0 ? 1 : (bm >>> s & 1) != 0 ? 0 : 2;
         }
         if ((e & ZERO) != 0 && h.version >= 3) {
             return 1;

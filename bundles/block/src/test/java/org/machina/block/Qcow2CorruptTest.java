@@ -73,8 +73,11 @@ class Qcow2CorruptTest {
     void unknownIncompatibleFeature() throws IOException {
         patchLong(72, 1L << 40);
         refused("incompatible_features", "offset 72", "0x10000000000");
+        patchLong(72, 1L << 2);
+        refused("external data file");
         patchLong(72, 1L << 4);
-        refused("extended L2");
+        patchInt(20, 12); // extended L2 with 4 KiB clusters
+        refused("extended L2", "16 KiB");
     }
 
     @Test

@@ -58,7 +58,7 @@ class Qcow2ReadTest {
             assertEquals((byte) 0xab, ref[100]);
             BlockStatus s = n.blockStatus(0, n.size());
             assertFalse(s.hole());
-            assertEquals(0, s.length() % Math.min(clusterSize, 65536) == 0 ? 0 : 1);
+            assertEquals(0, s.length() % Math.min(clusterSize, 65536), "status ends on a cluster boundary");
             BlockStatus far = n.blockStatus(2 << 20, 4096);
             assertTrue(far.hole() || clusterSize == 2097152, "unwritten range reported as " + far);
         }
@@ -105,6 +105,31 @@ class Qcow2ReadTest {
                 assertArrayEquals(ref, readAll(n), "cluster size " + cs);
             }
         }
+    }
+
+    @Test
+    void readsExtendedL2SubclustersOverBacking() throws Exception {
+        Path base = dir.resolve("b.raw");
+        Tools.ok("qemu-img", "create", "-q", "-f", "raw", base.toString(), "1M");
+        Tools.qemuIo(base, "raw", "write -P 0x44 0 1M");
+        Path img = dir.resolve("x.qcow2");
+        Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", "-o", "extended_l2=on,cluster_size=64k", "-b", "b.raw", "-F", "raw",
+                img.toString(), "1M");
+        Tools.qemuIo(img, "qcow2", "write -P 0x55 2048 2048");
+        Tools.qemuIo(img, "qcow2", "write -z 8192 4096");
+        Tools.qemuIo(img, "qcow2", "write -P 0x66 200000 70000");
+        byte[] ref = Tools.toRaw(img, dir);
+        try (BlockNode n = new Qcow2Driver().open("x", img, true, java.util.Map.of())) {
+            assertArrayEquals(ref, readAll(n));
+            assertEquals(0x44, ref[0]);
+            assertEquals(0x55, ref[2048]);
+            assertEquals(0, ref[8192]);
+            assertFalse(n.blockStatus(0, 2048).hole(), "unallocated subcluster: from the raw backing file");
+            assertEquals(new BlockStatus(4096, true, true), n.blockStatus(8192, 65536));
+        }
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> new Qcow2Driver().open("x", img, false, java.util.Map.of()));
+        assertTrue(e.getMessage().contains("read-only"), e.getMessage());
     }
 
     @Test
