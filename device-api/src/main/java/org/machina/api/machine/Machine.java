@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.machina.api.block.BlockNode;
 import org.machina.api.cpu.Cpu;
 import org.machina.api.io.IoSpace;
 import org.machina.api.memory.AddressSpace;
@@ -61,6 +62,11 @@ public interface Machine {
     List<SavedState> saveStates();
 
     MachineExecutor executor();
+
+    /** The machine's drives (block nodes) by id, for exports and monitor commands. */
+    default Map<String, BlockNode> drives() {
+        return Map.of();
+    }
 
     /** The guest physical address space (qtest-style access; call on the machine thread). */
     AddressSpace memory();

@@ -582,6 +582,11 @@ public final class MachineImpl implements Machine {
     }
 
     @Override
+    public Map<String, BlockNode> drives() {
+        return call(() -> Map.copyOf(drives));
+    }
+
+    @Override
     public AddressSpace memory() {
         return memory;
     }
