@@ -425,6 +425,7 @@ public final class Qcow2Node implements BlockNode {
         long host = e & OFFSET_MASK;
         if ((e & COPIED) != 0 && (e & COMPRESSED) == 0 && (e & ZERO) == 0 && host != 0) {
             validateData(e, vc, host);
+            checkNotMetadata(vc, host);
             writeFully(ch, src, host + in);
             return;
         }
@@ -449,6 +450,19 @@ public final class Qcow2Node implements BlockNode {
         if (host == decompressedFor || (e & COMPRESSED) != 0) {
             decompressedFor = -1;
         }
+    }
+
+    /** Refuses to write guest data over the L1 or refcount table (a hostile L2 entry pointing there). */
+    private void checkNotMetadata(long vc, long host) throws IOException {
+        if (overlaps(host, h.l1TableOffset, h.l1Size * 8L)
+                || overlaps(host, h.refcountTableOffset, (long) h.refcountTableClusters * cs)) {
+            throw h.err("L2 entry for cluster " + vc, l2EntryOffset(vc), "data cluster 0x" + Long.toHexString(host)
+                    + " overlaps the " + (overlaps(host, h.l1TableOffset, h.l1Size * 8L) ? "L1 table" : "refcount table"));
+        }
+    }
+
+    private boolean overlaps(long host, long start, long length) {
+        return host < start + length && start < host + cs;
     }
 
     /** Drops the reference an L2 entry held (after it was replaced). */

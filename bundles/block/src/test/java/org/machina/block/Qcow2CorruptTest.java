@@ -115,6 +115,18 @@ class Qcow2CorruptTest {
     }
 
     @Test
+    void writeOverMetadataIsRefused() throws IOException {
+        long l1 = readLong(40);
+        long l2 = readLong(l1) & Qcow2Node.OFFSET_MASK;
+        patchLong(l2, (1L << 63) | l1); // cluster 0's data "is" the L1 table
+        try (BlockNode n = new Qcow2Driver().open("d", img, false, Map.of())) {
+            IOException e = assertThrows(IOException.class, () -> n.write(0, ByteBuffer.allocate(512)));
+            assertTrue(e.getMessage().contains("overlaps the L1 table") && e.getMessage().contains(img.toString()), e.getMessage());
+        }
+        assertTrue(readLong(l1) != 0, "L1 table intact");
+    }
+
+    @Test
     void truncatedFile() throws IOException {
         try (FileChannel c = FileChannel.open(img, StandardOpenOption.WRITE)) {
             c.truncate(50);

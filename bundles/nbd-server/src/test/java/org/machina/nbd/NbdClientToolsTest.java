@@ -117,6 +117,21 @@ class NbdClientToolsTest {
     }
 
     @Test
+    void exportsTheBackingFileOfAChain() throws Exception {
+        Path top = dir.resolve("top.qcow2");
+        Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", "-b", "disk.qcow2", "-F", "qcow2", top.toString(), "32M");
+        Tools.qemuIo(top, "qcow2", "write -P 0xee 0 1M");
+        try (BlockNode chain = BlockImages.open("top", top, "qcow2", true)) {
+            server.addExport("top", chain, true, "");
+            server.addExport("top-backing", chain.backing(), true, "");
+            Tools.ok("qemu-img", "compare", "-f", "qcow2", "-F", "raw", top.toString(), url + "/top");
+            Tools.ok("qemu-img", "compare", "-f", "qcow2", "-F", "raw", qcow.toString(), url + "/top-backing");
+            String map = Tools.ok("nbdinfo", "--map", url + "/top");
+            assertTrue(map.contains("data"), map);
+        }
+    }
+
+    @Test
     void readOnlyExportRefusesWrites() throws Exception {
         byte[] before = Files.readAllBytes(qcow);
         server.removeExport("disk");
