@@ -39,6 +39,14 @@ final class NbdConnection implements Runnable {
         return export;
     }
 
+    /** Handshake deadline: disconnects a client still negotiating. */
+    void closeIfNegotiating() {
+        if (export == null && ch.isOpen()) {
+            LOG.info("NBD client {}: handshake not finished in time; closing", remote());
+            close();
+        }
+    }
+
     void close() {
         try {
             ch.close();
@@ -53,6 +61,9 @@ final class NbdConnection implements Runnable {
             NbdExport e = handshake();
             if (e != null) {
                 export = e;
+                if (!ch.isOpen()) {
+                    return;
+                }
                 if (server.isExported(e)) {
                     transmission(e);
                 }

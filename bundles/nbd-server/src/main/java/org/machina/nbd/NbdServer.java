@@ -29,16 +29,23 @@ public class NbdServer implements NbdServerService {
     private final Map<String, NbdExport> exports = new ConcurrentHashMap<>();
     private final Set<NbdConnection> connections = ConcurrentHashMap.newKeySet();
     private final int maxConnections;
+    private final long handshakeTimeoutMillis;
+    private volatile java.util.concurrent.ScheduledExecutorService timer;
     private volatile ServerSocketChannel listener;
     private volatile SocketAddress bound;
     private Thread acceptor;
 
     public NbdServer() {
-        this(1024);
+        this(1024, 30_000);
     }
 
-    public NbdServer(int maxConnections) {
+    /**
+     * @param maxConnections clients served at once; more are closed after accept
+     * @param handshakeTimeoutMillis a client that has not finished the handshake by then is disconnected
+     */
+    public NbdServer(int maxConnections, long handshakeTimeoutMillis) {
         this.maxConnections = maxConnections;
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
     @Override
@@ -63,6 +70,8 @@ public class NbdServer implements NbdServerService {
         }
         listener = s;
         bound = s.getLocalAddress();
+        timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("nbd-handshake-timer").factory());
         acceptor = Thread.ofPlatform().daemon().name("nbd-accept " + bound).start(() -> acceptLoop(s));
         LOG.info("NBD server listening on {}", bound);
     }
@@ -96,6 +105,11 @@ public class NbdServer implements NbdServerService {
             }
             NbdConnection conn = new NbdConnection(this, c);
             connections.add(conn);
+            try {
+                timer.schedule(conn::closeIfNegotiating, handshakeTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                conn.close();
+            }
             Thread.ofVirtual().name("nbd-client").start(conn);
         }
     }
@@ -135,6 +149,9 @@ public class NbdServer implements NbdServerService {
         }
         for (NbdConnection c : connections) {
             c.close();
+        }
+        if (timer != null) {
+            timer.shutdownNow();
         }
         if (acceptor != null) {
             try {

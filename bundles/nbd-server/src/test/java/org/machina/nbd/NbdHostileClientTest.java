@@ -36,7 +36,7 @@ class NbdHostileClientTest {
         Path f = dir.resolve("d.raw");
         Files.write(f, content);
         node = BlockImages.open("d", f, "raw", false);
-        server = new NbdServer(1000);
+        server = new NbdServer(1000, 30_000);
         server.addExport("d", node, false, "");
         server.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         addr = (InetSocketAddress) server.address();
@@ -179,6 +179,35 @@ class NbdHostileClientTest {
         }
         assertEquals(0, server.connectionCount(), "closed connections are released");
         assertServing();
+    }
+
+    @Test
+    void stalledHandshakeIsDisconnected() throws Exception {
+        NbdServer strict = new NbdServer(10, 300);
+        strict.addExport("d", node, true, "");
+        strict.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        try {
+            List<RawClient> stalled = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                stalled.add(new RawClient(strict.address()).greet()); // then never send an option
+            }
+            for (RawClient c : stalled) {
+                assertTrue(c.closedByServer(), "stalled client closed by the handshake deadline");
+                c.close();
+            }
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (strict.connectionCount() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            try (RawClient c = new RawClient(strict.address()).greet()) {
+                assertEquals(Nbd.REP_ACK, c.go("d"), "a slot is free again");
+                Thread.sleep(600); // past the handshake deadline: a negotiated client stays connected
+                c.request(Nbd.CMD_READ, 5, 0, 8);
+                assertEquals(0, c.simpleReply(5));
+            }
+        } finally {
+            strict.stop();
+        }
     }
 
     @Test
