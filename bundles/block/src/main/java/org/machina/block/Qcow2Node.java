@@ -9,8 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
 import org.machina.api.block.BlockNode;
 import org.machina.api.block.BlockStatus;
 
@@ -54,10 +52,8 @@ public final class Qcow2Node implements BlockNode {
             return size() > L2_CACHE;
         }
     };
-    private final Inflater inflater = new Inflater(true);
     private final byte[] clusterBuf;
-    private long decompressedFor = -1;
-    private final byte[] decompressed;
+    private final Qcow2Compressed compressed;
     private final ByteBuffer entry = ByteBuffer.allocate(8);
     private boolean markedDirty;
 
@@ -73,7 +69,7 @@ public final class Qcow2Node implements BlockNode {
         this.extL2 = (h.incompatible & Qcow2Header.INCOMPAT_EXTL2) != 0;
         this.l2Bits = cb - 3 - (extL2 ? 1 : 0);
         this.clusterBuf = new byte[cs];
-        this.decompressed = new byte[cs];
+        this.compressed = new Qcow2Compressed(h, ch);
         ByteBuffer b = ByteBuffer.allocate(h.l1Size * 8);
         readFully(ch, b, h.l1TableOffset);
         l1 = new long[h.l1Size];
@@ -241,8 +237,7 @@ public final class Qcow2Node implements BlockNode {
     private void readInCluster(long vc, int in, long offset, ByteBuffer dst) throws IOException {
         long e = l2Entry(vc);
         if ((e & COMPRESSED) != 0) {
-            decompress(vc, e);
-            dst.put(decompressed, in, dst.remaining());
+            dst.put(compressed.cluster(vc, e, l2EntryOffset(vc)), in, dst.remaining());
             return;
         }
         long host = e & OFFSET_MASK;
@@ -310,39 +305,6 @@ public final class Qcow2Node implements BlockNode {
         while (dst.hasRemaining()) {
             dst.put((byte) 0);
         }
-    }
-
-    private void decompress(long vc, long e) throws IOException {
-        int x = 62 - (cb - 8);
-        long host = e & ((1L << x) - 1);
-        if (host == decompressedFor) {
-            return;
-        }
-        long sectors = ((e >>> x) & ((1L << (cb - 8)) - 1)) + 1;
-        long len = sectors * 512 - (host & 511);
-        long fileSize = ch.size();
-        if (host < cs || host >= fileSize) {
-            throw h.err("L2 entry for cluster " + vc, l2EntryOffset(vc), "compressed data at 0x" + Long.toHexString(host)
-                    + (host < cs ? " overlaps the header" : " beyond the end of the file"));
-        }
-        len = Math.min(len, Math.min(fileSize - host, 2L * cs));
-        byte[] in = len <= cs ? clusterBuf : new byte[(int) len];
-        ByteBuffer b = ByteBuffer.wrap(in, 0, (int) len);
-        readFully(ch, b, host);
-        inflater.reset();
-        inflater.setInput(in, 0, (int) len);
-        int got;
-        try {
-            got = inflater.inflate(decompressed, 0, cs);
-        } catch (DataFormatException ex) {
-            decompressedFor = -1;
-            throw h.err("compressed cluster " + vc, host, "invalid deflate data: " + ex.getMessage());
-        }
-        if (got != cs) {
-            decompressedFor = -1;
-            throw h.err("compressed cluster " + vc, host, "inflated to " + got + " bytes, expected " + cs);
-        }
-        decompressedFor = host;
     }
 
     @Override
@@ -447,9 +409,6 @@ public final class Qcow2Node implements BlockNode {
         refcounts.update(newHost, 1);
         setL2Entry(vc, newHost | COPIED);
         freeEntry(e);
-        if (host == decompressedFor || (e & COMPRESSED) != 0) {
-            decompressedFor = -1;
-        }
     }
 
     /** Refuses to write guest data over the L1 or refcount table (a hostile L2 entry pointing there). */
@@ -468,12 +427,7 @@ public final class Qcow2Node implements BlockNode {
     /** Drops the reference an L2 entry held (after it was replaced). */
     private void freeEntry(long e) throws IOException {
         if ((e & COMPRESSED) != 0) {
-            int x = 62 - (cb - 8);
-            long host = e & ((1L << x) - 1);
-            long sectors = ((e >>> x) & ((1L << (cb - 8)) - 1)) + 1;
-            long first = host & -(long) cs;
-            long last = (host + sectors * 512 - (host & 511) - 1) & -(long) cs;
-            for (long c = first; c <= last; c += cs) {
+            for (long c = compressed.firstCluster(e); c <= compressed.lastCluster(e); c += cs) {
                 refcounts.update(c, -1);
             }
         } else if ((e & OFFSET_MASK) != 0) {
@@ -552,7 +506,6 @@ public final class Qcow2Node implements BlockNode {
                     setL2Entry(vc, nv);
                     freeEntry(e);
                 }
-                decompressedFor = -1;
             } finally {
                 lock.unlock();
             }
@@ -584,7 +537,7 @@ public final class Qcow2Node implements BlockNode {
                 }
             }
             ch.close();
-            inflater.end();
+            compressed.close();
         } finally {
             lock.unlock();
             if (backing != null) {
