@@ -53,6 +53,7 @@ public final class Qcow2Node implements BlockNode {
         }
     };
     private final byte[] clusterBuf;
+    private final ByteBuffer cowBuf;
     private final Qcow2Compressed compressed;
     private final ByteBuffer entry = ByteBuffer.allocate(8);
     private boolean markedDirty;
@@ -69,6 +70,7 @@ public final class Qcow2Node implements BlockNode {
         this.extL2 = (h.incompatible & Qcow2Header.INCOMPAT_EXTL2) != 0;
         this.l2Bits = cb - 3 - (extL2 ? 1 : 0);
         this.clusterBuf = new byte[cs];
+        this.cowBuf = ByteBuffer.allocate(cs);
         this.compressed = new Qcow2Compressed(h, ch);
         ByteBuffer b = ByteBuffer.allocate(h.l1Size * 8);
         readFully(ch, b, h.l1TableOffset);
@@ -392,13 +394,14 @@ public final class Qcow2Node implements BlockNode {
             return;
         }
         // copy-on-write into a new cluster: old contents (backing, zeros, compressed, shared) around the new bytes
-        ByteBuffer full = ByteBuffer.wrap(new byte[cs]);
+        ByteBuffer full = cowBuf.clear();
         int n = src.remaining();
         if (in != 0 || n != cs) {
             long base = vc << cb;
             int avail = (int) Math.min(cs, h.size - base);
             full.limit(avail);
             readInCluster(vc, 0, base, full);
+            java.util.Arrays.fill(cowBuf.array(), avail, cs, (byte) 0); // past the virtual size
             full.clear();
         }
         full.position(in);

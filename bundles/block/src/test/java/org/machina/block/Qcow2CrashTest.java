@@ -45,6 +45,7 @@ class Qcow2CrashTest {
                             System.out.println("writer: " + line);
                         }
                     }
+                    Thread.sleep(run % 3); // vary where in the next write the kill lands
                     p.destroyForcibly(); // SIGKILL in the middle of whatever write comes next
                     p.waitFor(30, TimeUnit.SECONDS);
                 }
