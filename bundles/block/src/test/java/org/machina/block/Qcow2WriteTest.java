@@ -57,12 +57,13 @@ class Qcow2WriteTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1.1,65536", "0.10,65536", "1.1,512", "1.1,4096", "0.10,2097152"})
-    void randomWritesPassCheckAndCompare(String compat, int clusterSize) throws Exception {
+    @CsvSource({"1.1,65536,16", "0.10,65536,16", "1.1,512,16", "1.1,4096,16", "0.10,2097152,16", "1.1,512,1",
+        "1.1,4096,2", "1.1,65536,8", "1.1,4096,64"})
+    void randomWritesPassCheckAndCompare(String compat, int clusterSize, int refcountBits) throws Exception {
         Path img = dir.resolve("w.qcow2");
         int size = 6 << 20;
-        Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=" + compat + ",cluster_size=" + clusterSize,
-                img.toString(), String.valueOf(size));
+        Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=" + compat + ",cluster_size=" + clusterSize
+                + ",refcount_bits=" + refcountBits, img.toString(), String.valueOf(size));
         byte[] model = new byte[size];
         try (BlockNode n = open(img, false)) {
             randomWrites(n, model, clusterSize, 300, 200_000);
