@@ -45,7 +45,7 @@ public final class BlockExportAdd implements MonitorCommand {
             throw QmpArgs.error("Block export id '" + id + "' is already in use");
         }
         try {
-            NbdServerAdd.add(server, registry, node, name, QmpArgs.optBool(arguments, "writable", false),
+            NbdServerAdd.add(context, server, registry, node, name, QmpArgs.optBool(arguments, "writable", false),
                     QmpArgs.optString(arguments, "description", ""));
         } catch (MonitorException e) {
             ids.remove(id);

@@ -34,18 +34,18 @@ public final class NbdServerAdd implements MonitorCommand {
     public Object execute(CommandContext context, Map<String, Object> arguments) throws MonitorException {
         String device = CommandContext.requireString(arguments, "device");
         String name = QmpArgs.optString(arguments, "name", device);
-        add(server, registry, device, name, QmpArgs.optBool(arguments, "writable", false),
+        add(context, server, registry, device, name, QmpArgs.optBool(arguments, "writable", false),
                 QmpArgs.optString(arguments, "description", ""));
         return Map.of();
     }
 
-    static void add(NbdServerService server, BlockNodeRegistry registry, String node, String name, boolean writable,
-            String description) throws MonitorException {
+    static void add(CommandContext context, NbdServerService server, BlockNodeRegistry registry, String node, String name,
+            boolean writable, String description) throws MonitorException {
         if (!server.running()) {
             throw QmpArgs.error("NBD server not running");
         }
         try {
-            server.addExport(name, QmpArgs.node(registry, node), !writable, description);
+            server.addExport(name, QmpArgs.node(context, registry, node), !writable, description);
         } catch (IllegalArgumentException e) {
             throw QmpArgs.error(e.getMessage());
         }

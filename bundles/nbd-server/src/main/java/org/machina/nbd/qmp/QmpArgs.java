@@ -5,6 +5,7 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.util.Map;
 import org.machina.api.block.BlockNode;
+import org.machina.api.monitor.CommandContext;
 import org.machina.api.monitor.MonitorException;
 import org.machina.api.monitor.MonitorException.ErrorClass;
 import org.machina.nbd.api.BlockNodeRegistry;
@@ -76,7 +77,20 @@ final class QmpArgs {
         throw error("Parameter '" + name + "' is missing");
     }
 
-    static BlockNode node(BlockNodeRegistry registry, String nodeName) throws MonitorException {
+    /**
+     * Resolves a block node: first among the drives of the monitor's machine ({@code Machine.drives()}),
+     * then through the optional registry service.
+     */
+    static BlockNode node(CommandContext context, BlockNodeRegistry registry, String nodeName) throws MonitorException {
+        Map<String, BlockNode> drives = context.machine().map(m -> m.drives()).orElse(Map.of());
+        BlockNode d = drives.get(nodeName);
+        if (d != null) {
+            return d;
+        }
+        if (registry == null && !drives.isEmpty()) {
+            throw new MonitorException(ErrorClass.DeviceNotFound, "Cannot find device='" + nodeName + "' nor node-name='"
+                    + nodeName + "' (known: " + new java.util.TreeSet<>(drives.keySet()) + ")");
+        }
         if (registry == null) {
             throw error("no block nodes are available (no machine with disks is running)");
         }

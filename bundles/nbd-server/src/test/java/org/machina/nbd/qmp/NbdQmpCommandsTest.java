@@ -138,6 +138,37 @@ class NbdQmpCommandsTest {
     }
 
     @Test
+    void nodesComeFromTheMachinesDrives() throws Exception {
+        BlockNode disk = memoryDisk("hd0");
+        Machine machine = (Machine) java.lang.reflect.Proxy.newProxyInstance(Machine.class.getClassLoader(),
+                new Class<?>[] {Machine.class}, (proxy, method, args) -> method.getName().equals("drives")
+                        ? Map.of("hd0", disk) : null);
+        CommandContext ctx = new CommandContext() {
+            @Override
+            public Optional<Machine> machine() {
+                return Optional.of(machine);
+            }
+
+            @Override
+            public void emitEvent(String event, Map<String, Object> data) {
+            }
+        };
+        NbdServer server = new NbdServer();
+        server.start(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+        try {
+            NbdServerAdd add = new NbdServerAdd();
+            add.server = server;
+            add.execute(ctx, Map.of("device", "hd0", "name", "guest-disk"));
+            assertEquals(Set.of("guest-disk"), server.exports());
+            MonitorException e = assertThrows(MonitorException.class, () -> add.execute(ctx, Map.of("device", "hd9")));
+            assertEquals(MonitorException.ErrorClass.DeviceNotFound, e.errorClass());
+            assertTrue(e.getMessage().contains("hd0"), e.getMessage());
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
     void unixAddressesAndBadAddresses() throws Exception {
         NbdServer server = new NbdServer();
         NbdServerStart start = new NbdServerStart();
