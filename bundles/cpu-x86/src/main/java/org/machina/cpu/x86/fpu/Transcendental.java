@@ -1,0 +1,135 @@
+package org.machina.cpu.x86.fpu;
+
+import static org.machina.cpu.x86.fpu.FpEnv.*;
+import static org.machina.cpu.x86.fpu.Float80.*;
+
+/**
+ * F2XM1, FYL2X, FYL2XP1, FPTAN, FPATAN, FSIN, FCOS, FSINCOS (and the FXTRACT dispatch).
+ * <p>Accuracy: these are evaluated in IEEE double precision (java.lang.StrictMath) from the
+ * operands rounded to 53 bits, so results carry about 53 correct bits instead of the ~64 of
+ * real x87 hardware; special operands (NaN, infinities, zeros, out-of-range arguments with C2)
+ * follow the SDM. Precision control rounds the result as the hardware does.
+ */
+final class Transcendental {
+    private Transcendental() { }
+
+    static double toDouble(int se, long m) {
+        if (isZero(se, m)) return neg(se) ? -0.0 : 0.0;
+        if (isInf(se, m)) return neg(se) ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        int e = normExp(se, m);
+        long mm = normMant(m);
+        // round to 53 bits by nearest
+        long top = mm >>> 11;
+        if (((mm >>> 10) & 1) != 0) top++;
+        double v = Math.scalb((double) top, e - BIAS - 52);
+        return neg(se) ? -v : v;
+    }
+
+    /** Packs a double result, rounding it to the precision control, and flags PE when inexact. */
+    static void fromDouble(FpEnv env, double d, boolean exact) {
+        if (Double.isNaN(d)) { indefinite(env); return; }
+        Convert.fromReal(env, Double.doubleToRawLongBits(d), 11, 52);
+        int se = env.se;
+        long m = env.m;
+        if (!isZero(se, m) && !isInf(se, m)) roundPack(env, neg(se), normExp(se, m), normMant(m), 0);
+        if (!exact) env.flags |= PE;
+        env.flags &= ~DE;
+    }
+
+    /** op: 0 F2XM1, 1 FYL2X, 2 FPTAN, 3 FPATAN, 4 FXTRACT, 9 FYL2XP1, 11 FSINCOS, 14 FSIN, 15 FCOS. */
+    static void execute(X87 fpu, FpEnv env, int op) {
+        if (op == 4) { fpu.fxtract(); return; }
+        boolean two = op == 1 || op == 3 || op == 9;
+        if (fpu.isEmpty(0) || (two && fpu.isEmpty(1))) {
+            if (!fpu.transcendentalUnderflow()) {
+                if (two) { fpu.transcendentalSet(1, env.se, env.m); fpu.transcendentalPop(); }
+                else {
+                    fpu.transcendentalSet(0, env.se, env.m);
+                    if ((op == 2 || op == 11) && !fpu.slotBelowTopFull()) fpu.transcendentalPush(env.se, env.m);
+                }
+            }
+            fpu.transcendentalFinish(false);
+            return;
+        }
+        int xse = fpu.seOf(0);
+        long xm = fpu.mOf(0);
+        if (two) {
+            int yse = fpu.seOf(1);
+            long ym = fpu.mOf(1);
+            if (!specials2(env, xse, xm, yse, ym)) {
+                double x = toDouble(xse, xm), y = toDouble(yse, ym);
+                double r;
+                if (op == 3) r = StrictMath.atan2(y, x);
+                else {
+                    if (op == 1 && x < 0 || op == 9 && x < -1) { indefinite(env); r = 0; }
+                    else {
+                        double l = op == 1 ? StrictMath.log(x) / StrictMath.log(2) : StrictMath.log1p(x) / StrictMath.log(2);
+                        if (op == 1 && x == 1.0) l = 0;
+                        if (op == 1 && x == 0 && y != 0) env.flags |= ZE;
+                        r = y * l;
+                    }
+                }
+                if ((env.flags & IE) == 0) fromDouble(env, r, r == 0 || Double.isInfinite(r));
+            }
+            if (!env.blocked()) { fpu.transcendentalSet(1, env.se, env.m); fpu.transcendentalPop(); }
+            fpu.transcendentalFinish(true);
+            return;
+        }
+        boolean pushes = op == 2 || op == 11;
+        if (pushes && fpu.slotBelowTopFull()) {
+            env.flags |= IE | SF;
+            env.roundedUp = true;
+            if ((fpu.controlWord() & IE) != 0) { fpu.transcendentalSet(0, INDEF_SE, INDEF_M); fpu.transcendentalPush(INDEF_SE, INDEF_M); }
+            fpu.transcendentalFinish(false);
+            return;
+        }
+        if (specials1(env, xse, xm)) {
+            if (!env.blocked()) {
+                fpu.transcendentalSet(0, env.se, env.m);
+                if (pushes) fpu.transcendentalPush(env.se, env.m);
+            }
+            fpu.setC2(false);
+            fpu.transcendentalFinish(false);
+            return;
+        }
+        boolean trig = op != 0;
+        if (trig && isInf(xse, xm)) {
+            indefinite(env);
+            if (!env.blocked()) { fpu.transcendentalSet(0, env.se, env.m); if (pushes) fpu.transcendentalPush(env.se, env.m); }
+            fpu.setC2(false);
+            fpu.transcendentalFinish(false);
+            return;
+        }
+        if (trig && (xse & 0x7FFF) >= BIAS + 63) { fpu.setC2(true); fpu.transcendentalFinish(false); return; }
+        double x = toDouble(xse, xm);
+        boolean zero = isZero(xse, xm);
+        int rse; long rm;
+        switch (op) {
+            case 0 -> {
+                if (zero) { env.result(xse, xm); }
+                else if (isInf(xse, xm)) { if (neg(xse)) env.result(0xBFFF, INT_BIT); else env.result(xse, xm); }
+                else fromDouble(env, StrictMath.expm1(x * 0.6931471805599453), false);
+                fpu.transcendentalSet(0, env.se, env.m);
+            }
+            case 2 -> { // FPTAN
+                if (zero) env.result(xse, xm); else fromDouble(env, StrictMath.tan(x), false);
+                fpu.transcendentalSet(0, env.se, env.m);
+                fpu.transcendentalPush(0x3FFF, INT_BIT);
+            }
+            case 11 -> { // FSINCOS: ST0 = sin, push cos
+                if (zero) env.result(xse, xm); else fromDouble(env, StrictMath.sin(x), false);
+                rse = env.se; rm = env.m;
+                int f = env.flags; boolean up = env.roundedUp;
+                if (zero) env.result(0x3FFF, INT_BIT); else fromDouble(env, StrictMath.cos(x), false);
+                env.flags |= f; env.roundedUp |= up;
+                fpu.transcendentalSet(0, rse, rm);
+                fpu.transcendentalPush(env.se, env.m);
+            }
+            case 14 -> { if (zero) env.result(xse, xm); else fromDouble(env, StrictMath.sin(x), false); fpu.transcendentalSet(0, env.se, env.m); }
+            case 15 -> { if (zero) env.result(0x3FFF, INT_BIT); else fromDouble(env, StrictMath.cos(x), false); fpu.transcendentalSet(0, env.se, env.m); }
+            default -> throw new IllegalStateException("not a transcendental op " + op);
+        }
+        fpu.setC2(false);
+        fpu.transcendentalFinish(true);
+    }
+}
