@@ -182,6 +182,26 @@ class NbdHostileClientTest {
     }
 
     @Test
+    void readOnlyExportAnswersWritesWithEperm() throws Exception {
+        server.addExport("ro", node, true, "");
+        try (RawClient c = new RawClient(addr).greet()) {
+            assertEquals(Nbd.REP_ACK, c.go("ro"));
+            c.request(Nbd.CMD_WRITE, 1, 0, 4);
+            c.out.write(new byte[] {1, 2, 3, 4});
+            assertEquals(Nbd.EPERM, c.simpleReply(1));
+            c.request(Nbd.CMD_TRIM, 2, 0, 4096);
+            assertEquals(Nbd.EPERM, c.simpleReply(2));
+            c.request(Nbd.CMD_WRITE_ZEROES, 3, 0, 4096);
+            assertEquals(Nbd.EPERM, c.simpleReply(3));
+            c.request(Nbd.CMD_FLUSH, 4, 0, 0);
+            assertEquals(0, c.simpleReply(4));
+        }
+        byte[] now = new byte[4];
+        node.read(0, ByteBuffer.wrap(now));
+        assertEquals(content[0], now[0], "nothing written through the read-only export");
+    }
+
+    @Test
     void stalledHandshakeIsDisconnected() throws Exception {
         NbdServer strict = new NbdServer(10, 300);
         strict.addExport("d", node, true, "");
