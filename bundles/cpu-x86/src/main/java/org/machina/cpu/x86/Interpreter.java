@@ -1,0 +1,403 @@
+package org.machina.cpu.x86;
+
+import org.machina.api.cpu.CpuContext;
+import org.machina.cpu.x86.fpu.FpuMemory;
+import org.machina.cpu.x86.fpu.X87;
+
+/**
+ * Executes the one-byte opcode map (and the string instructions); the 0F map is in
+ * {@link Extended}. Unknown opcodes raise #UD via {@link #undefined}.
+ */
+abstract class Interpreter extends Decoder implements FpuMemory {
+    final CpuContext ctx;
+    final X87 fpu = new X87();
+    boolean halted;
+    /** Interrupts are inhibited for one instruction after STI, MOV SS and POP SS. */
+    boolean irqShadow;
+
+    Interpreter(CpuContext ctx) {
+        super(ctx.memory());
+        this.ctx = ctx;
+    }
+
+    abstract void exec0F();
+
+    /** Raises #UD for an opcode this CPU does not implement (logged once per opcode). */
+    abstract CpuFault undefined(int opcode);
+
+    /** Executes one instruction (prefixes included). */
+    final void step() {
+        startEip = eip;
+        startEsp = r[ESP];
+        boolean c32 = code32();
+        op32 = c32;
+        addr32 = c32;
+        segOvr = -1;
+        rep = 0;
+        int b;
+        for (int n = 0; ; n++) {
+            b = fetch8();
+            switch (b) {
+                case 0x26: segOvr = ES; continue;
+                case 0x2e: segOvr = CS; continue;
+                case 0x36: segOvr = SS; continue;
+                case 0x3e: segOvr = DS; continue;
+                case 0x64: segOvr = FS; continue;
+                case 0x65: segOvr = GS; continue;
+                case 0x66: op32 = !c32; continue;
+                case 0x67: addr32 = !c32; continue;
+                case 0xf0: continue;
+                case 0xf2: case 0xf3: rep = b; continue;
+                default:
+            }
+            if (n > 14) throw raise(13, 0);
+            break;
+        }
+        exec(b);
+    }
+
+    private void exec(int b) {
+        int os = osize();
+        if (b < 0x40 && (b & 7) < 6) {
+            int op = b >>> 3;
+            switch (b & 7) {
+                case 0: { decodeModrm(); int v = alu(op, readRm(0), reg8(reg), 0); if (op != 7) writeRm(0, v); return; }
+                case 1: { decodeModrm(); int v = alu(op, readRm(os), readReg(reg, os), os); if (op != 7) writeRm(os, v); return; }
+                case 2: { decodeModrm(); int v = alu(op, reg8(reg), readRm(0), 0); if (op != 7) setReg8(reg, v); return; }
+                case 3: { decodeModrm(); int v = alu(op, readReg(reg, os), readRm(os), os); if (op != 7) writeReg(reg, os, v); return; }
+                case 4: { int v = alu(op, r[EAX] & 0xff, fetch8(), 0); if (op != 7) setReg8(EAX, v); return; }
+                default: { int v = alu(op, readReg(EAX, os), fetchImm(os), os); if (op != 7) writeReg(EAX, os, v); return; }
+            }
+        }
+        switch (b) {
+            case 0x06: push(op32, segSel[ES]); return;
+            case 0x07: loadSegment(ES, pop(op32)); return;
+            case 0x0e: push(op32, segSel[CS]); return;
+            case 0x0f: exec0F(); return;
+            case 0x16: push(op32, segSel[SS]); return;
+            case 0x17: { int s = pop(op32); loadSegment(SS, s); irqShadow = true; return; }
+            case 0x1e: push(op32, segSel[DS]); return;
+            case 0x1f: loadSegment(DS, pop(op32)); return;
+            case 0x27: daa(); return;
+            case 0x2f: das(); return;
+            case 0x37: aaa(false); return;
+            case 0x3f: aaa(true); return;
+            case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
+                writeReg(b & 7, os, inc(readReg(b & 7, os), os)); return;
+            case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f:
+                writeReg(b & 7, os, dec(readReg(b & 7, os), os)); return;
+            case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
+                push(op32, r[b & 7]); return;
+            case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
+                writeReg(b & 7, os, pop(op32)); return;
+            case 0x60: {
+                int t = r[ESP];
+                for (int i = 0; i < 8; i++) push(op32, i == ESP ? t : r[i]);
+                return;
+            }
+            case 0x61: {
+                for (int i = 7; i >= 0; i--) {
+                    int v = pop(op32);
+                    if (i != ESP) writeReg(i, os, v);
+                }
+                return;
+            }
+            case 0x62: {
+                decodeModrm();
+                if (mod == 3) throw undefined(b);
+                int idx = readReg(reg, os);
+                int lo = readMem(eaLin, os), hi = readMem(eaLin + (op32 ? 4 : 2), os);
+                if (!op32) {
+                    idx = (short) idx;
+                    lo = (short) lo;
+                    hi = (short) hi;
+                }
+                if (idx < lo || idx > hi) throw raise(5);
+                return;
+            }
+            case 0x63: { // ARPL
+                if (!protectedMode() || v86()) throw undefined(b);
+                decodeModrm();
+                int d = readRm(1), s = r[reg] & 0xffff;
+                int f = getEflags() & ARITH & ~ZF;
+                if ((d & 3) < (s & 3)) {
+                    writeRm(1, (d & ~3) | (s & 3));
+                    f |= ZF;
+                }
+                setArith(f);
+                return;
+            }
+            case 0x68: push(op32, fetchImm(os)); return;
+            case 0x69: { decodeModrm(); int a = readRm(os); writeReg(reg, os, imul(a, fetchImm(os), os)); return; }
+            case 0x6a: push(op32, fetchS8()); return;
+            case 0x6b: { decodeModrm(); int a = readRm(os); writeReg(reg, os, imul(a, fetchS8(), os)); return; }
+            case 0x6c: case 0x6d: case 0x6e: case 0x6f:
+                Strings.io(this, b); return;
+            case 0x80: case 0x82: { decodeModrm(); int op = reg; int v = alu(op, readRm(0), fetch8(), 0); if (op != 7) writeRm(0, v); return; }
+            case 0x81: { decodeModrm(); int op = reg; int v = alu(op, readRm(os), fetchImm(os), os); if (op != 7) writeRm(os, v); return; }
+            case 0x83: { decodeModrm(); int op = reg; int v = alu(op, readRm(os), fetchS8(), os); if (op != 7) writeRm(os, v); return; }
+            case 0x84: decodeModrm(); alu(4, readRm(0), reg8(reg), 0); return;
+            case 0x85: decodeModrm(); alu(4, readRm(os), readReg(reg, os), os); return;
+            case 0x86: { decodeModrm(); int a = readRm(0); writeRm(0, reg8(reg)); setReg8(reg, a); return; }
+            case 0x87: { decodeModrm(); int a = readRm(os); writeRm(os, readReg(reg, os)); writeReg(reg, os, a); return; }
+            case 0x88: decodeModrm(); writeRm(0, reg8(reg)); return;
+            case 0x89: decodeModrm(); writeRm(os, readReg(reg, os)); return;
+            case 0x8a: decodeModrm(); setReg8(reg, readRm(0)); return;
+            case 0x8b: decodeModrm(); writeReg(reg, os, readRm(os)); return;
+            case 0x8c: {
+                decodeModrm();
+                if (reg > 5) throw undefined(b);
+                if (mod == 3) writeReg(rm, os, segSel[reg]);
+                else write16(eaLin, segSel[reg]);
+                return;
+            }
+            case 0x8d: decodeModrm(); if (mod == 3) throw undefined(b); writeReg(reg, os, eaOff); return;
+            case 0x8e: {
+                decodeModrm();
+                if (reg > 5 || reg == CS) throw undefined(b);
+                loadSegment(reg, readRm(1));
+                if (reg == SS) irqShadow = true;
+                return;
+            }
+            case 0x8f: {
+                int v = pop(op32);
+                try {
+                    decodeModrm(); // ESP-based addresses use the incremented ESP
+                    writeRm(os, v);
+                } catch (CpuFault f) {
+                    throw f;
+                }
+                return;
+            }
+            case 0x90: return;
+            case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97: {
+                int a = readReg(EAX, os);
+                writeReg(EAX, os, readReg(b & 7, os));
+                writeReg(b & 7, os, a);
+                return;
+            }
+            case 0x98: if (op32) r[EAX] = (short) r[EAX]; else setReg16(EAX, (byte) r[EAX]); return;
+            case 0x99: if (op32) r[EDX] = r[EAX] >> 31; else setReg16(EDX, ((short) r[EAX]) >> 15); return;
+            case 0x9a: { int off = fetchImm(os); int sel = fetch16(); farJump(sel, off, op32, true, eip); return; }
+            case 0x9b: fpuWait(); return;
+            case 0x9c: {
+                if (v86() && ((eflags >>> 12) & 3) < 3) throw raise(13, 0);
+                push(op32, getEflags() & ~(VM | RF));
+                return;
+            }
+            case 0x9d: {
+                if (v86() && ((eflags >>> 12) & 3) < 3) throw raise(13, 0);
+                int v = pop(op32);
+                int mask = op32 ? 0x247fd5 : 0x7fd5;
+                if (v86()) mask &= ~IOPL;
+                boolean wasIf = (eflags & IF) != 0;
+                writeEflags(v, mask);
+                if (!wasIf && (eflags & IF) != 0) irqShadow = true;
+                return;
+            }
+            case 0x9e: setArith((getEflags() & ~0xd5) | (reg8(4) & 0xd5)); return;
+            case 0x9f: setReg8(4, (getEflags() & 0xd7) | 2); return;
+            case 0xa0: case 0xa1: case 0xa2: case 0xa3: {
+                int off = addr32 ? fetch32() : fetch16();
+                int lin = segBase[dataSeg(DS)] + off;
+                int sz = (b & 1) == 0 ? 0 : os;
+                if (b < 0xa2) writeReg(EAX, sz, readMem(lin, sz));
+                else writeMem(lin, sz, readReg(EAX, sz));
+                return;
+            }
+            case 0xa4: case 0xa5: case 0xa6: case 0xa7: case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
+                Strings.exec(this, b); return;
+            case 0xa8: alu(4, r[EAX] & 0xff, fetch8(), 0); return;
+            case 0xa9: alu(4, readReg(EAX, os), fetchImm(os), os); return;
+            case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:
+                setReg8(b & 7, fetch8()); return;
+            case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
+                writeReg(b & 7, os, fetchImm(os)); return;
+            case 0xc0: { decodeModrm(); int c = fetch8() & 31; writeRm(0, shift(reg, readRm(0), c, 0)); return; }
+            case 0xc1: { decodeModrm(); int c = fetch8() & 31; writeRm(os, shift(reg, readRm(os), c, os)); return; }
+            case 0xc2: { int n = fetch16(); int t = pop(op32); setSp(sp() + n); eip = op32 ? t : t & 0xffff; return; }
+            case 0xc3: { int t = pop(op32); eip = op32 ? t : t & 0xffff; return; }
+            case 0xc4: case 0xc5: {
+                decodeModrm();
+                if (mod == 3) throw undefined(b);
+                int off = readMem(eaLin, os);
+                int sel = read16(eaLin + (op32 ? 4 : 2));
+                loadSegment(b == 0xc4 ? ES : DS, sel);
+                writeReg(reg, os, off);
+                return;
+            }
+            case 0xc6: decodeModrm(); writeRm(0, fetch8()); return;
+            case 0xc7: decodeModrm(); writeRm(os, fetchImm(os)); return;
+            case 0xc8: enter(fetch16(), fetch8() & 31); return;
+            case 0xc9: {
+                setSp(r[EBP]);
+                writeReg(EBP, os, pop(op32));
+                return;
+            }
+            case 0xca: farReturn(op32, fetch16()); return;
+            case 0xcb: farReturn(op32, 0); return;
+            case 0xcc: interrupt(3, true, false, 0, eip); return;
+            case 0xcd: { int v = fetch8(); interrupt(v, true, false, 0, eip); return; }
+            case 0xce: if (of()) interrupt(4, true, false, 0, eip); return;
+            case 0xcf: iret(op32); return;
+            case 0xd0: decodeModrm(); writeRm(0, shift(reg, readRm(0), 1, 0)); return;
+            case 0xd1: decodeModrm(); writeRm(os, shift(reg, readRm(os), 1, os)); return;
+            case 0xd2: decodeModrm(); writeRm(0, shift(reg, readRm(0), r[ECX] & 31, 0)); return;
+            case 0xd3: decodeModrm(); writeRm(os, shift(reg, readRm(os), r[ECX] & 31, os)); return;
+            case 0xd4: aam(fetch8()); return;
+            case 0xd5: aad(fetch8()); return;
+            case 0xd7: {
+                int off = addr32 ? r[EBX] + (r[EAX] & 0xff) : (r[EBX] + (r[EAX] & 0xff)) & 0xffff;
+                setReg8(EAX, read8(segBase[dataSeg(DS)] + off));
+                return;
+            }
+            case 0xd8: case 0xd9: case 0xda: case 0xdb: case 0xdc: case 0xdd: case 0xde: case 0xdf:
+                fpuOp(b); return;
+            case 0xe0: case 0xe1: case 0xe2: case 0xe3: {
+                int d = fetchS8();
+                int cnt;
+                if (b == 0xe3) {
+                    cnt = addr32 ? r[ECX] : r[ECX] & 0xffff;
+                    if (cnt == 0) jumpRel(d);
+                    return;
+                }
+                if (addr32) cnt = --r[ECX];
+                else {
+                    cnt = (r[ECX] - 1) & 0xffff;
+                    setReg16(ECX, cnt);
+                }
+                boolean take = cnt != 0 && (b == 0xe2 || (b == 0xe1) == zf());
+                if (take) jumpRel(d);
+                return;
+            }
+            case 0xe4: { int p = fetch8(); checkIo(p, 1); setReg8(EAX, ctx.io().in(p, 1)); return; }
+            case 0xe5: { int p = fetch8(); int s = op32 ? 4 : 2; checkIo(p, s); writeReg(EAX, os, ctx.io().in(p, s)); return; }
+            case 0xe6: { int p = fetch8(); checkIo(p, 1); ctx.io().out(p, 1, r[EAX] & 0xff); return; }
+            case 0xe7: { int p = fetch8(); int s = op32 ? 4 : 2; checkIo(p, s); ctx.io().out(p, s, readReg(EAX, os)); return; }
+            case 0xe8: { int d = fetchImm(os); push(op32, eip); jumpRel(d); return; }
+            case 0xe9: jumpRel(fetchImm(os)); return;
+            case 0xea: { int off = fetchImm(os); int sel = fetch16(); farJump(sel, off, op32, false, eip); return; }
+            case 0xeb: jumpRel(fetchS8()); return;
+            case 0xec: { int p = r[EDX] & 0xffff; checkIo(p, 1); setReg8(EAX, ctx.io().in(p, 1)); return; }
+            case 0xed: { int p = r[EDX] & 0xffff; int s = op32 ? 4 : 2; checkIo(p, s); writeReg(EAX, os, ctx.io().in(p, s)); return; }
+            case 0xee: { int p = r[EDX] & 0xffff; checkIo(p, 1); ctx.io().out(p, 1, r[EAX] & 0xff); return; }
+            case 0xef: { int p = r[EDX] & 0xffff; int s = op32 ? 4 : 2; checkIo(p, s); ctx.io().out(p, s, readReg(EAX, os)); return; }
+            case 0xf4:
+                if (cpl != 0) throw raise(13, 0);
+                halted = true;
+                return;
+            case 0xf5: setArith(getEflags() ^ CF); return;
+            case 0xf6: case 0xf7: group3(b == 0xf6 ? 0 : os); return;
+            case 0xf8: setArith(getEflags() & ~CF); return;
+            case 0xf9: setArith(getEflags() | CF); return;
+            case 0xfa: case 0xfb: {
+                if (protectedMode() && cpl > ((eflags >>> 12) & 3) || v86() && ((eflags >>> 12) & 3) < 3) {
+                    throw raise(13, 0);
+                }
+                if (b == 0xfa) eflags &= ~IF;
+                else {
+                    if ((eflags & IF) == 0) irqShadow = true;
+                    eflags |= IF;
+                }
+                return;
+            }
+            case 0xfc: eflags &= ~DF; return;
+            case 0xfd: eflags |= DF; return;
+            case 0xfe: {
+                decodeModrm();
+                if (reg == 0) writeRm(0, inc(readRm(0), 0));
+                else if (reg == 1) writeRm(0, dec(readRm(0), 0));
+                else throw undefined(b);
+                return;
+            }
+            case 0xff: group5(os); return;
+            default: throw undefined(b);
+        }
+    }
+
+    private void group3(int size) {
+        decodeModrm();
+        switch (reg) {
+            case 0: case 1: alu(4, readRm(size), fetchImm(size), size); return;
+            case 2: writeRm(size, ~readRm(size)); return;
+            case 3: writeRm(size, neg(readRm(size), size)); return;
+            case 4: mul1(readRm(size), size, false); return;
+            case 5: mul1(readRm(size), size, true); return;
+            case 6: div(readRm(size), size, false); return;
+            default: div(readRm(size), size, true);
+        }
+    }
+
+    private void group5(int os) {
+        decodeModrm();
+        switch (reg) {
+            case 0: writeRm(os, inc(readRm(os), os)); return;
+            case 1: writeRm(os, dec(readRm(os), os)); return;
+            case 2: { int t = readRm(os); push(op32, eip); eip = op32 ? t : t & 0xffff; return; }
+            case 3: case 5: {
+                if (mod == 3) throw undefined(0xff);
+                int off = readMem(eaLin, os);
+                int sel = read16(eaLin + (op32 ? 4 : 2));
+                farJump(sel, off, op32, reg == 3, eip);
+                return;
+            }
+            case 4: { int t = readRm(os); eip = op32 ? t : t & 0xffff; return; }
+            case 6: push(op32, readRm(os)); return;
+            default: throw undefined(0xff);
+        }
+    }
+
+    private void enter(int size, int level) {
+        int os = osize();
+        push(op32, r[EBP]);
+        int frame = sp();
+        if (level > 0) {
+            int bp = r[EBP];
+            for (int i = 1; i < level; i++) {
+                bp -= op32 ? 4 : 2;
+                int a = segBase[SS] + (stack32() ? bp : bp & 0xffff);
+                push(op32, op32 ? read32(a) : read16(a));
+            }
+            push(op32, frame);
+        }
+        writeReg(EBP, os, frame);
+        setSp(sp() - size);
+        if (stack32()) read8(segBase[SS] + sp()); // probe the new stack top
+    }
+
+    // ---- x87 ----
+    private void fpuWait() {
+        if ((cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) throw raise(7);
+        if (fpu.hasPendingException()) mathFault();
+    }
+
+    private void mathFault() {
+        if ((cr0 & CR0_NE) != 0) throw raise(16);
+        // without NE the error goes to the external FERR#/IRQ13 path, which this CPU does not wire
+    }
+
+    private void fpuOp(int b) {
+        decodeModrm();
+        if ((cr0 & (CR0_EM | CR0_TS)) != 0) throw raise(7);
+        boolean noWait = (b == 0xdb && (modrm == 0xe2 || modrm == 0xe3)) // FNCLEX, FNINIT
+                || (b == 0xd9 && mod != 3 && (reg == 6 || reg == 7)) // FNSTENV, FNSTCW
+                || (b == 0xdd && mod != 3 && (reg == 6 || reg == 7)) // FNSAVE, FNSTSW
+                || (b == 0xdf && modrm == 0xe0);
+        if (!noWait && fpu.hasPendingException()) mathFault();
+        if (b == 0xdf && modrm == 0xe0) {
+            setReg16(EAX, fpu.statusWord());
+            return;
+        }
+        fpu.setEflagsForFcmov(getEflags());
+        fpu.execute(b, modrm, mod == 3 ? 0 : eaLin, op32, this);
+        if (fpu.comiExecuted()) {
+            setArith((getEflags() & ~(ZF | PF | CF | OF | SF | AF)) | (fpu.lastComiFlags() & (ZF | PF | CF)));
+        }
+        boolean control = (b == 0xd9 && mod != 3 && reg >= 4) || (b == 0xdb && mod == 3 && reg == 4)
+                || (b == 0xdd && mod != 3 && (reg == 4 || reg == 6));
+        if (!control) {
+            fpu.setLastInstruction(segSel[CS], startEip, ((b & 7) << 8) | modrm, segSel[dataSeg(DS)],
+                    mod == 3 ? 0 : eaOff);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package org.machina.cpu.x86;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import org.machina.api.memory.AddressSpace;
+import org.machina.api.memory.RamBlock;
+import org.machina.api.memory.Translation;
+
+/**
+ * Linear memory: two-level paging (4 KiB pages, 4 MiB pages with CR4.PSE, CR0.WP, A/D bits) and
+ * a direct-mapped software TLB from linear pages to RAM {@link MemorySegment}s. Pages that are
+ * not plain RAM (devices, ROM writes, pages under dirty logging or holding code) go through
+ * {@link AddressSpace#read}/{@link AddressSpace#write} every time.
+ */
+abstract class Mmu extends X86State {
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final int CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_NE = 0x20, CR0_WP = 0x10000,
+            CR0_PG = 0x80000000;
+    static final int CR4_VME = 1, CR4_PVI = 2, CR4_TSD = 4, CR4_DE = 8, CR4_PSE = 0x10, CR4_PGE = 0x80;
+
+    private static final int TLB_SIZE = 1024;
+    private final int[] tlbTag = new int[TLB_SIZE * 4];
+    private final MemorySegment[] tlbSeg = new MemorySegment[TLB_SIZE * 4];
+    private final long[] tlbOff = new long[TLB_SIZE * 4];
+    private long seenMapGeneration = -1;
+
+    final CpuFault fault = new CpuFault();
+    final AddressSpace mem;
+    /** Forces supervisor accesses (descriptor tables, TSS) regardless of CPL. */
+    boolean supervisorAccess;
+
+    Mmu(AddressSpace mem) {
+        this.mem = mem;
+    }
+
+    final CpuFault raise(int vector, int error) {
+        return fault.set(vector, error, true);
+    }
+
+    final CpuFault raise(int vector) {
+        return fault.set(vector, 0, false);
+    }
+
+    final void flushTlb() {
+        java.util.Arrays.fill(tlbTag, 0);
+        java.util.Arrays.fill(tlbSeg, null);
+    }
+
+    final void flushTlbPage(int lin) {
+        int i = (lin >>> 12) & (TLB_SIZE - 1);
+        for (int k = 0; k < 4; k++) {
+            tlbTag[k * TLB_SIZE + i] = 0;
+        }
+    }
+
+    final void checkMapGeneration() {
+        long g = mem.mapGeneration();
+        if (g != seenMapGeneration) {
+            seenMapGeneration = g;
+            flushTlb();
+        }
+    }
+
+    private int kind(boolean write) {
+        return ((cpl == 3 && !supervisorAccess) ? 2 : 0) + (write ? 1 : 0);
+    }
+
+    /** Translates a linear address, walking the page tables; raises #PF. */
+    final long translate(int lin, boolean write, boolean user) {
+        if ((cr0 & CR0_PG) == 0) {
+            return lin & 0xffffffffL;
+        }
+        int err = (write ? 2 : 0) | (user ? 4 : 0);
+        long pdeAddr = (cr3 & 0xfffff000L) + ((lin >>> 22) << 2);
+        int pde = (int) mem.read(pdeAddr, 4);
+        if ((pde & 1) == 0) {
+            throw pageFault(lin, err);
+        }
+        if ((pde & 0x80) != 0 && (cr4 & CR4_PSE) != 0) {
+            check(pde, lin, err, write, user);
+            int upd = pde | 0x20 | (write ? 0x40 : 0);
+            if (upd != pde) mem.write(pdeAddr, 4, upd & 0xffffffffL);
+            return ((pde & 0xffc00000L) | (lin & 0x3fffff)) & 0xffffffffL;
+        }
+        long pteAddr = (pde & 0xfffff000L) + (((lin >>> 12) & 0x3ff) << 2);
+        int pte = (int) mem.read(pteAddr, 4);
+        if ((pte & 1) == 0) {
+            throw pageFault(lin, err);
+        }
+        check(pde & pte, lin, err, write, user);
+        if ((pde & 0x20) == 0) mem.write(pdeAddr, 4, (pde | 0x20) & 0xffffffffL);
+        int upd = pte | 0x20 | (write ? 0x40 : 0);
+        if (upd != pte) mem.write(pteAddr, 4, upd & 0xffffffffL);
+        return ((pte & 0xfffff000L) | (lin & 0xfff));
+    }
+
+    private void check(int bits, int lin, int err, boolean write, boolean user) {
+        if (user && (bits & 4) == 0) throw pageFault(lin, err | 1);
+        if (write && (bits & 2) == 0 && (user || (cr0 & CR0_WP) != 0)) throw pageFault(lin, err | 1);
+    }
+
+    private CpuFault pageFault(int lin, int err) {
+        cr2 = lin;
+        return raise(14, err);
+    }
+
+    /** Fills a TLB entry for the page of {@code lin}; returns the physical address. */
+    private long fill(int lin, boolean write) {
+        boolean user = cpl == 3 && !supervisorAccess;
+        long phys = translate(lin, write, user);
+        long page = phys & ~0xfffL;
+        Translation t = mem.translate(page);
+        if (t != null && t.isRam() && t.start() <= page && t.end() >= page + 4096 && (!write || t.writable())) {
+            RamBlock ram = t.ram();
+            long off = t.ramOffset() + (page - t.start());
+            if (!write || (!ram.isCodePage(off) && !ram.dirtyLog().isLogging())) {
+                int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
+                tlbTag[i] = (lin & 0xfffff000) | 1;
+                tlbSeg[i] = ram.segment();
+                tlbOff[i] = off;
+            }
+        }
+        return phys;
+    }
+
+    /** When set (watchpoints armed) every access takes the slow path and reports to {@link #watch}. */
+    boolean watchActive;
+
+    /** Watchpoint hook for slow-path accesses. */
+    void watch(int lin, int size, boolean write) {
+    }
+
+    private int slot(int lin, boolean write) {
+        if (watchActive) return -1;
+        int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
+        return tlbTag[i] == ((lin & 0xfffff000) | 1) ? i : -1;
+    }
+
+    public final int read8(int lin) {
+        int i = slot(lin, false);
+        if (i >= 0) return tlbSeg[i].get(ValueLayout.JAVA_BYTE, tlbOff[i] + (lin & 0xfff)) & 0xff;
+        if (watchActive) watch(lin, 1, false);
+        return (int) mem.read(fill(lin, false), 1) & 0xff;
+    }
+
+    public final int read16(int lin) {
+        if ((lin & 0xfff) > 0xffe) return read8(lin) | (read8(lin + 1) << 8);
+        int i = slot(lin, false);
+        if (i >= 0) return tlbSeg[i].get(I16, tlbOff[i] + (lin & 0xfff)) & 0xffff;
+        if (watchActive) watch(lin, 2, false);
+        return (int) mem.read(fill(lin, false), 2) & 0xffff;
+    }
+
+    public final int read32(int lin) {
+        if ((lin & 0xfff) > 0xffc) return read16(lin) | (read16(lin + 2) << 16);
+        int i = slot(lin, false);
+        if (i >= 0) return tlbSeg[i].get(I32, tlbOff[i] + (lin & 0xfff));
+        if (watchActive) watch(lin, 4, false);
+        return (int) mem.read(fill(lin, false), 4);
+    }
+
+    public final void write8(int lin, int v) {
+        int i = slot(lin, true);
+        if (i >= 0) {
+            tlbSeg[i].set(ValueLayout.JAVA_BYTE, tlbOff[i] + (lin & 0xfff), (byte) v);
+            return;
+        }
+        mem.write(fill(lin, true), 1, v & 0xffL);
+        if (watchActive) watch(lin, 1, true);
+    }
+
+    public final void write16(int lin, int v) {
+        if ((lin & 0xfff) > 0xffe) {
+            checkWritable(lin + 1);
+            write8(lin, v);
+            write8(lin + 1, v >> 8);
+            return;
+        }
+        int i = slot(lin, true);
+        if (i >= 0) {
+            tlbSeg[i].set(I16, tlbOff[i] + (lin & 0xfff), (short) v);
+            return;
+        }
+        mem.write(fill(lin, true), 2, v & 0xffffL);
+        if (watchActive) watch(lin, 2, true);
+    }
+
+    public final void write32(int lin, int v) {
+        if ((lin & 0xfff) > 0xffc) {
+            checkWritable(lin + 3);
+            write16(lin, v);
+            write16(lin + 2, v >> 16);
+            return;
+        }
+        int i = slot(lin, true);
+        if (i >= 0) {
+            tlbSeg[i].set(I32, tlbOff[i] + (lin & 0xfff), v);
+            return;
+        }
+        mem.write(fill(lin, true), 4, v & 0xffffffffL);
+        if (watchActive) watch(lin, 4, true);
+    }
+
+    /** Probes a write before a split access so a fault leaves memory untouched. */
+    final void checkWritable(int lin) {
+        if (slot(lin, true) < 0) fill(lin, true);
+    }
+
+    public final long read64(int lin) {
+        return (read32(lin) & 0xffffffffL) | ((long) read32(lin + 4) << 32);
+    }
+
+    public final void write64(int lin, long v) {
+        checkWritable(lin + 7);
+        write32(lin, (int) v);
+        write32(lin + 4, (int) (v >>> 32));
+    }
+
+    // supervisor-mode accesses to system structures
+    final int sysRead32(int lin) {
+        boolean s = supervisorAccess;
+        supervisorAccess = true;
+        try {
+            return read32(lin);
+        } finally {
+            supervisorAccess = s;
+        }
+    }
+
+    final int sysRead16(int lin) {
+        boolean s = supervisorAccess;
+        supervisorAccess = true;
+        try {
+            return read16(lin);
+        } finally {
+            supervisorAccess = s;
+        }
+    }
+
+    final void sysWrite32(int lin, int v) {
+        boolean s = supervisorAccess;
+        supervisorAccess = true;
+        try {
+            write32(lin, v);
+        } finally {
+            supervisorAccess = s;
+        }
+    }
+
+    final void sysWrite16(int lin, int v) {
+        boolean s = supervisorAccess;
+        supervisorAccess = true;
+        try {
+            write16(lin, v);
+        } finally {
+            supervisorAccess = s;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package org.machina.cpu.x86;
+
+/**
+ * The string instructions MOVS, CMPS, STOS, LODS, SCAS, INS and OUTS with REP/REPE/REPNE.
+ * Each iteration updates ECX/ESI/EDI, so a fault in the middle restarts correctly.
+ */
+final class Strings {
+    private Strings() {
+    }
+
+    private static int size(Interpreter c, int b) {
+        return (b & 1) == 0 ? 0 : c.osize();
+    }
+
+    private static int index(Interpreter c, int reg) {
+        return c.addr32 ? c.r[reg] : c.r[reg] & 0xffff;
+    }
+
+    private static void advance(Interpreter c, int reg, int bytes) {
+        int d = (c.eflags & X86State.DF) != 0 ? -bytes : bytes;
+        if (c.addr32) c.r[reg] += d;
+        else c.setReg16(reg, c.r[reg] + d);
+    }
+
+    private static int count(Interpreter c) {
+        return c.addr32 ? c.r[X86State.ECX] : c.r[X86State.ECX] & 0xffff;
+    }
+
+    private static void decCount(Interpreter c) {
+        if (c.addr32) c.r[X86State.ECX]--;
+        else c.setReg16(X86State.ECX, c.r[X86State.ECX] - 1);
+    }
+
+    static void exec(Interpreter c, int b) {
+        int sz = size(c, b);
+        int bytes = 1 << sz;
+        int src = c.segBase[c.dataSeg(X86State.DS)];
+        int dst = c.segBase[X86State.ES];
+        boolean rep = c.rep != 0;
+        boolean cmp = b == 0xa6 || b == 0xa7 || b == 0xae || b == 0xaf;
+        while (!rep || count(c) != 0) {
+            switch (b) {
+                case 0xa4: case 0xa5:
+                    c.writeMem(dst + index(c, X86State.EDI), sz, c.readMem(src + index(c, X86State.ESI), sz));
+                    advance(c, X86State.ESI, bytes);
+                    advance(c, X86State.EDI, bytes);
+                    break;
+                case 0xa6: case 0xa7: {
+                    int a = c.readMem(src + index(c, X86State.ESI), sz);
+                    int d = c.readMem(dst + index(c, X86State.EDI), sz);
+                    c.alu(7, a, d, sz);
+                    advance(c, X86State.ESI, bytes);
+                    advance(c, X86State.EDI, bytes);
+                    break;
+                }
+                case 0xaa: case 0xab:
+                    c.writeMem(dst + index(c, X86State.EDI), sz, c.readReg(X86State.EAX, sz));
+                    advance(c, X86State.EDI, bytes);
+                    break;
+                case 0xac: case 0xad:
+                    c.writeReg(X86State.EAX, sz, c.readMem(src + index(c, X86State.ESI), sz));
+                    advance(c, X86State.ESI, bytes);
+                    break;
+                default: { // SCAS
+                    int d = c.readMem(dst + index(c, X86State.EDI), sz);
+                    c.alu(7, c.readReg(X86State.EAX, sz), d, sz);
+                    advance(c, X86State.EDI, bytes);
+                }
+            }
+            if (!rep) return;
+            decCount(c);
+            if (cmp && (c.rep == 0xf3) != c.zf()) return;
+        }
+    }
+
+    static void io(Interpreter c, int b) {
+        int sz = size(c, b);
+        int bytes = 1 << sz;
+        int port = c.r[X86State.EDX] & 0xffff;
+        c.checkIo(port, bytes);
+        boolean rep = c.rep != 0;
+        while (!rep || count(c) != 0) {
+            if (b < 0x6e) {
+                int lin = c.segBase[X86State.ES] + index(c, X86State.EDI);
+                c.checkWritable(lin);
+                c.writeMem(lin, sz, c.ctx.io().in(port, bytes));
+                advance(c, X86State.EDI, bytes);
+            } else {
+                c.ctx.io().out(port, bytes, c.readMem(c.segBase[c.dataSeg(X86State.DS)] + index(c, X86State.ESI), sz));
+                advance(c, X86State.ESI, bytes);
+            }
+            if (!rep) return;
+            decCount(c);
+        }
+    }
+}

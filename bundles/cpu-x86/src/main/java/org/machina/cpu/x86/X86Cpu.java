@@ -1,0 +1,272 @@
+package org.machina.cpu.x86;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.machina.api.cpu.Cpu;
+import org.machina.api.cpu.CpuContext;
+import org.machina.api.cpu.CpuDebug;
+import org.machina.api.irq.IrqLine;
+
+/**
+ * An IA-32 CPU: the run loop (interrupt acceptance, deadline checks every few hundred
+ * instructions, exception delivery with double and triple fault), reset and the pins.
+ */
+public final class X86Cpu extends Extended implements Cpu {
+    private static final int CHECK_INTERVAL = 256;
+
+    private volatile boolean exitRequested;
+    private volatile boolean intrLevel;
+    private volatile boolean nmiPending;
+    private boolean shutdown;
+    private long retired;
+    private final Set<String> warned = new HashSet<>();
+    private final AtomicLong undefinedCount = new AtomicLong();
+    final X86Debug debug = new X86Debug(this);
+
+    private final IrqLine intr = new IrqLine() {
+        @Override
+        public void set(boolean level) {
+            intrLevel = level;
+        }
+
+        @Override
+        public boolean level() {
+            return intrLevel;
+        }
+    };
+
+    private final IrqLine nmi = new IrqLine() {
+        private volatile boolean level;
+
+        @Override
+        public void set(boolean l) {
+            if (l && !level) nmiPending = true;
+            level = l;
+        }
+
+        @Override
+        public boolean level() {
+            return level;
+        }
+    };
+
+    /** Creates a CPU of {@code model} in its reset state. */
+    public X86Cpu(CpuContext ctx, String model) {
+        super(ctx, CpuModel.byName(model));
+        reset();
+    }
+
+    @Override
+    public void reset() {
+        java.util.Arrays.fill(r, 0);
+        r[EDX] = (model.family << 8) | (model.model << 4) | model.stepping;
+        eflags = 2;
+        lfOp = OP_NONE;
+        eip = 0xfff0;
+        cr0 = 0x60000010;
+        cr2 = cr3 = cr4 = 0;
+        java.util.Arrays.fill(dr, 0);
+        dr[6] = 0xffff0ff0;
+        dr[7] = 0x400;
+        cpl = 0;
+        for (int s = 0; s < 6; s++) {
+            segSel[s] = 0;
+            segBase[s] = 0;
+            segLimit[s] = 0xffff;
+            segAttr[s] = 0x93;
+        }
+        segSel[CS] = 0xf000;
+        segBase[CS] = 0xffff0000;
+        segAttr[CS] = 0x9b;
+        gdtBase = idtBase = 0;
+        gdtLimit = idtLimit = 0xffff;
+        idtLimit = 0x3ff;
+        ldtSel = ldtBase = trSel = trBase = 0;
+        ldtLimit = trLimit = 0xffff;
+        trAttr = 0x8b;
+        sysenterCs = sysenterEsp = sysenterEip = 0;
+        tscOffset = 0;
+        halted = false;
+        irqShadow = false;
+        nmiBlocked = false;
+        nmiPending = false;
+        shutdown = false;
+        retired = 0;
+        fpu.reset();
+        flushTlb();
+    }
+
+    @Override
+    public ExitReason run(long deadlineNanos) {
+        checkMapGeneration();
+        if (shutdown) return ExitReason.SHUTDOWN;
+        int budget = 0;
+        boolean skipBreakpoint = debug.resumeFromBreakpoint;
+        debug.resumeFromBreakpoint = false;
+        while (true) {
+            if (exitRequested) {
+                exitRequested = false;
+                return ExitReason.EXIT_REQUESTED;
+            }
+            if (irqShadow) {
+                irqShadow = false;
+            } else if (nmiPending && !nmiBlocked) {
+                nmiPending = false;
+                nmiBlocked = true;
+                halted = false;
+                deliver(2, false, 0, false);
+                if (shutdown) return ExitReason.SHUTDOWN;
+            } else if (intrLevel && (eflags & IF) != 0) {
+                halted = false;
+                int vec = ctx.interruptAcknowledge().acknowledge() & 0xff;
+                deliver(vec, false, 0, false);
+                if (shutdown) return ExitReason.SHUTDOWN;
+            }
+            if (halted) return ExitReason.HALTED;
+            if (--budget <= 0) {
+                budget = CHECK_INTERVAL;
+                if (ctx.clock().nanos() >= deadlineNanos) return ExitReason.DEADLINE;
+                checkMapGeneration();
+            }
+            if (debug.breakpointCount > 0 && !skipBreakpoint && debug.isBreakpoint(segBase[CS] + eip)) {
+                debug.stop(CpuDebug.StopEvent.Kind.BREAKPOINT, segBase[CS] + eip, 0);
+                return ExitReason.DEBUG;
+            }
+            skipBreakpoint = false;
+            boolean trap = (eflags & TF) != 0;
+            try {
+                step();
+                retired++;
+                if (trap) {
+                    dr[6] |= 0x4000;
+                    deliver(1, false, 0, false);
+                }
+            } catch (CpuFault f) {
+                int vec = f.vector, err = f.errorCode;
+                boolean hasErr = f.hasError;
+                eip = startEip;
+                r[ESP] = startEsp;
+                deliver(vec, hasErr, err, true);
+            } catch (RuntimeException e) {
+                // a device or a bug: never let it escape into the machine loop
+                warnOnce("internal" + e.getClass().getName(), "internal error at " + Integer.toHexString(startEip)
+                        + " executing guest code: " + e + "; raising #UD");
+                eip = startEip;
+                r[ESP] = startEsp;
+                deliver(6, false, 0, true);
+            }
+            if (shutdown) return ExitReason.SHUTDOWN;
+            if (debug.pendingWatch) {
+                debug.pendingWatch = false;
+                debug.stop(CpuDebug.StopEvent.Kind.WATCHPOINT, segBase[CS] + eip, debug.watchAddress);
+                return ExitReason.DEBUG;
+            }
+            if (debug.stepping) {
+                debug.stepping = false;
+                debug.stop(CpuDebug.StopEvent.Kind.STEP, segBase[CS] + eip, 0);
+                return ExitReason.DEBUG;
+            }
+        }
+    }
+
+    private static boolean contributory(int v) {
+        return v == 0 || (v >= 10 && v <= 13);
+    }
+
+    private final int[] savedSeg = new int[8];
+
+    /** Delivers an exception or interrupt, escalating to #DF and to a triple fault (shutdown). */
+    private void deliver(int vec, boolean hasErr, int err, boolean exception) {
+        savedSeg[0] = r[ESP];
+        savedSeg[1] = segSel[SS];
+        savedSeg[2] = segBase[SS];
+        savedSeg[3] = segLimit[SS];
+        savedSeg[4] = segAttr[SS];
+        savedSeg[5] = cpl;
+        savedSeg[6] = eflags;
+        try {
+            interrupt(vec, false, hasErr, err, eip);
+        } catch (CpuFault f2) {
+            int v2 = f2.vector, e2 = f2.errorCode;
+            boolean h2 = f2.hasError;
+            r[ESP] = savedSeg[0];
+            segSel[SS] = savedSeg[1];
+            segBase[SS] = savedSeg[2];
+            segLimit[SS] = savedSeg[3];
+            segAttr[SS] = savedSeg[4];
+            cpl = savedSeg[5];
+            eflags = savedSeg[6];
+            if (vec == 8) {
+                tripleFault();
+                return;
+            }
+            boolean df = exception && ((contributory(vec) && contributory(v2))
+                    || (vec == 14 && (contributory(v2) || v2 == 14)));
+            if (df) deliver(8, true, 0, true);
+            else deliver(v2, h2, e2, true);
+        }
+    }
+
+    private void tripleFault() {
+        shutdown = true;
+        ctx.log().warn("x86: triple fault at {}:{} (CR0={}, CR3={}); requesting a machine reset",
+                Integer.toHexString(segSel[CS]), Integer.toHexString(startEip), Integer.toHexString(cr0),
+                Integer.toHexString(cr3));
+        ctx.machine().requestReset("x86 triple fault at 0x" + Integer.toHexString(segBase[CS] + startEip));
+    }
+
+    @Override
+    void warnOnce(String key, String message) {
+        if (warned.add(key)) ctx.log().warn("x86: {}", message);
+    }
+
+    @Override
+    CpuFault undefined(int opcode) {
+        undefinedCount.incrementAndGet();
+        warnOnce("ud" + opcode, "opcode 0x" + Integer.toHexString(opcode) + " at " + Integer.toHexString(segSel[CS])
+                + ":" + Integer.toHexString(startEip) + " is not implemented or invalid; raising #UD");
+        return raise(6);
+    }
+
+    /** How many #UD were raised for unimplemented or invalid opcodes. */
+    public long undefinedOpcodes() {
+        return undefinedCount.get();
+    }
+
+    @Override
+    void watch(int lin, int size, boolean write) {
+        debug.checkWatch(lin, size, write);
+    }
+
+    @Override
+    public void requestExit() {
+        exitRequested = true;
+    }
+
+    @Override
+    public IrqLine intr() {
+        return intr;
+    }
+
+    @Override
+    public IrqLine nmi() {
+        return nmi;
+    }
+
+    @Override
+    public boolean isStuck() {
+        return halted && (eflags & IF) == 0 && !nmiPending;
+    }
+
+    @Override
+    public long instructionsRetired() {
+        return retired;
+    }
+
+    @Override
+    public CpuDebug debug() {
+        return debug;
+    }
+}
