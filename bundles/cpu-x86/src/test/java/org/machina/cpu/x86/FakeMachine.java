@@ -1,0 +1,133 @@
+package org.machina.cpu.x86;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+import org.machina.api.cpu.CpuContext;
+import org.machina.api.device.MachineControl;
+import org.machina.api.io.IoSpace;
+import org.machina.api.irq.InterruptAcknowledge;
+import org.machina.api.memory.AddressSpace;
+import org.machina.api.memory.DirtyLog;
+import org.machina.api.memory.Mapping;
+import org.machina.api.memory.MemoryRegion;
+import org.machina.api.memory.RamBlock;
+import org.machina.api.memory.Translation;
+import org.machina.api.time.VirtualClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A flat-RAM machine for CPU tests: RAM from 0, all ports read 0xff, port writes recorded. */
+final class FakeMachine implements CpuContext {
+    final long size;
+    final MemorySegment seg;
+    final List<String> resets = new ArrayList<>();
+    final List<int[]> outs = new ArrayList<>();
+    final StringBuilder debugOut = new StringBuilder();
+    int nextVector = 0x20;
+    int acks;
+    long now;
+
+    private final RamBlock ram = new RamBlock() {
+        @Override public String name() { return "ram"; }
+        @Override public long size() { return size; }
+        @Override public MemorySegment segment() { return seg; }
+        @Override public void markDirty(long offset, long length) { }
+        @Override public DirtyLog dirtyLog() {
+            return new DirtyLog() {
+                @Override public void start(long o, long l) { }
+                @Override public void stop() { }
+                @Override public boolean isLogging() { return false; }
+                @Override public BitSet collectAndClear() { return new BitSet(); }
+            };
+        }
+        @Override public long codeGeneration() { return 0; }
+        @Override public void markCodePage(long offset) { }
+        @Override public boolean isCodePage(long offset) { return false; }
+    };
+
+    private final AddressSpace memory = new AddressSpace() {
+        @Override public String name() { return "memory"; }
+        @Override public long limit() { return 1L << 32; }
+        @Override public Mapping map(long base, MemoryRegion region, int priority) { throw new UnsupportedOperationException(); }
+        @Override public long read(long a, int n) {
+            long v = 0;
+            for (int i = n - 1; i >= 0; i--) v = (v << 8) | (a + i < size ? seg.get(ValueLayout.JAVA_BYTE, a + i) & 0xff : 0xff);
+            return v;
+        }
+        @Override public void write(long a, int n, long v) {
+            for (int i = 0; i < n; i++) if (a + i < size) seg.set(ValueLayout.JAVA_BYTE, a + i, (byte) (v >>> (8 * i)));
+        }
+        @Override public void read(long a, byte[] b, int o, int l) { for (int i = 0; i < l; i++) b[o + i] = (byte) read(a + i, 1); }
+        @Override public void write(long a, byte[] b, int o, int l) { for (int i = 0; i < l; i++) write(a + i, 1, b[o + i]); }
+        @Override public void load(long a, byte[] b, int o, int l) { write(a, b, o, l); }
+        @Override public Translation translate(long a) {
+            return a < size ? new Translation(0, size, ram, 0, true) : new Translation(size, 1L << 32, null, 0, false);
+        }
+        @Override public long mapGeneration() { return 1; }
+    };
+
+    private final IoSpace io = new IoSpace() {
+        @Override public String name() { return "io"; }
+        @Override public long limit() { return PORTS; }
+        @Override public Mapping map(long base, MemoryRegion region, int priority) { throw new UnsupportedOperationException(); }
+        @Override public long read(long a, int n) { return n == 4 ? 0xffffffffL : (1L << (8 * n)) - 1; }
+        @Override public void write(long a, int n, long v) {
+            outs.add(new int[] {(int) a, n, (int) v});
+            if (a == 0xe9) debugOut.append((char) v);
+        }
+        @Override public void read(long a, byte[] b, int o, int l) { }
+        @Override public void write(long a, byte[] b, int o, int l) { }
+        @Override public void load(long a, byte[] b, int o, int l) { }
+        @Override public Translation translate(long a) { return new Translation(0, PORTS, null, 0, false); }
+        @Override public long mapGeneration() { return 1; }
+    };
+
+    FakeMachine(long size) {
+        this.size = size;
+        this.seg = Arena.ofAuto().allocate(size, 4096);
+    }
+
+    void load(long addr, byte[] data) {
+        MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_BYTE, addr, data.length);
+    }
+
+    int read32(long addr) {
+        return seg.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), addr);
+    }
+
+    void write32(long addr, int v) {
+        seg.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), addr, v);
+    }
+
+    @Override public AddressSpace memory() { return memory; }
+    @Override public IoSpace io() { return io; }
+    @Override public InterruptAcknowledge interruptAcknowledge() { return () -> { acks++; return nextVector; }; }
+    @Override public VirtualClock clock() { return () -> now; }
+    @Override public MachineControl machine() {
+        return new MachineControl() {
+            @Override public void requestReset(String reason) { resets.add(reason); }
+            @Override public void requestShutdown(String reason, int exitStatus) { }
+            @Override public void requestPause(String reason) { }
+        };
+    }
+    @Override public Logger log() { return LoggerFactory.getLogger("x86-test"); }
+
+    /** Puts {@code cpu} into flat 32-bit protected mode at ring 0 with EIP = {@code eip}. */
+    static void flat32(X86Cpu cpu, int eip, int esp) {
+        cpu.cr0 |= 1;
+        for (int s = 0; s < 6; s++) {
+            cpu.segSel[s] = s == X86State.CS ? 8 : 16;
+            cpu.segBase[s] = 0;
+            cpu.segLimit[s] = 0xffffffff;
+            cpu.segAttr[s] = s == X86State.CS ? 0xc09b : 0xc093;
+        }
+        cpu.eip = eip;
+        cpu.r[X86State.ESP] = esp;
+    }
+}
