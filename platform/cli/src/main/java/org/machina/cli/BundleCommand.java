@@ -1,5 +1,7 @@
 package org.machina.cli;
 
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -7,13 +9,16 @@ import java.util.jar.JarFile;
 import org.machina.api.machine.BundleInfo;
 import org.machina.api.machine.BundleService;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code machina bundle}: the drop-in folder ({@code $MACHINA_HOME/bundles}, default
  * {@code ~/.machina/bundles}) whose jars every machina process installs at start.
  */
-@Command(name = "bundle", mixinStandardHelpOptions = true, description = "List bundles, or add/remove bundles in the drop-in folder.")
+@Command(name = "bundle", mixinStandardHelpOptions = true, footer = CliException.EXIT_CODES,
+        description = {"List bundles, or add/remove bundles in the drop-in folder.",
+            "With --instance NAME: list/install/update/uninstall bundles of a running instance."})
 final class BundleCommand {
     private final BundleService bundles;
 
@@ -26,8 +31,25 @@ final class BundleCommand {
         return (home != null ? Path.of(home) : Path.of(System.getProperty("user.home"), ".machina")).resolve("bundles");
     }
 
-    @Command(name = "list", description = "List installed bundles and the Machina types each provides.")
-    int list() {
+    /** Runs an {@code x-machina-bundle-*} command on a running instance and prints the reply. */
+    private static int onInstance(String instance, String command, JsonObject args) {
+        JsonObject r = ControlCommands.run(Instance.existing(instance), command, args);
+        System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(r.has("return") && r.size() == 1 ? r.get("return") : r));
+        return 0;
+    }
+
+    private static JsonObject arg(String key, String value) {
+        JsonObject o = new JsonObject();
+        o.addProperty(key, value);
+        return o;
+    }
+
+    @Command(name = "list", description = {"List installed bundles and the Machina types each provides.",
+        "With --instance NAME: the bundles of that running instance (QMP x-machina-bundle-list)."})
+    int list(@Option(names = "--instance", paramLabel = "NAME") String instance) {
+        if (instance != null) {
+            return onInstance(instance, "x-machina-bundle-list", null);
+        }
         for (BundleInfo b : bundles.bundles()) {
             System.out.printf("%3d %-10s %-40s %-24s %s%n", b.id(), b.state(), b.symbolicName(), b.version(),
                     String.join(" ", b.provides()));
@@ -35,8 +57,13 @@ final class BundleCommand {
         return 0;
     }
 
-    @Command(name = "install", description = "Copy a bundle jar into the drop-in folder (and install it now).")
-    int install(@Parameters(paramLabel = "JAR") Path jar) throws Exception {
+    @Command(name = "install", description = {"Copy a bundle jar into the drop-in folder (and install it now).",
+        "With --instance NAME: install it into that running instance only (QMP x-machina-bundle-install)."})
+    int install(@Parameters(paramLabel = "JAR") Path jar,
+            @Option(names = "--instance", paramLabel = "NAME") String instance) throws Exception {
+        if (instance != null) {
+            return onInstance(instance, "x-machina-bundle-install", arg("path", jar.toAbsolutePath().toString()));
+        }
         String bsn;
         try (JarFile jf = new JarFile(jar.toFile())) {
             bsn = jf.getManifest() == null ? null : jf.getManifest().getMainAttributes().getValue("Bundle-SymbolicName");
@@ -51,6 +78,24 @@ final class BundleCommand {
         System.out.printf("installed %s %s into %s; provides: %s%n", b.symbolicName(), b.version(), dropIn(),
                 b.provides().isEmpty() ? "(no Machina types)" : String.join(" ", b.provides()));
         return 0;
+    }
+
+    @Command(name = "update", description = {"Update a bundle of a running instance from its jar, hot-swapping the",
+        "devices it provides (QMP x-machina-bundle-update). BUNDLE: symbolic name or id."})
+    int update(@Parameters(index = "0", paramLabel = "BUNDLE") String bundle,
+            @Parameters(index = "1", arity = "0..1", paramLabel = "JAR") Path jar,
+            @Option(names = "--instance", paramLabel = "NAME", required = true) String instance) {
+        JsonObject args = arg("bundle", bundle);
+        if (jar != null) {
+            args.addProperty("path", jar.toAbsolutePath().toString());
+        }
+        return onInstance(instance, "x-machina-bundle-update", args);
+    }
+
+    @Command(name = "uninstall", description = "Uninstall a bundle from a running instance (QMP x-machina-bundle-uninstall).")
+    int uninstall(@Parameters(paramLabel = "BUNDLE") String bundle,
+            @Option(names = "--instance", paramLabel = "NAME", required = true) String instance) {
+        return onInstance(instance, "x-machina-bundle-uninstall", arg("bundle", bundle));
     }
 
     @Command(name = "remove", description = "Remove a jar from the drop-in folder.")
