@@ -48,7 +48,6 @@ final class Convert {
         }
         if (isInf(se, m)) return signBit | expAll;
         if (isZero(se, m)) return signBit;
-        if (isDenormal(se, m)) env.flags |= DE;
         int eMin = BIAS - bias + 1, eMax = BIAS + bias;
         roundPack(env, neg(se), normExp(se, m), normMant(m), 0, fracBits + 1, eMin, eMax, 0, false);
         int re = env.se & 0x7FFF;
@@ -73,7 +72,6 @@ final class Convert {
         long indef = 1L << (bits - 1);
         if (isUnsupported(se, m) || isNaN(se, m) || isInf(se, m)) { env.flags |= IE; return indef; }
         if (isZero(se, m)) return 0;
-        if (isDenormal(se, m)) env.flags |= DE;
         if ((se & 0x7FFF) >= BIAS + 64) { env.flags |= IE; return indef; }
         long mag = roundToIntMagnitude(env, se, m);
         boolean sign = neg(se);
@@ -97,7 +95,6 @@ final class Convert {
         boolean bad = isUnsupported(se, m) || isNaN(se, m) || isInf(se, m);
         long mag = 0;
         if (!bad && !isZero(se, m)) {
-            if (isDenormal(se, m)) env.flags |= DE;
             if ((se & 0x7FFF) >= BIAS + 64) bad = true;
             else {
                 mag = roundToIntMagnitude(env, se, m);

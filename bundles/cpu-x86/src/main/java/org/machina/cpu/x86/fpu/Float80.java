@@ -53,7 +53,9 @@ final class Float80 {
         boolean an = isNaN(ase, am), bn = isNaN(bse, bm);
         if (an || bn) {
             if ((an && (am & QUIET) == 0) || (bn && (bm & QUIET) == 0)) env.flags |= IE;
-            if (an && bn) {
+            boolean aq = an && (am & QUIET) != 0, bq = bn && (bm & QUIET) != 0;
+            if (an && bn && aq != bq) env.result(aq ? ase : bse, aq ? am : bm);  // the QNaN wins over an SNaN
+            else if (an && bn) {
                 int c = Long.compareUnsigned(am | QUIET, bm | QUIET);
                 if (c > 0 || (c == 0 && !neg(ase))) env.result(ase, am | QUIET);
                 else env.result(bse, bm | QUIET);
@@ -61,10 +63,7 @@ final class Float80 {
             else env.result(bse, bm | QUIET);
             return true;
         }
-        if (isDenormal(ase, am) || isDenormal(bse, bm)) {
-            env.flags |= DE;
-            return (env.masks & DE) == 0;
-        }
+        if (isDenormal(ase, am) || isDenormal(bse, bm)) env.flags |= DE; // suppressed later if IE/ZE
         return false;
     }
 
@@ -75,10 +74,7 @@ final class Float80 {
             env.result(se, m | QUIET);
             return true;
         }
-        if (isDenormal(se, m)) {
-            env.flags |= DE;
-            return (env.masks & DE) == 0;
-        }
+        if (isDenormal(se, m)) env.flags |= DE;
         return false;
     }
 
@@ -105,7 +101,11 @@ final class Float80 {
         }
         if (e < eMin) {
             boolean tiny = e < eMin - 1 || !carries(env.rc, sign, m, lo, p);
-            if ((env.masks & UE) == 0 && registerDest) {
+            if ((env.masks & UE) == 0 && !registerDest && tiny) {
+                env.flags |= UE; // unmasked underflow on a store: nothing is written, no PE
+                return;
+            }
+            if ((env.masks & UE) == 0 && registerDest && e + wrap >= eMin) {
                 if (tiny) {
                     env.flags |= UE;
                     e += wrap;
@@ -133,7 +133,11 @@ final class Float80 {
         roundBits(env, sign, m, lo, p);
         if (env.m == 0) { env.m = INT_BIT; e++; } // carry out of the significand
         if (e > eMax) {
-            if ((env.masks & OE) == 0 && registerDest) {
+            if ((env.masks & OE) == 0 && !registerDest) {
+                env.flags = (env.flags & ~PE) | OE; // unmasked overflow on a store: nothing is written
+                return;
+            }
+            if ((env.masks & OE) == 0 && registerDest && e - wrap <= eMax) {
                 env.flags |= OE;
                 e -= wrap;
             } else {

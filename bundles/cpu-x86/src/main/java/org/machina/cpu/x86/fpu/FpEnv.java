@@ -39,6 +39,7 @@ final class FpEnv {
 
     /** True if an unmasked IE, ZE or DE was raised: the destination must stay unchanged. */
     boolean blocked() {
-        return (flags & ~masks & (IE | ZE | DE)) != 0;
+        int f = (flags & (IE | ZE)) != 0 ? flags & ~DE : flags; // IE/ZE take precedence over DE
+        return (f & ~masks & (IE | ZE | DE)) != 0;
     }
 }

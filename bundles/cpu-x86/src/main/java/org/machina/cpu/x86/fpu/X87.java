@@ -141,6 +141,11 @@ public final class X87 {
 
     /** Merges env.flags into the status word, sets C1 from rounding when asked, updates ES/B. */
     private void finish(boolean c1FromRounding) {
+        if ((env.flags & (IE | ZE)) != 0) env.flags &= ~DE; // an invalid or zero-divide operation reports no DE
+        if ((env.flags & DE) != 0 && (cw & DE) == 0) { // unmasked DE: the operation is not performed
+            env.flags = DE;
+            c1FromRounding = false;
+        }
         int f = env.flags;
         if (c1FromRounding || (f & SF) != 0) {
             sw &= ~C1;
@@ -176,10 +181,7 @@ public final class X87 {
         int loadFlags = env.flags; // SNaN from a real load: IE already flagged; operand is quieted
         int bse = opSe;
         long bm = opM;
-        env.flags = 0;
-        if (loadFlags != 0 && (loadFlags & IE) != 0) {
-            // operating on an SNaN memory operand: IE, the quieted NaN propagates
-        }
+        env.flags = loadFlags & DE;    // a denormal single/double operand
         if (isEmpty(0)) {
             env.flags |= loadFlags;
             if (underflow()) { finish(false); return; }
@@ -190,6 +192,7 @@ public final class X87 {
         }
         int ase = seOf(0);
         long am = mOf(0);
+        if (isNaN(ase, am) || isNaN(bse, bm) || isUnsupported(ase, am)) env.flags &= ~DE; // NaN operands suppress DE
         if ((loadFlags & IE) != 0) bm &= ~QUIET; // restore the signalling NaN so the operation sees it
         if (reg == 2 || reg == 3) {
             compareAndSet(ase, am, bse, bm, false);
@@ -256,14 +259,15 @@ public final class X87 {
 
     private void compareAndSet(int ase, long am, int bse, long bm, boolean quiet) {
         int c = compare(env, ase, am, bse, bm, quiet);
-        if (!env.blocked()) setCc(ccOf(c));
+        setCc(ccOf(c)); // condition codes are written even when the exception is unmasked
     }
 
     /** FCOM/FUCOM family with ST(i); pops = number of pops. */
     private void fcom(int i, boolean quiet, int pops) {
         if (isEmpty(0) || isEmpty(i)) {
             boolean blocked = underflow();
-            if (!blocked) { setCc(C0 | C2 | C3); for (int k = 0; k < pops; k++) pop(); }
+            setCc(C0 | C2 | C3);
+            if (!blocked) for (int k = 0; k < pops; k++) pop();
             finish(false);
             return;
         }
@@ -282,10 +286,9 @@ public final class X87 {
             return;
         }
         int c = compare(env, seOf(0), mOf(0), seOf(i), mOf(i), quiet);
-        if (env.blocked()) { comi = false; finish(false); return; }
         comiFlags = switch (c) { case -1 -> 0x01; case 0 -> 0x40; case 1 -> 0; default -> 0x45; };
         sw &= ~C1;
-        if (popAfter) pop();
+        if (popAfter && !env.blocked()) pop();
         finish(false);
     }
 
@@ -551,7 +554,7 @@ public final class X87 {
     private void pushLoaded() {
         int se = env.se;
         long m = env.m;
-        if ((env.flags & ~cw & (IE | DE)) != 0) { finish(false); return; }
+        if ((env.flags & ~cw & IE) != 0) { finish(false); return; } // (an unmasked DE still loads, as the hardware does)
         pushChecked(se, m);
         finish(false);
     }
