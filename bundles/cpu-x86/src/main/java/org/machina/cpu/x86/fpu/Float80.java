@@ -105,7 +105,13 @@ final class Float80 {
                 env.flags |= UE; // unmasked underflow on a store: nothing is written, no PE
                 return;
             }
-            if ((env.masks & UE) == 0 && registerDest && e + wrap >= eMin) {
+            if ((env.masks & UE) == 0 && registerDest && e + wrap < eMin) {
+                env.flags |= UE | PE; // beyond the reach of the exponent wrap: a true zero
+                env.roundedUp = false;
+                env.result(s, 0);
+                return;
+            }
+            if ((env.masks & UE) == 0 && registerDest) {
                 if (tiny) {
                     env.flags |= UE;
                     e += wrap;
@@ -137,7 +143,13 @@ final class Float80 {
                 env.flags = (env.flags & ~PE) | OE; // unmasked overflow on a store: nothing is written
                 return;
             }
-            if ((env.masks & OE) == 0 && registerDest && e - wrap <= eMax) {
+            if ((env.masks & OE) == 0 && registerDest && e - wrap > eMax) {
+                env.flags |= OE | PE; // beyond the reach of the exponent wrap: infinity, whatever RC says
+                env.roundedUp = true;
+                env.result(s | 0x7FFF, INT_BIT);
+                return;
+            }
+            if ((env.masks & OE) == 0 && registerDest) {
                 env.flags |= OE;
                 e -= wrap;
             } else {

@@ -518,8 +518,9 @@ public final class X87 {
         int se = seOf(0);
         long m = mOf(0);
         int ese, sse; long em, sm;
-        if (specials1(env, se, m)) {
-            if (env.blocked()) { finish(false); return; }
+        boolean special = specials1(env, se, m);
+        if (env.blocked()) { finish(false); return; }
+        if (special) {
             ese = sse = env.se; em = sm = env.m;
         } else if (isZero(se, m)) {
             env.flags |= ZE;
