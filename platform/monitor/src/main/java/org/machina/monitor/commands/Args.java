@@ -1,0 +1,65 @@
+package org.machina.monitor.commands;
+
+import java.util.Map;
+import java.util.Set;
+import org.machina.api.monitor.CommandContext;
+import org.machina.api.monitor.MonitorException;
+import org.machina.api.monitor.MonitorException.ErrorClass;
+
+/** Argument checks with QEMU's error texts, naming the parameter and the expected type. */
+final class Args {
+    private Args() {
+    }
+
+    static MonitorException error(String message) {
+        return new MonitorException(ErrorClass.GenericError, message);
+    }
+
+    /** Refuses parameters outside {@code allowed}. */
+    static void only(Map<String, Object> args, Set<String> allowed) throws MonitorException {
+        for (String name : args.keySet()) {
+            if (!allowed.contains(name)) {
+                throw error("Parameter '" + name + "' is unexpected");
+            }
+        }
+    }
+
+    static String string(Map<String, Object> args, String name) throws MonitorException {
+        return CommandContext.requireString(args, name);
+    }
+
+    static String optString(Map<String, Object> args, String name) throws MonitorException {
+        Object v = args.get(name);
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof String s) {
+            return s;
+        }
+        throw error("Invalid parameter type for '" + name + "', expected: string");
+    }
+
+    static boolean optBool(Map<String, Object> args, String name, boolean defaultValue) throws MonitorException {
+        Object v = args.get(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        throw error("Invalid parameter type for '" + name + "', expected: boolean");
+    }
+
+    /** A string, or an integer given as a number (bundle ids), as a string. */
+    static String stringOrInt(Map<String, Object> args, String name) throws MonitorException {
+        Object v = args.get(name);
+        if (v instanceof String s) {
+            return s;
+        }
+        if (v instanceof Long l) {
+            return Long.toString(l);
+        }
+        throw error(v == null ? "Parameter '" + name + "' is missing"
+                : "Invalid parameter type for '" + name + "', expected: string or integer");
+    }
+}

@@ -1,0 +1,30 @@
+package org.machina.monitor.commands;
+
+import java.util.Map;
+import java.util.Set;
+import org.machina.api.monitor.CommandContext;
+import org.machina.api.monitor.MonitorCommand;
+import org.machina.api.monitor.MonitorException;
+import org.osgi.service.component.annotations.Component;
+import org.machina.monitor.QmpServer;
+
+/** QMP {@code query-version}: the QEMU version whose QMP this monitor speaks, and the Machina package. */
+@Component(service = MonitorCommand.class, property = "machina.name=query-version")
+public final class QueryVersion implements MonitorCommand {
+    @Override
+    public String name() {
+        return "query-version";
+    }
+
+    @Override
+    public String description() {
+        return "the QEMU version whose QMP this monitor speaks, and the Machina package";
+    }
+
+    @Override
+    public Object execute(CommandContext context, Map<String, Object> arguments) throws MonitorException {
+        Args.only(arguments, Set.of());
+        return Map.of("qemu", Map.of("major", QmpServer.QEMU_MAJOR, "minor", QmpServer.QEMU_MINOR,
+                "micro", QmpServer.QEMU_MICRO), "package", QmpServer.PACKAGE);
+    }
+}
