@@ -82,6 +82,7 @@ final class QmpCommands {
             Instance i = Instance.existing(name);
             ControlCommands.connectRunning(i).close();
             AtomicInteger pending = new AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
             try (QmpClient q = QmpClient.connect(i.monitorSocket(), null)) {
                 System.out.println(COMPACT.toJson(q.greeting()));
                 Thread reader = Thread.ofPlatform().daemon().name("qmp-reader").start(() -> {
@@ -96,9 +97,13 @@ final class QmpCommands {
                                 }
                             }
                         }
-                        System.err.println("machina: the monitor closed the connection");
+                        if (!closing.get()) {
+                            System.err.println("machina: the monitor closed the connection");
+                        }
                     } catch (IOException | RuntimeException e) {
-                        System.err.println("machina: monitor connection: " + e.getMessage());
+                        if (!closing.get()) {
+                            System.err.println("machina: monitor connection: " + e);
+                        }
                     }
                     synchronized (pending) {
                         pending.set(0);
@@ -130,6 +135,7 @@ final class QmpCommands {
                         pending.wait(200);
                     }
                 }
+                closing.set(true);
                 return errors == 0 ? 0 : CliException.USAGE;
             }
         }
