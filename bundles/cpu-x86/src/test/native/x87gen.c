@@ -1,7 +1,7 @@
 /*
  * Differential test-case generator for the Machina x87 (org.machina.cpu.x86.fpu.X87).
  * Runs x87 instructions natively on the host (x86-64) and prints one case per line:
- *   group opcode modrm cw A B MEMIN SW TW EFLAGS ST0 ST1 ST2 MEMOUT
+ *   group opcode modrm cw stackmode A B MEMIN SW TW EFLAGS ST0 ST1 ST2 MEMOUT
  * (hex; A/B/ST are 10-byte values printed as sign/exponent word then significand, MEM 16 bytes).
  * Each case runs: FNINIT; FLDCW cw; FLD m80 B; FLD m80 A; <instruction>; FNSAVE (non-waiting, so
  * unmasked exceptions are observed, not delivered). Usage: x87gen SEED COUNT
@@ -20,15 +20,19 @@ static int rn(int n) { return (int)(rnd() % (uint64_t)n); }
 struct run { uint8_t save[108]; uint64_t rflags; uint8_t mem[16]; };
 
 #define OP(name, b0, b1) \
-static void name(uint16_t cw, f80 *a, f80 *b, uint8_t *mem, struct run *r) { \
+static void name(uint16_t cw, f80 *a, f80 *b, uint8_t *mem, struct run *r, int mode) { \
     uint64_t fl; \
     __asm__ volatile( \
-        "fninit\n\tfldcw (%[cw])\n\tfldt (%[b])\n\tfldt (%[a])\n\t" \
+        "fninit\n\tfldcw (%[cw])\n\t" \
+        "cmpl $2, %[mode]\n\tjne 2f\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n2:\n\t" \
+        "fldt (%[b])\n\tfldt (%[a])\n\t" \
+        "cmpl $1, %[mode]\n\tjne 1f\n\t.byte 0xDD, 0xC1\n1:\n\t" \
+        "cmpl $3, %[mode]\n\tjne 3f\n\t.byte 0xDD, 0xC0\n3:\n\t" \
         ".byte " #b0 ", " #b1 "\n\t" \
         "pushfq\n\tpopq %[fl]\n\t" \
         "fnsave (%[sv])\n\t" \
         : [fl] "=&r"(fl) \
-        : [cw] "r"(&cw), [a] "r"(a), [b] "r"(b), "a"(mem), [sv] "r"(r->save) \
+        : [cw] "r"(&cw), [a] "r"(a), [b] "r"(b), "a"(mem), [sv] "r"(r->save), [mode] "r"(mode) \
         : "memory", "cc"); \
     r->rflags = fl; \
 }
@@ -54,7 +58,11 @@ OP(op_fild64, 0xDF, 0x28) OP(op_fbld, 0xDF, 0x20)
 OP(op_fadd32, 0xD8, 0x00) OP(op_fmul64, 0xDC, 0x08) OP(op_fdiv32, 0xD8, 0x30) OP(op_fsubr64, 0xDC, 0x28)
 OP(op_fcom64, 0xDC, 0x10) OP(op_fiadd16, 0xDE, 0x00) OP(op_fidivr32, 0xDA, 0x38) OP(op_ficom32, 0xDA, 0x10)
 
-typedef void (*opfn)(uint16_t, f80 *, f80 *, uint8_t *, struct run *);
+OP(op_f2xm1, 0xD9, 0xF0) OP(op_fyl2x, 0xD9, 0xF1) OP(op_fptan, 0xD9, 0xF2) OP(op_fpatan, 0xD9, 0xF3)
+OP(op_fyl2xp1, 0xD9, 0xF9) OP(op_fsincos, 0xD9, 0xFB) OP(op_fsin, 0xD9, 0xFE) OP(op_fcos, 0xD9, 0xFF)
+OP(op_fldst2, 0xD9, 0xC2) OP(op_fdecstp, 0xD9, 0xF6) OP(op_fstst1, 0xDD, 0xD1) OP(op_fstpst2, 0xDD, 0xDA)
+
+typedef void (*opfn)(uint16_t, f80 *, f80 *, uint8_t *, struct run *, int);
 struct opdef { const char *group; opfn fn; int b0, b1, memkind; };
 /* memkind: 0 none, 1 m32 real, 2 m64 real, 3 int16, 4 int32, 5 int64, 6 bcd, 9 store target */
 static const struct opdef OPS[] = {
@@ -84,6 +92,11 @@ static const struct opdef OPS[] = {
     {"memarith", op_fadd32, 0xD8, 0x00, 1}, {"memarith", op_fmul64, 0xDC, 0x08, 2}, {"memarith", op_fdiv32, 0xD8, 0x30, 1},
     {"memarith", op_fsubr64, 0xDC, 0x28, 2}, {"compare", op_fcom64, 0xDC, 0x10, 2}, {"memarith", op_fiadd16, 0xDE, 0x00, 3},
     {"memarith", op_fidivr32, 0xDA, 0x38, 4}, {"compare", op_ficom32, 0xDA, 0x10, 4},
+    {"trans", op_f2xm1, 0xD9, 0xF0, 0}, {"trans", op_fyl2x, 0xD9, 0xF1, 0}, {"trans", op_fptan, 0xD9, 0xF2, 0},
+    {"trans", op_fpatan, 0xD9, 0xF3, 0}, {"trans", op_fyl2xp1, 0xD9, 0xF9, 0}, {"trans", op_fsincos, 0xD9, 0xFB, 0},
+    {"trans", op_fsin, 0xD9, 0xFE, 0}, {"trans", op_fcos, 0xD9, 0xFF, 0},
+    {"misc", op_fldst2, 0xD9, 0xC2, 0}, {"misc", op_fdecstp, 0xD9, 0xF6, 0}, {"misc", op_fstst1, 0xDD, 0xD1, 0},
+    {"misc", op_fstpst2, 0xDD, 0xDA, 0},
 };
 #define NOPS ((int)(sizeof(OPS) / sizeof(OPS[0])))
 
@@ -158,12 +171,19 @@ int main(int argc, char **argv) {
         if (!strcmp(op->group, "prem") && rn(2)) { /* keep exponent difference mostly below 64 */
             int d = rn(80); b.se = (uint16_t)((b.se & 0x8000) | (((a.se & 0x7FFF) - d) & 0x7FFF)); }
         if (!strcmp(op->group, "scale") && rn(2)) { long double d = (long double)(rn(200) - 100); memcpy(&b, &d, 10); }
+        int mode = rn(16) == 0 ? 1 + rn(3) : 0; /* 1: ST1 empty, 2: stack full, 3: ST0 empty */
+        if (!strcmp(op->group, "trans") && rn(4) != 0) { /* mostly moderate arguments */
+            a.se = (uint16_t)((a.se & 0x8000) | (0x3FFF - rn(40) + (op->b1 == 0xF0 ? -1 : 20)));
+            a.m |= 0x8000000000000000ULL;
+            if (op->b1 == 0xF1 || op->b1 == 0xF9) a.se &= 0x7FFF; /* log of a positive number */
+            b.se = (uint16_t)((b.se & 0x8000) | (0x3FFF - rn(20) + 10)); b.m |= 0x8000000000000000ULL;
+        }
         uint8_t memin[16], mem[16];
         genmem(op->memkind, memin, &a);
         memcpy(mem, memin, 16);
         struct run r;
-        op->fn(cw, &a, &b, mem, &r);
-        printf("%s %02x %02x %04x", op->group, op->b0, op->b1, cw);
+        op->fn(cw, &a, &b, mem, &r, mode);
+        printf("%s %02x %02x %04x %d", op->group, op->b0, op->b1, cw, mode);
         p80((uint8_t *)&a); p80((uint8_t *)&b);
         printf(" ");
         for (int i = 0; i < 16; i++) printf("%02x", memin[i]);
