@@ -1,0 +1,191 @@
+package org.machina.cpu.x86;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.machina.api.cpu.Cpu;
+import org.machina.api.cpu.CpuDebug;
+
+/** Interrupts, halting, faults, system instructions and the debug view, on small nasm programs. */
+class CpuBehaviourTest {
+    private FakeMachine m = new FakeMachine(8 << 20);
+
+    /** Assembles 32-bit code at 0x100000 and returns a CPU in flat ring-0 protected mode. */
+    private X86Cpu flat(String code) throws Exception {
+        assumeTrue(Asm.available("nasm"), "nasm is needed (apt-get install nasm)");
+        byte[] bin = Asm.flat("BITS 32\norg 0x100000\n" + code + "\n");
+        m.load(0x100000, bin);
+        X86Cpu cpu = new X86Cpu(m, "pentium3");
+        FakeMachine.flat32(cpu, 0x100000, 0x80000);
+        cpu.gdtBase = 0x1000;
+        cpu.gdtLimit = 0x2f;
+        m.write32(0x1008, 0x0000ffff);
+        m.write32(0x100c, 0x00cf9a00);
+        m.write32(0x1010, 0x0000ffff);
+        m.write32(0x1014, 0x00cf9200);
+        return cpu;
+    }
+
+    private void gate(X86Cpu cpu, int vec, int handler) {
+        cpu.idtBase = 0x2000;
+        cpu.idtLimit = 0x7ff;
+        m.write32(0x2000 + vec * 8, (8 << 16) | (handler & 0xffff));
+        m.write32(0x2004 + vec * 8, (handler & 0xffff0000) | 0x8e00);
+    }
+
+    @Test
+    void externalInterruptWakesHaltAndIsAcknowledged() throws Exception {
+        X86Cpu cpu = flat("sti\nhlt\nmov eax, 5\nhlt\nhandler: mov ebx, 7\nhlt");
+        gate(cpu, 0x30, 0x100000 + 8);
+        m.nextVector = 0x30;
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertFalse(cpu.isStuck(), "IF=1: an interrupt can still wake the CPU");
+        cpu.intr().raise();
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(1, m.acks);
+        assertEquals(7, cpu.r[X86State.EBX]);
+        assertTrue(cpu.isStuck(), "the interrupt gate cleared IF and the handler halted");
+    }
+
+    @Test
+    void stiShadowDelaysTheInterruptByOneInstruction() throws Exception {
+        X86Cpu cpu = flat("sti\nmov ecx, 1\nmov ecx, 2\nhlt\nhandler: mov ebx, ecx\ncli\nhlt");
+        gate(cpu, 0x30, 0x100000 + 1 + 5 + 5 + 1);
+        m.nextVector = 0x30;
+        cpu.intr().raise();
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(1, cpu.r[X86State.EBX], "one instruction after STI runs before the interrupt");
+        assertTrue(cpu.isStuck());
+    }
+
+    @Test
+    void haltWithInterruptsDisabledIsStuck() throws Exception {
+        X86Cpu cpu = flat("cli\nhlt");
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertTrue(cpu.isStuck());
+        cpu.nmi().raise();
+        assertFalse(cpu.isStuck(), "a pending NMI wakes the CPU");
+    }
+
+    @Test
+    void tripleFaultRequestsReset() throws Exception {
+        X86Cpu cpu = flat("xor ecx, ecx\ndiv ecx");
+        cpu.idtLimit = 0; // every delivery faults: #DE -> #GP -> #DF -> shutdown
+        assertEquals(Cpu.ExitReason.SHUTDOWN, cpu.run(Long.MAX_VALUE));
+        assertEquals(1, m.resets.size());
+        assertTrue(m.resets.get(0).contains("triple fault"));
+    }
+
+    @Test
+    void undefinedOpcodeRaisesUdThroughTheIdt() throws Exception {
+        X86Cpu cpu = flat("db 0xd6\nhlt\nhandler: mov eax, [esp]\nhlt");
+        gate(cpu, 6, 0x100002);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0x100000, cpu.r[X86State.EAX], "#UD is a fault: the saved EIP is the opcode");
+        assertEquals(1, cpu.undefinedOpcodes());
+    }
+
+    @Test
+    void cpuidReportsGenuineIntelPentium3() throws Exception {
+        X86Cpu cpu = flat("xor eax, eax\ncpuid\nmov [0x5000], ebx\nmov [0x5004], edx\nmov [0x5008], ecx\n"
+                + "mov eax, 1\ncpuid\nhlt");
+        cpu.run(Long.MAX_VALUE);
+        byte[] v = new byte[12];
+        m.memory().read(0x5000, v, 0, 12);
+        assertEquals("GenuineIntel", new String(v));
+        assertEquals(0x673, cpu.r[X86State.EAX]);
+        assertTrue((cpu.r[X86State.EDX] & (1 << 15)) != 0, "CMOV");
+        assertEquals(0, cpu.r[X86State.EDX] & (1 << 6), "no PAE advertised");
+    }
+
+    @Test
+    void rdtscFollowsTheVirtualClock() throws Exception {
+        X86Cpu cpu = flat("rdtsc\nhlt");
+        m.now = 5_000_000_123L;
+        cpu.run(Long.MAX_VALUE);
+        long tsc = (cpu.r[X86State.EAX] & 0xffffffffL) | ((long) cpu.r[X86State.EDX] << 32);
+        assertEquals(5_000_000_123L, tsc);
+    }
+
+    @Test
+    void sysenterAndSysexit() throws Exception {
+        X86Cpu cpu = flat("mov ecx, 0x174\nmov eax, 8\nxor edx, edx\nwrmsr\nmov ecx, 0x175\nmov eax, 0x9000\nwrmsr\n"
+                + "mov ecx, 0x176\nmov eax, kern\nwrmsr\nmov ecx, 0x7000\nmov edx, user\nsysexit\n"
+                + "user: mov esi, esp\nsysenter\nkern: mov edi, esp\nhlt");
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(0x7000, cpu.r[X86State.ESI]);
+        assertEquals(0x9000, cpu.r[X86State.EDI]);
+        assertEquals(8, cpu.segSel[X86State.CS]);
+        assertEquals(0, cpu.cpl);
+    }
+
+    @Test
+    void unknownMsrRaisesGp() throws Exception {
+        X86Cpu cpu = flat("mov ecx, 0x1b\nrdmsr\nhlt\nhandler: mov eax, 0x55\nhlt");
+        gate(cpu, 13, 0x100000 + 5 + 2 + 1);
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(0x55, cpu.r[X86State.EAX]);
+    }
+
+    @Test
+    void ioGoesToThePortSpace() throws Exception {
+        X86Cpu cpu = flat("mov al, 'h'\nout 0xe9, al\nmov dx, 0xe9\nmov al, 'i'\nout dx, al\nin al, dx\nhlt");
+        cpu.run(Long.MAX_VALUE);
+        assertEquals("hi", m.debugOut.toString());
+        assertEquals(0xff, cpu.r[X86State.EAX] & 0xff);
+    }
+
+    @Test
+    void debugViewBreakpointsStepsAndRegisters() throws Exception {
+        X86Cpu cpu = flat("mov eax, 1\nmov eax, 2\nmov eax, 3\nhlt");
+        CpuDebug d = cpu.debug();
+        assertEquals(List.of("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags", "cs", "ss", "ds",
+                "es", "fs", "gs"), d.registers().stream().map(CpuDebug.RegisterInfo::name).toList().subList(0, 16));
+        d.addBreakpoint(0x10000a);
+        assertEquals(Cpu.ExitReason.DEBUG, cpu.run(Long.MAX_VALUE));
+        assertEquals(CpuDebug.StopEvent.Kind.BREAKPOINT, d.lastStop().kind());
+        assertEquals(2, d.readRegister(0));
+        assertEquals(0x10000a, d.readRegister(8));
+        d.singleStep();
+        assertEquals(Cpu.ExitReason.DEBUG, cpu.run(Long.MAX_VALUE));
+        assertEquals(CpuDebug.StopEvent.Kind.STEP, d.lastStop().kind());
+        assertEquals(3, d.readRegister(0));
+        d.writeRegister(1, 0x1234);
+        assertEquals(0x1234, cpu.r[X86State.ECX]);
+        byte[] b = new byte[1];
+        assertEquals(1, d.readVirtual(0x10000f, b, 0, 1));
+        assertEquals((byte) 0xf4, b[0]);
+        assertThrows(IllegalArgumentException.class, () -> d.readRegister(99));
+    }
+
+    @Test
+    void watchpointStopsAfterTheWrite() throws Exception {
+        X86Cpu cpu = flat("mov dword [0x5000], 1\nmov dword [0x6000], 2\nhlt");
+        cpu.debug().addWatchpoint(0x6000, 4, CpuDebug.WatchKind.WRITE);
+        assertEquals(Cpu.ExitReason.DEBUG, cpu.run(Long.MAX_VALUE));
+        assertEquals(CpuDebug.StopEvent.Kind.WATCHPOINT, cpu.debug().lastStop().kind());
+        assertEquals(0x6000, cpu.debug().lastStop().dataAddress());
+        assertEquals(2, m.read32(0x6000));
+    }
+
+    @Test
+    void unknownModelIsRefusedWithTheList() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new X86Cpu(m, "pentium9"));
+        assertTrue(e.getMessage().contains("pentium3"));
+    }
+
+    @Test
+    void deadlineIsHonoured() throws Exception {
+        X86Cpu cpu = flat("jmp $");
+        m.now = 100;
+        assertEquals(Cpu.ExitReason.DEADLINE, cpu.run(50));
+        cpu.requestExit();
+        assertEquals(Cpu.ExitReason.EXIT_REQUESTED, cpu.run(Long.MAX_VALUE));
+    }
+}
