@@ -1,0 +1,158 @@
+package org.machina.board.pc;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.machina.api.board.Board;
+import org.machina.api.board.BoardContext;
+import org.machina.api.board.BoardType;
+import org.machina.api.device.PropertySpec;
+import org.machina.api.memory.AddressSpace;
+import org.machina.api.memory.MemoryRegion;
+import org.machina.api.memory.RamBlock;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * The {@code pc} board: an i440FX/PIIX3-like PC with RAM laid out as in {@link PcMemoryMap},
+ * PCI configuration mechanism #1, the legacy ISA devices, and two boot paths: firmware
+ * ({@code -bios}, run from the reset vector) or direct Linux boot through a generated boot ROM
+ * ({@link LinuxBootRom}) that enters the kernel with the 32-bit boot protocol.
+ */
+@Component(service = BoardType.class, property = "machina.name=pc")
+public final class PcBoard implements BoardType {
+    static final String NAME = "pc";
+    /** Priority of ROM aliases below 1 MiB, above the RAM underneath. */
+    static final int ROM_PRIORITY = 1;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "Standard PC (i440FX-like host bridge, PIIX3-like ISA bridge, legacy ISA devices)";
+    }
+
+    @Override
+    public List<PropertySpec> properties() {
+        return List.of();
+    }
+
+    @Override
+    public String defaultCpuType() {
+        return "x86";
+    }
+
+    @Override
+    public String defaultCpuModel() {
+        return "pentium3";
+    }
+
+    @Override
+    public Board build(BoardContext context) {
+        long ramSize = context.ramSize();
+        if (ramSize < PcMemoryMap.MIN_RAM || ramSize % RamBlock.PAGE_SIZE != 0) {
+            throw new IllegalArgumentException("memory size " + ramSize + " bytes is not usable by the pc board: it needs"
+                    + " at least 2 MiB, in whole 4 KiB pages");
+        }
+        if (context.firmware().isPresent() && context.kernel().isPresent()) {
+            throw new IllegalArgumentException("the pc board boots either firmware (-bios) or a kernel (-kernel), not both");
+        }
+        if (context.initrd().isPresent() && context.kernel().isEmpty()) {
+            throw new IllegalArgumentException("an initrd (-initrd) needs a kernel (-kernel)");
+        }
+        if (context.firmware().isEmpty() && context.kernel().isEmpty()) {
+            throw new IllegalArgumentException("the pc board has no built-in BIOS: give a kernel (-kernel bzImage) or "
+                    + "firmware (-bios ROM)");
+        }
+
+        // Boot files are read and checked before anything is mapped, so a bad file changes nothing.
+        LinuxLoader.Plan plan = null;
+        byte[] rom;
+        String romName;
+        if (context.kernel().isPresent()) {
+            Path kernelPath = context.kernel().get();
+            BzImage image = BzImage.parse(readFile("kernel", kernelPath), kernelPath.toString());
+            byte[] initrd = context.initrd().isPresent() ? readFile("initrd", context.initrd().get()) : new byte[0];
+            plan = LinuxLoader.plan(image, initrd, context.kernelCommandLine(), ramSize, LinuxBootRom.SIZE);
+            rom = LinuxBootRom.build(LinuxLoader.KERNEL, LinuxLoader.ZERO_PAGE);
+            romName = "pc.bootrom";
+        } else {
+            Path fw = context.firmware().get();
+            rom = readFile("firmware", fw);
+            Firmware.check(fw.toString(), rom.length);
+            romName = "pc.bios";
+        }
+
+        RamBlock ram = context.allocateRam("pc.ram", ramSize);
+        mapRam(context.memory(), ram, ramSize);
+        if (PcMemoryMap.unmappedRam(ramSize) > 0) {
+            context.log().warn("{} MiB of RAM above the 3.5 GiB PCI hole are not mapped (no high memory support yet)",
+                    PcMemoryMap.unmappedRam(ramSize) >> 20);
+        }
+        mapRom(context, romName, rom);
+
+        PciHost pci = new PciHost();
+        pci.add(PciFunction.i440fxHostBridge());
+        pci.add(PciFunction.piix3IsaBridge());
+        pci.map(context.io());
+
+        addDefaultDevices(context, ramSize);
+        return new PcMachine(context, ram, pci, plan);
+    }
+
+    /** Maps RAM: 0-640 KiB, the option ROM/BIOS area 0xC0000-0xFFFFF, and 1 MiB up to the PCI hole. */
+    static void mapRam(AddressSpace memory, RamBlock ram, long ramSize) {
+        memory.map(0, new MemoryRegion.Ram("pc.ram.low", ram, 0, PcMemoryMap.LOW_RAM_END));
+        memory.map(PcMemoryMap.VGA_END, new MemoryRegion.Ram("pc.ram.isa-rom", ram, PcMemoryMap.VGA_END,
+                PcMemoryMap.HIGH_RAM_START - PcMemoryMap.VGA_END));
+        long top = PcMemoryMap.ramTop(ramSize);
+        memory.map(PcMemoryMap.HIGH_RAM_START, new MemoryRegion.Ram("pc.ram.high", ram, PcMemoryMap.HIGH_RAM_START,
+                top - PcMemoryMap.HIGH_RAM_START));
+    }
+
+    /** Maps a ROM image ending at 4 GiB, and its last (at most) 128 KiB ending at 1 MiB. */
+    static void mapRom(BoardContext context, String name, byte[] image) {
+        RamBlock block = context.allocateRam(name, image.length);
+        MemorySegment.copy(image, 0, block.segment(), ValueLayout.JAVA_BYTE, 0, image.length);
+        MemoryRegion.Rom rom = new MemoryRegion.Rom(name, block);
+        context.memory().map(PcMemoryMap.FOUR_GIB - image.length, rom);
+        long low = Firmware.lowAliasSize(image.length);
+        context.memory().map(PcMemoryMap.HIGH_RAM_START - low,
+                new MemoryRegion.Alias(name + ".low", rom, image.length - low, low), ROM_PRIORITY);
+    }
+
+    /** The legacy devices every PC has; type names are those of the PC device bundle. */
+    static void addDefaultDevices(BoardContext context, long ramSize) {
+        context.addDevice("i8259", "pic", Map.of());
+        context.addDevice("i8254", "pit", Map.of());
+        context.addDevice("mc146818rtc", "rtc", Map.of("memory", Long.toString(ramSize)));
+        for (int i = 0; i < 4; i++) {
+            String id = "serial" + i;
+            if (i == 0) {
+                context.addDevice("isa-serial", id, context.hasChardev(id)
+                        ? Map.of("index", "0", "chardev", id) : Map.of("index", "0"));
+            } else if (context.hasChardev(id)) {
+                context.addDevice("isa-serial", id, Map.of("index", Integer.toString(i), "chardev", id));
+            }
+        }
+        context.addDevice("i8042", "i8042", Map.of());
+        context.addDevice("port92", "port92", Map.of());
+    }
+
+    private static byte[] readFile(String what, Path path) {
+        try {
+            return Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(what + " file '" + path + "' does not exist");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + what + " file '" + path + "': " + e.getMessage(), e);
+        }
+    }
+}
