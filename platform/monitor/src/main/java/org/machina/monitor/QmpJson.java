@@ -25,6 +25,8 @@ import java.util.Map;
  */
 final class QmpJson {
     static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    /** Writes finished messages; keeps explicit nulls (an {@code "id": null} is echoed as given). */
+    private static final Gson WRITER = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
     private static final TypeAdapter<JsonElement> ELEMENT = GSON.getAdapter(JsonElement.class);
 
     private QmpJson() {
@@ -96,6 +98,6 @@ final class QmpJson {
     }
 
     static String write(JsonElement element) {
-        return GSON.toJson(element);
+        return WRITER.toJson(element);
     }
 }
