@@ -11,6 +11,15 @@ final class Args {
     private Args() {
     }
 
+    /** A map keeping the given key order (replies read like QEMU's): {@code ordered("a", 1, "b", 2)}. */
+    static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
+
     static MonitorException error(String message) {
         return new MonitorException(ErrorClass.GenericError, message);
     }

@@ -49,6 +49,6 @@ public final class QomList implements MonitorCommand {
     }
 
     private static Map<String, Object> property(String name, String type) {
-        return Map.of("name", name, "type", type);
+        return Args.ordered("name", name, "type", type);
     }
 }

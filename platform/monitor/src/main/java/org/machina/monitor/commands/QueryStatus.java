@@ -25,6 +25,7 @@ public final class QueryStatus implements MonitorCommand {
     public Object execute(CommandContext context, Map<String, Object> arguments) throws MonitorException {
         Args.only(arguments, Set.of());
         MachineState state = context.requireMachine().state();
-        return Map.of("status", state.qmpName(), "running", state == MachineState.RUNNING, "singlestep", false);
+        return Args.ordered("status", state.qmpName(), "singlestep", false,
+                "running", state == MachineState.RUNNING);
     }
 }

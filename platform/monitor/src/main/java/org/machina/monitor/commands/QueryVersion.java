@@ -24,7 +24,7 @@ public final class QueryVersion implements MonitorCommand {
     @Override
     public Object execute(CommandContext context, Map<String, Object> arguments) throws MonitorException {
         Args.only(arguments, Set.of());
-        return Map.of("qemu", Map.of("major", QmpServer.QEMU_MAJOR, "minor", QmpServer.QEMU_MINOR,
-                "micro", QmpServer.QEMU_MICRO), "package", QmpServer.PACKAGE);
+        return Args.ordered("qemu", Args.ordered("micro", QmpServer.QEMU_MICRO, "minor", QmpServer.QEMU_MINOR,
+                "major", QmpServer.QEMU_MAJOR), "package", QmpServer.PACKAGE);
     }
 }
