@@ -113,7 +113,7 @@ static f80 gen80(void) {
     case 6: v.se = s | (rn(2) ? 0x7FFE - rn(64) : 1 + rn(64)); v.m = rnd() | 0x8000000000000000ULL; break; /* near extremes */
     case 7: { /* integers */
         int64_t i = (int64_t)(rnd() >> rn(64)); long double d = (long double)i; memcpy(&v, &d, 10);
-        if (s) v.se |= 0x8000; break; }
+        if (s) { v.se |= 0x8000; } break; }
     case 8: case 9: { /* near rounding boundaries for 24/53/64 bits */
         int p = (int[]){24, 53, 64}[rn(3)];
         uint64_t m = rnd() | 0x8000000000000000ULL;
@@ -172,11 +172,16 @@ int main(int argc, char **argv) {
             int d = rn(80); b.se = (uint16_t)((b.se & 0x8000) | (((a.se & 0x7FFF) - d) & 0x7FFF)); }
         if (!strcmp(op->group, "scale") && rn(2)) { long double d = (long double)(rn(200) - 100); memcpy(&b, &d, 10); }
         int mode = rn(16) == 0 ? 1 + rn(3) : 0; /* 1: ST1 empty, 2: stack full, 3: ST0 empty */
-        if (!strcmp(op->group, "trans") && rn(4) != 0) { /* mostly moderate arguments */
-            a.se = (uint16_t)((a.se & 0x8000) | (0x3FFF - rn(40) + (op->b1 == 0xF0 ? -1 : 20)));
-            a.m |= 0x8000000000000000ULL;
-            if (op->b1 == 0xF1 || op->b1 == 0xF9) a.se &= 0x7FFF; /* log of a positive number */
-            b.se = (uint16_t)((b.se & 0x8000) | (0x3FFF - rn(20) + 10)); b.m |= 0x8000000000000000ULL;
+        if (!strcmp(op->group, "trans")) {
+            /* The emulator evaluates these in double precision: keep finite arguments where that is
+               meaningful (documented domain, |x| <= 4 for trigonometry, no double over/underflow);
+               specials (zeros, infinities, NaNs) stay. */
+            int special_a = (a.se & 0x7FFF) == 0x7FFF || ((a.se & 0x7FFF) == 0 && a.m == 0);
+            int special_b = (b.se & 0x7FFF) == 0x7FFF || ((b.se & 0x7FFF) == 0 && b.m == 0);
+            int top = op->b1 == 0xF0 ? 0x3FFE : op->b1 == 0xF9 ? 0x3FFC : (op->b1 == 0xF1 || op->b1 == 0xF3) ? 0x4010 : 0x4000;
+            if (!special_a || rn(3) != 0) { a.se = (uint16_t)((a.se & 0x8000) | (top - rn(30))); a.m |= 0x8000000000000000ULL; }
+            if (op->b1 == 0xF1) a.se &= 0x7FFF; /* log of a positive number */
+            if (!special_b || rn(3) != 0) { b.se = (uint16_t)((b.se & 0x8000) | (0x3FFF - rn(20) + 10)); b.m |= 0x8000000000000000ULL; }
         }
         uint8_t memin[16], mem[16];
         genmem(op->memkind, memin, &a);

@@ -24,7 +24,7 @@ abstract class Decoder extends Alu {
     }
 
     final int fetch8() {
-        int v = read8(segBase[CS] + eip);
+        int v = fetchByte(segBase[CS] + eip);
         eip = code32() ? eip + 1 : (eip + 1) & 0xffff;
         return v;
     }

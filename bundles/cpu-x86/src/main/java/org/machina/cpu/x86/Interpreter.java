@@ -133,6 +133,12 @@ abstract class Interpreter extends Decoder implements FpuMemory {
             case 0x6b: { decodeModrm(); int a = readRm(os); writeReg(reg, os, imul(a, fetchS8(), os)); return; }
             case 0x6c: case 0x6d: case 0x6e: case 0x6f:
                 Strings.io(this, b); return;
+            case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
+            case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f: {
+                int d = fetchS8();
+                if (cond(b & 15)) jumpRel(d);
+                return;
+            }
             case 0x80: case 0x82: { decodeModrm(); int op = reg; int v = alu(op, readRm(0), fetch8(), 0); if (op != 7) writeRm(0, v); return; }
             case 0x81: { decodeModrm(); int op = reg; int v = alu(op, readRm(os), fetchImm(os), os); if (op != 7) writeRm(os, v); return; }
             case 0x83: { decodeModrm(); int op = reg; int v = alu(op, readRm(os), fetchS8(), os); if (op != 7) writeRm(os, v); return; }

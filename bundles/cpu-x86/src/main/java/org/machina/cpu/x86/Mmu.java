@@ -44,12 +44,39 @@ abstract class Mmu extends X86State {
         return fault.set(vector, 0, false);
     }
 
+    // instruction fetch cache: the RAM page EIP is on
+    private int fetchTag = 0, fetchCpl = -1;
+    private MemorySegment fetchSeg;
+    private long fetchOff;
+
+    /** Reads one instruction byte (no watchpoint checks). */
+    final int fetchByte(int lin) {
+        if (((lin & 0xfffff000) | 1) == fetchTag && fetchCpl == cpl) {
+            return fetchSeg.get(ValueLayout.JAVA_BYTE, fetchOff + (lin & 0xfff)) & 0xff;
+        }
+        int i = slot(lin, false);
+        if (i < 0) {
+            long phys = fill(lin, false);
+            i = kind(false) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
+            if (tlbTag[i] != ((lin & 0xfffff000) | 1)) {
+                return (int) mem.read(phys, 1) & 0xff;
+            }
+        }
+        fetchTag = tlbTag[i];
+        fetchCpl = cpl;
+        fetchSeg = tlbSeg[i];
+        fetchOff = tlbOff[i];
+        return fetchSeg.get(ValueLayout.JAVA_BYTE, fetchOff + (lin & 0xfff)) & 0xff;
+    }
+
     final void flushTlb() {
+        fetchTag = 0;
         java.util.Arrays.fill(tlbTag, 0);
         java.util.Arrays.fill(tlbSeg, null);
     }
 
     final void flushTlbPage(int lin) {
+        fetchTag = 0;
         int i = (lin >>> 12) & (TLB_SIZE - 1);
         for (int k = 0; k < 4; k++) {
             tlbTag[k * TLB_SIZE + i] = 0;

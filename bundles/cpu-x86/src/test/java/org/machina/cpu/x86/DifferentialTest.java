@@ -143,7 +143,14 @@ class DifferentialTest {
                 int undef = i < 2 ? OF : i < 4 ? OF | SF | ZF | PF : OF | AF | CF;
                 return c(ops[i], undef);
             }
-            case 19: case 20: return stringCase();
+            case 19: return stringCase();
+            case 20: {
+                String[] ops = {"j" + CC[rnd.nextInt(16)], "loop", "loope", "loopne", "jecxz"};
+                String op = ops[rnd.nextInt(ops.length)];
+                Case base = c(op + (op.startsWith("j") && !op.equals("jecxz") ? " short" : "") + " $+3\n  inc eax\n  inc eax", 0);
+                if (rnd.nextBoolean()) base.regs[2] = rnd.nextInt(3);
+                return base;
+            }
             default: {
                 String op = ALU[rnd.nextInt(4)];
                 return c(op + " " + r(size) + ", " + r(size), 0);

@@ -8,10 +8,25 @@ import static org.machina.cpu.x86.fpu.Float80.*;
  * <p>Accuracy: these are evaluated in IEEE double precision (java.lang.StrictMath) from the
  * operands rounded to 53 bits, so results carry about 53 correct bits instead of the ~64 of
  * real x87 hardware; special operands (NaN, infinities, zeros, out-of-range arguments with C2)
- * follow the SDM. Precision control rounds the result as the hardware does.
+ * follow the SDM. Precision control does not apply, as on the hardware. Trigonometric arguments
+ * are reduced with the exact pi of StrictMath, not the 66-bit pi of the x87, so for large |x| the
+ * results differ from a real x87 by more than the 53-bit accuracy.
  */
 final class Transcendental {
     private Transcendental() { }
+
+    private static final double LN2 = 0.6931471805599453;
+
+    /** x - 1, computed exactly in extended precision (x in [0.5, 2]), as a double. */
+    private static double minusOne(FpEnv env, int se, long m) {
+        int flags = env.flags, pc = env.pc, rc = env.rc;
+        env.pc = 64;
+        env.rc = RC_NEAREST;
+        add(env, se, m, 0x3FFF, INT_BIT, true);
+        double d = toDouble(env.se, env.m);
+        env.flags = flags; env.pc = pc; env.rc = rc;
+        return d;
+    }
 
     static double toDouble(int se, long m) {
         if (isZero(se, m)) return neg(se) ? -0.0 : 0.0;
@@ -31,7 +46,8 @@ final class Transcendental {
         Convert.fromReal(env, Double.doubleToRawLongBits(d), 11, 52);
         int se = env.se;
         long m = env.m;
-        if (!isZero(se, m) && !isInf(se, m)) roundPack(env, neg(se), normExp(se, m), normMant(m), 0);
+        // the hardware ignores precision control for transcendentals: always 64 bits
+        if (!isZero(se, m) && !isInf(se, m)) roundPack(env, neg(se), normExp(se, m), normMant(m), 0, 64, 1, 0x7FFE, 24576, true);
         if (!exact) env.flags |= PE;
         env.flags &= ~DE;
     }
@@ -63,9 +79,11 @@ final class Transcendental {
                 else {
                     if (op == 1 && x < 0 || op == 9 && x < -1) { indefinite(env); r = 0; }
                     else {
-                        double l = op == 1 ? StrictMath.log(x) / StrictMath.log(2) : StrictMath.log1p(x) / StrictMath.log(2);
-                        if (op == 1 && x == 1.0) l = 0;
-                        if (op == 1 && x == 0 && y != 0) env.flags |= ZE;
+                        double l;
+                        if (op == 9) l = StrictMath.log1p(x) / LN2;
+                        else if (x >= 0.5 && x <= 2) l = StrictMath.log1p(minusOne(env, xse, xm)) / LN2; // keeps bits near 1
+                        else l = StrictMath.log(x) / LN2;
+                        if (op == 1 && x == 0 && y != 0 && !isInf(yse, ym)) env.flags |= ZE;
                         r = y * l;
                     }
                 }

@@ -184,8 +184,9 @@ public final class X87 {
         env.flags = loadFlags & DE;    // a denormal single/double operand
         if (isEmpty(0)) {
             env.flags |= loadFlags;
-            if (underflow()) { finish(false); return; }
-            if (reg == 2 || reg == 3) { setCc(C0 | C2 | C3); if (reg == 3) pop(); finish(false); return; }
+            boolean blocked = underflow();
+            if (reg == 2 || reg == 3) { setCc(C0 | C2 | C3); if (reg == 3 && !blocked) pop(); finish(false); return; }
+            if (blocked) { finish(false); return; }
             set(0, env.se, env.m);
             finish(false);
             return;
@@ -382,7 +383,8 @@ public final class X87 {
         if (i == 2 || i == 3 || i == 6 || i == 7) throw UD;
         if (i == 5) { fxam(); return; }
         if (isEmpty(0)) {
-            if (!underflow()) { if (i == 4) setCc(C0 | C2 | C3); else set(0, env.se, env.m); }
+            boolean blocked = underflow();
+            if (i == 4) setCc(C0 | C2 | C3); else if (!blocked) set(0, env.se, env.m);
             finish(false);
             return;
         }
@@ -504,7 +506,7 @@ public final class X87 {
     /** FXTRACT: ST0 = exponent, then push significand. */
     void fxtract() {
         if (isEmpty(0)) {
-            if (!underflow()) set(0, env.se, env.m);
+            if (!underflow()) { set(0, env.se, env.m); pushChecked(env.se, env.m); }
             finish(false);
             return;
         }
@@ -555,7 +557,8 @@ public final class X87 {
     private void pushLoaded() {
         int se = env.se;
         long m = env.m;
-        if ((env.flags & ~cw & IE) != 0) { finish(false); return; } // (an unmasked DE still loads, as the hardware does)
+        if (!empty[(top - 1) & 7]) env.flags &= ~(IE | DE);          // the stack fault takes precedence
+        else if ((env.flags & ~cw & IE) != 0) { finish(false); return; } // (an unmasked DE still loads, as the hardware does)
         pushChecked(se, m);
         finish(false);
     }
