@@ -1,0 +1,185 @@
+; Privilege levels and tasks: ring 3 entered through IRET, ring-3 #GP (HLT, OUT with IOPL 0,
+; loading a DPL 0 data segment, INT through a DPL 0 gate) with the TSS ring-0 stack switch,
+; INT3 through a DPL 3 gate, a system call back to ring 0 through a DPL 3 interrupt gate, and a
+; hardware task switch through a task gate and back with IRET (NT, back link, busy bits).
+%include "lib.inc"
+%include "pm.inc"
+R3 equ 0x700                             ; results written by the ring-3 code
+bits 16
+org 0
+start:
+  REAL_ENTRY
+  PM_ENTER pm16
+pm16:
+  jmp dword SEL_CODE32:pm32
+bits 32
+pm32:
+  PM32_SETUP
+  mov edi, TSS1                          ; both TSSs zeroed
+  xor eax, eax
+  mov ecx, 0x400 / 4
+  rep stosd
+  mov dword [TSS1 + 4], 0x6000           ; ESP0
+  mov dword [TSS1 + 8], SEL_DATA32       ; SS0
+  mov word [TSS1 + 102], 104             ; no I/O bitmap
+  mov ax, SEL_TSS1
+  ltr ax
+  movzx eax, byte [GDT_RAM + SEL_TSS1 + 5]
+  CHECK "ltr-marks-tss-busy", 0x8B
+  SET_GATE 0x80, h_sys, 0xEE, SEL_CODE32
+  SET_GATE 0x40, h_sys, 0x8E, SEL_CODE32
+  push dword SEL_UDATA | 3
+  push dword 0x9000
+  push dword 0x002
+  push dword SEL_UCODE | 3
+  push dword ring3
+  iret
+
+ring3:                                   ; CPL 3 from here
+  mov ax, SEL_UDATA | 3
+  mov ds, ax
+  mov es, ax
+  mov eax, cs
+  and eax, 3
+  mov [R3 + 0x00], eax
+  EXPECT .a
+  hlt
+.a: mov eax, [LASTVEC]
+  mov [R3 + 0x04], eax
+  mov eax, [LASTERR]
+  mov [R3 + 0x08], eax
+  mov eax, [FAULTSP]
+  mov [R3 + 0x0C], eax
+  mov eax, [0x6000 - 8]                  ; saved ESP of ring 3 on the ring-0 stack
+  mov [R3 + 0x10], eax
+  EXPECT .b
+  mov ax, SEL_DATA32
+  mov ds, ax
+.b: mov eax, [LASTVEC]
+  mov [R3 + 0x14], eax
+  mov eax, [LASTERR]
+  mov [R3 + 0x18], eax
+  EXPECT .c
+  int 0x40
+.c: mov eax, [LASTVEC]
+  mov [R3 + 0x1C], eax
+  mov eax, [LASTERR]
+  mov [R3 + 0x20], eax
+  EXPECT .d
+  out 0xE9, al
+.d: mov eax, [LASTVEC]
+  mov [R3 + 0x24], eax
+  mov eax, [LASTERR]
+  mov [R3 + 0x28], eax
+  EXPECT .e
+  int3
+.e: mov eax, [LASTVEC]
+  mov [R3 + 0x2C], eax
+  mov eax, [FAULTCS]
+  mov [R3 + 0x30], eax
+  int 0x80                               ; back to ring 0
+
+h_sys:
+  mov [0x740], esp
+  mov eax, [esp + 4]
+  mov [0x744], eax                       ; saved CS
+  mov eax, [esp + 12]
+  mov [0x748], eax                       ; saved ESP
+  mov eax, [esp + 16]
+  mov [0x74C], eax                       ; saved SS
+  mov ax, SEL_DATA32
+  mov ds, ax
+  mov es, ax
+  mov esp, 0x7000
+  mov eax, [R3 + 0x00]
+  CHECK "ring3-cpl", 3
+  mov eax, [R3 + 0x04]
+  CHECK "ring3-hlt-gp-vector", 13
+  mov eax, [R3 + 0x08]
+  CHECK "ring3-hlt-gp-error", 0
+  mov eax, [R3 + 0x0C]
+  CHECK "ring3-fault-on-tss-esp0-stack", 0x6000 - 20
+  mov eax, [R3 + 0x10]
+  CHECK "ring3-saved-esp", 0x9000
+  mov eax, [R3 + 0x14]
+  CHECK "ring3-load-dpl0-ds-gp-vector", 13
+  mov eax, [R3 + 0x18]
+  CHECK "ring3-load-dpl0-ds-gp-error", SEL_DATA32
+  mov eax, [R3 + 0x1C]
+  CHECK "ring3-int-dpl0-gate-gp-vector", 13
+  mov eax, [R3 + 0x20]
+  CHECK "ring3-int-dpl0-gate-gp-error", 0x40*8 + 2
+  mov eax, [R3 + 0x24]
+  CHECK "ring3-out-iopl0-gp-vector", 13
+  mov eax, [R3 + 0x28]
+  CHECK "ring3-out-iopl0-gp-error", 0
+  mov eax, [R3 + 0x2C]
+  CHECK "ring3-int3-dpl3-gate", 3
+  mov eax, [R3 + 0x30]
+  CHECK "ring3-int3-saved-cs", SEL_UCODE | 3
+  mov eax, [0x740]
+  CHECK "syscall-esp-from-tss", 0x6000 - 20
+  mov eax, [0x744]
+  CHECK "syscall-saved-cs", SEL_UCODE | 3
+  mov eax, [0x748]
+  CHECK "syscall-saved-esp", 0x9000
+  mov eax, [0x74C]
+  CHECK "syscall-saved-ss", SEL_UDATA | 3
+; ---- hardware task switch through a task gate, back with IRET
+  mov dword [TSS2 + 0x20], task2         ; EIP
+  mov dword [TSS2 + 0x24], 0x002         ; EFLAGS
+  mov dword [TSS2 + 0x38], 0x5000        ; ESP
+  mov dword [TSS2 + 0x48], SEL_DATA32    ; ES
+  mov dword [TSS2 + 0x4C], SEL_CODE32    ; CS
+  mov dword [TSS2 + 0x50], SEL_DATA32    ; SS
+  mov dword [TSS2 + 0x54], SEL_DATA32    ; DS
+  mov dword [TSS2 + 0x58], SEL_DATA32    ; FS
+  mov dword [TSS2 + 0x5C], SEL_DATA32    ; GS
+  mov word [TSS2 + 102], 104
+  SET_GATE 0x50, 0, 0x85, SEL_TSS2
+  mov ebx, 0xABCD1234
+  int 0x50
+  mov eax, ebx
+  CHECK "task-return-restores-registers", 0xABCD1234
+  mov eax, [0x780]
+  CHECK "task2-tr", SEL_TSS2
+  mov eax, [0x784]
+  CHECK "task2-nt-set", 0x4000
+  mov eax, [0x788]
+  CHECK "task2-back-link", SEL_TSS1
+  mov eax, [0x78C]
+  CHECK "task2-esp-from-tss", 0x5000
+  str ax
+  movzx eax, ax
+  CHECK "task-return-tr", SEL_TSS1
+  movzx eax, byte [GDT_RAM + SEL_TSS2 + 5]
+  CHECK "task2-busy-cleared", 0x89
+  movzx eax, byte [GDT_RAM + SEL_TSS1 + 5]
+  CHECK "task1-still-busy", 0x8B
+  pushfd
+  pop eax
+  and eax, 0x4000
+  CHECK "task1-nt-clear", 0
+  call finish_32
+
+task2:
+  str ax
+  movzx eax, ax
+  mov [0x780], eax
+  pushfd
+  pop eax
+  and eax, 0x4000
+  mov [0x784], eax
+  movzx eax, word [TSS2]
+  mov [0x788], eax
+  mov [0x78C], esp
+  xor ebx, ebx
+  iret
+
+  FAULT_STUBS
+  GDT_TABLE
+bits 32
+  LIBRARY 32
+  STRINGS
+bits 16
+  RESET_VECTOR start
