@@ -61,7 +61,7 @@ class DifferentialTest {
 
     private Case generate() {
         int size = rnd.nextInt(3);
-        int k = rnd.nextInt(22);
+        int k = rnd.nextInt(25);
         switch (k) {
             case 0: case 1: case 2: {
                 String op = ALU[rnd.nextInt(ALU.length)];
@@ -151,6 +151,12 @@ class DifferentialTest {
                 if (rnd.nextBoolean()) base.regs[2] = rnd.nextInt(3);
                 return base;
             }
+            case 22: case 23: return memCase(size);
+            case 24: {
+                String[] modes = {"bx+si", "bx+di", "si", "di", "bx"}; // EBP holds the harness's result pointer
+                return c("lea " + r(rnd.nextInt(2) + 1) + ", [" + modes[rnd.nextInt(modes.length)] + (rnd.nextBoolean() ? "+" : "-")
+                        + rnd.nextInt(300) + "]", 0);
+            }
             default: {
                 String op = ALU[rnd.nextInt(4)];
                 return c(op + " " + r(size) + ", " + r(size), 0);
@@ -183,6 +189,47 @@ class DifferentialTest {
             boolean fits = signed ? q.bitLength() < bits : q.signum() >= 0 && q.bitLength() <= bits;
             if (fits) return base;
         }
+    }
+
+    /** Memory-operand forms: the operand is the dword at buf+160 (EDI), compared after the instruction. */
+    private Case memCase(int size) {
+        String[][] regs = {{"al", "bl", "cl", "dl", "ah", "bh", "ch", "dh"}, {"ax", "bx", "cx", "dx"},
+            {"eax", "ebx", "ecx", "edx"}};
+        java.util.function.IntFunction<String> reg = sz -> regs[sz][rnd.nextInt(regs[sz].length)];
+        String kw = size == 0 ? "byte" : size == 1 ? "word" : "dword";
+        String m = kw + " [edi]";
+        int undef = 0;
+        String insn;
+        switch (rnd.nextInt(6)) {
+            case 0: {
+                String op = ALU[rnd.nextInt(ALU.length)];
+                boolean logic = op.equals("and") || op.equals("or") || op.equals("xor") || op.equals("test");
+                undef = logic ? AF : 0;
+                insn = rnd.nextBoolean() ? op + " " + m + ", " + reg.apply(size) : op.equals("test") ? "test " + m + ", " + reg.apply(size)
+                        : op + " " + reg.apply(size) + ", " + m;
+                break;
+            }
+            case 1: {
+                String[] ops = {"inc", "dec", "neg", "not"};
+                insn = ops[rnd.nextInt(4)] + " " + m;
+                break;
+            }
+            case 2: {
+                String op = SH[rnd.nextInt(SH.length)];
+                int cnt = rnd.nextInt(2) == 0 ? 1 : 1 + rnd.nextInt(31);
+                insn = op + " " + m + ", " + cnt;
+                boolean rot = op.startsWith("ro") || op.startsWith("rc");
+                undef = (rot ? 0 : AF) | (cnt != 1 ? OF : 0) | (!rot && cnt > (8 << size) ? CF : 0);
+                break;
+            }
+            case 3: insn = "xadd " + m + ", " + reg.apply(size); break;
+            case 4: insn = "cmpxchg " + m + ", " + reg.apply(size); break;
+            default: insn = size == 0 ? "movzx eax, " + m : "mov " + reg.apply(size) + ", " + m; break;
+        }
+        Case base = c(insn, undef);
+        base.regs[4] = 96;
+        base.regs[5] = 160;
+        return new Case(insn, base.regs, base.flags & ~0x400, undef, true);
     }
 
     private Case stringCase() {

@@ -28,6 +28,20 @@ final class Transcendental {
         return d;
     }
 
+    /** The part of x lost by rounding it to the double hi: x - hi, exact in extended precision. */
+    private static double lowPart(FpEnv env, int se, long m, double hi) {
+        int flags = env.flags, pc = env.pc, rc = env.rc;
+        Convert.fromReal(env, Double.doubleToRawLongBits(hi), 11, 52);
+        int hse = env.se;
+        long hm = env.m;
+        env.pc = 64;
+        env.rc = RC_NEAREST;
+        add(env, se, m, hse, hm, true);
+        double d = toDouble(env.se, env.m);
+        env.flags = flags; env.pc = pc; env.rc = rc;
+        return d;
+    }
+
     static double toDouble(int se, long m) {
         if (isZero(se, m)) return neg(se) ? -0.0 : 0.0;
         if (isInf(se, m)) return neg(se) ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
@@ -121,6 +135,14 @@ final class Transcendental {
         if (trig && (xse & 0x7FFF) >= BIAS + 63) { fpu.setC2(true); fpu.transcendentalFinish(false); return; }
         double x = toDouble(xse, xm);
         boolean zero = isZero(xse, xm);
+        double sin = 0, cos = 1;
+        if (trig && !zero) {
+            // first-order correction for the bits of x beyond double: sin(x+d) = sin x + d cos x
+            double d = lowPart(env, xse, xm, x);
+            double s0 = StrictMath.sin(x), c0 = StrictMath.cos(x);
+            sin = s0 + d * c0;
+            cos = c0 - d * s0;
+        }
         int rse; long rm;
         switch (op) {
             case 0 -> {
@@ -130,21 +152,21 @@ final class Transcendental {
                 fpu.transcendentalSet(0, env.se, env.m);
             }
             case 2 -> { // FPTAN
-                if (zero) env.result(xse, xm); else fromDouble(env, StrictMath.tan(x), false);
+                if (zero) env.result(xse, xm); else fromDouble(env, sin / cos, false);
                 fpu.transcendentalSet(0, env.se, env.m);
                 fpu.transcendentalPush(0x3FFF, INT_BIT);
             }
             case 11 -> { // FSINCOS: ST0 = sin, push cos
-                if (zero) env.result(xse, xm); else fromDouble(env, StrictMath.sin(x), false);
+                if (zero) env.result(xse, xm); else fromDouble(env, sin, false);
                 rse = env.se; rm = env.m;
                 int f = env.flags; boolean up = env.roundedUp;
-                if (zero) env.result(0x3FFF, INT_BIT); else fromDouble(env, StrictMath.cos(x), false);
+                if (zero) env.result(0x3FFF, INT_BIT); else fromDouble(env, cos, false);
                 env.flags |= f; env.roundedUp |= up;
                 fpu.transcendentalSet(0, rse, rm);
                 fpu.transcendentalPush(env.se, env.m);
             }
-            case 14 -> { if (zero) env.result(xse, xm); else fromDouble(env, StrictMath.sin(x), false); fpu.transcendentalSet(0, env.se, env.m); }
-            case 15 -> { if (zero) env.result(0x3FFF, INT_BIT); else fromDouble(env, StrictMath.cos(x), false); fpu.transcendentalSet(0, env.se, env.m); }
+            case 14 -> { if (zero) env.result(xse, xm); else fromDouble(env, sin, false); fpu.transcendentalSet(0, env.se, env.m); }
+            case 15 -> { if (zero) env.result(0x3FFF, INT_BIT); else fromDouble(env, cos, false); fpu.transcendentalSet(0, env.se, env.m); }
             default -> throw new IllegalStateException("not a transcendental op " + op);
         }
         fpu.setC2(false);
