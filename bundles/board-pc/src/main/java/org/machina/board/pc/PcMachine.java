@@ -5,14 +5,32 @@ import java.lang.foreign.ValueLayout;
 import org.machina.api.board.Board;
 import org.machina.api.board.BoardContext;
 import org.machina.api.memory.RamBlock;
+import org.machina.api.state.StateException;
+import org.machina.api.state.Stateful;
 
 /**
  * A built PC. At every reset the chipset returns to its power-on state and, for direct Linux
  * boot, the kernel, initrd, command line and zero page are written to RAM again (the guest may
  * have overwritten them), so a guest reboot boots the kernel again. The CPU starts at its
  * architectural reset vector, which is in the firmware or the generated boot ROM.
+ *
+ * <p>The chipset state (PCI address latch and the configuration spaces) is a versioned
+ * {@link State} record, so snapshots and migration carry it.
  */
-final class PcMachine implements Board {
+final class PcMachine implements Board, Stateful<PcMachine.State> {
+    /**
+     * Version 1 of the board's state.
+     *
+     * @param pciAddress CONFIG_ADDRESS (0xCF8)
+     * @param hostBridge config space of 00:00.0 (256 bytes)
+     * @param isaBridge config space of 00:01.0 (256 bytes)
+     */
+    record State(int pciAddress, byte[] hostBridge, byte[] isaBridge) {
+    }
+
+    static final int HOST_BRIDGE = 0x00;
+    static final int ISA_BRIDGE = 0x08;
+
     private final BoardContext context;
     private final RamBlock ram;
     private final PciHost pci;
@@ -40,6 +58,32 @@ final class PcMachine implements Board {
                 load(plan.initrdAddress(), plan.initrd());
             }
         }
+    }
+
+    @Override
+    public Class<State> stateType() {
+        return State.class;
+    }
+
+    @Override
+    public int stateVersion() {
+        return 1;
+    }
+
+    @Override
+    public State saveState() {
+        return new State(pci.address(), pci.function(HOST_BRIDGE).config.snapshot(),
+                pci.function(ISA_BRIDGE).config.snapshot());
+    }
+
+    @Override
+    public void loadState(State state) {
+        if (state.hostBridge() == null || state.isaBridge() == null) {
+            throw new StateException("pc board state lacks a PCI configuration space");
+        }
+        pci.setAddress(state.pciAddress());
+        pci.function(HOST_BRIDGE).config.restore(state.hostBridge());
+        pci.function(ISA_BRIDGE).config.restore(state.isaBridge());
     }
 
     /** Writes into RAM; block offsets equal physical addresses below the PCI hole. */

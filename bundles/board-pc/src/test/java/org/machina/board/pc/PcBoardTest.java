@@ -219,4 +219,21 @@ class PcBoardTest {
         byte[] actual = java.util.Arrays.copyOfRange(rom, 0xE040, 0xE040 + expected.length);
         assertArrayEquals(expected, actual);
     }
+
+    @Test
+    void chipsetStateRoundTrips() throws IOException {
+        FakeBoardContext c = kernelContext(new SyntheticKernel(), 0);
+        PcMachine board = (PcMachine) new PcBoard().build(c);
+        c.io.out(0xCF8, 4, 0x8000_0058);
+        c.io.out(0xCFC, 1, 0x30);
+        PcMachine.State saved = board.saveState();
+        board.reset();
+        assertEquals(0, c.io.in(0xCF8, 4), "reset cleared CONFIG_ADDRESS");
+        c.io.out(0xCF8, 4, 0x8000_0058);
+        assertEquals(0, c.io.in(0xCFC, 1), "reset cleared PAM0");
+        board.loadState(saved);
+        assertEquals(0x8000_0058, c.io.in(0xCF8, 4));
+        assertEquals(0x30, c.io.in(0xCFC, 1));
+        assertEquals(1, board.stateVersion());
+    }
 }
