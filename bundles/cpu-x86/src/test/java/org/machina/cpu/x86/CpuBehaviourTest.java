@@ -188,4 +188,33 @@ class CpuBehaviourTest {
         cpu.requestExit();
         assertEquals(Cpu.ExitReason.EXIT_REQUESTED, cpu.run(Long.MAX_VALUE));
     }
+
+    @Test
+    void virtual8086RoundTrip() throws Exception {
+        X86Cpu cpu = flat("push dword 0\npush dword 0\npush dword 0x50\npush dword 0x60\npush dword 0\n"
+                + "push dword 0x7000\npush dword 0x23002\npush dword 0\npush dword 0x9000\niret\n"
+                + "times 0x100-($-$$) nop\nint30: mov esi, [esp+4]\nmov edi, [esp+8]\nmov ebp, [esp+20]\nmov [0x5000], esp\n"
+                + "mov [0x5004], ds\niret\n"
+                + "times 0x200-($-$$) nop\ngp: mov ecx, [esp+4]\nmov [0x5008], ecx\nhlt");
+        // TSS at 0x3000 with SS0:ESP0 = 0x10:0x60000
+        cpu.trBase = 0x3000;
+        cpu.trLimit = 0x67;
+        cpu.trAttr = 0x8b;
+        m.write32(0x3004, 0x60000);
+        m.write32(0x3008, 0x10);
+        m.write32(0x3064, 0x680000); // I/O map base beyond the limit
+        int int30 = 0x100100;
+        gate(cpu, 0x30, int30);
+        m.write32(0x2004 + 0x30 * 8, m.read32(0x2004 + 0x30 * 8) | 0x6000); // DPL 3
+        gate(cpu, 13, 0x100200);
+        m.load(0x9000, new byte[] {(byte) 0xb8, 0x34, 0x12, (byte) 0xcd, 0x30, (byte) 0xf4});
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0x1234, cpu.r[X86State.EAX] & 0xffff, "16-bit code ran in V86 mode");
+        assertEquals(0, cpu.r[X86State.ESI], "saved CS of the V86 task");
+        assertTrue((cpu.r[X86State.EDI] & 0x20000) != 0, "saved EFLAGS has VM");
+        assertEquals(0x60, cpu.r[X86State.EBP], "ES saved on the ring-0 stack");
+        assertEquals(0x60000 - 36, m.read32(0x5000), "ring-0 stack from TSS.ESP0 with 9 dwords pushed");
+        assertEquals(0, m.read32(0x5004) & 0xffff, "DS is null in the handler");
+        assertEquals(0x9005, m.read32(0x5008) & 0xffff, "HLT in V86 mode raised #GP after IRET back to V86");
+    }
 }
