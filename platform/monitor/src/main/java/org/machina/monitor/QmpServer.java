@@ -74,6 +74,7 @@ public final class QmpServer implements MonitorHandle {
         unixChannel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             unixChannel.bind(UnixDomainSocketAddress.of(socket));
+            restrictToOwner(socket);
             if (tcp.isPresent()) {
                 tcpChannel = ServerSocketChannel.open();
                 tcpChannel.bind(tcp.get());
@@ -96,6 +97,17 @@ public final class QmpServer implements MonitorHandle {
         }
         LOG.info("QMP monitor for {} on {}{}", machine == null ? "(no machine)" : "machine '" + machine.name() + "'",
                 socket, tcpAddress == null ? "" : " and tcp:" + tcpAddress);
+    }
+
+    /** The monitor controls the machine: only its owner may connect. */
+    private static void restrictToOwner(Path socket) throws IOException {
+        try {
+            Files.setPosixFilePermissions(socket, java.util.EnumSet.of(
+                    java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                    java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));
+        } catch (UnsupportedOperationException notPosix) {
+            LOG.debug("cannot restrict permissions of {} on this file system", socket);
+        }
     }
 
     private static void removeStaleSocket(Path socket) throws IOException {

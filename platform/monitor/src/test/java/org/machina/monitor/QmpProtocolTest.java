@@ -311,6 +311,12 @@ class QmpProtocolTest extends ServerFixture {
     }
 
     @Test
+    void socketIsForItsOwnerOnly() throws IOException {
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(socket)));
+    }
+
+    @Test
     void tcpOnLoopbackServesTheSameProtocol() throws IOException {
         Path second = dir.resolve("second.sock");
         try (QmpServer tcp = new QmpServer(machine, second,
