@@ -9,6 +9,8 @@ import org.machina.api.memory.AddressSpace;
  * TSS I/O permission bitmap. Hardware task switches are not implemented (logged, #GP).
  */
 abstract class Protection extends Mmu {
+    private static final int[] DATA_SEGS = {ES, DS, FS, GS};
+
     Protection(AddressSpace mem) {
         super(mem);
     }
@@ -242,8 +244,17 @@ abstract class Protection extends Mmu {
             eip = gOff;
             return;
         }
-        warnOnce("taskswitch", "hardware task switch via far JMP/CALL to selector 0x"
-                + Integer.toHexString(sel) + " (descriptor type " + type + ") is not implemented; raising #GP");
+        if (type == 5) { // task gate
+            if (dpl < cpl || dpl < rpl) throw raise(13, sel & 0xfffc);
+            if ((hi & 0x8000) == 0) throw raise(11, sel & 0xfffc);
+            TaskSwitch.run(this, lo >>> 16, call ? TaskSwitch.CALL : TaskSwitch.JMP, retEip, false, 0);
+            return;
+        }
+        if (type == 9) { // available 32-bit TSS
+            if (dpl < cpl || dpl < rpl) throw raise(13, sel & 0xfffc);
+            TaskSwitch.run(this, sel, call ? TaskSwitch.CALL : TaskSwitch.JMP, retEip, false, 0);
+            return;
+        }
         throw raise(13, sel & 0xfffc);
     }
 
@@ -305,7 +316,7 @@ abstract class Protection extends Mmu {
 
     /** After a return to an outer level, data segments the new CPL may not use become null. */
     final void invalidateDataSegments() {
-        for (int s : new int[] {ES, DS, FS, GS}) {
+        for (int s : DATA_SEGS) {
             int a = segAttr[s];
             int dpl = (a >>> 5) & 3;
             boolean conformingCode = (a & 0x1c) == 0x1c;
@@ -350,14 +361,13 @@ abstract class Protection extends Mmu {
         int hi = sysRead32(idtBase + vec * 8 + 4);
         int type = (hi >>> 8) & 0x1f;
         int dpl = (hi >>> 13) & 3;
-        if (type != 6 && type != 7 && type != 0xe && type != 0xf) {
-            if (type == 5) {
-                warnOnce("taskgate", "interrupt " + vec + " through a task gate: task switches are not implemented");
-            }
-            throw raise(13, vec * 8 + 2);
-        }
+        if (type != 5 && type != 6 && type != 7 && type != 0xe && type != 0xf) throw raise(13, vec * 8 + 2);
         if (software && dpl < cpl) throw raise(13, vec * 8 + 2);
         if ((hi & 0x8000) == 0) throw raise(11, vec * 8 + 2);
+        if (type == 5) {
+            TaskSwitch.run(this, lo >>> 16, TaskSwitch.CALL, retEip, hasErr, err);
+            return;
+        }
         boolean gate32 = (type & 8) != 0;
         int target = lo >>> 16;
         int off = gate32 ? (hi & 0xffff0000) | (lo & 0xffff) : lo & 0xffff;
@@ -379,7 +389,7 @@ abstract class Protection extends Mmu {
                 push(gate32, segSel[FS]);
                 push(gate32, segSel[DS]);
                 push(gate32, segSel[ES]);
-                for (int s : new int[] {GS, FS, DS, ES}) {
+                for (int s : DATA_SEGS) {
                     segSel[s] = 0;
                     segAttr[s] = 0;
                     segBase[s] = 0;
@@ -419,8 +429,8 @@ abstract class Protection extends Mmu {
             return;
         }
         if ((eflags & NT) != 0) {
-            warnOnce("iret-nt", "IRET with NT set (task return) is not implemented; raising #GP");
-            throw raise(13, 0);
+            TaskSwitch.run(this, sysRead16(trBase), TaskSwitch.IRET, eip, false, 0);
+            return;
         }
         int sp0 = sp();
         int ssb = segBase[SS];

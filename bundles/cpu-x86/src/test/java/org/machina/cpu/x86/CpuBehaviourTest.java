@@ -217,4 +217,29 @@ class CpuBehaviourTest {
         assertEquals(0, m.read32(0x5004) & 0xffff, "DS is null in the handler");
         assertEquals(0x9005, m.read32(0x5008) & 0xffff, "HLT in V86 mode raised #GP after IRET back to V86");
     }
+
+    @Test
+    void taskSwitchByFarCallAndNestedIret() throws Exception {
+        X86Cpu cpu = flat("mov ax, 0x18\nltr ax\nmov eax, 1\ncall 0x20:0\nmov ecx, 5\nhlt\n"
+                + "times 0x40-($-$$) nop\ntask2: mov eax, 99\niret\n");
+        cpu.gdtLimit = 0x27;
+        m.write32(0x1018, 0x30000067);
+        m.write32(0x101c, 0x00008900);
+        m.write32(0x1020, 0x31000067);
+        m.write32(0x1024, 0x00008900);
+        m.write32(0x3100 + 0x20, 0x100040); // EIP
+        m.write32(0x3100 + 0x24, 2); // EFLAGS
+        m.write32(0x3100 + 0x38, 0x50000); // ESP
+        for (int off = 0x48; off <= 0x5c; off += 4) m.write32(0x3100 + off, off == 0x4c ? 8 : 0x10);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(1, cpu.r[X86State.EAX], "task 1's registers came back from its TSS");
+        assertEquals(5, cpu.r[X86State.ECX], "execution resumed after the far CALL");
+        assertEquals(99, m.read32(0x3100 + 0x28), "task 2 saved its EAX when it returned");
+        assertEquals(0x18, m.read32(0x3100) & 0xffff, "back link to the calling task");
+        assertEquals(0x18, cpu.trSel);
+        assertEquals(0, cpu.getEflags() & X86State.NT);
+        assertEquals(0x8b00, m.read32(0x101c) & 0xff00, "task 1 busy again");
+        assertEquals(0x8900, m.read32(0x1024) & 0xff00, "task 2 no longer busy");
+        assertTrue((cpu.cr0 & Mmu.CR0_TS) != 0, "CR0.TS set by the task switch");
+    }
 }

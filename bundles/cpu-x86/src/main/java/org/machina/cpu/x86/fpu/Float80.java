@@ -305,7 +305,7 @@ final class Float80 {
         long ma = normMant(am), mb = normMant(bm);
         long r = ma, qh = 0, ql = 0;
         boolean top = false;
-        for (int i = 0; i < 128; i++) {
+        for (int i = 0; i < 66; i++) { // 66 quotient bits: 64 + guard, the first may be 0
             boolean bit = top || Long.compareUnsigned(r, mb) >= 0;
             if (bit) r -= mb;
             qh = (qh << 1) | (ql >>> 63);
@@ -313,6 +313,9 @@ final class Float80 {
             top = r < 0;
             r <<= 1;
         }
+        // align: bit 127 of (qh:ql) has weight 2^0
+        qh = (qh << 62) | (ql >>> 2);
+        ql = ql << 62;
         if (r != 0 || top) ql |= 1;
         int e = ea - eb + BIAS;
         roundPack(env, s != 0, e, qh, ql);
@@ -326,16 +329,28 @@ final class Float80 {
         int e = normExp(se, m);
         long mm = normMant(m);
         int t = e - BIAS - 63;           // value = mm * 2^t
-        java.math.BigInteger n = new java.math.BigInteger(Long.toUnsignedString(mm));
         int sh = ((t & 1) == 0) ? 64 : 63;
-        n = n.shiftLeft(sh);
-        java.math.BigInteger[] rr = n.sqrtAndRemainder();
-        long root = rr[0].longValue();
-        java.math.BigInteger rem = rr[1];
+        long nh = sh == 64 ? mm : mm >>> 1, nl = sh == 64 ? 0 : mm << 63;
+        // digit-by-digit square root of the 128-bit radicand nh:nl; remainder in remHi:remLo (< 2^66)
+        long root = 0, remHi = 0, remLo = 0;
+        for (int i = 0; i < 64; i++) {
+            int pos = 126 - 2 * i;
+            long two = pos >= 64 ? (nh >>> (pos - 64)) & 3 : (nl >>> pos) & 3;
+            remHi = (remHi << 2) | (remLo >>> 62);
+            remLo = (remLo << 2) | two;
+            long tHi = root >>> 62, tLo = (root << 2) | 1;
+            if (remHi > tHi || (remHi == tHi && Long.compareUnsigned(remLo, tLo) >= 0)) {
+                remHi = remHi - tHi - (Long.compareUnsigned(remLo, tLo) < 0 ? 1 : 0);
+                remLo -= tLo;
+                root = (root << 1) | 1;
+            } else {
+                root <<= 1;
+            }
+        }
         long lo = 0;
-        if (rem.signum() != 0) {
+        if (remHi != 0 || remLo != 0) {
             lo = 1;
-            if (rem.compareTo(rr[0]) > 0) lo |= INT_BIT;
+            if (remHi != 0 || Long.compareUnsigned(remLo, root) > 0) lo |= INT_BIT; // sqrt >= root + 1/2
         }
         int half = (t - sh) / 2;
         roundPack(env, false, half + BIAS + 63, root, lo);
