@@ -36,6 +36,9 @@ public final class QmpServer implements MonitorHandle {
     /** Largest accepted message; a client sending more gets an error and is disconnected. */
     public static final int MAX_MESSAGE_BYTES = 1 << 20;
 
+    /** Most clients connected at once; one more is told so and disconnected. */
+    public static final int MAX_CLIENTS = 100;
+
     /** The QEMU version whose QMP dialect this server speaks, reported in the greeting and {@code query-version}. */
     public static final int QEMU_MAJOR = 8;
     public static final int QEMU_MINOR = 2;
@@ -141,12 +144,27 @@ public final class QmpServer implements MonitorHandle {
                 }
                 return;
             }
+            if (sessions.size() >= MAX_CLIENTS) {
+                refuse(client);
+                continue;
+            }
             QmpSession session = new QmpSession(this, client, sessionNumbers.incrementAndGet());
             sessions.add(session);
             if (closed) {
                 session.close();
             }
             Thread.ofVirtual().name("qmp-client-" + session.number()).start(session::run);
+        }
+    }
+
+    private void refuse(SocketChannel client) {
+        LOG.warn("QMP monitor on {} refuses a client: {} are connected already", socket, MAX_CLIENTS);
+        String error = "{\"error\":{\"class\":\"GenericError\",\"desc\":\"too many monitor clients (at most "
+                + MAX_CLIENTS + "); try again later\"}}\r\n";
+        try (client) {
+            client.write(java.nio.ByteBuffer.wrap(error.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            LOG.debug("refusing a QMP client", e);
         }
     }
 

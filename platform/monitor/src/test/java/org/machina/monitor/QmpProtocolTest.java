@@ -255,6 +255,39 @@ class QmpProtocolTest extends ServerFixture {
     }
 
     @Test
+    void clientsBeyondTheLimitAreToldSoAndOthersKeepWorking() throws IOException {
+        List<QmpTestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < QmpServer.MAX_CLIENTS; i++) {
+                clients.add(client());
+            }
+            try (QmpTestClient extra = new QmpTestClient(socket)) {
+                JsonObject refused = extra.read();
+                assertTrue(desc(refused).contains("too many"), refused.toString());
+                assertNull(extra.read());
+            }
+            clients.remove(0).close();
+            QmpTestClient again = null;
+            for (int tries = 0; tries < 1000 && again == null; tries++) { // the server notices the close soon
+                QmpTestClient c = new QmpTestClient(socket);
+                if (c.read().has("QMP")) {
+                    again = c;
+                } else {
+                    c.close();
+                    Thread.onSpinWait();
+                }
+            }
+            assertTrue(again != null, "a place became free");
+            clients.add(again);
+            assertTrue(clients.get(5).execute("{\"execute\":\"query-status\"}").has("return"));
+        } finally {
+            for (QmpTestClient c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void eventsHaveTimestampsAndReachOnlyNegotiatedClients() throws IOException {
         try (QmpTestClient raw = new QmpTestClient(socket); QmpTestClient c = client()) {
             raw.read(); // greeting only
