@@ -799,6 +799,35 @@ public final class X87 {
         updateEs();
     }
 
+    // ------------------------------------------------------------------ snapshot state
+
+    /** Captures the complete FPU state. */
+    public X87State saveState() {
+        String[] regs = new String[8];
+        for (int r = 0; r < 8; r++) regs[r] = String.format("%04x%016x", sexp[r], mant[r]);
+        return new X87State(X87State.VERSION, cw, statusWord(), tagWord(), regs, fip, fcs, fop, fdp, fds);
+    }
+
+    /** Restores a state captured by {@link #saveState()}. */
+    public void loadState(X87State s) {
+        if (s.version() != X87State.VERSION)
+            throw new IllegalArgumentException("x87 state version " + s.version() + " is not supported, expected " + X87State.VERSION);
+        if (s.registers() == null || s.registers().length != 8)
+            throw new IllegalArgumentException("x87 state needs 8 registers of 20 hex digits");
+        for (int r = 0; r < 8; r++) {
+            String h = s.registers()[r];
+            if (h.length() != 20) throw new IllegalArgumentException("x87 register R" + r + " must be 20 hex digits, got '" + h + "'");
+            sexp[r] = Integer.parseInt(h.substring(0, 4), 16);
+            mant[r] = Long.parseUnsignedLong(h.substring(4), 16);
+            empty[r] = ((s.tagWord() >>> (2 * r)) & 3) == 3;
+        }
+        cw = (s.controlWord() & 0x1F3F) | 0x40;
+        top = (s.statusWord() >>> 11) & 7;
+        sw = s.statusWord() & ~0x3800 & 0xFFFF;
+        fip = s.fip(); fcs = s.fcs() & 0xFFFF; fop = s.fop() & 0x7FF; fdp = s.fdp(); fds = s.fds() & 0xFFFF;
+        updateEs();
+    }
+
     // ------------------------------------------------------------------ debugger access
 
     /** ST(i) as 10 little-endian bytes (significand then sign/exponent), empty or not. */
