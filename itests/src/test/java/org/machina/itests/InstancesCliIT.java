@@ -181,6 +181,15 @@ class InstancesCliIT {
         assertEquals("paused", state("vm1"));
         ok("cont", "vm1");
 
+        Result added = ok("device", "add", "vm1", "tick-counter", "id=t2", "iobase=0x520");
+        assertTrue(added.out().contains("added tick-counter 't2'"), added.toString());
+        ok("device", "del", "vm1", "t2");
+        assertTrue(fails(1, "device", "del", "vm1", "t2").err().contains("t2"), "a second removal names the id");
+        fails(2, "device", "add", "vm1", "tick-counter", "novalue");
+
+        Result bundles = ok("bundle", "list", "--instance", "vm1");
+        assertTrue(bundles.out().contains("org.machina.runtime"), bundles.toString());
+
         assertTrue(fails(4, "delete", "vm1").err().contains("--force"));
         Result down = ok("shutdown", "vm1", "--timeout", "60");
         assertTrue(down.out().contains("shut down vm1"), down.toString());
@@ -254,9 +263,10 @@ class InstancesCliIT {
         for (String c : new String[] {"create", "start", "list", "status", "console", "stop", "cont", "shutdown", "kill",
             "delete", "qmp", "monitor", "device", "completion"}) {
             assertTrue(help.out().contains(c), c);
-            assertTrue(ok(c, "--help").out().contains("Usage: machina " + c), c);
         }
-        assertTrue(ok("console", "--help").out().contains("Ctrl-]"));
+        Result console = ok("console", "--help");
+        assertTrue(console.out().contains("Usage: machina console") && console.out().contains("Ctrl-]"), console.toString());
+        assertTrue(ok("shutdown", "--help").out().contains("Exit codes"));
         assertTrue(ok("completion").out().contains("complete -F"));
     }
 }

@@ -3,6 +3,8 @@ package org.machina.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.jar.JarFile;
@@ -44,11 +46,30 @@ final class BundleCommand {
         return o;
     }
 
+    /** A bundle named by id (a number) or symbolic name. */
+    private static JsonObject bundleArg(String bundle) {
+        JsonObject o = new JsonObject();
+        if (bundle.matches("[0-9]+")) {
+            o.addProperty("bundle", Long.parseLong(bundle));
+        } else {
+            o.addProperty("bundle", bundle);
+        }
+        return o;
+    }
+
     @Command(name = "list", description = {"List installed bundles and the Machina types each provides.",
         "With --instance NAME: the bundles of that running instance (QMP x-machina-bundle-list)."})
     int list(@Option(names = "--instance", paramLabel = "NAME") String instance) {
         if (instance != null) {
-            return onInstance(instance, "x-machina-bundle-list", null);
+            JsonObject r = ControlCommands.run(Instance.existing(instance), "x-machina-bundle-list", null);
+            for (var e : r.getAsJsonArray("return")) {
+                JsonObject b = e.getAsJsonObject();
+                List<String> provides = new ArrayList<>();
+                b.getAsJsonArray("provides").forEach(p -> provides.add(p.getAsString()));
+                System.out.printf("%3d %-10s %-40s %-24s %s%n", b.get("id").getAsLong(), b.get("state").getAsString(),
+                        b.get("symbolic-name").getAsString(), b.get("version").getAsString(), String.join(" ", provides));
+            }
+            return 0;
         }
         for (BundleInfo b : bundles.bundles()) {
             System.out.printf("%3d %-10s %-40s %-24s %s%n", b.id(), b.state(), b.symbolicName(), b.version(),
@@ -62,7 +83,7 @@ final class BundleCommand {
     int install(@Parameters(paramLabel = "JAR") Path jar,
             @Option(names = "--instance", paramLabel = "NAME") String instance) throws Exception {
         if (instance != null) {
-            return onInstance(instance, "x-machina-bundle-install", arg("path", jar.toAbsolutePath().toString()));
+            return onInstance(instance, "x-machina-bundle-install", arg("location", jar.toAbsolutePath().toString()));
         }
         String bsn;
         try (JarFile jf = new JarFile(jar.toFile())) {
@@ -80,22 +101,25 @@ final class BundleCommand {
         return 0;
     }
 
-    @Command(name = "update", description = {"Update a bundle of a running instance from its jar, hot-swapping the",
-        "devices it provides (QMP x-machina-bundle-update). BUNDLE: symbolic name or id."})
+    @Command(name = "update", description = {"Replace a bundle of a running instance with JAR, hot-swapping its devices",
+        "(QMP x-machina-bundle-update). BUNDLE: symbolic name or id."})
     int update(@Parameters(index = "0", paramLabel = "BUNDLE") String bundle,
-            @Parameters(index = "1", arity = "0..1", paramLabel = "JAR") Path jar,
+            @Parameters(index = "1", paramLabel = "JAR") Path jar,
             @Option(names = "--instance", paramLabel = "NAME", required = true) String instance) {
-        JsonObject args = arg("bundle", bundle);
-        if (jar != null) {
-            args.addProperty("path", jar.toAbsolutePath().toString());
-        }
+        JsonObject args = bundleArg(bundle);
+        args.addProperty("location", jar.toAbsolutePath().toString());
         return onInstance(instance, "x-machina-bundle-update", args);
     }
 
     @Command(name = "uninstall", description = "Uninstall a bundle from a running instance (QMP x-machina-bundle-uninstall).")
     int uninstall(@Parameters(paramLabel = "BUNDLE") String bundle,
-            @Option(names = "--instance", paramLabel = "NAME", required = true) String instance) {
-        return onInstance(instance, "x-machina-bundle-uninstall", arg("bundle", bundle));
+            @Option(names = "--instance", paramLabel = "NAME", required = true) String instance,
+            @Option(names = "--force", description = "remove the devices that use the bundle first") boolean force) {
+        JsonObject args = bundleArg(bundle);
+        if (force) {
+            args.addProperty("force", true);
+        }
+        return onInstance(instance, "x-machina-bundle-uninstall", args);
     }
 
     @Command(name = "remove", description = "Remove a jar from the drop-in folder.")

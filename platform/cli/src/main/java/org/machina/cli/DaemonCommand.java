@@ -74,7 +74,14 @@ final class DaemonCommand implements Callable<Integer> {
             throw e;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            m.shutdown("daemon terminated by a signal", 143);
+            if (m.shutdownReason().isEmpty()) {
+                m.shutdown("daemon terminated by a signal", 143);
+                try {
+                    Files.writeString(i.shutdownFile(), "daemon terminated by a signal (" + Instant.now() + ")\n");
+                } catch (java.io.IOException e) {
+                    // best effort while the JVM exits
+                }
+            }
             cleanUp(i);
         }));
         Files.writeString(i.startedFile(), Instant.now() + "\n");
