@@ -395,7 +395,11 @@ abstract class Interpreter extends Decoder implements FpuMemory {
             return;
         }
         fpu.setEflagsForFcmov(getEflags());
-        fpu.execute(b, modrm, mod == 3 ? 0 : eaLin, op32, this);
+        try {
+            fpu.execute(b, modrm, mod == 3 ? 0 : eaLin, op32, this);
+        } catch (X87.UndefinedOpcode e) {
+            throw undefined((b << 8) | modrm);
+        }
         if (fpu.comiExecuted()) {
             setArith((getEflags() & ~(ZF | PF | CF | OF | SF | AF)) | (fpu.lastComiFlags() & (ZF | PF | CF)));
         }

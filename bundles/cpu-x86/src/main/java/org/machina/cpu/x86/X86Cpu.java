@@ -8,12 +8,13 @@ import org.machina.api.cpu.Cpu;
 import org.machina.api.cpu.CpuContext;
 import org.machina.api.cpu.CpuDebug;
 import org.machina.api.irq.IrqLine;
+import org.machina.api.state.Stateful;
 
 /**
  * An IA-32 CPU: the run loop (interrupt acceptance, deadline checks every few hundred
  * instructions, exception delivery with double and triple fault), reset and the pins.
  */
-public final class X86Cpu extends Extended implements Cpu {
+public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState> {
     private static final int CHECK_INTERVAL = 256;
 
     private volatile boolean exitRequested;
@@ -268,5 +269,63 @@ public final class X86Cpu extends Extended implements Cpu {
     @Override
     public CpuDebug debug() {
         return debug;
+    }
+
+    @Override
+    public Class<X86CpuState> stateType() {
+        return X86CpuState.class;
+    }
+
+    @Override
+    public int stateVersion() {
+        return X86CpuState.VERSION;
+    }
+
+    @Override
+    public X86CpuState saveState() {
+        return new X86CpuState(r.clone(), eip, getEflags(), segSel.clone(), segBase.clone(), segLimit.clone(),
+                segAttr.clone(), cpl, cr0, cr2, cr3, cr4, dr.clone(), gdtBase, gdtLimit, idtBase, idtLimit, ldtSel,
+                ldtBase, ldtLimit, trSel, trBase, trLimit, trAttr, sysenterCs, sysenterEsp, sysenterEip, tscOffset,
+                halted, irqShadow, nmiBlocked, nmiPending, fpu.saveState());
+    }
+
+    @Override
+    public void loadState(X86CpuState s) {
+        System.arraycopy(s.regs(), 0, r, 0, 8);
+        eip = s.eip();
+        eflags = s.eflags();
+        lfOp = OP_NONE;
+        System.arraycopy(s.segSel(), 0, segSel, 0, 6);
+        System.arraycopy(s.segBase(), 0, segBase, 0, 6);
+        System.arraycopy(s.segLimit(), 0, segLimit, 0, 6);
+        System.arraycopy(s.segAttr(), 0, segAttr, 0, 6);
+        cpl = s.cpl();
+        cr0 = s.cr0();
+        cr2 = s.cr2();
+        cr3 = s.cr3();
+        cr4 = s.cr4();
+        System.arraycopy(s.dr(), 0, dr, 0, 8);
+        gdtBase = s.gdtBase();
+        gdtLimit = s.gdtLimit();
+        idtBase = s.idtBase();
+        idtLimit = s.idtLimit();
+        ldtSel = s.ldtSel();
+        ldtBase = s.ldtBase();
+        ldtLimit = s.ldtLimit();
+        trSel = s.trSel();
+        trBase = s.trBase();
+        trLimit = s.trLimit();
+        trAttr = s.trAttr();
+        sysenterCs = s.sysenterCs();
+        sysenterEsp = s.sysenterEsp();
+        sysenterEip = s.sysenterEip();
+        tscOffset = s.tscOffset();
+        halted = s.halted();
+        irqShadow = s.irqShadow();
+        nmiBlocked = s.nmiBlocked();
+        nmiPending = s.nmiPending();
+        if (s.fpu() != null) fpu.loadState(s.fpu());
+        shutdown = false;
+        flushTlb();
     }
 }

@@ -242,4 +242,21 @@ class CpuBehaviourTest {
         assertEquals(0x8900, m.read32(0x1024) & 0xff00, "task 2 no longer busy");
         assertTrue((cpu.cr0 & Mmu.CR0_TS) != 0, "CR0.TS set by the task switch");
     }
+
+    @Test
+    void stateSurvivesSaveAndLoadIntoANewCpu() throws Exception {
+        X86Cpu cpu = flat("mov eax, 0x11223344\nmov cr3, eax\nstd\nstc\nhlt\nmov ebx, 7\nhlt");
+        cpu.run(Long.MAX_VALUE);
+        X86CpuState saved = cpu.saveState();
+        X86Cpu other = new X86Cpu(m, "pentium3");
+        other.loadState(saved);
+        assertEquals(0x11223344, other.r[X86State.EAX]);
+        assertEquals(0x11223344, other.cr3);
+        assertEquals(cpu.getEflags(), other.getEflags());
+        assertTrue((other.getEflags() & (X86State.DF | X86State.CF)) == (X86State.DF | X86State.CF));
+        assertEquals(0xc09b, other.segAttr[X86State.CS]);
+        other.halted = false;
+        assertEquals(Cpu.ExitReason.HALTED, other.run(Long.MAX_VALUE));
+        assertEquals(7, other.r[X86State.EBX], "the restored CPU continues where the first one stopped");
+    }
 }
