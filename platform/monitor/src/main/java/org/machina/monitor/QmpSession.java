@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 final class QmpSession {
     private static final Logger LOG = LoggerFactory.getLogger(QmpSession.class);
     private static final int QUEUE_CAPACITY = 4096;
+    /** Queue marker (compared by identity) telling the writer to flush and close. */
     private static final String CLOSE = new String("<close>");
 
     private final QmpServer server;
@@ -172,6 +173,10 @@ final class QmpSession {
             send(reply(id, dispatch(request)));
         } catch (MonitorException e) {
             send(error(id, e.errorClass(), e.getMessage()));
+        } catch (RuntimeException | StackOverflowError e) {
+            // a result that cannot be serialised, or input the conversion cannot take: never kill the session
+            LOG.warn("QMP client {}: request failed: {}", number, text.length() > 200 ? text.substring(0, 200) : text, e);
+            send(error(id, ErrorClass.GenericError, "internal error: " + e));
         }
     }
 

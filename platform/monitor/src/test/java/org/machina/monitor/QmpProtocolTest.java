@@ -155,6 +155,31 @@ class QmpProtocolTest extends ServerFixture {
     }
 
     @Test
+    void deeplyNestedInputIsRefusedNotFatal() throws IOException {
+        try (QmpTestClient c = client()) {
+            String deep = "[".repeat(100_000) + "]".repeat(100_000);
+            JsonObject r = c.execute("{\"execute\":\"query-status\",\"arguments\":{\"x\":" + deep + "}}");
+            assertEquals("GenericError", errorClass(r));
+            assertTrue(c.execute("{\"execute\":\"query-status\"}").has("return"));
+        }
+    }
+
+    @Test
+    void unserialisableResultIsAnErrorNotACrash() throws IOException {
+        registry.add(command("x-test-cycle", (ctx, args) -> {
+            List<Object> cycle = new ArrayList<>();
+            cycle.add(cycle);
+            return cycle;
+        }));
+        try (QmpTestClient c = client()) {
+            JsonObject r = c.execute("{\"execute\":\"x-test-cycle\",\"id\":1}");
+            assertEquals("GenericError", errorClass(r));
+            assertEquals(1, r.get("id").getAsInt());
+            assertTrue(c.execute("{\"execute\":\"query-status\"}").has("return"));
+        }
+    }
+
+    @Test
     void largeButAllowedMessageIsAccepted() throws IOException {
         try (QmpTestClient c = client()) {
             String id = "y".repeat(QmpServer.MAX_MESSAGE_BYTES / 2);
