@@ -136,10 +136,15 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                 return ExitReason.DEBUG;
             }
             skipBreakpoint = false;
+            if ((dr[7] & 0xff) != 0 && (eflags & RF) == 0 && hardwareBreakpoint(segBase[CS] + eip)) {
+                if (shutdown) return ExitReason.SHUTDOWN;
+                continue;
+            }
             boolean trap = (eflags & TF) != 0;
             try {
                 step();
                 retired++;
+                eflags &= ~RF;
                 if (trap) {
                     dr[6] |= 0x4000;
                     deliver(1, false, 0, false);
@@ -170,6 +175,19 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                 return ExitReason.DEBUG;
             }
         }
+    }
+
+    /** DR0-DR3 instruction breakpoints (R/W = 00, enabled locally or globally): raises #DB as a fault. */
+    private boolean hardwareBreakpoint(int lin) {
+        int hit = 0;
+        for (int i = 0; i < 4; i++) {
+            if ((dr[7] & (3 << (i * 2))) != 0 && ((dr[7] >>> (16 + i * 4)) & 3) == 0 && dr[i] == lin) hit |= 1 << i;
+        }
+        if (hit == 0) return false;
+        dr[6] = (dr[6] & ~0xf) | hit;
+        eflags |= RF; // the pushed EFLAGS carry RF so the handler's IRET does not hit again
+        deliver(1, false, 0, false);
+        return true;
     }
 
     private static boolean contributory(int v) {

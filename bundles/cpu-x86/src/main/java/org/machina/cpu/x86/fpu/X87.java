@@ -21,8 +21,9 @@ import static org.machina.cpu.x86.fpu.Float80.*;
  * OF, SF and AF.</li>
  * <li>Undefined encodings (and FISTTP, which needs SSE3) throw {@link UndefinedOpcode}; the CPU
  * raises #UD. FPU state is unchanged then.</li>
- * <li>{@link #setLastInstruction} records FIP/FCS/FOP/FDP/FDS; the CPU calls it for every
- * non-control x87 instruction (before {@code execute}).</li>
+ * <li>{@link #setLastInstruction} records FIP/FCS/FOP/FDP/FDS; the CPU calls it after every
+ * non-control x87 instruction (FNSTENV/FNSAVE/FXSAVE then store the last one).</li>
+ * <li>{@link #saveState()}/{@link #loadState(X87State)} capture everything for snapshots.</li>
  * </ul>
  * The environment layouts are the protected-mode ones (real-mode FNSTENV/FNSAVE layouts are not
  * distinguished). The transcendental instructions are computed through {@code double}
