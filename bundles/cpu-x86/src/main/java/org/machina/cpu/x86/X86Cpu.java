@@ -141,10 +141,11 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                 continue;
             }
             boolean trap = (eflags & TF) != 0;
+            int rfBefore = eflags & RF;
             try {
                 step();
                 retired++;
-                eflags &= ~RF;
+                if (rfBefore != 0) eflags &= ~RF;
                 if (trap) {
                     dr[6] |= 0x4000;
                     deliver(1, false, 0, false);

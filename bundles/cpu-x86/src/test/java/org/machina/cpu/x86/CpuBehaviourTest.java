@@ -259,4 +259,69 @@ class CpuBehaviourTest {
         assertEquals(Cpu.ExitReason.HALTED, other.run(Long.MAX_VALUE));
         assertEquals(7, other.r[X86State.EBX], "the restored CPU continues where the first one stopped");
     }
+
+    @Test
+    void hardwareInstructionBreakpointFaultsOnceAndResumesWithRf() throws Exception {
+        X86Cpu cpu = flat("mov eax, 0x100100\nmov dr0, eax\nmov eax, 1\nmov dr7, eax\njmp 0x100100\n"
+                + "times 0x100-($-$$) nop\ninc ebx\nhlt\n"
+                + "times 0x200-($-$$) nop\ninc ecx\nmov edx, dr6\niret");
+        gate(cpu, 1, 0x100200);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(1, cpu.r[X86State.ECX], "#DB taken once");
+        assertEquals(1, cpu.r[X86State.EBX], "the instruction ran after IRET with RF");
+        assertEquals(1, cpu.r[X86State.EDX] & 0xf, "DR6.B0");
+    }
+
+    @Test
+    void idivOverflowRaisesDivideError() throws Exception {
+        X86Cpu cpu = flat("mov eax, 0x80000000\ncdq\nmov ecx, -1\nidiv ecx\nhlt\n"
+                + "times 0x100-($-$$) nop\nmov ebx, [esp]\nhlt");
+        gate(cpu, 0, 0x100100);
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(0x100000 + 5 + 1 + 5, cpu.r[X86State.EBX], "#DE points at the IDIV");
+        assertEquals(0x80000000, cpu.r[X86State.EAX], "operands unchanged");
+    }
+
+    @Test
+    void segmentLoadChecks() throws Exception {
+        X86Cpu cpu = flat("mov ax, 0x8\nmov ss, ax\nhlt\n"
+                + "times 0x100-($-$$) nop\nmov ebx, [esp]\nmov ecx, [esp+4]\nhlt");
+        gate(cpu, 13, 0x100100);
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(8, cpu.r[X86State.EBX], "#GP error code is the selector of a code segment loaded into SS");
+        assertEquals(0x100004, cpu.r[X86State.ECX]);
+        X86Cpu cpu2 = flat("mov ax, 0x18\nmov ds, ax\nhlt\n"
+                + "times 0x100-($-$$) nop\nmov ebx, [esp]\nmov ecx, 11\nhlt");
+        cpu2.gdtLimit = 0x1f;
+        m.write32(0x1018, 0x0000ffff);
+        m.write32(0x101c, 0x00cf1200); // data segment, not present
+        gate(cpu2, 11, 0x100100);
+        cpu2.run(Long.MAX_VALUE);
+        assertEquals(11, cpu2.r[X86State.ECX], "#NP for a not-present data segment");
+        assertEquals(0x18, cpu2.r[X86State.EBX]);
+    }
+
+    @Test
+    void ioPermissionBitmapAtRing3() throws Exception {
+        X86Cpu cpu = flat("push dword 0x23\npush dword 0x7000\npush dword 2\npush dword 0x1b\npush dword user\niret\n"
+                + "user: mov al, 'x'\nout 0xe9, al\nout 0x80, al\nhlt\n"
+                + "times 0x100-($-$$) nop\nmov ebx, [esp+8]\nhlt");
+        cpu.gdtLimit = 0x27;
+        m.write32(0x1018, 0x0000ffff);
+        m.write32(0x101c, 0x00cffa00);
+        m.write32(0x1020, 0x0000ffff);
+        m.write32(0x1024, 0x00cff200);
+        cpu.trBase = 0x3000;
+        cpu.trLimit = 0x68 + 0x20;
+        cpu.trAttr = 0x8b;
+        m.write32(0x3004, 0x60000);
+        m.write32(0x3008, 0x10);
+        m.write32(0x3064, 0x68 << 16);
+        for (int i = 0; i < 0x20; i++) m.memory().write(0x3068 + i, 1, 0xff);
+        m.memory().write(0x3068 + (0xe9 >> 3), 1, 0xff & ~(1 << (0xe9 & 7))); // allow 0xe9 only
+        gate(cpu, 13, 0x100100);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals("x", m.debugOut.toString(), "port 0xe9 allowed by the bitmap");
+        assertEquals(0x1b, cpu.r[X86State.EBX], "OUT 0x80 from ring 3 raised #GP");
+    }
 }
