@@ -324,4 +324,32 @@ class CpuBehaviourTest {
         assertEquals("x", m.debugOut.toString(), "port 0xe9 allowed by the bitmap");
         assertEquals(0x1b, cpu.r[X86State.EBX], "OUT 0x80 from ring 3 raised #GP");
     }
+
+    @Test
+    void callGateToRing0WithParameterAndFarReturnToRing3() throws Exception {
+        X86Cpu cpu = flat("push dword 0x23\npush dword 0x7000\npush dword 2\npush dword 0x1b\npush dword user\niret\n"
+                + "user: push dword 0x1234\ncall 0x2b:0\nmov edi, eax\nmov ebp, esp\nhlt\n"
+                + "times 0x100-($-$$) nop\nkfunc: mov eax, [esp+8]\nmov ebx, [esp+4]\nmov edx, [esp+16]\nretf 4\n"
+                + "times 0x200-($-$$) nop\nmov esi, [esp+8]\nhlt");
+        cpu.gdtLimit = 0x2f;
+        m.write32(0x1018, 0x0000ffff);
+        m.write32(0x101c, 0x00cffa00);
+        m.write32(0x1020, 0x0000ffff);
+        m.write32(0x1024, 0x00cff200);
+        m.write32(0x1028, (8 << 16) | 0x0100); // call gate -> 0x08:0x00100100, 1 parameter, DPL 3
+        m.write32(0x102c, 0x0010ec01);
+        cpu.trBase = 0x3000;
+        cpu.trLimit = 0x67;
+        cpu.trAttr = 0x8b;
+        m.write32(0x3004, 0x60000);
+        m.write32(0x3008, 0x10);
+        gate(cpu, 13, 0x100200);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0x1234, cpu.r[X86State.EAX], "the parameter was copied to the ring-0 stack");
+        assertEquals(0x1b, cpu.r[X86State.EBX], "caller CS on the inner stack");
+        assertEquals(0x23, cpu.r[X86State.EDX], "caller SS on the inner stack");
+        assertEquals(0x1234, cpu.r[X86State.EDI], "back in ring 3 after RETF 4");
+        assertEquals(0x7000, cpu.r[X86State.EBP], "RETF 4 also released the parameter on the user stack");
+        assertEquals(0x1b, cpu.r[X86State.ESI], "HLT at ring 3 raised #GP");
+    }
 }

@@ -86,7 +86,17 @@ final class Transcendental {
         if (two) {
             int yse = fpu.seOf(1);
             long ym = fpu.mOf(1);
-            if (!specials2(env, xse, xm, yse, ym)) {
+            boolean precise = PreciseMath.inRange(xse, xm) && PreciseMath.inRange(yse, ym)
+                    && (op == 3 || (op == 1 && !neg(xse)) || (op == 9 && Transcendental.toDouble(xse, xm) > -1));
+            if (!specials2(env, xse, xm, yse, ym) && precise) {
+                java.math.BigDecimal bx = PreciseMath.toBig(xse, xm), by = PreciseMath.toBig(yse, ym);
+                java.math.BigDecimal r = switch (op) {
+                    case 3 -> PreciseMath.atan2(by, bx);
+                    case 1 -> by.multiply(PreciseMath.log2(xse, xm), PreciseMath.MC);
+                    default -> by.multiply(PreciseMath.log2p1(bx), PreciseMath.MC);
+                };
+                if (r.signum() == 0) env.result(yse & 0x8000, 0); else PreciseMath.fromBig(env, r);
+            } else if ((env.flags & IE) == 0 && !isNaN(xse, xm) && !isNaN(yse, ym) && !isUnsupported(xse, xm) && !isUnsupported(yse, ym)) {
                 double x = toDouble(xse, xm), y = toDouble(yse, ym);
                 double r;
                 if (op == 3) r = StrictMath.atan2(y, x);
@@ -101,7 +111,9 @@ final class Transcendental {
                         r = y * l;
                     }
                 }
-                if ((env.flags & IE) == 0) fromDouble(env, r, r == 0 || Double.isInfinite(r));
+                boolean symbolic = isZero(xse, xm) || isZero(yse, ym) || isInf(xse, xm) || isInf(yse, ym);
+                if (op == 3 && symbolic && r != 0) PreciseMath.fromBig(env, PreciseMath.piQuarters(Math.round(r / (Math.PI / 4))));
+                else if ((env.flags & IE) == 0) fromDouble(env, r, r == 0 || Double.isInfinite(r));
             }
             if (!env.blocked()) { fpu.transcendentalSet(1, env.se, env.m); fpu.transcendentalPop(); }
             fpu.transcendentalFinish(true);
@@ -136,7 +148,9 @@ final class Transcendental {
         double x = toDouble(xse, xm);
         boolean zero = isZero(xse, xm);
         double sin = 0, cos = 1;
-        if (trig && !zero) {
+        java.math.BigDecimal[] sc = null;
+        if (trig && !zero && PreciseMath.inRange(xse, xm)) sc = PreciseMath.sinCos(PreciseMath.toBig(xse, xm));
+        else if (trig && !zero) {
             // first-order correction for the bits of x beyond double: sin(x+d) = sin x + d cos x
             double d = lowPart(env, xse, xm, x);
             double s0 = StrictMath.sin(x), c0 = StrictMath.cos(x);
@@ -148,25 +162,28 @@ final class Transcendental {
             case 0 -> {
                 if (zero) { env.result(xse, xm); }
                 else if (isInf(xse, xm)) { if (neg(xse)) env.result(0xBFFF, INT_BIT); else env.result(xse, xm); }
+                else if (PreciseMath.inRange(xse, xm)) PreciseMath.fromBig(env, PreciseMath.twoXm1(PreciseMath.toBig(xse, xm)));
                 else fromDouble(env, StrictMath.expm1(x * 0.6931471805599453), false);
                 fpu.transcendentalSet(0, env.se, env.m);
             }
             case 2 -> { // FPTAN
-                if (zero) env.result(xse, xm); else fromDouble(env, sin / cos, false);
+                if (zero) env.result(xse, xm);
+                else if (sc != null) PreciseMath.fromBig(env, sc[0].divide(sc[1], PreciseMath.MC));
+                else fromDouble(env, sin / cos, false);
                 fpu.transcendentalSet(0, env.se, env.m);
                 fpu.transcendentalPush(0x3FFF, INT_BIT);
             }
             case 11 -> { // FSINCOS: ST0 = sin, push cos
-                if (zero) env.result(xse, xm); else fromDouble(env, sin, false);
+                if (zero) env.result(xse, xm); else if (sc != null) PreciseMath.fromBig(env, sc[0]); else fromDouble(env, sin, false);
                 rse = env.se; rm = env.m;
                 int f = env.flags; boolean up = env.roundedUp;
-                if (zero) env.result(0x3FFF, INT_BIT); else fromDouble(env, cos, false);
+                if (zero) env.result(0x3FFF, INT_BIT); else if (sc != null) PreciseMath.fromBig(env, sc[1]); else fromDouble(env, cos, false);
                 env.flags |= f; env.roundedUp |= up;
                 fpu.transcendentalSet(0, rse, rm);
                 fpu.transcendentalPush(env.se, env.m);
             }
-            case 14 -> { if (zero) env.result(xse, xm); else fromDouble(env, sin, false); fpu.transcendentalSet(0, env.se, env.m); }
-            case 15 -> { if (zero) env.result(0x3FFF, INT_BIT); else fromDouble(env, cos, false); fpu.transcendentalSet(0, env.se, env.m); }
+            case 14 -> { if (zero) env.result(xse, xm); else if (sc != null) PreciseMath.fromBig(env, sc[0]); else fromDouble(env, sin, false); fpu.transcendentalSet(0, env.se, env.m); }
+            case 15 -> { if (zero) env.result(0x3FFF, INT_BIT); else if (sc != null) PreciseMath.fromBig(env, sc[1]); else fromDouble(env, cos, false); fpu.transcendentalSet(0, env.se, env.m); }
             default -> throw new IllegalStateException("not a transcendental op " + op);
         }
         fpu.setC2(false);
