@@ -167,12 +167,8 @@ abstract class Interpreter extends Decoder implements FpuMemory {
             }
             case 0x8f: {
                 int v = pop(op32);
-                try {
-                    decodeModrm(); // ESP-based addresses use the incremented ESP
-                    writeRm(os, v);
-                } catch (CpuFault f) {
-                    throw f;
-                }
+                decodeModrm(); // ESP-based addresses use the incremented ESP
+                writeRm(os, v);
                 return;
             }
             case 0x90: return;
