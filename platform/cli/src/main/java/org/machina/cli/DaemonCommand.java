@@ -4,7 +4,9 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,6 +64,12 @@ final class DaemonCommand implements Callable<Integer> {
         if (i.daemon().isPresent()) {
             throw new CliException(CliException.WRONG_STATE, "instance '" + name + "' has a daemon already (pid "
                     + i.daemon().get().pid() + ")");
+        }
+        // held for the daemon's lifetime: a second daemon for the same instance (two racing starts) stops here
+        FileChannel lockChannel = FileChannel.open(i.dir().resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        if (lockChannel.tryLock() == null) {
+            lockChannel.close();
+            throw new CliException(CliException.WRONG_STATE, "another daemon holds the lock of instance '" + name + "'");
         }
         i.clearRuntimeFiles();
         System.err.println("machina daemon " + name + ": pid " + ProcessHandle.current().pid() + ", started " + Instant.now());

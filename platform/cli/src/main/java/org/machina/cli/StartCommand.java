@@ -51,7 +51,7 @@ final class StartCommand implements Callable<Integer> {
         }
         Process p = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.to(i.daemonLog().toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(i.daemonLog().toFile()))
                 .redirectErrorStream(true)
                 .start();
         Instant deadline = Instant.now().plusSeconds(timeout);
