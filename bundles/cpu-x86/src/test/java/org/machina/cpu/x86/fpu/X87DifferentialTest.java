@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class X87DifferentialTest {
     private static final int MEM = 0x100, B_AT = 0x120, A_AT = 0x140, CW_AT = 0x160;
+    private static int transInexact;
 
     @Test
     void matchesHostX87() throws Exception {
@@ -35,6 +36,7 @@ class X87DifferentialTest {
         long seed = Long.getLong("x87.difftest.seed", 1);
         int count = Integer.getInteger("x87.difftest.count", 30000);
         List<String> lines = run(gen, seed, count);
+        transInexact = 0;
         assertEquals(count, lines.size(), "generator output lines");
         Map<String, int[]> stats = new TreeMap<>();
         List<String> failures = new ArrayList<>();
@@ -52,6 +54,7 @@ class X87DifferentialTest {
             sb.append(String.format("  %-9s %6d/%6d%n", e.getKey(), e.getValue()[1], e.getValue()[0]));
             pass += e.getValue()[1];
         }
+        sb.append("  (transcendental results not bit-identical but within 2^-60: ").append(transInexact).append(")\n");
         System.out.println(sb);
         failures.forEach(System.out::println);
         assertEquals(count, pass, "cases matching the host x87 (first mismatches printed above)");
@@ -98,7 +101,10 @@ class X87DifferentialTest {
             if (((wantTw >>> (2 * ((topReg + i) & 7))) & 3) == 3) continue;
             byte[] st = x.readSt(i);
             String got = hexExt(st);
-            if (!got.equals(f[10 + i]) && !(trans && close(got, f[10 + i]))) return "ST" + i + " " + got + ", host " + f[10 + i];
+            if (!got.equals(f[10 + i])) {
+                if (trans && close(got, f[10 + i])) transInexact++;
+                else return "ST" + i + " " + got + ", host " + f[10 + i];
+            }
         }
         StringBuilder m = new StringBuilder();
         for (int i = 0; i < 16; i++) m.append(String.format("%02x", mem.read8(MEM + i)));
