@@ -2,7 +2,7 @@
 # CPU benchmark: the same bare-metal ROM (tests/baremetal/bench.asm: LCG fill, bitwise CRC32,
 # sieve) on Machina and on qemu-system-i386 (TCG), REPS runs each, median wall time, guest
 # instructions per second from the ROM's analytic instruction count, and the ratio.
-# Usage: scripts/bench/cpu-bench.sh [ROUNDS (default 200)] [REPS (default 3)]
+# Usage: scripts/bench/cpu-bench.sh [ROUNDS (default 1000)] [REPS (default 3)]
 #   BENCH_EMUS="qemu machina" (default) chooses the emulators; BENCH_TIMEOUT per run (900 s);
 #   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's
 # Wall time includes start-up (JVM + OSGi for Machina, process start for QEMU); the run with
@@ -10,7 +10,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/scripts/find-jdk.sh"
-rounds=${1:-200}; reps=${2:-3}; limit=${BENCH_TIMEOUT:-900}
+rounds=${1:-1000}; reps=${2:-3}; limit=${BENCH_TIMEOUT:-900}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 launcher=${MACHINA_LAUNCHER:-"$root/distributions/full/target/machina/lib/launcher-0.1.0-SNAPSHOT.jar"}
 [ -f "$launcher" ] || { echo "cpu-bench: build the distribution first (./machina --help builds it)" >&2; exit 1; }
