@@ -1,5 +1,6 @@
 ; Paging: 4 KiB and 4 MiB (PSE) pages, accessed/dirty bits in PTE and PDE, #PF error codes
-; and CR2 for not-present and write-protect faults, CR0.WP in ring 0, INVLPG.
+; and CR2 for not-present and write-protect faults, CR0.WP in ring 0, INVLPG, and
+; user/supervisor and read-only protection for ring-3 accesses (#PF error codes 5 and 7).
 %include "lib.inc"
 %include "pm.inc"
 PD  equ 0x10000                          ; page directory
@@ -18,17 +19,19 @@ pm32:
   xor eax, eax
   mov ecx, 1024
   rep stosd
-  mov edi, PT0                           ; identity map 0-4 MiB with 4 KiB pages
-  mov eax, 0x003
+  mov edi, PT0                           ; identity map 0-4 MiB with 4 KiB user pages
+  mov eax, 0x007
   mov ecx, 1024
 .pt: stosd
   add eax, 0x1000
   loop .pt
-  mov dword [PD + 0*4], PT0 | 0x003
+  mov dword [PD + 0*4], PT0 | 0x007
   mov dword [PD + 1*4], 0x00800000 | 0x083   ; 4 MiB page: linear 4 MiB -> physical 8 MiB
   mov dword [PD + 2*4], 0x00800000 | 0x083   ; and linear 8 MiB -> physical 8 MiB (identity)
   mov dword [PT0 + 0x300*4], 0x00200000 | 0x003  ; linear 0x300000 -> physical 0x200000
   mov dword [PT0 + 0x301*4], 0x00201000 | 0x001  ; linear 0x301000 read-only
+  mov dword [PT0 + 0x302*4], 0x00202000 | 0x003  ; linear 0x302000 supervisor only
+  mov dword [PT0 + 0x303*4], 0x00203000 | 0x005  ; linear 0x303000 user read-only
   mov eax, cr4
   or eax, 0x10                           ; PSE
   mov cr4, eax
@@ -112,6 +115,68 @@ pm32:
   mov cr3, eax
   mov eax, [0x300000]
   CHECK "cr3-reload-new-mapping", 0x11223344
+; ---- user/supervisor protection from ring 3
+  mov edi, TSS1
+  xor eax, eax
+  mov ecx, 104 / 4
+  rep stosd
+  mov dword [TSS1 + 4], 0x6000           ; ESP0
+  mov dword [TSS1 + 8], SEL_DATA32       ; SS0
+  mov ax, SEL_TSS1
+  ltr ax
+  SET_GATE 0x80, h_back, 0xEE, SEL_CODE32
+  mov dword [0x203000], 0x5EC0DE
+  push dword SEL_UDATA | 3
+  push dword 0x9000
+  push dword 0x002
+  push dword SEL_UCODE | 3
+  push dword user
+  iret
+user:
+  mov ax, SEL_UDATA | 3
+  mov ds, ax
+  mov es, ax
+  EXPECT .a
+  mov eax, [0x302010]
+.a: mov eax, [LASTVEC]
+  mov [0x700], eax
+  mov eax, [LASTERR]
+  mov [0x704], eax
+  mov eax, [LASTCR2]
+  mov [0x708], eax
+  EXPECT .b
+  mov dword [0x303020], 1
+.b: mov eax, [LASTERR]
+  mov [0x70C], eax
+  mov eax, [LASTCR2]
+  mov [0x710], eax
+  EXPECT .c
+  mov eax, [0x303000]
+.c: mov [0x714], eax
+  mov eax, [LASTVEC]
+  mov [0x718], eax
+  int 0x80
+h_back:
+  mov ax, SEL_DATA32
+  mov ds, ax
+  mov es, ax
+  mov esp, 0x7000
+  mov eax, [0x700]
+  CHECK "user-read-supervisor-pf-vector", 14
+  mov eax, [0x704]
+  CHECK "user-read-supervisor-pf-error", 5
+  mov eax, [0x708]
+  CHECK "user-read-supervisor-cr2", 0x302010
+  mov eax, [0x70C]
+  CHECK "user-write-readonly-pf-error", 7
+  mov eax, [0x710]
+  CHECK "user-write-readonly-cr2", 0x303020
+  mov eax, [0x714]
+  CHECK "user-read-readonly-ok", 0x5EC0DE
+  mov eax, [0x718]
+  CHECK "user-read-readonly-no-fault", 0xFF
+  mov eax, [0x203020]
+  CHECK "user-write-suppressed", 0
   mov eax, cr0                           ; paging off again, back to physical
   and eax, 0x7FFFFFFF
   mov cr0, eax
