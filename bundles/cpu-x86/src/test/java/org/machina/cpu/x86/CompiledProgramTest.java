@@ -6,28 +6,35 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.machina.api.cpu.Cpu;
 
 /**
- * A C program compiled by gcc -m32 -O2 (jump tables, 64-bit arithmetic through libgcc, bit
- * builtins, recursion, function pointers) runs natively and in the interpreter; the output of
- * both must be identical.
+ * C programs compiled by gcc -m32 (jump tables, 64-bit arithmetic through libgcc, bit builtins,
+ * recursion, function pointers; x87 floating point) run natively and in the interpreter; the
+ * output of both must be identical.
  */
 class CompiledProgramTest {
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"-O0", "-O1", "-O2", "-Os", "-O3"})
-    void gccCompiledProgramMatchesNativeRun(String opt) throws Exception {
+    @ParameterizedTest
+    @CsvSource({"prog.c,-O0", "prog.c,-O1", "prog.c,-O2", "prog.c,-Os", "prog.c,-O3", "fp.c,-O0", "fp.c,-O2"})
+    void gccCompiledProgramMatchesNativeRun(String program, String opt) throws Exception {
         assumeTrue(Asm.available("gcc") && Asm.available("objcopy") && Asm.available("nm"),
                 "gcc (with gcc-multilib), objcopy and nm are needed");
         Path dir = Files.createTempDirectory("x86prog");
-        try (InputStream in = getClass().getResourceAsStream("/c/prog.c")) {
+        try (InputStream in = getClass().getResourceAsStream("/c/" + program)) {
             Files.write(dir.resolve("prog.c"), in.readAllBytes());
         }
+        List<String> common = List.of("-m32", "-march=i686", "-mfpmath=387", "-fno-math-errno");
+        // same optimization level on both sides: x87 results depend on where gcc spills to memory
+        List<String> nativeCmd = new ArrayList<>(List.of("gcc", opt, "-mno-sse", "-fno-pic", "-fno-pie",
+                "-fno-stack-protector", "-DNATIVE", "-static", "-no-pie", "-o", "native", "prog.c"));
+        nativeCmd.addAll(1, common);
         try {
-            Asm.run(dir, List.of("gcc", "-m32", "-O2", "-march=i686", "-DNATIVE", "-static", "-o", "native", "prog.c"));
+            Asm.run(dir, nativeCmd);
         } catch (java.io.IOException e) {
             assumeTrue(false, "gcc -m32 cannot build static i386 programs here (install gcc-multilib): " + e.getMessage());
         }
@@ -35,9 +42,11 @@ class CompiledProgramTest {
         String expected = new String(p.getInputStream().readAllBytes());
         assumeTrue(p.waitFor() == 0, "the host cannot run i386 binaries");
 
-        Asm.run(dir, List.of("gcc", "-m32", opt, "-march=i686", "-mno-sse", "-ffreestanding", "-fno-pic", "-fno-pie",
+        List<String> flatCmd = new ArrayList<>(List.of("gcc", opt, "-mno-sse", "-ffreestanding", "-fno-pic", "-fno-pie",
                 "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-nostdlib", "-static", "-no-pie", "-Wl,-N",
                 "-Wl,--build-id=none", "-Wl,-Ttext=0x100000", "-Wl,-e,_start", "-o", "flat.elf", "prog.c", "-lgcc"));
+        flatCmd.addAll(1, common);
+        Asm.run(dir, flatCmd);
         Asm.run(dir, List.of("objcopy", "-O", "binary", "-R", ".comment", "-R", ".note.gnu.property", "flat.elf",
                 "flat.bin"));
         Process nm = new ProcessBuilder("nm", dir.resolve("flat.elf").toString()).start();

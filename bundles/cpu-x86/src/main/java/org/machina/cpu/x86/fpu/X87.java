@@ -25,8 +25,9 @@ import static org.machina.cpu.x86.fpu.Float80.*;
  * non-control x87 instruction (FNSTENV/FNSAVE/FXSAVE then store the last one).</li>
  * <li>{@link #saveState()}/{@link #loadState(X87State)} capture everything for snapshots.</li>
  * </ul>
- * The environment layouts are the protected-mode ones (real-mode FNSTENV/FNSAVE layouts are not
- * distinguished). The transcendental instructions are computed through {@code double}
+ * FNSTENV/FLDENV/FNSAVE/FRSTOR use the protected-mode layouts unless the CPU declares real or
+ * virtual-8086 mode with {@link #setRealMode(boolean)}; then FIP/FDP are stored as 20-bit linear
+ * addresses ({@code selector * 16 + offset}) next to FOP, as the SDM's real-mode figures show. The transcendental instructions are computed through {@code double}
  * ({@link Transcendental}) and are accurate to about 53 bits, not the 64 bits of real hardware.
  */
 public final class X87 {
@@ -48,6 +49,7 @@ public final class X87 {
     private int sw;       // without TOP
     private int fip, fcs, fop, fdp, fds;
     private int eflags;
+    private boolean realMode;
     private int comiFlags;
     private boolean comi;
     private final FpEnv env = new FpEnv();
@@ -70,6 +72,9 @@ public final class X87 {
     public int lastComiFlags() { return comiFlags; }
     public boolean comiExecuted() { return comi; }
     public void setEflagsForFcmov(int eflags) { this.eflags = eflags; }
+
+    /** Real or virtual-8086 mode selects the real-mode FNSTENV/FNSAVE layouts (default: protected). */
+    public void setRealMode(boolean realOrV86) { this.realMode = realOrV86; }
 
     public void setLastInstruction(int cs, int eip, int opcode11, int ds, int operandOffset) {
         fcs = cs & 0xFFFF; fip = eip; fop = opcode11 & 0x7FF; fds = ds & 0xFFFF; fdp = operandOffset;
@@ -721,6 +726,27 @@ public final class X87 {
     // ------------------------------------------------------------------ environment
 
     private void storeEnv(int a, boolean op32, FpuMemory mem) {
+        if (realMode) {
+            int ip = (fcs << 4) + fip, dp = (fds << 4) + fdp;
+            if (op32) {
+                mem.write32(a, cw | 0xFFFF0000);
+                mem.write32(a + 4, statusWord() | 0xFFFF0000);
+                mem.write32(a + 8, tagWord() | 0xFFFF0000);
+                mem.write32(a + 12, (ip & 0xFFFF) | 0xFFFF0000);
+                mem.write32(a + 16, ((ip >>> 16) << 12) | fop);
+                mem.write32(a + 20, (dp & 0xFFFF) | 0xFFFF0000);
+                mem.write32(a + 24, (dp >>> 16) << 12);
+            } else {
+                mem.write16(a, cw);
+                mem.write16(a + 2, statusWord());
+                mem.write16(a + 4, tagWord());
+                mem.write16(a + 6, ip);
+                mem.write16(a + 8, (((ip >>> 16) & 0xF) << 12) | fop);
+                mem.write16(a + 10, dp);
+                mem.write16(a + 12, ((dp >>> 16) & 0xF) << 12);
+            }
+            return;
+        }
         if (op32) {
             mem.write32(a, cw | 0xFFFF0000);
             mem.write32(a + 4, statusWord() | 0xFFFF0000);
@@ -744,7 +770,20 @@ public final class X87 {
         int step = op32 ? 4 : 2;
         int ncw = mem.read16(a), nsw = mem.read16(a + step), ntw = mem.read16(a + 2 * step);
         int nip, ncs, ndp, nds, nop = fop;
-        if (op32) {
+        if (realMode) {
+            if (op32) {
+                int w = mem.read32(a + 16);
+                nip = (mem.read16(a + 12) & 0xFFFF) | ((w >>> 12) << 16);
+                nop = w & 0x7FF;
+                ndp = (mem.read16(a + 20) & 0xFFFF) | ((mem.read32(a + 24) >>> 12) << 16);
+            } else {
+                int w = mem.read16(a + 8);
+                nip = (mem.read16(a + 6) & 0xFFFF) | ((w >>> 12) << 16);
+                nop = w & 0x7FF;
+                ndp = (mem.read16(a + 10) & 0xFFFF) | ((mem.read16(a + 12) >>> 12) << 16);
+            }
+            ncs = 0; nds = 0; // linear addresses: the selectors read back as 0
+        } else if (op32) {
             nip = mem.read32(a + 12);
             int w = mem.read32(a + 16);
             ncs = w & 0xFFFF; nop = (w >>> 16) & 0x7FF;

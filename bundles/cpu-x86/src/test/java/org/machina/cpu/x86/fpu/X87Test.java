@@ -157,6 +157,24 @@ class X87Test {
     }
 
     @Test
+    void realModeEnvironmentLayouts() {
+        x.setRealMode(true);
+        exec(0xD9, 0xE8);
+        x.setLastInstruction(0x1234, 0x0010, 0x1E8, 0x2000, 0x0008);
+        x.execute(0xD9, 0x30, 0x300, true, mem);  // FNSTENV, 32-bit real-mode layout
+        assertEquals(0x12350 & 0xFFFF, mem.read16(0x300 + 12));
+        assertEquals((0x1 << 12) | 0x1E8, mem.read32(0x300 + 16));
+        assertEquals(0x20008 & 0xFFFF, mem.read16(0x300 + 20));
+        assertEquals(0x2 << 12, mem.read32(0x300 + 24));
+        x.execute(0xD9, 0x30, 0x340, false, mem); // 16-bit real-mode layout
+        assertEquals(0x2350, mem.read16(0x340 + 6));
+        assertEquals((0x1 << 12) | 0x1E8, mem.read16(0x340 + 8));
+        x.execute(0xD9, 0x20, 0x340, false, mem); // FLDENV reads it back
+        x.execute(0xD9, 0x30, 0x380, false, mem);
+        for (int k = 0; k < 14; k += 2) assertEquals(mem.read16(0x340 + k), mem.read16(0x380 + k), "offset " + k);
+    }
+
+    @Test
     void fnstenvMasksExceptionsAndFldenvRestores() {
         fldcw(0x0360);
         exec(0xD9, 0xE8);
