@@ -1,7 +1,8 @@
 ; Privilege levels and tasks: ring 3 entered through IRET, ring-3 #GP (HLT, OUT with IOPL 0,
 ; loading a DPL 0 data segment, INT through a DPL 0 gate) with the TSS ring-0 stack switch,
 ; INT3 through a DPL 3 gate, a system call back to ring 0 through a DPL 3 interrupt gate, and a
-; hardware task switch through a task gate and back with IRET (NT, back link, busy bits).
+; hardware task switch through a task gate and back with IRET (NT, back link, busy bits),
+; and a double fault delivered through a task gate.
 %include "lib.inc"
 %include "pm.inc"
 R3 equ 0x700                             ; results written by the ring-3 code
@@ -160,7 +161,49 @@ h_sys:
   pop eax
   and eax, 0x4000
   CHECK "task1-nt-clear", 0
+; ---- double fault through a task gate (as Linux does): #GP while the #GP gate is not present
+  mov dword [TSS3 + 0x20], df_task       ; EIP
+  mov dword [TSS3 + 0x24], 0x002
+  mov dword [TSS3 + 0x38], 0x4800        ; ESP
+  mov dword [TSS3 + 0x48], SEL_DATA32
+  mov dword [TSS3 + 0x4C], SEL_CODE32
+  mov dword [TSS3 + 0x50], SEL_DATA32
+  mov dword [TSS3 + 0x54], SEL_DATA32
+  mov dword [TSS3 + 0x58], SEL_DATA32
+  mov dword [TSS3 + 0x5C], SEL_DATA32
+  mov word [TSS3 + 102], 104
+  SET_GATE 8, 0, 0x85, SEL_TSS3
+  and byte [IDT_RAM + 13*8 + 5], 0x7F     ; #GP gate not present: #GP -> #NP -> #DF
+  mov dword [0x7A0], 0xFF
+  mov ax, 0x100
+  mov es, ax                             ; #GP(0x100)
+  jmp $                                  ; not reached: the #DF task resumes task 1 at .r_df
+.r_df:
+  mov ax, SEL_DATA32
+  mov es, ax
+  mov eax, [0x7A0]
+  CHECK "df-task-error-code", 0
+  mov eax, [0x7A4]
+  CHECK "df-task-tr", SEL_TSS3
+  mov eax, [0x7A8]
+  CHECK "df-task-back-link", SEL_TSS1
+  str ax
+  movzx eax, ax
+  CHECK "df-return-tr", SEL_TSS1
   call finish_32
+
+df_task:                                 ; error code 0 on the new task's stack
+  mov eax, [esp]
+  mov [0x7A0], eax
+  str ax
+  movzx eax, ax
+  mov [0x7A4], eax
+  movzx eax, word [TSS3]
+  mov [0x7A8], eax
+  or byte [IDT_RAM + 13*8 + 5], 0x80      ; repair the #GP gate
+  mov dword [TSS1 + 0x20], h_sys.r_df     ; the saved EIP of a #DF is undefined: set it
+  add esp, 4
+  iret
 
 task2:
   str ax
