@@ -1,6 +1,6 @@
 ; Privilege levels and tasks: ring 3 entered through IRET, ring-3 #GP (HLT, OUT with IOPL 0,
 ; loading a DPL 0 data segment, INT through a DPL 0 gate) with the TSS ring-0 stack switch,
-; INT3 through a DPL 3 gate, a system call back to ring 0 through a DPL 3 interrupt gate, and a
+; INT3 through a DPL 3 gate, a call gate with parameters, a conforming code segment, a system call back to ring 0 through a DPL 3 interrupt gate, and a
 ; hardware task switch through a task gate and back with IRET (NT, back link, busy bits),
 ; and a double fault delivered through a task gate.
 %include "lib.inc"
@@ -29,6 +29,12 @@ pm32:
   CHECK "ltr-marks-tss-busy", 0x8B
   SET_GATE 0x80, h_sys, 0xEE, SEL_CODE32
   SET_GATE 0x40, h_sys, 0x8E, SEL_CODE32
+  mov eax, cg_target                     ; call gate: DPL 3, 2 parameter dwords, to ring 0
+  mov [GDT_RAM + SEL_CGATE], ax
+  mov word [GDT_RAM + SEL_CGATE + 2], SEL_CODE32
+  mov word [GDT_RAM + SEL_CGATE + 4], 0xEC02
+  shr eax, 16
+  mov [GDT_RAM + SEL_CGATE + 6], ax
   push dword SEL_UDATA | 3
   push dword 0x9000
   push dword 0x002
@@ -78,7 +84,36 @@ ring3:                                   ; CPL 3 from here
   mov [R3 + 0x2C], eax
   mov eax, [FAULTCS]
   mov [R3 + 0x30], eax
+  push dword 0x1111                      ; call gate with two parameters
+  push dword 0x2222
+  call SEL_CGATE | 3 : 0
+  mov [R3 + 0x34], esp                   ; RETF 8 dropped the parameters
+  call SEL_CONF : conf_target            ; conforming code runs at CPL 3
+  EXPECT .f
+  call SEL_CODE32 : conf_target          ; non-conforming DPL 0 code: #GP(selector)
+.f: mov eax, [LASTVEC]
+  mov [R3 + 0x38], eax
+  mov eax, [LASTERR]
+  mov [R3 + 0x3C], eax
   int 0x80                               ; back to ring 0
+
+cg_target:                               ; ring 0 through the call gate
+  mov [0x750], esp
+  mov eax, [esp + 4]
+  mov [0x754], eax                       ; caller CS
+  mov eax, [esp + 8]
+  mov [0x758], eax                       ; parameter pushed last
+  mov eax, [esp + 12]
+  mov [0x75C], eax                       ; parameter pushed first
+  mov eax, [esp + 16]
+  mov [0x760], eax                       ; caller ESP
+  mov eax, cs
+  mov [0x764], eax
+  retf 8
+conf_target:
+  mov eax, cs
+  mov [0x7C0], eax
+  retf
 
 h_sys:
   mov [0x740], esp
@@ -126,6 +161,28 @@ h_sys:
   CHECK "syscall-saved-esp", 0x9000
   mov eax, [0x74C]
   CHECK "syscall-saved-ss", SEL_UDATA | 3
+  mov eax, [0x750]
+  CHECK "callgate-esp-from-tss", 0x6000 - 24
+  mov eax, [0x754]
+  CHECK "callgate-saved-cs", SEL_UCODE | 3
+  mov eax, [0x758]
+  CHECK "callgate-param-0", 0x2222
+  mov eax, [0x75C]
+  CHECK "callgate-param-1", 0x1111
+  mov eax, [0x760]
+  CHECK "callgate-saved-esp", 0x9000 - 8
+  mov eax, [0x764]
+  and eax, 0xFFFF
+  CHECK "callgate-cs-ring0", SEL_CODE32
+  mov eax, [R3 + 0x34]
+  CHECK "callgate-retf-pops-params", 0x9000
+  mov eax, [0x7C0]
+  and eax, 0xFFFF
+  CHECK "conforming-keeps-cpl3", SEL_CONF | 3
+  mov eax, [R3 + 0x38]
+  CHECK "far-call-dpl0-code-gp-vector", 13
+  mov eax, [R3 + 0x3C]
+  CHECK "far-call-dpl0-code-gp-error", SEL_CODE32
 ; ---- hardware task switch through a task gate, back with IRET
   mov dword [TSS2 + 0x20], task2         ; EIP
   mov dword [TSS2 + 0x24], 0x002         ; EFLAGS
