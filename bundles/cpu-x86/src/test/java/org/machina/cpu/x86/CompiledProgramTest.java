@@ -30,7 +30,7 @@ class CompiledProgramTest {
         }
         List<String> common = List.of("-m32", "-march=i686", "-mfpmath=387", "-fno-math-errno");
         // same optimization level on both sides: x87 results depend on where gcc spills to memory
-        List<String> nativeCmd = new ArrayList<>(List.of("gcc", opt, "-mno-sse", "-fno-pic", "-fno-pie",
+        List<String> nativeCmd = new ArrayList<>(List.of("gcc", opt, "-mno-sse", "-ffreestanding", "-fno-pic", "-fno-pie",
                 "-fno-stack-protector", "-DNATIVE", "-static", "-no-pie", "-o", "native", "prog.c"));
         nativeCmd.addAll(1, common);
         try {
