@@ -1,7 +1,7 @@
 /*
  * Differential test-case generator for the Machina x87 (org.machina.cpu.x86.fpu.X87).
  * Runs x87 instructions natively on the host (x86-64) and prints one case per line:
- *   group opcode modrm cw stackmode A B MEMIN SW TW EFLAGS ST0 ST1 ST2 MEMOUT
+ *   group opcode modrm cw stackmode+eflags(hex ZF/PF/CF) A B MEMIN SW TW EFLAGS ST0 ST1 ST2 MEMOUT
  * (hex; A/B/ST are 10-byte values printed as sign/exponent word then significand, MEM 16 bytes).
  * Each case runs: FNINIT; FLDCW cw; FLD m80 B; FLD m80 A; <instruction>; FNSAVE (non-waiting, so
  * unmasked exceptions are observed, not delivered). Usage: x87gen SEED COUNT
@@ -20,7 +20,7 @@ static int rn(int n) { return (int)(rnd() % (uint64_t)n); }
 struct run { uint8_t save[108]; uint64_t rflags; uint8_t mem[16]; };
 
 #define OP(name, b0, b1) \
-static void name(uint16_t cw, f80 *a, f80 *b, uint8_t *mem, struct run *r, int mode) { \
+static void name(uint16_t cw, f80 *a, f80 *b, uint8_t *mem, struct run *r, int mode, uint64_t efl) { \
     uint64_t fl; \
     __asm__ volatile( \
         "fninit\n\tfldcw (%[cw])\n\t" \
@@ -28,11 +28,12 @@ static void name(uint16_t cw, f80 *a, f80 *b, uint8_t *mem, struct run *r, int m
         "fldt (%[b])\n\tfldt (%[a])\n\t" \
         "cmpl $1, %[mode]\n\tjne 1f\n\t.byte 0xDD, 0xC1\n1:\n\t" \
         "cmpl $3, %[mode]\n\tjne 3f\n\t.byte 0xDD, 0xC0\n3:\n\t" \
+        "pushq %[efl]\n\tpopfq\n\t" \
         ".byte " #b0 ", " #b1 "\n\t" \
         "pushfq\n\tpopq %[fl]\n\t" \
         "fnsave (%[sv])\n\t" \
         : [fl] "=&r"(fl) \
-        : [cw] "r"(&cw), [a] "r"(a), [b] "r"(b), "a"(mem), [sv] "r"(r->save), [mode] "r"(mode) \
+        : [cw] "r"(&cw), [a] "r"(a), [b] "r"(b), "a"(mem), [sv] "r"(r->save), [mode] "r"(mode), [efl] "r"(efl) \
         : "memory", "cc"); \
     r->rflags = fl; \
 }
@@ -62,7 +63,15 @@ OP(op_f2xm1, 0xD9, 0xF0) OP(op_fyl2x, 0xD9, 0xF1) OP(op_fptan, 0xD9, 0xF2) OP(op
 OP(op_fyl2xp1, 0xD9, 0xF9) OP(op_fsincos, 0xD9, 0xFB) OP(op_fsin, 0xD9, 0xFE) OP(op_fcos, 0xD9, 0xFF)
 OP(op_fldst2, 0xD9, 0xC2) OP(op_fdecstp, 0xD9, 0xF6) OP(op_fstst1, 0xDD, 0xD1) OP(op_fstpst2, 0xDD, 0xDA)
 
-typedef void (*opfn)(uint16_t, f80 *, f80 *, uint8_t *, struct run *, int);
+OP(op_faddp, 0xDE, 0xC1) OP(op_fsubrp, 0xDE, 0xE1) OP(op_fdivp, 0xDE, 0xF9)
+OP(op_fcmovb, 0xDA, 0xC1) OP(op_fcmove, 0xDA, 0xC9) OP(op_fcmovbe, 0xDA, 0xD1) OP(op_fcmovu, 0xDA, 0xD9)
+OP(op_fcmovnb, 0xDB, 0xC1) OP(op_fcmovne, 0xDB, 0xC9) OP(op_fcmovnbe, 0xDB, 0xD1) OP(op_fcmovnu, 0xDB, 0xD9)
+OP(op_ffreep, 0xDF, 0xC1) OP(op_fld80, 0xDB, 0x28) OP(op_fistp16, 0xDF, 0x18) OP(op_fistp32, 0xDB, 0x18)
+OP(op_fstp64, 0xDD, 0x18) OP(op_fisub32, 0xDA, 0x20) OP(op_fimul16, 0xDE, 0x08) OP(op_ficomp16, 0xDE, 0x18)
+OP(op_fnstsw, 0xDD, 0x38) OP(op_fnstcw, 0xD9, 0x38) OP(op_fldcw, 0xD9, 0x28) OP(op_fnclex, 0xDB, 0xE2)
+OP(op_fninit, 0xDB, 0xE3) OP(op_fnop, 0xD9, 0xD0) OP(op_fxchi, 0xD9, 0xCA)
+
+typedef void (*opfn)(uint16_t, f80 *, f80 *, uint8_t *, struct run *, int, uint64_t);
 struct opdef { const char *group; opfn fn; int b0, b1, memkind; };
 /* memkind: 0 none, 1 m32 real, 2 m64 real, 3 int16, 4 int32, 5 int64, 6 bcd, 9 store target */
 static const struct opdef OPS[] = {
@@ -97,6 +106,16 @@ static const struct opdef OPS[] = {
     {"trans", op_fsin, 0xD9, 0xFE, 0}, {"trans", op_fcos, 0xD9, 0xFF, 0},
     {"misc", op_fldst2, 0xD9, 0xC2, 0}, {"misc", op_fdecstp, 0xD9, 0xF6, 0}, {"misc", op_fstst1, 0xDD, 0xD1, 0},
     {"misc", op_fstpst2, 0xDD, 0xDA, 0},
+    {"add", op_faddp, 0xDE, 0xC1, 0}, {"add", op_fsubrp, 0xDE, 0xE1, 0}, {"div", op_fdivp, 0xDE, 0xF9, 0},
+    {"fcmov", op_fcmovb, 0xDA, 0xC1, 0}, {"fcmov", op_fcmove, 0xDA, 0xC9, 0}, {"fcmov", op_fcmovbe, 0xDA, 0xD1, 0},
+    {"fcmov", op_fcmovu, 0xDA, 0xD9, 0}, {"fcmov", op_fcmovnb, 0xDB, 0xC1, 0}, {"fcmov", op_fcmovne, 0xDB, 0xC9, 0},
+    {"fcmov", op_fcmovnbe, 0xDB, 0xD1, 0}, {"fcmov", op_fcmovnu, 0xDB, 0xD9, 0},
+    {"misc", op_ffreep, 0xDF, 0xC1, 0}, {"load", op_fld80, 0xDB, 0x28, 7}, {"fist", op_fistp16, 0xDF, 0x18, 9},
+    {"fist", op_fistp32, 0xDB, 0x18, 9}, {"store", op_fstp64, 0xDD, 0x18, 9}, {"memarith", op_fisub32, 0xDA, 0x20, 4},
+    {"memarith", op_fimul16, 0xDE, 0x08, 3}, {"compare", op_ficomp16, 0xDE, 0x18, 3},
+    {"control", op_fnstsw, 0xDD, 0x38, 9}, {"control", op_fnstcw, 0xD9, 0x38, 9}, {"control", op_fldcw, 0xD9, 0x28, 3},
+    {"control", op_fnclex, 0xDB, 0xE2, 0}, {"control", op_fninit, 0xDB, 0xE3, 0}, {"control", op_fnop, 0xD9, 0xD0, 0},
+    {"misc", op_fxchi, 0xD9, 0xCA, 0},
 };
 #define NOPS ((int)(sizeof(OPS) / sizeof(OPS[0])))
 
@@ -145,6 +164,7 @@ static void genmem(int kind, uint8_t *mem, f80 *a) {
     case 4: { uint32_t x = (uint32_t)(r >> rn(32)); if (rn(8) == 0) x = 0x80000000u; memcpy(mem, &x, 4); break; }
     case 5: { uint64_t x = r >> rn(64); if (rn(8) == 0) x = 0x8000000000000000ULL; memcpy(mem, &x, 8); break; }
     case 6: { for (int i = 0; i < 9; i++) mem[i] = (uint8_t)((rn(10) << 4) | rn(10)); mem[9] = rn(2) ? 0x80 : 0; break; }
+    case 7: { f80 v = *a; v.m ^= r >> rn(64); if (rn(2)) { v.se = (uint16_t)r; } memcpy(mem, &v, 10); break; }
     case 9: break;
     }
     (void)a;
@@ -187,8 +207,9 @@ int main(int argc, char **argv) {
         genmem(op->memkind, memin, &a);
         memcpy(mem, memin, 16);
         struct run r;
-        op->fn(cw, &a, &b, mem, &r, mode);
-        printf("%s %02x %02x %04x %d", op->group, op->b0, op->b1, cw, mode);
+        uint64_t efl = 0x202 | (rnd() & 0x45);
+        op->fn(cw, &a, &b, mem, &r, mode, efl);
+        printf("%s %02x %02x %04x %d%02x", op->group, op->b0, op->b1, cw, mode, (unsigned)(efl & 0x45));
         p80((uint8_t *)&a); p80((uint8_t *)&b);
         printf(" ");
         for (int i = 0; i < 16; i++) printf("%02x", memin[i]);

@@ -103,7 +103,32 @@ abstract class Decoder extends Alu {
             off &= 0xffff;
         }
         eaOff = off;
-        eaLin = segBase[dataSeg(seg)] + off;
+        int s = dataSeg(seg);
+        checkLimit(s, off);
+        eaLin = segBase[s] + off;
+    }
+
+    /**
+     * Segment checks for a ModRM memory operand: a null segment in protected mode and offsets
+     * outside the limit (expand-up or expand-down) raise #GP(0), or #SS(0) for SS. Only the first
+     * byte of the operand is checked.
+     */
+    final void checkLimit(int s, int off) {
+        int a = segAttr[s];
+        if ((a & 0x80) == 0) {
+            if (protectedMode() && !v86()) throw raise(s == SS ? 12 : 13, 0);
+            return;
+        }
+        int limit = segLimit[s];
+        boolean expandDown = (a & 0x1c) == 0x14;
+        if (expandDown) {
+            int upper = (a & 0x4000) != 0 ? 0xffffffff : 0xffff;
+            if (Integer.compareUnsigned(off, limit) <= 0 || Integer.compareUnsigned(off, upper) > 0) {
+                throw raise(s == SS ? 12 : 13, 0);
+            }
+        } else if (Integer.compareUnsigned(off, limit) > 0) {
+            throw raise(s == SS ? 12 : 13, 0);
+        }
     }
 
     final int readReg(int i, int size) {

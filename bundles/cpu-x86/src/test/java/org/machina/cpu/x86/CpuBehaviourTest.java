@@ -352,4 +352,18 @@ class CpuBehaviourTest {
         assertEquals(0x7000, cpu.r[X86State.EBP], "RETF 4 also released the parameter on the user stack");
         assertEquals(0x1b, cpu.r[X86State.ESI], "HLT at ring 3 raised #GP");
     }
+
+    @Test
+    void segmentLimitAndNullSegmentRaiseGp() throws Exception {
+        X86Cpu cpu = flat("mov ax, 0x18\nmov es, ax\nmov eax, [es:0xfff]\nmov ebx, [es:0x1000]\nhlt\n"
+                + "times 0x100-($-$$) nop\nmov ecx, [esp+4]\nxor eax, eax\nmov ds, ax\nmov edx, 1\nmov edx, [0]\nhlt\n"
+                + "times 0x200-($-$$) nop\nmov esi, 0x5a\nhlt");
+        cpu.gdtLimit = 0x1f;
+        m.write32(0x1018, 0x00000fff); // data segment base 0, limit 0xfff, byte granular
+        m.write32(0x101c, 0x00409200);
+        gate(cpu, 13, 0x100100);
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(0x100000 + 4 + 2 + 7, cpu.r[X86State.ECX], "#GP at the access beyond the limit");
+        assertEquals(1, cpu.r[X86State.EDX], "the access through a null DS faulted too");
+    }
 }

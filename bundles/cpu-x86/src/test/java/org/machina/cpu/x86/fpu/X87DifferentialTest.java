@@ -66,7 +66,8 @@ class X87DifferentialTest {
         int op = Integer.parseInt(f[1], 16), modrm = Integer.parseInt(f[2], 16), cw = Integer.parseInt(f[3], 16);
         ArrayMemory mem = new ArrayMemory(0x200);
         X87 x = new X87();
-        int mode = Integer.parseInt(f[4]);
+        int mode = f[4].charAt(0) - '0';
+        x.setEflagsForFcmov(Integer.parseInt(f[4].substring(1), 16));
         f = java.util.Arrays.copyOfRange(f, 1, f.length); // the remaining fields keep their original indexes
         mem.write16(CW_AT, cw);
         mem.writeExt(B_AT, f[5]);
