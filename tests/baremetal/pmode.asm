@@ -1,5 +1,5 @@
-; 16- and 32-bit protected mode: GDT, segment limit / type / privilege checks with their #GP,
-; #NP error codes, IDT exceptions (#DE #UD #BP) with the right saved EIP, interrupt vs trap
+; 16- and 32-bit protected mode: GDT, descriptor type / privilege checks on segment loads with
+; their #GP, #NP error codes (limits on use: seglimit.asm), IDT exceptions (#DE #UD #BP) with the right saved EIP, interrupt vs trap
 ; gates, and the 8254 PIT + 8259 PIC delivering IRQ0 to an IDT handler while HLT waits.
 %include "lib.inc"
 %include "pm.inc"
@@ -57,20 +57,6 @@ pm32:
   mov eax, [FAULTIP]
   CHECK "bp-eip-is-next", .bp_next
 ; ---- segment checks
-  mov ax, SEL_SMALL
-  mov es, ax
-  EXPECT .r_lim_ok
-  mov dword [es:0xFFC], 0x1234
-  mov eax, [es:0xFFC]
-.r_lim_ok:
-  CHECK "limit-inside-ok", 0x1234
-  EXPECT .r_lim
-  mov eax, [es:0xFFD]
-.r_lim:
-  mov eax, [LASTVEC]
-  CHECK "limit-gp-vector", 13
-  mov eax, [LASTERR]
-  CHECK "limit-gp-error", 0
   EXPECT .r_gdtlim
   mov ax, 0x100
   mov es, ax
@@ -111,13 +97,6 @@ pm32:
   CHECK "null-ss-gp-vector", 13
   mov eax, [LASTERR]
   CHECK "null-ss-gp-error", 0
-  xor eax, eax
-  mov es, ax                             ; a null selector loads into ES...
-  EXPECT .r_nes
-  mov eax, [es:0]                        ; ...but using it faults
-.r_nes:
-  mov eax, [LASTVEC]
-  CHECK "null-es-use-gp-vector", 13
   mov ax, SEL_DATA32
   mov es, ax
 ; ---- interrupt gate clears IF, trap gate keeps it
