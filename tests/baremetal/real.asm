@@ -245,7 +245,30 @@ start:
   fld dword [f_two]
   fcompp                             ; ST0=2 > ST1=1: C3=C2=C0=0
   fnstsw ax
+  mov [es:0x610], ax
+  fld dword [f_2_5]                      ; rounding control on FISTP of 2.5 and -2.5
+  fistp dword [es:0x614]                 ; nearest even: 2
+  fld dword [f_m2_5]
+  fistp dword [es:0x618]                 ; nearest even: -2
+  fldcw [cw_down]
+  fld dword [f_m2_5]
+  fistp dword [es:0x61C]                 ; down: -3
+  fldcw [cw_up]
+  fld dword [f_2_5]
+  fistp dword [es:0x620]                 ; up: 3
+  fldcw [cw_zero]
+  fld dword [f_m2_5]
+  fistp dword [es:0x624]                 ; toward zero: -2
+  fldcw [cw_nearest]
+  fnclex                                 ; 1/0 with ZE masked: +inf and ZE set
+  fld1
+  fldz
+  fdivp st1, st0
+  fnstsw ax
+  mov [es:0x628], ax
+  fstp dword [es:0x62C]
   pop ds
+  mov ax, [0x610]
   and eax, 0x4500
   CHECK "fcompp-greater", 0
   mov eax, [0x600]
@@ -256,6 +279,21 @@ start:
   CHECK "fldpi-fimul", 3141593
   mov eax, [0x60C]
   CHECK "fsqrt2", 1414213562
+  mov eax, [0x614]
+  CHECK "fistp-nearest-even-2.5", 2
+  mov eax, [0x618]
+  CHECK "fistp-nearest-even-minus-2.5", -2
+  mov eax, [0x61C]
+  CHECK "fistp-round-down", -3
+  mov eax, [0x620]
+  CHECK "fistp-round-up", 3
+  mov eax, [0x624]
+  CHECK "fistp-round-toward-zero", -2
+  movzx eax, word [0x628]
+  and eax, 0x3F
+  CHECK "fdiv-by-zero-sets-ze", 0x04
+  mov eax, [0x62C]
+  CHECK "fdiv-by-zero-is-inf", 0x7F800000
   call finish_16
 
 msg: db "Hello, world of bits"
@@ -265,6 +303,12 @@ f_three: dd 3.0
 f_sixteen: dd 16.0
 i_million: dd 1000000
 i_billion: dd 1000000000
+f_2_5: dd 2.5
+f_m2_5: dd -2.5
+cw_nearest: dw 0x037F
+cw_down: dw 0x077F
+cw_up: dw 0x0B7F
+cw_zero: dw 0x0F7F
   LIBRARY 16
   STRINGS
   RESET_VECTOR start
