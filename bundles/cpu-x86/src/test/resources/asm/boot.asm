@@ -100,6 +100,8 @@ pf_handler:
     add esp, 4
     iret
 sys_handler:
+    mov bx, 0x10 ; DS was nulled by the IRET to ring 3 (its DPL 0 < CPL 3)
+    mov ds, bx
     mov ebx, [esp+4]
     mov [0x600c], ebx
     mov ebx, [esp+16]

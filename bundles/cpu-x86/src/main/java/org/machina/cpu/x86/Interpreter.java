@@ -201,6 +201,7 @@ abstract class Interpreter extends Decoder implements FpuMemory {
             case 0x9f: setReg8(4, (getEflags() & 0xd7) | 2); return;
             case 0xa0: case 0xa1: case 0xa2: case 0xa3: {
                 int off = addr32 ? fetch32() : fetch16();
+                checkLimit(dataSeg(DS), off);
                 int lin = segBase[dataSeg(DS)] + off;
                 int sz = (b & 1) == 0 ? 0 : os;
                 if (b < 0xa2) writeReg(EAX, sz, readMem(lin, sz));

@@ -193,9 +193,9 @@ class CpuBehaviourTest {
     void virtual8086RoundTrip() throws Exception {
         X86Cpu cpu = flat("push dword 0\npush dword 0\npush dword 0x50\npush dword 0x60\npush dword 0\n"
                 + "push dword 0x7000\npush dword 0x23002\npush dword 0\npush dword 0x9000\niret\n"
-                + "times 0x100-($-$$) nop\nint30: mov esi, [esp+4]\nmov edi, [esp+8]\nmov ebp, [esp+20]\nmov [0x5000], esp\n"
-                + "mov [0x5004], ds\niret\n"
-                + "times 0x200-($-$$) nop\ngp: mov ecx, [esp+4]\nmov [0x5008], ecx\nhlt");
+                + "times 0x100-($-$$) nop\nint30: mov esi, [esp+4]\nmov edi, [esp+8]\nmov ebp, [esp+20]\nmov ecx, ds\n"
+                + "push dword 0x10\npop ds\nmov [0x5000], esp\nmov [0x5004], ecx\niret\n"
+                + "times 0x200-($-$$) nop\ngp: mov ecx, [esp+4]\npush dword 0x10\npop ds\nmov [0x5008], ecx\nhlt");
         // TSS at 0x3000 with SS0:ESP0 = 0x10:0x60000
         cpu.trBase = 0x3000;
         cpu.trLimit = 0x67;
@@ -356,14 +356,15 @@ class CpuBehaviourTest {
     @Test
     void segmentLimitAndNullSegmentRaiseGp() throws Exception {
         X86Cpu cpu = flat("mov ax, 0x18\nmov es, ax\nmov eax, [es:0xfff]\nmov ebx, [es:0x1000]\nhlt\n"
-                + "times 0x100-($-$$) nop\nmov ecx, [esp+4]\nxor eax, eax\nmov ds, ax\nmov edx, 1\nmov edx, [0]\nhlt\n"
-                + "times 0x200-($-$$) nop\nmov esi, 0x5a\nhlt");
+                + "times 0x100-($-$$) nop\ntest edi, edi\njnz second\nmov edi, 1\nmov ecx, [esp+4]\nxor eax, eax\n"
+                + "mov ds, ax\nmov edx, 1\nmov edx, [0]\nhlt\nsecond: mov esi, 0x5a\nhlt");
         cpu.gdtLimit = 0x1f;
         m.write32(0x1018, 0x00000fff); // data segment base 0, limit 0xfff, byte granular
         m.write32(0x101c, 0x00409200);
         gate(cpu, 13, 0x100100);
         cpu.run(Long.MAX_VALUE);
-        assertEquals(0x100000 + 4 + 2 + 7, cpu.r[X86State.ECX], "#GP at the access beyond the limit");
+        assertEquals(0x100000 + 4 + 2 + 6, cpu.r[X86State.ECX], "#GP at the access beyond the limit");
         assertEquals(1, cpu.r[X86State.EDX], "the access through a null DS faulted too");
+        assertEquals(0x5a, cpu.r[X86State.ESI]);
     }
 }
