@@ -41,15 +41,15 @@ public final class X87 {
     static final int C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000, ES = 0x80, B = 0x8000;
     static final int CC_MASK = C0 | C1 | C2 | C3;
 
-    private final long[] mant = new long[8];
-    private final int[] sexp = new int[8];
-    private final boolean[] empty = new boolean[8];
-    private int top;
-    private int cw;
-    private int sw;       // without TOP
-    private int fip, fcs, fop, fdp, fds;
+    final long[] mant = new long[8];
+    final int[] sexp = new int[8];
+    final boolean[] empty = new boolean[8];
+    int top;
+    int cw;
+    int sw;       // without TOP
+    int fip, fcs, fop, fdp, fds;
     private int eflags;
-    private boolean realMode;
+    boolean realMode;
     private int comiFlags;
     private boolean comi;
     private final FpEnv env = new FpEnv();
@@ -98,7 +98,7 @@ public final class X87 {
 
     // ------------------------------------------------------------------ stack
 
-    private int phys(int i) { return (top + i) & 7; }
+    int phys(int i) { return (top + i) & 7; }
     boolean isEmpty(int i) { return empty[phys(i)]; }
     int seOf(int i) { return sexp[phys(i)]; }
     long mOf(int i) { return mant[phys(i)]; }
@@ -162,7 +162,7 @@ public final class X87 {
         updateEs();
     }
 
-    private void updateEs() {
+    void updateEs() {
         if ((sw & ~cw & 0x3F) != 0) sw |= ES | B; else sw &= ~(ES | B);
     }
 
@@ -626,7 +626,7 @@ public final class X87 {
         }
     }
 
-    private static void writeExt(FpuMemory mem, int linear, int se, long m) {
+    static void writeExt(FpuMemory mem, int linear, int se, long m) {
         mem.write64(linear, m);
         mem.write16(linear + 8, se & 0xFFFF);
     }
@@ -725,119 +725,15 @@ public final class X87 {
 
     // ------------------------------------------------------------------ environment
 
-    private void storeEnv(int a, boolean op32, FpuMemory mem) {
-        if (realMode) {
-            int ip = (fcs << 4) + fip, dp = (fds << 4) + fdp;
-            if (op32) {
-                mem.write32(a, cw | 0xFFFF0000);
-                mem.write32(a + 4, statusWord() | 0xFFFF0000);
-                mem.write32(a + 8, tagWord() | 0xFFFF0000);
-                mem.write32(a + 12, (ip & 0xFFFF) | 0xFFFF0000);
-                mem.write32(a + 16, ((ip >>> 16) << 12) | fop);
-                mem.write32(a + 20, (dp & 0xFFFF) | 0xFFFF0000);
-                mem.write32(a + 24, (dp >>> 16) << 12);
-            } else {
-                mem.write16(a, cw);
-                mem.write16(a + 2, statusWord());
-                mem.write16(a + 4, tagWord());
-                mem.write16(a + 6, ip);
-                mem.write16(a + 8, (((ip >>> 16) & 0xF) << 12) | fop);
-                mem.write16(a + 10, dp);
-                mem.write16(a + 12, ((dp >>> 16) & 0xF) << 12);
-            }
-            return;
-        }
-        if (op32) {
-            mem.write32(a, cw | 0xFFFF0000);
-            mem.write32(a + 4, statusWord() | 0xFFFF0000);
-            mem.write32(a + 8, tagWord() | 0xFFFF0000);
-            mem.write32(a + 12, fip);
-            mem.write32(a + 16, fcs | (fop << 16));
-            mem.write32(a + 20, fdp);
-            mem.write32(a + 24, fds | 0xFFFF0000);
-        } else {
-            mem.write16(a, cw);
-            mem.write16(a + 2, statusWord());
-            mem.write16(a + 4, tagWord());
-            mem.write16(a + 6, fip);
-            mem.write16(a + 8, fcs);
-            mem.write16(a + 10, fdp);
-            mem.write16(a + 12, fds);
-        }
-    }
+    private void storeEnv(int a, boolean op32, FpuMemory mem) { SaveArea.storeEnv(this, a, op32, mem); }
 
-    private void loadEnv(int a, boolean op32, FpuMemory mem) {
-        int step = op32 ? 4 : 2;
-        int ncw = mem.read16(a), nsw = mem.read16(a + step), ntw = mem.read16(a + 2 * step);
-        int nip, ncs, ndp, nds, nop = fop;
-        if (realMode) {
-            if (op32) {
-                int w = mem.read32(a + 16);
-                nip = (mem.read16(a + 12) & 0xFFFF) | ((w >>> 12) << 16);
-                nop = w & 0x7FF;
-                ndp = (mem.read16(a + 20) & 0xFFFF) | ((mem.read32(a + 24) >>> 12) << 16);
-            } else {
-                int w = mem.read16(a + 8);
-                nip = (mem.read16(a + 6) & 0xFFFF) | ((w >>> 12) << 16);
-                nop = w & 0x7FF;
-                ndp = (mem.read16(a + 10) & 0xFFFF) | ((mem.read16(a + 12) >>> 12) << 16);
-            }
-            ncs = 0; nds = 0; // linear addresses: the selectors read back as 0
-        } else if (op32) {
-            nip = mem.read32(a + 12);
-            int w = mem.read32(a + 16);
-            ncs = w & 0xFFFF; nop = (w >>> 16) & 0x7FF;
-            ndp = mem.read32(a + 20);
-            nds = mem.read16(a + 24);
-        } else {
-            nip = mem.read16(a + 6); ncs = mem.read16(a + 8); ndp = mem.read16(a + 10); nds = mem.read16(a + 12);
-        }
-        cw = (ncw & 0x1F3F) | 0x40;
-        top = (nsw >>> 11) & 7;
-        sw = nsw & ~0x3800 & 0xFFFF;
-        for (int r = 0; r < 8; r++) empty[r] = ((ntw >>> (2 * r)) & 3) == 3;
-        fip = nip; fcs = ncs & 0xFFFF; fdp = ndp; fds = nds & 0xFFFF; fop = nop;
-        updateEs();
-    }
+    private void loadEnv(int a, boolean op32, FpuMemory mem) { SaveArea.loadEnv(this, a, op32, mem); }
 
     /** FXSAVE: the x87 part of the 512-byte image; MXCSR 0x1F80 and the XMM area written as zero. */
-    public void fxsave(int a, FpuMemory mem) {
-        int ftw = 0;
-        for (int r = 0; r < 8; r++) if (!empty[r]) ftw |= 1 << r;
-        mem.write16(a, cw);
-        mem.write16(a + 2, statusWord());
-        mem.write8(a + 4, ftw);
-        mem.write8(a + 5, 0);
-        mem.write16(a + 6, fop);
-        mem.write32(a + 8, fip);
-        mem.write32(a + 12, fcs);
-        mem.write32(a + 16, fdp);
-        mem.write32(a + 20, fds);
-        mem.write32(a + 24, 0x1F80);
-        mem.write32(a + 28, 0xFFFF);
-        for (int k = 0; k < 8; k++) {
-            int r = phys(k), o = a + 32 + 16 * k;
-            writeExt(mem, o, sexp[r], mant[r]);
-            mem.write16(o + 10, 0);
-            mem.write32(o + 12, 0);
-        }
-        for (int o = 160; o < 288; o += 8) mem.write64(a + o, 0);
-    }
+    public void fxsave(int a, FpuMemory mem) { SaveArea.fxsave(this, a, mem); }
 
-    public void fxrstor(int a, FpuMemory mem) {
-        int ncw = mem.read16(a), nsw = mem.read16(a + 2), ftw = mem.read8(a + 4), nop = mem.read16(a + 6);
-        int nip = mem.read32(a + 8), ncs = mem.read16(a + 12), ndp = mem.read32(a + 16), nds = mem.read16(a + 20);
-        long[] ms = new long[8];
-        int[] ses = new int[8];
-        for (int k = 0; k < 8; k++) { ms[k] = mem.read64(a + 32 + 16 * k); ses[k] = mem.read16(a + 40 + 16 * k) & 0xFFFF; }
-        cw = (ncw & 0x1F3F) | 0x40;
-        top = (nsw >>> 11) & 7;
-        sw = nsw & ~0x3800 & 0xFFFF;
-        for (int r = 0; r < 8; r++) empty[r] = ((ftw >>> r) & 1) == 0;
-        for (int k = 0; k < 8; k++) { int r = phys(k); mant[r] = ms[k]; sexp[r] = ses[k]; }
-        fop = nop & 0x7FF; fip = nip; fcs = ncs & 0xFFFF; fdp = ndp; fds = nds & 0xFFFF;
-        updateEs();
-    }
+    /** FXRSTOR: loads the x87 part of a 512-byte FXSAVE image. */
+    public void fxrstor(int a, FpuMemory mem) { SaveArea.fxrstor(this, a, mem); }
 
     // ------------------------------------------------------------------ snapshot state
 
