@@ -24,6 +24,9 @@ abstract class Extended extends Interpreter {
         return ctx.clock().nanos() * (TSC_HZ / 1_000_000_000L) + tscOffset;
     }
 
+    /** Called after a MOV to a debug register. */
+    abstract void debugRegistersChanged();
+
     private void requireCpl0() {
         if (v86() || (protectedMode() && cpl != 0)) throw raise(13, 0);
     }
@@ -339,6 +342,7 @@ abstract class Extended extends Interpreter {
         }
         if (toDr) {
             dr[d] = d == 7 ? (r[rm] | 0x400) : d == 6 ? (r[rm] | 0xffff0ff0) : r[rm];
+            debugRegistersChanged();
         } else {
             r[rm] = d == 6 ? dr[6] | 0xffff0ff0 : d == 7 ? dr[7] | 0x400 : dr[d];
         }

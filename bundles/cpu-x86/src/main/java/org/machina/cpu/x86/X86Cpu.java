@@ -97,6 +97,9 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         retired = 0;
         fpu.reset();
         flushTlb();
+        dataBreakpointsArmed = false;
+        pendingDataBreakpoints = 0;
+        refreshWatch();
     }
 
     @Override
@@ -146,11 +149,13 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                 step();
                 retired++;
                 if (rfBefore != 0) eflags &= ~RF;
-                if (trap) {
-                    dr[6] |= 0x4000;
+                if (trap || pendingDataBreakpoints != 0) {
+                    dr[6] = (dr[6] & ~0xf) | pendingDataBreakpoints | (trap ? 0x4000 : 0);
+                    pendingDataBreakpoints = 0;
                     deliver(1, false, 0, false);
                 }
             } catch (CpuFault f) {
+                pendingDataBreakpoints = 0;
                 int vec = f.vector, err = f.errorCode;
                 boolean hasErr = f.hasError;
                 eip = startEip;
@@ -255,9 +260,38 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         return undefinedCount.get();
     }
 
+    /** DR0-DR3 hit by data accesses of the current instruction (a #DB trap follows it). */
+    private int pendingDataBreakpoints;
+    private boolean dataBreakpointsArmed;
+
     @Override
     void watch(int lin, int size, boolean write) {
-        debug.checkWatch(lin, size, write);
+        if (debug.hasWatchpoints()) debug.checkWatch(lin, size, write);
+        if (dataBreakpointsArmed) {
+            for (int i = 0; i < 4; i++) {
+                int rw = (dr[7] >>> (16 + i * 4)) & 3;
+                if ((dr[7] & (3 << (i * 2))) == 0 || rw == 0 || rw == 2 || (rw == 1 && !write)) continue;
+                int len = ((dr[7] >>> (18 + i * 4)) & 3) + 1;
+                long a = lin & 0xffffffffL, b = dr[i] & 0xffffffffL & ~(len - 1L);
+                if (a < b + len && b < a + size) pendingDataBreakpoints |= 1 << i;
+            }
+        }
+    }
+
+    @Override
+    void debugRegistersChanged() {
+        boolean armed = false;
+        for (int i = 0; i < 4; i++) {
+            int rw = (dr[7] >>> (16 + i * 4)) & 3;
+            if ((dr[7] & (3 << (i * 2))) != 0 && (rw == 1 || rw == 3)) armed = true;
+        }
+        dataBreakpointsArmed = armed;
+        refreshWatch();
+    }
+
+    /** Data accesses take the slow path while debugger watchpoints or DR data breakpoints are armed. */
+    void refreshWatch() {
+        watchActive = dataBreakpointsArmed || debug.hasWatchpoints();
     }
 
     @Override
@@ -346,5 +380,6 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         if (s.fpu() != null) fpu.loadState(s.fpu());
         shutdown = false;
         flushTlb();
+        debugRegistersChanged();
     }
 }

@@ -126,13 +126,17 @@ final class X86Debug implements CpuDebug {
     @Override
     public void addWatchpoint(long address, int length, WatchKind kind) {
         watchpoints.add(new int[] {(int) address, length, kind.ordinal()});
-        cpu.watchActive = true;
+        cpu.refreshWatch();
     }
 
     @Override
     public void removeWatchpoint(long address, int length, WatchKind kind) {
         watchpoints.removeIf(w -> w[0] == (int) address && w[1] == length && w[2] == kind.ordinal());
-        cpu.watchActive = !watchpoints.isEmpty();
+        cpu.refreshWatch();
+    }
+
+    boolean hasWatchpoints() {
+        return !watchpoints.isEmpty();
     }
 
     void checkWatch(int lin, int size, boolean write) {

@@ -367,4 +367,18 @@ class CpuBehaviourTest {
         assertEquals(1, cpu.r[X86State.EDX], "the access through a null DS faulted too");
         assertEquals(0x5a, cpu.r[X86State.ESI]);
     }
+
+    @Test
+    void hardwareDataBreakpointTrapsAfterTheWrite() throws Exception {
+        X86Cpu cpu = flat("mov eax, 0x5000\nmov dr1, eax\nmov eax, (1 << 2) | (1 << 20) | (3 << 22)\nmov dr7, eax\n"
+                + "mov dword [0x4000], 1\nmov dword [0x5002], 2\nafter: mov ecx, 9\nhlt\n"
+                + "times 0x100-($-$$) nop\ninc ebx\nmov edx, dr6\nmov esi, [esp]\nmov edi, after\niret");
+        gate(cpu, 1, 0x100100);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(1, cpu.r[X86State.EBX], "one #DB");
+        assertEquals(2, cpu.r[X86State.EDX] & 0xf, "DR6.B1");
+        assertEquals(cpu.r[X86State.EDI], cpu.r[X86State.ESI], "a trap: the saved EIP is the next instruction");
+        assertEquals(9, cpu.r[X86State.ECX]);
+        assertEquals(2, m.read32(0x5002) & 0xffff, "the write completed");
+    }
 }
