@@ -52,7 +52,7 @@ class BareMetalIT {
         src = root.resolve("tests/baremetal");
         out = root.resolve("itests/target/baremetal");
         Files.createDirectories(out);
-        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3")) {
+        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "v86")) {
             nasm(rom + ".asm", rom + ".bin");
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
@@ -84,6 +84,11 @@ class BareMetalIT {
     @Test
     void ring3AndTasks() throws Exception {
         check("ring3");
+    }
+
+    @Test
+    void virtual8086() throws Exception {
+        check("v86");
     }
 
     @Test
