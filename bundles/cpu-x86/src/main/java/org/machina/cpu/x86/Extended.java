@@ -41,6 +41,7 @@ abstract class Extended extends Interpreter {
             return;
         }
         if (b >= 0x40 && b <= 0x4f) {
+            if (!model.hasCmov()) throw undefined(0x0f00 | b);
             decodeModrm();
             int v = readRm(os);
             if (cond(b & 15)) writeReg(reg, os, v);
@@ -66,7 +67,7 @@ abstract class Extended extends Interpreter {
                 decodeModrm(); return; // hint NOPs
             case 0x20: case 0x22: movCr(b == 0x22); return;
             case 0x21: case 0x23: movDr(b == 0x23); return;
-            case 0x30: wrmsr(); return;
+            case 0x30: if (!model.hasTsc()) throw undefined(0x0f30); wrmsr(); return;
             case 0x31:
                 if ((cr4 & CR4_TSD) != 0 && cpl != 0) throw raise(13, 0);
                 if (!model.hasTsc()) throw undefined(0x0f31);
@@ -74,9 +75,9 @@ abstract class Extended extends Interpreter {
                 r[EAX] = (int) t;
                 r[EDX] = (int) (t >>> 32);
                 return;
-            case 0x32: rdmsr(); return;
-            case 0x34: sysenter(); return;
-            case 0x35: sysexit(); return;
+            case 0x32: if (!model.hasTsc()) throw undefined(0x0f32); rdmsr(); return;
+            case 0x34: if (!model.hasSep()) throw undefined(0x0f34); sysenter(); return;
+            case 0x35: if (!model.hasSep()) throw undefined(0x0f35); sysexit(); return;
             case 0xa0: push(op32, segSel[FS]); return;
             case 0xa1: loadSegment(FS, pop(op32)); return;
             case 0xa2: if (!model.hasCpuid()) throw undefined(0x0fa2); Cpuid.execute(this); return;
@@ -140,6 +141,7 @@ abstract class Extended extends Interpreter {
                 return;
             }
             case 0xc7: {
+                if (!model.hasTsc()) throw undefined(0x0fc7); // CMPXCHG8B came with the Pentium
                 decodeModrm();
                 if (reg != 1 || mod == 3) throw undefined(0x0fc7);
                 long v = read64(eaLin);

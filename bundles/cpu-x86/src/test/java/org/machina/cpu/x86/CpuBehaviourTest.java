@@ -381,4 +381,15 @@ class CpuBehaviourTest {
         assertEquals(9, cpu.r[X86State.ECX]);
         assertEquals(2, m.read32(0x5002) & 0xffff, "the write completed");
     }
+
+    @Test
+    void model486RejectsP6Instructions() throws Exception {
+        assumeTrue(Asm.available("nasm"), "nasm is needed (apt-get install nasm)");
+        m.load(0x100000, Asm.flat("BITS 32\norg 0x100000\ncmove eax, ebx\nhlt\n"));
+        X86Cpu cpu = new X86Cpu(m, "486");
+        FakeMachine.flat32(cpu, 0x100000, 0x80000);
+        cpu.idtLimit = 0; // #UD cannot be delivered: shutdown shows it was raised
+        assertEquals(Cpu.ExitReason.SHUTDOWN, cpu.run(Long.MAX_VALUE));
+        assertEquals(1, cpu.undefinedOpcodes());
+    }
 }
