@@ -44,4 +44,17 @@ class BareMetalTest {
         assertEquals(0, cpu.cpl);
         assertEquals(0, cpu.undefinedOpcodes());
     }
+
+    @Test
+    void realModeCodePaths() throws Exception {
+        FakeMachine m = new FakeMachine(16 << 20);
+        X86Cpu cpu = boot(m, assemble("real16.asm"));
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals("real mode!DEF", m.debugOut.toString());
+        assertEquals(5050, m.read32(0x6000) & 0xffff, "LOOP sum");
+        assertEquals(0x4321, m.read32(0x6002) & 0xffff, "far call into segment 0x2000");
+        assertEquals(0x1234, m.read32(0x6004) & 0xffff, "32-bit operand in real mode");
+        assertEquals(0xbeef, m.read32(0x6006) & 0xffff, "INT through the IVT");
+        assertEquals(0, cpu.undefinedOpcodes());
+    }
 }
