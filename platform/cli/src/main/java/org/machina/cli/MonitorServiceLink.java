@@ -15,7 +15,7 @@ import org.osgi.framework.ServiceReference;
  */
 final class MonitorServiceLink implements DaemonCommand.MonitorLink {
     static final String SERVICE = "org.machina.monitor.api.MonitorService";
-    private static final long WAIT_MS = 10_000;
+    private static final long WAIT_MS = 5_000;
 
     private final BundleContext context;
 
