@@ -312,7 +312,7 @@ abstract class Extended extends Interpreter {
             switch (reg) {
                 case 0: setCr0(v); return;
                 case 2: cr2 = v; return;
-                case 3: cr3 = v; flushTlb(); return;
+                case 3: cr3 = v; flushTlbNonGlobal(); return;
                 case 4:
                     if ((v & ~(CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PGE | 0x100 | 0x200)) != 0) {
                         throw raise(13, 0);

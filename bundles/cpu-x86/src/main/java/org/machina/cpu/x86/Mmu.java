@@ -25,6 +25,9 @@ abstract class Mmu extends X86State {
     private final int[] tlbTag = new int[TLB_SIZE * 4];
     private final MemorySegment[] tlbSeg = new MemorySegment[TLB_SIZE * 4];
     private final long[] tlbOff = new long[TLB_SIZE * 4];
+    private final boolean[] tlbGlobal = new boolean[TLB_SIZE * 4];
+    /** Whether the last {@link #translate} walk ended in a global page. */
+    private boolean lastGlobal;
     private long seenMapGeneration = -1;
 
     final CpuFault fault = new CpuFault();
@@ -75,6 +78,18 @@ abstract class Mmu extends X86State {
         java.util.Arrays.fill(tlbSeg, null);
     }
 
+    /** A CR3 load: with CR4.PGE, translations of global pages (G bit) survive. */
+    final void flushTlbNonGlobal() {
+        if ((cr4 & CR4_PGE) == 0) {
+            flushTlb();
+            return;
+        }
+        fetchTag = 0;
+        for (int i = 0; i < tlbTag.length; i++) {
+            if (!tlbGlobal[i]) tlbTag[i] = 0;
+        }
+    }
+
     final void flushTlbPage(int lin) {
         fetchTag = 0;
         int i = (lin >>> 12) & (TLB_SIZE - 1);
@@ -98,6 +113,7 @@ abstract class Mmu extends X86State {
     /** Translates a linear address, walking the page tables; raises #PF. */
     final long translate(int lin, boolean write, boolean user) {
         if ((cr0 & CR0_PG) == 0) {
+            lastGlobal = false;
             return lin & 0xffffffffL;
         }
         int err = (write ? 2 : 0) | (user ? 4 : 0);
@@ -108,6 +124,7 @@ abstract class Mmu extends X86State {
         }
         if ((pde & 0x80) != 0 && (cr4 & CR4_PSE) != 0) {
             check(pde, lin, err, write, user);
+            lastGlobal = (pde & 0x100) != 0;
             int upd = pde | 0x20 | (write ? 0x40 : 0);
             if (upd != pde) mem.write(pdeAddr, 4, upd & 0xffffffffL);
             return ((pde & 0xffc00000L) | (lin & 0x3fffff)) & 0xffffffffL;
@@ -118,6 +135,7 @@ abstract class Mmu extends X86State {
             throw pageFault(lin, err);
         }
         check(pde & pte, lin, err, write, user);
+        lastGlobal = (pte & 0x100) != 0;
         if ((pde & 0x20) == 0) mem.write(pdeAddr, 4, (pde | 0x20) & 0xffffffffL);
         int upd = pte | 0x20 | (write ? 0x40 : 0);
         if (upd != pte) mem.write(pteAddr, 4, upd & 0xffffffffL);
@@ -148,6 +166,7 @@ abstract class Mmu extends X86State {
                 tlbTag[i] = (lin & 0xfffff000) | 1;
                 tlbSeg[i] = ram.segment();
                 tlbOff[i] = off;
+                tlbGlobal[i] = lastGlobal;
             }
         }
         return phys;

@@ -392,4 +392,28 @@ class CpuBehaviourTest {
         assertEquals(Cpu.ExitReason.SHUTDOWN, cpu.run(Long.MAX_VALUE));
         assertEquals(1, cpu.undefinedOpcodes());
     }
+
+    @Test
+    void globalPagesSurviveCr3LoadsButNotInvlpg() throws Exception {
+        X86Cpu cpu = flat("mov eax, [0x300000]\nmov ebx, [0x302000]\n"
+                + "mov dword [0x21000 + 0x300*4], 0x301103\nmov dword [0x21000 + 0x302*4], 0x303003\n"
+                + "mov ecx, cr3\nmov cr3, ecx\nmov ecx, [0x300000]\nmov edx, [0x302000]\n"
+                + "invlpg [0x300000]\nmov esi, [0x300000]\nhlt");
+        m.write32(0x20000, 0x21000 | 3);
+        for (int i = 0; i < 1024; i++) m.write32(0x21000 + i * 4, (i << 12) | 3);
+        m.write32(0x21000 + 0x300 * 4, 0x300000 | 0x103); // global
+        m.write32(0x300000, 0x11111111);
+        m.write32(0x301000, 0x22222222);
+        m.write32(0x302000, 0x33333333);
+        m.write32(0x303000, 0x44444444);
+        cpu.cr3 = 0x20000;
+        cpu.cr4 = Mmu.CR4_PGE;
+        cpu.cr0 |= Mmu.CR0_PG;
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0x11111111, cpu.r[X86State.EAX]);
+        assertEquals(0x33333333, cpu.r[X86State.EBX]);
+        assertEquals(0x11111111, cpu.r[X86State.ECX], "the global translation survived the CR3 load");
+        assertEquals(0x44444444, cpu.r[X86State.EDX], "the non-global one was flushed");
+        assertEquals(0x22222222, cpu.r[X86State.ESI], "INVLPG drops global translations too");
+    }
 }
