@@ -8,6 +8,7 @@ import org.machina.api.cpu.CpuContext;
  */
 abstract class Extended extends Interpreter {
     static final int MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176, MSR_TSC = 0x10;
+    static final int MSR_PLATFORM_ID = 0x17, MSR_EBL_CR_POWERON = 0x2a, MSR_BIOS_SIGN_ID = 0x8b;
     /** Nominal core frequency used to scale the virtual clock into TSC ticks. */
     static final long TSC_HZ = 1_000_000_000L;
 
@@ -359,9 +360,10 @@ abstract class Extended extends Interpreter {
             case MSR_SYSENTER_ESP: v = sysenterEsp; break;
             case MSR_SYSENTER_EIP: v = sysenterEip; break;
             case MSR_TSC: v = tsc(); break;
+            case MSR_PLATFORM_ID: case MSR_EBL_CR_POWERON: case MSR_BIOS_SIGN_ID: v = 0; break; // no microcode update
             default:
                 warnOnce("rdmsr" + msr, "RDMSR of unsupported MSR 0x" + Integer.toHexString(msr) + " at "
-                        + Integer.toHexString(startEip) + ": #GP (supported: 0x10, 0x174-0x176)");
+                        + Integer.toHexString(startEip) + ": #GP (supported: 0x10, 0x17, 0x2a, 0x8b, 0x174-0x176)");
                 throw raise(13, 0);
         }
         r[EAX] = (int) v;
@@ -377,9 +379,10 @@ abstract class Extended extends Interpreter {
             case MSR_SYSENTER_ESP: sysenterEsp = (int) v; return;
             case MSR_SYSENTER_EIP: sysenterEip = (int) v; return;
             case MSR_TSC: tscOffset = v - ctx.clock().nanos() * (TSC_HZ / 1_000_000_000L); return;
+            case MSR_BIOS_SIGN_ID: return; // written before CPUID to read the microcode revision
             default:
                 warnOnce("wrmsr" + msr, "WRMSR of unsupported MSR 0x" + Integer.toHexString(msr) + " at "
-                        + Integer.toHexString(startEip) + ": #GP (supported: 0x10, 0x174-0x176)");
+                        + Integer.toHexString(startEip) + ": #GP (supported: 0x10, 0x8b, 0x174-0x176)");
                 throw raise(13, 0);
         }
     }
