@@ -173,6 +173,9 @@ class InstancesCliIT {
             console.connect(UnixDomainSocketAddress.of(dir.resolve("console.sock")));
             assertTrue(console.isConnected(), "the console socket accepts a client");
         }
+        Result attach = machinaWithInput("typed\u001dnot sent\n", "console", "vm1");
+        assertEquals(0, attach.status(), attach.toString());
+        assertTrue(attach.err().contains("Ctrl-] detaches") && attach.err().contains("detached from vm1"), attach.toString());
 
         Result monitor = machinaWithInput("query-status\n{\"execute\": \"stop\"}\nquery-status\n", "monitor", "vm1");
         assertEquals(0, monitor.status(), monitor.toString());
