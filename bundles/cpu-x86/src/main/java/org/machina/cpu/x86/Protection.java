@@ -11,6 +11,37 @@ import org.machina.api.memory.AddressSpace;
 abstract class Protection extends Mmu {
     private static final int[] DATA_SEGS = {ES, DS, FS, GS};
 
+    // ---- rollback of a control transfer that faults halfway (CS/SS/CPL/EFLAGS already changed) ----
+    /** Set when {@link #saveForRollback} captured the state of the current instruction. */
+    boolean rollbackValid;
+    private final int[] rbSel = new int[6], rbBase = new int[6], rbLimit = new int[6], rbAttr = new int[6];
+    private int rbCpl, rbEflags;
+
+    /** Captures segment caches, CPL and EFLAGS before a protected-mode control transfer. */
+    final void saveForRollback() {
+        if (rollbackValid) return;
+        System.arraycopy(segSel, 0, rbSel, 0, 6);
+        System.arraycopy(segBase, 0, rbBase, 0, 6);
+        System.arraycopy(segLimit, 0, rbLimit, 0, 6);
+        System.arraycopy(segAttr, 0, rbAttr, 0, 6);
+        rbCpl = cpl;
+        rbEflags = getEflags();
+        rollbackValid = true;
+    }
+
+    /** Restores what {@link #saveForRollback} captured (the instruction faulted). */
+    final void rollback() {
+        if (!rollbackValid) return;
+        System.arraycopy(rbSel, 0, segSel, 0, 6);
+        System.arraycopy(rbBase, 0, segBase, 0, 6);
+        System.arraycopy(rbLimit, 0, segLimit, 0, 6);
+        System.arraycopy(rbAttr, 0, segAttr, 0, 6);
+        cpl = rbCpl;
+        eflags = rbEflags;
+        lfOp = OP_NONE;
+        rollbackValid = false;
+    }
+
     Protection(AddressSpace mem) {
         super(mem);
     }
@@ -185,6 +216,7 @@ abstract class Protection extends Mmu {
             return;
         }
         if ((sel & 0xfffc) == 0) throw raise(13, 0);
+        saveForRollback();
         int addr = readDescriptor(sel, 13);
         int lo = descLo, hi = descHi;
         int dpl = (hi >>> 13) & 3;
@@ -290,6 +322,7 @@ abstract class Protection extends Mmu {
             eip = op32 ? off : off & 0xffff;
             return;
         }
+        saveForRollback();
         int sp0 = sp();
         int ssb = segBase[SS];
         int s = op32 ? 4 : 2;
@@ -356,6 +389,7 @@ abstract class Protection extends Mmu {
             return;
         }
         if (software && v86() && ((eflags >>> 12) & 3) < 3) throw raise(13, 0);
+        if (software) saveForRollback(); // exceptions and IRQs are rolled back by the CPU's delivery
         if (vec * 8 + 7 > idtLimit) throw raise(13, vec * 8 + 2);
         int lo = sysRead32(idtBase + vec * 8);
         int hi = sysRead32(idtBase + vec * 8 + 4);
@@ -432,6 +466,7 @@ abstract class Protection extends Mmu {
             TaskSwitch.run(this, sysRead16(trBase), TaskSwitch.IRET, eip, false, 0);
             return;
         }
+        saveForRollback();
         int sp0 = sp();
         int ssb = segBase[SS];
         int s = op32 ? 4 : 2;

@@ -145,6 +145,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
             }
             boolean trap = (eflags & TF) != 0;
             int rfBefore = eflags & RF;
+            rollbackValid = false;
             try {
                 step();
                 retired++;
@@ -158,6 +159,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                 pendingDataBreakpoints = 0;
                 int vec = f.vector, err = f.errorCode;
                 boolean hasErr = f.hasError;
+                rollback();
                 eip = startEip;
                 r[ESP] = startEsp;
                 deliver(vec, hasErr, err, true);

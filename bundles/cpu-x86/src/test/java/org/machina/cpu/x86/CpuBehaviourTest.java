@@ -416,4 +416,19 @@ class CpuBehaviourTest {
         assertEquals(0x44444444, cpu.r[X86State.EDX], "the non-global one was flushed");
         assertEquals(0x22222222, cpu.r[X86State.ESI], "INVLPG drops global translations too");
     }
+
+    @Test
+    void iretFaultingOnTheOuterStackSegmentIsTakenAtRing0() throws Exception {
+        X86Cpu cpu = flat("push dword 0x0b\npush dword 0x7000\npush dword 2\npush dword 0x1b\npush dword 0x100000\n"
+                + "mov esi, esp\niret\ntimes 0x100-($-$$) nop\nmov ecx, [esp]\nmov ebx, [esp+8]\nmov edx, esp\nhlt");
+        cpu.gdtLimit = 0x1f;
+        m.write32(0x1018, 0x0000ffff);
+        m.write32(0x101c, 0x00cffa00); // ring-3 code
+        gate(cpu, 13, 0x100100);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0, cpu.cpl);
+        assertEquals(0x08, cpu.r[X86State.ECX], "#GP(selector) for a code segment as the new SS");
+        assertEquals(0x08, cpu.r[X86State.EBX], "the fault belongs to ring 0: CS was rolled back");
+        assertEquals(cpu.r[X86State.ESI] - 16, cpu.r[X86State.EDX], "delivered on the same ring-0 stack (EFLAGS, CS, EIP, error)");
+    }
 }
