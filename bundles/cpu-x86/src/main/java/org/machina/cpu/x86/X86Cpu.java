@@ -167,6 +167,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                 // a device or a bug: never let it escape into the machine loop
                 warnOnce("internal" + e.getClass().getName(), "internal error at " + Integer.toHexString(startEip)
                         + " executing guest code: " + e + "; raising #UD");
+                rollback();
                 eip = startEip;
                 r[ESP] = startEsp;
                 deliver(6, false, 0, true);
