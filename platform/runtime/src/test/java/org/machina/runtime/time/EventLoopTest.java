@@ -46,6 +46,9 @@ class EventLoopTest {
             done.countDown();
         });
         clock.resume();
+        // The clock is resumed from outside the machine thread here; the loop may already be asleep
+        // with no deadline (time was frozen), so wake it as MachineImpl's resume does by running there.
+        loop.poke();
         assertTrue(done.await(10, TimeUnit.SECONDS));
         assertEquals(List.of("posted:true", "early:true", "late:true"), order);
         assertFalse(late.isArmed());
