@@ -260,11 +260,18 @@ abstract class Protection extends Mmu {
                     tmp[i] = gate32 ? read32(a) : read16(a);
                 }
                 switchToInnerStack(cdpl);
-                push(gate32, oldSs);
-                push(gate32, oldEsp);
-                for (int i = params - 1; i >= 0; i--) push(gate32, tmp[i]);
-                push(gate32, oldCs);
-                push(gate32, retEip);
+                // pushes onto the inner stack are made at the new (supervisor) privilege level
+                boolean sa = supervisorAccess;
+                supervisorAccess = true;
+                try {
+                    push(gate32, oldSs);
+                    push(gate32, oldEsp);
+                    for (int i = params - 1; i >= 0; i--) push(gate32, tmp[i]);
+                    push(gate32, oldCs);
+                    push(gate32, retEip);
+                } finally {
+                    supervisorAccess = sa;
+                }
                 loadCs(target, clo, chi, cdpl);
             } else {
                 if (call) {
@@ -413,10 +420,22 @@ abstract class Protection extends Mmu {
         if ((chi & 0x8000) == 0) throw raise(11, target & 0xfffc);
         int flags = getEflags();
         boolean fromV86 = v86();
+        boolean sa = supervisorAccess;
+        try {
+            deliverFrame(gate32, type, target, off, clo, chi, cdpl, flags, fromV86, hasErr, err, retEip);
+        } finally {
+            supervisorAccess = sa;
+        }
+    }
+
+    /** Pushes the interrupt frame (switching stacks for an inner level) and enters the handler. */
+    private void deliverFrame(boolean gate32, int type, int target, int off, int clo, int chi, int cdpl,
+            int flags, boolean fromV86, boolean hasErr, int err, int retEip) {
         if ((chi & 0x400) == 0 && cdpl < cpl) {
             if (fromV86 && cdpl != 0) throw raise(13, target & 0xfffc);
             int oldSs = segSel[SS], oldEsp = r[ESP];
             switchToInnerStack(cdpl);
+            supervisorAccess = true; // the frame goes onto the inner stack at the new privilege level
             if (fromV86) {
                 eflags &= ~VM;
                 push(gate32, segSel[GS]);

@@ -431,4 +431,33 @@ class CpuBehaviourTest {
         assertEquals(0x08, cpu.r[X86State.EBX], "the fault belongs to ring 0: CS was rolled back");
         assertEquals(cpu.r[X86State.ESI] - 16, cpu.r[X86State.EDX], "delivered on the same ring-0 stack (EFLAGS, CS, EIP, error)");
     }
+
+    @Test
+    void interruptFromRing3PushesItsFrameOntoASupervisorOnlyStack() throws Exception {
+        X86Cpu cpu = flat("push dword 0x23\npush dword 0x7000\npush dword 2\npush dword 0x1b\npush dword user\niret\n"
+                + "user: int 0x80\nhlt\n"
+                + "times 0x100-($-$$) nop\nmov ebx, [esp+4]\nmov ecx, [esp+16]\nmov edx, esp\nhlt");
+        cpu.gdtLimit = 0x27;
+        m.write32(0x1018, 0x0000ffff);
+        m.write32(0x101c, 0x00cffa00);
+        m.write32(0x1020, 0x0000ffff);
+        m.write32(0x1024, 0x00cff200);
+        cpu.trBase = 0x3000;
+        cpu.trLimit = 0x67;
+        cpu.trAttr = 0x8b;
+        m.write32(0x3004, 0x60000); // ESP0 on a page user code may not touch
+        m.write32(0x3008, 0x10);
+        gate(cpu, 0x80, 0x100100);
+        m.write32(0x2004 + 0x80 * 8, (0x100100 & 0xffff0000) | 0xee00); // DPL 3 interrupt gate
+        m.write32(0x20000, 0x21000 | 7);
+        for (int i = 0; i < 1024; i++) m.write32(0x21000 + i * 4, (i << 12) | 7);
+        m.write32(0x21000 + 0x5f * 4, 0x5f000 | 3); // supervisor-only stack page
+        cpu.cr3 = 0x20000;
+        cpu.cr0 |= Mmu.CR0_PG;
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0, cpu.cpl, "the handler runs at ring 0");
+        assertEquals(0x1b, cpu.r[X86State.EBX], "user CS saved on the ring-0 stack");
+        assertEquals(0x23, cpu.r[X86State.ECX], "user SS saved on the ring-0 stack");
+        assertEquals(0x60000 - 20, cpu.r[X86State.EDX], "frame of five dwords on the TSS stack");
+    }
 }
