@@ -34,6 +34,11 @@ abstract class AbstractBackend implements CharBackend {
         pump.acceptInput();
     }
 
+    /** Lets a backend consume some input itself (e.g. console escapes); returns the bytes left in {@code buf}. */
+    protected int filterInput(byte[] buf, int n) {
+        return n;
+    }
+
     /** Reads {@code in} on a daemon thread until end of stream, feeding the receiver. */
     protected Thread startReader(String name, InputStream in) {
         Thread t = Thread.ofPlatform().daemon().name("chardev-" + id + "-" + name).start(() -> {
@@ -41,7 +46,10 @@ abstract class AbstractBackend implements CharBackend {
             try {
                 int n;
                 while ((n = in.read(buf)) > 0) {
-                    pump.offer(buf, n);
+                    int kept = filterInput(buf, n);
+                    if (kept > 0) {
+                        pump.offer(buf, kept);
+                    }
                 }
             } catch (IOException e) {
                 log.debug("input of chardev '{}' ended: {}", id, e.getMessage());
