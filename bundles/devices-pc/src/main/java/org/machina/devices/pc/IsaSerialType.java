@@ -33,8 +33,9 @@ public final class IsaSerialType implements DeviceType {
                 PropertySpec.integer("iobase", -1L, "base I/O port (-1: from index)"),
                 PropertySpec.integer("irq", -1L, "ISA IRQ (-1: from index)"),
                 PropertySpec.chardev("chardev", "character backend id (absent: output dropped, no input)"),
-                PropertySpec.bool("paced", true, "transmit at the programmed baud rate in virtual time "
-                        + "(false: each byte is sent and THRE set at once)"));
+                PropertySpec.bool("paced", false, "true: transmit at the programmed baud rate in virtual time; "
+                        + "false (default, as QEMU): each byte is sent and THRE set at once, so a 9600-baud "
+                        + "console does not hold the guest's CPU in its transmit-wait loop"));
     }
 
     @Override

@@ -29,13 +29,14 @@ import org.machina.api.time.Timer;
  *  7   -   SCR             SCR
  * </pre>
  *
- * <p>Transmission takes one character time of virtual time (start, data, parity and stop bits
+ * <p>By default ({@code paced=false}, as QEMU) a byte is sent and THRE set as soon as THR is written.
+ * With {@code paced=true}, transmission takes one character time of virtual time (start, data, parity and stop bits
  * at the programmed baud rate, 1.8432 MHz / 16 / divisor): a byte goes to the backend when its
  * transmission starts and THRE/TEMT rise when the last queued byte is done. Reception takes
  * bytes from the backend as fast as it delivers them while the FIFO has room ({@code canReceive}
  * is the back-pressure); the character timeout fires after four character times without
- * activity. With {@code paced=false} a byte is sent and THRE set as soon as THR is written
- * (fast consoles at 9600 baud). Not emulated: parity/framing errors and break, and gating of the interrupt output
+ * activity. Pacing a kernel console at 9600 baud holds the guest in its transmit-wait loop with
+ * interrupts off, so timer ticks are lost. Not emulated: parity/framing errors and break, and gating of the interrupt output
  * by OUT2 (the line follows IIR, as most virtual machines do). Without a backend, output is
  * dropped and there is no input; the modem lines always show CTS, DSR and DCD.
  */

@@ -24,7 +24,7 @@ class Uart16550Test {
     void setUp() {
         ctx = new FakeContext();
         backend = ctx.backend("ser0");
-        uart = (Uart16550) FakeContext.create(new IsaSerialType(), ctx, Map.of("chardev", "ser0"));
+        uart = (Uart16550) FakeContext.create(new IsaSerialType(), ctx, Map.of("chardev", "ser0", "paced", "true"));
         uart.realize();
         uart.reset();
         irq4 = ctx.line("isa", 4);
@@ -209,7 +209,7 @@ class Uart16550Test {
     @Test
     void unconnectedPortDropsOutput() {
         FakeContext c = new FakeContext();
-        Uart16550 u = (Uart16550) FakeContext.create(new IsaSerialType(), c, Map.of());
+        Uart16550 u = (Uart16550) FakeContext.create(new IsaSerialType(), c, Map.of("paced", "true"));
         u.realize();
         c.out(COM1, 'q');
         c.executor.advance(10_000_000);
@@ -234,7 +234,7 @@ class Uart16550Test {
         exec2.setNow(ctx.executor.nanos());
         FakeContext ctx2 = new FakeContext(exec2);
         ctx2.chardevs.put("ser0", backend);
-        Uart16550 uart2 = (Uart16550) FakeContext.create(new IsaSerialType(), ctx2, Map.of("chardev", "ser0"));
+        Uart16550 uart2 = (Uart16550) FakeContext.create(new IsaSerialType(), ctx2, Map.of("chardev", "ser0", "paced", "true"));
         uart2.realize();
         uart2.loadState(saved);
         assertEquals(2 * CHAR, exec2.timer("uart-tx").deadline());
