@@ -86,6 +86,11 @@ public final class Standalone {
         return v;
     }
 
+    /** {@link NbdStandalone} outside a framework, with the block drivers {@link ServiceLoader} finds (tools, tests). */
+    public static NbdStandalone service() {
+        return new StandaloneServer(Standalone::drivers);
+    }
+
     /** The block drivers {@link ServiceLoader} finds next to this class (the block jar on the class path). */
     static List<BlockDriver> drivers() {
         List<BlockDriver> list = new ArrayList<>();

@@ -65,7 +65,13 @@ class StandaloneServer implements NbdStandalone {
             NbdServer server = new NbdServer(o.shared() == 0 ? 1024 : o.shared(), 30_000);
             server.addExport(o.exportName() == null ? "" : o.exportName(), node, readOnly,
                     o.image().getFileName() + (o.backingDepth() > 0 ? " backing depth " + o.backingDepth() : ""));
-            server.start(o.address());
+            try {
+                server.start(o.address());
+            } catch (IOException e) {
+                java.net.SocketException s = new java.net.SocketException(e.getMessage());
+                s.initCause(e);
+                throw s;
+            }
             return new Running(server, top, node, format, readOnly || node.readOnly());
         } catch (IOException | RuntimeException e) {
             top.close();

@@ -52,7 +52,7 @@ public interface NbdStandalone {
      *
      * @throws java.nio.file.NoSuchFileException if the image does not exist
      * @throws IOException if it cannot be opened (corrupt, wrong format, no such backing file), naming the file;
-     *     or if the address cannot be bound
+     * @throws java.net.SocketException if the address cannot be bound
      * @throws IllegalArgumentException for bad options (negative depth or shared count)
      */
     Serving serve(Options options) throws IOException;

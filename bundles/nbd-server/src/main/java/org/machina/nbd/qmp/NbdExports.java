@@ -139,6 +139,34 @@ public final class NbdExports {
         return m;
     }
 
+    /**
+     * Every NBD monitor command wired to {@code server} without DS, for a QMP server outside a framework
+     * (tests, embedding).
+     */
+    public static List<org.machina.api.monitor.MonitorCommand> commands(NbdServerService server, BlockNodeRegistry registry) {
+        NbdExports e = new NbdExports();
+        e.server = server;
+        e.registry = registry;
+        NbdServerStart start = new NbdServerStart();
+        start.server = server;
+        NbdServerAdd add = new NbdServerAdd();
+        add.exports = e;
+        NbdServerRemove remove = new NbdServerRemove();
+        remove.exports = e;
+        NbdServerStop stop = new NbdServerStop();
+        stop.server = server;
+        stop.exports = e;
+        BlockExportAdd bea = new BlockExportAdd();
+        bea.exports = e;
+        BlockExportDel bed = new BlockExportDel();
+        bed.exports = e;
+        QueryBlockExports q = new QueryBlockExports();
+        q.exports = e;
+        QueryNbdServer qs = new QueryNbdServer();
+        qs.exports = e;
+        return List.of(start, add, remove, stop, bea, bed, q, qs);
+    }
+
     @Deactivate
     void deactivate() {
         for (String e : List.copyOf(byName.keySet())) {
