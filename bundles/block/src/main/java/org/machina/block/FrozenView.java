@@ -29,6 +29,8 @@ public final class FrozenView implements BlockNode {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
     private final Writer writer = new Writer();
+    private WriteHooks attachedTo;
+    private WriteHooks.Hook hook;
 
     private FrozenView(String name, BlockNode base) throws IOException {
         this.name = name;
@@ -44,6 +46,28 @@ public final class FrozenView implements BlockNode {
     /** Freezes {@code base} now. Route every later write to the base through {@link #writer()}. */
     public static FrozenView freeze(String name, BlockNode base) throws IOException {
         return new FrozenView(name, base);
+    }
+
+    /**
+     * Freezes {@code base} now, for a node that calls {@code hooks} before each change (raw and qcow2 nodes,
+     * through {@link org.machina.api.block.Freezable}): writers keep using the base node itself.
+     */
+    static FrozenView attach(String name, BlockNode base, WriteHooks hooks) throws IOException {
+        FrozenView v = new FrozenView(name, base);
+        v.attachedTo = hooks;
+        v.hook = (offset, length) -> {
+            v.lock.writeLock().lock();
+            try {
+                if (v.overlay.isOpen()) {
+                    v.check(offset, length);
+                    v.copyBefore(offset, length);
+                }
+            } finally {
+                v.lock.writeLock().unlock();
+            }
+        };
+        hooks.add(v.hook);
+        return v;
     }
 
     /** The filter node writers use instead of the base node: reads and writes the live contents. */
@@ -137,8 +161,20 @@ public final class FrozenView implements BlockNode {
 
     @Override
     public void close() throws IOException {
-        overlay.close();
+        if (attachedTo != null) {
+            attachedTo.remove(hook);
+        }
+        lock.writeLock().lock();
+        try {
+            overlay.close();
+        } finally {
+            lock.writeLock().unlock();
+        }
         Files.deleteIfExists(overlayFile);
+    }
+
+    boolean overlayOpenForTest() {
+        return overlay.isOpen();
     }
 
     /** The live side: reads pass through, writes copy the frozen data first. */

@@ -24,7 +24,9 @@ import org.machina.api.block.BlockStatus;
  * compressed: bits 0..x-1 host offset, bits x..61 extra 512-byte sectors, x = 62 - (cluster_bits - 8)
  * </pre>
  */
-public final class Qcow2Node implements BlockNode {
+public final class Qcow2Node implements BlockNode, org.machina.api.block.Freezable {
+    private final WriteHooks hooks = new WriteHooks();
+
     static final long COPIED = 1L << 63;
     static final long COMPRESSED = 1L << 62;
     static final long ZERO = 1L;
@@ -367,6 +369,7 @@ public final class Qcow2Node implements BlockNode {
             throw new IOException(file + ": node '" + name + "' is read-only");
         }
         checkRange(offset, src.remaining());
+        hooks.before(offset, src.remaining());
         lock.lock();
         try {
             while (src.hasRemaining()) {
@@ -487,6 +490,7 @@ public final class Qcow2Node implements BlockNode {
             throw new IOException(file + ": node '" + name + "' is read-only");
         }
         checkRange(offset, length);
+        hooks.before(offset, length);
         long end = offset + length;
         long head = Math.min(end, (offset + cs - 1) & -(long) cs);
         long tail = Math.max(head, end & -(long) cs);
@@ -516,6 +520,12 @@ public final class Qcow2Node implements BlockNode {
         if (mustZero && end > tail) {
             BlockNode.super.writeZeroes(tail, end - tail);
         }
+    }
+
+    /** A point-in-time view: later writes copy the data they replace into the view's overlay first. */
+    @Override
+    public BlockNode freeze(String viewName) throws IOException {
+        return FrozenView.attach(viewName, this, hooks);
     }
 
     @Override

@@ -9,7 +9,9 @@ import org.machina.api.block.BlockNode;
 import org.machina.api.block.BlockStatus;
 
 /** A raw image file: byte {@code n} of the disk is byte {@code n} of the file. Thread-safe (positional I/O). */
-public final class RawNode implements BlockNode {
+public final class RawNode implements BlockNode, org.machina.api.block.Freezable {
+    private final WriteHooks hooks = new WriteHooks();
+
     private final String name;
     private final Path file;
     private final FileChannel channel;
@@ -68,10 +70,17 @@ public final class RawNode implements BlockNode {
             throw new IOException(file + ": node '" + name + "' is read-only");
         }
         check(offset, src.remaining());
+        hooks.before(offset, src.remaining());
         long pos = offset;
         while (src.hasRemaining()) {
             pos += channel.write(src, pos);
         }
+    }
+
+    /** A point-in-time view: later writes copy the data they replace into the view's overlay first. */
+    @Override
+    public BlockNode freeze(String viewName) throws IOException {
+        return FrozenView.attach(viewName, this, hooks);
     }
 
     @Override

@@ -271,7 +271,8 @@ final class NbdConnection implements Runnable {
     }
 
     private int flags(NbdExport e) {
-        int f = Nbd.TF_HAS_FLAGS | Nbd.TF_SEND_FLUSH | Nbd.TF_SEND_FUA | Nbd.TF_SEND_CACHE | Nbd.TF_CAN_MULTI_CONN;
+        int f = Nbd.TF_HAS_FLAGS | Nbd.TF_SEND_FLUSH | Nbd.TF_SEND_FUA | Nbd.TF_SEND_CACHE
+                | (server.maxConnections() > 1 ? Nbd.TF_CAN_MULTI_CONN : 0);
         if (e.readOnly()) {
             f |= Nbd.TF_READ_ONLY;
         } else {

@@ -124,6 +124,11 @@ public class NbdServer implements NbdServerService {
         return listener != null;
     }
 
+    /** Clients served at once; with 1, {@code CAN_MULTI_CONN} is not advertised (like {@code qemu-nbd -e 1}). */
+    int maxConnections() {
+        return maxConnections;
+    }
+
     /** Number of clients currently connected. */
     public int connectionCount() {
         return connections.size();

@@ -5,15 +5,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import org.machina.api.block.BlockDriver;
-import org.machina.api.block.BlockNode;
+import org.machina.nbd.api.NbdStandalone;
 
 /**
  * {@code serve IMAGE [--port N | --socket PATH] [--bind ADDR] [--read-only] [--format raw|qcow2] [--export-name NAME]}:
@@ -55,23 +53,27 @@ public final class Standalone {
                 }
             }
         }
-        BlockNode node = open(image, format, readOnly);
-        NbdServer server = new NbdServer();
-        server.addExport(name, node, readOnly, image.getFileName().toString());
         SocketAddress addr = socket != null ? UnixDomainSocketAddress.of(socket)
                 : new InetSocketAddress(InetAddress.getByName(bind), port);
-        server.start(addr);
+        NbdStandalone.Serving serving;
+        try {
+            serving = new StandaloneServer(Standalone::drivers)
+                    .serve(new NbdStandalone.Options(image, format, readOnly, addr, name, 0, 0));
+        } catch (java.nio.file.NoSuchFileException e) {
+            System.err.println("'" + e.getFile() + "': no such file");
+            System.exit(2);
+            return;
+        } catch (IOException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.stop();
-            try {
-                node.close();
-            } catch (IOException e) {
-                System.err.println("closing " + image + ": " + e.getMessage());
-            }
+            serving.close();
             done.countDown();
         }));
-        System.out.println("listening on " + server.address());
+        System.out.println("listening on " + serving.address());
         System.out.flush();
         done.await();
     }
@@ -84,23 +86,15 @@ public final class Standalone {
         return v;
     }
 
-    /** Opens an image with the named driver, or probes every driver (falling back to raw). */
-    static BlockNode open(Path image, String format, boolean readOnly) throws IOException {
-        Map<String, BlockDriver> drivers = new java.util.TreeMap<>();
-        for (BlockDriver d : ServiceLoader.load(BlockDriver.class, Standalone.class.getClassLoader())) {
-            drivers.put(d.format(), d);
-        }
-        if (format == null) {
-            byte[] head = new byte[512];
-            try (FileChannel c = FileChannel.open(image, StandardOpenOption.READ)) {
-                c.read(ByteBuffer.wrap(head), 0);
-            }
-            format = drivers.values().stream().filter(d -> d.probe(head)).map(BlockDriver::format).findFirst().orElse("raw");
-        }
-        BlockDriver d = drivers.get(format);
-        if (d == null) {
-            throw new IOException("no block driver for format '" + format + "' (available: " + drivers.keySet() + ")");
-        }
-        return d.open("nbd0", image, readOnly, Map.of());
+    /** {@link NbdStandalone} outside a framework, with the block drivers {@link ServiceLoader} finds (tools, tests). */
+    public static NbdStandalone service() {
+        return new StandaloneServer(Standalone::drivers);
+    }
+
+    /** The block drivers {@link ServiceLoader} finds next to this class (the block jar on the class path). */
+    static List<BlockDriver> drivers() {
+        List<BlockDriver> list = new ArrayList<>();
+        ServiceLoader.load(BlockDriver.class, Standalone.class.getClassLoader()).forEach(list::add);
+        return list;
     }
 }

@@ -12,14 +12,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs external NBD/QEMU tools for the tests; skips a test when one is missing. */
-final class Tools {
-    record Result(int exit, String out) {
+public final class Tools {
+    public record Result(int exit, String out) {
     }
 
     private Tools() {
     }
 
-    static void need(String... tools) {
+    public static void need(String... tools) {
         for (String tool : tools) {
             boolean found = false;
             for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
@@ -29,7 +29,7 @@ final class Tools {
         }
     }
 
-    static Result run(String... cmd) throws IOException, InterruptedException {
+    public static Result run(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -39,7 +39,7 @@ final class Tools {
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
-    static String ok(String... cmd) throws IOException, InterruptedException {
+    public static String ok(String... cmd) throws IOException, InterruptedException {
         Result r = run(cmd);
         if (r.exit != 0) {
             throw new AssertionError(List.of(cmd) + " failed with " + r.exit + ": " + r.out);
@@ -47,7 +47,7 @@ final class Tools {
         return r.out;
     }
 
-    static void qemuIo(Path image, String fmt, String command) throws IOException, InterruptedException {
+    public static void qemuIo(Path image, String fmt, String command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("qemu-io", "-f", fmt, "-c", command, image.toString())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -56,7 +56,7 @@ final class Tools {
         }
     }
 
-    static String sha256(Path f) throws Exception {
+    public static String sha256(Path f) throws Exception {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         try (var in = Files.newInputStream(f)) {
             byte[] b = new byte[1 << 20];

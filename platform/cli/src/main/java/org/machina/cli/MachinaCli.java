@@ -37,7 +37,7 @@ public final class MachinaCli implements Function<String[], Integer> {
             description = "A machine emulator built from OSGi bundles.",
             subcommands = {CommandLine.HelpCommand.class},
             footer = {"", "Instances (create, start, list, status, console, stop, cont, shutdown, kill,",
-                "delete, qmp, monitor, device) are named machines running in the background;",
+                "delete, qmp, monitor, device, nbd NAME) are named machines running in the background;",
                 "their files are in $MACHINA_HOME/instances/NAME (default ~/.machina).",
                 "", "Exit codes: 0 success (for 'run': the machine's exit status), 1 failure,",
                 "  2 usage error, 3 no such instance, 4 instance in the wrong state, 5 time-out."})
@@ -67,23 +67,27 @@ public final class MachinaCli implements Function<String[], Integer> {
         cl.addSubcommand("qmp", new QmpCommands.Qmp());
         cl.addSubcommand("monitor", new QmpCommands.Monitor());
         cl.addSubcommand("device", new QmpCommands.Device());
+        cl.addSubcommand("nbd", NbdCommand.commandLine(new NbdCommand(() -> NbdServeLink.fromFramework(context))));
         cl.addSubcommand("bundle", new BundleCommand(bundles));
         cl.addSubcommand("completion", new CompletionCommand());
         cl.addSubcommand("daemon", new DaemonCommand(machines, new MonitorServiceLink(context)));
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("machina: " + e.getMessage());
-            if (e instanceof CliException c) {
-                return c.status();
-            }
-            if (e instanceof Instance.NoSuchInstanceException) {
-                return CliException.NO_INSTANCE;
-            }
-            return e instanceof IllegalArgumentException || e instanceof QemuOptions.UsageException
-                    || e instanceof org.machina.api.machine.DescriptionException ? 2 : 1;
-        });
+        cl.setExecutionExceptionHandler(MachinaCli::handle);
         cl.setOut(new PrintWriter(System.out, true));
         cl.setErr(new PrintWriter(System.err, true));
         return cl.execute(args);
+    }
+
+    /** Prints a failure after {@code machina: } and returns its exit status. */
+    static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        cmd.getErr().println("machina: " + e.getMessage());
+        if (e instanceof CliException c) {
+            return c.status();
+        }
+        if (e instanceof Instance.NoSuchInstanceException) {
+            return CliException.NO_INSTANCE;
+        }
+        return e instanceof IllegalArgumentException || e instanceof QemuOptions.UsageException
+                || e instanceof org.machina.api.machine.DescriptionException ? 2 : 1;
     }
 
     /** {@code machina types}: installed board, CPU, device, chardev and block types. */

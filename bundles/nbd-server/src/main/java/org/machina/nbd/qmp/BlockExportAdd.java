@@ -1,35 +1,29 @@
 package org.machina.nbd.qmp;
 
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.machina.api.monitor.CommandContext;
 import org.machina.api.monitor.MonitorCommand;
 import org.machina.api.monitor.MonitorException;
-import org.machina.nbd.api.BlockNodeRegistry;
-import org.machina.nbd.api.NbdServerService;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
- * QMP {@code block-export-add {"type":"nbd", "id", "node-name", "name"?, "writable"?, "description"?}}
- * and the id table {@code block-export-del} uses.
+ * QMP {@code block-export-add {"type":"nbd", "id", "node-name", "name"?, "writable"?, "description"?, "frozen"?}};
+ * {@code frozen} (Machina) exports a point-in-time view of the node taken now.
  */
-@Component(service = {MonitorCommand.class, BlockExportAdd.class}, property = "machina.name=block-export-add")
+@Component(service = MonitorCommand.class, property = "machina.name=block-export-add")
 public final class BlockExportAdd implements MonitorCommand {
-    /** Export id to NBD export name. */
-    final Map<String, String> ids = new ConcurrentHashMap<>();
-
     @Reference
-    NbdServerService server;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile BlockNodeRegistry registry;
+    NbdExports exports;
 
     @Override
     public String name() {
         return "block-export-add";
+    }
+
+    @Override
+    public String description() {
+        return "export a block node over NBD by id (type nbd; frozen: a point-in-time view)";
     }
 
     @Override
@@ -40,17 +34,9 @@ public final class BlockExportAdd implements MonitorCommand {
         }
         String id = CommandContext.requireString(arguments, "id");
         String node = CommandContext.requireString(arguments, "node-name");
-        String name = QmpArgs.optString(arguments, "name", node);
-        if (ids.putIfAbsent(id, name) != null) {
-            throw QmpArgs.error("Block export id '" + id + "' is already in use");
-        }
-        try {
-            NbdServerAdd.add(context, server, registry, node, name, QmpArgs.optBool(arguments, "writable", false),
-                    QmpArgs.optString(arguments, "description", ""));
-        } catch (MonitorException e) {
-            ids.remove(id);
-            throw e;
-        }
+        exports.add(context, node, QmpArgs.optString(arguments, "name", node), id,
+                QmpArgs.optBool(arguments, "writable", false), QmpArgs.optBool(arguments, "frozen", false),
+                QmpArgs.optString(arguments, "description", ""));
         return Map.of();
     }
 }

@@ -4,7 +4,6 @@ import java.util.Map;
 import org.machina.api.monitor.CommandContext;
 import org.machina.api.monitor.MonitorCommand;
 import org.machina.api.monitor.MonitorException;
-import org.machina.nbd.api.NbdServerService;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
@@ -12,10 +11,7 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = MonitorCommand.class, property = "machina.name=block-export-del")
 public final class BlockExportDel implements MonitorCommand {
     @Reference
-    NbdServerService server;
-
-    @Reference
-    BlockExportAdd exports;
+    NbdExports exports;
 
     @Override
     public String name() {
@@ -25,11 +21,11 @@ public final class BlockExportDel implements MonitorCommand {
     @Override
     public Object execute(CommandContext context, Map<String, Object> arguments) throws MonitorException {
         String id = CommandContext.requireString(arguments, "id");
-        String name = exports.ids.remove(id);
+        String name = exports.nameOfId(id);
         if (name == null) {
             throw QmpArgs.error("Export '" + id + "' is not found");
         }
-        server.removeExport(name);
+        exports.remove(name);
         return Map.of();
     }
 }

@@ -4,21 +4,17 @@ import java.util.Map;
 import org.machina.api.monitor.CommandContext;
 import org.machina.api.monitor.MonitorCommand;
 import org.machina.api.monitor.MonitorException;
-import org.machina.nbd.api.BlockNodeRegistry;
-import org.machina.nbd.api.NbdServerService;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
-/** QMP {@code nbd-server-add {"device", "name"?, "writable"?, "description"?}}. */
+/**
+ * QMP {@code nbd-server-add {"device", "name"?, "writable"?, "description"?, "frozen"?}}; {@code frozen}
+ * (Machina) exports a point-in-time view of the device taken now, read-only, while the guest keeps writing.
+ */
 @Component(service = MonitorCommand.class, property = "machina.name=nbd-server-add")
 public final class NbdServerAdd implements MonitorCommand {
     @Reference
-    NbdServerService server;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile BlockNodeRegistry registry;
+    NbdExports exports;
 
     @Override
     public String name() {
@@ -27,27 +23,15 @@ public final class NbdServerAdd implements MonitorCommand {
 
     @Override
     public String description() {
-        return "export a block node over NBD (read-only unless writable is true)";
+        return "export a block node over NBD (read-only unless writable is true; frozen: a point-in-time view)";
     }
 
     @Override
     public Object execute(CommandContext context, Map<String, Object> arguments) throws MonitorException {
         String device = CommandContext.requireString(arguments, "device");
-        String name = QmpArgs.optString(arguments, "name", device);
-        add(context, server, registry, device, name, QmpArgs.optBool(arguments, "writable", false),
+        exports.add(context, device, QmpArgs.optString(arguments, "name", device), null,
+                QmpArgs.optBool(arguments, "writable", false), QmpArgs.optBool(arguments, "frozen", false),
                 QmpArgs.optString(arguments, "description", ""));
         return Map.of();
-    }
-
-    static void add(CommandContext context, NbdServerService server, BlockNodeRegistry registry, String node, String name,
-            boolean writable, String description) throws MonitorException {
-        if (!server.running()) {
-            throw QmpArgs.error("NBD server not running");
-        }
-        try {
-            server.addExport(name, QmpArgs.node(context, registry, node), !writable, description);
-        } catch (IllegalArgumentException e) {
-            throw QmpArgs.error(e.getMessage());
-        }
     }
 }

@@ -4,7 +4,6 @@ import java.util.Map;
 import org.machina.api.monitor.CommandContext;
 import org.machina.api.monitor.MonitorCommand;
 import org.machina.api.monitor.MonitorException;
-import org.machina.nbd.api.NbdServerService;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
@@ -12,7 +11,7 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = MonitorCommand.class, property = "machina.name=nbd-server-remove")
 public final class NbdServerRemove implements MonitorCommand {
     @Reference
-    NbdServerService server;
+    NbdExports exports;
 
     @Override
     public String name() {
@@ -22,7 +21,7 @@ public final class NbdServerRemove implements MonitorCommand {
     @Override
     public Object execute(CommandContext context, Map<String, Object> arguments) throws MonitorException {
         String name = CommandContext.requireString(arguments, "name");
-        if (!server.removeExport(name)) {
+        if (!exports.remove(name)) {
             throw QmpArgs.error("Export '" + name + "' is not found");
         }
         return Map.of();

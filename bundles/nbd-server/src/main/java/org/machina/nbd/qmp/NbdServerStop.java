@@ -8,11 +8,14 @@ import org.machina.nbd.api.NbdServerService;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
-/** QMP {@code nbd-server-stop}: disconnects clients, closes the socket, forgets the exports. */
+/** QMP {@code nbd-server-stop}: disconnects clients, closes the socket, forgets the exports (and drops frozen views). */
 @Component(service = MonitorCommand.class, property = "machina.name=nbd-server-stop")
 public final class NbdServerStop implements MonitorCommand {
     @Reference
     NbdServerService server;
+
+    @Reference
+    NbdExports exports;
 
     @Override
     public String name() {
@@ -24,10 +27,7 @@ public final class NbdServerStop implements MonitorCommand {
         if (!server.running()) {
             throw QmpArgs.error("NBD server not running");
         }
-        server.stop();
-        for (String e : server.exports()) {
-            server.removeExport(e);
-        }
+        exports.stop();
         return Map.of();
     }
 }

@@ -71,6 +71,12 @@ class NbdQmpCommandsTest {
         };
     }
 
+    static NbdExports exports(NbdServer server) {
+        NbdExports e = new NbdExports();
+        e.server = server;
+        return e;
+    }
+
     @Test
     void startAddRemoveStopAndBlockExports() throws Exception {
         NbdServer server = new NbdServer();
@@ -84,19 +90,22 @@ class NbdQmpCommandsTest {
                 return Set.of("disk0");
             }
         };
+        NbdExports exports = exports(server);
         NbdServerStart start = new NbdServerStart();
         start.server = server;
         NbdServerAdd add = new NbdServerAdd();
-        add.server = server;
+        add.exports = exports;
         NbdServerRemove remove = new NbdServerRemove();
-        remove.server = server;
+        remove.exports = exports;
         NbdServerStop stop = new NbdServerStop();
         stop.server = server;
+        stop.exports = exports;
         BlockExportAdd bea = new BlockExportAdd();
-        bea.server = server;
+        bea.exports = exports;
         BlockExportDel bed = new BlockExportDel();
-        bed.server = server;
-        bed.exports = bea;
+        bed.exports = exports;
+        QueryBlockExports query = new QueryBlockExports();
+        query.exports = exports;
 
         MonitorException e = assertThrows(MonitorException.class, () -> add.execute(CTX, Map.of("device", "disk0")));
         assertTrue(e.getMessage().contains("not running"), e.getMessage());
@@ -109,7 +118,7 @@ class NbdQmpCommandsTest {
 
         e = assertThrows(MonitorException.class, () -> add.execute(CTX, Map.of("device", "disk0")));
         assertTrue(e.getMessage().contains("no block nodes"), e.getMessage());
-        add.registry = registry;
+        exports.registry = registry;
         add.execute(CTX, Map.of("device", "disk0", "writable", true));
         e = assertThrows(MonitorException.class, () -> add.execute(CTX, Map.of("device", "nope")));
         assertEquals(MonitorException.ErrorClass.DeviceNotFound, e.errorClass());
@@ -118,9 +127,22 @@ class NbdQmpCommandsTest {
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         assertEquals(Set.of("disk0"), server.exports());
 
-        bea.registry = registry;
         bea.execute(CTX, Map.of("type", "nbd", "id", "exp1", "node-name", "disk0", "name", "ro-view"));
         assertEquals(Set.of("disk0", "ro-view"), server.exports());
+        assertEquals(List.of(
+                Map.of("type", "nbd", "id", "disk0", "node-name", "disk0", "shutting-down", false, "name", "disk0",
+                        "writable", true, "frozen", false),
+                Map.of("type", "nbd", "id", "exp1", "node-name", "disk0", "shutting-down", false, "name", "ro-view",
+                        "writable", false, "frozen", false)), query.execute(CTX, Map.of()));
+        e = assertThrows(MonitorException.class, () -> bea.execute(CTX, Map.of("type", "nbd", "id", "exp1", "node-name", "disk0",
+                "name", "other")));
+        assertTrue(e.getMessage().contains("already in use"), e.getMessage());
+        e = assertThrows(MonitorException.class, () -> bea.execute(CTX, Map.of("type", "nbd", "id", "exp2", "node-name", "disk0", "name", "fz",
+                "frozen", true)));
+        assertTrue(e.getMessage().contains("cannot be frozen"), e.getMessage());
+        e = assertThrows(MonitorException.class, () -> add.execute(CTX, Map.of("device", "disk0", "name", "fw",
+                "frozen", true, "writable", true)));
+        assertTrue(e.getMessage().contains("read-only"), e.getMessage());
         e = assertThrows(MonitorException.class, () -> bea.execute(CTX, Map.of("type", "vhost-user-blk", "id", "x", "node-name", "disk0")));
         assertTrue(e.getMessage().contains("accepted: nbd"));
         bed.execute(CTX, Map.of("id", "exp1"));
@@ -157,7 +179,7 @@ class NbdQmpCommandsTest {
         server.start(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
         try {
             NbdServerAdd add = new NbdServerAdd();
-            add.server = server;
+            add.exports = exports(server);
             add.execute(ctx, Map.of("device", "hd0", "name", "guest-disk"));
             assertEquals(Set.of("guest-disk"), server.exports());
             MonitorException e = assertThrows(MonitorException.class, () -> add.execute(ctx, Map.of("device", "hd9")));

@@ -1,0 +1,97 @@
+package org.machina.cli;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+import org.machina.nbd.api.NbdStandalone;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * {@code machina nbd serve} on the nbd-server bundle's {@link NbdStandalone} service (API package
+ * {@code org.machina.nbd.api}, imported optionally: without the bundle, loading this class fails and the
+ * command says the distribution has no NBD server).
+ */
+final class NbdServeLink implements NbdCommand.Server {
+    private static final long WAIT_MS = 5_000;
+
+    private final Supplier<NbdStandalone> service;
+
+    NbdServeLink(Supplier<NbdStandalone> service) {
+        this.service = service;
+    }
+
+    /** The service from the framework, waiting a little for DS to publish it. */
+    static NbdServeLink fromFramework(BundleContext context) {
+        return new NbdServeLink(() -> {
+            long deadline = System.currentTimeMillis() + WAIT_MS;
+            ServiceReference<NbdStandalone> ref;
+            while ((ref = context.getServiceReference(NbdStandalone.class)) == null) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new CliException(CliException.FAILURE, "no NBD server service (" + NbdStandalone.class.getName()
+                            + ") in this distribution; 'nbd serve' needs the org.machina.nbd-server and block bundles");
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CliException(CliException.FAILURE, "interrupted");
+                }
+            }
+            return context.getService(ref);
+        });
+    }
+
+    @Override
+    public int serve(NbdCommand.Serve o) throws Exception {
+        SocketAddress addr;
+        if (o.socket != null) {
+            addr = UnixDomainSocketAddress.of(o.socket.toAbsolutePath());
+        } else {
+            try {
+                addr = new InetSocketAddress(InetAddress.getByName(o.bind), o.port);
+            } catch (IOException e) {
+                throw new CliException(CliException.USAGE, "--bind '" + o.bind + "': " + e.getMessage());
+            }
+        }
+        NbdStandalone.Serving serving;
+        try {
+            serving = service.get().serve(new NbdStandalone.Options(o.image, o.format, o.readOnly, addr, o.exportName,
+                    o.backing, o.shared));
+        } catch (NoSuchFileException e) {
+            throw new CliException(CliException.USAGE, "'" + e.getFile() + "': no such image file"
+                    + (e.getReason() != null && !e.getReason().equals("no such image file") ? " (" + e.getReason() + ")" : ""));
+        } catch (SocketException e) {
+            throw new CliException(CliException.FAILURE, e.getMessage());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CliException(CliException.USAGE, e.getMessage());
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            serving.close();
+            stopped.countDown();
+        }, "nbd-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.err.printf("machina: serving %s (%s, %d bytes%s%s)%n", o.image, serving.format(), serving.size(),
+                serving.readOnly() ? ", read-only" : "", o.backing > 0 ? ", backing file " + o.backing : "");
+        System.out.println("listening on " + uri(serving.address(), o.exportName));
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    static String uri(SocketAddress a, String export) {
+        if (a instanceof UnixDomainSocketAddress u) {
+            return "nbd+unix:///" + export + "?socket=" + u.getPath();
+        }
+        InetSocketAddress i = (InetSocketAddress) a;
+        String host = i.getAddress().getHostAddress();
+        return "nbd://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + i.getPort() + "/" + export;
+    }
+}
