@@ -54,4 +54,19 @@ public interface DeviceContext {
 
     /** A logger named after the device type and id. */
     Logger log();
+
+    /**
+     * Offers a bus (for example a board's {@link org.machina.api.bus.pci.PciBus} under
+     * {@code "pci"}) to the devices of this machine. Contexts that offer no buses ignore it.
+     */
+    default void registerBus(String name, Object bus) {
+    }
+
+    /**
+     * The bus registered as {@code name}, or fails with a message naming the bus and what is
+     * registered (a PCI device on a board without PCI, a bus of another type).
+     */
+    default <T> T bus(String name, Class<T> type) {
+        throw new IllegalStateException("this machine has no bus '" + name + "'");
+    }
 }

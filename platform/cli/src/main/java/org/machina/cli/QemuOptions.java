@@ -73,7 +73,18 @@ public final class QemuOptions {
                 case "serial" -> serials.add(value);
                 case "chardev" -> chardevs.add(toJson(keyValues("chardev", value, "backend"), "backend"));
                 case "device" -> devices.add(toJson(keyValues("device", value, "type"), "type"));
-                case "drive" -> drives.add(drive(value, drives.size()));
+                case "drive" -> {
+                    JsonObject drive = drive(value, drives.size());
+                    String ifc = drive.remove("if").getAsString();
+                    drives.add(drive);
+                    if (ifc.equals("virtio")) {
+                        JsonObject dev = new JsonObject();
+                        dev.addProperty("type", "virtio-blk-pci");
+                        dev.addProperty("id", "virtio-" + drive.get("id").getAsString());
+                        dev.addProperty("drive", drive.get("id").getAsString());
+                        devices.add(dev);
+                    }
+                }
                 case "debugcon" -> {
                     chardevs.add(simpleChardev("debugcon", value));
                     JsonObject dev = new JsonObject();
@@ -163,10 +174,13 @@ public final class QemuOptions {
         kv.remove("id");
         o.addProperty("format", kv.getOrDefault("format", "raw"));
         kv.remove("format");
-        String ifc = kv.remove("if");
-        if (ifc != null && !ifc.equals("none")) {
-            throw new UsageException("-drive if=" + ifc + ": no disk controllers yet; use if=none (the drive can be exported over NBD)");
+        String ifc = kv.getOrDefault("if", "none");
+        kv.remove("if");
+        if (!ifc.equals("none") && !ifc.equals("virtio")) {
+            throw new UsageException("-drive if=" + ifc + ": not supported; use if=virtio (a virtio-blk-pci disk) or if=none"
+                    + " (with -device virtio-blk-pci,drive=ID, or exported over NBD)");
         }
+        o.addProperty("if", ifc);
         String ro = kv.remove("readonly");
         if (ro != null) {
             o.addProperty("readonly", ro.equals("on") || ro.equals("true"));

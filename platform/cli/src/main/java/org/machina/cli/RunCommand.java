@@ -21,7 +21,7 @@ import picocli.CommandLine.Unmatched;
             "  -kernel FILE  -initrd FILE  -append CMDLINE  -bios FILE",
             "  -serial stdio|null|file:PATH|tcp::PORT|unix:PATH   -nographic   -display none",
             "  -chardev BACKEND,id=ID[,k=v...]   -device TYPE[,id=ID][,k=v...]",
-            "  -drive file=F,format=raw|qcow2,if=none[,readonly=on][,id=ID]",
+            "  -drive file=F,format=raw|qcow2,if=virtio|none[,readonly=on][,id=ID]",
             "  -debugcon FILE|stdio   --post-log FILE   -no-reboot   -S",
             "  --print-description   print the description the options produce and exit"})
 final class RunCommand implements Callable<Integer> {

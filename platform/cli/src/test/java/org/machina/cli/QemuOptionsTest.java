@@ -61,4 +61,25 @@ class QemuOptionsTest {
         assertTrue(p.printDescription());
         assertTrue(p.startPaused());
     }
+
+    @Test
+    void drivesWithAndWithoutAFrontend() {
+        JsonObject d = QemuOptions.parse(List.of("-drive", "file=a.qcow2,format=qcow2,if=virtio,readonly=on",
+                "-drive", "file=b.img,if=none,id=data", "-device", "virtio-blk-pci,drive=data,addr=5")).description();
+        var drives = d.getAsJsonArray("drives");
+        JsonObject a = drives.get(0).getAsJsonObject();
+        assertEquals("drive0", a.get("id").getAsString());
+        assertEquals("qcow2", a.get("format").getAsString());
+        assertTrue(a.get("readonly").getAsBoolean());
+        assertEquals(false, a.has("if"), "the interface becomes a device, not a drive property");
+        assertEquals("raw", drives.get(1).getAsJsonObject().get("format").getAsString());
+        var devices = d.getAsJsonArray("devices");
+        assertEquals(2, devices.size());
+        JsonObject v = devices.get(0).getAsJsonObject();
+        assertEquals("virtio-blk-pci", v.get("type").getAsString());
+        assertEquals("drive0", v.get("drive").getAsString());
+        assertEquals("data", devices.get(1).getAsJsonObject().get("drive").getAsString());
+        var e = assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-drive", "file=x,if=ide")));
+        assertTrue(e.getMessage().contains("-drive if=ide: not supported; use if=virtio"), e.getMessage());
+    }
 }

@@ -11,7 +11,9 @@ import java.util.Map;
 import org.machina.api.board.Board;
 import org.machina.api.board.BoardContext;
 import org.machina.api.board.BoardType;
+import org.machina.api.bus.pci.PciBus;
 import org.machina.api.device.PropertySpec;
+import org.machina.api.irq.IrqLine;
 import org.machina.api.memory.AddressSpace;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.RamBlock;
@@ -102,6 +104,14 @@ public final class PcBoard implements BoardType {
         pci.add(PciFunction.i440fxHostBridge());
         pci.add(PciFunction.piix3IsaBridge());
         pci.map(context.io());
+        IrqLine[] isaLines = new IrqLine[16];
+        pci.connect(context.memory(), n -> {
+            if (isaLines[n] == null) {
+                isaLines[n] = context.irq("isa", n);
+            }
+            return isaLines[n];
+        });
+        context.registerBus(PciBus.NAME, pci);
 
         addDefaultDevices(context, ramSize);
         return new PcMachine(context, ram, pci, plan);

@@ -47,10 +47,20 @@ final class PcMachine implements Board, Stateful<PcMachine.State> {
         return pci;
     }
 
+    /** The ELCR ports of the PIC pair (edge/level control for IRQ 0-7 and 8-15). */
+    static final int ELCR_PORT = 0x4D0;
+
     @Override
     public void reset() {
         pci.reset();
         if (plan != null) {
+            // Direct kernel boot has no BIOS to set up PCI: do its part (BARs, interrupt lines,
+            // PIRQ routes, level-triggered PCI IRQs), as a kernel without ACPI expects.
+            int elcr = pci.assignResources();
+            if (elcr != 0) {
+                context.io().write(ELCR_PORT, 1, elcr & 0xFF);
+                context.io().write(ELCR_PORT + 1, 1, elcr >>> 8 & 0xFF);
+            }
             load(LinuxLoader.ZERO_PAGE, plan.zeroPage());
             load(LinuxLoader.CMDLINE, plan.cmdline());
             load(LinuxLoader.KERNEL, plan.kernel());
@@ -84,6 +94,7 @@ final class PcMachine implements Board, Stateful<PcMachine.State> {
         pci.setAddress(state.pciAddress());
         pci.function(HOST_BRIDGE).config.restore(state.hostBridge());
         pci.function(ISA_BRIDGE).config.restore(state.isaBridge());
+        pci.updateIrqs();
     }
 
     /** Writes into RAM; block offsets equal physical addresses below the PCI hole. */

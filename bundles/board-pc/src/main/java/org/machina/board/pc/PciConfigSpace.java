@@ -10,7 +10,7 @@ package org.machina.board.pc;
  * 0x04 command (RW mask)   0x06 status (RO, error bits RW1C)
  * 0x08 revision (RO)       0x09 class code (RO, 3 bytes)
  * 0x0C cache line (RW)     0x0D latency timer (RW)   0x0E header type (RO)   0x0F BIST (RO)
- * 0x10-0x27 BARs (none implemented: read as 0)
+ * 0x10-0x27 BARs (writable bits = the size mask of each implemented BAR; others read 0)
  * 0x2C subsystem vendor / id (RO)   0x3C interrupt line (RW)   0x3D interrupt pin (RO)
  * 0x40-0xFF device specific (masks set by the function)
  * </pre>
@@ -26,11 +26,20 @@ final class PciConfigSpace {
     static final int CACHE_LINE = 0x0C;
     static final int LATENCY = 0x0D;
     static final int HEADER_TYPE = 0x0E;
+    static final int BAR0 = 0x10;
+    static final int SUBSYSTEM_VENDOR = 0x2C;
+    static final int SUBSYSTEM_ID = 0x2E;
     static final int INTERRUPT_LINE = 0x3C;
     static final int INTERRUPT_PIN = 0x3D;
 
     /** Command bits a simple function lets the guest set: I/O, memory, bus master, parity, SERR, INTx disable. */
     static final int COMMAND_MASK = 0x0547;
+    static final int COMMAND_IO = 0x1;
+    static final int COMMAND_MEMORY = 0x2;
+    static final int COMMAND_MASTER = 0x4;
+    static final int COMMAND_INTX_DISABLE = 0x400;
+    /** Status bit 3: the function's INTx is asserted (read-only). */
+    static final int STATUS_INTERRUPT = 0x08;
     /** Status bits cleared by writing one: parity, signalled/received aborts, SERR, detected parity. */
     static final int STATUS_W1C = 0xF900;
 

@@ -10,10 +10,10 @@ import org.machina.api.memory.Translation;
 
 /** A small address space for tests: records mappings and resolves reads by priority. */
 final class FakeSpace implements IoSpace {
-    record Map(long base, MemoryRegion region, int priority) implements Mapping {
+    record Map(long base, MemoryRegion region, int priority, List<Map> owner) implements Mapping {
         @Override
         public void unmap() {
-            throw new UnsupportedOperationException();
+            owner.removeIf(m -> m == this);
         }
     }
 
@@ -42,7 +42,7 @@ final class FakeSpace implements IoSpace {
                 throw new IllegalArgumentException(region.name() + " overlaps " + m.region.name());
             }
         }
-        Map m = new Map(base, region, priority);
+        Map m = new Map(base, region, priority, mappings);
         mappings.add(m);
         return m;
     }
@@ -96,6 +96,9 @@ final class FakeSpace implements IoSpace {
         if (m != null && m.region instanceof MemoryRegion.Io io) {
             io.ops().write(address - m.base, size, value);
             return;
+        }
+        if (m == null) {
+            return;   // unmapped: ignored, as in the real address space
         }
         throw new UnsupportedOperationException("fake space writes only to devices");
     }

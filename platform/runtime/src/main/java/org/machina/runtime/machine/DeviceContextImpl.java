@@ -102,6 +102,17 @@ class DeviceContextImpl implements DeviceContext {
     }
 
     @Override
+    public void registerBus(String name, Object bus) {
+        machine.registerBus(name, bus);
+        releases.add(() -> machine.unregisterBus(name, bus));
+    }
+
+    @Override
+    public <T> T bus(String name, Class<T> type) {
+        return machine.bus(name, type);
+    }
+
+    @Override
     public MachineExecutor executor() {
         return executor;
     }

@@ -67,6 +67,7 @@ public final class MachineImpl implements Machine {
     private final Map<String, DeviceInstance> devices = new LinkedHashMap<>();
     private final Map<String, CharBackend> chardevs = new LinkedHashMap<>();
     private final Map<String, BlockNode> drives = new LinkedHashMap<>();
+    private final Map<String, Object> buses = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<MachineListener> listeners = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final Thread thread;
@@ -173,6 +174,30 @@ public final class MachineImpl implements Machine {
                     + (drives.isEmpty() ? "(none)" : String.join(", ", drives.keySet())));
         }
         return b;
+    }
+
+    void registerBus(String busName, Object bus) {
+        Object old = buses.putIfAbsent(busName, bus);
+        if (old != null && old != bus) {
+            throw new IllegalStateException("bus '" + busName + "' is already registered");
+        }
+    }
+
+    void unregisterBus(String busName, Object bus) {
+        buses.remove(busName, bus);
+    }
+
+    <T> T bus(String busName, Class<T> type) {
+        Object b = buses.get(busName);
+        if (b == null) {
+            throw new DescriptionException("bus", "this machine (board '" + boardType + "') has no bus '" + busName
+                    + "'; buses: " + (buses.isEmpty() ? "(none)" : String.join(", ", new java.util.TreeSet<>(buses.keySet()))));
+        }
+        if (!type.isInstance(b)) {
+            throw new DescriptionException("bus", "bus '" + busName + "' is a " + b.getClass().getName() + ", not a "
+                    + type.getName());
+        }
+        return type.cast(b);
     }
 
     void setCpu(Cpu cpu) {

@@ -1,0 +1,66 @@
+package org.machina.devices.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.machina.api.block.BlockNode;
+
+/** An in-memory block node; counts writes and flushes, and can be told to fail. */
+final class FakeDisk implements BlockNode {
+    final byte[] data;
+    final boolean readOnly;
+    int writes;
+    int flushes;
+    boolean failing;
+
+    FakeDisk(int size, boolean readOnly) {
+        this.data = new byte[size];
+        this.readOnly = readOnly;
+        for (int i = 0; i < size; i++) {
+            data[i] = (byte) (i * 7 + (i >> 9));
+        }
+    }
+
+    @Override
+    public String name() {
+        return "disk0";
+    }
+
+    @Override
+    public long size() {
+        return data.length;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        if (failing) {
+            throw new IOException("injected read error");
+        }
+        dst.put(data, (int) offset, dst.remaining());
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        if (readOnly) {
+            throw new IOException("read-only node written");
+        }
+        if (failing) {
+            throw new IOException("injected write error");
+        }
+        writes++;
+        src.get(data, (int) offset, src.remaining());
+    }
+
+    @Override
+    public void flush() {
+        flushes++;
+    }
+
+    @Override
+    public void close() {
+    }
+}
