@@ -11,18 +11,17 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.machina.itests.MachinaCli.Result;
 
 /**
  * Drives the built distribution's {@code machina} command as a user would, each command a child
@@ -31,97 +30,39 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class InstancesCliIT {
-    private static final long COMMAND_TIMEOUT_S = 90;
     private static final String[] MACHINE = {"-machine", "none", "-cpu", "none", "-device", "tick-counter",
         "-device", "isa-debugcon"};
 
     @TempDir
     Path home;
 
-    private Path launcher;
-
-    record Result(int status, String out, String err) {
-        @Override
-        public String toString() {
-            return "status " + status + "\n--- stdout:\n" + out + "\n--- stderr:\n" + err;
-        }
-    }
+    private MachinaCli cli;
 
     @BeforeEach
     void findDistribution() throws IOException {
-        Path dist = Path.of(System.getProperty("machina.bundles")).getParent();
-        try (Stream<Path> s = Files.list(dist.resolve("lib"))) {
-            launcher = s.filter(p -> p.getFileName().toString().startsWith("launcher-")).findFirst().orElseThrow();
-        }
+        cli = new MachinaCli(home);
     }
 
     /** Kills whatever daemon a failed test left behind. */
     @AfterEach
     void killLeftovers() throws IOException {
-        Path instances = home.resolve("instances");
-        if (!Files.isDirectory(instances)) {
-            return;
-        }
-        try (Stream<Path> s = Files.list(instances)) {
-            for (Path dir : s.toList()) {
-                Path pid = dir.resolve("pid");
-                if (Files.exists(pid)) {
-                    try {
-                        ProcessHandle.of(Long.parseLong(Files.readString(pid).trim())).ifPresent(p -> {
-                            if (p.info().commandLine().orElse("").contains("daemon")) {
-                                p.destroyForcibly();
-                            }
-                        });
-                    } catch (NumberFormatException e) {
-                        // nothing to kill
-                    }
-                }
-            }
-        }
+        cli.killLeftoverDaemons();
     }
 
     private Result machina(String... args) throws Exception {
-        return machinaWithInput(null, args);
+        return cli.run(args);
     }
 
     private Result machinaWithInput(String input, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-jar", launcher.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("MACHINA_HOME", home.toString());
-        Path out = Files.createTempFile(home, "out", ".txt");
-        Path err = Files.createTempFile(home, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        try (var stdin = p.getOutputStream()) {
-            if (input != null) {
-                stdin.write(input.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        if (!p.waitFor(COMMAND_TIMEOUT_S, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("machina " + String.join(" ", args) + " did not end within " + COMMAND_TIMEOUT_S
-                    + " s; stderr:\n" + Files.readString(err));
-        }
-        Result r = new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-        Files.delete(out);
-        Files.delete(err);
-        return r;
+        return cli.runWithInput(input, args);
     }
 
     private Result ok(String... args) throws Exception {
-        Result r = machina(args);
-        assertEquals(0, r.status(), () -> "machina " + String.join(" ", args) + ": " + r);
-        return r;
+        return cli.ok(args);
     }
 
     private Result fails(int status, String... args) throws Exception {
-        Result r = machina(args);
-        assertEquals(status, r.status(), () -> "machina " + String.join(" ", args) + ": " + r);
-        assertTrue(r.err().contains("machina: "), () -> "an error message: " + r);
-        return r;
+        return cli.fails(status, args);
     }
 
     private String state(String name) throws Exception {
