@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Reads a 1 GiB raw image with nbdcopy from Machina's standalone NBD server and from qemu-nbd,
-# in the same run, and prints both times and the ratio. Needs: JDK 25, maven (the modules built
-# with `mvn -pl bundles/block,bundles/nbd-server install`), qemu-utils (qemu-img, qemu-io, qemu-nbd),
-# libnbd-bin (nbdcopy). Loopback only.
+# Reads a 1 GiB raw image with nbdcopy from `machina nbd serve` (the built full distribution) and
+# from qemu-nbd, in the same run, both read-only with up to 4 clients, and prints both times and
+# the ratio. Needs: JDK 25 (found by scripts/find-jdk.sh), the full distribution (./machina --help
+# builds it), qemu-utils (qemu-img, qemu-io, qemu-nbd), libnbd-bin (nbdcopy). Loopback only.
+# Usage: SIZE=1G ROUNDS=3 scripts/bench/nbd-read.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+. "$ROOT/scripts/find-jdk.sh"
 JAVA=$JAVA_HOME/bin/java
+LAUNCHER=$(ls "$ROOT"/distributions/full/target/machina/lib/launcher-*.jar 2>/dev/null | head -n1)
+[ -n "$LAUNCHER" ] || { echo "nbd-read: build the distribution first (./machina --help builds it)" >&2; exit 1; }
 SIZE=${SIZE:-1G}
 ROUNDS=${ROUNDS:-3}
 WORK=$(mktemp -d)
@@ -25,20 +28,18 @@ IMG=$WORK/bench.raw
 qemu-img create -q -f raw "$IMG" "$SIZE"
 qemu-io -f raw -c "write -P 0x5a 0 $SIZE" "$IMG" >/dev/null   # fully allocated: no holes to skip
 
-(cd "$ROOT/bundles/nbd-server" && mvn -B -q -o dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile="$WORK/cp" >/dev/null 2>&1)
-CP="$ROOT/bundles/nbd-server/target/classes:$(cat "$WORK/cp")"
-
 PORT_M=$((20000 + RANDOM % 10000))
 PORT_Q=$((PORT_M + 1))
-"$JAVA" -cp "$CP" org.machina.nbd.Standalone serve "$IMG" --port $PORT_M --read-only --format raw >"$WORK/machina.log" 2>&1 &
+"$JAVA" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -jar "$LAUNCHER" \
+    nbd serve "$IMG" -p $PORT_M -r -f raw -e 4 >"$WORK/machina.log" 2>&1 &
 PIDS+=($!)
-qemu-nbd -t -r -f raw -b 127.0.0.1 -p $PORT_Q "$IMG" &
+qemu-nbd -t -r -f raw -e 4 -b 127.0.0.1 -p $PORT_Q "$IMG" &
 PIDS+=($!)
-for i in $(seq 100); do
+for i in $(seq 300); do
     grep -q "listening on" "$WORK/machina.log" && nbdinfo --size nbd://127.0.0.1:$PORT_Q >/dev/null 2>&1 && break
     sleep 0.1
 done
+grep -q "listening on" "$WORK/machina.log" || { echo "nbd-read: machina nbd serve did not start:" >&2; cat "$WORK/machina.log" >&2; exit 1; }
 
 now() { date +%s%N; }
 best() { # best of ROUNDS, in ms; extra arguments go to nbdcopy
@@ -55,8 +56,8 @@ best() { # best of ROUNDS, in ms; extra arguments go to nbdcopy
 
 nbdcopy nbd://127.0.0.1:$PORT_M null:   # warm-up (JIT, page cache)
 nbdcopy nbd://127.0.0.1:$PORT_Q null:
-# nbdcopy opens several connections when the server advertises multi-conn (machina does;
-# qemu-nbd -r here does not), so also compare with one connection each.
+# nbdcopy opens several connections when the server advertises multi-conn, so also compare
+# with one connection each.
 M=$(best nbd://127.0.0.1:$PORT_M)
 Q=$(best nbd://127.0.0.1:$PORT_Q)
 M1=$(best nbd://127.0.0.1:$PORT_M --connections=1)
