@@ -1,0 +1,623 @@
+package org.machina.itests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The one test that boots Linux (each boot costs minutes of interpretation, so every guest check
+ * shares it): the Debian i386 kernel ({@code images/vmlinuz}) with the busybox initramfs
+ * ({@code images/initramfs.cpio.gz}, made by {@code scripts/guest-images.sh}, carrying the
+ * virtio-blk modules) on the built distribution, run exactly as a user runs it
+ * ({@code java -jar launcher.jar run -machine pc ... -nographic}, serial console on the process's
+ * stdin and stdout), with two virtio disks: a qcow2 image (read-write) and a raw image with
+ * {@code readonly=on}, both 4 MiB of a generated pattern.
+ * <p>
+ * In order: init loaded the virtio modules and the kernel found both disks with the right size and
+ * read-only flags; the shell checks ({@code uname}, {@code /proc/cpuinfo}, x87 arithmetic through
+ * awk, md5 of data piped through dd, {@code sleep 1} against the host clock); the disks read back
+ * with the host's md5; a record written to {@code /dev/vda} is there after the page cache is
+ * dropped, and {@code /dev/vdb} refuses a write and is unchanged; {@code poweroff -f} ends the
+ * process by itself with status 0. Then, on the host: the qcow2 image passes
+ * {@code qemu-img check} and differs from the pattern only by the record, and the read-only image
+ * has neither changed nor been touched.
+ * <p>
+ * Each command is bracketed by two echo markers ({@code __BEGIN_n__}, {@code __END_n_STATUS__}),
+ * spelled with an empty quoted string in the middle so that the shell's echo of the typed line
+ * never matches them. The images are optional for a plain {@code mvn verify} (the test is skipped
+ * without them; without {@code qemu-img} the guest boots without disks and the disk checks are
+ * skipped); {@code -Dmachina.requireImages=true} (set by {@code scripts/test.sh}) turns a missing
+ * image or a missing {@code qemu-img} into a failure. The interpreter boots in three to five
+ * minutes on an idle two-core machine, so every wait is generous; a wait that runs out fails with
+ * the end of the console output, and once one has run out the later commands fail at once.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 30, unit = TimeUnit.MINUTES)
+class LinuxGuestIT {
+    private static final long BOOT_TIMEOUT_S = 1200;
+    private static final long COMMAND_TIMEOUT_S = 300;
+    private static final long POWEROFF_TIMEOUT_S = 180;
+    private static final long HOST_TOOL_TIMEOUT_S = 120;
+    private static final Pattern PROMPT = Pattern.compile("[#$] ");
+    /** A kernel message on the console; it may start in the middle of a command's output line. */
+    private static final Pattern KERNEL_MESSAGE = Pattern.compile("\\[ *\\d+\\.\\d{6}\\] [^\n]*\n");
+
+    private static final int DISK_BYTES = 4 << 20;
+    private static final int WRITE_SECTOR = 1000;
+    private static final String RECORD = "MACHINA-DISK-WRITE-OK";
+
+    private static Path root;
+    private static Path out;
+    private static Path initramfs;
+    private static Process machina;
+    private static Console console;
+    private static Path stderr;
+    private static int commands;
+    /** Set once a wait ran out: later commands fail at once instead of waiting again. */
+    private static String unresponsive;
+    /** The console up to the first shell prompt. */
+    private static String bootLog;
+
+    /** Whether the disks are attached (qemu-img is there to make and check the qcow2 image). */
+    private static boolean disks;
+    private static byte[] vdaData;
+    private static byte[] vdbData;
+    private static Path qcow2;
+    private static Path readonlyRaw;
+    private static final FileTime READONLY_MTIME = FileTime.fromMillis(1_000_000_000_000L);
+    /** Set by the power-off test when the process ended by itself with status 0. */
+    private static boolean poweredOff;
+
+    @BeforeAll
+    @Timeout(value = 40, unit = TimeUnit.MINUTES)
+    static void boot() throws Exception {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isRegularFile(dir.resolve("scripts/guest-images.sh"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            fail("scripts/guest-images.sh not found above " + Path.of("").toAbsolutePath());
+        }
+        root = dir;
+        boolean require = Boolean.getBoolean("machina.requireImages");
+        Path images = Path.of(System.getProperty("machina.images", root.resolve("images").toString()));
+        Path kernel = images.resolve("vmlinuz");
+        initramfs = images.resolve("initramfs.cpio.gz");
+        boolean present = Files.isRegularFile(kernel) && Files.isRegularFile(initramfs);
+        String missing = "guest images missing (" + kernel + ", " + initramfs + "); run scripts/guest-images.sh";
+        if (!present && require) {
+            fail(missing + " (machina.requireImages=true)");
+        }
+        Assumptions.assumeTrue(present, missing);
+        disks = onPath("qemu-img");
+        if (!disks && require) {
+            fail("qemu-img is not installed (scripts/install-deps.sh installs qemu-utils; machina.requireImages=true)");
+        }
+        if (!disks) {
+            System.out.println("LinuxGuestIT: no qemu-img: booting without disks, the disk checks are skipped");
+        }
+
+        Path launcher = launcher();
+        out = root.resolve("itests/target/linux-guest");
+        deleteTree(out);
+        Files.createDirectories(out);
+        stderr = out.resolve("machina-stderr.txt");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-jar", launcher.toString(), "run", "-machine", "pc", "-cpu", "pentium3", "-m", "256",
+                "-kernel", kernel.toString(), "-initrd", initramfs.toString(),
+                "-append", "console=ttyS0 panic=-1", "-nographic"));
+        if (disks) {
+            vdaData = pattern(DISK_BYTES, 0x9E3779B97F4A7C15L);
+            vdbData = pattern(DISK_BYTES, 0x2545F4914F6CDD1DL);
+            Path raw = out.resolve("vda-pattern.raw");
+            Files.write(raw, vdaData);
+            qcow2 = out.resolve("vda.qcow2");
+            host("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString());
+            readonlyRaw = out.resolve("vdb-readonly.raw");
+            Files.write(readonlyRaw, vdbData);
+            Files.setLastModifiedTime(readonlyRaw, READONLY_MTIME);
+            cmd.addAll(List.of("-drive", "file=" + qcow2 + ",format=qcow2,if=virtio",
+                    "-drive", "file=" + readonlyRaw + ",format=raw,if=virtio,readonly=on"));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile());
+        // no drop-in bundles from the user's ~/.machina
+        pb.environment().put("MACHINA_HOME", out.resolve("home").toString());
+        long started = System.nanoTime();
+        machina = pb.start();
+        console = new Console(machina.getInputStream(), machina.getOutputStream(), out.resolve("console.txt"));
+
+        int initOk = console.await(Pattern.compile("MACHINA-INIT-OK"), 0, BOOT_TIMEOUT_S,
+                "/init's MACHINA-INIT-OK marker").end();
+        Match prompt = console.await(PROMPT, initOk, COMMAND_TIMEOUT_S, "the busybox shell prompt after MACHINA-INIT-OK");
+        bootLog = console.text().substring(0, prompt.end());
+        System.out.printf("LinuxGuestIT: shell prompt %.1f s after the launcher started%n", (prompt.nanos() - started) / 1e9);
+        // only errors and worse from the kernel on the console from here on: fewer messages between output lines
+        assertEquals(0, shell("dmesg -n 4").status, "dmesg -n 4");
+    }
+
+    @AfterAll
+    static void killLeftover() throws Exception {
+        if (machina != null && machina.isAlive()) {
+            machina.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Path launcher() {
+        String override = System.getProperty("machina.launcher");
+        Path launcher = override != null ? Path.of(override)
+                : Path.of(System.getProperty("machina.bundles")).getParent().resolve("lib/launcher-0.1.0-SNAPSHOT.jar");
+        assertTrue(Files.isRegularFile(launcher), "built distribution missing: " + launcher
+                + " (mvn install -DskipTests -pl distributions/full -am)");
+        return launcher;
+    }
+
+    @Test
+    @Order(1)
+    void initLoadedTheVirtioModules() throws Exception {
+        assertTrue(!bootLog.contains("init: cannot load module"), "init failed to load a module:\n" + tail(bootLog, 3000));
+        Output r = shell("cat /proc/modules");
+        assertEquals(0, r.status, r.toString());
+        for (String m : List.of("virtio", "virtio_ring", "virtio_pci", "virtio_blk")) {
+            assertTrue(r.lines().stream().anyMatch(l -> l.startsWith(m + " ")), "module " + m + " loaded: " + r);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void kernelFoundBothDisks() throws Exception {
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        for (String d : List.of("vda", "vdb")) {
+            assertTrue(Pattern.compile("\\[" + d + "\\] " + DISK_BYTES / 512 + " 512-byte logical blocks").matcher(bootLog).find(),
+                    "the kernel reports " + d + " with " + DISK_BYTES / 512 + " sectors:\n" + tail(bootLog, 3000));
+        }
+        assertEquals(List.of(String.valueOf(DISK_BYTES / 512), String.valueOf(DISK_BYTES / 512)),
+                shell("cat /sys/block/vda/size /sys/block/vdb/size").nonBlank(), "sizes in sectors");
+        assertEquals(List.of("0", "1"), shell("cat /sys/block/vda/ro /sys/block/vdb/ro").nonBlank(),
+                "vda read-write, vdb read-only");
+    }
+
+    @Test
+    @Order(3)
+    void unameNamesAnI686Linux() throws Exception {
+        Output r = shell("uname -a");
+        assertEquals(0, r.status, r.toString());
+        String line = r.lines().stream().filter(l -> l.startsWith("Linux ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no 'Linux ...' line: " + r));
+        assertTrue(line.matches("Linux \\S+ \\d+\\.\\d+\\S* .* i686 GNU/Linux"), "uname -a: " + line);
+        assertEquals("i686", shell("uname -m").single(), "uname -m");
+    }
+
+    @Test
+    @Order(4)
+    void cpuinfoDescribesTheEmulatedCpu() throws Exception {
+        Output r = shell("cat /proc/cpuinfo");
+        assertEquals(0, r.status, r.toString());
+        assertTrue(r.lines().stream().anyMatch(l -> l.matches("vendor_id\\s*: GenuineIntel")), "vendor_id: " + r);
+        assertTrue(r.lines().stream().anyMatch(l -> l.matches("model name\\s*: Pentium III.*")), "model name: " + r);
+        assertTrue(r.lines().stream().anyMatch(l -> l.matches("fpu\\s*: yes")), "fpu: yes: " + r);
+        String flags = r.lines().stream().filter(l -> l.startsWith("flags")).findFirst()
+                .orElseThrow(() -> new AssertionError("no flags line: " + r));
+        for (String f : List.of("fpu", "tsc", "cx8", "cmov")) {
+            assertTrue((flags + " ").contains(" " + f + " "), "flag " + f + " in " + flags);
+        }
+    }
+
+    /**
+     * awk numbers are doubles, computed by the x87 FPU (Debian's i386 busybox is built without
+     * SSE) and printed by glibc's printf. Debian's busybox awk has no libm functions (sqrt, exp,
+     * ...), so the square root and pi are computed by series here.
+     */
+    @Test
+    @Order(5)
+    void awkArithmeticUsesTheFpu() throws Exception {
+        assertEquals("1.414214 1.125000",
+                shell("awk 'BEGIN{x=1; for(i=0;i<6;i++) x=(x+2/x)/2; printf \"%.6f %.6f\\n\", x, 3.5*2.25/7}'").single(),
+                "Newton's square root of 2 and a quotient");
+        assertEquals("3.141592653590", shell("awk 'BEGIN{s=0; p=1; for(k=0;k<12;k++)"
+                + " {s+=(4/(8*k+1)-2/(8*k+4)-1/(8*k+5)-1/(8*k+6))/p; p*=16}; printf \"%.12f\\n\", s}'").single(),
+                "pi by the Bailey-Borwein-Plouffe series");
+        assertEquals("0.30000000000000004 0.33333333333333331 6.022e+20",
+                shell("awk 'BEGIN{printf \"%.17g %.17g %.3e\\n\", 0.1+0.2, 1/3, 6.02214076e23*1e-3}'").single(),
+                "double rounding");
+        assertEquals("1e+300 1.7976931348623157e+308 -7 2",
+                shell("awk 'BEGIN{printf \"%g %.17g %d %s\\n\", 1e150*1e150, 1.7976931348623157e308, int(-7.5), 17%5}'")
+                        .single(), "large magnitudes, truncation, remainder");
+    }
+
+    @Test
+    @Order(6)
+    void checksumsThroughDdAndMd5sum() throws Exception {
+        assertEquals(md5(new byte[4 << 20]) + "  -",
+                shell("dd if=/dev/zero bs=1M count=4 2>/dev/null | md5sum").single(), "4 MiB of zeros");
+
+        StringBuilder seq = new StringBuilder();
+        for (int i = 1; i <= 100_000; i++) {
+            seq.append(i).append('\n');
+        }
+        assertEquals(md5(seq.toString().getBytes(StandardCharsets.US_ASCII)) + "  -",
+                shell("seq 1 100000 | dd bs=4k 2>/dev/null | md5sum").single(), "seq 1 100000");
+
+        byte[] busybox = cpioMember(initramfs, "bin/busybox");
+        assertEquals(md5(busybox) + "  -", shell("dd if=/bin/busybox bs=64k 2>/dev/null | md5sum").single(),
+                "/bin/busybox (" + busybox.length + " bytes) as unpacked by the kernel from the initramfs");
+        byte[] four = new byte[4 * busybox.length];
+        for (int i = 0; i < 4; i++) {
+            System.arraycopy(busybox, 0, four, i * busybox.length, busybox.length);
+        }
+        assertEquals(md5(four) + "  -",
+                shell("cat /bin/busybox /bin/busybox /bin/busybox /bin/busybox > /tmp/b4 && md5sum < /tmp/b4").single(),
+                "four copies of /bin/busybox written to and read back from tmpfs");
+    }
+
+    @Test
+    @Order(7)
+    void sleepTakesAtLeastItsTimeOnTheHostClock() throws Exception {
+        Output r = shell("sleep 1");
+        assertEquals(0, r.status, r.toString());
+        double seconds = (r.endNanos - r.beginNanos) / 1e9;
+        System.out.printf("LinuxGuestIT: guest 'sleep 1' took %.3f s of host time%n", seconds);
+        assertTrue(seconds >= 0.95, "guest 'sleep 1' took only " + seconds + " s of host time");
+        assertTrue(seconds < 120, "guest 'sleep 1' took " + seconds + " s of host time (sanity bound)");
+    }
+
+    @Test
+    @Order(8)
+    void guestReadsBothDisksWithTheHostsMd5() throws Exception {
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        assertEquals(md5(vdaData) + "  -", shell("dd if=/dev/vda bs=64k 2>/dev/null | md5sum").single(),
+                "/dev/vda (qcow2) reads back the pattern written on the host");
+        assertEquals(md5(vdbData) + "  -", shell("dd if=/dev/vdb bs=64k 2>/dev/null | md5sum").single(),
+                "/dev/vdb (raw, readonly=on) reads back the pattern written on the host");
+    }
+
+    /**
+     * A record written to vda (one padded sector, fsync) is read back from the device after the
+     * page cache is dropped, with the rest of the disk unchanged; a write to the read-only vdb
+     * fails and leaves it as it was.
+     */
+    @Test
+    @Order(9)
+    void guestWritesVdaAndVdbRefusesWrites() throws Exception {
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        Output write = shell("echo " + RECORD + " | dd of=/dev/vda bs=512 seek=" + WRITE_SECTOR + " conv=sync,fsync 2>&1");
+        assertEquals(0, write.status, "write to /dev/vda: " + write);
+        assertTrue(write.lines().contains("1+0 records out"), "one sector written to /dev/vda: " + write);
+        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "sync and drop the page cache");
+        assertEquals(md5(sectorWithRecord()) + "  -",
+                shell("dd if=/dev/vda bs=512 skip=" + WRITE_SECTOR + " count=1 2>/dev/null | md5sum").single(),
+                "sector " + WRITE_SECTOR + " of /dev/vda holds the record (NUL-padded), read back from the device");
+        assertEquals(md5(vdaAfterWrite()) + "  -", shell("dd if=/dev/vda bs=64k 2>/dev/null | md5sum").single(),
+                "/dev/vda: the pattern with only sector " + WRITE_SECTOR + " changed");
+
+        Output refused = shell("echo x | dd of=/dev/vdb bs=512 seek=3 conv=sync,fsync 2>&1");
+        assertNotEquals(0, refused.status, "a write to the read-only /dev/vdb must fail: " + refused);
+        // Linux refuses it itself (EPERM for a read-only block device), before the device sees it
+        assertTrue(refused.text().contains("Operation not permitted"), "why the write to /dev/vdb failed: " + refused);
+        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "sync and drop the page cache");
+        assertEquals(md5(vdbData) + "  -", shell("dd if=/dev/vdb bs=64k 2>/dev/null | md5sum").single(),
+                "/dev/vdb unchanged after the refused write");
+    }
+
+    @Test
+    @Order(10)
+    void poweroffEndsTheProcessWithStatusZero() throws Exception {
+        int from = console.length();
+        console.type("poweroff -f\n");
+        if (!machina.waitFor(POWEROFF_TIMEOUT_S, TimeUnit.SECONDS)) {
+            fail("the machine did not end within " + POWEROFF_TIMEOUT_S + " s of 'poweroff -f'" + context());
+        }
+        assertEquals(0, machina.exitValue(), "exit status after 'poweroff -f'" + context());
+        console.drain();
+        String after = console.text().substring(from);
+        // The PC board has no ACPI, so Linux has no power-off method: it prints "System halted" and
+        // stops with interrupts disabled (cli; hlt), which Machina takes as the end (status 0).
+        // "Power down" is accepted for when the board gains a power-off device.
+        if (after.contains("reboot: System halted")) {
+            assertTrue(Files.readString(stderr).contains("the CPU halted with interrupts disabled"),
+                    "machina ended because the guest halted" + context());
+        } else {
+            assertTrue(after.contains("reboot: Power down"), "the kernel reports the halt or power-off" + context());
+        }
+        poweredOff = true;
+    }
+
+    /** After the guest powered off: what the host finds in the image files. */
+    @Test
+    @Order(11)
+    void hostFindsTheRecordInTheQcow2ImageAndTheReadOnlyImageUntouched() throws Exception {
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        if (!poweredOff) {
+            fail("the guest did not power off cleanly (see poweroffEndsTheProcessWithStatusZero): "
+                    + "the images may be incomplete, not checked");
+        }
+        String check = host("qemu-img", "check", qcow2.toString());
+        assertTrue(check.contains("No errors were found on the image."), "qemu-img check " + qcow2 + ":\n" + check);
+        Path back = out.resolve("vda-after.raw");
+        host("qemu-img", "convert", "-f", "qcow2", "-O", "raw", qcow2.toString(), back.toString());
+        byte[] after = Files.readAllBytes(back);
+        assertEquals(DISK_BYTES, after.length, "size of " + qcow2 + " as raw");
+        byte[] expected = vdaAfterWrite();
+        int sector = WRITE_SECTOR * 512;
+        assertArrayEquals(sectorWithRecord(), Arrays.copyOfRange(after, sector, sector + 512),
+                "sector " + WRITE_SECTOR + " of " + qcow2 + " holds the record");
+        assertEquals(md5(expected), md5(after), qcow2 + ": only sector " + WRITE_SECTOR + " differs from the pattern");
+
+        assertArrayEquals(vdbData, Files.readAllBytes(readonlyRaw), "the readonly=on image's content");
+        assertEquals(READONLY_MTIME, Files.getLastModifiedTime(readonlyRaw), "the readonly=on image's mtime");
+    }
+
+    // ---- the serial console ----
+
+    record Output(int status, String text, long beginNanos, long endNanos) {
+        List<String> lines() {
+            return text.lines().toList();
+        }
+
+        /** The non-blank lines a command printed (with its status checked). */
+        List<String> nonBlank() {
+            assertEquals(0, status, "exit status; " + this);
+            return lines().stream().filter(s -> !s.isBlank()).toList();
+        }
+
+        /** The one line a command printed (with its status checked). */
+        String single() {
+            List<String> l = lines().stream().filter(s -> !s.isBlank()).toList();
+            assertEquals(0, status, "exit status; " + this);
+            assertEquals(1, l.size(), "one line of output expected; " + this);
+            return l.get(0);
+        }
+
+        @Override
+        public String toString() {
+            return "status " + status + ", output:\n" + text;
+        }
+    }
+
+    /** Types one command line and waits for its end marker; returns what it printed between the markers. */
+    private static Output shell(String command) throws Exception {
+        if (unresponsive != null) {
+            fail("skipped '" + command + "': the guest stopped answering earlier (" + unresponsive + ")");
+        }
+        int n = ++commands;
+        int from = console.length();
+        console.type("echo \"__BEG\"\"IN_" + n + "__\"; " + command + "; echo \"__EN\"\"D_" + n + "_$?__\"\n");
+        Match begin = console.await(Pattern.compile("__BEGIN_" + n + "__\n"), from, COMMAND_TIMEOUT_S,
+                "the start marker of '" + command + "'");
+        Match end = console.await(Pattern.compile("__END_" + n + "_(\\d+)__\n"), begin.end(), COMMAND_TIMEOUT_S,
+                "the end marker of '" + command + "'");
+        String text = KERNEL_MESSAGE.matcher(console.text().substring(begin.end(), end.start())).replaceAll("");
+        return new Output(Integer.parseInt(end.group()), text, begin.nanos(), end.nanos());
+    }
+
+    private static String context() throws IOException {
+        String err = Files.exists(stderr) ? Files.readString(stderr) : "";
+        return "\n--- last console output:\n" + tail(console.text(), 3000) + "\n--- machina stderr:\n" + tail(err, 3000);
+    }
+
+    private static String tail(String s, int n) {
+        return s.length() <= n ? s : "..." + s.substring(s.length() - n);
+    }
+
+    record Match(int start, int end, String group, long nanos) {}
+
+    /**
+     * The guest's serial output as text (carriage returns dropped), read by a thread that notes
+     * the host time at which each piece arrived, and copied to a file for post-mortems.
+     */
+    private static final class Console {
+        private final StringBuilder text = new StringBuilder();
+        private final List<long[]> arrivals = new ArrayList<>(); // {length after the piece, nanoTime}
+        private final OutputStream in;
+        private final Thread reader;
+
+        Console(InputStream out, OutputStream in, Path copy) throws IOException {
+            this.in = in;
+            OutputStream file = Files.newOutputStream(copy);
+            reader = Thread.ofPlatform().daemon().name("console-reader").start(() -> {
+                byte[] buf = new byte[8192];
+                try (file) {
+                    int n;
+                    while ((n = out.read(buf)) > 0) {
+                        long now = System.nanoTime();
+                        file.write(buf, 0, n);
+                        file.flush();
+                        String s = new String(buf, 0, n, StandardCharsets.ISO_8859_1).replace("\r", "");
+                        synchronized (this) {
+                            text.append(s);
+                            arrivals.add(new long[] {text.length(), now});
+                            notifyAll();
+                        }
+                    }
+                } catch (IOException e) {
+                    // the process ended
+                }
+                synchronized (this) {
+                    notifyAll();
+                }
+            });
+        }
+
+        synchronized int length() {
+            return text.length();
+        }
+
+        synchronized String text() {
+            return text.toString();
+        }
+
+        void type(String line) throws IOException {
+            in.write(line.getBytes(StandardCharsets.US_ASCII));
+            in.flush();
+        }
+
+        /** Waits for the reader to see the end of the output after the process ended. */
+        void drain() throws InterruptedException {
+            reader.join(TimeUnit.SECONDS.toMillis(30));
+        }
+
+        /** Waits until the pattern matches the text from {@code from}; fails with the console's end on timeout. */
+        Match await(Pattern p, int from, long timeoutS, String what) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS);
+            synchronized (this) {
+                while (true) {
+                    Matcher m = p.matcher(text);
+                    if (m.find(from)) {
+                        return new Match(m.start(), m.end(), m.groupCount() > 0 ? m.group(1) : m.group(),
+                                arrivalOf(m.end()));
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || !reader.isAlive()) {
+                        String why = left <= 0 ? "no " + what + " within " + timeoutS + " s"
+                                : "the console closed before " + what + " (machina "
+                                        + (machina.isAlive() ? "still running" : "exited with " + machina.waitFor()) + ")";
+                        unresponsive = why;
+                        fail(why + context());
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.SECONDS.toNanos(1)));
+                }
+            }
+        }
+
+        /** The host time at which the text up to {@code end} had arrived. */
+        private long arrivalOf(int end) {
+            for (long[] a : arrivals) {
+                if (a[0] >= end) {
+                    return a[1];
+                }
+            }
+            throw new IllegalStateException("no arrival for " + end);
+        }
+    }
+
+    // ---- expected values computed here ----
+
+    /** A reproducible pattern in which every 512-byte sector differs (xorshift64 from the seed). */
+    static byte[] pattern(int length, long seed) {
+        byte[] b = new byte[length];
+        long x = seed;
+        for (int i = 0; i < length; i += 8) {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            for (int j = 0; j < 8 && i + j < length; j++) {
+                b[i + j] = (byte) (x >>> 8 * j);
+            }
+        }
+        return b;
+    }
+
+    /** What {@code echo RECORD | dd bs=512 conv=sync} writes: the line, padded with NULs to a sector. */
+    private static byte[] sectorWithRecord() {
+        byte[] sector = new byte[512];
+        byte[] rec = (RECORD + "\n").getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(rec, 0, sector, 0, rec.length);
+        return sector;
+    }
+
+    private static byte[] vdaAfterWrite() {
+        byte[] expected = vdaData.clone();
+        System.arraycopy(sectorWithRecord(), 0, expected, WRITE_SECTOR * 512, 512);
+        return expected;
+    }
+
+    // ---- host tools ----
+
+    private static boolean onPath(String program) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Runs a host tool; fails unless it ends within the time limit with status 0. Returns its output. */
+    private static String host(String... cmd) throws Exception {
+        Path log = Files.createTempFile(out, "host-", ".txt");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(HOST_TOOL_TIMEOUT_S, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail(String.join(" ", cmd) + " did not finish within " + HOST_TOOL_TIMEOUT_S + " s: " + Files.readString(log));
+        }
+        String output = Files.readString(log);
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + output);
+        return output;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static String md5(byte[] data) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
+    }
+
+    /** One member of a gzip-compressed newc cpio archive (the initramfs format). */
+    private static byte[] cpioMember(Path archive, String name) throws IOException {
+        byte[] all;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(archive))) {
+            all = in.readAllBytes();
+        }
+        int pos = 0;
+        while (pos + 110 <= all.length) {
+            String header = new String(all, pos, 110, StandardCharsets.US_ASCII);
+            assertTrue(header.startsWith("070701"), "newc header at " + pos + " of " + archive);
+            int size = Integer.parseInt(header.substring(6 + 6 * 8, 6 + 7 * 8), 16);
+            int nameSize = Integer.parseInt(header.substring(6 + 11 * 8, 6 + 12 * 8), 16);
+            String member = new String(all, pos + 110, nameSize - 1, StandardCharsets.US_ASCII);
+            int data = align4(pos + 110 + nameSize);
+            if (member.equals(name)) {
+                ByteArrayOutputStream b = new ByteArrayOutputStream(size);
+                b.write(all, data, size);
+                return b.toByteArray();
+            }
+            if (member.equals("TRAILER!!!")) {
+                break;
+            }
+            pos = align4(data + size);
+        }
+        throw new AssertionError(name + " not in " + archive);
+    }
+
+    private static int align4(int n) {
+        return (n + 3) & ~3;
+    }
+}
