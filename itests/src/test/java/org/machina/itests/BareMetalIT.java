@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,9 +68,6 @@ class BareMetalIT {
     }
 
     @Test
-    @Disabled("reason: cpu-x86 checks the first byte of an access against the segment limit but not the last: "
-            + "a dword read at offset 0xFFD of a segment with limit 0xFFF must raise #GP(0) (SDM vol. 3 5.3); "
-            + "12 of the 13 checks of seglimit.asm pass (cpu-x86 snapshot of 06:42 UTC)")
     void segmentLimits() throws Exception {
         check("seglimit");
     }

@@ -18,6 +18,10 @@ abstract class Decoder extends Alu {
     int rep; // 0, 0xf2, 0xf3
     int modrm, mod, reg, rm;
     int eaOff, eaLin;
+    /** Bytes past the first one that still fit in the segment at {@link #eaOff} (unsigned). */
+    int eaRoom;
+    /** #SS for stack-segment operands, else #GP. */
+    int eaVector;
 
     final boolean code32() {
         return (segAttr[CS] & 0x4000) != 0;
@@ -109,14 +113,17 @@ abstract class Decoder extends Alu {
     }
 
     /**
-     * Segment checks for a ModRM memory operand: a null segment in protected mode and offsets
-     * outside the limit (expand-up or expand-down) raise #GP(0), or #SS(0) for SS. Only the first
-     * byte of the operand is checked.
+     * Segment checks for a memory operand at {@code off} in segment {@code s}: a null segment in
+     * protected mode and offsets outside the limit (expand-up or expand-down) raise #GP(0), or
+     * #SS(0) for SS. This checks the first byte and records how many more bytes fit, so that
+     * {@link #checkEnd} can check the last byte once the operand size is known (SDM vol. 3 5.3).
      */
     final void checkLimit(int s, int off) {
         int a = segAttr[s];
+        eaVector = s == SS ? 12 : 13;
         if ((a & 0x80) == 0) {
-            if (protectedMode() && !v86()) throw raise(s == SS ? 12 : 13, 0);
+            if (protectedMode() && !v86()) throw raise(eaVector, 0);
+            eaRoom = -1;
             return;
         }
         int limit = segLimit[s];
@@ -124,11 +131,19 @@ abstract class Decoder extends Alu {
         if (expandDown) {
             int upper = (a & 0x4000) != 0 ? 0xffffffff : 0xffff;
             if (Integer.compareUnsigned(off, limit) <= 0 || Integer.compareUnsigned(off, upper) > 0) {
-                throw raise(s == SS ? 12 : 13, 0);
+                throw raise(eaVector, 0);
             }
+            eaRoom = upper - off;
         } else if (Integer.compareUnsigned(off, limit) > 0) {
-            throw raise(s == SS ? 12 : 13, 0);
+            throw raise(eaVector, 0);
+        } else {
+            eaRoom = limit - off;
         }
+    }
+
+    /** Raises #GP(0)/#SS(0) when an operand of {@code size} at the last checked offset ends past the limit. */
+    final void checkEnd(int size) {
+        if (size != 0 && Integer.compareUnsigned(eaRoom, (1 << size) - 1) < 0) throw raise(eaVector, 0);
     }
 
     final int readReg(int i, int size) {
@@ -152,12 +167,18 @@ abstract class Decoder extends Alu {
     }
 
     final int readRm(int size) {
-        return mod == 3 ? readReg(rm, size) : readMem(eaLin, size);
+        if (mod == 3) return readReg(rm, size);
+        checkEnd(size);
+        return readMem(eaLin, size);
     }
 
     final void writeRm(int size, int v) {
-        if (mod == 3) writeReg(rm, size, v);
-        else writeMem(eaLin, size, v);
+        if (mod == 3) {
+            writeReg(rm, size, v);
+        } else {
+            checkEnd(size);
+            writeMem(eaLin, size, v);
+        }
     }
 
     /** Operand size for the non-byte forms. */

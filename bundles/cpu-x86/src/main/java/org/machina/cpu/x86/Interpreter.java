@@ -204,6 +204,7 @@ abstract class Interpreter extends Decoder implements FpuMemory {
                 checkLimit(dataSeg(DS), off);
                 int lin = segBase[dataSeg(DS)] + off;
                 int sz = (b & 1) == 0 ? 0 : os;
+                checkEnd(sz);
                 if (b < 0xa2) writeReg(EAX, sz, readMem(lin, sz));
                 else writeMem(lin, sz, readReg(EAX, sz));
                 return;

@@ -83,6 +83,23 @@ class CpuBehaviourTest {
     }
 
     @Test
+    void operandEndingPastTheSegmentLimitRaisesGp() throws Exception {
+        // ES: byte-granular data segment, base 0, limit 0xFFF; a dword at 0xFFC fits, one at 0xFFD does not
+        X86Cpu cpu = flat("mov ax, 0x18\nmov es, ax\nmov ebx, [es:0xffc]\nfault: mov edx, [es:0xffd]\nhlt\n"
+                + "times 0x40-($-$$) db 0x90\nhandler: mov eax, [esp+4]\nmov ecx, [esp]\nhlt");
+        m.write32(0x1018, 0x00000fff);
+        m.write32(0x101c, 0x00409200);
+        m.write32(0xffc, 0x11223344);
+        cpu.r[X86State.EDX] = 0x5a5a;
+        gate(cpu, 13, 0x100040);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0x11223344, cpu.r[X86State.EBX], "the last dword inside the limit is readable");
+        assertEquals(0x100000 + 4 + 2 + 7, cpu.r[X86State.EAX], "#GP is a fault on the straddling read");
+        assertEquals(0, cpu.r[X86State.ECX], "error code 0");
+        assertEquals(0x5a5a, cpu.r[X86State.EDX], "the faulting read does not complete");
+    }
+
+    @Test
     void undefinedOpcodeRaisesUdThroughTheIdt() throws Exception {
         X86Cpu cpu = flat("db 0xd6\nhlt\nhandler: mov eax, [esp]\nhlt");
         gate(cpu, 6, 0x100002);
@@ -355,7 +372,7 @@ class CpuBehaviourTest {
 
     @Test
     void segmentLimitAndNullSegmentRaiseGp() throws Exception {
-        X86Cpu cpu = flat("mov ax, 0x18\nmov es, ax\nmov eax, [es:0xfff]\nmov ebx, [es:0x1000]\nhlt\n"
+        X86Cpu cpu = flat("mov ax, 0x18\nmov es, ax\nmov al, [es:0xfff]\nmov ebx, [es:0x1000]\nhlt\n"
                 + "times 0x100-($-$$) nop\ntest edi, edi\njnz second\nmov edi, 1\nmov ecx, [esp+4]\nxor eax, eax\n"
                 + "mov ds, ax\nmov edx, 1\nmov edx, [0]\nhlt\nsecond: mov esi, 0x5a\nhlt");
         cpu.gdtLimit = 0x1f;
