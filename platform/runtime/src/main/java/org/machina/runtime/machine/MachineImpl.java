@@ -273,6 +273,8 @@ public final class MachineImpl implements Machine {
     private void pauseNow(String reason) {
         if (state == MachineState.RUNNING) {
             loop.guestClock().freeze();
+            // timers due before the freeze (a device behind by a slice) fire now, not after pause() returns
+            loop.runDueTimers();
             state = MachineState.PAUSED;
             emit("STOP", Map.of("reason", reason));
         }

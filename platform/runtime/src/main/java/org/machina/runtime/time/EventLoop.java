@@ -189,7 +189,11 @@ public final class EventLoop implements MachineExecutor {
         }
     }
 
-    private void runDueTimers() {
+    /**
+     * Runs the timers due at the current guest time (machine thread only). Pausing calls it right
+     * after freezing the clock, so that devices show the state of the instant the machine stopped.
+     */
+    public void runDueTimers() {
         long now = clock.nanos();
         while (true) {
             TimerImpl due;

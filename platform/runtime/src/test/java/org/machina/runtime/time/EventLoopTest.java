@@ -68,6 +68,25 @@ class EventLoopTest {
     }
 
     @Test
+    void dueTimersRunInsideTheTaskThatFreezesTheClock() throws Exception {
+        List<String> order = new CopyOnWriteArrayList<>();
+        Timer due = loop.newTimer("due", () -> order.add("due"));
+        Timer later = loop.newTimer("later", () -> order.add("later"));
+        clock.resume();
+        loop.submit(() -> {
+            // as MachineImpl.pauseNow: a timer that fell due during this slice fires before the pause completes
+            due.armAt(clock.nanos());
+            later.armAt(clock.nanos() + 60_000_000_000L);
+            clock.freeze();
+            loop.runDueTimers();
+            order.add("paused");
+            return null;
+        }).get(5, TimeUnit.SECONDS);
+        assertEquals(List.of("due", "paused"), order);
+        assertTrue(later.isArmed(), "a timer after the freeze instant stays armed");
+    }
+
+    @Test
     void submitReturnsResultsAndFailures() throws Exception {
         assertEquals(42, loop.submit(() -> 42).get(5, TimeUnit.SECONDS));
         var failed = loop.submit(() -> {
