@@ -42,9 +42,13 @@ public final class MachinaCli implements Function<String[], Integer> {
                 "", "Exit codes: 0 success (for 'run': the machine's exit status), 1 failure,",
                 "  2 usage error, 3 no such instance, 4 instance in the wrong state, 5 time-out."})
     static final class Root implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public void run() {
-            throw new CommandLine.ParameterException(new CommandLine(this), "a command is needed; see 'machina --help'");
+            // the spec's own command line, so the usage that follows lists every subcommand
+            throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed; see 'machina --help'");
         }
     }
 
