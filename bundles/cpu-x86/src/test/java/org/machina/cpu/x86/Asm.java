@@ -29,10 +29,21 @@ final class Asm {
     /** Assembles {@code source} as a flat binary. */
     static byte[] flat(String source, String... defines) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("x86asm");
-        Files.writeString(dir.resolve("t.asm"), source);
-        List<String> cmd = new java.util.ArrayList<>(List.of("nasm", "-f", "bin", "-o", "t.bin", "t.asm"));
-        for (String d : defines) cmd.add("-D" + d);
-        run(dir, cmd);
-        return Files.readAllBytes(dir.resolve("t.bin"));
+        try {
+            Files.writeString(dir.resolve("t.asm"), source);
+            List<String> cmd = new java.util.ArrayList<>(List.of("nasm", "-f", "bin", "-o", "t.bin", "t.asm"));
+            for (String d : defines) cmd.add("-D" + d);
+            run(dir, cmd);
+            return Files.readAllBytes(dir.resolve("t.bin"));
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Removes a test's scratch directory and everything in it. */
+    static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
     }
 }

@@ -28,49 +28,53 @@ class CompiledProgramTest {
         assumeTrue(Asm.available("gcc") && Asm.available("objcopy") && Asm.available("nm"),
                 "gcc (with gcc-multilib), objcopy and nm are needed");
         Path dir = Files.createTempDirectory("x86prog");
-        try (InputStream in = getClass().getResourceAsStream("/c/" + program)) {
-            Files.write(dir.resolve("prog.c"), in.readAllBytes());
-        }
-        List<String> common = List.of("-m32", "-march=i686", "-mfpmath=387", "-fno-math-errno");
-        // same optimization level on both sides: x87 results depend on where gcc spills to memory
-        List<String> nativeCmd = new ArrayList<>(List.of("gcc", opt, "-mno-sse", "-ffreestanding", "-fno-pic", "-fno-pie",
-                "-fno-stack-protector", "-DNATIVE", "-static", "-no-pie", "-o", "native", "prog.c"));
-        nativeCmd.addAll(1, common);
         try {
-            Asm.run(dir, nativeCmd);
-        } catch (java.io.IOException e) {
-            assumeTrue(false, "gcc -m32 cannot build static i386 programs here (install gcc-multilib): " + e.getMessage());
-        }
-        String expected = runNative(dir.resolve("native"));
-        if (expected == null) {
-            assumeTrue(program.equals("prog.c"), "the host runs no i386 code and " + program
-                    + "'s x87 results have no x86-64 reference");
-            Asm.run(dir, List.of("gcc", opt, "-DNATIVE", "-static", "-o", "native64", "prog.c"));
-            expected = runNative(dir.resolve("native64"));
-            assertNotNull(expected, "the x86-64 build of prog.c runs on this host");
-        }
+            try (InputStream in = getClass().getResourceAsStream("/c/" + program)) {
+                Files.write(dir.resolve("prog.c"), in.readAllBytes());
+            }
+            List<String> common = List.of("-m32", "-march=i686", "-mfpmath=387", "-fno-math-errno");
+            // same optimization level on both sides: x87 results depend on where gcc spills to memory
+            List<String> nativeCmd = new ArrayList<>(List.of("gcc", opt, "-mno-sse", "-ffreestanding", "-fno-pic", "-fno-pie",
+                    "-fno-stack-protector", "-DNATIVE", "-static", "-no-pie", "-o", "native", "prog.c"));
+            nativeCmd.addAll(1, common);
+            try {
+                Asm.run(dir, nativeCmd);
+            } catch (java.io.IOException e) {
+                assumeTrue(false, "gcc -m32 cannot build static i386 programs here (install gcc-multilib): " + e.getMessage());
+            }
+            String expected = runNative(dir.resolve("native"));
+            if (expected == null) {
+                assumeTrue(program.equals("prog.c"), "the host runs no i386 code and " + program
+                        + "'s x87 results have no x86-64 reference");
+                Asm.run(dir, List.of("gcc", opt, "-DNATIVE", "-static", "-o", "native64", "prog.c"));
+                expected = runNative(dir.resolve("native64"));
+                assertNotNull(expected, "the x86-64 build of prog.c runs on this host");
+            }
 
-        List<String> flatCmd = new ArrayList<>(List.of("gcc", opt, "-mno-sse", "-ffreestanding", "-fno-pic", "-fno-pie",
-                "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-nostdlib", "-static", "-no-pie", "-Wl,-N",
-                "-Wl,--build-id=none", "-Wl,-Ttext=0x100000", "-Wl,-e,_start", "-o", "flat.elf", "prog.c", "-lgcc"));
-        flatCmd.addAll(1, common);
-        Asm.run(dir, flatCmd);
-        Asm.run(dir, List.of("objcopy", "-O", "binary", "-R", ".comment", "-R", ".note.gnu.property", "flat.elf",
-                "flat.bin"));
-        Process nm = new ProcessBuilder("nm", dir.resolve("flat.elf").toString()).start();
-        int start = -1;
-        for (String line : new String(nm.getInputStream().readAllBytes()).split("\n")) {
-            if (line.endsWith(" _start")) start = (int) Long.parseLong(line.substring(0, 8), 16);
-        }
-        nm.waitFor();
+            List<String> flatCmd = new ArrayList<>(List.of("gcc", opt, "-mno-sse", "-ffreestanding", "-fno-pic", "-fno-pie",
+                    "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-nostdlib", "-static", "-no-pie", "-Wl,-N",
+                    "-Wl,--build-id=none", "-Wl,-Ttext=0x100000", "-Wl,-e,_start", "-o", "flat.elf", "prog.c", "-lgcc"));
+            flatCmd.addAll(1, common);
+            Asm.run(dir, flatCmd);
+            Asm.run(dir, List.of("objcopy", "-O", "binary", "-R", ".comment", "-R", ".note.gnu.property", "flat.elf",
+                    "flat.bin"));
+            Process nm = new ProcessBuilder("nm", dir.resolve("flat.elf").toString()).start();
+            int start = -1;
+            for (String line : new String(nm.getInputStream().readAllBytes()).split("\n")) {
+                if (line.endsWith(" _start")) start = (int) Long.parseLong(line.substring(0, 8), 16);
+            }
+            nm.waitFor();
 
-        FakeMachine m = new FakeMachine(8 << 20);
-        m.load(0x100000, Files.readAllBytes(dir.resolve("flat.bin")));
-        X86Cpu cpu = new X86Cpu(m, "pentium3");
-        FakeMachine.flat32(cpu, start, 0x80000);
-        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
-        assertEquals(expected, m.debugOut.toString());
-        assertEquals(0, cpu.undefinedOpcodes());
+            FakeMachine m = new FakeMachine(8 << 20);
+            m.load(0x100000, Files.readAllBytes(dir.resolve("flat.bin")));
+            X86Cpu cpu = new X86Cpu(m, "pentium3");
+            FakeMachine.flat32(cpu, start, 0x80000);
+            assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+            assertEquals(expected, m.debugOut.toString());
+            assertEquals(0, cpu.undefinedOpcodes());
+        } finally {
+            Asm.deleteTree(dir);
+        }
     }
 
     /** The standard output of a program, or null when this host cannot run it (exit status not 0). */

@@ -322,63 +322,67 @@ class DifferentialTest {
                 "nasm and ld are needed to build the native i386 harness (apt-get install nasm binutils)");
         int count = Integer.getInteger("x86.difftest.count", 6000);
         Path dir = Files.createTempDirectory("x86diff");
-        native64 = !hostRunsI386(dir);
-        List<Case> cases = new ArrayList<>();
-        while (cases.size() < count) {
-            Case c = generate();
-            if (!c.insn.equals("nop")) cases.add(c);
-        }
-        String src = source(cases);
-        Files.writeString(dir.resolve("t.asm"), src);
-        if (native64) {
-            Asm.run(dir, List.of("nasm", "-f", "elf64", "-DNATIVE", "-DNATIVE64", "-o", "t.o", "t.asm"));
-            Asm.run(dir, List.of("ld", "-o", "t", "t.o"));
-        } else {
-            Asm.run(dir, List.of("nasm", "-f", "elf32", "-DNATIVE", "-o", "t.o", "t.asm"));
-            Asm.run(dir, List.of("ld", "-m", "elf_i386", "-o", "t", "t.o"));
-        }
-        Process p = new ProcessBuilder(dir.resolve("t").toString()).start();
-        byte[] nativeOut = p.getInputStream().readAllBytes();
-        int rc = p.waitFor();
-        assertEquals(0, rc, "native harness exit status");
-        assertEquals(count * 32, nativeOut.length, "native harness output bytes");
-        Asm.run(dir, List.of("nasm", "-f", "bin", "-o", "t.bin", "t.asm"));
-        byte[] bin = Files.readAllBytes(dir.resolve("t.bin"));
+        try {
+            native64 = !hostRunsI386(dir);
+            List<Case> cases = new ArrayList<>();
+            while (cases.size() < count) {
+                Case c = generate();
+                if (!c.insn.equals("nop")) cases.add(c);
+            }
+            String src = source(cases);
+            Files.writeString(dir.resolve("t.asm"), src);
+            if (native64) {
+                Asm.run(dir, List.of("nasm", "-f", "elf64", "-DNATIVE", "-DNATIVE64", "-o", "t.o", "t.asm"));
+                Asm.run(dir, List.of("ld", "-o", "t", "t.o"));
+            } else {
+                Asm.run(dir, List.of("nasm", "-f", "elf32", "-DNATIVE", "-o", "t.o", "t.asm"));
+                Asm.run(dir, List.of("ld", "-m", "elf_i386", "-o", "t", "t.o"));
+            }
+            Process p = new ProcessBuilder(dir.resolve("t").toString()).start();
+            byte[] nativeOut = p.getInputStream().readAllBytes();
+            int rc = p.waitFor();
+            assertEquals(0, rc, "native harness exit status");
+            assertEquals(count * 32, nativeOut.length, "native harness output bytes");
+            Asm.run(dir, List.of("nasm", "-f", "bin", "-o", "t.bin", "t.asm"));
+            byte[] bin = Files.readAllBytes(dir.resolve("t.bin"));
 
-        FakeMachine m = new FakeMachine(16 << 20);
-        m.load(0x100000, bin);
-        X86Cpu cpu = new X86Cpu(m, "pentium3");
-        FakeMachine.flat32(cpu, 0x100000, 0x700000);
-        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+            FakeMachine m = new FakeMachine(16 << 20);
+            m.load(0x100000, bin);
+            X86Cpu cpu = new X86Cpu(m, "pentium3");
+            FakeMachine.flat32(cpu, 0x100000, 0x700000);
+            assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
 
-        ByteBuffer nat = ByteBuffer.wrap(nativeOut).order(ByteOrder.LITTLE_ENDIAN);
-        int failures = 0;
-        StringBuilder report = new StringBuilder();
-        String[] names = {"eax", "ebx", "ecx", "edx", "esi", "edi", "eflags", "mem"};
-        for (int i = 0; i < count; i++) {
-            Case c = cases.get(i);
-            for (int j = 0; j < 8; j++) {
-                int want = nat.getInt(i * 32 + j * 4);
-                int got = m.read32(0x800000 + i * 32 + j * 4);
-                if (j == 6) {
-                    int mask = ~(c.undefinedFlags | 0x10000 | 0x200); // user mode cannot clear IF natively
-                    want &= mask;
-                    got &= mask;
-                }
-                if (want != got) {
-                    if (failures++ < 40) {
-                        report.append(String.format("case %d '%s' in=%s flags=%x: %s native %08x emulated %08x%n", i,
-                                c.insn, java.util.Arrays.toString(hex(c.regs)), c.flags, names[j], want, got));
+            ByteBuffer nat = ByteBuffer.wrap(nativeOut).order(ByteOrder.LITTLE_ENDIAN);
+            int failures = 0;
+            StringBuilder report = new StringBuilder();
+            String[] names = {"eax", "ebx", "ecx", "edx", "esi", "edi", "eflags", "mem"};
+            for (int i = 0; i < count; i++) {
+                Case c = cases.get(i);
+                for (int j = 0; j < 8; j++) {
+                    int want = nat.getInt(i * 32 + j * 4);
+                    int got = m.read32(0x800000 + i * 32 + j * 4);
+                    if (j == 6) {
+                        int mask = ~(c.undefinedFlags | 0x10000 | 0x200); // user mode cannot clear IF natively
+                        want &= mask;
+                        got &= mask;
                     }
-                    break;
+                    if (want != got) {
+                        if (failures++ < 40) {
+                            report.append(String.format("case %d '%s' in=%s flags=%x: %s native %08x emulated %08x%n", i,
+                                    c.insn, java.util.Arrays.toString(hex(c.regs)), c.flags, names[j], want, got));
+                        }
+                        break;
+                    }
                 }
             }
+            System.out.printf("x86 differential test: %d cases, %d mismatches, seed %d, native reference: %s%n", count,
+                    failures, Long.getLong("x86.difftest.seed", 1234L), native64
+                            ? "x86-64 process (this kernel runs no i386 code; no BCD or 16-bit addressing cases)"
+                            : "i386 process");
+            assertEquals(0, failures, report.toString());
+        } finally {
+            Asm.deleteTree(dir);
         }
-        System.out.printf("x86 differential test: %d cases, %d mismatches, seed %d, native reference: %s%n", count,
-                failures, Long.getLong("x86.difftest.seed", 1234L), native64
-                        ? "x86-64 process (this kernel runs no i386 code; no BCD or 16-bit addressing cases)"
-                        : "i386 process");
-        assertEquals(0, failures, report.toString());
     }
 
     private static String[] hex(int[] v) {
