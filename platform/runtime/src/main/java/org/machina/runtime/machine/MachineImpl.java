@@ -273,9 +273,9 @@ public final class MachineImpl implements Machine {
     private void pauseNow(String reason) {
         if (state == MachineState.RUNNING) {
             loop.guestClock().freeze();
+            state = MachineState.PAUSED;
             // timers due before the freeze (a device behind by a slice) fire now, not after pause() returns
             loop.runDueTimers();
-            state = MachineState.PAUSED;
             emit("STOP", Map.of("reason", reason));
         }
     }
