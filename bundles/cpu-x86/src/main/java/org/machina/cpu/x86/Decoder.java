@@ -20,8 +20,8 @@ abstract class Decoder extends Alu {
     int eaOff, eaLin;
     /** Bytes past the first one that still fit in the segment at {@link #eaOff} (unsigned). */
     int eaRoom;
-    /** #SS for stack-segment operands, else #GP. */
-    int eaVector;
+    /** The segment {@link #eaRoom} was measured in. */
+    int eaSeg;
 
     final boolean code32() {
         return (segAttr[CS] & 0x4000) != 0;
@@ -120,9 +120,9 @@ abstract class Decoder extends Alu {
      */
     final void checkLimit(int s, int off) {
         int a = segAttr[s];
-        eaVector = s == SS ? 12 : 13;
+        eaSeg = s;
         if ((a & 0x80) == 0) {
-            if (protectedMode() && !v86()) throw raise(eaVector, 0);
+            if (protectedMode() && !v86()) throw limitFault(s);
             eaRoom = -1;
             return;
         }
@@ -131,11 +131,11 @@ abstract class Decoder extends Alu {
         if (expandDown) {
             int upper = (a & 0x4000) != 0 ? 0xffffffff : 0xffff;
             if (Integer.compareUnsigned(off, limit) <= 0 || Integer.compareUnsigned(off, upper) > 0) {
-                throw raise(eaVector, 0);
+                throw limitFault(s);
             }
             eaRoom = upper - off;
         } else if (Integer.compareUnsigned(off, limit) > 0) {
-            throw raise(eaVector, 0);
+            throw limitFault(s);
         } else {
             eaRoom = limit - off;
         }
@@ -143,7 +143,12 @@ abstract class Decoder extends Alu {
 
     /** Raises #GP(0)/#SS(0) when an operand of {@code size} at the last checked offset ends past the limit. */
     final void checkEnd(int size) {
-        if (size != 0 && Integer.compareUnsigned(eaRoom, (1 << size) - 1) < 0) throw raise(eaVector, 0);
+        if (size != 0 && Integer.compareUnsigned(eaRoom, (1 << size) - 1) < 0) throw limitFault(eaSeg);
+    }
+
+    /** #SS(0) for the stack segment, #GP(0) for the others. */
+    private CpuFault limitFault(int s) {
+        return raise(s == SS ? 12 : 13, 0);
     }
 
     final int readReg(int i, int size) {
