@@ -40,6 +40,35 @@ final class Asm {
         }
     }
 
+    private static Boolean runsI386;
+
+    /**
+     * Whether this kernel runs i386 processes (Linux booted with ia32_emulation off does not); probed
+     * once with a three-instruction program.
+     */
+    static synchronized boolean hostRunsI386() throws IOException, InterruptedException {
+        if (runsI386 == null) {
+            Path dir = Files.createTempDirectory("x86probe");
+            try {
+                Files.writeString(dir.resolve("probe.asm"),
+                        "BITS 32\nglobal _start\n_start:\n  mov eax, 1\n  xor ebx, ebx\n  int 0x80\n");
+                run(dir, List.of("nasm", "-f", "elf32", "-o", "probe.o", "probe.asm"));
+                run(dir, List.of("ld", "-m", "elf_i386", "-o", "probe", "probe.o"));
+                Process p;
+                try {
+                    p = new ProcessBuilder(dir.resolve("probe").toString()).redirectErrorStream(true).start();
+                } catch (IOException e) {
+                    return runsI386 = false; // exec format error
+                }
+                p.getInputStream().readAllBytes();
+                runsI386 = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+            } finally {
+                deleteTree(dir);
+            }
+        }
+        return runsI386;
+    }
+
     /** Removes a test's scratch directory and everything in it. */
     static void deleteTree(Path dir) throws IOException {
         try (var files = Files.walk(dir)) {

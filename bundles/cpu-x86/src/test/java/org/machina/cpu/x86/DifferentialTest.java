@@ -3,7 +3,6 @@ package org.machina.cpu.x86;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -11,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import org.machina.api.cpu.Cpu;
 import org.junit.jupiter.api.Test;
@@ -302,20 +300,6 @@ class DifferentialTest {
         return s.toString();
     }
 
-    /** Whether this kernel runs i386 processes (Linux with ia32_emulation off does not). */
-    private static boolean hostRunsI386(Path dir) throws IOException, InterruptedException {
-        Files.writeString(dir.resolve("probe.asm"), "BITS 32\nglobal _start\n_start:\n  mov eax, 1\n  xor ebx, ebx\n  int 0x80\n");
-        Asm.run(dir, List.of("nasm", "-f", "elf32", "-o", "probe.o", "probe.asm"));
-        Asm.run(dir, List.of("ld", "-m", "elf_i386", "-o", "probe", "probe.o"));
-        try {
-            Process p = new ProcessBuilder(dir.resolve("probe").toString()).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false; // exec format error
-        }
-    }
-
     @Test
     void matchesHostCpu() throws Exception {
         assumeTrue(Asm.available("nasm") && Asm.available("ld"),
@@ -323,7 +307,7 @@ class DifferentialTest {
         int count = Integer.getInteger("x86.difftest.count", 6000);
         Path dir = Files.createTempDirectory("x86diff");
         try {
-            native64 = !hostRunsI386(dir);
+            native64 = !Asm.hostRunsI386();
             List<Case> cases = new ArrayList<>();
             while (cases.size() < count) {
                 Case c = generate();
