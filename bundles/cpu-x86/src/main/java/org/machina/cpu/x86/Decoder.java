@@ -34,11 +34,25 @@ abstract class Decoder extends Alu {
     }
 
     final int fetch16() {
+        if (code32() || (eip & 0xffff) <= 0xfffe) { // no wrap inside a 16-bit code segment
+            long v = fetchField(segBase[CS] + eip, 2);
+            if (v >= 0) {
+                eip = code32() ? eip + 2 : eip + 2 & 0xffff;
+                return (int) v;
+            }
+        }
         int v = fetch8();
         return v | (fetch8() << 8);
     }
 
     final int fetch32() {
+        if (code32() || (eip & 0xffff) <= 0xfffc) {
+            long v = fetchField(segBase[CS] + eip, 4);
+            if (v >= 0) {
+                eip = code32() ? eip + 4 : eip + 4 & 0xffff;
+                return (int) v;
+            }
+        }
         int v = fetch16();
         return v | (fetch16() << 16);
     }

@@ -33,8 +33,7 @@ abstract class Extended extends Interpreter {
     }
 
     @Override
-    final void exec0F() {
-        int b = fetch8();
+    final void exec0F(int b) {
         int os = osize();
         if (b >= 0x80 && b <= 0x8f) {
             int d = fetchImm(os);

@@ -20,16 +20,46 @@ abstract class Interpreter extends Decoder implements FpuMemory {
         this.ctx = ctx;
     }
 
-    abstract void exec0F();
+    /** Executes the 0F-map instruction whose second opcode byte is {@code b}. */
+    abstract void exec0F(int b);
 
     /** Raises #UD for an opcode this CPU does not implement (logged once per opcode). */
     abstract CpuFault undefined(int opcode);
 
-    /** Executes one instruction (prefixes included). */
+    // the packed decode of an instruction's prefixes and opcode, cached per byte of a code page
+    private static final int H_OPCODE = 0x1ff; // 0x100 | second byte for the 0F map
+    private static final int H_OP32 = 1 << 9, H_ADDR32 = 1 << 10, H_SEG_SHIFT = 11, H_REP_SHIFT = 14,
+            H_LEN_SHIFT = 16, H_CODE32 = 1 << 20, H_VALID = 1 << 21;
+
+    /**
+     * Executes one instruction (prefixes included). The prefixes and opcode of an instruction
+     * are decoded once per code page and cached as one int (see {@link CodeCache}); a cached
+     * decode is used only when CS has the default size it was decoded with.
+     */
     final void step() {
         startEip = eip;
         startEsp = r[ESP];
         boolean c32 = code32();
+        int lin = segBase[CS] + eip;
+        int h = cachedHeader(lin);
+        if ((h & H_VALID) != 0 && ((h & H_CODE32) != 0) == c32) {
+            op32 = (h & H_OP32) != 0;
+            addr32 = (h & H_ADDR32) != 0;
+            segOvr = ((h >>> H_SEG_SHIFT) & 7) - 1;
+            int rp = (h >>> H_REP_SHIFT) & 3;
+            rep = rp == 0 ? 0 : 0xf1 + rp;
+            int len = (h >>> H_LEN_SHIFT) & 15;
+            eip = c32 ? eip + len : (eip + len) & 0xffff;
+            int op = h & H_OPCODE;
+            if (op < 0x100) exec(op);
+            else exec0F(op & 0xff);
+            return;
+        }
+        decodeAndExec(c32, lin);
+    }
+
+    /** The uncached path of {@link #step}: decodes prefixes and opcode, caches them, executes. */
+    private void decodeAndExec(boolean c32, int lin) {
         op32 = c32;
         addr32 = c32;
         segOvr = -1;
@@ -53,7 +83,15 @@ abstract class Interpreter extends Decoder implements FpuMemory {
             if (n > 14) throw raise(13, 0);
             break;
         }
-        exec(b);
+        int op = b == 0x0f ? 0x100 | fetch8() : b;
+        int len = eip - startEip;
+        if (len > 0 && len < 16) { // not wrapped around a 64 KiB code segment
+            cacheHeader(lin, len, op | (op32 ? H_OP32 : 0) | (addr32 ? H_ADDR32 : 0)
+                    | ((segOvr + 1) << H_SEG_SHIFT) | ((rep == 0 ? 0 : rep - 0xf1) << H_REP_SHIFT)
+                    | (len << H_LEN_SHIFT) | (c32 ? H_CODE32 : 0) | H_VALID);
+        }
+        if (op < 0x100) exec(op);
+        else exec0F(op & 0xff);
     }
 
     private void exec(int b) {
@@ -73,7 +111,6 @@ abstract class Interpreter extends Decoder implements FpuMemory {
             case 0x06: push(op32, segSel[ES]); return;
             case 0x07: loadSegment(ES, pop(op32)); return;
             case 0x0e: push(op32, segSel[CS]); return;
-            case 0x0f: exec0F(); return;
             case 0x16: push(op32, segSel[SS]); return;
             case 0x17: { int s = pop(op32); loadSegment(SS, s); irqShadow = true; return; }
             case 0x1e: push(op32, segSel[DS]); return;

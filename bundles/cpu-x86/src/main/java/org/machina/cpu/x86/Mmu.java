@@ -24,6 +24,7 @@ abstract class Mmu extends X86State {
     private static final int TLB_SIZE = 1024;
     private final int[] tlbTag = new int[TLB_SIZE * 4];
     private final MemorySegment[] tlbSeg = new MemorySegment[TLB_SIZE * 4];
+    private final RamBlock[] tlbRam = new RamBlock[TLB_SIZE * 4];
     private final long[] tlbOff = new long[TLB_SIZE * 4];
     private final boolean[] tlbGlobal = new boolean[TLB_SIZE * 4];
     /** Whether the last {@link #translate} walk ended in a global page. */
@@ -47,16 +48,58 @@ abstract class Mmu extends X86State {
         return fault.set(vector, 0, false);
     }
 
-    // instruction fetch cache: the RAM page EIP is on
+    // instruction fetch cache: the decoded RAM page EIP is on
     private int fetchTag = 0, fetchCpl = -1;
-    private MemorySegment fetchSeg;
-    private long fetchOff;
+    private CodeCache.Page fetchPage;
+    final CodeCache code = new CodeCache();
 
     /** Reads one instruction byte (no watchpoint checks). */
     final int fetchByte(int lin) {
         if (((lin & 0xfffff000) | 1) == fetchTag && fetchCpl == cpl) {
-            return fetchSeg.get(ValueLayout.JAVA_BYTE, fetchOff + (lin & 0xfff)) & 0xff;
+            return fetchPage.bytes[lin & 0xfff] & 0xff;
         }
+        return fetchSlow(lin);
+    }
+
+    /**
+     * Reads the {@code size}-byte (2 or 4) little-endian instruction field at {@code lin} when it
+     * lies inside the current fetch page; returns -1L otherwise (the caller then reads bytewise).
+     */
+    final long fetchField(int lin, int size) {
+        if (((lin & 0xfffff000) | 1) == fetchTag && fetchCpl == cpl && (lin & 0xfff) <= 0x1000 - size) {
+            byte[] b = fetchPage.bytes;
+            int o = lin & 0xfff;
+            return size == 4 ? (int) LE32.get(b, o) & 0xffffffffL : (short) LE16.get(b, o) & 0xffffL;
+        }
+        return -1L;
+    }
+
+    private static final java.lang.invoke.VarHandle LE32 =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.invoke.VarHandle LE16 =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * The packed decode cached for the instruction at {@code lin}, or 0 when EIP's page is not
+     * the current fetch page or the instruction was not decoded yet.
+     */
+    final int cachedHeader(int lin) {
+        if (((lin & 0xfffff000) | 1) == fetchTag && fetchCpl == cpl) return fetchPage.headers[lin & 0xfff];
+        return 0;
+    }
+
+    /**
+     * Caches the decode of the instruction at {@code lin} whose prefixes and opcode took
+     * {@code len} bytes, if they were all read from the current fetch page.
+     */
+    final void cacheHeader(int lin, int len, int header) {
+        if (((lin & 0xfffff000) | 1) == fetchTag && (lin & 0xfff) + len <= 0x1000) {
+            fetchPage.headers[lin & 0xfff] = header;
+        }
+    }
+
+    private int fetchSlow(int lin) {
+        syncCode();
         int i = slot(lin, false);
         if (i < 0) {
             long phys = fill(lin, false);
@@ -65,17 +108,31 @@ abstract class Mmu extends X86State {
                 return (int) mem.read(phys, 1) & 0xff;
             }
         }
+        CodeCache.Page p = (tlbOff[i] & 0xfff) == 0 ? code.page(tlbRam[i], tlbOff[i]) : null;
+        if (p == null) return tlbSeg[i].get(ValueLayout.JAVA_BYTE, tlbOff[i] + (lin & 0xfff)) & 0xff;
+        if (code.newlyMarked) dropWriteTranslations();
         fetchTag = tlbTag[i];
         fetchCpl = cpl;
-        fetchSeg = tlbSeg[i];
-        fetchOff = tlbOff[i];
-        return fetchSeg.get(ValueLayout.JAVA_BYTE, fetchOff + (lin & 0xfff)) & 0xff;
+        fetchPage = p;
+        return p.bytes[lin & 0xfff] & 0xff;
+    }
+
+    /** Drops cached code whose RAM was written since the last call (see {@link CodeCache}). */
+    final void syncCode() {
+        if (code.sync()) fetchTag = 0;
+    }
+
+    /** A page became code: writes to it must take the slow path so they invalidate it. */
+    private void dropWriteTranslations() {
+        java.util.Arrays.fill(tlbTag, TLB_SIZE, 2 * TLB_SIZE, 0);
+        java.util.Arrays.fill(tlbTag, 3 * TLB_SIZE, 4 * TLB_SIZE, 0);
     }
 
     final void flushTlb() {
         fetchTag = 0;
         java.util.Arrays.fill(tlbTag, 0);
         java.util.Arrays.fill(tlbSeg, null);
+        java.util.Arrays.fill(tlbRam, null);
     }
 
     /** A CR3 load: with CR4.PGE, translations of global pages (G bit) survive. */
@@ -165,6 +222,7 @@ abstract class Mmu extends X86State {
                 int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
                 tlbTag[i] = (lin & 0xfffff000) | 1;
                 tlbSeg[i] = ram.segment();
+                tlbRam[i] = ram;
                 tlbOff[i] = off;
                 tlbGlobal[i] = lastGlobal;
             }
@@ -215,6 +273,7 @@ abstract class Mmu extends X86State {
             return;
         }
         mem.write(fill(lin, true), 1, v & 0xffL);
+        syncCode();
         if (watchActive) watch(lin, 1, true);
     }
 
@@ -231,6 +290,7 @@ abstract class Mmu extends X86State {
             return;
         }
         mem.write(fill(lin, true), 2, v & 0xffffL);
+        syncCode();
         if (watchActive) watch(lin, 2, true);
     }
 
@@ -247,6 +307,7 @@ abstract class Mmu extends X86State {
             return;
         }
         mem.write(fill(lin, true), 4, v & 0xffffffffL);
+        syncCode();
         if (watchActive) watch(lin, 4, true);
     }
 

@@ -97,6 +97,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         retired = 0;
         fpu.reset();
         flushTlb();
+        code.clear();
         dataBreakpointsArmed = false;
         pendingDataBreakpoints = 0;
         refreshWatch();
@@ -105,6 +106,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     @Override
     public ExitReason run(long deadlineNanos) {
         checkMapGeneration();
+        syncCode();
         if (shutdown) return ExitReason.SHUTDOWN;
         int budget = 0;
         boolean skipBreakpoint = debug.resumeFromBreakpoint;
@@ -133,6 +135,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                 budget = CHECK_INTERVAL;
                 if (ctx.clock().nanos() >= deadlineNanos) return ExitReason.DEADLINE;
                 checkMapGeneration();
+                syncCode();
             }
             if (debug.breakpointCount > 0 && !skipBreakpoint && debug.isBreakpoint(segBase[CS] + eip)) {
                 debug.stop(CpuDebug.StopEvent.Kind.BREAKPOINT, segBase[CS] + eip, 0);
@@ -141,6 +144,24 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
             skipBreakpoint = false;
             if ((dr[7] & 0xff) != 0 && (eflags & RF) == 0 && hardwareBreakpoint(segBase[CS] + eip)) {
                 if (shutdown) return ExitReason.SHUTDOWN;
+                continue;
+            }
+            if (budget > 1 && (eflags & (TF | RF)) == 0 && debug.breakpointCount == 0 && (dr[7] & 0xff) == 0
+                    && !debug.stepping) {
+                int n = Math.min(budget - 1, BURST);
+                budget -= burst(n);
+                if (shutdown) return ExitReason.SHUTDOWN;
+                if (pendingDataBreakpoints != 0) {
+                    dr[6] = (dr[6] & ~0xf) | pendingDataBreakpoints;
+                    pendingDataBreakpoints = 0;
+                    deliver(1, false, 0, false);
+                    if (shutdown) return ExitReason.SHUTDOWN;
+                }
+                if (debug.pendingWatch) {
+                    debug.pendingWatch = false;
+                    debug.stop(CpuDebug.StopEvent.Kind.WATCHPOINT, segBase[CS] + eip, debug.watchAddress);
+                    return ExitReason.DEBUG;
+                }
                 continue;
             }
             boolean trap = (eflags & TF) != 0;
@@ -156,21 +177,9 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                     deliver(1, false, 0, false);
                 }
             } catch (CpuFault f) {
-                pendingDataBreakpoints = 0;
-                int vec = f.vector, err = f.errorCode;
-                boolean hasErr = f.hasError;
-                rollback();
-                eip = startEip;
-                r[ESP] = startEsp;
-                deliver(vec, hasErr, err, true);
+                fault(f);
             } catch (RuntimeException e) {
-                // a device or a bug: never let it escape into the machine loop
-                warnOnce("internal" + e.getClass().getName(), "internal error at " + Integer.toHexString(startEip)
-                        + " executing guest code: " + e + "; raising #UD");
-                rollback();
-                eip = startEip;
-                r[ESP] = startEsp;
-                deliver(6, false, 0, true);
+                internalError(e);
             }
             if (shutdown) return ExitReason.SHUTDOWN;
             if (debug.pendingWatch) {
@@ -184,6 +193,55 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                 return ExitReason.DEBUG;
             }
         }
+    }
+
+    private static final int BURST = 64;
+
+    /** The instruction faulted: undo its register and memory effects and deliver the exception. */
+    private void fault(CpuFault f) {
+        pendingDataBreakpoints = 0;
+        int vec = f.vector, err = f.errorCode;
+        boolean hasErr = f.hasError;
+        rollback();
+        eip = startEip;
+        r[ESP] = startEsp;
+        deliver(vec, hasErr, err, true);
+    }
+
+    /** A device or a bug threw: never let it escape into the machine loop; the guest gets #UD. */
+    private void internalError(RuntimeException e) {
+        warnOnce("internal" + e.getClass().getName(), "internal error at " + Integer.toHexString(startEip)
+                + " executing guest code: " + e + "; raising #UD");
+        rollback();
+        eip = startEip;
+        r[ESP] = startEsp;
+        deliver(6, false, 0, true);
+    }
+
+    /**
+     * Runs up to {@code n} instructions without the per-instruction checks of {@link #run}:
+     * only while nothing those checks look at changes (interrupt shadow, IF/TF/RF, halt,
+     * shutdown, data breakpoints, watchpoints). Returns the number of instructions attempted.
+     * Pending interrupts are taken at the latest when the burst ends.
+     */
+    private int burst(int n) {
+        int flags = eflags & (IF | TF | RF);
+        int done = 0;
+        try {
+            do {
+                rollbackValid = false;
+                done++;
+                step();
+                retired++;
+            } while (done < n && !irqShadow && !halted && !shutdown && (eflags & (IF | TF | RF)) == flags
+                    && pendingDataBreakpoints == 0 && !debug.pendingWatch && (dr[7] & 0xff) == 0
+                    && ((flags & IF) == 0 || !intrLevel));
+        } catch (CpuFault f) {
+            fault(f);
+        } catch (RuntimeException e) {
+            internalError(e);
+        }
+        return done;
     }
 
     /** DR0-DR3 instruction breakpoints (R/W = 00, enabled locally or globally): raises #DB as a fault. */
@@ -383,6 +441,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         if (s.fpu() != null) fpu.loadState(s.fpu());
         shutdown = false;
         flushTlb();
+        code.clear(); // RAM restored beside the CPU need not have gone through markDirty
         debugRegistersChanged();
     }
 }

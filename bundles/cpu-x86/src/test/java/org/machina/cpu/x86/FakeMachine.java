@@ -33,11 +33,26 @@ final class FakeMachine implements CpuContext {
     int acks;
     long now;
 
+    /** Pages marked as code and the generation their writes bump, as RamBlock's contract says. */
+    private final BitSet codePages = new BitSet();
+    private long codeGeneration;
+    /** Number of writes that hit a page marked as code. */
+    int codeWrites;
+
     private final RamBlock ram = new RamBlock() {
         @Override public String name() { return "ram"; }
         @Override public long size() { return size; }
         @Override public MemorySegment segment() { return seg; }
-        @Override public void markDirty(long offset, long length) { }
+        @Override public void markDirty(long offset, long length) {
+            if (length <= 0) return;
+            int first = (int) (offset >>> 12), last = (int) ((offset + length - 1) >>> 12);
+            int hit = codePages.nextSetBit(first);
+            if (hit >= 0 && hit <= last) {
+                codePages.clear(first, last + 1);
+                codeGeneration++;
+                codeWrites++;
+            }
+        }
         @Override public DirtyLog dirtyLog() {
             return new DirtyLog() {
                 @Override public void start(long o, long l) { }
@@ -46,9 +61,9 @@ final class FakeMachine implements CpuContext {
                 @Override public BitSet collectAndClear() { return new BitSet(); }
             };
         }
-        @Override public long codeGeneration() { return 0; }
-        @Override public void markCodePage(long offset) { }
-        @Override public boolean isCodePage(long offset) { return false; }
+        @Override public long codeGeneration() { return codeGeneration; }
+        @Override public void markCodePage(long offset) { codePages.set((int) (offset >>> 12)); }
+        @Override public boolean isCodePage(long offset) { return codePages.get((int) (offset >>> 12)); }
     };
 
     private final AddressSpace memory = new AddressSpace() {
@@ -62,6 +77,7 @@ final class FakeMachine implements CpuContext {
         }
         @Override public void write(long a, int n, long v) {
             for (int i = 0; i < n; i++) if (a + i < size) seg.set(ValueLayout.JAVA_BYTE, a + i, (byte) (v >>> (8 * i)));
+            if (a < size) ram.markDirty(a, Math.min(n, size - a));
         }
         @Override public void read(long a, byte[] b, int o, int l) { for (int i = 0; i < l; i++) b[o + i] = (byte) read(a + i, 1); }
         @Override public void write(long a, byte[] b, int o, int l) { for (int i = 0; i < l; i++) write(a + i, 1, b[o + i]); }
@@ -95,6 +111,7 @@ final class FakeMachine implements CpuContext {
 
     void load(long addr, byte[] data) {
         MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_BYTE, addr, data.length);
+        ram.markDirty(addr, data.length);
     }
 
     int read32(long addr) {
@@ -103,6 +120,7 @@ final class FakeMachine implements CpuContext {
 
     void write32(long addr, int v) {
         seg.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), addr, v);
+        ram.markDirty(addr, 4);
     }
 
     @Override public AddressSpace memory() { return memory; }

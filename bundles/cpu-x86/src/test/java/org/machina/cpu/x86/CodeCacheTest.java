@@ -1,0 +1,145 @@
+package org.machina.cpu.x86;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.junit.jupiter.api.Test;
+import org.machina.api.cpu.Cpu;
+
+/**
+ * The per-physical-page decode cache ({@link CodeCache}): code is decoded once, and every way
+ * of writing code (the CPU itself, through another linear alias, a device or the host between
+ * runs) is seen by the next fetch.
+ */
+class CodeCacheTest {
+    private final FakeMachine m = new FakeMachine(8 << 20);
+
+    private X86Cpu flat(int origin, String code) throws Exception {
+        assumeTrue(Asm.available("nasm"), "nasm is needed (apt-get install nasm)");
+        m.load(origin, Asm.flat("BITS 32\norg " + origin + "\n" + code + "\n"));
+        X86Cpu cpu = new X86Cpu(m, "pentium3");
+        FakeMachine.flat32(cpu, origin, 0x80000);
+        return cpu;
+    }
+
+    @Test
+    void aLoopIsDecodedOnceAndRunsFromTheCache() throws Exception {
+        X86Cpu cpu = flat(0x100000, "mov ecx, 1000\nxor eax, eax\nl: add eax, ecx\ndec ecx\njnz l\nhlt");
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(500500, cpu.r[X86State.EAX]);
+        assertEquals(1, cpu.code.pagesDecoded, "one code page, decoded once");
+        assertEquals(0, cpu.code.pagesInvalidated);
+    }
+
+    @Test
+    void codeThatPatchesItsOwnImmediateAndOpcodeRunsTheNewBytes() throws Exception {
+        // each pass adds the patched immediate, then toggles the ADD into a SUB and back
+        X86Cpu cpu = flat(0x100000, """
+                mov ecx, 4
+                xor ebx, ebx
+                l: mov eax, 0
+                op: add ebx, eax
+                inc dword [l + 1]
+                xor byte [op], 0x01 ^ 0x29
+                dec ecx
+                jnz l
+                hlt""");
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0 - 1 + 2 - 3, cpu.r[X86State.EBX], "every pass ran the bytes written by the one before");
+        assertTrue(m.codeWrites >= 8, "the writes reached the code page's invalidation: " + m.codeWrites);
+        assertTrue(cpu.code.pagesInvalidated >= 8, "pages dropped: " + cpu.code.pagesInvalidated);
+    }
+
+    @Test
+    void generatedCodeRunsAndCanBeRegenerated() throws Exception {
+        // the stores to 0x102000 happen while it is a data page (direct write translations);
+        // once it holds code, those translations must be gone or the second store is missed
+        X86Cpu cpu = flat(0x100000, """
+                mov byte [0x102000], 0xb8
+                mov dword [0x102001], 5
+                mov byte [0x102005], 0xc3
+                mov edx, 0x102000
+                call edx
+                mov ebx, eax
+                mov dword [0x102001], 7
+                call edx
+                add ebx, eax
+                hlt""");
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(5 + 7, cpu.r[X86State.EBX]);
+    }
+
+    @Test
+    void anInstructionAcrossAPageBoundaryIsPatchedOnBothPages() throws Exception {
+        // "mov eax, imm32" starts 2 bytes before the page end: its immediate spans both pages
+        X86Cpu cpu = flat(0x100ff0, """
+                mov ecx, 3
+                xor ebx, ebx
+                jmp l
+                times (0x100ffe - 0x100ff0) - ($ - $$) db 0x90
+                l: mov eax, 0x01010101
+                add ebx, eax
+                add dword [l + 1], 0x01010101
+                dec ecx
+                jnz l
+                hlt""");
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0x01010101 + 0x02020202 + 0x03030303, cpu.r[X86State.EBX]);
+    }
+
+    @Test
+    void aWriteThroughAnotherLinearAliasOfThePageIsSeen() throws Exception {
+        // 4 MiB pages: linear 0-4 MiB and 4-8 MiB both map physical 0-4 MiB; the code writes its
+        // own immediate through the second alias, so only a physically keyed cache sees it
+        X86Cpu cpu = flat(0x100000, """
+                mov ecx, 3
+                xor ebx, ebx
+                l: mov eax, 10
+                add ebx, eax
+                inc dword [l + 1 + 0x400000]
+                dec ecx
+                jnz l
+                hlt""");
+        m.write32(0x10000, 0x83); // PDE 0: 4 MiB, present, writable, at 0
+        m.write32(0x10004, 0x83); // PDE 1: the same 4 MiB again
+        cpu.cr3 = 0x10000;
+        cpu.cr4 |= Mmu.CR4_PSE;
+        cpu.cr0 |= Mmu.CR0_PG;
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(10 + 11 + 12, cpu.r[X86State.EBX]);
+    }
+
+    @Test
+    void codeReplacedByTheHostBetweenRunsIsDecodedAfresh() throws Exception {
+        X86Cpu cpu = flat(0x100000, "mov eax, 1\nhlt");
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(1, cpu.r[X86State.EAX]);
+        // what a device's DMA does: a write through the address space, then the CPU runs on
+        m.memory().write(0x100001, 4, 2);
+        cpu.eip = 0x100000;
+        cpu.halted = false;
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(2, cpu.r[X86State.EAX], "the CPU ran the rewritten instruction");
+        assertEquals(2, cpu.code.pagesDecoded, "the page was decoded again after the write");
+    }
+
+    @Test
+    void theSameBytesDecodeByTheCodeSegmentSize() throws Exception {
+        // 66 B8 01 00 40 00 F4 F4: in a 32-bit segment "mov ax, 1; inc eax; add ah, dh; hlt",
+        // in a 16-bit one "mov eax, 0x00400001; hlt"; the decode cached for one must not serve the other
+        X86Cpu cpu = flat(0x100000, "db 0x66, 0xb8, 0x01, 0x00, 0x40, 0x00, 0xf4, 0xf4");
+        cpu.r[X86State.EDX] = 0;
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(2, cpu.r[X86State.EAX]);
+        cpu.r[X86State.EAX] = 0;
+        cpu.segBase[X86State.CS] = 0x100000;
+        cpu.segLimit[X86State.CS] = 0xffff;
+        cpu.segAttr[X86State.CS] = 0x009b;
+        cpu.eip = 0;
+        cpu.halted = false;
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(0x00400001, cpu.r[X86State.EAX]);
+        assertEquals(7, cpu.eip);
+    }
+}
