@@ -39,27 +39,34 @@ abstract class Interpreter extends Decoder implements FpuMemory {
     final void step() {
         startEip = eip;
         startEsp = r[ESP];
-        boolean c32 = code32();
-        int lin = segBase[CS] + eip;
-        int h = cachedHeader(lin);
-        if ((h & H_VALID) != 0 && ((h & H_CODE32) != 0) == c32) {
-            op32 = (h & H_OP32) != 0;
-            addr32 = (h & H_ADDR32) != 0;
-            segOvr = ((h >>> H_SEG_SHIFT) & 7) - 1;
-            int rp = (h >>> H_REP_SHIFT) & 3;
-            rep = rp == 0 ? 0 : 0xf1 + rp;
-            int len = (h >>> H_LEN_SHIFT) & 15;
-            eip = c32 ? eip + len : (eip + len) & 0xffff;
-            int op = h & H_OPCODE;
-            if (op < 0x100) exec(op);
-            else exec0F(op & 0xff);
-            return;
-        }
-        decodeAndExec(c32, lin);
+        int op = cachedOpcode();
+        if (op < 0) op = decodePrefixes();
+        if (op < 0x100) exec(op);
+        else exec0F(op & 0xff);
     }
 
-    /** The uncached path of {@link #step}: decodes prefixes and opcode, caches them, executes. */
-    private void decodeAndExec(boolean c32, int lin) {
+    /**
+     * Applies the cached decode of the instruction at CS:EIP (prefix state, EIP past prefixes
+     * and opcode) and returns its opcode, or -1 when there is none for the current CS size.
+     */
+    private int cachedOpcode() {
+        int h = cachedHeader(segBase[CS] + eip);
+        boolean c32 = code32();
+        if ((h & H_VALID) == 0 || ((h & H_CODE32) != 0) != c32) return -1;
+        op32 = (h & H_OP32) != 0;
+        addr32 = (h & H_ADDR32) != 0;
+        segOvr = ((h >>> H_SEG_SHIFT) & 7) - 1;
+        int rp = (h >>> H_REP_SHIFT) & 3;
+        rep = rp == 0 ? 0 : 0xf1 + rp;
+        int len = (h >>> H_LEN_SHIFT) & 15;
+        eip = c32 ? eip + len : (eip + len) & 0xffff;
+        return h & H_OPCODE;
+    }
+
+    /** Decodes prefixes and opcode at CS:EIP, caches the result and returns the opcode. */
+    private int decodePrefixes() {
+        boolean c32 = code32();
+        int lin = segBase[CS] + eip;
         op32 = c32;
         addr32 = c32;
         segOvr = -1;
@@ -90,8 +97,7 @@ abstract class Interpreter extends Decoder implements FpuMemory {
                     | ((segOvr + 1) << H_SEG_SHIFT) | ((rep == 0 ? 0 : rep - 0xf1) << H_REP_SHIFT)
                     | (len << H_LEN_SHIFT) | (c32 ? H_CODE32 : 0) | H_VALID);
         }
-        if (op < 0x100) exec(op);
-        else exec0F(op & 0xff);
+        return op;
     }
 
     private void exec(int b) {
