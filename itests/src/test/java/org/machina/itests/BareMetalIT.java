@@ -51,7 +51,7 @@ class BareMetalIT {
         src = root.resolve("tests/baremetal");
         out = root.resolve("itests/target/baremetal");
         Files.createDirectories(out);
-        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "v86")) {
+        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "v86", "smc")) {
             nasm(rom + ".asm", rom + ".bin");
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
@@ -85,6 +85,11 @@ class BareMetalIT {
     @Test
     void virtual8086() throws Exception {
         check("v86");
+    }
+
+    @Test
+    void selfModifyingCode() throws Exception {
+        check("smc");
     }
 
     @Test

@@ -8,9 +8,11 @@ import org.machina.api.memory.RamBlock;
 /**
  * Decoded code, per physical RAM page. A {@link Page} holds a copy of the page's bytes (what
  * instruction fetch reads) and, per byte offset, the packed prefix/opcode decode of the
- * instruction starting there (see {@link Interpreter#step}). Pages are found through a
- * direct-mapped table indexed by physical page number, so a lookup is one array load and a tag
- * compare; an evicted page is reused, so steady-state execution allocates nothing.
+ * instruction starting there (see {@link Interpreter#step}). Pages are found through a two-way
+ * set-associative table: the set is the page number plus a per-block offset (so the low pages
+ * of RAM and of the BIOS ROM do not collide), and a miss replaces the way used less recently.
+ * A lookup happens only when instruction fetch moves to another page; evicted pages are
+ * reused, so steady-state execution allocates nothing.
  *
  * <p>Invalidation follows the {@link RamBlock} contract: a page is marked as code before its
  * bytes are copied, a write to a marked page (by this CPU through the slow path, by DMA, by a
@@ -21,8 +23,8 @@ import org.machina.api.memory.RamBlock;
  * jumps to the written page or a few hundred instructions later.
  */
 final class CodeCache {
-    /** Number of pages the table holds (2048 pages of 4 KiB: 8 MiB of hot code). */
-    static final int SIZE = 2048;
+    /** Sets of the table; with two ways it holds 4096 pages (16 MiB of code). */
+    static final int SETS = 2048;
     private static final int MAX_BLOCKS = 8;
 
     /** One physical page of code. */
@@ -35,7 +37,10 @@ final class CodeCache {
         final int[] headers = new int[RamBlock.PAGE_SIZE];
     }
 
-    private final Page[] table = new Page[SIZE];
+    /** Set s holds ways {@code 2s} and {@code 2s + 1}. */
+    private final Page[] table = new Page[SETS * 2];
+    /** Per set, the way that was used last (the other one is replaced on a miss). */
+    private final byte[] lastWay = new byte[SETS];
     private final RamBlock[] blocks = new RamBlock[MAX_BLOCKS];
     private final long[] seen = new long[MAX_BLOCKS];
     private int blockCount;
@@ -51,14 +56,23 @@ final class CodeCache {
      * drops its write translations for it (writes must reach {@link RamBlock#markDirty}).
      */
     Page page(RamBlock ram, long offset) {
-        int i = (int) (offset >>> 12) & (SIZE - 1);
-        Page p = table[i];
-        if (p != null && p.ram == ram && p.offset == offset) return p;
         int b = track(ram);
         if (b < 0) return null;
+        int set = (int) ((offset >>> 12) + b * 0x2e5L) & (SETS - 1);
+        for (int w = 0; w < 2; w++) {
+            Page p = table[2 * set + w];
+            if (p != null && p.ram == ram && p.offset == offset) {
+                lastWay[set] = (byte) w;
+                newlyMarked = false;
+                return p;
+            }
+        }
+        int w = 1 - lastWay[set];
+        lastWay[set] = (byte) w;
+        Page p = table[2 * set + w];
+        if (p == null) p = table[2 * set + w] = new Page();
         newlyMarked = !ram.isCodePage(offset);
         if (newlyMarked) ram.markCodePage(offset); // before the copy: a racing write bumps the generation
-        if (p == null) p = table[i] = new Page();
         p.ram = ram;
         p.offset = offset;
         MemorySegment.copy(ram.segment(), ValueLayout.JAVA_BYTE, offset, p.bytes, 0, RamBlock.PAGE_SIZE);
@@ -91,7 +105,7 @@ final class CodeCache {
             long g = ram.codeGeneration();
             if (g == seen[k]) continue;
             seen[k] = g;
-            for (int i = 0; i < SIZE; i++) {
+            for (int i = 0; i < table.length; i++) {
                 Page p = table[i];
                 if (p != null && p.ram == ram && !ram.isCodePage(p.offset)) {
                     p.ram = null; // keeps the arrays for reuse

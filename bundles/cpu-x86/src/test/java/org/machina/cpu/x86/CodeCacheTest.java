@@ -33,6 +33,21 @@ class CodeCacheTest {
     }
 
     @Test
+    void twoPagesInTheSameSetStayCachedWhileCodeCallsBackAndForth() throws Exception {
+        // 0x100000 and 0x900000 are 8 MiB apart: the same set of the table, one way each
+        FakeMachine big = new FakeMachine(16 << 20);
+        assumeTrue(Asm.available("nasm"), "nasm is needed (apt-get install nasm)");
+        big.load(0x100000, Asm.flat("BITS 32\norg 0x100000\nmov ecx, 1000\nxor eax, eax\n"
+                + "l: mov edx, 0x900000\ncall edx\ndec ecx\njnz l\nhlt\n"));
+        big.load(0x900000, Asm.flat("BITS 32\norg 0x900000\ninc eax\nret\n"));
+        X86Cpu cpu = new X86Cpu(big, "pentium3");
+        FakeMachine.flat32(cpu, 0x100000, 0x80000);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(1000, cpu.r[X86State.EAX]);
+        assertEquals(2, cpu.code.pagesDecoded, "each of the two pages is decoded once, not on every call");
+    }
+
+    @Test
     void codeThatPatchesItsOwnImmediateAndOpcodeRunsTheNewBytes() throws Exception {
         // each pass adds the patched immediate, then toggles the ADD into a SUB and back
         X86Cpu cpu = flat(0x100000, """
