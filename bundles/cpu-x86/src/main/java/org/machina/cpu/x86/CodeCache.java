@@ -44,7 +44,7 @@ final class CodeCache {
     private final RamBlock[] blocks = new RamBlock[MAX_BLOCKS];
     private final long[] seen = new long[MAX_BLOCKS];
     private int blockCount;
-    /** Pages created since construction (a measure of decode work, shown by tests and benchmarks). */
+    /** Pages created (copied and decoded afresh) since construction. */
     long pagesDecoded;
     /** Pages dropped because their RAM was written. */
     long pagesInvalidated;
