@@ -15,16 +15,7 @@ SEED  equ 0x600
 CRC   equ 0x604
 PRIMES equ 0x608
 LEFT  equ 0x60C
-bits 16
-org 0
-start:
-  REAL_ENTRY
-  PM_ENTER pm16
-pm16:
-  jmp dword SEL_CODE32:pm32
-bits 32
-pm32:
-  PM32_SETUP
+PM32_ROM_START
   mov dword [SEED], 12345
   mov dword [CRC], 0xFFFFFFFF
   mov dword [PRIMES], 0
@@ -99,10 +90,4 @@ round:
   call finish_32
 s_result: db "RESULT ", 0
 
-  FAULT_STUBS
-  GDT_TABLE
-bits 32
-  LIBRARY 32
-  STRINGS
-bits 16
-  RESET_VECTOR start
+  PM32_ROM_END

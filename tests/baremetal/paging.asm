@@ -5,16 +5,7 @@
 %include "pm.inc"
 PD  equ 0x10000                          ; page directory
 PT0 equ 0x11000                          ; page table for 0-4 MiB (identity)
-bits 16
-org 0
-start:
-  REAL_ENTRY
-  PM_ENTER pm16
-pm16:
-  jmp dword SEL_CODE32:pm32
-bits 32
-pm32:
-  PM32_SETUP
+PM32_ROM_START
   mov edi, PD                            ; clear the directory
   xor eax, eax
   mov ecx, 1024
@@ -32,16 +23,7 @@ pm32:
   mov dword [PT0 + 0x301*4], 0x00201000 | 0x001  ; linear 0x301000 read-only
   mov dword [PT0 + 0x302*4], 0x00202000 | 0x003  ; linear 0x302000 supervisor only
   mov dword [PT0 + 0x303*4], 0x00203000 | 0x005  ; linear 0x303000 user read-only
-  mov eax, cr4
-  or eax, 0x10                           ; PSE
-  mov cr4, eax
-  mov eax, PD
-  mov cr3, eax
-  mov eax, cr0
-  or eax, 0x80000000
-  mov cr0, eax
-  jmp .on
-.on:
+  PAGING_ON PD
   mov eax, cr0
   shr eax, 31
   CHECK "paging-enabled", 1
@@ -184,10 +166,4 @@ h_back:
   CHECK "paging-off-physical", 0
   call finish_32
 
-  FAULT_STUBS
-  GDT_TABLE
-bits 32
-  LIBRARY 32
-  STRINGS
-bits 16
-  RESET_VECTOR start
+  PM32_ROM_END

@@ -6,16 +6,7 @@
 %include "lib.inc"
 %include "pm.inc"
 R3 equ 0x700                             ; results written by the ring-3 code
-bits 16
-org 0
-start:
-  REAL_ENTRY
-  PM_ENTER pm16
-pm16:
-  jmp dword SEL_CODE32:pm32
-bits 32
-pm32:
-  PM32_SETUP
+PM32_ROM_START
   mov edi, TSS1                          ; both TSSs zeroed
   xor eax, eax
   mov ecx, 0x400 / 4
@@ -276,10 +267,4 @@ task2:
   xor ebx, ebx
   iret
 
-  FAULT_STUBS
-  GDT_TABLE
-bits 32
-  LIBRARY 32
-  STRINGS
-bits 16
-  RESET_VECTOR start
+  PM32_ROM_END

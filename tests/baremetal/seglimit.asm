@@ -4,16 +4,7 @@
 ; #GP(0). qemu-system-i386 (TCG) checks none of these; see qemu-deviations.txt.
 %include "lib.inc"
 %include "pm.inc"
-bits 16
-org 0
-start:
-  REAL_ENTRY
-  PM_ENTER pm16
-pm16:
-  jmp dword SEL_CODE32:pm32
-bits 32
-pm32:
-  PM32_SETUP
+PM32_ROM_START
   mov ax, SEL_SMALL                      ; byte granular, limit 0xFFF
   mov es, ax
   EXPECT .r_ok
@@ -82,10 +73,4 @@ pm32:
   mov es, ax
   call finish_32
 
-  FAULT_STUBS
-  GDT_TABLE
-bits 32
-  LIBRARY 32
-  STRINGS
-bits 16
-  RESET_VECTOR start
+  PM32_ROM_END

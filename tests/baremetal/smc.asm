@@ -7,15 +7,6 @@
 %include "pm.inc"
 RAM     equ 0x20000                      ; routines are copied here (SEL_FLAT offsets = physical)
 PD      equ 0x10000
-bits 16
-org 0
-start:
-  REAL_ENTRY
-  PM_ENTER pm16
-pm16:
-  jmp dword SEL_CODE32:pm32
-bits 32
-
 ; COPY src-label, end-label, dest -- copies ROM bytes to RAM
 %macro COPY 3
   mov esi, 0xF0000 + %1
@@ -24,8 +15,7 @@ bits 32
   rep movsb
 %endmacro
 
-pm32:
-  PM32_SETUP
+PM32_ROM_START
 ; ---- a routine copied to RAM runs, then its immediate and its opcode are rewritten by stores
   COPY r_mov, r_mov_end, RAM
   call SEL_FLAT:RAM
@@ -64,16 +54,7 @@ pm32:
   rep stosd
   mov dword [PD + 0*4], 0x083
   mov dword [PD + 1*4], 0x083
-  mov eax, cr4
-  or eax, 0x10
-  mov cr4, eax
-  mov eax, PD
-  mov cr3, eax
-  mov eax, cr0
-  or eax, 0x80000000
-  mov cr0, eax
-  jmp .paged
-.paged:
+  PAGING_ON PD
   COPY r_mov, r_mov_end, RAM + 0x300
   call SEL_FLAT:RAM + 0x300
   CHECK "alias-before", 8
@@ -131,10 +112,4 @@ r_size:
   db 0x66, 0xB8, 0x01, 0x00, 0x40, 0x00, 0xCB, 0xCB
 r_size_end:
 
-  FAULT_STUBS
-  GDT_TABLE
-bits 32
-  LIBRARY 32
-  STRINGS
-bits 16
-  RESET_VECTOR start
+  PM32_ROM_END

@@ -5,16 +5,7 @@
 %include "lib.inc"
 %include "pm.inc"
 V86_CONT equ 0x7F0
-bits 16
-org 0
-start:
-  REAL_ENTRY
-  PM_ENTER pm16
-pm16:
-  jmp dword SEL_CODE32:pm32
-bits 32
-pm32:
-  PM32_SETUP
+PM32_ROM_START
   mov edi, TSS1
   xor eax, eax
   mov ecx, 104 / 4
@@ -150,10 +141,4 @@ v86_iopl3:
 .hlt: hlt
   jmp .hlt
 
-  FAULT_STUBS
-  GDT_TABLE
-bits 32
-  LIBRARY 32
-  STRINGS
-bits 16
-  RESET_VECTOR start
+  PM32_ROM_END
