@@ -148,38 +148,10 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
             }
             if (budget > 1 && (eflags & (TF | RF)) == 0 && debug.breakpointCount == 0 && (dr[7] & 0xff) == 0
                     && !debug.stepping) {
-                int n = Math.min(budget - 1, BURST);
-                budget -= burst(n);
-                if (shutdown) return ExitReason.SHUTDOWN;
-                if (pendingDataBreakpoints != 0) {
-                    dr[6] = (dr[6] & ~0xf) | pendingDataBreakpoints;
-                    pendingDataBreakpoints = 0;
-                    deliver(1, false, 0, false);
-                    if (shutdown) return ExitReason.SHUTDOWN;
-                }
-                if (debug.pendingWatch) {
-                    debug.pendingWatch = false;
-                    debug.stop(CpuDebug.StopEvent.Kind.WATCHPOINT, segBase[CS] + eip, debug.watchAddress);
-                    return ExitReason.DEBUG;
-                }
-                continue;
-            }
-            boolean trap = (eflags & TF) != 0;
-            int rfBefore = eflags & RF;
-            rollbackValid = false;
-            try {
-                step();
-                retired++;
-                if (rfBefore != 0) eflags &= ~RF;
-                if (trap || pendingDataBreakpoints != 0) {
-                    dr[6] = (dr[6] & ~0xf) | pendingDataBreakpoints | (trap ? 0x4000 : 0);
-                    pendingDataBreakpoints = 0;
-                    deliver(1, false, 0, false);
-                }
-            } catch (CpuFault f) {
-                fault(f);
-            } catch (RuntimeException e) {
-                internalError(e);
+                budget -= burst(Math.min(budget - 1, BURST));
+                if (pendingDataBreakpoints != 0 && !shutdown) debugTrap(false);
+            } else {
+                stepChecked();
             }
             if (shutdown) return ExitReason.SHUTDOWN;
             if (debug.pendingWatch) {
@@ -196,6 +168,30 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     }
 
     private static final int BURST = 64;
+
+    /** One instruction with the trap flag, RF and data breakpoints handled as the SDM says. */
+    private void stepChecked() {
+        boolean trap = (eflags & TF) != 0;
+        int rfBefore = eflags & RF;
+        rollbackValid = false;
+        try {
+            step();
+            retired++;
+            if (rfBefore != 0) eflags &= ~RF;
+            if (trap || pendingDataBreakpoints != 0) debugTrap(trap);
+        } catch (CpuFault f) {
+            fault(f);
+        } catch (RuntimeException e) {
+            internalError(e);
+        }
+    }
+
+    /** #DB after an instruction: the data breakpoints it hit and, for TF, the single-step bit (DR6.BS). */
+    private void debugTrap(boolean singleStep) {
+        dr[6] = (dr[6] & ~0xf) | pendingDataBreakpoints | (singleStep ? 0x4000 : 0);
+        pendingDataBreakpoints = 0;
+        deliver(1, false, 0, false);
+    }
 
     /** The instruction faulted: undo its register and memory effects and deliver the exception. */
     private void fault(CpuFault f) {
