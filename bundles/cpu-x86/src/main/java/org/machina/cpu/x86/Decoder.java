@@ -27,9 +27,14 @@ abstract class Decoder extends Alu {
         return (segAttr[CS] & 0x4000) != 0;
     }
 
+    /** Moves EIP past {@code n} instruction bytes (wrapping at 64 KiB in a 16-bit code segment). */
+    final void advanceEip(int n) {
+        eip = code32() ? eip + n : (eip + n) & 0xffff;
+    }
+
     final int fetch8() {
         int v = fetchByte(segBase[CS] + eip);
-        eip = code32() ? eip + 1 : (eip + 1) & 0xffff;
+        advanceEip(1);
         return v;
     }
 
@@ -37,7 +42,7 @@ abstract class Decoder extends Alu {
         if (code32() || (eip & 0xffff) <= 0xfffe) { // no wrap inside a 16-bit code segment
             long v = fetchField(segBase[CS] + eip, 2);
             if (v >= 0) {
-                eip = code32() ? eip + 2 : eip + 2 & 0xffff;
+                advanceEip(2);
                 return (int) v;
             }
         }
@@ -49,7 +54,7 @@ abstract class Decoder extends Alu {
         if (code32() || (eip & 0xffff) <= 0xfffc) {
             long v = fetchField(segBase[CS] + eip, 4);
             if (v >= 0) {
-                eip = code32() ? eip + 4 : eip + 4 & 0xffff;
+                advanceEip(4);
                 return (int) v;
             }
         }

@@ -58,8 +58,7 @@ abstract class Interpreter extends Decoder implements FpuMemory {
         segOvr = ((h >>> H_SEG_SHIFT) & 7) - 1;
         int rp = (h >>> H_REP_SHIFT) & 3;
         rep = rp == 0 ? 0 : 0xf1 + rp;
-        int len = (h >>> H_LEN_SHIFT) & 15;
-        eip = c32 ? eip + len : (eip + len) & 0xffff;
+        advanceEip((h >>> H_LEN_SHIFT) & 15);
         return h & H_OPCODE;
     }
 

@@ -53,12 +53,14 @@ abstract class Mmu extends X86State {
     private CodeCache.Page fetchPage;
     final CodeCache code = new CodeCache();
 
+    /** Whether {@code lin} is on the current fetch page, reached at the current privilege level. */
+    private boolean onFetchPage(int lin) {
+        return ((lin & 0xfffff000) | 1) == fetchTag && fetchCpl == cpl;
+    }
+
     /** Reads one instruction byte (no watchpoint checks). */
     final int fetchByte(int lin) {
-        if (((lin & 0xfffff000) | 1) == fetchTag && fetchCpl == cpl) {
-            return fetchPage.bytes[lin & 0xfff] & 0xff;
-        }
-        return fetchSlow(lin);
+        return onFetchPage(lin) ? fetchPage.bytes[lin & 0xfff] & 0xff : fetchSlow(lin);
     }
 
     /**
@@ -66,7 +68,7 @@ abstract class Mmu extends X86State {
      * lies inside the current fetch page; returns -1L otherwise (the caller then reads bytewise).
      */
     final long fetchField(int lin, int size) {
-        if (((lin & 0xfffff000) | 1) == fetchTag && fetchCpl == cpl && (lin & 0xfff) <= 0x1000 - size) {
+        if (onFetchPage(lin) && (lin & 0xfff) <= 0x1000 - size) {
             byte[] b = fetchPage.bytes;
             int o = lin & 0xfff;
             return size == 4 ? (int) LE32.get(b, o) & 0xffffffffL : (short) LE16.get(b, o) & 0xffffL;
@@ -84,8 +86,7 @@ abstract class Mmu extends X86State {
      * the current fetch page or the instruction was not decoded yet.
      */
     final int cachedHeader(int lin) {
-        if (((lin & 0xfffff000) | 1) == fetchTag && fetchCpl == cpl) return fetchPage.headers[lin & 0xfff];
-        return 0;
+        return onFetchPage(lin) ? fetchPage.headers[lin & 0xfff] : 0;
     }
 
     /**
