@@ -8,7 +8,7 @@ import org.machina.api.memory.RamBlock;
 /**
  * Decoded code, per physical RAM page. A {@link Page} holds a copy of the page's bytes (what
  * instruction fetch reads) and, per byte offset, the packed prefix/opcode decode of the
- * instruction starting there (see {@link Interpreter#step}). Pages are found through a two-way
+ * instruction starting there (see {@link Interpreter#step}) and of its ModRM byte. Pages are found through a two-way
  * set-associative table: the set is the page number plus a per-block offset (so the low pages
  * of RAM and of the BIOS ROM do not collide), and a miss replaces the way used less recently.
  * A lookup happens only when instruction fetch moves to another page; evicted pages are
@@ -33,8 +33,12 @@ final class CodeCache {
         long offset;
         /** A copy of the page, refreshed whenever the page is (re)created. */
         final byte[] bytes = new byte[RamBlock.PAGE_SIZE];
-        /** Packed decode of the instruction starting at each offset; 0 when not decoded yet. */
-        final int[] headers = new int[RamBlock.PAGE_SIZE];
+        /**
+         * Packed decode of the instruction starting at each offset, 0 when not decoded yet: the
+         * prefixes and opcode in the low half, its ModRM/SIB/displacement form in the high half
+         * (see {@link Interpreter#step} and {@link Decoder#decodeModrm}).
+         */
+        final long[] headers = new long[RamBlock.PAGE_SIZE];
     }
 
     /** Set s holds ways {@code 2s} and {@code 2s + 1}. */

@@ -75,58 +75,118 @@ abstract class Decoder extends Alu {
         return segOvr >= 0 ? segOvr : dflt;
     }
 
-    /** Reads the ModRM byte and, for memory forms, computes the effective address. */
+    // the packed ModRM form of an instruction, cached per instruction start beside its header
+    private static final int F_BASE_SHIFT = 8, F_BASE = 1 << 11, F_INDEX_SHIFT = 12, F_INDEX = 1 << 15,
+            F_SCALE_SHIFT = 16, F_SS = 1 << 18, F_LEN_SHIFT = 19, F_DISP_SHIFT = 22, F_ADDR32 = 1 << 24,
+            F_VALID = 1 << 25;
+
+    /**
+     * The cached ModRM form of the instruction being executed (0 when none); {@link #decodeModrm}
+     * uses it once.
+     */
+    int cachedModrm;
+
+    /**
+     * Reads the ModRM byte and, for memory forms, computes the effective address. The form of
+     * the ModRM, SIB and displacement bytes (which registers are added, the displacement's size,
+     * the default segment, the length) is decoded once per instruction start and cached beside
+     * its header (see {@link CodeCache}); the displacement itself is read from the page copy.
+     */
     final void decodeModrm() {
-        modrm = fetch8();
+        int f = cachedModrm;
+        cachedModrm = 0;
+        int lin = segBase[CS] + eip;
+        int disp;
+        if ((f & F_VALID) != 0 && ((f & F_ADDR32) != 0) == addr32) {
+            int len = (f >>> F_LEN_SHIFT) & 7, dc = (f >>> F_DISP_SHIFT) & 3;
+            disp = dc == 0 ? 0 : codeDisp(lin + len - (dc == 3 ? 4 : dc), dc);
+            advanceEip(len);
+        } else {
+            int at = eip;
+            f = readModrmForm();
+            disp = eaDisp;
+            int hlen = at - startEip, len = eip - at; // negative when a 16-bit EIP wrapped
+            if (hlen > 0 && len > 0 && hlen + len < 16) {
+                cacheModrm(segBase[CS] + startEip, hlen + len, f | len << F_LEN_SHIFT);
+            }
+        }
+        applyModrm(f, disp);
+    }
+
+    /** The displacement {@link #readModrmForm} read. */
+    private int eaDisp;
+
+    /** Reads ModRM, SIB and displacement at CS:EIP into a packed form (without the length). */
+    private int readModrmForm() {
+        int m = fetch8();
+        int f = m | F_VALID | (addr32 ? F_ADDR32 : 0);
+        int md = m >>> 6, rmv = m & 7;
+        int disp = 0, dc = 0;
+        if (md == 3) {
+            eaDisp = 0;
+            return f;
+        }
+        if (addr32) {
+            if (rmv == 4) {
+                int sib = fetch8();
+                int base = sib & 7, idx = (sib >>> 3) & 7;
+                if (idx != 4) f |= F_INDEX | idx << F_INDEX_SHIFT | (sib >>> 6) << F_SCALE_SHIFT;
+                if (base == 5 && md == 0) {
+                    disp = fetch32();
+                    dc = 3;
+                } else {
+                    f |= F_BASE | base << F_BASE_SHIFT | (base == ESP || base == EBP ? F_SS : 0);
+                }
+            } else if (rmv == 5 && md == 0) {
+                disp = fetch32();
+                dc = 3;
+            } else {
+                f |= F_BASE | rmv << F_BASE_SHIFT | (rmv == EBP ? F_SS : 0);
+            }
+            if (md == 1) {
+                disp = fetchS8();
+                dc = 1;
+            } else if (md == 2) {
+                disp = fetch32();
+                dc = 3;
+            }
+        } else {
+            // BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP (or disp16 alone with mod 0), BX
+            if (rmv == 6 && md == 0) {
+                disp = fetch16();
+                dc = 2;
+            } else {
+                int base = BASE16[rmv];
+                f |= F_BASE | base << F_BASE_SHIFT | (base == EBP ? F_SS : 0);
+                if (rmv < 4) f |= F_INDEX | ((rmv & 1) == 0 ? ESI : EDI) << F_INDEX_SHIFT;
+            }
+            if (md == 1) {
+                disp = fetchS8();
+                dc = 1;
+            } else if (md == 2) {
+                disp = fetch16();
+                dc = 2;
+            }
+        }
+        eaDisp = disp;
+        return f | dc << F_DISP_SHIFT;
+    }
+
+    private static final int[] BASE16 = {EBX, EBX, EBP, EBP, ESI, EDI, EBP, EBX};
+
+    /** Sets modrm/mod/reg/rm from a packed form and, for memory forms, the effective address. */
+    private void applyModrm(int f, int disp) {
+        modrm = f & 0xff;
         mod = modrm >>> 6;
         reg = (modrm >>> 3) & 7;
         rm = modrm & 7;
         if (mod == 3) return;
-        int seg = DS;
-        int off;
-        if (addr32) {
-            if (rm == 4) {
-                int sib = fetch8();
-                int base = sib & 7, idx = (sib >>> 3) & 7, scale = sib >>> 6;
-                off = idx == 4 ? 0 : r[idx] << scale;
-                if (base == 5 && mod == 0) {
-                    off += fetch32();
-                } else {
-                    off += r[base];
-                    if (base == ESP || base == EBP) seg = SS;
-                }
-            } else if (rm == 5 && mod == 0) {
-                off = fetch32();
-            } else {
-                off = r[rm];
-                if (rm == EBP) seg = SS;
-            }
-            if (mod == 1) off += fetchS8();
-            else if (mod == 2) off += fetch32();
-        } else {
-            switch (rm) {
-                case 0: off = r[EBX] + r[ESI]; break;
-                case 1: off = r[EBX] + r[EDI]; break;
-                case 2: off = r[EBP] + r[ESI]; seg = SS; break;
-                case 3: off = r[EBP] + r[EDI]; seg = SS; break;
-                case 4: off = r[ESI]; break;
-                case 5: off = r[EDI]; break;
-                case 6:
-                    if (mod == 0) {
-                        off = fetch16();
-                    } else {
-                        off = r[EBP];
-                        seg = SS;
-                    }
-                    break;
-                default: off = r[EBX]; break;
-            }
-            if (mod == 1) off += fetchS8();
-            else if (mod == 2) off += fetch16();
-            off &= 0xffff;
-        }
+        int off = disp;
+        if ((f & F_BASE) != 0) off += r[(f >>> F_BASE_SHIFT) & 7];
+        if ((f & F_INDEX) != 0) off += r[(f >>> F_INDEX_SHIFT) & 7] << ((f >>> F_SCALE_SHIFT) & 3);
+        if (!addr32) off &= 0xffff;
         eaOff = off;
-        int s = dataSeg(seg);
+        int s = dataSeg((f & F_SS) != 0 ? SS : DS);
         checkLimit(s, off);
         eaLin = segBase[s] + off;
     }

@@ -34,7 +34,8 @@ abstract class Interpreter extends Decoder implements FpuMemory {
     /**
      * Executes one instruction (prefixes included). The prefixes and opcode of an instruction
      * are decoded once per code page and cached as one int (see {@link CodeCache}); a cached
-     * decode is used only when CS has the default size it was decoded with.
+     * decode is used only when CS has the default size it was decoded with. The ModRM form
+     * cached beside it is left in {@link #cachedModrm} for {@link #decodeModrm}.
      */
     final void step() {
         startEip = eip;
@@ -50,9 +51,11 @@ abstract class Interpreter extends Decoder implements FpuMemory {
      * and opcode) and returns its opcode, or -1 when there is none for the current CS size.
      */
     private int cachedOpcode() {
-        int h = cachedHeader(segBase[CS] + eip);
+        long hl = cachedHeader(segBase[CS] + eip);
+        int h = (int) hl;
         boolean c32 = code32();
         if ((h & H_VALID) == 0 || ((h & H_CODE32) != 0) != c32) return -1;
+        cachedModrm = (int) (hl >>> 32);
         op32 = (h & H_OP32) != 0;
         addr32 = (h & H_ADDR32) != 0;
         segOvr = ((h >>> H_SEG_SHIFT) & 7) - 1;
@@ -66,6 +69,7 @@ abstract class Interpreter extends Decoder implements FpuMemory {
     private int decodePrefixes() {
         boolean c32 = code32();
         int lin = segBase[CS] + eip;
+        cachedModrm = 0;
         op32 = c32;
         addr32 = c32;
         segOvr = -1;

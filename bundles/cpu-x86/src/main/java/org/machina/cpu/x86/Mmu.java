@@ -85,18 +85,42 @@ abstract class Mmu extends X86State {
      * The packed decode cached for the instruction at {@code lin}, or 0 when EIP's page is not
      * the current fetch page or the instruction was not decoded yet.
      */
-    final int cachedHeader(int lin) {
+    final long cachedHeader(int lin) {
         return onFetchPage(lin) ? fetchPage.headers[lin & 0xfff] : 0;
     }
 
     /**
      * Caches the decode of the instruction at {@code lin} whose prefixes and opcode took
-     * {@code len} bytes, if they were all read from the current fetch page.
+     * {@code len} bytes, if they were all read from the current fetch page. Any ModRM decode
+     * cached for an earlier instruction at {@code lin} is dropped.
      */
     final void cacheHeader(int lin, int len, int header) {
         if (((lin & 0xfffff000) | 1) == fetchTag && (lin & 0xfff) + len <= 0x1000) {
-            fetchPage.headers[lin & 0xfff] = header;
+            fetchPage.headers[lin & 0xfff] = header & 0xffffffffL;
         }
+    }
+
+    /**
+     * Caches the ModRM decode of the instruction at {@code lin} that ends {@code len} bytes
+     * later, if it lies whole in the current fetch page.
+     */
+    final void cacheModrm(int lin, int len, int form) {
+        if (onFetchPage(lin) && (lin & 0xfff) + len <= 0x1000) {
+            long[] h = fetchPage.headers;
+            int o = lin & 0xfff;
+            h[o] = (h[o] & 0xffffffffL) | ((long) form << 32);
+        }
+    }
+
+    /**
+     * Reads a displacement of the instruction being executed from the current fetch page:
+     * {@code code} 1 for a sign-extended byte, 2 for a 16-bit and 3 for a 32-bit field. Only for
+     * instructions whose cached decode says they lie whole in that page.
+     */
+    final int codeDisp(int lin, int code) {
+        byte[] b = fetchPage.bytes;
+        int o = lin & 0xfff;
+        return code == 1 ? b[o] : code == 2 ? (short) LE16.get(b, o) & 0xffff : (int) LE32.get(b, o);
     }
 
     private int fetchSlow(int lin) {

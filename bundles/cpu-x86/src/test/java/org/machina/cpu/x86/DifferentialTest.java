@@ -294,6 +294,7 @@ class DifferentialTest {
                 .append("\n  syscall\n  mov eax, 60\n  xor edi, edi\n  syscall\nsection .data\n");
         s.append("%elifdef NATIVE\n  mov eax, 4\n  mov ebx, 1\n  mov ecx, results\n  mov edx, ").append(bytes)
                 .append("\n  int 0x80\n  mov eax, 1\n  xor ebx, ebx\n  int 0x80\nsection .data\n%else\n  hlt\n%endif\n");
+        s.append("%ifndef NATIVE\nalign 4096\n%endif\n"); // buf on a page of its own, never code
         s.append("buf:\n%assign i 0\n%rep 256\n  db (i*37+11) & 0xff\n%assign i i+1\n%endrep\n");
         s.append("%ifdef NATIVE\nsection .bss\nresults: resb ").append(bytes)
                 .append("\n  resb 4096\nstack_top:\n%else\nresults equ 0x800000\nstack_top equ 0x700000\n%endif\n");
@@ -333,33 +334,23 @@ class DifferentialTest {
             FakeMachine m = new FakeMachine(16 << 20);
             m.load(0x100000, bin);
             X86Cpu cpu = new X86Cpu(m, "pentium3");
-            FakeMachine.flat32(cpu, 0x100000, 0x700000);
-            assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
-
             ByteBuffer nat = ByteBuffer.wrap(nativeOut).order(ByteOrder.LITTLE_ENDIAN);
             int failures = 0;
             StringBuilder report = new StringBuilder();
-            String[] names = {"eax", "ebx", "ecx", "edx", "esi", "edi", "eflags", "mem"};
-            for (int i = 0; i < count; i++) {
-                Case c = cases.get(i);
-                for (int j = 0; j < 8; j++) {
-                    int want = nat.getInt(i * 32 + j * 4);
-                    int got = m.read32(0x800000 + i * 32 + j * 4);
-                    if (j == 6) {
-                        int mask = ~(c.undefinedFlags | 0x10000 | 0x200); // user mode cannot clear IF natively
-                        want &= mask;
-                        got &= mask;
-                    }
-                    if (want != got) {
-                        if (failures++ < 40) {
-                            report.append(String.format("case %d '%s' in=%s flags=%x: %s native %08x emulated %08x%n", i,
-                                    c.insn, java.util.Arrays.toString(hex(c.regs)), c.flags, names[j], want, got));
-                        }
-                        break;
-                    }
-                }
+            // the second pass runs the same code from the CPU's decode cache (prefixes, opcodes, ModRM forms)
+            long decodedFirstPass = 0;
+            byte[] bufInit = java.util.Arrays.copyOfRange(bin, bin.length - 256, bin.length);
+            for (int pass = 1; pass <= 2; pass++) {
+                m.load(0x100000 + bin.length - 256, bufInit);
+                for (int i = 0; i < count * 8; i++) m.write32(0x800000 + i * 4L, 0);
+                FakeMachine.flat32(cpu, 0x100000, 0x700000);
+                cpu.halted = false;
+                assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+                if (pass == 1) decodedFirstPass = cpu.code.pagesDecoded;
+                failures += compare(cases, nat, m, pass, report, failures);
             }
-            System.out.printf("x86 differential test: %d cases, %d mismatches, seed %d, native reference: %s%n", count,
+            assertEquals(decodedFirstPass, cpu.code.pagesDecoded, "the second pass ran from the decode cache");
+            System.out.printf("x86 differential test: %d cases run twice (decode, then cached), %d mismatches, seed %d, native reference: %s%n", count,
                     failures, Long.getLong("x86.difftest.seed", 1234L), native64
                             ? "x86-64 process (this kernel runs no i386 code; no BCD or 16-bit addressing cases)"
                             : "i386 process");
@@ -367,6 +358,33 @@ class DifferentialTest {
         } finally {
             Asm.deleteTree(dir);
         }
+    }
+
+    /** Compares the emulated results of one pass with the native ones; returns the mismatching cases. */
+    private static int compare(List<Case> cases, ByteBuffer nat, FakeMachine m, int pass, StringBuilder report,
+            int earlier) {
+        String[] names = {"eax", "ebx", "ecx", "edx", "esi", "edi", "eflags", "mem"};
+        int failures = 0;
+        for (int i = 0; i < cases.size(); i++) {
+            Case c = cases.get(i);
+            for (int j = 0; j < 8; j++) {
+                int want = nat.getInt(i * 32 + j * 4);
+                int got = m.read32(0x800000 + i * 32 + j * 4);
+                if (j == 6) {
+                    int mask = ~(c.undefinedFlags | 0x10000 | 0x200); // user mode cannot clear IF natively
+                    want &= mask;
+                    got &= mask;
+                }
+                if (want != got) {
+                    if (earlier + failures++ < 40) {
+                        report.append(String.format("pass %d case %d '%s' in=%s flags=%x: %s native %08x emulated %08x%n",
+                                pass, i, c.insn, java.util.Arrays.toString(hex(c.regs)), c.flags, names[j], want, got));
+                    }
+                    break;
+                }
+            }
+        }
+        return failures;
     }
 
     private static String[] hex(int[] v) {
