@@ -51,7 +51,7 @@ class BareMetalIT {
         src = root.resolve("tests/baremetal");
         out = root.resolve("itests/target/baremetal");
         Files.createDirectories(out);
-        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "v86", "smc")) {
+        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc")) {
             nasm(rom + ".asm", rom + ".bin");
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
@@ -80,6 +80,11 @@ class BareMetalIT {
     @Test
     void ring3AndTasks() throws Exception {
         check("ring3");
+    }
+
+    @Test
+    void sixteenBitTaskStateSegment() throws Exception {
+        check("tss16");
     }
 
     @Test

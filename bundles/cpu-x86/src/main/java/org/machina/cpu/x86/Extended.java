@@ -317,6 +317,11 @@ abstract class Extended extends Interpreter {
                     if ((v & ~(CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PGE | 0x100 | 0x200)) != 0) {
                         throw raise(13, 0);
                     }
+                    if ((v & (CR4_VME | CR4_PVI)) != 0) {
+                        warnOnce("cr4vme", "CR4.VME/PVI set at " + Integer.toHexString(startEip)
+                                + ": virtual-8086 mode extensions are not implemented (nor advertised by CPUID);"
+                                + " virtual-8086 mode and protected-mode interrupts behave as without them");
+                    }
                     cr4 = v;
                     flushTlb();
                     return;

@@ -289,7 +289,7 @@ abstract class Protection extends Mmu {
             TaskSwitch.run(this, lo >>> 16, call ? TaskSwitch.CALL : TaskSwitch.JMP, retEip, false, 0);
             return;
         }
-        if (type == 9) { // available 32-bit TSS
+        if (type == 9 || type == 1) { // available 32- or 16-bit TSS
             if (dpl < cpl || dpl < rpl) throw raise(13, sel & 0xfffc);
             TaskSwitch.run(this, sel, call ? TaskSwitch.CALL : TaskSwitch.JMP, retEip, false, 0);
             return;
