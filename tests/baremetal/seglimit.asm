@@ -1,7 +1,10 @@
 ; Segment limits and null selectors on use in 32-bit protected mode (SDM vol. 3 5.3, 3.4.2):
 ; byte- and page-granular limits, a dword straddling the limit, an expand-down segment, a
 ; write beyond the limit that must not land, and a memory access through a null ES, each
-; #GP(0). qemu-system-i386 (TCG) checks none of these; see qemu-deviations.txt.
+; #GP(0); string instructions (REP MOVSB stopping at the limit with ECX/ESI/EDI of the faulting
+; element, STOSD straddling it, LODSB through an override) and XLAT past a limit, #GP(0); a
+; POP past the SS limit, #SS(0) with ESP unchanged. qemu-system-i386 (TCG) checks none of the
+; data segment limits; see qemu-deviations.txt.
 %include "lib.inc"
 %include "pm.inc"
 PM32_ROM_START
@@ -69,8 +72,66 @@ PM32_ROM_START
   CHECK "null-es-use-gp-vector", 13
   mov eax, [LASTERR]
   CHECK "null-es-use-gp-error", 0
+  mov ax, SEL_SMALL                      ; byte granular, limit 0xFFF
+  mov es, ax
+  mov esi, 0x2000                        ; source: flat DS
+  mov edi, 0xFF0
+  mov ecx, 0x20
+  cld
+  EXPECT .r_movs
+  rep movsb                              ; the 17th byte (ES:0x1000) is past the limit
+.r_movs:
+  mov eax, [LASTVEC]
+  CHECK "rep-movsb-past-limit-gp-vector", 13
+  mov eax, ecx
+  CHECK "rep-movsb-stops-with-ecx", 0x10
+  mov eax, edi
+  CHECK "rep-movsb-stops-with-edi", 0x1000
+  mov eax, esi
+  CHECK "rep-movsb-stops-with-esi", 0x2010
+  mov edi, 0xFFE
+  EXPECT .r_stos
+  stosd                                  ; a dword straddling the limit
+.r_stos:
+  mov eax, [LASTVEC]
+  CHECK "stosd-straddling-limit-gp-vector", 13
+  mov esi, 0x1000
+  EXPECT .r_lods
+  es lodsb                               ; the source through an ES override
+.r_lods:
+  mov eax, [LASTVEC]
+  CHECK "lodsb-override-past-limit-gp-vector", 13
+  mov ebx, 0xFF0
+  mov eax, 0x10
+  EXPECT .r_xlat
+  es xlatb                               ; ES:EBX+AL = 0x1000
+.r_xlat:
+  mov eax, [LASTVEC]
+  CHECK "xlat-past-limit-gp-vector", 13
+  mov ebx, 0xF00
+  mov eax, 0x10
+  EXPECT .r_xlat_ok
+  es xlatb
+  mov eax, [LASTVEC]
+.r_xlat_ok:
+  CHECK "xlat-inside-limit-ok", 0xFF
   mov ax, SEL_DATA32
   mov es, ax
+  mov ax, SEL_SMALL                      ; SS limit 0xFFF: the exception frame fits below ESP
+  mov ss, ax
+  mov esp, 0xFFE
+  EXPECT .r_pop
+  pop eax                                ; 0xFFE..0x1001
+.r_pop:
+  mov eax, esp
+  mov bx, SEL_DATA32
+  mov ss, bx
+  mov esp, 0x7000
+  CHECK "pop-past-ss-limit-keeps-esp", 0xFFE
+  mov eax, [LASTVEC]
+  CHECK "pop-past-ss-limit-ss-vector", 12
+  mov eax, [LASTERR]
+  CHECK "pop-past-ss-limit-ss-error", 0
   call finish_32
 
   PM32_ROM_END

@@ -298,7 +298,9 @@ abstract class Interpreter extends Decoder implements FpuMemory {
             case 0xd5: aad(fetch8()); return;
             case 0xd7: {
                 int off = addr32 ? r[EBX] + (r[EAX] & 0xff) : (r[EBX] + (r[EAX] & 0xff)) & 0xffff;
-                setReg8(EAX, read8(segBase[dataSeg(DS)] + off));
+                int s = dataSeg(DS);
+                checkLimit(s, off);
+                setReg8(EAX, read8(segBase[s] + off));
                 return;
             }
             case 0xd8: case 0xd9: case 0xda: case 0xdb: case 0xdc: case 0xdd: case 0xde: case 0xdf:

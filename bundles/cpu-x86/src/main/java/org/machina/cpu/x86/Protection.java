@@ -65,13 +65,17 @@ abstract class Protection extends Mmu {
 
     final void push16(int v) {
         int sp = sp() - 2;
-        write16(segBase[SS] + (stack32() ? sp : sp & 0xffff), v);
+        int off = stack32() ? sp : sp & 0xffff;
+        checkStack(off, 2);
+        write16(segBase[SS] + off, v);
         setSp(sp);
     }
 
     final void push32(int v) {
         int sp = sp() - 4;
-        write32(segBase[SS] + (stack32() ? sp : sp & 0xffff), v);
+        int off = stack32() ? sp : sp & 0xffff;
+        checkStack(off, 4);
+        write32(segBase[SS] + off, v);
         setSp(sp);
     }
 
@@ -82,6 +86,7 @@ abstract class Protection extends Mmu {
 
     final int pop16() {
         int sp = sp();
+        checkStack(sp, 2);
         int v = read16(segBase[SS] + sp);
         setSp(sp + 2);
         return v;
@@ -89,9 +94,29 @@ abstract class Protection extends Mmu {
 
     final int pop32() {
         int sp = sp();
+        checkStack(sp, 4);
         int v = read32(segBase[SS] + sp);
         setSp(sp + 4);
         return v;
+    }
+
+    /**
+     * The SS limit check for a stack access of {@code bytes} bytes at offset {@code off}
+     * (expand-up or expand-down, 16- or 32-bit upper bound): #SS(0) when any byte is outside
+     * (SDM vol. 3 5.3; in real mode too, where the limit is normally 0xFFFF).
+     */
+    final void checkStack(int off, int bytes) {
+        int a = segAttr[SS], limit = segLimit[SS];
+        int last = off + bytes - 1;
+        if ((a & 0x1c) == 0x14) { // expand-down: valid offsets are limit+1 .. upper
+            int upper = (a & 0x4000) != 0 ? 0xffffffff : 0xffff;
+            if (Integer.compareUnsigned(off, limit) <= 0 || Integer.compareUnsigned(last, upper) > 0
+                    || Integer.compareUnsigned(last, off) < 0) {
+                throw raise(12, 0);
+            }
+        } else if (Integer.compareUnsigned(off, limit) > 0 || Integer.compareUnsigned(limit - off, bytes - 1) < 0) {
+            throw raise(12, 0);
+        }
     }
 
     final int pop(boolean op32) {

@@ -2,7 +2,9 @@ package org.machina.cpu.x86;
 
 /**
  * The string instructions MOVS, CMPS, STOS, LODS, SCAS, INS and OUTS with REP/REPE/REPNE.
- * Each iteration updates ECX/ESI/EDI, so a fault in the middle restarts correctly.
+ * Each iteration updates ECX/ESI/EDI, so a fault in the middle restarts correctly. Every
+ * element is checked against its segment's limit (#GP(0), or #SS(0) for an SS override) before
+ * it is read or written.
  */
 final class Strings {
     private Strings() {
@@ -14,6 +16,14 @@ final class Strings {
 
     private static int index(Interpreter c, int reg) {
         return c.addr32 ? c.r[reg] : c.r[reg] & 0xffff;
+    }
+
+    /** The linear address of the element at segment {@code seg}, offset register {@code reg}, after the limit check. */
+    private static int element(Interpreter c, int seg, int reg, int sz) {
+        int off = index(c, reg);
+        c.checkLimit(seg, off);
+        c.checkEnd(sz);
+        return c.segBase[seg] + off;
     }
 
     private static void advance(Interpreter c, int reg, int bytes) {
@@ -34,35 +44,35 @@ final class Strings {
     static void exec(Interpreter c, int b) {
         int sz = size(c, b);
         int bytes = 1 << sz;
-        int src = c.segBase[c.dataSeg(X86State.DS)];
-        int dst = c.segBase[X86State.ES];
+        int src = c.dataSeg(X86State.DS), dst = X86State.ES;
         boolean rep = c.rep != 0;
         boolean cmp = b == 0xa6 || b == 0xa7 || b == 0xae || b == 0xaf;
         while (!rep || count(c) != 0) {
             switch (b) {
                 case 0xa4: case 0xa5:
-                    c.writeMem(dst + index(c, X86State.EDI), sz, c.readMem(src + index(c, X86State.ESI), sz));
+                    int v = c.readMem(element(c, src, X86State.ESI, sz), sz);
+                    c.writeMem(element(c, dst, X86State.EDI, sz), sz, v);
                     advance(c, X86State.ESI, bytes);
                     advance(c, X86State.EDI, bytes);
                     break;
                 case 0xa6: case 0xa7: {
-                    int a = c.readMem(src + index(c, X86State.ESI), sz);
-                    int d = c.readMem(dst + index(c, X86State.EDI), sz);
+                    int a = c.readMem(element(c, src, X86State.ESI, sz), sz);
+                    int d = c.readMem(element(c, dst, X86State.EDI, sz), sz);
                     c.alu(7, a, d, sz);
                     advance(c, X86State.ESI, bytes);
                     advance(c, X86State.EDI, bytes);
                     break;
                 }
                 case 0xaa: case 0xab:
-                    c.writeMem(dst + index(c, X86State.EDI), sz, c.readReg(X86State.EAX, sz));
+                    c.writeMem(element(c, dst, X86State.EDI, sz), sz, c.readReg(X86State.EAX, sz));
                     advance(c, X86State.EDI, bytes);
                     break;
                 case 0xac: case 0xad:
-                    c.writeReg(X86State.EAX, sz, c.readMem(src + index(c, X86State.ESI), sz));
+                    c.writeReg(X86State.EAX, sz, c.readMem(element(c, src, X86State.ESI, sz), sz));
                     advance(c, X86State.ESI, bytes);
                     break;
                 default: { // SCAS
-                    int d = c.readMem(dst + index(c, X86State.EDI), sz);
+                    int d = c.readMem(element(c, dst, X86State.EDI, sz), sz);
                     c.alu(7, c.readReg(X86State.EAX, sz), d, sz);
                     advance(c, X86State.EDI, bytes);
                 }
@@ -81,12 +91,12 @@ final class Strings {
         boolean rep = c.rep != 0;
         while (!rep || count(c) != 0) {
             if (b < 0x6e) {
-                int lin = c.segBase[X86State.ES] + index(c, X86State.EDI);
+                int lin = element(c, X86State.ES, X86State.EDI, sz);
                 c.checkWritable(lin);
                 c.writeMem(lin, sz, c.ctx.io().in(port, bytes));
                 advance(c, X86State.EDI, bytes);
             } else {
-                c.ctx.io().out(port, bytes, c.readMem(c.segBase[c.dataSeg(X86State.DS)] + index(c, X86State.ESI), sz));
+                c.ctx.io().out(port, bytes, c.readMem(element(c, c.dataSeg(X86State.DS), X86State.ESI, sz), sz));
                 advance(c, X86State.ESI, bytes);
             }
             if (!rep) return;
