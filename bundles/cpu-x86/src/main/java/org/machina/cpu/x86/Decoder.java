@@ -82,9 +82,11 @@ abstract class Decoder extends Alu {
 
     /**
      * The cached ModRM form of the instruction being executed (0 when none); {@link #decodeModrm}
-     * uses it once.
+     * uses it once and leaves {@link #MODRM_USED}, so that a second ModRM decode in one
+     * instruction would not be cached as the instruction's form.
      */
     int cachedModrm;
+    static final int MODRM_USED = 1 << 30;
 
     /**
      * Reads the ModRM byte and, for memory forms, computes the effective address. The form of
@@ -94,19 +96,19 @@ abstract class Decoder extends Alu {
      */
     final void decodeModrm() {
         int f = cachedModrm;
-        cachedModrm = 0;
-        int lin = segBase[CS] + eip;
+        cachedModrm = MODRM_USED;
         int disp;
         if ((f & F_VALID) != 0 && ((f & F_ADDR32) != 0) == addr32) {
             int len = (f >>> F_LEN_SHIFT) & 7, dc = (f >>> F_DISP_SHIFT) & 3;
-            disp = dc == 0 ? 0 : codeDisp(lin + len - (dc == 3 ? 4 : dc), dc);
+            disp = dc == 0 ? 0 : codeDisp(segBase[CS] + eip + len - (dc == 3 ? 4 : dc), dc);
             advanceEip(len);
         } else {
+            boolean first = f != MODRM_USED;
             int at = eip;
             f = readModrmForm();
             disp = eaDisp;
             int hlen = at - startEip, len = eip - at; // negative when a 16-bit EIP wrapped
-            if (hlen > 0 && len > 0 && hlen + len < 16) {
+            if (first && hlen > 0 && len > 0 && hlen + len < 16) {
                 cacheModrm(segBase[CS] + startEip, hlen + len, f | len << F_LEN_SHIFT);
             }
         }
