@@ -103,16 +103,37 @@ abstract class Decoder extends Alu {
             disp = dc == 0 ? 0 : codeDisp(segBase[CS] + eip + len - (dc == 3 ? 4 : dc), dc);
             advanceEip(len);
         } else {
-            boolean first = f != MODRM_USED;
-            int at = eip;
-            f = readModrmForm();
+            f = decodeModrmForm(f != MODRM_USED);
             disp = eaDisp;
-            int hlen = at - startEip, len = eip - at; // negative when a 16-bit EIP wrapped
-            if (first && hlen > 0 && len > 0 && hlen + len < 16) {
-                cacheModrm(segBase[CS] + startEip, hlen + len, f | len << F_LEN_SHIFT);
-            }
         }
-        applyModrm(f, disp);
+        modrm = f & 0xff;
+        mod = modrm >>> 6;
+        reg = (modrm >>> 3) & 7;
+        rm = modrm & 7;
+        if (mod == 3) return;
+        int off = disp;
+        if ((f & F_BASE) != 0) off += r[(f >>> F_BASE_SHIFT) & 7];
+        if ((f & F_INDEX) != 0) off += r[(f >>> F_INDEX_SHIFT) & 7] << ((f >>> F_SCALE_SHIFT) & 3);
+        if (!addr32) off &= 0xffff;
+        eaOff = off;
+        int s = dataSeg((f & F_SS) != 0 ? SS : DS);
+        checkLimit(s, off);
+        eaLin = segBase[s] + off;
+    }
+
+    /**
+     * Reads the ModRM, SIB and displacement bytes at CS:EIP and returns their form (the
+     * displacement in {@link #eaDisp}); caches the form when this is the instruction's first
+     * ModRM decode and its bytes lie in one code page.
+     */
+    private int decodeModrmForm(boolean first) {
+        int at = eip;
+        int f = readModrmForm();
+        int hlen = at - startEip, len = eip - at; // negative when a 16-bit EIP wrapped
+        if (first && hlen > 0 && len > 0 && hlen + len < 16) {
+            cacheModrm(segBase[CS] + startEip, hlen + len, f | len << F_LEN_SHIFT);
+        }
+        return f;
     }
 
     /** The displacement {@link #readModrmForm} read. */
@@ -175,23 +196,6 @@ abstract class Decoder extends Alu {
     }
 
     private static final int[] BASE16 = {EBX, EBX, EBP, EBP, ESI, EDI, EBP, EBX};
-
-    /** Sets modrm/mod/reg/rm from a packed form and, for memory forms, the effective address. */
-    private void applyModrm(int f, int disp) {
-        modrm = f & 0xff;
-        mod = modrm >>> 6;
-        reg = (modrm >>> 3) & 7;
-        rm = modrm & 7;
-        if (mod == 3) return;
-        int off = disp;
-        if ((f & F_BASE) != 0) off += r[(f >>> F_BASE_SHIFT) & 7];
-        if ((f & F_INDEX) != 0) off += r[(f >>> F_INDEX_SHIFT) & 7] << ((f >>> F_SCALE_SHIFT) & 3);
-        if (!addr32) off &= 0xffff;
-        eaOff = off;
-        int s = dataSeg((f & F_SS) != 0 ? SS : DS);
-        checkLimit(s, off);
-        eaLin = segBase[s] + off;
-    }
 
     /**
      * Segment checks for a memory operand at {@code off} in segment {@code s}: a null segment in
