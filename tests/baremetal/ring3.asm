@@ -7,15 +7,7 @@
 %include "pm.inc"
 R3 equ 0x700                             ; results written by the ring-3 code
 PM32_ROM_START
-  mov edi, TSS1                          ; both TSSs zeroed
-  xor eax, eax
-  mov ecx, 0x400 / 4
-  rep stosd
-  mov dword [TSS1 + 4], 0x6000           ; ESP0
-  mov dword [TSS1 + 8], SEL_DATA32       ; SS0
-  mov word [TSS1 + 102], 104             ; no I/O bitmap
-  mov ax, SEL_TSS1
-  ltr ax
+  MAIN_TSS 0x400                         ; TSS1 .. TSS3 zeroed
   movzx eax, byte [GDT_RAM + SEL_TSS1 + 5]
   CHECK "ltr-marks-tss-busy", 0x8B
   SET_GATE 0x80, h_sys, 0xEE, SEL_CODE32

@@ -8,16 +8,12 @@
 %include "lib.inc"
 %include "pm.inc"
 R16 equ 0x780                            ; results written by the 16-bit task
+%macro CHECKW 3                          ; CHECKW address, "name", expected: the word at address
+  movzx eax, word [%1]
+  CHECK %2, %3
+%endmacro
 PM32_ROM_START
-  mov edi, TSS1                          ; TSS1 .. TSS16 + 0x40 zeroed
-  xor eax, eax
-  mov ecx, (TSS16 + 0x40 - TSS1) / 4
-  rep stosd
-  mov dword [TSS1 + 4], 0x6000           ; ESP0
-  mov dword [TSS1 + 8], SEL_DATA32       ; SS0
-  mov word [TSS1 + 102], 104             ; no I/O bitmap
-  mov ax, SEL_TSS1
-  ltr ax
+  MAIN_TSS TSS16 + 0x40 - TSS1           ; TSS1 .. TSS16 zeroed
   mov word [TSS16 + 0x0E], t16_entry     ; IP
   mov word [TSS16 + 0x10], 0x0002        ; FLAGS
   mov word [TSS16 + 0x12], 0x1111        ; AX
@@ -43,47 +39,28 @@ PM32_ROM_START
   CHECK "call-return-restores-esi", 0x12345678
   mov eax, fs
   CHECK "call-return-restores-fs", SEL_DATA32
-  movzx eax, word [R16 + 0x00]
-  CHECK "tss16-loads-ax", 0x1111
-  movzx eax, word [R16 + 0x02]
-  CHECK "tss16-loads-cx", 0x2222
-  movzx eax, word [R16 + 0x04]
-  CHECK "tss16-loads-dx", 0x3333
-  movzx eax, word [R16 + 0x06]
-  CHECK "tss16-loads-bx", 0x4444
-  movzx eax, word [R16 + 0x08]
-  CHECK "tss16-loads-sp", 0x6800
-  movzx eax, word [R16 + 0x0A]
-  CHECK "tss16-loads-bp", 0x5555
-  movzx eax, word [R16 + 0x0C]
-  CHECK "tss16-loads-si", 0x6666
-  movzx eax, word [R16 + 0x0E]
-  CHECK "tss16-loads-di", 0x7777
-  movzx eax, word [R16 + 0x10]
-  CHECK "tss16-tr", SEL_TSS16
-  movzx eax, word [R16 + 0x12]
-  CHECK "tss16-nt-set-by-call", 0x4000
-  movzx eax, word [R16 + 0x14]
-  CHECK "tss16-back-link", SEL_TSS1
-  movzx eax, word [R16 + 0x16]
-  CHECK "tss16-busy-while-running", 0x83
-  movzx eax, word [R16 + 0x18]
-  CHECK "tss16-cs", SEL_CODE16
-  movzx eax, word [R16 + 0x1A]
-  CHECK "tss16-ss", SEL_DATA16
-  movzx eax, word [R16 + 0x1C]
-  CHECK "tss16-cr0-ts", 8
-  movzx eax, word [TSS16 + 0x0E]
-  CHECK "iret-saves-ip-word", t16_resume
-  movzx eax, word [TSS16 + 0x12]
-  CHECK "iret-saves-ax-word", 0xBEEF
-  movzx eax, word [TSS16 + 0x20]
-  CHECK "iret-saves-di-word", 0x7777
+  CHECKW R16 + 0x00, "tss16-loads-ax", 0x1111
+  CHECKW R16 + 0x02, "tss16-loads-cx", 0x2222
+  CHECKW R16 + 0x04, "tss16-loads-dx", 0x3333
+  CHECKW R16 + 0x06, "tss16-loads-bx", 0x4444
+  CHECKW R16 + 0x08, "tss16-loads-sp", 0x6800
+  CHECKW R16 + 0x0A, "tss16-loads-bp", 0x5555
+  CHECKW R16 + 0x0C, "tss16-loads-si", 0x6666
+  CHECKW R16 + 0x0E, "tss16-loads-di", 0x7777
+  CHECKW R16 + 0x10, "tss16-tr", SEL_TSS16
+  CHECKW R16 + 0x12, "tss16-nt-set-by-call", 0x4000
+  CHECKW R16 + 0x14, "tss16-back-link", SEL_TSS1
+  CHECKW R16 + 0x16, "tss16-busy-while-running", 0x83
+  CHECKW R16 + 0x18, "tss16-cs", SEL_CODE16
+  CHECKW R16 + 0x1A, "tss16-ss", SEL_DATA16
+  CHECKW R16 + 0x1C, "tss16-cr0-ts", 8
+  CHECKW TSS16 + 0x0E, "iret-saves-ip-word", t16_resume
+  CHECKW TSS16 + 0x12, "iret-saves-ax-word", 0xBEEF
+  CHECKW TSS16 + 0x20, "iret-saves-di-word", 0x7777
   movzx eax, word [TSS16 + 0x10]
   and eax, 0x4000
   CHECK "iret-saves-flags-without-nt", 0
-  movzx eax, word [TSS16 + 0x24]
-  CHECK "iret-saves-cs", SEL_CODE16
+  CHECKW TSS16 + 0x24, "iret-saves-cs", SEL_CODE16
   movzx eax, byte [GDT_RAM + SEL_TSS16 + 5]
   CHECK "tss16-available-after-iret", 0x81
   movzx eax, byte [GDT_RAM + SEL_TSS1 + 5]
@@ -95,18 +72,14 @@ PM32_ROM_START
   clts
   jmp SEL_TSS16:0
 .back:
-  movzx eax, word [R16 + 0x20]
-  CHECK "jmp-resumes-16-bit-task", 0xBEEF
-  movzx eax, word [R16 + 0x22]
-  CHECK "jmp-leaves-nt-clear", 0
-  movzx eax, word [R16 + 0x24]
-  CHECK "jmp-frees-old-tss", 0x89
+  CHECKW R16 + 0x20, "jmp-resumes-16-bit-task", 0xBEEF
+  CHECKW R16 + 0x22, "jmp-leaves-nt-clear", 0
+  CHECKW R16 + 0x24, "jmp-frees-old-tss", 0x89
   movzx eax, byte [GDT_RAM + SEL_TSS16 + 5]
   CHECK "jmp-back-frees-tss16", 0x81
   movzx eax, byte [GDT_RAM + SEL_TSS1 + 5]
   CHECK "jmp-back-marks-tss1-busy", 0x8B
-  movzx eax, word [TSS16 + 0x0E]
-  CHECK "jmp-saves-ip-word", t16_jumped_back
+  CHECKW TSS16 + 0x0E, "jmp-saves-ip-word", t16_jumped_back
 ; ---- #GP(0x1230) through a task gate to the 16-bit task
   mov word [TSS16 + 0x0E], t16_gp        ; IP
   mov word [TSS16 + 0x10], 0x0002        ; FLAGS
@@ -116,10 +89,8 @@ PM32_ROM_START
   mov es, ax                             ; #GP(0x1230); retried with the EAX the handler wrote
   mov eax, es
   CHECK "task-gate-fault-retried", SEL_DATA32
-  movzx eax, word [R16 + 0x30]
-  CHECK "task-gate-error-code-word", 0x1230
-  movzx eax, word [R16 + 0x32]
-  CHECK "task-gate-error-code-size", 0x67FE
+  CHECKW R16 + 0x30, "task-gate-error-code-word", 0x1230
+  CHECKW R16 + 0x32, "task-gate-error-code-size", 0x67FE
   SET_GATE 13, fault_stubs + 13*16, 0x8E, SEL_CODE32
   call finish_32
 

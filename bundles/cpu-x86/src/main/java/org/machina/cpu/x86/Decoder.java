@@ -144,7 +144,7 @@ abstract class Decoder extends Alu {
         int m = fetch8();
         int f = m | F_VALID | (addr32 ? F_ADDR32 : 0);
         int md = m >>> 6, rmv = m & 7;
-        int disp = 0, dc = 0;
+        int dc = 0; // displacement: 0 none, 1 disp8, 2 disp16, 3 disp32
         if (md == 3) {
             eaDisp = 0;
             return f;
@@ -154,44 +154,23 @@ abstract class Decoder extends Alu {
                 int sib = fetch8();
                 int base = sib & 7, idx = (sib >>> 3) & 7;
                 if (idx != 4) f |= F_INDEX | idx << F_INDEX_SHIFT | (sib >>> 6) << F_SCALE_SHIFT;
-                if (base == 5 && md == 0) {
-                    disp = fetch32();
-                    dc = 3;
-                } else {
-                    f |= F_BASE | base << F_BASE_SHIFT | (base == ESP || base == EBP ? F_SS : 0);
-                }
+                if (base == 5 && md == 0) dc = 3;
+                else f |= F_BASE | base << F_BASE_SHIFT | (base == ESP || base == EBP ? F_SS : 0);
             } else if (rmv == 5 && md == 0) {
-                disp = fetch32();
                 dc = 3;
             } else {
                 f |= F_BASE | rmv << F_BASE_SHIFT | (rmv == EBP ? F_SS : 0);
             }
-            if (md == 1) {
-                disp = fetchS8();
-                dc = 1;
-            } else if (md == 2) {
-                disp = fetch32();
-                dc = 3;
-            }
-        } else {
-            // BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP (or disp16 alone with mod 0), BX
-            if (rmv == 6 && md == 0) {
-                disp = fetch16();
-                dc = 2;
-            } else {
-                int base = BASE16[rmv];
-                f |= F_BASE | base << F_BASE_SHIFT | (base == EBP ? F_SS : 0);
-                if (rmv < 4) f |= F_INDEX | ((rmv & 1) == 0 ? ESI : EDI) << F_INDEX_SHIFT;
-            }
-            if (md == 1) {
-                disp = fetchS8();
-                dc = 1;
-            } else if (md == 2) {
-                disp = fetch16();
-                dc = 2;
-            }
+        } else if (rmv == 6 && md == 0) {
+            dc = 2;
+        } else { // BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP, BX
+            int base = BASE16[rmv];
+            f |= F_BASE | base << F_BASE_SHIFT | (base == EBP ? F_SS : 0);
+            if (rmv < 4) f |= F_INDEX | ((rmv & 1) == 0 ? ESI : EDI) << F_INDEX_SHIFT;
         }
-        eaDisp = disp;
+        if (md == 1) dc = 1;
+        else if (md == 2) dc = addr32 ? 3 : 2;
+        eaDisp = dc == 0 ? 0 : dc == 1 ? fetchS8() : dc == 2 ? fetch16() : fetch32();
         return f | dc << F_DISP_SHIFT;
     }
 
