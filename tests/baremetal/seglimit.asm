@@ -3,8 +3,10 @@
 ; write beyond the limit that must not land, and a memory access through a null ES, each
 ; #GP(0); string instructions (REP MOVSB stopping at the limit with ECX/ESI/EDI of the faulting
 ; element, STOSD straddling it, LODSB through an override) and XLAT past a limit, #GP(0); a
-; POP past the SS limit, #SS(0) with ESP unchanged. qemu-system-i386 (TCG) checks none of the
-; data segment limits; see qemu-deviations.txt.
+; POP past the SS limit, #SS(0) with ESP unchanged. Segment types on use (SDM vol. 3 5.4):
+; writes through a read-only data segment (MOV, ADD to memory, STOSB, FNSTSW) and through a CS
+; override, and a read through an execute-only code segment, each #GP(0) with nothing written.
+; qemu-system-i386 (TCG) checks none of the data segment limits; see qemu-deviations.txt.
 %include "lib.inc"
 %include "pm.inc"
 PM32_ROM_START
@@ -132,6 +134,55 @@ PM32_ROM_START
   CHECK "pop-past-ss-limit-ss-vector", 12
   mov eax, [LASTERR]
   CHECK "pop-past-ss-limit-ss-error", 0
+  mov dword [0x2000], 0x11223344
+  mov ax, SEL_RODATA
+  mov es, ax
+  EXPECT .r_ro_rd
+  mov eax, [es:0x2000]
+.r_ro_rd:
+  CHECK "read-only-segment-read-ok", 0x11223344
+  EXPECT .r_ro_mov
+  mov dword [es:0x2000], 0
+.r_ro_mov:
+  mov eax, [LASTVEC]
+  CHECK "read-only-segment-mov-gp-vector", 13
+  EXPECT .r_ro_add
+  add [es:0x2000], eax
+.r_ro_add:
+  mov eax, [LASTVEC]
+  CHECK "read-only-segment-add-gp-vector", 13
+  mov edi, 0x2000
+  EXPECT .r_ro_stos
+  stosb
+.r_ro_stos:
+  mov eax, [LASTVEC]
+  CHECK "read-only-segment-stosb-gp-vector", 13
+  fninit
+  EXPECT .r_ro_fpu
+  fnstsw [es:0x2000]
+.r_ro_fpu:
+  mov eax, [LASTVEC]
+  CHECK "read-only-segment-fnstsw-gp-vector", 13
+  mov eax, [0x2000]
+  CHECK "read-only-segment-nothing-written", 0x11223344
+  EXPECT .r_cs_wr
+  mov [cs:0x100], eax
+.r_cs_wr:
+  mov eax, [LASTVEC]
+  CHECK "cs-override-write-gp-vector", 13
+  mov ax, SEL_DATA32
+  mov es, ax
+  EXPECT .r_xo
+  jmp SEL_XONLY:.xo                      ; execute-only code, same base as the ROM
+.xo:
+  mov eax, [cs:0x100]
+.r_xo:
+  jmp SEL_CODE32:.back32
+.back32:
+  mov eax, [LASTVEC]
+  CHECK "execute-only-cs-read-gp-vector", 13
+  mov eax, [LASTERR]
+  CHECK "execute-only-cs-read-gp-error", 0
   call finish_32
 
   PM32_ROM_END

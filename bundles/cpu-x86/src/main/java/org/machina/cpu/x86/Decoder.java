@@ -190,6 +190,8 @@ abstract class Decoder extends Alu {
             eaRoom = -1;
             return;
         }
+        if (s == CS && (a & 0x0a) == 0x08 && protectedMode() && !v86()) throw limitFault(s); // execute-only
+
         int limit = segLimit[s];
         boolean expandDown = (a & 0x1c) == 0x14;
         if (expandDown) {
@@ -203,6 +205,15 @@ abstract class Decoder extends Alu {
         } else {
             eaRoom = limit - off;
         }
+    }
+
+    /**
+     * A write to the last checked memory operand: in protected mode its segment must be a
+     * writable data segment, else #GP(0) (a code segment through a CS override, a read-only data
+     * segment; SDM vol. 3 5.4). Real and virtual-8086 mode do not check segment types.
+     */
+    final void requireWritableSegment() {
+        if ((segAttr[eaSeg] & 0x1a) != 0x12 && protectedMode() && !v86()) throw limitFault(eaSeg);
     }
 
     /** Raises #GP(0)/#SS(0) when an operand of {@code size} at the last checked offset ends past the limit. */
@@ -246,6 +257,7 @@ abstract class Decoder extends Alu {
             writeReg(rm, size, v);
         } else {
             checkEnd(size);
+            requireWritableSegment();
             writeMem(eaLin, size, v);
         }
     }

@@ -144,6 +144,7 @@ abstract class Extended extends Interpreter {
                 if (!model.hasTsc()) throw undefined(0x0fc7); // CMPXCHG8B came with the Pentium
                 decodeModrm();
                 if (reg != 1 || mod == 3) throw undefined(0x0fc7);
+                requireWritableSegment(); // it always writes, also when the comparison fails
                 long v = read64(eaLin);
                 long cmp = (r[EAX] & 0xffffffffL) | ((long) r[EDX] << 32);
                 int f = getEflags() & ARITH & ~ZF;
@@ -179,6 +180,7 @@ abstract class Extended extends Interpreter {
 
     /** BT/BTS/BTR/BTC (kind 0..3) of {@code bit} in {@code v}; writes back to memory or r/m register. */
     private void writeBit(int kind, int v, int bit, int lin, int os) {
+        if (kind != 0 && lin != -1) requireWritableSegment();
         boolean set = ((v >>> bit) & 1) != 0;
         setArith((getEflags() & ~CF) | (set ? CF : 0));
         if (kind == 0) return;
@@ -249,8 +251,12 @@ abstract class Extended extends Interpreter {
     }
 
     private void writeSel(int sel) {
-        if (mod == 3) writeReg(rm, osize(), sel);
-        else write16(eaLin, sel);
+        if (mod == 3) {
+            writeReg(rm, osize(), sel);
+        } else {
+            requireWritableSegment();
+            write16(eaLin, sel);
+        }
     }
 
     private void group7() {
@@ -259,6 +265,7 @@ abstract class Extended extends Interpreter {
             case 0: case 1: {
                 if (mod == 3) throw undefined(0x0f01);
                 int lim = reg == 0 ? gdtLimit : idtLimit, base = reg == 0 ? gdtBase : idtBase;
+                requireWritableSegment();
                 write16(eaLin, lim);
                 write32(eaLin + 2, op32 ? base : base & 0xffffff);
                 return;

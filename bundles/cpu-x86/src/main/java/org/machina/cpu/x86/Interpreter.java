@@ -8,12 +8,24 @@ import org.machina.cpu.x86.fpu.X87;
  * Executes the one-byte opcode map (and the string instructions); the 0F map is in
  * {@link Extended}. Unknown opcodes raise #UD via {@link #undefined}.
  */
-abstract class Interpreter extends Decoder implements FpuMemory {
+abstract class Interpreter extends Decoder {
     final CpuContext ctx;
     final X87 fpu = new X87();
     boolean halted;
     /** Interrupts are inhibited for one instruction after STI, MOV SS and POP SS. */
     boolean irqShadow;
+
+    /** The x87's view of memory: its stores check that the operand's segment is writable. */
+    private final FpuMemory fpuMemory = new FpuMemory() {
+        @Override public int read8(int linear) { return Interpreter.this.read8(linear); }
+        @Override public int read16(int linear) { return Interpreter.this.read16(linear); }
+        @Override public int read32(int linear) { return Interpreter.this.read32(linear); }
+        @Override public long read64(int linear) { return Interpreter.this.read64(linear); }
+        @Override public void write8(int linear, int v) { requireWritableSegment(); Interpreter.this.write8(linear, v); }
+        @Override public void write16(int linear, int v) { requireWritableSegment(); Interpreter.this.write16(linear, v); }
+        @Override public void write32(int linear, int v) { requireWritableSegment(); Interpreter.this.write32(linear, v); }
+        @Override public void write64(int linear, long v) { requireWritableSegment(); Interpreter.this.write64(linear, v); }
+    };
 
     Interpreter(CpuContext ctx) {
         super(ctx.memory());
@@ -200,7 +212,10 @@ abstract class Interpreter extends Decoder implements FpuMemory {
                 decodeModrm();
                 if (reg > 5) throw undefined(b);
                 if (mod == 3) writeReg(rm, os, segSel[reg]);
-                else write16(eaLin, segSel[reg]);
+                else {
+                    requireWritableSegment();
+                    write16(eaLin, segSel[reg]);
+                }
                 return;
             }
             case 0x8d: decodeModrm(); if (mod == 3) throw undefined(b); writeReg(reg, os, eaOff); return;
@@ -251,8 +266,12 @@ abstract class Interpreter extends Decoder implements FpuMemory {
                 int lin = segBase[dataSeg(DS)] + off;
                 int sz = (b & 1) == 0 ? 0 : os;
                 checkEnd(sz);
-                if (b < 0xa2) writeReg(EAX, sz, readMem(lin, sz));
-                else writeMem(lin, sz, readReg(EAX, sz));
+                if (b < 0xa2) {
+                    writeReg(EAX, sz, readMem(lin, sz));
+                } else {
+                    requireWritableSegment();
+                    writeMem(lin, sz, readReg(EAX, sz));
+                }
                 return;
             }
             case 0xa4: case 0xa5: case 0xa6: case 0xa7: case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
@@ -442,7 +461,7 @@ abstract class Interpreter extends Decoder implements FpuMemory {
         }
         fpu.setEflagsForFcmov(getEflags());
         try {
-            fpu.execute(b, modrm, mod == 3 ? 0 : eaLin, op32, this);
+            fpu.execute(b, modrm, mod == 3 ? 0 : eaLin, op32, fpuMemory);
         } catch (X87.UndefinedOpcode e) {
             throw undefined((b << 8) | modrm);
         }

@@ -26,6 +26,13 @@ final class Strings {
         return c.segBase[seg] + off;
     }
 
+    /** The linear address of the destination element at ES:(E)DI, after the limit and write checks. */
+    private static int destination(Interpreter c, int sz) {
+        int lin = element(c, X86State.ES, X86State.EDI, sz);
+        c.requireWritableSegment();
+        return lin;
+    }
+
     private static void advance(Interpreter c, int reg, int bytes) {
         int d = (c.eflags & X86State.DF) != 0 ? -bytes : bytes;
         if (c.addr32) c.r[reg] += d;
@@ -51,7 +58,7 @@ final class Strings {
             switch (b) {
                 case 0xa4: case 0xa5:
                     int v = c.readMem(element(c, src, X86State.ESI, sz), sz);
-                    c.writeMem(element(c, dst, X86State.EDI, sz), sz, v);
+                    c.writeMem(destination(c, sz), sz, v);
                     advance(c, X86State.ESI, bytes);
                     advance(c, X86State.EDI, bytes);
                     break;
@@ -64,7 +71,7 @@ final class Strings {
                     break;
                 }
                 case 0xaa: case 0xab:
-                    c.writeMem(element(c, dst, X86State.EDI, sz), sz, c.readReg(X86State.EAX, sz));
+                    c.writeMem(destination(c, sz), sz, c.readReg(X86State.EAX, sz));
                     advance(c, X86State.EDI, bytes);
                     break;
                 case 0xac: case 0xad:
@@ -91,7 +98,7 @@ final class Strings {
         boolean rep = c.rep != 0;
         while (!rep || count(c) != 0) {
             if (b < 0x6e) {
-                int lin = element(c, X86State.ES, X86State.EDI, sz);
+                int lin = destination(c, sz);
                 c.checkWritable(lin);
                 c.writeMem(lin, sz, c.ctx.io().in(port, bytes));
                 advance(c, X86State.EDI, bytes);
