@@ -2,7 +2,8 @@
 ; byte- and page-granular limits, a dword straddling the limit, an expand-down segment, a
 ; write beyond the limit that must not land, and a memory access through a null ES, each
 ; #GP(0); string instructions (REP MOVSB stopping at the limit with ECX/ESI/EDI of the faulting
-; element, STOSD straddling it, LODSB through an override) and XLAT past a limit, #GP(0); a
+; element, STOSD straddling it, LODSB through an override), XLAT past a limit and an x87 FLD
+; qword straddling it, #GP(0); a
 ; POP past the SS limit, #SS(0) with ESP unchanged. Segment types on use (SDM vol. 3 5.4):
 ; writes through a read-only data segment (MOV, ADD to memory, STOSB, FNSTSW) and through a CS
 ; override, and a read through an execute-only code segment, each #GP(0) with nothing written.
@@ -117,6 +118,17 @@ PM32_ROM_START
   mov eax, [LASTVEC]
 .r_xlat_ok:
   CHECK "xlat-inside-limit-ok", 0xFF
+  fninit
+  EXPECT .r_fld_ok
+  fld dword [es:0xFFC]                   ; the last dword inside the limit
+  mov eax, [LASTVEC]
+.r_fld_ok:
+  CHECK "fld-dword-inside-limit-ok", 0xFF
+  EXPECT .r_fld
+  fld qword [es:0xFFC]                   ; a qword straddling the limit
+.r_fld:
+  mov eax, [LASTVEC]
+  CHECK "fld-qword-straddling-limit-gp-vector", 13
   mov ax, SEL_DATA32
   mov es, ax
   mov ax, SEL_SMALL                      ; SS limit 0xFFF: the exception frame fits below ESP

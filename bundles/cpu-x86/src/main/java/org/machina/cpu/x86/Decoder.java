@@ -216,6 +216,15 @@ abstract class Decoder extends Alu {
         if ((segAttr[eaSeg] & 0x1a) != 0x12 && protectedMode() && !v86()) throw limitFault(eaSeg);
     }
 
+    /**
+     * Raises #GP(0)/#SS(0) when {@code bytes} bytes at linear address {@code linear}, a part of
+     * the last checked memory operand (an x87 operand, environment or save area), end past the
+     * limit of its segment.
+     */
+    final void checkOperandPart(int linear, int bytes) {
+        if (Integer.compareUnsigned(eaRoom, linear - eaLin + bytes - 1) < 0) throw limitFault(eaSeg);
+    }
+
     /** Raises #GP(0)/#SS(0) when an operand of {@code size} at the last checked offset ends past the limit. */
     final void checkEnd(int size) {
         if (size != 0 && Integer.compareUnsigned(eaRoom, (1 << size) - 1) < 0) throw limitFault(eaSeg);

@@ -15,16 +15,25 @@ abstract class Interpreter extends Decoder {
     /** Interrupts are inhibited for one instruction after STI, MOV SS and POP SS. */
     boolean irqShadow;
 
-    /** The x87's view of memory: its stores check that the operand's segment is writable. */
+    /**
+     * The x87's view of memory: every part of an operand (an 80-bit value is read as 8 + 2
+     * bytes, an environment field by field) is checked against the segment limit, and stores
+     * check that the segment is writable.
+     */
     private final FpuMemory fpuMemory = new FpuMemory() {
-        @Override public int read8(int linear) { return Interpreter.this.read8(linear); }
-        @Override public int read16(int linear) { return Interpreter.this.read16(linear); }
-        @Override public int read32(int linear) { return Interpreter.this.read32(linear); }
-        @Override public long read64(int linear) { return Interpreter.this.read64(linear); }
-        @Override public void write8(int linear, int v) { requireWritableSegment(); Interpreter.this.write8(linear, v); }
-        @Override public void write16(int linear, int v) { requireWritableSegment(); Interpreter.this.write16(linear, v); }
-        @Override public void write32(int linear, int v) { requireWritableSegment(); Interpreter.this.write32(linear, v); }
-        @Override public void write64(int linear, long v) { requireWritableSegment(); Interpreter.this.write64(linear, v); }
+        @Override public int read8(int linear) { checkOperandPart(linear, 1); return Interpreter.this.read8(linear); }
+        @Override public int read16(int linear) { checkOperandPart(linear, 2); return Interpreter.this.read16(linear); }
+        @Override public int read32(int linear) { checkOperandPart(linear, 4); return Interpreter.this.read32(linear); }
+        @Override public long read64(int linear) { checkOperandPart(linear, 8); return Interpreter.this.read64(linear); }
+        @Override public void write8(int linear, int v) { checkStore(linear, 1); Interpreter.this.write8(linear, v); }
+        @Override public void write16(int linear, int v) { checkStore(linear, 2); Interpreter.this.write16(linear, v); }
+        @Override public void write32(int linear, int v) { checkStore(linear, 4); Interpreter.this.write32(linear, v); }
+        @Override public void write64(int linear, long v) { checkStore(linear, 8); Interpreter.this.write64(linear, v); }
+
+        private void checkStore(int linear, int bytes) {
+            checkOperandPart(linear, bytes);
+            requireWritableSegment();
+        }
     };
 
     Interpreter(CpuContext ctx) {
