@@ -56,12 +56,13 @@ final class Strings {
         boolean cmp = b == 0xa6 || b == 0xa7 || b == 0xae || b == 0xaf;
         while (!rep || count(c) != 0) {
             switch (b) {
-                case 0xa4: case 0xa5:
+                case 0xa4: case 0xa5: {
                     int v = c.readMem(element(c, src, X86State.ESI, sz), sz);
                     c.writeMem(destination(c, sz), sz, v);
                     advance(c, X86State.ESI, bytes);
                     advance(c, X86State.EDI, bytes);
                     break;
+                }
                 case 0xa6: case 0xa7: {
                     int a = c.readMem(element(c, src, X86State.ESI, sz), sz);
                     int d = c.readMem(element(c, dst, X86State.EDI, sz), sz);
