@@ -183,28 +183,18 @@ abstract class Decoder extends Alu {
      * {@link #checkEnd} can check the last byte once the operand size is known (SDM vol. 3 5.3).
      */
     final void checkLimit(int s, int off) {
-        int a = segAttr[s];
         eaSeg = s;
-        if ((a & 0x80) == 0) {
-            if (protectedMode() && !v86()) throw limitFault(s);
-            eaRoom = -1;
-            return;
-        }
-        if (s == CS && (a & 0x0a) == 0x08 && protectedMode() && !v86()) throw limitFault(s); // execute-only
+        eaRoom = roomAt(s, off);
+    }
 
-        int limit = segLimit[s];
-        boolean expandDown = (a & 0x1c) == 0x14;
-        if (expandDown) {
-            int upper = (a & 0x4000) != 0 ? 0xffffffff : 0xffff;
-            if (Integer.compareUnsigned(off, limit) <= 0 || Integer.compareUnsigned(off, upper) > 0) {
-                throw limitFault(s);
-            }
-            eaRoom = upper - off;
-        } else if (Integer.compareUnsigned(off, limit) > 0) {
-            throw limitFault(s);
-        } else {
-            eaRoom = limit - off;
-        }
+    /**
+     * The linear address of a {@code size}-coded operand at {@code off} in segment {@code s},
+     * after {@link #checkLimit} and {@link #checkEnd} (moffs, XLAT and string operands).
+     */
+    final int operandAt(int s, int off, int size) {
+        checkLimit(s, off);
+        checkEnd(size);
+        return segBase[s] + off;
     }
 
     /**
@@ -228,11 +218,6 @@ abstract class Decoder extends Alu {
     /** Raises #GP(0)/#SS(0) when an operand of {@code size} at the last checked offset ends past the limit. */
     final void checkEnd(int size) {
         if (size != 0 && Integer.compareUnsigned(eaRoom, (1 << size) - 1) < 0) throw limitFault(eaSeg);
-    }
-
-    /** #SS(0) for the stack segment, #GP(0) for the others. */
-    private CpuFault limitFault(int s) {
-        return raise(s == SS ? 12 : 13, 0);
     }
 
     final int readReg(int i, int size) {

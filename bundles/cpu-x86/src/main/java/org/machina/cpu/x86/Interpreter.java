@@ -54,8 +54,9 @@ abstract class Interpreter extends Decoder {
 
     /**
      * Executes one instruction (prefixes included). The prefixes and opcode of an instruction
-     * are decoded once per code page and cached as one int (see {@link CodeCache}); a cached
-     * decode is used only when CS has the default size it was decoded with. The ModRM form
+     * are decoded once per code page and cached in the low half of a long (see
+     * {@link CodeCache}); a cached decode is used only when CS has the default size it was
+     * decoded with. The ModRM form
      * cached beside it is left in {@link #cachedModrm} for {@link #decodeModrm}.
      */
     final void step() {
@@ -271,10 +272,8 @@ abstract class Interpreter extends Decoder {
             case 0x9f: setReg8(4, (getEflags() & 0xd7) | 2); return;
             case 0xa0: case 0xa1: case 0xa2: case 0xa3: {
                 int off = addr32 ? fetch32() : fetch16();
-                checkLimit(dataSeg(DS), off);
-                int lin = segBase[dataSeg(DS)] + off;
                 int sz = (b & 1) == 0 ? 0 : os;
-                checkEnd(sz);
+                int lin = operandAt(dataSeg(DS), off, sz);
                 if (b < 0xa2) {
                     writeReg(EAX, sz, readMem(lin, sz));
                 } else {
@@ -326,9 +325,7 @@ abstract class Interpreter extends Decoder {
             case 0xd5: aad(fetch8()); return;
             case 0xd7: {
                 int off = addr32 ? r[EBX] + (r[EAX] & 0xff) : (r[EBX] + (r[EAX] & 0xff)) & 0xffff;
-                int s = dataSeg(DS);
-                checkLimit(s, off);
-                setReg8(EAX, read8(segBase[s] + off));
+                setReg8(EAX, read8(operandAt(dataSeg(DS), off, 0)));
                 return;
             }
             case 0xd8: case 0xd9: case 0xda: case 0xdb: case 0xdc: case 0xdd: case 0xde: case 0xdf:

@@ -106,17 +106,37 @@ abstract class Protection extends Mmu {
      * (SDM vol. 3 5.3; in real mode too, where the limit is normally 0xFFFF).
      */
     final void checkStack(int off, int bytes) {
-        int a = segAttr[SS], limit = segLimit[SS];
-        int last = off + bytes - 1;
+        if (Integer.compareUnsigned(roomAt(SS, off), bytes - 1) < 0) throw limitFault(SS);
+    }
+
+    /**
+     * The segment checks of a memory access at {@code off} in segment {@code s} (see
+     * {@link Decoder#checkLimit}, which records the result): returns how many bytes
+     * past {@code off} still fit in segment {@code s} (unsigned; -1 for a segment with no
+     * limit in real mode), or raises #GP(0)/#SS(0).
+     */
+    final int roomAt(int s, int off) {
+        int a = segAttr[s];
+        if ((a & 0x80) == 0) {
+            if (protectedMode() && !v86()) throw limitFault(s);
+            return -1;
+        }
+        if (s == CS && (a & 0x0a) == 0x08 && protectedMode() && !v86()) throw limitFault(s); // execute-only
+        int limit = segLimit[s];
         if ((a & 0x1c) == 0x14) { // expand-down: valid offsets are limit+1 .. upper
             int upper = (a & 0x4000) != 0 ? 0xffffffff : 0xffff;
-            if (Integer.compareUnsigned(off, limit) <= 0 || Integer.compareUnsigned(last, upper) > 0
-                    || Integer.compareUnsigned(last, off) < 0) {
-                throw raise(12, 0);
+            if (Integer.compareUnsigned(off, limit) <= 0 || Integer.compareUnsigned(off, upper) > 0) {
+                throw limitFault(s);
             }
-        } else if (Integer.compareUnsigned(off, limit) > 0 || Integer.compareUnsigned(limit - off, bytes - 1) < 0) {
-            throw raise(12, 0);
+            return upper - off;
         }
+        if (Integer.compareUnsigned(off, limit) > 0) throw limitFault(s);
+        return limit - off;
+    }
+
+    /** #SS(0) for the stack segment, #GP(0) for the others. */
+    final CpuFault limitFault(int s) {
+        return raise(s == SS ? 12 : 13, 0);
     }
 
     final int pop(boolean op32) {

@@ -20,10 +20,7 @@ final class Strings {
 
     /** The linear address of the element at segment {@code seg}, offset register {@code reg}, after the limit check. */
     private static int element(Interpreter c, int seg, int reg, int sz) {
-        int off = index(c, reg);
-        c.checkLimit(seg, off);
-        c.checkEnd(sz);
-        return c.segBase[seg] + off;
+        return c.operandAt(seg, index(c, reg), sz);
     }
 
     /** The linear address of the destination element at ES:(E)DI, after the limit and write checks. */
