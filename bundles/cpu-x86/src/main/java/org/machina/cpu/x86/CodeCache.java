@@ -7,10 +7,11 @@ import org.machina.api.memory.RamBlock;
 
 /**
  * Decoded code, per physical RAM page. A {@link Page} holds a copy of the page's bytes (what
- * instruction fetch reads) and, per byte offset, the packed prefix/opcode decode of the
- * instruction starting there (see {@link Interpreter#step}) and of its ModRM byte. Pages are found through a two-way
- * set-associative table: the set is the page number plus a per-block offset (so the low pages
- * of RAM and of the BIOS ROM do not collide), and a miss replaces the way used less recently.
+ * instruction fetch reads) and, per byte offset, the packed decode of the instruction starting
+ * there: prefixes and opcode (see {@link Interpreter#step}) and the form of its ModRM bytes
+ * (see {@link Decoder#decodeModrm}). Pages are found through a two-way set-associative table:
+ * the set is the page number plus a per-block offset (so the low pages of RAM and of the BIOS
+ * ROM do not collide), and a miss replaces the way used less recently.
  * A lookup happens only when instruction fetch moves to another page; evicted pages are
  * reused, so steady-state execution allocates nothing.
  *

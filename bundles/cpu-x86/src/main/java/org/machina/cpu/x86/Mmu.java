@@ -95,7 +95,7 @@ abstract class Mmu extends X86State {
      * cached for an earlier instruction at {@code lin} is dropped.
      */
     final void cacheHeader(int lin, int len, int header) {
-        if (((lin & 0xfffff000) | 1) == fetchTag && (lin & 0xfff) + len <= 0x1000) {
+        if (onFetchPage(lin) && (lin & 0xfff) + len <= 0x1000) {
             fetchPage.headers[lin & 0xfff] = header & 0xffffffffL;
         }
     }

@@ -198,9 +198,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         pendingDataBreakpoints = 0;
         int vec = f.vector, err = f.errorCode;
         boolean hasErr = f.hasError;
-        rollback();
-        eip = startEip;
-        r[ESP] = startEsp;
+        undoInstruction();
         deliver(vec, hasErr, err, true);
     }
 
@@ -208,10 +206,15 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     private void internalError(RuntimeException e) {
         warnOnce("internal" + e.getClass().getName(), "internal error at " + Integer.toHexString(startEip)
                 + " executing guest code: " + e + "; raising #UD");
+        undoInstruction();
+        deliver(6, false, 0, true);
+    }
+
+    /** Puts registers and memory back as they were before the instruction that did not complete. */
+    private void undoInstruction() {
         rollback();
         eip = startEip;
         r[ESP] = startEsp;
-        deliver(6, false, 0, true);
     }
 
     /**
