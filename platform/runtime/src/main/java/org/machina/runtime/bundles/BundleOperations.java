@@ -136,7 +136,13 @@ public final class BundleOperations implements BundleService {
                 }
             }
         } catch (RuntimeException e) {
-            reattachOld(swaps, bundle);
+            // The machines paused so far get their devices back and run again; the bundle is untouched.
+            try {
+                reattachOld(swaps, bundle);
+            } finally {
+                swaps.forEach(Swapper::resume);
+                deleteQuietly(backup);
+            }
             throw new HotSwapException("cannot save device state for the update of '" + spec + "': " + e.getMessage(), e);
         }
         try {
@@ -164,11 +170,15 @@ public final class BundleOperations implements BundleService {
             throw new HotSwapException("update of '" + spec + "' failed and was rolled back: " + e.getMessage(), e);
         } finally {
             swaps.forEach(Swapper::resume);
-            try {
-                Files.deleteIfExists(backup);
-            } catch (IOException ignored) {
-                // a temp file; nothing to do
-            }
+            deleteQuietly(backup);
+        }
+    }
+
+    private static void deleteQuietly(Path temp) {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+            // a temp file; nothing to do
         }
     }
 

@@ -1,40 +1,40 @@
 package org.machina.runtime.machine;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.machina.api.device.DeviceType;
 
 /**
- * One machine's part in a hot-swap: pause it, save and detach the affected devices, later
- * re-attach them from (new or old) types with the saved state, and resume if it was running.
+ * One machine's part in a hot-swap: hold it paused for the swap, save and detach the affected
+ * devices, later re-attach them from (new or old) types with the saved state, and release the
+ * hold. While held, the machine refuses a user's cont, reset and device changes
+ * ({@link MachineImpl#HOT_SWAP} is an exclusive pause reason), so nothing runs the guest with its
+ * devices detached.
  */
 public final class Swapper {
     private final MachineImpl machine;
-    private final boolean wasRunning;
     private final List<MachineImpl.Detached> detached;
     private boolean attached;
 
-    private Swapper(MachineImpl machine, boolean wasRunning, List<MachineImpl.Detached> detached) {
+    private Swapper(MachineImpl machine, List<MachineImpl.Detached> detached) {
         this.machine = machine;
-        this.wasRunning = wasRunning;
         this.detached = detached;
     }
 
-    /** Pauses {@code machine} and detaches devices whose type matches; null when it has none. */
+    /** Holds {@code machine} paused and detaches devices whose type matches; null when it has none. */
     public static Swapper pauseAndDetach(MachineImpl machine, Predicate<String> types) {
         return machine.call(() -> {
             if (machine.devicesOfTypes(types).isEmpty()) {
                 return null;
             }
-            boolean running = machine.isRunning();
             machine.pauseForSwap();
             try {
-                return new Swapper(machine, running, machine.detach(types));
+                return new Swapper(machine, machine.detach(types));
             } catch (RuntimeException e) {
-                if (running) {
-                    machine.resumeAfterSwap();
-                }
+                machine.resumeAfterSwap();
                 throw e;
             }
         });
@@ -56,19 +56,18 @@ public final class Swapper {
     /** Undoes a successful {@link #attach} (for a rollback); the saved state stays as it was. */
     public void detachAgainIfAttached() {
         if (attached) {
-            java.util.Set<String> ids = new java.util.HashSet<>();
+            Set<String> ids = new HashSet<>();
             detached.forEach(d -> ids.add(d.id()));
             machine.call(() -> machine.detachById(ids::contains));
             attached = false;
         }
     }
 
+    /** Releases the swap's hold: the machine runs again if it ran before and nothing else holds it. */
     public void resume() {
-        if (wasRunning) {
-            machine.call(() -> {
-                machine.resumeAfterSwap();
-                return null;
-            });
-        }
+        machine.call(() -> {
+            machine.resumeAfterSwap();
+            return null;
+        });
     }
 }
