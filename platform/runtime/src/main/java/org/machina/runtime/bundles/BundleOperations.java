@@ -124,10 +124,14 @@ public final class BundleOperations implements BundleService {
             throw new HotSwapException("bundle '" + spec + "' is part of the framework or runtime and cannot be updated while running");
         }
         refuseIfCpuOrBoardInUse(bundle, "update");
+        refuseIfRuntimeDependsOn(bundle);
         Set<String> types = Set.copyOf(registries.devices.providedBy(bundle));
-        Path backup = backup(bundle);
         Path replacement = Path.of(toUri(location).startsWith("file:") ? URI.create(toUri(location)).getPath() : location);
+        // Before anything pauses: a jar that will not resolve or link is refused here.
+        ResolveCheck.check(context, replacement, this::refresh);
+        Path backup = backup(bundle);
         List<Swapper> swaps = new ArrayList<>();
+        String outcome = "failed";
         try {
             for (MachineImpl m : machines) {
                 Swapper s = Swapper.pauseAndDetach(m, types::contains);
@@ -140,7 +144,7 @@ public final class BundleOperations implements BundleService {
             try {
                 reattachOld(swaps, bundle);
             } finally {
-                swaps.forEach(Swapper::resume);
+                swaps.forEach(sw -> sw.resume(bundle, "save-failed"));
                 deleteQuietly(backup);
             }
             throw new HotSwapException("cannot save device state for the update of '" + spec + "': " + e.getMessage(), e);
@@ -151,6 +155,7 @@ public final class BundleOperations implements BundleService {
                 s.attach(name -> awaitType(name, bundle));
             }
             remember(bundle, replacement);
+            outcome = "updated";
             LOG.info("updated bundle {} to {}; swapped {} device(s)", spec, bundle.getVersion(),
                     swaps.stream().mapToInt(Swapper::count).sum());
             return info(bundle);
@@ -162,6 +167,7 @@ public final class BundleOperations implements BundleService {
             try {
                 replace(bundle, backup);
                 reattachOld(swaps, bundle);
+                outcome = "rolled-back";
             } catch (RuntimeException rollback) {
                 e.addSuppressed(rollback);
                 throw new HotSwapException("update of '" + spec + "' failed (" + e.getMessage()
@@ -169,7 +175,9 @@ public final class BundleOperations implements BundleService {
             }
             throw new HotSwapException("update of '" + spec + "' failed and was rolled back: " + e.getMessage(), e);
         } finally {
-            swaps.forEach(Swapper::resume);
+            for (Swapper sw : swaps) {
+                sw.resume(bundle, outcome);
+            }
             deleteQuietly(backup);
         }
     }
@@ -196,6 +204,19 @@ public final class BundleOperations implements BundleService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HotSwapException("interrupted while waiting for device type '" + name + "'");
+        }
+    }
+
+    /**
+     * Refuses to update a bundle the runtime itself depends on (the device API, Gson, SCR, ...):
+     * refreshing it would restart the runtime and shut down every machine.
+     */
+    private void refuseIfRuntimeDependsOn(Bundle bundle) {
+        FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
+        if (wiring.getDependencyClosure(List.of(bundle)).contains(context.getBundle())) {
+            throw new HotSwapException("bundle " + bundle.getSymbolicName() + " is shared: the runtime ("
+                    + context.getBundle().getSymbolicName() + ") depends on it, so updating it would restart the runtime and"
+                    + " shut down every machine; install the new jar and restart Machina instead");
         }
     }
 

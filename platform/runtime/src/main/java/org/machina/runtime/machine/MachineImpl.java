@@ -485,6 +485,13 @@ public final class MachineImpl implements Machine {
         }
     }
 
+    /** Reports the end of a hot-swap of this machine's devices (machine thread). */
+    void swapEnded(Map<String, Object> data) {
+        LOG.info("machine '{}': hot-swap of {} {}: {}, guest paused {} us", name, data.get("bundle"), data.get("devices"),
+                data.get("outcome"), data.get("pause-us"));
+        emit("X_MACHINA_BUNDLE_SWAPPED", data);
+    }
+
     /** The reasons the machine is paused for now (a copy; for status and tests). */
     Set<String> pauseReasons() {
         return call(() -> Set.copyOf(pauseHolds));

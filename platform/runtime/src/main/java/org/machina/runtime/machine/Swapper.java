@@ -2,10 +2,12 @@ package org.machina.runtime.machine;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.machina.api.device.DeviceType;
+import org.osgi.framework.Bundle;
 
 /**
  * One machine's part in a hot-swap: hold it paused for the swap, save and detach the affected
@@ -17,6 +19,7 @@ import org.machina.api.device.DeviceType;
 public final class Swapper {
     private final MachineImpl machine;
     private final List<MachineImpl.Detached> detached;
+    private final long pausedAt = System.nanoTime();
     private boolean attached;
 
     private Swapper(MachineImpl machine, List<MachineImpl.Detached> detached) {
@@ -63,10 +66,18 @@ public final class Swapper {
         }
     }
 
-    /** Releases the swap's hold: the machine runs again if it ran before and nothing else holds it. */
-    public void resume() {
+    /**
+     * Releases the swap's hold: the machine runs again if it ran before and nothing else holds it.
+     * Emits {@code X_MACHINA_BUNDLE_SWAPPED} with how long the swap held the machine, in
+     * microseconds of host time ({@code outcome}: updated, rolled-back, save-failed, failed).
+     */
+    public void resume(Bundle bundle, String outcome) {
         machine.call(() -> {
             machine.resumeAfterSwap();
+            long pauseMicros = (System.nanoTime() - pausedAt) / 1000;
+            machine.swapEnded(Map.of("bundle", String.valueOf(bundle.getSymbolicName()),
+                    "version", bundle.getVersion().toString(), "outcome", outcome,
+                    "devices", detached.stream().map(MachineImpl.Detached::id).toList(), "pause-us", pauseMicros));
             return null;
         });
     }
