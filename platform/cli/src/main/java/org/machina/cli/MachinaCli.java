@@ -55,7 +55,7 @@ public final class MachinaCli implements Function<String[], Integer> {
     @Override
     public Integer apply(String[] args) {
         CommandLine cl = new CommandLine(new Root());
-        cl.addSubcommand("run", new RunCommand(machines));
+        cl.addSubcommand("run", new RunCommand(machines, new MonitorServiceLink(context)));
         cl.addSubcommand("types", new TypesCommand(machines));
         cl.addSubcommand("create", new InstanceCommands.Create());
         cl.getSubcommands().get("create").setUnmatchedOptionsArePositionalParams(true);
