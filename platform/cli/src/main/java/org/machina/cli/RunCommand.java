@@ -67,17 +67,23 @@ final class RunCommand implements Callable<Integer> {
             } else {
                 m.start();
             }
-            Optional<Integer> status;
-            do {
-                status = m.awaitShutdown(Duration.ofDays(1));
-            } while (status.isEmpty());
+            int status = awaitEnd(m);
             System.out.flush();
             System.err.println("machina: " + m.shutdownReason().orElse("machine stopped"));
-            return status.get();
+            return status;
         } finally {
             if (monitor != null) {
                 monitor.close();
             }
         }
+    }
+
+    /** Waits for the machine to shut down, however long it runs; its exit status. */
+    static int awaitEnd(Machine m) throws InterruptedException {
+        Optional<Integer> status;
+        do {
+            status = m.awaitShutdown(Duration.ofDays(1));
+        } while (status.isEmpty());
+        return status.get();
     }
 }
