@@ -2,6 +2,10 @@
 # Order: JAVA_HOME if it is 25+, then the usual install locations, then java on PATH.
 machina_java_version() { # prints the feature version of $1/bin/java, or nothing
   [ -x "$1/bin/java" ] || return 0
+  # the JDK's release file answers without starting a JVM (tens of ms saved on every command)
+  local v
+  v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null | head -n1)
+  if [ -n "$v" ]; then echo "$v"; return 0; fi
   "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p' | head -n1
 }
 machina_find_jdk() {

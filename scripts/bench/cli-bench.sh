@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Command-line latency benchmark: how long `machina` takes to answer, run through ./machina as a
+# user or a script would (JDK lookup, JVM start, class-data sharing archive, launcher).
+#   list     `machina list` with one instance running (queries its QMP monitor)
+#   status   `machina status NAME` of that instance
+#   qmp      `machina qmp NAME query-status`
+#   run      `machina run -machine pc -bios ROM` to the first guest instruction: the ROM's first
+#            instruction (at the reset vector) writes 0 to isa-debug-exit, which ends the machine;
+#            the time is taken when machina prints that on stderr ("first insn"), and when the
+#            process has ended ("exit")
+# The reference tools in the same run: `qemu-img --version` for the instance commands and
+# qemu-system-i386 (TCG) with the same ROM and device, whose process ends at that instruction.
+# Prints the median of REPS runs of each and the ratios machina/reference. One run of each is
+# made first and not counted: it writes the class-data sharing archives (README, Distributions).
+# Usage: scripts/bench/cli-bench.sh [REPS (default 10)]
+# Times are wall clock on a machine that may be busy: the load average is printed with them.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+reps=${1:-10}
+machina="$root/machina"
+work=$(mktemp -d)
+export MACHINA_HOME="$work/home"
+cleanup() {
+  "$machina" kill bench >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# 64 KiB ROM: 'mov al, 0; out 0xf4, al' at the reset vector (offset 0xfff0), hlt everywhere else
+rom="$work/first-insn.rom"
+head -c 65536 /dev/zero | tr '\0' '\364' >"$rom"
+printf '\260\000\346\364' | dd of="$rom" bs=1 seek=$((0xfff0)) conv=notrunc status=none
+devs=(-display none -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot)
+
+now() { date +%s%N; }
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+
+time_cmd() { # command... -> milliseconds; fails if the command does
+  local t0 t1
+  t0=$(now); "$@" >/dev/null 2>"$work/err" || { echo "cli-bench: '$*' failed:" >&2; cat "$work/err" >&2; return 1; }
+  t1=$(now); ms "$t0" "$t1"
+}
+
+run_first_insn() { # emulator -> "ms-to-first-instruction ms-to-exit"
+  local t0 t1 rc
+  rm -f "$work/first"
+  t0=$(now)
+  set +e
+  if [ "$1" = qemu ]; then
+    qemu-system-i386 -M pc -accel tcg -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" 2>"$work/err"
+    rc=$?
+  else
+    "$machina" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" 2>&1 >/dev/null \
+      | while IFS= read -r line; do
+          case $line in *isa-debug-exit*) [ -f "$work/first" ] || now >"$work/first";; esac
+          printf '%s\n' "$line" >>"$work/err"
+        done
+    rc=${PIPESTATUS[0]}
+  fi
+  set -e
+  t1=$(now)
+  # the guest wrote 0: exit status (0 << 1) | 1
+  [ "$rc" = 1 ] || { echo "cli-bench: $1 exited with $rc, expected 1:" >&2; cat "$work/err" >&2; return 1; }
+  if [ "$1" = qemu ]; then
+    echo "$(ms "$t0" "$t1") $(ms "$t0" "$t1")"
+  else
+    [ -f "$work/first" ] || { echo "cli-bench: machina did not report the isa-debug-exit write" >&2; return 1; }
+    echo "$(ms "$t0" "$(cat "$work/first")") $(ms "$t0" "$t1")"
+  fi
+}
+
+"$machina" --version >/dev/null   # builds the distribution if it is missing or stale
+command -v qemu-img >/dev/null && have_qemu_img=1 || have_qemu_img=
+command -v qemu-system-i386 >/dev/null && have_qemu=1 || have_qemu=
+"$machina" create bench -machine none -cpu none -device tick-counter >/dev/null
+"$machina" start bench >/dev/null
+
+declare -A t
+series() { # name command... -> appends REPS timings to t[name] after one uncounted run
+  local name=$1 i; shift
+  "$@" >/dev/null 2>&1 || true
+  for i in $(seq "$reps"); do t[$name]+="$(time_cmd "$@") "; done
+}
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+series list "$machina" list
+series status "$machina" status bench
+series qmp "$machina" qmp bench query-status
+[ -n "$have_qemu_img" ] && series qemu-img qemu-img --version
+run_first_insn machina >/dev/null
+for i in $(seq "$reps"); do
+  read -r first total < <(run_first_insn machina)
+  t[run-first]+="$first "; t[run-exit]+="$total "
+done
+if [ -n "$have_qemu" ]; then
+  run_first_insn qemu >/dev/null
+  for i in $(seq "$reps"); do read -r first _ < <(run_first_insn qemu); t[qemu-run]+="$first "; done
+fi
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+med() { tr ' ' '\n' <<<"${t[$1]}" | grep . | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", (b > 0 ? a / b : 0)}'; }
+echo "cli-bench: median of $reps runs, $(nproc) CPUs, load average before $load_before, after $load_after"
+printf '%-34s %6s ms\n' "machina list (1 instance running)" "$(med list)"
+printf '%-34s %6s ms\n' "machina status NAME" "$(med status)"
+printf '%-34s %6s ms\n' "machina qmp NAME query-status" "$(med qmp)"
+[ -n "$have_qemu_img" ] && printf '%-34s %6s ms   (list/qemu-img %sx)\n' "qemu-img --version" "$(med qemu-img)" \
+  "$(ratio "$(med list)" "$(med qemu-img)")"
+printf '%-34s %6s ms\n' "machina run: first guest insn" "$(med run-first)"
+printf '%-34s %6s ms\n' "machina run: process exit" "$(med run-exit)"
+[ -n "$have_qemu" ] && printf '%-34s %6s ms   (machina first insn/qemu %sx)\n' "qemu-system-i386: first insn, exit" \
+  "$(med qemu-run)" "$(ratio "$(med run-first)" "$(med qemu-run)")"
+exit 0
