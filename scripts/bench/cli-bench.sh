@@ -13,7 +13,8 @@
 # Prints the median of REPS runs of each and the ratios machina/reference. One run of each is
 # made first and not counted: it writes the class-data sharing archives (README, Distributions).
 # Usage: scripts/bench/cli-bench.sh [REPS (default 10)]
-# Times are wall clock on a machine that may be busy: the load average is printed with them.
+# Times are wall clock on a machine that may be busy, so the load average is printed with them,
+# and the CPU time (user + system, all threads: JIT and GC included) each took is printed too.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 reps=${1:-10}
@@ -36,22 +37,25 @@ now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
-time_cmd() { # command... -> milliseconds; fails if the command does
+cpu_ms() { tail -n1 "$work/cpu" | awk '{printf "%d", ($1 + $2) * 1000}'; }   # after: timed COMMAND
+timed() { /usr/bin/time -f '%U %S' -o "$work/cpu" "$@"; }
+
+time_cmd() { # command... -> "wall-ms cpu-ms"; fails if the command does
   local t0 t1
-  t0=$(now); "$@" >/dev/null 2>"$work/err" || { echo "cli-bench: '$*' failed:" >&2; cat "$work/err" >&2; return 1; }
-  t1=$(now); ms "$t0" "$t1"
+  t0=$(now); timed "$@" >/dev/null 2>"$work/err" || { echo "cli-bench: '$*' failed:" >&2; cat "$work/err" >&2; return 1; }
+  t1=$(now); echo "$(ms "$t0" "$t1") $(cpu_ms)"
 }
 
-run_first_insn() { # emulator -> "ms-to-first-instruction ms-to-exit"
+run_first_insn() { # emulator -> "ms-to-first-instruction ms-to-exit cpu-ms"
   local t0 t1 rc
   rm -f "$work/first"
   t0=$(now)
   set +e
   if [ "$1" = qemu ]; then
-    qemu-system-i386 -M pc -accel tcg -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" 2>"$work/err"
+    timed qemu-system-i386 -M pc -accel tcg -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" 2>"$work/err"
     rc=$?
   else
-    "$machina" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" 2>&1 >/dev/null \
+    timed "$machina" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" 2>&1 >/dev/null \
       | while IFS= read -r line; do
           case $line in *isa-debug-exit*) [ -f "$work/first" ] || now >"$work/first";; esac
           printf '%s\n' "$line" >>"$work/err"
@@ -63,10 +67,10 @@ run_first_insn() { # emulator -> "ms-to-first-instruction ms-to-exit"
   # the guest wrote 0: exit status (0 << 1) | 1
   [ "$rc" = 1 ] || { echo "cli-bench: $1 exited with $rc, expected 1:" >&2; cat "$work/err" >&2; return 1; }
   if [ "$1" = qemu ]; then
-    echo "$(ms "$t0" "$t1") $(ms "$t0" "$t1")"
+    echo "$(ms "$t0" "$t1") $(ms "$t0" "$t1") $(cpu_ms)"
   else
     [ -f "$work/first" ] || { echo "cli-bench: machina did not report the isa-debug-exit write" >&2; return 1; }
-    echo "$(ms "$t0" "$(cat "$work/first")") $(ms "$t0" "$t1")"
+    echo "$(ms "$t0" "$(cat "$work/first")") $(ms "$t0" "$t1") $(cpu_ms)"
   fi
 }
 
@@ -77,10 +81,13 @@ command -v qemu-system-i386 >/dev/null && have_qemu=1 || have_qemu=
 "$machina" start bench >/dev/null
 
 declare -A t
-series() { # name command... -> appends REPS timings to t[name] after one uncounted run
-  local name=$1 i; shift
+series() { # name command... -> REPS wall times in t[name], CPU times in t[name-cpu], after one uncounted run
+  local name=$1 i wall cpu; shift
   "$@" >/dev/null 2>&1 || true
-  for i in $(seq "$reps"); do t[$name]+="$(time_cmd "$@") "; done
+  for i in $(seq "$reps"); do
+    read -r wall cpu < <(time_cmd "$@")
+    t[$name]+="$wall "; t[$name-cpu]+="$cpu "
+  done
 }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 series list "$machina" list
@@ -89,25 +96,30 @@ series qmp "$machina" qmp bench query-status
 [ -n "$have_qemu_img" ] && series qemu-img qemu-img --version
 run_first_insn machina >/dev/null
 for i in $(seq "$reps"); do
-  read -r first total < <(run_first_insn machina)
-  t[run-first]+="$first "; t[run-exit]+="$total "
+  read -r first total cpu < <(run_first_insn machina)
+  t[run-first]+="$first "; t[run-exit]+="$total "; t[run-cpu]+="$cpu "
 done
 if [ -n "$have_qemu" ]; then
   run_first_insn qemu >/dev/null
-  for i in $(seq "$reps"); do read -r first _ < <(run_first_insn qemu); t[qemu-run]+="$first "; done
+  for i in $(seq "$reps"); do
+    read -r first _ cpu < <(run_first_insn qemu)
+    t[qemu-run]+="$first "; t[qemu-run-cpu]+="$cpu "
+  done
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 med() { tr ' ' '\n' <<<"${t[$1]}" | grep . | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", (b > 0 ? a / b : 0)}'; }
 echo "cli-bench: median of $reps runs, $(nproc) CPUs, load average before $load_before, after $load_after"
-printf '%-34s %6s ms\n' "machina list (1 instance running)" "$(med list)"
-printf '%-34s %6s ms\n' "machina status NAME" "$(med status)"
-printf '%-34s %6s ms\n' "machina qmp NAME query-status" "$(med qmp)"
-[ -n "$have_qemu_img" ] && printf '%-34s %6s ms   (list/qemu-img %sx)\n' "qemu-img --version" "$(med qemu-img)" \
-  "$(ratio "$(med list)" "$(med qemu-img)")"
-printf '%-34s %6s ms\n' "machina run: first guest insn" "$(med run-first)"
-printf '%-34s %6s ms\n' "machina run: process exit" "$(med run-exit)"
-[ -n "$have_qemu" ] && printf '%-34s %6s ms   (machina first insn/qemu %sx)\n' "qemu-system-i386: first insn, exit" \
-  "$(med qemu-run)" "$(ratio "$(med run-first)" "$(med qemu-run)")"
+printf '%-36s %8s %8s\n' "" "wall ms" "CPU ms"
+row() { printf '%-36s %8s %8s   %s\n' "$1" "$(med "$2")" "$(med "$3")" "${4:-}"; }
+row "machina list (1 instance running)" list list-cpu
+row "machina status NAME" status status-cpu
+row "machina qmp NAME query-status" qmp qmp-cpu
+[ -n "$have_qemu_img" ] && row "qemu-img --version" qemu-img qemu-img-cpu \
+  "list/qemu-img: wall $(ratio "$(med list)" "$(med qemu-img)")x"
+row "machina run: first guest insn" run-first run-cpu
+row "machina run: process exit" run-exit run-cpu
+[ -n "$have_qemu" ] && row "qemu-system-i386: first insn = exit" qemu-run qemu-run-cpu \
+  "machina first insn/qemu: wall $(ratio "$(med run-first)" "$(med qemu-run)")x, CPU $(ratio "$(med run-cpu)" "$(med qemu-run-cpu)")x"
 exit 0

@@ -47,12 +47,8 @@ public final class ClientCli implements Function<String[], Integer>, Predicate<S
         return m;
     }
 
-    /** Adds the framework-free commands to {@code cl}, in help order. */
-    static void addCommands(CommandLine cl, String[] args, Supplier<NbdCommand.Server> nbdServer) {
-        commands(args, nbdServer).forEach((name, command) -> add(cl, name, command.get()));
-    }
-
-    private static void add(CommandLine cl, String name, Object command) {
+    /** Registers a command under {@code name}. */
+    static void add(CommandLine cl, String name, Object command) {
         cl.addSubcommand(name, command);
         if (name.equals("create")) {
             // 'machina run' options after the name, such as -machine, are the command's parameters
@@ -81,15 +77,21 @@ public final class ClientCli implements Function<String[], Integer>, Predicate<S
      */
     @Override
     public Integer apply(String[] args) {
-        CommandLine cl = new CommandLine(new MachinaCommand());
         Supplier<Object> command = commands(args, () -> {
             throw new CliException(CliException.FAILURE, "'nbd serve' runs in the OSGi framework, not the instance client");
         }).get(args[0]);
-        add(cl, args[0], command.get());
+        CommandLine cl = rootWith(args[0], command.get());
         cl.setExecutionExceptionHandler(ClientCli::handle);
         cl.setOut(new PrintWriter(System.out, true));
         cl.setErr(new PrintWriter(System.err, true));
         return cl.execute(args);
+    }
+
+    /** The root command with one command under it: enough to run that command or print its usage. */
+    static CommandLine rootWith(String name, Object command) {
+        CommandLine cl = new CommandLine(new MachinaCommand());
+        add(cl, name, command);
+        return cl;
     }
 
     /** Prints a failure after {@code machina: } and returns its exit status (see {@link CliException}). */

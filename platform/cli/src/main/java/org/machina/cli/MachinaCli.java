@@ -1,7 +1,9 @@
 package org.machina.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.function.Function;
 import org.machina.api.machine.BundleService;
 import org.machina.api.machine.MachineService;
@@ -33,23 +35,42 @@ public final class MachinaCli implements Function<String[], Integer> {
         this.context = context;
     }
 
+    /**
+     * Runs a command line. A command named first is registered alone under the root (picocli then
+     * reflects over one command class, not twenty; its usage is the same); the root's help, the
+     * help command, completion and unknown commands get every command.
+     */
     @Override
     public Integer apply(String[] args) {
-        CommandLine cl = commandLine(args);
+        Map<String, Supplier<Object>> commands = commands(args);
+        CommandLine cl;
+        if (args.length > 0 && commands.containsKey(args[0]) && !args[0].equals("completion")) {
+            cl = ClientCli.rootWith(args[0], commands.get(args[0]).get());
+            cl.setExecutionExceptionHandler(MachinaCli::handle);
+        } else {
+            cl = commandLine(args);
+        }
         cl.setOut(new PrintWriter(System.out, true));
         cl.setErr(new PrintWriter(System.err, true));
         return cl.execute(args);
     }
 
-    /** Every command, the framework-free ones ({@link ClientCli}) in the middle, in help order. */
+    /** Every command, in the order {@code machina --help} lists them: the framework-free ones in the middle. */
+    Map<String, Supplier<Object>> commands(String[] args) {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("run", () -> new RunCommand(machines));
+        m.put("types", () -> new TypesCommand(machines));
+        m.putAll(ClientCli.commands(args, () -> NbdServeLink.fromFramework(context)));
+        m.put("bundle", () -> new BundleCommand(bundles));
+        m.put("completion", CompletionCommand::new);
+        m.put("daemon", () -> new DaemonCommand(machines, new MonitorServiceLink(context)));
+        return m;
+    }
+
+    /** The command line with every command. */
     CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new MachinaCommand());
-        cl.addSubcommand("run", new RunCommand(machines));
-        cl.addSubcommand("types", new TypesCommand(machines));
-        ClientCli.addCommands(cl, args, () -> NbdServeLink.fromFramework(context));
-        cl.addSubcommand("bundle", new BundleCommand(bundles));
-        cl.addSubcommand("completion", new CompletionCommand());
-        cl.addSubcommand("daemon", new DaemonCommand(machines, new MonitorServiceLink(context)));
+        commands(args).forEach((name, command) -> ClientCli.add(cl, name, command.get()));
         cl.setExecutionExceptionHandler(MachinaCli::handle);
         return cl;
     }

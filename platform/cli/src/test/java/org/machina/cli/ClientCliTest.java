@@ -51,28 +51,17 @@ class ClientCliTest {
     }
 
     @Test
-    void usageIsTheFullCliUsage() {
-        CommandLine full = new MachinaCli(null, null, null).commandLine(new String[0]);
-        CommandLine cl = new CommandLine(new MachinaCommand());
-        ClientCli.addCommands(cl, new String[0], null);
-        for (String name : CLIENT_COMMANDS) {
-            assertEquals(full.getSubcommands().get(name).getUsageMessage(), cl.getSubcommands().get(name).getUsageMessage(), name);
-        }
-        CommandLine nbdFull = full.getSubcommands().get("nbd");
-        CommandLine nbd = cl.getSubcommands().get("nbd");
-        assertEquals(nbdFull.getSubcommands().keySet(), nbd.getSubcommands().keySet());
-        for (String sub : nbd.getSubcommands().keySet()) {
-            assertEquals(nbdFull.getSubcommands().get(sub).getUsageMessage(), nbd.getSubcommands().get(sub).getUsageMessage(), sub);
-        }
-    }
-
-    @Test
     void helpIsTheFullCliHelp() {
         CommandLine full = new MachinaCli(null, null, null).commandLine(new String[0]);
         for (String name : CLIENT_COMMANDS) {
             Result r = name.equals("nbd") ? run("nbd", "web", "--help") : run(name, "--help");
             assertEquals(0, r.status(), r.err());
             assertEquals(full.getSubcommands().get(name).getUsageMessage(), r.out(), name);
+        }
+        CommandLine nbd = full.getSubcommands().get("nbd");
+        for (String sub : List.of("start", "add", "remove", "stop", "list")) {
+            Result r = run("nbd", "web", sub, "--help");
+            assertEquals(nbd.getSubcommands().get(sub).getUsageMessage(), r.out(), "nbd " + sub);
         }
         assertTrue(run("list", "--help").out().startsWith("Usage: machina list [-hV] [--json]"));
     }
