@@ -21,7 +21,7 @@ import picocli.CommandLine;
  * framework.
  */
 public final class ClientCli implements Function<String[], Integer>, Predicate<String[]> {
-    /** The commands that never run in this path though their name is registered here. */
+    /** The {@code nbd} subcommands that need the framework (the nbd-server bundle serves the image). */
     private static final Set<String> NBD_FRAMEWORK_SUBCOMMANDS = Set.of("serve");
 
     /**
