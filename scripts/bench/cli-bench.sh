@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Command-line latency benchmark: how long `machina` takes to answer, run through ./machina as a
 # user or a script would (JDK lookup, JVM start, class-data sharing archive, launcher).
-#   list     `machina list` with one instance running (queries its QMP monitor)
+#   list     `machina list` with one instance running (queries its QMP monitor); for comparison
+#            also as every command ran before the framework-free path: the launcher's classes
+#            without its manifest class path, so the framework starts (JDK archive only)
 #   status   `machina status NAME` of that instance
 #   qmp      `machina qmp NAME query-status`
 #   run      `machina run -machine pc -bios ROM` to the first guest instruction: the ROM's first
@@ -17,6 +19,7 @@
 # and the CPU time (user + system, all threads: JIT and GC included) each took is printed too.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/scripts/find-jdk.sh"
 reps=${1:-10}
 machina="$root/machina"
 work=$(mktemp -d)
@@ -91,6 +94,12 @@ series() { # name command... -> REPS wall times in t[name], CPU times in t[name-
 }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 series list "$machina" list
+# the launcher without its manifest Class-Path finds no ClientCli and starts the framework
+dist="$root/distributions/${MACHINA_DIST:-full}/target/machina"
+mkdir -p "$work/launcher-classes"
+(cd "$work/launcher-classes" && "$JAVA_HOME/bin/jar" xf "$dist"/lib/launcher-*.jar org)
+series list-framework "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow -Dmachina.dist="$dist" \
+  -cp "$work/launcher-classes:$(echo "$dist"/lib/org.apache.felix.framework-*.jar)" org.machina.launcher.Main list
 series status "$machina" status bench
 series qmp "$machina" qmp bench query-status
 [ -n "$have_qemu_img" ] && series qemu-img qemu-img --version
@@ -109,11 +118,13 @@ fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 med() { tr ' ' '\n' <<<"${t[$1]}" | grep . | median; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", (b > 0 ? a / b : 0)}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
 echo "cli-bench: median of $reps runs, $(nproc) CPUs, load average before $load_before, after $load_after"
 printf '%-36s %8s %8s\n' "" "wall ms" "CPU ms"
 row() { printf '%-36s %8s %8s   %s\n' "$1" "$(med "$2")" "$(med "$3")" "${4:-}"; }
 row "machina list (1 instance running)" list list-cpu
+row "machina list, framework started" list-framework list-framework-cpu \
+  "list/framework: wall $(ratio "$(med list)" "$(med list-framework)")x, CPU $(ratio "$(med list-cpu)" "$(med list-framework-cpu)")x"
 row "machina status NAME" status status-cpu
 row "machina qmp NAME query-status" qmp qmp-cpu
 [ -n "$have_qemu_img" ] && row "qemu-img --version" qemu-img qemu-img-cpu \
