@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -74,6 +77,23 @@ class ClientCliTest {
         Result usage = run("status");
         assertEquals(CliException.USAGE, usage.status());
         assertTrue(usage.err().contains("Missing required parameter: 'NAME'"), usage.err());
+    }
+
+    /**
+     * The {@code machina} script picks JVM options (C1 only, the client archive) by command name;
+     * its list must be the client's commands, less {@code start} (whose options its daemon inherits)
+     * and {@code nbd} (a case of its own: serve is a server).
+     */
+    @Test
+    void theScriptTunesTheClientCommands() throws Exception {
+        Path script = Path.of("../../machina");
+        Assumptions.assumeTrue(Files.isRegularFile(script), "the machina script is at the repository root");
+        String line = Files.readAllLines(script).stream().filter(l -> l.strip().endsWith(") kind=client;;"))
+                .findFirst().orElseThrow(() -> new AssertionError("no 'kind=client' case in " + script));
+        Set<String> tuned = Set.of(line.strip().replace(") kind=client;;", "").split("\\|"));
+        Set<String> expected = new java.util.TreeSet<>(CLIENT_COMMANDS);
+        expected.removeAll(Set.of("start", "nbd"));
+        assertEquals(expected, new java.util.TreeSet<>(tuned));
     }
 
     record Result(int status, String out, String err) {
