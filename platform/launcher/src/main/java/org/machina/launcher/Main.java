@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -27,7 +28,7 @@ import org.osgi.util.tracker.ServiceTracker;
  * distribution's {@code bundles/} folder, the drop-in folders ({@code drop-in/} in the
  * distribution and {@code $MACHINA_HOME/bundles}), then hands the command line to the CLI
  * bundle (a {@code Function<String[], Integer>} service with {@code machina.main=cli}) and exits
- * with its status.
+ * with its status. Commands that only talk to instances skip all that: see {@link ClientPath}.
  */
 public final class Main {
     private static final long CLI_TIMEOUT_MS = 30_000;
@@ -36,6 +37,12 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        Optional<Function<String[], Integer>> client = ClientPath.forArgs(args, ClientPath.CLIENT_CLASS,
+                Main.class.getClassLoader());
+        if (client.isPresent()) {
+            Integer status = client.get().apply(args);
+            System.exit(status == null ? 0 : status);
+        }
         Path home = distributionHome();
         int status;
         Framework framework = null;
