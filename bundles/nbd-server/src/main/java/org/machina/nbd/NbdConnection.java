@@ -29,10 +29,12 @@ final class NbdConnection implements Runnable {
     private boolean structured;
     private boolean baseAllocation;
     private volatile NbdExport export;
+    private final String remote;
 
     NbdConnection(NbdServer server, SocketChannel ch) {
         this.server = server;
         this.ch = ch;
+        this.remote = NbdServer.remoteOf(ch);
     }
 
     NbdExport export() {
@@ -76,16 +78,12 @@ final class NbdConnection implements Runnable {
             LOG.debug("NBD client {}: {}", remote(), e.toString());
         } finally {
             close();
-            server.connectionClosed(this);
+            server.connectionClosed(this, remote, export != null);
         }
     }
 
     private String remote() {
-        try {
-            return String.valueOf(ch.getRemoteAddress());
-        } catch (IOException e) {
-            return "?";
-        }
+        return remote;
     }
 
     /** A violation after which the stream cannot be trusted. */
@@ -271,12 +269,13 @@ final class NbdConnection implements Runnable {
     }
 
     private int flags(NbdExport e) {
+        // reads are always answered in one chunk, so DF (don't fragment) costs nothing with structured replies
         int f = Nbd.TF_HAS_FLAGS | Nbd.TF_SEND_FLUSH | Nbd.TF_SEND_FUA | Nbd.TF_SEND_CACHE
-                | (server.maxConnections() > 1 ? Nbd.TF_CAN_MULTI_CONN : 0);
+                | (server.maxConnections() > 1 ? Nbd.TF_CAN_MULTI_CONN : 0) | (structured ? Nbd.TF_SEND_DF : 0);
         if (e.readOnly()) {
             f |= Nbd.TF_READ_ONLY;
         } else {
-            f |= Nbd.TF_SEND_TRIM | Nbd.TF_SEND_WRITE_ZEROES;
+            f |= Nbd.TF_SEND_TRIM | Nbd.TF_SEND_WRITE_ZEROES | Nbd.TF_SEND_FAST_ZERO;
         }
         return f;
     }
@@ -351,6 +350,8 @@ final class NbdConnection implements Runnable {
                         simple(handle, Nbd.EPERM);
                     } else if (!inRange) {
                         simple(handle, Nbd.ENOSPC);
+                    } else if (type == Nbd.CMD_WRITE_ZEROES && (cmdFlags & Nbd.CMD_FLAG_FAST_ZERO) != 0) {
+                        simple(handle, alreadyZero(node, offset, length) ? 0 : Nbd.ENOTSUP);
                     } else {
                         simple(handle, io(() -> {
                             if (type == Nbd.CMD_TRIM) {
@@ -368,6 +369,26 @@ final class NbdConnection implements Runnable {
                 case Nbd.CMD_BLOCK_STATUS -> blockStatus(node, handle, offset, length, inRange, (cmdFlags & Nbd.CMD_FLAG_REQ_ONE) != 0);
                 default -> simple(handle, Nbd.EINVAL);
             }
+        }
+    }
+
+    /**
+     * A fast write-zeroes ({@code NBD_CMD_FLAG_FAST_ZERO}) succeeds only where there is nothing to do: the
+     * range already reads as zeros. Anything else would be a slow write, so it fails at once with
+     * {@code ENOTSUP}, as the protocol asks, and the client falls back to writing (or skips zeroing).
+     */
+    private boolean alreadyZero(BlockNode node, long offset, long length) {
+        try {
+            for (long pos = offset, end = offset + length; pos < end; ) {
+                BlockStatus s = node.blockStatus(pos, end - pos);
+                if (!s.zero() || s.length() <= 0) {
+                    return false;
+                }
+                pos += s.length();
+            }
+            return true;
+        } catch (IOException | RuntimeException ex) {
+            return false;
         }
     }
 

@@ -34,6 +34,18 @@ public class NbdServer implements NbdServerService {
     private volatile ServerSocketChannel listener;
     private volatile SocketAddress bound;
     private Thread acceptor;
+    private volatile ClientListener clientListener;
+
+    /** Told about clients coming and going (a standalone server's {@code -v} and its exit after the last client). */
+    interface ClientListener {
+        void connected(String remote, int clients);
+
+        /**
+         * @param negotiated the client finished the handshake (entered the transmission phase)
+         * @param clients clients still connected
+         */
+        void closed(String remote, boolean negotiated, int clients);
+    }
 
     public NbdServer() {
         this(1024, 30_000);
@@ -105,12 +117,25 @@ public class NbdServer implements NbdServerService {
             }
             NbdConnection conn = new NbdConnection(this, c);
             connections.add(conn);
+            ClientListener l = clientListener;
+            if (l != null) {
+                l.connected(remoteOf(c), connections.size());
+            }
             try {
                 timer.schedule(conn::closeIfNegotiating, handshakeTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
                 conn.close();
             }
             Thread.ofVirtual().name("nbd-client").start(conn);
+        }
+    }
+
+    static String remoteOf(SocketChannel c) {
+        try {
+            SocketAddress a = c.getRemoteAddress();
+            return a instanceof UnixDomainSocketAddress ? "unix socket client" : String.valueOf(a);
+        } catch (IOException e) {
+            return "?";
         }
     }
 
@@ -210,7 +235,16 @@ public class NbdServer implements NbdServerService {
         return exports.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList();
     }
 
-    void connectionClosed(NbdConnection c) {
-        connections.remove(c);
+    void setClientListener(ClientListener l) {
+        clientListener = l;
+    }
+
+    void connectionClosed(NbdConnection c, String remote, boolean negotiated) {
+        if (connections.remove(c)) {
+            ClientListener l = clientListener;
+            if (l != null) {
+                l.closed(remote, negotiated, connections.size());
+            }
+        }
     }
 }
