@@ -76,6 +76,7 @@ public final class MachinaCli implements Function<String[], Integer> {
         cl.addSubcommand("completion", new CompletionCommand());
         cl.addSubcommand("daemon", new DaemonCommand(machines, new MonitorServiceLink(context)));
         cl.setExecutionExceptionHandler(MachinaCli::handle);
+        NbdServe.compactUsageErrors(cl);
         cl.setOut(new PrintWriter(System.out, true));
         cl.setErr(new PrintWriter(System.err, true));
         return cl.execute(args);
