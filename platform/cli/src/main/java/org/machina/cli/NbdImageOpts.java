@@ -6,12 +6,12 @@ import java.util.Map;
 
 /**
  * {@code qemu-nbd --image-opts}: the image given as QEMU block options, e.g.
- * {@code driver=qcow2,file.filename=disk.qcow2,read-only=on}. Accepted keys: {@code driver} (raw, qcow2,
- * or file: the file's bytes, as raw), {@code file.filename}, {@code file.driver=file}, {@code filename}
+ * {@code driver=qcow2,file.filename=disk.qcow2,read-only=on}. Accepted keys: {@code driver} (an image format
+ * such as raw or qcow2, or file: the file's bytes, as raw), {@code file.filename}, {@code file.driver=file}, {@code filename}
  * (with {@code driver=file}), {@code read-only}, {@code cache.direct}, {@code cache.no-flush},
  * {@code discard}, {@code detect-zeroes}. Any other key is an error naming it.
  *
- * @param format raw, qcow2, or null to probe
+ * @param format the image format (a block driver's name), or null to probe
  * @param cache the cache mode the cache.* keys make, or null when none is given
  * @param discard the discard mode, or null
  * @param detectZeroes the detect-zeroes mode, or null
@@ -42,9 +42,6 @@ record NbdImageOpts(Path file, String format, boolean readOnly, String cache, St
             if (proto != null && !proto.equals("file")) {
                 throw bad("file.driver=" + proto + ": only 'file' (an image file) is supported");
             }
-        }
-        if (driver != null && !driver.equals("raw") && !driver.equals("qcow2")) {
-            throw bad("driver=" + driver + ": not supported (accepted: raw, qcow2, file)");
         }
         if (filename == null || filename.isEmpty()) {
             throw bad("no image file: give file.filename=PATH (or driver=file,filename=PATH)");

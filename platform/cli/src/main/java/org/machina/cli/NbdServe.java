@@ -124,8 +124,17 @@ final class NbdServe implements Callable<Integer> {
     @Option(names = {"-T", "--trace"}, hidden = true)
     String trace;
 
-    @Option(names = {"--tls-creds", "--tls-authz", "--tls-hostname", "--selinux-label"}, hidden = true)
-    String tls;
+    @Option(names = "--tls-creds", hidden = true)
+    String tlsCreds;
+
+    @Option(names = "--tls-authz", hidden = true)
+    String tlsAuthz;
+
+    @Option(names = "--tls-hostname", hidden = true)
+    String tlsHostname;
+
+    @Option(names = "--selinux-label", hidden = true)
+    String selinuxLabel;
 
     @Option(names = {"-L", "--list"}, hidden = true)
     boolean list;
@@ -195,9 +204,6 @@ final class NbdServe implements Callable<Integer> {
             discardMode = discardMode == null ? o.discard() : discardMode;
             zeroes = zeroes == null ? o.detectZeroes() : zeroes;
         }
-        if (fmt != null) {
-            oneOf("-f/--format", fmt, Set.of("raw", "qcow2"));
-        }
         boolean unmap = false;
         if (discardMode != null) {
             oneOf("--discard", discardMode, Set.of("ignore", "off", "unmap", "on"));
@@ -219,19 +225,14 @@ final class NbdServe implements Callable<Integer> {
                 + " block layer (it lists them only)");
         refuse(object != null, "--object", "there are no QEMU objects (secrets, TLS credentials) in Machina");
         refuse(trace != null, "-T/--trace", "Machina has no QEMU trace events; use -v, or MACHINA_LOG=debug");
-        refuse(tls != null, tlsName(), "TLS and SELinux labels are not supported (serve on 127.0.0.1 or a Unix socket)");
+        String noTls = "TLS is not supported (serve on 127.0.0.1 or a Unix socket)";
+        refuse(tlsCreds != null, "--tls-creds", noTls);
+        refuse(tlsAuthz != null, "--tls-authz", noTls);
+        refuse(tlsHostname != null, "--tls-hostname", noTls);
+        refuse(selinuxLabel != null, "--selinux-label", "SELinux labels are not supported");
         refuse(list, "-L/--list", "listing another server's exports is a client's job: use 'nbdinfo --list URI'");
         refuse(connect != null || disconnect, connect != null ? "-c/--connect" : "-d/--disconnect",
                 "the kernel NBD client (/dev/nbdN) is not driven by Machina: use 'nbd-client' or 'nbdfuse'");
-    }
-
-    private String tlsName() {
-        for (String n : List.of("--tls-creds", "--tls-authz", "--tls-hostname", "--selinux-label")) {
-            if (spec.commandLine().getParseResult().hasMatchedOption(n)) {
-                return n;
-            }
-        }
-        return "--tls-creds";
     }
 
     private static void refuse(boolean given, String option, String why) {
