@@ -197,7 +197,9 @@ final class NbdServe implements Callable<Integer> {
             NbdImageOpts o = NbdImageOpts.parse(image);
             file = o.file();
             fmt = o.format();
-            ro |= o.readOnly();
+            if (o.readOnly() && !readOnly) {
+                throw usage("--image-opts read-only=on needs -r/--read-only too (qemu-nbd refuses it the same way)");
+            }
             if (o.cache() != null) {
                 cacheMode = o.cache();
             }

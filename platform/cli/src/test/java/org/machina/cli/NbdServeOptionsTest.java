@@ -73,7 +73,7 @@ class NbdServeOptionsTest {
 
     @Test
     void imageOptsGiveTheFileFormatAndSettings() {
-        Run r = run("--image-opts", "driver=qcow2,file.driver=file,file.filename=/x/d.qcow2,read-only=on,cache.no-flush=on");
+        Run r = run("-r", "--image-opts", "driver=qcow2,file.driver=file,file.filename=/x/d.qcow2,read-only=on,cache.no-flush=on");
         assertEquals(0, r.status, r.err);
         assertEquals(new NbdServe.Resolved(Path.of("/x/d.qcow2"), "qcow2", true, "unsafe", false, "off"), r.settings);
         Run f = run("--image-opts", "driver=file,filename=d.img,discard=unmap,detect-zeroes=unmap");
@@ -81,6 +81,7 @@ class NbdServeOptionsTest {
         assertEquals(new NbdServe.Resolved(Path.of("p.img"), null, false, "writeback", false, "off"),
                 run("--image-opts", "file.filename=p.img").settings, "no driver: the format is probed, as in qemu-nbd");
         refused("--image-opts and -f/--format are mutually exclusive", "--image-opts", "-f", "raw", "driver=raw,file.filename=x");
+        refused("read-only=on needs -r", "--image-opts", "driver=raw,file.filename=x,read-only=on");
         refused("'bogus' is not supported", "--image-opts", "driver=raw,file.filename=x,bogus=1");
         refused("file.filename=PATH", "--image-opts", "driver=qcow2,file=x");
         refused("file.driver=nbd", "--image-opts", "driver=raw,file.driver=nbd,file.filename=x");
