@@ -26,7 +26,7 @@ final class QemuDrive {
             Map.entry("node-name", "Machina has no -blockdev node graph; a drive is named by id="),
             Map.entry("auto-read-only", "Machina opens an image read-only only when asked (readonly=on)"),
             Map.entry("force-share", "Machina takes no image locks, so there is nothing to share"),
-            Map.entry("serial", "QEMU removed serial= from -drive (use the device's property); virtio-blk-pci has none yet"),
+            Map.entry("serial", "QEMU removed serial= from -drive; use -drive if=none,id=ID -device virtio-blk-pci,drive=ID,serial=S"),
             Map.entry("addr", "QEMU removed addr= from -drive; use -drive if=none,id=ID -device virtio-blk-pci,drive=ID,addr=N"),
             Map.entry("group", "I/O throttling is not supported"),
             Map.entry("iops_size", "I/O throttling is not supported"));
