@@ -183,6 +183,33 @@ class NbdServeLikeQemuNbdIT {
     }
 
     @Test
+    void allocationDepthOfABackingChainAndOfASnapshotOverlay() throws Exception {
+        Path top = home.resolve("top.qcow2");
+        tool("qemu-img", "create", "-q", "-f", "qcow2", "-b", image.toString(), "-F", "qcow2", top.toString());
+        tool("qemu-io", "-f", "qcow2", "-c", "write -P 0x22 2M 64k", "-c", "write -z 4M 64k", "-c", "write -P 0x33 8M 4k",
+                top.toString());
+        for (List<String> options : List.of(List.of("-A", "-r", "-t"), List.of("-A", "-s", "-t"))) {
+            List<String> maps = new ArrayList<>();
+            for (boolean qemu : List.of(true, false)) {
+                Path sock = home.resolve((qemu ? "q" : "m") + "-depth" + started.size() + ".sock");
+                Process p = start(qemu, options, top.toString(), sock);
+                String uri = "nbd+unix:///?socket=" + sock;
+                if (options.contains("-s")) {
+                    tool("qemu-io", "-f", "raw", "-c", "write -P 0x44 12M 64k", uri); // lands in the overlay: depth 1
+                }
+                JsonObject info = info(sock, "");
+                assertTrue(info.toString().contains("qemu:allocation-depth"), info.toString());
+                maps.add(tool("nbdinfo", "--map=qemu:allocation-depth", uri) + tool("nbdinfo", "--map", uri));
+                p.destroy();
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            }
+            assertEquals(maps.get(0), maps.get(1), "allocation depth and base:allocation maps, " + options);
+            assertTrue(maps.get(1).contains("backing depth " + (options.contains("-s") ? 3 : 2))
+                    && maps.get(1).contains("local") && maps.get(1).contains("absent"), maps.get(1));
+        }
+    }
+
+    @Test
     void imageOpts() throws Exception {
         same(List.of("-r", "--image-opts", "-x", "o"), "driver=qcow2,file.driver=file,file.filename=" + image + ",read-only=on", "o");
         same(List.of("--image-opts", "-t"), "file.filename=" + image, "");
@@ -245,12 +272,8 @@ class NbdServeLikeQemuNbdIT {
                 "--bogus");
         assertEquals(2, r.status(), r.toString());
         assertEquals("machina: nbd serve: unknown option '--bogus' (see 'machina nbd serve --help')\n", r.err());
-        for (String opt : List.of("-A", "-B", "-l", "--object", "-T")) {
-            List<String> a = new ArrayList<>(List.of("nbd", "serve", opt));
-            if (!opt.equals("-A")) {
-                a.add("x");
-            }
-            a.add(image.toString());
+        for (String opt : List.of("-B", "-l", "--object", "-T", "--tls-creds")) {
+            List<String> a = new ArrayList<>(List.of("nbd", "serve", opt, "x", image.toString()));
             MachinaCli.Result u = cli.run(a.toArray(String[]::new));
             assertEquals(2, u.status(), u.toString());
             assertEquals(1, u.err().lines().count(), u.toString());

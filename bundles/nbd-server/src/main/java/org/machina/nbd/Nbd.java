@@ -87,6 +87,8 @@ final class Nbd {
     // base:allocation
     static final String BASE_ALLOCATION = "base:allocation";
     static final int META_ID_BASE_ALLOCATION = 1;
+    static final String ALLOCATION_DEPTH = "qemu:allocation-depth";
+    static final int META_ID_ALLOCATION_DEPTH = 2;
     static final int STATE_HOLE = 1;
     static final int STATE_ZERO = 2;
 

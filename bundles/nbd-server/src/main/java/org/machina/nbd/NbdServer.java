@@ -198,9 +198,15 @@ public class NbdServer implements NbdServerService {
         if (name.getBytes(StandardCharsets.UTF_8).length > Nbd.MAX_STRING) {
             throw new IllegalArgumentException("export name longer than " + Nbd.MAX_STRING + " bytes");
         }
-        NbdExport e = new NbdExport(name, node, readOnly || node.readOnly(), description == null ? "" : description);
-        if (exports.putIfAbsent(name, e) != null) {
-            throw new IllegalArgumentException("NBD export '" + name + "' already exists");
+        addExport(new NbdExport(name, node, readOnly || node.readOnly(), description == null ? "" : description));
+    }
+
+    void addExport(NbdExport e) {
+        if (e.name().getBytes(StandardCharsets.UTF_8).length > Nbd.MAX_STRING) {
+            throw new IllegalArgumentException("export name longer than " + Nbd.MAX_STRING + " bytes");
+        }
+        if (exports.putIfAbsent(e.name(), e) != null) {
+            throw new IllegalArgumentException("NBD export '" + e.name() + "' already exists");
         }
     }
 

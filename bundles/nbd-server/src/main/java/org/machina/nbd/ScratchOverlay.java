@@ -150,6 +150,20 @@ final class ScratchOverlay implements BlockNode {
     }
 
     @Override
+    public Allocation allocation(long offset, long length) {
+        lock.readLock().lock();
+        try {
+            int c = chunkOf(offset);
+            boolean here = present.get(c);
+            int next = here ? present.nextClearBit(c) : present.nextSetBit(c);
+            long runEnd = next < 0 ? size : Math.min(size, (long) next * CHUNK);
+            return new Allocation(Math.min(length, runEnd - offset), here);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
     public void flush() {
         // throw-away data: nothing needs to be stable
     }

@@ -77,8 +77,8 @@ class StandaloneServer implements NbdStandalone {
             }
             BlockNode served = new TunedNode(node, o.offset(), io);
             NbdServer server = new NbdServer(o.shared() == 0 ? 1024 : o.shared(), 30_000);
-            server.addExport(o.exportName() == null ? "" : o.exportName(), served, readOnly,
-                    o.description() == null ? "" : o.description());
+            server.addExport(new NbdExport(o.exportName() == null ? "" : o.exportName(), served, readOnly || served.readOnly(),
+                    o.description() == null ? "" : o.description(), o.allocationDepth()));
             Running running = new Running(server, top, overlay, served, format, readOnly || served.readOnly(),
                     new CountDownLatch(1));
             server.setClientListener(running.listener(o.persistent(), o.verbose()));

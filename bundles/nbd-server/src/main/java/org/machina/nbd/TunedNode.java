@@ -105,6 +105,20 @@ final class TunedNode implements BlockNode {
     }
 
     @Override
+    public Allocation allocation(long at, long length) throws IOException {
+        return node.allocation(offset + at, length);
+    }
+
+    /** The node this one shapes, and the offset into it (allocation depth walks its chain). */
+    BlockNode node() {
+        return node;
+    }
+
+    long offset() {
+        return offset;
+    }
+
+    @Override
     public BlockNode backing() {
         return offset == 0 ? node.backing() : null;
     }

@@ -48,7 +48,7 @@ class StandaloneOptionsTest {
         Files.write(image, content);
         serving = Standalone.service().serve(new Options(image, "raw", readOnly,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), "d", 0, 1, "", persistent, snapshot, offset,
-                Io.DEFAULT, false));
+                false, Io.DEFAULT, false));
         return (InetSocketAddress) serving.address();
     }
 
@@ -133,14 +133,14 @@ class StandaloneOptionsTest {
         serving.close();
         var e = assertThrows(IllegalArgumentException.class, () -> Standalone.service().serve(new Options(image, "raw", true,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), "", 0, 1, "", true, false, content.length + 1L,
-                Io.DEFAULT, false)));
+                false, Io.DEFAULT, false)));
         assertTrue(e.getMessage().contains("outside the image"), e.getMessage());
     }
 
     @Test
     void detectZeroesUnmapNeedsDiscards() {
         var e = assertThrows(IllegalArgumentException.class, () -> Standalone.service().serve(new Options(dir.resolve("x"),
-                "raw", false, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), "", 0, 1, "", true, false, 0,
+                "raw", false, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), "", 0, 1, "", true, false, 0, false,
                 new Io(NbdStandalone.Cache.WRITEBACK, false, NbdStandalone.DetectZeroes.UNMAP), false)));
         assertTrue(e.getMessage().contains("detect-zeroes=unmap needs discard=unmap"), e.getMessage());
     }
@@ -152,7 +152,7 @@ class StandaloneOptionsTest {
         Tools.ok("qemu-img", "create", "-q", "-f", "qcow2", qcow.toString(), "1M");
         Tools.qemuIo(qcow, "qcow2", "write -P 0x5a 0 64k");
         serving = Standalone.service().serve(new Options(qcow, null, false,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), "", 0, 1, "", true, false, 0, Io.DEFAULT, false));
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), "", 0, 1, "", true, false, 0, false, Io.DEFAULT, false));
         InetSocketAddress addr = (InetSocketAddress) serving.address();
         try (RawClient c = new RawClient(addr).greet()) {
             assertEquals(Nbd.REP_ACK, c.go(""));

@@ -27,7 +27,7 @@ import picocli.CommandLine.ParentCommand;
             "  machina nbd serve --fork --pid-file /tmp/d.pid -k /tmp/d.sock disk.raw   # returns once listening",
             "  machina nbd serve overlay.qcow2 --backing -p 10810 -x base   # the backing file, read-only"})
 final class NbdServe implements Callable<Integer> {
-    static final String REFUSED_LIST = "-A/--allocation-depth, -B/--bitmap, -l/--load-snapshot, --object, -T/--trace,"
+    static final String REFUSED_LIST = "-B/--bitmap, -l/--load-snapshot, --object, -T/--trace,"
             + " --tls-creds, --tls-authz, --tls-hostname, --selinux-label, -L/--list, -c/--connect, -d/--disconnect.";
 
     @ParentCommand
@@ -76,6 +76,9 @@ final class NbdServe implements Callable<Integer> {
     @Option(names = {"-o", "--offset"}, paramLabel = "OFFSET", defaultValue = "0", description = "serve IMAGE from this byte on")
     long offset;
 
+    @Option(names = {"-A", "--allocation-depth"}, description = "offer the qemu:allocation-depth context (which file of the chain holds a range)")
+    boolean allocationDepth;
+
     @Option(names = "--backing", paramLabel = "N", arity = "0..1", fallbackValue = "1", defaultValue = "0",
             description = "serve the Nth backing file of the chain instead (1 if no N), read-only (Machina)")
     int backing;
@@ -109,8 +112,6 @@ final class NbdServe implements Callable<Integer> {
     boolean verbose;
 
     // qemu-nbd options Machina refuses: parsed so that the error names them
-    @Option(names = {"-A", "--allocation-depth"}, hidden = true)
-    boolean allocationDepth;
 
     @Option(names = {"-B", "--bitmap"}, hidden = true)
     List<String> bitmap;
@@ -220,8 +221,6 @@ final class NbdServe implements Callable<Integer> {
     }
 
     private void refuseUnsupported() {
-        refuse(allocationDepth, "-A/--allocation-depth", "the qemu:allocation-depth context is not supported: Machina's block"
-                + " layer does not report which file of the backing chain holds a range");
         refuse(bitmap != null, "-B/--bitmap", "persistent dirty bitmaps are not supported by Machina's block layer");
         refuse(loadSnapshot != null, "-l/--load-snapshot", "loading internal qcow2 snapshots is not supported by Machina's"
                 + " block layer (it lists them only)");

@@ -67,7 +67,7 @@ final class NbdServeLink implements NbdCommand.Server {
         NbdStandalone.Serving serving;
         try {
             serving = service.get().serve(new NbdStandalone.Options(r.image(), r.format(), r.readOnly(), addr, o.exportName,
-                    o.backing, o.shared, o.description == null ? "" : o.description, o.persistent, o.snapshot, o.offset, io,
+                    o.backing, o.shared, o.description == null ? "" : o.description, o.persistent, o.snapshot, o.offset, o.allocationDepth, io,
                     o.verbose));
         } catch (NoSuchFileException e) {
             throw new CliException(CliException.USAGE, "'" + e.getFile() + "': no such image file"

@@ -59,10 +59,11 @@ class NbdServeOptionsTest {
     void everyQemuNbdOptionThatMapsIsAccepted() {
         // (--fork re-runs the command line as a new process: tested in NbdCommandTest)
         Run r = run("--persistent", "--pid-file=/tmp/p.pid", "-D", "my disk", "--cache=writethrough", "--aio=threads",
-                "--discard=unmap", "--detect-zeroes=unmap", "-s", "-v", "-o", "512", "-e", "2", "-k", "/tmp/s.sock", "img");
+                "--discard=unmap", "--detect-zeroes=unmap", "-s", "-v", "-o", "512", "-e", "2", "-k", "/tmp/s.sock", "-A", "img");
         assertEquals(0, r.status, r.err);
         assertEquals(new NbdServe.Resolved(Path.of("img"), null, false, "writethrough", true, "unmap"), r.settings);
-        assertTrue(r.serve.persistent && r.serve.snapshot && r.serve.verbose && r.serve.offset == 512 && r.serve.shared == 2);
+        assertTrue(r.serve.persistent && r.serve.snapshot && r.serve.verbose && r.serve.offset == 512 && r.serve.shared == 2
+                && r.serve.allocationDepth);
         assertEquals("my disk", r.serve.description);
         assertEquals(Path.of("/tmp/p.pid"), r.serve.pidFile);
         Run n = run("-n", "--aio=native", "--discard=on", "--detect-zeroes=on", "img");
@@ -89,7 +90,6 @@ class NbdServeOptionsTest {
 
     @Test
     void unsupportedQemuNbdOptionsAreRefusedNamingThem() {
-        refused("-A/--allocation-depth", "-A", "img");
         refused("-B/--bitmap", "-B", "b0", "img");
         refused("-B/--bitmap", "--bitmap=b0", "img");
         refused("-l/--load-snapshot", "-l", "snap1", "img");

@@ -30,16 +30,19 @@ public interface NbdStandalone {
      * @param snapshot serve a throw-away overlay over the image ({@code -s}): writes go to a temporary
      *        file deleted when the server stops; the image is opened read-only
      * @param offset serve the image from this byte offset on ({@code -o})
+     * @param allocationDepth offer the {@code qemu:allocation-depth} metadata context ({@code -A}): for each
+     *        range, 0 if no file of the chain holds it, 1 if the image does, 2 its backing file, ...
      * @param io how writes, flushes and discards reach the image
      * @param verbose print each client's arrival and departure on stderr ({@code -v})
      * @since 1.2
      */
     record Options(Path image, String format, boolean readOnly, SocketAddress address, String exportName, int backingDepth,
-            int shared, String description, boolean persistent, boolean snapshot, long offset, Io io, boolean verbose) {
+            int shared, String description, boolean persistent, boolean snapshot, long offset, boolean allocationDepth, Io io,
+            boolean verbose) {
         /** The 1.1 options: no description, persistent, the image itself, discards reach the image. */
         public Options(Path image, String format, boolean readOnly, SocketAddress address, String exportName, int backingDepth,
                 int shared) {
-            this(image, format, readOnly, address, exportName, backingDepth, shared, "", true, false, 0,
+            this(image, format, readOnly, address, exportName, backingDepth, shared, "", true, false, 0, false,
                     new Io(Cache.WRITEBACK, true, DetectZeroes.OFF), false);
         }
     }
