@@ -16,16 +16,16 @@ import picocli.CommandLine.ParentCommand;
  * that the error names them, not their argument) and refused with the reason.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serve an image file over NBD, like qemu-nbd (its options, in its spelling and meaning).",
-            "Prints 'listening on URI' when ready. As qemu-nbd, it exits once a client has connected and no client",
-            "is left, unless -t/--persistent; Ctrl-C or SIGTERM stop it at any time. A missing or unreadable image",
-            "is exit status 2, as is any usage error."},
+        description = {"Serve an image file over NBD, like qemu-nbd: its options, spelling and meaning.",
+            "Prints 'listening on URI' when ready. As qemu-nbd, it exits once a client has",
+            "opened the export and none is left, unless -t; Ctrl-C or SIGTERM stop it.",
+            "A missing or unreadable image, like any usage error, is exit status 2."},
         footer = {"", "Refused (named in the error, exit status 2): " + NbdServe.REFUSED_LIST, "",
             "Examples:", "  machina nbd serve disk.qcow2 -k /tmp/disk.sock -r",
             "  nbdinfo 'nbd+unix:///?socket=/tmp/disk.sock'",
-            "  machina nbd serve -t -s -f qcow2 -p 10810 -x scratch disk.qcow2   # writes go to a throw-away overlay",
-            "  machina nbd serve --fork --pid-file /tmp/d.pid -k /tmp/d.sock disk.raw   # returns once listening",
-            "  machina nbd serve overlay.qcow2 --backing -p 10810 -x base   # the backing file, read-only"})
+            "  machina nbd serve -t -s -p 10810 disk.qcow2     # writes go to a throw-away overlay",
+            "  machina nbd serve --fork -k /tmp/d.sock disk.raw # returns once listening",
+            "  machina nbd serve top.qcow2 --backing -p 10810   # the backing file, read-only"})
 final class NbdServe implements Callable<Integer> {
     static final String REFUSED_LIST = "-B/--bitmap, -l/--load-snapshot, --object, -T/--trace,"
             + " --tls-creds, --tls-authz, --tls-hostname, --selinux-label, -L/--list, -c/--connect, -d/--disconnect.";
