@@ -23,7 +23,7 @@ import picocli.CommandLine.ParentCommand;
         footer = {"", "Refused (named in the error, exit status 2): " + NbdServe.REFUSED_LIST, "",
             "Examples:", "  machina nbd serve disk.qcow2 -k /tmp/disk.sock -r",
             "  nbdinfo 'nbd+unix:///?socket=/tmp/disk.sock'",
-            "  machina nbd serve -t -s -p 10810 disk.qcow2     # writes go to a throw-away overlay",
+            "  machina nbd serve -t -s -p 10810 disk.qcow2     # writes go to a scratch overlay",
             "  machina nbd serve --fork -k /tmp/d.sock disk.raw # returns once listening",
             "  machina nbd serve top.qcow2 --backing -p 10810   # the backing file, read-only"})
 final class NbdServe implements Callable<Integer> {
