@@ -50,6 +50,7 @@ public final class MachinaCli implements Function<String[], Integer> {
         } else {
             cl = commandLine(args);
         }
+        NbdServe.compactUsageErrors(cl);
         cl.setOut(new PrintWriter(System.out, true));
         cl.setErr(new PrintWriter(System.err, true));
         return cl.execute(args);

@@ -81,7 +81,7 @@ public final class QemuOptions {
                 case "chardev" -> chardevs.add(toJson(keyValues("chardev", value, "backend"), "backend"));
                 case "device" -> devices.add(toJson(keyValues("device", value, "type"), "type"));
                 case "drive" -> {
-                    JsonObject drive = drive(value, drives.size());
+                    JsonObject drive = QemuDrive.parse(value, drives.size());
                     String ifc = drive.remove("if").getAsString();
                     drives.add(drive);
                     if (ifc.equals("virtio")) {
@@ -204,28 +204,6 @@ public final class QemuOptions {
             c.addProperty("path", spec);
         }
         return c;
-    }
-
-    private static JsonObject drive(String value, int index) {
-        Map<String, String> kv = keyValues("drive", value, "file");
-        JsonObject o = new JsonObject();
-        o.addProperty("id", kv.getOrDefault("id", "drive" + index));
-        kv.remove("id");
-        o.addProperty("format", kv.getOrDefault("format", "raw"));
-        kv.remove("format");
-        String ifc = kv.getOrDefault("if", "none");
-        kv.remove("if");
-        if (!ifc.equals("none") && !ifc.equals("virtio")) {
-            throw new UsageException("-drive if=" + ifc + ": not supported; use if=virtio (a virtio-blk-pci disk) or if=none"
-                    + " (with -device virtio-blk-pci,drive=ID, or exported over NBD)");
-        }
-        o.addProperty("if", ifc);
-        String ro = kv.remove("readonly");
-        if (ro != null) {
-            o.addProperty("readonly", ro.equals("on") || ro.equals("true"));
-        }
-        kv.forEach(o::addProperty);
-        return o;
     }
 
     /** Parses {@code first,key=value,...}; the first item without '=' is stored under {@code firstKey}. */
