@@ -130,8 +130,8 @@ abstract class Interpreter extends Decoder {
         if (b < 0x40 && (b & 7) < 6) {
             int op = b >>> 3;
             switch (b & 7) {
-                case 0: { decodeModrm(); int v = alu(op, readRm(0), reg8(reg), 0); if (op != 7) writeRm(0, v); return; }
-                case 1: { decodeModrm(); int v = alu(op, readRm(os), readReg(reg, os), os); if (op != 7) writeRm(os, v); return; }
+                case 0: { decodeModrm(); int v = alu(op, op != 7 ? readRmw(0) : readRm(0), reg8(reg), 0); if (op != 7) writeRm(0, v); return; }
+                case 1: { decodeModrm(); int v = alu(op, op != 7 ? readRmw(os) : readRm(os), readReg(reg, os), os); if (op != 7) writeRm(os, v); return; }
                 case 2: { decodeModrm(); int v = alu(op, reg8(reg), readRm(0), 0); if (op != 7) setReg8(reg, v); return; }
                 case 3: { decodeModrm(); int v = alu(op, readReg(reg, os), readRm(os), os); if (op != 7) writeReg(reg, os, v); return; }
                 case 4: { int v = alu(op, r[EAX] & 0xff, fetch8(), 0); if (op != 7) setReg8(EAX, v); return; }
@@ -207,13 +207,13 @@ abstract class Interpreter extends Decoder {
                 if (cond(b & 15)) jumpRel(d);
                 return;
             }
-            case 0x80: case 0x82: { decodeModrm(); int op = reg; int v = alu(op, readRm(0), fetch8(), 0); if (op != 7) writeRm(0, v); return; }
-            case 0x81: { decodeModrm(); int op = reg; int v = alu(op, readRm(os), fetchImm(os), os); if (op != 7) writeRm(os, v); return; }
-            case 0x83: { decodeModrm(); int op = reg; int v = alu(op, readRm(os), fetchS8(), os); if (op != 7) writeRm(os, v); return; }
+            case 0x80: case 0x82: { decodeModrm(); int op = reg; int v = alu(op, op != 7 ? readRmw(0) : readRm(0), fetch8(), 0); if (op != 7) writeRm(0, v); return; }
+            case 0x81: { decodeModrm(); int op = reg; int v = alu(op, op != 7 ? readRmw(os) : readRm(os), fetchImm(os), os); if (op != 7) writeRm(os, v); return; }
+            case 0x83: { decodeModrm(); int op = reg; int v = alu(op, op != 7 ? readRmw(os) : readRm(os), fetchS8(), os); if (op != 7) writeRm(os, v); return; }
             case 0x84: decodeModrm(); alu(4, readRm(0), reg8(reg), 0); return;
             case 0x85: decodeModrm(); alu(4, readRm(os), readReg(reg, os), os); return;
-            case 0x86: { decodeModrm(); int a = readRm(0); writeRm(0, reg8(reg)); setReg8(reg, a); return; }
-            case 0x87: { decodeModrm(); int a = readRm(os); writeRm(os, readReg(reg, os)); writeReg(reg, os, a); return; }
+            case 0x86: { decodeModrm(); int a = readRmw(0); writeRm(0, reg8(reg)); setReg8(reg, a); return; }
+            case 0x87: { decodeModrm(); int a = readRmw(os); writeRm(os, readReg(reg, os)); writeReg(reg, os, a); return; }
             case 0x88: decodeModrm(); writeRm(0, reg8(reg)); return;
             case 0x89: decodeModrm(); writeRm(os, readReg(reg, os)); return;
             case 0x8a: decodeModrm(); setReg8(reg, readRm(0)); return;
@@ -290,8 +290,8 @@ abstract class Interpreter extends Decoder {
                 setReg8(b & 7, fetch8()); return;
             case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
                 writeReg(b & 7, os, fetchImm(os)); return;
-            case 0xc0: { decodeModrm(); int c = fetch8() & 31; writeRm(0, shift(reg, readRm(0), c, 0)); return; }
-            case 0xc1: { decodeModrm(); int c = fetch8() & 31; writeRm(os, shift(reg, readRm(os), c, os)); return; }
+            case 0xc0: { decodeModrm(); int c = fetch8() & 31; writeRm(0, shift(reg, readRmw(0), c, 0)); return; }
+            case 0xc1: { decodeModrm(); int c = fetch8() & 31; writeRm(os, shift(reg, readRmw(os), c, os)); return; }
             case 0xc2: { int n = fetch16(); int t = pop(op32); setSp(sp() + n); eip = op32 ? t : t & 0xffff; return; }
             case 0xc3: { int t = pop(op32); eip = op32 ? t : t & 0xffff; return; }
             case 0xc4: case 0xc5: {
@@ -317,10 +317,10 @@ abstract class Interpreter extends Decoder {
             case 0xcd: { int v = fetch8(); interrupt(v, true, false, 0, eip); return; }
             case 0xce: if (of()) interrupt(4, true, false, 0, eip); return;
             case 0xcf: iret(op32); return;
-            case 0xd0: decodeModrm(); writeRm(0, shift(reg, readRm(0), 1, 0)); return;
-            case 0xd1: decodeModrm(); writeRm(os, shift(reg, readRm(os), 1, os)); return;
-            case 0xd2: decodeModrm(); writeRm(0, shift(reg, readRm(0), r[ECX] & 31, 0)); return;
-            case 0xd3: decodeModrm(); writeRm(os, shift(reg, readRm(os), r[ECX] & 31, os)); return;
+            case 0xd0: decodeModrm(); writeRm(0, shift(reg, readRmw(0), 1, 0)); return;
+            case 0xd1: decodeModrm(); writeRm(os, shift(reg, readRmw(os), 1, os)); return;
+            case 0xd2: decodeModrm(); writeRm(0, shift(reg, readRmw(0), r[ECX] & 31, 0)); return;
+            case 0xd3: decodeModrm(); writeRm(os, shift(reg, readRmw(os), r[ECX] & 31, os)); return;
             case 0xd4: aam(fetch8()); return;
             case 0xd5: aad(fetch8()); return;
             case 0xd7: {
@@ -382,8 +382,8 @@ abstract class Interpreter extends Decoder {
             case 0xfd: eflags |= DF; return;
             case 0xfe: {
                 decodeModrm();
-                if (reg == 0) writeRm(0, inc(readRm(0), 0));
-                else if (reg == 1) writeRm(0, dec(readRm(0), 0));
+                if (reg == 0) writeRm(0, inc(readRmw(0), 0));
+                else if (reg == 1) writeRm(0, dec(readRmw(0), 0));
                 else throw undefined(b);
                 return;
             }
@@ -396,8 +396,8 @@ abstract class Interpreter extends Decoder {
         decodeModrm();
         switch (reg) {
             case 0: case 1: alu(4, readRm(size), fetchImm(size), size); return;
-            case 2: writeRm(size, ~readRm(size)); return;
-            case 3: writeRm(size, neg(readRm(size), size)); return;
+            case 2: writeRm(size, ~readRmw(size)); return;
+            case 3: writeRm(size, neg(readRmw(size), size)); return;
             case 4: mul1(readRm(size), size, false); return;
             case 5: mul1(readRm(size), size, true); return;
             case 6: div(readRm(size), size, false); return;
@@ -408,8 +408,8 @@ abstract class Interpreter extends Decoder {
     private void group5(int os) {
         decodeModrm();
         switch (reg) {
-            case 0: writeRm(os, inc(readRm(os), os)); return;
-            case 1: writeRm(os, dec(readRm(os), os)); return;
+            case 0: writeRm(os, inc(readRmw(os), os)); return;
+            case 1: writeRm(os, dec(readRmw(os), os)); return;
             case 2: { int t = readRm(os); push(op32, eip); eip = op32 ? t : t & 0xffff; return; }
             case 3: case 5: {
                 if (mod == 3) throw undefined(0xff);
