@@ -159,14 +159,16 @@ abstract class Interpreter extends Decoder {
             case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
                 writeReg(b & 7, os, pop(op32)); return;
             case 0x60: {
+                probePushes(8, op32 ? 4 : 2, 0);
                 int t = r[ESP];
                 for (int i = 0; i < 8; i++) push(op32, i == ESP ? t : r[i]);
                 return;
             }
-            case 0x61: {
+            case 0x61: { // all eight pops before the first register is written
+                int[] v = popaScratch;
+                for (int i = 7; i >= 0; i--) v[i] = pop(op32);
                 for (int i = 7; i >= 0; i--) {
-                    int v = pop(op32);
-                    if (i != ESP) writeReg(i, os, v);
+                    if (i != ESP) writeReg(i, os, v[i]);
                 }
                 return;
             }
@@ -424,22 +426,37 @@ abstract class Interpreter extends Decoder {
         }
     }
 
+    private final int[] popaScratch = new int[8];
+    private final int[] enterScratch = new int[32];
+
+    /**
+     * ENTER: everything that can fault comes first (the reads of the enclosing frame pointers,
+     * the pushes, and a write at the final stack top, which raises #PF as the SDM says), so a
+     * fault leaves EBP, the stack and ESP as they were.
+     */
     private void enter(int size, int level) {
-        int os = osize();
+        int os = osize(), n = op32 ? 4 : 2;
+        int[] outer = enterScratch;
+        int bp = r[EBP];
+        for (int i = 1; i < level; i++) {
+            bp -= n;
+            int off = stack32() ? bp : bp & 0xffff;
+            checkStack(off, n);
+            outer[i] = op32 ? read32(segBase[SS] + off) : read16(segBase[SS] + off);
+        }
+        probePushes(level > 0 ? level + 1 : 1, n, 0);
+        int top = sp() - n * (level > 0 ? level + 1 : 1) - size;
+        int topOff = stack32() ? top : top & 0xffff;
+        checkStack(topOff, 1);
+        checkWritable(segBase[SS] + topOff);
         push(op32, r[EBP]);
         int frame = sp();
         if (level > 0) {
-            int bp = r[EBP];
-            for (int i = 1; i < level; i++) {
-                bp -= op32 ? 4 : 2;
-                int a = segBase[SS] + (stack32() ? bp : bp & 0xffff);
-                push(op32, op32 ? read32(a) : read16(a));
-            }
+            for (int i = 1; i < level; i++) push(op32, outer[i]);
             push(op32, frame);
         }
         writeReg(EBP, os, frame);
         setSp(sp() - size);
-        if (stack32()) read8(segBase[SS] + sp()); // probe the new stack top
     }
 
     // ---- x87 ----

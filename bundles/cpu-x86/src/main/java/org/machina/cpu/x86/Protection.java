@@ -84,6 +84,29 @@ abstract class Protection extends Mmu {
         else push16(v);
     }
 
+    /**
+     * Checks {@code count} pushes of {@code bytes} bytes each (2 or 4) below the stack top without
+     * making them: the SS limit (#SS with {@code ssError}) and every page for writing (#PF), in
+     * the order the pushes would be made. Instructions that push several values (PUSHA, ENTER,
+     * far CALL, interrupt frames) call it first, so a fault on a later push leaves nothing written.
+     */
+    final void probePushes(int count, int bytes, int ssError) {
+        int sp = sp();
+        boolean s32 = stack32();
+        for (int k = 1; k <= count; k++) {
+            int off = sp - k * bytes;
+            if (!s32) off &= 0xffff;
+            int room;
+            try {
+                room = roomAt(SS, off);
+            } catch (CpuFault f) { // #SS(0) from the limit check
+                throw raise(12, ssError);
+            }
+            if (Integer.compareUnsigned(room, bytes - 1) < 0) throw raise(12, ssError);
+            probeWrite(segBase[SS] + off, bytes);
+        }
+    }
+
     final int pop16() {
         int sp = sp();
         checkStack(sp, 2);
@@ -253,6 +276,7 @@ abstract class Protection extends Mmu {
     final void farJump(int sel, int off, boolean op32, boolean call, int retEip) {
         if (!protectedMode() || v86()) {
             if (call) {
+                probePushes(2, op32 ? 4 : 2, 0);
                 push(op32, segSel[CS]);
                 push(op32, retEip);
             }
@@ -275,6 +299,7 @@ abstract class Protection extends Mmu {
             }
             if ((hi & 0x8000) == 0) throw raise(11, sel & 0xfffc);
             if (call) {
+                probePushes(2, op32 ? 4 : 2, 0);
                 push(op32, segSel[CS]);
                 push(op32, retEip);
             }
@@ -309,6 +334,7 @@ abstract class Protection extends Mmu {
                 boolean sa = supervisorAccess;
                 supervisorAccess = true;
                 try {
+                    probePushes(4 + params, gate32 ? 4 : 2, segSel[SS] & 0xfffc); // #SS(new SS), SDM CALL
                     push(gate32, oldSs);
                     push(gate32, oldEsp);
                     for (int i = params - 1; i >= 0; i--) push(gate32, tmp[i]);
@@ -320,6 +346,7 @@ abstract class Protection extends Mmu {
                 loadCs(target, clo, chi, cdpl);
             } else {
                 if (call) {
+                    probePushes(2, gate32 ? 4 : 2, 0);
                     push(gate32, segSel[CS]);
                     push(gate32, retEip);
                 }
@@ -429,6 +456,7 @@ abstract class Protection extends Mmu {
         if (!protectedMode()) {
             if (vec * 4 + 3 > idtLimit) throw raise(13, vec * 8 + 2);
             int flags = getEflags();
+            probePushes(3, 2, 0);
             push16(flags);
             push16(segSel[CS]);
             push16(retEip);
