@@ -144,7 +144,9 @@ abstract class Extended extends Interpreter {
                 if (!model.hasTsc()) throw undefined(0x0fc7); // CMPXCHG8B came with the Pentium
                 decodeModrm();
                 if (reg != 1 || mod == 3) throw undefined(0x0fc7);
+                checkEnd(3);
                 requireWritableSegment(); // it always writes, also when the comparison fails
+                probeWrite(eaLin, 8);
                 long v = read64(eaLin);
                 long cmp = (r[EAX] & 0xffffffffL) | ((long) r[EDX] << 32);
                 int f = getEflags() & ARITH & ~ZF;
@@ -269,7 +271,9 @@ abstract class Extended extends Interpreter {
             case 0: case 1: {
                 if (mod == 3) throw undefined(0x0f01);
                 int lim = reg == 0 ? gdtLimit : idtLimit, base = reg == 0 ? gdtBase : idtBase;
+                checkOperandPart(eaLin, 6);
                 requireWritableSegment();
+                probeWrite(eaLin, 6); // both parts, before the limit is written
                 write16(eaLin, lim);
                 write32(eaLin + 2, op32 ? base : base & 0xffffff);
                 return;

@@ -465,6 +465,17 @@ abstract class Interpreter extends Decoder {
         if (fpu.hasPendingException()) mathFault();
     }
 
+    /** The bytes an x87 instruction with a memory operand stores ({@code b} D8..DF, ModRM reg), 0 for none. */
+    static int x87StoreBytes(int b, int reg, boolean op32) {
+        switch (b) {
+            case 0xd9: return reg == 2 || reg == 3 ? 4 : reg == 6 ? (op32 ? 28 : 14) : reg == 7 ? 2 : 0;
+            case 0xdb: return reg == 2 || reg == 3 ? 4 : reg == 7 ? 10 : 0;
+            case 0xdd: return reg == 2 || reg == 3 ? 8 : reg == 6 ? (op32 ? 108 : 94) : reg == 7 ? 2 : 0;
+            case 0xdf: return reg == 2 || reg == 3 ? 2 : reg == 6 ? 10 : reg == 7 ? 8 : 0;
+            default: return 0;
+        }
+    }
+
     private void mathFault() {
         if ((cr0 & CR0_NE) != 0) throw raise(16);
         // without NE the error goes to the external FERR#/IRQ13 path, which this CPU does not wire
@@ -481,6 +492,14 @@ abstract class Interpreter extends Decoder {
         if (b == 0xdf && modrm == 0xe0) {
             setReg16(EAX, fpu.statusWord());
             return;
+        }
+        if (mod != 3) {
+            int store = x87StoreBytes(b, reg, op32);
+            if (store > 0) { // the whole destination first: a fault must not leave part of it written
+                checkOperandPart(eaLin, store);
+                requireWritableSegment();
+                probeWrite(eaLin, store);
+            }
         }
         fpu.setEflagsForFcmov(getEflags());
         try {

@@ -321,7 +321,7 @@ abstract class Mmu extends X86State {
 
     public final void write32(int lin, int v) {
         if ((lin & 0xfff) > 0xffc) {
-            checkWritable(lin + 3);
+            checkWritable((lin + 3) & 0xfffff000); // CR2 is where the access enters the second page
             write16(lin, v);
             write16(lin + 2, v >> 16);
             return;
@@ -358,7 +358,7 @@ abstract class Mmu extends X86State {
     }
 
     public final void write64(int lin, long v) {
-        checkWritable(lin + 7);
+        probeWrite(lin, 8);
         write32(lin, (int) v);
         write32(lin + 4, (int) (v >>> 32));
     }
