@@ -44,6 +44,13 @@ abstract class Interpreter extends Decoder {
     /** Executes the 0F-map instruction whose second opcode byte is {@code b}. */
     abstract void exec0F(int b);
 
+    /**
+     * Asked between iterations of a repeated string instruction: whether it should stop there
+     * (to be restarted) because an interrupt can be taken, an exit was requested or the run's
+     * deadline passed.
+     */
+    abstract boolean yieldRepeat();
+
     /** Raises #UD for an opcode this CPU does not implement (logged once per opcode). */
     abstract CpuFault undefined(int opcode);
 

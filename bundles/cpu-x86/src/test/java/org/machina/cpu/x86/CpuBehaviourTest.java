@@ -65,6 +65,52 @@ class CpuBehaviourTest {
     }
 
     @Test
+    void repMovsTakesAnInterruptBetweenIterationsAndResumes() throws Exception {
+        // STI's shadow covers REP MOVSD, which starts; the pending interrupt is taken between two of its iterations
+        X86Cpu cpu = flat("sti\nrep movsd\nhlt\nhandler: mov [0x5000], ecx\nmov [0x5004], esi\nmov [0x5008], edi\n"
+                + "mov eax, [esp]\nmov [0x500c], eax\nhlt\niret");
+        gate(cpu, 0x30, 0x100000 + 1 + 2 + 1);
+        int count = 0x10000, src = 0x200000, dst = 0x400000;
+        for (int i = 0; i < count; i++) m.write32(src + i * 4L, i * 0x9e3779b9);
+        cpu.r[X86State.ECX] = count;
+        cpu.r[X86State.ESI] = src;
+        cpu.r[X86State.EDI] = dst;
+        m.nextVector = 0x30;
+        cpu.intr().raise();
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        int ecx = m.read32(0x5000);
+        assertEquals(0x100001, m.read32(0x500c), "the interrupted REP MOVSD restarts at its prefix");
+        assertTrue(ecx > 0 && ecx < count, "interrupted between iterations, ECX " + Integer.toHexString(ecx));
+        assertEquals(src + (count - ecx) * 4, m.read32(0x5004), "ESI of the iterations done");
+        assertEquals(dst + (count - ecx) * 4, m.read32(0x5008), "EDI of the iterations done");
+        cpu.intr().lower();
+        cpu.halted = false; // on to the handler's IRET
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0x100004, cpu.eip, "IRET resumed the copy, which ran to its end (past HLT)");
+        assertEquals(0, cpu.r[X86State.ECX]);
+        assertEquals(dst + count * 4, cpu.r[X86State.EDI]);
+        for (int i = 0; i < count; i++) assertEquals(i * 0x9e3779b9, m.read32(dst + i * 4L), "dword " + i);
+    }
+
+    @Test
+    void repStosStopsAtTheDeadlineAndResumes() throws Exception {
+        X86Cpu cpu = flat("rep stosd\nhlt");
+        int count = 0x40000;
+        cpu.r[X86State.ECX] = count;
+        cpu.r[X86State.EDI] = 0x200000;
+        cpu.r[X86State.EAX] = 0x5a5a5a5a;
+        m.tick = 1; // one nanosecond per clock read
+        assertEquals(Cpu.ExitReason.DEADLINE, cpu.run(100));
+        int ecx = cpu.r[X86State.ECX];
+        assertEquals(0x100000, cpu.eip, "stopped inside REP STOSD");
+        assertTrue(ecx > 0 && ecx < count, "ECX " + Integer.toHexString(ecx));
+        assertEquals(0x200000 + (count - ecx) * 4, cpu.r[X86State.EDI]);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0, cpu.r[X86State.ECX]);
+        assertEquals(0x5a5a5a5a, m.read32(0x200000 + (count - 1) * 4L));
+    }
+
+    @Test
     void haltWithInterruptsDisabledIsStuck() throws Exception {
         X86Cpu cpu = flat("cli\nhlt");
         assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
