@@ -470,6 +470,18 @@ abstract class Protection extends Mmu {
         }
         if (software && v86() && ((eflags >>> 12) & 3) < 3) throw raise(13, 0);
         if (software) saveForRollback(); // exceptions and IRQs are rolled back by the CPU's delivery
+        try {
+            interruptProtected(vec, software, hasErr, err, retEip);
+        } catch (CpuFault f) {
+            // SDM vol. 3 6.13: an exception raised while delivering an external event (an
+            // interrupt or an earlier exception, not INT n/INT3/INTO) has EXT (bit 0) set in its
+            // selector error code
+            if (!software && f.hasError && f.vector >= 10 && f.vector <= 13) f.errorCode |= 1;
+            throw f;
+        }
+    }
+
+    private void interruptProtected(int vec, boolean software, boolean hasErr, int err, int retEip) {
         if (vec * 8 + 7 > idtLimit) throw raise(13, vec * 8 + 2);
         int lo = sysRead32(idtBase + vec * 8);
         int hi = sysRead32(idtBase + vec * 8 + 4);
@@ -504,11 +516,14 @@ abstract class Protection extends Mmu {
     /** Pushes the interrupt frame (switching stacks for an inner level) and enters the handler. */
     private void deliverFrame(boolean gate32, int type, int target, int off, int clo, int chi, int cdpl,
             int flags, boolean fromV86, boolean hasErr, int err, int retEip) {
+        int n = gate32 ? 4 : 2, frame = hasErr ? 4 : 3;
         if ((chi & 0x400) == 0 && cdpl < cpl) {
             if (fromV86 && cdpl != 0) throw raise(13, target & 0xfffc);
             int oldSs = segSel[SS], oldEsp = r[ESP];
             switchToInnerStack(cdpl);
             supervisorAccess = true; // the frame goes onto the inner stack at the new privilege level
+            // no room for the frame on the new stack: #SS(new SS) (SDM vol. 2 INT n, inter-privilege)
+            probePushes(frame + (fromV86 ? 6 : 2), n, segSel[SS] & 0xfffc);
             if (fromV86) {
                 eflags &= ~VM;
                 push(gate32, segSel[GS]);
@@ -525,6 +540,8 @@ abstract class Protection extends Mmu {
             push(gate32, oldEsp);
         } else if (fromV86) {
             throw raise(13, target & 0xfffc);
+        } else {
+            probePushes(frame, n, 0); // #SS(0), EXT added for external events
         }
         push(gate32, flags);
         push(gate32, segSel[CS]);
