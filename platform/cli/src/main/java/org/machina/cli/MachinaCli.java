@@ -72,6 +72,7 @@ public final class MachinaCli implements Function<String[], Integer> {
         cl.addSubcommand("monitor", new QmpCommands.Monitor());
         cl.addSubcommand("device", new QmpCommands.Device());
         cl.addSubcommand("nbd", NbdCommand.commandLine(new NbdCommand(() -> NbdServeLink.fromFramework(context))));
+        cl.addSubcommand("net", NetCommand.commandLine(new NetCommand(() -> NetServeLink.fromFramework(context))));
         cl.addSubcommand("bundle", new BundleCommand(bundles));
         cl.addSubcommand("completion", new CompletionCommand());
         cl.addSubcommand("daemon", new DaemonCommand(machines, new MonitorServiceLink(context)));

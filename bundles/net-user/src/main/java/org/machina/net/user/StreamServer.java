@@ -45,7 +45,8 @@ public final class StreamServer implements NetStandalone.Serving {
     private final SocketAddress address;
     private final UserNetdev netdev;
     private final ExecutorService executor;
-    private final ArrayBlockingQueue<byte[]> out = new ArrayBlockingQueue<>(OUT_FRAMES);
+    /** Frames for the current client (a new queue per client, so an old writer never takes a new client's frames). */
+    private volatile ArrayBlockingQueue<byte[]> out = new ArrayBlockingQueue<>(OUT_FRAMES);
     private final Semaphore sendReady = new Semaphore(0);
     private volatile SocketChannel client;
     private volatile boolean closed;
@@ -78,6 +79,7 @@ public final class StreamServer implements NetStandalone.Serving {
             public boolean canReceive() {
                 return client == null || out.remainingCapacity() > 0;
             }
+
 
             @Override
             public boolean receive(ByteBuffer frame) {
@@ -113,10 +115,11 @@ public final class StreamServer implements NetStandalone.Serving {
                 LOG.info("net serve: a new client replaces the old one");
                 close(old);
             }
-            out.clear();
+            ArrayBlockingQueue<byte[]> q = new ArrayBlockingQueue<>(OUT_FRAMES);
+            out = q;
             client = c;
             LOG.info("net serve: client connected");
-            Thread.ofPlatform().daemon().name("net-serve-writer").start(() -> writeLoop(c));
+            Thread.ofPlatform().daemon().name("net-serve-writer").start(() -> writeLoop(c, q));
             Thread.ofPlatform().daemon().name("net-serve-reader").start(() -> readLoop(c));
         }
     }
@@ -153,11 +156,11 @@ public final class StreamServer implements NetStandalone.Serving {
         }
     }
 
-    private void writeLoop(SocketChannel c) {
+    private void writeLoop(SocketChannel c, ArrayBlockingQueue<byte[]> q) {
         ByteBuffer len = ByteBuffer.allocate(4);
         try {
             while (!closed && client == c) {
-                byte[] f = out.poll(1, TimeUnit.SECONDS);
+                byte[] f = q.poll(1, TimeUnit.SECONDS);
                 if (f == null) {
                     continue;
                 }

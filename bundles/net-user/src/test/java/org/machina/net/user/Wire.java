@@ -31,6 +31,9 @@ final class Wire implements AutoCloseable {
     final ExecutorService nic = Executors.newSingleThreadExecutor();
     final LinkedBlockingQueue<Frame> received = new LinkedBlockingQueue<>();
     volatile boolean canReceive = true;
+    final java.util.concurrent.Semaphore sendReady = new java.util.concurrent.Semaphore(0);
+    /** How often the netdev said "queue full" (back-pressure seen). */
+    volatile int refusals;
 
     Wire(Map<String, String> options) throws IOException {
         netdev = new UserNetdev("t", NetConfig.parse(options), nic);
@@ -50,6 +53,7 @@ final class Wire implements AutoCloseable {
 
             @Override
             public void sendReady() {
+                sendReady.release();
             }
         });
     }
@@ -58,11 +62,14 @@ final class Wire implements AutoCloseable {
         return Bytes.parseIp(s);
     }
 
+    /** Sends like a NIC: when the netdev says its queue is full, waits for sendReady and offers the frame again. */
     void send(byte[] frame) {
         try {
-            boolean ok = nic.submit(() -> netdev.send(ByteBuffer.wrap(frame))).get(WAIT_S, TimeUnit.SECONDS);
-            if (!ok) {
-                fail("the netdev refused a frame (queue full)");
+            for (int tries = 0; !nic.submit(() -> netdev.send(ByteBuffer.wrap(frame))).get(WAIT_S, TimeUnit.SECONDS); tries++) {
+                refusals++;
+                if (!sendReady.tryAcquire(WAIT_S, TimeUnit.SECONDS) || tries > 100) {
+                    fail("the netdev stayed full");
+                }
             }
         } catch (Exception e) {
             throw new AssertionError(e);
