@@ -206,6 +206,14 @@ class NetServeQemuTest {
             ex.getResponseBody().write(body);
             ex.close();
         });
+        byte[] big = new byte[4 << 20];
+        new java.util.Random(4).nextBytes(big);
+        String bigMd5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(big));
+        http.createContext("/big", ex -> {
+            ex.sendResponseHeaders(200, big.length);
+            ex.getResponseBody().write(big);
+            ex.close();
+        });
         http.start();
         closers.add(() -> http.stop(0));
         int httpPort = http.getAddress().getPort();
@@ -246,6 +254,10 @@ class NetServeQemuTest {
 
         String wget = con.run("wget -q -O - http://10.0.2.2:" + httpPort + "/", 60);
         assertTrue(wget.contains("machina " + token) && wget.endsWith("RC=0"), wget);
+
+        // a bulk transfer: 4 MiB through the TCP state machine (windows, ACK clocking), content checked
+        String md5 = con.run("wget -q -O - http://10.0.2.2:" + httpPort + "/big | md5sum", 300);
+        assertTrue(md5.contains(bigMd5), md5 + " (expected " + bigMd5 + ")");
 
         String dns = con.run("nslookup machina.test 10.0.2.3", 60);
         assertTrue(dns.contains("10.0.2.99"), dns);
