@@ -171,6 +171,10 @@ final class TcpConnection implements EventLoop.Handler {
             }
             return;
         }
+        if (state == State.SYN_RECEIVED && s.has(TcpSegment.SYN) && !s.has(TcpSegment.ACK) && s.seq() == rcvNxt - 1) {
+            sendSyn(); // the guest retransmitted its SYN: our SYN-ACK was lost or is late
+            return;
+        }
         int len = s.seqLength();
         int wnd = toHost.free();
         boolean acceptable;

@@ -159,6 +159,24 @@ class HostileInputTest {
             assertEquals(0, window, "the window closed");
             long held = w.onLoop(() -> w.netdev.stack().tcp.bufferedBytes());
             assertTrue(held <= TcpConnection.BUFFER, "held " + held);
+            // the host starts reading: the stack tells the guest its window opened (a window update)
+            w.received.clear();
+            host.configureBlocking(false);
+            Thread reader = Thread.ofPlatform().start(() -> {
+                ByteBuffer b = ByteBuffer.allocate(65536);
+                try {
+                    for (int idle = 0; idle < 50;) {
+                        b.clear();
+                        idle = host.read(b) > 0 ? 0 : idle + 1;
+                        Thread.sleep(10);
+                    }
+                } catch (Exception e) {
+                    // closed
+                }
+            });
+            Wire.Frame update = w.expect("window update", f -> f.tcp(ACK) && f.dport() == 40001 && f.window() > 0);
+            assertEquals(seq, update.ack());
+            reader.join();
             host.close();
         }
     }

@@ -122,6 +122,20 @@ class TcpTest {
     }
 
     @Test
+    void repeatedSynGetsTheSynAckAgain() throws Exception {
+        w = new Wire(Map.of());
+        seg(SYN, 65535, SYN_OPTS, new byte[0]);
+        Wire.Frame first = expectTcp("SYN-ACK", SYN | ACK);
+        gseq = 1000; // the guest lost the SYN-ACK and sends its SYN again
+        seg(SYN, 65535, SYN_OPTS, new byte[0]);
+        Wire.Frame again = expectTcp("the answer to the repeated SYN", 0);
+        assertEquals(SYN | ACK, again.flags() & (SYN | ACK), "a SYN-ACK, not a bare ACK");
+        assertEquals(first.seq(), again.seq());
+        assertEquals(1001, again.ack());
+        server.accept().close();
+    }
+
+    @Test
     void unacknowledgedDataIsRetransmitted() throws Exception {
         SocketChannel host = open(1024);
         host.write(ByteBuffer.wrap("once".getBytes()));
