@@ -128,6 +128,15 @@ final class Udp {
         return flows.size();
     }
 
+    /** The bound address of the {@code i}th UDP hostfwd listener (port 0 rules get a real port). */
+    InetSocketAddress forwardAddress(int i) {
+        try {
+            return (InetSocketAddress) forwards.get(i).ch.getLocalAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     void startForwards() throws IOException {
         for (NetConfig.HostFwd r : stack.cfg.hostfwds) {
             if (!r.udp()) {

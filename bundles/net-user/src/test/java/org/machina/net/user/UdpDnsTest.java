@@ -90,4 +90,51 @@ class UdpDnsTest {
             assertEquals(null, server.receive(ByteBuffer.allocate(16)), "nothing reached the host");
         }
     }
+
+    @Test
+    void udpHostfwdRelaysBothWays() throws Exception {
+        try (Wire w = new Wire(Map.of("hostfwd", "udp:127.0.0.1:0-:5000")); DatagramChannel peer = loopbackUdp()) {
+            w.send(Wire.arpRequest(Wire.GUEST, Wire.GW)); // the stack learns the guest's MAC
+            w.expect("ARP reply", f -> f.type() == 0x0806);
+            InetSocketAddress fwd = w.onLoop(() -> w.netdev.stack().udp.forwardAddress(0));
+            peer.send(ByteBuffer.wrap("to guest".getBytes()), fwd);
+            Wire.Frame in = w.expect("forwarded datagram", f -> f.isIp(17)).verified();
+            assertEquals(Wire.GUEST, in.dst());
+            assertEquals(5000, in.dport());
+            assertEquals(Wire.GW, in.src(), "a loopback peer appears as the gateway");
+            assertEquals("to guest", new String(in.udpData()));
+            // the guest answers the address and port it saw: the answer reaches the peer
+            w.send(Wire.ip(Wire.GUEST, in.src(), 17, Wire.udp(Wire.GUEST, in.src(), 5000, in.sport(), "to peer".getBytes())));
+            InetSocketAddress[] from = new InetSocketAddress[1];
+            ByteBuffer got = receive(peer, from);
+            assertEquals("to peer", new String(got.array(), 0, got.limit()));
+            assertEquals(fwd.getPort(), from[0].getPort(), "from the forwarded port");
+        }
+    }
+
+    @Test
+    void udpFlowTableIsBounded() throws Exception {
+        try (Wire w = new Wire(Map.of()); DatagramChannel sink = loopbackUdp()) {
+            int port = ((InetSocketAddress) sink.getLocalAddress()).getPort();
+            for (int p = 0; p < Udp.MAX_FLOWS + 20; p++) {
+                w.send(Wire.ip(Wire.GUEST, Wire.GW, 17, Wire.udp(Wire.GUEST, Wire.GW, 20000 + p, port, new byte[] {1})));
+            }
+            assertEquals(Udp.MAX_FLOWS, (int) w.onLoop(() -> w.netdev.stack().udp.flowCount()));
+            assertEquals(20L, (long) w.onLoop(() -> w.netdev.stats().udpFlowsEvicted));
+        }
+    }
+
+    @Test
+    void dnsQueriesInFlightAreBounded() throws Exception {
+        try (DatagramChannel upstream = loopbackUdp()) { // never answers
+            int port = ((InetSocketAddress) upstream.getLocalAddress()).getPort();
+            try (Wire w = new Wire(Map.of("dns-upstream", "127.0.0.1:" + port))) {
+                for (int i = 0; i < Dns.MAX_PENDING + 50; i++) {
+                    w.send(Wire.ip(Wire.GUEST, Wire.DNS, 17, Wire.udp(Wire.GUEST, Wire.DNS, 30000 + i, 53, query(i, "a.test"))));
+                }
+                assertEquals(Dns.MAX_PENDING, (int) w.onLoop(() -> w.netdev.stack().dns.pendingCount()));
+                assertEquals(50L, (long) w.onLoop(() -> w.netdev.stats().dnsDropped));
+            }
+        }
+    }
 }

@@ -1,7 +1,6 @@
 package org.machina.net.user;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
@@ -355,9 +354,5 @@ final class Wire implements AutoCloseable {
         boolean tcp(int flagsSet) {
             return isIp(6) && (flags() & flagsSet) == flagsSet;
         }
-    }
-
-    static void check(boolean c, String what) {
-        assertNotNull(c ? "" : null, what);
     }
 }
