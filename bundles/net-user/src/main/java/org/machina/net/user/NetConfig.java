@@ -16,10 +16,10 @@ import java.util.Set;
  */
 public final class NetConfig {
     /** Options QEMU has that this stack does not implement yet: refused by name, not ignored. */
-    static final Set<String> NOT_YET = Set.of("tftp", "bootfile", "guestfwd", "smb", "smbserver", "tftp-server-name",
+    static final Set<String> NOT_YET = Set.of("tftp", "bootfile", "smb", "smbserver", "tftp-server-name",
             "dnssearch", "domainname6", "ipv6-net", "ipv6-host", "ipv6-dns", "ipv6-prefix", "ipv6-prefixlen");
     static final Set<String> KNOWN = Set.of("net", "host", "dns", "dhcpstart", "hostfwd", "restrict", "hostname",
-            "domainname", "ipv4", "ipv6", "dns-upstream", "mtu");
+            "domainname", "ipv4", "ipv6", "dns-upstream", "mtu", "guestfwd");
 
     public final int net;
     public final int mask;
@@ -30,9 +30,14 @@ public final class NetConfig {
     public final String hostname;
     public final String domainname;
     public final List<HostFwd> hostfwds;
+    public final List<GuestFwd> guestfwds;
     /** Null: the host's resolver, read from /etc/resolv.conf when the first query comes. */
     public final InetSocketAddress dnsUpstream;
     public final int mtu;
+
+    /** {@code guestfwd=[tcp]:server:port-tcp:HOST:PORT}: guest connections to server:port go to HOST:PORT. */
+    public record GuestFwd(int server, int port, String targetHost, int targetPort) {
+    }
 
     /** {@code hostfwd=[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport}. */
     public record HostFwd(boolean udp, String hostAddr, int hostPort, int guestAddr, int guestPort) {
@@ -97,6 +102,19 @@ public final class NetConfig {
             }
         }
         hostfwds = List.copyOf(fw);
+        List<GuestFwd> gf = new ArrayList<>();
+        String g = o.get("guestfwd");
+        if (g != null) {
+            for (String rule : g.split("\n")) {
+                GuestFwd r = parseGuestFwd(rule);
+                if (!inNet(r.server()) || r.server() == host || r.server() == dns) {
+                    throw new IllegalArgumentException("guestfwd=" + rule + ": the server address must be in the virtual network"
+                            + " and not the gateway or DNS address");
+                }
+                gf.add(r);
+            }
+        }
+        guestfwds = List.copyOf(gf);
         String up = o.get("dns-upstream");
         dnsUpstream = up == null ? null : parseUpstream(up);
     }
@@ -164,6 +182,29 @@ public final class NetConfig {
         String ga = guestSide.substring(0, gc);
         int gp = parseInt("hostfwd guest port", guestSide.substring(gc + 1), 1, 65535);
         return new HostFwd(udp, ha.isEmpty() ? "127.0.0.1" : ha, hp, ga.isEmpty() ? defaultGuest : Bytes.parseIp(ga), gp);
+    }
+
+    static GuestFwd parseGuestFwd(String rule) {
+        String r = rule.startsWith("tcp:") ? rule.substring(4) : rule.startsWith(":") ? rule.substring(1) : null;
+        int dash = r == null ? -1 : r.indexOf('-');
+        if (dash < 0) {
+            throw new IllegalArgumentException("guestfwd=" + rule + ": expected [tcp]:server:port-tcp:HOST:PORT");
+        }
+        String[] server = r.substring(0, dash).split(":", -1);
+        String target = r.substring(dash + 1);
+        if (server.length != 2) {
+            throw new IllegalArgumentException("guestfwd=" + rule + ": expected [tcp]:server:port-tcp:HOST:PORT");
+        }
+        if (!target.startsWith("tcp:")) {
+            throw new IllegalArgumentException("guestfwd=" + rule + ": only tcp:HOST:PORT targets are implemented (not cmd: or chardevs)");
+        }
+        String[] t = target.substring(4).split(":", -1);
+        if (t.length != 2 || t[0].isEmpty()) {
+            throw new IllegalArgumentException("guestfwd=" + rule + ": expected tcp:HOST:PORT after '-'");
+        }
+        Bytes.parseIp(t[0]); // an IPv4 literal: no name lookups on the stack's thread
+        return new GuestFwd(Bytes.parseIp(server[0]), parseInt("guestfwd port", server[1], 1, 65535), t[0],
+                parseInt("guestfwd target port", t[1], 1, 65535));
     }
 
     static InetSocketAddress parseUpstream(String s) {

@@ -97,9 +97,17 @@ final class Stack implements AutoCloseable {
         return false;
     }
 
-    /** Whether {@code a} is one of the stack's own addresses (gateway, DNS). */
+    /** Whether {@code a} is one of the stack's own addresses (gateway, DNS, guestfwd servers). */
     boolean isVirtual(int a) {
-        return a == cfg.host || a == cfg.dns;
+        if (a == cfg.host || a == cfg.dns) {
+            return true;
+        }
+        for (NetConfig.GuestFwd g : cfg.guestfwds) {
+            if (g.server() == a) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void learnGuest(byte[] mac, int ipAddr) {

@@ -143,15 +143,24 @@ final class Tcp {
             reset(s);
             return;
         }
-        if (stack.cfg.restrict) {
-            stack.stats.restricted++;
-            reset(s);
-            return;
+        InetSocketAddress target = null;
+        for (NetConfig.GuestFwd g : stack.cfg.guestfwds) {
+            if (g.server() == s.dst() && g.port() == s.dport()) {
+                target = new InetSocketAddress(g.targetHost(), g.targetPort());
+            }
         }
-        InetAddress to = stack.hostAddressFor(s.dst());
-        if (to == null) {
-            reset(s);
-            return;
+        if (target == null) {
+            if (stack.cfg.restrict) {
+                stack.stats.restricted++;
+                reset(s);
+                return;
+            }
+            InetAddress to = stack.hostAddressFor(s.dst());
+            if (to == null) {
+                reset(s);
+                return;
+            }
+            target = new InetSocketAddress(to, s.dport());
         }
         if (halfOpen >= MAX_HALF_OPEN || conns.size() >= MAX_CONNECTIONS) {
             stack.stats.synDropped++;
@@ -167,9 +176,9 @@ final class Tcp {
         conns.put(key, conn);
         halfOpen++;
         try {
-            conn.guestSyn(s, new InetSocketAddress(to, s.dport()));
+            conn.guestSyn(s, target);
         } catch (IOException e) {
-            Stack.LOG.debug("net '{}': connect to {}:{} failed: {}", stack.id, to, s.dport(), e.toString());
+            Stack.LOG.debug("net '{}': connect to {} failed: {}", stack.id, target, e.toString());
             refuse(conn);
         }
     }

@@ -48,6 +48,10 @@ class NetConfigTest {
     void badOptionsAreNamed() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("nett", "x"))).getMessage()
                 .contains("'nett'"));
+        assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("guestfwd", "tcp:10.0.2.100:1-cmd:netcat x")));
+        assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("guestfwd", "tcp:10.0.2.2:1-tcp:127.0.0.1:2")));
+        assertEquals(new NetConfig.GuestFwd(Wire.ip("10.0.2.100"), 1, "127.0.0.1", 2),
+                NetConfig.parse(Map.of("guestfwd", "tcp:10.0.2.100:1-tcp:127.0.0.1:2")).guestfwds.get(0));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("tftp", "/srv"))).getMessage()
                 .contains("not implemented"));
         assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("host", "10.0.3.2")));

@@ -219,6 +219,24 @@ class TcpTest {
     }
 
     @Test
+    void guestfwdReachesItsTargetEvenRestricted() throws Exception {
+        w = new Wire(Map.of("restrict", "on", "guestfwd", "tcp:10.0.2.100:4444-tcp:127.0.0.1:" + port));
+        w.send(Wire.arpRequest(Wire.GUEST, Wire.ip("10.0.2.100")));
+        Wire.Frame arp = w.expect("ARP reply for the guestfwd server", f -> f.type() == 0x0806);
+        assertEquals(Wire.ip("10.0.2.100"), Wire.i32(arp.b(), 28));
+        int dst = Wire.ip("10.0.2.100");
+        w.send(Wire.ip(Wire.GUEST, dst, 6, Wire.tcp(Wire.GUEST, dst, gport, 4444, gseq, 0, SYN, 65535, SYN_OPTS, new byte[0])));
+        Wire.Frame sa = w.expect("SYN-ACK from the guestfwd server", f -> f.tcp(SYN | ACK));
+        assertEquals(dst, sa.src());
+        assertEquals(4444, sa.sport());
+        SocketChannel host = server.accept();
+        w.send(Wire.ip(Wire.GUEST, dst, 6, Wire.tcp(Wire.GUEST, dst, gport, 4444, gseq + 1, sa.seq() + 1, ACK | PSH, 1024, null,
+                "fwd".getBytes())));
+        assertEquals("fwd", new String(read(host, 3)));
+        host.close();
+    }
+
+    @Test
     void segmentForNoConnectionGetsReset() throws Exception {
         w = new Wire(Map.ofEntries());
         peerSeq = 4242;
