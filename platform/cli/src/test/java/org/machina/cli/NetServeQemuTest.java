@@ -225,7 +225,8 @@ class NetServeQemuTest {
         String java = ProcessHandle.current().info().command().orElse("java");
         Process serve = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 NetCliMain.class.getName(), "serve", "-p", "0", "-o",
-                "dns-upstream=127.0.0.1:" + dnsPort + ",hostfwd=tcp:127.0.0.1:0-:8080,hostname=guest0")
+                "dns-upstream=127.0.0.1:" + dnsPort + ",hostfwd=tcp:127.0.0.1:0-:8080,hostname=guest0,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:"
+                        + httpPort)
                 .redirectError(err.toFile()).start();
         processes.add(serve);
         String line = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8)).readLine();
@@ -254,6 +255,9 @@ class NetServeQemuTest {
 
         String wget = con.run("wget -q -O - http://10.0.2.2:" + httpPort + "/", 60);
         assertTrue(wget.contains("machina " + token) && wget.endsWith("RC=0"), wget);
+
+        String viaGuestfwd = con.run("wget -q -O - http://10.0.2.100/", 60);
+        assertTrue(viaGuestfwd.contains("machina " + token) && viaGuestfwd.endsWith("RC=0"), viaGuestfwd);
 
         // a bulk transfer: 4 MiB through the TCP state machine (windows, ACK clocking), content checked
         String md5 = con.run("wget -q -O - http://10.0.2.2:" + httpPort + "/big | md5sum", 300);

@@ -245,31 +245,4 @@ public final class StreamServer implements NetStandalone.Serving {
         }
         acceptor.interrupt();
     }
-
-    /** The {@code -netdev} option string ({@code user,} optional): {@code key=value} pairs split on commas. */
-    public static java.util.Map<String, String> parseNetdevOptions(String spec) {
-        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
-        if (spec == null || spec.isBlank()) {
-            return m;
-        }
-        String s = spec.startsWith("user,") ? spec.substring(5) : spec.equals("user") ? "" : spec;
-        for (String part : s.replace(",,", "\u0000").split(",")) {
-            part = part.replace('\u0000', ',');
-            if (part.isEmpty()) {
-                continue;
-            }
-            int eq = part.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("-netdev user: '" + part + "' is not KEY=VALUE");
-            }
-            String k = part.substring(0, eq);
-            String v = part.substring(eq + 1);
-            if (k.equals("id")) {
-                continue;
-            }
-            m.merge(k, v, (a, b) -> k.equals("hostfwd") || k.equals("guestfwd") ? a + "\n" + b : b);
-        }
-        return m;
-    }
-
 }

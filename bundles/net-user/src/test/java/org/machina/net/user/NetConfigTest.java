@@ -60,12 +60,4 @@ class NetConfigTest {
         assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("net", "10.0.2.0/33")));
         assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("dns", "10.0.2.256")));
     }
-
-    @Test
-    void optionStringLikeQemu() {
-        Map<String, String> m = StreamServer.parseNetdevOptions("user,id=n0,net=10.0.2.0/24,hostfwd=tcp::1-:2,hostfwd=udp::3-:4");
-        assertEquals("10.0.2.0/24", m.get("net"));
-        assertEquals("tcp::1-:2\nudp::3-:4", m.get("hostfwd"));
-        assertFalse(m.containsKey("id"));
-    }
 }
