@@ -127,7 +127,7 @@ final class Dhcp {
     }
 
     private void reply(int type, int xid, int flags, int ciaddr, int yiaddr, byte[] mac) {
-        byte[] r = new byte[FIXED + 600];
+        byte[] r = new byte[FIXED + 1024];
         r[0] = 2;
         r[1] = 1;
         r[2] = 6;
@@ -138,6 +138,10 @@ final class Dhcp {
         Bytes.put32(r, 20, stack.cfg.host);
         System.arraycopy(mac, 0, r, 28, 6);
         Bytes.put32(r, 236, MAGIC);
+        if (stack.cfg.bootfile != null && type != NAK) {
+            byte[] f = text(stack.cfg.bootfile);
+            System.arraycopy(f, 0, r, 108, Math.min(f.length, 127));
+        }
         int i = FIXED;
         i = opt(r, i, 53, new byte[] {(byte) type});
         i = opt(r, i, 54, Bytes.ipBytes(stack.cfg.host));
@@ -155,6 +159,9 @@ final class Dhcp {
             }
             if (stack.cfg.domainname != null) {
                 i = opt(r, i, 15, text(stack.cfg.domainname));
+            }
+            if (stack.cfg.bootfile != null) {
+                i = opt(r, i, 67, text(stack.cfg.bootfile));
             }
         }
         r[i++] = (byte) 255;

@@ -16,10 +16,10 @@ import java.util.Set;
  */
 public final class NetConfig {
     /** Options QEMU has that this stack does not implement yet: refused by name, not ignored. */
-    static final Set<String> NOT_YET = Set.of("tftp", "bootfile", "smb", "smbserver", "tftp-server-name",
+    static final Set<String> NOT_YET = Set.of("smb", "smbserver", "tftp-server-name",
             "dnssearch", "domainname6", "ipv6-net", "ipv6-host", "ipv6-dns", "ipv6-prefix", "ipv6-prefixlen");
     static final Set<String> KNOWN = Set.of("net", "host", "dns", "dhcpstart", "hostfwd", "restrict", "hostname",
-            "domainname", "ipv4", "ipv6", "dns-upstream", "mtu", "guestfwd");
+            "domainname", "ipv4", "ipv6", "dns-upstream", "mtu", "guestfwd", "tftp", "bootfile");
 
     public final int net;
     public final int mask;
@@ -34,6 +34,10 @@ public final class NetConfig {
     /** Null: the host's resolver, read from /etc/resolv.conf when the first query comes. */
     public final InetSocketAddress dnsUpstream;
     public final int mtu;
+    /** The TFTP server's directory, or null (no TFTP). */
+    public final java.nio.file.Path tftpRoot;
+    /** DHCP's boot file name (option 67 and the {@code file} field), or null. */
+    public final String bootfile;
 
     /** {@code guestfwd=[tcp]:server:port-tcp:HOST:PORT}: guest connections to server:port go to HOST:PORT. */
     public record GuestFwd(int server, int port, String targetHost, int targetPort) {
@@ -115,6 +119,15 @@ public final class NetConfig {
             }
         }
         guestfwds = List.copyOf(gf);
+        if (o.containsKey("tftp")) {
+            tftpRoot = java.nio.file.Path.of(o.get("tftp")).toAbsolutePath();
+            if (!java.nio.file.Files.isDirectory(tftpRoot)) {
+                throw new IllegalArgumentException("-netdev user: tftp=" + o.get("tftp") + " is not a directory");
+            }
+        } else {
+            tftpRoot = null;
+        }
+        bootfile = o.get("bootfile");
         String up = o.get("dns-upstream");
         dnsUpstream = up == null ? null : parseUpstream(up);
     }

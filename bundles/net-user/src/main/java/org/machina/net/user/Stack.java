@@ -36,6 +36,7 @@ final class Stack implements AutoCloseable {
     final Udp udp;
     final Dhcp dhcp;
     final Dns dns;
+    final Tftp tftp;
     final Tcp tcp;
     /** The guest's MAC and address, learned from what it sends (ARP, DHCP, any IPv4 frame). */
     private byte[] guestMac;
@@ -53,6 +54,7 @@ final class Stack implements AutoCloseable {
         udp = new Udp(this);
         dhcp = new Dhcp(this);
         dns = new Dns(this);
+        tftp = new Tftp(this);
         tcp = new Tcp(this);
         try {
             tcp.startForwards();
@@ -180,6 +182,9 @@ final class Stack implements AutoCloseable {
         }
         if (dns != null) {
             dns.close();
+        }
+        if (tftp != null) {
+            tftp.close();
         }
     }
 }

@@ -178,6 +178,10 @@ final class Udp {
             stack.dhcp.input(d.src(), sport, b, data, len);
             return;
         }
+        if (stack.tftp.owns(d.dst(), dport)) {
+            stack.tftp.input(d.src(), sport, dport, b, data, len);
+            return;
+        }
         if (stack.cfg.restrict) {
             stack.stats.restricted++;
             return;

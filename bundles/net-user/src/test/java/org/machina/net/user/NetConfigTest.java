@@ -52,7 +52,7 @@ class NetConfigTest {
         assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("guestfwd", "tcp:10.0.2.2:1-tcp:127.0.0.1:2")));
         assertEquals(new NetConfig.GuestFwd(Wire.ip("10.0.2.100"), 1, "127.0.0.1", 2),
                 NetConfig.parse(Map.of("guestfwd", "tcp:10.0.2.100:1-tcp:127.0.0.1:2")).guestfwds.get(0));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("tftp", "/srv"))).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("smb", "/srv"))).getMessage()
                 .contains("not implemented"));
         assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("host", "10.0.3.2")));
         assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("hostfwd", "tcp:2222:22")));
