@@ -219,6 +219,17 @@ class NetServeQemuTest {
         int httpPort = http.getAddress().getPort();
         int dnsPort = ((InetSocketAddress) dnsResponder().getLocalAddress()).getPort();
 
+        // a TFTP directory with one file
+        Path tftpDir = Files.createTempDirectory("net-tftp");
+        byte[] tftpFile = new byte[70_000]; // 137 blocks of 512
+        new java.util.Random(6).nextBytes(tftpFile);
+        Files.write(tftpDir.resolve("boot.bin"), tftpFile);
+        closers.add(() -> {
+            Files.deleteIfExists(tftpDir.resolve("boot.bin"));
+            Files.deleteIfExists(tftpDir);
+        });
+        String tftpMd5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(tftpFile));
+
         // machina net serve, as a child JVM
         Path err = Files.createTempFile("net-serve", ".err");
         closers.add(() -> Files.deleteIfExists(err));
@@ -226,7 +237,7 @@ class NetServeQemuTest {
         Process serve = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 NetCliMain.class.getName(), "serve", "-p", "0", "-o",
                 "dns-upstream=127.0.0.1:" + dnsPort + ",hostfwd=tcp:127.0.0.1:0-:8080,hostname=guest0,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:"
-                        + httpPort)
+                        + httpPort + ",tftp=" + tftpDir)
                 .redirectError(err.toFile()).start();
         processes.add(serve);
         String line = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8)).readLine();
@@ -262,6 +273,9 @@ class NetServeQemuTest {
         // a bulk transfer: 4 MiB through the TCP state machine (windows, ACK clocking), content checked
         String md5 = con.run("wget -q -O - http://10.0.2.2:" + httpPort + "/big | md5sum", 300);
         assertTrue(md5.contains(bigMd5), md5 + " (expected " + bigMd5 + ")");
+
+        String tftp = con.run("cd /tmp && tftp -g -r boot.bin 10.0.2.2 && md5sum boot.bin; cd /", 120);
+        assertTrue(tftp.contains(tftpMd5), tftp + " (expected " + tftpMd5 + ")");
 
         String dns = con.run("nslookup machina.test 10.0.2.3", 60);
         assertTrue(dns.contains("10.0.2.99"), dns);
