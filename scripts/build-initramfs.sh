@@ -14,13 +14,18 @@ BB="$ROOT/images/staging/bin/busybox"
 [ -x "$BB" ] || { echo "missing $BB: run scripts/fetch-guest.sh first" >&2; exit 1; }
 APPLETS="sh ash ls cat echo uname awk dd md5sum sha256sum sleep mount umount poweroff reboot halt
  setsid cttyhack mkdir rm cp mv ln ps grep sed head tail wc date dmesg free top vi stty env true false
- test [ expr seq sync cut tr sort uniq hexdump od printf which kill insmod lsmod blockdev cmp"
-# Guest drivers wanted (their dependencies are added): virtio-blk over virtio PCI (/dev/vda).
-MODULES="virtio_pci virtio_blk"
+ test [ expr seq sync cut tr sort uniq hexdump od printf which kill insmod lsmod blockdev cmp
+ udhcpc ping wget nslookup nc ip ifconfig route hostname tftp"
+# Guest drivers wanted (their dependencies are added): virtio-blk over virtio PCI (/dev/vda), and the
+# network cards the user-mode network tests use (e1000, virtio-net).
+MODULES="virtio_pci virtio_blk e1000 virtio_net"
 TOOL="$ROOT/tools/initramfs/src/main/java/org/machina/tools/initramfs/MkInitramfs.java"
 args=(--dir proc --dir sys --dir tmp --dir root --dir etc --file bin/busybox="$BB" --init "$ROOT/scripts/guest/init")
 for a in $APPLETS; do args+=(--symlink "bin/$a=busybox"); done
 args+=(--dir sbin --dir usr/bin --symlink sbin/init=../bin/busybox)
+# udhcpc applies a lease through this script (Debian's busybox looks in /etc/udhcpc, upstream's in /usr/share/udhcpc)
+args+=(--dir usr/share --dir usr/share/udhcpc --file usr/share/udhcpc/default.script="$ROOT/scripts/guest/udhcpc.script")
+args+=(--dir etc/udhcpc --symlink etc/udhcpc/default.script=../../usr/share/udhcpc/default.script)
 
 # The kernel package images/vmlinuz came from (fetch-guest.sh records it).
 KDEB=""

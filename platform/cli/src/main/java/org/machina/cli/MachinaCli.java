@@ -62,6 +62,7 @@ public final class MachinaCli implements Function<String[], Integer> {
         m.put("run", () -> new RunCommand(machines, new MonitorServiceLink(context)));
         m.put("types", () -> new TypesCommand(machines));
         m.putAll(ClientCli.commands(args, () -> NbdServeLink.fromFramework(context)));
+        m.put("net", () -> NetCommand.commandLine(new NetCommand(() -> NetServeLink.fromFramework(context))));
         m.put("bundle", () -> new BundleCommand(bundles));
         m.put("completion", CompletionCommand::new);
         m.put("daemon", () -> new DaemonCommand(machines, new MonitorServiceLink(context)));

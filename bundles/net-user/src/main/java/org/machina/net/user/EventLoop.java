@@ -1,0 +1,195 @@
+package org.machina.net.user;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stack's one thread: a {@link Selector} for host sockets and a deadline queue for timers.
+ * It sleeps in {@code select} until a socket is ready, the earliest deadline is due or another
+ * thread {@link #post}s a task; there is no polling interval. All stack state is touched only on
+ * this thread.
+ *
+ * <p>Queues: {@link #tasks} (tasks from other threads, unbounded but fed only by bounded sources:
+ * one drain task per frame-queue transition) and {@link #deadlines} (one entry per armed timer;
+ * every timer belongs to a bounded table: TCP connections, UDP flows, DNS queries, fragment
+ * reassemblies).
+ */
+final class EventLoop implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
+
+    /** Called on the loop thread when a registered channel is ready. */
+    interface Handler {
+        void ready(SelectionKey key) throws IOException;
+
+        /** The handler failed (an exception from {@link #ready}); it should release its channel. */
+        default void failed(Exception e) {
+            LOG.warn("net: socket handler failed: {}", e.toString());
+        }
+    }
+
+    /** An armed timer; {@link #cancel} is cheap (the entry is skipped when it comes up). */
+    static final class Deadline implements Comparable<Deadline> {
+        final long at;
+        final Runnable action;
+        private final long seq;
+        boolean cancelled;
+
+        Deadline(long at, long seq, Runnable action) {
+            this.at = at;
+            this.seq = seq;
+            this.action = action;
+        }
+
+        void cancel() {
+            cancelled = true;
+        }
+
+        @Override
+        public int compareTo(Deadline o) {
+            int c = Long.compare(at - o.at, 0);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
+
+    private final Selector selector;
+    private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>();
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private long seq;
+
+    EventLoop(String name) throws IOException {
+        selector = Selector.open();
+        thread = Thread.ofPlatform().daemon().name(name).unstarted(this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Runs {@code task} on the loop thread (from any thread). */
+    void post(Runnable task) {
+        tasks.add(task);
+        selector.wakeup();
+    }
+
+    /** Arms a timer {@code delayNanos} from now (loop thread only). */
+    Deadline at(long delayNanos, Runnable action) {
+        Deadline d = new Deadline(System.nanoTime() + delayNanos, seq++, action);
+        deadlines.add(d);
+        return d;
+    }
+
+    Deadline afterMillis(long ms, Runnable action) {
+        return at(TimeUnit.MILLISECONDS.toNanos(ms), action);
+    }
+
+    /** Number of armed, not cancelled timers (for tests and statistics). */
+    int armedTimers() {
+        int n = 0;
+        for (Deadline d : deadlines) {
+            n += d.cancelled ? 0 : 1;
+        }
+        return n;
+    }
+
+    SelectionKey register(SelectableChannel ch, int ops, Handler h) throws ClosedChannelException {
+        return ch.register(selector, ops, h);
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                long timeoutMs = 0;
+                Deadline next;
+                while ((next = deadlines.peek()) != null && next.cancelled) {
+                    deadlines.poll();
+                }
+                if (next != null) {
+                    long wait = next.at - System.nanoTime();
+                    timeoutMs = wait <= 0 ? -1 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait + 999_999));
+                }
+                if (!tasks.isEmpty() || timeoutMs < 0) {
+                    selector.selectNow();
+                } else {
+                    selector.select(timeoutMs);
+                }
+                if (!running) {
+                    break;
+                }
+                for (SelectionKey k : selector.selectedKeys()) {
+                    Handler h = (Handler) k.attachment();
+                    try {
+                        if (k.isValid()) {
+                            h.ready(k);
+                        }
+                    } catch (Exception e) {
+                        h.failed(e);
+                    }
+                }
+                selector.selectedKeys().clear();
+                long now = System.nanoTime();
+                while ((next = deadlines.peek()) != null && (next.cancelled || next.at - now <= 0)) {
+                    deadlines.poll();
+                    if (!next.cancelled) {
+                        next.cancelled = true;
+                        safely(next.action);
+                    }
+                }
+                Runnable t;
+                while ((t = tasks.poll()) != null) {
+                    safely(t);
+                }
+            } catch (IOException e) {
+                LOG.error("net: selector failed, stack stops: {}", e.toString());
+                return;
+            }
+        }
+    }
+
+    private static void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.error("net: internal error (the stack goes on): ", e);
+        }
+    }
+
+    /** Stops the thread and closes every registered channel. */
+    @Override
+    public void close() {
+        running = false;
+        selector.wakeup();
+        if (!inLoop()) {
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (SelectionKey k : selector.keys()) {
+            try {
+                k.channel().close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package org.machina.net.user;
+
+/**
+ * One TCP segment from the guest (RFC 793 section 3.1), parsed: ports, sequence numbers, flags,
+ * window and the options this stack reads (MSS, window scale RFC 7323, SACK permitted RFC 2018).
+ */
+record TcpSegment(int src, int dst, int sport, int dport, int seq, int ack, int flags, int window, int mss, int wscale,
+        boolean sackOk, byte[] buf, int dataOff, int dataLen) {
+    static final int FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10, URG = 0x20;
+    static final int HEADER = 20;
+
+    boolean has(int flag) {
+        return (flags & flag) != 0;
+    }
+
+    /** Sequence space the segment occupies: data plus one each for SYN and FIN. */
+    int seqLength() {
+        return dataLen + (has(SYN) ? 1 : 0) + (has(FIN) ? 1 : 0);
+    }
+
+    /** Parses and checks (length, checksum) a segment; null if malformed. */
+    static TcpSegment parse(Ipv4.Datagram d) {
+        byte[] b = d.buf();
+        int o = d.off();
+        if (d.len() < HEADER) {
+            return null;
+        }
+        int hlen = (Bytes.u8(b, o + 12) >> 4) * 4;
+        if (hlen < HEADER || hlen > d.len()
+                || Checksum.finish(Checksum.add(Checksum.pseudo(d.src(), d.dst(), Ipv4.TCP, d.len()), b, o, d.len())) != 0) {
+            return null;
+        }
+        int mss = -1;
+        int wscale = -1;
+        boolean sackOk = false;
+        for (int i = o + HEADER; i < o + hlen;) {
+            int kind = Bytes.u8(b, i);
+            if (kind == 0) {
+                break;
+            }
+            if (kind == 1) {
+                i++;
+                continue;
+            }
+            if (i + 1 >= o + hlen) {
+                return null;
+            }
+            int l = Bytes.u8(b, i + 1);
+            if (l < 2 || i + l > o + hlen) {
+                return null;
+            }
+            if (kind == 2 && l == 4) {
+                mss = Bytes.u16(b, i + 2);
+            } else if (kind == 3 && l == 3) {
+                wscale = Math.min(14, Bytes.u8(b, i + 2));
+            } else if (kind == 4 && l == 2) {
+                sackOk = true;
+            }
+            i += l;
+        }
+        return new TcpSegment(d.src(), d.dst(), Bytes.u16(b, o), Bytes.u16(b, o + 2), Bytes.i32(b, o + 4), Bytes.i32(b, o + 8),
+                Bytes.u8(b, o + 13), Bytes.u16(b, o + 14), mss, wscale, sackOk, b, o + hlen, d.len() - hlen);
+    }
+
+    /** Builds a segment (header, options, data) with its checksum. */
+    static byte[] build(int src, int dst, int sport, int dport, int seq, int ack, int flags, int window, byte[] options,
+            ByteRing data, int dataFrom, int dataLen) {
+        int optLen = options == null ? 0 : (options.length + 3) & ~3;
+        byte[] s = new byte[HEADER + optLen + dataLen];
+        Bytes.put16(s, 0, sport);
+        Bytes.put16(s, 2, dport);
+        Bytes.put32(s, 4, seq);
+        Bytes.put32(s, 8, ack);
+        s[12] = (byte) ((HEADER + optLen) / 4 << 4);
+        s[13] = (byte) flags;
+        Bytes.put16(s, 14, window);
+        if (options != null) {
+            System.arraycopy(options, 0, s, HEADER, options.length);
+        }
+        if (dataLen > 0) {
+            data.copy(dataFrom, s, HEADER + optLen, dataLen);
+        }
+        Bytes.put16(s, 16, Checksum.finish(Checksum.add(Checksum.pseudo(src, dst, Ipv4.TCP, s.length), s, 0, s.length)));
+        return s;
+    }
+
+    /** SYN options: MSS, then window scale (NOP-padded) when {@code wscale >= 0}. */
+    static byte[] synOptions(int mss, int wscale) {
+        if (wscale < 0) {
+            return new byte[] {2, 4, (byte) (mss >> 8), (byte) mss};
+        }
+        return new byte[] {2, 4, (byte) (mss >> 8), (byte) mss, 1, 3, 3, (byte) wscale};
+    }
+}

@@ -1,0 +1,271 @@
+package org.machina.net.user;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * UDP (RFC 768): DHCP and DNS are served by the stack; every other datagram is NATed onto a host
+ * {@link DatagramChannel}, one per guest source port ("flow"), and replies come back through it.
+ * A flow lives {@link #FLOW_IDLE_MS} after its last datagram (a deadline); at most {@link #MAX_FLOWS}
+ * exist (the least recently used is closed for a new one). {@code hostfwd=udp:...} rules listen on
+ * a host port and relay each peer's datagrams to the guest, replies going back to that peer.
+ * Sends never block: a datagram the host socket cannot take now is dropped, as UDP allows.
+ */
+final class Udp {
+    static final int HEADER = 8;
+    static final int MAX_FLOWS = 256;
+    static final long FLOW_IDLE_MS = 120_000;
+    static final int DHCP_SERVER = 67;
+    static final int DNS = 53;
+
+    private record FlowKey(int guestIp, int guestPort) {
+    }
+
+    private record Route(int guestPort, int peerIp, int peerPort) {
+    }
+
+    private final class Flow implements EventLoop.Handler {
+        final FlowKey key;
+        final DatagramChannel ch;
+        EventLoop.Deadline idle;
+
+        Flow(FlowKey key, DatagramChannel ch) {
+            this.key = key;
+            this.ch = ch;
+        }
+
+        void touch() {
+            if (idle != null) {
+                idle.cancel();
+            }
+            idle = stack.loop.afterMillis(FLOW_IDLE_MS, this::close);
+        }
+
+        @Override
+        public void ready(SelectionKey k) throws IOException {
+            for (int i = 0; i < 16; i++) {
+                buf.clear();
+                SocketAddress from = ch.receive(buf);
+                if (from == null) {
+                    return;
+                }
+                buf.flip();
+                InetSocketAddress f = (InetSocketAddress) from;
+                output(stack.guestAddressFor(f.getAddress()), f.getPort(), key.guestIp, key.guestPort, buf.array(), 0, buf.limit());
+                touch();
+            }
+        }
+
+        @Override
+        public void failed(Exception e) {
+            Stack.LOG.debug("net '{}': UDP flow {} failed: {}", stack.id, key, e.toString());
+            close();
+        }
+
+        void close() {
+            flows.remove(key, this);
+            idle.cancel();
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+    }
+
+    /** A {@code hostfwd=udp:...} listener. */
+    private final class Forward implements EventLoop.Handler {
+        final NetConfig.HostFwd rule;
+        final DatagramChannel ch;
+
+        Forward(NetConfig.HostFwd rule, DatagramChannel ch) {
+            this.rule = rule;
+            this.ch = ch;
+        }
+
+        @Override
+        public void ready(SelectionKey k) throws IOException {
+            for (int i = 0; i < 16; i++) {
+                buf.clear();
+                InetSocketAddress from = (InetSocketAddress) ch.receive(buf);
+                if (from == null) {
+                    return;
+                }
+                buf.flip();
+                int peerIp = stack.guestAddressFor(from.getAddress());
+                if (routes.size() < MAX_FLOWS || routes.containsKey(new Route(rule.guestPort(), peerIp, from.getPort()))) {
+                    routes.put(new Route(rule.guestPort(), peerIp, from.getPort()), new Object[] {this, from});
+                }
+                output(peerIp, from.getPort(), rule.guestAddr(), rule.guestPort(), buf.array(), 0, buf.limit());
+            }
+        }
+    }
+
+    private final Stack stack;
+    private final ByteBuffer buf = ByteBuffer.allocate(65536);
+    /** NAT flows by guest source, least recently used first. */
+    private final LinkedHashMap<FlowKey, Flow> flows = new LinkedHashMap<>(16, 0.75f, true);
+    /** Where a guest's reply to a hostfwd peer goes: {Forward, peer address}. */
+    private final Map<Route, Object[]> routes = new HashMap<>();
+    private final List<Forward> forwards = new ArrayList<>();
+
+    Udp(Stack stack) {
+        this.stack = stack;
+    }
+
+    int flowCount() {
+        return flows.size();
+    }
+
+    /** The bound address of the {@code i}th UDP hostfwd listener (port 0 rules get a real port). */
+    InetSocketAddress forwardAddress(int i) {
+        try {
+            return (InetSocketAddress) forwards.get(i).ch.getLocalAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void startForwards() throws IOException {
+        for (NetConfig.HostFwd r : stack.cfg.hostfwds) {
+            if (!r.udp()) {
+                continue;
+            }
+            DatagramChannel ch = DatagramChannel.open();
+            try {
+                ch.bind(new InetSocketAddress(r.hostAddr(), r.hostPort()));
+                ch.configureBlocking(false);
+                Forward f = new Forward(r, ch);
+                stack.loop.register(ch, SelectionKey.OP_READ, f);
+                forwards.add(f);
+            } catch (IOException e) {
+                ch.close();
+                throw new IOException("hostfwd=udp:" + r.hostAddr() + ":" + r.hostPort() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    void input(Ipv4.Datagram d) {
+        byte[] b = d.buf();
+        int o = d.off();
+        if (d.len() < HEADER) {
+            stack.stats.malformed++;
+            return;
+        }
+        int sport = Bytes.u16(b, o);
+        int dport = Bytes.u16(b, o + 2);
+        int ulen = Bytes.u16(b, o + 4);
+        int sum = Bytes.u16(b, o + 6);
+        if (ulen < HEADER || ulen > d.len()
+                || sum != 0 && Checksum.finish(Checksum.add(Checksum.pseudo(d.src(), d.dst(), Ipv4.UDP, ulen), b, o, ulen)) != 0) {
+            stack.stats.malformed++;
+            return;
+        }
+        int data = o + HEADER;
+        int len = ulen - HEADER;
+        if (dport == DHCP_SERVER && (d.dst() == -1 || d.dst() == stack.cfg.broadcast() || d.dst() == stack.cfg.host)) {
+            stack.dhcp.input(d.src(), sport, b, data, len);
+            return;
+        }
+        if (stack.tftp.owns(d.dst(), dport)) {
+            stack.tftp.input(d.src(), sport, dport, b, data, len);
+            return;
+        }
+        if (stack.cfg.restrict) {
+            stack.stats.restricted++;
+            return;
+        }
+        if (d.dst() == stack.cfg.dns && dport == DNS) {
+            stack.dns.input(d.src(), sport, b, data, len);
+            return;
+        }
+        Object[] route = routes.get(new Route(sport, d.dst(), dport));
+        if (route != null) {
+            send(((Forward) route[0]).ch, (SocketAddress) route[1], b, data, len);
+            return;
+        }
+        InetAddress to = stack.hostAddressFor(d.dst());
+        if (to == null) {
+            stack.stats.unsupported++;
+            return;
+        }
+        Flow f = flow(new FlowKey(d.src(), sport));
+        if (f != null) {
+            f.touch();
+            send(f.ch, new InetSocketAddress(to, dport), b, data, len);
+        }
+    }
+
+    private Flow flow(FlowKey k) {
+        Flow f = flows.get(k);
+        if (f != null) {
+            return f;
+        }
+        if (flows.size() >= MAX_FLOWS) {
+            Iterator<Flow> it = flows.values().iterator();
+            Flow old = it.next();
+            old.close();
+            stack.stats.udpFlowsEvicted++;
+        }
+        try {
+            DatagramChannel ch = DatagramChannel.open();
+            ch.configureBlocking(false);
+            ch.bind(null);
+            f = new Flow(k, ch);
+            stack.loop.register(ch, SelectionKey.OP_READ, f);
+            flows.put(k, f);
+            return f;
+        } catch (IOException e) {
+            Stack.LOG.warn("net '{}': no host UDP socket for a guest flow: {}", stack.id, e.toString());
+            return null;
+        }
+    }
+
+    private void send(DatagramChannel ch, SocketAddress to, byte[] b, int off, int len) {
+        try {
+            ch.send(ByteBuffer.wrap(b, off, len), to);
+        } catch (IOException e) {
+            Stack.LOG.debug("net '{}': UDP send to {} failed: {}", stack.id, to, e.toString());
+        }
+    }
+
+    /** Sends a UDP datagram to the guest. */
+    boolean output(int src, int sport, int dst, int dport, byte[] data, int off, int len) {
+        if (len > 65535 - Ipv4.HEADER - HEADER) {
+            stack.stats.malformed++;
+            return false;
+        }
+        byte[] u = new byte[HEADER + len];
+        Bytes.put16(u, 0, sport);
+        Bytes.put16(u, 2, dport);
+        Bytes.put16(u, 4, u.length);
+        System.arraycopy(data, off, u, HEADER, len);
+        int c = Checksum.finish(Checksum.add(Checksum.pseudo(src, dst, Ipv4.UDP, u.length), u, 0, u.length));
+        Bytes.put16(u, 6, c == 0 ? 0xffff : c);
+        return stack.ip.output(src, dst, Ipv4.UDP, u, 0, u.length);
+    }
+
+    void close() {
+        for (Flow f : flows.values().toArray(Flow[]::new)) {
+            f.close();
+        }
+        for (Forward f : forwards) {
+            try {
+                f.ch.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+    }
+}

@@ -1,0 +1,280 @@
+package org.machina.net.user;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The guest-side TCP state machine, driven by segments the test writes, against real loopback sockets. */
+class TcpTest {
+    static final int ACK = 0x10, SYN = 0x02, FIN = 0x01, RST = 0x04, PSH = 0x08;
+    static final byte[] SYN_OPTS = {2, 4, 0x05, (byte) 0xb4, 1, 3, 3, 7}; // MSS 1460, window scale 7
+
+    final ServerSocketChannel server;
+    final int port;
+    Wire w;
+    final int gport = 50000;
+    int gseq = 1000;
+    int peerSeq;
+
+    TcpTest() throws Exception {
+        server = ServerSocketChannel.open();
+        server.bind(new InetSocketAddress("127.0.0.1", 0));
+        port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (w != null) {
+            w.close();
+        }
+        server.close();
+    }
+
+    void seg(int flags, int window, byte[] opts, byte[] data) {
+        w.send(Wire.ip(Wire.GUEST, Wire.GW, 6, Wire.tcp(Wire.GUEST, Wire.GW, gport, port, gseq, peerSeq, flags, window, opts, data)));
+        gseq += data.length + ((flags & (SYN | FIN)) != 0 ? 1 : 0);
+    }
+
+    Wire.Frame expectTcp(String what, int flags) {
+        return w.expect(what, f -> f.tcp(flags) && f.dport() == gport).verified();
+    }
+
+    /** Handshake with window {@code window} (scaled by 7 after the SYN); returns the accepted host socket. */
+    SocketChannel open(int window) throws Exception {
+        w = new Wire(Map.of());
+        seg(SYN, 65535, SYN_OPTS, new byte[0]);
+        Wire.Frame sa = expectTcp("SYN-ACK", SYN | ACK);
+        assertEquals(1001, sa.ack());
+        assertArrayEquals(new byte[] {0x05, (byte) 0xb4}, sa.tcpOption(2), "MSS 1460");
+        assertArrayEquals(new byte[] {3}, sa.tcpOption(3), "window scale 3");
+        assertEquals(Wire.GW, sa.src());
+        assertEquals(port, sa.sport());
+        peerSeq = sa.seq() + 1;
+        SocketChannel host = server.accept();
+        seg(ACK, window, null, new byte[0]);
+        return host;
+    }
+
+    static byte[] read(SocketChannel c, int n) throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            if (c.read(b) < 0) {
+                break;
+            }
+        }
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
+
+    @Test
+    void dataBothWaysAndOrderlyClose() throws Exception {
+        SocketChannel host = open(1024);
+        seg(ACK | PSH, 1024, null, "GET / HTTP/1.0\r\n\r\n".getBytes());
+        Wire.Frame ack = expectTcp("ACK of the data", ACK);
+        assertEquals(gseq, ack.ack());
+        assertEquals(32768, ack.window(), "256 KiB advertised, scaled by 3");
+        assertEquals("GET / HTTP/1.0\r\n\r\n", new String(read(host, 18)));
+
+        host.write(ByteBuffer.wrap("HTTP/1.0 200 OK\r\n\r\nhello".getBytes()));
+        Wire.Frame data = w.expect("data", f -> f.tcp(ACK) && f.tcpData().length > 0).verified();
+        assertEquals(peerSeq, data.seq());
+        assertEquals("HTTP/1.0 200 OK\r\n\r\nhello", new String(data.tcpData()));
+        peerSeq += data.tcpData().length;
+        seg(ACK, 1024, null, new byte[0]);
+
+        host.close(); // host closes: the guest gets a FIN
+        Wire.Frame fin = expectTcp("FIN", FIN | ACK);
+        assertEquals(peerSeq, fin.seq());
+        peerSeq++;
+        seg(FIN | ACK, 1024, null, new byte[0]);
+        Wire.Frame last = expectTcp("ACK of the guest FIN", ACK);
+        assertEquals(gseq, last.ack());
+        // we closed first: TIME-WAIT, then the entry goes
+        assertEquals(TcpConnection.State.TIME_WAIT, w.onLoop(() -> w.netdev.stack().tcp.connection(gport).state));
+        for (int i = 0; i < 100 && w.onLoop(() -> w.netdev.stack().tcp.connectionCount()) > 0; i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(0, (int) w.onLoop(() -> w.netdev.stack().tcp.connectionCount()), "freed after TIME-WAIT");
+        assertEquals(0, w.onLoop(() -> w.netdev.stack().loop.armedTimers()), "no timer left armed");
+    }
+
+    @Test
+    void guestFinHalfClosesTheHostSocket() throws Exception {
+        SocketChannel host = open(1024);
+        seg(FIN | ACK, 1024, null, "bye".getBytes());
+        expectTcp("ACK of FIN", ACK);
+        assertEquals("bye", new String(read(host, 3)));
+        assertEquals(-1, host.read(ByteBuffer.allocate(1)), "the host sees end of stream");
+        host.write(ByteBuffer.wrap("still here".getBytes())); // CLOSE-WAIT: the other way still works
+        Wire.Frame data = w.expect("data after the guest's FIN", f -> f.tcp(ACK) && f.tcpData().length > 0);
+        assertEquals("still here", new String(data.tcpData()));
+    }
+
+    @Test
+    void repeatedSynGetsTheSynAckAgain() throws Exception {
+        w = new Wire(Map.of());
+        seg(SYN, 65535, SYN_OPTS, new byte[0]);
+        Wire.Frame first = expectTcp("SYN-ACK", SYN | ACK);
+        gseq = 1000; // the guest lost the SYN-ACK and sends its SYN again
+        seg(SYN, 65535, SYN_OPTS, new byte[0]);
+        Wire.Frame again = expectTcp("the answer to the repeated SYN", 0);
+        assertEquals(SYN | ACK, again.flags() & (SYN | ACK), "a SYN-ACK, not a bare ACK");
+        assertEquals(first.seq(), again.seq());
+        assertEquals(1001, again.ack());
+        server.accept().close();
+    }
+
+    @Test
+    void unacknowledgedDataIsRetransmitted() throws Exception {
+        SocketChannel host = open(1024);
+        host.write(ByteBuffer.wrap("once".getBytes()));
+        Wire.Frame first = w.expect("data", f -> f.tcp(ACK) && f.tcpData().length > 0);
+        Wire.Frame again = w.expect("retransmission", f -> f.tcp(ACK) && f.tcpData().length > 0);
+        assertEquals(first.seq(), again.seq());
+        assertArrayEquals(first.tcpData(), again.tcpData());
+        peerSeq += 4;
+        seg(ACK, 1024, null, new byte[0]);
+        w.received.clear();
+        assertTrue(w.collect(2500, f -> f.tcp(ACK) && f.tcpData().length > 0).isEmpty(), "acknowledged: no more retransmissions");
+    }
+
+    @Test
+    void guestWindowIsScaled() throws Exception {
+        SocketChannel host = open(1024); // 1024 << 7 = 128 KiB: more than an unscaled window can say
+        host.configureBlocking(false);
+        byte[] big = new byte[200_000];
+        ByteBuffer b = ByteBuffer.wrap(big);
+        while (b.hasRemaining()) {
+            if (host.write(b) == 0) {
+                break;
+            }
+        }
+        List<Wire.Frame> got = w.collect(1500, f -> f.tcp(ACK) && f.tcpData().length > 0);
+        long distinct = got.stream().filter(f -> f.seq() - peerSeq < 131072).mapToInt(f -> f.tcpData().length).sum();
+        int highest = got.stream().mapToInt(f -> f.seq() - peerSeq + f.tcpData().length).max().orElse(0);
+        assertEquals(131072, highest, "sent exactly up to the scaled window");
+        assertTrue(distinct >= 131072);
+        assertTrue(got.stream().allMatch(f -> f.tcpData().length <= 1460), "segments within the MSS");
+    }
+
+    @Test
+    void zeroWindowGetsProbesThenData() throws Exception {
+        SocketChannel host = open(0);
+        host.write(ByteBuffer.wrap("waiting".getBytes()));
+        Wire.Frame probe = w.expect("zero-window probe", f -> f.tcp(ACK) && f.tcpData().length == 0 && f.seq() == peerSeq - 1);
+        assertNotNull(probe);
+        seg(ACK, 1024, null, new byte[0]); // the window opens
+        Wire.Frame data = w.expect("data once the window opened", f -> f.tcp(ACK) && f.tcpData().length > 0);
+        assertEquals("waiting", new String(data.tcpData()));
+        assertEquals(peerSeq, data.seq());
+    }
+
+    @Test
+    void guestThatNeverReadsHoldsBoundedMemory() throws Exception {
+        SocketChannel host = open(0);
+        host.configureBlocking(false);
+        ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+        long written = 0;
+        for (int i = 0; i < 200; i++) {
+            chunk.clear();
+            int n = host.write(chunk);
+            written += n;
+            if (n == 0) {
+                Thread.sleep(20);
+            }
+        }
+        long held = w.onLoop(() -> w.netdev.stack().tcp.bufferedBytes());
+        assertTrue(held <= TcpConnection.BUFFER, "held " + held);
+        assertTrue(written > held, "the host peer was stopped by TCP flow control, not by the stack's memory");
+    }
+
+    @Test
+    void refusedConnectGetsReset() throws Exception {
+        w = new Wire(Map.of());
+        server.close(); // nothing listens any more
+        seg(SYN, 65535, SYN_OPTS, new byte[0]);
+        Wire.Frame rst = expectTcp("RST", RST | ACK);
+        assertEquals(1001, rst.ack());
+        assertEquals(0, (int) w.onLoop(() -> w.netdev.stack().tcp.connectionCount()));
+    }
+
+    @Test
+    void restrictResetsGuestConnections() throws Exception {
+        w = new Wire(Map.of("restrict", "on"));
+        seg(SYN, 65535, SYN_OPTS, new byte[0]);
+        expectTcp("RST", RST | ACK);
+        server.configureBlocking(false);
+        assertNull(server.accept(), "no host connection was made");
+    }
+
+    @Test
+    void guestfwdReachesItsTargetEvenRestricted() throws Exception {
+        w = new Wire(Map.of("restrict", "on", "guestfwd", "tcp:10.0.2.100:4444-tcp:127.0.0.1:" + port));
+        w.send(Wire.arpRequest(Wire.GUEST, Wire.ip("10.0.2.100")));
+        Wire.Frame arp = w.expect("ARP reply for the guestfwd server", f -> f.type() == 0x0806);
+        assertEquals(Wire.ip("10.0.2.100"), Wire.i32(arp.b(), 28));
+        int dst = Wire.ip("10.0.2.100");
+        w.send(Wire.ip(Wire.GUEST, dst, 6, Wire.tcp(Wire.GUEST, dst, gport, 4444, gseq, 0, SYN, 65535, SYN_OPTS, new byte[0])));
+        Wire.Frame sa = w.expect("SYN-ACK from the guestfwd server", f -> f.tcp(SYN | ACK));
+        assertEquals(dst, sa.src());
+        assertEquals(4444, sa.sport());
+        SocketChannel host = server.accept();
+        w.send(Wire.ip(Wire.GUEST, dst, 6, Wire.tcp(Wire.GUEST, dst, gport, 4444, gseq + 1, sa.seq() + 1, ACK | PSH, 1024, null,
+                "fwd".getBytes())));
+        assertEquals("fwd", new String(read(host, 3)));
+        host.close();
+    }
+
+    @Test
+    void segmentForNoConnectionGetsReset() throws Exception {
+        w = new Wire(Map.ofEntries());
+        peerSeq = 4242;
+        seg(ACK, 100, null, "stray".getBytes());
+        Wire.Frame rst = expectTcp("RST", RST);
+        assertEquals(4242, rst.seq(), "seq taken from the stray segment's ACK");
+    }
+
+    @Test
+    void hostfwdOpensTowardsTheGuest() throws Exception {
+        w = new Wire(Map.of("hostfwd", "tcp:127.0.0.1:0-:22"));
+        InetSocketAddress fwd = w.onLoop(() -> {
+            try {
+                return w.netdev.stack().tcp.forwardAddress(0);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        w.send(Wire.arpRequest(Wire.GUEST, Wire.GW)); // the stack learns the guest's MAC
+        try (SocketChannel client = SocketChannel.open(fwd)) {
+            Wire.Frame syn = w.expect("SYN to the guest", f -> f.tcp(SYN) && f.dport() == 22).verified();
+            assertEquals(Wire.GUEST, syn.dst());
+            assertEquals(Wire.GW, syn.src(), "the host peer appears as the gateway");
+            assertArrayEquals(new byte[] {3}, syn.tcpOption(3), "offers window scaling");
+            int sport = syn.sport();
+            int iss = syn.seq();
+            w.send(Wire.ip(Wire.GUEST, Wire.GW, 6, Wire.tcp(Wire.GUEST, Wire.GW, 22, sport, 7000, iss + 1, SYN | ACK, 65535,
+                    new byte[] {2, 4, 0x05, (byte) 0xb4}, new byte[0])));
+            Wire.Frame ack = w.expect("ACK of SYN-ACK", f -> f.tcp(ACK) && f.dport() == 22 && f.ack() == 7001);
+            assertEquals(iss + 1, ack.seq());
+            client.write(ByteBuffer.wrap("ssh?".getBytes()));
+            Wire.Frame data = w.expect("forwarded data", f -> f.tcp(ACK) && f.dport() == 22 && f.tcpData().length > 0);
+            assertEquals("ssh?", new String(data.tcpData()));
+            w.send(Wire.ip(Wire.GUEST, Wire.GW, 6, Wire.tcp(Wire.GUEST, Wire.GW, 22, sport, 7001, iss + 5, ACK | PSH, 65535, null,
+                    "SSH-2.0".getBytes())));
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            got.write(read(client, 7));
+            assertEquals("SSH-2.0", got.toString());
+        }
+    }
+}

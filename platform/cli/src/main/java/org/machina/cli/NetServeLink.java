@@ -1,0 +1,117 @@
+package org.machina.cli;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+import org.machina.net.user.api.NetStandalone;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * {@code machina net serve} on the net-user bundle's {@link NetStandalone} service (API package
+ * {@code org.machina.net.user.api}, imported optionally: without the bundle, loading this class fails
+ * and the command says the distribution has no user-mode network).
+ */
+final class NetServeLink implements NetCommand.Server {
+    private static final long WAIT_MS = 5_000;
+
+    private final Supplier<NetStandalone> service;
+
+    NetServeLink(Supplier<NetStandalone> service) {
+        this.service = service;
+    }
+
+    static NetServeLink fromFramework(BundleContext context) {
+        return new NetServeLink(() -> {
+            long deadline = System.currentTimeMillis() + WAIT_MS;
+            ServiceReference<NetStandalone> ref;
+            while ((ref = context.getServiceReference(NetStandalone.class)) == null) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new CliException(CliException.FAILURE, "no user-mode network service (" + NetStandalone.class.getName()
+                            + ") in this distribution; 'net serve' needs the org.machina.net-user bundle");
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CliException(CliException.FAILURE, "interrupted");
+                }
+            }
+            return context.getService(ref);
+        });
+    }
+
+    @Override
+    public int serve(NetCommand.Serve o) throws Exception {
+        SocketAddress addr;
+        if (o.socket != null) {
+            addr = UnixDomainSocketAddress.of(o.socket.toAbsolutePath());
+        } else {
+            try {
+                addr = new InetSocketAddress(InetAddress.getByName(o.bind), o.port);
+            } catch (IOException e) {
+                throw new CliException(CliException.USAGE, "--bind '" + o.bind + "': " + e.getMessage());
+            }
+        }
+        NetStandalone.Serving serving;
+        try {
+            serving = service.get().serve(new NetStandalone.Options(options(o.netdev), addr));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.USAGE, e.getMessage());
+        } catch (IOException e) {
+            throw new CliException(CliException.FAILURE, e.getMessage());
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("machina: net serve: " + serving.statistics());
+            serving.close();
+            stopped.countDown();
+        }, "net-serve-shutdown"));
+        for (InetSocketAddress f : serving.tcpForwards()) {
+            System.err.println("machina: hostfwd listening on " + f.getAddress().getHostAddress() + ":" + f.getPort());
+        }
+        System.out.println("listening on " + describe(serving.address()));
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    static String describe(SocketAddress a) {
+        if (a instanceof UnixDomainSocketAddress u) {
+            return "unix:" + u.getPath();
+        }
+        InetSocketAddress i = (InetSocketAddress) a;
+        return "tcp:" + i.getAddress().getHostAddress() + ":" + i.getPort();
+    }
+
+    /** {@code key=value,...} (an optional leading {@code user,}); hostfwd may repeat; ",," is a literal comma. */
+    static Map<String, String> options(String spec) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (spec == null || spec.isBlank()) {
+            return m;
+        }
+        String s = spec.equals("user") ? "" : spec.startsWith("user,") ? spec.substring(5) : spec;
+        for (String part : s.replace(",,", "\u0000").split(",")) {
+            part = part.replace('\u0000', ',');
+            if (part.isEmpty()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new CliException(CliException.USAGE, "-o: '" + part + "' is not KEY=VALUE");
+            }
+            String k = part.substring(0, eq);
+            if (k.equals("id")) {
+                continue;
+            }
+            m.merge(k, part.substring(eq + 1), (a, b) -> k.equals("hostfwd") || k.equals("guestfwd") ? a + "\n" + b : b);
+        }
+        return m;
+    }
+}
