@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.google.gson.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,6 +75,8 @@ class LinuxGuestIT {
     private static final int DISK_BYTES = 4 << 20;
     private static final int WRITE_SECTOR = 1000;
     private static final String RECORD = "MACHINA-DISK-WRITE-OK";
+    private static final int HOTSWAP_SECTOR = 2000;
+    private static final int HOTSWAP_ROUNDS = 120;
 
     private static Path root;
     private static Path out;
@@ -136,7 +139,8 @@ class LinuxGuestIT {
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-jar", launcher.toString(), "run", "-machine", "pc", "-cpu", "pentium3", "-m", "256",
                 "-kernel", kernel.toString(), "-initrd", initramfs.toString(),
-                "-append", "console=ttyS0 panic=-1", "-nographic"));
+                "-append", "console=ttyS0 panic=-1", "-nographic",
+                "-qmp", "unix:" + out.resolve("qmp.sock") + ",server=on,wait=off"));
         if (disks) {
             vdaData = pattern(DISK_BYTES, 0x9E3779B97F4A7C15L);
             vdbData = pattern(DISK_BYTES, 0x2545F4914F6CDD1DL);
@@ -329,8 +333,94 @@ class LinuxGuestIT {
                 "/dev/vdb unchanged after the refused write");
     }
 
+    /**
+     * Hot-swaps bundles under the running guest while a shell loop writes a numbered record to a
+     * sector of vda, drops the page cache, reads it back from the device and prints it on the
+     * serial console: {@code devices-storage} (the virtio disk) and {@code devices-pc} (the UART
+     * the console runs on, the PIC, the PIT) are updated to rebuilt jars (the same classes
+     * re-packaged under a new version: new class loaders, state carried as JSON), then an update
+     * of {@code devices-storage} to a jar that provides no device type is rolled back, and a CPU
+     * update is refused. The loop must see every record come back and print every line once, in
+     * order.
+     */
     @Test
     @Order(10)
+    void hotSwapsUnderTheRunningGuestLoseNothing() throws Exception {
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        Path bundles = launcher().getParent().getParent().resolve("bundles");
+        Path storage = distributionJar(bundles, "devices-storage-");
+        Path pc = distributionJar(bundles, "devices-pc-");
+        Path storage2 = HotSwapJars.rebuilt(storage, out.resolve("devices-storage-rebuilt.jar"), "0.1.1.hotswap", false);
+        Path pc2 = HotSwapJars.rebuilt(pc, out.resolve("devices-pc-rebuilt.jar"), "0.1.1.hotswap", false);
+        Path storageBroken = HotSwapJars.rebuilt(storage, out.resolve("devices-storage-no-types.jar"), "0.1.2.broken", true);
+        assertEquals(0, shell("dd if=/dev/vda of=/tmp/hs-sector bs=512 skip=" + HOTSWAP_SECTOR + " count=1 2>/dev/null").status,
+                "keep the sector the loop overwrites");
+
+        int from = console.length();
+        console.type("i=0; bad=0; while [ $i -lt " + HOTSWAP_ROUNDS + " ]; do i=$((i+1));"
+                + " echo hs-$i | dd of=/dev/vda bs=512 seek=" + HOTSWAP_SECTOR + " conv=sync,fsync 2>/dev/null;"
+                + " echo 3 > /proc/sys/vm/drop_caches;"
+                + " r=$(dd if=/dev/vda bs=512 skip=" + HOTSWAP_SECTOR + " count=1 2>/dev/null | head -n 1);"
+                + " [ \"$r\" = hs-$i ] || bad=$((bad+1)); echo HS-$i-$r; done; echo HS-DONE-$bad\n");
+        console.await(Pattern.compile("HS-3-hs-3\n"), from, COMMAND_TIMEOUT_S, "the hot-swap loop's third round");
+
+        List<String> pauses = new ArrayList<>();
+        try (QmpTestClient qmp = QmpTestClient.connect(out.resolve("qmp.sock"))) {
+            assertEquals("0.1.1.hotswap", update(qmp, "org.machina.devices-storage", storage2)
+                    .getAsJsonObject("return").get("version").getAsString(), "devices-storage updated");
+            assertEquals("0.1.1.hotswap", update(qmp, "org.machina.devices-pc", pc2)
+                    .getAsJsonObject("return").get("version").getAsString(), "devices-pc updated");
+            JsonObject failed = update(qmp, "org.machina.devices-storage", storageBroken);
+            assertTrue(failed.has("error") && failed.toString().contains("rolled back"),
+                    "an update whose bundle provides no virtio-blk-pci is rolled back: " + failed);
+            JsonObject cpu = update(qmp, "org.machina.cpu-x86", distributionJar(bundles, "cpu-x86-"));
+            assertTrue(cpu.has("error") && cpu.toString().contains("CPU hot-swap is not supported"),
+                    "a CPU update is refused while the guest runs: " + cpu);
+            JsonObject list = qmp.execute("x-machina-bundle-list", new JsonObject());
+            assertTrue(list.toString().contains("\"symbolic-name\":\"org.machina.devices-storage\",\"version\":\"0.1.1.hotswap\""),
+                    "devices-storage runs the rebuilt jar again after the rollback: " + list);
+            for (JsonObject e : qmp.events("X_MACHINA_BUNDLE_SWAPPED")) {
+                JsonObject d = e.getAsJsonObject("data");
+                pauses.add(d.get("bundle").getAsString() + " " + d.get("outcome").getAsString() + " "
+                        + d.get("pause-us").getAsLong() / 1000 + " ms");
+            }
+        }
+        int swapsEnded = console.length();
+        System.out.println("LinuxGuestIT: hot-swap pauses: " + pauses);
+        assertEquals(3, pauses.size(), "three swaps reported their pause: " + pauses);
+
+        Match done = console.await(Pattern.compile("HS-DONE-(\\d+)\n"), from, COMMAND_TIMEOUT_S, "the end of the hot-swap loop");
+        assertTrue(done.start() > swapsEnded, "the loop was still running when the swaps ended; raise HOTSWAP_ROUNDS"
+                + context());
+        assertEquals("0", done.group(), "rounds whose record did not come back from the disk" + context());
+        List<String> lines = KERNEL_MESSAGE.matcher(console.text().substring(from, done.start())).replaceAll("")
+                .lines().filter(l -> l.startsWith("HS-")).toList();
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= HOTSWAP_ROUNDS; i++) {
+            expected.add("HS-" + i + "-hs-" + i);
+        }
+        assertEquals(expected, lines, "every line of the loop, once and in order, on the swapped UART");
+        console.await(PROMPT, done.end(), COMMAND_TIMEOUT_S, "the prompt after the loop");
+        assertEquals(0, shell("dd if=/tmp/hs-sector of=/dev/vda bs=512 seek=" + HOTSWAP_SECTOR + " conv=fsync 2>/dev/null")
+                .status, "restore the sector");
+    }
+
+    private static JsonObject update(QmpTestClient qmp, String bundle, Path jar) throws IOException {
+        JsonObject args = new JsonObject();
+        args.addProperty("bundle", bundle);
+        args.addProperty("location", jar.toString());
+        return qmp.execute("x-machina-bundle-update", args);
+    }
+
+    private static Path distributionJar(Path bundles, String prefix) throws IOException {
+        try (var s = Files.list(bundles)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(prefix)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + prefix + "*.jar in " + bundles));
+        }
+    }
+
+    @Test
+    @Order(11)
     void poweroffEndsTheProcessWithStatusZero() throws Exception {
         int from = console.length();
         console.type("poweroff -f\n");
@@ -354,7 +444,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: what the host finds in the image files. */
     @Test
-    @Order(11)
+    @Order(12)
     void hostFindsTheRecordInTheQcow2ImageAndTheReadOnlyImageUntouched() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {
