@@ -51,7 +51,7 @@ class BareMetalIT {
         src = root.resolve("tests/baremetal");
         out = root.resolve("itests/target/baremetal");
         Files.createDirectories(out);
-        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc")) {
+        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "addrforms")) {
             nasm(rom + ".asm", rom + ".bin");
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
@@ -95,6 +95,11 @@ class BareMetalIT {
     @Test
     void selfModifyingCode() throws Exception {
         check("smc");
+    }
+
+    @Test
+    void addressingFormsThroughPatchedCode() throws Exception {
+        check("addrforms");
     }
 
     @Test

@@ -93,8 +93,30 @@ abstract class Decoder extends Alu {
      * the ModRM, SIB and displacement bytes (which registers are added, the displacement's size,
      * the default segment, the length) is decoded once per instruction start and cached beside
      * its header (see {@link CodeCache}); the displacement itself is read from the page copy.
+     * The segment checks of the operand's first byte follow (see {@link #checkLimit}).
      */
     final void decodeModrm() {
+        int s = decodeModrmAddress();
+        if (s < 0) return;
+        checkLimit(s, eaOff);
+        eaLin = segBase[s] + eaOff;
+    }
+
+    /**
+     * {@link #decodeModrm} for instructions that compute an address but access no memory (LEA,
+     * the hint NOPs): no segment checks, as the SDM lists none for them, so an offset past the
+     * segment limit or a null segment is no fault.
+     */
+    final void decodeModrmNoAccess() {
+        int s = decodeModrmAddress();
+        if (s >= 0) eaLin = segBase[s] + eaOff;
+    }
+
+    /**
+     * Reads the ModRM bytes and sets {@link #eaOff}; returns the operand's segment, or -1 for a
+     * register operand (mod 3).
+     */
+    private int decodeModrmAddress() {
         int f = cachedModrm;
         cachedModrm = MODRM_USED;
         int disp;
@@ -110,15 +132,13 @@ abstract class Decoder extends Alu {
         mod = modrm >>> 6;
         reg = (modrm >>> 3) & 7;
         rm = modrm & 7;
-        if (mod == 3) return;
+        if (mod == 3) return -1;
         int off = disp;
         if ((f & F_BASE) != 0) off += r[(f >>> F_BASE_SHIFT) & 7];
         if ((f & F_INDEX) != 0) off += r[(f >>> F_INDEX_SHIFT) & 7] << ((f >>> F_SCALE_SHIFT) & 3);
         if (!addr32) off &= 0xffff;
         eaOff = off;
-        int s = dataSeg((f & F_SS) != 0 ? SS : DS);
-        checkLimit(s, off);
-        eaLin = segBase[s] + off;
+        return dataSeg((f & F_SS) != 0 ? SS : DS);
     }
 
     /**

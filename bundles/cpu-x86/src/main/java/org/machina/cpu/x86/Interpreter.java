@@ -228,7 +228,7 @@ abstract class Interpreter extends Decoder {
                 }
                 return;
             }
-            case 0x8d: decodeModrm(); if (mod == 3) throw undefined(b); writeReg(reg, os, eaOff); return;
+            case 0x8d: decodeModrmNoAccess(); if (mod == 3) throw undefined(b); writeReg(reg, os, eaOff); return;
             case 0x8e: {
                 decodeModrm();
                 if (reg > 5 || reg == CS) throw undefined(b);
