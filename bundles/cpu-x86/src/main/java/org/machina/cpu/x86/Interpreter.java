@@ -41,6 +41,12 @@ abstract class Interpreter extends Decoder {
         this.ctx = ctx;
     }
 
+    /** OUT: the write, then what the device may have changed in memory (see {@link #memoryMayHaveChanged}). */
+    final void portOut(int port, int size, int value) {
+        ctx.io().out(port, size, value);
+        memoryMayHaveChanged();
+    }
+
     /** Executes the 0F-map instruction whose second opcode byte is {@code b}. */
     abstract void exec0F(int b);
 
@@ -349,16 +355,16 @@ abstract class Interpreter extends Decoder {
             }
             case 0xe4: { int p = fetch8(); checkIo(p, 1); setReg8(EAX, ctx.io().in(p, 1)); return; }
             case 0xe5: { int p = fetch8(); int s = op32 ? 4 : 2; checkIo(p, s); writeReg(EAX, os, ctx.io().in(p, s)); return; }
-            case 0xe6: { int p = fetch8(); checkIo(p, 1); ctx.io().out(p, 1, r[EAX] & 0xff); return; }
-            case 0xe7: { int p = fetch8(); int s = op32 ? 4 : 2; checkIo(p, s); ctx.io().out(p, s, readReg(EAX, os)); return; }
+            case 0xe6: { int p = fetch8(); checkIo(p, 1); portOut(p, 1, r[EAX] & 0xff); return; }
+            case 0xe7: { int p = fetch8(); int s = op32 ? 4 : 2; checkIo(p, s); portOut(p, s, readReg(EAX, os)); return; }
             case 0xe8: { int d = fetchImm(os); push(op32, eip); jumpRel(d); return; }
             case 0xe9: jumpRel(fetchImm(os)); return;
             case 0xea: { int off = fetchImm(os); int sel = fetch16(); farJump(sel, off, op32, false, eip); return; }
             case 0xeb: jumpRel(fetchS8()); return;
             case 0xec: { int p = r[EDX] & 0xffff; checkIo(p, 1); setReg8(EAX, ctx.io().in(p, 1)); return; }
             case 0xed: { int p = r[EDX] & 0xffff; int s = op32 ? 4 : 2; checkIo(p, s); writeReg(EAX, os, ctx.io().in(p, s)); return; }
-            case 0xee: { int p = r[EDX] & 0xffff; checkIo(p, 1); ctx.io().out(p, 1, r[EAX] & 0xff); return; }
-            case 0xef: { int p = r[EDX] & 0xffff; int s = op32 ? 4 : 2; checkIo(p, s); ctx.io().out(p, s, readReg(EAX, os)); return; }
+            case 0xee: { int p = r[EDX] & 0xffff; checkIo(p, 1); portOut(p, 1, r[EAX] & 0xff); return; }
+            case 0xef: { int p = r[EDX] & 0xffff; int s = op32 ? 4 : 2; checkIo(p, s); portOut(p, s, readReg(EAX, os)); return; }
             case 0xf4:
                 if (cpl != 0) throw raise(13, 0);
                 halted = true;
