@@ -51,7 +51,7 @@ class BareMetalIT {
         src = root.resolve("tests/baremetal");
         out = root.resolve("itests/target/baremetal");
         Files.createDirectories(out);
-        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "addrforms")) {
+        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "addrforms", "fetchlimit")) {
             nasm(rom + ".asm", rom + ".bin");
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
@@ -100,6 +100,11 @@ class BareMetalIT {
     @Test
     void addressingFormsThroughPatchedCode() throws Exception {
         check("addrforms");
+    }
+
+    @Test
+    void instructionFetchAndTheCodeSegmentLimit() throws Exception {
+        check("fetchlimit");
     }
 
     @Test

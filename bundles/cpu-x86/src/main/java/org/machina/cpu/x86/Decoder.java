@@ -32,14 +32,24 @@ abstract class Decoder extends Alu {
         eip = code32() ? eip + n : (eip + n) & 0xffff;
     }
 
+    /**
+     * Whether the {@code n} instruction bytes at CS:EIP lie inside the CS limit. Instruction
+     * fetch past the limit raises #GP(0) (SDM vol. 3 5.3), also for an instruction that starts
+     * inside the limit and straddles it; the fault is reported on the instruction's first byte.
+     */
+    final boolean fetchable(int n) {
+        return Integer.compareUnsigned(eip + n - 1, segLimit[CS]) <= 0;
+    }
+
     final int fetch8() {
+        if (!fetchable(1)) throw raise(13, 0);
         int v = fetchByte(segBase[CS] + eip);
         advanceEip(1);
         return v;
     }
 
     final int fetch16() {
-        if (code32() || (eip & 0xffff) <= 0xfffe) { // no wrap inside a 16-bit code segment
+        if ((code32() || (eip & 0xffff) <= 0xfffe) && fetchable(2)) { // no wrap inside a 16-bit code segment
             long v = fetchField(segBase[CS] + eip, 2);
             if (v >= 0) {
                 advanceEip(2);
@@ -51,7 +61,7 @@ abstract class Decoder extends Alu {
     }
 
     final int fetch32() {
-        if (code32() || (eip & 0xffff) <= 0xfffc) {
+        if ((code32() || (eip & 0xffff) <= 0xfffc) && fetchable(4)) {
             long v = fetchField(segBase[CS] + eip, 4);
             if (v >= 0) {
                 advanceEip(4);
@@ -120,7 +130,7 @@ abstract class Decoder extends Alu {
         int f = cachedModrm;
         cachedModrm = MODRM_USED;
         int disp;
-        if ((f & F_VALID) != 0 && ((f & F_ADDR32) != 0) == addr32) {
+        if ((f & F_VALID) != 0 && ((f & F_ADDR32) != 0) == addr32 && fetchable((f >>> F_LEN_SHIFT) & 7)) {
             int len = (f >>> F_LEN_SHIFT) & 7, dc = (f >>> F_DISP_SHIFT) & 3;
             disp = dc == 0 ? 0 : codeDisp(segBase[CS] + eip + len - (dc == 3 ? 4 : dc), dc);
             advanceEip(len);

@@ -82,7 +82,7 @@ abstract class Interpreter extends Decoder {
         long hl = cachedHeader(segBase[CS] + eip);
         int h = (int) hl;
         boolean c32 = code32();
-        if ((h & H_VALID) == 0 || ((h & H_CODE32) != 0) != c32) return -1;
+        if ((h & H_VALID) == 0 || ((h & H_CODE32) != 0) != c32 || !fetchable((h >>> H_LEN_SHIFT) & 15)) return -1;
         cachedModrm = (int) (hl >>> 32);
         op32 = (h & H_OP32) != 0;
         addr32 = (h & H_ADDR32) != 0;
