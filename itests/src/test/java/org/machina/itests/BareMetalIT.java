@@ -51,7 +51,7 @@ class BareMetalIT {
         src = root.resolve("tests/baremetal");
         out = root.resolve("itests/target/baremetal");
         Files.createDirectories(out);
-        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "addrforms", "fetchlimit")) {
+        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "addrforms", "fetchlimit", "a20")) {
             nasm(rom + ".asm", rom + ".bin");
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
@@ -105,6 +105,11 @@ class BareMetalIT {
     @Test
     void instructionFetchAndTheCodeSegmentLimit() throws Exception {
         check("fetchlimit");
+    }
+
+    @Test
+    void a20Gate() throws Exception {
+        check("a20");
     }
 
     @Test

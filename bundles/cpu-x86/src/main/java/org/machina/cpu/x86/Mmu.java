@@ -192,14 +192,36 @@ abstract class Mmu extends X86State {
         return ((cpl == 3 && !supervisorAccess) ? 2 : 0) + (write ? 1 : 0);
     }
 
+    /**
+     * The physical addresses this CPU generates: all ones, or bit 20 clear while the A20 gate is
+     * off (see {@link #setA20}).
+     */
+    private long a20Mask = 0xffffffffL;
+
+    /**
+     * Opens or closes the A20 gate. Every physical address (page-table entries included) is
+     * masked with it, so translations cached in the TLB and the current fetch page are dropped on
+     * every change; decoded code is kept per physical page and stays valid.
+     */
+    final void setA20(boolean enabled) {
+        long mask = enabled ? 0xffffffffL : 0xffefffffL;
+        if (mask == a20Mask) return;
+        a20Mask = mask;
+        flushTlb();
+    }
+
     /** Translates a linear address, walking the page tables; raises #PF. */
     final long translate(int lin, boolean write, boolean user) {
+        return translatePaged(lin, write, user) & a20Mask;
+    }
+
+    private long translatePaged(int lin, boolean write, boolean user) {
         if ((cr0 & CR0_PG) == 0) {
             lastGlobal = false;
             return lin & 0xffffffffL;
         }
         int err = (write ? 2 : 0) | (user ? 4 : 0);
-        long pdeAddr = (cr3 & 0xfffff000L) + ((lin >>> 22) << 2);
+        long pdeAddr = ((cr3 & 0xfffff000L) + ((lin >>> 22) << 2)) & a20Mask;
         int pde = (int) mem.read(pdeAddr, 4);
         if ((pde & 1) == 0) {
             throw pageFault(lin, err);
@@ -211,7 +233,7 @@ abstract class Mmu extends X86State {
             if (upd != pde) mem.write(pdeAddr, 4, upd & 0xffffffffL);
             return ((pde & 0xffc00000L) | (lin & 0x3fffff)) & 0xffffffffL;
         }
-        long pteAddr = (pde & 0xfffff000L) + (((lin >>> 12) & 0x3ff) << 2);
+        long pteAddr = ((pde & 0xfffff000L) + (((lin >>> 12) & 0x3ff) << 2)) & a20Mask;
         int pte = (int) mem.read(pteAddr, 4);
         if ((pte & 1) == 0) {
             throw pageFault(lin, err);

@@ -245,4 +245,27 @@ class CodeCacheTest {
         assertEquals(0x00400001, cpu.r[X86State.EAX]);
         assertEquals(7, cpu.eip);
     }
+
+    @Test
+    void theA20GateWrapsDataAndCodeAtOneMiBFromTheNextAccess() throws Exception {
+        X86Cpu cpu = flat(0x200000, "mov eax, [0x100800]\nmov edx, 0x130000\ncall edx\nhlt");
+        m.write32(0x800, 1);
+        m.write32(0x100800, 2);
+        m.load(0x30000, new byte[] {(byte) 0xbb, 1, 0, 0, 0, (byte) 0xc3}); // mov ebx, 1; ret
+        m.load(0x130000, new byte[] {(byte) 0xbb, 2, 0, 0, 0, (byte) 0xc3}); // mov ebx, 2; ret
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(2, cpu.r[X86State.EAX]);
+        assertEquals(2, cpu.r[X86State.EBX]);
+        cpu.a20().lower(); // translations and the fetch page cached above are now wrong
+        cpu.eip = 0x200000;
+        cpu.halted = false;
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(1, cpu.r[X86State.EAX], "the read wrapped to 0x800");
+        assertEquals(1, cpu.r[X86State.EBX], "the call ran the code at 0x30000");
+        cpu.a20().raise();
+        cpu.eip = 0x200000;
+        cpu.halted = false;
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(2, cpu.r[X86State.EBX]);
+    }
 }
