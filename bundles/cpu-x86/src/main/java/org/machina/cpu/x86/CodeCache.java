@@ -44,7 +44,15 @@ final class CodeCache {
          * (see {@link Interpreter#step} and {@link Decoder#decodeModrm}).
          */
         final long[] headers = new long[RamBlock.PAGE_SIZE];
+        /** Stores patched into the page since instruction fetch last entered it. */
+        int storesSinceFetch;
     }
+
+    /**
+     * Stores into a cached page that is not being executed, after which it is taken for data and
+     * dropped: its stores then take the fast path until code runs from it again.
+     */
+    static final int STORES_BEFORE_DROP = 32;
 
     /** Set s holds ways {@code 2s} and {@code 2s + 1}. */
     private final Page[] table = new Page[SETS * 2];
@@ -73,6 +81,7 @@ final class CodeCache {
             if (p != null && p.ram == ram && p.offset == offset) {
                 lastWay[set] = (byte) w;
                 newlyMarked = false;
+                p.storesSinceFetch = 0;
                 return p;
             }
         }
@@ -84,6 +93,7 @@ final class CodeCache {
         if (newlyMarked) ram.markCodePage(offset); // before the copy: a racing write bumps the generation
         p.ram = ram;
         p.offset = offset;
+        p.storesSinceFetch = 0;
         MemorySegment.copy(ram.segment(), ValueLayout.JAVA_BYTE, offset, p.bytes, 0, RamBlock.PAGE_SIZE);
         java.util.Arrays.fill(p.headers, 0);
         pagesDecoded++;
@@ -158,18 +168,32 @@ final class CodeCache {
      * of the instructions that may cover them (those starting up to 15 bytes before) are
      * forgotten and the page is marked as code again, so it stays cached; the generation bump of
      * this store alone is then taken as seen. The next instruction fetched sees the new bytes.
+     * A page that is not {@code executing} and takes more than {@link #STORES_BEFORE_DROP}
+     * stores before fetch enters it again is dropped instead (mostly data: its stores go fast,
+     * at the price of one decode when code runs from it again).
      */
-    void written(RamBlock ram, long offset, int length, long generationBefore) {
+    void written(RamBlock ram, long offset, int length, long generationBefore, Page executing) {
         int k = indexOf(ram);
         if (k < 0) return;
         long pageOffset = offset & ~(RamBlock.PAGE_SIZE - 1L);
         Page p = find(k, pageOffset);
         if (p == null) return; // not cached: nothing to fix, the page stays unmarked
+        if (p != executing && ++p.storesSinceFetch > STORES_BEFORE_DROP) {
+            p.ram = null; // unmarked by the store: later stores take the fast path
+            pagesInvalidated++;
+            absorb(k, ram, generationBefore);
+            return;
+        }
         int o = (int) (offset - pageOffset);
         MemorySegment.copy(ram.segment(), ValueLayout.JAVA_BYTE, offset, p.bytes, o, length);
         java.util.Arrays.fill(p.headers, Math.max(0, o - 15), o + length, 0);
         ram.markCodePage(pageOffset);
         bytesPatched += length;
+        absorb(k, ram, generationBefore);
+    }
+
+    /** Takes the generation bump of this CPU's own store as seen, if it was the only change. */
+    private void absorb(int k, RamBlock ram, long generationBefore) {
         if (seen[k] == generationBefore && ram.codeGeneration() == generationBefore + 1) {
             seen[k] = generationBefore + 1;
         }

@@ -375,7 +375,7 @@ abstract class Mmu extends X86State {
         if (ram != null && ram.isCodePage(fillOffset)) {
             long generation = ram.codeGeneration();
             mem.write(phys, size, v);
-            code.written(ram, off, size, generation);
+            code.written(ram, off, size, generation, fetchPage);
         } else {
             mem.write(phys, size, v);
         }

@@ -268,4 +268,23 @@ class CodeCacheTest {
         cpu.run(Long.MAX_VALUE);
         assertEquals(2, cpu.r[X86State.EBX]);
     }
+
+    @Test
+    void aCodePageReusedForDataIsDroppedAfterAFewStores() throws Exception {
+        // the routine at 0x102000 runs once, then its page is filled with data from another page
+        // (a recycled page frame): after a few patched stores it is dropped, the rest go fast
+        X86Cpu cpu = flat(0x100000, """
+                mov byte [0x102000], 0xc3
+                mov edx, 0x102000
+                call edx
+                mov edi, 0x102000
+                mov ecx, 1024
+                xor eax, eax
+                rep stosd
+                hlt""");
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(1, cpu.code.pagesInvalidated, "dropped once");
+        assertTrue(cpu.code.bytesPatched <= 4 * CodeCache.STORES_BEFORE_DROP, "patched: " + cpu.code.bytesPatched);
+        assertEquals(0, m.read32(0x102ffc));
+    }
 }
