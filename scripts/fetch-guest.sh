@@ -41,11 +41,34 @@ APT_OPTS=(
 )
 touch "$APTDIR/state/status"
 
+# images/kernel-deb names the package images/vmlinuz came from: build-initramfs.sh takes the
+# kernel's modules from the same package, never from another one left in images/debs.
+if [ -f "$IMG/vmlinuz" ] && [ ! -s "$IMG/kernel-deb" ]; then
+    # A cache from before the record existed: find the package whose kernel this is.
+    for deb in "$DEBS"/linux-image-*.deb; do
+        [ -f "$deb" ] || continue
+        rm -rf "$IMG/kernel-x" && mkdir -p "$IMG/kernel-x"
+        dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$IMG/kernel-x" --wildcards './boot/vmlinuz-*'
+        if cmp -s "$(ls "$IMG"/kernel-x/boot/vmlinuz-* | head -n1)" "$IMG/vmlinuz"; then
+            basename "$deb" > "$IMG/kernel-deb"
+        fi
+        rm -rf "$IMG/kernel-x"
+        [ -s "$IMG/kernel-deb" ] && break
+    done
+    if [ ! -s "$IMG/kernel-deb" ]; then
+        step "images/vmlinuz matches no package in images/debs: fetching the current kernel"
+        rm -f "$IMG/vmlinuz"
+    fi
+fi
+
+refresh_lists() {
+    step "apt-get update (private state in images/apt, i386)"
+    apt-get "${APT_OPTS[@]}" update \
+        || step "warning: some index files failed (see above); continuing with the ones fetched"
+}
 if [ ! -f "$IMG/vmlinuz" ] || [ ! -x "$STAGE/bin/busybox" ]; then
     if [ -z "$(ls -A "$APTDIR/state/lists" 2>/dev/null | grep -v partial || true)" ] || [ -n "${REFRESH:-}" ]; then
-        step "apt-get update (private state in images/apt, i386)"
-        apt-get "${APT_OPTS[@]}" update \
-            || step "warning: some index files failed (see above); continuing with the ones fetched"
+        refresh_lists
     fi
 fi
 
@@ -56,7 +79,9 @@ download() { # PACKAGE -> path of the .deb
         step "cached: $(basename "$existing")"
     else
         step "downloading $pkg"
-        (cd "$DEBS" && apt-get "${APT_OPTS[@]}" download "$pkg" >&2)
+        # Lists from an earlier day may name a version the archive no longer has: refresh, retry.
+        (cd "$DEBS" && apt-get "${APT_OPTS[@]}" download "$pkg" >&2) \
+            || { refresh_lists; (cd "$DEBS" && apt-get "${APT_OPTS[@]}" download "$pkg" >&2); }
         existing=$(ls "$DEBS/${pkg}_"*.deb | head -n1)
     fi
     printf '    sha256 %s\n' "$(sha256sum "$existing" | cut -d' ' -f1)" >&2
@@ -75,9 +100,10 @@ if [ ! -f "$IMG/vmlinuz" ]; then
     dpkg-deb --fsys-tarfile "$KDEB" | tar -x -C "$IMG/kernel-x" --wildcards './boot/vmlinuz-*'
     cp "$(ls "$IMG"/kernel-x/boot/vmlinuz-* | head -n1)" "$IMG/vmlinuz"
     rm -rf "$IMG/kernel-x"
-    step "images/vmlinuz ($(stat -c %s "$IMG/vmlinuz") bytes, sha256 $(sha256sum "$IMG/vmlinuz" | cut -d' ' -f1))"
+    basename "$KDEB" > "$IMG/kernel-deb"
+    step "images/vmlinuz ($(stat -c %s "$IMG/vmlinuz") bytes, sha256 $(sha256sum "$IMG/vmlinuz" | cut -d' ' -f1)) from $(cat "$IMG/kernel-deb")"
 else
-    step "cached: images/vmlinuz"
+    step "cached: images/vmlinuz (from $(cat "$IMG/kernel-deb"))"
 fi
 
 if [ ! -x "$STAGE/bin/busybox" ]; then

@@ -2,6 +2,15 @@
 # Order: JAVA_HOME if it is 25+, then the usual install locations, then java on PATH.
 machina_java_version() { # prints the feature version of $1/bin/java, or nothing
   [ -x "$1/bin/java" ] || return 0
+  # the JDK's release file answers without starting a JVM or any other process
+  local line v
+  if [ -f "$1/release" ]; then
+    while IFS= read -r line; do
+      case $line in
+        JAVA_VERSION=*) v=${line#JAVA_VERSION=\"}; v=${v%%[!0-9]*}; [ -n "$v" ] && { echo "$v"; return 0; };;
+      esac
+    done <"$1/release"
+  fi
   "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p' | head -n1
 }
 machina_find_jdk() {

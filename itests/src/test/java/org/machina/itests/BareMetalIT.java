@@ -51,7 +51,7 @@ class BareMetalIT {
         src = root.resolve("tests/baremetal");
         out = root.resolve("itests/target/baremetal");
         Files.createDirectories(out);
-        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "addrforms", "fetchlimit", "a20")) {
+        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "addrforms", "fetchlimit", "a20", "faulttrace")) {
             nasm(rom + ".asm", rom + ".bin");
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
@@ -110,6 +110,11 @@ class BareMetalIT {
     @Test
     void a20Gate() throws Exception {
         check("a20");
+    }
+
+    @Test
+    void faultsLeaveNoTrace() throws Exception {
+        check("faulttrace");
     }
 
     @Test

@@ -7,6 +7,9 @@ import static org.machina.itests.MachinaConfig.awaitAtLeast;
 import static org.machina.itests.MachinaConfig.in;
 import static org.machina.itests.MachinaConfig.out;
 
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -71,8 +74,32 @@ public class HotSwapIT {
             assertEquals(1, ticks(m).stateVersion());
             assertEquals(0x4d54434bL, in(m, ID));
 
+            // A jar that will not resolve is refused before anything pauses.
+            List<String> events = new CopyOnWriteArrayList<>();
+            List<Map<String, Object>> swapped = new CopyOnWriteArrayList<>();
+            m.addListener((machine, event, data) -> {
+                events.add(event);
+                if (event.equals("X_MACHINA_BUNDLE_SWAPPED")) {
+                    swapped.add(data);
+                }
+            });
+            String v1 = tickBundle().version();
+            HotSwapException unresolvable = assertThrows(HotSwapException.class,
+                    () -> bundles.update(BSN, System.getProperty("fixture.unresolvable")));
+            assertTrue(unresolvable.getMessage(), unresolvable.getMessage().contains("does not resolve"));
+            assertTrue(unresolvable.getMessage(), unresolvable.getMessage().contains("org.machina.nonexistent"));
+            assertEquals("the guest never paused", List.of(), events);
+            assertEquals(MachineState.RUNNING, m.state());
+            assertEquals(v1, tickBundle().version());
+
             // 1 -> 2 while running: the count carries on from where it was.
             BundleInfo v2 = bundles.update(BSN, System.getProperty("fixture.v2"));
+            assertEquals("the swap reports its pause: " + swapped, 1, swapped.size());
+            assertEquals("updated", swapped.get(0).get("outcome"));
+            assertEquals(List.of("ticks"), swapped.get(0).get("devices"));
+            long pauseUs = ((Number) swapped.get(0).get("pause-us")).longValue();
+            assertTrue("pause " + pauseUs + " us", pauseUs > 0);
+            assertEquals(List.of("STOP", "RESUME", "X_MACHINA_BUNDLE_SWAPPED"), events);
             assertEquals("2.0.0", v2.version());
             assertEquals(MachineState.RUNNING, m.state());
             assertEquals(2, ticks(m).stateVersion());
@@ -88,12 +115,19 @@ public class HotSwapIT {
             long reads = in(m, READS_V2);
             assertTrue(reads >= 2);
 
+            // The API bundle is shared with the runtime: its update is refused, nothing stops.
+            HotSwapException shared = assertThrows(HotSwapException.class,
+                    () -> bundles.update("org.machina.device-api", System.getProperty("fixture.v2")));
+            assertTrue(shared.getMessage(), shared.getMessage().contains("is shared: the runtime"));
+            assertEquals(MachineState.PAUSED, m.state());
+
             // A version whose state load fails: rolled back to version 2 with the state intact.
             HotSwapException failed = assertThrows(HotSwapException.class,
                     () -> bundles.update(BSN, System.getProperty("fixture.broken")));
             assertTrue(failed.getMessage(), failed.getMessage().contains("rolled back"));
             assertEquals("2.0.0", tickBundle().version());
             assertEquals(MachineState.PAUSED, m.state());
+            assertEquals("rolled-back", swapped.get(swapped.size() - 1).get("outcome"));
             assertEquals(paused, in(m, COUNT));
             assertEquals("the read counter of version 2 survived the rollback (one more COUNT read since)", reads + 1, in(m, READS_V2));
             assertEquals(0x4d544332L, in(m, ID));

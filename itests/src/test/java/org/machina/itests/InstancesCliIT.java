@@ -1,5 +1,6 @@
 package org.machina.itests;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,6 +74,32 @@ class InstancesCliIT {
         List<String> a = new ArrayList<>(List.of("create", name));
         a.addAll(List.of(MACHINE));
         return a.toArray(String[]::new);
+    }
+
+    /** An update through the instance hot-swaps now, is persisted, and runs again after a restart. */
+    @Test
+    void aBundleUpdateSurvivesARestart() throws Exception {
+        ok(create("vm2"));
+        ok("start", "vm2");
+        Path v2 = Path.of(System.getProperty("fixture.v2"));
+        Result updated = ok("bundle", "update", "org.machina.tick-counter", v2.toString(), "--instance", "vm2");
+        assertTrue(updated.out().contains("2.0.0"), updated.toString());
+        Path persisted = home.resolve("bundles/org.machina.tick-counter.jar");
+        assertArrayEquals(Files.readAllBytes(v2), Files.readAllBytes(persisted), "the update's exact bytes are persisted");
+        Result list = ok("bundle", "list", "--instance", "vm2");
+        assertTrue(list.out().contains("jar: updated from " + v2.toAbsolutePath() + "; persisted to " + persisted),
+                list.toString());
+
+        ok("kill", "vm2");
+        ok("start", "vm2");
+        Result after = ok("bundle", "list", "--instance", "vm2");
+        String tick = after.out().lines().filter(l -> l.contains("org.machina.tick-counter")).findFirst().orElseThrow();
+        assertTrue(tick.contains("2.0.0"), "the persisted version runs after the restart: " + after);
+        assertTrue(after.out().contains("jar: " + persisted), "and comes from $MACHINA_HOME/bundles: " + after);
+        assertEquals(1, after.out().lines().filter(l -> l.contains("org.machina.tick-counter ")).count(),
+                "one tick-counter bundle, not the distribution's beside it: " + after);
+        ok("kill", "vm2");
+        ok("delete", "vm2");
     }
 
     @Test

@@ -24,7 +24,7 @@ import org.machina.itests.MachinaCli.Result;
  * and frozen; {@code nbdcopy} writes new contents through the live export, and the frozen
  * export still reads the disk as it was when it was added. After a shutdown the image holds the
  * new contents and passes {@code qemu-img check}. Also {@code machina nbd serve} on an image
- * with a backing file, read by {@code nbdinfo} and {@code qemu-img compare}.
+ * with a backing file ({@code -t}: it serves both clients), read by {@code nbdinfo} and {@code qemu-img compare}.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class NbdCliIT {
@@ -133,7 +133,7 @@ class NbdCliIT {
             Path sock = home.resolve("serve" + c.length + ".sock");
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                    "-jar", cli.launcher().toString(), "nbd", "serve", top.toString(), "-k", sock.toString(), "-x", "d"));
+                    "-jar", cli.launcher().toString(), "nbd", "serve", top.toString(), "-t", "-k", sock.toString(), "-x", "d"));
             cmd.addAll(List.of(c));
             Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(home.resolve("serve.log").toFile())
                     .start();

@@ -335,6 +335,25 @@ public final class Qcow2Node implements BlockNode, org.machina.api.block.Freezab
         }
     }
 
+    @Override
+    public Allocation allocation(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        length = Math.min(length, h.size - offset);
+        lock.lock();
+        try {
+            int granule = extL2 ? cs >>> 5 : cs;
+            boolean here = kindAt(offset) != 2;
+            long end = offset + length;
+            long pos = (offset / granule + 1) * granule;
+            while (pos < end && (kindAt(pos) != 2) == here) {
+                pos += granule;
+            }
+            return new Allocation(Math.min(pos, end) - offset, here);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** 0 = data here, 1 = zero cluster (or subcluster), 2 = not allocated here. */
     private int kindAt(long pos) throws IOException {
         long vc = pos >>> cb;

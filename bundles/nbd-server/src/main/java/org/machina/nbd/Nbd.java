@@ -47,8 +47,10 @@ final class Nbd {
     static final int TF_SEND_FUA = 1 << 3;
     static final int TF_SEND_TRIM = 1 << 5;
     static final int TF_SEND_WRITE_ZEROES = 1 << 6;
+    static final int TF_SEND_DF = 1 << 7;
     static final int TF_CAN_MULTI_CONN = 1 << 8;
     static final int TF_SEND_CACHE = 1 << 10;
+    static final int TF_SEND_FAST_ZERO = 1 << 11;
 
     // requests
     static final int REQUEST_MAGIC = 0x25609513;
@@ -61,7 +63,9 @@ final class Nbd {
     static final int CMD_WRITE_ZEROES = 6;
     static final int CMD_BLOCK_STATUS = 7;
     static final int CMD_FLAG_FUA = 1;
+    static final int CMD_FLAG_DF = 1 << 2;
     static final int CMD_FLAG_REQ_ONE = 1 << 3;
+    static final int CMD_FLAG_FAST_ZERO = 1 << 4;
 
     // replies
     static final int SIMPLE_REPLY_MAGIC = 0x67446698;
@@ -83,6 +87,8 @@ final class Nbd {
     // base:allocation
     static final String BASE_ALLOCATION = "base:allocation";
     static final int META_ID_BASE_ALLOCATION = 1;
+    static final String ALLOCATION_DEPTH = "qemu:allocation-depth";
+    static final int META_ID_ALLOCATION_DEPTH = 2;
     static final int STATE_HOLE = 1;
     static final int STATE_ZERO = 2;
 

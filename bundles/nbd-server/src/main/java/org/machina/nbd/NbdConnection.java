@@ -28,11 +28,14 @@ final class NbdConnection implements Runnable {
     private boolean noZeroes;
     private boolean structured;
     private boolean baseAllocation;
+    private boolean allocationDepth;
     private volatile NbdExport export;
+    private final String remote;
 
     NbdConnection(NbdServer server, SocketChannel ch) {
         this.server = server;
         this.ch = ch;
+        this.remote = NbdServer.remoteOf(ch);
     }
 
     NbdExport export() {
@@ -76,16 +79,12 @@ final class NbdConnection implements Runnable {
             LOG.debug("NBD client {}: {}", remote(), e.toString());
         } finally {
             close();
-            server.connectionClosed(this);
+            server.connectionClosed(this, remote, export != null);
         }
     }
 
     private String remote() {
-        try {
-            return String.valueOf(ch.getRemoteAddress());
-        } catch (IOException e) {
-            return "?";
-        }
+        return remote;
     }
 
     /** A violation after which the stream cannot be trusted. */
@@ -252,31 +251,44 @@ final class NbdConnection implements Runnable {
             }
             qs.add(string(p, l));
         }
-        if (server.find(name) == null) {
+        NbdExport e = server.find(name);
+        if (e == null) {
             optError(opt, Nbd.REP_ERR_UNKNOWN, "no export named '" + name + "'");
             return;
         }
-        boolean match = opt == Nbd.OPT_LIST_META_CONTEXT && qs.isEmpty();
+        boolean list = opt == Nbd.OPT_LIST_META_CONTEXT;
+        boolean base = list && qs.isEmpty();
+        boolean depth = list && qs.isEmpty() && e.allocationDepth();
         for (String q : qs) {
-            match |= q.equals(Nbd.BASE_ALLOCATION) || opt == Nbd.OPT_LIST_META_CONTEXT && q.equals("base:");
+            base |= q.equals(Nbd.BASE_ALLOCATION) || list && q.equals("base:");
+            depth |= e.allocationDepth() && (q.equals(Nbd.ALLOCATION_DEPTH) || list && q.equals("qemu:"));
         }
-        if (opt == Nbd.OPT_SET_META_CONTEXT) {
-            baseAllocation = match;
+        if (!list) {
+            baseAllocation = base;
+            allocationDepth = depth;
         }
-        if (match) {
-            byte[] n = Nbd.BASE_ALLOCATION.getBytes(StandardCharsets.US_ASCII);
-            optReply(opt, Nbd.REP_META_CONTEXT, ByteBuffer.allocate(4 + n.length).putInt(Nbd.META_ID_BASE_ALLOCATION).put(n).flip());
+        if (base) {
+            metaContextReply(opt, Nbd.META_ID_BASE_ALLOCATION, Nbd.BASE_ALLOCATION);
+        }
+        if (depth) {
+            metaContextReply(opt, Nbd.META_ID_ALLOCATION_DEPTH, Nbd.ALLOCATION_DEPTH);
         }
         optReply(opt, Nbd.REP_ACK, ByteBuffer.allocate(0));
     }
 
+    private void metaContextReply(int opt, int id, String name) throws IOException {
+        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+        optReply(opt, Nbd.REP_META_CONTEXT, ByteBuffer.allocate(4 + n.length).putInt(id).put(n).flip());
+    }
+
     private int flags(NbdExport e) {
+        // reads are always answered in one chunk, so DF (don't fragment) costs nothing with structured replies
         int f = Nbd.TF_HAS_FLAGS | Nbd.TF_SEND_FLUSH | Nbd.TF_SEND_FUA | Nbd.TF_SEND_CACHE
-                | (server.maxConnections() > 1 ? Nbd.TF_CAN_MULTI_CONN : 0);
+                | (server.maxConnections() > 1 ? Nbd.TF_CAN_MULTI_CONN : 0) | (structured ? Nbd.TF_SEND_DF : 0);
         if (e.readOnly()) {
             f |= Nbd.TF_READ_ONLY;
         } else {
-            f |= Nbd.TF_SEND_TRIM | Nbd.TF_SEND_WRITE_ZEROES;
+            f |= Nbd.TF_SEND_TRIM | Nbd.TF_SEND_WRITE_ZEROES | Nbd.TF_SEND_FAST_ZERO;
         }
         return f;
     }
@@ -351,6 +363,8 @@ final class NbdConnection implements Runnable {
                         simple(handle, Nbd.EPERM);
                     } else if (!inRange) {
                         simple(handle, Nbd.ENOSPC);
+                    } else if (type == Nbd.CMD_WRITE_ZEROES && (cmdFlags & Nbd.CMD_FLAG_FAST_ZERO) != 0) {
+                        simple(handle, alreadyZero(node, offset, length) ? 0 : Nbd.ENOTSUP);
                     } else {
                         simple(handle, io(() -> {
                             if (type == Nbd.CMD_TRIM) {
@@ -368,6 +382,26 @@ final class NbdConnection implements Runnable {
                 case Nbd.CMD_BLOCK_STATUS -> blockStatus(node, handle, offset, length, inRange, (cmdFlags & Nbd.CMD_FLAG_REQ_ONE) != 0);
                 default -> simple(handle, Nbd.EINVAL);
             }
+        }
+    }
+
+    /**
+     * A fast write-zeroes ({@code NBD_CMD_FLAG_FAST_ZERO}) succeeds only where there is nothing to do: the
+     * range already reads as zeros. Anything else would be a slow write, so it fails at once with
+     * {@code ENOTSUP}, as the protocol asks, and the client falls back to writing (or skips zeroing).
+     */
+    private boolean alreadyZero(BlockNode node, long offset, long length) {
+        try {
+            for (long pos = offset, end = offset + length; pos < end; ) {
+                BlockStatus s = node.blockStatus(pos, end - pos);
+                if (!s.zero() || s.length() <= 0) {
+                    return false;
+                }
+                pos += s.length();
+            }
+            return true;
+        } catch (IOException | RuntimeException ex) {
+            return false;
         }
     }
 
@@ -401,31 +435,59 @@ final class NbdConnection implements Runnable {
 
     private void blockStatus(BlockNode node, long handle, long offset, long length, boolean inRange, boolean one)
             throws IOException {
-        if (!structured || !baseAllocation || !inRange || length == 0) {
-            error(handle, Nbd.EINVAL, !baseAllocation ? "no metadata context negotiated" : "block status range invalid");
+        if (!structured || !(baseAllocation || allocationDepth) || !inRange || length == 0) {
+            error(handle, Nbd.EINVAL, !(baseAllocation || allocationDepth) ? "no metadata context negotiated"
+                    : "block status range invalid");
             return;
         }
-        ByteBuffer b = ByteBuffer.allocate(4 + 8 * 256);
-        b.putInt(Nbd.META_ID_BASE_ALLOCATION);
-        long pos = offset;
-        long end = offset + length;
+        ByteBuffer base = null;
+        ByteBuffer depth = null;
         try {
-            while (pos < end && b.remaining() >= 8) {
-                BlockStatus s = node.blockStatus(pos, end - pos);
-                long n = Math.max(1, Math.min(s.length(), end - pos));
-                b.putInt((int) n).putInt((s.hole() ? Nbd.STATE_HOLE : 0) | (s.zero() ? Nbd.STATE_ZERO : 0));
-                pos += n;
-                if (one) {
-                    break;
-                }
-            }
+            base = baseAllocation ? extents(Nbd.META_ID_BASE_ALLOCATION, node, offset, length, one) : null;
+            depth = allocationDepth ? extents(Nbd.META_ID_ALLOCATION_DEPTH, node, offset, length, one) : null;
         } catch (IOException ex) {
-            LOG.warn("NBD block status on {} at {}: {}", node.name(), pos, ex.getMessage());
+            LOG.warn("NBD block status on {} at {}: {}", node.name(), offset, ex.getMessage());
             error(handle, Nbd.EIO, "I/O error");
             return;
         }
-        b.flip();
-        reply.clear().putInt(Nbd.STRUCTURED_REPLY_MAGIC).putShort((short) Nbd.REPLY_FLAG_DONE)
+        if (base != null) {
+            blockStatusChunk(handle, base, depth == null);
+        }
+        if (depth != null) {
+            blockStatusChunk(handle, depth, true);
+        }
+    }
+
+    /** One context's extents for the range: {@code base:allocation} flags or {@code qemu:allocation-depth} depths. */
+    private static ByteBuffer extents(int context, BlockNode node, long offset, long length, boolean one) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4 + 8 * 256);
+        b.putInt(context);
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end && b.remaining() >= 8) {
+            long n;
+            int value;
+            if (context == Nbd.META_ID_BASE_ALLOCATION) {
+                BlockStatus s = node.blockStatus(pos, end - pos);
+                n = s.length();
+                value = (s.hole() ? Nbd.STATE_HOLE : 0) | (s.zero() ? Nbd.STATE_ZERO : 0);
+            } else {
+                long[] d = AllocationDepth.at(node, pos, end - pos);
+                n = d[0];
+                value = (int) d[1];
+            }
+            n = Math.max(1, Math.min(n, end - pos));
+            b.putInt((int) n).putInt(value);
+            pos += n;
+            if (one) {
+                break;
+            }
+        }
+        return b.flip();
+    }
+
+    private void blockStatusChunk(long handle, ByteBuffer b, boolean last) throws IOException {
+        reply.clear().putInt(Nbd.STRUCTURED_REPLY_MAGIC).putShort((short) (last ? Nbd.REPLY_FLAG_DONE : 0))
                 .putShort((short) Nbd.REPLY_TYPE_BLOCK_STATUS).putLong(handle).putInt(b.remaining()).flip();
         writeAll(reply, b);
     }

@@ -34,6 +34,18 @@ public class NbdServer implements NbdServerService {
     private volatile ServerSocketChannel listener;
     private volatile SocketAddress bound;
     private Thread acceptor;
+    private volatile ClientListener clientListener;
+
+    /** Told about clients coming and going (a standalone server's {@code -v} and its exit after the last client). */
+    interface ClientListener {
+        void connected(String remote, int clients);
+
+        /**
+         * @param negotiated the client finished the handshake (entered the transmission phase)
+         * @param clients clients still connected
+         */
+        void closed(String remote, boolean negotiated, int clients);
+    }
 
     public NbdServer() {
         this(1024, 30_000);
@@ -105,12 +117,25 @@ public class NbdServer implements NbdServerService {
             }
             NbdConnection conn = new NbdConnection(this, c);
             connections.add(conn);
+            ClientListener l = clientListener;
+            if (l != null) {
+                l.connected(remoteOf(c), connections.size());
+            }
             try {
                 timer.schedule(conn::closeIfNegotiating, handshakeTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
                 conn.close();
             }
             Thread.ofVirtual().name("nbd-client").start(conn);
+        }
+    }
+
+    static String remoteOf(SocketChannel c) {
+        try {
+            SocketAddress a = c.getRemoteAddress();
+            return a instanceof UnixDomainSocketAddress ? "unix socket client" : String.valueOf(a);
+        } catch (IOException e) {
+            return "?";
         }
     }
 
@@ -173,9 +198,15 @@ public class NbdServer implements NbdServerService {
         if (name.getBytes(StandardCharsets.UTF_8).length > Nbd.MAX_STRING) {
             throw new IllegalArgumentException("export name longer than " + Nbd.MAX_STRING + " bytes");
         }
-        NbdExport e = new NbdExport(name, node, readOnly || node.readOnly(), description == null ? "" : description);
-        if (exports.putIfAbsent(name, e) != null) {
-            throw new IllegalArgumentException("NBD export '" + name + "' already exists");
+        addExport(new NbdExport(name, node, readOnly || node.readOnly(), description == null ? "" : description));
+    }
+
+    void addExport(NbdExport e) {
+        if (e.name().getBytes(StandardCharsets.UTF_8).length > Nbd.MAX_STRING) {
+            throw new IllegalArgumentException("export name longer than " + Nbd.MAX_STRING + " bytes");
+        }
+        if (exports.putIfAbsent(e.name(), e) != null) {
+            throw new IllegalArgumentException("NBD export '" + e.name() + "' already exists");
         }
     }
 
@@ -210,7 +241,16 @@ public class NbdServer implements NbdServerService {
         return exports.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList();
     }
 
-    void connectionClosed(NbdConnection c) {
-        connections.remove(c);
+    void setClientListener(ClientListener l) {
+        clientListener = l;
+    }
+
+    void connectionClosed(NbdConnection c, String remote, boolean negotiated) {
+        if (connections.remove(c)) {
+            ClientListener l = clientListener;
+            if (l != null) {
+                l.closed(remote, negotiated, connections.size());
+            }
+        }
     }
 }

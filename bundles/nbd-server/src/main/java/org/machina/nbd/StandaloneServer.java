@@ -9,8 +9,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.machina.api.block.BlockDriver;
 import org.machina.api.block.BlockNode;
@@ -32,6 +34,13 @@ class StandaloneServer implements NbdStandalone {
         if (o.shared() < 0) {
             throw new IllegalArgumentException("shared client count " + o.shared() + " is negative (0 means no limit)");
         }
+        if (o.offset() < 0) {
+            throw new IllegalArgumentException("offset " + o.offset() + " is negative");
+        }
+        NbdStandalone.Io io = o.io() != null ? o.io() : NbdStandalone.Io.DEFAULT;
+        if (io.detectZeroes() == NbdStandalone.DetectZeroes.UNMAP && !io.discard()) {
+            throw new IllegalArgumentException("detect-zeroes=unmap needs discard=unmap");
+        }
         boolean readOnly = o.readOnly() || o.backingDepth() > 0;
         Map<String, BlockDriver> byFormat = new TreeMap<>();
         for (BlockDriver d : drivers.get()) {
@@ -45,7 +54,7 @@ class StandaloneServer implements NbdStandalone {
         }
         BlockNode top;
         try {
-            top = driver.open("nbd0", o.image(), readOnly, Map.of());
+            top = driver.open("nbd0", o.image(), readOnly || o.snapshot(), Map.of());
         } catch (NoSuchFileException e) {
             NoSuchFileException n = new NoSuchFileException(e.getFile(), null, "a file of the backing chain of '"
                     + o.image() + "' does not exist");
@@ -53,6 +62,7 @@ class StandaloneServer implements NbdStandalone {
         } catch (IOException | RuntimeException e) {
             throw new IOException("cannot open '" + o.image() + "' as " + format + ": " + e.getMessage(), e);
         }
+        BlockNode overlay = null;
         try {
             BlockNode node = top;
             for (int i = 0; i < o.backingDepth(); i++) {
@@ -62,9 +72,16 @@ class StandaloneServer implements NbdStandalone {
                             + " (its chain has " + i + " backing file" + (i == 1 ? "" : "s") + ")");
                 }
             }
+            if (o.snapshot()) {
+                node = overlay = new ScratchOverlay("nbd0-snapshot", node);
+            }
+            BlockNode served = new TunedNode(node, o.offset(), io);
             NbdServer server = new NbdServer(o.shared() == 0 ? 1024 : o.shared(), 30_000);
-            server.addExport(o.exportName() == null ? "" : o.exportName(), node, readOnly,
-                    o.image().getFileName() + (o.backingDepth() > 0 ? " backing depth " + o.backingDepth() : ""));
+            server.addExport(new NbdExport(o.exportName() == null ? "" : o.exportName(), served, readOnly || served.readOnly(),
+                    o.description() == null ? "" : o.description(), o.allocationDepth()));
+            Running running = new Running(server, top, overlay, served, format, readOnly || served.readOnly(),
+                    new CountDownLatch(1));
+            server.setClientListener(running.listener(o.persistent(), o.verbose()));
             try {
                 server.start(o.address());
             } catch (IOException e) {
@@ -72,8 +89,11 @@ class StandaloneServer implements NbdStandalone {
                 s.initCause(e);
                 throw s;
             }
-            return new Running(server, top, node, format, readOnly || node.readOnly());
+            return running;
         } catch (IOException | RuntimeException e) {
+            if (overlay != null) {
+                overlay.close();
+            }
             top.close();
             throw e;
         }
@@ -94,8 +114,30 @@ class StandaloneServer implements NbdStandalone {
                 .map(BlockDriver::format).findFirst().orElse("raw");
     }
 
-    private record Running(NbdServer server, BlockNode top, BlockNode node, String format, boolean readOnly)
-            implements Serving {
+    private record Running(NbdServer server, BlockNode top, BlockNode overlay, BlockNode node, String format,
+            boolean readOnly, CountDownLatch ended) implements Serving {
+        /** Ends the server after the last client when not persistent; reports clients on stderr when verbose. */
+        NbdServer.ClientListener listener(boolean persistent, boolean verbose) {
+            return new NbdServer.ClientListener() {
+                @Override
+                public void connected(String remote, int clients) {
+                    if (verbose) {
+                        System.err.println("nbd: client connected (" + remote + "), " + clients + " connected");
+                    }
+                }
+
+                @Override
+                public void closed(String remote, boolean negotiated, int clients) {
+                    if (verbose) {
+                        System.err.println("nbd: client disconnected (" + remote + "), " + clients + " connected");
+                    }
+                    if (!persistent && negotiated && clients == 0) {
+                        ended.countDown();
+                    }
+                }
+            };
+        }
+
         @Override
         public SocketAddress address() {
             return server.address();
@@ -107,13 +149,24 @@ class StandaloneServer implements NbdStandalone {
         }
 
         @Override
+        public void awaitEnd() throws InterruptedException {
+            ended.await();
+        }
+
+        @Override
         public synchronized void close() {
-            server.stop();
-            try {
-                top.close();
-            } catch (IOException e) {
-                org.slf4j.LoggerFactory.getLogger(StandaloneServer.class).warn("closing {}: {}", top.name(), e.getMessage());
+            if (!server.running()) {
+                return;
             }
+            server.stop();
+            for (BlockNode n : overlay != null ? List.of(overlay, top) : List.of(top)) {
+                try {
+                    n.close();
+                } catch (IOException e) {
+                    org.slf4j.LoggerFactory.getLogger(StandaloneServer.class).warn("closing {}: {}", n.name(), e.getMessage());
+                }
+            }
+            ended.countDown();
         }
     }
 }

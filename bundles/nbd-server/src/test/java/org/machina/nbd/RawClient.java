@@ -57,15 +57,24 @@ final class RawClient implements AutoCloseable {
         option(Nbd.OPT_GO, ByteBuffer.allocate(6 + n.length).putInt(n.length).put(n).putShort((short) 0).array());
         int t;
         while ((t = optionReply()) == Nbd.REP_INFO) {
-            // size and flags
+            if (last.length == 12 && ByteBuffer.wrap(last).getShort(0) == Nbd.INFO_EXPORT) {
+                exportFlags = ByteBuffer.wrap(last).getShort(10) & 0xffff;
+            }
         }
         return t;
     }
 
     void request(int type, long handle, long offset, int length) throws IOException {
-        out.write(ByteBuffer.allocate(28).putInt(Nbd.REQUEST_MAGIC).putShort((short) 0).putShort((short) type)
+        request(type, 0, handle, offset, length);
+    }
+
+    void request(int type, int flags, long handle, long offset, int length) throws IOException {
+        out.write(ByteBuffer.allocate(28).putInt(Nbd.REQUEST_MAGIC).putShort((short) flags).putShort((short) type)
                 .putLong(handle).putLong(offset).putInt(length).array());
     }
+
+    /** Transmission flags of the last NBD_OPT_GO ({@link #go}), from its NBD_INFO_EXPORT reply. */
+    int exportFlags;
 
     /** Reads a simple reply; returns the error; checks the handle. */
     int simpleReply(long handle) throws IOException {

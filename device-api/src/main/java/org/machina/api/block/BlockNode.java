@@ -47,6 +47,25 @@ public interface BlockNode extends AutoCloseable {
         return new BlockStatus(Math.min(length, size() - offset), false, false);
     }
 
+    /**
+     * Whether this node itself holds the range starting at {@code offset} (data or zeros its format records),
+     * or reads of it go to the backing chain; for NBD's {@code qemu:allocation-depth}. The default, for nodes
+     * without a backing file: this node holds every byte.
+     *
+     * @since 1.2
+     */
+    default Allocation allocation(long offset, long length) throws IOException {
+        return new Allocation(Math.min(length, size() - offset), true);
+    }
+
+    /**
+     * @param length bytes from the queried offset that share this answer
+     * @param here this node holds them; false: reads go to the backing node (or are zeros without one)
+     * @since 1.2
+     */
+    record Allocation(long length, boolean here) {
+    }
+
     /** The backing node, or null. */
     default BlockNode backing() {
         return null;

@@ -1,7 +1,7 @@
 /**
  * Block nodes (disk images) and the drivers that open them.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package org.machina.api.block;
 

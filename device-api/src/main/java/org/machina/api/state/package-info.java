@@ -1,7 +1,7 @@
 /**
  * Versioned device state for hot-swap, snapshots and migration.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package org.machina.api.state;
 

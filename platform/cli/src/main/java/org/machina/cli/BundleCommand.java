@@ -66,16 +66,23 @@ final class BundleCommand {
                 JsonObject b = e.getAsJsonObject();
                 List<String> provides = new ArrayList<>();
                 b.getAsJsonArray("provides").forEach(p -> provides.add(p.getAsString()));
-                System.out.printf("%3d %-10s %-40s %-24s %s%n", b.get("id").getAsLong(), b.get("state").getAsString(),
-                        b.get("symbolic-name").getAsString(), b.get("version").getAsString(), String.join(" ", provides));
+                print(new BundleInfo(b.get("id").getAsLong(), b.get("symbolic-name").getAsString(),
+                        b.get("version").getAsString(), b.get("state").getAsString(), provides,
+                        b.has("source") ? b.get("source").getAsString() : ""));
             }
             return 0;
         }
-        for (BundleInfo b : bundles.bundles()) {
-            System.out.printf("%3d %-10s %-40s %-24s %s%n", b.id(), b.state(), b.symbolicName(), b.version(),
-                    String.join(" ", b.provides()));
-        }
+        bundles.bundles().forEach(BundleCommand::print);
         return 0;
+    }
+
+    /** One bundle: id, state, name, version and types; then the jar it runs from, indented. */
+    private static void print(BundleInfo b) {
+        System.out.printf("%3d %-10s %-40s %-24s %s%n", b.id(), b.state(), b.symbolicName(), b.version(),
+                String.join(" ", b.provides()));
+        if (!b.source().isEmpty()) {
+            System.out.printf("      jar: %s%n", b.source());
+        }
     }
 
     @Command(name = "install", description = {"Copy a bundle jar into the drop-in folder (and install it now).",

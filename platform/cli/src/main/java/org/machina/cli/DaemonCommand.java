@@ -8,9 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.machina.api.machine.Machine;
 import org.machina.api.machine.MachineService;
@@ -99,20 +97,17 @@ final class DaemonCommand implements Callable<Integer> {
         } else {
             m.start();
         }
-        Optional<Integer> status;
-        do {
-            status = m.awaitShutdown(Duration.ofDays(1));
-        } while (status.isEmpty());
+        int status = RunCommand.awaitEnd(m);
         String reason = m.shutdownReason().orElse("machine stopped");
-        System.err.println("machina daemon " + name + ": " + reason + " (exit status " + status.get() + ")");
-        Files.writeString(i.shutdownFile(), reason + " (exit status " + status.get() + ", " + Instant.now() + ")\n");
+        System.err.println("machina daemon " + name + ": " + reason + " (exit status " + status + ")");
+        Files.writeString(i.shutdownFile(), reason + " (exit status " + status + ", " + Instant.now() + ")\n");
         try {
             monitor.close();
         } catch (Exception e) {
             System.err.println("machina daemon " + name + ": closing the monitor: " + e.getMessage());
         }
         cleanUp(i);
-        return status.get();
+        return status;
     }
 
     private static void cleanUp(Instance i) {

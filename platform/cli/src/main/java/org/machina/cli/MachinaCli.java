@@ -1,8 +1,10 @@
 package org.machina.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.machina.api.machine.BundleService;
 import org.machina.api.machine.MachineService;
 import org.osgi.framework.BundleContext;
@@ -33,65 +35,54 @@ public final class MachinaCli implements Function<String[], Integer> {
         this.context = context;
     }
 
-    @Command(name = "machina", mixinStandardHelpOptions = true, version = "machina 0.1.0",
-            description = "A machine emulator built from OSGi bundles.",
-            subcommands = {CommandLine.HelpCommand.class},
-            footer = {"", "Instances (create, start, list, status, console, stop, cont, shutdown, kill,",
-                "delete, qmp, monitor, device, nbd NAME) are named machines running in the background;",
-                "their files are in $MACHINA_HOME/instances/NAME (default ~/.machina).",
-                "", "Exit codes: 0 success (for 'run': the machine's exit status), 1 failure,",
-                "  2 usage error, 3 no such instance, 4 instance in the wrong state, 5 time-out."})
-    static final class Root implements Runnable {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public void run() {
-            // the spec's own command line, so the usage that follows lists every subcommand
-            throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed; see 'machina --help'");
-        }
-    }
-
+    /**
+     * Runs a command line. A command named first is registered alone under the root (picocli then
+     * reflects over one command class, not twenty; its usage is the same); the root's help, the
+     * help command, completion and unknown commands get every command.
+     */
     @Override
     public Integer apply(String[] args) {
-        CommandLine cl = new CommandLine(new Root());
-        cl.addSubcommand("run", new RunCommand(machines));
-        cl.addSubcommand("types", new TypesCommand(machines));
-        cl.addSubcommand("create", new InstanceCommands.Create());
-        cl.getSubcommands().get("create").setUnmatchedOptionsArePositionalParams(true);
-        cl.addSubcommand("start", new StartCommand(args));
-        cl.addSubcommand("list", new InstanceCommands.ListInstances());
-        cl.addSubcommand("status", new InstanceCommands.Status());
-        cl.addSubcommand("console", new ConsoleCommand());
-        cl.addSubcommand("stop", new ControlCommands.Stop());
-        cl.addSubcommand("cont", new ControlCommands.Cont());
-        cl.addSubcommand("shutdown", new ControlCommands.Shutdown());
-        cl.addSubcommand("kill", new ControlCommands.Kill());
-        cl.addSubcommand("delete", new InstanceCommands.Delete());
-        cl.addSubcommand("qmp", new QmpCommands.Qmp());
-        cl.addSubcommand("monitor", new QmpCommands.Monitor());
-        cl.addSubcommand("device", new QmpCommands.Device());
-        cl.addSubcommand("nbd", NbdCommand.commandLine(new NbdCommand(() -> NbdServeLink.fromFramework(context))));
-        cl.addSubcommand("bundle", new BundleCommand(bundles));
-        cl.addSubcommand("completion", new CompletionCommand());
-        cl.addSubcommand("daemon", new DaemonCommand(machines, new MonitorServiceLink(context)));
-        cl.setExecutionExceptionHandler(MachinaCli::handle);
+        Map<String, Supplier<Object>> commands = commands(args);
+        CommandLine cl;
+        if (args.length > 0 && commands.containsKey(args[0]) && !args[0].equals("completion")) {
+            cl = ClientCli.rootWith(args[0], commands.get(args[0]).get());
+            cl.setExecutionExceptionHandler(MachinaCli::handle);
+        } else {
+            cl = commandLine(args);
+        }
+        NbdServe.compactUsageErrors(cl);
         cl.setOut(new PrintWriter(System.out, true));
         cl.setErr(new PrintWriter(System.err, true));
         return cl.execute(args);
     }
 
+    /** Every command, in the order {@code machina --help} lists them: the framework-free ones in the middle. */
+    Map<String, Supplier<Object>> commands(String[] args) {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("run", () -> new RunCommand(machines, new MonitorServiceLink(context)));
+        m.put("types", () -> new TypesCommand(machines));
+        m.putAll(ClientCli.commands(args, () -> NbdServeLink.fromFramework(context)));
+        m.put("bundle", () -> new BundleCommand(bundles));
+        m.put("completion", CompletionCommand::new);
+        m.put("daemon", () -> new DaemonCommand(machines, new MonitorServiceLink(context)));
+        return m;
+    }
+
+    /** The command line with every command. */
+    CommandLine commandLine(String[] args) {
+        CommandLine cl = new CommandLine(new MachinaCommand());
+        commands(args).forEach((name, command) -> ClientCli.add(cl, name, command.get()));
+        cl.setExecutionExceptionHandler(MachinaCli::handle);
+        return cl;
+    }
+
     /** Prints a failure after {@code machina: } and returns its exit status. */
     static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
-        cmd.getErr().println("machina: " + e.getMessage());
-        if (e instanceof CliException c) {
-            return c.status();
+        if (e instanceof org.machina.api.machine.DescriptionException) {
+            cmd.getErr().println("machina: " + e.getMessage());
+            return CliException.USAGE;
         }
-        if (e instanceof Instance.NoSuchInstanceException) {
-            return CliException.NO_INSTANCE;
-        }
-        return e instanceof IllegalArgumentException || e instanceof QemuOptions.UsageException
-                || e instanceof org.machina.api.machine.DescriptionException ? 2 : 1;
+        return ClientCli.handle(e, cmd, parsed);
     }
 
     /** {@code machina types}: installed board, CPU, device, chardev and block types. */

@@ -28,7 +28,7 @@ import picocli.CommandLine.ParentCommand;
 final class NbdCommand implements Runnable {
     /** Serves an image; returns when the server is to stop (process exit). */
     interface Server {
-        int serve(Serve options) throws Exception;
+        int serve(NbdServe options, NbdServe.Resolved settings) throws Exception;
     }
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "the instance (not for 'serve')")
@@ -51,12 +51,13 @@ final class NbdCommand implements Runnable {
     /** Adds the subcommands. */
     static CommandLine commandLine(NbdCommand nbd) {
         CommandLine cl = new CommandLine(nbd);
-        cl.addSubcommand("serve", new Serve());
+        cl.addSubcommand("serve", new NbdServe());
         cl.addSubcommand("start", new Start());
         cl.addSubcommand("add", new Add());
         cl.addSubcommand("remove", new Remove());
         cl.addSubcommand("stop", new Stop());
         cl.addSubcommand("list", new ListExports());
+        NbdServe.compactUsageErrors(cl);
         return cl;
     }
 
@@ -66,69 +67,6 @@ final class NbdCommand implements Runnable {
                     .subcommand().commandSpec().name() + " ...'");
         }
         return Instance.existing(name);
-    }
-
-    @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Serve an image file over NBD until Ctrl-C or SIGTERM, like qemu-nbd (options in its spelling).",
-                "Prints 'listening on URI' when ready. A missing or unreadable image is exit status 2.",
-                "Unlike qemu-nbd, the server stays up after the last client leaves (qemu-nbd --persistent)."},
-            footer = {"", "Examples:", "  machina nbd serve disk.qcow2 -k /tmp/disk.sock -r",
-                "  nbdinfo 'nbd+unix:///?socket=/tmp/disk.sock'",
-                "  machina nbd serve overlay.qcow2 --backing -p 10810 -x base   # the backing file, read-only"})
-    static final class Serve implements Callable<Integer> {
-        @ParentCommand
-        NbdCommand parent;
-
-        @Parameters(index = "0", paramLabel = "IMAGE", description = "the image file")
-        Path image;
-
-        @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "raw or qcow2 (default: probe the file)")
-        String format;
-
-        @Option(names = {"-r", "--read-only"}, description = "refuse writes")
-        boolean readOnly;
-
-        @Option(names = {"-p", "--port"}, paramLabel = "PORT", defaultValue = "10809",
-                description = "TCP port (default ${DEFAULT-VALUE}; 0 for any free port)")
-        int port;
-
-        @Option(names = {"-b", "--bind"}, paramLabel = "ADDR", defaultValue = "127.0.0.1",
-                description = "address to listen on (default ${DEFAULT-VALUE})")
-        String bind;
-
-        @Option(names = {"-k", "--socket"}, paramLabel = "PATH", description = "listen on a Unix socket instead of TCP")
-        Path socket;
-
-        @Option(names = {"-x", "--export-name"}, paramLabel = "NAME", defaultValue = "",
-                description = "export name (default: empty)")
-        String exportName;
-
-        @Option(names = {"-e", "--shared"}, paramLabel = "N", defaultValue = "1",
-                description = "clients served at once (default ${DEFAULT-VALUE}, 0 for no limit); over 1 allows multi-conn")
-        int shared;
-
-        @Option(names = "--backing", paramLabel = "N", arity = "0..1", fallbackValue = "1", defaultValue = "0",
-                description = "serve the Nth backing file of the chain instead (1 if no N), read-only")
-        int backing;
-
-        @Override
-        public Integer call() throws Exception {
-            if (parent.name != null) {
-                throw new CliException(CliException.USAGE, "'machina nbd serve IMAGE' takes no instance name (got '"
-                        + parent.name + "'); for an instance use 'machina nbd " + parent.name + " start|add|...'");
-            }
-            if (shared < 0 || backing < 0 || port < 0 || port > 65535) {
-                throw new CliException(CliException.USAGE, "--shared, --backing and --port must not be negative"
-                        + " (and a port is at most 65535)");
-            }
-            Server s;
-            try {
-                s = parent.server.get();
-            } catch (NoClassDefFoundError e) {
-                throw new CliException(CliException.FAILURE, "this distribution has no NBD server (bundle org.machina.nbd-server)");
-            }
-            return s.serve(this);
-        }
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true, footer = CliException.EXIT_CODES,

@@ -6,8 +6,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.util.concurrent.CountDownLatch;
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.function.Supplier;
 import org.machina.nbd.api.NbdStandalone;
 import org.osgi.framework.BundleContext;
@@ -49,7 +51,7 @@ final class NbdServeLink implements NbdCommand.Server {
     }
 
     @Override
-    public int serve(NbdCommand.Serve o) throws Exception {
+    public int serve(NbdServe o, NbdServe.Resolved r) throws Exception {
         SocketAddress addr;
         if (o.socket != null) {
             addr = UnixDomainSocketAddress.of(o.socket.toAbsolutePath());
@@ -60,10 +62,13 @@ final class NbdServeLink implements NbdCommand.Server {
                 throw new CliException(CliException.USAGE, "--bind '" + o.bind + "': " + e.getMessage());
             }
         }
+        NbdStandalone.Io io = new NbdStandalone.Io(NbdStandalone.Cache.valueOf(r.cache().toUpperCase(Locale.ROOT)), r.discard(),
+                NbdStandalone.DetectZeroes.valueOf(r.detectZeroes().toUpperCase(Locale.ROOT)));
         NbdStandalone.Serving serving;
         try {
-            serving = service.get().serve(new NbdStandalone.Options(o.image, o.format, o.readOnly, addr, o.exportName,
-                    o.backing, o.shared));
+            serving = service.get().serve(new NbdStandalone.Options(r.image(), r.format(), r.readOnly(), addr, o.exportName,
+                    o.backing, o.shared, o.description == null ? "" : o.description, o.persistent, o.snapshot, o.offset, o.allocationDepth, io,
+                    o.verbose));
         } catch (NoSuchFileException e) {
             throw new CliException(CliException.USAGE, "'" + e.getFile() + "': no such image file"
                     + (e.getReason() != null && !e.getReason().equals("no such image file") ? " (" + e.getReason() + ")" : ""));
@@ -72,18 +77,47 @@ final class NbdServeLink implements NbdCommand.Server {
         } catch (IOException | IllegalArgumentException e) {
             throw new CliException(CliException.USAGE, e.getMessage());
         }
-        CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             serving.close();
-            stopped.countDown();
+            if (o.pidFile != null) {
+                removePidFile(o.pidFile);
+            }
         }, "nbd-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        System.err.printf("machina: serving %s (%s, %d bytes%s%s)%n", o.image, serving.format(), serving.size(),
-                serving.readOnly() ? ", read-only" : "", o.backing > 0 ? ", backing file " + o.backing : "");
+        System.err.printf("machina: serving %s (%s, %d bytes%s%s%s)%n", r.image(), serving.format(), serving.size(),
+                serving.readOnly() ? ", read-only" : "", o.backing > 0 ? ", backing file " + o.backing : "",
+                o.snapshot ? ", writes to a throw-away overlay" : "");
+        if (o.pidFile != null) {
+            writePidFile(o.pidFile, serving);
+        }
         System.out.println("listening on " + uri(serving.address(), o.exportName));
         System.out.flush();
-        stopped.await();
+        serving.awaitEnd();
+        serving.close();
+        if (o.pidFile != null) {
+            removePidFile(o.pidFile);
+        }
         return 0;
+    }
+
+    private static void writePidFile(Path file, NbdStandalone.Serving serving) {
+        try {
+            Files.writeString(file, ProcessHandle.current().pid() + "\n");
+        } catch (IOException e) {
+            serving.close();
+            throw new CliException(CliException.FAILURE, "--pid-file " + file + ": cannot write it: " + e);
+        }
+    }
+
+    /** Removes the pid file if it still names this process. */
+    private static void removePidFile(Path file) {
+        try {
+            if (Files.readString(file).trim().equals(String.valueOf(ProcessHandle.current().pid()))) {
+                Files.delete(file);
+            }
+        } catch (IOException e) {
+            // gone or replaced: not ours to remove
+        }
     }
 
     static String uri(SocketAddress a, String export) {

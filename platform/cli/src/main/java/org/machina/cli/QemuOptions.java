@@ -23,7 +23,13 @@ public final class QemuOptions {
     }
 
     /** What the command line asked for besides the description. */
-    public record Parsed(JsonObject description, boolean printDescription, boolean startPaused, String descriptionFile) {
+    /**
+     * What the command line asked for besides the description.
+     *
+     * @param qmpSocket the Unix socket of {@code -qmp unix:PATH,server=on,wait=off}, or null
+     */
+    public record Parsed(JsonObject description, boolean printDescription, boolean startPaused, String descriptionFile,
+                         String qmpSocket) {
     }
 
     private static final List<String> WITH_VALUE = List.of("m", "kernel", "initrd", "append", "bios", "serial", "chardev",
@@ -43,6 +49,7 @@ public final class QemuOptions {
         boolean print = false;
         boolean paused = false;
         String file = null;
+        String qmp = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (!arg.startsWith("-")) {
@@ -74,7 +81,7 @@ public final class QemuOptions {
                 case "chardev" -> chardevs.add(toJson(keyValues("chardev", value, "backend"), "backend"));
                 case "device" -> devices.add(toJson(keyValues("device", value, "type"), "type"));
                 case "drive" -> {
-                    JsonObject drive = drive(value, drives.size());
+                    JsonObject drive = QemuDrive.parse(value, drives.size());
                     String ifc = drive.remove("if").getAsString();
                     drives.add(drive);
                     if (ifc.equals("virtio")) {
@@ -110,7 +117,9 @@ public final class QemuOptions {
                 case "no-shutdown", "name" -> { }
                 case "S" -> paused = true;
                 case "print-description" -> print = true;
-                case "monitor", "qmp" -> throw new UsageException("-" + name + ": a foreground 'run' has no monitor yet");
+                case "qmp" -> qmp = qmpSocket(value);
+                case "monitor" -> throw new UsageException("-monitor " + value + ": the human monitor (HMP) is not supported;"
+                        + " use -qmp unix:PATH,server=on,wait=off");
                 default -> throw new IllegalStateException(name);
             }
         }
@@ -134,7 +143,37 @@ public final class QemuOptions {
         if (!d.has("board") && file == null) {
             d.addProperty("board", "pc");
         }
-        return new Parsed(d, print, paused, file);
+        return new Parsed(d, print, paused, file, qmp);
+    }
+
+    /**
+     * {@code unix:PATH,server=on,wait=off} (or QEMU's older {@code unix:PATH,server,nowait}): the
+     * socket path. Machina's QMP server never waits for a client before the machine starts, so
+     * {@code wait} must be off, as must be said explicitly (QEMU's default is to wait).
+     */
+    static String qmpSocket(String value) {
+        String[] items = value.split(",");
+        if (!items[0].startsWith("unix:") || items[0].length() == 5) {
+            throw new UsageException("-qmp " + value + ": only a Unix socket is supported: -qmp unix:PATH,server=on,wait=off");
+        }
+        boolean server = false;
+        boolean noWait = false;
+        for (int i = 1; i < items.length; i++) {
+            switch (items[i]) {
+                case "server", "server=on" -> server = true;
+                case "nowait", "wait=off" -> noWait = true;
+                case "server=off" -> throw new UsageException("-qmp " + value + ": Machina's QMP socket is always a server");
+                case "wait=on" -> throw new UsageException("-qmp " + value
+                        + ": wait=on (wait for a client before starting) is not supported; use wait=off");
+                default -> throw new UsageException("-qmp " + value + ": unknown option '" + items[i]
+                        + "'; accepted: server=on, wait=off (or server, nowait)");
+            }
+        }
+        if (!server || !noWait) {
+            throw new UsageException("-qmp " + value + ": give server=on,wait=off (Machina listens and starts the machine"
+                    + " without waiting for a client)");
+        }
+        return items[0].substring(5);
     }
 
     /** {@code stdio}, {@code null}, {@code file:PATH}, {@code tcp::PORT[,server...]}, {@code unix:PATH[,...]}, or a path. */
@@ -165,28 +204,6 @@ public final class QemuOptions {
             c.addProperty("path", spec);
         }
         return c;
-    }
-
-    private static JsonObject drive(String value, int index) {
-        Map<String, String> kv = keyValues("drive", value, "file");
-        JsonObject o = new JsonObject();
-        o.addProperty("id", kv.getOrDefault("id", "drive" + index));
-        kv.remove("id");
-        o.addProperty("format", kv.getOrDefault("format", "raw"));
-        kv.remove("format");
-        String ifc = kv.getOrDefault("if", "none");
-        kv.remove("if");
-        if (!ifc.equals("none") && !ifc.equals("virtio")) {
-            throw new UsageException("-drive if=" + ifc + ": not supported; use if=virtio (a virtio-blk-pci disk) or if=none"
-                    + " (with -device virtio-blk-pci,drive=ID, or exported over NBD)");
-        }
-        o.addProperty("if", ifc);
-        String ro = kv.remove("readonly");
-        if (ro != null) {
-            o.addProperty("readonly", ro.equals("on") || ro.equals("true"));
-        }
-        kv.forEach(o::addProperty);
-        return o;
     }
 
     /** Parses {@code first,key=value,...}; the first item without '=' is stored under {@code firstKey}. */

@@ -23,15 +23,18 @@ import picocli.CommandLine.Unmatched;
             "  -chardev BACKEND,id=ID[,k=v...]   -device TYPE[,id=ID][,k=v...]",
             "  -drive file=F,format=raw|qcow2,if=virtio|none[,readonly=on][,id=ID]",
             "  -debugcon FILE|stdio   --post-log FILE   -no-reboot   -S",
+            "  -qmp unix:PATH,server=on,wait=off   a QMP monitor for this run (stop, cont, hot-swap...)",
             "  --print-description   print the description the options produce and exit"})
 final class RunCommand implements Callable<Integer> {
     private final MachineService machines;
+    private final DaemonCommand.MonitorLink monitors;
 
     @Unmatched
     private List<String> args = new ArrayList<>();
 
-    RunCommand(MachineService machines) {
+    RunCommand(MachineService machines, DaemonCommand.MonitorLink monitors) {
         this.machines = machines;
+        this.monitors = monitors;
     }
 
     @Override
@@ -46,17 +49,41 @@ final class RunCommand implements Callable<Integer> {
         }
         Machine m = machines.create("run", json);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> m.shutdown("interrupted", 130)));
-        if (parsed.startPaused()) {
-            System.err.println("machina: -S given: the machine stays paused (a foreground run has no monitor to continue it)");
-        } else {
-            m.start();
+        AutoCloseable monitor = null;
+        if (parsed.qmpSocket() != null) {
+            Path socket = Path.of(parsed.qmpSocket()).toAbsolutePath();
+            try {
+                monitor = monitors.start(m, socket);
+            } catch (Exception e) {
+                m.shutdown("the QMP monitor did not start", 1);
+                throw e;
+            }
+            System.err.println("machina: QMP monitor on unix:" + socket);
         }
+        try {
+            if (parsed.startPaused()) {
+                System.err.println(monitor != null ? "machina: -S given: the machine stays paused until QMP 'cont'"
+                        : "machina: -S given: the machine stays paused (give -qmp to continue it with 'cont')");
+            } else {
+                m.start();
+            }
+            int status = awaitEnd(m);
+            System.out.flush();
+            System.err.println("machina: " + m.shutdownReason().orElse("machine stopped"));
+            return status;
+        } finally {
+            if (monitor != null) {
+                monitor.close();
+            }
+        }
+    }
+
+    /** Waits for the machine to shut down, however long it runs; its exit status. */
+    static int awaitEnd(Machine m) throws InterruptedException {
         Optional<Integer> status;
         do {
             status = m.awaitShutdown(Duration.ofDays(1));
         } while (status.isEmpty());
-        System.out.flush();
-        System.err.println("machina: " + m.shutdownReason().orElse("machine stopped"));
         return status.get();
     }
 }

@@ -79,6 +79,11 @@ final class StartCommand implements Callable<Integer> {
 
     /** This process's JVM command line with {@code daemon NAME} in place of the CLI arguments. */
     List<String> daemonCommand(String instance) {
+        return relaunch(cliArgs, List.of("daemon", instance));
+    }
+
+    /** This process's JVM command line (found by its CLI arguments {@code cliArgs}) with {@code newArgs} in their place. */
+    static List<String> relaunch(String[] cliArgs, List<String> newArgs) {
         ProcessHandle.Info info = ProcessHandle.current().info();
         List<String> cmd = new ArrayList<>();
         String[] args = info.arguments().orElse(null);
@@ -94,8 +99,7 @@ final class StartCommand implements Callable<Integer> {
             cmd.add(System.getProperty("java.class.path"));
             cmd.add("org.machina.launcher.Main");
         }
-        cmd.add("daemon");
-        cmd.add(instance);
+        cmd.addAll(newArgs);
         return cmd;
     }
 

@@ -121,7 +121,7 @@ class NbdCommandTest {
         tool("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "8M");
         tool("qemu-io", "-f", "qcow2", "-c", "write -P 0xab 64k 1M", img.toString());
         Path sock = dir.resolve("d.sock");
-        var s = serve(img.toString(), "-k", sock.toString(), "-r", "-x", "disk");
+        var s = serve(img.toString(), "-t", "-k", sock.toString(), "-r", "-x", "disk");
         assertEquals("nbd+unix:///disk?socket=" + sock, s.getValue());
         JsonObject info = JsonParser.parseString(tool("nbdinfo", "--json", s.getValue())).getAsJsonObject();
         JsonObject e = info.getAsJsonArray("exports").get(0).getAsJsonObject();
@@ -142,7 +142,7 @@ class NbdCommandTest {
         byte[] data = new byte[4 << 20];
         new java.util.Random(3).nextBytes(data);
         Files.write(src, data);
-        var s = serve(img.toString(), "-f", "raw", "-p", "0", "-e", "4");
+        var s = serve(img.toString(), "-f", "raw", "-p", "0", "-e", "4", "--persistent");
         assertTrue(s.getValue().startsWith("nbd://127.0.0.1:"), s.getValue());
         assertTrue(tool("nbdinfo", "--json", s.getValue()).contains("\"can_multi_conn\": true"));
         tool("nbdcopy", src.toString(), s.getValue());
@@ -160,7 +160,7 @@ class NbdCommandTest {
         tool("qemu-img", "create", "-q", "-f", "qcow2", "-b", base.toString(), "-F", "raw", top.toString());
         tool("qemu-io", "-f", "qcow2", "-c", "write -P 0x22 0 64k", top.toString());
         Path sock = dir.resolve("b.sock");
-        var s = serve(top.toString(), "--backing", "-k", sock.toString());
+        var s = serve(top.toString(), "--backing", "-t", "-k", sock.toString());
         tool("qemu-img", "compare", "-f", "raw", "-F", "raw", base.toString(), s.getValue());
         assertEquals(1, exec(new ProcessBuilder("qemu-img", "compare", "-f", "qcow2", "-F", "raw", top.toString(),
                 s.getValue())).status, "the top image differs from its backing file");
@@ -168,6 +168,59 @@ class NbdCommandTest {
         Result r = machina("serve", top.toString(), "--backing=2", "-k", sock.toString());
         assertEquals(2, r.status, r.toString());
         assertTrue(r.err.contains("no backing file at depth 2"), r.err);
+    }
+
+    @Test
+    void withoutPersistentServeExitsAfterTheLastClientAndWithItStays() throws Exception {
+        need("qemu-img", "nbdinfo");
+        Path img = dir.resolve("e.raw");
+        tool("qemu-img", "create", "-q", "-f", "raw", img.toString(), "1M");
+        var once = serve(img.toString(), "-k", dir.resolve("once.sock").toString());
+        tool("nbdinfo", "--list", once.getValue());
+        assertTrue(once.getKey().isAlive(), "listing exports (no export opened) does not end it, as in qemu-nbd");
+        tool("nbdinfo", once.getValue());
+        assertTrue(once.getKey().waitFor(30, TimeUnit.SECONDS), "qemu-nbd semantics: exits when the last client leaves");
+        assertEquals(0, once.getKey().exitValue());
+        var stays = serve(img.toString(), "-t", "-k", dir.resolve("stays.sock").toString());
+        tool("nbdinfo", stays.getValue());
+        tool("nbdinfo", stays.getValue());
+        assertFalse(stays.getKey().waitFor(1, TimeUnit.SECONDS), "-t: still serving after the last client");
+        stop(stays.getKey());
+    }
+
+    @Test
+    void forkReturnsOnceListeningAndThePidFileNamesTheServer() throws Exception {
+        need("qemu-img", "nbdinfo");
+        Path img = dir.resolve("f.raw");
+        tool("qemu-img", "create", "-q", "-f", "raw", img.toString(), "1M");
+        Path sock = dir.resolve("f.sock");
+        Path pid = dir.resolve("f.pid");
+        Result r = machina("serve", "--fork", "--pid-file", pid.toString(), "-k", sock.toString(), "-x", "f", img.toString());
+        assertEquals(0, r.status, r.toString());
+        assertEquals("listening on nbd+unix:///f?socket=" + sock + "\n", r.out);
+        ProcessHandle server = ProcessHandle.of(Long.parseLong(Files.readString(pid).trim())).orElseThrow();
+        assertTrue(server.isAlive() && server.pid() != ProcessHandle.current().pid());
+        assertTrue(server.parent().map(p -> p.pid() != ProcessHandle.current().pid()).orElse(true), "detached");
+        assertTrue(tool("nbdinfo", "--size", "nbd+unix:///f?socket=" + sock).trim().equals(String.valueOf(1 << 20)));
+        assertTrue(server.onExit().get(30, TimeUnit.SECONDS) != null, "not persistent: gone after its client");
+        assertFalse(Files.exists(pid), "the pid file goes with the server");
+
+        Result bad = machina("serve", "--fork", "-k", sock.toString(), dir.resolve("missing.raw").toString());
+        assertEquals(2, bad.status, "a server that fails before listening passes its status on: " + bad);
+        assertTrue(bad.err.contains("missing.raw") && bad.out.isEmpty(), bad.toString());
+    }
+
+    @Test
+    void snapshotServesAThrowAwayOverlay() throws Exception {
+        need("qemu-img", "qemu-io");
+        Path img = dir.resolve("s.qcow2");
+        tool("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "1M");
+        tool("qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 1M", img.toString());
+        var s = serve(img.toString(), "-s", "-t", "-k", dir.resolve("s.sock").toString());
+        tool("qemu-io", "-f", "raw", "-c", "write -P 0x99 4k 8k", s.getValue());
+        assertTrue(tool("qemu-io", "-f", "raw", "-c", "read -P 0x99 4k 8k", s.getValue()).contains("read 8192/8192"));
+        stop(s.getKey());
+        tool("qemu-io", "-f", "qcow2", "-c", "read -P 0x11 0 1M", img.toString()); // fails on a 0x99 byte
     }
 
     @Test

@@ -82,4 +82,18 @@ class QemuOptionsTest {
         var e = assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-drive", "file=x,if=ide")));
         assertTrue(e.getMessage().contains("-drive if=ide: not supported; use if=virtio"), e.getMessage());
     }
+
+    @Test
+    void qmpTakesQemusUnixSocketSpellings() {
+        assertEquals("/tmp/q.sock", QemuOptions.parse(List.of("-qmp", "unix:/tmp/q.sock,server=on,wait=off")).qmpSocket());
+        assertEquals("q.sock", QemuOptions.parse(List.of("-qmp", "unix:q.sock,server,nowait")).qmpSocket());
+        assertEquals(null, QemuOptions.parse(List.of("-m", "16")).qmpSocket());
+        for (String bad : List.of("tcp:127.0.0.1:4444,server=on,wait=off", "unix:/tmp/q.sock,server",
+                "unix:/tmp/q.sock,server=on,wait=on", "unix:/tmp/q.sock,server=on,wait=off,telnet")) {
+            var e = assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-qmp", bad)));
+            assertTrue(e.getMessage().startsWith("-qmp " + bad + ": "), e.getMessage());
+        }
+        var hmp = assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-monitor", "stdio")));
+        assertTrue(hmp.getMessage().contains("use -qmp unix:PATH,server=on,wait=off"), hmp.getMessage());
+    }
 }

@@ -276,6 +276,21 @@ abstract class Decoder extends Alu {
         return readMem(eaLin, size);
     }
 
+    /**
+     * Reads the r/m operand of an instruction that writes it back (read-modify-write: ALU
+     * operations, shifts, INC/DEC/NEG/NOT, XCHG, XADD, CMPXCHG, BTS/BTR/BTC, SHLD/SHRD). A memory
+     * operand is checked for the write first (segment type, limit, every page translated for
+     * writing), so its #GP/#PF comes before the instruction changes flags or registers and
+     * reports a write access, as on hardware, also when the page is not present.
+     */
+    final int readRmw(int size) {
+        if (mod == 3) return readReg(rm, size);
+        checkEnd(size);
+        requireWritableSegment();
+        probeWrite(eaLin, 1 << size);
+        return readMem(eaLin, size);
+    }
+
     final void writeRm(int size, int v) {
         if (mod == 3) {
             writeReg(rm, size, v);

@@ -85,7 +85,7 @@ abstract class Extended extends Interpreter {
             case 0xa4: case 0xa5: case 0xac: case 0xad: {
                 decodeModrm();
                 int c = b == 0xa4 || b == 0xac ? fetch8() : r[ECX];
-                writeRm(os, doubleShift(b < 0xa8, readRm(os), readReg(reg, os), c, os));
+                writeRm(os, doubleShift(b < 0xa8, readRmw(os), readReg(reg, os), c, os));
                 return;
             }
             case 0xa8: push(op32, segSel[GS]); return;
@@ -94,7 +94,7 @@ abstract class Extended extends Interpreter {
             case 0xb0: case 0xb1: {
                 int sz = b == 0xb0 ? 0 : os;
                 decodeModrm();
-                int d = readRm(sz);
+                int d = readRmw(sz); // always written: a read-only destination faults before the flags change
                 int a = readReg(EAX, sz);
                 alu(7, a, d, sz);
                 if (((a ^ d) & MASK[sz]) == 0) writeRm(sz, readReg(reg, sz));
@@ -121,7 +121,7 @@ abstract class Extended extends Interpreter {
                 decodeModrm();
                 if (reg < 4) throw undefined(0x0fba);
                 int bit = fetch8() & (op32 ? 31 : 15);
-                int v = readRm(os);
+                int v = reg == 4 ? readRm(os) : readRmw(os);
                 writeBit(reg & 3, v, bit, mod == 3 ? -1 : eaLin, os);
                 return;
             }
@@ -134,17 +134,19 @@ abstract class Extended extends Interpreter {
             case 0xc0: case 0xc1: {
                 int sz = b == 0xc0 ? 0 : os;
                 decodeModrm();
-                int d = readRm(sz), s = readReg(reg, sz);
+                int d = readRmw(sz), s = readReg(reg, sz);
                 int sum = alu(0, d, s, sz);
                 writeReg(reg, sz, d);
-                writeRm(sz, sum);
+                writeRm(sz, sum); // last: for XADD r, r with the same register the sum wins
                 return;
             }
             case 0xc7: {
                 if (!model.hasTsc()) throw undefined(0x0fc7); // CMPXCHG8B came with the Pentium
                 decodeModrm();
                 if (reg != 1 || mod == 3) throw undefined(0x0fc7);
+                checkEnd(3);
                 requireWritableSegment(); // it always writes, also when the comparison fails
+                probeWrite(eaLin, 8);
                 long v = read64(eaLin);
                 long cmp = (r[EAX] & 0xffffffffL) | ((long) r[EDX] << 32);
                 int f = getEflags() & ARITH & ~ZF;
@@ -175,6 +177,10 @@ abstract class Extended extends Interpreter {
         int bits = op32 ? 32 : 16;
         int sbit = op32 ? bitOff : (short) bitOff;
         int lin = eaLin + (Math.floorDiv(sbit, bits) * (bits / 8));
+        if (kind != 0) { // BTS/BTR/BTC: the write is checked before CF changes
+            requireWritableSegment();
+            probeWrite(lin, bits / 8);
+        }
         writeBit(kind, readMem(lin, os), Math.floorMod(sbit, bits), lin, os);
     }
 
@@ -265,7 +271,9 @@ abstract class Extended extends Interpreter {
             case 0: case 1: {
                 if (mod == 3) throw undefined(0x0f01);
                 int lim = reg == 0 ? gdtLimit : idtLimit, base = reg == 0 ? gdtBase : idtBase;
+                checkOperandPart(eaLin, 6);
                 requireWritableSegment();
+                probeWrite(eaLin, 6); // both parts, before the limit is written
                 write16(eaLin, lim);
                 write32(eaLin + 2, op32 ? base : base & 0xffffff);
                 return;

@@ -50,6 +50,13 @@ abstract class Interpreter extends Decoder {
     /** Executes the 0F-map instruction whose second opcode byte is {@code b}. */
     abstract void exec0F(int b);
 
+    /**
+     * Asked between iterations of a repeated string instruction: whether it should stop there
+     * (to be restarted) because an interrupt can be taken, an exit was requested or the run's
+     * deadline passed.
+     */
+    abstract boolean yieldRepeat();
+
     /** Raises #UD for an opcode this CPU does not implement (logged once per opcode). */
     abstract CpuFault undefined(int opcode);
 
@@ -136,8 +143,8 @@ abstract class Interpreter extends Decoder {
         if (b < 0x40 && (b & 7) < 6) {
             int op = b >>> 3;
             switch (b & 7) {
-                case 0: { decodeModrm(); int v = alu(op, readRm(0), reg8(reg), 0); if (op != 7) writeRm(0, v); return; }
-                case 1: { decodeModrm(); int v = alu(op, readRm(os), readReg(reg, os), os); if (op != 7) writeRm(os, v); return; }
+                case 0: { decodeModrm(); int v = alu(op, op != 7 ? readRmw(0) : readRm(0), reg8(reg), 0); if (op != 7) writeRm(0, v); return; }
+                case 1: { decodeModrm(); int v = alu(op, op != 7 ? readRmw(os) : readRm(os), readReg(reg, os), os); if (op != 7) writeRm(os, v); return; }
                 case 2: { decodeModrm(); int v = alu(op, reg8(reg), readRm(0), 0); if (op != 7) setReg8(reg, v); return; }
                 case 3: { decodeModrm(); int v = alu(op, readReg(reg, os), readRm(os), os); if (op != 7) writeReg(reg, os, v); return; }
                 case 4: { int v = alu(op, r[EAX] & 0xff, fetch8(), 0); if (op != 7) setReg8(EAX, v); return; }
@@ -165,14 +172,16 @@ abstract class Interpreter extends Decoder {
             case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
                 writeReg(b & 7, os, pop(op32)); return;
             case 0x60: {
+                probePushes(8, op32 ? 4 : 2, 0);
                 int t = r[ESP];
                 for (int i = 0; i < 8; i++) push(op32, i == ESP ? t : r[i]);
                 return;
             }
-            case 0x61: {
+            case 0x61: { // all eight pops before the first register is written
+                int[] v = popaScratch;
+                for (int i = 7; i >= 0; i--) v[i] = pop(op32);
                 for (int i = 7; i >= 0; i--) {
-                    int v = pop(op32);
-                    if (i != ESP) writeReg(i, os, v);
+                    if (i != ESP) writeReg(i, os, v[i]);
                 }
                 return;
             }
@@ -213,13 +222,13 @@ abstract class Interpreter extends Decoder {
                 if (cond(b & 15)) jumpRel(d);
                 return;
             }
-            case 0x80: case 0x82: { decodeModrm(); int op = reg; int v = alu(op, readRm(0), fetch8(), 0); if (op != 7) writeRm(0, v); return; }
-            case 0x81: { decodeModrm(); int op = reg; int v = alu(op, readRm(os), fetchImm(os), os); if (op != 7) writeRm(os, v); return; }
-            case 0x83: { decodeModrm(); int op = reg; int v = alu(op, readRm(os), fetchS8(), os); if (op != 7) writeRm(os, v); return; }
+            case 0x80: case 0x82: { decodeModrm(); int op = reg; int v = alu(op, op != 7 ? readRmw(0) : readRm(0), fetch8(), 0); if (op != 7) writeRm(0, v); return; }
+            case 0x81: { decodeModrm(); int op = reg; int v = alu(op, op != 7 ? readRmw(os) : readRm(os), fetchImm(os), os); if (op != 7) writeRm(os, v); return; }
+            case 0x83: { decodeModrm(); int op = reg; int v = alu(op, op != 7 ? readRmw(os) : readRm(os), fetchS8(), os); if (op != 7) writeRm(os, v); return; }
             case 0x84: decodeModrm(); alu(4, readRm(0), reg8(reg), 0); return;
             case 0x85: decodeModrm(); alu(4, readRm(os), readReg(reg, os), os); return;
-            case 0x86: { decodeModrm(); int a = readRm(0); writeRm(0, reg8(reg)); setReg8(reg, a); return; }
-            case 0x87: { decodeModrm(); int a = readRm(os); writeRm(os, readReg(reg, os)); writeReg(reg, os, a); return; }
+            case 0x86: { decodeModrm(); int a = readRmw(0); writeRm(0, reg8(reg)); setReg8(reg, a); return; }
+            case 0x87: { decodeModrm(); int a = readRmw(os); writeRm(os, readReg(reg, os)); writeReg(reg, os, a); return; }
             case 0x88: decodeModrm(); writeRm(0, reg8(reg)); return;
             case 0x89: decodeModrm(); writeRm(os, readReg(reg, os)); return;
             case 0x8a: decodeModrm(); setReg8(reg, readRm(0)); return;
@@ -296,8 +305,8 @@ abstract class Interpreter extends Decoder {
                 setReg8(b & 7, fetch8()); return;
             case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
                 writeReg(b & 7, os, fetchImm(os)); return;
-            case 0xc0: { decodeModrm(); int c = fetch8() & 31; writeRm(0, shift(reg, readRm(0), c, 0)); return; }
-            case 0xc1: { decodeModrm(); int c = fetch8() & 31; writeRm(os, shift(reg, readRm(os), c, os)); return; }
+            case 0xc0: { decodeModrm(); int c = fetch8() & 31; writeRm(0, shift(reg, readRmw(0), c, 0)); return; }
+            case 0xc1: { decodeModrm(); int c = fetch8() & 31; writeRm(os, shift(reg, readRmw(os), c, os)); return; }
             case 0xc2: { int n = fetch16(); int t = pop(op32); setSp(sp() + n); eip = op32 ? t : t & 0xffff; return; }
             case 0xc3: { int t = pop(op32); eip = op32 ? t : t & 0xffff; return; }
             case 0xc4: case 0xc5: {
@@ -323,10 +332,10 @@ abstract class Interpreter extends Decoder {
             case 0xcd: { int v = fetch8(); interrupt(v, true, false, 0, eip); return; }
             case 0xce: if (of()) interrupt(4, true, false, 0, eip); return;
             case 0xcf: iret(op32); return;
-            case 0xd0: decodeModrm(); writeRm(0, shift(reg, readRm(0), 1, 0)); return;
-            case 0xd1: decodeModrm(); writeRm(os, shift(reg, readRm(os), 1, os)); return;
-            case 0xd2: decodeModrm(); writeRm(0, shift(reg, readRm(0), r[ECX] & 31, 0)); return;
-            case 0xd3: decodeModrm(); writeRm(os, shift(reg, readRm(os), r[ECX] & 31, os)); return;
+            case 0xd0: decodeModrm(); writeRm(0, shift(reg, readRmw(0), 1, 0)); return;
+            case 0xd1: decodeModrm(); writeRm(os, shift(reg, readRmw(os), 1, os)); return;
+            case 0xd2: decodeModrm(); writeRm(0, shift(reg, readRmw(0), r[ECX] & 31, 0)); return;
+            case 0xd3: decodeModrm(); writeRm(os, shift(reg, readRmw(os), r[ECX] & 31, os)); return;
             case 0xd4: aam(fetch8()); return;
             case 0xd5: aad(fetch8()); return;
             case 0xd7: {
@@ -388,8 +397,8 @@ abstract class Interpreter extends Decoder {
             case 0xfd: eflags |= DF; return;
             case 0xfe: {
                 decodeModrm();
-                if (reg == 0) writeRm(0, inc(readRm(0), 0));
-                else if (reg == 1) writeRm(0, dec(readRm(0), 0));
+                if (reg == 0) writeRm(0, inc(readRmw(0), 0));
+                else if (reg == 1) writeRm(0, dec(readRmw(0), 0));
                 else throw undefined(b);
                 return;
             }
@@ -402,8 +411,8 @@ abstract class Interpreter extends Decoder {
         decodeModrm();
         switch (reg) {
             case 0: case 1: alu(4, readRm(size), fetchImm(size), size); return;
-            case 2: writeRm(size, ~readRm(size)); return;
-            case 3: writeRm(size, neg(readRm(size), size)); return;
+            case 2: writeRm(size, ~readRmw(size)); return;
+            case 3: writeRm(size, neg(readRmw(size), size)); return;
             case 4: mul1(readRm(size), size, false); return;
             case 5: mul1(readRm(size), size, true); return;
             case 6: div(readRm(size), size, false); return;
@@ -414,8 +423,8 @@ abstract class Interpreter extends Decoder {
     private void group5(int os) {
         decodeModrm();
         switch (reg) {
-            case 0: writeRm(os, inc(readRm(os), os)); return;
-            case 1: writeRm(os, dec(readRm(os), os)); return;
+            case 0: writeRm(os, inc(readRmw(os), os)); return;
+            case 1: writeRm(os, dec(readRmw(os), os)); return;
             case 2: { int t = readRm(os); push(op32, eip); eip = op32 ? t : t & 0xffff; return; }
             case 3: case 5: {
                 if (mod == 3) throw undefined(0xff);
@@ -430,28 +439,54 @@ abstract class Interpreter extends Decoder {
         }
     }
 
+    private final int[] popaScratch = new int[8];
+    private final int[] enterScratch = new int[32];
+
+    /**
+     * ENTER: everything that can fault comes first (the reads of the enclosing frame pointers,
+     * the pushes, and a write at the final stack top, which raises #PF as the SDM says), so a
+     * fault leaves EBP, the stack and ESP as they were.
+     */
     private void enter(int size, int level) {
-        int os = osize();
+        int os = osize(), n = op32 ? 4 : 2;
+        int[] outer = enterScratch;
+        int bp = r[EBP];
+        for (int i = 1; i < level; i++) {
+            bp -= n;
+            int off = stack32() ? bp : bp & 0xffff;
+            checkStack(off, n);
+            outer[i] = op32 ? read32(segBase[SS] + off) : read16(segBase[SS] + off);
+        }
+        probePushes(level > 0 ? level + 1 : 1, n, 0);
+        int top = sp() - n * (level > 0 ? level + 1 : 1) - size;
+        int topOff = stack32() ? top : top & 0xffff;
+        checkStack(topOff, 1);
+        checkWritable(segBase[SS] + topOff);
         push(op32, r[EBP]);
         int frame = sp();
         if (level > 0) {
-            int bp = r[EBP];
-            for (int i = 1; i < level; i++) {
-                bp -= op32 ? 4 : 2;
-                int a = segBase[SS] + (stack32() ? bp : bp & 0xffff);
-                push(op32, op32 ? read32(a) : read16(a));
-            }
+            for (int i = 1; i < level; i++) push(op32, outer[i]);
             push(op32, frame);
         }
         writeReg(EBP, os, frame);
         setSp(sp() - size);
-        if (stack32()) read8(segBase[SS] + sp()); // probe the new stack top
     }
 
     // ---- x87 ----
     private void fpuWait() {
         if ((cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) throw raise(7);
         if (fpu.hasPendingException()) mathFault();
+    }
+
+    /** The bytes an x87 instruction with a memory operand stores ({@code b} D8..DF, ModRM reg), 0 for none. */
+    static int x87StoreBytes(int b, int reg, boolean op32) {
+        switch (b) {
+            case 0xd9: return reg == 2 || reg == 3 ? 4 : reg == 6 ? (op32 ? 28 : 14) : reg == 7 ? 2 : 0;
+            case 0xdb: return reg == 2 || reg == 3 ? 4 : reg == 7 ? 10 : 0;
+            case 0xdd: return reg == 2 || reg == 3 ? 8 : reg == 6 ? (op32 ? 108 : 94) : reg == 7 ? 2 : 0;
+            case 0xdf: return reg == 2 || reg == 3 ? 2 : reg == 6 ? 10 : reg == 7 ? 8 : 0;
+            default: return 0;
+        }
     }
 
     private void mathFault() {
@@ -470,6 +505,14 @@ abstract class Interpreter extends Decoder {
         if (b == 0xdf && modrm == 0xe0) {
             setReg16(EAX, fpu.statusWord());
             return;
+        }
+        if (mod != 3) {
+            int store = x87StoreBytes(b, reg, op32);
+            if (store > 0) { // the whole destination first: a fault must not leave part of it written
+                checkOperandPart(eaLin, store);
+                requireWritableSegment();
+                probeWrite(eaLin, store);
+            }
         }
         fpu.setEflagsForFcmov(getEflags());
         try {

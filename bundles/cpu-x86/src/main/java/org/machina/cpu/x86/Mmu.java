@@ -348,7 +348,7 @@ abstract class Mmu extends X86State {
 
     public final void write32(int lin, int v) {
         if ((lin & 0xfff) > 0xffc) {
-            checkWritable(lin + 3);
+            checkWritable((lin + 3) & 0xfffff000); // CR2 is where the access enters the second page
             write16(lin, v);
             write16(lin + 2, v >> 16);
             return;
@@ -397,12 +397,24 @@ abstract class Mmu extends X86State {
         if (slot(lin, true) < 0) fill(lin, true);
     }
 
+    /**
+     * Translates every page of the {@code bytes} bytes at {@code lin} for writing, raising the
+     * #PF a write there would raise, without writing: instructions that write memory and other
+     * state (flags, registers, several memory locations) call it before changing anything, so a
+     * fault leaves no trace (SDM vol. 3 6.5: a fault restores the state before the instruction).
+     */
+    final void probeWrite(int lin, int bytes) {
+        checkWritable(lin);
+        int more = ((lin + bytes - 1) >>> 12) - (lin >>> 12) & 0xfffff; // further pages (wrapping at 4 GiB)
+        for (int k = 1; k <= more; k++) checkWritable((lin & 0xfffff000) + (k << 12));
+    }
+
     public final long read64(int lin) {
         return (read32(lin) & 0xffffffffL) | ((long) read32(lin + 4) << 32);
     }
 
     public final void write64(int lin, long v) {
-        checkWritable(lin + 7);
+        probeWrite(lin, 8);
         write32(lin, (int) v);
         write32(lin + 4, (int) (v >>> 32));
     }

@@ -84,6 +84,29 @@ abstract class Protection extends Mmu {
         else push16(v);
     }
 
+    /**
+     * Checks {@code count} pushes of {@code bytes} bytes each (2 or 4) below the stack top without
+     * making them: the SS limit (#SS with {@code ssError}) and every page for writing (#PF), in
+     * the order the pushes would be made. Instructions that push several values (PUSHA, ENTER,
+     * far CALL, interrupt frames) call it first, so a fault on a later push leaves nothing written.
+     */
+    final void probePushes(int count, int bytes, int ssError) {
+        int sp = sp();
+        boolean s32 = stack32();
+        for (int k = 1; k <= count; k++) {
+            int off = sp - k * bytes;
+            if (!s32) off &= 0xffff;
+            int room;
+            try {
+                room = roomAt(SS, off);
+            } catch (CpuFault f) { // #SS(0) from the limit check
+                throw raise(12, ssError);
+            }
+            if (Integer.compareUnsigned(room, bytes - 1) < 0) throw raise(12, ssError);
+            probeWrite(segBase[SS] + off, bytes);
+        }
+    }
+
     final int pop16() {
         int sp = sp();
         checkStack(sp, 2);
@@ -253,6 +276,7 @@ abstract class Protection extends Mmu {
     final void farJump(int sel, int off, boolean op32, boolean call, int retEip) {
         if (!protectedMode() || v86()) {
             if (call) {
+                probePushes(2, op32 ? 4 : 2, 0);
                 push(op32, segSel[CS]);
                 push(op32, retEip);
             }
@@ -275,6 +299,7 @@ abstract class Protection extends Mmu {
             }
             if ((hi & 0x8000) == 0) throw raise(11, sel & 0xfffc);
             if (call) {
+                probePushes(2, op32 ? 4 : 2, 0);
                 push(op32, segSel[CS]);
                 push(op32, retEip);
             }
@@ -309,6 +334,7 @@ abstract class Protection extends Mmu {
                 boolean sa = supervisorAccess;
                 supervisorAccess = true;
                 try {
+                    probePushes(4 + params, gate32 ? 4 : 2, segSel[SS] & 0xfffc); // #SS(new SS), SDM CALL
                     push(gate32, oldSs);
                     push(gate32, oldEsp);
                     for (int i = params - 1; i >= 0; i--) push(gate32, tmp[i]);
@@ -320,6 +346,7 @@ abstract class Protection extends Mmu {
                 loadCs(target, clo, chi, cdpl);
             } else {
                 if (call) {
+                    probePushes(2, gate32 ? 4 : 2, 0);
                     push(gate32, segSel[CS]);
                     push(gate32, retEip);
                 }
@@ -429,6 +456,7 @@ abstract class Protection extends Mmu {
         if (!protectedMode()) {
             if (vec * 4 + 3 > idtLimit) throw raise(13, vec * 8 + 2);
             int flags = getEflags();
+            probePushes(3, 2, 0);
             push16(flags);
             push16(segSel[CS]);
             push16(retEip);
@@ -442,6 +470,18 @@ abstract class Protection extends Mmu {
         }
         if (software && v86() && ((eflags >>> 12) & 3) < 3) throw raise(13, 0);
         if (software) saveForRollback(); // exceptions and IRQs are rolled back by the CPU's delivery
+        try {
+            interruptProtected(vec, software, hasErr, err, retEip);
+        } catch (CpuFault f) {
+            // SDM vol. 3 6.13: an exception raised while delivering an external event (an
+            // interrupt or an earlier exception, not INT n/INT3/INTO) has EXT (bit 0) set in its
+            // selector error code
+            if (!software && f.hasError && f.vector >= 10 && f.vector <= 13) f.errorCode |= 1;
+            throw f;
+        }
+    }
+
+    private void interruptProtected(int vec, boolean software, boolean hasErr, int err, int retEip) {
         if (vec * 8 + 7 > idtLimit) throw raise(13, vec * 8 + 2);
         int lo = sysRead32(idtBase + vec * 8);
         int hi = sysRead32(idtBase + vec * 8 + 4);
@@ -476,11 +516,14 @@ abstract class Protection extends Mmu {
     /** Pushes the interrupt frame (switching stacks for an inner level) and enters the handler. */
     private void deliverFrame(boolean gate32, int type, int target, int off, int clo, int chi, int cdpl,
             int flags, boolean fromV86, boolean hasErr, int err, int retEip) {
+        int n = gate32 ? 4 : 2, frame = hasErr ? 4 : 3;
         if ((chi & 0x400) == 0 && cdpl < cpl) {
             if (fromV86 && cdpl != 0) throw raise(13, target & 0xfffc);
             int oldSs = segSel[SS], oldEsp = r[ESP];
             switchToInnerStack(cdpl);
             supervisorAccess = true; // the frame goes onto the inner stack at the new privilege level
+            // no room for the frame on the new stack: #SS(new SS) (SDM vol. 2 INT n, inter-privilege)
+            probePushes(frame + (fromV86 ? 6 : 2), n, segSel[SS] & 0xfffc);
             if (fromV86) {
                 eflags &= ~VM;
                 push(gate32, segSel[GS]);
@@ -497,6 +540,8 @@ abstract class Protection extends Mmu {
             push(gate32, oldEsp);
         } else if (fromV86) {
             throw raise(13, target & 0xfffc);
+        } else {
+            probePushes(frame, n, 0); // #SS(0), EXT added for external events
         }
         push(gate32, flags);
         push(gate32, segSel[CS]);

@@ -4,7 +4,10 @@ package org.machina.cpu.x86;
  * The string instructions MOVS, CMPS, STOS, LODS, SCAS, INS and OUTS with REP/REPE/REPNE.
  * Each iteration updates ECX/ESI/EDI, so a fault in the middle restarts correctly. Every
  * element is checked against its segment's limit (#GP(0), or #SS(0) for an SS override) before
- * it is read or written.
+ * it is read or written. A repeated instruction is interruptible between iterations, as on
+ * hardware (SDM vol. 2, REP): every {@link #POLL} iterations it asks
+ * {@link Interpreter#yieldRepeat} whether an interrupt, an exit request or the run's deadline is
+ * waiting, and if so stops with EIP at its first byte and ECX/ESI/EDI of the iterations done.
  */
 final class Strings {
     private Strings() {
@@ -45,12 +48,23 @@ final class Strings {
         else c.setReg16(X86State.ECX, c.r[X86State.ECX] - 1);
     }
 
+    /** Iterations between two checks for pending events. */
+    static final int POLL = 64;
+
+    /** After an iteration with more to do: whether to stop here and restart the instruction later. */
+    private static boolean pause(Interpreter c, int done) {
+        if (done % POLL != 0 || count(c) == 0 || !c.yieldRepeat()) return false;
+        c.eip = c.startEip;
+        return true;
+    }
+
     static void exec(Interpreter c, int b) {
         int sz = size(c, b);
         int bytes = 1 << sz;
         int src = c.dataSeg(X86State.DS), dst = X86State.ES;
         boolean rep = c.rep != 0;
         boolean cmp = b == 0xa6 || b == 0xa7 || b == 0xae || b == 0xaf;
+        int done = 0;
         while (!rep || count(c) != 0) {
             switch (b) {
                 case 0xa4: case 0xa5: {
@@ -85,6 +99,7 @@ final class Strings {
             if (!rep) return;
             decCount(c);
             if (cmp && (c.rep == 0xf3) != c.zf()) return;
+            if (pause(c, ++done)) return;
         }
     }
 
@@ -94,6 +109,7 @@ final class Strings {
         int port = c.r[X86State.EDX] & 0xffff;
         c.checkIo(port, bytes);
         boolean rep = c.rep != 0;
+        int done = 0;
         while (!rep || count(c) != 0) {
             if (b < 0x6e) {
                 int lin = destination(c, sz);
@@ -106,6 +122,7 @@ final class Strings {
             }
             if (!rep) return;
             decCount(c);
+            if (pause(c, ++done)) return;
         }
     }
 }

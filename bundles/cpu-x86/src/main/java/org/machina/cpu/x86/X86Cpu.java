@@ -22,6 +22,10 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     private volatile boolean nmiPending;
     private boolean shutdown;
     private long retired;
+    /** The deadline of the current {@link #run}, for repeated string instructions. */
+    private long runDeadline;
+    /** A repeated string instruction stopped between iterations: end the burst, check the deadline. */
+    private boolean repeatYielded;
     private final Set<String> warned = new HashSet<>();
     private final AtomicLong undefinedCount = new AtomicLong();
     final X86Debug debug = new X86Debug(this);
@@ -125,6 +129,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         syncCode();
         if (shutdown) return ExitReason.SHUTDOWN;
         int budget = 0;
+        runDeadline = deadlineNanos;
         boolean skipBreakpoint = debug.resumeFromBreakpoint;
         debug.resumeFromBreakpoint = false;
         while (true) {
@@ -147,7 +152,8 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                 if (shutdown) return ExitReason.SHUTDOWN;
             }
             if (halted) return ExitReason.HALTED;
-            if (--budget <= 0) {
+            if (--budget <= 0 || repeatYielded) {
+                repeatYielded = false;
                 budget = CHECK_INTERVAL;
                 if (ctx.clock().nanos() >= deadlineNanos) return ExitReason.DEADLINE;
                 checkMapGeneration();
@@ -250,13 +256,21 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                 retired++;
             } while (done < n && !irqShadow && !halted && !shutdown && (eflags & (IF | TF | RF)) == flags
                     && pendingDataBreakpoints == 0 && !debug.pendingWatch && (dr[7] & 0xff) == 0
-                    && ((flags & IF) == 0 || !intrLevel));
+                    && ((flags & IF) == 0 || !intrLevel) && !repeatYielded);
         } catch (CpuFault f) {
             fault(f);
         } catch (RuntimeException e) {
             internalError(e);
         }
         return done;
+    }
+
+    @Override
+    boolean yieldRepeat() {
+        boolean stop = (intrLevel && (eflags & IF) != 0) || (nmiPending && !nmiBlocked) || exitRequested
+                || ctx.clock().nanos() >= runDeadline;
+        if (stop) repeatYielded = true;
+        return stop;
     }
 
     /** DR0-DR3 instruction breakpoints (R/W = 00, enabled locally or globally): raises #DB as a fault. */

@@ -65,6 +65,52 @@ class CpuBehaviourTest {
     }
 
     @Test
+    void repMovsTakesAnInterruptBetweenIterationsAndResumes() throws Exception {
+        // STI's shadow covers REP MOVSD, which starts; the pending interrupt is taken between two of its iterations
+        X86Cpu cpu = flat("sti\nrep movsd\nhlt\nhandler: mov [0x5000], ecx\nmov [0x5004], esi\nmov [0x5008], edi\n"
+                + "mov eax, [esp]\nmov [0x500c], eax\nhlt\niret");
+        gate(cpu, 0x30, 0x100000 + 1 + 2 + 1);
+        int count = 0x10000, src = 0x200000, dst = 0x400000;
+        for (int i = 0; i < count; i++) m.write32(src + i * 4L, i * 0x9e3779b9);
+        cpu.r[X86State.ECX] = count;
+        cpu.r[X86State.ESI] = src;
+        cpu.r[X86State.EDI] = dst;
+        m.nextVector = 0x30;
+        cpu.intr().raise();
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        int ecx = m.read32(0x5000);
+        assertEquals(0x100001, m.read32(0x500c), "the interrupted REP MOVSD restarts at its prefix");
+        assertTrue(ecx > 0 && ecx < count, "interrupted between iterations, ECX " + Integer.toHexString(ecx));
+        assertEquals(src + (count - ecx) * 4, m.read32(0x5004), "ESI of the iterations done");
+        assertEquals(dst + (count - ecx) * 4, m.read32(0x5008), "EDI of the iterations done");
+        cpu.intr().lower();
+        cpu.halted = false; // on to the handler's IRET
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0x100004, cpu.eip, "IRET resumed the copy, which ran to its end (past HLT)");
+        assertEquals(0, cpu.r[X86State.ECX]);
+        assertEquals(dst + count * 4, cpu.r[X86State.EDI]);
+        for (int i = 0; i < count; i++) assertEquals(i * 0x9e3779b9, m.read32(dst + i * 4L), "dword " + i);
+    }
+
+    @Test
+    void repStosStopsAtTheDeadlineAndResumes() throws Exception {
+        X86Cpu cpu = flat("rep stosd\nhlt");
+        int count = 0x40000;
+        cpu.r[X86State.ECX] = count;
+        cpu.r[X86State.EDI] = 0x200000;
+        cpu.r[X86State.EAX] = 0x5a5a5a5a;
+        m.tick = 1; // one nanosecond per clock read
+        assertEquals(Cpu.ExitReason.DEADLINE, cpu.run(100));
+        int ecx = cpu.r[X86State.ECX];
+        assertEquals(0x100000, cpu.eip, "stopped inside REP STOSD");
+        assertTrue(ecx > 0 && ecx < count, "ECX " + Integer.toHexString(ecx));
+        assertEquals(0x200000 + (count - ecx) * 4, cpu.r[X86State.EDI]);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0, cpu.r[X86State.ECX]);
+        assertEquals(0x5a5a5a5a, m.read32(0x200000 + (count - 1) * 4L));
+    }
+
+    @Test
     void haltWithInterruptsDisabledIsStuck() throws Exception {
         X86Cpu cpu = flat("cli\nhlt");
         assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
@@ -508,5 +554,55 @@ class CpuBehaviourTest {
         cpu.r[X86State.ECX] = 0x100;
         assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
         assertEquals(0x100410, cpu.r[X86State.EAX]);
+    }
+
+    /**
+     * From ring 3, {@code event} ("int 0x80" or the exception of "ud2") goes to a ring-0 handler
+     * whose TSS stack is SS0:ESP0; the #SS it raises is delivered through a conforming code
+     * segment (no stack switch) to a handler that stops at a breakpoint with the error code in
+     * ECX and the faulting EIP in EDX.
+     */
+    private X86Cpu innerStackFault(String event, int ss0, int esp0) throws Exception {
+        X86Cpu cpu = flat("push dword 0x23\npush dword 0x7000\npush dword 2\npush dword 0x1b\npush dword user\niret\n"
+                + "user: " + event + "\nhlt\ntimes 0x100-($-$$) nop\nmov ecx, [esp]\nmov edx, [esp+4]\nnop\nhlt");
+        cpu.gdtLimit = 0x3f;
+        m.write32(0x1018, 0x0000ffff);
+        m.write32(0x101c, 0x00cffa00); // 0x18 ring-3 code
+        m.write32(0x1020, 0x0000ffff);
+        m.write32(0x1024, 0x00cff200); // 0x20 ring-3 data
+        m.write32(0x1028, 0x0000ffff);
+        m.write32(0x102c, 0x00cf1200); // 0x28 ring-0 data, not present
+        m.write32(0x1030, 0x00000fff);
+        m.write32(0x1034, 0x00409200); // 0x30 ring-0 data, limit 0xfff
+        m.write32(0x1038, 0x0000ffff);
+        m.write32(0x103c, 0x00cf9e00); // 0x38 conforming ring-0 code
+        cpu.trBase = 0x3000;
+        cpu.trLimit = 0x67;
+        cpu.trAttr = 0x8b;
+        m.write32(0x3004, esp0);
+        m.write32(0x3008, ss0);
+        gate(cpu, 0x80, 0x100200);
+        m.write32(0x2004 + 0x80 * 8, (0x100200 & 0xffff0000) | 0xee00); // DPL 3
+        gate(cpu, 6, 0x100200);
+        gate(cpu, 12, 0x100100);
+        m.write32(0x2000 + 12 * 8, (0x38 << 16) | 0x0100);
+        cpu.debug().addBreakpoint(0x100100 + 3 + 4);
+        assertEquals(Cpu.ExitReason.DEBUG, cpu.run(Long.MAX_VALUE));
+        assertEquals(0x100011, cpu.r[X86State.EDX], "#SS is a fault on the event's instruction (at user:)");
+        return cpu;
+    }
+
+    @Test
+    void notPresentInnerStackDuringDeliveryRaisesSsWithItsSelector() throws Exception {
+        assertEquals(0x28, innerStackFault("int 0x80", 0x28, 0x1000).r[X86State.ECX], "INT n: #SS(new SS), EXT clear");
+        m = new FakeMachine(8 << 20);
+        assertEquals(0x29, innerStackFault("ud2", 0x28, 0x1000).r[X86State.ECX], "an exception: #SS(new SS) with EXT");
+    }
+
+    @Test
+    void innerStackWithoutRoomForTheFrameRaisesSsWithItsSelector() throws Exception {
+        assertEquals(0x30, innerStackFault("int 0x80", 0x30, 8).r[X86State.ECX], "INT n: #SS(new SS), EXT clear");
+        m = new FakeMachine(8 << 20);
+        assertEquals(0x31, innerStackFault("ud2", 0x30, 8).r[X86State.ECX], "an exception: #SS(new SS) with EXT");
     }
 }

@@ -17,14 +17,17 @@ import org.junit.jupiter.api.Test;
 /**
  * Differential test against the host CPU: the same generated instruction sequences run natively
  * as a static i386 ELF and in the interpreter; registers and EFLAGS must agree, except the flags
- * the SDM calls undefined for the instruction. Count and seed: {@code -Dx86.difftest.count=N
- * -Dx86.difftest.seed=S}.
+ * the SDM calls undefined for the instruction. Some cases fault on purpose (see
+ * {@link DifferentialFaults}): a memory operand or the stack on a read-only or not-present page;
+ * there the state left behind, the error code's P and W bits and CR2 must agree. Count and seed:
+ * {@code -Dx86.difftest.count=N -Dx86.difftest.seed=S}.
  *
  * <p>Hosts whose kernel does not run i386 code (Linux with {@code ia32_emulation} off, where the
  * 32-bit user code segment is not present either) get the same harness as a 64-bit program: with
  * 32-bit and smaller operands, 64-bit mode computes the same results and flags as 32-bit mode for
  * every instruction generated here except the BCD adjustments and 16-bit addressing, which do not
- * exist in 64-bit mode; those two kinds are not generated then, and the run says so.
+ * exist in 64-bit mode; those two kinds are not generated then, and the run says so (nor are
+ * the faulting PUSHAD, POPAD and ENTER cases, whose stack operations differ there).
  */
 class DifferentialTest {
     private static final int CF = 1, PF = 4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
@@ -32,8 +35,20 @@ class DifferentialTest {
     private static final int[] EDGE = {0, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000,
         0xffffffff, 0xfffffffe, 0x12345678, 0x80000001, 0x0f0f0f0f};
 
-    record Case(String insn, int[] regs, int flags, int undefinedFlags, boolean string) {
+    /**
+     * {@code fault}: one of {@link DifferentialFaults}' cases, with {@code setup} run before the
+     * instruction; {@code uncompared}: bits of the result fields (as in {@link #RECORD}) not compared.
+     */
+    record Case(String insn, int[] regs, int flags, int undefinedFlags, boolean string, String setup, boolean fault,
+            int uncompared) {
+        Case(String insn, int[] regs, int flags, int undefinedFlags, boolean string) {
+            this(insn, regs, flags, undefinedFlags, string, "", false, 0);
+        }
     }
+
+    /** Bytes of results per case: EAX EBX ECX EDX ESI EDI EFLAGS mem ESP fault CR2 EBP. */
+    private static final int RECORD = 48;
+    private DifferentialFaults faults;
 
     private final Random rnd = new Random(Long.getLong("x86.difftest.seed", 1234L));
     /** The native reference runs in 64-bit mode: no instructions that are invalid there. */
@@ -69,7 +84,7 @@ class DifferentialTest {
 
     private Case generate() {
         int size = rnd.nextInt(3);
-        int k = rnd.nextInt(25);
+        int k = rnd.nextInt(27);
         switch (k) {
             case 0: case 1: case 2: {
                 String op = ALU[rnd.nextInt(ALU.length)];
@@ -162,6 +177,7 @@ class DifferentialTest {
                 return base;
             }
             case 22: case 23: return memCase(size);
+            case 25: case 26: return faultCase();
             case 24: {
                 if (native64) return c("nop", 0);
                 String[] modes = {"bx+si", "bx+di", "si", "di", "bx"}; // EBP holds the harness's result pointer
@@ -243,6 +259,15 @@ class DifferentialTest {
         return new Case(insn, base.regs, base.flags & ~0x400, undef, true);
     }
 
+    private Case faultCase() {
+        DifferentialFaults.Fault f = faults.next();
+        Case base = c(f.insn(), f.undefinedFlags());
+        base.regs[2] = f.ecx();
+        base.regs[4] = 0x100;
+        base.regs[5] = f.edi();
+        return new Case(f.insn(), base.regs, base.flags, f.undefinedFlags(), false, f.setup(), true, f.uncompared());
+    }
+
     private Case stringCase() {
         String[] ops = {"movsb", "movsw", "movsd", "stosb", "stosd", "lodsb", "lodsd", "cmpsb", "cmpsd", "scasb",
             "scasw"};
@@ -273,11 +298,17 @@ class DifferentialTest {
                 + "%else\nBITS 32\n%define PUSHF pushfd\n%define POPF popfd\n%define STK dword\n%endif\n");
         s.append("%ifdef NATIVE\nglobal _start\nsection .text\n%else\norg 0x100000\n%endif\n_start:\n");
         s.append("  mov ebp, results\n");
+        s.append("%ifdef NATIVE\n").append(DifferentialFaults.nativeSetup()).append("%else\n")
+                .append(DifferentialFaults.emulatorSetup()).append("%endif\n");
         int n = 0;
         for (Case c : cases) {
             s.append("case").append(n++).append(":\n  mov esp, stack_top\n");
             String[] regs = {"eax", "ebx", "ecx", "edx", "esi", "edi"};
             for (int i = 0; i < 6; i++) s.append("  mov ").append(regs[i]).append(", ").append(c.regs[i]).append('\n');
+            if (c.fault) {
+                faultCaseSource(s, c, n - 1);
+                continue;
+            }
             if (c.string) s.append("  add esi, buf\n  add edi, buf\n");
             s.append("  push STK ").append(c.flags).append("\n  POPF\n");
             s.append("  ").append(c.insn).append('\n');
@@ -287,18 +318,46 @@ class DifferentialTest {
             s.append("  pop STK [ebp+24]\n"); // a qword in 64-bit mode: [ebp+28] is written next
             if (c.string) s.append("  mov eax, [buf+160]\n  mov [ebp+28], eax\n");
             else s.append("  mov dword [ebp+28], 0\n");
-            s.append("  add ebp, 32\n");
+            s.append("  add ebp, ").append(RECORD).append('\n');
         }
-        int bytes = cases.size() * 32;
+        int bytes = cases.size() * RECORD;
         s.append("%ifdef NATIVE64\n  mov eax, 1\n  mov edi, 1\n  mov esi, results\n  mov edx, ").append(bytes)
-                .append("\n  syscall\n  mov eax, 60\n  xor edi, edi\n  syscall\nsection .data\n");
+                .append("\n  syscall\n  mov eax, 60\n  xor edi, edi\n  syscall\n");
         s.append("%elifdef NATIVE\n  mov eax, 4\n  mov ebx, 1\n  mov ecx, results\n  mov edx, ").append(bytes)
-                .append("\n  int 0x80\n  mov eax, 1\n  xor ebx, ebx\n  int 0x80\nsection .data\n%else\n  hlt\n%endif\n");
-        s.append("%ifndef NATIVE\nalign 4096\n%endif\n"); // buf on a page of its own, never code
+                .append("\n  int 0x80\n  mov eax, 1\n  xor ebx, ebx\n  int 0x80\n%else\n  hlt\n%endif\n");
+        s.append(DifferentialFaults.checksum());
+        s.append("%ifdef NATIVE\n").append(DifferentialFaults.nativeHandler()).append("section .data align=4096\n%else\n")
+                .append(DifferentialFaults.emulatorHandler()).append("%endif\n");
+        // the fault region on pages of its own, and buf after it (never code): the data's last bytes
+        s.append("align 4096\n").append(DifferentialFaults.region());
         s.append("buf:\n%assign i 0\n%rep 256\n  db (i*37+11) & 0xff\n%assign i i+1\n%endrep\n");
-        s.append("%ifdef NATIVE\nsection .bss\nresults: resb ").append(bytes)
-                .append("\n  resb 4096\nstack_top:\n%else\nresults equ 0x800000\nstack_top equ 0x700000\n%endif\n");
+        s.append("%ifdef NATIVE\n").append(DifferentialFaults.nativeData()).append("section .bss\nresults: resb ").append(bytes)
+                .append("\n  resb 4096\nstack_top:\n  resb 65536\naltstack:\n  resb 65536\n"
+                        + "fresume: resd 1\nfault_info: resd 1\nfault_addr: resd 1\nfesp: resd 1\nfebp: resd 1\nfsaved_ebp: resd 1\n"
+                        + "%else\nresults equ 0x800000\nstack_top equ 0x700000\nfresume equ 0x7ff000\nfault_info equ 0x7ff004\n"
+                        + "fault_addr equ 0x7ff008\nfesp equ 0x7ff00c\nfebp equ 0x7ff010\nfsaved_ebp equ 0x7ff014\n%endif\n");
         return s.toString();
+    }
+
+    /** A faulting case: operands in the fault region, [fresume] after the instruction, the full record. */
+    private static void faultCaseSource(StringBuilder s, Case c, int n) {
+        s.append("  add esi, fregion\n  add edi, fregion\n");
+        s.append("  push STK ").append(c.flags).append("\n  POPF\n");
+        s.append("  mov dword [fresume], resume").append(n).append("\n  mov [fsaved_ebp], ebp\n");
+        if (!c.setup.isEmpty()) s.append("  ").append(c.setup).append('\n');
+        s.append("  ").append(c.insn).append("\nresume").append(n).append(":\n");
+        s.append("  mov [fesp], esp\n  mov [febp], ebp\n  mov ebp, [fsaved_ebp]\n  mov esp, stack_top\n  PUSHF\n");
+        s.append("  sub esi, fregion\n  sub edi, fregion\n");
+        String[] regs = {"eax", "ebx", "ecx", "edx", "esi", "edi"};
+        for (int i = 0; i < 6; i++) s.append("  mov [ebp+").append(i * 4).append("], ").append(regs[i]).append('\n');
+        s.append("  pop STK [ebp+24]\n  call fchecksum\n  mov [ebp+28], eax\n");
+        // ESP and EBP relative to where the set-up put them (the region), else to their harness values
+        s.append("  mov eax, [fesp]\n  sub eax, ").append(c.setup.contains("mov esp") ? "fregion" : "stack_top")
+                .append("\n  mov [ebp+32], eax\n");
+        s.append("  mov eax, [fault_info]\n  mov [ebp+36], eax\n  mov eax, [fault_addr]\n  mov [ebp+40], eax\n");
+        s.append("  mov eax, [febp]\n  sub eax, ").append(c.setup.contains("mov ebp") ? "fregion" : "[fsaved_ebp]")
+                .append("\n  mov [ebp+44], eax\n");
+        s.append("  mov dword [fault_info], 0\n  mov dword [fault_addr], 0\n  add ebp, ").append(RECORD).append('\n');
     }
 
     @Test
@@ -309,6 +368,7 @@ class DifferentialTest {
         Path dir = Files.createTempDirectory("x86diff");
         try {
             native64 = !Asm.hostRunsI386();
+            faults = new DifferentialFaults(rnd, native64);
             List<Case> cases = new ArrayList<>();
             while (cases.size() < count) {
                 Case c = generate();
@@ -327,7 +387,7 @@ class DifferentialTest {
             byte[] nativeOut = p.getInputStream().readAllBytes();
             int rc = p.waitFor();
             assertEquals(0, rc, "native harness exit status");
-            assertEquals(count * 32, nativeOut.length, "native harness output bytes");
+            assertEquals(count * RECORD, nativeOut.length, "native harness output bytes");
             Asm.run(dir, List.of("nasm", "-f", "bin", "-o", "t.bin", "t.asm"));
             byte[] bin = Files.readAllBytes(dir.resolve("t.bin"));
 
@@ -339,10 +399,11 @@ class DifferentialTest {
             StringBuilder report = new StringBuilder();
             // the second pass runs the same code from the CPU's decode cache (prefixes, opcodes, ModRM forms)
             long decodedFirstPass = 0;
-            byte[] bufInit = java.util.Arrays.copyOfRange(bin, bin.length - 256, bin.length);
+            int data = 0x5000 + 256; // the fault region and buf, at the end of the binary
+            byte[] dataInit = java.util.Arrays.copyOfRange(bin, bin.length - data, bin.length);
             for (int pass = 1; pass <= 2; pass++) {
-                m.load(0x100000 + bin.length - 256, bufInit);
-                for (int i = 0; i < count * 8; i++) m.write32(0x800000 + i * 4L, 0);
+                m.load(0x100000 + bin.length - data, dataInit);
+                for (int i = 0; i < count * RECORD / 4; i++) m.write32(0x800000 + i * 4L, 0);
                 FakeMachine.flat32(cpu, 0x100000, 0x700000);
                 cpu.halted = false;
                 assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
@@ -350,8 +411,8 @@ class DifferentialTest {
                 failures += compare(cases, nat, m, pass, report, failures);
             }
             assertEquals(decodedFirstPass, cpu.code.pagesDecoded, "the second pass ran from the decode cache");
-            System.out.printf("x86 differential test: %d cases run twice (decode, then cached), %d mismatches, seed %d, native reference: %s%n", count,
-                    failures, Long.getLong("x86.difftest.seed", 1234L), native64
+            System.out.printf("x86 differential test: %d cases (%d faulting) run twice (decode, then cached), %d mismatches, seed %d, native reference: %s%n", count,
+                    cases.stream().filter(Case::fault).count(), failures, Long.getLong("x86.difftest.seed", 1234L), native64
                             ? "x86-64 process (this kernel runs no i386 code; no BCD or 16-bit addressing cases)"
                             : "i386 process");
             assertEquals(0, failures, report.toString());
@@ -363,13 +424,14 @@ class DifferentialTest {
     /** Compares the emulated results of one pass with the native ones; returns the mismatching cases. */
     private static int compare(List<Case> cases, ByteBuffer nat, FakeMachine m, int pass, StringBuilder report,
             int earlier) {
-        String[] names = {"eax", "ebx", "ecx", "edx", "esi", "edi", "eflags", "mem"};
+        String[] names = {"eax", "ebx", "ecx", "edx", "esi", "edi", "eflags", "mem", "esp", "fault (P, W)", "cr2", "ebp"};
         int failures = 0;
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
-            for (int j = 0; j < 8; j++) {
-                int want = nat.getInt(i * 32 + j * 4);
-                int got = m.read32(0x800000 + i * 32 + j * 4);
+            for (int j = 0; j < RECORD / 4; j++) {
+                if ((c.uncompared >> j & 1) != 0) continue;
+                int want = nat.getInt(i * RECORD + j * 4);
+                int got = m.read32(0x800000 + i * RECORD + j * 4);
                 if (j == 6) {
                     int mask = ~(c.undefinedFlags | 0x10000 | 0x200); // user mode cannot clear IF natively
                     want &= mask;
@@ -377,8 +439,9 @@ class DifferentialTest {
                 }
                 if (want != got) {
                     if (earlier + failures++ < 40) {
-                        report.append(String.format("pass %d case %d '%s' in=%s flags=%x: %s native %08x emulated %08x%n",
-                                pass, i, c.insn, java.util.Arrays.toString(hex(c.regs)), c.flags, names[j], want, got));
+                        report.append(String.format("pass %d case %d '%s'%s in=%s flags=%x: %s native %08x emulated %08x%n",
+                                pass, i, c.insn, c.setup.isEmpty() ? "" : " (" + c.setup.replace("\n  ", "; ") + ")",
+                                java.util.Arrays.toString(hex(c.regs)), c.flags, names[j], want, got));
                     }
                     break;
                 }

@@ -50,6 +50,8 @@ final class FakeMachine implements CpuContext {
     }
     int acks;
     long now;
+    /** Added to {@link #now} at every clock read, so that time passes while the CPU runs. */
+    long tick;
 
     /** Pages marked as code and the generation their writes bump, as RamBlock's contract says. */
     private final BitSet codePages = new BitSet();
@@ -150,7 +152,7 @@ final class FakeMachine implements CpuContext {
     @Override public AddressSpace memory() { return memory; }
     @Override public IoSpace io() { return io; }
     @Override public InterruptAcknowledge interruptAcknowledge() { return () -> { acks++; return nextVector; }; }
-    @Override public VirtualClock clock() { return () -> now; }
+    @Override public VirtualClock clock() { return () -> now += tick; }
     @Override public MachineControl machine() {
         return new MachineControl() {
             @Override public void requestReset(String reason) { resets.add(reason); }

@@ -30,6 +30,7 @@ abstract class BundleCommand implements MonitorCommand {
         m.put("version", b.version());
         m.put("state", b.state());
         m.put("provides", b.provides());
+        m.put("source", b.source());
         return m;
     }
 }

@@ -44,13 +44,23 @@ public final class BundleOperations implements BundleService {
     private final BundleContext context;
     private final Registries registries;
     private final Collection<MachineImpl> machines;
-    /** The jar each bundle was last updated from (a private copy); other bundles' content is at their location. */
+    /** The jar each bundle was last updated or installed from at run time (a private copy). */
     private final Map<Long, Path> contents = new ConcurrentHashMap<>();
+    /** Where each bundle updated at run time came from, and where the update was persisted. */
+    private final Map<Long, String> updatedFrom = new ConcurrentHashMap<>();
+    /** The launcher's private copies of the jars as installed ({@code <bundle id>.jar}), or null. */
+    private final Path launchJars;
+    /** {@code $MACHINA_HOME/bundles}, where updates are persisted for the next launch, or null. */
+    private final Path persistDir;
 
     public BundleOperations(BundleContext context, Registries registries, Collection<MachineImpl> machines) {
         this.context = context;
         this.registries = registries;
         this.machines = machines;
+        String jars = context.getProperty("machina.jars");
+        String home = context.getProperty("machina.home");
+        this.launchJars = jars == null ? null : Path.of(jars);
+        this.persistDir = home == null ? null : Path.of(home).resolve("bundles");
     }
 
     @Override
@@ -69,8 +79,17 @@ public final class BundleOperations implements BundleService {
         registries.devices.providedBy(b).forEach(n -> provides.add("device:" + n));
         registries.chardevs.providedBy(b).forEach(n -> provides.add("chardev:" + n));
         registries.blockDrivers.providedBy(b).forEach(n -> provides.add("block:" + n));
+        String updated = updatedFrom.get(b.getBundleId());
         return new BundleInfo(b.getBundleId(), String.valueOf(b.getSymbolicName()), b.getVersion().toString(),
-                stateName(b.getState()), provides);
+                stateName(b.getState()), provides, updated != null ? updated : locationPath(b.getLocation()));
+    }
+
+    private static String locationPath(String location) {
+        try {
+            return location.startsWith("file:") ? Path.of(URI.create(location)).toString() : location;
+        } catch (IllegalArgumentException e) {
+            return location;
+        }
     }
 
     private static String stateName(int state) {
@@ -88,6 +107,9 @@ public final class BundleOperations implements BundleService {
     public BundleInfo install(String location) {
         try {
             Bundle b = context.installBundle(toUri(location));
+            if (toUri(location).startsWith("file:")) {
+                remember(b, Path.of(URI.create(toUri(location))));
+            }
             if (b.getHeaders().get("Fragment-Host") == null) {
                 b.start();
             }
@@ -124,10 +146,14 @@ public final class BundleOperations implements BundleService {
             throw new HotSwapException("bundle '" + spec + "' is part of the framework or runtime and cannot be updated while running");
         }
         refuseIfCpuOrBoardInUse(bundle, "update");
+        refuseIfRuntimeDependsOn(bundle);
         Set<String> types = Set.copyOf(registries.devices.providedBy(bundle));
-        Path backup = backup(bundle);
         Path replacement = Path.of(toUri(location).startsWith("file:") ? URI.create(toUri(location)).getPath() : location);
+        // Before anything pauses: a jar that will not resolve or link is refused here.
+        ResolveCheck.check(context, replacement, this::refresh);
+        Path backup = backup(bundle);
         List<Swapper> swaps = new ArrayList<>();
+        String outcome = "failed";
         try {
             for (MachineImpl m : machines) {
                 Swapper s = Swapper.pauseAndDetach(m, types::contains);
@@ -136,7 +162,13 @@ public final class BundleOperations implements BundleService {
                 }
             }
         } catch (RuntimeException e) {
-            reattachOld(swaps, bundle);
+            // The machines paused so far get their devices back and run again; the bundle is untouched.
+            try {
+                reattachOld(swaps, bundle);
+            } finally {
+                swaps.forEach(sw -> sw.resume(bundle, "save-failed"));
+                deleteQuietly(backup);
+            }
             throw new HotSwapException("cannot save device state for the update of '" + spec + "': " + e.getMessage(), e);
         }
         try {
@@ -145,6 +177,8 @@ public final class BundleOperations implements BundleService {
                 s.attach(name -> awaitType(name, bundle));
             }
             remember(bundle, replacement);
+            updatedFrom.put(bundle.getBundleId(), "updated from " + replacement.toAbsolutePath() + persist(bundle, replacement));
+            outcome = "updated";
             LOG.info("updated bundle {} to {}; swapped {} device(s)", spec, bundle.getVersion(),
                     swaps.stream().mapToInt(Swapper::count).sum());
             return info(bundle);
@@ -156,6 +190,7 @@ public final class BundleOperations implements BundleService {
             try {
                 replace(bundle, backup);
                 reattachOld(swaps, bundle);
+                outcome = "rolled-back";
             } catch (RuntimeException rollback) {
                 e.addSuppressed(rollback);
                 throw new HotSwapException("update of '" + spec + "' failed (" + e.getMessage()
@@ -163,12 +198,18 @@ public final class BundleOperations implements BundleService {
             }
             throw new HotSwapException("update of '" + spec + "' failed and was rolled back: " + e.getMessage(), e);
         } finally {
-            swaps.forEach(Swapper::resume);
-            try {
-                Files.deleteIfExists(backup);
-            } catch (IOException ignored) {
-                // a temp file; nothing to do
+            for (Swapper sw : swaps) {
+                sw.resume(bundle, outcome);
             }
+            deleteQuietly(backup);
+        }
+    }
+
+    private static void deleteQuietly(Path temp) {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+            // a temp file; nothing to do
         }
     }
 
@@ -186,6 +227,19 @@ public final class BundleOperations implements BundleService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HotSwapException("interrupted while waiting for device type '" + name + "'");
+        }
+    }
+
+    /**
+     * Refuses to update a bundle the runtime itself depends on (the device API, Gson, SCR, ...):
+     * refreshing it would restart the runtime and shut down every machine.
+     */
+    private void refuseIfRuntimeDependsOn(Bundle bundle) {
+        FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
+        if (wiring.getDependencyClosure(List.of(bundle)).contains(context.getBundle())) {
+            throw new HotSwapException("bundle " + bundle.getSymbolicName() + " is shared: the runtime ("
+                    + context.getBundle().getSymbolicName() + ") depends on it, so updating it would restart the runtime and"
+                    + " shut down every machine; install the new jar and restart Machina instead");
         }
     }
 
@@ -219,6 +273,47 @@ public final class BundleOperations implements BundleService {
         }
     }
 
+    /**
+     * Writes the jar an update installed to {@code $MACHINA_HOME/bundles/<symbolic name>.jar}
+     * (atomically), removing other jars of the same symbolic name there, so the next launch runs
+     * it too (the launcher lets that folder override the distribution). Returns a note for the
+     * bundle's source.
+     */
+    private String persist(Bundle bundle, Path jar) {
+        if (persistDir == null) {
+            return " (not persisted: no machina.home)";
+        }
+        String bsn = bundle.getSymbolicName();
+        try {
+            Files.createDirectories(persistDir);
+            Path target = persistDir.resolve(bsn + ".jar");
+            Path temp = Files.createTempFile(persistDir, ".update-", ".tmp");
+            Files.copy(jar, temp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            try (var others = Files.list(persistDir)) {
+                for (Path p : others.filter(p -> p.toString().endsWith(".jar") && !p.equals(target)).toList()) {
+                    if (bsn.equals(symbolicName(p))) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+            LOG.info("update of {} persisted to {}", bsn, target);
+            return "; persisted to " + target;
+        } catch (IOException e) {
+            LOG.warn("update of {} is not persisted: {}", bsn, e.getMessage());
+            return " (not persisted: " + e.getMessage() + ")";
+        }
+    }
+
+    private static String symbolicName(Path jar) {
+        try (var f = new java.util.jar.JarFile(jar.toFile())) {
+            String bsn = f.getManifest() == null ? null : f.getManifest().getMainAttributes().getValue("Bundle-SymbolicName");
+            return bsn == null ? null : bsn.split(";")[0].strip();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** Deletes the private copies (runtime stopping). */
     public void close() {
         for (Path p : contents.values()) {
@@ -231,11 +326,18 @@ public final class BundleOperations implements BundleService {
         contents.clear();
     }
 
-    /** A copy of the jar the bundle currently runs from. */
+    /**
+     * A copy of the exact bytes the bundle runs now: the private copy of its last run-time update
+     * or install, else the launcher's copy taken when it installed the bundle, else (outside the
+     * launcher) the bundle's location.
+     */
     private Path backup(Bundle bundle) {
         try {
             Path tmp = Files.createTempFile("machina-bundle-backup", ".jar");
             Path current = contents.get(bundle.getBundleId());
+            if (current == null && launchJars != null && Files.isRegularFile(launchJars.resolve(bundle.getBundleId() + ".jar"))) {
+                current = launchJars.resolve(bundle.getBundleId() + ".jar");
+            }
             try (InputStream in = current != null ? Files.newInputStream(current)
                     : URI.create(bundle.getLocation()).toURL().openStream()) {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
@@ -299,6 +401,11 @@ public final class BundleOperations implements BundleService {
         }
         try {
             bundle.uninstall();
+            updatedFrom.remove(bundle.getBundleId());
+            Path copy = contents.remove(bundle.getBundleId());
+            if (copy != null) {
+                deleteQuietly(copy);
+            }
         } catch (BundleException e) {
             throw new HotSwapException("cannot uninstall " + bundle.getSymbolicName() + ": " + e.getMessage(), e);
         }

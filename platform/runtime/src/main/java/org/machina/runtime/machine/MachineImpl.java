@@ -5,9 +5,11 @@ import java.lang.foreign.Arena;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -73,6 +75,16 @@ public final class MachineImpl implements Machine {
     private final Thread thread;
     private final Control control = new Control();
     private volatile MachineState state = MachineState.CREATED;
+    /**
+     * Why the machine is paused: every reason it was paused for and not yet released (machine
+     * thread only). It runs again only when none is left. A user's {@code cont} releases the
+     * reasons a user may override (their own stop, a debugger stop, a device's request); it is
+     * refused while an exclusive operation holds the machine.
+     */
+    private final Set<String> pauseHolds = new LinkedHashSet<>();
+    /** The reason a hot-swap holds the machine paused; exclusive: no cont, reset or device change meanwhile. */
+    static final String HOT_SWAP = "hot-swap";
+    private static final Set<String> EXCLUSIVE = Set.of(HOT_SWAP);
     private volatile String shutdownReason;
     private volatile InterruptAcknowledge interruptAcknowledge = () -> {
         throw new IllegalStateException("no interrupt controller registered");
@@ -271,6 +283,10 @@ public final class MachineImpl implements Machine {
     }
 
     private void pauseNow(String reason) {
+        if (state == MachineState.SHUT_DOWN) {
+            return;
+        }
+        pauseHolds.add(reason);
         if (state == MachineState.RUNNING) {
             loop.guestClock().freeze();
             state = MachineState.PAUSED;
@@ -280,8 +296,15 @@ public final class MachineImpl implements Machine {
         }
     }
 
+    /** A user's start or cont: releases every hold but an exclusive operation's, which refuses it. */
     private void resumeNow() {
-        if (state == MachineState.PAUSED || state == MachineState.CREATED) {
+        refuseDuringExclusive("resume");
+        pauseHolds.clear();
+        runIfFree();
+    }
+
+    private void runIfFree() {
+        if (pauseHolds.isEmpty() && (state == MachineState.PAUSED || state == MachineState.CREATED)) {
             state = MachineState.RUNNING;
             loop.guestClock().resume();
             emit("RESUME", Map.of());
@@ -380,14 +403,26 @@ public final class MachineImpl implements Machine {
             out.add(new Detached(d.id(), d.typeName, d.config, s, d.type));
         }
         for (DeviceInstance d : chosen) {
-            try {
-                d.device.unrealize();
-            } finally {
-                d.context.release();
-                d.device = null;
-            }
+            unrealizeForSwap(d);
         }
         return out;
+    }
+
+    /**
+     * Takes a device out for a swap. Its state is saved already, and releasing its context unmaps
+     * its regions and cancels its timers whatever its own unrealize does, so an unrealize that
+     * throws is logged and the swap goes on: stopping half-way would leave devices detached.
+     */
+    private void unrealizeForSwap(DeviceInstance d) {
+        try {
+            d.device.unrealize();
+        } catch (RuntimeException e) {
+            LOG.warn("machine '{}': device '{}' failed to unrealize for a hot-swap; its resources are released anyway",
+                    name, d.id(), e);
+        } finally {
+            d.context.release();
+            d.device = null;
+        }
     }
 
     /** Unrealizes devices by id without saving state (undoing an attach during a rollback). Machine thread. */
@@ -395,12 +430,7 @@ public final class MachineImpl implements Machine {
         int n = 0;
         for (DeviceInstance d : devices.values()) {
             if (ids.test(d.id()) && d.device != null) {
-                try {
-                    d.device.unrealize();
-                } finally {
-                    d.context.release();
-                    d.device = null;
-                }
+                unrealizeForSwap(d);
                 n++;
             }
         }
@@ -437,16 +467,43 @@ public final class MachineImpl implements Machine {
         }
     }
 
-    boolean isRunning() {
-        return state == MachineState.RUNNING;
-    }
-
+    /** Holds the machine for a hot-swap (machine thread). */
     void pauseForSwap() {
-        pauseNow("hot-swap");
+        refuseDuringExclusive("start a hot-swap");
+        pauseNow(HOT_SWAP);
     }
 
+    /**
+     * Releases the hot-swap's hold (machine thread). The machine runs again only if it ran before
+     * and nothing else paused it meanwhile; a machine never started stays unstarted.
+     */
     void resumeAfterSwap() {
-        resumeNow();
+        boolean started = state != MachineState.CREATED;
+        pauseHolds.remove(HOT_SWAP);
+        if (started) {
+            runIfFree();
+        }
+    }
+
+    /** Reports the end of a hot-swap of this machine's devices (machine thread). */
+    void swapEnded(Map<String, Object> data) {
+        LOG.info("machine '{}': hot-swap of {} {}: {}, guest paused {} us", name, data.get("bundle"), data.get("devices"),
+                data.get("outcome"), data.get("pause-us"));
+        emit("X_MACHINA_BUNDLE_SWAPPED", data);
+    }
+
+    /** The reasons the machine is paused for now (a copy; for status and tests). */
+    Set<String> pauseReasons() {
+        return call(() -> Set.copyOf(pauseHolds));
+    }
+
+    private void refuseDuringExclusive(String what) {
+        for (String hold : pauseHolds) {
+            if (EXCLUSIVE.contains(hold)) {
+                throw new IllegalStateException("cannot " + what + " machine '" + name + "': it is paused for a "
+                        + hold + " in progress; try again when it ends");
+            }
+        }
     }
 
     // ---- Machine ----
@@ -501,6 +558,7 @@ public final class MachineImpl implements Machine {
             cpu.requestExit();
         }
         run(() -> {
+            refuseDuringExclusive("reset");
             resetNow(reason);
             emit("RESET", Map.of("guest", false, "reason", reason));
         });
@@ -563,6 +621,7 @@ public final class MachineImpl implements Machine {
             throw new IllegalStateException("machine '" + name + "' is shut down");
         }
         return call(() -> {
+            refuseDuringExclusive("add a device to");
             if (devices.containsKey(id)) {
                 throw new IllegalArgumentException("machine '" + name + "' already has a device '" + id + "'");
             }
@@ -575,6 +634,7 @@ public final class MachineImpl implements Machine {
     @Override
     public void removeDevice(String id) {
         run(() -> {
+            refuseDuringExclusive("remove a device from");
             DeviceInstance d = devices.remove(id);
             if (d == null) {
                 throw new IllegalArgumentException("machine '" + name + "' has no device '" + id + "'; devices: "
@@ -593,6 +653,7 @@ public final class MachineImpl implements Machine {
     @Override
     public List<SavedState> saveStates() {
         return call(() -> {
+            refuseDuringExclusive("save the device states of");
             List<SavedState> out = new ArrayList<>();
             for (DeviceInstance d : devices.values()) {
                 if (d.device instanceof Stateful<?> st) {

@@ -1,40 +1,43 @@
 package org.machina.runtime.machine;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.machina.api.device.DeviceType;
+import org.osgi.framework.Bundle;
 
 /**
- * One machine's part in a hot-swap: pause it, save and detach the affected devices, later
- * re-attach them from (new or old) types with the saved state, and resume if it was running.
+ * One machine's part in a hot-swap: hold it paused for the swap, save and detach the affected
+ * devices, later re-attach them from (new or old) types with the saved state, and release the
+ * hold. While held, the machine refuses a user's cont, reset and device changes
+ * ({@link MachineImpl#HOT_SWAP} is an exclusive pause reason), so nothing runs the guest with its
+ * devices detached.
  */
 public final class Swapper {
     private final MachineImpl machine;
-    private final boolean wasRunning;
     private final List<MachineImpl.Detached> detached;
+    private final long pausedAt = System.nanoTime();
     private boolean attached;
 
-    private Swapper(MachineImpl machine, boolean wasRunning, List<MachineImpl.Detached> detached) {
+    private Swapper(MachineImpl machine, List<MachineImpl.Detached> detached) {
         this.machine = machine;
-        this.wasRunning = wasRunning;
         this.detached = detached;
     }
 
-    /** Pauses {@code machine} and detaches devices whose type matches; null when it has none. */
+    /** Holds {@code machine} paused and detaches devices whose type matches; null when it has none. */
     public static Swapper pauseAndDetach(MachineImpl machine, Predicate<String> types) {
         return machine.call(() -> {
             if (machine.devicesOfTypes(types).isEmpty()) {
                 return null;
             }
-            boolean running = machine.isRunning();
             machine.pauseForSwap();
             try {
-                return new Swapper(machine, running, machine.detach(types));
+                return new Swapper(machine, machine.detach(types));
             } catch (RuntimeException e) {
-                if (running) {
-                    machine.resumeAfterSwap();
-                }
+                machine.resumeAfterSwap();
                 throw e;
             }
         });
@@ -56,19 +59,26 @@ public final class Swapper {
     /** Undoes a successful {@link #attach} (for a rollback); the saved state stays as it was. */
     public void detachAgainIfAttached() {
         if (attached) {
-            java.util.Set<String> ids = new java.util.HashSet<>();
+            Set<String> ids = new HashSet<>();
             detached.forEach(d -> ids.add(d.id()));
             machine.call(() -> machine.detachById(ids::contains));
             attached = false;
         }
     }
 
-    public void resume() {
-        if (wasRunning) {
-            machine.call(() -> {
-                machine.resumeAfterSwap();
-                return null;
-            });
-        }
+    /**
+     * Releases the swap's hold: the machine runs again if it ran before and nothing else holds it.
+     * Emits {@code X_MACHINA_BUNDLE_SWAPPED} with how long the swap held the machine, in
+     * microseconds of host time ({@code outcome}: updated, rolled-back, save-failed, failed).
+     */
+    public void resume(Bundle bundle, String outcome) {
+        machine.call(() -> {
+            machine.resumeAfterSwap();
+            long pauseMicros = (System.nanoTime() - pausedAt) / 1000;
+            machine.swapEnded(Map.of("bundle", String.valueOf(bundle.getSymbolicName()),
+                    "version", bundle.getVersion().toString(), "outcome", outcome,
+                    "devices", detached.stream().map(MachineImpl.Detached::id).toList(), "pause-us", pauseMicros));
+            return null;
+        });
     }
 }

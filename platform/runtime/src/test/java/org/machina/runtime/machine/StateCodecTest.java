@@ -64,4 +64,21 @@ class StateCodecTest {
         assertTrue(e.getMessage().contains("version 3 is newer than version 2"), e.getMessage());
         assertThrows(StateException.class, () -> StateCodec.load(d, new SavedState("d", "t", 2, "{\"count\": \"x\"}")));
     }
+
+    @Test
+    void migrationSeesLongsExactly() {
+        Dev d = new Dev();
+        StateCodec.load(d, new SavedState("d", "t", 1, "{\"count\": 9007199254740993}"));
+        assertEquals(9_007_199_254_740_993L, d.loaded.count());
+    }
+
+    @Test
+    void aStateWithAFieldMissingIsRefusedNamingDeviceAndField() {
+        Dev d = new Dev();
+        StateException e = assertThrows(StateException.class,
+                () -> StateCodec.load(d, new SavedState("pit", "t", 2, "{\"count\": 1, \"name\": \"x\"}")));
+        assertEquals("device 'pit': $.fifo: missing: the saved state has no field 'fifo' of V2 (loading V2 version 2)",
+                e.getMessage());
+        assertEquals(null, d.loaded, "nothing was loaded");
+    }
 }
