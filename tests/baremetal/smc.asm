@@ -1,6 +1,7 @@
 ; Self-modifying and generated code: code copied into RAM and run, then rewritten by stores,
 ; by a loop patching its own immediate, by REP MOVSB, through a second linear mapping of the
-; same physical page, and the same bytes run as 32- and 16-bit code. Every check runs the
+; same physical page, the same bytes run as 32- and 16-bit code, and stores (MOV, REP MOVSB) into
+; the very next instruction. Every check runs the
 ; bytes most recently written (SDM vol. 3 11.6: a write to a code location in memory
 ; invalidates the cached instruction), so a stale decoded-instruction cache fails them.
 %include "lib.inc"
@@ -75,6 +76,15 @@ PM32_ROM_START
   xor eax, eax
   call SEL_FLAT:RAM + 0x400
   CHECK "bytes-as-32-bit-code-again", 2
+; ---- a store into the instruction right after it, and REP MOVSB into the one after the REP:
+; P6-family CPUs run the stored bytes (SDM vol. 3 "Self-Modifying Code")
+  COPY r_next, r_next_end, RAM + 0x500
+  call SEL_FLAT:RAM + 0x500
+  CHECK "store-into-next-instruction", 0x11111142
+  mov dword [0x600], 0x600DC0DE
+  mov esi, 0x600
+  call SEL_FLAT:RAM + 0x500 + (r_next.movs - r_next)
+  CHECK "rep-movsb-into-next-instruction", 0x600DC0DE
   call finish_32
 
 ; routines (copied to RAM; each returns with a far return)
@@ -108,6 +118,19 @@ r_other:
   mov eax, 0xC0DE
   retf
 r_other_end:
+r_next:
+  mov byte [RAM + 0x500 + .n - r_next + 1], 0x42
+.n:
+  mov eax, 0x11111111                    ; its low immediate byte was just rewritten
+  retf
+.movs:
+  mov edi, RAM + 0x500 + .m - r_next + 1
+  mov ecx, 4
+  rep movsb                              ; the immediate of the next instruction
+.m:
+  mov eax, 0x22222222
+  retf
+r_next_end:
 r_size:
   db 0x66, 0xB8, 0x01, 0x00, 0x40, 0x00, 0xCB, 0xCB
 r_size_end:

@@ -51,7 +51,7 @@ class BareMetalIT {
         src = root.resolve("tests/baremetal");
         out = root.resolve("itests/target/baremetal");
         Files.createDirectories(out);
-        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "faulttrace")) {
+        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "addrforms", "fetchlimit", "a20", "faulttrace")) {
             nasm(rom + ".asm", rom + ".bin");
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
@@ -95,6 +95,21 @@ class BareMetalIT {
     @Test
     void selfModifyingCode() throws Exception {
         check("smc");
+    }
+
+    @Test
+    void addressingFormsThroughPatchedCode() throws Exception {
+        check("addrforms");
+    }
+
+    @Test
+    void instructionFetchAndTheCodeSegmentLimit() throws Exception {
+        check("fetchlimit");
+    }
+
+    @Test
+    void a20Gate() throws Exception {
+        check("a20");
     }
 
     @Test

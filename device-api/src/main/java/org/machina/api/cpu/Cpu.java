@@ -25,6 +25,15 @@ public interface Cpu {
     IrqLine nmi();
 
     /**
+     * The A20 gate input (the inverse of the x86 A20M# pin): while it is low the CPU clears bit 20
+     * of every physical address it generates, so addresses wrap at 1 MiB as on an 8086. It is
+     * high until driven; a CPU without such an input ignores it.
+     */
+    default IrqLine a20() {
+        return IrqLine.NONE;
+    }
+
+    /**
      * Whether the CPU is halted and nothing it currently accepts can wake it (e.g. HLT with
      * interrupts disabled and no NMI): the machine can never continue.
      */

@@ -37,4 +37,16 @@ public interface RamBlock {
 
     /** Whether a write to the page at {@code offset} must be reported to code caches. */
     boolean isCodePage(long offset);
+
+    /**
+     * Which code pages were written after {@link #codeGeneration()} was {@code since}: stores
+     * into {@code pages} the offsets of the pages of the range each later {@link #markDirty}
+     * that bumped the generation covered, and returns how many, or -1 when that is not known
+     * (the writes are too far back, or {@code pages} is too small); then every cached page of
+     * the block must be checked with {@link #isCodePage}. Lets a code cache invalidate in
+     * proportion to what was written.
+     */
+    default int codePagesWrittenSince(long since, long[] pages) {
+        return -1;
+    }
 }

@@ -14,6 +14,7 @@ import org.machina.api.board.BoardType;
 import org.machina.api.bus.pci.PciBus;
 import org.machina.api.device.PropertySpec;
 import org.machina.api.irq.IrqLine;
+import org.machina.api.irq.IrqSink;
 import org.machina.api.memory.AddressSpace;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.RamBlock;
@@ -112,6 +113,7 @@ public final class PcBoard implements BoardType {
             return isaLines[n];
         });
         context.registerBus(PciBus.NAME, pci);
+        connectA20(context);
 
         addDefaultDevices(context, ramSize);
         return new PcMachine(context, ram, pci, plan);
@@ -136,6 +138,29 @@ public final class PcBoard implements BoardType {
         long low = Firmware.lowAliasSize(image.length);
         context.memory().map(PcMemoryMap.HIGH_RAM_START - low,
                 new MemoryRegion.Alias(name + ".low", rom, image.length - low, low), ROM_PRIORITY);
+    }
+
+    /**
+     * The A20 gate: port 0x92 bit 1 and the i8042's output port bit 1 both drive input 0 of the
+     * "a20" controller, whose level is their OR (the gate is open when either is set), into the
+     * CPU's A20 input.
+     */
+    static void connectA20(BoardContext context) {
+        context.registerIrqSink("a20", new IrqSink() {
+            @Override
+            public int inputs() {
+                return 1;
+            }
+
+            @Override
+            public void setInput(int index, boolean level) {
+                try {
+                    context.cpu().a20().set(level);
+                } catch (IllegalStateException noCpu) {
+                    // a machine without a CPU ("cpu": "none"): nothing to gate
+                }
+            }
+        });
     }
 
     /** The legacy devices every PC has; type names are those of the PC device bundle. */

@@ -65,8 +65,11 @@ final class FakeBoardContext implements BoardContext {
 
     @Override
     public void registerIrqSink(String controller, IrqSink sink) {
-        throw new UnsupportedOperationException();
+        sinks.put(controller, sink);
     }
+
+    /** The interrupt sinks the board registered, by controller name. */
+    final java.util.Map<String, IrqSink> sinks = new java.util.HashMap<>();
 
     @Override
     public IrqLine cpuInterruptPin() {

@@ -16,12 +16,16 @@ import org.machina.api.memory.RamBlock;
  * reused, so steady-state execution allocates nothing.
  *
  * <p>Invalidation follows the {@link RamBlock} contract: a page is marked as code before its
- * bytes are copied, a write to a marked page (by this CPU through the slow path, by DMA, by a
- * debugger) clears the mark and bumps {@link RamBlock#codeGeneration()}, and {@link #sync}
- * drops every cached page of a block whose generation moved and whose mark is gone. The CPU
- * calls {@link #sync} after its own slow-path writes, when instruction fetch moves to another
- * page, and every few hundred instructions, so a DMA write is seen at the latest when the guest
- * jumps to the written page or a few hundred instructions later.
+ * bytes are copied, and a write to a marked page (by a device's DMA, a debugger, the host)
+ * clears the mark and bumps {@link RamBlock#codeGeneration()}; {@link #sync} then asks the block
+ * which pages those writes covered ({@link RamBlock#codePagesWrittenSince}) and drops just those
+ * of them that are cached, so the cost follows what was written (a full scan only when the block
+ * cannot tell). This CPU's own stores into a cached code page go through {@link #written}
+ * instead: the written bytes are copied into the page and only the decodes of instructions that
+ * could cover them are forgotten, so the page stays cached and a page that mixes code and data
+ * does not thrash. The CPU calls {@link #sync} after its slow-path writes and port writes (a
+ * device may have written code), when instruction fetch moves to another page and every few
+ * hundred instructions, so every write is seen by the next instruction fetched.
  */
 final class CodeCache {
     /** Sets of the table; with two ways it holds 4096 pages (16 MiB of code). */
@@ -40,7 +44,15 @@ final class CodeCache {
          * (see {@link Interpreter#step} and {@link Decoder#decodeModrm}).
          */
         final long[] headers = new long[RamBlock.PAGE_SIZE];
+        /** Stores patched into the page since instruction fetch last entered it. */
+        int storesSinceFetch;
     }
+
+    /**
+     * Stores into a cached page that is not being executed, after which it is taken for data and
+     * dropped: its stores then take the fast path until code runs from it again.
+     */
+    static final int STORES_BEFORE_DROP = 32;
 
     /** Set s holds ways {@code 2s} and {@code 2s + 1}. */
     private final Page[] table = new Page[SETS * 2];
@@ -69,6 +81,7 @@ final class CodeCache {
             if (p != null && p.ram == ram && p.offset == offset) {
                 lastWay[set] = (byte) w;
                 newlyMarked = false;
+                p.storesSinceFetch = 0;
                 return p;
             }
         }
@@ -80,6 +93,7 @@ final class CodeCache {
         if (newlyMarked) ram.markCodePage(offset); // before the copy: a racing write bumps the generation
         p.ram = ram;
         p.offset = offset;
+        p.storesSinceFetch = 0;
         MemorySegment.copy(ram.segment(), ValueLayout.JAVA_BYTE, offset, p.bytes, 0, RamBlock.PAGE_SIZE);
         java.util.Arrays.fill(p.headers, 0);
         pagesDecoded++;
@@ -99,6 +113,11 @@ final class CodeCache {
         return blockCount++;
     }
 
+    /** Page offsets {@link #sync} asks a block for. */
+    private final long[] writtenPages = new long[64];
+    /** Bytes of cached pages patched in place by this CPU's own stores. */
+    long bytesPatched;
+
     /**
      * Drops the pages that were written since the last call. Returns whether any page was
      * dropped (the caller then forgets its current fetch page).
@@ -109,17 +128,82 @@ final class CodeCache {
             RamBlock ram = blocks[k];
             long g = ram.codeGeneration();
             if (g == seen[k]) continue;
+            int n = ram.codePagesWrittenSince(seen[k], writtenPages);
             seen[k] = g;
-            for (int i = 0; i < table.length; i++) {
-                Page p = table[i];
-                if (p != null && p.ram == ram && !ram.isCodePage(p.offset)) {
-                    p.ram = null; // keeps the arrays for reuse
-                    pagesInvalidated++;
-                    dropped = true;
+            if (n < 0) {
+                for (Page p : table) {
+                    if (p != null && p.ram == ram) dropped |= dropIfWritten(p);
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    Page p = find(k, writtenPages[i]);
+                    if (p != null) dropped |= dropIfWritten(p);
                 }
             }
         }
         return dropped;
+    }
+
+    private boolean dropIfWritten(Page p) {
+        if (p.ram.isCodePage(p.offset)) return false; // written, then decoded again since
+        p.ram = null; // keeps the arrays for reuse
+        pagesInvalidated++;
+        return true;
+    }
+
+    /** The cached page for {@code offset} (page-aligned) of tracked block {@code k}, or null. */
+    private Page find(int k, long offset) {
+        int set = (int) ((offset >>> 12) + k * 0x2e5L) & (SETS - 1);
+        for (int w = 0; w < 2; w++) {
+            Page p = table[2 * set + w];
+            if (p != null && p.ram == blocks[k] && p.offset == offset) return p;
+        }
+        return null;
+    }
+
+    /**
+     * This CPU stored {@code length} bytes (within one page) at {@code offset} of {@code ram},
+     * into a page that was marked as code when the store began, and the block's generation was
+     * {@code generationBefore}. If the page is cached, the bytes are copied into it, the decodes
+     * of the instructions that may cover them (those starting up to 15 bytes before) are
+     * forgotten and the page is marked as code again, so it stays cached; the generation bump of
+     * this store alone is then taken as seen. The next instruction fetched sees the new bytes.
+     * A page that is not {@code executing} and takes more than {@link #STORES_BEFORE_DROP}
+     * stores before fetch enters it again is dropped instead (mostly data: its stores go fast,
+     * at the price of one decode when code runs from it again).
+     */
+    void written(RamBlock ram, long offset, int length, long generationBefore, Page executing) {
+        int k = indexOf(ram);
+        if (k < 0) return;
+        long pageOffset = offset & ~(RamBlock.PAGE_SIZE - 1L);
+        Page p = find(k, pageOffset);
+        if (p == null) return; // not cached: nothing to fix, the page stays unmarked
+        if (p != executing && ++p.storesSinceFetch > STORES_BEFORE_DROP) {
+            p.ram = null; // unmarked by the store: later stores take the fast path
+            pagesInvalidated++;
+            absorb(k, ram, generationBefore);
+            return;
+        }
+        int o = (int) (offset - pageOffset);
+        MemorySegment.copy(ram.segment(), ValueLayout.JAVA_BYTE, offset, p.bytes, o, length);
+        java.util.Arrays.fill(p.headers, Math.max(0, o - 15), o + length, 0);
+        ram.markCodePage(pageOffset);
+        bytesPatched += length;
+        absorb(k, ram, generationBefore);
+    }
+
+    /** Takes the generation bump of this CPU's own store as seen, if it was the only change. */
+    private void absorb(int k, RamBlock ram, long generationBefore) {
+        if (seen[k] == generationBefore && ram.codeGeneration() == generationBefore + 1) {
+            seen[k] = generationBefore + 1;
+        }
+    }
+
+    private int indexOf(RamBlock ram) {
+        for (int k = 0; k < blockCount; k++) {
+            if (blocks[k] == ram) return k;
+        }
+        return -1;
     }
 
     /** Forgets every page (machine reset). */

@@ -32,14 +32,24 @@ abstract class Decoder extends Alu {
         eip = code32() ? eip + n : (eip + n) & 0xffff;
     }
 
+    /**
+     * Whether the {@code n} instruction bytes at CS:EIP lie inside the CS limit. Instruction
+     * fetch past the limit raises #GP(0) (SDM vol. 3 5.3), also for an instruction that starts
+     * inside the limit and straddles it; the fault is reported on the instruction's first byte.
+     */
+    final boolean fetchable(int n) {
+        return Integer.compareUnsigned(eip + n - 1, segLimit[CS]) <= 0;
+    }
+
     final int fetch8() {
+        if (!fetchable(1)) throw raise(13, 0);
         int v = fetchByte(segBase[CS] + eip);
         advanceEip(1);
         return v;
     }
 
     final int fetch16() {
-        if (code32() || (eip & 0xffff) <= 0xfffe) { // no wrap inside a 16-bit code segment
+        if ((code32() || (eip & 0xffff) <= 0xfffe) && fetchable(2)) { // no wrap inside a 16-bit code segment
             long v = fetchField(segBase[CS] + eip, 2);
             if (v >= 0) {
                 advanceEip(2);
@@ -51,7 +61,7 @@ abstract class Decoder extends Alu {
     }
 
     final int fetch32() {
-        if (code32() || (eip & 0xffff) <= 0xfffc) {
+        if ((code32() || (eip & 0xffff) <= 0xfffc) && fetchable(4)) {
             long v = fetchField(segBase[CS] + eip, 4);
             if (v >= 0) {
                 advanceEip(4);
@@ -93,12 +103,34 @@ abstract class Decoder extends Alu {
      * the ModRM, SIB and displacement bytes (which registers are added, the displacement's size,
      * the default segment, the length) is decoded once per instruction start and cached beside
      * its header (see {@link CodeCache}); the displacement itself is read from the page copy.
+     * The segment checks of the operand's first byte follow (see {@link #checkLimit}).
      */
     final void decodeModrm() {
+        int s = decodeModrmAddress();
+        if (s < 0) return;
+        checkLimit(s, eaOff);
+        eaLin = segBase[s] + eaOff;
+    }
+
+    /**
+     * {@link #decodeModrm} for instructions that compute an address but access no memory (LEA,
+     * the hint NOPs): no segment checks, as the SDM lists none for them, so an offset past the
+     * segment limit or a null segment is no fault.
+     */
+    final void decodeModrmNoAccess() {
+        int s = decodeModrmAddress();
+        if (s >= 0) eaLin = segBase[s] + eaOff;
+    }
+
+    /**
+     * Reads the ModRM bytes and sets {@link #eaOff}; returns the operand's segment, or -1 for a
+     * register operand (mod 3).
+     */
+    private int decodeModrmAddress() {
         int f = cachedModrm;
         cachedModrm = MODRM_USED;
         int disp;
-        if ((f & F_VALID) != 0 && ((f & F_ADDR32) != 0) == addr32) {
+        if ((f & F_VALID) != 0 && ((f & F_ADDR32) != 0) == addr32 && fetchable((f >>> F_LEN_SHIFT) & 7)) {
             int len = (f >>> F_LEN_SHIFT) & 7, dc = (f >>> F_DISP_SHIFT) & 3;
             disp = dc == 0 ? 0 : codeDisp(segBase[CS] + eip + len - (dc == 3 ? 4 : dc), dc);
             advanceEip(len);
@@ -110,15 +142,13 @@ abstract class Decoder extends Alu {
         mod = modrm >>> 6;
         reg = (modrm >>> 3) & 7;
         rm = modrm & 7;
-        if (mod == 3) return;
+        if (mod == 3) return -1;
         int off = disp;
         if ((f & F_BASE) != 0) off += r[(f >>> F_BASE_SHIFT) & 7];
         if ((f & F_INDEX) != 0) off += r[(f >>> F_INDEX_SHIFT) & 7] << ((f >>> F_SCALE_SHIFT) & 3);
         if (!addr32) off &= 0xffff;
         eaOff = off;
-        int s = dataSeg((f & F_SS) != 0 ? SS : DS);
-        checkLimit(s, off);
-        eaLin = segBase[s] + off;
+        return dataSeg((f & F_SS) != 0 ? SS : DS);
     }
 
     /**

@@ -64,7 +64,7 @@ abstract class Extended extends Interpreter {
             case 0x08: case 0x09: requireCpl0(); return;
             case 0x0b: throw raise(6);
             case 0x18: case 0x19: case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x1f:
-                decodeModrm(); return; // hint NOPs
+                decodeModrmNoAccess(); return; // hint NOPs access no memory
             case 0x20: case 0x22: movCr(b == 0x22); return;
             case 0x21: case 0x23: movDr(b == 0x23); return;
             case 0x30: if (!model.hasTsc()) throw undefined(0x0f30); wrmsr(); return;

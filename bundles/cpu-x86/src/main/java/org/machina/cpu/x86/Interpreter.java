@@ -41,6 +41,12 @@ abstract class Interpreter extends Decoder {
         this.ctx = ctx;
     }
 
+    /** OUT: the write, then what the device may have changed in memory (see {@link #memoryMayHaveChanged}). */
+    final void portOut(int port, int size, int value) {
+        ctx.io().out(port, size, value);
+        memoryMayHaveChanged();
+    }
+
     /** Executes the 0F-map instruction whose second opcode byte is {@code b}. */
     abstract void exec0F(int b);
 
@@ -83,7 +89,7 @@ abstract class Interpreter extends Decoder {
         long hl = cachedHeader(segBase[CS] + eip);
         int h = (int) hl;
         boolean c32 = code32();
-        if ((h & H_VALID) == 0 || ((h & H_CODE32) != 0) != c32) return -1;
+        if ((h & H_VALID) == 0 || ((h & H_CODE32) != 0) != c32 || !fetchable((h >>> H_LEN_SHIFT) & 15)) return -1;
         cachedModrm = (int) (hl >>> 32);
         op32 = (h & H_OP32) != 0;
         addr32 = (h & H_ADDR32) != 0;
@@ -237,7 +243,7 @@ abstract class Interpreter extends Decoder {
                 }
                 return;
             }
-            case 0x8d: decodeModrm(); if (mod == 3) throw undefined(b); writeReg(reg, os, eaOff); return;
+            case 0x8d: decodeModrmNoAccess(); if (mod == 3) throw undefined(b); writeReg(reg, os, eaOff); return;
             case 0x8e: {
                 decodeModrm();
                 if (reg > 5 || reg == CS) throw undefined(b);
@@ -358,16 +364,16 @@ abstract class Interpreter extends Decoder {
             }
             case 0xe4: { int p = fetch8(); checkIo(p, 1); setReg8(EAX, ctx.io().in(p, 1)); return; }
             case 0xe5: { int p = fetch8(); int s = op32 ? 4 : 2; checkIo(p, s); writeReg(EAX, os, ctx.io().in(p, s)); return; }
-            case 0xe6: { int p = fetch8(); checkIo(p, 1); ctx.io().out(p, 1, r[EAX] & 0xff); return; }
-            case 0xe7: { int p = fetch8(); int s = op32 ? 4 : 2; checkIo(p, s); ctx.io().out(p, s, readReg(EAX, os)); return; }
+            case 0xe6: { int p = fetch8(); checkIo(p, 1); portOut(p, 1, r[EAX] & 0xff); return; }
+            case 0xe7: { int p = fetch8(); int s = op32 ? 4 : 2; checkIo(p, s); portOut(p, s, readReg(EAX, os)); return; }
             case 0xe8: { int d = fetchImm(os); push(op32, eip); jumpRel(d); return; }
             case 0xe9: jumpRel(fetchImm(os)); return;
             case 0xea: { int off = fetchImm(os); int sel = fetch16(); farJump(sel, off, op32, false, eip); return; }
             case 0xeb: jumpRel(fetchS8()); return;
             case 0xec: { int p = r[EDX] & 0xffff; checkIo(p, 1); setReg8(EAX, ctx.io().in(p, 1)); return; }
             case 0xed: { int p = r[EDX] & 0xffff; int s = op32 ? 4 : 2; checkIo(p, s); writeReg(EAX, os, ctx.io().in(p, s)); return; }
-            case 0xee: { int p = r[EDX] & 0xffff; checkIo(p, 1); ctx.io().out(p, 1, r[EAX] & 0xff); return; }
-            case 0xef: { int p = r[EDX] & 0xffff; int s = op32 ? 4 : 2; checkIo(p, s); ctx.io().out(p, s, readReg(EAX, os)); return; }
+            case 0xee: { int p = r[EDX] & 0xffff; checkIo(p, 1); portOut(p, 1, r[EAX] & 0xff); return; }
+            case 0xef: { int p = r[EDX] & 0xffff; int s = op32 ? 4 : 2; checkIo(p, s); portOut(p, s, readReg(EAX, os)); return; }
             case 0xf4:
                 if (cpl != 0) throw raise(13, 0);
                 halted = true;

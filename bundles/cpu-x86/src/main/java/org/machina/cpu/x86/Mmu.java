@@ -192,14 +192,36 @@ abstract class Mmu extends X86State {
         return ((cpl == 3 && !supervisorAccess) ? 2 : 0) + (write ? 1 : 0);
     }
 
+    /**
+     * The physical addresses this CPU generates: all ones, or bit 20 clear while the A20 gate is
+     * off (see {@link #setA20}).
+     */
+    private long a20Mask = 0xffffffffL;
+
+    /**
+     * Opens or closes the A20 gate. Every physical address (page-table entries included) is
+     * masked with it, so translations cached in the TLB and the current fetch page are dropped on
+     * every change; decoded code is kept per physical page and stays valid.
+     */
+    final void setA20(boolean enabled) {
+        long mask = enabled ? 0xffffffffL : 0xffefffffL;
+        if (mask == a20Mask) return;
+        a20Mask = mask;
+        flushTlb();
+    }
+
     /** Translates a linear address, walking the page tables; raises #PF. */
     final long translate(int lin, boolean write, boolean user) {
+        return translatePaged(lin, write, user) & a20Mask;
+    }
+
+    private long translatePaged(int lin, boolean write, boolean user) {
         if ((cr0 & CR0_PG) == 0) {
             lastGlobal = false;
             return lin & 0xffffffffL;
         }
         int err = (write ? 2 : 0) | (user ? 4 : 0);
-        long pdeAddr = (cr3 & 0xfffff000L) + ((lin >>> 22) << 2);
+        long pdeAddr = ((cr3 & 0xfffff000L) + ((lin >>> 22) << 2)) & a20Mask;
         int pde = (int) mem.read(pdeAddr, 4);
         if ((pde & 1) == 0) {
             throw pageFault(lin, err);
@@ -211,7 +233,7 @@ abstract class Mmu extends X86State {
             if (upd != pde) mem.write(pdeAddr, 4, upd & 0xffffffffL);
             return ((pde & 0xffc00000L) | (lin & 0x3fffff)) & 0xffffffffL;
         }
-        long pteAddr = (pde & 0xfffff000L) + (((lin >>> 12) & 0x3ff) << 2);
+        long pteAddr = ((pde & 0xfffff000L) + (((lin >>> 12) & 0x3ff) << 2)) & a20Mask;
         int pte = (int) mem.read(pteAddr, 4);
         if ((pte & 1) == 0) {
             throw pageFault(lin, err);
@@ -234,15 +256,22 @@ abstract class Mmu extends X86State {
         return raise(14, err);
     }
 
+    /** The RAM block and page offset the last {@link #fill} reached, null when not RAM. */
+    private RamBlock fillRam;
+    private long fillOffset;
+
     /** Fills a TLB entry for the page of {@code lin}; returns the physical address. */
     private long fill(int lin, boolean write) {
         boolean user = cpl == 3 && !supervisorAccess;
         long phys = translate(lin, write, user);
         long page = phys & ~0xfffL;
         Translation t = mem.translate(page);
+        fillRam = null;
         if (t != null && t.isRam() && t.start() <= page && t.end() >= page + 4096 && (!write || t.writable())) {
             RamBlock ram = t.ram();
             long off = t.ramOffset() + (page - t.start());
+            fillRam = ram;
+            fillOffset = off;
             if (!write || (!ram.isCodePage(off) && !ram.dirtyLog().isLogging())) {
                 int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
                 tlbTag[i] = (lin & 0xfffff000) | 1;
@@ -297,8 +326,7 @@ abstract class Mmu extends X86State {
             tlbSeg[i].set(ValueLayout.JAVA_BYTE, tlbOff[i] + (lin & 0xfff), (byte) v);
             return;
         }
-        mem.write(fill(lin, true), 1, v & 0xffL);
-        syncCode();
+        slowWrite(lin, 1, v & 0xffL);
         if (watchActive) watch(lin, 1, true);
     }
 
@@ -314,8 +342,7 @@ abstract class Mmu extends X86State {
             tlbSeg[i].set(I16, tlbOff[i] + (lin & 0xfff), (short) v);
             return;
         }
-        mem.write(fill(lin, true), 2, v & 0xffffL);
-        syncCode();
+        slowWrite(lin, 2, v & 0xffffL);
         if (watchActive) watch(lin, 2, true);
     }
 
@@ -331,9 +358,38 @@ abstract class Mmu extends X86State {
             tlbSeg[i].set(I32, tlbOff[i] + (lin & 0xfff), v);
             return;
         }
-        mem.write(fill(lin, true), 4, v & 0xffffffffL);
-        syncCode();
+        slowWrite(lin, 4, v & 0xffffffffL);
         if (watchActive) watch(lin, 4, true);
+    }
+
+    /**
+     * A store that missed the write TLB (within one page): a device, ROM, a page under dirty
+     * logging, or a page holding code. A store into a cached code page patches the page in place
+     * ({@link CodeCache#written}); then whatever the store may have set off is picked up before
+     * the next instruction (see {@link #memoryMayHaveChanged}).
+     */
+    private void slowWrite(int lin, int size, long v) {
+        long phys = fill(lin, true);
+        RamBlock ram = fillRam;
+        long off = fillOffset + (lin & 0xfff);
+        if (ram != null && ram.isCodePage(fillOffset)) {
+            long generation = ram.codeGeneration();
+            mem.write(phys, size, v);
+            code.written(ram, off, size, generation, fetchPage);
+        } else {
+            mem.write(phys, size, v);
+        }
+        memoryMayHaveChanged();
+    }
+
+    /**
+     * After a store that reached the address space or a port write: a device may have remapped
+     * memory (a BAR, a ROM shadow, the A20 gate) or written code by DMA, and the very next
+     * access and instruction fetch must see it, not the translations or decodes cached before.
+     */
+    final void memoryMayHaveChanged() {
+        checkMapGeneration();
+        syncCode();
     }
 
     /** Probes a write before a split access so a fault leaves memory untouched. */

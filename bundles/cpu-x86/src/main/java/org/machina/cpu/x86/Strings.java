@@ -117,7 +117,7 @@ final class Strings {
                 c.writeMem(lin, sz, c.ctx.io().in(port, bytes));
                 advance(c, X86State.EDI, bytes);
             } else {
-                c.ctx.io().out(port, bytes, c.readMem(element(c, c.dataSeg(X86State.DS), X86State.ESI, sz), sz));
+                c.portOut(port, bytes, c.readMem(element(c, c.dataSeg(X86State.DS), X86State.ESI, sz), sz));
                 advance(c, X86State.ESI, bytes);
             }
             if (!rep) return;

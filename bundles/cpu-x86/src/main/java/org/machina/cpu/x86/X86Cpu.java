@@ -57,6 +57,22 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         }
     };
 
+    /** The A20 gate input; a change takes effect before the next memory access. */
+    private final IrqLine a20 = new IrqLine() {
+        private boolean level = true;
+
+        @Override
+        public void set(boolean l) {
+            level = l;
+            setA20(l);
+        }
+
+        @Override
+        public boolean level() {
+            return level;
+        }
+    };
+
     /** Creates a CPU of {@code model} in its reset state. */
     public X86Cpu(CpuContext ctx, String model) {
         super(ctx, CpuModel.byName(model));
@@ -381,6 +397,11 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     @Override
     public IrqLine nmi() {
         return nmi;
+    }
+
+    @Override
+    public IrqLine a20() {
+        return a20;
     }
 
     @Override

@@ -63,8 +63,96 @@ class CodeCacheTest {
         assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
         assertEquals(0 - 1 + 2 - 3, cpu.r[X86State.EBX], "every pass ran the bytes written by the one before");
         assertTrue(m.codeWrites >= 8, "the writes reached the code page's invalidation: " + m.codeWrites);
-        assertTrue(cpu.code.pagesInvalidated >= 8, "pages dropped: " + cpu.code.pagesInvalidated);
+        assertEquals(1, cpu.code.pagesDecoded, "the page is patched in place, not decoded again");
+        assertEquals(0, cpu.code.pagesInvalidated);
+        assertTrue(cpu.code.bytesPatched >= 8, "bytes patched: " + cpu.code.bytesPatched);
     }
+
+    @Test
+    void aStoreIntoTheNextInstructionIsSeenByIt() throws Exception {
+        // SDM vol. 3 "Self-Modifying Code": on P6-family CPUs a store into the instruction stream
+        // just ahead of EIP is seen by the very next instruction
+        X86Cpu cpu = flat(0x100000, """
+                mov ecx, 3
+                xor ebx, ebx
+                l: mov byte [next + 1], cl
+                next: mov eax, 0x55
+                add ebx, eax
+                dec ecx
+                jnz l
+                hlt""");
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(3 + 2 + 1, cpu.r[X86State.EBX]);
+    }
+
+    @Test
+    void aPageOfCodeAndDataDoesNotThrash() throws Exception {
+        // a counter in the code's own page, written 10000 times: the page stays decoded
+        X86Cpu cpu = flat(0x100000, """
+                mov ecx, 10000
+                l: inc dword [v]
+                dec ecx
+                jnz l
+                mov eax, [v]
+                hlt
+                v: dd 0""");
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(10000, cpu.r[X86State.EAX]);
+        assertEquals(1, cpu.code.pagesDecoded, "decoded once, not once per write");
+        assertEquals(0, cpu.code.pagesInvalidated);
+    }
+
+    @Test
+    void dmaIntoCodeDuringAnOutIsSeenByTheNextInstruction() throws Exception {
+        // OUT 0x80 makes a "device" add 1 to the immediate of the next instruction through the
+        // address space (what a DMA transfer does); the CPU must not run the cached bytes
+        X86Cpu cpu = flat(0x100000, """
+                mov eax, 2
+                l: out 0x80, al
+                mov ebx, 0x11
+                dec eax
+                jnz l
+                hlt""");
+        int imm = 0x100000 + 5 + 2 + 1;
+        m.onOut = port -> m.memory().write(imm, 4, m.read32(imm) + 1);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0x13, cpu.r[X86State.EBX], "the second pass ran the bytes the second DMA wrote");
+    }
+
+    @Test
+    void aRemapByAnOutIsSeenByTheVeryNextAccess() throws Exception {
+        // the window at 0x700000 shows RAM 0x700000, then (after OUT 0x80 remaps it) RAM 0x200000
+        X86Cpu cpu = flat(0x100000, """
+                mov eax, [0x700000]
+                out 0x80, al
+                mov ebx, [0x700000]
+                hlt""");
+        m.write32(0x700000, 0x1111);
+        m.write32(0x200000, 0x2222);
+        m.onOut = port -> m.remapWindow(0x200000);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0x1111, cpu.r[X86State.EAX]);
+        assertEquals(0x2222, cpu.r[X86State.EBX], "the access right after the OUT saw the new map");
+    }
+
+    @Test
+    void codeRemappedByAnOutRunsFromTheNewMapAtOnce() throws Exception {
+        // the code calls into the window, remaps it, and calls the same address again
+        X86Cpu cpu = flat(0x100000, """
+                mov edx, 0x700000
+                call edx
+                mov ebx, eax
+                out 0x80, al
+                call edx
+                hlt""");
+        m.load(0x700000, new byte[] {(byte) 0xb8, 1, 0, 0, 0, (byte) 0xc3}); // mov eax, 1; ret
+        m.load(0x200000, new byte[] {(byte) 0xb8, 2, 0, 0, 0, (byte) 0xc3}); // mov eax, 2; ret
+        m.onOut = port -> m.remapWindow(0x200000);
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(1, cpu.r[X86State.EBX]);
+        assertEquals(2, cpu.r[X86State.EAX], "the call after the OUT ran the newly mapped page");
+    }
+
 
     @Test
     void generatedCodeRunsAndCanBeRegenerated() throws Exception {
@@ -156,5 +244,47 @@ class CodeCacheTest {
         cpu.run(Long.MAX_VALUE);
         assertEquals(0x00400001, cpu.r[X86State.EAX]);
         assertEquals(7, cpu.eip);
+    }
+
+    @Test
+    void theA20GateWrapsDataAndCodeAtOneMiBFromTheNextAccess() throws Exception {
+        X86Cpu cpu = flat(0x200000, "mov eax, [0x100800]\nmov edx, 0x130000\ncall edx\nhlt");
+        m.write32(0x800, 1);
+        m.write32(0x100800, 2);
+        m.load(0x30000, new byte[] {(byte) 0xbb, 1, 0, 0, 0, (byte) 0xc3}); // mov ebx, 1; ret
+        m.load(0x130000, new byte[] {(byte) 0xbb, 2, 0, 0, 0, (byte) 0xc3}); // mov ebx, 2; ret
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(2, cpu.r[X86State.EAX]);
+        assertEquals(2, cpu.r[X86State.EBX]);
+        cpu.a20().lower(); // translations and the fetch page cached above are now wrong
+        cpu.eip = 0x200000;
+        cpu.halted = false;
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(1, cpu.r[X86State.EAX], "the read wrapped to 0x800");
+        assertEquals(1, cpu.r[X86State.EBX], "the call ran the code at 0x30000");
+        cpu.a20().raise();
+        cpu.eip = 0x200000;
+        cpu.halted = false;
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(2, cpu.r[X86State.EBX]);
+    }
+
+    @Test
+    void aCodePageReusedForDataIsDroppedAfterAFewStores() throws Exception {
+        // the routine at 0x102000 runs once, then its page is filled with data from another page
+        // (a recycled page frame): after a few patched stores it is dropped, the rest go fast
+        X86Cpu cpu = flat(0x100000, """
+                mov byte [0x102000], 0xc3
+                mov edx, 0x102000
+                call edx
+                mov edi, 0x102000
+                mov ecx, 1024
+                xor eax, eax
+                rep stosd
+                hlt""");
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(1, cpu.code.pagesInvalidated, "dropped once");
+        assertTrue(cpu.code.bytesPatched <= 4 * CodeCache.STORES_BEFORE_DROP, "patched: " + cpu.code.bytesPatched);
+        assertEquals(0, m.read32(0x102ffc));
     }
 }

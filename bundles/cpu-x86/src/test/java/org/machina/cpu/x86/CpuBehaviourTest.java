@@ -524,6 +524,38 @@ class CpuBehaviourTest {
         assertEquals(0x60000 - 20, cpu.r[X86State.EDX], "frame of five dwords on the TSS stack");
     }
 
+    @Test
+    void anInstructionStraddlingTheCsLimitFaultsEvenWhenItsDecodeIsCached() throws Exception {
+        // MOV EAX, [EBX + 0x10] (3 bytes) runs once with a 4 GiB CS, so its decode is cached; with
+        // the CS limit on its second byte it must raise #GP(0) on its first byte, not run
+        X86Cpu cpu = flat("mov eax, [ebx + 0x10]\nhlt\ntimes 0x10 - ($ - $$) db 0x90\n"
+                + "handler: mov ecx, [esp + 4]\nmov edx, [esp]\nhlt");
+        gate(cpu, 13, 0x100010);
+        m.write32(0x3010, 0x1234);
+        cpu.r[X86State.EBX] = 0x3000;
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(0x1234, cpu.r[X86State.EAX]);
+        cpu.r[X86State.EAX] = 0;
+        cpu.r[X86State.EDX] = -1;
+        cpu.segLimit[X86State.CS] = 0x100001;
+        cpu.eip = 0x100000;
+        cpu.halted = false;
+        cpu.run(Long.MAX_VALUE);
+        assertEquals(0, cpu.r[X86State.EAX], "the straddling instruction did not run");
+        assertEquals(0x100000, cpu.r[X86State.ECX], "#GP reported on its first byte");
+        assertEquals(0, cpu.r[X86State.EDX], "error code 0");
+    }
+
+    @Test
+    void leaPastTheDataSegmentLimitIsNoFault() throws Exception {
+        X86Cpu cpu = flat("lea eax, [ebx + ecx*4 + 0x10]\nhlt");
+        cpu.segLimit[X86State.DS] = 0xffff;
+        cpu.r[X86State.EBX] = 0x100000;
+        cpu.r[X86State.ECX] = 0x100;
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0x100410, cpu.r[X86State.EAX]);
+    }
+
     /**
      * From ring 3, {@code event} ("int 0x80" or the exception of "ud2") goes to a ring-0 handler
      * whose TSS stack is SS0:ESP0; the #SS it raises is delivered through a conforming code

@@ -30,6 +30,24 @@ final class FakeMachine implements CpuContext {
     final List<int[]> outs = new ArrayList<>();
     final StringBuilder debugOut = new StringBuilder();
     int nextVector = 0x20;
+    /** Runs on every port write (a device reacting to OUT), after it is recorded. */
+    java.util.function.IntConsumer onOut = port -> { };
+    /**
+     * A remappable 4 KiB window at physical {@link #WINDOW}: it shows the RAM page at
+     * {@code windowTarget}; {@link #remapWindow} moves it and bumps the map generation.
+     */
+    static final long WINDOW = 0x700000;
+    private long windowTarget = WINDOW;
+    private long mapGeneration = 1;
+
+    void remapWindow(long target) {
+        windowTarget = target;
+        mapGeneration++;
+    }
+
+    private long phys(long a) {
+        return a >= WINDOW && a < WINDOW + 4096 ? windowTarget + (a - WINDOW) : a;
+    }
     int acks;
     long now;
     /** Added to {@link #now} at every clock read, so that time passes while the CPU runs. */
@@ -72,12 +90,14 @@ final class FakeMachine implements CpuContext {
         @Override public String name() { return "memory"; }
         @Override public long limit() { return 1L << 32; }
         @Override public Mapping map(long base, MemoryRegion region, int priority) { throw new UnsupportedOperationException(); }
-        @Override public long read(long a, int n) {
+        @Override public long read(long addr, int n) {
+            long a = phys(addr);
             long v = 0;
             for (int i = n - 1; i >= 0; i--) v = (v << 8) | (a + i < size ? seg.get(ValueLayout.JAVA_BYTE, a + i) & 0xff : 0xff);
             return v;
         }
-        @Override public void write(long a, int n, long v) {
+        @Override public void write(long addr, int n, long v) {
+            long a = phys(addr);
             for (int i = 0; i < n; i++) if (a + i < size) seg.set(ValueLayout.JAVA_BYTE, a + i, (byte) (v >>> (8 * i)));
             if (a < size) ram.markDirty(a, Math.min(n, size - a));
         }
@@ -85,9 +105,12 @@ final class FakeMachine implements CpuContext {
         @Override public void write(long a, byte[] b, int o, int l) { for (int i = 0; i < l; i++) write(a + i, 1, b[o + i]); }
         @Override public void load(long a, byte[] b, int o, int l) { write(a, b, o, l); }
         @Override public Translation translate(long a) {
-            return a < size ? new Translation(0, size, ram, 0, true) : new Translation(size, 1L << 32, null, 0, false);
+            if (a >= WINDOW && a < WINDOW + 4096) return new Translation(WINDOW, WINDOW + 4096, ram, windowTarget, true);
+            if (a < WINDOW) return new Translation(0, WINDOW, ram, 0, true);
+            return a < size ? new Translation(WINDOW + 4096, size, ram, WINDOW + 4096, true)
+                    : new Translation(size, 1L << 32, null, 0, false);
         }
-        @Override public long mapGeneration() { return 1; }
+        @Override public long mapGeneration() { return mapGeneration; }
     };
 
     private final IoSpace io = new IoSpace() {
@@ -98,6 +121,7 @@ final class FakeMachine implements CpuContext {
         @Override public void write(long a, int n, long v) {
             outs.add(new int[] {(int) a, n, (int) v});
             if (a == 0xe9) debugOut.append((char) v);
+            onOut.accept((int) a);
         }
         @Override public void read(long a, byte[] b, int o, int l) { }
         @Override public void write(long a, byte[] b, int o, int l) { }

@@ -30,7 +30,8 @@ import org.machina.api.state.Stateful;
  * output port:  bit0 reset line (writing 0 resets the machine), bit1 A20 gate
  * </pre>
  *
- * <p>A20 is stored and read back only; masking is not emulated. Translation only turns the
+ * <p>Output port bit 1 drives input 0 of the "a20" controller (ORed there with port 0x92's gate
+ * into the CPU's A20 input). Translation only turns the
  * keyboard's identify byte 0x83 into 0x41, as the keyboard sends no scancodes yet.
  */
 public final class I8042 implements Device, Stateful<I8042.State> {
@@ -77,6 +78,7 @@ public final class I8042 implements Device, Stateful<I8042.State> {
     private int lastRead;
     private IrqLine kbdIrq = IrqLine.NONE;
     private IrqLine auxIrq = IrqLine.NONE;
+    private IrqLine a20Line = IrqLine.NONE;
     private boolean kbdLevel;
     private boolean auxLevel;
     private boolean loggedCommand;
@@ -91,6 +93,7 @@ public final class I8042 implements Device, Stateful<I8042.State> {
     public void realize() {
         kbdIrq = context.irq("isa", 1);
         auxIrq = context.irq("isa", 12);
+        a20Line = context.irq("a20", 0);
         context.io().map(DATA_PORT, new MemoryRegion.Io("i8042-data", 1, new Mmio() {
             @Override
             public long read(long offset, int size) {
@@ -120,6 +123,7 @@ public final class I8042 implements Device, Stateful<I8042.State> {
         Arrays.fill(ram, 0);
         ram[0] = CTR_KBD_INT | CTR_SYS | CTR_TRANSLATE;
         outputPort = 0x03;
+        a20Line.set(a20());
         queue.clear();
         pendingCommand = 0;
         lastWasCommand = false;
@@ -217,8 +221,14 @@ public final class I8042 implements Device, Stateful<I8042.State> {
             case 0xae -> ram[0] &= ~CTR_KBD_DISABLED;
             case 0xc0 -> enqueue(0x80, false);
             case 0xd0 -> enqueue(outputPort, false);
-            case 0xdd -> outputPort &= ~0x02;
-            case 0xdf -> outputPort |= 0x02;
+            case 0xdd -> {
+                outputPort &= ~0x02;
+                a20Line.set(false);
+            }
+            case 0xdf -> {
+                outputPort |= 0x02;
+                a20Line.set(true);
+            }
             case 0xe0 -> enqueue(0x00, false);
             default -> {
                 if (!loggedCommand) {
@@ -242,6 +252,7 @@ public final class I8042 implements Device, Stateful<I8042.State> {
         switch (cmd) {
             case 0xd1 -> {
                 outputPort = b | 0x01;
+                a20Line.set(a20());
                 if ((b & 0x01) == 0) {
                     context.machine().requestReset("i8042 reset");
                 }
@@ -290,6 +301,7 @@ public final class I8042 implements Device, Stateful<I8042.State> {
         }
         queue.load(s.queue(), 0x1ff, "i8042 state: the output buffer");
         outputPort = s.outputPort() & 0xff;
+        a20Line.set(a20());
         pendingCommand = s.pendingCommand() & 0xff;
         lastWasCommand = s.lastWasCommand();
         lastRead = s.lastRead() & 0xff;

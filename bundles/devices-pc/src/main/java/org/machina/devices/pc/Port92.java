@@ -2,6 +2,7 @@ package org.machina.devices.pc;
 
 import org.machina.api.device.Device;
 import org.machina.api.device.DeviceContext;
+import org.machina.api.irq.IrqLine;
 import org.machina.api.memory.AccessSpec;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
@@ -13,13 +14,12 @@ import org.machina.api.state.Stateful;
  * <pre>
  * bit  name        access  meaning
  *  0   FAST_RESET  rw      a 0 -> 1 transition resets the machine ({@code requestReset}); reads back 0
- *  1   A20         rw      A20 gate: stored and read back only
+ *  1   A20         rw      A20 gate: drives input 0 of the "a20" controller (the board ORs it
+ *                          with the i8042's output port bit 1 into the CPU's A20 input)
  * 2-7  -           rw      stored and read back (reserved)
  * </pre>
  *
- * <p>A20 masking itself is <b>not emulated</b>: the address bus always carries A20, as on any
- * modern machine; the bit only reads back what the guest wrote, which is all Linux and SeaBIOS
- * check.
+ * <p>With the bit clear (and the i8042's gate closed too) the CPU's addresses wrap at 1 MiB.
  */
 public final class Port92 implements Device, Stateful<Port92.State>, Mmio {
     static final int PORT = 0x92;
@@ -36,6 +36,7 @@ public final class Port92 implements Device, Stateful<Port92.State>, Mmio {
 
     private final DeviceContext context;
     private int value;
+    private IrqLine a20Line = IrqLine.NONE;
 
     Port92(DeviceContext context) {
         this.context = context;
@@ -43,12 +44,14 @@ public final class Port92 implements Device, Stateful<Port92.State>, Mmio {
 
     @Override
     public void realize() {
+        a20Line = context.irq("a20", 0);
         context.io().map(PORT, new MemoryRegion.Io("port92", 1, this, AccessSpec.BYTES));
     }
 
     @Override
     public void reset() {
         value = 0;
+        a20Line.set(false);
     }
 
     @Override
@@ -61,6 +64,7 @@ public final class Port92 implements Device, Stateful<Port92.State>, Mmio {
         int v = (int) data & 0xff;
         boolean resetEdge = (v & FAST_RESET) != 0 && (value & FAST_RESET) == 0;
         value = v & ~FAST_RESET;
+        a20Line.set(a20());
         if (resetEdge) {
             context.machine().requestReset("port 0x92 fast reset");
         }
@@ -89,5 +93,6 @@ public final class Port92 implements Device, Stateful<Port92.State>, Mmio {
     @Override
     public void loadState(State state) {
         value = state.value() & 0xfe;
+        a20Line.set(a20());
     }
 }

@@ -151,11 +151,17 @@ class I8042Test {
         command(0xd1);
         ctx.out(0x60, 0xdd);
         assertFalse(kbc.a20());
+        assertFalse(ctx.line("a20", 0).level(), "output port bit 1 drives the A20 gate line");
         command(0xd0);
         assertEquals(List.of(0xdd), drain());
         command(0xd1);
         ctx.out(0x60, 0xdf);
         assertTrue(kbc.a20());
+        assertTrue(ctx.line("a20", 0).level());
+        command(0xdd);
+        assertFalse(ctx.line("a20", 0).level(), "0xDD closes the gate");
+        command(0xdf);
+        assertTrue(ctx.line("a20", 0).level(), "0xDF opens it");
         assertEquals(1, ctx.resets.size());
         command(0xd1);
         ctx.out(0x60, 0x02);

@@ -26,8 +26,10 @@ class Port92Test {
         ctx.out(0x92, 0x02);
         assertEquals(0x02, ctx.in(0x92));
         assertTrue(port.a20());
+        assertTrue(ctx.line("a20", 0).level(), "the bit drives the A20 gate line");
         ctx.out(0x92, 0x00);
         assertFalse(port.a20());
+        assertFalse(ctx.line("a20", 0).level());
         assertTrue(ctx.resets.isEmpty());
     }
 

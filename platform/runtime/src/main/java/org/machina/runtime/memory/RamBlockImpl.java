@@ -14,6 +14,9 @@ public final class RamBlockImpl implements RamBlock {
     private final BitSet codePages;
     private final AtomicLong codeGeneration = new AtomicLong();
     private final RangeDirtyLog dirtyLog;
+    /** Per code generation (modulo the size), the first and last page of the write that made it. */
+    private final int[] codeWriteFirst = new int[CODE_WRITE_LOG], codeWriteLast = new int[CODE_WRITE_LOG];
+    private static final int CODE_WRITE_LOG = 64;
 
     public RamBlockImpl(String name, long size, Arena arena) {
         if (size <= 0 || size % PAGE_SIZE != 0) {
@@ -52,7 +55,9 @@ public final class RamBlockImpl implements RamBlock {
             int hit = codePages.nextSetBit(first);
             if (hit >= 0 && hit <= last) {
                 codePages.clear(first, last + 1);
-                codeGeneration.incrementAndGet();
+                int g = (int) codeGeneration.incrementAndGet() & (CODE_WRITE_LOG - 1);
+                codeWriteFirst[g] = first;
+                codeWriteLast[g] = last;
             }
         }
         dirtyLog.mark(first, last);
@@ -66,6 +71,27 @@ public final class RamBlockImpl implements RamBlock {
     @Override
     public long codeGeneration() {
         return codeGeneration.get();
+    }
+
+    @Override
+    public int codePagesWrittenSince(long since, long[] pages) {
+        synchronized (codePages) {
+            long now = codeGeneration.get();
+            if (since < 0 || now - since > CODE_WRITE_LOG) {
+                return -1;
+            }
+            int n = 0;
+            for (long g = since + 1; g <= now; g++) {
+                int k = (int) g & (CODE_WRITE_LOG - 1);
+                for (int page = codeWriteFirst[k]; page <= codeWriteLast[k]; page++) {
+                    if (n == pages.length) {
+                        return -1;
+                    }
+                    pages[n++] = (long) page * PAGE_SIZE;
+                }
+            }
+            return n;
+        }
     }
 
     @Override
