@@ -56,6 +56,13 @@ public interface DeviceContext {
     Logger log();
 
     /**
+     * Installs the machine's power button (at most one per machine; released with the device).
+     * Without one, pressing the power button powers the machine off at once.
+     */
+    default void registerPowerButton(PowerButton button) {
+    }
+
+    /**
      * Offers a bus (for example a board's {@link org.machina.api.bus.pci.PciBus} under
      * {@code "pci"}) to the devices of this machine. Contexts that offer no buses ignore it.
      */

@@ -12,6 +12,7 @@ import org.machina.api.device.DeviceConfig;
 import org.machina.api.device.DeviceContext;
 import org.machina.api.device.DeviceType;
 import org.machina.api.device.MachineControl;
+import org.machina.api.device.PowerButton;
 import org.machina.api.device.PropertySpec;
 import org.machina.api.io.IoSpace;
 import org.machina.api.irq.InterruptAcknowledge;
@@ -32,6 +33,9 @@ final class FakeContext implements DeviceContext {
     final FakeIrqLine cpuPin = new FakeIrqLine();
     final Map<String, FakeCharBackend> chardevs = new HashMap<>();
     final List<String> resets = new ArrayList<>();
+    /** Shutdown requests as "reason/status"; null until a test allows shutdowns. */
+    List<String> shutdowns;
+    PowerButton powerButton;
     InterruptAcknowledge ack;
 
     FakeContext() {
@@ -143,7 +147,10 @@ final class FakeContext implements DeviceContext {
 
             @Override
             public void requestShutdown(String reason, int exitStatus) {
-                throw new AssertionError("unexpected shutdown: " + reason);
+                if (shutdowns == null) {
+                    throw new AssertionError("unexpected shutdown: " + reason);
+                }
+                shutdowns.add(reason + "/" + exitStatus);
             }
 
             @Override
@@ -151,6 +158,14 @@ final class FakeContext implements DeviceContext {
                 throw new AssertionError("unexpected pause: " + reason);
             }
         };
+    }
+
+    @Override
+    public void registerPowerButton(PowerButton button) {
+        if (powerButton != null) {
+            throw new AssertionError("a second power button");
+        }
+        powerButton = button;
     }
 
     @Override
