@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 /** A {@link DeviceContext} for unit tests: fake port space, manual clock, recording lines and backends. */
 final class FakeContext implements DeviceContext {
     final FakeIoSpace io = new FakeIoSpace();
+    /** Memory space for MMIO devices: the same region rules, no RAM. */
+    final FakeIoSpace mem = new FakeIoSpace();
     final FakeExecutor executor;
     final Map<String, IrqSink> sinks = new HashMap<>();
     final Map<String, FakeIrqLine> lines = new HashMap<>();
@@ -78,7 +80,7 @@ final class FakeContext implements DeviceContext {
 
     @Override
     public AddressSpace memory() {
-        throw new UnsupportedOperationException("no memory space in device tests");
+        return mem;
     }
 
     @Override
