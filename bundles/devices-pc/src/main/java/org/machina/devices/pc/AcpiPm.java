@@ -2,8 +2,11 @@ package org.machina.devices.pc;
 
 import org.machina.api.device.Device;
 import org.machina.api.device.DeviceContext;
+import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathRead;
 import org.machina.api.irq.IrqLine;
 import org.machina.api.memory.AccessSpec;
+import org.machina.api.memory.Mapping;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
 import org.machina.api.state.Stateful;
@@ -16,7 +19,8 @@ import org.machina.api.time.VirtualClock;
  *
  * <pre>
  * base+0  PM1a_STS  16  TMR_STS(0) PWRBTN_STS(8): write 1 to clear
- * base+2  PM1a_EN   16  TMR_EN(0) PWRBTN_EN(8)
+ * base+2  PM1a_EN   16  TMR_EN(0) PWRBTN_EN(8); GBL_EN(5), SLPBTN_EN(9), RTC_EN(10) are kept
+ *                       (ACPICA checks that they stick) but their events never happen
  * base+4  PM1a_CNT  16  SCI_EN(0, set at reset: the machine is always in ACPI mode),
  *                       SLP_TYP(10-12), SLP_EN(13, write-only): SLP_TYP 0 is S5 = power off
  * base+8  PM_TMR    32  24-bit counter at 3.579545 MHz from the virtual clock (read-only)
@@ -26,7 +30,8 @@ import org.machina.api.time.VirtualClock;
  * TMR_STS is set each time bit 23 of the timer changes. Pressing the power button sets
  * PWRBTN_STS when the OS has enabled PWRBTN_EN; otherwise the press is refused (returns false)
  * and the runtime powers the machine off. Entering S5 shuts the machine down with status 0;
- * other sleep states are logged and ignored.
+ * other sleep states are logged and ignored. PM_TMR reads are served on the fast path
+ * ({@link org.machina.api.fastpath}).
  */
 public final class AcpiPm implements Device, Mmio, Stateful<AcpiPm.State> {
     static final int SIZE = 12;
@@ -37,7 +42,8 @@ public final class AcpiPm implements Device, Mmio, Stateful<AcpiPm.State> {
     static final int TMR_STS = 1;
     static final int PWRBTN_STS = 1 << 8;
     static final int STS_BITS = TMR_STS | PWRBTN_STS;
-    static final int EN_BITS = TMR_STS | PWRBTN_STS;
+    /** PM1_EN bits that hold what is written: TMR_EN, GBL_EN, PWRBTN_EN, SLPBTN_EN, RTC_EN. */
+    static final int EN_BITS = TMR_STS | 1 << 5 | PWRBTN_STS | 1 << 9 | 1 << 10;
     static final int SCI_EN = 1;
     static final int SLP_TYP_SHIFT = 10;
     static final int SLP_TYP_MASK = 7 << SLP_TYP_SHIFT;
@@ -82,7 +88,15 @@ public final class AcpiPm implements Device, Mmio, Stateful<AcpiPm.State> {
         clock = context.executor().clock();
         sci = context.irq("isa", sciIrq);
         timer = context.executor().newTimer("acpi-pm-tmr", this::updateSci);
-        context.io().map(base, new MemoryRegion.Io("acpi-pm", SIZE, this, new AccessSpec(1, 4, 1, 4, true)));
+        Mapping mapping = context.io().map(base,
+                new MemoryRegion.Io("acpi-pm", SIZE, this, new AccessSpec(1, 4, 1, 4, true)));
+        context.fastPath().attach(mapping, TMR, 4, new FastPathHandler() {
+            @Override
+            public boolean read(long offset, int size, FastPathRead result) {
+                result.set(timerRead(offset, size));
+                return true;
+            }
+        });
         context.registerPowerButton(this::pressPowerButton);
     }
 
@@ -109,6 +123,15 @@ public final class AcpiPm implements Device, Mmio, Stateful<AcpiPm.State> {
     private int statusNow() {
         boolean tmr = ticks() >>> (TIMER_BITS - 1) != timerStsEpoch;
         return status | (tmr ? TMR_STS : 0);
+    }
+
+    /**
+     * A read inside PM_TMR: the fast path (a function of the virtual clock only). Bytes past
+     * bit 23 read 0.
+     */
+    long timerRead(long offset, int size) {
+        long v = (ticks() & 0xFFFFFF) >>> (8 * (offset - TMR));
+        return size >= 4 ? v : v & ((1L << (8 * size)) - 1);
     }
 
     @Override

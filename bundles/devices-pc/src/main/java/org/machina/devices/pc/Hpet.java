@@ -2,9 +2,12 @@ package org.machina.devices.pc;
 
 import org.machina.api.device.Device;
 import org.machina.api.device.DeviceContext;
+import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathRead;
 import org.machina.api.irq.IrqLine;
 import org.machina.api.irq.IrqSink;
 import org.machina.api.memory.AccessSpec;
+import org.machina.api.memory.Mapping;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
 import org.machina.api.state.Stateful;
@@ -29,6 +32,8 @@ import org.machina.api.time.VirtualClock;
  * {@code irq-controller} property), and it passes them on to the ISA IRQs unless LEG_RT_CNF is
  * set. Edge-triggered interrupts are pulses; level-triggered ones hold the line while the
  * timer's status bit is set. Registers are 64 bits wide; 32-bit halves may be read and written.
+ * Reads of the main counter and of GINTR_STA are served on the fast path
+ * ({@link org.machina.api.fastpath}): they depend only on volatile fields and the virtual clock.
  */
 public final class Hpet implements Device, Mmio, Stateful<Hpet.State> {
     static final String LEGACY_SINK = "hpet-legacy";
@@ -68,10 +73,11 @@ public final class Hpet implements Device, Mmio, Stateful<Hpet.State> {
     private final long base;
     private final HpetTimer[] timers = new HpetTimer[TIMERS];
     private VirtualClock clock;
-    private long config;
-    private long status;
-    private long counterBase;
-    private long counterNanos;
+    // volatile: read by the fast-path handler (main counter, status), see org.machina.api.fastpath
+    private volatile long config;
+    private volatile long status;
+    private volatile long counterBase;
+    private volatile long counterNanos;
     /** Levels of the PIT (input 0) and RTC (input 8) outputs given to the legacy switch. */
     private final boolean[] legacyInputs = new boolean[16];
     private final IrqLine[] isa = new IrqLine[16];
@@ -105,7 +111,20 @@ public final class Hpet implements Device, Mmio, Stateful<Hpet.State> {
                 }
             }
         });
-        context.memory().map(base, new MemoryRegion.Io("hpet", SIZE, this, new AccessSpec(1, 8, 4, 8, false)));
+        Mapping mapping = context.memory().map(base,
+                new MemoryRegion.Io("hpet", SIZE, this, new AccessSpec(1, 8, 4, 8, false)));
+        FastPathHandler hot = new FastPathHandler() {
+            @Override
+            public boolean read(long offset, int size, FastPathRead result) {
+                if ((size != 4 && size != 8) || (offset & (size - 1)) != 0) {
+                    return false; // the normal path adapts odd sizes
+                }
+                result.set(Hpet.this.read(offset, size));
+                return true;
+            }
+        };
+        context.fastPath().attach(mapping, GINTR_STA, 8, hot);
+        context.fastPath().attach(mapping, MAIN_COUNTER, 8, hot);
     }
 
     @Override

@@ -133,6 +133,27 @@ class AcpiPmTest {
     }
 
     @Test
+    void theFastPathServesTheTimerAsTheNormalPathDoes() {
+        assertEquals(1, ctx.fastPaths.size());
+        assertEquals(8, ctx.fastPaths.get(0).offset());
+        for (long step : new long[] {0, 1, 279, 999_999_937L, 3 * SECOND}) {
+            ctx.executor.advance(step);
+            assertEquals(timer(), ctx.fastRead("acpi-pm", 8, 4));
+            for (int b = 0; b < 4; b++) {
+                assertEquals(ctx.in(BASE + 8 + b), ctx.fastRead("acpi-pm", 8 + b, 1), "byte " + b);
+            }
+            assertEquals(ctx.io.in(BASE + 8, 2), ctx.fastRead("acpi-pm", 8, 2));
+        }
+    }
+
+    @Test
+    void enableBitsTheOsChecksStick() {
+        out16(2, 0xFFFF);
+        assertEquals(1 | 1 << 5 | 1 << 8 | 1 << 9 | 1 << 10, in16(2), "TMR, GBL, PWRBTN, SLPBTN, RTC enables");
+        assertEquals(0, in16(0), "no event without a cause");
+    }
+
+    @Test
     void timerWritesAreIgnored() {
         int t = timer();
         ctx.io.out(BASE + 8, 4, 0x123456);

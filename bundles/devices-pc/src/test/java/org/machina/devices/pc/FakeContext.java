@@ -14,6 +14,9 @@ import org.machina.api.device.DeviceType;
 import org.machina.api.device.MachineControl;
 import org.machina.api.device.PowerButton;
 import org.machina.api.device.PropertySpec;
+import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathRead;
+import org.machina.api.fastpath.FastPathRegistry;
 import org.machina.api.io.IoSpace;
 import org.machina.api.irq.InterruptAcknowledge;
 import org.machina.api.irq.IrqLine;
@@ -38,6 +41,11 @@ final class FakeContext implements DeviceContext {
     /** Shutdown requests as "reason/status"; null until a test allows shutdowns. */
     List<String> shutdowns;
     PowerButton powerButton;
+    /** Fast-path handlers the device attached: region name, range start and length. */
+    final List<FastPath> fastPaths = new ArrayList<>();
+
+    record FastPath(String region, long offset, long length, FastPathHandler handler) {
+    }
     InterruptAcknowledge ack;
 
     FakeContext() {
@@ -160,6 +168,31 @@ final class FakeContext implements DeviceContext {
                 throw new AssertionError("unexpected pause: " + reason);
             }
         };
+    }
+
+    @Override
+    public FastPathRegistry fastPath() {
+        return (mapping, offset, length, handler) -> {
+            if (length <= 0 || offset < 0 || offset + length > mapping.region().size()) {
+                throw new IllegalArgumentException("fast-path range outside the region");
+            }
+            fastPaths.add(new FastPath(mapping.region().name(), offset, length, handler));
+            return () -> fastPaths.removeIf(f -> f.handler() == handler);
+        };
+    }
+
+    /** Reads through the fast-path handler covering {@code offset} of {@code region}; fails if none serves it. */
+    long fastRead(String region, long offset, int size) {
+        FastPathRead out = new FastPathRead();
+        for (FastPath f : fastPaths) {
+            if (f.region().equals(region) && offset >= f.offset() && offset + size <= f.offset() + f.length()) {
+                if (!f.handler().read(offset, size, out)) {
+                    throw new AssertionError("fast path declined " + region + "+" + offset);
+                }
+                return out.value();
+            }
+        }
+        throw new AssertionError("no fast path for " + region + "+" + offset + " in " + fastPaths);
     }
 
     @Override

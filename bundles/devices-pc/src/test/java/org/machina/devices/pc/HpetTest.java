@@ -171,6 +171,24 @@ class HpetTest {
     }
 
     @Test
+    void theFastPathServesCounterAndStatusAsTheNormalPathDoes() {
+        assertEquals(List.of(0x20L, 0xF0L), ctx.fastPaths.stream().map(FakeContext.FastPath::offset).toList());
+        w64(T1_CONF, HpetTimer.INT_ENB | HpetTimer.INT_TYPE_LEVEL | 11L << HpetTimer.ROUTE_SHIFT);
+        w64(T1_CMP, 500);
+        for (long step : new long[] {0, 7, 10_000, 123_456_789L}) {
+            ctx.executor.advance(step);
+            if (step == 7) {
+                w64(0x10, Hpet.ENABLE_CNF);
+            }
+            assertEquals(r64(0xF0), ctx.fastRead("hpet", 0xF0, 8));
+            assertEquals(r32(0xF0), ctx.fastRead("hpet", 0xF0, 4));
+            assertEquals(r32(0xF4), ctx.fastRead("hpet", 0xF4, 4));
+            assertEquals(r64(0x20), ctx.fastRead("hpet", 0x20, 8));
+        }
+        assertEquals(2, r64(0x20), "the level-triggered timer's status was among the values compared");
+    }
+
+    @Test
     void disablingStopsMatches() {
         FakeIrqLine irq5 = ctx.line("isa", 5);
         w64(T2_CONF, HpetTimer.INT_ENB | 5L << HpetTimer.ROUTE_SHIFT);
