@@ -30,6 +30,7 @@ public final class Aml {
     static final int STRING_PREFIX = 0x0D;
     static final int QWORD_PREFIX = 0x0E;
     static final int SCOPE_OP = 0x10;
+    static final int BUFFER_OP = 0x11;
     static final int PACKAGE_OP = 0x12;
     static final int METHOD_OP = 0x14;
     static final int DUAL_NAME_PREFIX = 0x2E;
@@ -79,6 +80,11 @@ public final class Aml {
             throw new IllegalArgumentException("a Package holds at most 255 elements, not " + elements.length);
         }
         return withPkgLength(new byte[] {PACKAGE_OP}, concat(new byte[] {(byte) elements.length}, concat(elements)));
+    }
+
+    /** {@code Buffer (n) { bytes }}: DefBuffer := BufferOp (0x11) PkgLength BufferSize ByteList. */
+    public static byte[] buffer(byte[] bytes) {
+        return withPkgLength(new byte[] {BUFFER_OP}, concat(integer(bytes.length), bytes));
     }
 
     /** An integer in its shortest encoding (ZeroOp, OneOp or the smallest prefixed constant). */

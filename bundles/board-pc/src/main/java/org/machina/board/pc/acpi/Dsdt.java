@@ -17,6 +17,11 @@ import java.util.List;
  *     Device (PCI0) {
  *         Name (_HID, EisaId ("PNP0A03"))                      // PCI host bridge, bus 0
  *         Name (_UID, 0)
+ *         Name (_CRS, ResourceTemplate () {                    // what bus 0 decodes
+ *             WordBusNumber 0-0xFF, IO 0xCF8-0xCFF (configuration mechanism #1),
+ *             WordIO 0-0xCF7 and 0xD00-0xFFFF, DWordMemory 0xA0000-0xBFFFF (VGA window)
+ *             and 0xE0000000-0xFEBFFFFF (the PCI hole below the HPET and the firmware)
+ *         })
  *         Name (_PRT, Package { Package { 0xDDDDFFFF, pin, 0, irq }, ... })
  *     }
  * }
@@ -29,6 +34,9 @@ import java.util.List;
 public final class Dsdt {
     static final int REVISION = 2; // 64-bit AML integers
     static final int PCI_DEVICES = 32;
+    static final long PCI_HOLE_START = 0xE000_0000L;
+    /** End of the PCI memory window: below 0xFEC00000 (I/O APIC, HPET and firmware above). */
+    static final long PCI_HOLE_END = 0xFEBF_FFFFL;
 
     private Dsdt() {
     }
@@ -39,8 +47,21 @@ public final class Dsdt {
                 Aml.scope("\\_SB", Aml.device("PCI0",
                         name("_HID", eisaId("PNP0A03")),
                         name("_UID", integer(0)),
+                        name("_CRS", Aml.buffer(crs())),
                         name("_PRT", prt(config)))));
         return AcpiTable.of("DSDT", REVISION, aml);
+    }
+
+    /** The host bridge's current resources. */
+    static byte[] crs() {
+        return new Resources()
+                .busNumbers(0, 0xFF)
+                .ioPorts(0xCF8, 8)
+                .ioWindow(0x0000, 0x0CF7)
+                .ioWindow(0x0D00, 0xFFFF)
+                .memoryWindow(0xA0000, 0xBFFFF, true)
+                .memoryWindow(PCI_HOLE_START, PCI_HOLE_END, false)
+                .bytes();
     }
 
     /** The routing table: every pin of devices 1-31 that reaches an IRQ. */

@@ -94,6 +94,10 @@ class AcpiIaslTest {
         assertTrue(dsl.contains("Device (PCI0)"), dsl);
         assertTrue(dsl.contains("EisaId (\"PNP0A03\")"), dsl);
         assertTrue(dsl.contains("Name (_PRT, Package (0x7B)"), dsl);
+        assertTrue(dsl.contains("Name (_CRS, ResourceTemplate ()"), dsl);
+        assertTrue(dsl.contains("WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,"), dsl);
+        assertTrue(dsl.matches("(?s).*DWordMemory \\(ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,"
+                + "\\s+0x00000000,\\s+// Granularity\\s+0xE0000000,.*"), dsl);
         String compiled = iasl("-on", "-p", "recompiled", "dsdt.dsl"); // -on: keep our \\ prefixes
         assertTrue(compiled.contains(" 0 Errors, 0 Warnings"), compiled);
         byte[] ours = Files.readAllBytes(dir.resolve("dsdt.dat"));

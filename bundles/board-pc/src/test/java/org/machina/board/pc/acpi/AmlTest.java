@@ -77,6 +77,27 @@ class AmlTest {
     }
 
     @Test
+    void bufferCarriesItsSize() {
+        assertArrayEquals(hex("11 05 0A 02 79 00"), Aml.buffer(hex("79 00")));
+    }
+
+    @Test
+    void resourceDescriptorsOfAHostBridge() {
+        // WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode, 0, 0, 0xFF, 0, 0x100)
+        assertArrayEquals(hex("88 0D 00 02 0C 00 0000 0000 FF00 0000 0001 79 00"),
+                new Resources().busNumbers(0, 0xFF).bytes());
+        // IO (Decode16, 0xCF8, 0xCF8, 1, 8)
+        assertArrayEquals(hex("47 01 F80C F80C 01 08 79 00"), new Resources().ioPorts(0xCF8, 8).bytes());
+        // WordIO (..., EntireRange, 0, 0xD00, 0xFFFF, 0, 0xF300)
+        assertArrayEquals(hex("88 0D 00 01 0C 03 0000 000D FFFF 0000 00F3 79 00"),
+                new Resources().ioWindow(0xD00, 0xFFFF).bytes());
+        // DWordMemory (..., NonCacheable, ReadWrite, 0, 0xE0000000, 0xFEBFFFFF, 0, 0x1EC00000)
+        assertArrayEquals(hex("87 1700 00 0C 01 00000000 000000E0 FFFFBFFE 00000000 0000C01E 79 00"),
+                new Resources().memoryWindow(0xE000_0000L, 0xFEBF_FFFFL, false).bytes());
+        assertThrows(IllegalArgumentException.class, () -> new Resources().ioWindow(0x100, 0x10000));
+    }
+
+    @Test
     void stringsAreNulTerminated() {
         assertArrayEquals(hex("0D 41 42 00"), Aml.string("AB"));
         assertThrows(IllegalArgumentException.class, () -> Aml.string("\u00e9"));
