@@ -136,8 +136,10 @@ public final class AcpiPm implements Device, Mmio, Stateful<AcpiPm.State> {
 
     @Override
     public long read(long offset, int size) {
-        long ticks = ticks();
-        int sts = statusNow();
+        if (offset >= TMR) {
+            return timerRead(offset, size); // the hot register: one clock read, nothing else
+        }
+        int sts = offset < EN ? statusNow() : status;
         long v = 0;
         for (int i = 0; i < size; i++) {
             int o = (int) offset + i;
@@ -145,7 +147,7 @@ public final class AcpiPm implements Device, Mmio, Stateful<AcpiPm.State> {
                 case STS, STS + 1 -> sts >>> (8 * (o - STS));
                 case EN, EN + 1 -> enable >>> (8 * (o - EN));
                 case CNT, CNT + 1 -> control >>> (8 * (o - CNT));
-                case TMR, TMR + 1, TMR + 2 -> (int) (ticks >>> (8 * (o - TMR)));
+                case TMR, TMR + 1, TMR + 2, TMR + 3 -> (int) timerRead(o, 1); // an unaligned read into PM_TMR
                 default -> 0;
             };
             v |= (long) (b & 0xFF) << (8 * i);

@@ -154,6 +154,14 @@ class AcpiPmTest {
     }
 
     @Test
+    void anUnalignedReadAcrossControlAndTimerSeesBoth() {
+        ctx.executor.advance(SECOND);
+        long v = ctx.io.read(BASE + 6, 4) & 0xFFFFFFFFL;
+        assertEquals(timer() & 0xFFFF, v >>> 16, "bytes 8-9 are the timer's low half");
+        assertEquals(0, v & 0xFFFF, "bytes 6-7 are reserved");
+    }
+
+    @Test
     void timerWritesAreIgnored() {
         int t = timer();
         ctx.io.out(BASE + 8, 4, 0x123456);
