@@ -189,6 +189,22 @@ class HpetTest {
     }
 
     @Test
+    void theBareMetalRomSequenceSetsTheLevelStatus() {
+        // tests/baremetal/hpet.asm, step by step
+        w32(0xF0, 0x1000);
+        w32(0xF4, 0);
+        w32(0x10, Hpet.ENABLE_CNF);
+        ctx.executor.advance(1000);
+        w32(T2_CONF, HpetTimer.MODE_32);
+        w32(T2_CMP, 0xFFFF_FFF0L);
+        assertEquals(0, r32(T2_CMP + 4));
+        w32(T2_CONF, HpetTimer.MODE_32 | HpetTimer.INT_ENB | HpetTimer.INT_TYPE_LEVEL);
+        w32(T2_CMP, r32(0xF0) + 2000);
+        ctx.executor.advance(30_000);
+        assertEquals(4, r32(0x20) & 4);
+    }
+
+    @Test
     void disablingStopsMatches() {
         FakeIrqLine irq5 = ctx.line("isa", 5);
         w64(T2_CONF, HpetTimer.INT_ENB | 5L << HpetTimer.ROUTE_SHIFT);
