@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Machina's tests use as real peers and guests: QEMU and its tools,
-# nbdinfo/nbdcopy, nbdkit, gdb, nasm, socat, busybox, a 32-bit gcc, cpio.
+# nbdinfo/nbdcopy, nbdkit, gdb, nasm, socat, busybox, a 32-bit gcc, cpio, ACPICA's iasl.
 # Idempotent: does nothing when everything is there. Needs root (or sudo).
 set -uo pipefail
 packages=(qemu-system-x86 qemu-utils libnbd-bin nbdkit gdb nasm socat busybox-static gcc-multilib cpio acpica-tools)
