@@ -360,7 +360,8 @@ class LinuxGuestIT {
         int from = console.length();
         console.type("poweroff\n");
         if (!machina.waitFor(POWEROFF_TIMEOUT_S, TimeUnit.SECONDS)) {
-            fail("the machine did not end within " + POWEROFF_TIMEOUT_S + " s of 'poweroff'" + context());
+            fail("the machine did not end within " + POWEROFF_TIMEOUT_S + " s of 'poweroff' (an initramfs built before"
+                    + " scripts/guest/init handled busybox poweroff ignores it: run scripts/build-initramfs.sh)" + context());
         }
         assertEquals(0, machina.exitValue(), "exit status after 'poweroff'" + context());
         console.drain();
