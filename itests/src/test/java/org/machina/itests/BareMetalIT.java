@@ -51,7 +51,7 @@ class BareMetalIT {
         src = root.resolve("tests/baremetal");
         out = root.resolve("itests/target/baremetal");
         Files.createDirectories(out);
-        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "addrforms", "fetchlimit", "a20", "faulttrace")) {
+        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "addrforms", "fetchlimit", "a20", "faulttrace", "hpet")) {
             nasm(rom + ".asm", rom + ".bin");
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
@@ -60,6 +60,11 @@ class BareMetalIT {
     @Test
     void realMode() throws Exception {
         check("real");
+    }
+
+    @Test
+    void hpetRegisters() throws Exception {
+        check("hpet");
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.machina.api.device;
 
 import org.machina.api.block.BlockNode;
 import org.machina.api.chardev.CharBackend;
+import org.machina.api.fastpath.FastPathRegistry;
 import org.machina.api.io.IoSpace;
 import org.machina.api.irq.InterruptAcknowledge;
 import org.machina.api.irq.IrqLine;
@@ -54,6 +55,23 @@ public interface DeviceContext {
 
     /** A logger named after the device type and id. */
     Logger log();
+
+    /**
+     * Where this device attaches fast-path handlers for hot registers
+     * ({@link org.machina.api.fastpath}). Contexts without a fast path return
+     * {@link FastPathRegistry#NONE}: the handlers are never called and every access takes the
+     * normal path.
+     */
+    default FastPathRegistry fastPath() {
+        return FastPathRegistry.NONE;
+    }
+
+    /**
+     * Installs the machine's power button (at most one per machine; released with the device).
+     * Without one, pressing the power button powers the machine off at once.
+     */
+    default void registerPowerButton(PowerButton button) {
+    }
 
     /**
      * Offers a bus (for example a board's {@link org.machina.api.bus.pci.PciBus} under

@@ -3,18 +3,27 @@ package org.machina.api.fastpath;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * Hot registers a device serves on the vCPU thread, without the machine lock and without an exit
- * to the event loop (the analogue of in-kernel device emulation under KVM). Only for registers
- * whose read is a pure function of state the device publishes safely (volatile fields, atomics,
- * the virtual clock): a free-running counter, a status register.
+ * Hot registers a device serves directly to the CPU, before the access takes the normal path
+ * through the address space to the device's {@link org.machina.api.memory.Mmio}. A handler is
+ * attached to a register range of a mapped region ({@link FastPathRegistry#attach}); the CPU
+ * calls it for accesses that lie entirely in that range.
  *
- * <p>{@link #read} returns {@link #NOT_HANDLED} for offsets it does not serve; the access then
- * takes the normal path through the device's {@link org.machina.api.memory.Mmio}.
+ * <p>Either method may decline ({@code false}): the access then takes the normal path, which
+ * must give the same result. Declining is always correct; serving is an optimisation. There is
+ * no sentinel value: a read's value goes to the caller's {@link FastPathRead}, reused for every
+ * access, so a served access allocates nothing. The rules for what a handler may touch are in
+ * the package documentation.
  */
 @ConsumerType
 public interface FastPathHandler {
-    /** Returned by {@link #read} when the normal path must serve the access. */
-    long NOT_HANDLED = Long.MIN_VALUE;
+    /**
+     * Reads {@code size} bytes (1, 2, 4 or 8) at {@code offset} from the start of the attached
+     * region; on success stores the value with {@link FastPathRead#set} and returns true.
+     */
+    boolean read(long offset, int size, FastPathRead result);
 
-    long read(long offset, int size);
+    /** Writes {@code size} bytes of {@code value} at {@code offset}; returns false to decline. */
+    default boolean write(long offset, int size, long value) {
+        return false;
+    }
 }

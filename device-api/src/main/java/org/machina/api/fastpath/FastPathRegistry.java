@@ -3,11 +3,23 @@ package org.machina.api.fastpath;
 import org.machina.api.memory.Mapping;
 import org.osgi.annotation.versioning.ProviderType;
 
-/** Attaches fast-path handlers to mapped device regions. */
+/** Attaches fast-path handlers to register ranges of mapped device regions. */
 @ProviderType
 public interface FastPathRegistry {
-    /** Serves reads of {@code mapping}'s region through {@code handler} first. */
-    void attach(Mapping mapping, FastPathHandler handler);
+    /** A registry whose handlers are never called: every access takes the normal path. */
+    FastPathRegistry NONE = (mapping, offset, length, handler) -> () -> { };
 
-    void detach(Mapping mapping);
+    /**
+     * Serves accesses to {@code [offset, offset + length)} of {@code mapping}'s region
+     * (a {@link org.machina.api.memory.MemoryRegion.Io}) through {@code handler} first. Fails
+     * when the range is empty, lies outside the region, overlaps another attached range of the
+     * same region, or the region is not device registers.
+     */
+    Attachment attach(Mapping mapping, long offset, long length, FastPathHandler handler);
+
+    /** An attached handler; {@link #detach} stops calls to it (also done when the device goes). */
+    @FunctionalInterface
+    interface Attachment {
+        void detach();
+    }
 }

@@ -1,7 +1,32 @@
 /**
- * Fast-path handlers: hot registers served on the vCPU thread without the machine lock.
+ * Fast-path handlers: hot device registers (a free-running counter, a status register) served
+ * directly to the CPU, with "not handled" expressed by declining rather than by a sentinel.
+ *
+ * <h2>Rules for handlers</h2>
+ * <ol>
+ *   <li>A handler runs on the thread that runs the CPU. Today that is the machine thread, but a
+ *       handler must be written for a vCPU thread running next to it: it reads only state
+ *       published safely (final fields, volatile fields, atomics) and the
+ *       {@link org.machina.api.time.VirtualClock}.</li>
+ *   <li>A served read has no side effects: the same read through the normal path at the same
+ *       moment gives the same value. A register whose read changes state (clear-on-read) is not
+ *       served.</li>
+ *   <li>A write is served only when its whole effect is on state the handler publishes safely;
+ *       anything that raises or lowers an interrupt, arms a timer, maps memory or asks the
+ *       machine for something ({@link org.machina.api.device.MachineControl}) declines and takes
+ *       the normal path, which runs on the machine thread.</li>
+ *   <li>A handler does not block, allocate, log per access or throw. The registry detaches a
+ *       handler that throws (the access and later ones take the normal path) and logs it
+ *       once.</li>
+ *   <li>A handler covers only its attached range; the registry refuses ranges outside the
+ *       mapped region or overlapping another handler's.</li>
+ * </ol>
+ *
+ * <p>Enforced: ranges by the registry; rule 2 by the devices' unit tests, which compare every
+ * served read with the normal path. Version 2: version 1's {@code read} returned
+ * {@code Long.MIN_VALUE} for "not handled" (a valid 8-byte value) and had no writes.
  */
-@Version("1.0.0")
+@Version("2.0.0")
 @Export
 package org.machina.api.fastpath;
 

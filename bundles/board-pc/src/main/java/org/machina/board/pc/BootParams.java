@@ -21,6 +21,7 @@ final class BootParams {
     static final int ORIG_VIDEO_POINTS = 0x010;    // u16
 
     // struct boot_params
+    static final int ACPI_RSDP_ADDR = 0x070;       // u64, physical address of the RSDP (protocol 2.14+)
     static final int ALT_MEM_K = 0x1E0;            // u32, KiB above 1 MiB
     static final int E820_ENTRIES = 0x1E8;         // u8
     static final int E820_TABLE = 0x2D0;           // 20 bytes per entry: u64 addr, u64 size, u32 type

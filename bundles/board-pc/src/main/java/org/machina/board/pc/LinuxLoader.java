@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.machina.board.pc.acpi.AcpiTables;
 
 /**
  * Places a bzImage, an initrd and a command line in guest RAM following the Linux/x86 32-bit
@@ -30,6 +31,11 @@ final class LinuxLoader {
     }
 
     static Plan plan(BzImage image, byte[] initrd, String cmdline, long ramSize, long romSize) {
+        return plan(image, initrd, cmdline, ramSize, romSize, null);
+    }
+
+    /** As above; with ACPI {@code tables}, their area is reserved in the e820 map and the RSDP given in acpi_rsdp_addr. */
+    static Plan plan(BzImage image, byte[] initrd, String cmdline, long ramSize, long romSize, AcpiTables.Result tables) {
         long ramTop = PcMemoryMap.ramTop(ramSize);
         byte[] kernel = image.protectedModeKernel();
         long kernelEnd = KERNEL + image.footprint();
@@ -73,7 +79,10 @@ final class LinuxLoader {
         z.putShort(BootParams.ORIG_VIDEO_POINTS, (short) 16);
         z.putInt(BootParams.ALT_MEM_K, (int) extKiB);
 
-        List<PcMemoryMap.E820> e820 = PcMemoryMap.e820(ramSize, romSize);
+        List<PcMemoryMap.E820> e820 = PcMemoryMap.e820(ramSize, romSize, tables != null);
+        if (tables != null) {
+            z.putLong(BootParams.ACPI_RSDP_ADDR, tables.rsdp());
+        }
         z.put(BootParams.E820_ENTRIES, (byte) e820.size());
         int at = BootParams.E820_TABLE;
         for (PcMemoryMap.E820 e : e820) {

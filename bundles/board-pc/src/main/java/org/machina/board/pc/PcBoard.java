@@ -18,6 +18,8 @@ import org.machina.api.irq.IrqSink;
 import org.machina.api.memory.AddressSpace;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.RamBlock;
+import org.machina.board.pc.acpi.AcpiConfig;
+import org.machina.board.pc.acpi.AcpiTables;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -42,9 +44,22 @@ public final class PcBoard implements BoardType {
         return "Standard PC (i440FX-like host bridge, PIIX3-like ISA bridge, legacy ISA devices)";
     }
 
+    /** Board property: ACPI (PM registers, and tables for direct kernel boot). */
+    static final String ACPI = "acpi";
+    /** Board property: the HPET, as QEMU's {@code -machine pc,hpet=off}. */
+    static final String HPET = "hpet";
+    /** I/O base of the ACPI PM block (PM1a_EVT, PM1a_CNT, PM_TMR) and the SCI's IRQ. */
+    static final int PM_BASE = 0x600;
+    static final int SCI_IRQ = 9;
+    static final long HPET_BASE = 0xFED0_0000L;
+    /** The low 32 bits of the HPET's GCAP_ID, repeated in the ACPI HPET table (as the hpet device reports). */
+    static final int HPET_BLOCK_ID = 0x8086_A201;
+
     @Override
     public List<PropertySpec> properties() {
-        return List.of();
+        return List.of(
+                PropertySpec.bool(ACPI, true, "ACPI: PM registers, SCI, power button, S5 power-off, and tables for -kernel"),
+                PropertySpec.bool(HPET, true, "HPET at 0xFED00000 (legacy replacement of the PIT and RTC interrupts)"));
     }
 
     @Override
@@ -76,14 +91,20 @@ public final class PcBoard implements BoardType {
         }
 
         // Boot files are read and checked before anything is mapped, so a bad file changes nothing.
+        boolean acpi = context.boardConfig().bool(ACPI);
+        boolean hpet = context.boardConfig().bool(HPET);
         LinuxLoader.Plan plan = null;
+        AcpiTables.Result tables = null;
         byte[] rom;
         String romName;
         if (context.kernel().isPresent()) {
             Path kernelPath = context.kernel().get();
             BzImage image = BzImage.parse(readFile("kernel", kernelPath), kernelPath.toString());
             byte[] initrd = context.initrd().isPresent() ? readFile("initrd", context.initrd().get()) : new byte[0];
-            plan = LinuxLoader.plan(image, initrd, context.kernelCommandLine(), ramSize, LinuxBootRom.SIZE);
+            if (acpi) {
+                tables = AcpiTables.build(acpiConfig(hpet), PcMemoryMap.ACPI_TABLES);
+            }
+            plan = LinuxLoader.plan(image, initrd, context.kernelCommandLine(), ramSize, LinuxBootRom.SIZE, tables);
             rom = LinuxBootRom.build(LinuxLoader.KERNEL, LinuxLoader.ZERO_PAGE);
             romName = "pc.bootrom";
         } else {
@@ -115,8 +136,8 @@ public final class PcBoard implements BoardType {
         context.registerBus(PciBus.NAME, pci);
         connectA20(context);
 
-        addDefaultDevices(context, ramSize);
-        return new PcMachine(context, ram, pci, plan);
+        addDefaultDevices(context, ramSize, acpi, hpet);
+        return new PcMachine(context, ram, pci, plan, tables);
     }
 
     /** Maps RAM: 0-640 KiB, the option ROM/BIOS area 0xC0000-0xFFFFF, and 1 MiB up to the PCI hole. */
@@ -163,11 +184,27 @@ public final class PcBoard implements BoardType {
         });
     }
 
-    /** The legacy devices every PC has; type names are those of the PC device bundle. */
-    static void addDefaultDevices(BoardContext context, long ramSize) {
+    /** What the ACPI tables describe: the PM block, the SCI, the HPET and the PCI interrupt routes. */
+    static AcpiConfig acpiConfig(boolean hpet) {
+        return new AcpiConfig(PM_BASE, SCI_IRQ, hpet ? HPET_BASE : -1, HPET_BLOCK_ID,
+                (device, pin) -> PciHost.FIRMWARE_PIRQ_IRQS[PciHost.pirq(device, pin)]);
+    }
+
+    /**
+     * The devices every PC has; type names are those of the PC device bundle. With the HPET, the
+     * PIT and RTC interrupts go through its legacy replacement switch.
+     */
+    static void addDefaultDevices(BoardContext context, long ramSize, boolean acpi, boolean hpet) {
+        String timerIrqs = hpet ? "hpet-legacy" : "isa";
         context.addDevice("i8259", "pic", Map.of());
-        context.addDevice("i8254", "pit", Map.of());
-        context.addDevice("mc146818rtc", "rtc", Map.of("memory", Long.toString(ramSize)));
+        if (hpet) {
+            context.addDevice("hpet", "hpet", Map.of("base", Long.toString(HPET_BASE)));
+        }
+        context.addDevice("i8254", "pit", Map.of("irq-controller", timerIrqs));
+        context.addDevice("mc146818rtc", "rtc", Map.of("memory", Long.toString(ramSize), "irq-controller", timerIrqs));
+        if (acpi) {
+            context.addDevice("acpi-pm", "acpi-pm", Map.of("base", Integer.toString(PM_BASE), "sci", Integer.toString(SCI_IRQ)));
+        }
         for (int i = 0; i < 4; i++) {
             String id = "serial" + i;
             if (i == 0) {

@@ -7,6 +7,7 @@ import org.machina.api.board.BoardContext;
 import org.machina.api.memory.RamBlock;
 import org.machina.api.state.StateException;
 import org.machina.api.state.Stateful;
+import org.machina.board.pc.acpi.AcpiTables;
 
 /**
  * A built PC. At every reset the chipset returns to its power-on state and, for direct Linux
@@ -35,12 +36,19 @@ final class PcMachine implements Board, Stateful<PcMachine.State> {
     private final RamBlock ram;
     private final PciHost pci;
     private final LinuxLoader.Plan plan;
+    private final AcpiTables.Result acpiTables;
 
     PcMachine(BoardContext context, RamBlock ram, PciHost pci, LinuxLoader.Plan plan) {
+        this(context, ram, pci, plan, null);
+    }
+
+    /** A PC; {@code acpiTables} (or null) are written to RAM at every reset, like the kernel. */
+    PcMachine(BoardContext context, RamBlock ram, PciHost pci, LinuxLoader.Plan plan, AcpiTables.Result acpiTables) {
         this.context = context;
         this.ram = ram;
         this.pci = pci;
         this.plan = plan;
+        this.acpiTables = acpiTables;
     }
 
     PciHost pci() {
@@ -60,6 +68,9 @@ final class PcMachine implements Board, Stateful<PcMachine.State> {
             if (elcr != 0) {
                 context.io().write(ELCR_PORT, 1, elcr & 0xFF);
                 context.io().write(ELCR_PORT + 1, 1, elcr >>> 8 & 0xFF);
+            }
+            if (acpiTables != null) {
+                load(PcMemoryMap.ACPI_TABLES, acpiTables.blob());
             }
             load(LinuxLoader.ZERO_PAGE, plan.zeroPage());
             load(LinuxLoader.CMDLINE, plan.cmdline());

@@ -136,10 +136,29 @@ class BoardErrorsTest {
         new PcBoard().build(c);
         assertEquals(List.of(
                 new FakeBoardContext.AddedDevice("i8259", "pic", Map.of()),
-                new FakeBoardContext.AddedDevice("i8254", "pit", Map.of()),
-                new FakeBoardContext.AddedDevice("mc146818rtc", "rtc", Map.of("memory", Long.toString(64L << 20))),
+                new FakeBoardContext.AddedDevice("hpet", "hpet", Map.of("base", Long.toString(0xFED00000L))),
+                new FakeBoardContext.AddedDevice("i8254", "pit", Map.of("irq-controller", "hpet-legacy")),
+                new FakeBoardContext.AddedDevice("mc146818rtc", "rtc", Map.of("memory", Long.toString(64L << 20),
+                        "irq-controller", "hpet-legacy")),
+                new FakeBoardContext.AddedDevice("acpi-pm", "acpi-pm", Map.of("base", "1536", "sci", "9")),
                 new FakeBoardContext.AddedDevice("isa-serial", "serial0", Map.of("index", "0", "chardev", "serial0")),
                 new FakeBoardContext.AddedDevice("isa-serial", "serial2", Map.of("index", "2", "chardev", "serial2")),
+                new FakeBoardContext.AddedDevice("i8042", "i8042", Map.of()),
+                new FakeBoardContext.AddedDevice("port92", "port92", Map.of())), c.devices);
+    }
+
+    @Test
+    void withoutAcpiAndHpetTheTimersGoStraightToThePic() throws IOException {
+        FakeBoardContext c = withKernel(new SyntheticKernel());
+        c.chardevs = java.util.Set.of("serial0");
+        c.boardProperties = Map.of("acpi", "false", "hpet", "false");
+        new PcBoard().build(c);
+        assertEquals(List.of(
+                new FakeBoardContext.AddedDevice("i8259", "pic", Map.of()),
+                new FakeBoardContext.AddedDevice("i8254", "pit", Map.of("irq-controller", "isa")),
+                new FakeBoardContext.AddedDevice("mc146818rtc", "rtc", Map.of("memory", Long.toString(64L << 20),
+                        "irq-controller", "isa")),
+                new FakeBoardContext.AddedDevice("isa-serial", "serial0", Map.of("index", "0", "chardev", "serial0")),
                 new FakeBoardContext.AddedDevice("i8042", "i8042", Map.of()),
                 new FakeBoardContext.AddedDevice("port92", "port92", Map.of())), c.devices);
     }

@@ -35,6 +35,8 @@ final class FakeBoardContext implements BoardContext {
     final FakeSpace io = new FakeSpace(IoSpace.PORTS);
     final Map<String, RamBlock> blocks = new LinkedHashMap<>();
     final List<AddedDevice> devices = new ArrayList<>();
+    /** Validated board properties, as the runtime gives them (defaults filled in). */
+    Map<String, String> boardProperties = Map.of("acpi", "true", "hpet", "true");
     final Arena arena = Arena.ofAuto();
     long ramSize = 64L << 20;
     Path firmware;
@@ -164,7 +166,7 @@ final class FakeBoardContext implements BoardContext {
 
     @Override
     public DeviceConfig boardConfig() {
-        return new DeviceConfig("board", Map.of());
+        return new DeviceConfig("board", boardProperties);
     }
 
     @Override

@@ -48,7 +48,8 @@ class PcBoardTest {
         assertEquals("pc", b.name());
         assertEquals("x86", b.defaultCpuType());
         assertEquals("pentium3", b.defaultCpuModel());
-        assertTrue(b.properties().isEmpty());
+        assertEquals(java.util.List.of("acpi", "hpet"), b.properties().stream().map(p -> p.name()).toList());
+        assertTrue(b.properties().stream().allMatch(p -> "true".equals(p.defaultValue())), "ACPI and HPET on by default");
     }
 
     @Test
@@ -89,7 +90,8 @@ class PcBoardTest {
         FakeSpace.Map high = space.find("pc.ram.high");
         assertEquals(0xE0000000L - 0x100000, high.region().size());
         assertEquals(512L << 20, PcMemoryMap.unmappedRam(fourGiB));
-        assertEquals(0xE0000000L, PcMemoryMap.e820(fourGiB, 0x10000).get(3).address() + PcMemoryMap.e820(fourGiB, 0x10000).get(3).size());
+        assertEquals(0xE0000000L, PcMemoryMap.e820(fourGiB, 0x10000, false).get(3).address()
+                + PcMemoryMap.e820(fourGiB, 0x10000, false).get(3).size());
     }
 
     @Test
@@ -113,7 +115,7 @@ class PcBoardTest {
         long[][] expected = {
             {0, 0x9FC00, 1},
             {0x9FC00, 0x400, 2},
-            {0xF0000, 0x10000, 2},
+            {0xE0000, 0x20000, 2}, // ACPI tables and the BIOS area
             {0x100000, (64L << 20) - 0x100000, 1},
             {0xFFFF0000L, 0x10000, 2},
         };

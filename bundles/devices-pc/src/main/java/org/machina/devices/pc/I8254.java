@@ -52,19 +52,26 @@ public final class I8254 implements Device, Stateful<I8254.State> {
     private final Pit8254Channel[] counters = {new Pit8254Channel(true), new Pit8254Channel(true),
         new Pit8254Channel(false)};
     private VirtualClock clock;
+    private final String irqController;
     private IrqLine irq = IrqLine.NONE;
     private Timer timer;
     private int port61;
     private boolean irqLevel;
 
     I8254(DeviceContext context) {
+        this(context, "isa");
+    }
+
+    /** A PIT whose OUT0 drives input 0 of {@code irqController} ("isa", or the HPET's legacy switch). */
+    I8254(DeviceContext context, String irqController) {
         this.context = context;
+        this.irqController = irqController;
     }
 
     @Override
     public void realize() {
         clock = context.executor().clock();
-        irq = context.irq("isa", 0);
+        irq = context.irq(irqController, 0);
         timer = context.executor().newTimer("pit-irq0", this::onEdge);
         context.io().map(PORT, new MemoryRegion.Io("pit", 4, new Mmio() {
             @Override

@@ -25,11 +25,12 @@ public final class I8254Type implements DeviceType {
 
     @Override
     public List<PropertySpec> properties() {
-        return List.of();
+        return List.of(PropertySpec.string("irq-controller", "isa",
+                "interrupt controller whose input 0 OUT0 drives: 'isa', or 'hpet-legacy' behind an HPET"));
     }
 
     @Override
     public Device create(DeviceContext context, DeviceConfig config) {
-        return new I8254(context);
+        return new I8254(context, config.string("irq-controller"));
     }
 }

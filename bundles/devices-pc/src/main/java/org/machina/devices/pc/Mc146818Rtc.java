@@ -82,6 +82,7 @@ public final class Mc146818Rtc implements Device, Stateful<Mc146818Rtc.State>, M
     private final DeviceContext context;
     private final int[] cmos = new int[128];
     private VirtualClock clock;
+    private final String irqController;
     private IrqLine irq = IrqLine.NONE;
     private Timer timer;
     private int index;
@@ -93,7 +94,13 @@ public final class Mc146818Rtc implements Device, Stateful<Mc146818Rtc.State>, M
     private boolean loggedBadTime;
 
     Mc146818Rtc(DeviceContext context, long baseSeconds, long memoryBytes) {
+        this(context, baseSeconds, memoryBytes, "isa");
+    }
+
+    /** An RTC whose IRQ output drives input 8 of {@code irqController} ("isa", or the HPET's legacy switch). */
+    Mc146818Rtc(DeviceContext context, long baseSeconds, long memoryBytes, String irqController) {
         this.context = context;
+        this.irqController = irqController;
         this.baseSeconds = baseSeconds;
         cmos[REG_A] = 0x26;
         cmos[REG_B] = B_24H;
@@ -126,7 +133,7 @@ public final class Mc146818Rtc implements Device, Stateful<Mc146818Rtc.State>, M
     @Override
     public void realize() {
         clock = context.executor().clock();
-        irq = context.irq("isa", 8);
+        irq = context.irq(irqController, 8);
         timer = context.executor().newTimer("rtc", this::onTimer);
         baseNanos = clock.nanos();
         checkedNanos = baseNanos;

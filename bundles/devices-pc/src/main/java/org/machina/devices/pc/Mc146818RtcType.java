@@ -33,7 +33,9 @@ public final class Mc146818RtcType implements DeviceType {
         return List.of(
                 PropertySpec.string("base", "utc",
                         "time at machine creation: 'utc' (host clock) or an ISO date-time such as 2024-01-31T12:00:00"),
-                PropertySpec.integer("memory", 0L, "guest RAM in bytes, written into the CMOS memory-size bytes"));
+                PropertySpec.integer("memory", 0L, "guest RAM in bytes, written into the CMOS memory-size bytes"),
+                PropertySpec.string("irq-controller", "isa",
+                        "interrupt controller whose input 8 the RTC drives: 'isa', or 'hpet-legacy' behind an HPET"));
     }
 
     @Override
@@ -42,7 +44,8 @@ public final class Mc146818RtcType implements DeviceType {
         if (memory < 0) {
             throw new IllegalArgumentException("device '" + config.id() + "': property memory must be >= 0, not " + memory);
         }
-        return new Mc146818Rtc(context, parseBase(config.id(), config.string("base")), memory);
+        return new Mc146818Rtc(context, parseBase(config.id(), config.string("base")), memory,
+                config.string("irq-controller"));
     }
 
     /** Epoch seconds of the {@code base} property. */

@@ -12,7 +12,11 @@ import org.machina.api.device.DeviceConfig;
 import org.machina.api.device.DeviceContext;
 import org.machina.api.device.DeviceType;
 import org.machina.api.device.MachineControl;
+import org.machina.api.device.PowerButton;
 import org.machina.api.device.PropertySpec;
+import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathRead;
+import org.machina.api.fastpath.FastPathRegistry;
 import org.machina.api.io.IoSpace;
 import org.machina.api.irq.InterruptAcknowledge;
 import org.machina.api.irq.IrqLine;
@@ -26,12 +30,22 @@ import org.slf4j.LoggerFactory;
 /** A {@link DeviceContext} for unit tests: fake port space, manual clock, recording lines and backends. */
 final class FakeContext implements DeviceContext {
     final FakeIoSpace io = new FakeIoSpace();
+    /** Memory space for MMIO devices: the same region rules, no RAM. */
+    final FakeIoSpace mem = new FakeIoSpace();
     final FakeExecutor executor;
     final Map<String, IrqSink> sinks = new HashMap<>();
     final Map<String, FakeIrqLine> lines = new HashMap<>();
     final FakeIrqLine cpuPin = new FakeIrqLine();
     final Map<String, FakeCharBackend> chardevs = new HashMap<>();
     final List<String> resets = new ArrayList<>();
+    /** Shutdown requests as "reason/status"; null until a test allows shutdowns. */
+    List<String> shutdowns;
+    PowerButton powerButton;
+    /** Fast-path handlers the device attached: region name, range start and length. */
+    final List<FastPath> fastPaths = new ArrayList<>();
+
+    record FastPath(String region, long offset, long length, FastPathHandler handler) {
+    }
     InterruptAcknowledge ack;
 
     FakeContext() {
@@ -74,7 +88,7 @@ final class FakeContext implements DeviceContext {
 
     @Override
     public AddressSpace memory() {
-        throw new UnsupportedOperationException("no memory space in device tests");
+        return mem;
     }
 
     @Override
@@ -143,7 +157,10 @@ final class FakeContext implements DeviceContext {
 
             @Override
             public void requestShutdown(String reason, int exitStatus) {
-                throw new AssertionError("unexpected shutdown: " + reason);
+                if (shutdowns == null) {
+                    throw new AssertionError("unexpected shutdown: " + reason);
+                }
+                shutdowns.add(reason + "/" + exitStatus);
             }
 
             @Override
@@ -151,6 +168,39 @@ final class FakeContext implements DeviceContext {
                 throw new AssertionError("unexpected pause: " + reason);
             }
         };
+    }
+
+    @Override
+    public FastPathRegistry fastPath() {
+        return (mapping, offset, length, handler) -> {
+            if (length <= 0 || offset < 0 || offset + length > mapping.region().size()) {
+                throw new IllegalArgumentException("fast-path range outside the region");
+            }
+            fastPaths.add(new FastPath(mapping.region().name(), offset, length, handler));
+            return () -> fastPaths.removeIf(f -> f.handler() == handler);
+        };
+    }
+
+    /** Reads through the fast-path handler covering {@code offset} of {@code region}; fails if none serves it. */
+    long fastRead(String region, long offset, int size) {
+        FastPathRead out = new FastPathRead();
+        for (FastPath f : fastPaths) {
+            if (f.region().equals(region) && offset >= f.offset() && offset + size <= f.offset() + f.length()) {
+                if (!f.handler().read(offset, size, out)) {
+                    throw new AssertionError("fast path declined " + region + "+" + offset);
+                }
+                return out.value();
+            }
+        }
+        throw new AssertionError("no fast path for " + region + "+" + offset + " in " + fastPaths);
+    }
+
+    @Override
+    public void registerPowerButton(PowerButton button) {
+        if (powerButton != null) {
+            throw new AssertionError("a second power button");
+        }
+        powerButton = button;
     }
 
     @Override

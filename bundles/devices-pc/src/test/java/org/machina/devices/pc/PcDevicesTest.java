@@ -16,9 +16,12 @@ class PcDevicesTest {
     void typeNamesAndPropertiesAreTheOnesTheBoardUses() {
         Map<String, DeviceType> types = Map.of("i8259", new I8259Type(), "i8254", new I8254Type(), "mc146818rtc",
                 new Mc146818RtcType(), "isa-serial", new IsaSerialType(), "i8042", new I8042Type(), "port92",
-                new Port92Type());
+                new Port92Type(), "hpet", new HpetType(), "acpi-pm", new AcpiPmType());
         types.forEach((name, type) -> assertEquals(name, type.name()));
-        assertEquals(List.of("base", "memory"), names(new Mc146818RtcType()));
+        assertEquals(List.of("base", "memory", "irq-controller"), names(new Mc146818RtcType()));
+        assertEquals(List.of("irq-controller"), names(new I8254Type()));
+        assertEquals(List.of("base"), names(new HpetType()));
+        assertEquals(List.of("base", "sci"), names(new AcpiPmType()));
         assertEquals(List.of("index", "iobase", "irq", "chardev", "paced"), names(new IsaSerialType()));
         assertEquals(PropertySpec.Type.CHARDEV, new IsaSerialType().properties().get(3).type());
     }
@@ -60,6 +63,33 @@ class PcDevicesTest {
         ctx.out(0xa0, 0x20);
         ctx.out(0x20, 0x20);
         assertFalse(ctx.cpuPin.level());
+    }
+
+    @Test
+    void hpetLegacyReplacementGatesThePitAtThePic() {
+        FakeContext ctx = new FakeContext();
+        I8259 pic = (I8259) FakeContext.create(new I8259Type(), ctx, Map.of());
+        I8254 pit = (I8254) FakeContext.create(new I8254Type(), ctx, Map.of("irq-controller", Hpet.LEGACY_SINK));
+        Hpet hpet = (Hpet) FakeContext.create(new HpetType(), ctx, Map.of());
+        pic.realize();
+        pit.realize();
+        hpet.realize();
+        hpet.reset();
+        I8259Test.initLikeLinux(ctx);
+        ctx.out(0x43, 0x34);
+        ctx.out(0x40, 0xa9);
+        ctx.out(0x40, 0x04);
+        assertTrue(ctx.cpuPin.level(), "the PIT reaches IRQ 0 through the HPET while legacy replacement is off");
+        assertEquals(0x30, ctx.ack.acknowledge());
+        ctx.out(0x20, 0x20);
+        ctx.mem.write(0xFED0_0010L, 8, Hpet.ENABLE_CNF | Hpet.LEG_RT_CNF);
+        ctx.executor.advanceTo(I8254.nanos(1193 * 5));
+        assertFalse(ctx.cpuPin.level(), "PIT ticks no longer reach the PIC");
+        ctx.mem.write(0xFED0_0100L, 4, HpetTimer.INT_ENB | HpetTimer.MODE_32);
+        ctx.mem.write(0xFED0_0108L, 4, ctx.mem.read(0xFED0_00F0L, 4) + 1000);
+        ctx.executor.advance(10_000);
+        assertTrue(ctx.cpuPin.level(), "HPET timer 0 reaches IRQ 0");
+        assertEquals(0x30, ctx.ack.acknowledge());
     }
 
     @Test

@@ -8,6 +8,7 @@ import org.machina.api.block.BlockNode;
 import org.machina.api.chardev.CharBackend;
 import org.machina.api.device.DeviceContext;
 import org.machina.api.device.MachineControl;
+import org.machina.api.device.PowerButton;
 import org.machina.api.io.IoSpace;
 import org.machina.api.irq.InterruptAcknowledge;
 import org.machina.api.irq.IrqLine;
@@ -99,6 +100,12 @@ class DeviceContextImpl implements DeviceContext {
     @Override
     public BlockNode blockdev(String driveId) {
         return machine.blockdev(driveId);
+    }
+
+    @Override
+    public void registerPowerButton(PowerButton button) {
+        machine.setPowerButton(button);
+        releases.add(() -> machine.clearPowerButton(button));
     }
 
     @Override

@@ -23,6 +23,7 @@ import org.machina.api.cpu.Cpu;
 import org.machina.api.device.DeviceConfig;
 import org.machina.api.device.DeviceType;
 import org.machina.api.device.MachineControl;
+import org.machina.api.device.PowerButton;
 import org.machina.api.io.IoSpace;
 import org.machina.api.irq.InterruptAcknowledge;
 import org.machina.api.machine.DescriptionException;
@@ -91,6 +92,8 @@ public final class MachineImpl implements Machine {
     };
     private Cpu cpu;
     private Board board;
+    /** The device implementing the power button, or null: the button then powers off at once. */
+    private PowerButton powerButton;
 
     MachineImpl(String name, String descriptionJson, String boardType, long ramSize, boolean noReboot) {
         this.name = name;
@@ -567,7 +570,28 @@ public final class MachineImpl implements Machine {
     @Override
     public void powerButton() {
         emit("POWERDOWN", Map.of());
-        loop.execute(() -> control.requestShutdown("power button pressed (no ACPI on this board)", 0));
+        loop.execute(() -> {
+            PowerButton button = powerButton;
+            if (button == null) {
+                control.requestShutdown("power button pressed (no ACPI on this board)", 0);
+            } else if (!button.press()) {
+                control.requestShutdown("power button pressed (the guest has not enabled ACPI power button events)", 0);
+            }
+        });
+    }
+
+    /** Installs the device that implements the power button (machine thread). */
+    void setPowerButton(PowerButton button) {
+        if (powerButton != null && powerButton != button) {
+            throw new IllegalStateException("this machine already has a power button");
+        }
+        powerButton = button;
+    }
+
+    void clearPowerButton(PowerButton button) {
+        if (powerButton == button) {
+            powerButton = null;
+        }
     }
 
     @Override
