@@ -13,7 +13,6 @@ import java.util.Locale;
 import java.util.function.Supplier;
 import org.machina.nbd.api.NbdStandalone;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 
 /**
  * {@code machina nbd serve} on the nbd-server bundle's {@link NbdStandalone} service (API package
@@ -21,8 +20,6 @@ import org.osgi.framework.ServiceReference;
  * command says the distribution has no NBD server).
  */
 final class NbdServeLink implements NbdCommand.Server {
-    private static final long WAIT_MS = 5_000;
-
     private final Supplier<NbdStandalone> service;
 
     NbdServeLink(Supplier<NbdStandalone> service) {
@@ -31,23 +28,8 @@ final class NbdServeLink implements NbdCommand.Server {
 
     /** The service from the framework, waiting a little for DS to publish it. */
     static NbdServeLink fromFramework(BundleContext context) {
-        return new NbdServeLink(() -> {
-            long deadline = System.currentTimeMillis() + WAIT_MS;
-            ServiceReference<NbdStandalone> ref;
-            while ((ref = context.getServiceReference(NbdStandalone.class)) == null) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new CliException(CliException.FAILURE, "no NBD server service (" + NbdStandalone.class.getName()
-                            + ") in this distribution; 'nbd serve' needs the org.machina.nbd-server and block bundles");
-                }
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new CliException(CliException.FAILURE, "interrupted");
-                }
-            }
-            return context.getService(ref);
-        });
+        return new NbdServeLink(() -> ServiceWait.await(context, NbdStandalone.class,
+                "NBD server service", "'nbd serve' needs the org.machina.nbd-server and block bundles"));
     }
 
     @Override

@@ -11,7 +11,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.machina.net.user.api.NetStandalone;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 
 /**
  * {@code machina net serve} on the net-user bundle's {@link NetStandalone} service (API package
@@ -19,8 +18,6 @@ import org.osgi.framework.ServiceReference;
  * and the command says the distribution has no user-mode network).
  */
 final class NetServeLink implements NetCommand.Server {
-    private static final long WAIT_MS = 5_000;
-
     private final Supplier<NetStandalone> service;
 
     NetServeLink(Supplier<NetStandalone> service) {
@@ -28,23 +25,8 @@ final class NetServeLink implements NetCommand.Server {
     }
 
     static NetServeLink fromFramework(BundleContext context) {
-        return new NetServeLink(() -> {
-            long deadline = System.currentTimeMillis() + WAIT_MS;
-            ServiceReference<NetStandalone> ref;
-            while ((ref = context.getServiceReference(NetStandalone.class)) == null) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new CliException(CliException.FAILURE, "no user-mode network service (" + NetStandalone.class.getName()
-                            + ") in this distribution; 'net serve' needs the org.machina.net-user bundle");
-                }
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new CliException(CliException.FAILURE, "interrupted");
-                }
-            }
-            return context.getService(ref);
-        });
+        return new NetServeLink(() -> ServiceWait.await(context, NetStandalone.class,
+                "user-mode network service", "'net serve' needs the org.machina.net-user bundle"));
     }
 
     @Override
