@@ -1,7 +1,6 @@
 package org.machina.cli;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
@@ -34,16 +33,7 @@ final class NbdServeLink implements NbdCommand.Server {
 
     @Override
     public int serve(NbdServe o, NbdServe.Resolved r) throws Exception {
-        SocketAddress addr;
-        if (o.socket != null) {
-            addr = UnixDomainSocketAddress.of(o.socket.toAbsolutePath());
-        } else {
-            try {
-                addr = new InetSocketAddress(InetAddress.getByName(o.bind), o.port);
-            } catch (IOException e) {
-                throw new CliException(CliException.USAGE, "--bind '" + o.bind + "': " + e.getMessage());
-            }
-        }
+        SocketAddress addr = ListenAddress.of(o.socket, o.bind, o.port);
         NbdStandalone.Io io = new NbdStandalone.Io(NbdStandalone.Cache.valueOf(r.cache().toUpperCase(Locale.ROOT)), r.discard(),
                 NbdStandalone.DetectZeroes.valueOf(r.detectZeroes().toUpperCase(Locale.ROOT)));
         NbdStandalone.Serving serving;

@@ -1,7 +1,6 @@
 package org.machina.cli;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
@@ -31,16 +30,7 @@ final class NetServeLink implements NetCommand.Server {
 
     @Override
     public int serve(NetCommand.Serve o) throws Exception {
-        SocketAddress addr;
-        if (o.socket != null) {
-            addr = UnixDomainSocketAddress.of(o.socket.toAbsolutePath());
-        } else {
-            try {
-                addr = new InetSocketAddress(InetAddress.getByName(o.bind), o.port);
-            } catch (IOException e) {
-                throw new CliException(CliException.USAGE, "--bind '" + o.bind + "': " + e.getMessage());
-            }
-        }
+        SocketAddress addr = ListenAddress.of(o.socket, o.bind, o.port);
         NetStandalone.Serving serving;
         try {
             serving = service.get().serve(new NetStandalone.Options(options(o.netdev), addr));
