@@ -15,7 +15,6 @@ import org.osgi.framework.ServiceReference;
  */
 final class MonitorServiceLink implements DaemonCommand.MonitorLink {
     static final String SERVICE = "org.machina.monitor.api.MonitorService";
-    private static final long WAIT_MS = 5_000;
 
     private final BundleContext context;
 
@@ -25,18 +24,8 @@ final class MonitorServiceLink implements DaemonCommand.MonitorLink {
 
     @Override
     public AutoCloseable start(Machine machine, Path socket) throws Exception {
-        ServiceReference<?> ref = null;
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        while (ref == null) {
-            ref = context.getServiceReference(SERVICE);
-            if (ref == null) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new CliException(CliException.FAILURE, "no QMP monitor service (" + SERVICE + ") in this "
-                            + "distribution; instances need the org.machina.monitor bundle");
-                }
-                Thread.sleep(50);
-            }
-        }
+        ServiceReference<?> ref = ServiceWait.awaitReference(context, SERVICE, "QMP monitor service",
+                "instances need the org.machina.monitor bundle");
         Object service = context.getService(ref);
         Method start = findInterface(service.getClass()).getMethod("start", Machine.class, Path.class, Optional.class);
         Object handle = start.invoke(service, machine, socket, Optional.<InetSocketAddress>empty());

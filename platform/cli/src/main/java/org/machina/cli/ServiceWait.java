@@ -12,11 +12,19 @@ final class ServiceWait {
 
     /** The service of {@code type}; after 5 s without one, a failure naming {@code what} and the {@code hint}. */
     static <T> T await(BundleContext context, Class<T> type, String what, String hint) {
+        return type.cast(context.getService(awaitReference(context, type.getName(), what, hint)));
+    }
+
+    /**
+     * A reference to a service published under {@code className} (for services whose API the CLI
+     * does not import); after 5 s without one, a failure naming {@code what} and the {@code hint}.
+     */
+    static ServiceReference<?> awaitReference(BundleContext context, String className, String what, String hint) {
         long deadline = System.currentTimeMillis() + WAIT_MS;
-        ServiceReference<T> ref;
-        while ((ref = context.getServiceReference(type)) == null) {
+        ServiceReference<?> ref;
+        while ((ref = context.getServiceReference(className)) == null) {
             if (System.currentTimeMillis() > deadline) {
-                throw new CliException(CliException.FAILURE, "no " + what + " (" + type.getName() + ") in this distribution; "
+                throw new CliException(CliException.FAILURE, "no " + what + " (" + className + ") in this distribution; "
                         + hint);
             }
             try {
@@ -26,6 +34,6 @@ final class ServiceWait {
                 throw new CliException(CliException.FAILURE, "interrupted");
             }
         }
-        return context.getService(ref);
+        return ref;
     }
 }
