@@ -1,5 +1,6 @@
 package org.machina.api.cpu;
 
+import java.util.Map;
 import org.machina.api.irq.IrqLine;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -41,6 +42,17 @@ public interface Cpu {
 
     /** Guest instructions retired since reset. */
     long instructionsRetired();
+
+    /**
+     * Profiling counters by name (instructions, interrupts, exceptions, TLB and code-cache
+     * events: whatever the implementation counts), for {@code x-machina-query-cpu-stats}. Read
+     * them on the machine thread for a consistent view.
+     *
+     * @since 1.2.0
+     */
+    default Map<String, Long> statistics() {
+        return Map.of();
+    }
 
     /** The debug view: registers, memory as the CPU sees it, breakpoints, stepping. */
     CpuDebug debug();

@@ -1,5 +1,6 @@
 package org.machina.api.memory;
 
+import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -44,4 +45,14 @@ public interface AddressSpace {
      * drops them when it sees a new value.
      */
     long mapGeneration();
+
+    /**
+     * Access counters of the I/O regions mapped now (RAM and ROM are not counted), for
+     * profiling; read them on the machine thread for a consistent view.
+     *
+     * @since 1.2.0
+     */
+    default List<IoCounters> ioCounters() {
+        return List.of();
+    }
 }

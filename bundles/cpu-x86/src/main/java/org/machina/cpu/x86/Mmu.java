@@ -153,7 +153,11 @@ abstract class Mmu extends X86State {
         java.util.Arrays.fill(tlbTag, 3 * TLB_SIZE, 4 * TLB_SIZE, 0);
     }
 
+    /** Profiling counters (see {@link X86Cpu#statistics}): TLB fills (page walks) and flushes. */
+    long tlbFills, tlbFlushes, tlbPageFlushes;
+
     final void flushTlb() {
+        tlbFlushes++;
         fetchTag = 0;
         java.util.Arrays.fill(tlbTag, 0);
         java.util.Arrays.fill(tlbSeg, null);
@@ -166,6 +170,7 @@ abstract class Mmu extends X86State {
             flushTlb();
             return;
         }
+        tlbFlushes++;
         fetchTag = 0;
         for (int i = 0; i < tlbTag.length; i++) {
             if (!tlbGlobal[i]) tlbTag[i] = 0;
@@ -173,6 +178,7 @@ abstract class Mmu extends X86State {
     }
 
     final void flushTlbPage(int lin) {
+        tlbPageFlushes++;
         fetchTag = 0;
         int i = (lin >>> 12) & (TLB_SIZE - 1);
         for (int k = 0; k < 4; k++) {
@@ -262,6 +268,7 @@ abstract class Mmu extends X86State {
 
     /** Fills a TLB entry for the page of {@code lin}; returns the physical address. */
     private long fill(int lin, boolean write) {
+        tlbFills++;
         boolean user = cpl == 3 && !supervisorAccess;
         long phys = translate(lin, write, user);
         long page = phys & ~0xfffL;

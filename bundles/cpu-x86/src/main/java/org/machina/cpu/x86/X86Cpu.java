@@ -1,6 +1,8 @@
 package org.machina.cpu.x86;
 
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -143,15 +145,20 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                 nmiPending = false;
                 nmiBlocked = true;
                 halted = false;
+                nmisDelivered++;
                 deliver(2, false, 0, false);
                 if (shutdown) return ExitReason.SHUTDOWN;
             } else if (intrLevel && (eflags & IF) != 0) {
                 halted = false;
                 int vec = ctx.interruptAcknowledge().acknowledge() & 0xff;
+                interruptsDelivered++;
                 deliver(vec, false, 0, false);
                 if (shutdown) return ExitReason.SHUTDOWN;
             }
-            if (halted) return ExitReason.HALTED;
+            if (halted) {
+                halts++;
+                return ExitReason.HALTED;
+            }
             if (--budget <= 0 || repeatYielded) {
                 repeatYielded = false;
                 budget = CHECK_INTERVAL;
@@ -220,6 +227,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         pendingDataBreakpoints = 0;
         int vec = f.vector, err = f.errorCode;
         boolean hasErr = f.hasError;
+        exceptions[vec & 31]++;
         undoInstruction();
         deliver(vec, hasErr, err, true);
     }
@@ -412,6 +420,38 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     @Override
     public long instructionsRetired() {
         return retired;
+    }
+
+    /** Profiling counters; see {@link #statistics}. */
+    private long interruptsDelivered, nmisDelivered, halts;
+    private final long[] exceptions = new long[32];
+
+    /**
+     * Counters since the CPU was made (instructions: since reset): interrupts and exceptions delivered (by vector),
+     * halts, TLB fills (page walks) and flushes, and the decoded-code cache. Read on the
+     * machine thread for a consistent view.
+     */
+    @Override
+    public Map<String, Long> statistics() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("instructions", retired);
+        m.put("interrupts", interruptsDelivered);
+        m.put("nmis", nmisDelivered);
+        m.put("halts", halts);
+        long all = 0;
+        for (long e : exceptions) all += e;
+        m.put("exceptions", all);
+        for (int v = 0; v < 32; v++) {
+            if (exceptions[v] != 0) m.put("exceptions-vector-" + v, exceptions[v]);
+        }
+        m.put("undefined-opcodes", undefinedCount.get());
+        m.put("tlb-fills", tlbFills);
+        m.put("tlb-flushes", tlbFlushes);
+        m.put("tlb-page-flushes", tlbPageFlushes);
+        m.put("code-pages-decoded", code.pagesDecoded);
+        m.put("code-pages-invalidated", code.pagesInvalidated);
+        m.put("code-bytes-patched", code.bytesPatched);
+        return m;
     }
 
     @Override

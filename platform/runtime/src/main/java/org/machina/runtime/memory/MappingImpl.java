@@ -10,6 +10,8 @@ final class MappingImpl implements Mapping {
     private final MemoryRegion region;
     private final int priority;
     private volatile boolean mapped = true;
+    /** Accesses to an I/O region and host time in its handlers (machine thread only). */
+    long reads, writes, nanos;
 
     MappingImpl(PhysicalAddressSpace space, long base, MemoryRegion region, int priority) {
         this.space = space;

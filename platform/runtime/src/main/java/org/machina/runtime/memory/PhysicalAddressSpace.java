@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import org.machina.api.memory.AccessSpec;
 import org.machina.api.memory.AddressSpace;
+import org.machina.api.memory.IoCounters;
 import org.machina.api.memory.Mapping;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.RamBlock;
@@ -173,7 +174,7 @@ public class PhysicalAddressSpace implements AddressSpace {
         return switch (r.leaf()) {
             case MemoryRegion.Ram ram -> readSegment(ram.block().segment(), ram.offset() + off, size);
             case MemoryRegion.Rom rom -> readSegment(rom.block().segment(), rom.offset() + off, size);
-            case MemoryRegion.Io io -> ioRead(io, off, size);
+            case MemoryRegion.Io io -> timedRead(r.owner(), io, off, size);
             case MemoryRegion.Alias a -> throw new IllegalStateException("unresolved alias " + a.name());
         };
     }
@@ -196,7 +197,7 @@ public class PhysicalAddressSpace implements AddressSpace {
                 ram.block().markDirty(ram.offset() + off, size);
             }
             case MemoryRegion.Rom rom -> romWrite(rom, address);
-            case MemoryRegion.Io io -> ioWrite(io, off, size, value);
+            case MemoryRegion.Io io -> timedWrite(r.owner(), io, off, size, value);
             case MemoryRegion.Alias a -> throw new IllegalStateException("unresolved alias " + a.name());
         }
     }
@@ -237,6 +238,38 @@ public class PhysicalAddressSpace implements AddressSpace {
 
     private static long ones(int size) {
         return size == 8 ? -1L : (1L << (8 * size)) - 1;
+    }
+
+    private long timedRead(MappingImpl owner, MemoryRegion.Io io, long off, int size) {
+        long t0 = System.nanoTime();
+        try {
+            return ioRead(io, off, size);
+        } finally {
+            owner.reads++;
+            owner.nanos += System.nanoTime() - t0;
+        }
+    }
+
+    private void timedWrite(MappingImpl owner, MemoryRegion.Io io, long off, int size, long value) {
+        long t0 = System.nanoTime();
+        try {
+            ioWrite(io, off, size, value);
+        } finally {
+            owner.writes++;
+            owner.nanos += System.nanoTime() - t0;
+        }
+    }
+
+    @Override
+    public synchronized List<IoCounters> ioCounters() {
+        List<IoCounters> out = new ArrayList<>();
+        for (MappingImpl m : mappings) {
+            if (m.region() instanceof MemoryRegion.Io || m.reads + m.writes > 0) {
+                out.add(new IoCounters(m.region().name(), m.base(), m.reads, m.writes, m.nanos));
+            }
+        }
+        out.sort(Comparator.comparingLong(IoCounters::nanos).reversed());
+        return out;
     }
 
     private long ioRead(MemoryRegion.Io io, long off, int size) {

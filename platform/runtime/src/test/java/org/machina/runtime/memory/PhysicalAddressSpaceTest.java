@@ -157,4 +157,27 @@ class PhysicalAddressSpaceTest {
         assertEquals(java.util.Arrays.toString(data), java.util.Arrays.toString(back));
         assertEquals(8, b.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
     }
+
+    @Test
+    void ioCountersCountAccessesPerMappingAndSkipRam() {
+        RamBlockImpl ram = new RamBlockImpl("ram", 0x1000, arena);
+        space.map(0, new MemoryRegion.Ram("ram", ram));
+        space.map(0x10000, new MemoryRegion.Io("dev-a", 0x10, new Recorder(), AccessSpec.ANY));
+        space.map(0x20000, new MemoryRegion.Io("dev-b", 0x10, new Recorder(), AccessSpec.ANY));
+        space.write(0x10, 4, 1);
+        space.read(0x10000, 4);
+        space.read(0x10004, 4);
+        space.write(0x10008, 2, 7);
+        space.write(0x20000, 1, 1);
+        var counters = space.ioCounters();
+        assertEquals(2, counters.size(), "only the I/O regions: " + counters);
+        var a = counters.stream().filter(c -> c.region().equals("dev-a")).findFirst().orElseThrow();
+        var b = counters.stream().filter(c -> c.region().equals("dev-b")).findFirst().orElseThrow();
+        assertEquals(0x10000, a.base());
+        assertEquals(2, a.reads());
+        assertEquals(1, a.writes());
+        assertEquals(0, b.reads());
+        assertEquals(1, b.writes());
+        assertTrue(a.nanos() >= 0 && b.nanos() >= 0);
+    }
 }
