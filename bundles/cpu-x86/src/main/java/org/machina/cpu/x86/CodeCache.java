@@ -46,7 +46,43 @@ final class CodeCache {
         final long[] headers = new long[RamBlock.PAGE_SIZE];
         /** Stores patched into the page since instruction fetch last entered it. */
         int storesSinceFetch;
+        /** Translated blocks by entry offset (null until code runs here with the translator on). */
+        TranslatedBlock[] blocks;
+        /** Per entry offset: how often the interpreter started an instruction there. */
+        byte[] heat;
+        /** The blocks of {@link #blocks}, for finding those a store overlaps. */
+        final java.util.ArrayList<TranslatedBlock> translated = new java.util.ArrayList<>();
+
+        /** Drops every translation of the page; returns whether there was one. */
+        boolean forgetBlocks() {
+            boolean had = !translated.isEmpty();
+            blocks = null;
+            heat = null;
+            translated.clear();
+            return had;
+        }
+
+        /** Drops the translations made from bytes in {@code [from, from + length)}; returns whether any. */
+        boolean forgetBlocks(int from, int length) {
+            boolean dropped = false;
+            for (int i = translated.size() - 1; i >= 0; i--) {
+                TranslatedBlock b = translated.get(i);
+                if (b.overlaps(from, length)) {
+                    translated.remove(i);
+                    if (blocks[b.offset()] == b) blocks[b.offset()] = null;
+                    dropped = true;
+                }
+            }
+            return dropped;
+        }
     }
+
+    /**
+     * Set when translated code was dropped (a store or DMA changed its bytes, or its page left the
+     * cache): a running block checks it after each of its stores and returns, so the next
+     * instruction is fetched anew. The CPU clears it before it runs a block.
+     */
+    boolean blocksDropped;
 
     /**
      * Stores into a cached page that is not being executed, after which it is taken for data and
@@ -89,6 +125,7 @@ final class CodeCache {
         lastWay[set] = (byte) w;
         Page p = table[2 * set + w];
         if (p == null) p = table[2 * set + w] = new Page();
+        blocksDropped |= p.forgetBlocks();
         newlyMarked = !ram.isCodePage(offset);
         if (newlyMarked) ram.markCodePage(offset); // before the copy: a racing write bumps the generation
         p.ram = ram;
@@ -147,6 +184,7 @@ final class CodeCache {
     private boolean dropIfWritten(Page p) {
         if (p.ram.isCodePage(p.offset)) return false; // written, then decoded again since
         p.ram = null; // keeps the arrays for reuse
+        blocksDropped |= p.forgetBlocks();
         pagesInvalidated++;
         return true;
     }
@@ -180,6 +218,7 @@ final class CodeCache {
         if (p == null) return; // not cached: nothing to fix, the page stays unmarked
         if (p != executing && ++p.storesSinceFetch > STORES_BEFORE_DROP) {
             p.ram = null; // unmarked by the store: later stores take the fast path
+            blocksDropped |= p.forgetBlocks();
             pagesInvalidated++;
             absorb(k, ram, generationBefore);
             return;
@@ -187,6 +226,7 @@ final class CodeCache {
         int o = (int) (offset - pageOffset);
         MemorySegment.copy(ram.segment(), ValueLayout.JAVA_BYTE, offset, p.bytes, o, length);
         java.util.Arrays.fill(p.headers, Math.max(0, o - 15), o + length, 0);
+        blocksDropped |= p.forgetBlocks(o, length);
         ram.markCodePage(pageOffset);
         bytesPatched += length;
         absorb(k, ram, generationBefore);
@@ -209,7 +249,10 @@ final class CodeCache {
     /** Forgets every page (machine reset). */
     void clear() {
         for (Page p : table) {
-            if (p != null) p.ram = null;
+            if (p != null) {
+                p.ram = null;
+                blocksDropped |= p.forgetBlocks();
+            }
         }
     }
 }

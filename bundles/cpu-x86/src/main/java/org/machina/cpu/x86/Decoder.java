@@ -250,6 +250,33 @@ abstract class Decoder extends Alu {
         if (size != 0 && Integer.compareUnsigned(eaRoom, (1 << size) - 1) < 0) throw limitFault(eaSeg);
     }
 
+    // memory operands of translated code (BlockCompiler): the checks readRm/readRmw/writeRm make
+
+    /** A memory operand that is read: the segment checks of its first and last byte; its linear address. */
+    final int operandForRead(int s, int off, int size) {
+        checkLimit(s, off);
+        checkEnd(size);
+        return eaLin = segBase[s] + off;
+    }
+
+    /** A memory operand that is only written: also a writable segment. */
+    final int operandForWrite(int s, int off, int size) {
+        checkLimit(s, off);
+        checkEnd(size);
+        requireWritableSegment();
+        return eaLin = segBase[s] + off;
+    }
+
+    /** A memory operand that is read and written back: also every page translated for writing. */
+    final int operandForUpdate(int s, int off, int size) {
+        checkLimit(s, off);
+        checkEnd(size);
+        requireWritableSegment();
+        int lin = eaLin = segBase[s] + off;
+        probeWrite(lin, 1 << size);
+        return lin;
+    }
+
     final int readReg(int i, int size) {
         return size == 0 ? reg8(i) : size == 1 ? r[i] & 0xffff : r[i];
     }

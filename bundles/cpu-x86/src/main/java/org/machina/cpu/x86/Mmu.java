@@ -142,6 +142,52 @@ abstract class Mmu extends X86State {
         return p.bytes[lin & 0xfff] & 0xff;
     }
 
+    /** Logs {@code message} once per {@code key}. */
+    abstract void warnOnce(String key, String message);
+
+    /** The translator, or null while it is off (the interpreter runs everything). */
+    BlockCompiler compiler;
+    /** How often an instruction start is interpreted before a block is translated there (1..100). */
+    int translateThreshold = 1;
+
+    /**
+     * The translated block starting at CS:EIP ({@code csBase + eip}) if there is one for this
+     * code-segment base, EIP and default size; otherwise counts the start and translates a block
+     * there once it is hot. Null when the translator is off, EIP is not on the current fetch
+     * page or no block can start there.
+     */
+    final TranslatedBlock block(int csBase, int eip, boolean code32) {
+        int lin = csBase + eip;
+        if (compiler == null || !onFetchPage(lin)) return null;
+        CodeCache.Page p = fetchPage;
+        int o = lin & 0xfff;
+        TranslatedBlock[] blocks = p.blocks;
+        if (blocks == null) {
+            blocks = p.blocks = new TranslatedBlock[RamBlock.PAGE_SIZE];
+            p.heat = new byte[RamBlock.PAGE_SIZE];
+        }
+        TranslatedBlock b = blocks[o];
+        if (b == TranslatedBlock.NONE) return null;
+        if (b != null && b.csBase() == csBase && b.eip() == eip && b.code32() == code32) return b;
+        if (++p.heat[o] < translateThreshold) return null;
+        p.heat[o] = 0;
+        if (b != null) p.translated.remove(b);
+        try {
+            b = compiler.compile(p.bytes, o, csBase, eip, code32);
+        } catch (RuntimeException | LinkageError e) { // a translator bug must not reach the guest
+            warnOnce("translate" + e.getClass().getName(), "translating the block at " + Integer.toHexString(lin)
+                    + " failed (" + e + "); the interpreter runs it");
+            b = null;
+        }
+        if (b == null) {
+            blocks[o] = TranslatedBlock.NONE;
+            return null;
+        }
+        blocks[o] = b;
+        p.translated.add(b);
+        return b;
+    }
+
     /** Drops cached code whose RAM was written since the last call (see {@link CodeCache}). */
     final void syncCode() {
         if (code.sync()) fetchTag = 0;

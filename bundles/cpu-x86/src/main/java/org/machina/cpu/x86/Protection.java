@@ -46,9 +46,6 @@ abstract class Protection extends Mmu {
         super(mem);
     }
 
-    /** Logs a guest problem once per key. */
-    abstract void warnOnce(String key, String message);
-
     // ---- stack ----
     final boolean stack32() {
         return (segAttr[SS] & 0x4000) != 0;

@@ -77,7 +77,16 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
 
     /** Creates a CPU of {@code model} in its reset state. */
     public X86Cpu(CpuContext ctx, String model) {
+        this(ctx, model, Accel.fromSystemProperties());
+    }
+
+    /** Creates a CPU of {@code model} that executes with {@code accel}. */
+    public X86Cpu(CpuContext ctx, String model, Accel accel) {
         super(ctx, CpuModel.byName(model));
+        if (accel.translate()) {
+            compiler = new BlockCompiler(this.model.hasCmov());
+            translateThreshold = accel.threshold();
+        }
         reset();
     }
 
@@ -256,18 +265,34 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     private int burst(int n) {
         int flags = eflags & (IF | TF | RF);
         int done = 0;
+        TranslatedBlock b = null;
         try {
             do {
                 rollbackValid = false;
-                done++;
-                step();
-                retired++;
+                // a block runs several instructions: not when an interrupt is due after this one
+                b = watchActive || (intrLevel && (eflags & IF) != 0) || nmiPending ? null
+                        : block(segBase[CS], eip, code32());
+                if (b != null && Integer.compareUnsigned(eip + b.bytes() - 1, segLimit[CS]) <= 0) {
+                    code.blocksDropped = false;
+                    int k = b.code().run(this);
+                    retired += k;
+                    done += k;
+                    blocksRun++;
+                    b = null;
+                } else {
+                    b = null;
+                    done++;
+                    step();
+                    retired++;
+                }
             } while (done < n && !irqShadow && !halted && !shutdown && (eflags & (IF | TF | RF)) == flags
                     && pendingDataBreakpoints == 0 && !debug.pendingWatch && (dr[7] & 0xff) == 0
                     && ((flags & IF) == 0 || !intrLevel) && !repeatYielded);
         } catch (CpuFault f) {
+            if (b != null) retired += b.retiredBefore(startEip);
             fault(f);
         } catch (RuntimeException e) {
+            if (b != null) retired += b.retiredBefore(startEip);
             internalError(e);
         }
         return done;
@@ -423,7 +448,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     }
 
     /** Profiling counters; see {@link #statistics}. */
-    private long interruptsDelivered, nmisDelivered, halts;
+    private long interruptsDelivered, nmisDelivered, halts, blocksRun;
     private final long[] exceptions = new long[32];
 
     /**
@@ -451,6 +476,10 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         m.put("code-pages-decoded", code.pagesDecoded);
         m.put("code-pages-invalidated", code.pagesInvalidated);
         m.put("code-bytes-patched", code.bytesPatched);
+        m.put("translator", compiler == null ? 0L : 1L);
+        m.put("blocks-translated", compiler == null ? 0 : compiler.blocksCompiled);
+        m.put("instructions-translated", compiler == null ? 0 : compiler.instructionsCompiled);
+        m.put("blocks-run", blocksRun);
         return m;
     }
 

@@ -1,6 +1,7 @@
 package org.machina.cpu.x86;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.ByteBuffer;
@@ -411,8 +412,15 @@ class DifferentialTest {
                 failures += compare(cases, nat, m, pass, report, failures);
             }
             assertEquals(decodedFirstPass, cpu.code.pagesDecoded, "the second pass ran from the decode cache");
-            System.out.printf("x86 differential test: %d cases (%d faulting) run twice (decode, then cached), %d mismatches, seed %d, native reference: %s%n", count,
-                    cases.stream().filter(Case::fault).count(), failures, Long.getLong("x86.difftest.seed", 1234L), native64
+            Accel accel = Accel.fromSystemProperties();
+            long blocks = cpu.statistics().get("blocks-run");
+            if (accel.translate() && accel.threshold() <= 2) {
+                assertTrue(blocks > count / 2, "the cases ran translated: " + cpu.statistics());
+            } else if (!accel.translate()) {
+                assertEquals(0, blocks, "the interpreter ran every case");
+            }
+            System.out.printf("x86 differential test (%s): %d cases (%d faulting) run twice (decode, then cached), %d blocks run translated, %d mismatches, seed %d, native reference: %s%n",
+                    accel, count, cases.stream().filter(Case::fault).count(), blocks, failures, Long.getLong("x86.difftest.seed", 1234L), native64
                             ? "x86-64 process (this kernel runs no i386 code; no BCD or 16-bit addressing cases)"
                             : "i386 process");
             assertEquals(0, failures, report.toString());

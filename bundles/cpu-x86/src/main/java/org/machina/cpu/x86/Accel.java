@@ -1,0 +1,57 @@
+package org.machina.cpu.x86;
+
+import java.util.Locale;
+
+/**
+ * How the CPU executes guest code: {@code tcg} (the default) translates hot code to JVM
+ * bytecode ({@link BlockCompiler}) and interprets the rest; {@code interp} interprets
+ * everything. {@code threshold} is how often an instruction start is interpreted before a block
+ * is translated there (1 translates everything at once).
+ *
+ * @param translate whether the translator is on
+ * @param threshold 1..100
+ */
+public record Accel(boolean translate, int threshold) {
+    /** The default threshold, chosen by measurement (see docs/architecture.md). */
+    public static final int DEFAULT_THRESHOLD = 16;
+    public static final Accel TCG = new Accel(true, DEFAULT_THRESHOLD);
+    public static final Accel INTERPRETER = new Accel(false, DEFAULT_THRESHOLD);
+
+    public Accel {
+        if (threshold < 1 || threshold > 100) {
+            throw new IllegalArgumentException("translation threshold must be 1..100, not " + threshold);
+        }
+    }
+
+    /**
+     * Parses {@code tcg}, {@code interp} or {@code tcg,thresh=N} (QEMU's -accel spelling for
+     * the first); fails naming what it does not know.
+     */
+    public static Accel parse(String spec) {
+        String[] parts = spec.trim().split(",");
+        String kind = parts[0].toLowerCase(Locale.ROOT);
+        if (!kind.equals("tcg") && !kind.equals("interp")) {
+            throw new IllegalArgumentException("unknown accelerator '" + parts[0] + "': use tcg (translator) or interp");
+        }
+        int threshold = DEFAULT_THRESHOLD;
+        for (int i = 1; i < parts.length; i++) {
+            String p = parts[i];
+            if (p.startsWith("thresh=")) {
+                try {
+                    threshold = Integer.parseInt(p.substring(7));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("thresh must be a number, not '" + p.substring(7) + "'");
+                }
+            } else {
+                throw new IllegalArgumentException("unknown -accel property '" + p + "' (known: thresh)");
+            }
+        }
+        return new Accel(kind.equals("tcg"), threshold);
+    }
+
+    /** From the system property {@code machina.accel} (see {@link #parse}); {@link #TCG} when unset. */
+    static Accel fromSystemProperties() {
+        String v = System.getProperty("machina.accel");
+        return v == null || v.isBlank() ? TCG : parse(v);
+    }
+}

@@ -1,0 +1,687 @@
+package org.machina.cpu.x86;
+
+import static java.lang.constant.ConstantDescs.CD_Object;
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_void;
+
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassHierarchyResolver;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The translator: compiles a run of guest instructions in one code page into the bytecode of a
+ * hidden class (collectable with its CPU), with everything the decode knows folded in:
+ * operand and address sizes, the ModRM form, displacements, immediates, branch targets,
+ * segment choices. The generated code calls the same primitives the interpreter uses
+ * (segment checks, TLB-backed memory accesses, lazy flags, the stack helpers) in the same
+ * order, so faults, flags and memory effects are those of the interpreter, which stays the
+ * reference; what goes away is fetching, decoding and dispatching each instruction.
+ *
+ * <p>A block ends after a control transfer (Jcc, JMP, CALL, RET), before an instruction the
+ * translator does not handle, at the end of the page, or after {@link #MAX_INSTRUCTIONS}. After
+ * every instruction that stores to memory it checks {@link CodeCache#blocksDropped} and leaves
+ * early when a store changed translated code, so self-modifying code is seen by the next
+ * instruction as in the interpreter. Before every instruction that can fault it records
+ * {@code startEip}/{@code startEsp}, so a fault is delivered with the state as it was before
+ * that instruction.
+ */
+final class BlockCompiler {
+    static final int MAX_INSTRUCTIONS = 48;
+
+    private static final ClassDesc CD_CPU = ClassDesc.of("org.machina.cpu.x86.X86Cpu");
+    private static final ClassDesc CD_CACHE = ClassDesc.of("org.machina.cpu.x86.CodeCache");
+    private static final ClassDesc CD_CODE = ClassDesc.of("org.machina.cpu.x86.TranslatedBlock$BlockCode");
+    private static final ClassDesc CD_INTS = CD_int.arrayType();
+    private static final MethodTypeDesc I_I = MethodTypeDesc.of(CD_int, CD_int);
+    private static final MethodTypeDesc I_II = MethodTypeDesc.of(CD_int, CD_int, CD_int);
+    private static final MethodTypeDesc I_III = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int);
+    private static final MethodTypeDesc I_IIII = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int, CD_int);
+    private static final MethodTypeDesc V_II = MethodTypeDesc.of(CD_void, CD_int, CD_int);
+    private static final MethodTypeDesc V_III = MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_int);
+    private static final MethodTypeDesc V_IIZ = MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_boolean);
+    private static final MethodTypeDesc V_ZI = MethodTypeDesc.of(CD_void, CD_boolean, CD_int);
+    private static final MethodTypeDesc I_Z = MethodTypeDesc.of(CD_int, CD_boolean);
+    private static final MethodTypeDesc Z_I = MethodTypeDesc.of(CD_boolean, CD_int);
+    private static final MethodTypeDesc V_I = MethodTypeDesc.of(CD_void, CD_int);
+    private static final MethodTypeDesc I_ = MethodTypeDesc.of(CD_int);
+
+    // locals of the generated run(X86Cpu) method
+    private static final int CPU = 1, REGS = 2, A = 3, LIN = 4, V = 5;
+
+    private final MethodHandles.Lookup lookup = MethodHandles.lookup();
+    private final ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
+            ClassHierarchyResolver.ofClassLoading(BlockCompiler.class.getClassLoader())
+                    .orElse(ClassHierarchyResolver.defaultResolver())));
+    private final InsnDecoder decoder = new InsnDecoder();
+    private final boolean hasCmov;
+    /** Blocks compiled and instructions in them, for the statistics. */
+    long blocksCompiled, instructionsCompiled;
+
+    BlockCompiler(boolean hasCmov) {
+        this.hasCmov = hasCmov;
+    }
+
+    /** One decoded instruction of a block. */
+    private record Insn(int op, boolean op32, boolean addr32, int seg, boolean hasModrm, int mod, int reg, int rm,
+                        int base, int index, int scale, int disp, int imm, int eip, int next) {
+        int os() {
+            return op32 ? 2 : 1;
+        }
+
+        boolean memory() {
+            return hasModrm && mod != 3 && op != 0x8d;
+        }
+
+        /** Ends the block: the next EIP is not the next instruction's. */
+        boolean transfer() {
+            return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) || op == 0xc2 || op == 0xc3
+                    || op == 0xe8 || op == 0xe9 || op == 0xeb || (op == 0xff && (reg == 2 || reg == 4));
+        }
+
+        boolean stack() {
+            return (op >= 0x50 && op <= 0x5f) || op == 0x68 || op == 0x6a || op == 0xc2 || op == 0xc3 || op == 0xc9
+                    || op == 0xe8 || (op == 0xff && (reg == 2 || reg == 6));
+        }
+
+        /** Whether it may raise an exception: memory and stack accesses, DIV/IDIV. */
+        boolean mayFault() {
+            return memory() || stack() || ((op == 0xf6 || op == 0xf7) && reg >= 6);
+        }
+
+        /** Whether it may store to memory (the self-modifying-code check follows it). */
+        boolean stores() {
+            if (stack() && op != 0xc3 && op != 0xc2 && !(op >= 0x58 && op <= 0x5f)) return true;
+            if (!memory()) return false;
+            return switch (op) {
+                case 0x84, 0x85, 0x8a, 0x8b, 0x69, 0x6b, 0x1af, 0x1b6, 0x1b7, 0x1be, 0x1bf -> false;
+                case 0xf6, 0xf7 -> reg == 2 || reg == 3;
+                case 0xff -> reg <= 1;
+                default -> !(op >= 0x140 && op <= 0x14f) && !(op < 0x40 && ((op & 7) == 2 || (op & 7) == 3))
+                        && !(op < 0x40 && (op >>> 3) == 7) && !((op == 0x80 || op == 0x81 || op == 0x83) && reg == 7);
+            };
+        }
+    }
+
+    /**
+     * Translates the instructions at {@code offset} of {@code page}; returns null when the first
+     * one is not translated.
+     */
+    TranslatedBlock compile(byte[] page, int offset, int csBase, int eip, boolean code32) {
+        List<Insn> insns = new ArrayList<>();
+        int off = offset, at = eip;
+        while (insns.size() < MAX_INSTRUCTIONS && off < page.length) {
+            if (!decoder.decode(page, off, code32)) break;
+            InsnDecoder d = decoder;
+            if (d.op >= 0x140 && d.op <= 0x14f && !hasCmov) break;
+            int len = d.length;
+            if (!code32 && (at & 0xffff) + len > 0x10000) break; // would wrap inside a 16-bit segment
+            int next = code32 ? at + len : (at + len) & 0xffff;
+            Insn in = new Insn(d.op, d.op32, d.addr32, d.hasModrm && d.mod != 3 ? d.segment() : -1, d.hasModrm, d.mod,
+                    d.reg, d.rm, d.base, d.index, d.scale, d.disp, d.imm, at, next);
+            insns.add(in);
+            off += len;
+            at = next;
+            if (in.transfer()) break;
+        }
+        if (insns.isEmpty()) return null;
+        byte[] bytes = classFile.build(ClassDesc.of("org.machina.cpu.x86.TranslatedCode"), cb -> {
+            cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
+            cb.withInterfaceSymbols(CD_CODE);
+            cb.withMethodBody("<init>", MethodTypeDesc.of(CD_void), ClassFile.ACC_PUBLIC, c -> {
+                c.aload(0);
+                c.invokespecial(CD_Object, "<init>", MethodTypeDesc.of(CD_void));
+                c.return_();
+            });
+            cb.withMethodBody("run", MethodTypeDesc.of(CD_int, CD_CPU), ClassFile.ACC_PUBLIC,
+                    c -> new Emitter(c).block(insns));
+        });
+        TranslatedBlock.BlockCode code;
+        try {
+            MethodHandles.Lookup hidden = lookup.defineHiddenClass(bytes, true);
+            code = (TranslatedBlock.BlockCode) hidden.findConstructor(hidden.lookupClass(),
+                    MethodType.methodType(void.class)).invoke();
+        } catch (Throwable t) {
+            throw new IllegalStateException("translation of " + Integer.toHexString(eip) + " failed", t);
+        }
+        int[] eips = new int[insns.size()];
+        for (int i = 0; i < eips.length; i++) eips[i] = insns.get(i).eip();
+        blocksCompiled++;
+        instructionsCompiled += eips.length;
+        return new TranslatedBlock(code, csBase, eip, code32, offset, off - offset, eips);
+    }
+
+    /** Emits the body of one block's run method. */
+    private static final class Emitter {
+        private final CodeBuilder c;
+
+        Emitter(CodeBuilder c) {
+            this.c = c;
+        }
+
+        void block(List<Insn> insns) {
+            c.aload(CPU);
+            c.getfield(CD_CPU, "r", CD_INTS);
+            c.astore(REGS);
+            for (int t : new int[] {A, LIN, V}) {
+                c.iconst_0();
+                c.istore(t);
+            }
+            for (int i = 0; i < insns.size(); i++) {
+                Insn in = insns.get(i);
+                if (in.mayFault()) {
+                    c.aload(CPU);
+                    c.loadConstant(in.eip());
+                    c.putfield(CD_CPU, "startEip", CD_int);
+                    c.aload(CPU);
+                    reg(X86State.ESP);
+                    c.putfield(CD_CPU, "startEsp", CD_int);
+                }
+                if (in.transfer()) {
+                    transfer(in, i + 1);
+                    return;
+                }
+                insn(in);
+                if (in.stores() && i + 1 < insns.size()) {
+                    Label go = c.newLabel();
+                    c.aload(CPU);
+                    c.getfield(CD_CPU, "code", CD_CACHE);
+                    c.getfield(CD_CACHE, "blocksDropped", CD_boolean);
+                    c.ifeq(go);
+                    exit(in.next(), i + 1);
+                    c.labelBinding(go);
+                }
+            }
+            exit(insns.get(insns.size() - 1).next(), insns.size());
+        }
+
+        private void exit(int eip, int count) {
+            c.aload(CPU);
+            c.loadConstant(eip);
+            c.putfield(CD_CPU, "eip", CD_int);
+            c.loadConstant(count);
+            c.ireturn();
+        }
+
+        /** Sets EIP from the int on the stack (masked to 16 bits for a 16-bit operand size) and returns. */
+        private void exitTo(boolean op32, int count) {
+            if (!op32) {
+                c.loadConstant(0xffff);
+                c.iand();
+            }
+            c.istore(V);
+            c.aload(CPU);
+            c.iload(V);
+            c.putfield(CD_CPU, "eip", CD_int);
+            c.loadConstant(count);
+            c.ireturn();
+        }
+
+        private static int target(Insn in) {
+            int t = in.next() + in.imm();
+            return in.op32() ? t : t & 0xffff;
+        }
+
+        private void transfer(Insn in, int count) {
+            int op = in.op();
+            if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
+                Label not = c.newLabel();
+                cpu();
+                c.loadConstant(op & 15);
+                c.invokevirtual(CD_CPU, "cond", Z_I);
+                c.ifeq(not);
+                exit(target(in), count);
+                c.labelBinding(not);
+                exit(in.next(), count);
+                return;
+            }
+            switch (op) {
+                case 0xe9, 0xeb -> exit(target(in), count);
+                case 0xe8 -> {
+                    push(in.op32(), () -> c.loadConstant(in.next()));
+                    exit(target(in), count);
+                }
+                case 0xc3 -> {
+                    pop(in.op32());
+                    exitTo(in.op32(), count);
+                }
+                case 0xc2 -> {
+                    pop(in.op32());
+                    c.istore(A);
+                    cpu();
+                    cpu();
+                    c.invokevirtual(CD_CPU, "sp", I_);
+                    c.loadConstant(in.imm());
+                    c.iadd();
+                    c.invokevirtual(CD_CPU, "setSp", V_I);
+                    c.iload(A);
+                    exitTo(in.op32(), count);
+                }
+                case 0xff -> { // CALL/JMP near indirect
+                    readRm(in, in.os(), Access.READ);
+                    c.istore(A);
+                    if (in.reg() == 2) push(in.op32(), () -> c.loadConstant(in.next()));
+                    c.iload(A);
+                    exitTo(in.op32(), count);
+                }
+                default -> throw new IllegalStateException("not a transfer: " + Integer.toHexString(op));
+            }
+        }
+
+        private void insn(Insn in) {
+            int op = in.op(), os = in.os();
+            if (op < 0x40) {
+                alu(in, op >>> 3, op & 7, os);
+                return;
+            }
+            if (op >= 0x40 && op <= 0x4f) {
+                int r = op & 7;
+                cpu();
+                readReg(r, os);
+                c.loadConstant(os);
+                c.invokevirtual(CD_CPU, op < 0x48 ? "inc" : "dec", I_II);
+                writeReg(r, os);
+                return;
+            }
+            if (op >= 0x50 && op <= 0x57) {
+                push(in.op32(), () -> reg(op & 7));
+                return;
+            }
+            if (op >= 0x58 && op <= 0x5f) {
+                pop(in.op32());
+                writeReg(op & 7, os);
+                return;
+            }
+            if (op >= 0xb0 && op <= 0xb7) {
+                c.loadConstant(in.imm());
+                writeReg(op & 7, 0);
+                return;
+            }
+            if (op >= 0xb8 && op <= 0xbf) {
+                c.loadConstant(in.imm());
+                writeReg(op & 7, os);
+                return;
+            }
+            if (op >= 0x140 && op <= 0x14f) { // CMOVcc: the source is read (and may fault) either way
+                readRm(in, os, Access.READ);
+                c.istore(A);
+                Label skip = c.newLabel();
+                cpu();
+                c.loadConstant(op & 15);
+                c.invokevirtual(CD_CPU, "cond", Z_I);
+                c.ifeq(skip);
+                c.iload(A);
+                writeReg(in.reg(), os);
+                c.labelBinding(skip);
+                return;
+            }
+            if (op >= 0x190 && op <= 0x19f) { // SETcc
+                Access.WRITE.prepare(this, in, 0);
+                cpu();
+                c.loadConstant(op & 15);
+                c.invokevirtual(CD_CPU, "cond", Z_I);
+                writeRm(in, 0);
+                return;
+            }
+            switch (op) {
+                case 0x68, 0x6a -> push(in.op32(), () -> c.loadConstant(in.imm()));
+                case 0x69, 0x6b -> {
+                    cpu();
+                    readRm(in, os, Access.READ);
+                    c.loadConstant(in.imm());
+                    c.loadConstant(os);
+                    c.invokevirtual(CD_CPU, "imul", I_III);
+                    writeReg(in.reg(), os);
+                }
+                case 0x1af -> {
+                    cpu();
+                    readReg(in.reg(), os);
+                    readRm(in, os, Access.READ);
+                    c.loadConstant(os);
+                    c.invokevirtual(CD_CPU, "imul", I_III);
+                    writeReg(in.reg(), os);
+                }
+                case 0x80, 0x81, 0x83 -> group1(in, op == 0x80 ? 0 : os);
+                case 0x84, 0x85 -> {
+                    int size = op == 0x84 ? 0 : os;
+                    cpu();
+                    c.loadConstant(4);
+                    readRm(in, size, Access.READ);
+                    readReg(in.reg(), size);
+                    c.loadConstant(size);
+                    c.invokevirtual(CD_CPU, "alu", I_IIII);
+                    c.pop();
+                }
+                case 0x86, 0x87 -> {
+                    int size = op == 0x86 ? 0 : os;
+                    readRm(in, size, Access.RMW);
+                    c.istore(A);
+                    readReg(in.reg(), size);
+                    writeRm(in, size);
+                    c.iload(A);
+                    writeReg(in.reg(), size);
+                }
+                case 0x88, 0x89 -> {
+                    int size = op == 0x88 ? 0 : os;
+                    Access.WRITE.prepare(this, in, size);
+                    readReg(in.reg(), size);
+                    writeRm(in, size);
+                }
+                case 0x8a, 0x8b -> {
+                    int size = op == 0x8a ? 0 : os;
+                    readRm(in, size, Access.READ);
+                    writeReg(in.reg(), size);
+                }
+                case 0x8d -> {
+                    offset(in);
+                    writeReg(in.reg(), os);
+                }
+                case 0x90 -> { }
+                case 0x98 -> {
+                    if (in.op32()) {
+                        reg(X86State.EAX);
+                        c.i2s();
+                        writeReg(X86State.EAX, 2);
+                    } else {
+                        reg(X86State.EAX);
+                        c.i2b();
+                        writeReg(X86State.EAX, 1);
+                    }
+                }
+                case 0x99 -> {
+                    reg(X86State.EAX);
+                    if (in.op32()) {
+                        c.loadConstant(31);
+                        c.ishr();
+                        writeReg(X86State.EDX, 2);
+                    } else {
+                        c.i2s();
+                        c.loadConstant(15);
+                        c.ishr();
+                        writeReg(X86State.EDX, 1);
+                    }
+                }
+                case 0xa8, 0xa9 -> {
+                    int size = op == 0xa8 ? 0 : os;
+                    cpu();
+                    c.loadConstant(4);
+                    readReg(X86State.EAX, size);
+                    c.loadConstant(in.imm());
+                    c.loadConstant(size);
+                    c.invokevirtual(CD_CPU, "alu", I_IIII);
+                    c.pop();
+                }
+                case 0xc0, 0xc1, 0xd0, 0xd1, 0xd2, 0xd3 -> {
+                    int size = (op & 1) == 0 ? 0 : os;
+                    cpu();
+                    c.loadConstant(in.reg());
+                    readRm(in, size, Access.RMW);
+                    if (op <= 0xc1) c.loadConstant(in.imm() & 31);
+                    else if (op <= 0xd1) c.loadConstant(1);
+                    else {
+                        reg(X86State.ECX);
+                        c.loadConstant(31);
+                        c.iand();
+                    }
+                    c.loadConstant(size);
+                    c.invokevirtual(CD_CPU, "shift", I_IIII);
+                    writeRm(in, size);
+                }
+                case 0xc6, 0xc7 -> {
+                    int size = op == 0xc6 ? 0 : os;
+                    Access.WRITE.prepare(this, in, size);
+                    c.loadConstant(in.imm());
+                    writeRm(in, size);
+                }
+                case 0xc9 -> { // LEAVE
+                    cpu();
+                    reg(X86State.EBP);
+                    c.invokevirtual(CD_CPU, "setSp", V_I);
+                    pop(in.op32());
+                    writeReg(X86State.EBP, os);
+                }
+                case 0xf6, 0xf7 -> group3(in, op == 0xf6 ? 0 : os);
+                case 0xfe, 0xff -> {
+                    int size = op == 0xfe ? 0 : os;
+                    if (in.reg() == 6) {
+                        readRm(in, size, Access.READ);
+                        c.istore(A);
+                        push(in.op32(), () -> c.iload(A));
+                        return;
+                    }
+                    cpu();
+                    readRm(in, size, Access.RMW);
+                    c.loadConstant(size);
+                    c.invokevirtual(CD_CPU, in.reg() == 0 ? "inc" : "dec", I_II);
+                    writeRm(in, size);
+                }
+                case 0x1b6, 0x1b7, 0x1be, 0x1bf -> {
+                    int size = (op & 1) == 0 ? 0 : 1;
+                    readRm(in, size, Access.READ);
+                    if (op == 0x1be) c.i2b();
+                    if (op == 0x1bf) c.i2s();
+                    writeReg(in.reg(), os);
+                }
+                default -> throw new IllegalStateException("not translated: " + Integer.toHexString(op));
+            }
+        }
+
+        /** The eight ALU operations in their six encodings (op 0..7, form 0..5). */
+        private void alu(Insn in, int aluOp, int form, int os) {
+            boolean cmp = aluOp == 7;
+            switch (form) {
+                case 0, 1 -> {
+                    int size = form == 0 ? 0 : os;
+                    cpu();
+                    c.loadConstant(aluOp);
+                    readRm(in, size, cmp ? Access.READ : Access.RMW);
+                    readReg(in.reg(), size);
+                    c.loadConstant(size);
+                    c.invokevirtual(CD_CPU, "alu", I_IIII);
+                    if (cmp) c.pop();
+                    else writeRm(in, size);
+                }
+                case 2, 3 -> {
+                    int size = form == 2 ? 0 : os;
+                    cpu();
+                    c.loadConstant(aluOp);
+                    readReg(in.reg(), size);
+                    readRm(in, size, Access.READ);
+                    c.loadConstant(size);
+                    c.invokevirtual(CD_CPU, "alu", I_IIII);
+                    if (cmp) c.pop();
+                    else writeReg(in.reg(), size);
+                }
+                default -> {
+                    int size = form == 4 ? 0 : os;
+                    cpu();
+                    c.loadConstant(aluOp);
+                    readReg(X86State.EAX, size);
+                    c.loadConstant(in.imm());
+                    c.loadConstant(size);
+                    c.invokevirtual(CD_CPU, "alu", I_IIII);
+                    if (cmp) c.pop();
+                    else writeReg(X86State.EAX, size);
+                }
+            }
+        }
+
+        private void group1(Insn in, int size) {
+            boolean cmp = in.reg() == 7;
+            cpu();
+            c.loadConstant(in.reg());
+            readRm(in, size, cmp ? Access.READ : Access.RMW);
+            c.loadConstant(in.imm());
+            c.loadConstant(size);
+            c.invokevirtual(CD_CPU, "alu", I_IIII);
+            if (cmp) c.pop();
+            else writeRm(in, size);
+        }
+
+        private void group3(Insn in, int size) {
+            switch (in.reg()) {
+                case 0, 1 -> {
+                    cpu();
+                    c.loadConstant(4);
+                    readRm(in, size, Access.READ);
+                    c.loadConstant(in.imm());
+                    c.loadConstant(size);
+                    c.invokevirtual(CD_CPU, "alu", I_IIII);
+                    c.pop();
+                }
+                case 2 -> {
+                    readRm(in, size, Access.RMW);
+                    c.iconst_m1();
+                    c.ixor();
+                    writeRm(in, size);
+                }
+                case 3 -> {
+                    cpu();
+                    readRm(in, size, Access.RMW);
+                    c.loadConstant(size);
+                    c.invokevirtual(CD_CPU, "neg", I_II);
+                    writeRm(in, size);
+                }
+                default -> {
+                    cpu();
+                    readRm(in, size, Access.READ);
+                    c.loadConstant(size);
+                    if (in.reg() == 4 || in.reg() == 6) c.iconst_0();
+                    else c.iconst_1();
+                    c.invokevirtual(CD_CPU, in.reg() <= 5 ? "mul1" : "div", V_IIZ);
+                }
+            }
+        }
+
+        /** How a memory operand is checked before its access, as the interpreter checks it. */
+        private enum Access {
+            READ("operandForRead"), WRITE("operandForWrite"), RMW("operandForUpdate");
+
+            private final String helper;
+
+            Access(String helper) {
+                this.helper = helper;
+            }
+
+            /** Checks the memory operand and leaves its linear address in local LIN (nothing for a register). */
+            void prepare(Emitter e, Insn in, int size) {
+                if (!in.memory()) return;
+                e.cpu();
+                e.c.loadConstant(in.seg());
+                e.offset(in);
+                e.c.loadConstant(size);
+                e.c.invokevirtual(CD_CPU, helper, I_III);
+                e.c.istore(LIN);
+            }
+        }
+
+        /** Pushes the r/m operand's value: a register, or memory checked for {@code access}. */
+        private void readRm(Insn in, int size, Access access) {
+            if (!in.memory()) {
+                readReg(in.rm(), size);
+                return;
+            }
+            access.prepare(this, in, size);
+            cpu();
+            c.iload(LIN);
+            c.invokevirtual(CD_CPU, size == 0 ? "read8" : size == 1 ? "read16" : "read32", I_I);
+        }
+
+        /** Writes the int on the stack to the r/m operand (memory: to LIN, already checked). */
+        private void writeRm(Insn in, int size) {
+            if (!in.memory()) {
+                writeReg(in.rm(), size);
+                return;
+            }
+            c.istore(V);
+            cpu();
+            c.iload(LIN);
+            c.iload(V);
+            c.invokevirtual(CD_CPU, size == 0 ? "write8" : size == 1 ? "write16" : "write32", V_II);
+        }
+
+        /** Pushes the memory operand's offset in its segment. */
+        private void offset(Insn in) {
+            c.loadConstant(in.disp());
+            if (in.base() >= 0) {
+                reg(in.base());
+                c.iadd();
+            }
+            if (in.index() >= 0) {
+                reg(in.index());
+                if (in.scale() != 0) {
+                    c.loadConstant(in.scale());
+                    c.ishl();
+                }
+                c.iadd();
+            }
+            if (!in.addr32()) {
+                c.loadConstant(0xffff);
+                c.iand();
+            }
+        }
+
+        private void push(boolean op32, Runnable value) {
+            cpu();
+            c.loadConstant(op32 ? 1 : 0);
+            value.run();
+            c.invokevirtual(CD_CPU, "push", V_ZI);
+        }
+
+        private void pop(boolean op32) {
+            cpu();
+            c.loadConstant(op32 ? 1 : 0);
+            c.invokevirtual(CD_CPU, "pop", I_Z);
+        }
+
+        private void cpu() {
+            c.aload(CPU);
+        }
+
+        /** Pushes the 32-bit register {@code i}. */
+        private void reg(int i) {
+            c.aload(REGS);
+            c.loadConstant(i);
+            c.iaload();
+        }
+
+        private void readReg(int i, int size) {
+            switch (size) {
+                case 2 -> reg(i);
+                case 1 -> {
+                    reg(i);
+                    c.loadConstant(0xffff);
+                    c.iand();
+                }
+                default -> {
+                    cpu();
+                    c.loadConstant(i);
+                    c.invokevirtual(CD_CPU, "reg8", I_I);
+                }
+            }
+        }
+
+        /** Writes the int on the stack to register {@code i} at {@code size}. */
+        private void writeReg(int i, int size) {
+            c.istore(V);
+            if (size == 2) {
+                c.aload(REGS);
+                c.loadConstant(i);
+                c.iload(V);
+                c.iastore();
+                return;
+            }
+            cpu();
+            c.loadConstant(i);
+            c.iload(V);
+            c.invokevirtual(CD_CPU, size == 1 ? "setReg16" : "setReg8", V_II);
+        }
+    }
+}

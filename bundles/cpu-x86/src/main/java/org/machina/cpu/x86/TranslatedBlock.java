@@ -1,0 +1,43 @@
+package org.machina.cpu.x86;
+
+/**
+ * A run of guest instructions in one code page compiled to JVM bytecode by
+ * {@link BlockCompiler}. It is valid for the code-segment base and EIP it was translated at
+ * and the code segment's default size; {@link #offset} and {@link #bytes} say which bytes of
+ * its page it was made from, so a store into them drops it.
+ *
+ * @param code    the compiled instructions
+ * @param csBase  CS base at translation
+ * @param eip     EIP of the first instruction
+ * @param code32  whether CS was a 32-bit code segment
+ * @param offset  page offset of the first instruction
+ * @param bytes   length of the instructions in bytes
+ * @param eips    EIP of each instruction, in order
+ */
+record TranslatedBlock(BlockCode code, int csBase, int eip, boolean code32, int offset, int bytes, int[] eips) {
+    /** Marks an entry the translator cannot start a block at (the interpreter runs it). */
+    static final TranslatedBlock NONE = new TranslatedBlock(cpu -> 0, 0, 0, false, 0, 0, new int[0]);
+
+    /** The compiled instructions: runs them and returns how many completed. */
+    @FunctionalInterface
+    interface BlockCode {
+        /**
+         * Runs the block on {@code cpu}; returns the number of instructions retired, having set
+         * EIP past the last. A fault propagates with {@code startEip} and {@code startEsp} of
+         * the faulting instruction set, as the interpreter leaves them.
+         */
+        int run(X86Cpu cpu);
+    }
+
+    /** How many instructions precede the one at {@code startEip} (the count a fault retired). */
+    int retiredBefore(int startEip) {
+        for (int i = 0; i < eips.length; i++) {
+            if (eips[i] == startEip) return i;
+        }
+        return 0;
+    }
+
+    boolean overlaps(int from, int length) {
+        return from < offset + bytes && offset < from + length;
+    }
+}

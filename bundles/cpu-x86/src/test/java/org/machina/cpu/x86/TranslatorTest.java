@@ -1,0 +1,157 @@
+package org.machina.cpu.x86;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.junit.jupiter.api.Test;
+import org.machina.api.cpu.Cpu;
+
+/**
+ * The translator against the interpreter: the same program from the same state leaves the same
+ * registers, flags, memory and retired-instruction count, whether blocks are translated at once,
+ * after a few runs, or never.
+ */
+class TranslatorTest {
+    private static final int ORIGIN = 0x100000;
+
+    /** Runs {@code code} (32-bit flat) to HLT with {@code accel}; returns the machine and CPU. */
+    private static X86Cpu run(String code, Accel accel, FakeMachine m) throws Exception {
+        assumeTrue(Asm.available("nasm"), "nasm is needed (apt-get install nasm)");
+        m.load(ORIGIN, Asm.flat("BITS 32\norg " + ORIGIN + "\n" + code + "\n"));
+        X86Cpu cpu = new X86Cpu(m, "pentium3", accel);
+        FakeMachine.flat32(cpu, ORIGIN, 0x80000);
+        cpu.gdtBase = 0x1000; // flat code (8) and data (16) descriptors, an empty IDT the code fills
+        cpu.gdtLimit = 0x2f;
+        m.write32(0x1008, 0x0000ffff);
+        m.write32(0x100c, 0x00cf9a00);
+        m.write32(0x1010, 0x0000ffff);
+        m.write32(0x1014, 0x00cf9200);
+        cpu.idtBase = 0x2000;
+        cpu.idtLimit = 0x7ff;
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        return cpu;
+    }
+
+    /** Compares the state after {@code code} under the interpreter and the translator at thresholds 1 and 3. */
+    private static long[] sameAsInterpreter(String code) throws Exception {
+        FakeMachine mi = new FakeMachine(8 << 20);
+        X86Cpu ref = run(code, Accel.INTERPRETER, mi);
+        long[] blocks = new long[2];
+        int k = 0;
+        for (int threshold : new int[] {1, 3}) {
+            FakeMachine mt = new FakeMachine(8 << 20);
+            X86Cpu t = run(code, new Accel(true, threshold), mt);
+            String at = "threshold " + threshold + ": ";
+            assertArrayEquals(ref.r, t.r, at + "registers");
+            assertEquals(ref.eip, t.eip, at + "EIP");
+            assertEquals(ref.getEflags(), t.getEflags(), at + "EFLAGS");
+            assertEquals(ref.instructionsRetired(), t.instructionsRetired(), at + "instructions retired");
+            for (long a = 0; a < 0x200000; a += 4) {
+                if (mi.read32(a) != mt.read32(a)) {
+                    throw new AssertionError(at + "memory differs at 0x" + Long.toHexString(a));
+                }
+            }
+            blocks[k++] = t.statistics().get("blocks-run");
+        }
+        assertEquals(0, ref.statistics().get("blocks-run"), "the interpreter translates nothing");
+        return blocks;
+    }
+
+    @Test
+    void aLoopOfArithmeticMemoryAndCallsRunsTranslatedWithTheInterpretersResult() throws Exception {
+        long[] blocks = sameAsInterpreter("""
+                mov esi, buf
+                mov ecx, 300
+                xor eax, eax
+                mov ebx, 0x12345
+                l: imul ebx, ebx, 1103515245
+                add ebx, 12345
+                mov edx, ebx
+                shr edx, 16
+                and edx, 63
+                movzx edi, byte [esi + edx]
+                add edi, ecx
+                mov [esi + edx], cl
+                call f
+                adc eax, edi
+                cmp ecx, 150
+                cmovb edx, ecx
+                setz byte [esi + 64]
+                lea eax, [eax + edx*2 + 7]
+                dec ecx
+                jnz l
+                push eax
+                pop ebx
+                hlt
+                f: push ebp
+                mov ebp, esp
+                sub esp, 8
+                mov [ebp - 4], ecx
+                xor word [ebp - 4], 0x5a5a
+                mov edx, [ebp - 4]
+                neg edx
+                sar edx, 3
+                not edx
+                test edx, 0x100
+                leave
+                ret
+                buf: times 80 db 0
+                """);
+        assertTrue(blocks[0] > 600 && blocks[1] > 600, "blocks run: " + blocks[0] + ", " + blocks[1]);
+    }
+
+    @Test
+    void aStoreIntoTheRunningBlockIsSeenByItsNextInstruction() throws Exception {
+        // the MOV patches the immediate of the ADD right behind it, inside the same block
+        sameAsInterpreter("""
+                mov ecx, 5
+                xor ebx, ebx
+                l: mov byte [next + 2], cl
+                next: add ebx, 0x12345678
+                dec ecx
+                jnz l
+                hlt""");
+    }
+
+    @Test
+    void aFaultInsideABlockIsDeliveredWithTheStateBeforeTheFaultingInstruction() throws Exception {
+        // #DE from DIV in the middle of a block; the handler records EAX, ECX and the pushed EIP
+        long[] blocks = sameAsInterpreter("""
+                mov eax, handler
+                mov [0x2000], ax
+                mov word [0x2002], 8
+                mov word [0x2004], 0x8e00
+                shr eax, 16
+                mov [0x2006], ax
+                mov ecx, 3
+                again: mov eax, 100
+                inc esi
+                xor edx, edx
+                mov ebx, ecx
+                div ebx
+                add edi, eax
+                dec ecx
+                jns again
+                hlt
+                handler: mov ebp, [esp]
+                add dword [esp], 2
+                inc edx
+                mov ecx, -1
+                iret""");
+        assertTrue(blocks[0] > 0, "blocks run: " + blocks[0]);
+    }
+
+    @Test
+    void aBadThresholdOrAcceleratorIsRefusedNamingIt() {
+        assertEquals(new Accel(true, 1), Accel.parse("tcg,thresh=1"));
+        assertEquals(new Accel(false, Accel.DEFAULT_THRESHOLD), Accel.parse("interp"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("kvm")).getMessage().contains("kvm"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("tcg,thresh=0")).getMessage()
+                .contains("1..100"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("tcg,foo=1")).getMessage()
+                .contains("foo"));
+    }
+}
