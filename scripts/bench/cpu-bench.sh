@@ -3,7 +3,8 @@
 # sieve) on Machina and on qemu-system-i386 (TCG), REPS runs each, median wall time, guest
 # instructions per second from the ROM's analytic instruction count, and the ratio.
 # Usage: scripts/bench/cpu-bench.sh [ROUNDS (default 1000)] [REPS (default 3)]
-#   BENCH_EMUS="qemu machina" (default) chooses the emulators; BENCH_TIMEOUT per run (900 s);
+#   BENCH_EMUS="qemu machina machina-interp" (default) chooses the emulators: machina runs with its
+#   translator (-accel tcg), machina-interp with the interpreter alone; BENCH_TIMEOUT per run (900 s);
 #   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's
 # Wall time includes start-up (JVM + OSGi for Machina, process start for QEMU); the run with
 # ROUNDS=1 is measured too and subtracted, so the rates cover the guest loop only.
@@ -24,8 +25,9 @@ run_one() { # emulator rom -> prints "seconds result-line"
   if [ "$emu" = qemu ]; then
     timeout -k 5 "$limit" qemu-system-i386 -M pc -accel tcg -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" || rc=$?
   else
+    local accel=tcg; [ "$emu" = machina-interp ] && accel=interp
     timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-      -jar "$launcher" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
+      -jar "$launcher" run -machine pc -cpu pentium3 -accel "$accel" -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
   fi
   t1=$(date +%s.%N)
   [ "$rc" = 1 ] || { echo "cpu-bench: $emu exited with $rc (expected 1); transcript: $(cat "$out" 2>/dev/null)" >&2; [ -f "$work/err.txt" ] && tail -5 "$work/err.txt" >&2; return 1; }
@@ -37,7 +39,7 @@ insns() { # result line -> analytic instruction count of the guest loop
   echo $(( $1 * (13 + 6*4096 + 69*16384 + n + 5*(n-2)) + 5*primes + 5*inner ))
 }
 declare -A rate
-for emu in ${BENCH_EMUS:-qemu machina}; do
+for emu in ${BENCH_EMUS:-qemu machina machina-interp}; do
   base=$(run_one "$emu" "$work/bench1.bin" | median)
   times=(); result=""
   for i in $(seq "$reps"); do
@@ -53,6 +55,11 @@ for emu in ${BENCH_EMUS:-qemu machina}; do
   printf '%-8s median %.3f s (start-up run %.3f s), %d guest instructions, %.1f MIPS  [%s]\n' \
     "$emu" "$med" "$base" "$n" "$(echo "${rate[$emu]} / 1000000" | bc -l)" "$result"
 done
-if [ -n "${rate[machina]:-}" ] && [ -n "${rate[qemu]:-}" ]; then
-  printf 'ratio machina/qemu: %.3f\n' "$(echo "${rate[machina]} / ${rate[qemu]}" | bc -l)"
+for emu in machina machina-interp; do
+  if [ -n "${rate[$emu]:-}" ] && [ -n "${rate[qemu]:-}" ]; then
+    printf 'ratio %s/qemu: %.3f\n' "$emu" "$(echo "${rate[$emu]} / ${rate[qemu]}" | bc -l)"
+  fi
+done
+if [ -n "${rate[machina]:-}" ] && [ -n "${rate[machina-interp]:-}" ]; then
+  printf 'translator speed-up (machina / machina-interp): %.2fx\n' "$(echo "${rate[machina]} / ${rate[machina-interp]}" | bc -l)"
 fi

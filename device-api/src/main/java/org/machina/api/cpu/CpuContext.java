@@ -23,4 +23,15 @@ public interface CpuContext {
     MachineControl machine();
 
     Logger log();
+
+    /**
+     * How the machine description asks the CPU to execute guest code, in QEMU's {@code -accel}
+     * spelling (the x86 CPU knows {@code tcg[,thresh=N]}, its translator, and {@code interp});
+     * empty for the CPU's default. A CPU refuses a value it does not know when it is created.
+     *
+     * @since 1.2.0
+     */
+    default String accelerator() {
+        return "";
+    }
 }

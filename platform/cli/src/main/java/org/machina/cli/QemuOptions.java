@@ -33,7 +33,8 @@ public final class QemuOptions {
     }
 
     private static final List<String> WITH_VALUE = List.of("m", "kernel", "initrd", "append", "bios", "serial", "chardev",
-            "device", "display", "machine", "M", "cpu", "debugcon", "post-log", "drive", "name", "vga", "monitor", "qmp");
+            "device", "display", "machine", "M", "cpu", "debugcon", "post-log", "drive", "name", "vga", "monitor", "qmp",
+            "accel");
     private static final List<String> FLAGS = List.of("nographic", "no-reboot", "S", "print-description", "no-shutdown");
 
     private QemuOptions() {
@@ -50,6 +51,7 @@ public final class QemuOptions {
         boolean paused = false;
         String file = null;
         String qmp = null;
+        String accel = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (!arg.startsWith("-")) {
@@ -77,6 +79,7 @@ public final class QemuOptions {
                 case "bios" -> d.addProperty("firmware", value);
                 case "machine", "M" -> d.addProperty("board", keyValues("machine", value, "type").remove("type"));
                 case "cpu" -> d.addProperty("cpu", value);
+                case "accel" -> accel = value;
                 case "serial" -> serials.add(value);
                 case "chardev" -> chardevs.add(toJson(keyValues("chardev", value, "backend"), "backend"));
                 case "device" -> devices.add(toJson(keyValues("device", value, "type"), "type"));
@@ -130,6 +133,17 @@ public final class QemuOptions {
             if (!serials.get(i).equals("none")) {
                 chardevs.add(simpleChardev("serial" + i, serials.get(i)));
             }
+        }
+        if (accel != null) { // the CPU checks the value: tcg[,thresh=N] or interp for x86
+            JsonObject cpu = new JsonObject();
+            if (d.has("cpu")) {
+                if (d.get("cpu").getAsString().equals("none")) {
+                    throw new UsageException("-accel " + accel + ": the machine has no CPU (-cpu none)");
+                }
+                cpu.addProperty("model", d.get("cpu").getAsString());
+            }
+            cpu.addProperty("accel", accel);
+            d.add("cpu", cpu);
         }
         if (!chardevs.isEmpty()) {
             d.add("chardevs", chardevs);

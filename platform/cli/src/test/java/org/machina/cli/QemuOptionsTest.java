@@ -32,6 +32,19 @@ class QemuOptionsTest {
     }
 
     @Test
+    void accelGoesToTheCpuWithTheModel() {
+        JsonObject cpu = QemuOptions.parse(List.of("-cpu", "486", "-accel", "tcg,thresh=4")).description()
+                .getAsJsonObject("cpu");
+        assertEquals("486", cpu.get("model").getAsString());
+        assertEquals("tcg,thresh=4", cpu.get("accel").getAsString());
+        JsonObject alone = QemuOptions.parse(List.of("-accel", "interp")).description().getAsJsonObject("cpu");
+        assertEquals("interp", alone.get("accel").getAsString());
+        assertTrue(!alone.has("model"), "the board picks the model");
+        assertTrue(assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-cpu", "none", "-accel", "tcg")))
+                .getMessage().contains("no CPU"));
+    }
+
+    @Test
     void serialSpecs() {
         JsonObject d = QemuOptions.parse(List.of("-serial", "tcp::4555,server,nowait", "-serial", "unix:/tmp/s", "-serial", "none"))
                 .description();

@@ -24,6 +24,8 @@ public final class X86CpuType implements CpuType {
 
     @Override
     public Cpu create(CpuContext context, String model) {
-        return new X86Cpu(context, model == null || model.isEmpty() ? CpuModel.NAMES.get(0) : model);
+        String accel = context.accelerator();
+        return new X86Cpu(context, model == null || model.isEmpty() ? CpuModel.NAMES.get(0) : model,
+                accel == null || accel.isBlank() ? Accel.fromSystemProperties() : Accel.parse(accel));
     }
 }

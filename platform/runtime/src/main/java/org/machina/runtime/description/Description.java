@@ -33,7 +33,13 @@ public record Description(
     public record Entry(String path, String type, String id, Map<String, String> properties) {
     }
 
-    /** The CPU: an architecture type ({@code x86}) and a model, either may be left to the board. */
-    public record CpuSpec(String path, Optional<String> type, Optional<String> model) {
+    /**
+     * The CPU: an architecture type ({@code x86}) and a model, either may be left to the board,
+     * and how it executes ({@code accel}, QEMU's {@code -accel} spelling; empty: the CPU's default).
+     */
+    public record CpuSpec(String path, Optional<String> type, Optional<String> model, String accel) {
+        public CpuSpec(String path, Optional<String> type, Optional<String> model) {
+            this(path, type, model, "");
+        }
     }
 }

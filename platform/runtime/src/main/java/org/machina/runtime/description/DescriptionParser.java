@@ -31,7 +31,7 @@ import org.machina.api.machine.DescriptionException;
  * <pre>{@code
  * {
  *   "board": "pc",                       // or {"type": "pc", ...board properties}
- *   "cpu": {"type": "x86", "model": "pentium3"},   // or "pentium3", or "none"
+ *   "cpu": {"type": "x86", "model": "pentium3", "accel": "tcg"},   // or "pentium3", or "none"
  *   "memory": "256M",                    // a number is MiB, as QEMU's -m
  *   "kernel": "images/vmlinuz", "initrd": "...", "append": "console=ttyS0",
  *   "firmware": "rom.bin",
@@ -138,14 +138,14 @@ public final class DescriptionParser {
         if (e.isJsonObject()) {
             JsonObject o = e.getAsJsonObject();
             for (String key : o.keySet()) {
-                if (!key.equals("type") && !key.equals("model")) {
-                    throw new DescriptionException("$.cpu." + key, "unknown key; accepted: type, model");
+                if (!key.equals("type") && !key.equals("model") && !key.equals("accel")) {
+                    throw new DescriptionException("$.cpu." + key, "unknown key; accepted: type, model, accel");
                 }
             }
             return Optional.of(new Description.CpuSpec("$.cpu", optionalString(o, "type", "$.cpu"),
-                    optionalString(o, "model", "$.cpu")));
+                    optionalString(o, "model", "$.cpu"), optionalString(o, "accel", "$.cpu").orElse("")));
         }
-        throw new DescriptionException("$.cpu", "expected a CPU model name, \"none\", or {\"type\", \"model\"}, not " + kind(e));
+        throw new DescriptionException("$.cpu", "expected a CPU model name, \"none\", or {\"type\", \"model\", \"accel\"}, not " + kind(e));
     }
 
     private long memory(JsonElement e) {

@@ -13,10 +13,17 @@ import org.slf4j.LoggerFactory;
 final class CpuContextImpl implements CpuContext {
     private final MachineImpl machine;
     private final Logger log;
+    private final String accel;
 
-    CpuContextImpl(MachineImpl machine) {
+    CpuContextImpl(MachineImpl machine, String accel) {
         this.machine = machine;
+        this.accel = accel;
         this.log = LoggerFactory.getLogger("machina.cpu." + machine.name());
+    }
+
+    @Override
+    public String accelerator() {
+        return accel;
     }
 
     @Override

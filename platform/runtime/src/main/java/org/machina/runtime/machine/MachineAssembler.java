@@ -136,7 +136,13 @@ public final class MachineAssembler {
         }
         Cpu cpu = null;
         if (cpuType != null) {
-            cpu = cpuType.service().create(new CpuContextImpl(m), model);
+            String accel = d.cpu().map(Description.CpuSpec::accel).orElse("");
+            try {
+                cpu = cpuType.service().create(new CpuContextImpl(m, accel), model);
+            } catch (IllegalArgumentException x) {
+                throw new DescriptionException("$.cpu.accel", "'" + accel + "' is not accepted by CPU type '"
+                        + cpuType.name() + "': " + x.getMessage());
+            }
             m.setCpu(cpu);
         }
         List<Planned> defaults = new ArrayList<>();
