@@ -52,9 +52,11 @@ final class BlockCompiler {
     private static final MethodTypeDesc Z_I = MethodTypeDesc.of(CD_boolean, CD_int);
     private static final MethodTypeDesc V_I = MethodTypeDesc.of(CD_void, CD_int);
     private static final MethodTypeDesc I_ = MethodTypeDesc.of(CD_int);
+    private static final MethodTypeDesc I_ZIIII = MethodTypeDesc.of(CD_int, CD_boolean, CD_int, CD_int, CD_int, CD_int);
+    private static final MethodTypeDesc I_IIZ = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_boolean);
 
     // locals of the generated run(X86Cpu) method
-    private static final int CPU = 1, REGS = 2, A = 3, LIN = 4, V = 5;
+    private static final int CPU = 1, REGS = 2, A = 3, LIN = 4, V = 5, B = 6, C = 7;
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
     private final ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
@@ -101,7 +103,7 @@ final class BlockCompiler {
             if (stack() && op != 0xc3 && op != 0xc2 && !(op >= 0x58 && op <= 0x5f)) return true;
             if (!memory()) return false;
             return switch (op) {
-                case 0x84, 0x85, 0x8a, 0x8b, 0x69, 0x6b, 0x1af, 0x1b6, 0x1b7, 0x1be, 0x1bf -> false;
+                case 0x84, 0x85, 0x8a, 0x8b, 0x69, 0x6b, 0x1af, 0x1b6, 0x1b7, 0x1be, 0x1bf, 0x1bc, 0x1bd -> false;
                 case 0xf6, 0xf7 -> reg == 2 || reg == 3;
                 case 0xff -> reg <= 1;
                 default -> !(op >= 0x140 && op <= 0x14f) && !(op < 0x40 && ((op & 7) == 2 || (op & 7) == 3))
@@ -170,7 +172,7 @@ final class BlockCompiler {
             c.aload(CPU);
             c.getfield(CD_CPU, "r", CD_INTS);
             c.astore(REGS);
-            for (int t : new int[] {A, LIN, V}) {
+            for (int t : new int[] {A, LIN, V, B, C}) {
                 c.iconst_0();
                 c.istore(t);
             }
@@ -330,7 +332,123 @@ final class BlockCompiler {
                 writeRm(in, 0);
                 return;
             }
+            if (op >= 0x91 && op <= 0x97) { // XCHG eAX, r
+                readReg(X86State.EAX, os);
+                c.istore(A);
+                readReg(op & 7, os);
+                writeReg(X86State.EAX, os);
+                c.iload(A);
+                writeReg(op & 7, os);
+                return;
+            }
+            if (op >= 0x1c8 && op <= 0x1cf) { // BSWAP
+                reg(op & 7);
+                c.invokestatic(ClassDesc.of("java.lang.Integer"), "reverseBytes", I_I);
+                writeReg(op & 7, 2);
+                return;
+            }
             switch (op) {
+                case 0xfc, 0xfd -> { // CLD, STD
+                    cpu();
+                    cpu();
+                    c.getfield(CD_CPU, "eflags", CD_int);
+                    c.loadConstant(X86State.DF);
+                    if (op == 0xfc) {
+                        c.iconst_m1();
+                        c.ixor();
+                        c.iand();
+                    } else {
+                        c.ior();
+                    }
+                    c.putfield(CD_CPU, "eflags", CD_int);
+                }
+                case 0xf5, 0xf8, 0xf9 -> { // CMC, CLC, STC
+                    cpu();
+                    cpu();
+                    c.invokevirtual(CD_CPU, "getEflags", I_);
+                    c.loadConstant(X86State.CF);
+                    if (op == 0xf5) c.ixor();
+                    else if (op == 0xf9) c.ior();
+                    else {
+                        c.iconst_m1();
+                        c.ixor();
+                        c.iand();
+                    }
+                    c.invokevirtual(CD_CPU, "setArith", V_I);
+                }
+                case 0x1a4, 0x1a5, 0x1ac, 0x1ad -> { // SHLD, SHRD
+                    cpu();
+                    c.loadConstant(op < 0x1a8 ? 1 : 0);
+                    readRm(in, os, Access.RMW);
+                    readReg(in.reg(), os);
+                    if ((op & 1) == 0) c.loadConstant(in.imm());
+                    else reg(X86State.ECX);
+                    c.loadConstant(os);
+                    c.invokevirtual(CD_CPU, "doubleShift", I_ZIIII);
+                    writeRm(in, os);
+                }
+                case 0x1bc, 0x1bd -> { // BSF, BSR: the destination is left alone for a zero source
+                    cpu();
+                    readRm(in, os, Access.READ);
+                    c.loadConstant(os);
+                    c.loadConstant(op == 0x1bd ? 1 : 0);
+                    c.invokevirtual(CD_CPU, "bitScan", I_IIZ);
+                    c.istore(A);
+                    Label skip = c.newLabel();
+                    c.iload(A);
+                    c.iflt(skip);
+                    c.iload(A);
+                    writeReg(in.reg(), os);
+                    c.labelBinding(skip);
+                }
+                case 0x1b0, 0x1b1 -> { // CMPXCHG: the destination is always written
+                    int size = op == 0x1b0 ? 0 : os;
+                    readRm(in, size, Access.RMW);
+                    c.istore(A); // d
+                    readReg(X86State.EAX, size);
+                    c.istore(B); // a
+                    cpu();
+                    c.loadConstant(7);
+                    c.iload(B);
+                    c.iload(A);
+                    c.loadConstant(size);
+                    c.invokevirtual(CD_CPU, "alu", I_IIII);
+                    c.pop();
+                    Label differ = c.newLabel(), done = c.newLabel();
+                    c.iload(B);
+                    c.iload(A);
+                    c.ixor();
+                    c.loadConstant(X86State.MASK[size]);
+                    c.iand();
+                    c.ifne(differ);
+                    readReg(in.reg(), size);
+                    writeRm(in, size);
+                    c.goto_(done);
+                    c.labelBinding(differ);
+                    c.iload(A);
+                    writeRm(in, size);
+                    c.iload(A);
+                    writeReg(X86State.EAX, size);
+                    c.labelBinding(done);
+                }
+                case 0x1c0, 0x1c1 -> { // XADD
+                    int size = op == 0x1c0 ? 0 : os;
+                    readRm(in, size, Access.RMW);
+                    c.istore(A); // d
+                    readReg(in.reg(), size);
+                    c.istore(B); // s
+                    cpu();
+                    c.loadConstant(0);
+                    c.iload(A);
+                    c.iload(B);
+                    c.loadConstant(size);
+                    c.invokevirtual(CD_CPU, "alu", I_IIII);
+                    c.istore(C);
+                    c.iload(A);
+                    writeReg(in.reg(), size);
+                    c.iload(C);
+                    writeRm(in, size); // last: for XADD r, r with the same register the sum wins
+                }
                 case 0x68, 0x6a -> push(in.op32(), () -> c.loadConstant(in.imm()));
                 case 0x69, 0x6b -> {
                     cpu();

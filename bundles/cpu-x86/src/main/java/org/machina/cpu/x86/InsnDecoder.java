@@ -50,6 +50,7 @@ final class InsnDecoder {
                 case 0x65: segOvr = X86State.GS; break;
                 case 0x66: op32 = !code32; break;
                 case 0x67: addr32 = !code32; break;
+                case 0xf0: break; // LOCK: one CPU, every instruction is atomic already
                 default: prefixes = -1;
             }
             if (prefixes < 0) break;
@@ -109,6 +110,12 @@ final class InsnDecoder {
             case 0x84: case 0x85: case 0x86: case 0x87: case 0x88: case 0x89: case 0x8a: case 0x8b: case 0x8d:
                 hasModrm = true; return 0;
             case 0x90: case 0x98: case 0x99: case 0xc3: case 0xc9: return 0;
+            case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97: return 0;
+            case 0xf5: case 0xf8: case 0xf9: case 0xfc: case 0xfd: return 0; // CMC CLC STC CLD STD
+            case 0x1c8: case 0x1c9: case 0x1ca: case 0x1cb: case 0x1cc: case 0x1cd: case 0x1ce: case 0x1cf: return 0;
+            case 0x1a4: case 0x1ac: hasModrm = true; return 4; // SHLD/SHRD imm8
+            case 0x1a5: case 0x1ad: case 0x1bc: case 0x1bd: case 0x1b0: case 0x1b1: case 0x1c0: case 0x1c1:
+                hasModrm = true; return 0; // SHLD/SHRD CL, BSF, BSR, CMPXCHG, XADD
             case 0xa8: return 4;
             case 0xa9: return 3;
             case 0xc0: case 0xc1: hasModrm = true; return 4;

@@ -104,6 +104,48 @@ class TranslatorTest {
     }
 
     @Test
+    void lockedAndBitInstructionsMatchTheInterpreter() throws Exception {
+        long[] blocks = sameAsInterpreter("""
+                mov ecx, 200
+                mov dword [cell], 5
+                xor edi, edi
+                l: mov eax, ecx
+                lock xadd [cell], eax
+                add edi, eax
+                mov eax, [cell]
+                mov edx, ecx
+                lock cmpxchg [cell], edx
+                mov ebx, 7
+                cmpxchg [cell], ebx
+                mov edx, ecx
+                shld edx, edi, 5
+                shrd edi, edx, cl
+                bsf esi, edx
+                bsr ebp, edi
+                xor eax, eax
+                bsf eax, eax
+                bswap edx
+                xchg eax, edx
+                xchg ebx, edx
+                stc
+                cmc
+                adc edi, ebx
+                clc
+                sbb esi, eax
+                std
+                cld
+                xadd ax, bx
+                cmpxchg bl, dl
+                dec ecx
+                jnz l
+                hlt
+                cell: dd 0
+                """);
+        // the stores into the code page (cell) leave the block early, so a pass takes two blocks
+        assertTrue(blocks[0] >= 200, "blocks run: " + blocks[0]);
+    }
+
+    @Test
     void aStoreIntoTheRunningBlockIsSeenByItsNextInstruction() throws Exception {
         // the MOV patches the immediate of the ADD right behind it, inside the same block
         sameAsInterpreter("""

@@ -34,6 +34,9 @@ class DescriptionParserTest {
     @Test
     void cpuNoneMeansNoCpu() {
         assertTrue(parser.parse("{\"board\": \"none\", \"cpu\": \"none\"}").cpu().isEmpty());
+        assertEquals("tcg,thresh=4", parser.parse("{\"board\": \"pc\", \"cpu\": {\"accel\": \"tcg,thresh=4\"}}").cpu()
+                .orElseThrow().accel());
+        assertEquals("", parser.parse("{\"board\": \"pc\", \"cpu\": \"486\"}").cpu().orElseThrow().accel());
     }
 
     @ParameterizedTest
@@ -54,7 +57,7 @@ class DescriptionParserTest {
         "{\"board\": \"pc\", \"chardevs\": [{\"backend\": \"stdio\"}]} | $.chardevs[0].id | needs an id",
         "{\"board\": \"pc\", \"kernel\": \"/no/such/file\"}      | $.kernel       | does not exist",
         "{\"board\": \"pc\", \"no-reboot\": \"yes\"}             | $.no-reboot    | expected true or false",
-        "{\"board\": \"pc\", \"cpu\": {\"arch\": \"x86\"}}       | $.cpu.arch     | accepted: type, model",
+        "{\"board\": \"pc\", \"cpu\": {\"arch\": \"x86\"}}       | $.cpu.arch     | accepted: type, model, accel",
     })
     void errorsNameThePath(String json, String path, String message) {
         DescriptionException e = assertThrows(DescriptionException.class, () -> parser.parse(json));
