@@ -176,6 +176,19 @@ final class TransferRunner {
                 default -> UsbEndpointType.BULK;
             };
             in = ep.in();
+            if (trbs.stream().noneMatch(TransferRunner::carriesData)) {
+                // No Op and Event Data TRBs only (a driver turns cancelled TDs into No Ops): nothing for the device
+                advance(ep, td);
+                for (Trb t : trbs) {
+                    if (t.type() == Trb.EVENT_DATA && t.has(Trb.IOC)) {
+                        hc.postEvent(t.parameter(), Trb.SUCCESS << 24,
+                                Trb.TRANSFER_EVENT << 10 | 1 << 2 | ep.dci << 16 | s.id << 24);
+                    } else if (t.has(Trb.IOC)) {
+                        transferEvent(s, ep, t.address(), Trb.SUCCESS, 0, false);
+                    }
+                }
+                return;
+            }
         }
         long total = 0;
         for (Trb t : trbs) {
