@@ -259,4 +259,46 @@ class XhciTest {
         assertFalse(port.attached(), "released with its owner");
         assertEquals(0, h.portsc(1) & RootPort.CCS);
     }
+
+    @Test
+    void theDocumentedEchoDeviceEnumeratesAndEchoes() {
+        XhciHost h = new XhciHost();
+        h.start();
+        var echo = new org.example.usbecho.UsbEcho(h.machine.context("echo"), "usb", -1);
+        echo.realize();
+        h.events();
+        int slot = h.address(1);
+        h.events();
+        List<long[]> ev = h.control(slot, 0x80, 6, 0x0100, 0, 18, XhciHost.DATA);
+        assertEquals(Trb.SUCCESS, XhciHost.code(ev.get(0)));
+        assertEquals(0xFF, h.machine.ram.get((int) XhciHost.DATA + 4) & 0xFF, "vendor-specific class");
+        assertEquals(Trb.SUCCESS, XhciHost.code(h.control(slot, 0x00, 9, 1, 0, 0, 0).get(0)));
+        // No Op TDs on a transfer ring are not sent to the device
+        for (int i = 0; i < 0x440; i += 4) {
+            h.putD(XhciHost.INPUT + i, 0);
+        }
+        h.putD(XhciHost.INPUT + 4, 1 | 1 << 2 | 1 << 3);
+        h.putD(XhciHost.INPUT + 0x20, 3 << 20 | 3 << 27);
+        h.ring(XhciHost.BULK_OUT_RING);
+        h.ring(XhciHost.BULK_IN_RING);
+        h.putD(XhciHost.INPUT + 0x20 * 3 + 4, Endpoint.BULK_OUT << 3 | 512 << 16);
+        h.putQ(XhciHost.INPUT + 0x20 * 3 + 8, XhciHost.BULK_OUT_RING | 1);
+        h.putD(XhciHost.INPUT + 0x20 * 4 + 4, Endpoint.BULK_IN << 3 | 512 << 16);
+        h.putQ(XhciHost.INPUT + 0x20 * 4 + 8, XhciHost.BULK_IN_RING | 1);
+        assertEquals(Trb.SUCCESS, XhciHost.code(h.command(XhciHost.INPUT, 0, Trb.CONFIGURE_ENDPOINT << 10 | slot << 24)));
+        h.queue(XhciHost.BULK_OUT_RING, 0, 0, Trb.NOOP << 10 | Trb.IOC);
+        h.machine.ram.put((int) XhciHost.DATA + 0x100, "hello, usb".getBytes(StandardCharsets.US_ASCII));
+        h.queue(XhciHost.BULK_OUT_RING, XhciHost.DATA + 0x100, 10, Trb.NORMAL << 10 | Trb.IOC);
+        h.w(Xhci.DOORBELLS + 4 * slot, 2);
+        ev = h.events();
+        assertEquals(2, ev.size(), "the No Op's event and the OUT transfer's");
+        h.queue(XhciHost.BULK_IN_RING, XhciHost.DATA + 0x200, 512, Trb.NORMAL << 10 | Trb.IOC | Trb.ISP);
+        h.w(Xhci.DOORBELLS + 4 * slot, 3);
+        ev = h.events();
+        assertEquals(Trb.SHORT_PACKET, XhciHost.code(ev.get(0)));
+        assertEquals(512 - 10, ev.get(0)[1] & 0xFFFFFF);
+        byte[] back = new byte[10];
+        h.machine.ram.get((int) XhciHost.DATA + 0x200, back);
+        assertEquals("hello, usb", new String(back, StandardCharsets.US_ASCII));
+    }
 }
