@@ -44,6 +44,62 @@ public final class FakeMachine {
     public boolean intx;
     public long nanos;
 
+    public final List<FakeTimer> timers = new ArrayList<>();
+
+    /** A timer that fires when the test advances the clock with {@link #advance}. */
+    public final class FakeTimer implements Timer {
+        final Runnable callback;
+        long deadline = -1;
+
+        FakeTimer(Runnable callback) {
+            this.callback = callback;
+        }
+
+        @Override
+        public void armAt(long deadlineNanos) {
+            deadline = deadlineNanos;
+        }
+
+        @Override
+        public void cancel() {
+            deadline = -1;
+        }
+
+        @Override
+        public boolean isArmed() {
+            return deadline >= 0;
+        }
+
+        @Override
+        public long deadline() {
+            return deadline;
+        }
+
+        @Override
+        public VirtualClock clock() {
+            return () -> nanos;
+        }
+    }
+
+    /** Moves guest time to {@code to}, firing the timers due on the way in deadline order. */
+    public void advance(long to) {
+        while (true) {
+            FakeTimer next = null;
+            for (FakeTimer t : timers) {
+                if (t.deadline >= 0 && t.deadline <= to && (next == null || t.deadline < next.deadline)) {
+                    next = t;
+                }
+            }
+            if (next == null) {
+                nanos = Math.max(nanos, to);
+                return;
+            }
+            nanos = Math.max(nanos, next.deadline);
+            next.deadline = -1;
+            next.callback.run();
+        }
+    }
+
     public FakeMachine(int ramSize) {
         ram = ByteBuffer.allocate(ramSize).order(ByteOrder.LITTLE_ENDIAN);
         buses.put(PciBus.NAME, (PciBus) (name, endpoint, slot) -> {
@@ -311,7 +367,9 @@ public final class FakeMachine {
 
                 @Override
                 public Timer newTimer(String name, Runnable callback) {
-                    throw new UnsupportedOperationException();
+                    FakeTimer t = new FakeTimer(callback);
+                    timers.add(t);
+                    return t;
                 }
 
                 @Override
