@@ -45,6 +45,15 @@ public final class FakeMachine {
     public long nanos;
 
     public final List<FakeTimer> timers = new ArrayList<>();
+    /** Tasks posted with {@code executor().execute}, run by {@link #runTasks()}. */
+    public final List<Runnable> tasks = new ArrayList<>();
+
+    public void runTasks() {
+        while (!tasks.isEmpty()) {
+            tasks.remove(0).run();
+        }
+    }
+
 
     /** A timer that fires when the test advances the clock with {@link #advance}. */
     public final class FakeTimer implements Timer {
@@ -348,7 +357,7 @@ public final class FakeMachine {
             return new MachineExecutor() {
                 @Override
                 public void execute(Runnable task) {
-                    task.run();
+                    tasks.add(task);
                 }
 
                 @Override

@@ -76,6 +76,15 @@ public abstract class UsbFunction implements UsbDevice {
         configuration = savedConfiguration == 1 ? 1 : 0;
     }
 
+    /** The halted endpoints (bit n: OUT endpoint n, bit 16+n: IN endpoint n), for state records. */
+    protected final int haltedMask() {
+        return halted;
+    }
+
+    protected final void restoreHalted(int mask) {
+        halted = mask;
+    }
+
     /** Halts an endpoint: transfers to it stall until the host clears the halt. */
     public final void halt(int endpoint, boolean in) {
         halted |= 1 << (endpoint + (in ? 16 : 0));

@@ -262,6 +262,10 @@ final class ScsiDisk {
         asc = code;
     }
 
+    void restoreSense(int key, int code) {
+        sense(key & 0xF, code & 0xFFFF);
+    }
+
     int senseKey() {
         return senseKey;
     }

@@ -34,10 +34,16 @@ import org.machina.devices.usb.core.UsbFunction;
  */
 final class UsbStorage extends UsbFunction implements Device, Stateful<UsbStorage.State> {
     /**
-     * Version 1 of the state: between commands only (a command in flight is lost, and the guest's
-     * driver retries it after its timeout).
+     * Version 1 of the state: the chapter 9 state and the bulk-only phase, with the data of a
+     * command between its CBW and its CSW (a hot-swap between two transfers loses nothing).
+     *
+     * @param phase COMMAND, DATA_IN, DATA_OUT or STATUS
+     * @param data the data-in still to send, or the data-out collected so far (null for none)
+     * @param writeLba the first block of a WRITE being collected, -1 for none
+     * @param writeBytes its length in bytes
      */
-    record State(int address, int configuration) {
+    record State(int address, int configuration, int halted, Phase phase, int tag, int expected, int moved, byte[] data,
+            long writeLba, int writeBytes, int status, int senseKey, int asc) {
     }
 
     static final int VENDOR = 0x1209;          // pid.codes
@@ -293,12 +299,26 @@ final class UsbStorage extends UsbFunction implements Device, Stateful<UsbStorag
 
     @Override
     public State saveState() {
-        return new State(address(), configuration());
+        boolean write = pending != null && pending.dataOut() > 0;
+        return new State(address(), configuration(), haltedMask(), phase, tag, expected, moved, data,
+                write ? pending.lba() : -1, write ? pending.dataOut() : 0, status, disk.senseKey(), disk.asc());
     }
 
     @Override
     public void loadState(State s) {
         restore(s.address(), s.configuration());
-        recover();
+        restoreHalted(s.halted());
+        phase = s.phase() == null ? Phase.COMMAND : s.phase();
+        tag = s.tag();
+        expected = s.expected();
+        moved = s.moved();
+        data = s.data();
+        pending = s.writeLba() >= 0 ? new ScsiDisk.Result(ScsiDisk.GOOD, null, s.writeBytes(), s.writeLba()) : null;
+        status = s.status();
+        disk.restoreSense(s.senseKey(), s.asc());
+        if (phase == Phase.DATA_OUT && data != null && (pending == null || data.length != pending.dataOut())) {
+            throw new org.machina.api.state.StateException("usb-storage state: " + data.length
+                    + " bytes of write data for a write of " + (pending == null ? 0 : pending.dataOut()));
+        }
     }
 }

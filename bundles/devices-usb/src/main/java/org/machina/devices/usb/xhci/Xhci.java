@@ -16,6 +16,8 @@ import org.machina.api.device.DeviceContext;
 import org.machina.api.memory.AccessSpec;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
+import org.machina.api.state.StateException;
+import org.machina.api.state.Stateful;
 
 /**
  * An xHCI 1.0 host controller as a PCI function (class 0C 03 30, INTA, no MSI), compatible with
@@ -38,8 +40,12 @@ import org.machina.api.memory.Mmio;
  * their doorbell is written; a device may complete a transfer later, and the endpoint waits for
  * it. Rings that loop, point outside RAM or hold bad TRB types are bounded and reported to the
  * guest as errors, logged once per kind.
+ *
+ * <p>State ({@link XhciState}, version 1) covers registers, ring positions, ports and slots; a
+ * device that is hot-swapped with the controller (or alone) re-attaches to its port without the
+ * guest seeing a disconnect, and transfers the swap interrupted run again from the ring.
  */
-final class Xhci implements Device, PciEndpoint {
+final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
     static final int BAR_SIZE = 0x4000;
     static final int OP = 0x40;
     static final int PORTS_BASE = OP + 0x400;
@@ -91,6 +97,11 @@ final class Xhci implements Device, PciEndpoint {
     private final Set<String> logged = new HashSet<>();
     private PciSlot pci;
     private final Bus bus = new Bus();
+    /** Ports that were connected in a loaded state: the device that attaches there again does so silently. */
+    private final boolean[] restoredConnection = new boolean[USB2_PORTS + USB3_PORTS];
+    /** Ports whose device detached and whose disconnect is not reported yet (see {@link PortHandle#detach}). */
+    private final boolean[] pendingDisconnect = new boolean[USB2_PORTS + USB3_PORTS];
+    private boolean gone;
 
     int usbcmd;
     int usbsts;
@@ -150,6 +161,7 @@ final class Xhci implements Device, PciEndpoint {
 
     @Override
     public void unrealize() {
+        gone = true;
         for (RootPort p : ports) {
             if (p.device != null) {
                 transfers.cancelPort(p.id);
@@ -401,6 +413,104 @@ final class Xhci implements Device, PciEndpoint {
         }
     }
 
+    private void rerunPort(int portId) {
+        for (Slot s : slots) {
+            if (s != null && s.port == portId && slots[s.id] == s) {
+                for (Endpoint ep : s.endpoints) {
+                    if (ep != null && ep.state == Endpoint.RUNNING && ep.inflight == null && running()) {
+                        transfers.run(s, ep);
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- state ----
+
+    @Override
+    public Class<XhciState> stateType() {
+        return XhciState.class;
+    }
+
+    @Override
+    public int stateVersion() {
+        return 1;
+    }
+
+    @Override
+    public XhciState saveState() {
+        int[] portsc = new int[ports.length];
+        for (int i = 0; i < ports.length; i++) {
+            portsc[i] = ports[i].portsc;
+        }
+        List<XhciState.SlotState> saved = new java.util.ArrayList<>();
+        for (Slot s : slots) {
+            if (s == null) {
+                continue;
+            }
+            List<XhciState.EndpointState> eps = new java.util.ArrayList<>();
+            for (Endpoint ep : s.endpoints) {
+                if (ep != null) {
+                    eps.add(new XhciState.EndpointState(ep.dci, ep.state, ep.type, ep.dequeue, ep.cycle));
+                }
+            }
+            saved.add(new XhciState.SlotState(s.id, s.state, s.port, s.context, eps));
+        }
+        return new XhciState(usbcmd, usbsts, dnctrl, dcbaap, config, commands.dequeue, commands.cycle, events.iman,
+                events.imod, events.erstsz, events.erstba, events.erdp, events.producer(), portsc, saved,
+                pci == null ? null : pci.saveConfig());
+    }
+
+    @Override
+    public void loadState(XhciState st) {
+        if (st.portsc() == null || st.portsc().length != ports.length) {
+            throw new StateException("xhci state: " + ports.length + " ports expected");
+        }
+        java.util.Arrays.fill(slots, null);
+        usbcmd = st.usbcmd();
+        usbsts = st.usbsts();
+        dnctrl = st.dnctrl();
+        dcbaap = st.dcbaap();
+        config = st.config();
+        commands.dequeue = st.commandDequeue();
+        commands.cycle = st.commandCycle();
+        events.iman = st.iman();
+        events.imod = st.imod();
+        events.erstsz = st.erstsz();
+        events.erstba = st.erstba();
+        events.erdp = st.erdp();
+        events.restoreProducer(st.eventProducer());
+        for (int i = 0; i < ports.length; i++) {
+            ports[i].portsc = st.portsc()[i];
+            restoredConnection[i] = ports[i].device == null && (st.portsc()[i] & RootPort.CCS) != 0;
+        }
+        for (XhciState.SlotState ss : st.slots()) {
+            if (ss.id() < 1 || ss.id() > MAX_SLOTS) {
+                throw new StateException("xhci state: slot id " + ss.id() + " is not 1.." + MAX_SLOTS);
+            }
+            Slot s = new Slot(ss.id());
+            s.state = ss.state();
+            s.port = ss.port();
+            s.context = ss.context();
+            for (XhciState.EndpointState es : ss.endpoints()) {
+                if (es.dci() < 1 || es.dci() > 31) {
+                    throw new StateException("xhci state: endpoint DCI " + es.dci() + " is not 1..31");
+                }
+                Endpoint ep = new Endpoint(es.dci());
+                ep.state = es.state();
+                ep.type = es.type();
+                ep.dequeue = es.dequeue();
+                ep.cycle = es.cycle();
+                s.endpoints[es.dci()] = ep;
+            }
+            slots[ss.id()] = s;
+        }
+        if (st.pciConfig() != null && pci != null) {
+            pci.loadConfig(st.pciConfig());
+        }
+        updateIrq();
+    }
+
     UsbDevice deviceAt(int portId) {
         return portId >= 1 && portId <= ports.length ? ports[portId - 1].device : null;
     }
@@ -430,9 +540,17 @@ final class Xhci implements Device, PciEndpoint {
             }
             RootPort chosen = rp;
             chosen.device = device;
-            device.busReset();
-            chosen.connect();
-            portChanged(chosen);
+            if (restoredConnection[chosen.id - 1] || pendingDisconnect[chosen.id - 1]) {
+                // the same device coming back after a hot-swap: the guest saw no disconnect; after the
+                // device has loaded its own state, transfers the swap interrupted run again
+                restoredConnection[chosen.id - 1] = false;
+                pendingDisconnect[chosen.id - 1] = false;
+                ctx.executor().execute(() -> rerunPort(chosen.id));
+            } else {
+                device.busReset();
+                chosen.connect();
+                portChanged(chosen);
+            }
             PortHandle h = new PortHandle(chosen, device);
             owner.onRelease(h::detach);
             return h;
@@ -463,14 +581,27 @@ final class Xhci implements Device, PciEndpoint {
             return port.device == device;
         }
 
+        /**
+         * The device goes at once, but the guest hears of it in a task after the current one: a
+         * hot-swap, which unrealizes and re-creates the device (and maybe this controller) in one
+         * task, re-attaches before that and the guest sees no disconnect; PORTSC, and with it the
+         * saved state, still says connected until then.
+         */
         @Override
         public void detach() {
             if (port.device != device) {
                 return;
             }
             transfers.cancelPort(port.id);
-            port.disconnect();
-            portChanged(port);
+            port.device = null;
+            pendingDisconnect[port.id - 1] = true;
+            ctx.executor().execute(() -> {
+                if (!gone && pendingDisconnect[port.id - 1] && port.device == null) {
+                    pendingDisconnect[port.id - 1] = false;
+                    port.disconnect();
+                    portChanged(port);
+                }
+            });
         }
     }
 }

@@ -139,6 +139,23 @@ final class XhciHost {
         return e;
     }
 
+    /** {@link #nextEvent()} acknowledging on another controller instance (after a hot-swap). */
+    long[] nextEvent2(Xhci other) {
+        int control = d(eventDequeue + 12);
+        if (((control & 1) != 0) != eventCycle) {
+            return null;
+        }
+        long[] e = {q(eventDequeue), d(eventDequeue + 8) & 0xFFFFFFFFL, control & 0xFFFFFFFFL};
+        eventDequeue += 16;
+        if (eventDequeue == EVENT_RING + 16L * EVENT_TRBS) {
+            eventDequeue = EVENT_RING;
+            eventCycle = !eventCycle;
+        }
+        other.writeRegister(Xhci.RUNTIME + 0x20, EventRing.IMAN_IP | EventRing.IMAN_IE);
+        other.writeRegister(Xhci.RUNTIME + 0x38, (int) eventDequeue | EventRing.ERDP_EHB);
+        return e;
+    }
+
     static int code(long[] event) {
         return (int) (event[1] >>> 24);
     }

@@ -247,6 +247,8 @@ class XhciTest {
         assertEquals(3, e[0] >>> 24, "hot-plug: port change on port 3");
         h.portsc(3, RootPort.PP | RootPort.CHANGE_BITS);
         dev.unrealize();
+        assertNull(h.nextEvent(), "the disconnect is reported in a task after the current one");
+        h.machine.runTasks();
         e = h.nextEvent();
         assertEquals(3, e[0] >>> 24, "unplug: port change on port 3");
         assertEquals(0, h.portsc(3) & RootPort.CCS, "disconnected");
@@ -256,6 +258,7 @@ class XhciTest {
         var port = h.hc.bus().attach(c, new org.machina.devices.usb.storage.TestFunctions.Silent(), 1);
         h.events();
         c.release();
+        h.machine.runTasks();
         assertFalse(port.attached(), "released with its owner");
         assertEquals(0, h.portsc(1) & RootPort.CCS);
     }
@@ -300,5 +303,76 @@ class XhciTest {
         byte[] back = new byte[10];
         h.machine.ram.get((int) XhciHost.DATA + 0x200, back);
         assertEquals("hello, usb", new String(back, StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aHotSwapBetweenCbwAndDataLosesNothing() {
+        XhciHost h = new XhciHost();
+        FakeMachine.Disk disk = new FakeMachine.Disk(1 << 20);
+        Device stick = h.attachStorage(disk, 1);
+        h.start();
+        h.events();
+        int slot = h.address(1);
+        h.events();
+        h.control(slot, 0x00, 9, 1, 0, 0, 0);
+        configureBulk(h, slot);
+        // CBW of READ(10) 1 block at LBA 7; then the swap, before the data phase
+        ByteBuffer cbw = ByteBuffer.allocate(31).order(ByteOrder.LITTLE_ENDIAN);
+        cbw.putInt(0x43425355).putInt(77).putInt(512).put((byte) 0x80).put((byte) 0).put((byte) 10)
+                .put(new byte[] {0x28, 0, 0, 0, 0, 7, 0, 0, 1, 0});
+        h.machine.ram.put((int) XhciHost.DATA, cbw.array());
+        h.queue(XhciHost.BULK_OUT_RING, XhciHost.DATA, 31, Trb.NORMAL << 10 | Trb.IOC);
+        h.w(Xhci.DOORBELLS + 4 * slot, 4);
+        assertEquals(Trb.SUCCESS, XhciHost.code(h.events().get(0)));
+
+        com.google.gson.Gson gson = new com.google.gson.Gson();
+        String hcJson = gson.toJson(h.hc.saveState());
+        var storage = (org.machina.api.state.Stateful<Record>) stick;
+        String stickJson = gson.toJson(storage.saveState());
+        stick.unrealize();
+        h.hc.unrealize();
+        h.ctx.release();
+
+        Xhci hc2 = new Xhci(h.machine.context("xhci"), Xhci.Model.QEMU_XHCI, -1);
+        hc2.realize();
+        hc2.loadState(gson.fromJson(hcJson, XhciState.class));
+        Device stick2 = new org.machina.devices.usb.storage.UsbStorageType().create(h.machine.context("stick"),
+                new org.machina.api.device.DeviceConfig("stick", java.util.Map.of("drive", "u", "bus", "xhci.0",
+                        "port", "1", "serial", "0123456789AB")));
+        stick2.realize();
+        var storage2 = (org.machina.api.state.Stateful<Record>) stick2;
+        storage2.loadState(gson.fromJson(stickJson, storage2.stateType()));
+        h.machine.runTasks();
+        assertNull(h.nextEvent2(hc2), "the guest sees neither a disconnect nor a connect");
+
+        long buf = XhciHost.DATA + 0x2000;
+        h.queue(XhciHost.BULK_IN_RING, buf, 512, Trb.NORMAL << 10 | Trb.IOC | Trb.ISP);
+        hc2.writeRegister(Xhci.DOORBELLS + 4 * slot, 3);
+        long[] e = h.nextEvent2(hc2);
+        assertEquals(Trb.SUCCESS, XhciHost.code(e), "the data phase continues in the new instances");
+        byte[] data = new byte[512];
+        h.machine.ram.get((int) buf, data);
+        assertArrayEquals(Arrays.copyOfRange(disk.data, 7 * 512, 8 * 512), data);
+        h.queue(XhciHost.BULK_IN_RING, XhciHost.DATA + 0x3000, 13, Trb.NORMAL << 10 | Trb.IOC | Trb.ISP);
+        hc2.writeRegister(Xhci.DOORBELLS + 4 * slot, 3);
+        assertEquals(Trb.SUCCESS, XhciHost.code(h.nextEvent2(hc2)));
+        assertEquals(77, h.d(XhciHost.DATA + 0x3000 + 4), "the CSW of the command started before the swap");
+    }
+
+    private static void configureBulk(XhciHost h, int slot) {
+        for (int i = 0; i < 0x440; i += 4) {
+            h.putD(XhciHost.INPUT + i, 0);
+        }
+        h.putD(XhciHost.INPUT + 4, 1 | 1 << 3 | 1 << 4);
+        h.putD(XhciHost.INPUT + 0x20, 3 << 20 | 4 << 27);
+        h.putD(XhciHost.INPUT + 0x24, 1 << 16);
+        h.ring(XhciHost.BULK_IN_RING);
+        h.ring(XhciHost.BULK_OUT_RING);
+        h.putD(XhciHost.INPUT + 0x20 * 4 + 4, Endpoint.BULK_IN << 3 | 512 << 16);
+        h.putQ(XhciHost.INPUT + 0x20 * 4 + 8, XhciHost.BULK_IN_RING | 1);
+        h.putD(XhciHost.INPUT + 0x20 * 5 + 4, Endpoint.BULK_OUT << 3 | 512 << 16);
+        h.putQ(XhciHost.INPUT + 0x20 * 5 + 8, XhciHost.BULK_OUT_RING | 1);
+        assertEquals(Trb.SUCCESS, XhciHost.code(h.command(XhciHost.INPUT, 0, Trb.CONFIGURE_ENDPOINT << 10 | slot << 24)));
     }
 }
