@@ -320,14 +320,16 @@ final class TransferRunner {
                 left -= moved;
                 edtla += moved;
                 if (x.in() && moved < t.length()) {
+                    // Short Packet (xHCI 4.10.1.1): an event on this TRB if it asks (ISP or IOC), and the
+                    // controller goes on to the last TRB of the TD (or data stage), which reports again
+                    // if it has IOC; a driver that saw the first event waits for that one
                     shortSeen = true;
-                    Trb report = t;
-                    if (!t.has(Trb.ISP) && !t.has(Trb.IOC)) {
-                        report = lastOfStage(trbs, i);
+                    if (t.has(Trb.ISP) || t.has(Trb.IOC)) {
+                        transferEvent(s, ep, t.address(), Trb.SHORT_PACKET, t.length() - moved, false);
                     }
-                    if (report.has(Trb.ISP) || report.has(Trb.IOC)) {
-                        transferEvent(s, ep, report.address(), Trb.SHORT_PACKET,
-                                report == t ? t.length() - moved : 0, false);
+                    Trb last = lastOfStage(trbs, i);
+                    if (last != t && last.has(Trb.IOC)) {
+                        transferEvent(s, ep, last.address(), Trb.SHORT_PACKET, last.length(), false);
                     }
                     continue;
                 }

@@ -115,6 +115,29 @@ class XhciTest {
         assertArrayEquals(pattern, Arrays.copyOfRange(disk.data, 5 * 512, 7 * 512), "WRITE(10) reached the drive");
         byte[] back = scsi(h, slot, new byte[] {0x28, 0, 0, 0, 0, 5, 0, 0, 2, 0}, 1024, true, null);
         assertArrayEquals(pattern, back, "READ(10) reads it back");
+        // INQUIRY asked with 96 bytes in two chained TRBs of 48: the 36 bytes end in the first TRB
+        ByteBuffer cbw = ByteBuffer.allocate(31).order(ByteOrder.LITTLE_ENDIAN);
+        cbw.putInt(0x43425355).putInt(9).putInt(96).put((byte) 0x80).put((byte) 0).put((byte) 6)
+                .put(new byte[] {0x12, 0, 0, 0, 96, 0});
+        h.machine.ram.put((int) XhciHost.DATA, cbw.array());
+        h.queue(XhciHost.BULK_OUT_RING, XhciHost.DATA, 31, Trb.NORMAL << 10 | Trb.IOC);
+        h.w(Xhci.DOORBELLS + 4 * slot, 4);
+        h.events();
+        long first = h.queue(XhciHost.BULK_IN_RING, XhciHost.DATA + 0x2000, 48, Trb.NORMAL << 10 | Trb.CHAIN | Trb.ISP);
+        long last = h.queue(XhciHost.BULK_IN_RING, XhciHost.DATA + 0x2030, 48, Trb.NORMAL << 10 | Trb.IOC | Trb.ISP);
+        h.w(Xhci.DOORBELLS + 4 * slot, 3);
+        List<long[]> shortEvents = h.events();
+        assertEquals(2, shortEvents.size(), "a short packet mid-TD: an event there and one on the last TRB");
+        assertEquals(first, shortEvents.get(0)[0]);
+        assertEquals(Trb.SHORT_PACKET, XhciHost.code(shortEvents.get(0)));
+        assertEquals(48 - 36, shortEvents.get(0)[1] & 0xFFFFFF, "residual of the first TRB");
+        assertEquals(last, shortEvents.get(1)[0]);
+        assertEquals(Trb.SHORT_PACKET, XhciHost.code(shortEvents.get(1)));
+        h.queue(XhciHost.BULK_IN_RING, XhciHost.DATA + 0x3000, 13, Trb.NORMAL << 10 | Trb.IOC | Trb.ISP);
+        h.w(Xhci.DOORBELLS + 4 * slot, 3);
+        h.events();
+        assertEquals(96 - 36, h.d(XhciHost.DATA + 0x3000 + 8), "CSW residue");
+
         byte[] far = scsi(h, slot, new byte[] {0x28, 0, 0, 0, 1, 0, 0, 0, 1, 0}, 512, true, null);
         assertArrayEquals(Arrays.copyOfRange(disk.data, 256 * 512, 257 * 512), far, "READ(10) at LBA 256");
     }
