@@ -471,7 +471,7 @@ class LinuxGuestIT {
         assertEquals(String.valueOf(USB_BYTES / 512), wait.single(), "/dev/sda appeared with the stick's size in sectors"
                 + "; dmesg: " + shell("dmesg | grep -i -e usb -e xhci -e scsi -e sd | tail -40").text());
         assertEquals(List.of("1209", "0001", "Machina USB storage", "480"),
-                shell("cd /sys/bus/usb/devices/1-1 && cat idVendor idProduct product speed").nonBlank(),
+                shell("(cd /sys/bus/usb/devices/1-1 && cat idVendor idProduct product speed)").nonBlank(),
                 "the device on the xHCI's first USB 2 port: ids, product string, high speed");
         assertTrue(shell("cat /sys/block/sda/device/vendor /sys/block/sda/device/model").text().contains("Machina"),
                 "the SCSI INQUIRY vendor");
