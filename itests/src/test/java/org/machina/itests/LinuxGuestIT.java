@@ -79,6 +79,9 @@ class LinuxGuestIT {
     private static final String RECORD = "MACHINA-DISK-WRITE-OK";
     private static final int HOTSWAP_SECTOR = 2000;
     private static final int HOTSWAP_ROUNDS = 120;
+    private static final int USB_BYTES = 4 << 20;
+    private static final int USB_WRITE_SECTOR = 3000;
+    private static final String USB_RECORD = "MACHINA-USB-WRITE-OK";
 
     private static Path root;
     private static Path out;
@@ -98,6 +101,8 @@ class LinuxGuestIT {
     private static byte[] vdbData;
     private static Path qcow2;
     private static Path readonlyRaw;
+    private static byte[] usbData;
+    private static Path usbQcow2;
     private static final FileTime READONLY_MTIME = FileTime.fromMillis(1_000_000_000_000L);
     /** Set by the power-off test when the process ended by itself with status 0. */
     private static boolean poweredOff;
@@ -155,6 +160,14 @@ class LinuxGuestIT {
             Files.setLastModifiedTime(readonlyRaw, READONLY_MTIME);
             cmd.addAll(List.of("-drive", "file=" + qcow2 + ",format=qcow2,if=virtio",
                     "-drive", "file=" + readonlyRaw + ",format=raw,if=virtio,readonly=on"));
+            // a USB stick (qcow2) on port 1 of an xHCI controller
+            usbData = pattern(USB_BYTES, 0x6A09E667F3BCC909L);
+            Path usbRaw = out.resolve("usb-pattern.raw");
+            Files.write(usbRaw, usbData);
+            usbQcow2 = out.resolve("usb.qcow2");
+            host("qemu-img", "convert", "-f", "raw", "-O", "qcow2", usbRaw.toString(), usbQcow2.toString());
+            cmd.addAll(List.of("-drive", "if=none,id=usbstick,format=qcow2,file=" + usbQcow2,
+                    "-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,port=1,drive=usbstick"));
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile());
         // no drop-in bundles from the user's ~/.machina
@@ -444,8 +457,44 @@ class LinuxGuestIT {
         }
     }
 
+    /**
+     * The USB stick behind the xHCI controller: xhci_pci enumerated it, usb-storage and sd_mod made
+     * it /dev/sda of the right size, the guest reads the host's pattern, writes a record that reads
+     * back after the page cache is dropped; and the read throughput of /dev/sda and /dev/vda (busybox
+     * dd's own report and the host time of each command, printed, not asserted).
+     */
     @Test
     @Order(13)
+    void usbStorageBehindXhciReadsAndWrites() throws Exception {
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        Output wait = shell("for i in $(seq 1 120); do [ -b /dev/sda ] && break; sleep 1; done; cat /sys/block/sda/size");
+        assertEquals(String.valueOf(USB_BYTES / 512), wait.single(), "/dev/sda appeared with the stick's size in sectors"
+                + "; dmesg: " + shell("dmesg | grep -i -e usb -e xhci -e scsi -e sd | tail -40").text());
+        assertEquals(List.of("1209", "0001", "Machina USB storage", "480"),
+                shell("(cd /sys/bus/usb/devices/1-1 && cat idVendor idProduct product speed)").nonBlank(),
+                "the device on the xHCI's first USB 2 port: ids, product string, high speed");
+        assertTrue(shell("cat /sys/block/sda/device/vendor /sys/block/sda/device/model").text().contains("Machina"),
+                "the SCSI INQUIRY vendor");
+        assertEquals(md5(usbData) + "  -", shell("dd if=/dev/sda bs=64k 2>/dev/null | md5sum").single(),
+                "the guest reads the stick's pattern");
+        Output write = shell("echo " + USB_RECORD + " | dd of=/dev/sda bs=512 seek=" + USB_WRITE_SECTOR
+                + " conv=sync,fsync 2>&1");
+        assertEquals(0, write.status, "dd to /dev/sda: " + write);
+        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "sync and drop the page cache");
+        assertEquals(md5(usbSectorWithRecord()) + "  -",
+                shell("dd if=/dev/sda bs=512 skip=" + USB_WRITE_SECTOR + " count=1 2>/dev/null | md5sum").single(),
+                "the record reads back from the stick");
+        for (String dev : List.of("/dev/sda", "/dev/vda")) {
+            assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "drop the page cache");
+            Output dd = shell("dd if=" + dev + " of=/dev/null bs=64k 2>&1");
+            assertEquals(0, dd.status, "dd from " + dev + ": " + dd);
+            System.out.printf("LinuxGuestIT: read %s (%d KiB): %.2f s host time; dd: %s%n", dev, DISK_BYTES >> 10,
+                    (dd.endNanos() - dd.beginNanos()) / 1e9, String.join(" | ", dd.nonBlank()));
+        }
+    }
+
+    @Test
+    @Order(14)
     void poweroffEndsTheProcessWithStatusZero() throws Exception {
         int from = console.length();
         console.type("poweroff\n");
@@ -465,7 +514,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: what the host finds in the image files. */
     @Test
-    @Order(14)
+    @Order(15)
     void hostFindsTheRecordInTheQcow2ImageAndTheReadOnlyImageUntouched() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {
@@ -486,6 +535,31 @@ class LinuxGuestIT {
 
         assertArrayEquals(vdbData, Files.readAllBytes(readonlyRaw), "the readonly=on image's content");
         assertEquals(READONLY_MTIME, Files.getLastModifiedTime(readonlyRaw), "the readonly=on image's mtime");
+    }
+
+    /** After the guest powered off: the USB stick's qcow2 is clean and holds the pattern and the record. */
+    @Test
+    @Order(16)
+    void hostFindsTheUsbRecordAndACleanQcow2() throws Exception {
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        if (!poweredOff) {
+            fail("the guest did not power off cleanly: the USB image is not checked");
+        }
+        String check = host("qemu-img", "check", usbQcow2.toString());
+        assertTrue(check.contains("No errors were found on the image."), "qemu-img check " + usbQcow2 + ":\n" + check);
+        Path back = out.resolve("usb-after.raw");
+        host("qemu-img", "convert", "-f", "qcow2", "-O", "raw", usbQcow2.toString(), back.toString());
+        byte[] after = Files.readAllBytes(back);
+        byte[] expected = usbData.clone();
+        System.arraycopy(usbSectorWithRecord(), 0, expected, USB_WRITE_SECTOR * 512, 512);
+        assertEquals(md5(expected), md5(after), usbQcow2 + ": the pattern with the record in sector " + USB_WRITE_SECTOR);
+    }
+
+    private static byte[] usbSectorWithRecord() {
+        byte[] s = new byte[512];
+        byte[] r = (USB_RECORD + "\n").getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(r, 0, s, 0, r.length);
+        return s;
     }
 
     // ---- the serial console ----

@@ -81,6 +81,15 @@ public interface DeviceContext {
     }
 
     /**
+     * Runs {@code release} when the device is removed, swapped or the machine shuts down (after
+     * the device's {@code unrealize}), like the runtime's own releases of mappings and timers. A
+     * bus gives a device's attachment to it this way, so that the attachment belongs to the
+     * device. Contexts that never release (test fakes) may ignore it.
+     */
+    default void onRelease(Runnable release) {
+    }
+
+    /**
      * The bus registered as {@code name}, or fails with a message naming the bus and what is
      * registered (a PCI device on a board without PCI, a bus of another type).
      */

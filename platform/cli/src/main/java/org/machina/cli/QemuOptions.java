@@ -35,7 +35,8 @@ public final class QemuOptions {
     private static final List<String> WITH_VALUE = List.of("m", "kernel", "initrd", "append", "bios", "serial", "chardev",
             "device", "display", "machine", "M", "cpu", "debugcon", "post-log", "drive", "name", "vga", "monitor", "qmp",
             "accel");
-    private static final List<String> FLAGS = List.of("nographic", "no-reboot", "S", "print-description", "no-shutdown");
+    private static final List<String> FLAGS = List.of("nographic", "no-reboot", "S", "print-description", "no-shutdown",
+            "usb");
 
     private QemuOptions() {
     }
@@ -47,6 +48,7 @@ public final class QemuOptions {
         JsonArray drives = new JsonArray();
         List<String> serials = new ArrayList<>();
         boolean nographic = false;
+        boolean usb = false;
         boolean print = false;
         boolean paused = false;
         String file = null;
@@ -115,6 +117,11 @@ public final class QemuOptions {
                         throw new UsageException("-" + name + " " + value + ": no display devices yet; only 'none' is accepted");
                     }
                 }
+                case "usb" -> {
+                    // QEMU's -usb on pc gives a PIIX3 UHCI (USB 1.1) controller; Machina has no UHCI, so
+                    // -usb gives the xHCI controller QEMU's own documentation recommends (qemu-xhci), id usb
+                    usb = true;
+                }
                 case "nographic" -> nographic = true;
                 case "no-reboot" -> d.addProperty("no-reboot", true);
                 case "no-shutdown", "name" -> { }
@@ -150,6 +157,16 @@ public final class QemuOptions {
         }
         if (!drives.isEmpty()) {
             d.add("drives", drives);
+        }
+        if (usb) {
+            // the controller comes first, so that USB devices given before -usb find its bus
+            JsonArray all = new JsonArray();
+            JsonObject dev = new JsonObject();
+            dev.addProperty("type", "qemu-xhci");
+            dev.addProperty("id", "usb");
+            all.add(dev);
+            all.addAll(devices);
+            devices = all;
         }
         if (!devices.isEmpty()) {
             d.add("devices", devices);

@@ -45,6 +45,18 @@ class QemuOptionsTest {
     }
 
     @Test
+    void usbGivesAnXhciControllerBeforeTheUsbDevices() {
+        JsonObject d = QemuOptions.parse(List.of("-drive", "if=none,id=u,file=stick.img,format=raw",
+                "-device", "usb-storage,drive=u,port=2", "-usb")).description();
+        var devices = d.getAsJsonArray("devices");
+        assertEquals(2, devices.size());
+        assertEquals("qemu-xhci", devices.get(0).getAsJsonObject().get("type").getAsString());
+        assertEquals("usb", devices.get(0).getAsJsonObject().get("id").getAsString());
+        assertEquals("usb-storage", devices.get(1).getAsJsonObject().get("type").getAsString());
+        assertEquals("2", devices.get(1).getAsJsonObject().get("port").getAsString());
+    }
+
+    @Test
     void serialSpecs() {
         JsonObject d = QemuOptions.parse(List.of("-serial", "tcp::4555,server,nowait", "-serial", "unix:/tmp/s", "-serial", "none"))
                 .description();

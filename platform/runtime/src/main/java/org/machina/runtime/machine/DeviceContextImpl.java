@@ -115,6 +115,11 @@ class DeviceContextImpl implements DeviceContext {
     }
 
     @Override
+    public void onRelease(Runnable release) {
+        releases.add(release);
+    }
+
+    @Override
     public <T> T bus(String name, Class<T> type) {
         return machine.bus(name, type);
     }

@@ -1,0 +1,349 @@
+package org.machina.devices.usb.video;
+
+import org.machina.api.bus.usb.UsbBus;
+import org.machina.api.bus.usb.UsbPort;
+import org.machina.api.bus.usb.UsbSetup;
+import org.machina.api.bus.usb.UsbSpeed;
+import org.machina.api.bus.usb.UsbStatus;
+import org.machina.api.bus.usb.UsbTransfer;
+import org.machina.api.device.Device;
+import org.machina.api.device.DeviceContext;
+import org.machina.api.time.Timer;
+import org.machina.devices.usb.core.UsbFunction;
+
+/**
+ * A USB Video Class 1.1 camera ({@link UvcDescriptors}) streaming YUYV over a bulk IN endpoint from
+ * a {@link VideoSource} (the {@link TestPattern}), high speed.
+ *
+ * <p>VideoStreaming interface 1 negotiates with probe and commit (UVC 1.1 section 4.3.1.1): the
+ * 34-byte control (bmHint, bFormatIndex, bFrameIndex, dwFrameInterval, ..., dwMaxVideoFrameSize,
+ * dwMaxPayloadTransferSize, dwClockFrequency, bmFramingInfo, bPreferedVersion, bMinVersion,
+ * bMaxVersion); SET_CUR on probe picks the nearest frame size index and interval the camera has,
+ * GET_CUR/MIN/MAX/DEF answer it, SET_CUR on commit starts the stream. Each bulk IN transfer is one
+ * payload (at most {@value #PAYLOAD} bytes): a 2-byte header (FID toggling per frame, EOF on the
+ * frame's last payload) and frame data. Frame n is due {@code n} intervals (guest time) after the
+ * commit; a transfer that arrives early is held, as a camera NAKs, until a timer delivers it.
+ *
+ * <p>Processing unit 2: brightness (-64..64) and contrast (0..200 %), with GET_CUR, GET_MIN,
+ * GET_MAX, GET_RES, GET_DEF, GET_INFO, GET_LEN and SET_CUR. Other controls stall.
+ */
+final class UsbVideo extends UsbFunction implements Device {
+    static final int PAYLOAD = 16384;
+    static final int PROBE_LENGTH = 34;
+    static final int SET_CUR = 0x01;
+    static final int GET_CUR = 0x81;
+    static final int GET_MIN = 0x82;
+    static final int GET_MAX = 0x83;
+    static final int GET_RES = 0x84;
+    static final int GET_LEN = 0x85;
+    static final int GET_INFO = 0x86;
+    static final int GET_DEF = 0x87;
+    static final int VS_PROBE = 1;
+    static final int VS_COMMIT = 2;
+    static final int PU_BRIGHTNESS = 2;
+    static final int PU_CONTRAST = 3;
+
+    private final DeviceContext ctx;
+    private final String busName;
+    private final int portNumber;
+    private final TestPattern source = new TestPattern();
+    private UsbPort port;
+    private Timer timer;
+
+    private int probeFrame = 1;
+    private int probeInterval = UvcDescriptors.SIZES[0].intervals()[0];
+    private int frameIndex;             // committed, 0 = not streaming
+    private int interval;
+    private long streamStart;
+    private long frameNo;
+    private byte[] frame;
+    private int offset;
+    private int fid;
+    private UsbTransfer waiting;
+
+    UsbVideo(DeviceContext ctx, String busName, int portNumber) {
+        this.ctx = ctx;
+        this.busName = busName;
+        this.portNumber = portNumber;
+    }
+
+    @Override
+    public void realize() {
+        timer = ctx.executor().newTimer("frame", this::frameDue);
+        port = ctx.bus(busName, UsbBus.class).attach(ctx, this, portNumber);
+    }
+
+    @Override
+    public void reset() {
+        busReset();
+    }
+
+    @Override
+    public void unrealize() {
+        if (port != null) {
+            port.detach();
+            port = null;
+        }
+    }
+
+    @Override
+    public UsbSpeed speed() {
+        return UsbSpeed.HIGH;
+    }
+
+    @Override
+    protected byte[] deviceDescriptor() {
+        return UvcDescriptors.device();
+    }
+
+    @Override
+    protected byte[] configurationDescriptor() {
+        return UvcDescriptors.configuration();
+    }
+
+    @Override
+    protected String string(int index) {
+        return switch (index) {
+            case 1 -> "Machina";
+            case 2 -> "Machina USB camera";
+            default -> null;
+        };
+    }
+
+    @Override
+    public void busReset() {
+        super.busReset();
+        stop();
+        probeFrame = 1;
+        probeInterval = UvcDescriptors.SIZES[0].intervals()[0];
+        source.brightness = 0;
+        source.contrast = 100;
+    }
+
+    private void stop() {
+        frameIndex = 0;
+        frame = null;
+        waiting = null;
+        if (timer != null) {
+            timer.cancel();
+        }
+    }
+
+    @Override
+    protected void configured(int value) {
+        if (value == 0) {
+            stop();
+        }
+    }
+
+    @Override
+    protected void haltCleared(int endpoint, boolean in) {
+        if (endpoint == UvcDescriptors.EP_IN && in) {
+            stop();                      // a bulk camera stops streaming on CLEAR_FEATURE(ENDPOINT_HALT)
+        }
+    }
+
+    @Override
+    public void cancel(UsbTransfer t) {
+        if (waiting == t) {
+            waiting = null;
+        }
+    }
+
+    // ---- class requests ----
+
+    @Override
+    protected void classRequest(UsbTransfer t) {
+        UsbSetup s = t.setup();
+        int iface = s.index() & 0xFF;
+        int entity = s.index() >> 8;
+        int selector = s.value() >> 8;
+        if (s.type() != UsbSetup.TYPE_CLASS || s.recipient() != UsbSetup.RECIPIENT_INTERFACE) {
+            t.complete(UsbStatus.STALL, 0);
+        } else if (iface == 1 && (selector == VS_PROBE || selector == VS_COMMIT)) {
+            streaming(t, s, selector);
+        } else if (iface == 0 && entity == UvcDescriptors.PROCESSING_UNIT
+                && (selector == PU_BRIGHTNESS || selector == PU_CONTRAST)) {
+            control(t, s, selector == PU_BRIGHTNESS);
+        } else {
+            t.complete(UsbStatus.STALL, 0);
+        }
+    }
+
+    private void streaming(UsbTransfer t, UsbSetup s, int selector) {
+        switch (s.request()) {
+            case SET_CUR -> {
+                byte[] b = t.buffer();
+                if (b.length < 26) {
+                    t.complete(UsbStatus.STALL, 0);
+                    return;
+                }
+                int[] chosen = negotiate(b[3] & 0xFF, u32(b, 4));
+                if (selector == VS_PROBE) {
+                    probeFrame = chosen[0];
+                    probeInterval = chosen[1];
+                } else {
+                    probeFrame = chosen[0];
+                    probeInterval = chosen[1];
+                    commit(chosen[0], chosen[1]);
+                }
+                t.complete(UsbStatus.OK, b.length);
+            }
+            case GET_CUR -> reply(t, probe(selector == VS_COMMIT && frameIndex != 0 ? frameIndex : probeFrame,
+                    selector == VS_COMMIT && frameIndex != 0 ? interval : probeInterval));
+            case GET_MIN, GET_DEF -> reply(t, probe(1, UvcDescriptors.SIZES[0].intervals()[0]));
+            case GET_MAX -> {
+                UvcDescriptors.FrameSize last = UvcDescriptors.SIZES[UvcDescriptors.SIZES.length - 1];
+                reply(t, probe(UvcDescriptors.SIZES.length, last.intervals()[last.intervals().length - 1]));
+            }
+            case GET_LEN -> reply(t, new byte[] {PROBE_LENGTH, 0});
+            case GET_INFO -> reply(t, new byte[] {3});
+            default -> t.complete(UsbStatus.STALL, 0);
+        }
+    }
+
+    /** The frame index and interval the camera offers nearest to what the host asked for. */
+    static int[] negotiate(int frameIndex, int wantedInterval) {
+        int index = frameIndex < 1 || frameIndex > UvcDescriptors.SIZES.length ? 1 : frameIndex;
+        int[] intervals = UvcDescriptors.SIZES[index - 1].intervals();
+        int best = intervals[0];
+        if (wantedInterval > 0) {
+            for (int i : intervals) {
+                if (Math.abs((long) i - wantedInterval) < Math.abs((long) best - wantedInterval)) {
+                    best = i;
+                }
+            }
+        }
+        return new int[] {index, best};
+    }
+
+    /** The 34-byte probe/commit control for a frame index and interval. */
+    static byte[] probe(int frameIndex, int frameInterval) {
+        byte[] p = new byte[PROBE_LENGTH];
+        UvcDescriptors.put16(p, 0, 1);                       // bmHint: dwFrameInterval fixed
+        p[2] = 1;                                            // bFormatIndex
+        p[3] = (byte) frameIndex;
+        UvcDescriptors.put32(p, 4, frameInterval);
+        UvcDescriptors.put32(p, 18, UvcDescriptors.SIZES[frameIndex - 1].bytes());
+        UvcDescriptors.put32(p, 22, PAYLOAD);
+        UvcDescriptors.put32(p, 26, 48_000_000);             // dwClockFrequency
+        p[30] = 3;                                           // bmFramingInfo: FID and EOF are used
+        p[31] = 0;                                           // bPreferedVersion, bMinVersion, bMaxVersion:
+        p[32] = 0;                                           // payload format version 1.0
+        p[33] = 0;
+        return p;
+    }
+
+    private void commit(int index, int frameInterval) {
+        stop();
+        frameIndex = index;
+        interval = frameInterval;
+        streamStart = ctx.executor().clock().nanos();
+        frameNo = 0;
+        fid = 0;
+    }
+
+    private void control(UsbTransfer t, UsbSetup s, boolean brightness) {
+        int min = brightness ? -64 : 0;
+        int max = brightness ? 64 : 200;
+        int def = brightness ? 0 : 100;
+        int cur = brightness ? source.brightness : source.contrast;
+        switch (s.request()) {
+            case SET_CUR -> {
+                if (t.buffer().length < 2) {
+                    t.complete(UsbStatus.STALL, 0);
+                    return;
+                }
+                int v = (short) ((t.buffer()[0] & 0xFF) | t.buffer()[1] << 8);
+                if (!brightness) {
+                    v &= 0xFFFF;
+                }
+                if (v < min || v > max) {
+                    t.complete(UsbStatus.STALL, 0);
+                    return;
+                }
+                if (brightness) {
+                    source.brightness = v;
+                } else {
+                    source.contrast = v;
+                }
+                t.complete(UsbStatus.OK, 2);
+            }
+            case GET_CUR -> reply(t, le16(cur));
+            case GET_MIN -> reply(t, le16(min));
+            case GET_MAX -> reply(t, le16(max));
+            case GET_RES -> reply(t, le16(1));
+            case GET_DEF -> reply(t, le16(def));
+            case GET_LEN -> reply(t, le16(2));
+            case GET_INFO -> reply(t, new byte[] {3});
+            default -> t.complete(UsbStatus.STALL, 0);
+        }
+    }
+
+    // ---- streaming ----
+
+    @Override
+    protected void dataTransfer(UsbTransfer t) {
+        if (t.endpoint() != UvcDescriptors.EP_IN || !t.in() || frameIndex == 0 || t.buffer().length < 2
+                || waiting != null) {
+            t.complete(UsbStatus.STALL, 0);
+            return;
+        }
+        if (frame == null) {
+            long due = streamStart + frameNo * interval * 100L;
+            if (ctx.executor().clock().nanos() < due) {
+                waiting = t;                                 // NAK until the frame is due
+                timer.armAt(due);
+                return;
+            }
+            startFrame();
+        }
+        payload(t);
+    }
+
+    private void frameDue() {
+        UsbTransfer t = waiting;
+        waiting = null;
+        if (t == null || t.done() || frameIndex == 0) {
+            return;
+        }
+        startFrame();
+        payload(t);
+    }
+
+    private void startFrame() {
+        UvcDescriptors.FrameSize size = UvcDescriptors.SIZES[frameIndex - 1];
+        frame = new byte[size.bytes()];
+        source.frame(frameNo, size.width(), size.height(), frame);
+        offset = 0;
+    }
+
+    private void payload(UsbTransfer t) {
+        byte[] b = t.buffer();
+        int n = Math.min(b.length, PAYLOAD) - 2;
+        n = Math.min(n, frame.length - offset);
+        boolean eof = offset + n == frame.length;
+        b[0] = 2;
+        b[1] = (byte) (0x80 | fid | (eof ? 2 : 0));
+        System.arraycopy(frame, offset, b, 2, n);
+        offset += n;
+        if (eof) {
+            frame = null;
+            frameNo++;
+            fid ^= 1;
+        }
+        t.complete(UsbStatus.OK, n + 2);
+    }
+
+    long framesSent() {
+        return frameNo;
+    }
+
+    private static int u32(byte[] b, int at) {
+        return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
+    }
+
+    private static byte[] le16(int v) {
+        return new byte[] {(byte) v, (byte) (v >> 8)};
+    }
+}

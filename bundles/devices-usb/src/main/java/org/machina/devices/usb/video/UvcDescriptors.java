@@ -1,0 +1,129 @@
+package org.machina.devices.usb.video;
+
+import java.io.ByteArrayOutputStream;
+import org.machina.api.bus.usb.UsbDescriptors;
+import org.machina.api.bus.usb.UsbEndpointType;
+
+/**
+ * The descriptors of the camera (UVC 1.1 sections 3.6-3.9 and the Uncompressed Payload 1.1
+ * specification): an interface association of a VideoControl interface (camera terminal 1,
+ * processing unit 2 with brightness and contrast, output terminal 3) and a VideoStreaming
+ * interface with one bulk IN endpoint, one YUY2 format and its frame sizes.
+ */
+final class UvcDescriptors {
+    static final int CS_INTERFACE = 0x24;
+    static final int CAMERA_TERMINAL = 1;
+    static final int PROCESSING_UNIT = 2;
+    static final int OUTPUT_TERMINAL = 3;
+    static final int EP_IN = 1;
+    static final int MAX_PACKET = 512;
+    /** YUY2 GUID 32595559-0000-0010-8000-00AA00389B71 in descriptor byte order. */
+    static final byte[] YUY2 = {0x59, 0x55, 0x59, 0x32, 0x00, 0x00, 0x10, 0x00, (byte) 0x80, 0x00, 0x00, (byte) 0xAA,
+        0x00, 0x38, (byte) 0x9B, 0x71};
+
+    /** One frame size with its intervals (100 ns units), the first the default. */
+    record FrameSize(int width, int height, int[] intervals) {
+        int bytes() {
+            return width * height * 2;
+        }
+    }
+
+    static final FrameSize[] SIZES = {
+        new FrameSize(160, 120, new int[] {333_333, 666_666, 1_000_000}),
+        new FrameSize(320, 240, new int[] {333_333, 666_666, 1_000_000}),
+        new FrameSize(640, 480, new int[] {333_333, 666_666, 1_000_000}),
+    };
+
+    private UvcDescriptors() {
+    }
+
+    static byte[] device() {
+        // miscellaneous class, common class, interface association (the IAD device class triple)
+        return UsbDescriptors.device(0x0200, 0xEF0201, 64, 0x1209, 0x0003, 0x0100, 1, 2, 0, 1);
+    }
+
+    static byte[] configuration() {
+        byte[] vcBody = concat(cameraTerminal(), processingUnit(), outputTerminal());
+        byte[] vcHeader = {13, CS_INTERFACE, 0x01, 0x10, 0x01, 0, 0, 0x00, 0x6C, (byte) 0xDC, 0x02, 1, 1};
+        int vcTotal = vcHeader.length + vcBody.length;
+        vcHeader[5] = (byte) vcTotal;
+        vcHeader[6] = (byte) (vcTotal >> 8);                 // dwClockFrequency 48 MHz above
+        byte[] frames = new byte[0];
+        for (int i = 0; i < SIZES.length; i++) {
+            frames = concat(frames, frame(i + 1, SIZES[i]));
+        }
+        byte[] format = new byte[27];
+        format[0] = 27;
+        format[1] = CS_INTERFACE;
+        format[2] = 0x04;                                    // VS_FORMAT_UNCOMPRESSED
+        format[3] = 1;                                       // bFormatIndex
+        format[4] = (byte) SIZES.length;
+        System.arraycopy(YUY2, 0, format, 5, 16);
+        format[21] = 16;                                     // bits per pixel
+        format[22] = 1;                                      // default frame index
+        byte[] color = {6, CS_INTERFACE, 0x0D, 1, 1, 4};    // BT.709 primaries, BT.709 transfer, SMPTE 170M matrix
+        byte[] vsBody = concat(format, frames, color);
+        byte[] vsHeader = {14, CS_INTERFACE, 0x01, 1, 0, 0, (byte) (0x80 | EP_IN), 0, OUTPUT_TERMINAL, 0, 0, 0, 1, 0};
+        int vsTotal = vsHeader.length + vsBody.length;
+        vsHeader[4] = (byte) vsTotal;
+        vsHeader[5] = (byte) (vsTotal >> 8);
+        byte[] iad = {8, UsbDescriptors.INTERFACE_ASSOCIATION, 0, 2, 0x0E, 0x03, 0x00, 2};
+        return UsbDescriptors.configuration(1, 0, 0x80, 250, iad,
+                UsbDescriptors.iface(0, 0, 0, 0x0E0100, 2), vcHeader, vcBody,
+                UsbDescriptors.iface(1, 0, 1, 0x0E0200, 0), vsHeader, vsBody,
+                UsbDescriptors.endpoint(0x80 | EP_IN, UsbEndpointType.BULK, MAX_PACKET, 0));
+    }
+
+    private static byte[] cameraTerminal() {
+        return new byte[] {18, CS_INTERFACE, 0x02, CAMERA_TERMINAL, 0x01, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0};
+    }
+
+    private static byte[] processingUnit() {
+        // bControlSize 2, bmControls: brightness (bit 0), contrast (bit 1); iProcessing; bmVideoStandards
+        return new byte[] {12, CS_INTERFACE, 0x05, PROCESSING_UNIT, CAMERA_TERMINAL, 0, 0, 2, 0x03, 0, 0, 0};
+    }
+
+    private static byte[] outputTerminal() {
+        return new byte[] {9, CS_INTERFACE, 0x03, OUTPUT_TERMINAL, 0x01, 0x01, 0, PROCESSING_UNIT, 0};
+    }
+
+    private static byte[] frame(int index, FrameSize s) {
+        int n = s.intervals().length;
+        byte[] d = new byte[26 + 4 * n];
+        d[0] = (byte) d.length;
+        d[1] = CS_INTERFACE;
+        d[2] = 0x05;                                         // VS_FRAME_UNCOMPRESSED
+        d[3] = (byte) index;
+        put16(d, 5, s.width());
+        put16(d, 7, s.height());
+        long maxRate = (long) s.bytes() * 8 * 10_000_000L / s.intervals()[0];
+        long minRate = (long) s.bytes() * 8 * 10_000_000L / s.intervals()[n - 1];
+        put32(d, 9, (int) minRate);
+        put32(d, 13, (int) maxRate);
+        put32(d, 17, s.bytes());
+        put32(d, 21, s.intervals()[0]);
+        d[25] = (byte) n;
+        for (int i = 0; i < n; i++) {
+            put32(d, 26 + 4 * i, s.intervals()[i]);
+        }
+        return d;
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    static void put16(byte[] d, int at, int v) {
+        d[at] = (byte) v;
+        d[at + 1] = (byte) (v >> 8);
+    }
+
+    static void put32(byte[] d, int at, int v) {
+        put16(d, at, v);
+        put16(d, at + 2, v >> 16);
+    }
+}

@@ -1,0 +1,226 @@
+package org.machina.devices.usb.video;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.machina.api.bus.usb.UsbBus;
+import org.machina.api.bus.usb.UsbDevice;
+import org.machina.api.bus.usb.UsbEndpointType;
+import org.machina.api.bus.usb.UsbPort;
+import org.machina.api.bus.usb.UsbSetup;
+import org.machina.api.bus.usb.UsbStatus;
+import org.machina.api.bus.usb.UsbTransfer;
+import org.machina.api.device.DeviceContext;
+import org.machina.devices.usb.FakeMachine;
+
+class UsbVideoTest {
+    /** A transfer that records its completion. */
+    static final class T implements UsbTransfer {
+        final int ep;
+        final boolean in;
+        final UsbSetup setup;
+        final byte[] buf;
+        UsbStatus status;
+        int actual = -1;
+
+        T(int ep, boolean in, UsbSetup setup, byte[] buf) {
+            this.ep = ep;
+            this.in = in;
+            this.setup = setup;
+            this.buf = buf;
+        }
+
+        public int endpoint() {
+            return ep;
+        }
+
+        public boolean in() {
+            return in;
+        }
+
+        public UsbEndpointType type() {
+            return ep == 0 ? UsbEndpointType.CONTROL : UsbEndpointType.BULK;
+        }
+
+        public UsbSetup setup() {
+            return setup;
+        }
+
+        public byte[] buffer() {
+            return buf;
+        }
+
+        public void complete(UsbStatus s, int n) {
+            if (status == null) {
+                status = s;
+                actual = n;
+            }
+        }
+
+        public boolean done() {
+            return status != null;
+        }
+    }
+
+    private final FakeMachine machine = new FakeMachine(4096);
+    private UsbDevice attached;
+
+    private UsbVideo camera() {
+        machine.buses.put(UsbBus.DEFAULT, new UsbBus() {
+            public UsbPort attach(DeviceContext owner, UsbDevice device, int port) {
+                attached = device;
+                return new UsbPort() {
+                    public int number() {
+                        return 1;
+                    }
+
+                    public boolean attached() {
+                        return true;
+                    }
+
+                    public void detach() {
+                    }
+                };
+            }
+
+            public int ports() {
+                return 4;
+            }
+        });
+        UsbVideo v = new UsbVideo(machine.context("cam"), UsbBus.DEFAULT, -1);
+        v.realize();
+        return v;
+    }
+
+    private static T control(UsbVideo v, int type, int req, int value, int index, byte[] data) {
+        T t = new T(0, (type & 0x80) != 0, new UsbSetup(type, req, value, index, data.length), data);
+        v.handle(t);
+        return t;
+    }
+
+    @Test
+    void descriptorsAreAConsistentUvc11Camera() {
+        byte[] c = UvcDescriptors.configuration();
+        assertEquals(c.length, (c[2] & 0xFF) | (c[3] & 0xFF) << 8, "wTotalLength");
+        assertEquals(2, c[4], "two interfaces");
+        List<byte[]> ds = new ArrayList<>();
+        for (int at = 0; at < c.length; at += c[at] & 0xFF) {
+            assertTrue((c[at] & 0xFF) >= 2, "descriptor at " + at + " has a length");
+            byte[] d = new byte[c[at] & 0xFF];
+            System.arraycopy(c, at, d, 0, d.length);
+            ds.add(d);
+        }
+        assertEquals(11, ds.get(1)[1], "an interface association first");
+        assertEquals(0x0E, ds.get(1)[4], "video class");
+        byte[] vcHeader = ds.get(3);
+        assertEquals(0x24, vcHeader[1]);
+        assertEquals(0x0110, (vcHeader[3] & 0xFF) | vcHeader[4] << 8, "bcdUVC 1.1");
+        int vcTotal = (vcHeader[5] & 0xFF) | (vcHeader[6] & 0xFF) << 8;
+        int sum = 0;
+        for (int i = 3; ds.get(i)[1] == 0x24; i++) {
+            sum += ds.get(i).length;
+        }
+        assertEquals(sum, vcTotal, "VC header wTotalLength covers the VC class descriptors");
+        int frames = 0;
+        for (byte[] d : ds) {
+            if (d[1] == 0x24 && d[2] == 0x05 && d.length >= 26) {    // VS_FRAME_UNCOMPRESSED (VC 0x05 is the processing unit)
+                frames++;
+                int w = (d[5] & 0xFF) | (d[6] & 0xFF) << 8;
+                int h = (d[7] & 0xFF) | (d[8] & 0xFF) << 8;
+                int buf = (d[17] & 0xFF) | (d[18] & 0xFF) << 8 | (d[19] & 0xFF) << 16;
+                assertEquals(w * h * 2, buf, "dwMaxVideoFrameBufferSize of " + w + "x" + h);
+                assertEquals(26 + 4 * d[25], d.length, "frame descriptor length with its intervals");
+            }
+        }
+        assertEquals(UvcDescriptors.SIZES.length, frames);
+        byte[] ep = ds.get(ds.size() - 1);
+        assertEquals(5, ep[1]);
+        assertEquals((byte) 0x81, ep[2]);
+        assertEquals(2, ep[3], "bulk");
+        byte[] dev = UvcDescriptors.device();
+        assertEquals((byte) 0xEF, dev[4], "miscellaneous device class (IAD)");
+    }
+
+    @Test
+    void probeAndCommitNegotiateTheNearestSizeAndInterval() {
+        UsbVideo v = camera();
+        control(v, 0x00, UsbSetup.SET_CONFIGURATION, 1, 0, new byte[0]);
+        byte[] ask = UsbVideo.probe(3, 0);
+        UvcDescriptors.put32(ask, 4, 700_000);               // ~14 fps: the camera has 15
+        ask[3] = 3;
+        T set = control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_PROBE << 8, 1, ask);
+        assertEquals(UsbStatus.OK, set.status);
+        T cur = control(v, 0xA1, UsbVideo.GET_CUR, UsbVideo.VS_PROBE << 8, 1, new byte[34]);
+        assertEquals(34, cur.actual);
+        assertEquals(3, cur.buf[3], "640x480");
+        assertEquals(666_666, u32(cur.buf, 4), "nearest interval: 15 fps");
+        assertEquals(640 * 480 * 2, u32(cur.buf, 18), "dwMaxVideoFrameSize");
+        assertEquals(UsbVideo.PAYLOAD, u32(cur.buf, 22), "dwMaxPayloadTransferSize");
+        byte[] bad = UsbVideo.probe(1, 333_333);
+        bad[3] = 9;
+        control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_PROBE << 8, 1, bad);
+        assertEquals(1, control(v, 0xA1, UsbVideo.GET_CUR, UsbVideo.VS_PROBE << 8, 1, new byte[34]).buf[3],
+                "an unknown frame index falls back to the first");
+        T max = control(v, 0xA1, UsbVideo.GET_MAX, UsbVideo.VS_PROBE << 8, 1, new byte[34]);
+        assertEquals(3, max.buf[3]);
+        assertEquals(2, control(v, 0xA1, UsbVideo.GET_LEN, UsbVideo.VS_PROBE << 8, 1, new byte[2]).actual);
+        assertEquals(UsbStatus.STALL, control(v, 0xA1, UsbVideo.GET_CUR, 7 << 8, 1, new byte[34]).status,
+                "an unknown streaming control stalls");
+        // brightness on the processing unit
+        assertEquals(UsbStatus.OK, control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.PU_BRIGHTNESS << 8, 2 << 8,
+                new byte[] {20, 0}).status);
+        assertEquals(20, control(v, 0xA1, UsbVideo.GET_CUR, UsbVideo.PU_BRIGHTNESS << 8, 2 << 8, new byte[2]).buf[0]);
+        assertEquals(UsbStatus.STALL, control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.PU_BRIGHTNESS << 8, 2 << 8,
+                new byte[] {(byte) 200, 0}).status, "out of range");
+        assertEquals((byte) -64, control(v, 0xA1, UsbVideo.GET_MIN, UsbVideo.PU_BRIGHTNESS << 8, 2 << 8,
+                new byte[2]).buf[0]);
+    }
+
+    @Test
+    void streamsNumberedFramesAtTheCommittedRate() {
+        UsbVideo v = camera();
+        control(v, 0x00, UsbSetup.SET_CONFIGURATION, 1, 0, new byte[0]);
+        byte[] commit = UsbVideo.probe(1, 333_333);          // 160x120 at 30 fps
+        control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_COMMIT << 8, 1, commit);
+        int frameBytes = 160 * 120 * 2;
+        int fid = -1;
+        for (long n = 0; n < 5; n++) {
+            byte[] frame = new byte[frameBytes];
+            int got = 0;
+            boolean eof = false;
+            while (!eof) {
+                T t = new T(1, true, null, new byte[UsbVideo.PAYLOAD]);
+                v.handle(t);
+                if (!t.done()) {
+                    assertTrue(got == 0, "only a frame's first payload waits");
+                    assertFalse(n == 0, "frame 0 is due at once");
+                    machine.advance(machine.nanos + 33_333_300L);
+                    assertTrue(t.done(), "delivered when the frame is due");
+                }
+                assertEquals(UsbStatus.OK, t.status);
+                assertEquals(2, t.buf[0], "header length");
+                int info = t.buf[1] & 0xFF;
+                assertEquals(0x80, info & 0x80, "EOH");
+                if (got == 0) {
+                    assertTrue(fid != (info & 1), "FID toggles each frame");
+                    fid = info & 1;
+                }
+                System.arraycopy(t.buf, 2, frame, got, t.actual - 2);
+                got += t.actual - 2;
+                eof = (info & 2) != 0;
+            }
+            assertEquals(frameBytes, got, "frame " + n + " size");
+            assertEquals(n, TestPattern.stripe(frame), "the frame number in the stripe");
+        }
+        assertEquals(5, v.framesSent());
+        assertEquals(4 * 33_333_300L, machine.nanos, "frames 1-4 waited for their due time (guest time)");
+    }
+
+    private static int u32(byte[] b, int at) {
+        return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
+    }
+}
