@@ -33,7 +33,8 @@ public final class QemuOptions {
     }
 
     private static final List<String> WITH_VALUE = List.of("m", "kernel", "initrd", "append", "bios", "serial", "chardev",
-            "device", "display", "machine", "M", "cpu", "debugcon", "post-log", "drive", "name", "vga", "monitor", "qmp");
+            "device", "display", "machine", "M", "cpu", "debugcon", "post-log", "drive", "name", "vga", "monitor", "qmp",
+            "netdev", "nic", "net");
     private static final List<String> FLAGS = List.of("nographic", "no-reboot", "S", "print-description", "no-shutdown");
 
     private QemuOptions() {
@@ -44,6 +45,7 @@ public final class QemuOptions {
         JsonArray chardevs = new JsonArray();
         JsonArray devices = new JsonArray();
         JsonArray drives = new JsonArray();
+        QemuNet net = new QemuNet(devices);
         List<String> serials = new ArrayList<>();
         boolean nographic = false;
         boolean print = false;
@@ -92,6 +94,9 @@ public final class QemuOptions {
                         devices.add(dev);
                     }
                 }
+                case "netdev" -> net.netdev(value);
+                case "nic" -> net.nic(value);
+                case "net" -> net.net(value);
                 case "debugcon" -> {
                     chardevs.add(simpleChardev("debugcon", value));
                     JsonObject dev = new JsonObject();
@@ -137,6 +142,7 @@ public final class QemuOptions {
         if (!drives.isEmpty()) {
             d.add("drives", drives);
         }
+        net.finish(d);
         if (!devices.isEmpty()) {
             d.add("devices", devices);
         }

@@ -33,6 +33,7 @@ import org.machina.api.machine.MachineListener;
 import org.machina.api.machine.MachineState;
 import org.machina.api.memory.AddressSpace;
 import org.machina.api.memory.RamBlock;
+import org.machina.api.net.Netdev;
 import org.machina.api.state.SavedState;
 import org.machina.api.state.StateException;
 import org.machina.api.state.Stateful;
@@ -70,6 +71,8 @@ public final class MachineImpl implements Machine {
     private final Map<String, DeviceInstance> devices = new LinkedHashMap<>();
     private final Map<String, CharBackend> chardevs = new LinkedHashMap<>();
     private final Map<String, BlockNode> drives = new LinkedHashMap<>();
+    private final Map<String, Netdev> netdevs = new LinkedHashMap<>();
+    private final Map<String, Integer> instanceCounts = new java.util.HashMap<>();
     private final Map<String, Object> buses = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<MachineListener> listeners = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -189,6 +192,28 @@ public final class MachineImpl implements Machine {
                     + (drives.isEmpty() ? "(none)" : String.join(", ", drives.keySet())));
         }
         return b;
+    }
+
+    void addNetdev(String id, Netdev netdev) {
+        netdevs.put(id, netdev);
+    }
+
+    java.util.Set<String> netdevIds() {
+        return java.util.Set.copyOf(netdevs.keySet());
+    }
+
+    Netdev netdev(String id) {
+        Netdev n = netdevs.get(id);
+        if (n == null) {
+            throw new DescriptionException("netdev", "no netdev with id '" + id + "'; defined: "
+                    + (netdevs.isEmpty() ? "(none)" : String.join(", ", netdevs.keySet())));
+        }
+        return n;
+    }
+
+    /** The next index for devices of {@code kind} (0, 1, ...), in the order they ask. */
+    synchronized int nextInstanceIndex(String kind) {
+        return instanceCounts.merge(kind, 1, Integer::sum) - 1;
     }
 
     void registerBus(String busName, Object bus) {
@@ -331,6 +356,13 @@ public final class MachineImpl implements Machine {
             d.context.release();
         }
         chardevs.values().forEach(CharBackend::close);
+        for (Netdev n : netdevs.values()) {
+            try {
+                n.close();
+            } catch (RuntimeException e) {
+                LOG.warn("netdev '{}' failed to close", n.id(), e);
+            }
+        }
         for (BlockNode b : drives.values()) {
             try {
                 b.close();
