@@ -61,8 +61,9 @@ public interface DeviceContext {
 
     /**
      * The index of this device among the devices of the same {@code kind} in this machine that
-     * asked before it (0 for the first): how NICs pick distinct default MAC addresses, as QEMU
-     * gives its n-th NIC 52:54:00:12:34:(56+n).
+     * asked before it (0 for the first; the same device id always gets the same index, so a
+     * hot-swapped device keeps it): how NICs pick distinct default MAC addresses, as QEMU gives
+     * its n-th NIC 52:54:00:12:34:(56+n).
      */
     default int instanceIndex(String kind) {
         return 0;

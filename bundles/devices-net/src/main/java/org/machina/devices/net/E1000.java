@@ -18,6 +18,8 @@ import org.machina.api.memory.AddressSpace;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
 import org.machina.api.net.Netdev;
+import org.machina.api.state.StateException;
+import org.machina.api.state.Stateful;
 
 /**
  * An Intel 82540EM Gigabit Ethernet controller (8086:100E, class 02 00 00, INTA), from the
@@ -46,7 +48,20 @@ import org.machina.api.net.Netdev;
  * or enables the receiver. A frame the netdev refuses stays queued here with its descriptors
  * not yet written back, and transmission resumes on {@code sendReady}.
  */
-final class E1000 implements Device, PciEndpoint {
+final class E1000 implements Device, PciEndpoint, Stateful<E1000.State> {
+    /**
+     * Version 1 of the state. Not kept: a transmit packet gathered from part of its descriptors
+     * or refused by the netdev (the driver's watchdog resets a transmitter that stops), and an
+     * EEPROM bit-bang transaction in progress.
+     *
+     * @param regs the register file (128 KiB / 4 words; ICR, statistics, ring registers included)
+     * @param phy the 32 PHY registers
+     * @param ioAddr the I/O window's selected register
+     * @param pciConfig the PCI configuration space
+     */
+    record State(int[] regs, int[] phy, int ioAddr, byte[] pciConfig) {
+    }
+
     static final int VENDOR = 0x8086;
     static final int DEVICE_82540EM = 0x100E;
     static final int CLASS_ETHERNET = 0x020000;
@@ -672,6 +687,40 @@ final class E1000 implements Device, PciEndpoint {
             warnings++;
             ctx.log().warn("e1000 '" + ctx.id() + "': " + format
                     + (warnings == MAX_WARNINGS ? " (further guest errors are not logged)" : ""), arg);
+        }
+    }
+
+    // ---- state ----
+
+    @Override
+    public Class<State> stateType() {
+        return State.class;
+    }
+
+    @Override
+    public int stateVersion() {
+        return 1;
+    }
+
+    @Override
+    public State saveState() {
+        return new State(regs.clone(), phy.save(), ioAddr, slot == null ? null : slot.saveConfig());
+    }
+
+    @Override
+    public void loadState(State s) {
+        if (s.regs() == null || s.regs().length != regs.length || s.phy() == null || s.phy().length != 32) {
+            throw new StateException("e1000 state: " + regs.length + " register words and 32 PHY registers expected");
+        }
+        System.arraycopy(s.regs(), 0, regs, 0, regs.length);
+        phy.load(s.phy());
+        ioAddr = s.ioAddr() & (MMIO_SIZE - 1) & ~3;
+        if (s.pciConfig() != null && slot != null) {
+            slot.loadConfig(s.pciConfig());
+        }
+        updateIrq();
+        if (netdev != null) {
+            netdev.receiveReady();     // the backend may have been waiting on the previous instance
         }
     }
 

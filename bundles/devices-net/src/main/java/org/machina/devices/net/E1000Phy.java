@@ -48,6 +48,16 @@ final class E1000Phy {
         regs[SPEC_STATUS] = 0xBC00;      // 1000 Mb/s, full duplex, speed/duplex resolved, link up
     }
 
+    int[] save() {
+        return regs.clone();
+    }
+
+    void load(int[] saved) {
+        for (int i = 0; i < 32; i++) {
+            regs[i] = saved[i] & 0xFFFF;
+        }
+    }
+
     int read(int reg) {
         return regs[reg & 31];
     }

@@ -13,6 +13,8 @@ import org.machina.api.memory.AccessSpec;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
 import org.machina.api.net.Netdev;
+import org.machina.api.state.StateException;
+import org.machina.api.state.Stateful;
 import org.machina.virtio.SplitVirtqueue;
 
 /**
@@ -39,7 +41,25 @@ import org.machina.virtio.SplitVirtqueue;
  * {@code sendReady}. Bad chains are returned used with length 0 (logged, the first
  * {@value #MAX_WARNINGS}); an available index running ahead sets NEEDS_RESET.
  */
-final class VirtioNetPci implements Device, PciEndpoint {
+final class VirtioNetPci implements Device, PciEndpoint, Stateful<VirtioNetPci.State> {
+    /**
+     * Version 1 of the state. A frame the netdev refused is not kept (its chain was already taken
+     * from the ring, so after a swap it is lost as on a link drop; TCP sends it again).
+     *
+     * @param driverFeatures features the driver accepted
+     * @param pfn page frame number of each queue
+     * @param lastAvail next available index the device consumes, per queue
+     * @param usedIdx next used index the device fills, per queue
+     * @param queueSelect selected queue
+     * @param status device status
+     * @param isr interrupt status
+     * @param broken a ring is broken until reset
+     * @param pciConfig the PCI configuration space
+     */
+    record State(int driverFeatures, int[] pfn, int[] lastAvail, int[] usedIdx, int queueSelect, int status, int isr,
+            boolean broken, byte[] pciConfig) {
+    }
+
     static final int VENDOR = 0x1AF4;
     static final int DEVICE_TRANSITIONAL_NET = 0x1000;
     static final int SUBSYSTEM_NET = 1;
@@ -405,6 +425,59 @@ final class VirtioNetPci implements Device, PciEndpoint {
     private void updateIrq() {
         if (slot != null) {
             slot.intx().set(isr != 0);
+        }
+    }
+
+    // ---- state ----
+
+    @Override
+    public Class<State> stateType() {
+        return State.class;
+    }
+
+    @Override
+    public int stateVersion() {
+        return 1;
+    }
+
+    @Override
+    public State saveState() {
+        int[] last = new int[QUEUES];
+        int[] used = new int[QUEUES];
+        for (int i = 0; i < QUEUES; i++) {
+            last[i] = queues[i].lastAvail;
+            used[i] = queues[i].usedIdx;
+        }
+        return new State(driverFeatures, pfn.clone(), last, used, queueSelect, status, isr, broken,
+                slot == null ? null : slot.saveConfig());
+    }
+
+    @Override
+    public void loadState(State s) {
+        if (s.pfn() == null || s.pfn().length != QUEUES || s.lastAvail() == null || s.lastAvail().length != QUEUES
+                || s.usedIdx() == null || s.usedIdx().length != QUEUES) {
+            throw new StateException("virtio-net state: " + QUEUES + " queues expected");
+        }
+        for (int i = 0; i < QUEUES; i++) {
+            if (s.lastAvail()[i] < 0 || s.lastAvail()[i] > 0xFFFF || s.usedIdx()[i] < 0 || s.usedIdx()[i] > 0xFFFF) {
+                throw new StateException("virtio-net state: ring indexes must be 0..65535");
+            }
+            pfn[i] = s.pfn()[i];
+            queues[i].setPfn(pfn[i] & 0xFFFFFFFFL);
+            queues[i].lastAvail = s.lastAvail()[i];
+            queues[i].usedIdx = s.usedIdx()[i];
+        }
+        driverFeatures = s.driverFeatures() & deviceFeatures();
+        queueSelect = s.queueSelect() & 0xFFFF;
+        status = s.status() & 0xFF;
+        isr = s.isr() & 3;
+        broken = s.broken();
+        if (s.pciConfig() != null && slot != null) {
+            slot.loadConfig(s.pciConfig());
+        }
+        updateIrq();
+        if (netdev != null) {
+            netdev.receiveReady();     // the backend may have been waiting on the previous instance
         }
     }
 

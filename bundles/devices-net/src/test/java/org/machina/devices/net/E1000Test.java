@@ -361,6 +361,24 @@ class E1000Test {
     }
 
     @Test
+    void stateRoundTripsIntoANewInstance() {
+        setUpRx(8, RCTL_SECRC);
+        assertTrue(ctx.netdev.deliver(frame(MAC, 100)));
+        nic.writeRegister(MDIC, MDIC_OP_WRITE << 26 | 1 << 21 | E1000Phy.AUTONEG_ADV << 16 | 0x01E1);
+        E1000.State s = nic.saveState();
+        nic.unrealize();
+        assertEquals(null, ctx.netdev.port, "detached on unrealize");
+        E1000 next = new E1000(ctx, ctx.netdev, MAC, -1);
+        next.realize();
+        next.loadState(s);
+        assertEquals(1, next.readRegister(RDH));
+        assertTrue(ctx.netdev.deliver(frame(MAC, 100)), "the new instance receives on the same ring");
+        assertEquals(2, next.readRegister(RDH));
+        next.writeRegister(MDIC, MDIC_OP_READ << 26 | 1 << 21 | E1000Phy.AUTONEG_ADV << 16);
+        assertEquals(0x01E1, next.readRegister(MDIC) & 0xFFFF);
+    }
+
+    @Test
     void defaultMacsCountUpPerNic() {
         assertArrayEquals(MAC, MacAddress.of(ctx, ""));
         assertEquals("52:54:00:12:34:57", MacAddress.format(MacAddress.of(ctx, "")));

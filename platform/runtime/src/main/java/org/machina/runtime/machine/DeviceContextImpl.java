@@ -112,7 +112,7 @@ class DeviceContextImpl implements DeviceContext {
 
     @Override
     public int instanceIndex(String kind) {
-        return machine.nextInstanceIndex(kind);
+        return machine.instanceIndex(kind, id);
     }
 
     @Override

@@ -72,7 +72,7 @@ public final class MachineImpl implements Machine {
     private final Map<String, CharBackend> chardevs = new LinkedHashMap<>();
     private final Map<String, BlockNode> drives = new LinkedHashMap<>();
     private final Map<String, Netdev> netdevs = new LinkedHashMap<>();
-    private final Map<String, Integer> instanceCounts = new java.util.HashMap<>();
+    private final Map<String, Map<String, Integer>> instanceIndexes = new java.util.HashMap<>();
     private final Map<String, Object> buses = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<MachineListener> listeners = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -211,9 +211,14 @@ public final class MachineImpl implements Machine {
         return n;
     }
 
-    /** The next index for devices of {@code kind} (0, 1, ...), in the order they ask. */
-    synchronized int nextInstanceIndex(String kind) {
-        return instanceCounts.merge(kind, 1, Integer::sum) - 1;
+    /**
+     * The index of device {@code deviceId} among the devices of {@code kind} (0, 1, ... in the
+     * order they first ask); the same device gets the same index again (a hot-swapped NIC keeps its
+     * default MAC address).
+     */
+    synchronized int instanceIndex(String kind, String deviceId) {
+        Map<String, Integer> ids = instanceIndexes.computeIfAbsent(kind, k -> new java.util.HashMap<>());
+        return ids.computeIfAbsent(deviceId, k -> ids.size());
     }
 
     void registerBus(String busName, Object bus) {
