@@ -34,7 +34,9 @@ import org.machina.api.state.Stateful;
  * ({@link E1000Eeprom}), MDIC with the PHY ({@link E1000Phy}), ICR/ICS/IMS/IMC with the INTx
  * line level = (ICR &amp; IMS) != 0, RCTL/TCTL, the legacy receive ring and the legacy and extended
  * (context + data) transmit descriptors with checksum insertion and TSO ({@link E1000Offload}),
- * receive address filtering (RAL/RAH, MTA hash, UPE/MPE/BAM), and the statistics registers
+ * receive address filtering (RAL/RAH, MTA hash, UPE/MPE/BAM), receive checksum offload (RXCSUM
+ * IPOFL/TUOFL: IPv4 and TCP/UDP checksums checked here and reported in the last descriptor as
+ * IPCS/TCPCS, errors IPE/TCPE; without offload IXSM tells the driver to ignore them), and the statistics registers
  * (clear on read). Other registers hold what is written. Interrupt moderation (ITR, RDTR, RADV,
  * TIDV, TADV) is accepted and not applied: causes interrupt at once.
  *
@@ -428,6 +430,26 @@ final class E1000 implements Device, PciEndpoint, Stateful<E1000.State> {
             rxWanted = true;
             return false;
         }
+        int status = RXD_STAT_IXSM;
+        int errors = 0;
+        int rxcsum = regs[RXCSUM >> 2];
+        if ((rxcsum & (RXCSUM_IPOFL | RXCSUM_TUOFL)) != 0) {
+            status = 0;
+            switch (RxChecksum.check(data, length)) {
+                case VALID -> status = ((rxcsum & RXCSUM_IPOFL) != 0 ? RXD_STAT_IPCS : 0)
+                        | ((rxcsum & RXCSUM_TUOFL) != 0 ? RXD_STAT_TCPCS : 0);
+                case BAD_IP -> {
+                    status = (rxcsum & RXCSUM_IPOFL) != 0 ? RXD_STAT_IPCS : 0;
+                    errors = (rxcsum & RXCSUM_IPOFL) != 0 ? RXD_ERR_IPE : 0;
+                }
+                case BAD_L4 -> {
+                    status = ((rxcsum & RXCSUM_IPOFL) != 0 ? RXD_STAT_IPCS : 0)
+                            | ((rxcsum & RXCSUM_TUOFL) != 0 ? RXD_STAT_TCPCS : 0);
+                    errors = (rxcsum & RXCSUM_TUOFL) != 0 ? RXD_ERR_TCPE : 0;
+                }
+                case NOT_CHECKED -> { }
+            }
+        }
         AddressSpace memory = ctx.memory();
         int head = r.head();
         int done = 0;
@@ -443,8 +465,9 @@ final class E1000 implements Device, PciEndpoint, Stateful<E1000.State> {
             done += n;
             memory.write(d + 8, 2, n);
             memory.write(d + 10, 2, 0);
-            memory.write(d + 12, 1, RXD_STAT_DD | RXD_STAT_IXSM | (i == need - 1 ? RXD_STAT_EOP : 0));
-            memory.write(d + 13, 1, 0);
+            boolean last = i == need - 1;
+            memory.write(d + 12, 1, RXD_STAT_DD | (last ? RXD_STAT_EOP | status : 0));
+            memory.write(d + 13, 1, last ? errors : 0);
             memory.write(d + 14, 2, 0);
             head = (head + 1) % r.count();
         }

@@ -32,6 +32,9 @@ final class E1000Regs {
     static final int TDT = 0x3818;
     static final int STATS_FIRST = 0x4000;
     static final int STATS_LAST = 0x40FC;
+    static final int RXCSUM = 0x5000;
+    static final int RXCSUM_IPOFL = 1 << 8;
+    static final int RXCSUM_TUOFL = 1 << 9;
     static final int MTA = 0x5200;
     static final int RA = 0x5400;
     static final int RA_ENTRIES = 16;
@@ -104,6 +107,10 @@ final class E1000Regs {
     static final int RXD_STAT_DD = 1;
     static final int RXD_STAT_EOP = 1 << 1;
     static final int RXD_STAT_IXSM = 1 << 2;
+    static final int RXD_STAT_TCPCS = 1 << 5;
+    static final int RXD_STAT_IPCS = 1 << 6;
+    static final int RXD_ERR_TCPE = 1 << 5;
+    static final int RXD_ERR_IPE = 1 << 6;
     static final int TXD_CMD_EOP = 1;
     static final int TXD_CMD_IC = 1 << 2;
     static final int TXD_CMD_RS = 1 << 3;

@@ -30,8 +30,10 @@ import org.machina.virtio.SplitVirtqueue;
  * </pre>
  *
  * Queues ({@value #QUEUE_SIZE} entries each, legacy split layout, {@link SplitVirtqueue}):
- * 0 receive, 1 transmit. Features offered: MAC, STATUS. Every buffer starts with the 10-byte
- * {@code virtio_net_hdr} (no offloads negotiated, so it is all zeros both ways).
+ * 0 receive, 1 transmit. Features offered: CSUM (the driver leaves a transmit checksum to the
+ * device: header flag NEEDS_CSUM, csum_start, csum_offset), GUEST_CSUM (received IPv4 TCP/UDP
+ * frames whose checksums this device verified carry DATA_VALID, so the guest skips them), MAC,
+ * STATUS. Every buffer starts with the 10-byte {@code virtio_net_hdr}; no GSO.
  *
  * <p>Receive: a frame takes one available chain, which must have room for the header and the
  * frame (a shorter chain is returned used with length 0 and the frame dropped, logged). With no
@@ -83,7 +85,11 @@ final class VirtioNetPci implements Device, PciEndpoint, Stateful<VirtioNetPci.S
     static final int ISR = 0x13;
     static final int CONFIG = 0x14;
 
+    static final int F_CSUM = 1;
+    static final int F_GUEST_CSUM = 1 << 1;
     static final int F_MAC = 1 << 5;
+    static final int HDR_F_NEEDS_CSUM = 1;
+    static final int HDR_F_DATA_VALID = 2;
     static final int F_STATUS = 1 << 16;
     static final int STATUS_DRIVER_OK = 4;
     static final int STATUS_NEEDS_RESET = 0x40;
@@ -190,7 +196,7 @@ final class VirtioNetPci implements Device, PciEndpoint, Stateful<VirtioNetPci.S
     // ---- registers ----
 
     private int deviceFeatures() {
-        return F_MAC | F_STATUS;
+        return F_CSUM | F_GUEST_CSUM | F_MAC | F_STATUS;
     }
 
     int readByte(int at) {
@@ -338,6 +344,12 @@ final class VirtioNetPci implements Device, PciEndpoint, Stateful<VirtioNetPci.S
         }
         byte[] data = new byte[HEADER + length];
         frame.get(frame.position(), data, HEADER, length);
+        if ((driverFeatures & F_GUEST_CSUM) != 0) {
+            byte[] f = java.util.Arrays.copyOfRange(data, HEADER, data.length);
+            if (RxChecksum.check(f, length) == RxChecksum.Result.VALID) {
+                data[0] = HDR_F_DATA_VALID;
+            }
+        }
         q.scatter(chain.writable(), data, data.length);
         used(q, head, data.length);
         return true;
@@ -385,7 +397,15 @@ final class VirtioNetPci implements Device, PciEndpoint, Stateful<VirtioNetPci.S
                     used(q, head, 0);
                     continue;
                 }
+                byte[] hdr = q.gather(chain.readable(), 0, HEADER);
                 byte[] f = q.gather(chain.readable(), HEADER, (int) readable - HEADER);
+                if ((hdr[0] & HDR_F_NEEDS_CSUM) != 0 && (driverFeatures & F_CSUM) != 0) {
+                    int start = (hdr[6] & 0xFF) | (hdr[7] & 0xFF) << 8;
+                    int offset = (hdr[8] & 0xFF) | (hdr[9] & 0xFF) << 8;
+                    if (!E1000Offload.insert(f, f.length, start, start + offset, 0)) {
+                        warn("transmit checksum offsets outside the {}-byte frame; sent without", f.length);
+                    }
+                }
                 if (netdev != null && !netdev.send(ByteBuffer.wrap(f))) {
                     txHead = head;
                     txFrame = f;

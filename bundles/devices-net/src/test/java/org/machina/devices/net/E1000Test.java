@@ -178,9 +178,27 @@ class E1000Test {
         byte[] f = frame(MAC, 600);
         assertTrue(ctx.netdev.deliver(f));
         assertEquals(3, nic.readRegister(RDH));
-        assertEquals(RXD_STAT_DD | RXD_STAT_IXSM, ctx.memory.read(RX_RING + 12, 1));
+        assertEquals(RXD_STAT_DD, ctx.memory.read(RX_RING + 12, 1), "status bits but DD only in the last descriptor");
         assertEquals(RXD_STAT_DD | RXD_STAT_IXSM | RXD_STAT_EOP, ctx.memory.read(RX_RING + 32 + 12, 1));
         assertEquals(88, ctx.memory.read(RX_RING + 32 + 8, 2));
+    }
+
+    @Test
+    void receiveChecksumOffloadReportsVerifiedChecksums() {
+        setUpRx(8, RCTL_SECRC);
+        nic.writeRegister(RXCSUM, RXCSUM_IPOFL | RXCSUM_TUOFL);
+        byte[] p = tcpPacket(300, 0x10);
+        Checksums.put16(p, 24, Checksums.finish(Checksums.add(0, p, 14, 34)));
+        long sum = Checksums.add(0, p, 26, 34) + 6 + 320;
+        Checksums.put16(p, 50, Checksums.finish(Checksums.add(sum, p, 34, p.length)));
+        assertTrue(ctx.netdev.deliver(p));
+        assertEquals(RXD_STAT_DD | RXD_STAT_EOP | RXD_STAT_IPCS | RXD_STAT_TCPCS, ctx.memory.read(RX_RING + 12, 1));
+        assertEquals(0, ctx.memory.read(RX_RING + 13, 1));
+        p[100] ^= 1;
+        assertTrue(ctx.netdev.deliver(p));
+        assertEquals(RXD_ERR_TCPE, ctx.memory.read(RX_RING + 16 + 13, 1), "a corrupted payload is flagged");
+        assertTrue(ctx.netdev.deliver(frame(MAC, 80)));
+        assertEquals(RXD_STAT_DD | RXD_STAT_EOP, ctx.memory.read(RX_RING + 32 + 12, 1), "not IPv4: nothing checked");
     }
 
     // ---- transmit ----

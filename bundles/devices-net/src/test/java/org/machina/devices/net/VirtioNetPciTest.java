@@ -90,8 +90,47 @@ class VirtioNetPciTest {
     }
 
     @Test
+    void checksumsOffloadedBothWays() {
+        initialise();
+        // receive: a valid IPv4/UDP datagram is marked DATA_VALID
+        byte[] udp = frame(60);
+        udp[12] = 0x08;
+        udp[13] = 0;
+        udp[14] = 0x45;
+        udp[15] = 0;
+        Checksums.put16(udp, 16, 46);
+        Checksums.put16(udp, 20, 0);
+        udp[23] = 17;
+        Checksums.put16(udp, 24, 0);
+        Checksums.put16(udp, 24, Checksums.finish(Checksums.add(0, udp, 14, 34)));
+        Checksums.put16(udp, 38, 26);
+        Checksums.put16(udp, 40, 0);
+        long sum = Checksums.add(0, udp, 26, 34) + 17 + 26;
+        Checksums.put16(udp, 40, Checksums.finish(Checksums.add(sum, udp, 34, 60)));
+        offer(0, addDesc(0, BUFFERS, 2048, 2, 0));
+        assertTrue(ctx.netdev.deliver(udp));
+        assertEquals(VirtioNetPci.HDR_F_DATA_VALID, ctx.memory.read(BUFFERS, 1));
+        // transmit: NEEDS_CSUM with start 34 and offset 6 fills in the UDP checksum
+        byte[] out = udp.clone();
+        long seed = Checksums.add(0, out, 26, 34) + 17 + 26;
+        while (seed >>> 16 != 0) {
+            seed = (seed & 0xFFFF) + (seed >>> 16);
+        }
+        Checksums.put16(out, 40, (int) seed);
+        byte[] hdr = {VirtioNetPci.HDR_F_NEEDS_CSUM, 0, 0, 0, 0, 0, 34, 0, 6, 0};
+        ctx.memory.write(BUFFERS + 0x2000, hdr, 0, 10);
+        ctx.memory.write(BUFFERS + 0x3000, out, 0, out.length);
+        int h = addDesc(1, BUFFERS + 0x2000, 10, 1, nextDesc[1] + 1);
+        addDesc(1, BUFFERS + 0x3000, out.length, 0, 0);
+        offer(1, h);
+        bar.write(0x10, 2, 1);
+        assertArrayEquals(udp, ctx.netdev.sent.get(0));
+    }
+
+    @Test
     void configSpaceHasTheMacAndLinkUp() {
-        assertEquals(VirtioNetPci.F_MAC | VirtioNetPci.F_STATUS, bar.read(0x00, 4));
+        assertEquals(VirtioNetPci.F_CSUM | VirtioNetPci.F_GUEST_CSUM | VirtioNetPci.F_MAC | VirtioNetPci.F_STATUS,
+                bar.read(0x00, 4));
         byte[] mac = new byte[6];
         for (int i = 0; i < 6; i++) {
             mac[i] = (byte) bar.read(0x14 + i, 1);
