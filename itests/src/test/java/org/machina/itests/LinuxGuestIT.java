@@ -154,7 +154,8 @@ class LinuxGuestIT {
         http = new GuestHttpServer(netData);
         hostfwdPort = GuestHttpServer.freePort();
         // eth0: e1000 on 10.0.2.0/24 with a hostfwd; eth1: virtio-net on its own network 10.0.3.0/24
-        cmd.addAll(List.of("-nic", "user,model=e1000,hostfwd=tcp:127.0.0.1:" + hostfwdPort + "-:8080"));
+        cmd.addAll(List.of("-nic", "user,model=e1000,hostfwd=tcp:127.0.0.1:" + hostfwdPort + "-:8080",
+                "-netdev", "user,id=vnet,net=10.0.3.0/24", "-device", "virtio-net-pci,netdev=vnet"));
         if (disks) {
             vdaData = pattern(DISK_BYTES, 0x9E3779B97F4A7C15L);
             vdbData = pattern(DISK_BYTES, 0x2545F4914F6CDD1DL);
