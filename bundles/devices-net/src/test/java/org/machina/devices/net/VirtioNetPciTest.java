@@ -198,6 +198,25 @@ class VirtioNetPciTest {
     }
 
     @Test
+    void stateRoundTripsIntoANewInstance() {
+        initialise();
+        offer(0, addDesc(0, BUFFERS, 2048, 2, 0));
+        offer(0, addDesc(0, BUFFERS + 0x1000, 2048, 2, 0));
+        assertTrue(ctx.netdev.deliver(frame(100)));
+        VirtioNetPci old = (VirtioNetPci) ctx.bus.endpoint;
+        VirtioNetPci.State s = old.saveState();
+        old.unrealize();
+        VirtioNetPci next = new VirtioNetPci(ctx, ctx.netdev, MacAddress.parse("52:54:00:ab:cd:ef"), -1);
+        next.realize();
+        int ready = ctx.netdev.receiveReadyCalls;
+        next.loadState(s);
+        assertEquals(ready + 1, ctx.netdev.receiveReadyCalls, "the netdev is told to try again");
+        assertTrue(ctx.netdev.deliver(frame(100)), "the second buffer is used by the new instance");
+        assertEquals(2, usedIdx(0));
+        assertEquals(110, usedLen(0, 1));
+    }
+
+    @Test
     void hostileRingsAreBoundedAndLogged() {
         initialise();
         // a looping transmit chain and one pointing outside memory
