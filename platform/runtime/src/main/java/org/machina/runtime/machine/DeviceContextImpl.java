@@ -105,8 +105,11 @@ class DeviceContextImpl implements DeviceContext {
 
     @Override
     public Netdev netdev(String netdevId) {
-        Netdev n = machine.netdev(netdevId);
-        releases.add(() -> n.attach(null));
+        Netdev n = machine.netdev(netdevId, id);
+        releases.add(() -> {
+            n.attach(null);
+            machine.releaseNetdev(netdevId, id);
+        });
         return n;
     }
 

@@ -72,6 +72,8 @@ public final class MachineImpl implements Machine {
     private final Map<String, CharBackend> chardevs = new LinkedHashMap<>();
     private final Map<String, BlockNode> drives = new LinkedHashMap<>();
     private final Map<String, Netdev> netdevs = new LinkedHashMap<>();
+    /** Which device uses each netdev. */
+    private final Map<String, String> netdevUsers = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Map<String, Integer>> instanceIndexes = new java.util.HashMap<>();
     private final Map<String, Object> buses = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<MachineListener> listeners = new CopyOnWriteArrayList<>();
@@ -202,13 +204,23 @@ public final class MachineImpl implements Machine {
         return java.util.Set.copyOf(netdevs.keySet());
     }
 
-    Netdev netdev(String id) {
+    /** The netdev {@code id} for device {@code deviceId}, which becomes its only user until {@link #releaseNetdev}. */
+    Netdev netdev(String id, String deviceId) {
         Netdev n = netdevs.get(id);
         if (n == null) {
             throw new DescriptionException("netdev", "no netdev with id '" + id + "'; defined: "
                     + (netdevs.isEmpty() ? "(none)" : String.join(", ", netdevs.keySet())));
         }
+        String user = netdevUsers.putIfAbsent(id, deviceId);
+        if (user != null && !user.equals(deviceId)) {
+            throw new IllegalArgumentException("netdev '" + id + "' is already used by device '" + user
+                    + "'; a netdev serves one NIC");
+        }
         return n;
+    }
+
+    void releaseNetdev(String id, String deviceId) {
+        netdevUsers.remove(id, deviceId);
     }
 
     /**
