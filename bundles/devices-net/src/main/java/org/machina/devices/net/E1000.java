@@ -747,14 +747,6 @@ final class E1000 implements Device, PciEndpoint, Stateful<E1000.State> {
         }
     }
 
-    byte[] mac() {
-        return mac.clone();
-    }
-
-    Netdev.Port port() {
-        return port;
-    }
-
     private final class Port implements Netdev.Port {
         @Override
         public boolean canReceive() {
