@@ -107,6 +107,13 @@ class LinuxGuestIT {
     /** Set by the power-off test when the process ended by itself with status 0. */
     private static boolean poweredOff;
 
+    /** The file the guest fetches over each NIC, from {@link #http} (10.0.2.2:PORT to the guest). */
+    private static final int NET_BYTES = 8 << 20;
+    private static byte[] netData;
+    private static GuestHttpServer http;
+    /** Host port forwarded to the guest's port 8080 through the e1000's netdev. */
+    private static int hostfwdPort;
+
     @BeforeAll
     @Timeout(value = 60, unit = TimeUnit.MINUTES)
     static void boot() throws Exception {
@@ -148,6 +155,12 @@ class LinuxGuestIT {
                 "-kernel", kernel.toString(), "-initrd", initramfs.toString(),
                 "-append", "console=ttyS0 panic=-1 clocksource=hpet", "-nographic",
                 "-qmp", "unix:" + out.resolve("qmp.sock") + ",server=on,wait=off"));
+        netData = pattern(NET_BYTES, 0x5DEECE66DL);
+        http = new GuestHttpServer(netData);
+        hostfwdPort = GuestHttpServer.freePort();
+        // eth0: e1000 on 10.0.2.0/24 with a hostfwd; eth1: virtio-net on its own network 10.0.3.0/24
+        cmd.addAll(List.of("-nic", "user,model=e1000,hostfwd=tcp:127.0.0.1:" + hostfwdPort + "-:8080",
+                "-netdev", "user,id=vnet,net=10.0.3.0/24", "-device", "virtio-net-pci,netdev=vnet"));
         if (disks) {
             vdaData = pattern(DISK_BYTES, 0x9E3779B97F4A7C15L);
             vdbData = pattern(DISK_BYTES, 0x2545F4914F6CDD1DL);
@@ -187,6 +200,9 @@ class LinuxGuestIT {
 
     @AfterAll
     static void killLeftover() throws Exception {
+        if (http != null) {
+            http.close();
+        }
         if (machina != null && machina.isAlive()) {
             machina.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
@@ -382,7 +398,7 @@ class LinuxGuestIT {
      * order.
      */
     @Test
-    @Order(12)
+    @Order(14)
     void hotSwapsUnderTheRunningGuestLoseNothing() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         Path bundles = launcher().getParent().getParent().resolve("bundles");
@@ -493,8 +509,58 @@ class LinuxGuestIT {
         }
     }
 
+    /**
+     * eth0 (e1000, {@code -nic user,model=e1000,hostfwd=...}): a DHCP lease, ping to the gateway,
+     * {@value #NET_BYTES} bytes by wget from the test's HTTP server with the host's md5, and a
+     * connection from the host through hostfwd to a guest {@code nc -l}.
+     */
     @Test
-    @Order(14)
+    @Order(12)
+    void e1000GetsALeasePingsFetchesAndAcceptsAHostfwdConnection() throws Exception {
+        assertTrue(shell("cat /proc/modules").lines().stream().anyMatch(l -> l.startsWith("e1000 ")), "e1000 loaded");
+        assertEquals(0, shell("ifconfig eth0 up").status, "ifconfig eth0 up");
+        Output dhcp = shell("udhcpc -i eth0 -n -q -t 10 -T 2");
+        assertTrue(dhcp.text().contains("lease of 10.0.2.15 obtained from 10.0.2.2"), dhcp.toString());
+        Output ping = shell("ping -c 2 -W 10 10.0.2.2");
+        assertTrue(ping.text().contains("2 packets received"), ping.toString());
+        fetch("eth0 (e1000)", "10.0.2.2");
+
+        shell("(echo hello-from-guest | nc -l -p 8080 > /tmp/got &) ; sleep 1");
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", hostfwdPort)) {
+            s.setSoTimeout((int) TimeUnit.SECONDS.toMillis(COMMAND_TIMEOUT_S));
+            s.getOutputStream().write("hello-from-host\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            byte[] got = s.getInputStream().readNBytes("hello-from-guest\n".length());
+            assertEquals("hello-from-guest\n", new String(got, StandardCharsets.US_ASCII));
+        }
+        Output received = shell("sleep 1; cat /tmp/got");
+        assertTrue(received.text().contains("hello-from-host"), received.toString());
+    }
+
+    /** eth1 (virtio-net-pci on {@code -netdev user,net=10.0.3.0/24}): lease, ping, and the same fetch. */
+    @Test
+    @Order(13)
+    void virtioNetGetsALeasePingsAndFetches() throws Exception {
+        assertTrue(shell("cat /proc/modules").lines().stream().anyMatch(l -> l.startsWith("virtio_net ")), "virtio_net loaded");
+        assertEquals(0, shell("ifconfig eth1 up").status, "ifconfig eth1 up");
+        Output dhcp = shell("udhcpc -i eth1 -n -q -t 10 -T 2");
+        assertTrue(dhcp.text().contains("lease of 10.0.3.15 obtained from 10.0.3.2"), dhcp.toString());
+        Output ping = shell("ping -c 2 -W 10 10.0.3.2");
+        assertTrue(ping.text().contains("2 packets received"), ping.toString());
+        fetch("eth1 (virtio-net-pci)", "10.0.3.2");
+    }
+
+    /** wget of the HTTP server's file through {@code gateway}, checked by md5; prints the throughput. */
+    private static void fetch(String nic, String gateway) throws Exception {
+        Output md5 = shell("wget -q -O - http://" + gateway + ":" + http.port() + "/big | md5sum");
+        assertTrue(md5.text().contains(md5(netData)), md5 + " (expected " + md5(netData) + ")");
+        double seconds = (md5.endNanos() - md5.beginNanos()) / 1e9;
+        System.out.printf("LinuxGuestIT: %s: wget of %d MiB in %.1f s: %.2f MB/s%n", nic, NET_BYTES >> 20, seconds,
+                NET_BYTES / 1e6 / seconds);
+    }
+
+    @Test
+    @Order(15)
     void poweroffEndsTheProcessWithStatusZero() throws Exception {
         int from = console.length();
         console.type("poweroff\n");
@@ -514,7 +580,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: what the host finds in the image files. */
     @Test
-    @Order(15)
+    @Order(16)
     void hostFindsTheRecordInTheQcow2ImageAndTheReadOnlyImageUntouched() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {

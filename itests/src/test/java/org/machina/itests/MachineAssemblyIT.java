@@ -82,6 +82,40 @@ public class MachineAssemblyIT {
     }
 
     @Test
+    public void netdevsAreOpenedForTheirNicsAndRefusedWhenUndefinedOrShared() throws Exception {
+        Path rom = Files.createTempFile("hlt", ".rom");
+        byte[] hlt = new byte[65536];
+        java.util.Arrays.fill(hlt, (byte) 0xF4);
+        Files.write(rom, hlt);
+        Machine m = machines.create("net", """
+                {"board": "pc", "cpu": "none", "memory": 32, "firmware": "%s",
+                 "netdevs": [{"id": "n0", "type": "user", "hostfwd": ["tcp:127.0.0.1:0-:80", "udp:127.0.0.1:0-:53"]},
+                             {"id": "n1", "type": "user", "net": "10.0.3.0/24"}],
+                 "devices": [{"type": "e1000", "id": "nic0", "netdev": "n0"},
+                             {"type": "virtio-net-pci", "id": "nic1", "netdev": "n1", "mac": "52:54:00:00:00:09"}]}
+                """.formatted(rom));
+        try {
+            List<String> ids = m.devices().stream().map(DeviceInfo::id).toList();
+            assertTrue(ids.toString(), ids.containsAll(List.of("nic0", "nic1")));
+        } finally {
+            m.shutdown("test over", 0);
+        }
+        DescriptionException e = assertThrows(DescriptionException.class, () -> machines.create("net2",
+                "{\"board\": \"pc\", \"cpu\": \"none\", \"devices\": [{\"type\": \"e1000\", \"netdev\": \"nope\"}]}"));
+        assertEquals("$.devices[0].netdev", e.path());
+        assertTrue(e.getMessage(), e.getMessage().contains("no netdev with id 'nope'; defined: (none)"));
+        e = assertThrows(DescriptionException.class, () -> machines.create("net3",
+                "{\"board\": \"pc\", \"netdevs\": [{\"id\": \"n\", \"type\": \"tap\"}]}"));
+        assertEquals("$.netdevs[0].type", e.path());
+        RuntimeException shared = assertThrows(RuntimeException.class, () -> machines.create("net4", """
+                {"board": "pc", "cpu": "none", "firmware": "%s", "netdevs": [{"id": "n", "type": "user"}],
+                 "devices": [{"type": "e1000", "id": "a", "netdev": "n"}, {"type": "e1000", "id": "b", "netdev": "n"}]}
+                """.formatted(rom)));
+        Files.deleteIfExists(rom);
+        assertTrue(shared.getMessage(), shared.getMessage().contains("netdev 'n' is already used by device 'a'"));
+    }
+
+    @Test
     public void malformedDescriptionsNameTheField() {
         DescriptionException e = assertThrows(DescriptionException.class, () -> machines.create("bad1",
                 "{\"board\": \"none\", \"cpu\": \"none\", \"devices\": [{\"type\": \"tick-counter\", \"iobase\": \"zz\"}]}"));

@@ -9,6 +9,7 @@ import org.machina.api.irq.IrqLine;
 import org.machina.api.irq.IrqSink;
 import org.machina.api.memory.AddressSpace;
 import org.machina.api.memory.RamBlock;
+import org.machina.api.net.Netdev;
 import org.machina.api.time.MachineExecutor;
 import org.osgi.annotation.versioning.ProviderType;
 import org.slf4j.Logger;
@@ -48,6 +49,25 @@ public interface DeviceContext {
 
     /** The block node with {@code id}, or fails with a message naming the id. */
     BlockNode blockdev(String id);
+
+    /**
+     * The network backend with {@code id} ({@code -netdev KIND,id=ID}), or fails with a message
+     * naming the id. The runtime detaches it ({@code attach(null)}) when the device is released;
+     * the machine closes it.
+     */
+    default Netdev netdev(String id) {
+        throw new IllegalStateException("this machine has no netdev '" + id + "'");
+    }
+
+    /**
+     * The index of this device among the devices of the same {@code kind} in this machine that
+     * asked before it (0 for the first; the same device id always gets the same index, so a
+     * hot-swapped device keeps it): how NICs pick distinct default MAC addresses, as QEMU gives
+     * its n-th NIC 52:54:00:12:34:(56+n).
+     */
+    default int instanceIndex(String kind) {
+        return 0;
+    }
 
     MachineExecutor executor();
 

@@ -16,7 +16,7 @@ import java.util.List;
 public record PropertySpec(String name, Type type, String defaultValue, String description, List<String> choices) {
 
     /** Property value types. */
-    public enum Type { STRING, INT, BOOL, ENUM, CHARDEV, BLOCKDEV }
+    public enum Type { STRING, INT, BOOL, ENUM, CHARDEV, BLOCKDEV, NETDEV }
 
     public PropertySpec {
         choices = List.copyOf(choices);
@@ -49,7 +49,12 @@ public record PropertySpec(String name, Type type, String defaultValue, String d
         return new PropertySpec(name, Type.BLOCKDEV, null, description, List.of());
     }
 
+    /** A reference to a network backend by id ({@code netdev=ID}, QEMU's {@code -netdev KIND,id=ID}). */
+    public static PropertySpec netdev(String name, String description) {
+        return new PropertySpec(name, Type.NETDEV, null, description, List.of());
+    }
+
     public boolean required() {
-        return defaultValue == null && type != Type.CHARDEV && type != Type.BLOCKDEV;
+        return defaultValue == null && type != Type.CHARDEV && type != Type.BLOCKDEV && type != Type.NETDEV;
     }
 }

@@ -34,7 +34,7 @@ public final class QemuOptions {
 
     private static final List<String> WITH_VALUE = List.of("m", "kernel", "initrd", "append", "bios", "serial", "chardev",
             "device", "display", "machine", "M", "cpu", "debugcon", "post-log", "drive", "name", "vga", "monitor", "qmp",
-            "accel");
+            "accel", "netdev", "nic", "net");
     private static final List<String> FLAGS = List.of("nographic", "no-reboot", "S", "print-description", "no-shutdown",
             "usb");
 
@@ -46,6 +46,7 @@ public final class QemuOptions {
         JsonArray chardevs = new JsonArray();
         JsonArray devices = new JsonArray();
         JsonArray drives = new JsonArray();
+        QemuNet net = new QemuNet(devices);
         List<String> serials = new ArrayList<>();
         boolean nographic = false;
         boolean usb = false;
@@ -97,6 +98,9 @@ public final class QemuOptions {
                         devices.add(dev);
                     }
                 }
+                case "netdev" -> net.netdev(value);
+                case "nic" -> net.nic(value);
+                case "net" -> net.net(value);
                 case "debugcon" -> {
                     chardevs.add(simpleChardev("debugcon", value));
                     JsonObject dev = new JsonObject();
@@ -168,6 +172,7 @@ public final class QemuOptions {
             all.addAll(devices);
             devices = all;
         }
+        net.finish(d);
         if (!devices.isEmpty()) {
             d.add("devices", devices);
         }

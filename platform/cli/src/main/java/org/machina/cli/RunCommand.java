@@ -23,6 +23,8 @@ import picocli.CommandLine.Unmatched;
             "  -serial stdio|null|file:PATH|tcp::PORT|unix:PATH   -nographic   -display none",
             "  -chardev BACKEND,id=ID[,k=v...]   -device TYPE[,id=ID][,k=v...]",
             "  -drive file=F,format=raw|qcow2,if=virtio|none[,readonly=on][,id=ID]",
+            "  -netdev user,id=ID[,hostfwd=tcp::HP-:GP...]   -device e1000|virtio-net-pci,netdev=ID[,mac=MAC]",
+            "  -nic user[,model=e1000|virtio-net-pci][,mac=MAC][,hostfwd=...]   -net nic[,model=M] -net user",
             "  -debugcon FILE|stdio   --post-log FILE   -no-reboot   -S",
             "  -qmp unix:PATH,server=on,wait=off   a QMP monitor for this run (stop, cont, hot-swap...)",
             "  --print-description   print the description the options produce and exit"})

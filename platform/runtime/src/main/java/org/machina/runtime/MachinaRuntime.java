@@ -19,6 +19,7 @@ import org.machina.api.machine.DescriptionException;
 import org.machina.api.machine.Machine;
 import org.machina.api.machine.MachineService;
 import org.machina.api.machine.MachineState;
+import org.machina.api.net.NetdevType;
 import org.machina.runtime.bundles.BundleOperations;
 import org.machina.runtime.description.DescriptionParser;
 import org.machina.runtime.machine.MachineAssembler;
@@ -110,6 +111,15 @@ public final class MachinaRuntime implements MachineService, BundleService {
         registries.blockDrivers.remove(d);
     }
 
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addNetdevType(NetdevType t, ServiceReference<NetdevType> ref) {
+        registries.netdevs.add(t, ref.getBundle());
+    }
+
+    void removeNetdevType(NetdevType t) {
+        registries.netdevs.remove(t);
+    }
+
     // ---- MachineService ----
 
     @Override
@@ -162,6 +172,7 @@ public final class MachinaRuntime implements MachineService, BundleService {
         out.put("device", registries.devices.names());
         out.put("chardev", registries.chardevs.names());
         out.put("block", registries.blockDrivers.names());
+        out.put("netdev", registries.netdevs.names());
         return out;
     }
 

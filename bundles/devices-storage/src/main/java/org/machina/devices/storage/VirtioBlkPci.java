@@ -17,6 +17,7 @@ import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
 import org.machina.api.state.StateException;
 import org.machina.api.state.Stateful;
+import org.machina.virtio.SplitVirtqueue;
 
 /**
  * A virtio block device as a transitional PCI function (1af4:1001, subsystem 1af4:0002, class

@@ -19,14 +19,15 @@ public record Description(
         String append,
         List<Entry> chardevs,
         List<Entry> drives,
+        List<Entry> netdevs,
         List<Entry> devices,
         boolean noReboot) {
 
     /**
-     * A typed entry: a board, a device, a chardev or a drive.
+     * A typed entry: a board, a device, a chardev, a drive or a netdev.
      *
      * @param path JSON path of the entry, e.g. {@code $.devices[2]}
-     * @param type the type name (device type, chardev backend kind, drive format)
+     * @param type the type name (device type, chardev backend kind, drive format, netdev kind)
      * @param id the id ({@code null} for the board)
      * @param properties the other keys, values as strings
      */

@@ -37,6 +37,7 @@ import org.machina.api.machine.DescriptionException;
  *   "firmware": "rom.bin",
  *   "chardevs": [{"id": "serial0", "backend": "stdio"}],
  *   "drives": [{"id": "disk0", "file": "disk.qcow2", "format": "qcow2", "readonly": false}],
+ *   "netdevs": [{"id": "n0", "type": "user", "hostfwd": ["tcp::2222-:22"]}],   // a list joins with '\n'
  *   "devices": [{"type": "isa-debugcon", "id": "dbg", "chardev": "serial0"}],
  *   "no-reboot": false
  * }
@@ -46,7 +47,7 @@ public final class DescriptionParser {
     /** Ids: a letter, then letters, digits, '-', '_', '.'. */
     public static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
     private static final Set<String> TOP_KEYS = Set.of("board", "cpu", "memory", "firmware", "kernel", "initrd",
-            "append", "chardevs", "drives", "devices", "no-reboot");
+            "append", "chardevs", "drives", "netdevs", "devices", "no-reboot");
     private static final long MAX_MEMORY = 3584L << 20;
 
     private static final TypeAdapter<JsonElement> STRICT = new Gson().getAdapter(JsonElement.class);
@@ -85,9 +86,10 @@ public final class DescriptionParser {
         Set<String> ids = new HashSet<>();
         List<Description.Entry> chardevs = entries(o, "chardevs", "backend", ids);
         List<Description.Entry> drives = entries(o, "drives", "format", ids);
+        List<Description.Entry> netdevs = entries(o, "netdevs", "type", ids);
         List<Description.Entry> devices = entries(o, "devices", "type", ids);
         return new Description(board, cpu, memory, file(o, "firmware"), file(o, "kernel"), file(o, "initrd"),
-                optionalString(o, "append").orElse(""), chardevs, drives, devices,
+                optionalString(o, "append").orElse(""), chardevs, drives, netdevs, devices,
                 optionalBoolean(o, "no-reboot"));
     }
 
@@ -120,7 +122,7 @@ public final class DescriptionParser {
             return new Description.Entry("$.board", e.getAsString(), null, Map.of());
         }
         if (e.isJsonObject()) {
-            Map<String, String> props = properties("$.board", e.getAsJsonObject(), Set.of("type"));
+            Map<String, String> props = properties("$.board", e.getAsJsonObject(), Set.of("type"), false);
             return new Description.Entry("$.board", requireString("$.board.type", e.getAsJsonObject().get("type")), null, props);
         }
         throw new DescriptionException("$.board", "expected a board type name or an object with \"type\", not " + kind(e));
@@ -207,18 +209,27 @@ public final class DescriptionParser {
             if (!ids.add(key + ":" + id)) {
                 throw new DescriptionException(path + ".id", "duplicate id '" + id + "'");
             }
-            out.add(new Description.Entry(path, type, id, properties(path, o, Set.of(typeKey, "id"))));
+            out.add(new Description.Entry(path, type, id, properties(path, o, Set.of(typeKey, "id"), key.equals("netdevs"))));
         }
         return out;
     }
 
-    private static Map<String, String> properties(String path, JsonObject o, Set<String> skip) {
+    /** The entry's other keys as strings; with {@code lists}, an array of strings is joined with '\n' (a repeated option). */
+    private static Map<String, String> properties(String path, JsonObject o, Set<String> skip, boolean lists) {
         Map<String, String> props = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> p : o.entrySet()) {
             if (skip.contains(p.getKey())) {
                 continue;
             }
             JsonElement v = p.getValue();
+            if (lists && v.isJsonArray()) {
+                List<String> items = new ArrayList<>();
+                for (JsonElement item : v.getAsJsonArray()) {
+                    items.add(requireString(path + "." + p.getKey() + "[" + items.size() + "]", item));
+                }
+                props.put(p.getKey(), String.join("\n", items));
+                continue;
+            }
             if (!v.isJsonPrimitive()) {
                 throw new DescriptionException(path + "." + p.getKey(), "property values must be strings, numbers or booleans, not " + kind(v));
             }

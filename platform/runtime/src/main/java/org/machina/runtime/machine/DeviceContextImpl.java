@@ -18,6 +18,7 @@ import org.machina.api.memory.Mapping;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.RamBlock;
 import org.machina.api.memory.Translation;
+import org.machina.api.net.Netdev;
 import org.machina.api.time.MachineExecutor;
 import org.machina.api.time.Timer;
 import org.machina.api.time.VirtualClock;
@@ -100,6 +101,21 @@ class DeviceContextImpl implements DeviceContext {
     @Override
     public BlockNode blockdev(String driveId) {
         return machine.blockdev(driveId);
+    }
+
+    @Override
+    public Netdev netdev(String netdevId) {
+        Netdev n = machine.netdev(netdevId, id);
+        releases.add(() -> {
+            n.attach(null);
+            machine.releaseNetdev(netdevId, id);
+        });
+        return n;
+    }
+
+    @Override
+    public int instanceIndex(String kind) {
+        return machine.instanceIndex(kind, id);
     }
 
     @Override

@@ -15,6 +15,7 @@ import org.machina.api.cpu.CpuType;
 import org.machina.api.device.DeviceConfig;
 import org.machina.api.device.DeviceType;
 import org.machina.api.machine.DescriptionException;
+import org.machina.api.net.NetdevType;
 import org.machina.runtime.description.Description;
 import org.machina.runtime.description.DescriptionParser;
 
@@ -55,9 +56,14 @@ public final class MachineAssembler {
         d.chardevs().forEach(e -> chardevIds.add(e.id()));
         java.util.Set<String> driveIds = new java.util.HashSet<>();
         d.drives().forEach(e -> driveIds.add(e.id()));
+        java.util.Set<String> netdevIds = new java.util.HashSet<>();
+        d.netdevs().forEach(e -> netdevIds.add(e.id()));
         List<Planned> devices = new ArrayList<>();
         for (Description.Entry e : d.devices()) {
-            devices.add(plan(e.path(), e.type(), e.id(), e.properties(), chardevIds, driveIds));
+            devices.add(plan(e.path(), e.type(), e.id(), e.properties(), chardevIds, driveIds, netdevIds));
+        }
+        for (Description.Entry e : d.netdevs()) {
+            registries.netdevs.require(e.path() + ".type", e.type());
         }
         for (Description.Entry e : d.chardevs()) {
             registries.chardevs.require(e.path() + ".backend", e.type());
@@ -71,7 +77,8 @@ public final class MachineAssembler {
 
         MachineImpl m = new MachineImpl(name, json, board.name(), d.memoryBytes(), d.noReboot());
         m.hotPlug = (type, id, props) -> {
-            Planned p = plan("device '" + id + "'", type, id, props, m.chardevIds(), m.driveIds());
+            Planned p = plan("device '" + id + "'", type, id, props, m.chardevIds(), m.driveIds(),
+                    m.netdevIds());
             return m.createDevice(p.type(), p.config());
         };
         m.startThread();
@@ -91,7 +98,7 @@ public final class MachineAssembler {
     }
 
     private Planned plan(String path, String type, String id, Map<String, String> props,
-            java.util.Set<String> chardevIds, java.util.Set<String> driveIds) {
+            java.util.Set<String> chardevIds, java.util.Set<String> driveIds, java.util.Set<String> netdevIds) {
         TypeRegistry.Provided<DeviceType> t = registries.devices.require(path + ".type", type);
         DeviceConfig config = ConfigValidator.validate(path, type, id, t.service().properties(), props);
         for (org.machina.api.device.PropertySpec spec : t.service().properties()) {
@@ -102,11 +109,15 @@ public final class MachineAssembler {
             java.util.Set<String> defined = switch (spec.type()) {
                 case CHARDEV -> chardevIds;
                 case BLOCKDEV -> driveIds;
+                case NETDEV -> netdevIds;
                 default -> null;
             };
             if (defined != null && !defined.contains(ref)) {
-                throw new DescriptionException(path + "." + spec.name(), "no " + (spec.type() == org.machina.api.device.PropertySpec.Type.CHARDEV
-                        ? "chardev" : "drive") + " with id '" + ref + "'; defined: "
+                throw new DescriptionException(path + "." + spec.name(), "no " + switch (spec.type()) {
+                    case CHARDEV -> "chardev";
+                    case NETDEV -> "netdev";
+                    default -> "drive";
+                } + " with id '" + ref + "'; defined: "
                         + (defined.isEmpty() ? "(none)" : String.join(", ", new java.util.TreeSet<>(defined))));
             }
         }
@@ -134,6 +145,14 @@ public final class MachineAssembler {
                 throw new DescriptionException(e.path() + ".file", "cannot open '" + file + "' as " + e.type() + ": " + x.getMessage());
             }
         }
+        for (Description.Entry e : d.netdevs()) {
+            NetdevType t = registries.netdevs.require(e.path() + ".type", e.type()).service();
+            try {
+                m.addNetdev(e.id(), t.open(e.id(), e.properties(), m.loop()));
+            } catch (IOException | RuntimeException x) {
+                throw new DescriptionException(e.path(), "cannot open netdev '" + e.id() + "': " + x.getMessage());
+            }
+        }
         Cpu cpu = null;
         if (cpuType != null) {
             String accel = d.cpu().map(Description.CpuSpec::accel).orElse("");
@@ -151,7 +170,7 @@ public final class MachineAssembler {
         BoardContextImpl ctx = new BoardContextImpl(m, board.name(), d, boardConfig, cpu, (type, id, props) -> {
             if (!described.contains(id)) {
                 defaults.add(plan("board '" + board.name() + "' default device '" + id + "'", type, id, props,
-                        m.chardevIds(), m.driveIds()));
+                        m.chardevIds(), m.driveIds(), m.netdevIds()));
             }
         });
         Board built = board.service().build(ctx);

@@ -33,6 +33,7 @@ import org.machina.api.machine.MachineListener;
 import org.machina.api.machine.MachineState;
 import org.machina.api.memory.AddressSpace;
 import org.machina.api.memory.RamBlock;
+import org.machina.api.net.Netdev;
 import org.machina.api.state.SavedState;
 import org.machina.api.state.StateException;
 import org.machina.api.state.Stateful;
@@ -70,6 +71,10 @@ public final class MachineImpl implements Machine {
     private final Map<String, DeviceInstance> devices = new LinkedHashMap<>();
     private final Map<String, CharBackend> chardevs = new LinkedHashMap<>();
     private final Map<String, BlockNode> drives = new LinkedHashMap<>();
+    private final Map<String, Netdev> netdevs = new LinkedHashMap<>();
+    /** Which device uses each netdev. */
+    private final Map<String, String> netdevUsers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Map<String, Integer>> instanceIndexes = new java.util.HashMap<>();
     private final Map<String, Object> buses = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<MachineListener> listeners = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -189,6 +194,43 @@ public final class MachineImpl implements Machine {
                     + (drives.isEmpty() ? "(none)" : String.join(", ", drives.keySet())));
         }
         return b;
+    }
+
+    void addNetdev(String id, Netdev netdev) {
+        netdevs.put(id, netdev);
+    }
+
+    java.util.Set<String> netdevIds() {
+        return java.util.Set.copyOf(netdevs.keySet());
+    }
+
+    /** The netdev {@code id} for device {@code deviceId}, which becomes its only user until {@link #releaseNetdev}. */
+    Netdev netdev(String id, String deviceId) {
+        Netdev n = netdevs.get(id);
+        if (n == null) {
+            throw new DescriptionException("netdev", "no netdev with id '" + id + "'; defined: "
+                    + (netdevs.isEmpty() ? "(none)" : String.join(", ", netdevs.keySet())));
+        }
+        String user = netdevUsers.putIfAbsent(id, deviceId);
+        if (user != null && !user.equals(deviceId)) {
+            throw new IllegalArgumentException("netdev '" + id + "' is already used by device '" + user
+                    + "'; a netdev serves one NIC");
+        }
+        return n;
+    }
+
+    void releaseNetdev(String id, String deviceId) {
+        netdevUsers.remove(id, deviceId);
+    }
+
+    /**
+     * The index of device {@code deviceId} among the devices of {@code kind} (0, 1, ... in the
+     * order they first ask); the same device gets the same index again (a hot-swapped NIC keeps its
+     * default MAC address).
+     */
+    synchronized int instanceIndex(String kind, String deviceId) {
+        Map<String, Integer> ids = instanceIndexes.computeIfAbsent(kind, k -> new java.util.HashMap<>());
+        return ids.computeIfAbsent(deviceId, k -> ids.size());
     }
 
     void registerBus(String busName, Object bus) {
@@ -331,6 +373,13 @@ public final class MachineImpl implements Machine {
             d.context.release();
         }
         chardevs.values().forEach(CharBackend::close);
+        for (Netdev n : netdevs.values()) {
+            try {
+                n.close();
+            } catch (RuntimeException e) {
+                LOG.warn("netdev '{}' failed to close", n.id(), e);
+            }
+        }
         for (BlockNode b : drives.values()) {
             try {
                 b.close();

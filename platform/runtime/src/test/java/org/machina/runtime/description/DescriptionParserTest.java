@@ -32,6 +32,26 @@ class DescriptionParserTest {
     }
 
     @Test
+    void netdevsTakeListsForRepeatedOptions() {
+        Description d = parser.parse("""
+                {"board": "pc",
+                 "netdevs": [{"id": "n0", "type": "user", "hostfwd": ["tcp::2222-:22", "udp::53-:53"], "restrict": true}],
+                 "devices": [{"type": "e1000", "netdev": "n0"}]}
+                """);
+        Description.Entry n = d.netdevs().get(0);
+        assertEquals("user", n.type());
+        assertEquals("n0", n.id());
+        assertEquals("tcp::2222-:22\nudp::53-:53", n.properties().get("hostfwd"));
+        assertEquals("true", n.properties().get("restrict"));
+        DescriptionException e = assertThrows(DescriptionException.class, () -> parser.parse(
+                "{\"board\": \"pc\", \"netdevs\": [{\"type\": \"user\"}]}"));
+        assertEquals("$.netdevs[0].id", e.path());
+        e = assertThrows(DescriptionException.class, () -> parser.parse(
+                "{\"board\": \"pc\", \"netdevs\": [{\"id\": \"n\", \"type\": \"user\", \"hostfwd\": [1]}]}"));
+        assertEquals("$.netdevs[0].hostfwd[0]", e.path());
+    }
+
+    @Test
     void cpuNoneMeansNoCpu() {
         assertTrue(parser.parse("{\"board\": \"none\", \"cpu\": \"none\"}").cpu().isEmpty());
         assertEquals("tcg,thresh=4", parser.parse("{\"board\": \"pc\", \"cpu\": {\"accel\": \"tcg,thresh=4\"}}").cpu()

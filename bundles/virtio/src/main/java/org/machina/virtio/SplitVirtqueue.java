@@ -1,4 +1,4 @@
-package org.machina.devices.storage;
+package org.machina.virtio;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,74 +21,74 @@ import org.machina.api.memory.AddressSpace;
  * the available index are checked, and a bad chain is reported as a {@link BadChainException}
  * carrying whatever writable buffers were found, so the device can still write an error status.
  */
-final class SplitVirtqueue {
-    static final int ALIGN = 4096;
-    static final int DESC_NEXT = 1;
-    static final int DESC_WRITE = 2;
-    static final int DESC_INDIRECT = 4;
-    static final int AVAIL_NO_INTERRUPT = 1;
+public final class SplitVirtqueue {
+    public static final int ALIGN = 4096;
+    public static final int DESC_NEXT = 1;
+    public static final int DESC_WRITE = 2;
+    public static final int DESC_INDIRECT = 4;
+    public static final int AVAIL_NO_INTERRUPT = 1;
 
     /** One guest buffer of a chain. */
-    record Buffer(long address, int length) {
+    public record Buffer(long address, int length) {
     }
 
     /** A descriptor chain: device-readable buffers, then device-writable ones. */
-    record Chain(int head, List<Buffer> readable, List<Buffer> writable) {
-        long readableBytes() {
+    public record Chain(int head, List<Buffer> readable, List<Buffer> writable) {
+        public long readableBytes() {
             return readable.stream().mapToLong(Buffer::length).sum();
         }
 
-        long writableBytes() {
+        public long writableBytes() {
             return writable.stream().mapToLong(Buffer::length).sum();
         }
     }
 
     /** A malformed chain; {@code partial} holds the buffers seen before the fault. */
-    static final class BadChainException extends Exception {
+    public static final class BadChainException extends Exception {
         private static final long serialVersionUID = 1L;
-        final transient Chain partial;
+        public final transient Chain partial;
 
-        BadChainException(String message, Chain partial) {
+        public BadChainException(String message, Chain partial) {
             super(message);
             this.partial = partial;
         }
     }
 
     /** The guest broke the ring itself (not one chain): the queue cannot be used until reset. */
-    static final class BrokenRingException extends Exception {
+    public static final class BrokenRingException extends Exception {
         private static final long serialVersionUID = 1L;
 
-        BrokenRingException(String message) {
+        public BrokenRingException(String message) {
             super(message);
         }
     }
 
     private final AddressSpace memory;
-    final int size;
+    public final int size;
     long desc;
     long avail;
     long used;
     /** Next available-ring index the device will consume (free-running u16). */
-    int lastAvail;
+    public int lastAvail;
     /** Next used-ring index the device will fill (free-running u16). */
-    int usedIdx;
+    public int usedIdx;
 
-    SplitVirtqueue(AddressSpace memory, int size) {
+    public SplitVirtqueue(AddressSpace memory, int size) {
         this.memory = memory;
         this.size = size;
     }
 
     /** Bytes of guest memory the rings occupy from {@code pfn * 4096}. */
-    static long footprint(int size) {
+    public static long footprint(int size) {
         return align(16L * size + 6 + 2L * size, ALIGN) + 6 + 8L * size;
     }
 
-    static long align(long v, long a) {
+    public static long align(long v, long a) {
         return (v + a - 1) & -a;
     }
 
     /** Places the rings at page frame {@code pfn} and starts from index 0. */
-    void setPfn(long pfn) {
+    public void setPfn(long pfn) {
         desc = pfn * ALIGN;
         avail = desc + 16L * size;
         used = align(avail + 4 + 2L * size + 2, ALIGN);
@@ -97,12 +97,12 @@ final class SplitVirtqueue {
     }
 
     /** Whether the rings fit in the address space. */
-    boolean fits() {
+    public boolean fits() {
         return desc + footprint(size) <= memory.limit();
     }
 
     /** How many chains the guest has made available and the device has not consumed. */
-    int pending() throws BrokenRingException {
+    public int pending() throws BrokenRingException {
         int idx = (int) memory.read(avail + 2, 2) & 0xFFFF;
         int n = (idx - lastAvail) & 0xFFFF;
         if (n > size) {
@@ -113,14 +113,14 @@ final class SplitVirtqueue {
     }
 
     /** Takes the next available head (call only when {@link #pending()} is positive). */
-    int nextHead() {
+    public int nextHead() {
         int head = (int) memory.read(avail + 4 + 2L * (lastAvail % size), 2) & 0xFFFF;
         lastAvail = (lastAvail + 1) & 0xFFFF;
         return head;
     }
 
     /** Walks the chain starting at {@code head}. */
-    Chain chain(int head) throws BadChainException {
+    public Chain chain(int head) throws BadChainException {
         List<Buffer> readable = new ArrayList<>();
         List<Buffer> writable = new ArrayList<>();
         Chain seen = new Chain(head, readable, writable);
@@ -164,7 +164,7 @@ final class SplitVirtqueue {
     }
 
     /** Returns a chain to the guest: used element {head, written}, then the new used index. */
-    void putUsed(int head, int written) {
+    public void putUsed(int head, int written) {
         long elem = used + 4 + 8L * (usedIdx % size);
         memory.write(elem, 4, head & 0xFFFFFFFFL);
         memory.write(elem + 4, 4, written & 0xFFFFFFFFL);
@@ -173,12 +173,12 @@ final class SplitVirtqueue {
     }
 
     /** Whether the guest asked not to be interrupted (VRING_AVAIL_F_NO_INTERRUPT). */
-    boolean interruptSuppressed() {
+    public boolean interruptSuppressed() {
         return (memory.read(avail, 2) & AVAIL_NO_INTERRUPT) != 0;
     }
 
     /** Copies {@code length} bytes from the chain's readable buffers, starting {@code skip} bytes in. */
-    byte[] gather(List<Buffer> buffers, long skip, int length) {
+    public byte[] gather(List<Buffer> buffers, long skip, int length) {
         byte[] out = new byte[length];
         int done = 0;
         long pos = 0;
@@ -196,7 +196,7 @@ final class SplitVirtqueue {
     }
 
     /** Copies {@code data} into the chain's writable buffers, starting at their first byte. */
-    void scatter(List<Buffer> buffers, byte[] data, int length) {
+    public void scatter(List<Buffer> buffers, byte[] data, int length) {
         int done = 0;
         for (Buffer b : buffers) {
             if (done >= length) {
@@ -209,7 +209,7 @@ final class SplitVirtqueue {
     }
 
     /** Writes one byte at position {@code offset} of the writable buffers. */
-    void putByte(List<Buffer> buffers, long offset, int value) {
+    public void putByte(List<Buffer> buffers, long offset, int value) {
         long pos = 0;
         for (Buffer b : buffers) {
             long len = b.length() & 0xFFFFFFFFL;
