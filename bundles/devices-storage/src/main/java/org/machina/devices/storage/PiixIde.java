@@ -11,6 +11,8 @@ import org.machina.api.device.DeviceContext;
 import org.machina.api.memory.AccessSpec;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
+import org.machina.api.state.StateException;
+import org.machina.api.state.Stateful;
 
 /**
  * The PIIX3 IDE function (8086:7010, class 01 01 80: IDE, legacy mode, bus-master capable), at
@@ -24,7 +26,21 @@ import org.machina.api.memory.Mmio;
  * <p>It registers itself as the bus {@value #BUS} ({@link #attach}), where the {@code ide-hd} and
  * {@code ide-cd} devices ({@link IdeDriveDevice}) put their drives.
  */
-final class PiixIde implements Device, PciEndpoint {
+final class PiixIde implements Device, PciEndpoint, Stateful<PiixIde.State> {
+    /**
+     * Version 1 of the state: what a hot-swap must keep for the guest's driver to go on. The
+     * drives' own settings (transfer mode, multiple count) and a command in flight are not kept:
+     * a swap happens between commands, and the drives come back reset.
+     *
+     * @param pciConfig the function's PCI configuration space (BAR4 address, command register)
+     * @param config the device-specific registers 0x40-0x44 (IDETIM, SIDETIM)
+     * @param busMaster per channel: command, status and PRD table address of the bus master
+     * @param control per channel: the device control register (nIEN)
+     * @param device per channel: the device register (selected unit)
+     */
+    record State(byte[] pciConfig, byte[] config, int[] busMaster, int[] control, int[] device) {
+    }
+
     static final String BUS = "ide";
     static final int DEVICE_ID = 0x7010;
     static final int CLASS_IDE = 0x010180;
@@ -128,6 +144,53 @@ final class PiixIde implements Device, PciEndpoint {
         if (slot != null) {
             slot.unplug();
             slot = null;
+        }
+    }
+
+    // ---- state ----
+
+    @Override
+    public Class<State> stateType() {
+        return State.class;
+    }
+
+    @Override
+    public int stateVersion() {
+        return 1;
+    }
+
+    @Override
+    public State saveState() {
+        int[] bm = new int[6];
+        int[] control = new int[2];
+        int[] device = new int[2];
+        for (int c = 0; c < 2; c++) {
+            bm[3 * c] = channels[c].busMaster.command;
+            bm[3 * c + 1] = channels[c].busMaster.status;
+            bm[3 * c + 2] = channels[c].busMaster.prdt;
+            control[c] = channels[c].control;
+            device[c] = channels[c].device;
+        }
+        return new State(slot == null ? null : slot.saveConfig(), config.clone(), bm, control, device);
+    }
+
+    @Override
+    public void loadState(State s) {
+        if (s.config() == null || s.config().length != 256 || s.busMaster() == null || s.busMaster().length != 6
+                || s.control() == null || s.control().length != 2 || s.device() == null || s.device().length != 2) {
+            throw new StateException("piix3-ide state: config must be 256 bytes, busMaster 6 and control/device 2 values");
+        }
+        System.arraycopy(s.config(), 0, config, 0, 256);
+        for (int c = 0; c < 2; c++) {
+            IdeBusMaster bm = channels[c].busMaster;
+            bm.command = s.busMaster()[3 * c] & (IdeBusMaster.CMD_START | IdeBusMaster.CMD_TO_MEMORY);
+            bm.status = s.busMaster()[3 * c + 1] & 0x67;
+            bm.prdt = s.busMaster()[3 * c + 2] & ~3;
+            channels[c].control = s.control()[c] & IdeChannel.CTL_NIEN;
+            channels[c].device = s.device()[c] & 0x5F;
+        }
+        if (s.pciConfig() != null && slot != null) {
+            slot.loadConfig(s.pciConfig());
         }
     }
 
