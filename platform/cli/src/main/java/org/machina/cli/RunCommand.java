@@ -21,7 +21,8 @@ import picocli.CommandLine.Unmatched;
             "  -kernel FILE  -initrd FILE  -append CMDLINE  -bios FILE",
             "  -serial stdio|null|file:PATH|tcp::PORT|unix:PATH   -nographic   -display none",
             "  -chardev BACKEND,id=ID[,k=v...]   -device TYPE[,id=ID][,k=v...]",
-            "  -drive file=F,format=raw|qcow2,if=virtio|none[,readonly=on][,id=ID]",
+            "  -drive file=F,format=raw|qcow2[,if=ide|virtio|none][,media=disk|cdrom][,index=N][,readonly=on][,id=ID]",
+            "  -hda/-hdb/-hdc/-hdd FILE (raw IDE disk)   -cdrom ISO (IDE CD-ROM)",
             "  -debugcon FILE|stdio   --post-log FILE   -no-reboot   -S",
             "  -qmp unix:PATH,server=on,wait=off   a QMP monitor for this run (stop, cont, hot-swap...)",
             "  --print-description   print the description the options produce and exit"})
