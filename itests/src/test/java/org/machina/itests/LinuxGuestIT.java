@@ -41,16 +41,22 @@ import org.junit.jupiter.api.Timeout;
  * virtio-blk modules) on the built distribution, run exactly as a user runs it
  * ({@code java -jar launcher.jar run -machine pc ... -nographic}, serial console on the process's
  * stdin and stdout), with two virtio disks: a qcow2 image (read-write) and a raw image with
- * {@code readonly=on}, both 4 MiB of a generated pattern.
+ * {@code readonly=on}, both 4 MiB of a generated pattern; an IDE disk (a 4 MiB qcow2 image given
+ * as {@code -drive file=...,format=qcow2} without {@code if=}, QEMU's default IDE) and an IDE
+ * CD-ROM ({@code -cdrom}, an ISO 9660 image made with genisoimage), both on the PIIX3 IDE
+ * function and found by {@code ata_piix}.
  * <p>
  * In order: init loaded the virtio modules and the kernel found both disks with the right size and
  * read-only flags; Linux found the board's ACPI tables and runs on the HPET clocksource
  * ({@code clocksource=hpet}); the shell checks ({@code uname}, {@code /proc/cpuinfo}, x87 arithmetic through
  * awk, md5 of data piped through dd, {@code sleep 1} against the host clock); the disks read back
  * with the host's md5; a record written to {@code /dev/vda} is there after the page cache is
- * dropped, and {@code /dev/vdb} refuses a write and is unchanged; {@code poweroff} (busybox, through
+ * dropped, and {@code /dev/vdb} refuses a write and is unchanged; the IDE disk ({@code /dev/sda},
+ * configured for DMA) reads back its pattern and keeps a record written to it, the CD-ROM
+ * ({@code /dev/sr0}) mounts as iso9660 and its file has the host's md5, and dd's throughput from
+ * the IDE and the virtio disk is printed; {@code poweroff} (busybox, through
  * init) ends the process by itself with status 0 through ACPI S5. Then, on the host: the qcow2 image passes
- * {@code qemu-img check} and differs from the pattern only by the record, and the read-only image
+ * {@code qemu-img check} and differs from the pattern only by the record (the IDE image too), and the read-only image
  * has neither changed nor been touched.
  * <p>
  * Each command is bracketed by two echo markers ({@code __BEGIN_n__}, {@code __END_n_STATUS__}),
