@@ -403,11 +403,11 @@ class LinuxGuestIT {
         assertTrue(bootLog.contains("ata_piix"), "ata_piix bound the PIIX3 IDE function:\n" + tail(bootLog, 4000));
         assertTrue(Pattern.compile("ata\\d+\\.00: ATA-6: MACHINA HARDDISK").matcher(bootLog).find(),
                 "libata identified the disk:\n" + tail(bootLog, 4000));
-        // libata's transfer mode of ata1.00 (the primary master) and ata2.00 (the CD-ROM)
+        // libata's transfer mode (XFER_MW_DMA_2 on a PIIX3) of ata1.00 (the primary master) and ata2.00 (the CD-ROM)
         List<String> modes = shell("cat /sys/class/ata_device/dev1.0/xfer_mode /sys/class/ata_device/dev2.0/xfer_mode")
                 .nonBlank();
         System.out.println("LinuxGuestIT: IDE transfer modes (disk, CD-ROM): " + modes);
-        assertTrue(modes.get(0).matches("MWDMA\\d|UDMA/?\\d+"), "libata configured the disk for DMA: " + modes);
+        assertTrue(modes.get(0).matches("XFER_(MW_|U)DMA_\\d"), "libata configured the disk for DMA: " + modes);
         assertEquals(String.valueOf(DISK_BYTES / 512), shell("cat /sys/block/sda/size").single(), "sda size in sectors");
         assertEquals(md5(ideData) + "  -", shell("dd if=/dev/sda bs=64k 2>/dev/null | md5sum").single(),
                 "/dev/sda (IDE, qcow2) reads back the pattern written on the host");
