@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Machina's tests use as real peers and guests: QEMU and its tools,
-# nbdinfo/nbdcopy, nbdkit, gdb, nasm, socat, busybox, a 32-bit gcc, cpio, ACPICA's iasl.
+# nbdinfo/nbdcopy, nbdkit, gdb, nasm, socat, busybox, a 32-bit gcc, cpio, ACPICA's iasl, genisoimage (CD-ROM images).
 # Idempotent: does nothing when everything is there. Needs root (or sudo).
 set -uo pipefail
-packages=(qemu-system-x86 qemu-utils libnbd-bin nbdkit gdb nasm socat busybox-static gcc-multilib cpio acpica-tools)
-tools=(qemu-system-i386 qemu-img qemu-io qemu-nbd nbdinfo nbdcopy nbdkit gdb nasm socat cpio iasl)
+packages=(qemu-system-x86 qemu-utils libnbd-bin nbdkit gdb nasm socat busybox-static gcc-multilib cpio acpica-tools genisoimage)
+tools=(qemu-system-i386 qemu-img qemu-io qemu-nbd nbdinfo nbdcopy nbdkit gdb nasm socat cpio iasl genisoimage)
 missing=()
 for t in "${tools[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
 [ -f /usr/lib/gcc/x86_64-linux-gnu/12/32/crtbegin.o ] || ls /usr/lib/gcc/x86_64-linux-gnu/*/32/crtbegin.o >/dev/null 2>&1 || missing+=(gcc-multilib)

@@ -51,7 +51,7 @@ class BareMetalIT {
         src = root.resolve("tests/baremetal");
         out = root.resolve("itests/target/baremetal");
         Files.createDirectories(out);
-        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "addrforms", "fetchlimit", "a20", "faulttrace", "hpet")) {
+        for (String rom : List.of("real", "pmode", "seglimit", "paging", "ring3", "tss16", "v86", "smc", "addrforms", "fetchlimit", "a20", "faulttrace", "hpet", "ide")) {
             nasm(rom + ".asm", rom + ".bin");
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
@@ -117,6 +117,38 @@ class BareMetalIT {
         check("a20");
     }
 
+    /**
+     * IDE PIO on the primary channel with a raw disk of 2048 sectors (dword k of sector i holds
+     * i << 16 | k); afterwards the disk Machina ran on holds the sector the ROM wrote, and only it changed.
+     */
+    @Test
+    void ideDiskPio() throws Exception {
+        Path qemuDisk = ideDisk("ide-qemu.img");
+        Path machinaDisk = ideDisk("ide-machina.img");
+        check("ide", List.of("-drive", "file=" + qemuDisk + ",format=raw,if=ide,index=0"),
+                List.of("-drive", "file=" + machinaDisk + ",format=raw,if=ide,index=0"));
+        java.nio.ByteBuffer after = java.nio.ByteBuffer.wrap(Files.readAllBytes(machinaDisk))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 2048; i++) {
+            for (int k = 0; k < 128; k++) {
+                int expected = i == 100 ? 0xC0DE0000 + k : i << 16 | k;
+                assertEquals(expected, after.getInt(i * 512 + 4 * k), "dword " + k + " of sector " + i + " after the run");
+            }
+        }
+    }
+
+    private static Path ideDisk(String name) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2048 * 512).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 2048; i++) {
+            for (int k = 0; k < 128; k++) {
+                b.putInt(i << 16 | k);
+            }
+        }
+        Path p = out.resolve(name);
+        Files.write(p, b.array());
+        return p;
+    }
+
     @Test
     void faultsLeaveNoTrace() throws Exception {
         check("faulttrace");
@@ -135,11 +167,18 @@ class BareMetalIT {
     }
 
     private static void check(String rom) throws Exception {
+        check(rom, List.of(), List.of());
+    }
+
+    /** Runs a ROM with extra options for QEMU and for Machina (each its own copy of a disk, say). */
+    private static void check(String rom, List<String> qemuExtra, List<String> machinaExtra) throws Exception {
         List<String> expected = Files.readAllLines(src.resolve(rom + ".expected"));
         Path bin = out.resolve(rom + ".bin");
         if (qemuInstalled()) {
             Set<String> deviations = qemuDeviations(rom);
-            Run q = run(qemu(bin));
+            List<String> qemuCmd = new ArrayList<>(qemu(bin));
+            qemuCmd.addAll(qemuExtra);
+            Run q = run(qemuCmd);
             assertEquals(expected.size(), q.lines.size(), "qemu transcript length of " + rom + ":\n" + q.text());
             for (int i = 0; i < expected.size(); i++) {
                 String line = q.lines.get(i);
@@ -150,7 +189,9 @@ class BareMetalIT {
             }
             assertEquals(deviations.isEmpty() ? 1 : 3, q.status, "qemu exit status for " + rom);
         }
-        Run m = run(machina(bin));
+        List<String> machinaCmd = new ArrayList<>(machina(bin));
+        machinaCmd.addAll(machinaExtra);
+        Run m = run(machinaCmd);
         assertEquals(String.join("\n", expected), m.text(),
                 "Machina transcript of " + rom + " (exit status " + m.status + "); stderr:\n" + m.stderrTail);
         assertEquals(1, m.status, "Machina exit status for " + rom + " (isa-debug-exit 0 -> 1)");

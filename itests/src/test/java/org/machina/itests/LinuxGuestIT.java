@@ -41,16 +41,22 @@ import org.junit.jupiter.api.Timeout;
  * virtio-blk modules) on the built distribution, run exactly as a user runs it
  * ({@code java -jar launcher.jar run -machine pc ... -nographic}, serial console on the process's
  * stdin and stdout), with two virtio disks: a qcow2 image (read-write) and a raw image with
- * {@code readonly=on}, both 4 MiB of a generated pattern.
+ * {@code readonly=on}, both 4 MiB of a generated pattern; an IDE disk (a 4 MiB qcow2 image given
+ * as {@code -drive file=...,format=qcow2} without {@code if=}, QEMU's default IDE) and an IDE
+ * CD-ROM ({@code -cdrom}, an ISO 9660 image made with genisoimage), both on the PIIX3 IDE
+ * function and found by {@code ata_piix}.
  * <p>
  * In order: init loaded the virtio modules and the kernel found both disks with the right size and
  * read-only flags; Linux found the board's ACPI tables and runs on the HPET clocksource
  * ({@code clocksource=hpet}); the shell checks ({@code uname}, {@code /proc/cpuinfo}, x87 arithmetic through
  * awk, md5 of data piped through dd, {@code sleep 1} against the host clock); the disks read back
  * with the host's md5; a record written to {@code /dev/vda} is there after the page cache is
- * dropped, and {@code /dev/vdb} refuses a write and is unchanged; {@code poweroff} (busybox, through
+ * dropped, and {@code /dev/vdb} refuses a write and is unchanged; the IDE disk ({@code /dev/sda},
+ * configured for DMA) reads back its pattern and keeps a record written to it, the CD-ROM
+ * ({@code /dev/sr0}) mounts as iso9660 and its file has the host's md5, and dd's throughput from
+ * the IDE and the virtio disk is printed; {@code poweroff} (busybox, through
  * init) ends the process by itself with status 0 through ACPI S5. Then, on the host: the qcow2 image passes
- * {@code qemu-img check} and differs from the pattern only by the record, and the read-only image
+ * {@code qemu-img check} and differs from the pattern only by the record (the IDE image too), and the read-only image
  * has neither changed nor been touched.
  * <p>
  * Each command is bracketed by two echo markers ({@code __BEGIN_n__}, {@code __END_n_STATUS__}),
@@ -78,6 +84,9 @@ class LinuxGuestIT {
     private static final int WRITE_SECTOR = 1000;
     private static final String RECORD = "MACHINA-DISK-WRITE-OK";
     private static final int HOTSWAP_SECTOR = 2000;
+    private static final int IDE_WRITE_SECTOR = 3000;
+    /** The file on the CD-ROM: not a whole number of 2 KiB blocks. */
+    private static final int CD_FILE_BYTES = 300_001;
     private static final int HOTSWAP_ROUNDS = 120;
     private static final int USB_BYTES = 4 << 20;
     private static final int USB_WRITE_SECTOR = 3000;
@@ -104,6 +113,11 @@ class LinuxGuestIT {
     private static byte[] usbData;
     private static Path usbQcow2;
     private static final FileTime READONLY_MTIME = FileTime.fromMillis(1_000_000_000_000L);
+    /** The IDE disk (a qcow2 image given as -drive without if=, QEMU's default IDE) and its pattern. */
+    private static Path ideQcow2;
+    private static byte[] ideData;
+    /** The CD-ROM (-cdrom, an ISO 9660 image made by genisoimage) and the file on it; null without genisoimage. */
+    private static byte[] cdFile;
     /** Set by the power-off test when the process ended by itself with status 0. */
     private static boolean poweredOff;
 
@@ -181,6 +195,25 @@ class LinuxGuestIT {
             host("qemu-img", "convert", "-f", "raw", "-O", "qcow2", usbRaw.toString(), usbQcow2.toString());
             cmd.addAll(List.of("-drive", "if=none,id=usbstick,format=qcow2,file=" + usbQcow2,
                     "-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,port=1,drive=usbstick"));
+            ideData = pattern(DISK_BYTES, 0x632BE59BD9B4E019L);
+            Path ideRaw = out.resolve("ide-pattern.raw");
+            Files.write(ideRaw, ideData);
+            ideQcow2 = out.resolve("hda.qcow2");
+            host("qemu-img", "convert", "-f", "raw", "-O", "qcow2", ideRaw.toString(), ideQcow2.toString());
+            cmd.addAll(List.of("-drive", "file=" + ideQcow2 + ",format=qcow2"));
+            if (onPath("genisoimage")) {
+                cdFile = pattern(CD_FILE_BYTES, 0x5851F42D4C957F2DL);
+                Path tree = out.resolve("cd-tree");
+                Files.createDirectories(tree);
+                Files.write(tree.resolve("pattern.bin"), cdFile);
+                Path iso = out.resolve("cd.iso");
+                host("genisoimage", "-quiet", "-R", "-V", "MACHINA", "-o", iso.toString(), tree.toString());
+                cmd.addAll(List.of("-cdrom", iso.toString()));
+            } else if (require) {
+                fail("genisoimage is not installed (scripts/install-deps.sh installs it; machina.requireImages=true)");
+            } else {
+                System.out.println("LinuxGuestIT: no genisoimage: booting without a CD-ROM, its checks are skipped");
+            }
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile());
         // no drop-in bundles from the user's ~/.machina
@@ -385,6 +418,65 @@ class LinuxGuestIT {
         assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "sync and drop the page cache");
         assertEquals(md5(vdbData) + "  -", shell("dd if=/dev/vdb bs=64k 2>/dev/null | md5sum").single(),
                 "/dev/vdb unchanged after the refused write");
+    }
+
+    /**
+     * The IDE disk through ata_piix and sd_mod (/dev/sda, QEMU's default if=ide for a -drive
+     * without if=): the driver chose DMA, the disk reads back the host's pattern, and a record
+     * written to it is read back from the device after the page cache is dropped.
+     */
+    @Test
+    @Order(12)
+    void ideDiskThroughAtaPiixReadsAndWrites() throws Exception {
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        assertTrue(bootLog.contains("ata_piix"), "ata_piix bound the PIIX3 IDE function:\n" + tail(bootLog, 4000));
+        assertTrue(Pattern.compile("ata\\d+\\.00: ATA-6: MACHINA HARDDISK").matcher(bootLog).find(),
+                "libata identified the disk:\n" + tail(bootLog, 4000));
+        // libata's transfer mode (XFER_MW_DMA_2 on a PIIX3) of ata1.00 (the primary master) and ata2.00 (the CD-ROM)
+        List<String> modes = shell("cat /sys/class/ata_device/dev1.0/xfer_mode /sys/class/ata_device/dev2.0/xfer_mode")
+                .nonBlank();
+        System.out.println("LinuxGuestIT: IDE transfer modes (disk, CD-ROM): " + modes);
+        assertTrue(modes.get(0).matches("XFER_(MW_|U)DMA_\\d"), "libata configured the disk for DMA: " + modes);
+        assertEquals(String.valueOf(DISK_BYTES / 512), shell("cat /sys/block/sda/size").single(), "sda size in sectors");
+        assertEquals(md5(ideData) + "  -", shell("dd if=/dev/sda bs=64k 2>/dev/null | md5sum").single(),
+                "/dev/sda (IDE, qcow2) reads back the pattern written on the host");
+        Output write = shell("echo " + RECORD + " | dd of=/dev/sda bs=512 seek=" + IDE_WRITE_SECTOR
+                + " conv=sync,fsync 2>&1");
+        assertTrue(write.status == 0 && write.lines().contains("1+0 records out"), "one sector written to /dev/sda: " + write);
+        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "sync and drop the page cache");
+        assertEquals(md5(ideAfterWrite()) + "  -", shell("dd if=/dev/sda bs=64k 2>/dev/null | md5sum").single(),
+                "/dev/sda: the pattern with only sector " + IDE_WRITE_SECTOR + " changed, read back from the device");
+    }
+
+    /**
+     * The CD-ROM through sr_mod (/dev/sr0, an ATAPI device on the secondary channel from
+     * -cdrom): the ISO mounts as iso9660 and its file has the host's md5. Then the throughput of
+     * reading 4 MiB with dd from the IDE disk and from the virtio disk, page cache dropped first
+     * (reported, not asserted: host time depends on the load).
+     */
+    @Test
+    @Order(13)
+    void cdromMountsAndDdThroughputIdeVersusVirtio() throws Exception {
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        if (cdFile != null) {
+            assertTrue(Pattern.compile("ata\\d+\\.00: ATAPI: MACHINA CD-ROM").matcher(bootLog).find(),
+                    "libata identified the CD-ROM:\n" + tail(bootLog, 4000));
+            Output mount = shell("mkdir -p /mnt/cd && mount -t iso9660 -o ro /dev/sr0 /mnt/cd 2>&1");
+            assertEquals(0, mount.status, "mount /dev/sr0: " + mount);
+            assertEquals(String.valueOf(CD_FILE_BYTES), shell("wc -c < /mnt/cd/pattern.bin").single().trim(),
+                    "the file's size on the CD");
+            assertEquals(md5(cdFile) + "  /mnt/cd/pattern.bin", shell("md5sum /mnt/cd/pattern.bin").single(),
+                    "the file on the CD has the host's md5");
+            assertEquals(0, shell("umount /mnt/cd").status, "umount");
+        }
+        for (String dev : List.of("sda", "vda", "sda", "vda")) {
+            assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "drop the page cache");
+            Output r = shell("dd if=/dev/" + dev + " of=/dev/null bs=64k 2>&1");
+            assertTrue(r.status == 0 && r.lines().contains("64+0 records in"), "dd from /dev/" + dev + ": " + r);
+            double seconds = (r.endNanos - r.beginNanos) / 1e9;
+            System.out.printf("LinuxGuestIT: dd of 4 MiB from /dev/%s took %.2f s of host time (%.2f MB/s)%n", dev,
+                    seconds, DISK_BYTES / 1e6 / seconds);
+        }
     }
 
     /**
@@ -600,6 +692,13 @@ class LinuxGuestIT {
         assertEquals(md5(expected), md5(after), qcow2 + ": only sector " + WRITE_SECTOR + " differs from the pattern");
 
         assertArrayEquals(vdbData, Files.readAllBytes(readonlyRaw), "the readonly=on image's content");
+
+        String ideCheck = host("qemu-img", "check", ideQcow2.toString());
+        assertTrue(ideCheck.contains("No errors were found on the image."), "qemu-img check " + ideQcow2 + ":\n" + ideCheck);
+        Path ideBack = out.resolve("hda-after.raw");
+        host("qemu-img", "convert", "-f", "qcow2", "-O", "raw", ideQcow2.toString(), ideBack.toString());
+        assertEquals(md5(ideAfterWrite()), md5(Files.readAllBytes(ideBack)),
+                ideQcow2 + ": only sector " + IDE_WRITE_SECTOR + " differs from the pattern");
         assertEquals(READONLY_MTIME, Files.getLastModifiedTime(readonlyRaw), "the readonly=on image's mtime");
     }
 
@@ -799,6 +898,12 @@ class LinuxGuestIT {
     private static byte[] vdaAfterWrite() {
         byte[] expected = vdaData.clone();
         System.arraycopy(sectorWithRecord(), 0, expected, WRITE_SECTOR * 512, 512);
+        return expected;
+    }
+
+    private static byte[] ideAfterWrite() {
+        byte[] expected = ideData.clone();
+        System.arraycopy(sectorWithRecord(), 0, expected, IDE_WRITE_SECTOR * 512, 512);
         return expected;
     }
 

@@ -50,6 +50,10 @@ public final class ClientCli implements Function<String[], Integer>, Predicate<S
     /** Registers a command under {@code name}. */
     static void add(CommandLine cl, String name, Object command) {
         cl.addSubcommand(name, command);
+        if (name.equals("run") || name.equals("create")) {
+            // QEMU's -hda is an option of its own, not -h -d -a (which would print the usage)
+            cl.getSubcommands().get(name).setPosixClusteredShortOptionsAllowed(false);
+        }
         if (name.equals("create")) {
             // 'machina run' options after the name, such as -machine, are the command's parameters
             cl.getSubcommands().get(name).setUnmatchedOptionsArePositionalParams(true);

@@ -34,7 +34,7 @@ public final class QemuOptions {
 
     private static final List<String> WITH_VALUE = List.of("m", "kernel", "initrd", "append", "bios", "serial", "chardev",
             "device", "display", "machine", "M", "cpu", "debugcon", "post-log", "drive", "name", "vga", "monitor", "qmp",
-            "accel", "netdev", "nic", "net");
+            "accel", "netdev", "nic", "net", "hda", "hdb", "hdc", "hdd", "cdrom");
     private static final List<String> FLAGS = List.of("nographic", "no-reboot", "S", "print-description", "no-shutdown",
             "usb");
 
@@ -47,6 +47,8 @@ public final class QemuOptions {
         JsonArray devices = new JsonArray();
         JsonArray drives = new JsonArray();
         QemuNet net = new QemuNet(devices);
+        JsonObject[] ide = new JsonObject[QemuDrive.IDE_INDEXES];
+        List<JsonObject> ideUnplaced = new ArrayList<>();
         List<String> serials = new ArrayList<>();
         boolean nographic = false;
         boolean usb = false;
@@ -86,8 +88,21 @@ public final class QemuOptions {
                 case "serial" -> serials.add(value);
                 case "chardev" -> chardevs.add(toJson(keyValues("chardev", value, "backend"), "backend"));
                 case "device" -> devices.add(toJson(keyValues("device", value, "type"), "type"));
+                case "hda", "hdb", "hdc", "hdd", "cdrom" -> {
+                    int index = name.equals("cdrom") ? 2 : name.charAt(2) - 'a';
+                    if (value.contains(",") || value.isEmpty()) {
+                        throw new UsageException("-" + name + " '" + value + "': give an image file name without"
+                                + " commas");
+                    }
+                    String spec = "file=" + value + ",if=ide,index=" + index + (name.equals("cdrom") ? ",media=cdrom" : "");
+                    ideDrive(QemuDrive.parse(spec, drives.size()), drives, ide, ideUnplaced, "-" + name + " " + value);
+                }
                 case "drive" -> {
                     JsonObject drive = QemuDrive.parse(value, drives.size());
+                    if (drive.get("if").getAsString().equals("ide")) {
+                        ideDrive(drive, drives, ide, ideUnplaced, "-drive " + value);
+                        continue;
+                    }
                     String ifc = drive.remove("if").getAsString();
                     drives.add(drive);
                     if (ifc.equals("virtio")) {
@@ -137,6 +152,7 @@ public final class QemuOptions {
                 default -> throw new IllegalStateException(name);
             }
         }
+        devices = placeIdeDrives(ide, ideUnplaced, devices);
         if (serials.isEmpty() && nographic) {
             serials.add("stdio");
         }
@@ -180,6 +196,60 @@ public final class QemuOptions {
             d.addProperty("board", "pc");
         }
         return new Parsed(d, print, paused, file, qmp);
+    }
+
+    /** Adds an if=ide drive and keeps it for {@link #placeIdeDrives} by its index (or as unplaced). */
+    private static void ideDrive(JsonObject drive, JsonArray drives, JsonObject[] ide, List<JsonObject> unplaced,
+            String option) {
+        drive.remove("if");
+        int index = drive.remove("index").getAsInt();
+        JsonObject place = new JsonObject();
+        place.addProperty("drive", drive.get("id").getAsString());
+        place.addProperty("media", drive.remove("media").getAsString());
+        drives.add(drive);
+        if (index < 0) {
+            unplaced.add(place);
+        } else if (ide[index] != null) {
+            throw new UsageException(option + ": IDE index " + index + " (bus " + index / QemuDrive.IDE_UNITS + ", unit "
+                    + index % QemuDrive.IDE_UNITS + ") is already taken by drive '" + ide[index].get("drive").getAsString()
+                    + "'");
+        } else {
+            ide[index] = place;
+        }
+    }
+
+    /**
+     * One {@code ide-hd} or {@code ide-cd} device per if=ide drive, at {@code bus=ide.(index/2)},
+     * {@code unit=index%2}; drives without an index take the free indexes in order, as QEMU does.
+     */
+    private static JsonArray placeIdeDrives(JsonObject[] ide, List<JsonObject> unplaced, JsonArray others) {
+        JsonArray devices = new JsonArray();
+        for (JsonObject place : unplaced) {
+            int free = 0;
+            while (free < ide.length && ide[free] != null) {
+                free++;
+            }
+            if (free == ide.length) {
+                throw new UsageException("-drive " + place.get("drive").getAsString() + ": no free IDE index (the PIIX"
+                        + " controller takes four drives: index 0..3)");
+            }
+            ide[free] = place;
+        }
+        for (int i = 0; i < ide.length; i++) {
+            if (ide[i] != null) {
+                JsonObject dev = new JsonObject();
+                boolean cd = ide[i].get("media").getAsString().equals("cdrom");
+                String drive = ide[i].get("drive").getAsString();
+                dev.addProperty("type", cd ? "ide-cd" : "ide-hd");
+                dev.addProperty("id", "ide-" + drive);
+                dev.addProperty("drive", drive);
+                dev.addProperty("bus", "ide." + i / QemuDrive.IDE_UNITS);
+                dev.addProperty("unit", Integer.toString(i % QemuDrive.IDE_UNITS));
+                devices.add(dev);
+            }
+        }
+        devices.addAll(others);     // -drive places first, so -device ide-hd without bus= takes what is left
+        return devices;
     }
 
     /**

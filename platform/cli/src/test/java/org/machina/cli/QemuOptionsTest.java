@@ -104,8 +104,8 @@ class QemuOptionsTest {
         assertEquals("virtio-blk-pci", v.get("type").getAsString());
         assertEquals("drive0", v.get("drive").getAsString());
         assertEquals("data", devices.get(1).getAsJsonObject().get("drive").getAsString());
-        var e = assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-drive", "file=x,if=ide")));
-        assertTrue(e.getMessage().contains("-drive if=ide: not supported; use if=virtio"), e.getMessage());
+        var e = assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-drive", "file=x,if=sd")));
+        assertTrue(e.getMessage().contains("-drive if=sd: not supported; use if=ide"), e.getMessage());
     }
 
     @Test

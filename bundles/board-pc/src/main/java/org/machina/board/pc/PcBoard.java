@@ -191,8 +191,10 @@ public final class PcBoard implements BoardType {
     }
 
     /**
-     * The devices every PC has; type names are those of the PC device bundle. With the HPET, the
-     * PIT and RTC interrupts go through its legacy replacement switch.
+     * The devices every PC has; type names are those of the PC device bundle, and the PIIX3 IDE
+     * function (00:01.1, type {@code piix3-ide} of the storage bundle, id {@code ide}) whose bus
+     * {@code ide} takes the {@code ide-hd} and {@code ide-cd} drives. With the HPET, the PIT and
+     * RTC interrupts go through its legacy replacement switch.
      */
     static void addDefaultDevices(BoardContext context, long ramSize, boolean acpi, boolean hpet) {
         String timerIrqs = hpet ? "hpet-legacy" : "isa";
@@ -216,6 +218,7 @@ public final class PcBoard implements BoardType {
         }
         context.addDevice("i8042", "i8042", Map.of());
         context.addDevice("port92", "port92", Map.of());
+        context.addDevice("piix3-ide", "ide", Map.of());
     }
 
     private static byte[] readFile(String what, Path path) {

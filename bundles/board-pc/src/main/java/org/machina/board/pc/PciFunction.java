@@ -44,7 +44,7 @@ final class PciFunction {
      * A function from a device bundle: its header and BARs (size masks make the BARs sizable),
      * interrupt pin, everything else of the standard header as in {@link PciConfigSpace}.
      */
-    static PciFunction plugged(String name, int device, PciEndpoint endpoint) {
+    static PciFunction plugged(String name, int device, int function, PciEndpoint endpoint) {
         PciHeader h = endpoint.header();
         PciConfigSpace c = new PciConfigSpace(h.vendor(), h.device(), h.revision(), h.classCode(), 0x00);
         c.init16(PciConfigSpace.STATUS, 0x0200);                        // medium DEVSEL timing
@@ -62,7 +62,7 @@ final class PciFunction {
             c.init32(reg, bar.io() ? 0x1 : 0x0);
             c.writableMask(reg, 4, (int) ~(size - 1) & (bar.io() ? ~0x3 : ~0xF));
         }
-        PciFunction f = new PciFunction(name, device, 0, c, endpoint);
+        PciFunction f = new PciFunction(name, device, function, c, endpoint);
         System.arraycopy(bars, 0, f.bars, 0, 6);
         return f;
     }

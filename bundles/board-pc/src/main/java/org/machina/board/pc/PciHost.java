@@ -166,7 +166,20 @@ final class PciHost implements PciBus {
         } else if (device < 0 || device > 31) {
             throw new IllegalArgumentException("PCI slot of '" + name + "' must be 0..31 (or -1 for any), not " + slot);
         }
-        PciFunction f = PciFunction.plugged(name, device, endpoint);
+        return plug(name, endpoint, device, 0);
+    }
+
+    @Override
+    public PciSlot plug(String name, PciEndpoint endpoint, int slot, int function) {
+        if (slot < 0 || slot > 31 || function < 0 || function > 7) {
+            throw new IllegalArgumentException("PCI slot of '" + name + "' must be 0..31 and function 0..7, not " + slot
+                    + "." + function);
+        }
+        if (function != 0 && bus0[slot << 3] == null) {
+            throw new IllegalArgumentException("PCI function " + slotName(slot << 3 | function) + " of '" + name
+                    + "' needs function 0 of its device, which is empty");
+        }
+        PciFunction f = PciFunction.plugged(name, slot, function, endpoint);
         add(f);
         return new Slot(f);
     }

@@ -144,7 +144,8 @@ class BoardErrorsTest {
                 new FakeBoardContext.AddedDevice("isa-serial", "serial0", Map.of("index", "0", "chardev", "serial0")),
                 new FakeBoardContext.AddedDevice("isa-serial", "serial2", Map.of("index", "2", "chardev", "serial2")),
                 new FakeBoardContext.AddedDevice("i8042", "i8042", Map.of()),
-                new FakeBoardContext.AddedDevice("port92", "port92", Map.of())), c.devices);
+                new FakeBoardContext.AddedDevice("port92", "port92", Map.of()),
+                new FakeBoardContext.AddedDevice("piix3-ide", "ide", Map.of())), c.devices);
     }
 
     @Test
@@ -160,7 +161,8 @@ class BoardErrorsTest {
                         "irq-controller", "isa")),
                 new FakeBoardContext.AddedDevice("isa-serial", "serial0", Map.of("index", "0", "chardev", "serial0")),
                 new FakeBoardContext.AddedDevice("i8042", "i8042", Map.of()),
-                new FakeBoardContext.AddedDevice("port92", "port92", Map.of())), c.devices);
+                new FakeBoardContext.AddedDevice("port92", "port92", Map.of()),
+                new FakeBoardContext.AddedDevice("piix3-ide", "ide", Map.of())), c.devices);
     }
 
     @Test

@@ -187,4 +187,17 @@ class PciBusTest {
         assertEquals("PCI slot 2.0 is taken by 'again', cannot add 'x'", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> host.plug("x", endpoint, 32));
     }
+
+    @Test
+    void aFunctionOtherThanZeroGoesNextToAnExistingFunctionZero() {
+        PciSlot slot = host.plug("ide", endpoint, 1, 1);      // the PIIX3 IDE next to the ISA bridge at 00:01.0
+        assertEquals(1 << 3 | 1, slot.devfn());
+        host.setAddress(PciHost.ENABLE | 1 << 11 | 1 << 8);
+        assertEquals(0x1AF4, host.readData(0, 2), "00:01.1 answers configuration reads");
+        assertEquals(0x7000, cfg(1, 2, 2), "the ISA bridge is still function 0");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> host.plug("x", endpoint, 5, 1));
+        assertTrue(e.getMessage().contains("needs function 0 of its device"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> host.plug("x", endpoint, 1, 8));
+        assertThrows(IllegalArgumentException.class, () -> host.plug("x", endpoint, 1, 1), "taken");
+    }
 }

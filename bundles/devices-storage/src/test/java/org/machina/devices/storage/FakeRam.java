@@ -77,10 +77,54 @@ final class FakeRam implements AddressSpace {
         write(address, buffer, offset, length);
     }
 
+    /** RAM below {@code size} (a block that only answers its name and size), nothing above. */
     @Override
     public Translation translate(long address) {
-        throw new UnsupportedOperationException();
+        if (inRam(address, 1)) {
+            return new Translation(0, ram.capacity(), RAM_BLOCK, 0, true);
+        }
+        return new Translation(Math.max(address, ram.capacity()), limit(), null, 0, false);
     }
+
+    private final org.machina.api.memory.RamBlock RAM_BLOCK = new org.machina.api.memory.RamBlock() {
+        @Override
+        public String name() {
+            return "fake-ram";
+        }
+
+        @Override
+        public long size() {
+            return ram.capacity();
+        }
+
+        @Override
+        public java.lang.foreign.MemorySegment segment() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void markDirty(long offset, long length) {
+        }
+
+        @Override
+        public org.machina.api.memory.DirtyLog dirtyLog() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long codeGeneration() {
+            return 0;
+        }
+
+        @Override
+        public void markCodePage(long offset) {
+        }
+
+        @Override
+        public boolean isCodePage(long offset) {
+            return false;
+        }
+    };
 
     @Override
     public long mapGeneration() {

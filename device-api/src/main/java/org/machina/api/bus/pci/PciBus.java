@@ -19,4 +19,19 @@ public interface PciBus {
      * slot; the function number is 0. Fails naming the slot when it is taken or out of range.
      */
     PciSlot plug(String name, PciEndpoint endpoint, int slot);
+
+    /**
+     * Plugs function {@code function} (0..7) of device {@code slot} (0..31), for a function of a
+     * multi-function device the board already has (the PC's PIIX IDE function 00:01.1 next to its
+     * ISA bridge). Fails naming the slot when it is taken or out of range. Buses that only take
+     * function 0 refuse other functions.
+     *
+     * @since 1.1
+     */
+    default PciSlot plug(String name, PciEndpoint endpoint, int slot, int function) {
+        if (function == 0) {
+            return plug(name, endpoint, slot);
+        }
+        throw new IllegalArgumentException("this PCI bus cannot place '" + name + "' at function " + function);
+    }
 }

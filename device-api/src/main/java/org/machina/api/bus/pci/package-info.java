@@ -6,7 +6,7 @@
  * {@link org.machina.api.device.DeviceContext#bus} and plugs a {@link org.machina.api.bus.pci.PciEndpoint}
  * into it in {@code realize()}.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package org.machina.api.bus.pci;
 

@@ -1,0 +1,159 @@
+package org.machina.devices.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The ATAPI CD-ROM as device 1 next to a disk: signature, IDENTIFY PACKET DEVICE, the packet protocol, MMC commands. */
+class AtapiCdromTest {
+    static final int BLOCKS = 100;
+    IdeRig rig;
+    FakeDisk iso;
+
+    @BeforeEach
+    void setUp() {
+        rig = new IdeRig();
+        iso = new FakeDisk(BLOCKS * 2048, true);
+        rig.channel.attach(0, new AtaDisk(new FakeDisk(1 << 20, false), "d", "disk"));
+        rig.channel.attach(1, new AtapiCdrom(iso, "QMcd", "MACHINA CD-ROM"));
+        rig.channel.reset();
+        rig.out(6, 0xB0);
+    }
+
+    /** Sends a PACKET command by PIO; returns the data the device sent (all pieces), checking the protocol. */
+    private byte[] packet(int byteLimit, int... cdb) {
+        rig.out(1, 0);
+        rig.out(4, byteLimit & 0xFF);
+        rig.out(5, byteLimit >> 8);
+        rig.out(7, 0xA0);
+        assertEquals(0x58, rig.altStatus(), "DRQ for the packet");
+        assertEquals(0x01, rig.in(2), "interrupt reason: CoD, to the device");
+        assertFalse(rig.irq, "no interrupt for the packet");
+        byte[] p = new byte[12];
+        for (int i = 0; i < cdb.length; i++) {
+            p[i] = (byte) cdb[i];
+        }
+        rig.writeData(p);
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        while (true) {
+            assertTrue(rig.irq, "an interrupt for each data piece and for the status");
+            int status = rig.in(7);
+            if ((status & 0x08) == 0) {
+                assertEquals(0x03, rig.in(2), "interrupt reason: IO and CoD at the end");
+                return data.toByteArray();
+            }
+            assertEquals(0x02, rig.in(2), "interrupt reason: data to the host");
+            int n = rig.in(4) | rig.in(5) << 8;
+            assertTrue(n <= (byteLimit == 0 ? 0xFFFE : byteLimit), "piece of " + n + " within the byte count limit");
+            data.writeBytes(rig.readData(n));
+        }
+    }
+
+    @Test
+    void signatureAndIdentify() {
+        assertEquals(0x14, rig.in(4));
+        assertEquals(0xEB, rig.in(5));
+        assertEquals(0x00, rig.altStatus(), "a packet device is not DRDY after reset");
+        rig.out(6, 0xA0);
+        assertEquals(0x00, rig.in(4), "device 0 (the disk) shows its own signature");
+        rig.out(6, 0xB0);
+        rig.out(7, 0xEC);
+        assertEquals(0x51, rig.in(7), "IDENTIFY DEVICE aborts on a packet device");
+        assertEquals(0x14, rig.in(4));
+        assertEquals(0xEB, rig.in(5));
+        rig.out(7, 0xA1);
+        assertEquals(0x58, rig.in(7));
+        byte[] id = rig.readData(512);
+        int sum = 0;
+        for (byte b : id) {
+            sum += b & 0xFF;
+        }
+        assertEquals(0, sum & 0xFF, "checksum");
+        assertEquals(0x85C0, id[0] & 0xFF | (id[1] & 0xFF) << 8, "ATAPI CD-ROM, removable, 12-byte packets");
+    }
+
+    @Test
+    void inquiryCapacityAndTestUnitReady() {
+        byte[] inq = packet(0xFFFF, 0x12, 0, 0, 0, 36);
+        assertEquals(36, inq.length);
+        assertEquals(0x05, inq[0], "CD/DVD device");
+        assertEquals("MACHINA CD-ROM", new String(inq, 8, 24).replaceAll(" +", " ").trim());
+        byte[] cap = packet(0xFFFF, 0x25);
+        assertEquals(BLOCKS - 1, AtapiCommands.u32(cap, 0));
+        assertEquals(2048, AtapiCommands.u32(cap, 4));
+        assertEquals(0, packet(0xFFFF, 0x00).length);
+        assertEquals(0x50, rig.altStatus());
+    }
+
+    @Test
+    void read10InPiecesOfTheByteCountLimit() {
+        byte[] got = packet(4096, 0x28, 0, 0, 0, 0, 10, 0, 0, 3);
+        assertArrayEquals(Arrays.copyOfRange(iso.data, 10 * 2048, 13 * 2048), got);
+        byte[] got12 = packet(0xFFFF, 0xA8, 0, 0, 0, 0, 20, 0, 0, 0, 1);
+        assertArrayEquals(Arrays.copyOfRange(iso.data, 20 * 2048, 21 * 2048), got12);
+    }
+
+    @Test
+    void errorsAreCheckConditionWithSense() {
+        assertEquals(0, packet(0xFFFF, 0xFF).length);
+        assertEquals(0x51, rig.altStatus(), "CHECK CONDITION");
+        assertEquals(0x54, rig.in(1), "sense key ILLEGAL REQUEST and ABRT in the error register");
+        byte[] sense = packet(0xFFFF, 0x03, 0, 0, 0, 18);
+        assertEquals(0x70, sense[0] & 0xFF);
+        assertEquals(5, sense[2]);
+        assertEquals(0x20, sense[12], "invalid command operation code");
+        assertEquals(0x50, rig.altStatus());
+        packet(0xFFFF, 0x28, 0, 0, 0, 0, BLOCKS - 1, 0, 0, 2);
+        assertEquals(0x51, rig.altStatus(), "a read past the end fails");
+        assertEquals(0x21, packet(0xFFFF, 0x03, 0, 0, 0, 18)[12], "LBA out of range");
+        packet(0xFFFF, 0x4A, 0, 0, 0, 0x10, 0, 0, 0, 8);
+        assertEquals(0x51, rig.altStatus(), "asynchronous event status is not supported");
+    }
+
+    @Test
+    void tocModeSenseConfigurationAndEvents() {
+        byte[] toc = packet(0xFFFF, 0x43, 0, 0, 0, 0, 0, 0, 0, 100);
+        assertEquals(20, toc.length);
+        assertEquals(18, AtapiCommands.u16(toc, 0));
+        assertEquals(1, toc[2]);
+        assertEquals(0x14, toc[5], "data track");
+        assertEquals(0, AtapiCommands.u32(toc, 8), "track 1 starts at 0");
+        assertEquals(0xAA, toc[14] & 0xFF);
+        assertEquals(BLOCKS, AtapiCommands.u32(toc, 16), "lead-out");
+        byte[] msf = packet(0xFFFF, 0x43, 2, 0, 0, 0, 0, 0, 0, 12);
+        assertEquals(2, msf[10], "track 1 at 00:02:00 in MSF (seconds byte)");
+        byte[] mode = packet(0xFFFF, 0x5A, 0, 0x2A, 0, 0, 0, 0, 0, 64);
+        assertEquals(0x2A, mode[8]);
+        assertEquals(mode.length - 2, AtapiCommands.u16(mode, 0));
+        byte[] conf = packet(0xFFFF, 0x46, 0, 0, 0, 0, 0, 0, 0, 16);
+        assertEquals(8, AtapiCommands.u16(conf, 6), "current profile CD-ROM");
+        byte[] event = packet(0xFFFF, 0x4A, 1, 0, 0, 0x10, 0, 0, 0, 8);
+        assertEquals(2, event[5], "media present");
+        assertEquals(0, packet(0xFFFF, 0x1E, 0, 0, 0, 1).length, "PREVENT MEDIUM REMOVAL");
+        assertEquals(0, packet(0xFFFF, 0x1B, 0, 0, 0, 1).length, "START STOP UNIT");
+        assertEquals(0x50, rig.altStatus());
+    }
+
+    @Test
+    void read10ByDma() {
+        rig.prd(0x1000, 0x20000, 4096);
+        rig.out(1, 1);                  // DMA
+        rig.out(7, 0xA0);
+        rig.writeData(new byte[] {0x28, 0, 0, 0, 0, 5, 0, 0, 2, 0, 0, 0});
+        assertFalse(rig.irq, "waits for the bus master");
+        rig.startDma(0x1000, true);
+        assertTrue(rig.irq);
+        assertEquals(0x50, rig.in(7));
+        assertEquals(0x03, rig.in(2));
+        byte[] got = new byte[4096];
+        rig.ram.read(0x20000, got, 0, got.length);
+        assertArrayEquals(Arrays.copyOfRange(iso.data, 5 * 2048, 7 * 2048), got);
+        assertEquals(IdeBusMaster.ST_INTERRUPT, rig.channel.busMaster.read(2) & 7);
+    }
+}
