@@ -17,8 +17,9 @@ APPLETS="sh ash ls cat echo uname awk dd md5sum sha256sum sleep mount umount pow
  test [ expr seq sync cut tr sort uniq hexdump od printf which kill insmod lsmod blockdev cmp
  udhcpc ping wget nslookup nc ip ifconfig route hostname tftp"
 # Guest drivers wanted (their dependencies are added): virtio-blk over virtio PCI (/dev/vda), and the
-# network cards the user-mode network tests use (e1000, virtio-net).
-MODULES="virtio_pci virtio_blk e1000 virtio_net"
+# network cards the user-mode network tests use (e1000, virtio-net), and FireWire: the OHCI controller
+# driver and SBP-2 with the SCSI disk driver (/dev/sda on an sbp2-disk).
+MODULES="virtio_pci virtio_blk e1000 virtio_net firewire_ohci firewire_sbp2 sd_mod"
 TOOL="$ROOT/tools/initramfs/src/main/java/org/machina/tools/initramfs/MkInitramfs.java"
 args=(--dir proc --dir sys --dir tmp --dir root --dir etc --file bin/busybox="$BB" --init "$ROOT/scripts/guest/init")
 for a in $APPLETS; do args+=(--symlink "bin/$a=busybox"); done
