@@ -108,7 +108,7 @@ public final class ConfigRom {
                 out.add(key << 24);
             }
         }
-        finishBlock(out, start);
+        int length = out.size() - start - 1;
         for (Object[] p : pending) {
             int entry = (Integer) p[0];
             out.set(entry, out.get(entry) | out.size() - entry);
@@ -121,14 +121,14 @@ public final class ConfigRom {
                 for (int q : leaf) {
                     out.add(q);
                 }
-                finishBlock(out, s);
+                finishBlock(out, s, leaf.length);
             }
         }
+        finishBlock(out, start, length);   // after the references are filled in
     }
 
-    private static void finishBlock(List<Integer> out, int start) {
-        int length = out.size() - start - 1;
-        int[] q = out.subList(start + 1, out.size()).stream().mapToInt(Integer::intValue).toArray();
+    private static void finishBlock(List<Integer> out, int start, int length) {
+        int[] q = out.subList(start + 1, start + 1 + length).stream().mapToInt(Integer::intValue).toArray();
         out.set(start, length << 16 | crc16(q, 0, q.length));
     }
 }
