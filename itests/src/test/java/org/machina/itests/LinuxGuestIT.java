@@ -99,6 +99,10 @@ class LinuxGuestIT {
     private static Path qcow2;
     private static Path readonlyRaw;
     private static final FileTime READONLY_MTIME = FileTime.fromMillis(1_000_000_000_000L);
+    /** The SBP-2 disk on the FireWire bus (ohci-1394 + sbp2-disk): a qcow2 image of its own pattern. */
+    private static byte[] sbp2Data;
+    private static Path sbp2Qcow2;
+    private static final int SBP2_WRITE_SECTOR = 3000;
     /** Set by the power-off test when the process ended by itself with status 0. */
     private static boolean poweredOff;
 
@@ -155,6 +159,16 @@ class LinuxGuestIT {
             Files.setLastModifiedTime(readonlyRaw, READONLY_MTIME);
             cmd.addAll(List.of("-drive", "file=" + qcow2 + ",format=qcow2,if=virtio",
                     "-drive", "file=" + readonlyRaw + ",format=raw,if=virtio,readonly=on"));
+        }
+        if (disks) {
+            // FireWire: an OHCI 1394 controller and an SBP-2 disk node on its bus (the guest's /dev/sda)
+            sbp2Data = pattern(DISK_BYTES, 0x5851F42D4C957F2DL);
+            Path raw = out.resolve("sbp2-pattern.raw");
+            Files.write(raw, sbp2Data);
+            sbp2Qcow2 = out.resolve("sbp2.qcow2");
+            host("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), sbp2Qcow2.toString());
+            cmd.addAll(List.of("-drive", "file=" + sbp2Qcow2 + ",format=qcow2,if=none,id=fw0",
+                    "-device", "ohci-1394", "-device", "sbp2-disk,drive=fw0"));
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile());
         // no drop-in bundles from the user's ~/.machina
@@ -444,6 +458,47 @@ class LinuxGuestIT {
         }
     }
 
+    /**
+     * FireWire: firewire_ohci binds the ohci-1394 controller, the bus resets, the controller and the
+     * SBP-2 node appear under /sys/bus/firewire/devices with the disk's unit directory, firewire_sbp2
+     * logs in and the disk is /dev/sda; it reads back the host's pattern, and a record written with
+     * fsync is read back from the device after the caches are dropped. dd throughput of /dev/sda and
+     * /dev/vda (4 MiB each, host time) is printed for the note, not asserted.
+     */
+    @Test
+    @Order(12)
+    void firewireSbp2DiskIsSdaAndReadsAndWrites() throws Exception {
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        Output modules = shell("cat /proc/modules");
+        for (String m : List.of("firewire_core", "firewire_ohci", "firewire_sbp2", "sd_mod")) {
+            assertTrue(modules.lines().stream().anyMatch(l -> l.startsWith(m + " ")), "module " + m + " loaded: " + modules);
+        }
+        assertTrue(shell("dmesg | grep firewire_ohci").text.contains("added OHCI v1.10 device as card 0"),
+                "firewire_ohci bound the controller: " + shell("dmesg | grep -i firewire"));
+        Output wait = shell("i=0; while [ ! -b /dev/sda ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; ls /sys/bus/firewire/devices");
+        List<String> nodes = wait.nonBlank().stream().flatMap(l -> Arrays.stream(l.trim().split("\\s+"))).toList();
+        assertTrue(nodes.containsAll(List.of("fw0", "fw1", "fw1.0")), "the controller, the disk node and its unit: " + wait
+                + shell("dmesg | grep -i -E 'firewire|sbp2|scsi|sd '"));
+        assertEquals("0x00609e", shell("cat /sys/bus/firewire/devices/fw1.0/specifier_id").single(), "SBP-2 unit directory");
+        assertEquals("0x010483", shell("cat /sys/bus/firewire/devices/fw1.0/version").single());
+        assertEquals(Integer.toString(DISK_BYTES / 512), shell("cat /sys/block/sda/size").single(), "/dev/sda size in sectors");
+
+        Output sda = shell("dd if=/dev/sda bs=64k 2>/dev/null | md5sum");
+        assertEquals(md5(sbp2Data) + "  -", sda.single(), "/dev/sda reads back the pattern written on the host");
+        Output vda = shell("dd if=/dev/vda bs=64k 2>/dev/null | md5sum");
+        System.out.printf("LinuxGuestIT: dd of 4 MiB (bs=64k, through md5sum): /dev/sda (SBP-2 over OHCI 1394) %.1f s,"
+                + " /dev/vda (virtio-blk) %.1f s of host time%n", (sda.endNanos - sda.beginNanos) / 1e9,
+                (vda.endNanos - vda.beginNanos) / 1e9);
+
+        assertEquals(0, shell("echo " + RECORD + " | dd of=/dev/sda bs=512 seek=" + SBP2_WRITE_SECTOR
+                + " conv=sync,fsync 2>/dev/null").status, "write a record to /dev/sda");
+        assertEquals(0, shell("blockdev --flushbufs /dev/sda && echo 3 > /proc/sys/vm/drop_caches").status);
+        assertEquals(md5(sectorWithRecord()) + "  -", shell("dd if=/dev/sda bs=512 skip=" + SBP2_WRITE_SECTOR
+                + " count=1 2>/dev/null | md5sum").single(), "the record read back from /dev/sda");
+        Output errors = shell("dmesg | grep -i -E 'firewire.*(error|fail|timed out)|sbp2.*(error|fail)' ; true");
+        assertTrue(errors.text.isBlank(), "no FireWire errors in the kernel log: " + errors);
+    }
+
     @Test
     @Order(13)
     void poweroffEndsTheProcessWithStatusZero() throws Exception {
@@ -486,6 +541,23 @@ class LinuxGuestIT {
 
         assertArrayEquals(vdbData, Files.readAllBytes(readonlyRaw), "the readonly=on image's content");
         assertEquals(READONLY_MTIME, Files.getLastModifiedTime(readonlyRaw), "the readonly=on image's mtime");
+    }
+
+    /** After the guest powered off: the SBP-2 disk's qcow2 image is clean and holds the pattern and the record. */
+    @Test
+    @Order(14)
+    void hostFindsTheSbp2RecordInItsQcow2Image() throws Exception {
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        if (!poweredOff) {
+            fail("the guest did not power off cleanly: the SBP-2 image is not checked");
+        }
+        String check = host("qemu-img", "check", sbp2Qcow2.toString());
+        assertTrue(check.contains("No errors were found on the image."), "qemu-img check " + sbp2Qcow2 + ":\n" + check);
+        Path back = out.resolve("sbp2-after.raw");
+        host("qemu-img", "convert", "-f", "qcow2", "-O", "raw", sbp2Qcow2.toString(), back.toString());
+        byte[] expected = sbp2Data.clone();
+        System.arraycopy(sectorWithRecord(), 0, expected, SBP2_WRITE_SECTOR * 512, 512);
+        assertEquals(md5(expected), md5(Files.readAllBytes(back)), sbp2Qcow2 + ": the pattern and the record");
     }
 
     // ---- the serial console ----
