@@ -516,11 +516,8 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
             updateIrq();
             return;
         }
-        boolean linkWasOn = (hcControl & OhciRegisters.HC_LINK_ENABLE) != 0;
+        // enabling the link resets nothing by itself: the driver asks for a reset through the PHY
         hcControl |= v & OhciRegisters.HC_WRITABLE;
-        if (!linkWasOn && (hcControl & OhciRegisters.HC_LINK_ENABLE) != 0 && port != null) {
-            port.initiateBusReset(false);   // the link appears: its self-ID's L bit changes
-        }
     }
 
     private void phyControlWrite(int v) {

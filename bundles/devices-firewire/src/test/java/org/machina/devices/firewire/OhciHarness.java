@@ -2,6 +2,8 @@ package org.machina.devices.firewire;
 
 import static org.machina.devices.firewire.OhciRegisters.*;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -71,6 +73,9 @@ final class OhciHarness {
         reg(AR_REQ, AtContext.RUN);
         reg(AR_RESP + 12, (int) AR_RESP_DESC | 1);
         reg(AR_RESP, AtContext.RUN);
+        rig.runTasks();
+        assertEquals(0, reg(NODE_ID) & 0x8000_0000, "enabling the link does not reset the bus by itself");
+        phyWrite(1, phyRead(1) | 0x40);   // IBR, as the driver does to finish initialization
         rig.runTasks();
         arReqRead = AR_REQ_BUF;
         arRespRead = AR_RESP_BUF;
