@@ -476,11 +476,15 @@ class LinuxGuestIT {
         assertTrue(shell("dmesg | grep firewire_ohci").text.contains("added OHCI v1.10 device as card 0"),
                 "firewire_ohci bound the controller: " + shell("dmesg | grep -i firewire"));
         Output wait = shell("i=0; while [ ! -b /dev/sda ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; ls /sys/bus/firewire/devices");
-        List<String> nodes = wait.nonBlank().stream().flatMap(l -> Arrays.stream(l.trim().split("\\s+"))).toList();
-        assertTrue(nodes.containsAll(List.of("fw0", "fw1", "fw1.0")), "the controller, the disk node and its unit: " + wait
-                + shell("dmesg | grep -i -E 'firewire|sbp2|scsi|sd '"));
-        assertEquals("0x00609e", shell("cat /sys/bus/firewire/devices/fw1.0/specifier_id").single(), "SBP-2 unit directory");
-        assertEquals("0x010483", shell("cat /sys/bus/firewire/devices/fw1.0/version").single());
+        List<String> entries = wait.nonBlank().stream().flatMap(l -> Arrays.stream(l.trim().split("\\s+"))).toList();
+        String fw = shell("dmesg | grep -i -E 'firewire|sbp2|scsi|sd '").text;
+        assertEquals(2, entries.stream().filter(e -> e.matches("fw\\d+")).count(),
+                "two nodes (the controller and the disk) under /sys/bus/firewire/devices: " + wait + fw);
+        List<String> units = entries.stream().filter(e -> e.matches("fw\\d+\\.0")).toList();
+        assertEquals(1, units.size(), "one unit (the disk's SBP-2 unit directory): " + wait + fw);
+        String unit = "/sys/bus/firewire/devices/" + units.get(0);
+        assertEquals("0x00609e", shell("cat " + unit + "/specifier_id").single(), "SBP-2 specifier id");
+        assertEquals("0x010483", shell("cat " + unit + "/version").single(), "SBP-2 version");
         assertEquals(Integer.toString(DISK_BYTES / 512), shell("cat /sys/block/sda/size").single(), "/dev/sda size in sectors");
 
         Output sda = shell("dd if=/dev/sda bs=64k 2>/dev/null | md5sum");

@@ -179,7 +179,14 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
 
             @Override
             public void write(long offset, int size, long value) {
-                writeRegister((int) offset & ~3, (int) value);
+                try {
+                    writeRegister((int) offset & ~3, (int) value);
+                } catch (RuntimeException e) {
+                    // a bug in the controller or a node: never into the machine loop
+                    ctx.log().warn("ohci-1394 '" + ctx.id() + "': write of 0x" + Long.toHexString(value) + " to 0x"
+                            + Long.toHexString(offset) + " failed", e);
+                    raise(OhciRegisters.INT_UNRECOVERABLE);
+                }
             }
         }, new AccessSpec(4, 4, 4, 4, false));
         hardReset();

@@ -322,47 +322,53 @@ final class Sbp2Disk implements Device, Ieee1394Node {
     // ---- management agent ----
 
     private void management(int from, long orbAddress) {
-        read(from, orbAddress, ORB_SIZE).thenAccept(orb -> {
-            if (orb == null) {
-                warn("cannot fetch the management ORB at 0x{}", Long.toHexString(orbAddress));
-                return;
-            }
-            int misc = GuestDma.be(orb, 16);
-            int function = misc >>> 16 & 15;
-            long fifo = address48(GuestDma.be(orb, 24), GuestDma.be(orb, 28));
-            switch (function) {
-                case FN_LOGIN -> login(from, orbAddress, orb, fifo);
-                case FN_QUERY_LOGINS -> queryLogins(from, orbAddress, orb, fifo);
-                case FN_RECONNECT -> {
-                    if (loggedIn && (misc & 0xFFFF) == loginId) {
-                        initiator = from;
-                        statusFifo = fifo;
-                        reconnectPending = false;
-                        status(from, fifo, orbAddress, RESP_COMPLETE, 0, false, null);
-                    } else {
-                        status(from, fifo, orbAddress, RESP_COMPLETE, SBP_LOGIN_ID_NOT_RECOGNIZED, false, null);
-                    }
-                }
-                case FN_LOGOUT -> {
-                    if (loggedIn && (misc & 0xFFFF) == loginId) {
-                        logout();
-                        agentReset();
-                        status(from, fifo, orbAddress, RESP_COMPLETE, 0, false, null);
-                    } else {
-                        status(from, fifo, orbAddress, RESP_COMPLETE, SBP_LOGIN_ID_NOT_RECOGNIZED, false, null);
-                    }
-                }
-                default -> {
-                    // ABORT TASK, ABORT TASK SET, LOGICAL UNIT RESET, TARGET RESET: nothing is queued; reset the agent
-                    if (function == 0xB || function == 0xC || function == 0xE || function == 0xF) {
-                        agentReset();
-                        status(from, fifo, orbAddress, RESP_COMPLETE, 0, false, null);
-                    } else {
-                        status(from, fifo, orbAddress, 2 /* illegal request */, 1, false, null);
-                    }
-                }
-            }
+        read(from, orbAddress, ORB_SIZE).thenAccept(orb -> managementOrb(from, orbAddress, orb)).exceptionally(err -> {
+            ctx.log().warn("sbp2-disk '" + ctx.id() + "': management ORB at 0x" + Long.toHexString(orbAddress) + " failed",
+                    err);
+            return null;
         });
+    }
+
+    private void managementOrb(int from, long orbAddress, byte[] orb) {
+        if (orb == null) {
+            warn("cannot fetch the management ORB at 0x{}", Long.toHexString(orbAddress));
+            return;
+        }
+        int misc = GuestDma.be(orb, 16);
+        int function = misc >>> 16 & 15;
+        long fifo = address48(GuestDma.be(orb, 24), GuestDma.be(orb, 28));
+        switch (function) {
+            case FN_LOGIN -> login(from, orbAddress, orb, fifo);
+            case FN_QUERY_LOGINS -> queryLogins(from, orbAddress, orb, fifo);
+            case FN_RECONNECT -> {
+                if (loggedIn && (misc & 0xFFFF) == loginId) {
+                    initiator = from;
+                    statusFifo = fifo;
+                    reconnectPending = false;
+                    status(from, fifo, orbAddress, RESP_COMPLETE, 0, false, null);
+                } else {
+                    status(from, fifo, orbAddress, RESP_COMPLETE, SBP_LOGIN_ID_NOT_RECOGNIZED, false, null);
+                }
+            }
+            case FN_LOGOUT -> {
+                if (loggedIn && (misc & 0xFFFF) == loginId) {
+                    logout();
+                    agentReset();
+                    status(from, fifo, orbAddress, RESP_COMPLETE, 0, false, null);
+                } else {
+                    status(from, fifo, orbAddress, RESP_COMPLETE, SBP_LOGIN_ID_NOT_RECOGNIZED, false, null);
+                }
+            }
+            default -> {
+                // ABORT TASK, ABORT TASK SET, LOGICAL UNIT RESET, TARGET RESET: nothing is queued; reset the agent
+                if (function == 0xB || function == 0xC || function == 0xE || function == 0xF) {
+                    agentReset();
+                    status(from, fifo, orbAddress, RESP_COMPLETE, 0, false, null);
+                } else {
+                    status(from, fifo, orbAddress, 2 /* illegal request */, 1, false, null);
+                }
+            }
+        }
     }
 
     private void login(int from, long orbAddress, byte[] orb, long fifo) {
@@ -473,12 +479,16 @@ final class Sbp2Disk implements Device, Ieee1394Node {
             }
             return command(epoch, node, orbAddress, orb).thenApply(v -> orb);
         }).whenComplete((orb, err) -> {
+            if (err != null) {
+                // a bug, not a guest error: say so, and leave the agent dead rather than stuck
+                ctx.log().warn("sbp2-disk '" + ctx.id() + "': command ORB at 0x" + Long.toHexString(orbAddress)
+                        + " failed", err);
+            }
             if (epoch != agentEpoch) {
                 return;
             }
             fetching = false;
             if (err != null) {
-                warn("command ORB failed: {}", err.toString());
                 agentState = AGENT_DEAD;
                 return;
             }
@@ -517,7 +527,7 @@ final class Sbp2Disk implements Device, Ieee1394Node {
         } else if (!pageTable) {
             segments = CompletableFuture.completedFuture(List.of(new long[] {data, dataSize}));
         } else {
-            segments = read(node, data, dataSize * 8).thenApply(pt -> {
+            segments = transferIn(node, List.of(new long[] {data, dataSize * 8L}), dataSize * 8, maxPayload).thenApply(pt -> {
                 if (pt == null) {
                     return null;
                 }
