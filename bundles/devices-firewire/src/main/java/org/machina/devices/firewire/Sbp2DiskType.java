@@ -28,7 +28,6 @@ public final class Sbp2DiskType implements DeviceType {
     public List<PropertySpec> properties() {
         return List.of(
                 PropertySpec.blockdev("drive", "the drive (-drive ...,if=none,id=ID) the node serves"),
-                PropertySpec.string("bus", Ieee1394Bus.NAME, "the 1394 bus to attach to"),
                 PropertySpec.string("guid", "", "EUI-64 of the node (default: derived from the device id)"),
                 PropertySpec.string("serial", "", "SCSI unit serial number (default: the drive id)"));
     }
@@ -41,7 +40,7 @@ public final class Sbp2DiskType implements DeviceType {
         long guid = g.isEmpty() ? 0x0012_3400_0000_0000L | (config.id().hashCode() & 0xFFFF_FFFFL) << 4 | 2
                 : DeviceConfig.parseLong(g);
         String serial = config.string("serial");
-        return new Sbp2Disk(context, config.string("bus"), context.blockdev(drive), guid,
+        return new Sbp2Disk(context, Ieee1394Bus.NAME, context.blockdev(drive), guid,
                 serial.isEmpty() ? drive : serial);
     }
 }
