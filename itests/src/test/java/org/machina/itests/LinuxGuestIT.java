@@ -168,7 +168,7 @@ class LinuxGuestIT {
             sbp2Qcow2 = out.resolve("sbp2.qcow2");
             host("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), sbp2Qcow2.toString());
             cmd.addAll(List.of("-drive", "file=" + sbp2Qcow2 + ",format=qcow2,if=none,id=fw0",
-                    "-device", "ohci-1394", "-device", "sbp2-disk,drive=fw0"));
+                    "-device", "ohci-1394", "-device", "sbp2-disk,drive=fw0,id=fwdisk0"));
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile());
         // no drop-in bundles from the user's ~/.machina
@@ -501,6 +501,21 @@ class LinuxGuestIT {
                 + " count=1 2>/dev/null | md5sum").single(), "the record read back from /dev/sda");
         Output errors = shell("dmesg | grep -i -E 'firewire.*(error|fail|timed out)|sbp2.*(error|fail)' ; true");
         assertTrue(errors.text.isBlank(), "no FireWire errors in the kernel log: " + errors);
+
+        // hot-unplug (QMP device_del): the bus resets without the disk's node, and /dev/sda goes away
+        assertEquals(0, shell("sync").status);
+        try (QmpTestClient qmp = QmpTestClient.connect(out.resolve("qmp.sock"))) {
+            JsonObject args = new JsonObject();
+            args.addProperty("id", "fwdisk0");
+            JsonObject r = qmp.execute("device_del", args);
+            assertTrue(r.has("return"), "device_del fwdisk0: " + r);
+        }
+        Output gone = shell("i=0; while [ -b /dev/sda ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done;"
+                + " ls /sys/bus/firewire/devices; [ ! -b /dev/sda ]");
+        assertEquals(0, gone.status, "/dev/sda went away after the unplug: " + gone + shell("dmesg | tail -20"));
+        List<String> left = gone.nonBlank().stream().flatMap(l -> Arrays.stream(l.trim().split("\\s+"))).toList();
+        assertEquals(1, left.stream().filter(e -> e.matches("fw\\d+")).count(), "only the controller's node is left: " + gone);
+        assertTrue(left.stream().noneMatch(e -> e.contains(".")), "no unit is left: " + gone);
     }
 
     @Test
