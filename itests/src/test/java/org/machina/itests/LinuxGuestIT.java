@@ -41,7 +41,10 @@ import org.junit.jupiter.api.Timeout;
  * virtio-blk modules) on the built distribution, run exactly as a user runs it
  * ({@code java -jar launcher.jar run -machine pc ... -nographic}, serial console on the process's
  * stdin and stdout), with two virtio disks: a qcow2 image (read-write) and a raw image with
- * {@code readonly=on}, both 4 MiB of a generated pattern.
+ * {@code readonly=on}, both 4 MiB of a generated pattern, and a FireWire bus: an {@code ohci-1394}
+ * controller with an {@code sbp2-disk} (qcow2, 4 MiB of another pattern) that the guest's
+ * {@code firewire_sbp2} makes {@code /dev/sda}: it reads back, takes a write, is hot-unplugged, and its
+ * image passes {@code qemu-img check} after the power-off.
  * <p>
  * In order: init loaded the virtio modules and the kernel found both disks with the right size and
  * read-only flags; Linux found the board's ACPI tables and runs on the HPET clocksource
