@@ -13,7 +13,7 @@ import java.util.List;
  *
  * <pre>
  * descriptor (16 bytes, little-endian quadlets)
- * q0 cmd(31:28) key(27:25) i(21:20) b(19:18) reqCount(15:0)   cmd 0 OUTPUT_MORE, 1 OUTPUT_LAST; key 0 or 2 (immediate)
+ * q0 cmd(31:28) key(26:24) i(21:20) b(19:18) reqCount(15:0)   cmd 0 OUTPUT_MORE, 1 OUTPUT_LAST; key 0 or 2 (immediate)
  * q1 dataAddress (immediate: reserved; 16 bytes of immediate data follow the descriptor)
  * q2 branchAddress(31:4) Z(3:0)                             *_LAST only
  * q3 xferStatus(31:16) timeStamp(15:0)                      written back in *_LAST
@@ -171,7 +171,7 @@ final class AtContext {
         while (at < z) {
             int q0 = GuestDma.le(block, at * 16);
             int cmd = q0 >>> 28;
-            int key = q0 >>> 25 & 7;
+            int key = q0 >>> 24 & 7;
             int reqCount = q0 & 0xFFFF;
             boolean last = cmd == 1;
             if (cmd > 1 || key != 0 && key != 2) {

@@ -143,7 +143,7 @@ final class OhciHarness {
     long atPacket(int[] header, byte[] payload, int headerBytes) {
         long d = atNext;
         int z = payload == null ? 2 : 3;
-        int q0 = (payload == null ? 1 << 28 : 0) | 2 << 25 | headerBytes;
+        int q0 = (payload == null ? 1 << 28 : 0) | 2 << 24 | headerBytes;
         if (payload == null) {
             q0 |= 3 << 20 | 3 << 18;
         }
