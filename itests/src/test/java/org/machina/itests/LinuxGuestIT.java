@@ -476,7 +476,7 @@ class LinuxGuestIT {
         for (String m : List.of("firewire_core", "firewire_ohci", "firewire_sbp2", "sd_mod")) {
             assertTrue(modules.lines().stream().anyMatch(l -> l.startsWith(m + " ")), "module " + m + " loaded: " + modules);
         }
-        assertTrue(shell("dmesg | grep firewire_ohci").text.contains("added OHCI v1.10 device as card 0"),
+        assertTrue(shell("dmesg | grep firewire_ohci | sed 's/^\\[[^]]*\\] //'").text.contains("added OHCI v1.10 device as card 0"),
                 "firewire_ohci bound the controller: " + shell("dmesg | grep -i firewire"));
         Output wait = shell("i=0; while [ ! -b /dev/sda ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; ls /sys/bus/firewire/devices");
         List<String> entries = wait.nonBlank().stream().flatMap(l -> Arrays.stream(l.trim().split("\\s+"))).toList();
@@ -502,7 +502,7 @@ class LinuxGuestIT {
         assertEquals(0, shell("blockdev --flushbufs /dev/sda && echo 3 > /proc/sys/vm/drop_caches").status);
         assertEquals(md5(sectorWithRecord()) + "  -", shell("dd if=/dev/sda bs=512 skip=" + SBP2_WRITE_SECTOR
                 + " count=1 2>/dev/null | md5sum").single(), "the record read back from /dev/sda");
-        Output errors = shell("dmesg | grep -i -E 'firewire.*(error|fail|timed out)|sbp2.*(error|fail)' ; true");
+        Output errors = shell("dmesg | grep -i -E 'firewire.*(error|fail|timed out)|sbp2.*(error|fail)' | sed 's/^\\[[^]]*\\] //'; true");
         assertTrue(errors.text.isBlank(), "no FireWire errors in the kernel log: " + errors);
 
         // hot-unplug (QMP device_del): the bus resets without the disk's node, and /dev/sda goes away

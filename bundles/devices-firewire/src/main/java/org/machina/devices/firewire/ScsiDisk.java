@@ -82,6 +82,9 @@ final class ScsiDisk {
 
     private Result run(byte[] cdb, byte[] out) throws IOException {
         int op = cdb[0] & 0xFF;
+        if ((op == 0x88 || op == 0x8A || op == 0x91 || op == 0x9E) && cdb.length < 16) {
+            return Result.check(ILLEGAL_REQUEST, 0x20, 0);   // a 16-byte command in SBP-2's 12-byte command block
+        }
         switch (op) {
             case 0x00, 0x1B, 0x1E, 0x2F -> {   // TEST UNIT READY, START STOP UNIT, PREVENT ALLOW, VERIFY(10)
                 return Result.good(null);
