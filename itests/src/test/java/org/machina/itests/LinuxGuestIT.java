@@ -45,6 +45,10 @@ import org.junit.jupiter.api.Timeout;
  * as {@code -drive file=...,format=qcow2} without {@code if=}, QEMU's default IDE) and an IDE
  * CD-ROM ({@code -cdrom}, an ISO 9660 image made with genisoimage), both on the PIIX3 IDE
  * function and found by {@code ata_piix}.
+ * {@code readonly=on}, both 4 MiB of a generated pattern, and a FireWire bus: an {@code ohci-1394}
+ * controller with an {@code sbp2-disk} (qcow2, 4 MiB of another pattern) that the guest's
+ * {@code firewire_sbp2} makes {@code /dev/sda}: it reads back, takes a write, is hot-unplugged, and its
+ * image passes {@code qemu-img check} after the power-off.
  * <p>
  * In order: init loaded the virtio modules and the kernel found both disks with the right size and
  * read-only flags; Linux found the board's ACPI tables and runs on the HPET clocksource
@@ -118,6 +122,10 @@ class LinuxGuestIT {
     private static byte[] ideData;
     /** The CD-ROM (-cdrom, an ISO 9660 image made by genisoimage) and the file on it; null without genisoimage. */
     private static byte[] cdFile;
+    /** The SBP-2 disk on the FireWire bus (ohci-1394 + sbp2-disk): a qcow2 image of its own pattern. */
+    private static byte[] sbp2Data;
+    private static Path sbp2Qcow2;
+    private static final int SBP2_WRITE_SECTOR = 3000;
     /** Set by the power-off test when the process ended by itself with status 0. */
     private static boolean poweredOff;
 
@@ -214,6 +222,16 @@ class LinuxGuestIT {
             } else {
                 System.out.println("LinuxGuestIT: no genisoimage: booting without a CD-ROM, its checks are skipped");
             }
+        }
+        if (disks) {
+            // FireWire: an OHCI 1394 controller and an SBP-2 disk node on its bus (the guest's /dev/sda)
+            sbp2Data = pattern(DISK_BYTES, 0x5851F42D4C957F2DL);
+            Path raw = out.resolve("sbp2-pattern.raw");
+            Files.write(raw, sbp2Data);
+            sbp2Qcow2 = out.resolve("sbp2.qcow2");
+            host("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), sbp2Qcow2.toString());
+            cmd.addAll(List.of("-drive", "file=" + sbp2Qcow2 + ",format=qcow2,if=none,id=fw0",
+                    "-device", "ohci-1394", "-device", "sbp2-disk,drive=fw0,id=fwdisk0"));
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile());
         // no drop-in bundles from the user's ~/.machina
@@ -428,6 +446,7 @@ class LinuxGuestIT {
     @Test
     @Order(12)
     void ideDiskThroughAtaPiixReadsAndWrites() throws Exception {
+        String sd = scsiDisk("/ata");
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         assertTrue(bootLog.contains("ata_piix"), "ata_piix bound the PIIX3 IDE function:\n" + tail(bootLog, 4000));
         assertTrue(Pattern.compile("ata\\d+\\.00: ATA-6: MACHINA HARDDISK").matcher(bootLog).find(),
@@ -437,15 +456,15 @@ class LinuxGuestIT {
                 .nonBlank();
         System.out.println("LinuxGuestIT: IDE transfer modes (disk, CD-ROM): " + modes);
         assertTrue(modes.get(0).matches("XFER_(MW_|U)DMA_\\d"), "libata configured the disk for DMA: " + modes);
-        assertEquals(String.valueOf(DISK_BYTES / 512), shell("cat /sys/block/sda/size").single(), "sda size in sectors");
-        assertEquals(md5(ideData) + "  -", shell("dd if=/dev/sda bs=64k 2>/dev/null | md5sum").single(),
-                "/dev/sda (IDE, qcow2) reads back the pattern written on the host");
-        Output write = shell("echo " + RECORD + " | dd of=/dev/sda bs=512 seek=" + IDE_WRITE_SECTOR
+        assertEquals(String.valueOf(DISK_BYTES / 512), shell("cat /sys/block/" + sd + "/size").single(), "sda size in sectors");
+        assertEquals(md5(ideData) + "  -", shell("dd if=/dev/" + sd + " bs=64k 2>/dev/null | md5sum").single(),
+                "/dev/" + sd + " (IDE, qcow2) reads back the pattern written on the host");
+        Output write = shell("echo " + RECORD + " | dd of=/dev/" + sd + " bs=512 seek=" + IDE_WRITE_SECTOR
                 + " conv=sync,fsync 2>&1");
-        assertTrue(write.status == 0 && write.lines().contains("1+0 records out"), "one sector written to /dev/sda: " + write);
+        assertTrue(write.status == 0 && write.lines().contains("1+0 records out"), "one sector written to /dev/" + sd + ": " + write);
         assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "sync and drop the page cache");
-        assertEquals(md5(ideAfterWrite()) + "  -", shell("dd if=/dev/sda bs=64k 2>/dev/null | md5sum").single(),
-                "/dev/sda: the pattern with only sector " + IDE_WRITE_SECTOR + " changed, read back from the device");
+        assertEquals(md5(ideAfterWrite()) + "  -", shell("dd if=/dev/" + sd + " bs=64k 2>/dev/null | md5sum").single(),
+                "/dev/" + sd + ": the pattern with only sector " + IDE_WRITE_SECTOR + " changed, read back from the device");
     }
 
     /**
@@ -490,7 +509,7 @@ class LinuxGuestIT {
      * order.
      */
     @Test
-    @Order(14)
+    @Order(18)
     void hotSwapsUnderTheRunningGuestLoseNothing() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         Path bundles = launcher().getParent().getParent().resolve("bundles");
@@ -571,28 +590,89 @@ class LinuxGuestIT {
      * back after the page cache is dropped; and the read throughput of /dev/sda and /dev/vda (busybox
      * dd's own report and the host time of each command, printed, not asserted).
      */
+     * FireWire: firewire_ohci binds the ohci-1394 controller, the bus resets, the controller and the
+     * SBP-2 node appear under /sys/bus/firewire/devices with the disk's unit directory, firewire_sbp2
+     * logs in and the disk is /dev/sda; it reads back the host's pattern, and a record written with
+     * fsync is read back from the device after the caches are dropped. dd throughput of /dev/sda and
+     * /dev/vda (4 MiB each, host time) is printed for the note, not asserted.
+     */
     @Test
-    @Order(13)
-    void usbStorageBehindXhciReadsAndWrites() throws Exception {
+    @Order(14)
+    void firewireSbp2DiskReadsWritesAndUnplugs() throws Exception {
+        String sd = scsiDisk("/fw");
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
-        Output wait = shell("for i in $(seq 1 120); do [ -b /dev/sda ] && break; sleep 1; done; cat /sys/block/sda/size");
-        assertEquals(String.valueOf(USB_BYTES / 512), wait.single(), "/dev/sda appeared with the stick's size in sectors"
+        Output modules = shell("cat /proc/modules");
+        for (String m : List.of("firewire_core", "firewire_ohci", "firewire_sbp2", "sd_mod")) {
+            assertTrue(modules.lines().stream().anyMatch(l -> l.startsWith(m + " ")), "module " + m + " loaded: " + modules);
+        }
+        assertTrue(shell("dmesg | grep firewire_ohci | sed 's/^\\[[^]]*\\] //'").text.contains("added OHCI v1.10 device as card 0"),
+                "firewire_ohci bound the controller: " + shell("dmesg | grep -i firewire"));
+        Output wait = shell("i=0; while [ ! -b /dev/" + sd + " ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; ls /sys/bus/firewire/devices");
+        List<String> entries = wait.nonBlank().stream().flatMap(l -> Arrays.stream(l.trim().split("\\s+"))).toList();
+        String fw = shell("dmesg | grep -i -E 'firewire|sbp2|scsi|sd '").text;
+        assertEquals(2, entries.stream().filter(e -> e.matches("fw\\d+")).count(),
+                "two nodes (the controller and the disk) under /sys/bus/firewire/devices: " + wait + fw);
+        List<String> units = entries.stream().filter(e -> e.matches("fw\\d+\\.0")).toList();
+        assertEquals(1, units.size(), "one unit (the disk's SBP-2 unit directory): " + wait + fw);
+        String unit = "/sys/bus/firewire/devices/" + units.get(0);
+        assertEquals("0x00609e", shell("cat " + unit + "/specifier_id").single(), "SBP-2 specifier id");
+        assertEquals("0x010483", shell("cat " + unit + "/version").single(), "SBP-2 version");
+        assertEquals(Integer.toString(DISK_BYTES / 512), shell("cat /sys/block/" + sd + "/size").single(), "/dev/" + sd + " size in sectors");
+
+        Output sda = shell("dd if=/dev/" + sd + " bs=64k 2>/dev/null | md5sum");
+        assertEquals(md5(sbp2Data) + "  -", sda.single(), "/dev/" + sd + " reads back the pattern written on the host");
+        Output vda = shell("dd if=/dev/vda bs=64k 2>/dev/null | md5sum");
+        System.out.printf("LinuxGuestIT: dd of 4 MiB (bs=64k, through md5sum): /dev/" + sd + " (SBP-2 over OHCI 1394) %.1f s,"
+                + " /dev/vda (virtio-blk) %.1f s of host time%n", (sda.endNanos - sda.beginNanos) / 1e9,
+                (vda.endNanos - vda.beginNanos) / 1e9);
+
+        assertEquals(0, shell("echo " + RECORD + " | dd of=/dev/" + sd + " bs=512 seek=" + SBP2_WRITE_SECTOR
+                + " conv=sync,fsync 2>/dev/null").status, "write a record to /dev/" + sd + "");
+        assertEquals(0, shell("blockdev --flushbufs /dev/" + sd + " && echo 3 > /proc/sys/vm/drop_caches").status);
+        assertEquals(md5(sectorWithRecord()) + "  -", shell("dd if=/dev/" + sd + " bs=512 skip=" + SBP2_WRITE_SECTOR
+                + " count=1 2>/dev/null | md5sum").single(), "the record read back from /dev/" + sd + "");
+        Output errors = shell("dmesg | grep -i -E 'firewire.*(error|fail|timed out)|sbp2.*(error|fail)' | sed 's/^\\[[^]]*\\] //'; true");
+        assertTrue(errors.text.isBlank(), "no FireWire errors in the kernel log: " + errors);
+
+        // hot-unplug (QMP device_del): the bus resets without the disk's node, and the disk goes away
+        assertEquals(0, shell("sync").status);
+        try (QmpTestClient qmp = QmpTestClient.connect(out.resolve("qmp.sock"))) {
+            JsonObject args = new JsonObject();
+            args.addProperty("id", "fwdisk0");
+            JsonObject r = qmp.execute("device_del", args);
+            assertTrue(r.has("return"), "device_del fwdisk0: " + r);
+        }
+        Output gone = shell("i=0; while [ -b /dev/" + sd + " ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done;"
+                + " ls /sys/bus/firewire/devices; [ ! -b /dev/" + sd + " ]");
+        assertEquals(0, gone.status, "/dev/" + sd + " went away after the unplug: " + gone + shell("dmesg | tail -20"));
+        List<String> left = gone.nonBlank().stream().flatMap(l -> Arrays.stream(l.trim().split("\\s+"))).toList();
+        assertEquals(1, left.stream().filter(e -> e.matches("fw\\d+")).count(), "only the controller's node is left: " + gone);
+        assertTrue(left.stream().noneMatch(e -> e.contains(".")), "no unit is left: " + gone);
+    }
+
+    @Test
+    @Order(15)
+    void usbStorageBehindXhciReadsAndWrites() throws Exception {
+        String sd = scsiDisk("/usb");
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        Output wait = shell("for i in $(seq 1 120); do [ -b /dev/" + sd + " ] && break; sleep 1; done; cat /sys/block/" + sd + "/size");
+        assertEquals(String.valueOf(USB_BYTES / 512), wait.single(), "/dev/" + sd + " appeared with the stick's size in sectors"
                 + "; dmesg: " + shell("dmesg | grep -i -e usb -e xhci -e scsi -e sd | tail -40").text());
         assertEquals(List.of("1209", "0001", "Machina USB storage", "480"),
                 shell("(cd /sys/bus/usb/devices/1-1 && cat idVendor idProduct product speed)").nonBlank(),
                 "the device on the xHCI's first USB 2 port: ids, product string, high speed");
-        assertTrue(shell("cat /sys/block/sda/device/vendor /sys/block/sda/device/model").text().contains("Machina"),
+        assertTrue(shell("cat /sys/block/" + sd + "/device/vendor /sys/block/" + sd + "/device/model").text().contains("Machina"),
                 "the SCSI INQUIRY vendor");
-        assertEquals(md5(usbData) + "  -", shell("dd if=/dev/sda bs=64k 2>/dev/null | md5sum").single(),
+        assertEquals(md5(usbData) + "  -", shell("dd if=/dev/" + sd + " bs=64k 2>/dev/null | md5sum").single(),
                 "the guest reads the stick's pattern");
-        Output write = shell("echo " + USB_RECORD + " | dd of=/dev/sda bs=512 seek=" + USB_WRITE_SECTOR
+        Output write = shell("echo " + USB_RECORD + " | dd of=/dev/" + sd + " bs=512 seek=" + USB_WRITE_SECTOR
                 + " conv=sync,fsync 2>&1");
-        assertEquals(0, write.status, "dd to /dev/sda: " + write);
+        assertEquals(0, write.status, "dd to /dev/" + sd + ": " + write);
         assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "sync and drop the page cache");
         assertEquals(md5(usbSectorWithRecord()) + "  -",
-                shell("dd if=/dev/sda bs=512 skip=" + USB_WRITE_SECTOR + " count=1 2>/dev/null | md5sum").single(),
+                shell("dd if=/dev/" + sd + " bs=512 skip=" + USB_WRITE_SECTOR + " count=1 2>/dev/null | md5sum").single(),
                 "the record reads back from the stick");
-        for (String dev : List.of("/dev/sda", "/dev/vda")) {
+        for (String dev : List.of("/dev/" + sd + "", "/dev/vda")) {
             assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "drop the page cache");
             Output dd = shell("dd if=" + dev + " of=/dev/null bs=64k 2>&1");
             assertEquals(0, dd.status, "dd from " + dev + ": " + dd);
@@ -607,7 +687,7 @@ class LinuxGuestIT {
      * connection from the host through hostfwd to a guest {@code nc -l}.
      */
     @Test
-    @Order(12)
+    @Order(16)
     void e1000GetsALeasePingsFetchesAndAcceptsAHostfwdConnection() throws Exception {
         assertTrue(shell("cat /proc/modules").lines().stream().anyMatch(l -> l.startsWith("e1000 ")), "e1000 loaded");
         assertEquals(0, shell("ifconfig eth0 up").status, "ifconfig eth0 up");
@@ -631,7 +711,7 @@ class LinuxGuestIT {
 
     /** eth1 (virtio-net-pci on {@code -netdev user,net=10.0.3.0/24}): lease, ping, and the same fetch. */
     @Test
-    @Order(13)
+    @Order(17)
     void virtioNetGetsALeasePingsAndFetches() throws Exception {
         assertTrue(shell("cat /proc/modules").lines().stream().anyMatch(l -> l.startsWith("virtio_net ")), "virtio_net loaded");
         assertEquals(0, shell("ifconfig eth1 up").status, "ifconfig eth1 up");
@@ -640,6 +720,20 @@ class LinuxGuestIT {
         Output ping = shell("ping -c 2 -W 10 10.0.3.2");
         assertTrue(ping.text().contains("2 packets received"), ping.toString());
         fetch("eth1 (virtio-net-pci)", "10.0.3.2");
+    }
+
+    /**
+     * The name (sdX) of the SCSI disk whose sysfs device path contains {@code part} ({@code /ata}
+     * for IDE, {@code /usb} for USB storage, {@code /fw} for SBP-2), waiting up to 120 s for it:
+     * with IDE, USB and FireWire disks in one guest, which one is sda depends on probe order.
+     */
+    private static String scsiDisk(String part) throws Exception {
+        Output found = shell("(for i in $(seq 1 120); do for d in /sys/block/sd*; do case \"$(readlink -f $d)\" in *"
+                + part + "/*) echo \"${d##*/}\"; exit 0;; esac; done; sleep 1; done; echo none)");
+        String name = found.single().trim();
+        assertTrue(name.matches("sd[a-z]+"), "a SCSI disk under " + part + ": " + found
+                + "; " + shell("ls -l /sys/block/").text());
+        return name;
     }
 
     /** wget of the HTTP server's file through {@code gateway}, checked by md5; prints the throughput. */
@@ -652,7 +746,7 @@ class LinuxGuestIT {
     }
 
     @Test
-    @Order(15)
+    @Order(19)
     void poweroffEndsTheProcessWithStatusZero() throws Exception {
         int from = console.length();
         console.type("poweroff\n");
@@ -672,7 +766,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: what the host finds in the image files. */
     @Test
-    @Order(16)
+    @Order(20)
     void hostFindsTheRecordInTheQcow2ImageAndTheReadOnlyImageUntouched() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {
@@ -704,7 +798,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: the USB stick's qcow2 is clean and holds the pattern and the record. */
     @Test
-    @Order(16)
+    @Order(21)
     void hostFindsTheUsbRecordAndACleanQcow2() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {
@@ -725,6 +819,23 @@ class LinuxGuestIT {
         byte[] r = (USB_RECORD + "\n").getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(r, 0, s, 0, r.length);
         return s;
+    }
+
+    /** After the guest powered off: the SBP-2 disk's qcow2 image is clean and holds the pattern and the record. */
+    @Test
+    @Order(22)
+    void hostFindsTheSbp2RecordInItsQcow2Image() throws Exception {
+        Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
+        if (!poweredOff) {
+            fail("the guest did not power off cleanly: the SBP-2 image is not checked");
+        }
+        String check = host("qemu-img", "check", sbp2Qcow2.toString());
+        assertTrue(check.contains("No errors were found on the image."), "qemu-img check " + sbp2Qcow2 + ":\n" + check);
+        Path back = out.resolve("sbp2-after.raw");
+        host("qemu-img", "convert", "-f", "qcow2", "-O", "raw", sbp2Qcow2.toString(), back.toString());
+        byte[] expected = sbp2Data.clone();
+        System.arraycopy(sectorWithRecord(), 0, expected, SBP2_WRITE_SECTOR * 512, 512);
+        assertEquals(md5(expected), md5(Files.readAllBytes(back)), sbp2Qcow2 + ": the pattern and the record");
     }
 
     // ---- the serial console ----

@@ -1,0 +1,292 @@
+package org.machina.devices.firewire;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import org.machina.api.bus.ieee1394.AsyncRequest;
+import org.machina.api.bus.ieee1394.AsyncResponse;
+import org.machina.api.bus.ieee1394.BusResetInfo;
+import org.machina.api.bus.ieee1394.Ieee1394;
+import org.machina.api.bus.ieee1394.Ieee1394Bus;
+import org.machina.api.bus.ieee1394.Ieee1394Node;
+import org.machina.api.bus.ieee1394.Ieee1394Port;
+import org.machina.api.bus.ieee1394.IsochronousPacket;
+import org.machina.api.bus.ieee1394.PhyConfig;
+import org.machina.api.bus.ieee1394.ResponseHandler;
+import org.machina.api.bus.ieee1394.SelfId;
+import org.slf4j.Logger;
+
+/**
+ * One cable bus: the nodes form a daisy chain behind the first node attached (the controller),
+ * which is the root. PHY IDs are given in self-ID order, the far end of the chain first, so the
+ * root has the highest ID (IEEE 1394-1995 8.4.3). Each node's PHY has ports 0 (towards its child)
+ * and 1 (towards its parent). Resets happen on the executor after the call that asked for them,
+ * at most one per request burst. Transactions are delivered synchronously; a pending transaction is
+ * completed with {@link Ieee1394#RCODE_CANCELLED} by the next reset.
+ */
+final class Ieee1394BusImpl implements Ieee1394Bus {
+    static final int MAX_NODES = 63;
+
+    private final Executor executor;
+    private final Logger log;
+    /** Attach order: index 0 is the root. */
+    private final List<PortImpl> ports = new ArrayList<>();
+    private int generation;
+    private boolean resetPending;
+    private int nextTlabel;
+    private int resets;
+
+    Ieee1394BusImpl(Executor executor, Logger log) {
+        this.executor = executor;
+        this.log = log;
+    }
+
+    @Override
+    public Ieee1394Port attach(String name, Ieee1394Node node) {
+        if (ports.size() >= MAX_NODES) {
+            throw new IllegalStateException("the 1394 bus has " + MAX_NODES + " nodes already; '" + name + "' cannot attach");
+        }
+        PortImpl p = new PortImpl(name, node);
+        ports.add(p);
+        scheduleReset();
+        return p;
+    }
+
+    int generation() {
+        return generation;
+    }
+
+    int resets() {
+        return resets;
+    }
+
+    List<String> nodeNames() {
+        return ports.stream().map(p -> p.name).toList();
+    }
+
+    private void scheduleReset() {
+        if (!resetPending) {
+            resetPending = true;
+            executor.execute(this::reset);
+        }
+    }
+
+    /** Performs a bus reset now: new PHY IDs, self-IDs, cancelled transactions, every node told. */
+    void reset() {
+        resetPending = false;
+        resets++;
+        generation++;
+        int n = ports.size();
+        List<Integer> selfIds = new ArrayList<>();
+        int irm = -1;
+        for (int phy = 0; phy < n; phy++) {
+            PortImpl p = ports.get(n - 1 - phy);   // the far end of the chain is PHY 0
+            p.phyId = phy;
+            p.generation = generation;
+            PhyConfig c = p.node.phy();
+            int[] st = {phy > 0 ? SelfId.PORT_CHILD : SelfId.PORT_NOT_CONNECTED,
+                    phy < n - 1 ? SelfId.PORT_PARENT : SelfId.PORT_NOT_CONNECTED, SelfId.PORT_NOT_PRESENT};
+            selfIds.add(SelfId.packet0(phy, c, p.gapCount, st));
+            if (c.contender() && c.linkActive()) {
+                irm = phy;
+            }
+        }
+        // transactions in flight are cancelled
+        for (PortImpl p : ports) {
+            List<ResponseHandler> cancelled = new ArrayList<>(p.outstanding.values());
+            p.outstanding.clear();
+            for (ResponseHandler h : cancelled) {
+                h.response(new AsyncResponse(-1, Ieee1394.RCODE_CANCELLED, null));
+            }
+        }
+        for (PortImpl p : List.copyOf(ports)) {
+            if (p.attached) {
+                p.node.busReset(new BusResetInfo(generation, p.phyId, n - 1, irm, selfIds));
+            }
+        }
+    }
+
+    private PortImpl byNodeId(int nodeId) {
+        int phy = Ieee1394.phyId(nodeId);
+        int bus = nodeId >>> 6 & 0x3FF;
+        if (bus != Ieee1394.LOCAL_BUS) {
+            return null;
+        }
+        for (PortImpl p : ports) {
+            if (p.phyId == phy) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private final class PortImpl implements Ieee1394Port {
+        final String name;
+        final Ieee1394Node node;
+        int phyId = -1;
+        int generation;
+        int gapCount = 63;
+        boolean attached = true;
+        final Set<Integer> channels = new HashSet<>();
+        /** Requests this node sent that wait for a response, by transaction label. */
+        final Map<Integer, ResponseHandler> outstanding = new HashMap<>();
+
+        PortImpl(String name, Ieee1394Node node) {
+            this.name = name;
+            this.node = node;
+        }
+
+        @Override
+        public int phyId() {
+            return phyId;
+        }
+
+        @Override
+        public int generation() {
+            return generation;
+        }
+
+        @Override
+        public int gapCount() {
+            return gapCount;
+        }
+
+        @Override
+        public void setGapCount(int gap) {
+            gapCount = gap & 0x3F;
+        }
+
+        @Override
+        public int send(AsyncRequest request, ResponseHandler handler) {
+            if (!attached || phyId < 0 || resetPending) {
+                return Ieee1394.ACK_MISSING;
+            }
+            AsyncRequest r = new AsyncRequest(nodeId(), request.destination(), request.tlabel(), request.tcode(),
+                    request.offset(), request.data(), request.length(), request.extendedTcode(), request.speed());
+            if (Ieee1394.phyId(r.destination()) == Ieee1394.BROADCAST_PHY) {
+                for (PortImpl p : List.copyOf(ports)) {
+                    if (p != this && p.attached) {
+                        p.node.request(r, (rcode, data) -> { });
+                    }
+                }
+                return Ieee1394.ACK_MISSING;   // broadcasts are not acknowledged
+            }
+            PortImpl dest = byNodeId(r.destination());
+            if (dest == null || !dest.attached) {
+                return Ieee1394.ACK_MISSING;
+            }
+            int label = r.tlabel();
+            int gen = generation;
+            PortImpl requester = this;
+            // a label still in use is a requester bug; the old transaction loses its response
+            outstanding.put(label, handler);
+            boolean[] done = {false};
+            int ack = dest.node.request(r, (rcode, data) -> {
+                if (done[0] || gen != Ieee1394BusImpl.this.generation) {
+                    return;   // a second answer, or an answer after a reset: dropped
+                }
+                done[0] = true;
+                ResponseHandler h = requester.outstanding.get(label);
+                if (h == handler) {
+                    requester.outstanding.remove(label);
+                    handler.response(new AsyncResponse(dest.nodeId(), rcode,
+                            Ieee1394.isReadOrLock(r.tcode()) && rcode == Ieee1394.RCODE_COMPLETE ? data : null));
+                }
+            });
+            if (ack != Ieee1394.ACK_PENDING) {
+                done[0] = true;
+                if (outstanding.get(label) == handler) {
+                    outstanding.remove(label);
+                }
+            }
+            return ack;
+        }
+
+        /** A free transaction label for nodes that let the bus choose. */
+        int freeLabel() {
+            for (int i = 0; i < 64; i++) {
+                int l = (nextTlabel + i) & 63;
+                if (!outstanding.containsKey(l)) {
+                    nextTlabel = l + 1;
+                    return l;
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public void sendPhyPacket(int quadlet) {
+            if (!attached) {
+                return;
+            }
+            // PHY configuration packet: 00 root_ID(6) R T gap_cnt(6) ...
+            if ((quadlet >>> 30) == 0 && (quadlet & 0x00C0_0000) != 0) {
+                if ((quadlet & 0x0040_0000) != 0) {
+                    int gap = quadlet >>> 16 & 0x3F;
+                    for (PortImpl p : ports) {
+                        p.gapCount = gap;
+                    }
+                }
+                if ((quadlet & 0x0080_0000) != 0 && (quadlet >>> 24 & 0x3F) != ports.get(0).phyId) {
+                    log.info("1394 bus: PHY configuration packet asks for PHY {} as root; the root stays the controller",
+                            quadlet >>> 24 & 0x3F);
+                }
+            }
+            for (PortImpl p : List.copyOf(ports)) {
+                if (p != this && p.attached) {
+                    p.node.phyPacket(quadlet);
+                }
+            }
+        }
+
+        @Override
+        public void sendIsochronous(IsochronousPacket packet) {
+            for (PortImpl p : List.copyOf(ports)) {
+                if (p != this && p.attached && p.channels.contains(packet.channel())) {
+                    p.node.isochronous(packet);
+                }
+            }
+        }
+
+        @Override
+        public void listen(int channel, boolean on) {
+            if (on) {
+                channels.add(channel & 63);
+            } else {
+                channels.remove(channel & 63);
+            }
+        }
+
+        @Override
+        public void initiateBusReset(boolean shortReset) {
+            if (attached) {
+                scheduleReset();
+            }
+        }
+
+        @Override
+        public void detach() {
+            if (!attached) {
+                return;
+            }
+            attached = false;
+            ports.remove(this);
+            for (ResponseHandler h : List.copyOf(outstanding.values())) {
+                h.response(new AsyncResponse(-1, Ieee1394.RCODE_CANCELLED, null));
+            }
+            outstanding.clear();
+            if (!ports.isEmpty()) {
+                scheduleReset();
+            }
+        }
+    }
+
+    /** A transaction label not in use by {@code port}'s outstanding requests, or -1 when all 64 are. */
+    static int freeLabel(Ieee1394Port port) {
+        return port instanceof PortImpl p ? p.freeLabel() : 0;
+    }
+}
