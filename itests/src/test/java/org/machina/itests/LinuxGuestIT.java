@@ -585,15 +585,10 @@ class LinuxGuestIT {
     }
 
     /**
-     * The USB stick behind the xHCI controller: xhci_pci enumerated it, usb-storage and sd_mod made
-     * it /dev/sda of the right size, the guest reads the host's pattern, writes a record that reads
-     * back after the page cache is dropped; and the read throughput of /dev/sda and /dev/vda (busybox
-     * dd's own report and the host time of each command, printed, not asserted).
-     */
      * FireWire: firewire_ohci binds the ohci-1394 controller, the bus resets, the controller and the
      * SBP-2 node appear under /sys/bus/firewire/devices with the disk's unit directory, firewire_sbp2
-     * logs in and the disk is /dev/sda; it reads back the host's pattern, and a record written with
-     * fsync is read back from the device after the caches are dropped. dd throughput of /dev/sda and
+     * logs in and the disk is a /dev/sdX; it reads back the host's pattern, and a record written with
+     * fsync is read back from the device after the caches are dropped. dd throughput of it and
      * /dev/vda (4 MiB each, host time) is printed for the note, not asserted.
      */
     @Test
@@ -650,6 +645,12 @@ class LinuxGuestIT {
         assertTrue(left.stream().noneMatch(e -> e.contains(".")), "no unit is left: " + gone);
     }
 
+    /**
+     * The USB stick behind the xHCI controller: xhci_pci enumerated it, usb-storage and sd_mod made
+     * it a /dev/sdX of the right size, the guest reads the host's pattern, writes a record that reads
+     * back after the page cache is dropped; and the read throughput of that disk and /dev/vda (busybox
+     * dd's own report and the host time of each command, printed, not asserted).
+     */
     @Test
     @Order(15)
     void usbStorageBehindXhciReadsAndWrites() throws Exception {

@@ -18,7 +18,7 @@ import picocli.CommandLine.Unmatched;
         description = {"Run a machine in the foreground until it powers off.",
             "Give a JSON machine description file, or QEMU-style options:",
             "  -machine pc|none   -cpu MODEL   -m SIZE (MiB, or 256M/1G)",
-            "  -accel tcg[,thresh=N]|interp  (x86: translate hot code to JVM bytecode, the default; or interpret only)",
+            "  -accel interp|tcg[,thresh=N]  (x86: interpret, the default; or translate hot code to JVM bytecode)",
             "  -kernel FILE  -initrd FILE  -append CMDLINE  -bios FILE",
             "  -serial stdio|null|file:PATH|tcp::PORT|unix:PATH   -nographic   -display none",
             "  -chardev BACKEND,id=ID[,k=v...]   -device TYPE[,id=ID][,k=v...]",
