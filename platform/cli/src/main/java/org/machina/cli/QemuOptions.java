@@ -152,6 +152,7 @@ public final class QemuOptions {
                 default -> throw new IllegalStateException(name);
             }
         }
+        net.finish(d); // adds the -net NICs to devices: before the steps below build new arrays from it
         devices = placeIdeDrives(ide, ideUnplaced, devices);
         if (serials.isEmpty() && nographic) {
             serials.add("stdio");
@@ -188,7 +189,6 @@ public final class QemuOptions {
             all.addAll(devices);
             devices = all;
         }
-        net.finish(d);
         if (!devices.isEmpty()) {
             d.add("devices", devices);
         }

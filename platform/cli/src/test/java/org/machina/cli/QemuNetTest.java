@@ -61,6 +61,10 @@ class QemuNetTest {
         assertEquals("net0", nic.get("netdev").getAsString());
         assertEquals("52:54:00:01:02:03", nic.get("mac").getAsString());
         assertEquals("net0", d.getAsJsonArray("netdevs").get(0).getAsJsonObject().get("id").getAsString());
+        JsonObject withIde = parse("-usb", "-drive", "file=d.qcow2,format=qcow2", "-net", "nic", "-net", "user");
+        var types = new java.util.ArrayList<String>();
+        withIde.getAsJsonArray("devices").forEach(x -> types.add(x.getAsJsonObject().get("type").getAsString()));
+        assertEquals(java.util.List.of("qemu-xhci", "ide-hd", "e1000"), types, "-usb, an IDE drive and -net nic together");
         var e = assertThrows(QemuOptions.UsageException.class, () -> parse("-net", "nic"));
         assertTrue(e.getMessage().contains("no hub"), e.getMessage());
         assertThrows(QemuOptions.UsageException.class, () -> parse("-net", "nic,vlan=1", "-net", "user"));
