@@ -45,7 +45,6 @@ final class BlockCompiler {
     private static final MethodTypeDesc I_III = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int);
     private static final MethodTypeDesc I_IIII = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int, CD_int);
     private static final MethodTypeDesc V_II = MethodTypeDesc.of(CD_void, CD_int, CD_int);
-    private static final MethodTypeDesc V_III = MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_int);
     private static final MethodTypeDesc V_IIZ = MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_boolean);
     private static final MethodTypeDesc V_ZI = MethodTypeDesc.of(CD_void, CD_boolean, CD_int);
     private static final MethodTypeDesc I_Z = MethodTypeDesc.of(CD_int, CD_boolean);
