@@ -725,12 +725,13 @@ class LinuxGuestIT {
 
     /**
      * The name (sdX) of the SCSI disk whose sysfs device path contains {@code part} ({@code /ata}
-     * for IDE, {@code /usb} for USB storage, {@code /fw} for SBP-2), waiting up to 120 s for it:
+     * for IDE: .../ata1/..., {@code /usb} for USB storage: .../usb1/..., {@code /fw} for SBP-2:
+     * .../fw0/...), waiting up to 120 s for it:
      * with IDE, USB and FireWire disks in one guest, which one is sda depends on probe order.
      */
     private static String scsiDisk(String part) throws Exception {
         Output found = shell("(for i in $(seq 1 120); do for d in /sys/block/sd*; do case \"$(readlink -f $d)\" in *"
-                + part + "/*) echo \"${d##*/}\"; exit 0;; esac; done; sleep 1; done; echo none)");
+                + part + "*) echo \"${d##*/}\"; exit 0;; esac; done; sleep 1; done; echo none)");
         String name = found.single().trim();
         assertTrue(name.matches("sd[a-z]+"), "a SCSI disk under " + part + ": " + found
                 + "; " + shell("ls -l /sys/block/").text());
