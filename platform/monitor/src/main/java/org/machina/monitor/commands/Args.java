@@ -2,6 +2,11 @@ package org.machina.monitor.commands;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.machina.api.machine.Machine;
 import org.machina.api.monitor.CommandContext;
 import org.machina.api.monitor.MonitorException;
 import org.machina.api.monitor.MonitorException.ErrorClass;
@@ -18,6 +23,24 @@ final class Args {
             m.put((String) keysAndValues[i], keysAndValues[i + 1]);
         }
         return m;
+    }
+
+    /**
+     * Runs {@code task} on {@code machine}'s thread and waits up to {@code timeoutSeconds} for it;
+     * a time-out, failure or interrupt is a GenericError naming {@code what} was not read.
+     */
+    static <T> T onMachineThread(Machine machine, String what, long timeoutSeconds, Callable<T> task)
+            throws MonitorException {
+        try {
+            return machine.executor().submit(task).get(timeoutSeconds, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw error("the machine thread did not answer within " + timeoutSeconds + " s; " + what + " not read");
+        } catch (ExecutionException e) {
+            throw error("reading " + what + " failed: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw error("interrupted while reading " + what);
+        }
     }
 
     static MonitorException error(String message) {

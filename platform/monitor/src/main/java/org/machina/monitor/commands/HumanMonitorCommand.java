@@ -4,9 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.machina.api.cpu.Cpu;
 import org.machina.api.cpu.CpuDebug;
 import org.machina.api.machine.DeviceInfo;
@@ -106,18 +103,7 @@ public final class HumanMonitorCommand implements MonitorCommand {
             return "No CPU available\n";
         }
         CpuDebug debug = cpu.get().debug();
-        try {
-            return machine.executor().submit(() -> formatRegisters(debug))
-                    .get(REGISTER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            throw Args.error("the machine thread did not answer within " + REGISTER_TIMEOUT_SECONDS
-                    + " s; registers not read");
-        } catch (ExecutionException e) {
-            throw Args.error("reading registers failed: " + e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Args.error("interrupted while reading registers");
-        }
+        return Args.onMachineThread(machine, "registers", REGISTER_TIMEOUT_SECONDS, () -> formatRegisters(debug));
     }
 
     /** {@code NAME=hex} with as many digits as the register has, four registers a line. */

@@ -4,9 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.machina.api.machine.Machine;
 import org.machina.api.memory.AddressSpace;
 import org.machina.api.memory.IoCounters;
@@ -24,7 +21,7 @@ import org.osgi.service.component.annotations.Component;
  */
 @Component(service = MonitorCommand.class, property = "machina.name=x-machina-query-cpu-stats")
 public final class QueryCpuStats implements MonitorCommand {
-    private static final int TIMEOUT_SECONDS = 10;
+    private static final long TIMEOUT_SECONDS = 10;
 
     @Override
     public String name() {
@@ -40,16 +37,7 @@ public final class QueryCpuStats implements MonitorCommand {
     public Object execute(CommandContext context, Map<String, Object> arguments) throws MonitorException {
         Args.only(arguments, Set.of());
         Machine machine = context.requireMachine();
-        try {
-            return machine.executor().submit(() -> snapshot(machine)).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            throw Args.error("the machine thread did not answer within " + TIMEOUT_SECONDS + " s; no statistics");
-        } catch (ExecutionException e) {
-            throw Args.error("reading statistics failed: " + e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Args.error("interrupted while reading statistics");
-        }
+        return Args.onMachineThread(machine, "statistics", TIMEOUT_SECONDS, () -> snapshot(machine));
     }
 
     private static Map<String, Object> snapshot(Machine machine) {
