@@ -204,7 +204,8 @@ abstract class Decoder extends Alu {
         return f | dc << F_DISP_SHIFT;
     }
 
-    private static final int[] BASE16 = {EBX, EBX, EBP, EBP, ESI, EDI, EBP, EBX};
+    /** The base register of each 16-bit ModRM r/m form (also used by {@link InsnDecoder}). */
+    static final int[] BASE16 = {EBX, EBX, EBP, EBP, ESI, EDI, EBP, EBX};
 
     /**
      * Segment checks for a memory operand at {@code off} in segment {@code s}: a null segment in

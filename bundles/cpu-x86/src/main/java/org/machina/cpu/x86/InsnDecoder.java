@@ -182,7 +182,7 @@ final class InsnDecoder {
         } else if (rm == 6 && mod == 0) {
             dc = 2;
         } else {
-            base = BASE16[rm];
+            base = Decoder.BASE16[rm];
             ssDefault = base == X86State.EBP;
             if (rm < 4) index = (rm & 1) == 0 ? X86State.ESI : X86State.EDI;
         }
@@ -191,9 +191,6 @@ final class InsnDecoder {
         disp = dc == 0 ? 0 : dc == 1 ? sbyte() : dc == 2 ? word16() : dword();
         return true;
     }
-
-    private static final int[] BASE16 = {X86State.EBX, X86State.EBX, X86State.EBP, X86State.EBP, X86State.ESI,
-            X86State.EDI, X86State.EBP, X86State.EBX};
 
     /** The operand's segment register. */
     int segment() {

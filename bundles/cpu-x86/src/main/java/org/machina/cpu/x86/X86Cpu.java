@@ -270,7 +270,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
             do {
                 rollbackValid = false;
                 // a block runs several instructions: not when an interrupt is due after this one
-                b = watchActive || (intrLevel && (eflags & IF) != 0) || nmiPending ? null
+                b = compiler == null || watchActive || (intrLevel && (eflags & IF) != 0) || nmiPending ? null
                         : block(segBase[CS], eip, code32());
                 if (b != null && Integer.compareUnsigned(eip + b.bytes() - 1, segLimit[CS]) <= 0) {
                     code.blocksDropped = false;
