@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Timeout;
  * function and found by {@code ata_piix}.
  * {@code readonly=on}, both 4 MiB of a generated pattern, and a FireWire bus: an {@code ohci-1394}
  * controller with an {@code sbp2-disk} (qcow2, 4 MiB of another pattern) that the guest's
- * {@code firewire_sbp2} makes {@code /dev/sda}: it reads back, takes a write, is hot-unplugged, and its
+ * {@code firewire_sbp2} makes a {@code /dev/sdX}: it reads back, takes a write, is hot-unplugged, and its
  * image passes {@code qemu-img check} after the power-off.
  * <p>
  * In order: init loaded the virtio modules and the kernel found both disks with the right size and
@@ -55,7 +55,7 @@ import org.junit.jupiter.api.Timeout;
  * ({@code clocksource=hpet}); the shell checks ({@code uname}, {@code /proc/cpuinfo}, x87 arithmetic through
  * awk, md5 of data piped through dd, {@code sleep 1} against the host clock); the disks read back
  * with the host's md5; a record written to {@code /dev/vda} is there after the page cache is
- * dropped, and {@code /dev/vdb} refuses a write and is unchanged; the IDE disk ({@code /dev/sda},
+ * dropped, and {@code /dev/vdb} refuses a write and is unchanged; the IDE disk (a {@code /dev/sdX},
  * configured for DMA) reads back its pattern and keeps a record written to it, the CD-ROM
  * ({@code /dev/sr0}) mounts as iso9660 and its file has the host's md5, and dd's throughput from
  * the IDE and the virtio disk is printed; {@code poweroff} (busybox, through
@@ -224,7 +224,7 @@ class LinuxGuestIT {
             }
         }
         if (disks) {
-            // FireWire: an OHCI 1394 controller and an SBP-2 disk node on its bus (the guest's /dev/sda)
+            // FireWire: an OHCI 1394 controller and an SBP-2 disk node on its bus (a /dev/sdX in the guest)
             sbp2Data = pattern(DISK_BYTES, 0x5851F42D4C957F2DL);
             Path raw = out.resolve("sbp2-pattern.raw");
             Files.write(raw, sbp2Data);
@@ -439,7 +439,7 @@ class LinuxGuestIT {
     }
 
     /**
-     * The IDE disk through ata_piix and sd_mod (/dev/sda, QEMU's default if=ide for a -drive
+     * The IDE disk through ata_piix and sd_mod (a /dev/sdX, QEMU's default if=ide for a -drive
      * without if=): the driver chose DMA, the disk reads back the host's pattern, and a record
      * written to it is read back from the device after the page cache is dropped.
      */
@@ -488,7 +488,8 @@ class LinuxGuestIT {
                     "the file on the CD has the host's md5");
             assertEquals(0, shell("umount /mnt/cd").status, "umount");
         }
-        for (String dev : List.of("sda", "vda", "sda", "vda")) {
+        String ide = scsiDisk("/ata");
+        for (String dev : List.of(ide, "vda", ide, "vda")) {
             assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "drop the page cache");
             Output r = shell("dd if=/dev/" + dev + " of=/dev/null bs=64k 2>&1");
             assertTrue(r.status == 0 && r.lines().contains("64+0 records in"), "dd from /dev/" + dev + ": " + r);
