@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An NBD server (fixed newstyle) over TCP or a Unix socket. One virtual thread per client; at most
- * {@link #maxConnections} clients at once (more are closed right after accept).
+ * {@link #maxConnections} clients at once: while that many are connected the server stops accepting, so
+ * the next client waits in the listen backlog until one leaves (as {@code qemu-nbd -e N} does).
  */
 public class NbdServer implements NbdServerService {
     private static final Logger LOG = LoggerFactory.getLogger(NbdServer.class);
@@ -29,6 +30,8 @@ public class NbdServer implements NbdServerService {
     private final Map<String, NbdExport> exports = new ConcurrentHashMap<>();
     private final Set<NbdConnection> connections = ConcurrentHashMap.newKeySet();
     private final int maxConnections;
+    /** Free client slots: taken before each accept, given back when a connection is closed. */
+    private final java.util.concurrent.Semaphore slots;
     private final long handshakeTimeoutMillis;
     private volatile java.util.concurrent.ScheduledExecutorService timer;
     private volatile ServerSocketChannel listener;
@@ -52,11 +55,12 @@ public class NbdServer implements NbdServerService {
     }
 
     /**
-     * @param maxConnections clients served at once; more are closed after accept
+     * @param maxConnections clients served at once; more wait in the backlog until one leaves
      * @param handshakeTimeoutMillis a client that has not finished the handshake by then is disconnected
      */
     public NbdServer(int maxConnections, long handshakeTimeoutMillis) {
         this.maxConnections = maxConnections;
+        this.slots = new java.util.concurrent.Semaphore(maxConnections);
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
@@ -90,21 +94,21 @@ public class NbdServer implements NbdServerService {
 
     private void acceptLoop(ServerSocketChannel s) {
         while (s.isOpen()) {
+            try {
+                if (!slots.tryAcquire()) {
+                    LOG.debug("NBD: {} clients connected (the limit); the next waits until one leaves", maxConnections);
+                    slots.acquire();
+                }
+            } catch (InterruptedException stopping) {
+                return;
+            }
             SocketChannel c;
             try {
                 c = s.accept();
             } catch (IOException e) {
+                slots.release();
                 if (s.isOpen()) {
                     LOG.warn("NBD accept failed: {}", e.getMessage());
-                }
-                continue;
-            }
-            if (connections.size() >= maxConnections) {
-                LOG.warn("NBD: {} clients connected, refusing another", connections.size());
-                try {
-                    c.close();
-                } catch (IOException ignored) {
-                    // refused
                 }
                 continue;
             }
@@ -184,6 +188,7 @@ public class NbdServer implements NbdServerService {
             timer.shutdownNow();
         }
         if (acceptor != null) {
+            acceptor.interrupt(); // if it waits for a free slot
             try {
                 acceptor.join(5000);
             } catch (InterruptedException e) {
@@ -247,6 +252,7 @@ public class NbdServer implements NbdServerService {
 
     void connectionClosed(NbdConnection c, String remote, boolean negotiated) {
         if (connections.remove(c)) {
+            slots.release();
             ClientListener l = clientListener;
             if (l != null) {
                 l.closed(remote, negotiated, connections.size());

@@ -96,6 +96,25 @@ class StandaloneOptionsTest {
     }
 
     @Test
+    void atTheClientLimitTheNextClientWaitsInsteadOfBeingDropped() throws Exception {
+        InetSocketAddress addr = serve(true, false, 0, true); // shared = 1, like qemu-nbd's default -e 1
+        RawClient first = new RawClient(addr).greet();
+        try (RawClient second = new RawClient(addr)) {
+            try (first) {
+                assertEquals(Nbd.REP_ACK, first.go("d"));
+                second.socket.setSoTimeout(300);
+                assertThrows(java.net.SocketTimeoutException.class, second.in::read,
+                        "a second client gets no greeting while the only slot is taken, and is not closed");
+                first.request(Nbd.CMD_DISC, 1, 0, 0);
+                assertTrue(first.closedByServer());
+            }
+            second.socket.setSoTimeout(10_000);
+            second.greet();
+            assertEquals(Nbd.REP_ACK, second.go("d"), "served once the first client left");
+        }
+    }
+
+    @Test
     void snapshotWritesGoToAThrowAwayOverlay() throws Exception {
         InetSocketAddress addr = serve(true, true, 0, false);
         byte[] data = new byte[100_000];
