@@ -18,7 +18,8 @@ import picocli.CommandLine;
  *
  * <p>The launcher creates this class by name and asks {@link #test} whether it handles a command
  * line; anything else (run, types, bundle, completion, daemon, nbd serve, bare --help) starts the
- * framework.
+ * framework. The plainest command lines of the commands scripts call in loops do not even build
+ * picocli's model ({@link QuickCommands}).
  */
 public final class ClientCli implements Function<String[], Integer>, Predicate<String[]> {
     /** The {@code nbd} subcommands that need the framework (the nbd-server bundle serves the image). */
@@ -81,6 +82,20 @@ public final class ClientCli implements Function<String[], Integer>, Predicate<S
      */
     @Override
     public Integer apply(String[] args) {
+        var quick = QuickCommands.parse(args);
+        if (quick.isPresent()) {
+            try {
+                return quick.get().call();
+            } catch (Exception e) {
+                System.err.println("machina: " + e.getMessage());
+                return statusOf(e);
+            }
+        }
+        return applyWithPicocli(args);
+    }
+
+    /** Runs a command line through picocli's model of its command (every shape, help and usage). */
+    Integer applyWithPicocli(String[] args) {
         Supplier<Object> command = commands(args, () -> {
             throw new CliException(CliException.FAILURE, "'nbd serve' runs in the OSGi framework, not the instance client");
         }).get(args[0]);
@@ -101,6 +116,11 @@ public final class ClientCli implements Function<String[], Integer>, Predicate<S
     /** Prints a failure after {@code machina: } and returns its exit status (see {@link CliException}). */
     static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         cmd.getErr().println("machina: " + e.getMessage());
+        return statusOf(e);
+    }
+
+    /** The exit status for a command's failure (see {@link CliException}). */
+    static int statusOf(Exception e) {
         if (e instanceof CliException c) {
             return c.status();
         }

@@ -79,6 +79,36 @@ class ClientCliTest {
         assertTrue(usage.err().contains("Missing required parameter: 'NAME'"), usage.err());
     }
 
+    @Test
+    void plainCommandLinesSkipPicocli() {
+        for (String[] args : List.of(new String[] {"list"}, new String[] {"list", "--json"}, new String[] {"status", "web"},
+                new String[] {"status", "web", "--json"}, new String[] {"stop", "web"}, new String[] {"cont", "web"},
+                new String[] {"kill", "web"}, new String[] {"qmp", "web", "query-status"},
+                new String[] {"qmp", "web", "device_del", "{\"id\": \"d\"}"})) {
+            assertTrue(QuickCommands.parse(args).isPresent(), String.join(" ", args));
+        }
+        for (String[] args : List.of(new String[] {"list", "--help"}, new String[] {"list", "x"},
+                new String[] {"list", "--json", "--json"}, new String[] {"status"}, new String[] {"status", "a", "b"},
+                new String[] {"status", "-h"}, new String[] {"stop", "web", "--json"}, new String[] {"qmp", "web"},
+                new String[] {"qmp", "web", "a", "b", "c"}, new String[] {"status", "--", "web"}, new String[] {"status", ""},
+                new String[] {"shutdown", "web"}, new String[] {"delete", "web"}, new String[] {"create", "web"})) {
+            assertTrue(QuickCommands.parse(args).isEmpty(), String.join(" ", args));
+        }
+    }
+
+    @Test
+    void theQuickPathFailsLikePicocli() {
+        for (String[] args : List.of(new String[] {"status", "1bad"}, new String[] {"status", "no-such-instance-q7"},
+                new String[] {"stop", "no-such-instance-q7"}, new String[] {"cont", "no-such-instance-q7"},
+                new String[] {"kill", "no-such-instance-q7"}, new String[] {"qmp", "no-such-instance-q7", "query-status"},
+                new String[] {"qmp", "1bad", "query-status", "{"})) {
+            Result quick = run(args);
+            Result full = capture(() -> client.applyWithPicocli(args));
+            assertEquals(full, quick, String.join(" ", args));
+            assertTrue(quick.status() != 0 && quick.err().startsWith("machina: "), quick.toString());
+        }
+    }
+
     /**
      * The {@code machina} script picks JVM options (C1 only, the client archive) by command name;
      * its list must be the client's commands, less {@code start} (whose options its daemon inherits)
@@ -100,6 +130,10 @@ class ClientCliTest {
     }
 
     private Result run(String... args) {
+        return capture(() -> client.apply(args));
+    }
+
+    private static Result capture(java.util.function.IntSupplier command) {
         PrintStream savedOut = System.out;
         PrintStream savedErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -108,7 +142,7 @@ class ClientCliTest {
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         int status;
         try {
-            status = client.apply(args);
+            status = command.getAsInt();
         } finally {
             System.setOut(savedOut);
             System.setErr(savedErr);
