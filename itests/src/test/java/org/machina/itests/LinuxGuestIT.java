@@ -876,9 +876,11 @@ class LinuxGuestIT {
         int n = ++commands;
         int from = console.length();
         console.type("echo \"__BEG\"\"IN_" + n + "__\"; " + command + "; echo \"__EN\"\"D_" + n + "_$?__\"\n");
-        Match begin = console.await(Pattern.compile("__BEGIN_" + n + "__\n"), from, COMMAND_TIMEOUT_S,
+        // no newline after either marker in the patterns: a kernel message printed while the shell
+        // echoes may come between a marker and its newline (the SBP-2 login did, once)
+        Match begin = console.await(Pattern.compile("__BEGIN_" + n + "__"), from, COMMAND_TIMEOUT_S,
                 "the start marker of '" + command + "'");
-        Match end = console.await(Pattern.compile("__END_" + n + "_(\\d+)__\n"), begin.end(), COMMAND_TIMEOUT_S,
+        Match end = console.await(Pattern.compile("__END_" + n + "_(\\d+)__"), begin.end(), COMMAND_TIMEOUT_S,
                 "the end marker of '" + command + "'");
         String text = KERNEL_MESSAGE.matcher(console.text().substring(begin.end(), end.start())).replaceAll("");
         return new Output(Integer.parseInt(end.group()), text, begin.nanos(), end.nanos());
