@@ -84,6 +84,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     public X86Cpu(CpuContext ctx, String model, Accel accel) {
         super(ctx, CpuModel.byName(model));
         if (accel.translate()) {
+            JitDirectives.install();
             compiler = new BlockCompiler(this.model.hasCmov());
             translateThreshold = accel.threshold();
         }

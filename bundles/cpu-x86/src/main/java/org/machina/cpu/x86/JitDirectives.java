@@ -1,0 +1,69 @@
+package org.machina.cpu.x86;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.management.ObjectName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells HotSpot to compile translated blocks with its C1 compiler only.
+ *
+ * <p>Measured in the Debian guest (issue 15): with C2 allowed, every hot block was compiled
+ * twice, and C2 inlined the block's helpers (memory access, flags, the ALU) into 10-35 kB of
+ * machine code per block, 0.1-0.6 s of compiler time each. Tens of thousands of blocks kept the
+ * compiler threads busy for most of the run: the JIT took 92 s of CPU during a 98 s shell
+ * pipeline, leaving the machine thread a fraction of a core. C1 compiles a block in about a
+ * millisecond; the helpers it calls are themselves compiled by C2 once, for all blocks.
+ *
+ * <p>The directive ({@code c2: Exclude} for {@code org/machina/cpu/x86/TranslatedCode*.*}) is
+ * added once per JVM through the {@code DiagnosticCommand} MBean, the in-process form of
+ * {@code jcmd PID Compiler.directives_add}. On a JVM without it the translator works as before,
+ * and that is logged once.
+ */
+final class JitDirectives {
+    private static final Logger LOG = LoggerFactory.getLogger(JitDirectives.class);
+    /** Whether the directive was added, once tried. */
+    private static Boolean installed;
+
+    /** The directive: C1 only for the hidden classes {@link BlockCompiler} defines. */
+    static final String C1_ONLY_FOR_BLOCKS =
+            "[{ match: \"org/machina/cpu/x86/TranslatedCode*.*\", c2: { Exclude: true } }]";
+
+    private JitDirectives() {
+    }
+
+    /** Adds the directive, once per JVM; returns whether it is in place. */
+    static synchronized boolean install() {
+        if (installed == null) {
+            installed = add();
+        }
+        return installed;
+    }
+
+    private static boolean add() {
+        Path file = null;
+        try {
+            file = Files.createTempFile("machina-jit-", ".json");
+            Files.writeString(file, C1_ONLY_FOR_BLOCKS);
+            Object added = ManagementFactory.getPlatformMBeanServer().invoke(
+                    new ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerDirectivesAdd",
+                    new Object[] {new String[] {file.toString()}}, new String[] {String[].class.getName()});
+            LOG.debug("compiler directive for translated blocks added: {}", added);
+            return true;
+        } catch (Exception | LinkageError e) {
+            LOG.warn("cannot ask the JVM to compile translated blocks with C1 only ({}); its C2 compiler will "
+                    + "spend much of the CPU on them", e.toString());
+            return false;
+        } finally {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (java.io.IOException ignored) {
+                    // a temporary file
+                }
+            }
+        }
+    }
+}
