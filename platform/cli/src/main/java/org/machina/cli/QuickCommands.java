@@ -25,64 +25,40 @@ final class QuickCommands {
         if (args.length == 0) {
             return Optional.empty();
         }
-        boolean json = false;
+        boolean flag = false;
         List<String> params = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--json") && !json) {
-                json = true;
+            if (args[i].equals("--json") && !flag) {
+                flag = true;
             } else if (args[i].isEmpty() || args[i].startsWith("-")) {
                 return Optional.empty();
             } else {
                 params.add(args[i]);
             }
         }
+        boolean json = flag;
+        boolean oneName = params.size() == 1 && !json;
         return Optional.ofNullable(switch (args[0]) {
-            case "list" -> params.isEmpty() ? list(json) : null;
-            case "status" -> params.size() == 1 ? status(params.get(0), json) : null;
-            case "stop" -> params.size() == 1 && !json ? stop(params.get(0)) : null;
-            case "cont" -> params.size() == 1 && !json ? cont(params.get(0)) : null;
-            case "kill" -> params.size() == 1 && !json ? kill(params.get(0)) : null;
-            case "qmp" -> (params.size() == 2 || params.size() == 3) && !json ? qmp(params) : null;
+            case "list" -> params.isEmpty() ? with(new InstanceCommands.ListInstances(), c -> c.json = json) : null;
+            case "status" -> params.size() == 1 ? with(new InstanceCommands.Status(), c -> {
+                c.name = params.get(0);
+                c.json = json;
+            }) : null;
+            case "stop" -> oneName ? with(new ControlCommands.Stop(), c -> c.name = params.get(0)) : null;
+            case "cont" -> oneName ? with(new ControlCommands.Cont(), c -> c.name = params.get(0)) : null;
+            case "kill" -> oneName ? with(new ControlCommands.Kill(), c -> c.name = params.get(0)) : null;
+            case "qmp" -> (params.size() == 2 || params.size() == 3) && !json ? with(new QmpCommands.Qmp(), c -> {
+                c.name = params.get(0);
+                c.command = params.get(1);
+                c.args = params.size() == 3 ? params.get(2) : null;
+            }) : null;
             default -> null;
         });
     }
 
-    private static Callable<Integer> list(boolean json) {
-        var c = new InstanceCommands.ListInstances();
-        c.json = json;
-        return c;
-    }
-
-    private static Callable<Integer> status(String name, boolean json) {
-        var c = new InstanceCommands.Status();
-        c.name = name;
-        c.json = json;
-        return c;
-    }
-
-    private static Callable<Integer> stop(String name) {
-        var c = new ControlCommands.Stop();
-        c.name = name;
-        return c;
-    }
-
-    private static Callable<Integer> cont(String name) {
-        var c = new ControlCommands.Cont();
-        c.name = name;
-        return c;
-    }
-
-    private static Callable<Integer> kill(String name) {
-        var c = new ControlCommands.Kill();
-        c.name = name;
-        return c;
-    }
-
-    private static Callable<Integer> qmp(List<String> params) {
-        var c = new QmpCommands.Qmp();
-        c.name = params.get(0);
-        c.command = params.get(1);
-        c.args = params.size() == 3 ? params.get(2) : null;
-        return c;
+    /** {@code command} with its fields set by {@code fields}. */
+    private static <T extends Callable<Integer>> Callable<Integer> with(T command, java.util.function.Consumer<T> fields) {
+        fields.accept(command);
+        return command;
     }
 }
