@@ -177,6 +177,10 @@ class LinuxGuestIT {
                 "-kernel", kernel.toString(), "-initrd", initramfs.toString(),
                 "-append", "console=ttyS0 panic=-1 clocksource=hpet", "-nographic",
                 "-qmp", "unix:" + out.resolve("qmp.sock") + ",server=on,wait=off"));
+        String accel = System.getProperty("machina.guestAccel", "");
+        if (!accel.isBlank()) { // e.g. -Dmachina.guestAccel=tcg: the same checks on the translator
+            cmd.addAll(List.of("-accel", accel));
+        }
         netData = pattern(NET_BYTES, 0x5DEECE66DL);
         http = new GuestHttpServer(netData);
         hostfwdPort = GuestHttpServer.freePort();
