@@ -8,14 +8,22 @@ import java.util.Locale;
  * interprets everything. {@code threshold} is how often an instruction start is interpreted before a block
  * is translated there (1 translates everything at once).
  *
- * @param translate whether the translator is on
- * @param threshold 1..100
+ * @param translate  whether the translator is on
+ * @param threshold  1..100
+ * @param background whether blocks are translated on a thread of their own (the default for
+ *                   {@link #parse}): the CPU interprets a block's instructions until its translation
+ *                   is ready, instead of pausing the guest, and its clock, for the translation
  */
-public record Accel(boolean translate, int threshold) {
+public record Accel(boolean translate, int threshold, boolean background) {
     /** The default threshold (a first choice, not yet tuned by measurement). */
     public static final int DEFAULT_THRESHOLD = 16;
-    public static final Accel TCG = new Accel(true, DEFAULT_THRESHOLD);
-    public static final Accel INTERPRETER = new Accel(false, DEFAULT_THRESHOLD);
+    public static final Accel TCG = new Accel(true, DEFAULT_THRESHOLD, true);
+    public static final Accel INTERPRETER = new Accel(false, DEFAULT_THRESHOLD, false);
+
+    /** Translating on the CPU's thread, as soon as a start reaches {@code threshold} (tests compare at exact points). */
+    public Accel(boolean translate, int threshold) {
+        this(translate, threshold, false);
+    }
 
     public Accel {
         if (threshold < 1 || threshold > 100) {
@@ -46,7 +54,7 @@ public record Accel(boolean translate, int threshold) {
                 throw new IllegalArgumentException("unknown -accel property '" + p + "' (known: thresh)");
             }
         }
-        return new Accel(kind.equals("tcg"), threshold);
+        return new Accel(kind.equals("tcg"), threshold, kind.equals("tcg"));
     }
 
     /**

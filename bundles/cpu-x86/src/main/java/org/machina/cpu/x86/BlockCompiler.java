@@ -115,7 +115,7 @@ final class BlockCompiler {
      * Translates the instructions at {@code offset} of {@code page}; returns null when the first
      * one is not translated.
      */
-    TranslatedBlock compile(byte[] page, int offset, int csBase, int eip, boolean code32) {
+    synchronized TranslatedBlock compile(byte[] page, int offset, int csBase, int eip, boolean code32) {
         List<Insn> insns = new ArrayList<>();
         int off = offset, at = eip;
         while (insns.size() < MAX_INSTRUCTIONS && off < page.length) {
@@ -687,15 +687,39 @@ final class BlockCompiler {
                 this.helper = helper;
             }
 
-            /** Checks the memory operand and leaves its linear address in local LIN (nothing for a register). */
+            /**
+             * Checks the memory operand and leaves its linear address in local LIN (nothing for a
+             * register). Reads and writes through a flat segment (base 0, limit 4 GiB, present,
+             * expand-up data; writable for a write) at an offset at least 4 bytes below the top
+             * need no check and their offset is the linear address: that test is inline (see
+             * {@link Decoder#flatRead}); anything else calls the interpreter's helper.
+             */
             void prepare(Emitter e, Insn in, int size) {
                 if (!in.memory()) return;
-                e.cpu();
-                e.c.loadConstant(in.seg());
+                CodeBuilder c = e.c;
                 e.offset(in);
-                e.c.loadConstant(size);
-                e.c.invokevirtual(CD_CPU, helper, I_III);
-                e.c.istore(LIN);
+                c.istore(LIN);
+                Label slow = c.newLabel(), done = c.newLabel();
+                if (this != RMW) {
+                    e.cpu();
+                    c.loadConstant(in.seg());
+                    c.invokevirtual(CD_CPU, this == READ ? "flatRead" : "flatWrite", Z_I);
+                    c.ifeq(slow);
+                    c.iload(LIN);
+                    c.loadConstant(Integer.MIN_VALUE);
+                    c.ixor();
+                    c.loadConstant(0x7ffffffc); // unsigned offset <= 0xfffffffc
+                    c.if_icmpgt(slow);
+                    c.goto_(done);
+                }
+                c.labelBinding(slow);
+                e.cpu();
+                c.loadConstant(in.seg());
+                c.iload(LIN);
+                c.loadConstant(size);
+                c.invokevirtual(CD_CPU, helper, I_III);
+                c.istore(LIN);
+                c.labelBinding(done);
             }
         }
 

@@ -149,16 +149,34 @@ abstract class Mmu extends X86State {
     BlockCompiler compiler;
     /** How often an instruction start is interpreted before a block is translated there (1..100). */
     int translateThreshold = 1;
+    /** Whether blocks are translated on a thread of their own (see {@link Accel#background}). */
+    boolean translateInBackground;
+
+    /** A translation made on a translator thread, to be installed by this CPU's thread. */
+    private record Translated(CodeCache.Page page, RamBlock ram, long pageOffset, int entry, int lin,
+            byte[] snapshot, TranslatedBlock block, String failure) {
+    }
+
+    /** Translations done in the background, not yet installed. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Translated> translated =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Background translations requested and not yet installed or discarded. */
+    private final java.util.concurrent.atomic.AtomicInteger translating = new java.util.concurrent.atomic.AtomicInteger();
+    /** At most this many background translations at once; hot starts beyond wait for a later turn. */
+    private static final int MAX_TRANSLATING = 32;
 
     /**
      * The translated block starting at CS:EIP ({@code csBase + eip}) if there is one for this
      * code-segment base, EIP and default size; otherwise counts the start and translates a block
-     * there once it is hot. Null when the translator is off, EIP is not on the current fetch
-     * page or no block can start there.
+     * there once it is hot (on this thread, or on a translator thread while the interpreter goes
+     * on). Null when the translator is off, EIP is not on the current fetch page or no block can
+     * start there.
      */
     final TranslatedBlock block(int csBase, int eip, boolean code32) {
         int lin = csBase + eip;
-        if (compiler == null || !onFetchPage(lin)) return null;
+        if (compiler == null) return null;
+        if (!translated.isEmpty()) installTranslated();
+        if (!onFetchPage(lin)) return null;
         CodeCache.Page p = fetchPage;
         int o = lin & 0xfff;
         TranslatedBlock[] blocks = p.blocks;
@@ -167,25 +185,84 @@ abstract class Mmu extends X86State {
             p.heat = new byte[RamBlock.PAGE_SIZE];
         }
         TranslatedBlock b = blocks[o];
-        if (b == TranslatedBlock.NONE) return null;
+        if (b == TranslatedBlock.NONE || b == TranslatedBlock.PENDING) return null;
         if (b != null && b.csBase() == csBase && b.eip() == eip && b.code32() == code32) return b;
         if (++p.heat[o] < translateThreshold) return null;
         p.heat[o] = 0;
+        if (translateInBackground) {
+            if (translating.get() >= MAX_TRANSLATING) return null;
+            if (b != null) p.translated.remove(b);
+            blocks[o] = TranslatedBlock.PENDING;
+            translating.incrementAndGet();
+            translateLater(p, o, lin, csBase, eip, code32);
+            return null;
+        }
         if (b != null) p.translated.remove(b);
+        String failure = null;
         try {
             b = compiler.compile(p.bytes, o, csBase, eip, code32);
         } catch (RuntimeException | LinkageError e) { // a translator bug must not reach the guest
-            warnOnce("translate" + e.getClass().getName(), "translating the block at " + Integer.toHexString(lin)
-                    + " failed (" + e + "); the interpreter runs it");
+            failure = e.toString();
             b = null;
         }
-        if (b == null) {
-            blocks[o] = TranslatedBlock.NONE;
-            return null;
-        }
-        blocks[o] = b;
-        p.translated.add(b);
+        install(p, o, b, failure, lin);
         return b;
+    }
+
+    /** Translates on a virtual thread from a copy of the page's bytes; the result waits in {@link #translated}. */
+    private void translateLater(CodeCache.Page p, int o, int lin, int csBase, int eip, boolean code32) {
+        byte[] snapshot = p.bytes.clone();
+        RamBlock ram = p.ram;
+        long pageOffset = p.offset;
+        BlockCompiler c = compiler;
+        Thread.ofVirtual().name("x86-translator").start(() -> {
+            TranslatedBlock b = null;
+            String failure = null;
+            try {
+                b = c.compile(snapshot, o, csBase, eip, code32);
+            } catch (RuntimeException | LinkageError e) { // a translator bug must not reach the guest
+                failure = e.toString();
+            }
+            translated.add(new Translated(p, ram, pageOffset, o, lin, snapshot, b, failure));
+        });
+    }
+
+    /**
+     * Installs the background translations that are done, each only if its page still holds the
+     * same RAM page, the entry still waits for it, and the bytes it was made from are unchanged
+     * (a store or DMA since then makes it stale: it is dropped and the start may heat up again).
+     */
+    private void installTranslated() {
+        Translated t;
+        while ((t = translated.poll()) != null) {
+            translating.decrementAndGet();
+            CodeCache.Page p = t.page();
+            if (p.ram != t.ram() || p.offset != t.pageOffset() || p.blocks == null
+                    || p.blocks[t.entry()] != TranslatedBlock.PENDING) {
+                continue;
+            }
+            TranslatedBlock b = t.block();
+            if (b != null && !java.util.Arrays.equals(p.bytes, b.offset(), b.offset() + b.bytes(), t.snapshot(),
+                    b.offset(), b.offset() + b.bytes())) {
+                p.blocks[t.entry()] = null;
+                continue;
+            }
+            install(p, t.entry(), b, t.failure(), t.lin());
+        }
+    }
+
+    /** Puts a translation (or, for {@code null}, the mark that none can start there) at {@code o} of {@code p}. */
+    private void install(CodeCache.Page p, int o, TranslatedBlock b, String failure, int where) {
+        if (failure != null) {
+            warnOnce("translate" + failure, "translating the block at " + Integer.toHexString(where) + " failed ("
+                    + failure + "); the interpreter runs it");
+        }
+        if (b == null) {
+            p.blocks[o] = TranslatedBlock.NONE;
+            return;
+        }
+        p.blocks[o] = b;
+        p.translated.add(b);
     }
 
     /** Drops cached code whose RAM was written since the last call (see {@link CodeCache}). */

@@ -17,6 +17,8 @@ package org.machina.cpu.x86;
 record TranslatedBlock(BlockCode code, int csBase, int eip, boolean code32, int offset, int bytes, int[] eips) {
     /** Marks an entry the translator cannot start a block at (the interpreter runs it). */
     static final TranslatedBlock NONE = new TranslatedBlock(cpu -> 0, 0, 0, false, 0, 0, new int[0]);
+    /** Marks an entry whose translation runs on the translator thread (the interpreter runs it meanwhile). */
+    static final TranslatedBlock PENDING = new TranslatedBlock(cpu -> 0, 0, 0, false, 0, 0, new int[0]);
 
     /** The compiled instructions: runs them and returns how many completed. */
     @FunctionalInterface

@@ -87,6 +87,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
             JitDirectives.install();
             compiler = new BlockCompiler(this.model.hasCmov());
             translateThreshold = accel.threshold();
+            translateInBackground = accel.background();
         }
         reset();
     }

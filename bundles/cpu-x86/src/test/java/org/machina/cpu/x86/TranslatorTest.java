@@ -187,8 +187,40 @@ class TranslatorTest {
     }
 
     @Test
+    void backgroundTranslationsAreInstalledAndGiveTheInterpretersResult() throws Exception {
+        String code = """
+                mov esi, buf
+                mov ecx, 2000000
+                mov ebx, 7
+                l: imul ebx, ebx, 1103515245
+                add ebx, 12345
+                mov edx, ebx
+                shr edx, 20
+                and edx, 255
+                add [esi + edx * 4], ecx
+                dec ecx
+                jnz l
+                hlt
+                align 4
+                buf: times 256 dd 0
+                """;
+        FakeMachine mi = new FakeMachine(8 << 20);
+        X86Cpu ref = run(code, Accel.INTERPRETER, mi);
+        FakeMachine mt = new FakeMachine(8 << 20);
+        X86Cpu t = run(code, new Accel(true, 2, true), mt);
+        assertArrayEquals(ref.r, t.r, "registers");
+        assertEquals(ref.getEflags(), t.getEflags(), "EFLAGS");
+        assertEquals(ref.instructionsRetired(), t.instructionsRetired(), "instructions retired");
+        for (long a = ORIGIN; a < ORIGIN + 0x2000; a += 4) {
+            assertEquals(mi.read32(a), mt.read32(a), "memory at 0x" + Long.toHexString(a));
+        }
+        assertTrue(t.statistics().get("blocks-run") > 0, "the loop's block was translated on another thread, "
+                + "installed and run: " + t.statistics());
+    }
+
+    @Test
     void aBadThresholdOrAcceleratorIsRefusedNamingIt() {
-        assertEquals(new Accel(true, 1), Accel.parse("tcg,thresh=1"));
+        assertEquals(new Accel(true, 1, true), Accel.parse("tcg,thresh=1"), "tcg translates in the background");
         assertEquals(new Accel(false, Accel.DEFAULT_THRESHOLD), Accel.parse("interp"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("kvm")).getMessage().contains("kvm"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("tcg,thresh=0")).getMessage()
