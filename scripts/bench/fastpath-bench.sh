@@ -6,13 +6,17 @@
 # (start-up) and COUNT=N, REPS times, median wall time; the cost per access is
 #   ((t(N) - t(1)) of the kind - (t(N) - t(1)) of RAM) / N.
 # Usage: scripts/bench/fastpath-bench.sh [N (default 20000000)] [REPS (default 3)]
-#   BENCH_EMUS="machina" (default; add qemu to compare), BENCH_TIMEOUT per run (900 s),
-#   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's.
+#   BENCH_EMUS="machina machina-off" (default): Machina with the fast path of hpet and acpi-pm on
+#   (their default) and off (-global hpet.fastpath=off -global acpi-pm.fastpath=off); add qemu
+#   to compare with qemu-system-i386. BENCH_TIMEOUT per run (900 s), MACHINA_ARGS extra options
+#   for both Machina runs (e.g. "-accel tcg"), MACHINA_LAUNCHER=JAR runs another launcher than
+#   the built full distribution's.
 # Machina's TSC counts guest nanoseconds (1 GHz, guest time = host time while running), so the
 # ROM's own TSC delta of the loop is printed too: "guest-timed" figures, free of start-up noise.
-# Not there yet: the fastpath=on|off device property (issue 18): the CPU calls device registers
-# inline on the machine thread today, so there is no exit to another thread to save; see
-# docs/architecture.md, "Fast path". Wall time on a loaded machine is noisy: use REPS >= 3.
+# With both Machina runs, the last lines give the off/on ratio of the cost per access above the
+# RAM loop (wall and guest-timed): how much the fast path saves; see docs/architecture.md,
+# "Fast path". Wall time on a loaded machine is noisy: use REPS >= 3, and do not run it niced or
+# next to other emulators.
 # QEMU without firmware has no PM I/O base programmed (port 0x608 reads as unassigned); its port
 # figure is then the cost of an unassigned port.
 set -euo pipefail
@@ -36,15 +40,20 @@ run_one() { # emulator rom -> prints "seconds result-line"
   if [ "$emu" = qemu ]; then
     timeout -k 5 "$limit" qemu-system-i386 -M pc -accel tcg -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" || rc=$?
   else
+    local fast=on; [ "$emu" = machina-off ] && fast=off
+    # shellcheck disable=SC2086 # MACHINA_ARGS is a list of options
     timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-      -jar "$launcher" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
+      -jar "$launcher" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" \
+      -global hpet.fastpath=$fast -global acpi-pm.fastpath=$fast ${MACHINA_ARGS:-} \
+      -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
   fi
   t1=$(date +%s.%N)
   [ "$rc" = 1 ] || { echo "fastpath-bench: $emu exited with $rc (expected 1); transcript: $(cat "$out" 2>/dev/null)" >&2; [ -f "$work/err.txt" ] && tail -5 "$work/err.txt" >&2; return 1; }
   echo "$(echo "$t1 - $t0" | bc -l) $(grep RESULT "$out")"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-for emu in ${BENCH_EMUS:-machina}; do
+declare -A wall=() guest=()
+for emu in ${BENCH_EMUS:-machina machina-off}; do
   declare -A loop=() tsc=()
   for k in "${kinds[@]}"; do
     t1s=(); tns=(); result=""
@@ -59,16 +68,28 @@ for emu in ${BENCH_EMUS:-machina}; do
     printf '%-8s %-5s N=%d: median %.3f s, start-up %.3f s, loop %.3f s  [%s]\n' "$emu" "${names[$k]}" "$n" "$b" "$a" "${loop[$k]}" "$result"
   done
   for k in 1 2; do
+    wall[$emu.$k]=$(echo "(${loop[$k]} - ${loop[3]}) * 1000000000 / $n" | bc -l)
     printf '%-8s %-5s cost per access: %.1f ns (loop of 3 instructions: %.1f ns, RAM load loop %.1f ns)\n' "$emu" "${names[$k]}" \
-      "$(echo "(${loop[$k]} - ${loop[3]}) * 1000000000 / $n" | bc -l)" "$(echo "${loop[$k]} * 1000000000 / $n" | bc -l)" \
+      "${wall[$emu.$k]}" "$(echo "${loop[$k]} * 1000000000 / $n" | bc -l)" \
       "$(echo "${loop[3]} * 1000000000 / $n" | bc -l)"
   done
-  if [ "$emu" = machina ]; then
+  if [ "$emu" != qemu ]; then
     for k in 1 2; do
+      guest[$emu.$k]=$(echo "(${tsc[$k]} - ${tsc[3]}) / $n" | bc -l)
       printf '%-8s %-5s guest-timed (TSC, last run): %.1f ns per access above the RAM loop (loop %.1f ns, RAM loop %.1f ns)\n' \
-        "$emu" "${names[$k]}" "$(echo "(${tsc[$k]} - ${tsc[3]}) / $n" | bc -l)" "$(echo "${tsc[$k]} / $n" | bc -l)" \
+        "$emu" "${names[$k]}" "${guest[$emu.$k]}" "$(echo "${tsc[$k]} / $n" | bc -l)" \
         "$(echo "${tsc[3]} / $n" | bc -l)"
     done
   fi
   unset loop tsc
 done
+ratio() { # off on -> "off/on" or "n/a" when "on" is not above zero
+  if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then printf '%.2f' "$(echo "$1 / $2" | bc -l)"; else echo n/a; fi
+}
+if [ -n "${wall[machina.1]:-}" ] && [ -n "${wall[machina-off.1]:-}" ]; then
+  for k in 1 2; do
+    printf 'fastpath %-5s off/on cost per access above RAM: wall %.1f / %.1f ns = %s, guest-timed %.1f / %.1f ns = %s\n' \
+      "${names[$k]}" "${wall[machina-off.$k]}" "${wall[machina.$k]}" "$(ratio "${wall[machina-off.$k]}" "${wall[machina.$k]}")" \
+      "${guest[machina-off.$k]}" "${guest[machina.$k]}" "$(ratio "${guest[machina-off.$k]}" "${guest[machina.$k]}")"
+  done
+fi
