@@ -3,7 +3,7 @@
 # (optionally) qemu-system-i386 (TCG). The ROM tests/baremetal/fastpath.asm does COUNT accesses of
 # one kind in a 3-instruction loop: IN from the ACPI PM timer (port 0x608), a load from the HPET
 # main counter (0xFED000F0), and the same loop on RAM as the baseline. Each kind runs with COUNT=1
-# (start-up) and COUNT=N, REPS times, median wall time; the cost per access is
+# (start-up) and COUNT=N, REPS times (interleaved), median wall time; the cost per access is
 #   ((t(N) - t(1)) of the kind - (t(N) - t(1)) of RAM) / N.
 # Usage: scripts/bench/fastpath-bench.sh [N (default 20000000)] [REPS (default 3)]
 #   BENCH_EMUS="machina machina-off" (default): Machina with the fast path of hpet and acpi-pm on
@@ -52,31 +52,42 @@ run_one() { # emulator rom -> prints "seconds result-line"
   echo "$(echo "$t1 - $t0" | bc -l) $(grep RESULT "$out")"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+emus=(${BENCH_EMUS:-machina machina-off})
+# The repetitions are interleaved (rep 1 of every emulator and kind, then rep 2, ...), so that a
+# change of host load hits fast path on and off alike.
+declare -A t1s=() tns=() tscs=() last=()
+for i in $(seq "$reps"); do
+  for emu in "${emus[@]}"; do
+    for k in "${kinds[@]}"; do
+      l=$(run_one "$emu" "$work/k$k-1.bin"); t1s[$emu.$k]+="${l%% *} "
+      l=$(run_one "$emu" "$work/k$k-$n.bin"); tns[$emu.$k]+="${l%% *} "; last[$emu.$k]=${l#* }
+      read -r _ _ _ _ hi lo <<<"${last[$emu.$k]}"
+      tscs[$emu.$k]+="$(( (16#$hi << 32) + 16#$lo )) "
+    done
+  done
+done
 declare -A wall=() guest=()
-for emu in ${BENCH_EMUS:-machina machina-off}; do
+for emu in "${emus[@]}"; do
   declare -A loop=() tsc=()
   for k in "${kinds[@]}"; do
-    t1s=(); tns=(); result=""
-    for i in $(seq "$reps"); do
-      l=$(run_one "$emu" "$work/k$k-1.bin"); t1s+=("${l%% *}")
-      l=$(run_one "$emu" "$work/k$k-$n.bin"); tns+=("${l%% *}"); result=${l#* }
-    done
-    a=$(printf '%s\n' "${t1s[@]}" | median); b=$(printf '%s\n' "${tns[@]}" | median)
+    # shellcheck disable=SC2086 # the lists are space-separated numbers
+    a=$(printf '%s\n' ${t1s[$emu.$k]} | median); b=$(printf '%s\n' ${tns[$emu.$k]} | median)
+    # shellcheck disable=SC2086
+    tsc[$k]=$(printf '%s\n' ${tscs[$emu.$k]} | median)
     loop[$k]=$(echo "$b - $a" | bc -l)
-    read -r _ _ _ _ hi lo <<<"$result"
-    tsc[$k]=$(( (16#$hi << 32) + 16#$lo ))
-    printf '%-8s %-5s N=%d: median %.3f s, start-up %.3f s, loop %.3f s  [%s]\n' "$emu" "${names[$k]}" "$n" "$b" "$a" "${loop[$k]}" "$result"
+    printf '%-11s %-5s N=%d: median %.3f s, start-up %.3f s, loop %.3f s  [last: %s]\n' "$emu" "${names[$k]}" "$n" "$b" "$a" \
+      "${loop[$k]}" "${last[$emu.$k]}"
   done
   for k in 1 2; do
     wall[$emu.$k]=$(echo "(${loop[$k]} - ${loop[3]}) * 1000000000 / $n" | bc -l)
-    printf '%-8s %-5s cost per access: %.1f ns (loop of 3 instructions: %.1f ns, RAM load loop %.1f ns)\n' "$emu" "${names[$k]}" \
+    printf '%-11s %-5s cost per access: %.1f ns (loop of 3 instructions: %.1f ns, RAM load loop %.1f ns)\n' "$emu" "${names[$k]}" \
       "${wall[$emu.$k]}" "$(echo "${loop[$k]} * 1000000000 / $n" | bc -l)" \
       "$(echo "${loop[3]} * 1000000000 / $n" | bc -l)"
   done
   if [ "$emu" != qemu ]; then
     for k in 1 2; do
       guest[$emu.$k]=$(echo "(${tsc[$k]} - ${tsc[3]}) / $n" | bc -l)
-      printf '%-8s %-5s guest-timed (TSC, last run): %.1f ns per access above the RAM loop (loop %.1f ns, RAM loop %.1f ns)\n' \
+      printf '%-11s %-5s guest-timed (TSC, median): %.1f ns per access above the RAM loop (loop %.1f ns, RAM loop %.1f ns)\n' \
         "$emu" "${names[$k]}" "${guest[$emu.$k]}" "$(echo "${tsc[$k]} / $n" | bc -l)" \
         "$(echo "${tsc[3]} / $n" | bc -l)"
     done
