@@ -77,6 +77,11 @@ for emu in "${emus[@]}"; do
     loop[$k]=$(echo "$b - $a" | bc -l)
     printf '%-11s %-5s N=%d: median %.3f s, start-up %.3f s, loop %.3f s  [last: %s]\n' "$emu" "${names[$k]}" "$n" "$b" "$a" \
       "${loop[$k]}" "${last[$emu.$k]}"
+    if [ "$emu" != qemu ]; then # every run's guest-timed loop, ns per iteration: how much the runs scatter
+      # shellcheck disable=SC2086
+      printf '%-11s %-5s guest-timed loop per run: %s ns\n' "$emu" "${names[$k]}" \
+        "$(for t in ${tscs[$emu.$k]}; do printf '%.1f ' "$(echo "$t / $n" | bc -l)"; done)"
+    fi
   done
   for k in 1 2; do
     wall[$emu.$k]=$(echo "(${loop[$k]} - ${loop[3]}) * 1000000000 / $n" | bc -l)
