@@ -3,16 +3,20 @@
 # (optionally) qemu-system-i386 (TCG). The ROM tests/baremetal/fastpath.asm does COUNT accesses of
 # one kind in a 3-instruction loop: IN from the ACPI PM timer (port 0x608), a load from the HPET
 # main counter (0xFED000F0), and the same loop on RAM as the baseline. Each kind runs with COUNT=1
-# (start-up) and COUNT=N, REPS times, median wall time; the cost per access is
+# (start-up) and COUNT=N, REPS times (interleaved), median wall time; the cost per access is
 #   ((t(N) - t(1)) of the kind - (t(N) - t(1)) of RAM) / N.
 # Usage: scripts/bench/fastpath-bench.sh [N (default 20000000)] [REPS (default 3)]
-#   BENCH_EMUS="machina" (default; add qemu to compare), BENCH_TIMEOUT per run (900 s),
-#   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's.
+#   BENCH_EMUS="machina machina-off" (default): Machina with the fast path of hpet and acpi-pm on
+#   (their default) and off (-global hpet.fastpath=off -global acpi-pm.fastpath=off); add qemu
+#   to compare with qemu-system-i386. BENCH_TIMEOUT per run (900 s), MACHINA_ARGS extra options
+#   for both Machina runs (e.g. "-accel tcg"), MACHINA_LAUNCHER=JAR runs another launcher than
+#   the built full distribution's.
 # Machina's TSC counts guest nanoseconds (1 GHz, guest time = host time while running), so the
 # ROM's own TSC delta of the loop is printed too: "guest-timed" figures, free of start-up noise.
-# Not there yet: the fastpath=on|off device property (issue 18): the CPU calls device registers
-# inline on the machine thread today, so there is no exit to another thread to save; see
-# docs/architecture.md, "Fast path". Wall time on a loaded machine is noisy: use REPS >= 3.
+# With both Machina runs, the last lines give the off/on ratio of the cost per access above the
+# RAM loop (wall and guest-timed): how much the fast path saves; see docs/architecture.md,
+# "Fast path". Wall time on a loaded machine is noisy: use REPS >= 3, and do not run it niced or
+# next to other emulators.
 # QEMU without firmware has no PM I/O base programmed (port 0x608 reads as unassigned); its port
 # figure is then the cost of an unassigned port.
 set -euo pipefail
@@ -36,39 +40,72 @@ run_one() { # emulator rom -> prints "seconds result-line"
   if [ "$emu" = qemu ]; then
     timeout -k 5 "$limit" qemu-system-i386 -M pc -accel tcg -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" || rc=$?
   else
+    local fast=on; [ "$emu" = machina-off ] && fast=off
+    # shellcheck disable=SC2086 # MACHINA_ARGS is a list of options
     timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-      -jar "$launcher" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
+      -jar "$launcher" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" \
+      -global hpet.fastpath=$fast -global acpi-pm.fastpath=$fast ${MACHINA_ARGS:-} \
+      -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
   fi
   t1=$(date +%s.%N)
   [ "$rc" = 1 ] || { echo "fastpath-bench: $emu exited with $rc (expected 1); transcript: $(cat "$out" 2>/dev/null)" >&2; [ -f "$work/err.txt" ] && tail -5 "$work/err.txt" >&2; return 1; }
   echo "$(echo "$t1 - $t0" | bc -l) $(grep RESULT "$out")"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-for emu in ${BENCH_EMUS:-machina}; do
+emus=(${BENCH_EMUS:-machina machina-off})
+# The repetitions are interleaved (rep 1 of every emulator and kind, then rep 2, ...), so that a
+# change of host load hits fast path on and off alike.
+declare -A t1s=() tns=() tscs=() last=()
+for i in $(seq "$reps"); do
+  for emu in "${emus[@]}"; do
+    for k in "${kinds[@]}"; do
+      l=$(run_one "$emu" "$work/k$k-1.bin"); t1s[$emu.$k]+="${l%% *} "
+      l=$(run_one "$emu" "$work/k$k-$n.bin"); tns[$emu.$k]+="${l%% *} "; last[$emu.$k]=${l#* }
+      read -r _ _ _ _ hi lo <<<"${last[$emu.$k]}"
+      tscs[$emu.$k]+="$(( (16#$hi << 32) + 16#$lo )) "
+    done
+  done
+done
+declare -A wall=() guest=()
+for emu in "${emus[@]}"; do
   declare -A loop=() tsc=()
   for k in "${kinds[@]}"; do
-    t1s=(); tns=(); result=""
-    for i in $(seq "$reps"); do
-      l=$(run_one "$emu" "$work/k$k-1.bin"); t1s+=("${l%% *}")
-      l=$(run_one "$emu" "$work/k$k-$n.bin"); tns+=("${l%% *}"); result=${l#* }
-    done
-    a=$(printf '%s\n' "${t1s[@]}" | median); b=$(printf '%s\n' "${tns[@]}" | median)
+    # shellcheck disable=SC2086 # the lists are space-separated numbers
+    a=$(printf '%s\n' ${t1s[$emu.$k]} | median); b=$(printf '%s\n' ${tns[$emu.$k]} | median)
+    # shellcheck disable=SC2086
+    tsc[$k]=$(printf '%s\n' ${tscs[$emu.$k]} | median)
     loop[$k]=$(echo "$b - $a" | bc -l)
-    read -r _ _ _ _ hi lo <<<"$result"
-    tsc[$k]=$(( (16#$hi << 32) + 16#$lo ))
-    printf '%-8s %-5s N=%d: median %.3f s, start-up %.3f s, loop %.3f s  [%s]\n' "$emu" "${names[$k]}" "$n" "$b" "$a" "${loop[$k]}" "$result"
+    printf '%-11s %-5s N=%d: median %.3f s, start-up %.3f s, loop %.3f s  [last: %s]\n' "$emu" "${names[$k]}" "$n" "$b" "$a" \
+      "${loop[$k]}" "${last[$emu.$k]}"
+    if [ "$emu" != qemu ]; then # every run's guest-timed loop, ns per iteration: how much the runs scatter
+      # shellcheck disable=SC2086
+      printf '%-11s %-5s guest-timed loop per run: %s ns\n' "$emu" "${names[$k]}" \
+        "$(for t in ${tscs[$emu.$k]}; do printf '%.1f ' "$(echo "$t / $n" | bc -l)"; done)"
+    fi
   done
   for k in 1 2; do
-    printf '%-8s %-5s cost per access: %.1f ns (loop of 3 instructions: %.1f ns, RAM load loop %.1f ns)\n' "$emu" "${names[$k]}" \
-      "$(echo "(${loop[$k]} - ${loop[3]}) * 1000000000 / $n" | bc -l)" "$(echo "${loop[$k]} * 1000000000 / $n" | bc -l)" \
+    wall[$emu.$k]=$(echo "(${loop[$k]} - ${loop[3]}) * 1000000000 / $n" | bc -l)
+    printf '%-11s %-5s cost per access: %.1f ns (loop of 3 instructions: %.1f ns, RAM load loop %.1f ns)\n' "$emu" "${names[$k]}" \
+      "${wall[$emu.$k]}" "$(echo "${loop[$k]} * 1000000000 / $n" | bc -l)" \
       "$(echo "${loop[3]} * 1000000000 / $n" | bc -l)"
   done
-  if [ "$emu" = machina ]; then
+  if [ "$emu" != qemu ]; then
     for k in 1 2; do
-      printf '%-8s %-5s guest-timed (TSC, last run): %.1f ns per access above the RAM loop (loop %.1f ns, RAM loop %.1f ns)\n' \
-        "$emu" "${names[$k]}" "$(echo "(${tsc[$k]} - ${tsc[3]}) / $n" | bc -l)" "$(echo "${tsc[$k]} / $n" | bc -l)" \
+      guest[$emu.$k]=$(echo "(${tsc[$k]} - ${tsc[3]}) / $n" | bc -l)
+      printf '%-11s %-5s guest-timed (TSC, median): %.1f ns per access above the RAM loop (loop %.1f ns, RAM loop %.1f ns)\n' \
+        "$emu" "${names[$k]}" "${guest[$emu.$k]}" "$(echo "${tsc[$k]} / $n" | bc -l)" \
         "$(echo "${tsc[3]} / $n" | bc -l)"
     done
   fi
   unset loop tsc
 done
+ratio() { # off on -> "off/on" or "n/a" when "on" is not above zero
+  if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then printf '%.2f' "$(echo "$1 / $2" | bc -l)"; else echo n/a; fi
+}
+if [ -n "${wall[machina.1]:-}" ] && [ -n "${wall[machina-off.1]:-}" ]; then
+  for k in 1 2; do
+    printf 'fastpath %-5s off/on cost per access above RAM: wall %.1f / %.1f ns = %s, guest-timed %.1f / %.1f ns = %s\n' \
+      "${names[$k]}" "${wall[machina-off.$k]}" "${wall[machina.$k]}" "$(ratio "${wall[machina-off.$k]}" "${wall[machina.$k]}")" \
+      "${guest[machina-off.$k]}" "${guest[machina.$k]}" "$(ratio "${guest[machina-off.$k]}" "${guest[machina.$k]}")"
+  done
+fi

@@ -55,6 +55,8 @@ class BareMetalIT {
             nasm(rom + ".asm", rom + ".bin");
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
+        nasm("fastpath.asm", "fastpath-port.bin", "-DKIND=1", "-DCOUNT=1000");
+        nasm("fastpath.asm", "fastpath-mmio.bin", "-DKIND=2", "-DCOUNT=1000");
     }
 
     @Test
@@ -65,6 +67,51 @@ class BareMetalIT {
     @Test
     void hpetRegisters() throws Exception {
         check("hpet");
+    }
+
+    /**
+     * The HPET ROM with the HPET's fast path off ({@code -global hpet.fastpath=off}, which reaches
+     * the board's default device), and with it on under the translator: the transcript
+     * {@link #hpetRegisters} checks with the fast path on, unchanged.
+     */
+    @Test
+    void hpetRegistersWithTheFastPathOffAndUnderTheTranslator() throws Exception {
+        List<String> expected = Files.readAllLines(src.resolve("hpet.expected"));
+        for (List<String> extra : List.of(List.of("-global", "hpet.fastpath=off"), List.of("-accel", "tcg"))) {
+            List<String> cmd = new ArrayList<>(machina(out.resolve("hpet.bin")));
+            cmd.addAll(extra);
+            Run m = run(cmd);
+            assertEquals(String.join("\n", expected), m.text(), "Machina transcript of hpet with " + extra
+                    + " (exit status " + m.status + "); stderr:\n" + m.stderrTail);
+            assertEquals(1, m.status, "exit status with " + extra);
+        }
+    }
+
+    /**
+     * The access benchmark ROM (1000 reads of the PM timer, then of the HPET counter) with both
+     * devices' fast paths on (the default) and off: both counters move between the first and the
+     * last read either way, and the ROM reports the kind it ran.
+     */
+    @Test
+    void deviceCountersMoveWithTheFastPathOnAndOff() throws Exception {
+        for (String fast : List.of("on", "off")) {
+            for (String kind : List.of("port", "mmio")) {
+                List<String> cmd = new ArrayList<>(machina(out.resolve("fastpath-" + kind + ".bin")));
+                cmd.addAll(List.of("-global", "hpet.fastpath=" + fast, "-global", "acpi-pm.fastpath=" + fast));
+                Run m = run(cmd);
+                String at = kind + " with fastpath=" + fast + ": ";
+                assertEquals(1, m.status, at + "exit status; stderr:\n" + m.stderrTail);
+                assertEquals(2, m.lines.size(), at + m.text());
+                String[] f = m.lines.get(0).split(" ");
+                assertEquals("RESULT", f[0], at + m.text());
+                assertEquals(kind.equals("port") ? 1 : 2, Integer.parseInt(f[1], 16), at + "kind");
+                long first = Long.parseLong(f[2], 16);
+                long last = Long.parseLong(f[3], 16);
+                long moved = kind.equals("port") ? (last - first) & 0xFFFFFF : (last - first) & 0xFFFFFFFFL;
+                assertTrue(moved > 0 && moved < (kind.equals("port") ? 1 << 23 : 1L << 31),
+                        at + "the counter moved forward between the first and the last of 1000 reads: " + m.lines.get(0));
+            }
+        }
     }
 
     @Test

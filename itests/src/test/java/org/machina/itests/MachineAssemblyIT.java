@@ -115,6 +115,48 @@ public class MachineAssemblyIT {
         assertTrue(shared.getMessage(), shared.getMessage().contains("netdev 'n' is already used by device 'a'"));
     }
 
+    /**
+     * {@code "globals"} ({@code -global TYPE.PROP=VALUE}) set a property of every device of a
+     * type, the board's default devices included, unless the device's entry sets it; unknown
+     * types, properties and bad values are refused with the path of the global.
+     */
+    @Test
+    public void globalsSetPropertiesOfTheBoardsDefaultDevices() throws Exception {
+        Path rom = Files.createTempFile("hlt", ".rom");
+        byte[] hlt = new byte[65536];
+        java.util.Arrays.fill(hlt, (byte) 0xF4);
+        Files.write(rom, hlt);
+        try {
+            Machine m = machines.create("globals", """
+                    {"board": "pc", "cpu": "none", "memory": 32, "firmware": "%s",
+                     "globals": {"hpet": {"fastpath": "off"}, "acpi-pm": {"fastpath": "off"}},
+                     "devices": [{"type": "acpi-pm", "id": "acpi-pm", "fastpath": true}]}
+                    """.formatted(rom));
+            try {
+                java.util.Map<String, DeviceInfo> byId = new java.util.HashMap<>();
+                m.devices().forEach(d -> byId.put(d.id(), d));
+                assertEquals("the board's hpet takes the global", "false", byId.get("hpet").properties().get("fastpath"));
+                assertEquals("0xFED00000 from the board", 0xFED00000L,
+                        Long.decode(byId.get("hpet").properties().get("base")).longValue());
+                assertEquals("the entry's own value wins", "true", byId.get("acpi-pm").properties().get("fastpath"));
+            } finally {
+                m.shutdown("test over", 0);
+            }
+            DescriptionException e = assertThrows(DescriptionException.class, () -> machines.create("globals2",
+                    "{\"board\": \"none\", \"cpu\": \"none\", \"globals\": {\"hpet\": {\"colour\": \"red\"}}}"));
+            assertEquals("$.globals.hpet.colour", e.path());
+            assertTrue(e.getMessage(), e.getMessage().contains("'hpet' has no property 'colour'; accepted: base, fastpath"));
+            e = assertThrows(DescriptionException.class, () -> machines.create("globals3",
+                    "{\"board\": \"none\", \"cpu\": \"none\", \"globals\": {\"hpet\": {\"fastpath\": \"maybe\"}}}"));
+            assertEquals("$.globals.hpet.fastpath", e.path());
+            e = assertThrows(DescriptionException.class, () -> machines.create("globals4",
+                    "{\"board\": \"none\", \"cpu\": \"none\", \"globals\": {\"hpet3\": {}}}"));
+            assertEquals("$.globals.hpet3", e.path());
+        } finally {
+            Files.deleteIfExists(rom);
+        }
+    }
+
     @Test
     public void malformedDescriptionsNameTheField() {
         DescriptionException e = assertThrows(DescriptionException.class, () -> machines.create("bad1",

@@ -1,6 +1,7 @@
 package org.machina.api.cpu;
 
 import org.machina.api.device.MachineControl;
+import org.machina.api.fastpath.FastPathDispatch;
 import org.machina.api.io.IoSpace;
 import org.machina.api.irq.InterruptAcknowledge;
 import org.machina.api.memory.AddressSpace;
@@ -33,5 +34,16 @@ public interface CpuContext {
      */
     default String accelerator() {
         return "";
+    }
+
+    /**
+     * Where the CPU offers port I/O and non-RAM memory accesses before the normal path
+     * ({@link org.machina.api.fastpath}): the machine's attached fast-path handlers.
+     * {@link FastPathDispatch#NONE} for contexts without a fast path.
+     *
+     * @since 1.3.0
+     */
+    default FastPathDispatch fastPath() {
+        return FastPathDispatch.NONE;
     }
 }

@@ -11,9 +11,13 @@ public interface FastPathRegistry {
 
     /**
      * Serves accesses to {@code [offset, offset + length)} of {@code mapping}'s region
-     * (a {@link org.machina.api.memory.MemoryRegion.Io}) through {@code handler} first. Fails
-     * when the range is empty, lies outside the region, overlaps another attached range of the
-     * same region, or the region is not device registers.
+     * (a {@link org.machina.api.memory.MemoryRegion.Io}) through {@code handler} first: the CPU
+     * calls it for accesses that lie wholly in the range, where the address space reaches this
+     * mapping (not where a higher-priority mapping covers it). Fails with an
+     * {@link IllegalArgumentException} when the range is empty, lies outside the region,
+     * overlaps another attached range of the same region, the region is not device registers,
+     * or the mapping is not mapped now in this machine. The attachment ends when the mapping is
+     * unmapped or the device is released.
      */
     Attachment attach(Mapping mapping, long offset, long length, FastPathHandler handler);
 

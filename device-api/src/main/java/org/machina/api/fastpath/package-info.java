@@ -23,10 +23,13 @@
  * </ol>
  *
  * <p>Enforced: ranges by the registry; rule 2 by the devices' unit tests, which compare every
- * served read with the normal path. Version 2: version 1's {@code read} returned
- * {@code Long.MIN_VALUE} for "not handled" (a valid 8-byte value) and had no writes.
+ * served read with the normal path. A range is served only where the normal path would reach the
+ * same mapping (not where a higher-priority mapping covers it), and its handler is detached when
+ * the mapping is unmapped or the device is released (unplugged, hot-swapped, machine shut down).
+ * Version 2: version 1's {@code read} returned {@code Long.MIN_VALUE} for "not handled" (a valid
+ * 8-byte value) and had no writes. Version 2.1 adds {@link FastPathDispatch}, the CPU's side.
  */
-@Version("2.0.0")
+@Version("2.1.0")
 @Export
 package org.machina.api.fastpath;
 

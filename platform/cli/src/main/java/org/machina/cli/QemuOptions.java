@@ -34,7 +34,7 @@ public final class QemuOptions {
 
     private static final List<String> WITH_VALUE = List.of("m", "kernel", "initrd", "append", "bios", "serial", "chardev",
             "device", "display", "machine", "M", "cpu", "debugcon", "post-log", "drive", "name", "vga", "monitor", "qmp",
-            "accel", "netdev", "nic", "net", "hda", "hdb", "hdc", "hdd", "cdrom");
+            "accel", "netdev", "nic", "net", "hda", "hdb", "hdc", "hdd", "cdrom", "global");
     private static final List<String> FLAGS = List.of("nographic", "no-reboot", "S", "print-description", "no-shutdown",
             "usb");
 
@@ -46,6 +46,7 @@ public final class QemuOptions {
         JsonArray chardevs = new JsonArray();
         JsonArray devices = new JsonArray();
         JsonArray drives = new JsonArray();
+        JsonObject globals = new JsonObject();
         QemuNet net = new QemuNet(devices);
         JsonObject[] ide = new JsonObject[QemuDrive.IDE_INDEXES];
         List<JsonObject> ideUnplaced = new ArrayList<>();
@@ -88,6 +89,7 @@ public final class QemuOptions {
                 case "serial" -> serials.add(value);
                 case "chardev" -> chardevs.add(toJson(keyValues("chardev", value, "backend"), "backend"));
                 case "device" -> devices.add(toJson(keyValues("device", value, "type"), "type"));
+                case "global" -> global(value, globals);
                 case "hda", "hdb", "hdc", "hdd", "cdrom" -> {
                     int index = name.equals("cdrom") ? 2 : name.charAt(2) - 'a';
                     if (value.contains(",") || value.isEmpty()) {
@@ -178,6 +180,9 @@ public final class QemuOptions {
         }
         if (!drives.isEmpty()) {
             d.add("drives", drives);
+        }
+        if (!globals.isEmpty()) {
+            d.add("globals", globals);
         }
         if (usb) {
             // the controller comes first, so that USB devices given before -usb find its bus
@@ -310,6 +315,39 @@ public final class QemuOptions {
             c.addProperty("path", spec);
         }
         return c;
+    }
+
+    /**
+     * {@code -global TYPE.PROP=VALUE} or {@code -global driver=TYPE,property=PROP,value=VALUE}
+     * (QEMU's two spellings): a default for property PROP of every device of type TYPE, the
+     * board's default devices included; a later one for the same property wins.
+     */
+    static void global(String value, JsonObject globals) {
+        String type;
+        String prop;
+        String v;
+        if (value.startsWith("driver=")) {
+            Map<String, String> kv = keyValues("global", value, "driver");
+            type = kv.remove("driver");
+            prop = kv.remove("property");
+            v = kv.remove("value");
+            if (prop == null || v == null || !kv.isEmpty()) {
+                throw new UsageException("-global " + value + ": give driver=TYPE,property=PROP,value=VALUE");
+            }
+        } else {
+            int dot = value.indexOf('.');
+            int eq = value.indexOf('=');
+            if (dot <= 0 || eq < dot + 2) {
+                throw new UsageException("-global " + value + ": give TYPE.PROP=VALUE, e.g. -global hpet.fastpath=off");
+            }
+            type = value.substring(0, dot);
+            prop = value.substring(dot + 1, eq);
+            v = value.substring(eq + 1);
+        }
+        if (!globals.has(type)) {
+            globals.add(type, new JsonObject());
+        }
+        globals.getAsJsonObject(type).addProperty(prop, v);
     }
 
     /** Parses {@code first,key=value,...}; the first item without '=' is stored under {@code firstKey}. */

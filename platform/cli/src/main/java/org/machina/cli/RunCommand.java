@@ -22,6 +22,7 @@ import picocli.CommandLine.Unmatched;
             "  -kernel FILE  -initrd FILE  -append CMDLINE  -bios FILE",
             "  -serial stdio|null|file:PATH|tcp::PORT|unix:PATH   -nographic   -display none",
             "  -chardev BACKEND,id=ID[,k=v...]   -device TYPE[,id=ID][,k=v...]",
+            "  -global TYPE.PROP=VALUE   a property default for every device of TYPE (-global hpet.fastpath=off)",
             "  -drive file=F,format=raw|qcow2[,if=ide|virtio|none][,media=disk|cdrom][,index=N][,readonly=on][,id=ID]",
             "  -hda/-hdb/-hdc/-hdd FILE (raw IDE disk)   -cdrom ISO (IDE CD-ROM)",
             "  -netdev user,id=ID[,hostfwd=tcp::HP-:GP...]   -device e1000|virtio-net-pci,netdev=ID[,mac=MAC]",

@@ -1,6 +1,7 @@
 package org.machina.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +43,20 @@ class QemuOptionsTest {
         assertTrue(!alone.has("model"), "the board picks the model");
         assertTrue(assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-cpu", "none", "-accel", "tcg")))
                 .getMessage().contains("no CPU"));
+    }
+
+    @Test
+    void globalGivesPropertyDefaultsPerDeviceTypeInBothQemuSpellings() {
+        JsonObject g = QemuOptions.parse(List.of("-global", "hpet.fastpath=off", "-global",
+                "driver=acpi-pm,property=fastpath,value=off", "-global", "hpet.base=0xfed01000", "-global", "hpet.fastpath=on"))
+                .description().getAsJsonObject("globals");
+        assertEquals("{\"hpet\":{\"fastpath\":\"on\",\"base\":\"0xfed01000\"},\"acpi-pm\":{\"fastpath\":\"off\"}}",
+                g.toString(), "a later -global for the same property wins");
+        for (String bad : List.of("fastpath=off", "hpet.=off", "hpet.fastpath", "driver=hpet,value=off")) {
+            var e = assertThrows(QemuOptions.UsageException.class, () -> QemuOptions.parse(List.of("-global", bad)), bad);
+            assertTrue(e.getMessage().startsWith("-global " + bad + ": give "), e.getMessage());
+        }
+        assertFalse(QemuOptions.parse(List.of("-m", "64")).description().has("globals"));
     }
 
     @Test

@@ -39,10 +39,27 @@ abstract class Interpreter extends Decoder {
     Interpreter(CpuContext ctx) {
         super(ctx.memory());
         this.ctx = ctx;
+        this.fastPath = ctx.fastPath();
     }
 
-    /** OUT: the write, then what the device may have changed in memory (see {@link #memoryMayHaveChanged}). */
+    /** IN: a fast-path handler's value if one serves the port, else the port space's. */
+    final int portIn(int port, int size) {
+        if (fastPath.readPort(port, size, fastRead)) {
+            fastPathServed++;
+            return (int) fastRead.value();
+        }
+        return ctx.io().in(port, size);
+    }
+
+    /**
+     * OUT: a fast-path handler if one serves it (it changes no mapping: nothing to pick up), else
+     * the write, then what the device may have changed in memory (see {@link #memoryMayHaveChanged}).
+     */
     final void portOut(int port, int size, int value) {
+        if (fastPath.writePort(port, size, value & 0xffffffffL)) {
+            fastPathServed++;
+            return;
+        }
         ctx.io().out(port, size, value);
         memoryMayHaveChanged();
     }
@@ -362,16 +379,16 @@ abstract class Interpreter extends Decoder {
                 if (take) jumpRel(d);
                 return;
             }
-            case 0xe4: { int p = fetch8(); checkIo(p, 1); setReg8(EAX, ctx.io().in(p, 1)); return; }
-            case 0xe5: { int p = fetch8(); int s = op32 ? 4 : 2; checkIo(p, s); writeReg(EAX, os, ctx.io().in(p, s)); return; }
+            case 0xe4: { int p = fetch8(); checkIo(p, 1); setReg8(EAX, portIn(p, 1)); return; }
+            case 0xe5: { int p = fetch8(); int s = op32 ? 4 : 2; checkIo(p, s); writeReg(EAX, os, portIn(p, s)); return; }
             case 0xe6: { int p = fetch8(); checkIo(p, 1); portOut(p, 1, r[EAX] & 0xff); return; }
             case 0xe7: { int p = fetch8(); int s = op32 ? 4 : 2; checkIo(p, s); portOut(p, s, readReg(EAX, os)); return; }
             case 0xe8: { int d = fetchImm(os); push(op32, eip); jumpRel(d); return; }
             case 0xe9: jumpRel(fetchImm(os)); return;
             case 0xea: { int off = fetchImm(os); int sel = fetch16(); farJump(sel, off, op32, false, eip); return; }
             case 0xeb: jumpRel(fetchS8()); return;
-            case 0xec: { int p = r[EDX] & 0xffff; checkIo(p, 1); setReg8(EAX, ctx.io().in(p, 1)); return; }
-            case 0xed: { int p = r[EDX] & 0xffff; int s = op32 ? 4 : 2; checkIo(p, s); writeReg(EAX, os, ctx.io().in(p, s)); return; }
+            case 0xec: { int p = r[EDX] & 0xffff; checkIo(p, 1); setReg8(EAX, portIn(p, 1)); return; }
+            case 0xed: { int p = r[EDX] & 0xffff; int s = op32 ? 4 : 2; checkIo(p, s); writeReg(EAX, os, portIn(p, s)); return; }
             case 0xee: { int p = r[EDX] & 0xffff; checkIo(p, 1); portOut(p, 1, r[EAX] & 0xff); return; }
             case 0xef: { int p = r[EDX] & 0xffff; int s = op32 ? 4 : 2; checkIo(p, s); portOut(p, s, readReg(EAX, os)); return; }
             case 0xf4:

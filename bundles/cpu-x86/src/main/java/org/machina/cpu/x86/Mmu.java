@@ -4,6 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
+import org.machina.api.fastpath.FastPathDispatch;
+import org.machina.api.fastpath.FastPathRead;
 import org.machina.api.memory.AddressSpace;
 import org.machina.api.memory.RamBlock;
 import org.machina.api.memory.Translation;
@@ -33,6 +35,15 @@ abstract class Mmu extends X86State {
 
     final CpuFault fault = new CpuFault();
     final AddressSpace mem;
+    /**
+     * The machine's fast-path handlers ({@link org.machina.api.fastpath}), offered every port
+     * access and every load or store that reaches a page that is not RAM, before the address space.
+     */
+    FastPathDispatch fastPath = FastPathDispatch.NONE;
+    /** Where a served fast-path read leaves its value (reused: a served access allocates nothing). */
+    final FastPathRead fastRead = new FastPathRead();
+    /** Profiling counter (see {@link X86Cpu#statistics}): accesses served by fast-path handlers. */
+    long fastPathServed;
     /** Forces supervisor accesses (descriptor tables, TSS) regardless of CPL. */
     boolean supervisorAccess;
 
@@ -431,7 +442,7 @@ abstract class Mmu extends X86State {
         int i = slot(lin, false);
         if (i >= 0) return tlbSeg[i].get(ValueLayout.JAVA_BYTE, tlbOff[i] + (lin & 0xfff)) & 0xff;
         if (watchActive) watch(lin, 1, false);
-        return (int) mem.read(fill(lin, false), 1) & 0xff;
+        return (int) slowRead(lin, 1) & 0xff;
     }
 
     public final int read16(int lin) {
@@ -439,7 +450,7 @@ abstract class Mmu extends X86State {
         int i = slot(lin, false);
         if (i >= 0) return tlbSeg[i].get(I16, tlbOff[i] + (lin & 0xfff)) & 0xffff;
         if (watchActive) watch(lin, 2, false);
-        return (int) mem.read(fill(lin, false), 2) & 0xffff;
+        return (int) slowRead(lin, 2) & 0xffff;
     }
 
     public final int read32(int lin) {
@@ -447,7 +458,20 @@ abstract class Mmu extends X86State {
         int i = slot(lin, false);
         if (i >= 0) return tlbSeg[i].get(I32, tlbOff[i] + (lin & 0xfff));
         if (watchActive) watch(lin, 4, false);
-        return (int) mem.read(fill(lin, false), 4);
+        return (int) slowRead(lin, 4);
+    }
+
+    /**
+     * A load that missed the TLB (within one page): after the walk, a page that is not RAM is
+     * offered to the fast path first, then the address space serves it.
+     */
+    private long slowRead(int lin, int size) {
+        long phys = fill(lin, false);
+        if (fillRam == null && fastPath.readMemory(phys, size, fastRead)) {
+            fastPathServed++;
+            return fastRead.value();
+        }
+        return mem.read(phys, size);
     }
 
     public final void write8(int lin, int v) {
@@ -502,6 +526,10 @@ abstract class Mmu extends X86State {
         long phys = fill(lin, true);
         RamBlock ram = fillRam;
         long off = fillOffset + (lin & 0xfff);
+        if (ram == null && fastPath.writeMemory(phys, size, v)) {
+            fastPathServed++; // a served store changes no mapping and no code (the package's rules)
+            return;
+        }
         if (ram != null && ram.isCodePage(fillOffset)) {
             long generation = ram.codeGeneration();
             mem.write(phys, size, v);

@@ -114,7 +114,7 @@ final class Strings {
             if (b < 0x6e) {
                 int lin = destination(c, sz);
                 c.checkWritable(lin);
-                c.writeMem(lin, sz, c.ctx.io().in(port, bytes));
+                c.writeMem(lin, sz, c.portIn(port, bytes));
                 advance(c, X86State.EDI, bytes);
             } else {
                 c.portOut(port, bytes, c.readMem(element(c, c.dataSeg(X86State.DS), X86State.ESI, sz), sz));

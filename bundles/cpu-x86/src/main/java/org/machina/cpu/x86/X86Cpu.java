@@ -455,7 +455,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
 
     /**
      * Counters since the CPU was made (instructions: since reset): interrupts and exceptions delivered (by vector),
-     * halts, TLB fills (page walks) and flushes, and the decoded-code cache. Read on the
+     * halts, TLB fills (page walks) and flushes, device accesses served by fast-path handlers, and the decoded-code cache. Read on the
      * machine thread for a consistent view.
      */
     @Override
@@ -475,6 +475,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         m.put("tlb-fills", tlbFills);
         m.put("tlb-flushes", tlbFlushes);
         m.put("tlb-page-flushes", tlbPageFlushes);
+        m.put("fastpath-served", fastPathServed);
         m.put("code-pages-decoded", code.pagesDecoded);
         m.put("code-pages-invalidated", code.pagesInvalidated);
         m.put("code-bytes-patched", code.bytesPatched);

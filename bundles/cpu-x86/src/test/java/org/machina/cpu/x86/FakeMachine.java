@@ -10,12 +10,14 @@ import java.util.List;
 
 import org.machina.api.cpu.CpuContext;
 import org.machina.api.device.MachineControl;
+import org.machina.api.fastpath.FastPathDispatch;
 import org.machina.api.io.IoSpace;
 import org.machina.api.irq.InterruptAcknowledge;
 import org.machina.api.memory.AddressSpace;
 import org.machina.api.memory.DirtyLog;
 import org.machina.api.memory.Mapping;
 import org.machina.api.memory.MemoryRegion;
+import org.machina.api.memory.Mmio;
 import org.machina.api.memory.RamBlock;
 import org.machina.api.memory.Translation;
 import org.machina.api.time.VirtualClock;
@@ -48,6 +50,13 @@ final class FakeMachine implements CpuContext {
     private long phys(long a) {
         return a >= WINDOW && a < WINDOW + 4096 ? windowTarget + (a - WINDOW) : a;
     }
+    /** When set, serves port reads and writes (a device on the normal path); else reads are all ones. */
+    Mmio ports;
+    /** When set, serves physical addresses from {@link #DEVICES} up (device registers on the normal path). */
+    Mmio devices;
+    static final long DEVICES = 0xFED00000L;
+    /** What {@link #fastPath()} gives the CPU. */
+    FastPathDispatch fastPath = FastPathDispatch.NONE;
     int acks;
     long now;
     /** Added to {@link #now} at every clock read, so that time passes while the CPU runs. */
@@ -91,12 +100,17 @@ final class FakeMachine implements CpuContext {
         @Override public long limit() { return 1L << 32; }
         @Override public Mapping map(long base, MemoryRegion region, int priority) { throw new UnsupportedOperationException(); }
         @Override public long read(long addr, int n) {
+            if (devices != null && addr >= DEVICES) return devices.read(addr - DEVICES, n);
             long a = phys(addr);
             long v = 0;
             for (int i = n - 1; i >= 0; i--) v = (v << 8) | (a + i < size ? seg.get(ValueLayout.JAVA_BYTE, a + i) & 0xff : 0xff);
             return v;
         }
         @Override public void write(long addr, int n, long v) {
+            if (devices != null && addr >= DEVICES) {
+                devices.write(addr - DEVICES, n, v);
+                return;
+            }
             long a = phys(addr);
             for (int i = 0; i < n; i++) if (a + i < size) seg.set(ValueLayout.JAVA_BYTE, a + i, (byte) (v >>> (8 * i)));
             if (a < size) ram.markDirty(a, Math.min(n, size - a));
@@ -117,8 +131,11 @@ final class FakeMachine implements CpuContext {
         @Override public String name() { return "io"; }
         @Override public long limit() { return PORTS; }
         @Override public Mapping map(long base, MemoryRegion region, int priority) { throw new UnsupportedOperationException(); }
-        @Override public long read(long a, int n) { return n == 4 ? 0xffffffffL : (1L << (8 * n)) - 1; }
+        @Override public long read(long a, int n) {
+            return ports != null ? ports.read(a, n) : n == 4 ? 0xffffffffL : (1L << (8 * n)) - 1;
+        }
         @Override public void write(long a, int n, long v) {
+            if (ports != null) ports.write(a, n, v);
             outs.add(new int[] {(int) a, n, (int) v});
             if (a == 0xe9) debugOut.append((char) v);
             onOut.accept((int) a);
@@ -161,6 +178,7 @@ final class FakeMachine implements CpuContext {
         };
     }
     @Override public Logger log() { return LoggerFactory.getLogger("x86-test"); }
+    @Override public FastPathDispatch fastPath() { return fastPath; }
 
     /** Puts {@code cpu} into flat 32-bit protected mode at ring 0 with EIP = {@code eip}. */
     static void flat32(X86Cpu cpu, int eip, int esp) {

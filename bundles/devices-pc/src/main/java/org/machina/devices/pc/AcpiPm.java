@@ -77,7 +77,15 @@ public final class AcpiPm implements Device, Mmio, Stateful<AcpiPm.State> {
     private long timerStsEpoch;
     private boolean warnedTimerWrite;
 
+    private final boolean fastPath;
+
     AcpiPm(DeviceContext context, int base, int sciIrq) {
+        this(context, base, sciIrq, true);
+    }
+
+    /** With {@code fastPath} false, no fast-path handler is attached (the {@code fastpath=off} property). */
+    AcpiPm(DeviceContext context, int base, int sciIrq, boolean fastPath) {
+        this.fastPath = fastPath;
         this.context = context;
         this.base = base;
         this.sciIrq = sciIrq;
@@ -90,13 +98,15 @@ public final class AcpiPm implements Device, Mmio, Stateful<AcpiPm.State> {
         timer = context.executor().newTimer("acpi-pm-tmr", this::updateSci);
         Mapping mapping = context.io().map(base,
                 new MemoryRegion.Io("acpi-pm", SIZE, this, new AccessSpec(1, 4, 1, 4, true)));
-        context.fastPath().attach(mapping, TMR, 4, new FastPathHandler() {
-            @Override
-            public boolean read(long offset, int size, FastPathRead result) {
-                result.set(timerRead(offset, size));
-                return true;
-            }
-        });
+        if (fastPath) {
+            context.fastPath().attach(mapping, TMR, 4, new FastPathHandler() {
+                @Override
+                public boolean read(long offset, int size, FastPathRead result) {
+                    result.set(timerRead(offset, size));
+                    return true;
+                }
+            });
+        }
         context.registerPowerButton(this::pressPowerButton);
     }
 

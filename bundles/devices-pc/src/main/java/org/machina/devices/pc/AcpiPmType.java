@@ -27,7 +27,9 @@ public final class AcpiPmType implements DeviceType {
     public List<PropertySpec> properties() {
         return List.of(
                 PropertySpec.integer("base", 0x600L, "first I/O port of the 12-byte PM block (must match the board's FADT)"),
-                PropertySpec.integer("sci", 9L, "ISA IRQ of the system control interrupt"));
+                PropertySpec.integer("sci", 9L, "ISA IRQ of the system control interrupt"),
+                PropertySpec.bool(HpetType.FASTPATH, true, "serve PM timer reads on the CPU's fast path (off: every"
+                        + " access takes the normal path, to compare)"));
     }
 
     @Override
@@ -41,6 +43,6 @@ public final class AcpiPmType implements DeviceType {
         if (sci < 0 || sci > 15) {
             throw new IllegalArgumentException("device '" + config.id() + "': property sci must be an ISA IRQ 0-15, not " + sci);
         }
-        return new AcpiPm(context, (int) base, (int) sci);
+        return new AcpiPm(context, (int) base, (int) sci, config.bool(HpetType.FASTPATH));
     }
 }

@@ -83,9 +83,17 @@ public final class Hpet implements Device, Mmio, Stateful<Hpet.State> {
     private final IrqLine[] isa = new IrqLine[16];
     private long warnedRoutes;
 
+    private final boolean fastPath;
+
     Hpet(DeviceContext context, long base) {
+        this(context, base, true);
+    }
+
+    /** With {@code fastPath} false, no fast-path handler is attached (the {@code fastpath=off} property). */
+    Hpet(DeviceContext context, long base, boolean fastPath) {
         this.context = context;
         this.base = base;
+        this.fastPath = fastPath;
         for (int i = 0; i < TIMERS; i++) {
             timers[i] = new HpetTimer(i, ROUTE_CAPABILITY);
         }
@@ -113,6 +121,9 @@ public final class Hpet implements Device, Mmio, Stateful<Hpet.State> {
         });
         Mapping mapping = context.memory().map(base,
                 new MemoryRegion.Io("hpet", SIZE, this, new AccessSpec(1, 8, 4, 8, false)));
+        if (!fastPath) {
+            return;
+        }
         FastPathHandler hot = new FastPathHandler() {
             @Override
             public boolean read(long offset, int size, FastPathRead result) {

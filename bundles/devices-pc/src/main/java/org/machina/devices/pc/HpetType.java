@@ -12,6 +12,8 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = DeviceType.class, property = DeviceType.NAME_PROPERTY + "=" + HpetType.NAME)
 public final class HpetType implements DeviceType {
     static final String NAME = "hpet";
+    /** Device property: attach the fast-path handlers ({@code -global hpet.fastpath=off} to compare). */
+    static final String FASTPATH = "fastpath";
 
     @Override
     public String name() {
@@ -25,7 +27,9 @@ public final class HpetType implements DeviceType {
 
     @Override
     public List<PropertySpec> properties() {
-        return List.of(PropertySpec.integer("base", 0xFED0_0000L, "physical address of the 1 KiB register block"));
+        return List.of(PropertySpec.integer("base", 0xFED0_0000L, "physical address of the 1 KiB register block"),
+                PropertySpec.bool(FASTPATH, true, "serve main counter and GINTR_STA reads on the CPU's fast path"
+                        + " (off: every access takes the normal path, to compare)"));
     }
 
     @Override
@@ -35,6 +39,6 @@ public final class HpetType implements DeviceType {
             throw new IllegalArgumentException("device '" + config.id() + "': property base must be 1 KiB aligned below"
                     + " 4 GiB, not 0x" + Long.toHexString(base));
         }
-        return new Hpet(context, base);
+        return new Hpet(context, base, config.bool(FASTPATH));
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.machina.api.device.Device;
 
 class AcpiPmTest {
     static final int BASE = 0x600;
@@ -130,6 +131,19 @@ class AcpiPmTest {
     void otherSleepStatesAreIgnored() {
         out16(4, AcpiPm.SCI_EN | 5 << 10 | AcpiPm.SLP_EN);
         assertTrue(ctx.shutdowns.isEmpty());
+    }
+
+    @Test
+    void fastpathOffAttachesNothingAndTheTimerStillCounts() {
+        FakeContext off = new FakeContext();
+        off.shutdowns = new ArrayList<>();
+        Device d = FakeContext.create(new AcpiPmType(), off, Map.of("fastpath", "false"));
+        d.realize();
+        d.reset();
+        assertTrue(off.fastPaths.isEmpty(), "fastpath=off attaches no handler");
+        long t0 = off.io.in(BASE + 8, 4);
+        off.executor.advance(SECOND);
+        assertEquals((t0 + AcpiPm.TIMER_HZ) & 0xFFFFFF, off.io.in(BASE + 8, 4) & 0xFFFFFFL, "one second of PM timer ticks");
     }
 
     @Test

@@ -171,6 +171,18 @@ class HpetTest {
     }
 
     @Test
+    void fastpathOffAttachesNothingAndTheCounterStillRuns() {
+        FakeContext off = new FakeContext();
+        Hpet h = (Hpet) FakeContext.create(new HpetType(), off, Map.of("fastpath", "false"));
+        h.realize();
+        h.reset();
+        assertTrue(off.fastPaths.isEmpty(), "fastpath=off attaches no handler");
+        off.mem.write(BASE + 0x10, 8, Hpet.ENABLE_CNF);
+        off.executor.advance(1000);
+        assertEquals(100, off.mem.read(BASE + 0xF0, 8), "1 us at 100 MHz");
+    }
+
+    @Test
     void theFastPathServesCounterAndStatusAsTheNormalPathDoes() {
         assertEquals(List.of(0x20L, 0xF0L), ctx.fastPaths.stream().map(FakeContext.FastPath::offset).toList());
         w64(T1_CONF, HpetTimer.INT_ENB | HpetTimer.INT_TYPE_LEVEL | 11L << HpetTimer.ROUTE_SHIFT);

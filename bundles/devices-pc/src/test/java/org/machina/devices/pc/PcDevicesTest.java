@@ -20,8 +20,8 @@ class PcDevicesTest {
         types.forEach((name, type) -> assertEquals(name, type.name()));
         assertEquals(List.of("base", "memory", "irq-controller"), names(new Mc146818RtcType()));
         assertEquals(List.of("irq-controller"), names(new I8254Type()));
-        assertEquals(List.of("base"), names(new HpetType()));
-        assertEquals(List.of("base", "sci"), names(new AcpiPmType()));
+        assertEquals(List.of("base", "fastpath"), names(new HpetType()));
+        assertEquals(List.of("base", "sci", "fastpath"), names(new AcpiPmType()));
         assertEquals(List.of("index", "iobase", "irq", "chardev", "paced"), names(new IsaSerialType()));
         assertEquals(PropertySpec.Type.CHARDEV, new IsaSerialType().properties().get(3).type());
     }

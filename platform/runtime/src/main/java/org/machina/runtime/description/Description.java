@@ -21,7 +21,20 @@ public record Description(
         List<Entry> drives,
         List<Entry> netdevs,
         List<Entry> devices,
-        boolean noReboot) {
+        boolean noReboot,
+        Map<String, Map<String, String>> globals) {
+
+    /**
+     * Default property values per device type, QEMU's {@code -global TYPE.PROP=VALUE}: they apply
+     * to every device of that type, the board's default devices and hot-plugged ones included,
+     * where the device's own entry does not set the property.
+     *
+     * @return type name to property values (strings)
+     */
+    @Override
+    public Map<String, Map<String, String>> globals() {
+        return globals;
+    }
 
     /**
      * A typed entry: a board, a device, a chardev, a drive or a netdev.

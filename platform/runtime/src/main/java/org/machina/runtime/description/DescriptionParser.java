@@ -39,6 +39,7 @@ import org.machina.api.machine.DescriptionException;
  *   "drives": [{"id": "disk0", "file": "disk.qcow2", "format": "qcow2", "readonly": false}],
  *   "netdevs": [{"id": "n0", "type": "user", "hostfwd": ["tcp::2222-:22"]}],   // a list joins with '\n'
  *   "devices": [{"type": "isa-debugcon", "id": "dbg", "chardev": "serial0"}],
+ *   "globals": {"hpet": {"fastpath": false}},   // per device type: property defaults (-global)
  *   "no-reboot": false
  * }
  * }</pre>
@@ -47,7 +48,7 @@ public final class DescriptionParser {
     /** Ids: a letter, then letters, digits, '-', '_', '.'. */
     public static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
     private static final Set<String> TOP_KEYS = Set.of("board", "cpu", "memory", "firmware", "kernel", "initrd",
-            "append", "chardevs", "drives", "netdevs", "devices", "no-reboot");
+            "append", "chardevs", "drives", "netdevs", "devices", "globals", "no-reboot");
     private static final long MAX_MEMORY = 3584L << 20;
 
     private static final TypeAdapter<JsonElement> STRICT = new Gson().getAdapter(JsonElement.class);
@@ -90,7 +91,27 @@ public final class DescriptionParser {
         List<Description.Entry> devices = entries(o, "devices", "type", ids);
         return new Description(board, cpu, memory, file(o, "firmware"), file(o, "kernel"), file(o, "initrd"),
                 optionalString(o, "append").orElse(""), chardevs, drives, netdevs, devices,
-                optionalBoolean(o, "no-reboot"));
+                optionalBoolean(o, "no-reboot"), globals(o.get("globals")));
+    }
+
+    /** {@code "globals": {"TYPE": {"PROP": VALUE, ...}, ...}}: checked against the types later. */
+    private static Map<String, Map<String, String>> globals(JsonElement e) {
+        if (e == null) {
+            return Map.of();
+        }
+        if (!e.isJsonObject()) {
+            throw new DescriptionException("$.globals", "expected an object of device types, each an object of property"
+                    + " values ({\"hpet\": {\"fastpath\": false}}), not " + kind(e));
+        }
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonElement> t : e.getAsJsonObject().entrySet()) {
+            String path = "$.globals." + t.getKey();
+            if (!t.getValue().isJsonObject()) {
+                throw new DescriptionException(path, "expected an object of property values, not " + kind(t.getValue()));
+            }
+            out.put(t.getKey(), Map.copyOf(properties(path, t.getValue().getAsJsonObject(), Set.of(), false)));
+        }
+        return Map.copyOf(out);
     }
 
     private static Throwable rootCause(Throwable t) {

@@ -13,6 +13,22 @@ final class ConfigValidator {
     private ConfigValidator() {
     }
 
+    /**
+     * Checks that every given property is one of the type's and its value is of the property's
+     * kind, without asking for the required ones (for {@code -global} defaults).
+     */
+    static void checkGiven(String path, String typeName, List<PropertySpec> specs, Map<String, String> given) {
+        Map<String, PropertySpec> byName = specs.stream().collect(Collectors.toMap(PropertySpec::name, s -> s, (a, b) -> a, LinkedHashMap::new));
+        for (Map.Entry<String, String> e : given.entrySet()) {
+            PropertySpec spec = byName.get(e.getKey());
+            if (spec == null) {
+                throw new DescriptionException(path + "." + e.getKey(), "'" + typeName + "' has no property '" + e.getKey()
+                        + "'; accepted: " + (byName.isEmpty() ? "(none)" : String.join(", ", byName.keySet())));
+            }
+            check(path + "." + e.getKey(), spec, e.getValue());
+        }
+    }
+
     static DeviceConfig validate(String path, String typeName, String id, List<PropertySpec> specs, Map<String, String> given) {
         Map<String, PropertySpec> byName = specs.stream().collect(Collectors.toMap(PropertySpec::name, s -> s, (a, b) -> a, LinkedHashMap::new));
         for (String key : given.keySet()) {

@@ -2,6 +2,7 @@ package org.machina.runtime.machine;
 
 import org.machina.api.cpu.CpuContext;
 import org.machina.api.device.MachineControl;
+import org.machina.api.fastpath.FastPathDispatch;
 import org.machina.api.io.IoSpace;
 import org.machina.api.irq.InterruptAcknowledge;
 import org.machina.api.memory.AddressSpace;
@@ -49,6 +50,11 @@ final class CpuContextImpl implements CpuContext {
     @Override
     public MachineControl machine() {
         return machine.control();
+    }
+
+    @Override
+    public FastPathDispatch fastPath() {
+        return machine.fastPath();
     }
 
     @Override

@@ -9,6 +9,7 @@ import org.machina.api.chardev.CharBackend;
 import org.machina.api.device.DeviceContext;
 import org.machina.api.device.MachineControl;
 import org.machina.api.device.PowerButton;
+import org.machina.api.fastpath.FastPathRegistry;
 import org.machina.api.io.IoSpace;
 import org.machina.api.irq.InterruptAcknowledge;
 import org.machina.api.irq.IrqLine;
@@ -128,6 +129,19 @@ class DeviceContextImpl implements DeviceContext {
     public void registerBus(String name, Object bus) {
         machine.registerBus(name, bus);
         releases.add(() -> machine.unregisterBus(name, bus));
+    }
+
+    /**
+     * The machine's fast-path registry; what this device attaches is detached when it is
+     * released (and by the address space as soon as the mapping is unmapped).
+     */
+    @Override
+    public FastPathRegistry fastPath() {
+        return (mapping, offset, length, handler) -> {
+            FastPathRegistry.Attachment a = machine.fastPath().attach(mapping, offset, length, handler);
+            releases.add(a::detach);
+            return a;
+        };
     }
 
     @Override

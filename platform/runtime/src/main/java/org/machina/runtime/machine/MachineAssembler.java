@@ -52,6 +52,8 @@ public final class MachineAssembler {
                         + "'; models: " + String.join(", ", cpuType.service().models()));
             }
         }
+        checkGlobals(d.globals());
+        Map<String, Map<String, String>> globals = d.globals();
         java.util.Set<String> chardevIds = new java.util.HashSet<>();
         d.chardevs().forEach(e -> chardevIds.add(e.id()));
         java.util.Set<String> driveIds = new java.util.HashSet<>();
@@ -60,7 +62,8 @@ public final class MachineAssembler {
         d.netdevs().forEach(e -> netdevIds.add(e.id()));
         List<Planned> devices = new ArrayList<>();
         for (Description.Entry e : d.devices()) {
-            devices.add(plan(e.path(), e.type(), e.id(), e.properties(), chardevIds, driveIds, netdevIds));
+            devices.add(plan(e.path(), e.type(), e.id(), withGlobals(globals, e.type(), e.properties()), chardevIds,
+                    driveIds, netdevIds));
         }
         for (Description.Entry e : d.netdevs()) {
             registries.netdevs.require(e.path() + ".type", e.type());
@@ -77,8 +80,8 @@ public final class MachineAssembler {
 
         MachineImpl m = new MachineImpl(name, json, board.name(), d.memoryBytes(), d.noReboot());
         m.hotPlug = (type, id, props) -> {
-            Planned p = plan("device '" + id + "'", type, id, props, m.chardevIds(), m.driveIds(),
-                    m.netdevIds());
+            Planned p = plan("device '" + id + "'", type, id, withGlobals(globals, type, props), m.chardevIds(),
+                    m.driveIds(), m.netdevIds());
             return m.createDevice(p.type(), p.config());
         };
         m.startThread();
@@ -95,6 +98,30 @@ public final class MachineAssembler {
             throw e;
         }
         return m;
+    }
+
+    /**
+     * Checks {@code -global} defaults: each names an installed device type and properties it has,
+     * with values of the property's kind (errors name {@code $.globals.TYPE.PROP}).
+     */
+    private void checkGlobals(Map<String, Map<String, String>> globals) {
+        for (Map.Entry<String, Map<String, String>> g : globals.entrySet()) {
+            String path = "$.globals." + g.getKey();
+            DeviceType t = registries.devices.require(path, g.getKey()).service();
+            ConfigValidator.checkGiven(path, g.getKey(), t.properties(), g.getValue());
+        }
+    }
+
+    /** A device entry's properties over the {@code -global} defaults for its type. */
+    private static Map<String, String> withGlobals(Map<String, Map<String, String>> globals, String type,
+            Map<String, String> props) {
+        Map<String, String> defaults = globals.get(type);
+        if (defaults == null || defaults.isEmpty()) {
+            return props;
+        }
+        Map<String, String> merged = new java.util.LinkedHashMap<>(defaults);
+        merged.putAll(props);
+        return merged;
     }
 
     private Planned plan(String path, String type, String id, Map<String, String> props,
@@ -169,8 +196,8 @@ public final class MachineAssembler {
         devices.forEach(p -> described.add(p.config().id()));
         BoardContextImpl ctx = new BoardContextImpl(m, board.name(), d, boardConfig, cpu, (type, id, props) -> {
             if (!described.contains(id)) {
-                defaults.add(plan("board '" + board.name() + "' default device '" + id + "'", type, id, props,
-                        m.chardevIds(), m.driveIds(), m.netdevIds()));
+                defaults.add(plan("board '" + board.name() + "' default device '" + id + "'", type, id,
+                        withGlobals(d.globals(), type, props), m.chardevIds(), m.driveIds(), m.netdevIds()));
             }
         });
         Board built = board.service().build(ctx);

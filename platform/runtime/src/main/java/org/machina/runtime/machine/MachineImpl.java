@@ -65,6 +65,7 @@ public final class MachineImpl implements Machine {
     private final Arena arena = Arena.ofShared();
     private final PhysicalAddressSpace memory = new PhysicalAddressSpace("memory", 1L << 32);
     private final PortSpace io = new PortSpace("io");
+    private final MachineFastPath fastPath = new MachineFastPath(memory, io);
     private final IrqRouter irqRouter = new IrqRouter();
     private final PinLine cpuPin = new PinLine();
     private final EventLoop loop = new EventLoop(new GuestClock());
@@ -755,6 +756,11 @@ public final class MachineImpl implements Machine {
     @Override
     public IoSpace io() {
         return io;
+    }
+
+    /** The fast-path handlers of this machine: devices attach, the CPU dispatches. */
+    MachineFastPath fastPath() {
+        return fastPath;
     }
 
     @Override

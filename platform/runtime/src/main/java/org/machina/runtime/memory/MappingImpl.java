@@ -35,6 +35,10 @@ final class MappingImpl implements Mapping {
         return priority;
     }
 
+    PhysicalAddressSpace space() {
+        return space;
+    }
+
     long end() {
         return base + region.size();
     }

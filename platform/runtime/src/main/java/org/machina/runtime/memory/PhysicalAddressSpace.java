@@ -8,6 +8,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
+import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathRead;
+import org.machina.api.fastpath.FastPathRegistry;
 import org.machina.api.memory.AccessSpec;
 import org.machina.api.memory.AddressSpace;
 import org.machina.api.memory.IoCounters;
@@ -39,11 +42,62 @@ public class PhysicalAddressSpace implements AddressSpace {
     private final AtomicLong unassignedAccesses = new AtomicLong();
     private volatile FlatRange[] view = new FlatRange[0];
     private FlatRange last;
+    private final FastPathTable fastPaths;
 
     public PhysicalAddressSpace(String name, long limit) {
         this.name = name;
         this.limit = limit;
         this.log = LoggerFactory.getLogger("machina.memory." + name);
+        this.fastPaths = new FastPathTable(this, log);
+    }
+
+    /** Whether {@code mapping} was mapped by this space (mapped now or not). */
+    public boolean owns(Mapping mapping) {
+        return mapping instanceof MappingImpl m && m.space() == this;
+    }
+
+    /**
+     * Attaches a fast-path handler to {@code [offset, offset + length)} of {@code mapping}'s
+     * region (see {@link FastPathRegistry#attach}): the mapping must be one of this space's,
+     * mapped now, of an {@link MemoryRegion.Io} region, the range inside it and clear of the
+     * ranges already attached to that region.
+     */
+    public synchronized FastPathRegistry.Attachment attachFastPath(Mapping mapping, long offset, long length,
+            FastPathHandler handler) {
+        if (!owns(mapping)) {
+            throw new IllegalArgumentException(name + ": fast path on " + mapping + ": not a mapping of this space");
+        }
+        MappingImpl m = (MappingImpl) mapping;
+        FastPathRegistry.Attachment a = fastPaths.attach(m, mappings.contains(m), offset, length, handler);
+        fastPaths.rebuild(mappings, view);
+        return a;
+    }
+
+    /** Detaches an attachment; true the first time. */
+    synchronized boolean detachFastPath(FastPathRegistry.Attachment a) {
+        if (!fastPaths.remove(a)) {
+            return false;
+        }
+        fastPaths.rebuild(mappings, view);
+        return true;
+    }
+
+    /** Number of fast-path handlers attached now. */
+    public synchronized int fastPathCount() {
+        return fastPaths.size();
+    }
+
+    /**
+     * Serves a read through the fast-path handler whose range holds the whole access; false
+     * when there is none or it declines (the caller then calls {@link #read(long, int)}).
+     */
+    public boolean fastRead(long address, int size, FastPathRead result) {
+        return fastPaths.read(address, size, result);
+    }
+
+    /** Serves a write through a fast-path handler; false when the caller must take the normal path. */
+    public boolean fastWrite(long address, int size, long value) {
+        return fastPaths.write(address, size, value);
     }
 
     @Override
@@ -111,6 +165,7 @@ public class PhysicalAddressSpace implements AddressSpace {
         }
         view = out.toArray(FlatRange[]::new);
         last = null;
+        fastPaths.rebuild(mappings, view);
         generation.incrementAndGet();
     }
 

@@ -52,6 +52,24 @@ class DescriptionParserTest {
     }
 
     @Test
+    void globalsArePropertyDefaultsPerDeviceType() {
+        Description d = parser.parse("""
+                {"board": "pc", "globals": {"hpet": {"fastpath": false, "base": 4275048448}, "acpi-pm": {"fastpath": "off"}}}
+                """);
+        assertEquals(java.util.Map.of("hpet", java.util.Map.of("fastpath", "false", "base", "4275048448"),
+                "acpi-pm", java.util.Map.of("fastpath", "off")), d.globals());
+        assertEquals(java.util.Map.of(), parser.parse("{\"board\": \"pc\"}").globals());
+        DescriptionException e = assertThrows(DescriptionException.class,
+                () -> parser.parse("{\"board\": \"pc\", \"globals\": {\"hpet\": \"fastpath=off\"}}"));
+        assertEquals("$.globals.hpet", e.path());
+        e = assertThrows(DescriptionException.class,
+                () -> parser.parse("{\"board\": \"pc\", \"globals\": {\"hpet\": {\"fastpath\": [1]}}}"));
+        assertEquals("$.globals.hpet.fastpath", e.path());
+        e = assertThrows(DescriptionException.class, () -> parser.parse("{\"board\": \"pc\", \"globals\": []}"));
+        assertEquals("$.globals", e.path());
+    }
+
+    @Test
     void cpuNoneMeansNoCpu() {
         assertTrue(parser.parse("{\"board\": \"none\", \"cpu\": \"none\"}").cpu().isEmpty());
         assertEquals("tcg,thresh=4", parser.parse("{\"board\": \"pc\", \"cpu\": {\"accel\": \"tcg,thresh=4\"}}").cpu()

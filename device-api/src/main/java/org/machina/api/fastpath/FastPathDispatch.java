@@ -1,0 +1,56 @@
+package org.machina.api.fastpath;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The CPU's side of the fast path: before an access to a port, or to a physical address that is
+ * not RAM, takes the normal path (the address space, {@code AccessSpec} adaptation, the device's
+ * {@link org.machina.api.memory.Mmio}), the CPU offers it here. An access served by an attached
+ * {@link FastPathHandler} returns true (a read's value in {@code result}); false means no handler
+ * covers the whole access or the handler declined, and the CPU takes the normal path.
+ *
+ * <p>The runtime gives one per machine ({@link org.machina.api.cpu.CpuContext#fastPath()}); its
+ * lookup is a binary search in an immutable table, republished when handlers are attached or
+ * detached and when the address map changes, so it may be called from the thread that runs the
+ * CPU without locks. The CPU calls it only on its slow paths (port I/O, non-RAM memory), so RAM
+ * accesses pay nothing.
+ *
+ * @since 2.1.0
+ */
+@ProviderType
+public interface FastPathDispatch {
+    /** A machine without a fast path: every access takes the normal path. */
+    FastPathDispatch NONE = new FastPathDispatch() {
+        @Override
+        public boolean readPort(int port, int size, FastPathRead result) {
+            return false;
+        }
+
+        @Override
+        public boolean writePort(int port, int size, long value) {
+            return false;
+        }
+
+        @Override
+        public boolean readMemory(long address, int size, FastPathRead result) {
+            return false;
+        }
+
+        @Override
+        public boolean writeMemory(long address, int size, long value) {
+            return false;
+        }
+    };
+
+    /** An {@code IN} of {@code size} bytes (1, 2 or 4) from {@code port} (0-0xFFFF). */
+    boolean readPort(int port, int size, FastPathRead result);
+
+    /** An {@code OUT} of the low {@code size} bytes of {@code value} to {@code port}. */
+    boolean writePort(int port, int size, long value);
+
+    /** A load of {@code size} bytes (1, 2, 4 or 8) at guest physical {@code address}. */
+    boolean readMemory(long address, int size, FastPathRead result);
+
+    /** A store of the low {@code size} bytes of {@code value} at guest physical {@code address}. */
+    boolean writeMemory(long address, int size, long value);
+}

@@ -1,0 +1,55 @@
+package org.machina.runtime.machine;
+
+import org.machina.api.fastpath.FastPathDispatch;
+import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathRead;
+import org.machina.api.fastpath.FastPathRegistry;
+import org.machina.api.memory.Mapping;
+import org.machina.runtime.memory.PhysicalAddressSpace;
+import org.machina.runtime.memory.PortSpace;
+
+/**
+ * A machine's fast path: attachments go to the address space that mapped the region (memory or
+ * ports), whose table the CPU searches through the {@link FastPathDispatch} side.
+ */
+final class MachineFastPath implements FastPathRegistry, FastPathDispatch {
+    private final PhysicalAddressSpace memory;
+    private final PortSpace io;
+
+    MachineFastPath(PhysicalAddressSpace memory, PortSpace io) {
+        this.memory = memory;
+        this.io = io;
+    }
+
+    @Override
+    public Attachment attach(Mapping mapping, long offset, long length, FastPathHandler handler) {
+        if (memory.owns(mapping)) {
+            return memory.attachFastPath(mapping, offset, length, handler);
+        }
+        if (io.owns(mapping)) {
+            return io.attachFastPath(mapping, offset, length, handler);
+        }
+        throw new IllegalArgumentException("fast path on " + mapping + ": not a mapping of this machine's memory or"
+                + " ports");
+    }
+
+    @Override
+    public boolean readPort(int port, int size, FastPathRead result) {
+        return io.fastRead(port & 0xffff, size, result);
+    }
+
+    @Override
+    public boolean writePort(int port, int size, long value) {
+        return io.fastWrite(port & 0xffff, size, value);
+    }
+
+    @Override
+    public boolean readMemory(long address, int size, FastPathRead result) {
+        return memory.fastRead(address, size, result);
+    }
+
+    @Override
+    public boolean writeMemory(long address, int size, long value) {
+        return memory.fastWrite(address, size, value);
+    }
+}

@@ -1,0 +1,188 @@
+package org.machina.runtime.memory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathRead;
+import org.machina.api.fastpath.FastPathRegistry;
+import org.machina.api.memory.MemoryRegion;
+import org.slf4j.Logger;
+
+/**
+ * The fast-path handlers attached to the mappings of one {@link PhysicalAddressSpace}, and the
+ * immutable lookup table the CPU searches ({@link #read}, {@link #write}). The table holds, per
+ * attachment, the addresses where the flattened map reaches the attached mapping (a higher
+ * priority mapping on top of part of a range takes that part away); it is rebuilt under the
+ * space's lock on every attach, detach and map change, and published through a volatile field.
+ * An attachment whose mapping is unmapped is dropped. A handler that throws is detached and
+ * logged once; the access that threw and later ones take the normal path.
+ */
+final class FastPathTable {
+    /** One attached handler: {@code [offset, offset + length)} of {@code mapping}'s region. */
+    private final class Attached implements FastPathRegistry.Attachment {
+        final MappingImpl mapping;
+        final long offset;
+        final long length;
+        final FastPathHandler handler;
+
+        Attached(MappingImpl mapping, long offset, long length, FastPathHandler handler) {
+            this.mapping = mapping;
+            this.offset = offset;
+            this.length = length;
+            this.handler = handler;
+        }
+
+        @Override
+        public void detach() {
+            space.detachFastPath(this);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("[0x%x, 0x%x) of '%s'", offset, offset + length, mapping.region().name());
+        }
+    }
+
+    /** A served piece of the address space: {@code [start, end)}, offsets from {@code base}. */
+    private record Entry(long start, long end, long base, FastPathHandler handler, Attached owner) {
+    }
+
+    private static final Entry[] EMPTY = new Entry[0];
+
+    private final PhysicalAddressSpace space;
+    private final Logger log;
+    private final List<Attached> attached = new ArrayList<>();
+    private volatile Entry[] table = EMPTY;
+
+    FastPathTable(PhysicalAddressSpace space, Logger log) {
+        this.space = space;
+        this.log = log;
+    }
+
+    /** Checks and adds an attachment (caller holds the space's lock and rebuilds). */
+    FastPathRegistry.Attachment attach(MappingImpl mapping, boolean mapped, long offset, long length,
+            FastPathHandler handler) {
+        if (!(mapping.region() instanceof MemoryRegion.Io io)) {
+            throw new IllegalArgumentException(space.name() + ": fast path on '" + mapping.region().name()
+                    + "': not device registers (an Io region)");
+        }
+        if (!mapped) {
+            throw new IllegalArgumentException(space.name() + ": fast path on " + mapping + ": not mapped");
+        }
+        if (handler == null) {
+            throw new IllegalArgumentException(space.name() + ": fast path on " + mapping + ": no handler");
+        }
+        if (length <= 0 || offset < 0 || offset > io.size() - length) {
+            throw new IllegalArgumentException(String.format("%s: fast path [0x%x, +0x%x) is outside region '%s' of"
+                    + " 0x%x bytes", space.name(), offset, length, io.name(), io.size()));
+        }
+        Attached a = new Attached(mapping, offset, length, handler);
+        for (Attached other : attached) {
+            if (other.mapping.region() == io && offset < other.offset + other.length && other.offset < offset + length) {
+                throw new IllegalArgumentException(space.name() + ": fast path " + a + " overlaps " + other);
+            }
+        }
+        attached.add(a);
+        return a;
+    }
+
+    /** Removes an attachment; true when it was there (caller holds the lock and rebuilds). */
+    boolean remove(FastPathRegistry.Attachment a) {
+        return attached.remove(a);
+    }
+
+    /**
+     * Rebuilds the table from the attachments and the space's flattened {@code view} (caller
+     * holds the lock); attachments whose mapping is no longer in {@code mappings} are dropped.
+     */
+    void rebuild(List<MappingImpl> mappings, FlatRange[] view) {
+        attached.removeIf(a -> !mappings.contains(a.mapping));
+        if (attached.isEmpty()) {
+            table = EMPTY;
+            return;
+        }
+        List<Entry> out = new ArrayList<>();
+        for (Attached a : attached) {
+            long from = a.mapping.base() + a.offset;
+            long to = from + a.length;
+            for (FlatRange r : view) {
+                if (r.owner() == a.mapping && r.leaf() == a.mapping.region() && r.start() < to && from < r.end()) {
+                    out.add(new Entry(Math.max(from, r.start()), Math.min(to, r.end()), a.mapping.base(), a.handler, a));
+                }
+            }
+        }
+        out.sort(Comparator.comparingLong(Entry::start));
+        table = out.toArray(EMPTY);
+    }
+
+    private Entry find(long address, int size) {
+        Entry[] t = table;
+        int lo = 0;
+        int hi = t.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            Entry e = t[mid];
+            if (address < e.start) {
+                hi = mid - 1;
+            } else if (address >= e.end) {
+                lo = mid + 1;
+            } else {
+                return address + size <= e.end ? e : null;
+            }
+        }
+        return null;
+    }
+
+    /** Serves a read of {@code size} bytes at {@code address} through a handler, if one covers it. */
+    boolean read(long address, int size, FastPathRead result) {
+        if (table.length == 0) {
+            return false;
+        }
+        Entry e = find(address, size);
+        if (e == null) {
+            return false;
+        }
+        try {
+            if (!e.handler.read(address - e.base, size, result)) {
+                return false;
+            }
+        } catch (RuntimeException | LinkageError | AssertionError x) {
+            failed(e.owner, "read", address, x);
+            return false;
+        }
+        if (size < 8) {
+            result.set(result.value() & ((1L << (8 * size)) - 1));
+        }
+        return true;
+    }
+
+    /** Serves a write through a handler, if one covers it and accepts it. */
+    boolean write(long address, int size, long value) {
+        if (table.length == 0) {
+            return false;
+        }
+        Entry e = find(address, size);
+        if (e == null) {
+            return false;
+        }
+        try {
+            return e.handler.write(address - e.base, size, size < 8 ? value & ((1L << (8 * size)) - 1) : value);
+        } catch (RuntimeException | LinkageError | AssertionError x) {
+            failed(e.owner, "write", address, x);
+            return false;
+        }
+    }
+
+    private void failed(Attached a, String what, long address, Throwable x) {
+        if (space.detachFastPath(a)) { // only the first failure of an attachment is logged
+            log.warn(String.format("%s: fast-path handler for %s threw on a %s at 0x%x; detached, its accesses take"
+                    + " the normal path", space.name(), a, what, address), x);
+        }
+    }
+
+    /** Number of attachments (tests and the monitor). */
+    int size() {
+        return attached.size();
+    }
+}

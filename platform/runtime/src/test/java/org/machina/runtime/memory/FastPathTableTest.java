@@ -1,0 +1,157 @@
+package org.machina.runtime.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathRead;
+import org.machina.api.fastpath.FastPathRegistry;
+import org.machina.api.memory.AccessSpec;
+import org.machina.api.memory.Mapping;
+import org.machina.api.memory.MemoryRegion;
+
+/** The fast-path table of an address space: which accesses reach a handler, and when they stop. */
+class FastPathTableTest {
+    private final Arena arena = Arena.ofConfined();
+    private final PhysicalAddressSpace space = new PhysicalAddressSpace("test", 1L << 32);
+    private final PortSpace ports = new PortSpace("ports");
+    private final FastPathRead out = new FastPathRead();
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    /** Serves reads with 0xF000 + offset and records every call. */
+    static final class Counting implements FastPathHandler {
+        final List<String> calls = new ArrayList<>();
+        boolean decline;
+
+        @Override
+        public boolean read(long offset, int size, FastPathRead result) {
+            calls.add("r" + size + "@" + Long.toHexString(offset));
+            if (decline) {
+                return false;
+            }
+            result.set(0xF000 + offset);
+            return true;
+        }
+
+        @Override
+        public boolean write(long offset, int size, long value) {
+            calls.add("w" + size + "@" + Long.toHexString(offset) + "=" + Long.toHexString(value));
+            return !decline;
+        }
+    }
+
+    private static MemoryRegion.Io io(String name, long size) {
+        return new MemoryRegion.Io(name, size, new PhysicalAddressSpaceTest.Recorder(), AccessSpec.ANY);
+    }
+
+    @Test
+    void onlyAccessesWhollyInsideTheRangeReachTheHandlerWithRegionOffsets() {
+        Mapping m = space.map(0xFED00000L, io("dev", 0x400));
+        Counting h = new Counting();
+        space.attachFastPath(m, 0xF0, 8, h);
+        assertTrue(space.fastRead(0xFED000F0L, 8, out));
+        assertEquals(0xF0F0, out.value());
+        assertTrue(space.fastRead(0xFED000F4L, 4, out));
+        assertEquals(0xF0F4, out.value());
+        assertFalse(space.fastRead(0xFED000F6L, 4, out), "crosses the end of the range");
+        assertFalse(space.fastRead(0xFED000ECL, 8, out), "starts before the range");
+        assertFalse(space.fastRead(0xFED00010L, 4, out), "another register");
+        assertTrue(space.fastWrite(0xFED000F0L, 2, 0x12345), "a write in range");
+        assertEquals(List.of("r8@f0", "r4@f4", "w2@f0=2345"), h.calls, "the value is cut to the access size");
+    }
+
+    @Test
+    void aReadIsCutToItsSizeAndADecliningHandlerLeavesTheAccessToTheNormalPath() {
+        Mapping m = ports.map(0x600, io("pm", 12));
+        Counting h = new Counting();
+        ports.attachFastPath(m, 8, 4, h);
+        assertTrue(ports.fastRead(0x608, 1, out));
+        assertEquals(0x08, out.value(), "0xF008 cut to one byte");
+        h.decline = true;
+        assertFalse(ports.fastRead(0x608, 4, out));
+        assertFalse(ports.fastWrite(0x608, 4, 1));
+        assertEquals(3, h.calls.size());
+    }
+
+    @Test
+    void rangesMustLieInsideAMappedIoRegionAndNotOverlap() {
+        Mapping m = space.map(0x1000, io("dev", 0x100));
+        space.attachFastPath(m, 0x10, 0x10, new Counting());
+        assertThrows(IllegalArgumentException.class, () -> space.attachFastPath(m, 0xF8, 0x10, new Counting()),
+                "past the end of the region");
+        assertThrows(IllegalArgumentException.class, () -> space.attachFastPath(m, -4, 8, new Counting()));
+        assertThrows(IllegalArgumentException.class, () -> space.attachFastPath(m, 0x20, 0, new Counting()), "empty");
+        IllegalArgumentException overlap = assertThrows(IllegalArgumentException.class,
+                () -> space.attachFastPath(m, 0x1C, 8, new Counting()));
+        assertTrue(overlap.getMessage().contains("overlaps [0x10, 0x20) of 'dev'"), overlap.getMessage());
+        space.attachFastPath(m, 0x20, 8, new Counting()); // adjacent is fine
+        Mapping ram = space.map(0x100000, new MemoryRegion.Ram("ram", new RamBlockImpl("ram", 0x1000, arena)));
+        assertThrows(IllegalArgumentException.class, () -> space.attachFastPath(ram, 0, 4, new Counting()), "RAM");
+        Mapping other = ports.map(0x70, io("rtc", 2));
+        assertThrows(IllegalArgumentException.class, () -> space.attachFastPath(other, 0, 1, new Counting()),
+                "a mapping of another space");
+        Mapping gone = space.map(0x2000, io("gone", 0x10));
+        gone.unmap();
+        assertThrows(IllegalArgumentException.class, () -> space.attachFastPath(gone, 0, 4, new Counting()),
+                "not mapped");
+        assertEquals(2, space.fastPathCount());
+    }
+
+    @Test
+    void detachUnmapAndAHigherPriorityMappingStopTheHandler() {
+        Mapping m = space.map(0x1000, io("dev", 0x100));
+        Counting h = new Counting();
+        FastPathRegistry.Attachment a = space.attachFastPath(m, 0, 0x100, h);
+        Mapping cover = space.map(0x1080, io("cover", 0x10), 1);
+        assertTrue(space.fastRead(0x1000, 4, out));
+        assertFalse(space.fastRead(0x1080, 4, out), "the normal path reaches 'cover' there");
+        assertTrue(space.fastRead(0x1090, 4, out));
+        cover.unmap();
+        assertTrue(space.fastRead(0x1080, 4, out), "uncovered again");
+        a.detach();
+        assertFalse(space.fastRead(0x1000, 4, out));
+        a.detach(); // twice is harmless
+        space.attachFastPath(m, 0, 0x100, h);
+        m.unmap();
+        assertFalse(space.fastRead(0x1000, 4, out));
+        assertEquals(0, space.fastPathCount(), "unmapping drops the attachment");
+        assertEquals(3, h.calls.size(), "served: 0x1000, 0x1090, 0x1080 uncovered");
+    }
+
+    @Test
+    void aThrowingHandlerIsDetachedAtItsFirstFailureAndTheAccessIsDeclined() {
+        Mapping m = ports.map(0x600, io("pm", 12));
+        int[] calls = new int[1];
+        ports.attachFastPath(m, 8, 4, (offset, size, result) -> {
+            calls[0]++;
+            throw new IllegalStateException("broken handler");
+        });
+        Counting neighbour = new Counting();
+        ports.attachFastPath(m, 0, 4, neighbour);
+        assertFalse(ports.fastRead(0x608, 4, out), "the access that threw takes the normal path");
+        assertFalse(ports.fastRead(0x608, 4, out));
+        assertFalse(ports.fastWrite(0x608, 4, 0));
+        assertEquals(1, calls[0], "called once, then detached");
+        assertEquals(1, ports.fastPathCount());
+        assertTrue(ports.fastRead(0x600, 2, out), "other handlers stay");
+    }
+
+    @Test
+    void anEmptyTableDeclinesEverything() {
+        space.map(0x1000, io("dev", 0x100));
+        assertFalse(space.fastRead(0x1000, 4, out));
+        assertFalse(space.fastWrite(0x1000, 4, 0));
+        assertFalse(space.fastRead(0xFFFFFFFFL, 1, out));
+    }
+}
