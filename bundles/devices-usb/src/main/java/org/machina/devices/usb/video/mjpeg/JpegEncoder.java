@@ -1,0 +1,290 @@
+package org.machina.devices.usb.video.mjpeg;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A baseline sequential JPEG encoder (ITU-T T.81, process 1: 8-bit samples, DCT, Huffman coding)
+ * for YUYV frames, written from the specification: the 4:2:2 frame becomes three components, Y
+ * sampled 2x1 and Cb, Cr 1x1, so an MCU is 16x8 pixels (two Y blocks, one Cb, one Cr, section
+ * A.2.3); each 8x8 block is level-shifted, transformed by the forward DCT of section A.3.3,
+ * quantised with the Annex K.1/K.2 tables scaled for a quality, and coded in zig-zag order with
+ * the Annex K.3-K.6 Huffman tables (DC differences, AC run/size symbols, ZRL and EOB; F.1.2).
+ * The output is an interchange-format JFIF file: SOI, APP0 JFIF, an optional COM, DQT, SOF0, DHT,
+ * SOS, the entropy-coded segment (0xFF bytes stuffed with 0x00, padded with 1 bits), EOI.
+ *
+ * <p>The YUYV input is BT.601 limited range (the UVC uncompressed format); JFIF is full range, so
+ * Y is stretched from 16..235 and Cb, Cr from 16..240 to 0..255. One encoder is used by one
+ * thread at a time (it reuses its buffers).
+ */
+public final class JpegEncoder {
+    private static final double[][] COS = new double[8][8];   // COS[x][u] = C(u)/2 cos((2x+1)u pi/16)
+
+    static {
+        for (int x = 0; x < 8; x++) {
+            for (int u = 0; u < 8; u++) {
+                double c = u == 0 ? 1 / Math.sqrt(2) : 1;
+                COS[x][u] = c / 2 * Math.cos((2 * x + 1) * u * Math.PI / 16);
+            }
+        }
+    }
+
+    private final int[] lumaQuant;
+    private final int[] chromaQuant;
+    private final HuffmanCode dcLuma = new HuffmanCode(JpegTables.DC_LUMA_BITS, JpegTables.DC_LUMA_VALUES);
+    private final HuffmanCode acLuma = new HuffmanCode(JpegTables.AC_LUMA_BITS, JpegTables.AC_LUMA_VALUES);
+    private final HuffmanCode dcChroma = new HuffmanCode(JpegTables.DC_CHROMA_BITS, JpegTables.DC_CHROMA_VALUES);
+    private final HuffmanCode acChroma = new HuffmanCode(JpegTables.AC_CHROMA_BITS, JpegTables.AC_CHROMA_VALUES);
+    private final double[] block = new double[64];
+    private final double[] tmp = new double[64];
+    private final int[] coef = new int[64];
+    private byte[] out = new byte[64 * 1024];
+    private int pos;
+    private long bitBuffer;
+    private int bitCount;
+
+    /** An encoder with the Annex K tables scaled for {@code quality} 1..100 (50 = the tables as printed). */
+    public JpegEncoder(int quality) {
+        int q = Math.max(1, Math.min(100, quality));
+        int scale = q < 50 ? 5000 / q : 200 - 2 * q;
+        lumaQuant = scaled(JpegTables.LUMA_QUANT, scale);
+        chromaQuant = scaled(JpegTables.CHROMA_QUANT, scale);
+    }
+
+    private static int[] scaled(int[] table, int percent) {
+        int[] t = new int[64];
+        for (int i = 0; i < 64; i++) {
+            t[i] = Math.max(1, Math.min(255, (table[i] * percent + 50) / 100));
+        }
+        return t;
+    }
+
+    /**
+     * Encodes a YUYV frame ({@code width} even, {@code width * height * 2} bytes) as a JFIF file,
+     * with {@code comment} (ASCII, may be null) in a COM segment.
+     */
+    public byte[] encode(byte[] yuyv, int width, int height, String comment) {
+        if (width <= 0 || height <= 0 || width % 2 != 0 || width > 65535 || height > 65535
+                || yuyv.length < width * height * 2) {
+            throw new IllegalArgumentException("bad YUYV frame " + width + "x" + height + " in " + yuyv.length + " bytes");
+        }
+        pos = 0;
+        bitBuffer = 0;
+        bitCount = 0;
+        headers(width, height, comment);
+        int[] predictor = new int[3];
+        for (int my = 0; my < height; my += 8) {
+            for (int mx = 0; mx < width; mx += 16) {
+                for (int half = 0; half < 2; half++) {
+                    lumaBlock(yuyv, width, height, mx + 8 * half, my);
+                    predictor[0] = codeBlock(lumaQuant, dcLuma, acLuma, predictor[0]);
+                }
+                chromaBlock(yuyv, width, height, mx, my, 1);
+                predictor[1] = codeBlock(chromaQuant, dcChroma, acChroma, predictor[1]);
+                chromaBlock(yuyv, width, height, mx, my, 3);
+                predictor[2] = codeBlock(chromaQuant, dcChroma, acChroma, predictor[2]);
+            }
+        }
+        if (bitCount > 0) {
+            bits(0x7F, 7);                                    // pad the last byte with 1 bits (F.1.2.3)
+        }
+        marker(0xD9);
+        return Arrays.copyOf(out, pos);
+    }
+
+    private void lumaBlock(byte[] f, int width, int height, int x0, int y0) {
+        for (int y = 0; y < 8; y++) {
+            int row = Math.min(y0 + y, height - 1) * width;
+            for (int x = 0; x < 8; x++) {
+                int luma = f[(row + Math.min(x0 + x, width - 1)) * 2] & 0xFF;
+                block[y * 8 + x] = fullRange(luma, 16, 219) - 128;
+            }
+        }
+    }
+
+    /** Cb ({@code offset} 1) or Cr (3) of the 16x8 pixels at (x0, y0): one sample per pixel pair. */
+    private void chromaBlock(byte[] f, int width, int height, int x0, int y0, int offset) {
+        for (int y = 0; y < 8; y++) {
+            int row = Math.min(y0 + y, height - 1) * width;
+            for (int x = 0; x < 8; x++) {
+                int pair = Math.min(x0 + 2 * x, width - 2);
+                int c = f[(row + pair) * 2 + offset] & 0xFF;
+                block[y * 8 + x] = fullRange(c, 16, 224) - 128;
+            }
+        }
+    }
+
+    private static double fullRange(int v, int low, int span) {
+        double s = (v - low) * 255.0 / span;
+        return s < 0 ? 0 : s > 255 ? 255 : s;
+    }
+
+    /** FDCT, quantisation and Huffman coding of {@link #block}; returns the block's DC (the next predictor). */
+    private int codeBlock(int[] quant, HuffmanCode dc, HuffmanCode ac, int predictor) {
+        for (int y = 0; y < 8; y++) {
+            for (int u = 0; u < 8; u++) {
+                double s = 0;
+                for (int x = 0; x < 8; x++) {
+                    s += block[y * 8 + x] * COS[x][u];
+                }
+                tmp[y * 8 + u] = s;
+            }
+        }
+        for (int v = 0; v < 8; v++) {
+            for (int u = 0; u < 8; u++) {
+                double s = 0;
+                for (int y = 0; y < 8; y++) {
+                    s += tmp[y * 8 + u] * COS[y][v];
+                }
+                coef[v * 8 + u] = (int) Math.round(s / quant[v * 8 + u]);
+            }
+        }
+        int dcValue = coef[0];
+        int diff = dcValue - predictor;
+        int size = category(diff);
+        bits(dc.code[size], dc.length[size]);
+        bits(additional(diff, size), size);
+        int run = 0;
+        for (int k = 1; k < 64; k++) {
+            int v = coef[JpegTables.ZIGZAG[k]];
+            if (v == 0) {
+                run++;
+                continue;
+            }
+            while (run > 15) {
+                bits(ac.code[0xF0], ac.length[0xF0]);         // ZRL: sixteen zeros
+                run -= 16;
+            }
+            int s = category(v);
+            int symbol = run << 4 | s;
+            bits(ac.code[symbol], ac.length[symbol]);
+            bits(additional(v, s), s);
+            run = 0;
+        }
+        if (run > 0) {
+            bits(ac.code[0x00], ac.length[0x00]);             // EOB
+        }
+        return dcValue;
+    }
+
+    /** SSSS: the number of bits of |v| (Tables F.1 and F.2). */
+    static int category(int v) {
+        return v == 0 ? 0 : 32 - Integer.numberOfLeadingZeros(Math.abs(v));
+    }
+
+    /** The additional bits of v: v itself if positive, else v - 1 in {@code size} bits (F.1.2.1). */
+    private static int additional(int v, int size) {
+        return (v < 0 ? v - 1 : v) & ((1 << size) - 1);
+    }
+
+    private void bits(int value, int count) {
+        if (count == 0) {
+            return;
+        }
+        bitBuffer = bitBuffer << count | (value & ((1L << count) - 1));
+        bitCount += count;
+        while (bitCount >= 8) {
+            int b = (int) (bitBuffer >>> (bitCount - 8)) & 0xFF;
+            bitCount -= 8;
+            put(b);
+            if (b == 0xFF) {
+                put(0);                                       // byte stuffing (F.1.2.3)
+            }
+        }
+    }
+
+    private void headers(int width, int height, String comment) {
+        marker(0xD8);
+        marker(0xE0);
+        put16(16);
+        for (byte b : "JFIF\0".getBytes(StandardCharsets.US_ASCII)) {
+            put(b);
+        }
+        put(1);
+        put(1);                                               // version 1.01
+        put(0);                                               // no units: aspect ratio 1:1
+        put16(1);
+        put16(1);
+        put(0);
+        put(0);                                               // no thumbnail
+        if (comment != null && !comment.isEmpty()) {
+            byte[] c = comment.getBytes(StandardCharsets.US_ASCII);
+            marker(0xFE);
+            put16(2 + c.length);
+            for (byte b : c) {
+                put(b);
+            }
+        }
+        marker(0xDB);
+        put16(2 + 2 * 65);
+        put(0x00);
+        for (int k = 0; k < 64; k++) {
+            put(lumaQuant[JpegTables.ZIGZAG[k]]);
+        }
+        put(0x01);
+        for (int k = 0; k < 64; k++) {
+            put(chromaQuant[JpegTables.ZIGZAG[k]]);
+        }
+        marker(0xC0);
+        put16(8 + 3 * 3);
+        put(8);
+        put16(height);
+        put16(width);
+        put(3);
+        put(1);
+        put(0x21);                                            // Y: H 2, V 1, table 0
+        put(0);
+        put(2);
+        put(0x11);
+        put(1);
+        put(3);
+        put(0x11);
+        put(1);
+        marker(0xC4);
+        HuffmanCode[] tables = {dcLuma, acLuma, dcChroma, acChroma};
+        int[] classAndId = {0x00, 0x10, 0x01, 0x11};
+        int length = 2;
+        for (HuffmanCode t : tables) {
+            length += 17 + t.values.length;
+        }
+        put16(length);
+        for (int i = 0; i < tables.length; i++) {
+            put(classAndId[i]);
+            for (int b : tables[i].bits) {
+                put(b);
+            }
+            for (int v : tables[i].values) {
+                put(v);
+            }
+        }
+        marker(0xDA);
+        put16(6 + 2 * 3);
+        put(3);
+        put(1);
+        put(0x00);
+        put(2);
+        put(0x11);
+        put(3);
+        put(0x11);
+        put(0);                                               // Ss
+        put(63);                                              // Se
+        put(0);                                               // Ah, Al
+    }
+
+    private void marker(int code) {
+        put(0xFF);
+        put(code);
+    }
+
+    private void put16(int v) {
+        put(v >> 8);
+        put(v);
+    }
+
+    private void put(int b) {
+        if (pos == out.length) {
+            out = Arrays.copyOf(out, out.length * 2);
+        }
+        out[pos++] = (byte) b;
+    }
+}
