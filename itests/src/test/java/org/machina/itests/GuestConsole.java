@@ -93,7 +93,7 @@ final class GuestConsole implements AutoCloseable {
         pb.environment().put("MACHINA_HOME", dir.resolve("home").toString());
         GuestConsole c = new GuestConsole(pb.start(), dir.resolve("console.txt"), err);
         long started = System.nanoTime();
-        int initOk = c.await(Pattern.compile("MACHINA-INIT-OK"), 0, bootTimeoutS, "/init's MACHINA-INIT-OK marker")[1];
+        int initOk = (int) c.await(Pattern.compile("MACHINA-INIT-OK"), 0, bootTimeoutS, "/init's MACHINA-INIT-OK marker")[1];
         long[] prompt = c.await(PROMPT, initOk, 300, "the shell prompt after MACHINA-INIT-OK");
         c.bootLog = c.text().substring(0, (int) prompt[1]);
         System.out.printf("GuestConsole: shell prompt %.1f s after the launcher started%n", (prompt[2] - started) / 1e9);
