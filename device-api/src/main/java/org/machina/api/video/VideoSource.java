@@ -1,5 +1,7 @@
 package org.machina.api.video;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 /**
  * An open source of frames for one camera. The camera asks for frame {@code n} (0 at the start of
  * a stream, one more each frame interval) at the size the guest negotiated, in YUYV: 4:2:2, two
@@ -9,6 +11,7 @@ package org.machina.api.video;
  * source hands out the newest frame it has, it does not wait for one) and must not throw for any
  * size the camera offers. {@link #close()} is called when the camera goes away.
  */
+@ConsumerType
 public interface VideoSource extends AutoCloseable {
     /** Fills {@code yuyv} ({@code width * height * 2} bytes; width even) with frame number {@code n}. */
     void frame(long n, int width, int height, byte[] yuyv);

@@ -2,12 +2,14 @@ package org.machina.api.video;
 
 import java.io.IOException;
 import java.util.Map;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * A kind of video source, registered as an OSGi service with {@link #NAME_PROPERTY} set to its
  * {@link #name()}; a camera device picks it by that name ({@code source=NAME}) and opens one
  * source per camera.
  */
+@ConsumerType
 public interface VideoSourceFactory {
     /** The service property that carries {@link #name()}. */
     String NAME_PROPERTY = "machina.video.source";
