@@ -7,8 +7,10 @@ import java.util.Arrays;
  * A baseline sequential JPEG encoder (ITU-T T.81, process 1: 8-bit samples, DCT, Huffman coding)
  * for YUYV frames, written from the specification: the 4:2:2 frame becomes three components, Y
  * sampled 2x1 and Cb, Cr 1x1, so an MCU is 16x8 pixels (two Y blocks, one Cb, one Cr, section
- * A.2.3); each 8x8 block is level-shifted, transformed by the forward DCT of section A.3.3,
- * quantised with the Annex K.1/K.2 tables scaled for a quality, and coded in zig-zag order with
+ * A.2.3); each 8x8 block is level-shifted, transformed by the forward DCT of section A.3.3
+ * (computed with the Arai-Agui-Nakajima factorisation: 5 multiplications per 8 points, its output
+ * scale folded into the quantisation divisors), quantised with the Annex K.1/K.2 tables scaled for
+ * a quality, and coded in zig-zag order with
  * the Annex K.3-K.6 Huffman tables (DC differences, AC run/size symbols, ZRL and EOB; F.1.2).
  * The output is an interchange-format JFIF file: SOI, APP0 JFIF, an optional COM, DQT, SOF0, DHT,
  * SOS, the entropy-coded segment (0xFF bytes stuffed with 0x00, padded with 1 bits), EOI.
@@ -18,25 +20,26 @@ import java.util.Arrays;
  * thread at a time (it reuses its buffers).
  */
 public final class JpegEncoder {
-    private static final double[][] COS = new double[8][8];   // COS[x][u] = C(u)/2 cos((2x+1)u pi/16)
+    /** The AAN output of frequency k is the DCT coefficient times 2 AAN[k] (per dimension). */
+    static final double[] AAN = new double[8];
 
     static {
-        for (int x = 0; x < 8; x++) {
-            for (int u = 0; u < 8; u++) {
-                double c = u == 0 ? 1 / Math.sqrt(2) : 1;
-                COS[x][u] = c / 2 * Math.cos((2 * x + 1) * u * Math.PI / 16);
-            }
+        AAN[0] = 1;
+        for (int k = 1; k < 8; k++) {
+            AAN[k] = Math.sqrt(2) * Math.cos(k * Math.PI / 16);
         }
     }
 
     private final int[] lumaQuant;
     private final int[] chromaQuant;
+    /** 1 / (quantiser * AAN scale) per natural index: multiply an AAN output to get the quantised value. */
+    private final double[] lumaFactor;
+    private final double[] chromaFactor;
     private final HuffmanCode dcLuma = new HuffmanCode(JpegTables.DC_LUMA_BITS, JpegTables.DC_LUMA_VALUES);
     private final HuffmanCode acLuma = new HuffmanCode(JpegTables.AC_LUMA_BITS, JpegTables.AC_LUMA_VALUES);
     private final HuffmanCode dcChroma = new HuffmanCode(JpegTables.DC_CHROMA_BITS, JpegTables.DC_CHROMA_VALUES);
     private final HuffmanCode acChroma = new HuffmanCode(JpegTables.AC_CHROMA_BITS, JpegTables.AC_CHROMA_VALUES);
     private final double[] block = new double[64];
-    private final double[] tmp = new double[64];
     private final int[] coef = new int[64];
     private byte[] out = new byte[64 * 1024];
     private int pos;
@@ -49,6 +52,18 @@ public final class JpegEncoder {
         int scale = q < 50 ? 5000 / q : 200 - 2 * q;
         lumaQuant = scaled(JpegTables.LUMA_QUANT, scale);
         chromaQuant = scaled(JpegTables.CHROMA_QUANT, scale);
+        lumaFactor = factors(lumaQuant);
+        chromaFactor = factors(chromaQuant);
+    }
+
+    private static double[] factors(int[] quant) {
+        double[] f = new double[64];
+        for (int v = 0; v < 8; v++) {
+            for (int u = 0; u < 8; u++) {
+                f[v * 8 + u] = 1 / (quant[v * 8 + u] * AAN[u] * AAN[v] * 8);
+            }
+        }
+        return f;
     }
 
     private static int[] scaled(int[] table, int percent) {
@@ -77,12 +92,12 @@ public final class JpegEncoder {
             for (int mx = 0; mx < width; mx += 16) {
                 for (int half = 0; half < 2; half++) {
                     lumaBlock(yuyv, width, height, mx + 8 * half, my);
-                    predictor[0] = codeBlock(lumaQuant, dcLuma, acLuma, predictor[0]);
+                    predictor[0] = codeBlock(lumaFactor, dcLuma, acLuma, predictor[0]);
                 }
                 chromaBlock(yuyv, width, height, mx, my, 1);
-                predictor[1] = codeBlock(chromaQuant, dcChroma, acChroma, predictor[1]);
+                predictor[1] = codeBlock(chromaFactor, dcChroma, acChroma, predictor[1]);
                 chromaBlock(yuyv, width, height, mx, my, 3);
-                predictor[2] = codeBlock(chromaQuant, dcChroma, acChroma, predictor[2]);
+                predictor[2] = codeBlock(chromaFactor, dcChroma, acChroma, predictor[2]);
             }
         }
         if (bitCount > 0) {
@@ -120,24 +135,10 @@ public final class JpegEncoder {
     }
 
     /** FDCT, quantisation and Huffman coding of {@link #block}; returns the block's DC (the next predictor). */
-    private int codeBlock(int[] quant, HuffmanCode dc, HuffmanCode ac, int predictor) {
-        for (int y = 0; y < 8; y++) {
-            for (int u = 0; u < 8; u++) {
-                double s = 0;
-                for (int x = 0; x < 8; x++) {
-                    s += block[y * 8 + x] * COS[x][u];
-                }
-                tmp[y * 8 + u] = s;
-            }
-        }
-        for (int v = 0; v < 8; v++) {
-            for (int u = 0; u < 8; u++) {
-                double s = 0;
-                for (int y = 0; y < 8; y++) {
-                    s += tmp[y * 8 + u] * COS[y][v];
-                }
-                coef[v * 8 + u] = (int) Math.round(s / quant[v * 8 + u]);
-            }
+    private int codeBlock(double[] factor, HuffmanCode dc, HuffmanCode ac, int predictor) {
+        fdct(block);
+        for (int i = 0; i < 64; i++) {
+            coef[i] = (int) Math.round(block[i] * factor[i]);
         }
         int dcValue = coef[0];
         int diff = dcValue - predictor;
@@ -165,6 +166,62 @@ public final class JpegEncoder {
             bits(ac.code[0x00], ac.length[0x00]);             // EOB
         }
         return dcValue;
+    }
+
+    /**
+     * The 2-D forward DCT of an 8x8 block in place, rows then columns, by the Arai-Agui-Nakajima
+     * flow graph: output (v, u) is 8 AAN[u] AAN[v] times the T.81 A.3.3 coefficient F(u, v).
+     */
+    static void fdct(double[] b) {
+        for (int i = 0; i < 8; i++) {
+            fdct8(b, i * 8, 1);
+        }
+        for (int i = 0; i < 8; i++) {
+            fdct8(b, i, 8);
+        }
+    }
+
+    private static void fdct8(double[] b, int at, int step) {
+        double d0 = b[at];
+        double d1 = b[at + step];
+        double d2 = b[at + 2 * step];
+        double d3 = b[at + 3 * step];
+        double d4 = b[at + 4 * step];
+        double d5 = b[at + 5 * step];
+        double d6 = b[at + 6 * step];
+        double d7 = b[at + 7 * step];
+        double s07 = d0 + d7;
+        double s16 = d1 + d6;
+        double s25 = d2 + d5;
+        double s34 = d3 + d4;
+        double m07 = d0 - d7;
+        double m16 = d1 - d6;
+        double m25 = d2 - d5;
+        double m34 = d3 - d4;
+        // even half: a 4-point DCT of the sums
+        double e0 = s07 + s34;
+        double e3 = s07 - s34;
+        double e1 = s16 + s25;
+        double e2 = s16 - s25;
+        b[at] = e0 + e1;
+        b[at + 4 * step] = e0 - e1;
+        double r = (e2 + e3) * 0.7071067811865476;          // cos(4 pi / 16)
+        b[at + 2 * step] = e3 + r;
+        b[at + 6 * step] = e3 - r;
+        // odd half: the differences through the rotation network
+        double o0 = m34 + m25;
+        double o1 = m25 + m16;
+        double o2 = m16 + m07;
+        double z5 = (o0 - o2) * 0.38268343236508984;        // cos(6 pi / 16)
+        double z2 = 0.5411961001461971 * o0 + z5;           // cos(2 pi/16) - cos(6 pi/16)
+        double z4 = 1.3065629648763766 * o2 + z5;           // cos(2 pi/16) + cos(6 pi/16)
+        double z3 = o1 * 0.7071067811865476;
+        double z11 = m07 + z3;
+        double z13 = m07 - z3;
+        b[at + 5 * step] = z13 + z2;
+        b[at + 3 * step] = z13 - z2;
+        b[at + step] = z11 + z4;
+        b[at + 7 * step] = z11 - z4;
     }
 
     /** SSSS: the number of bits of |v| (Tables F.1 and F.2). */

@@ -70,6 +70,33 @@ public class JpegEncoderTest {
     }
 
     @Test
+    void theFastDctEqualsTheDefinitionOfA33() {
+        java.util.Random r = new java.util.Random(42);
+        for (int round = 0; round < 20; round++) {
+            double[] f = new double[64];
+            for (int i = 0; i < 64; i++) {
+                f[i] = r.nextInt(256) - 128;
+            }
+            double[] fast = f.clone();
+            JpegEncoder.fdct(fast);
+            for (int v = 0; v < 8; v++) {
+                for (int u = 0; u < 8; u++) {
+                    double sum = 0;                          // F(u,v) = 1/4 C(u) C(v) sum f(x,y) cos cos
+                    for (int y = 0; y < 8; y++) {
+                        for (int x = 0; x < 8; x++) {
+                            sum += f[y * 8 + x] * Math.cos((2 * x + 1) * u * Math.PI / 16)
+                                    * Math.cos((2 * y + 1) * v * Math.PI / 16);
+                        }
+                    }
+                    double reference = sum / 4 * (u == 0 ? 1 / Math.sqrt(2) : 1) * (v == 0 ? 1 / Math.sqrt(2) : 1);
+                    double scaled = fast[v * 8 + u] / (8 * JpegEncoder.AAN[u] * JpegEncoder.AAN[v]);
+                    assertEquals(reference, scaled, 1e-9, "F(" + u + "," + v + ")");
+                }
+            }
+        }
+    }
+
+    @Test
     void patternFramesDecodeCloseToTheSourceWithTheirNumber() throws IOException {
         JpegEncoder enc = new JpegEncoder(80);
         for (int[] size : new int[][] {{160, 120}, {640, 480}, {1280, 720}, {150, 100}}) {
