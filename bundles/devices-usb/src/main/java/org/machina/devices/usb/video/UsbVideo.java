@@ -1,5 +1,8 @@
 package org.machina.devices.usb.video;
 
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.machina.api.bus.usb.UsbBus;
 import org.machina.api.bus.usb.UsbPort;
 import org.machina.api.bus.usb.UsbSetup;
@@ -17,7 +20,10 @@ import org.machina.devices.usb.video.mjpeg.JpegEncoder;
  * A USB Video Class 1.1 camera ({@link UvcDescriptors}) streaming YUYV or MJPEG over a bulk IN
  * endpoint from a {@link VideoSource} (API {@code org.machina.api.video}), high speed. MJPEG frames
  * are the source's YUYV frames through this bundle's {@link JpegEncoder}, each with a COM segment
- * {@code "machina frame N"}.
+ * {@code "machina frame N"}, encoded off the machine thread: when an MJPEG frame is due the source
+ * fills it on the machine thread, an encoder thread compresses it, and the transfer that waits
+ * for it (NAKed, as a camera that is still compressing) completes in a task posted back to the
+ * machine thread.
  *
  * <p>VideoStreaming interface 1 negotiates with probe and commit (UVC 1.1 section 4.3.1.1): the
  * 34-byte control (bmHint, bFormatIndex, bFrameIndex, dwFrameInterval, ..., dwMaxVideoFrameSize,
@@ -54,6 +60,12 @@ final class UsbVideo extends UsbFunction implements Device {
     private final int portNumber;
     private final VideoSource source;
     private final JpegEncoder jpeg = new JpegEncoder(MJPEG_QUALITY);
+    /** Runs MJPEG encoding; null until the first MJPEG frame when not given (then a daemon thread). */
+    private Executor encoder;
+    private ExecutorService ownEncoder;
+    private boolean encoding;
+    /** Bumped by every stop and commit: an encoding finished for an older stream is dropped. */
+    private int generation;
     private UsbPort port;
     private Timer timer;
     private boolean sourceFailed;
@@ -74,10 +86,16 @@ final class UsbVideo extends UsbFunction implements Device {
     private UsbTransfer waiting;
 
     UsbVideo(DeviceContext ctx, String busName, int portNumber, VideoSource source) {
+        this(ctx, busName, portNumber, source, null);
+    }
+
+    /** With {@code encoder} running the MJPEG encoding (tests pass {@code Runnable::run}). */
+    UsbVideo(DeviceContext ctx, String busName, int portNumber, VideoSource source, Executor encoder) {
         this.ctx = ctx;
         this.busName = busName;
         this.portNumber = portNumber;
         this.source = source;
+        this.encoder = encoder;
     }
 
     @Override
@@ -96,6 +114,10 @@ final class UsbVideo extends UsbFunction implements Device {
         if (port != null) {
             port.detach();
             port = null;
+        }
+        stop();
+        if (ownEncoder != null) {
+            ownEncoder.shutdownNow();
         }
         source.close();
     }
@@ -140,6 +162,8 @@ final class UsbVideo extends UsbFunction implements Device {
         frameIndex = 0;
         frame = null;
         waiting = null;
+        encoding = false;
+        generation++;
         if (timer != null) {
             timer.cancel();
         }
@@ -322,22 +346,32 @@ final class UsbVideo extends UsbFunction implements Device {
                 timer.armAt(due);
                 return;
             }
-            startFrame();
+            if (!startFrame()) {
+                waiting = t;                                 // NAK until the encoder has it
+                return;
+            }
         }
         payload(t);
     }
 
     private void frameDue() {
         UsbTransfer t = waiting;
-        waiting = null;
         if (t == null || t.done() || frameIndex == 0) {
+            waiting = null;
             return;
         }
-        startFrame();
+        if (frame == null && !startFrame()) {
+            return;                                          // still waiting, for the encoder now
+        }
+        waiting = null;
         payload(t);
     }
 
-    private void startFrame() {
+    /** Takes the due frame from the source: true when it is ready, false while it is being encoded. */
+    private boolean startFrame() {
+        if (encoding) {
+            return false;
+        }
         UvcDescriptors.FrameSize size = UvcDescriptors.sizes(format)[frameIndex - 1];
         byte[] yuyv = new byte[size.bytes()];
         try {
@@ -349,12 +383,52 @@ final class UsbVideo extends UsbFunction implements Device {
                         e.toString());
             }
         }
-        frame = format == UvcDescriptors.FORMAT_MJPEG ? mjpeg(yuyv, size) : yuyv;
-        offset = 0;
+        if (format != UvcDescriptors.FORMAT_MJPEG) {
+            frame = yuyv;
+            offset = 0;
+            return true;
+        }
+        encoding = true;
+        int gen = generation;
+        long n = frameNo;
+        encoder().execute(() -> {
+            byte[] j = mjpeg(yuyv, size, n);
+            try {
+                ctx.executor().execute(() -> encoded(gen, j));
+            } catch (IllegalStateException e) {
+                // the machine has stopped: nobody waits for the frame
+            }
+        });
+        return false;
     }
 
-    private byte[] mjpeg(byte[] yuyv, UvcDescriptors.FrameSize size) {
-        String comment = "machina frame " + frameNo;
+    /** On the machine thread: an MJPEG frame is ready; a transfer waiting for it gets its first payload. */
+    private void encoded(int gen, byte[] jpegFrame) {
+        if (gen != generation || frameIndex == 0) {
+            return;                                          // the stream stopped or was committed again
+        }
+        encoding = false;
+        frame = jpegFrame;
+        offset = 0;
+        UsbTransfer t = waiting;
+        waiting = null;
+        if (t != null && !t.done()) {
+            payload(t);
+        }
+    }
+
+    private Executor encoder() {
+        if (encoder == null) {
+            ownEncoder = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
+                    .name("usb-video-mjpeg-" + ctx.id()).unstarted(r));
+            encoder = ownEncoder;
+        }
+        return encoder;
+    }
+
+    /** On the encoder thread (one at a time): the JPEG of frame {@code n}. */
+    private byte[] mjpeg(byte[] yuyv, UvcDescriptors.FrameSize size, long n) {
+        String comment = "machina frame " + n;
         byte[] j = jpeg.encode(yuyv, size.width(), size.height(), comment);
         if (j.length > size.bytes()) {
             j = new JpegEncoder(10).encode(yuyv, size.width(), size.height(), comment);

@@ -92,7 +92,7 @@ class UsbVideoTest {
                 return 4;
             }
         });
-        UsbVideo v = new UsbVideo(machine.context("cam"), UsbBus.DEFAULT, -1, new TestPattern());
+        UsbVideo v = new UsbVideo(machine.context("cam"), UsbBus.DEFAULT, -1, new TestPattern(), Runnable::run);
         v.realize();
         return v;
     }
@@ -246,9 +246,15 @@ class UsbVideoTest {
             while (!eof) {
                 T t = new T(1, true, null, new byte[UsbVideo.PAYLOAD]);
                 v.handle(t);
-                if (!t.done()) {
-                    machine.advance(machine.nanos + 33_333_300L);
+                if (!t.done() && frame.size() == 0) {
+                    machine.runTasks();                      // the encoder's result, posted to the machine thread
                 }
+                if (!t.done()) {
+                    assertTrue(n > 0 && frame.size() == 0, "only a later frame's first payload waits for its time");
+                    machine.advance(machine.nanos + 33_333_300L);
+                    machine.runTasks();
+                }
+                assertTrue(t.done(), "frame " + n + " delivered once encoded");
                 assertEquals(UsbStatus.OK, t.status);
                 frame.write(t.buf, 2, t.actual - 2);
                 eof = (t.buf[1] & 2) != 0;
@@ -261,6 +267,28 @@ class UsbVideoTest {
             assertEquals(240, r.getHeight());
             assertEquals(n, TestPattern.stripe(x -> r.getSample(x, TestPattern.STRIPE_READ_ROW, 0)));
         }
+    }
+
+    @Test
+    void anEncodingThatFinishesAfterANewCommitIsDropped() {
+        UsbVideo v = camera();
+        control(v, 0x00, UsbSetup.SET_CONFIGURATION, 1, 0, new byte[0]);
+        control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_COMMIT << 8, 1, UsbVideo.probe(2, 1, 333_333));
+        T first = new T(1, true, null, new byte[UsbVideo.PAYLOAD]);
+        v.handle(first);
+        assertFalse(first.done(), "waits for the encoder");
+        v.cancel(first);
+        control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_COMMIT << 8, 1, UsbVideo.probe(1, 1, 333_333));
+        machine.runTasks();                                  // the MJPEG frame of the old stream arrives
+        assertFalse(first.done(), "a cancelled transfer is not completed");
+        T next = new T(1, true, null, new byte[UsbVideo.PAYLOAD]);
+        v.handle(next);
+        assertTrue(next.done());
+        assertEquals(UsbVideo.PAYLOAD, next.actual, "the first payload of the new stream's 38400-byte YUYV frame");
+        assertEquals(0, next.buf[1] & 2, "not the end of the frame");
+        assertEquals(0, TestPattern.stripe(x -> next.buf[2 + (TestPattern.STRIPE_READ_ROW * 160 + x) * 2] & 0xFF),
+                "YUYV frame 0 of the new stream, not the stale JPEG");
+        assertFalse(next.buf[2] == (byte) 0xFF && next.buf[3] == (byte) 0xD8, "no JPEG SOI");
     }
 
     @Test

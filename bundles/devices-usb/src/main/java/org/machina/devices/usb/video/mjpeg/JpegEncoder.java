@@ -22,8 +22,15 @@ import java.util.Arrays;
 public final class JpegEncoder {
     /** The AAN output of frequency k is the DCT coefficient times 2 AAN[k] (per dimension). */
     static final double[] AAN = new double[8];
+    /** Limited-range sample to full range, level-shifted (minus 128): Y (16..235) and Cb/Cr (16..240). */
+    private static final double[] LUMA = new double[256];
+    private static final double[] CHROMA = new double[256];
 
     static {
+        for (int v = 0; v < 256; v++) {
+            LUMA[v] = fullRange(v, 16, 219) - 128;
+            CHROMA[v] = fullRange(v, 16, 224) - 128;
+        }
         AAN[0] = 1;
         for (int k = 1; k < 8; k++) {
             AAN[k] = Math.sqrt(2) * Math.cos(k * Math.PI / 16);
@@ -108,11 +115,18 @@ public final class JpegEncoder {
     }
 
     private void lumaBlock(byte[] f, int width, int height, int x0, int y0) {
+        boolean inside = x0 + 8 <= width;
         for (int y = 0; y < 8; y++) {
             int row = Math.min(y0 + y, height - 1) * width;
-            for (int x = 0; x < 8; x++) {
-                int luma = f[(row + Math.min(x0 + x, width - 1)) * 2] & 0xFF;
-                block[y * 8 + x] = fullRange(luma, 16, 219) - 128;
+            if (inside) {
+                int at = (row + x0) * 2;
+                for (int x = 0; x < 8; x++) {
+                    block[y * 8 + x] = LUMA[f[at + 2 * x] & 0xFF];
+                }
+            } else {
+                for (int x = 0; x < 8; x++) {
+                    block[y * 8 + x] = LUMA[f[(row + Math.min(x0 + x, width - 1)) * 2] & 0xFF];
+                }
             }
         }
     }
@@ -123,8 +137,7 @@ public final class JpegEncoder {
             int row = Math.min(y0 + y, height - 1) * width;
             for (int x = 0; x < 8; x++) {
                 int pair = Math.min(x0 + 2 * x, width - 2);
-                int c = f[(row + pair) * 2 + offset] & 0xFF;
-                block[y * 8 + x] = fullRange(c, 16, 224) - 128;
+                block[y * 8 + x] = CHROMA[f[(row + pair) * 2 + offset] & 0xFF];
             }
         }
     }
