@@ -165,6 +165,7 @@ class UvcGuestIT {
         TestPattern pattern = new TestPattern();
         byte[] yuyv = new byte[w * h * 2];
         long last = -1;
+        long first = -1;
         int seen = 0;
         int skipped = 0;
         long frame1 = -1;
@@ -178,6 +179,9 @@ class UvcGuestIT {
             assertTrue(m.group(6) == null, "buffer flagged as an error: " + line);
             assertTrue(num > last, "frame numbers increase: " + line + " after " + last);
             skipped += (int) (num - last - 1);
+            if (first < 0) {
+                first = num;
+            }
             last = num;
             pattern.frame(num, w, h, yuyv);
             byte[] expected = format.equals("yuyv") ? yuyv : encoder.encode(yuyv, w, h, "machina frame " + num);
@@ -192,9 +196,13 @@ class UvcGuestIT {
         Matcher done = DONE.matcher(r.text());
         assertTrue(done.find(), r.toString());
         double wall = (r.endNanos() - r.startNanos()) / 1e9;
-        String result = String.format("%s %dx%d: %d frames, %d skipped by the guest, %.2f fps guest clock "
-                + "(%s s), %.2f fps host wall (%.1f s incl. setup)", format, w, h, frames, skipped,
-                Double.parseDouble(done.group(3)), done.group(2), frames / wall, wall);
+        double guestSeconds = Double.parseDouble(done.group(2));
+        // the camera numbers every frame it sends; frames the driver got while uvccap held every buffer
+        // were dropped by uvcvideo: last - first + 1 frames crossed the bus in the capture's time
+        String result = String.format("%s %dx%d: uvccap got %d frames at %.2f fps (guest clock, %.3f s; host wall "
+                + "%.1f s incl. setup); the camera sent frames %d..%d, %.2f fps over USB; %d dropped by uvcvideo "
+                + "(no free buffer)", format, w, h, frames, Double.parseDouble(done.group(3)), guestSeconds, wall,
+                first, last, (last - first + 1) / guestSeconds, skipped);
         RESULTS.add(result);
         System.out.println("UvcGuestIT: " + result);
         if (decodeOnHost) {
