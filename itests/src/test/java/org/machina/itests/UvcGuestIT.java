@@ -40,8 +40,9 @@ import org.machina.devices.usb.video.source.TestPattern;
  * stripe for YUYV, the JPEG comment for MJPEG) increases and its FNV-1a hash equals that of the
  * frame the host computes for that number (the same {@link TestPattern}, and for MJPEG the same
  * {@link JpegEncoder}); one MJPEG frame is copied to the host with {@code od} and decoded there
- * with javax.imageio, its stripe giving its number. Frame rates are printed (guest clock and
- * host wall time).
+ * with javax.imageio, its stripe giving its number. A second camera on port 2,
+ * {@code source=file,path=clip.y4m} (a 5-frame clip written here), delivers frames whose hashes are
+ * those of the clip's frames, looping. Frame rates are printed (guest clock and host wall time).
  *
  * <p>Not in the default suite (a boot costs 8-12 minutes): skipped unless
  * {@code -Dmachina.uvcGuest=true}; run it with
@@ -57,7 +58,13 @@ class UvcGuestIT {
             "FRAME (\\d+) seq=(\\d+) bytes=(\\d+) num=(-?\\d+) fnv=([0-9a-f]{8})( error)?");
     private static final Pattern DONE = Pattern.compile("DONE frames=(\\d+) seconds=([0-9.]+) fps=([0-9.]+)");
 
+    private static final int CLIP_FRAMES = 5;
+
     private static GuestConsole guest;
+    private static Path clip;
+    /** /dev/videoN of the pattern camera (port 1) and of the file camera (port 2), from sysfs. */
+    private static String patternCamera = "/dev/video0";
+    private static String fileCamera;
     private static final List<String> RESULTS = new ArrayList<>();
 
     @BeforeAll
@@ -94,12 +101,16 @@ class UvcGuestIT {
         Files.write(combined, Files.readAllBytes(initramfs));
         Files.write(combined, Files.readAllBytes(extra), java.nio.file.StandardOpenOption.APPEND);
 
+        clip = out.resolve("clip.y4m");
+        Files.write(clip, y4mClip(160, 120, CLIP_FRAMES));
+
         Path launcher = Path.of(System.getProperty("machina.bundles")).getParent().resolve("lib/launcher-0.1.0-SNAPSHOT.jar");
         assertTrue(Files.isRegularFile(launcher), "built distribution missing: " + launcher);
         guest = GuestConsole.boot(launcher, out, List.of("-machine", "pc", "-cpu", "pentium3", "-m", "256",
                 "-kernel", kernel.toString(), "-initrd", combined.toString(),
                 "-append", "console=ttyS0 panic=-1 clocksource=hpet", "-nographic",
-                "-usb", "-device", "usb-video,id=cam0,source=pattern"), BOOT_TIMEOUT_S);
+                "-usb", "-device", "usb-video,id=cam0,port=1,source=pattern",
+                "-device", "usb-video,id=cam1,port=2,source=file,path=" + clip), BOOT_TIMEOUT_S);
         assertEquals(0, guest.shell("dmesg -n 4", 300).status(), "dmesg -n 4");
     }
 
@@ -120,10 +131,24 @@ class UvcGuestIT {
         assertEquals(List.of("videodev", "uvcvideo"), mods.lines().stream().filter(l -> !l.isBlank()).sorted(
                 Comparator.reverseOrder()).toList(), "modules loaded: " + mods);
         GuestConsole.Output found = guest.shell(
-                "dmesg | sed 's/^\\[[ 0-9.]*\\] //' | grep -i -e 'Found UVC' -e 'uvcvideo'; ls /dev/video0", 300);
-        assertEquals(0, found.status(), "/dev/video0 exists: " + found);
-        assertTrue(found.text().contains("Found UVC 1.10 device"), "uvcvideo found the camera: " + found);
-        GuestConsole.Output list = guest.shell("uvccap /dev/video0 yuyv 160 120 1", 300);
+                "dmesg | sed 's/^\\[[ 0-9.]*\\] //' | grep -i -e 'Found UVC' -e 'uvcvideo'; ls -l /sys/class/video4linux/", 300);
+        assertEquals(0, found.status(), found.toString());
+        assertTrue(found.text().contains("usb 1-1: Found UVC 1.10 device Machina USB camera")
+                && found.text().contains("usb 1-2: Found UVC 1.10 device Machina USB camera"), "uvcvideo found both cameras: " + found);
+        // video0 -> ../../devices/pci0000:00/.../usb1/1-1/1-1:1.0/video4linux/video0 (each camera also has a metadata node)
+        Matcher node = Pattern.compile("(video\\d+) -> \\S*/(1-[12]):1\\.\\d+/video4linux/").matcher(found.text());
+        fileCamera = null;
+        patternCamera = null;
+        while (node.find()) {
+            String dev = "/dev/" + node.group(1);
+            if (node.group(2).equals("1-1") && (patternCamera == null || dev.compareTo(patternCamera) < 0)) {
+                patternCamera = dev;
+            } else if (node.group(2).equals("1-2") && (fileCamera == null || dev.compareTo(fileCamera) < 0)) {
+                fileCamera = dev;
+            }
+        }
+        assertTrue(patternCamera != null && fileCamera != null, "a video node per camera: " + found);
+        GuestConsole.Output list = guest.shell("uvccap " + patternCamera + " yuyv 160 120 1", 300);
         assertEquals(0, list.status(), list.toString());
         assertTrue(list.text().contains("CAP driver=uvcvideo"), list.toString());
         assertTrue(list.text().contains("FMT YUYV 160x120 320x240 640x480\n"), "YUYV sizes: " + list);
@@ -154,10 +179,58 @@ class UvcGuestIT {
         capture("mjpg", 1280, 720, 15, false);
     }
 
+    @Test
+    @Order(6)
+    void theFileCameraLoopsTheY4mClip() throws Exception {
+        GuestConsole.Output r = guest.shell("uvccap " + fileCamera + " yuyv 160 120 12", CAPTURE_TIMEOUT_S);
+        assertEquals(0, r.status(), r.toString());
+        List<String> expected = new ArrayList<>();
+        try (var source = org.machina.devices.usb.video.source.Y4mSource.open(clip)) {
+            byte[] f = new byte[160 * 120 * 2];
+            for (int n = 0; n < CLIP_FRAMES; n++) {
+                source.frame(n, 160, 120, f);
+                expected.add(String.format("%08x", fnv(f)));
+            }
+        }
+        List<Integer> order = new ArrayList<>();
+        for (String line : r.lines()) {
+            Matcher m = FRAME.matcher(line);
+            if (m.find()) {
+                int k = expected.indexOf(m.group(5));
+                assertTrue(k >= 0, "a frame of the clip: " + line + " (clip frames " + expected + ")");
+                order.add(k);
+            }
+        }
+        assertEquals(12, order.size(), r.toString());
+        assertTrue(order.stream().distinct().count() >= 3, "the clip plays: " + order);
+        RESULTS.add("file camera (" + fileCamera + "): 12 frames, clip frames in order " + order);
+    }
+
+    /** A YUV4MPEG2 clip (4:2:0): luma ramps that move 23 pixels a frame, chroma that changes per frame. */
+    private static byte[] y4mClip(int w, int h, int frames) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(("YUV4MPEG2 W" + w + " H" + h + " F25:1 Ip A1:1 C420jpeg\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (int f = 0; f < frames; f++) {
+            b.writeBytes("FRAME\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    b.write(16 + (x + 2 * y + 23 * f) % 220);
+                }
+            }
+            for (int i = 0; i < w * h / 4; i++) {
+                b.write(64 + 30 * f);
+            }
+            for (int i = 0; i < w * h / 4; i++) {
+                b.write(200 - 20 * f);
+            }
+        }
+        return b.toByteArray();
+    }
+
     /** Captures in the guest and checks every frame against the host's own rendering of its number. */
     private static void capture(String format, int w, int h, int frames, boolean decodeOnHost) throws Exception {
         String dump = "/tmp/frame1." + format;
-        GuestConsole.Output r = guest.shell("uvccap /dev/video0 " + format + " " + w + " " + h + " " + frames + " " + dump,
+        GuestConsole.Output r = guest.shell("uvccap " + patternCamera + " " + format + " " + w + " " + h + " " + frames + " " + dump,
                 CAPTURE_TIMEOUT_S);
         assertEquals(0, r.status(), format + " " + w + "x" + h + ": " + r);
         assertTrue(r.text().contains("SET " + (format.equals("yuyv") ? "YUYV" : "MJPG") + " " + w + "x" + h), r.toString());
