@@ -3,6 +3,7 @@ package org.machina.devices.usb.video;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import org.machina.api.bus.usb.UsbBus;
 import org.machina.api.bus.usb.UsbPort;
 import org.machina.api.bus.usb.UsbSetup;
@@ -391,14 +392,28 @@ final class UsbVideo extends UsbFunction implements Device {
         encoding = true;
         int gen = generation;
         long n = frameNo;
-        encoder().execute(() -> {
-            byte[] j = mjpeg(yuyv, size, n);
-            try {
-                ctx.executor().execute(() -> encoded(gen, j));
-            } catch (IllegalStateException e) {
-                // the machine has stopped: nobody waits for the frame
-            }
-        });
+        try {
+            encoder().execute(() -> {
+                byte[] j;
+                try {
+                    j = mjpeg(yuyv, size, n);
+                } catch (RuntimeException e) {
+                    ctx.log().warn("MJPEG encoding of frame {} failed (an empty frame is sent): {}", n, e.toString());
+                    j = new byte[0];
+                }
+                byte[] result = j;
+                try {
+                    ctx.executor().execute(() -> encoded(gen, result));
+                } catch (IllegalStateException e) {
+                    // the machine has stopped: nobody waits for the frame
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            encoding = false;                                // unrealized: no more frames
+            frame = new byte[0];
+            offset = 0;
+            return true;
+        }
         return false;
     }
 
