@@ -37,7 +37,9 @@ import org.machina.devices.usb.video.source.TestPattern;
  * {@code -usb -device usb-video,source=pattern}. Checked: {@code uvcvideo} binds and makes
  * {@code /dev/video0}; the driver lists YUYV and MJPEG with their sizes; captures of YUYV 160x120
  * and 640x480 and MJPEG 320x240 and 1280x720, where every frame's frame number (the pattern's
- * stripe for YUYV, the JPEG comment for MJPEG) increases and its FNV-1a hash equals that of the
+ * stripe for YUYV, the JPEG comment for MJPEG) appears once, follows uvcvideo's V4L2 sequence
+ * number one for one (buffers may be dequeued out of order: the driver copies payloads in a work
+ * queue), and its FNV-1a hash equals that of the
  * frame the host computes for that number (the same {@link TestPattern}, and for MJPEG the same
  * {@link JpegEncoder}); one MJPEG frame is copied to the host with {@code od} and decoded there
  * with javax.imageio, its stripe giving its number. A second camera on port 2,
@@ -237,10 +239,13 @@ class UvcGuestIT {
         JpegEncoder encoder = new JpegEncoder(80);
         TestPattern pattern = new TestPattern();
         byte[] yuyv = new byte[w * h * 2];
+        long previous = -1;
+        long first = Long.MAX_VALUE;
         long last = -1;
-        long first = -1;
+        Long offset = null;
+        java.util.Set<Long> numbers = new java.util.HashSet<>();
         int seen = 0;
-        int skipped = 0;
+        int outOfOrder = 0;
         long frame1 = -1;
         for (String line : r.lines()) {
             Matcher m = FRAME.matcher(line);
@@ -248,14 +253,23 @@ class UvcGuestIT {
                 continue;
             }
             int index = Integer.parseInt(m.group(1));
+            long seq = Long.parseLong(m.group(2));
             long num = Long.parseLong(m.group(4));
             assertTrue(m.group(6) == null, "buffer flagged as an error: " + line);
-            assertTrue(num > last, "frame numbers increase: " + line + " after " + last);
-            skipped += (int) (num - last - 1);
-            if (first < 0) {
-                first = num;
+            // uvcvideo copies payloads in a work queue, so buffers may be dequeued out of order; its
+            // sequence number counts every frame that started (dropped ones too): the camera's
+            // number must follow it one for one
+            assertTrue(numbers.add(num), "each frame once: " + line);
+            if (offset == null) {
+                offset = num - seq;
             }
-            last = num;
+            assertEquals(offset.longValue(), num - seq, "the frame number follows uvcvideo's sequence: " + line);
+            if (num < previous) {
+                outOfOrder++;
+            }
+            previous = num;
+            first = Math.min(first, num);
+            last = Math.max(last, num);
             pattern.frame(num, w, h, yuyv);
             byte[] expected = format.equals("yuyv") ? yuyv : encoder.encode(yuyv, w, h, "machina frame " + num);
             assertEquals(expected.length, Integer.parseInt(m.group(3)), "size of " + line);
@@ -266,6 +280,7 @@ class UvcGuestIT {
             seen++;
         }
         assertEquals(frames, seen, "frames captured: " + r);
+        long skipped = last - first + 1 - seen;
         Matcher done = DONE.matcher(r.text());
         assertTrue(done.find(), r.toString());
         double wall = (r.endNanos() - r.startNanos()) / 1e9;
@@ -274,8 +289,8 @@ class UvcGuestIT {
         // were dropped by uvcvideo: last - first + 1 frames crossed the bus in the capture's time
         String result = String.format("%s %dx%d: uvccap got %d frames at %.2f fps (guest clock, %.3f s; host wall "
                 + "%.1f s incl. setup); the camera sent frames %d..%d, %.2f fps over USB; %d dropped by uvcvideo "
-                + "(no free buffer)", format, w, h, frames, Double.parseDouble(done.group(3)), guestSeconds, wall,
-                first, last, (last - first + 1) / guestSeconds, skipped);
+                + "(no free buffer); %d dequeued out of order", format, w, h, frames, Double.parseDouble(done.group(3)),
+                guestSeconds, wall, first, last, (last - first + 1) / guestSeconds, skipped, outOfOrder);
         RESULTS.add(result);
         System.out.println("UvcGuestIT: " + result);
         if (decodeOnHost) {
