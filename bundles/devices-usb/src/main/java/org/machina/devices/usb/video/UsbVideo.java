@@ -1,5 +1,9 @@
 package org.machina.devices.usb.video;
 
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import org.machina.api.bus.usb.UsbBus;
 import org.machina.api.bus.usb.UsbPort;
 import org.machina.api.bus.usb.UsbSetup;
@@ -9,16 +13,24 @@ import org.machina.api.bus.usb.UsbTransfer;
 import org.machina.api.device.Device;
 import org.machina.api.device.DeviceContext;
 import org.machina.api.time.Timer;
+import org.machina.api.video.VideoSource;
 import org.machina.devices.usb.core.UsbFunction;
+import org.machina.devices.usb.video.mjpeg.JpegEncoder;
 
 /**
- * A USB Video Class 1.1 camera ({@link UvcDescriptors}) streaming YUYV over a bulk IN endpoint from
- * a {@link VideoSource} (the {@link TestPattern}), high speed.
+ * A USB Video Class 1.1 camera ({@link UvcDescriptors}) streaming YUYV or MJPEG over a bulk IN
+ * endpoint from a {@link VideoSource} (API {@code org.machina.api.video}), high speed. MJPEG frames
+ * are the source's YUYV frames through this bundle's {@link JpegEncoder}, each with a COM segment
+ * {@code "machina frame N"}, encoded off the machine thread: when an MJPEG frame is due the source
+ * fills it on the machine thread, an encoder thread compresses it, and the transfer that waits
+ * for it (NAKed, as a camera that is still compressing) completes in a task posted back to the
+ * machine thread.
  *
  * <p>VideoStreaming interface 1 negotiates with probe and commit (UVC 1.1 section 4.3.1.1): the
  * 34-byte control (bmHint, bFormatIndex, bFrameIndex, dwFrameInterval, ..., dwMaxVideoFrameSize,
  * dwMaxPayloadTransferSize, dwClockFrequency, bmFramingInfo, bPreferedVersion, bMinVersion,
- * bMaxVersion); SET_CUR on probe picks the nearest frame size index and interval the camera has,
+ * bMaxVersion); SET_CUR on probe takes the format (1 YUYV, 2 MJPEG; another falls back to 1) and
+ * picks the nearest frame size index and interval the camera has for it,
  * GET_CUR/MIN/MAX/DEF answer it, SET_CUR on commit starts the stream. Each bulk IN transfer is one
  * payload (at most {@value #PAYLOAD} bytes): a 2-byte header (FID toggling per frame, EOF on the
  * frame's last payload) and frame data. Frame n is due {@code n} intervals (guest time) after the
@@ -42,16 +54,29 @@ final class UsbVideo extends UsbFunction implements Device {
     static final int VS_COMMIT = 2;
     static final int PU_BRIGHTNESS = 2;
     static final int PU_CONTRAST = 3;
+    static final int MJPEG_QUALITY = 80;
 
     private final DeviceContext ctx;
     private final String busName;
     private final int portNumber;
-    private final TestPattern source = new TestPattern();
+    private final VideoSource source;
+    private final JpegEncoder jpeg = new JpegEncoder(MJPEG_QUALITY);
+    /** Runs MJPEG encoding; null until the first MJPEG frame when not given (then a daemon thread). */
+    private Executor encoder;
+    private ExecutorService ownEncoder;
+    private boolean encoding;
+    /** Bumped by every stop and commit: an encoding finished for an older stream is dropped. */
+    private int generation;
     private UsbPort port;
     private Timer timer;
+    private boolean sourceFailed;
 
+    private int brightness;
+    private int contrast = 100;
+    private int probeFormat = UvcDescriptors.FORMAT_YUYV;
     private int probeFrame = 1;
     private int probeInterval = UvcDescriptors.SIZES[0].intervals()[0];
+    private int format;
     private int frameIndex;             // committed, 0 = not streaming
     private int interval;
     private long streamStart;
@@ -61,10 +86,17 @@ final class UsbVideo extends UsbFunction implements Device {
     private int fid;
     private UsbTransfer waiting;
 
-    UsbVideo(DeviceContext ctx, String busName, int portNumber) {
+    UsbVideo(DeviceContext ctx, String busName, int portNumber, VideoSource source) {
+        this(ctx, busName, portNumber, source, null);
+    }
+
+    /** With {@code encoder} running the MJPEG encoding (tests pass {@code Runnable::run}). */
+    UsbVideo(DeviceContext ctx, String busName, int portNumber, VideoSource source, Executor encoder) {
         this.ctx = ctx;
         this.busName = busName;
         this.portNumber = portNumber;
+        this.source = source;
+        this.encoder = encoder;
     }
 
     @Override
@@ -84,6 +116,11 @@ final class UsbVideo extends UsbFunction implements Device {
             port.detach();
             port = null;
         }
+        stop();
+        if (ownEncoder != null) {
+            ownEncoder.shutdownNow();
+        }
+        source.close();
     }
 
     @Override
@@ -114,16 +151,20 @@ final class UsbVideo extends UsbFunction implements Device {
     public void busReset() {
         super.busReset();
         stop();
+        probeFormat = UvcDescriptors.FORMAT_YUYV;
         probeFrame = 1;
         probeInterval = UvcDescriptors.SIZES[0].intervals()[0];
-        source.brightness = 0;
-        source.contrast = 100;
+        brightness = 0;
+        contrast = 100;
+        source.adjust(brightness, contrast);
     }
 
     private void stop() {
         frameIndex = 0;
         frame = null;
         waiting = null;
+        encoding = false;
+        generation++;
         if (timer != null) {
             timer.cancel();
         }
@@ -178,23 +219,25 @@ final class UsbVideo extends UsbFunction implements Device {
                     t.complete(UsbStatus.STALL, 0);
                     return;
                 }
-                int[] chosen = negotiate(b[3] & 0xFF, u32(b, 4));
-                if (selector == VS_PROBE) {
-                    probeFrame = chosen[0];
-                    probeInterval = chosen[1];
-                } else {
-                    probeFrame = chosen[0];
-                    probeInterval = chosen[1];
-                    commit(chosen[0], chosen[1]);
+                int[] chosen = negotiate(b[2] & 0xFF, b[3] & 0xFF, u32(b, 4));
+                probeFormat = chosen[0];
+                probeFrame = chosen[1];
+                probeInterval = chosen[2];
+                if (selector == VS_COMMIT) {
+                    commit(chosen[0], chosen[1], chosen[2]);
                 }
                 t.complete(UsbStatus.OK, b.length);
             }
-            case GET_CUR -> reply(t, probe(selector == VS_COMMIT && frameIndex != 0 ? frameIndex : probeFrame,
-                    selector == VS_COMMIT && frameIndex != 0 ? interval : probeInterval));
-            case GET_MIN, GET_DEF -> reply(t, probe(1, UvcDescriptors.SIZES[0].intervals()[0]));
+            case GET_CUR -> {
+                boolean committed = selector == VS_COMMIT && frameIndex != 0;
+                reply(t, probe(committed ? format : probeFormat, committed ? frameIndex : probeFrame,
+                        committed ? interval : probeInterval));
+            }
+            case GET_MIN, GET_DEF -> reply(t, probe(probeFormat, 1, UvcDescriptors.sizes(probeFormat)[0].intervals()[0]));
             case GET_MAX -> {
-                UvcDescriptors.FrameSize last = UvcDescriptors.SIZES[UvcDescriptors.SIZES.length - 1];
-                reply(t, probe(UvcDescriptors.SIZES.length, last.intervals()[last.intervals().length - 1]));
+                UvcDescriptors.FrameSize[] sizes = UvcDescriptors.sizes(probeFormat);
+                UvcDescriptors.FrameSize last = sizes[sizes.length - 1];
+                reply(t, probe(probeFormat, sizes.length, last.intervals()[last.intervals().length - 1]));
             }
             case GET_LEN -> reply(t, new byte[] {PROBE_LENGTH, 0});
             case GET_INFO -> reply(t, new byte[] {3});
@@ -202,10 +245,12 @@ final class UsbVideo extends UsbFunction implements Device {
         }
     }
 
-    /** The frame index and interval the camera offers nearest to what the host asked for. */
-    static int[] negotiate(int frameIndex, int wantedInterval) {
-        int index = frameIndex < 1 || frameIndex > UvcDescriptors.SIZES.length ? 1 : frameIndex;
-        int[] intervals = UvcDescriptors.SIZES[index - 1].intervals();
+    /** The format, frame index and interval the camera offers nearest to what the host asked for. */
+    static int[] negotiate(int formatIndex, int frameIndex, int wantedInterval) {
+        int fmt = formatIndex == UvcDescriptors.FORMAT_MJPEG ? UvcDescriptors.FORMAT_MJPEG : UvcDescriptors.FORMAT_YUYV;
+        UvcDescriptors.FrameSize[] sizes = UvcDescriptors.sizes(fmt);
+        int index = frameIndex < 1 || frameIndex > sizes.length ? 1 : frameIndex;
+        int[] intervals = sizes[index - 1].intervals();
         int best = intervals[0];
         if (wantedInterval > 0) {
             for (int i : intervals) {
@@ -214,17 +259,21 @@ final class UsbVideo extends UsbFunction implements Device {
                 }
             }
         }
-        return new int[] {index, best};
+        return new int[] {fmt, index, best};
     }
 
-    /** The 34-byte probe/commit control for a frame index and interval. */
-    static byte[] probe(int frameIndex, int frameInterval) {
+    /**
+     * The 34-byte probe/commit control for a format, frame index and interval. For MJPEG
+     * dwMaxVideoFrameSize is the uncompressed size, a bound no frame of the encoder reaches
+     * ({@link #startFrame} re-encodes coarser in the unlikely case one would).
+     */
+    static byte[] probe(int formatIndex, int frameIndex, int frameInterval) {
         byte[] p = new byte[PROBE_LENGTH];
         UvcDescriptors.put16(p, 0, 1);                       // bmHint: dwFrameInterval fixed
-        p[2] = 1;                                            // bFormatIndex
+        p[2] = (byte) formatIndex;
         p[3] = (byte) frameIndex;
         UvcDescriptors.put32(p, 4, frameInterval);
-        UvcDescriptors.put32(p, 18, UvcDescriptors.SIZES[frameIndex - 1].bytes());
+        UvcDescriptors.put32(p, 18, UvcDescriptors.sizes(formatIndex)[frameIndex - 1].bytes());
         UvcDescriptors.put32(p, 22, PAYLOAD);
         UvcDescriptors.put32(p, 26, 48_000_000);             // dwClockFrequency
         p[30] = 3;                                           // bmFramingInfo: FID and EOF are used
@@ -234,8 +283,9 @@ final class UsbVideo extends UsbFunction implements Device {
         return p;
     }
 
-    private void commit(int index, int frameInterval) {
+    private void commit(int formatIndex, int index, int frameInterval) {
         stop();
+        format = formatIndex;
         frameIndex = index;
         interval = frameInterval;
         streamStart = ctx.executor().clock().nanos();
@@ -247,7 +297,7 @@ final class UsbVideo extends UsbFunction implements Device {
         int min = brightness ? -64 : 0;
         int max = brightness ? 64 : 200;
         int def = brightness ? 0 : 100;
-        int cur = brightness ? source.brightness : source.contrast;
+        int cur = brightness ? this.brightness : this.contrast;
         switch (s.request()) {
             case SET_CUR -> {
                 if (t.buffer().length < 2) {
@@ -263,10 +313,11 @@ final class UsbVideo extends UsbFunction implements Device {
                     return;
                 }
                 if (brightness) {
-                    source.brightness = v;
+                    this.brightness = v;
                 } else {
-                    source.contrast = v;
+                    this.contrast = v;
                 }
+                source.adjust(this.brightness, this.contrast);
                 t.complete(UsbStatus.OK, 2);
             }
             case GET_CUR -> reply(t, le16(cur));
@@ -296,26 +347,108 @@ final class UsbVideo extends UsbFunction implements Device {
                 timer.armAt(due);
                 return;
             }
-            startFrame();
+            if (!startFrame()) {
+                waiting = t;                                 // NAK until the encoder has it
+                return;
+            }
         }
         payload(t);
     }
 
     private void frameDue() {
         UsbTransfer t = waiting;
-        waiting = null;
         if (t == null || t.done() || frameIndex == 0) {
+            waiting = null;
             return;
         }
-        startFrame();
+        if (frame == null && !startFrame()) {
+            return;                                          // still waiting, for the encoder now
+        }
+        waiting = null;
         payload(t);
     }
 
-    private void startFrame() {
-        UvcDescriptors.FrameSize size = UvcDescriptors.SIZES[frameIndex - 1];
-        frame = new byte[size.bytes()];
-        source.frame(frameNo, size.width(), size.height(), frame);
+    /** Takes the due frame from the source: true when it is ready, false while it is being encoded. */
+    private boolean startFrame() {
+        if (encoding) {
+            return false;
+        }
+        UvcDescriptors.FrameSize size = UvcDescriptors.sizes(format)[frameIndex - 1];
+        byte[] yuyv = new byte[size.bytes()];
+        try {
+            source.frame(frameNo, size.width(), size.height(), yuyv);
+        } catch (RuntimeException e) {
+            if (!sourceFailed) {
+                sourceFailed = true;
+                ctx.log().warn("video source failed at frame {} (sending what it left; logged once): {}", frameNo,
+                        e.toString());
+            }
+        }
+        if (format != UvcDescriptors.FORMAT_MJPEG) {
+            frame = yuyv;
+            offset = 0;
+            return true;
+        }
+        encoding = true;
+        int gen = generation;
+        long n = frameNo;
+        try {
+            encoder().execute(() -> {
+                byte[] j;
+                try {
+                    j = mjpeg(yuyv, size, n);
+                } catch (RuntimeException e) {
+                    ctx.log().warn("MJPEG encoding of frame {} failed (an empty frame is sent): {}", n, e.toString());
+                    j = new byte[0];
+                }
+                byte[] result = j;
+                try {
+                    ctx.executor().execute(() -> encoded(gen, result));
+                } catch (IllegalStateException e) {
+                    // the machine has stopped: nobody waits for the frame
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            encoding = false;                                // unrealized: no more frames
+            frame = new byte[0];
+            offset = 0;
+            return true;
+        }
+        return false;
+    }
+
+    /** On the machine thread: an MJPEG frame is ready; a transfer waiting for it gets its first payload. */
+    private void encoded(int gen, byte[] jpegFrame) {
+        if (gen != generation || frameIndex == 0) {
+            return;                                          // the stream stopped or was committed again
+        }
+        encoding = false;
+        frame = jpegFrame;
         offset = 0;
+        UsbTransfer t = waiting;
+        waiting = null;
+        if (t != null && !t.done()) {
+            payload(t);
+        }
+    }
+
+    private Executor encoder() {
+        if (encoder == null) {
+            ownEncoder = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
+                    .name("usb-video-mjpeg-" + ctx.id()).unstarted(r));
+            encoder = ownEncoder;
+        }
+        return encoder;
+    }
+
+    /** On the encoder thread (one at a time): the JPEG of frame {@code n}. */
+    private byte[] mjpeg(byte[] yuyv, UvcDescriptors.FrameSize size, long n) {
+        String comment = "machina frame " + n;
+        byte[] j = jpeg.encode(yuyv, size.width(), size.height(), comment);
+        if (j.length > size.bytes()) {
+            j = new JpegEncoder(10).encode(yuyv, size.width(), size.height(), comment);
+        }
+        return j;
     }
 
     private void payload(UsbTransfer t) {
@@ -333,6 +466,11 @@ final class UsbVideo extends UsbFunction implements Device {
             fid ^= 1;
         }
         t.complete(UsbStatus.OK, n + 2);
+    }
+
+    /** The committed format index (1 YUYV, 2 MJPEG), 0 before a commit. */
+    int format() {
+        return frameIndex == 0 ? 0 : format;
     }
 
     long framesSent() {

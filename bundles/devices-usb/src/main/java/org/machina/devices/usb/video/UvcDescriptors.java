@@ -8,7 +8,8 @@ import org.machina.api.bus.usb.UsbEndpointType;
  * The descriptors of the camera (UVC 1.1 sections 3.6-3.9 and the Uncompressed Payload 1.1
  * specification): an interface association of a VideoControl interface (camera terminal 1,
  * processing unit 2 with brightness and contrast, output terminal 3) and a VideoStreaming
- * interface with one bulk IN endpoint, one YUY2 format and its frame sizes.
+ * interface with one bulk IN endpoint and two formats: 1 uncompressed YUY2 and 2 MJPEG (the
+ * Motion-JPEG Payload 1.1 specification), each with its frame sizes.
  */
 final class UvcDescriptors {
     static final int CS_INTERFACE = 0x24;
@@ -33,6 +34,18 @@ final class UvcDescriptors {
         new FrameSize(320, 240, new int[] {333_333, 666_666, 1_000_000}),
         new FrameSize(640, 480, new int[] {333_333, 666_666, 1_000_000}),
     };
+    /** MJPEG adds 1280x720 (too much for uncompressed frames over one bulk endpoint). */
+    static final FrameSize[] MJPEG_SIZES = {
+        SIZES[0], SIZES[1], SIZES[2],
+        new FrameSize(1280, 720, new int[] {333_333, 666_666, 1_000_000}),
+    };
+    static final int FORMAT_YUYV = 1;
+    static final int FORMAT_MJPEG = 2;
+
+    /** The frame sizes of format index 1 (YUYV) or 2 (MJPEG). */
+    static FrameSize[] sizes(int format) {
+        return format == FORMAT_MJPEG ? MJPEG_SIZES : SIZES;
+    }
 
     private UvcDescriptors() {
     }
@@ -50,8 +63,15 @@ final class UvcDescriptors {
         vcHeader[6] = (byte) (vcTotal >> 8);                 // dwClockFrequency 48 MHz above
         byte[] frames = new byte[0];
         for (int i = 0; i < SIZES.length; i++) {
-            frames = concat(frames, frame(i + 1, SIZES[i]));
+            frames = concat(frames, frame(0x05, i + 1, SIZES[i]));            // VS_FRAME_UNCOMPRESSED
         }
+        byte[] mjpegFrames = new byte[0];
+        for (int i = 0; i < MJPEG_SIZES.length; i++) {
+            mjpegFrames = concat(mjpegFrames, frame(0x07, i + 1, MJPEG_SIZES[i]));  // VS_FRAME_MJPEG
+        }
+        // VS_FORMAT_MJPEG: index 2, its frames, bmFlags 0 (variable size), default frame 1, aspect 0:0,
+        // not interlaced, no copy protection
+        byte[] mjpeg = {11, CS_INTERFACE, 0x06, FORMAT_MJPEG, (byte) MJPEG_SIZES.length, 0, 1, 0, 0, 0, 0};
         byte[] format = new byte[27];
         format[0] = 27;
         format[1] = CS_INTERFACE;
@@ -62,8 +82,9 @@ final class UvcDescriptors {
         format[21] = 16;                                     // bits per pixel
         format[22] = 1;                                      // default frame index
         byte[] color = {6, CS_INTERFACE, 0x0D, 1, 1, 4};    // BT.709 primaries, BT.709 transfer, SMPTE 170M matrix
-        byte[] vsBody = concat(format, frames, color);
-        byte[] vsHeader = {14, CS_INTERFACE, 0x01, 1, 0, 0, (byte) (0x80 | EP_IN), 0, OUTPUT_TERMINAL, 0, 0, 0, 1, 0};
+        byte[] vsBody = concat(format, frames, color, mjpeg, mjpegFrames, color);
+        // VS_INPUT_HEADER: two formats, bControlSize 1 and one bmaControls byte per format
+        byte[] vsHeader = {15, CS_INTERFACE, 0x01, 2, 0, 0, (byte) (0x80 | EP_IN), 0, OUTPUT_TERMINAL, 0, 0, 0, 1, 0, 0};
         int vsTotal = vsHeader.length + vsBody.length;
         vsHeader[4] = (byte) vsTotal;
         vsHeader[5] = (byte) (vsTotal >> 8);
@@ -87,12 +108,12 @@ final class UvcDescriptors {
         return new byte[] {9, CS_INTERFACE, 0x03, OUTPUT_TERMINAL, 0x01, 0x01, 0, PROCESSING_UNIT, 0};
     }
 
-    private static byte[] frame(int index, FrameSize s) {
+    private static byte[] frame(int subtype, int index, FrameSize s) {
         int n = s.intervals().length;
         byte[] d = new byte[26 + 4 * n];
         d[0] = (byte) d.length;
         d[1] = CS_INTERFACE;
-        d[2] = 0x05;                                         // VS_FRAME_UNCOMPRESSED
+        d[2] = (byte) subtype;
         d[3] = (byte) index;
         put16(d, 5, s.width());
         put16(d, 7, s.height());

@@ -16,6 +16,7 @@ import org.machina.api.bus.usb.UsbStatus;
 import org.machina.api.bus.usb.UsbTransfer;
 import org.machina.api.device.DeviceContext;
 import org.machina.devices.usb.FakeMachine;
+import org.machina.devices.usb.video.source.TestPattern;
 
 class UsbVideoTest {
     /** A transfer that records its completion. */
@@ -91,7 +92,7 @@ class UsbVideoTest {
                 return 4;
             }
         });
-        UsbVideo v = new UsbVideo(machine.context("cam"), UsbBus.DEFAULT, -1);
+        UsbVideo v = new UsbVideo(machine.context("cam"), UsbBus.DEFAULT, -1, new TestPattern(), Runnable::run);
         v.realize();
         return v;
     }
@@ -149,7 +150,7 @@ class UsbVideoTest {
     void probeAndCommitNegotiateTheNearestSizeAndInterval() {
         UsbVideo v = camera();
         control(v, 0x00, UsbSetup.SET_CONFIGURATION, 1, 0, new byte[0]);
-        byte[] ask = UsbVideo.probe(3, 0);
+        byte[] ask = UsbVideo.probe(1, 3, 0);
         UvcDescriptors.put32(ask, 4, 700_000);               // ~14 fps: the camera has 15
         ask[3] = 3;
         T set = control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_PROBE << 8, 1, ask);
@@ -160,7 +161,7 @@ class UsbVideoTest {
         assertEquals(666_666, u32(cur.buf, 4), "nearest interval: 15 fps");
         assertEquals(640 * 480 * 2, u32(cur.buf, 18), "dwMaxVideoFrameSize");
         assertEquals(UsbVideo.PAYLOAD, u32(cur.buf, 22), "dwMaxPayloadTransferSize");
-        byte[] bad = UsbVideo.probe(1, 333_333);
+        byte[] bad = UsbVideo.probe(1, 1, 333_333);
         bad[3] = 9;
         control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_PROBE << 8, 1, bad);
         assertEquals(1, control(v, 0xA1, UsbVideo.GET_CUR, UsbVideo.VS_PROBE << 8, 1, new byte[34]).buf[3],
@@ -184,7 +185,7 @@ class UsbVideoTest {
     void streamsNumberedFramesAtTheCommittedRate() {
         UsbVideo v = camera();
         control(v, 0x00, UsbSetup.SET_CONFIGURATION, 1, 0, new byte[0]);
-        byte[] commit = UsbVideo.probe(1, 333_333);          // 160x120 at 30 fps
+        byte[] commit = UsbVideo.probe(1, 1, 333_333);          // 160x120 at 30 fps
         control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_COMMIT << 8, 1, commit);
         int frameBytes = 160 * 120 * 2;
         int fid = -1;
@@ -214,10 +215,99 @@ class UsbVideoTest {
                 eof = (info & 2) != 0;
             }
             assertEquals(frameBytes, got, "frame " + n + " size");
-            assertEquals(n, TestPattern.stripe(frame), "the frame number in the stripe");
+            assertEquals(n, TestPattern.stripe(frame, 160), "the frame number in the stripe");
         }
         assertEquals(5, v.framesSent());
         assertEquals(4 * 33_333_300L, machine.nanos, "frames 1-4 waited for their due time (guest time)");
+    }
+
+    @Test
+    void mjpegIsNegotiatedAndEachFrameDecodesToItsNumber() throws Exception {
+        UsbVideo v = camera();
+        control(v, 0x00, UsbSetup.SET_CONFIGURATION, 1, 0, new byte[0]);
+        byte[] ask = UsbVideo.probe(2, 4, 333_333);          // MJPEG 1280x720 at 30 fps
+        assertEquals(UsbStatus.OK, control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_PROBE << 8, 1, ask).status);
+        T cur = control(v, 0xA1, UsbVideo.GET_CUR, UsbVideo.VS_PROBE << 8, 1, new byte[34]);
+        assertEquals(2, cur.buf[2], "MJPEG kept");
+        assertEquals(4, cur.buf[3], "1280x720");
+        assertEquals(4, control(v, 0xA1, UsbVideo.GET_MAX, UsbVideo.VS_PROBE << 8, 1, new byte[34]).buf[3],
+                "MJPEG has four sizes");
+        byte[] yuyvTooBig = UsbVideo.probe(2, 4, 333_333);
+        yuyvTooBig[2] = 1;
+        control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_PROBE << 8, 1, yuyvTooBig);
+        T yuyv = control(v, 0xA1, UsbVideo.GET_CUR, UsbVideo.VS_PROBE << 8, 1, new byte[34]);
+        assertEquals(1, yuyv.buf[2]);
+        assertEquals(1, yuyv.buf[3], "YUYV has no fourth size: falls back to the first");
+        control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_COMMIT << 8, 1, UsbVideo.probe(2, 2, 333_333));
+        assertEquals(2, v.format());
+        for (long n = 0; n < 3; n++) {
+            java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+            boolean eof = false;
+            while (!eof) {
+                T t = new T(1, true, null, new byte[UsbVideo.PAYLOAD]);
+                v.handle(t);
+                if (!t.done() && frame.size() == 0) {
+                    machine.runTasks();                      // the encoder's result, posted to the machine thread
+                }
+                if (!t.done()) {
+                    assertTrue(n > 0 && frame.size() == 0, "only a later frame's first payload waits for its time");
+                    machine.advance(machine.nanos + 33_333_300L);
+                    machine.runTasks();
+                }
+                assertTrue(t.done(), "frame " + n + " delivered once encoded");
+                assertEquals(UsbStatus.OK, t.status);
+                frame.write(t.buf, 2, t.actual - 2);
+                eof = (t.buf[1] & 2) != 0;
+            }
+            byte[] jpeg = frame.toByteArray();
+            assertTrue(jpeg.length < 320 * 240 * 2, "compressed: " + jpeg.length);
+            assertTrue(new String(jpeg, java.nio.charset.StandardCharsets.ISO_8859_1).contains("machina frame " + n));
+            java.awt.image.Raster r = org.machina.devices.usb.video.mjpeg.JpegEncoderTest.decode(jpeg);
+            assertEquals(320, r.getWidth());
+            assertEquals(240, r.getHeight());
+            assertEquals(n, TestPattern.stripe(x -> r.getSample(x, TestPattern.STRIPE_READ_ROW, 0)));
+        }
+    }
+
+    @Test
+    void anEncodingThatFinishesAfterANewCommitIsDropped() {
+        UsbVideo v = camera();
+        control(v, 0x00, UsbSetup.SET_CONFIGURATION, 1, 0, new byte[0]);
+        control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_COMMIT << 8, 1, UsbVideo.probe(2, 1, 333_333));
+        T first = new T(1, true, null, new byte[UsbVideo.PAYLOAD]);
+        v.handle(first);
+        assertFalse(first.done(), "waits for the encoder");
+        v.cancel(first);
+        control(v, 0x21, UsbVideo.SET_CUR, UsbVideo.VS_COMMIT << 8, 1, UsbVideo.probe(1, 1, 333_333));
+        machine.runTasks();                                  // the MJPEG frame of the old stream arrives
+        assertFalse(first.done(), "a cancelled transfer is not completed");
+        T next = new T(1, true, null, new byte[UsbVideo.PAYLOAD]);
+        v.handle(next);
+        assertTrue(next.done());
+        assertEquals(UsbVideo.PAYLOAD, next.actual, "the first payload of the new stream's 38400-byte YUYV frame");
+        assertEquals(0, next.buf[1] & 2, "not the end of the frame");
+        assertEquals(0, TestPattern.stripe(x -> next.buf[2 + (TestPattern.STRIPE_READ_ROW * 160 + x) * 2] & 0xFF),
+                "YUYV frame 0 of the new stream, not the stale JPEG");
+        assertFalse(next.buf[2] == (byte) 0xFF && next.buf[3] == (byte) 0xD8, "no JPEG SOI");
+    }
+
+    @Test
+    void theTypeRefusesUnknownSourcesAndAFileSourceWithoutPath() {
+        UsbVideoType type = new UsbVideoType();
+        assertTrue(type.properties().stream().anyMatch(p -> p.name().equals("path")));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> type.create(machine.context("c1"), config("c1", java.util.Map.of("source", "v4l2"))));
+        assertTrue(e.getMessage().contains("unknown source 'v4l2'") && e.getMessage().contains("file, pattern"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> type.create(machine.context("c2"), config("c2", java.util.Map.of("source", "file"))));
+        assertTrue(e.getMessage().contains("path="), e.getMessage());
+    }
+
+    private static org.machina.api.device.DeviceConfig config(String id, java.util.Map<String, String> given) {
+        java.util.Map<String, String> values = new java.util.HashMap<>(java.util.Map.of("bus", "", "port", "-1",
+                "source", "pattern", "path", ""));
+        values.putAll(given);
+        return new org.machina.api.device.DeviceConfig(id, values);
     }
 
     private static int u32(byte[] b, int at) {

@@ -1,0 +1,353 @@
+package org.machina.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.machina.devices.usb.video.mjpeg.JpegEncoder;
+import org.machina.devices.usb.video.source.TestPattern;
+
+/**
+ * The {@code usb-video} camera seen by a Linux guest: the Debian i386 kernel with the test
+ * initramfs (which loads {@code xhci_pci} and {@code uvcvideo}, see scripts/build-initramfs.sh) plus
+ * {@code /bin/uvccap}, a V4L2 capture program compiled here from {@code uvc/uvccap.c} with
+ * {@code gcc -m32 -static} and appended to the initramfs as a second cpio archive. The machine:
+ * {@code -usb -device usb-video,source=pattern}. Checked: {@code uvcvideo} binds and makes
+ * {@code /dev/video0}; the driver lists YUYV and MJPEG with their sizes; captures of YUYV 160x120
+ * and 640x480 and MJPEG 320x240 and 1280x720, where every frame's frame number (the pattern's
+ * stripe for YUYV, the JPEG comment for MJPEG) appears once, follows uvcvideo's V4L2 sequence
+ * number one for one (buffers may be dequeued out of order: the driver copies payloads in a work
+ * queue), and its FNV-1a hash equals that of the
+ * frame the host computes for that number (the same {@link TestPattern}, and for MJPEG the same
+ * {@link JpegEncoder}); one MJPEG frame is copied to the host with {@code od} and decoded there
+ * with javax.imageio, its stripe giving its number. A second camera on port 2,
+ * {@code source=file,path=clip.y4m} (a 5-frame clip written here), delivers frames whose hashes are
+ * those of the clip's frames, looping. Frame rates are printed (guest clock and host wall time).
+ *
+ * <p>Not in the default suite (a boot costs 8-12 minutes): skipped unless
+ * {@code -Dmachina.uvcGuest=true}; run it with
+ * {@code mvn -pl itests verify -Dit.test=UvcGuestIT -Dmachina.uvcGuest=true} after
+ * {@code mvn install -DskipTests} and {@code scripts/build-initramfs.sh}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 40, unit = TimeUnit.MINUTES)
+class UvcGuestIT {
+    private static final long BOOT_TIMEOUT_S = Long.getLong("machina.bootTimeout", 1200);
+    private static final long CAPTURE_TIMEOUT_S = 900;
+    private static final Pattern FRAME = Pattern.compile(
+            "FRAME (\\d+) seq=(\\d+) bytes=(\\d+) num=(-?\\d+) fnv=([0-9a-f]{8})( error)?");
+    private static final Pattern DONE = Pattern.compile("DONE frames=(\\d+) seconds=([0-9.]+) fps=([0-9.]+)");
+
+    private static final int CLIP_FRAMES = 5;
+
+    private static GuestConsole guest;
+    private static Path clip;
+    /** /dev/videoN of the pattern camera (port 1) and of the file camera (port 2), from sysfs. */
+    private static String patternCamera = "/dev/video0";
+    private static String fileCamera;
+    private static final List<String> RESULTS = new ArrayList<>();
+
+    @BeforeAll
+    @Timeout(value = 40, unit = TimeUnit.MINUTES)
+    static void boot() throws Exception {
+        Assumptions.assumeTrue(Boolean.getBoolean("machina.uvcGuest"),
+                "UvcGuestIT boots a Linux guest (8-12 minutes): run with -Dmachina.uvcGuest=true");
+        Path root = Path.of("").toAbsolutePath();
+        while (root != null && !Files.isRegularFile(root.resolve("scripts/build-initramfs.sh"))) {
+            root = root.getParent();
+        }
+        assertTrue(root != null, "project root not found");
+        Path images = Path.of(System.getProperty("machina.images", root.resolve("images").toString()));
+        Path kernel = images.resolve("vmlinuz");
+        Path initramfs = images.resolve("initramfs.cpio.gz");
+        assertTrue(Files.isRegularFile(kernel) && Files.isRegularFile(initramfs),
+                "guest images missing in " + images + ": run scripts/guest-images.sh");
+        Path out = root.resolve("itests/target/uvc-guest");
+        deleteTree(out);
+        Files.createDirectories(out);
+
+        // the capture program, static i386, into an extra cpio archive appended to the initramfs
+        Path src = out.resolve("uvccap.c");
+        try (var in = UvcGuestIT.class.getResourceAsStream("/uvc/uvccap.c")) {
+            Files.copy(in, src);
+        }
+        Path bin = out.resolve("uvccap");
+        host(out, "gcc", "-m32", "-march=i686", "-static", "-O2", "-s", "-o", bin.toString(), src.toString());
+        Path extra = out.resolve("uvccap.cpio.gz");
+        host(out, Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                root.resolve("tools/initramfs/src/main/java/org/machina/tools/initramfs/MkInitramfs.java").toString(),
+                extra.toString(), "--dir", "bin", "--file", "bin/uvccap=" + bin);
+        Path combined = out.resolve("initramfs.cpio.gz");
+        Files.write(combined, Files.readAllBytes(initramfs));
+        Files.write(combined, Files.readAllBytes(extra), java.nio.file.StandardOpenOption.APPEND);
+
+        clip = out.resolve("clip.y4m");
+        Files.write(clip, y4mClip(160, 120, CLIP_FRAMES));
+
+        Path launcher = Path.of(System.getProperty("machina.bundles")).getParent().resolve("lib/launcher-0.1.0-SNAPSHOT.jar");
+        assertTrue(Files.isRegularFile(launcher), "built distribution missing: " + launcher);
+        guest = GuestConsole.boot(launcher, out, List.of("-machine", "pc", "-cpu", "pentium3", "-m", "256",
+                "-kernel", kernel.toString(), "-initrd", combined.toString(),
+                "-append", "console=ttyS0 panic=-1 clocksource=hpet", "-nographic",
+                "-usb", "-device", "usb-video,id=cam0,port=1,source=pattern",
+                "-device", "usb-video,id=cam1,port=2,source=file,path=" + clip), BOOT_TIMEOUT_S);
+        assertEquals(0, guest.shell("dmesg -n 4", 300).status(), "dmesg -n 4");
+    }
+
+    @AfterAll
+    static void powerOff() throws Exception {
+        RESULTS.forEach(r -> System.out.println("UvcGuestIT: " + r));
+        if (guest != null) {
+            System.out.println("UvcGuestIT: poweroff status " + guest.powerOff(180));
+        }
+    }
+
+    @Test
+    @Order(1)
+    void uvcvideoBindsAndListsBothFormats() throws Exception {
+        assertTrue(!guest.bootLog().contains("init: cannot load module"),
+                "init loaded every module:\n" + GuestConsole.tail(guest.bootLog(), 3000));
+        GuestConsole.Output mods = guest.shell("grep -e '^uvcvideo ' -e '^videodev ' /proc/modules | cut -d' ' -f1", 300);
+        assertEquals(List.of("videodev", "uvcvideo"), mods.lines().stream().filter(l -> !l.isBlank()).sorted(
+                Comparator.reverseOrder()).toList(), "modules loaded: " + mods);
+        GuestConsole.Output found = guest.shell(
+                "dmesg | sed 's/^\\[[ 0-9.]*\\] //' | grep -i -e 'Found UVC' -e 'uvcvideo'; ls -l /sys/class/video4linux/", 300);
+        assertEquals(0, found.status(), found.toString());
+        assertTrue(found.text().contains("usb 1-1: Found UVC 1.10 device Machina USB camera")
+                && found.text().contains("usb 1-2: Found UVC 1.10 device Machina USB camera"), "uvcvideo found both cameras: " + found);
+        // video0 -> ../../devices/pci0000:00/.../usb1/1-1/1-1:1.0/video4linux/video0 (each camera also has a metadata node)
+        Matcher node = Pattern.compile("(video\\d+) -> \\S*/(1-[12]):1\\.\\d+/video4linux/").matcher(found.text());
+        fileCamera = null;
+        patternCamera = null;
+        while (node.find()) {
+            String dev = "/dev/" + node.group(1);
+            if (node.group(2).equals("1-1") && (patternCamera == null || dev.compareTo(patternCamera) < 0)) {
+                patternCamera = dev;
+            } else if (node.group(2).equals("1-2") && (fileCamera == null || dev.compareTo(fileCamera) < 0)) {
+                fileCamera = dev;
+            }
+        }
+        assertTrue(patternCamera != null && fileCamera != null, "a video node per camera: " + found);
+        GuestConsole.Output list = guest.shell("uvccap " + patternCamera + " yuyv 160 120 1", 300);
+        assertEquals(0, list.status(), list.toString());
+        assertTrue(list.text().contains("CAP driver=uvcvideo"), list.toString());
+        assertTrue(list.text().contains("FMT YUYV 160x120 320x240 640x480\n"), "YUYV sizes: " + list);
+        assertTrue(list.text().contains("FMT MJPG 160x120 320x240 640x480 1280x720\n"), "MJPEG sizes: " + list);
+    }
+
+    @Test
+    @Order(2)
+    void yuyv160x120FramesAreThePattern() throws Exception {
+        capture("yuyv", 160, 120, 30, false);
+    }
+
+    @Test
+    @Order(3)
+    void yuyv640x480FramesAreThePattern() throws Exception {
+        capture("yuyv", 640, 480, 30, false);
+    }
+
+    @Test
+    @Order(4)
+    void mjpeg320x240FramesAreThePatternEncoded() throws Exception {
+        capture("mjpg", 320, 240, 30, true);
+    }
+
+    @Test
+    @Order(5)
+    void mjpeg1280x720FramesAreThePatternEncoded() throws Exception {
+        capture("mjpg", 1280, 720, 15, false);
+    }
+
+    @Test
+    @Order(6)
+    void theFileCameraLoopsTheY4mClip() throws Exception {
+        GuestConsole.Output r = guest.shell("uvccap " + fileCamera + " yuyv 160 120 12", CAPTURE_TIMEOUT_S);
+        assertEquals(0, r.status(), r.toString());
+        List<String> expected = new ArrayList<>();
+        try (var source = org.machina.devices.usb.video.source.Y4mSource.open(clip)) {
+            byte[] f = new byte[160 * 120 * 2];
+            for (int n = 0; n < CLIP_FRAMES; n++) {
+                source.frame(n, 160, 120, f);
+                expected.add(String.format("%08x", fnv(f)));
+            }
+        }
+        List<Integer> order = new ArrayList<>();
+        for (String line : r.lines()) {
+            Matcher m = FRAME.matcher(line);
+            if (m.find()) {
+                int k = expected.indexOf(m.group(5));
+                assertTrue(k >= 0, "a frame of the clip: " + line + " (clip frames " + expected + ")");
+                order.add(k);
+            }
+        }
+        assertEquals(12, order.size(), r.toString());
+        assertTrue(order.stream().distinct().count() >= 3, "the clip plays: " + order);
+        RESULTS.add("file camera (" + fileCamera + "): 12 frames, clip frames in order " + order);
+    }
+
+    /** A YUV4MPEG2 clip (4:2:0): luma ramps that move 23 pixels a frame, chroma that changes per frame. */
+    private static byte[] y4mClip(int w, int h, int frames) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(("YUV4MPEG2 W" + w + " H" + h + " F25:1 Ip A1:1 C420jpeg\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (int f = 0; f < frames; f++) {
+            b.writeBytes("FRAME\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    b.write(16 + (x + 2 * y + 23 * f) % 220);
+                }
+            }
+            for (int i = 0; i < w * h / 4; i++) {
+                b.write(64 + 30 * f);
+            }
+            for (int i = 0; i < w * h / 4; i++) {
+                b.write(200 - 20 * f);
+            }
+        }
+        return b.toByteArray();
+    }
+
+    /** Captures in the guest and checks every frame against the host's own rendering of its number. */
+    private static void capture(String format, int w, int h, int frames, boolean decodeOnHost) throws Exception {
+        String dump = "/tmp/frame1." + format;
+        GuestConsole.Output r = guest.shell("uvccap " + patternCamera + " " + format + " " + w + " " + h + " " + frames + " " + dump,
+                CAPTURE_TIMEOUT_S);
+        assertEquals(0, r.status(), format + " " + w + "x" + h + ": " + r);
+        assertTrue(r.text().contains("SET " + (format.equals("yuyv") ? "YUYV" : "MJPG") + " " + w + "x" + h), r.toString());
+        JpegEncoder encoder = new JpegEncoder(80);
+        TestPattern pattern = new TestPattern();
+        byte[] yuyv = new byte[w * h * 2];
+        long previous = -1;
+        long first = Long.MAX_VALUE;
+        long last = -1;
+        Long offset = null;
+        java.util.Set<Long> numbers = new java.util.HashSet<>();
+        int seen = 0;
+        int outOfOrder = 0;
+        long frame1 = -1;
+        for (String line : r.lines()) {
+            Matcher m = FRAME.matcher(line);
+            if (!m.find()) {
+                continue;
+            }
+            int index = Integer.parseInt(m.group(1));
+            long seq = Long.parseLong(m.group(2));
+            long num = Long.parseLong(m.group(4));
+            assertTrue(m.group(6) == null, "buffer flagged as an error: " + line);
+            // uvcvideo copies payloads in a work queue, so buffers may be dequeued out of order; its
+            // sequence number counts every frame that started (dropped ones too): the camera's
+            // number must follow it one for one
+            assertTrue(numbers.add(num), "each frame once: " + line);
+            if (offset == null) {
+                offset = num - seq;
+            }
+            assertEquals(offset.longValue(), num - seq, "the frame number follows uvcvideo's sequence: " + line);
+            if (num < previous) {
+                outOfOrder++;
+            }
+            previous = num;
+            first = Math.min(first, num);
+            last = Math.max(last, num);
+            pattern.frame(num, w, h, yuyv);
+            byte[] expected = format.equals("yuyv") ? yuyv : encoder.encode(yuyv, w, h, "machina frame " + num);
+            assertEquals(expected.length, Integer.parseInt(m.group(3)), "size of " + line);
+            assertEquals(String.format("%08x", fnv(expected)), m.group(5), "content (FNV-1a) of " + line);
+            if (index == 1) {
+                frame1 = num;
+            }
+            seen++;
+        }
+        assertEquals(frames, seen, "frames captured: " + r);
+        long skipped = last - first + 1 - seen;
+        Matcher done = DONE.matcher(r.text());
+        assertTrue(done.find(), r.toString());
+        double wall = (r.endNanos() - r.startNanos()) / 1e9;
+        double guestSeconds = Double.parseDouble(done.group(2));
+        // the camera numbers every frame it sends; frames the driver got while uvccap held every buffer
+        // were dropped by uvcvideo: last - first + 1 frames crossed the bus in the capture's time
+        String result = String.format("%s %dx%d: uvccap got %d frames at %.2f fps (guest clock, %.3f s; host wall "
+                + "%.1f s incl. setup); the camera sent frames %d..%d, %.2f fps over USB; %d dropped by uvcvideo "
+                + "(no free buffer); %d dequeued out of order", format, w, h, frames, Double.parseDouble(done.group(3)),
+                guestSeconds, wall, first, last, (last - first + 1) / guestSeconds, skipped, outOfOrder);
+        RESULTS.add(result);
+        System.out.println("UvcGuestIT: " + result);
+        if (decodeOnHost) {
+            GuestConsole.Output od = guest.shell("od -An -v -tx1 " + dump, 600);
+            assertEquals(0, od.status(), od.toString());
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            for (String tok : od.text().trim().split("\\s+")) {
+                if (tok.matches("[0-9a-f]{2}")) {
+                    b.write(Integer.parseInt(tok, 16));
+                }
+            }
+            Raster raster = decode(b.toByteArray());
+            assertEquals(w, raster.getWidth());
+            assertEquals(h, raster.getHeight());
+            long decoded = TestPattern.stripe(x -> raster.getSample(x, TestPattern.STRIPE_READ_ROW, 0));
+            assertEquals(frame1, decoded, "the guest's second MJPEG frame, decoded on the host, shows its number");
+        }
+    }
+
+    private static Raster decode(byte[] jpeg) throws Exception {
+        ImageReader reader = ImageIO.getImageReadersByFormatName("jpeg").next();
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(jpeg))) {
+            reader.setInput(in);
+            return reader.readRaster(0, null);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    /** FNV-1a, 32 bits (as uvccap.c computes it). */
+    static int fnv(byte[] data) {
+        int h = 0x811C9DC5;
+        for (byte b : data) {
+            h ^= b & 0xFF;
+            h *= 0x01000193;
+        }
+        return h;
+    }
+
+    private static void host(Path dir, String... cmd) throws Exception {
+        Path log = Files.createTempFile(dir, "host-", ".txt");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail(String.join(" ", cmd) + " did not finish: " + Files.readString(log));
+        }
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + Files.readString(log)
+                + (cmd[0].equals("gcc") ? "\n(scripts/install-deps.sh installs gcc-multilib for -m32)" : ""));
+    }
+
+    private static void deleteTree(Path dir) throws Exception {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+}
