@@ -21,13 +21,14 @@ public record Description(
         List<Entry> drives,
         List<Entry> netdevs,
         List<Entry> devices,
-        boolean noReboot) {
+        boolean noReboot,
+        List<Entry> filters) {
 
     /**
-     * A typed entry: a board, a device, a chardev, a drive or a netdev.
+     * A typed entry: a board, a device, a chardev, a drive, a netdev or a netdev filter.
      *
      * @param path JSON path of the entry, e.g. {@code $.devices[2]}
-     * @param type the type name (device type, chardev backend kind, drive format, netdev kind)
+     * @param type the type name (device type, chardev backend kind, drive format, netdev kind, filter kind)
      * @param id the id ({@code null} for the board)
      * @param properties the other keys, values as strings
      */
