@@ -158,6 +158,52 @@ public class MachineAssemblyIT {
     }
 
     @Test
+    public void streamNetdevConnectsAndFilterDumpWritesItsFile() throws Exception {
+        Path rom = Files.createTempFile("hlt", ".rom");
+        byte[] hlt = new byte[65536];
+        java.util.Arrays.fill(hlt, (byte) 0xF4);
+        Files.write(rom, hlt);
+        Path pcap = Files.createTempFile("dump", ".pcap");
+        Files.delete(pcap);
+        try (java.net.ServerSocket peer = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            peer.setSoTimeout(20_000);
+            Machine m = machines.create("netstream", """
+                    {"board": "pc", "cpu": "none", "memory": 32, "firmware": "%s",
+                     "netdevs": [{"id": "s0", "type": "stream", "addr.type": "inet", "addr.host": "127.0.0.1", "addr.port": %d}],
+                     "devices": [{"type": "e1000", "id": "nic0", "netdev": "s0"}],
+                     "filters": [{"type": "filter-dump", "id": "f0", "netdev": "s0", "file": "%s", "maxlen": 96}]}
+                    """.formatted(rom, peer.getLocalPort(), pcap));
+            try (java.net.Socket s = peer.accept()) {
+                assertTrue("the stream netdev connected to the test's listener", s.isConnected());
+                byte[] header = Files.readAllBytes(pcap);
+                assertEquals("the pcap global header is written at once", 24, header.length);
+                assertEquals((byte) 0xd4, header[0]);
+                assertEquals(96, java.nio.ByteBuffer.wrap(header).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(16));
+            } finally {
+                m.shutdown("test over", 0);
+            }
+        } finally {
+            Files.deleteIfExists(pcap);
+        }
+        DescriptionException e = assertThrows(DescriptionException.class, () -> machines.create("netstream2", """
+                {"board": "pc", "cpu": "none", "firmware": "%s", "netdevs": [{"id": "n", "type": "user"}],
+                 "filters": [{"type": "filter-mirror", "id": "f", "netdev": "n"}]}
+                """.formatted(rom)));
+        assertEquals("$.filters[0].type", e.path());
+        e = assertThrows(DescriptionException.class, () -> machines.create("netstream3", """
+                {"board": "pc", "cpu": "none", "firmware": "%s", "netdevs": [{"id": "n", "type": "user"}],
+                 "filters": [{"type": "filter-dump", "id": "f", "netdev": "m", "file": "x.pcap"}]}
+                """.formatted(rom)));
+        assertEquals("$.filters[0].netdev", e.path());
+        e = assertThrows(DescriptionException.class, () -> machines.create("netstream4", """
+                {"board": "pc", "cpu": "none", "firmware": "%s",
+                 "netdevs": [{"id": "d", "type": "dgram", "local.type": "inet", "local.host": "127.0.0.1", "local.port": 0}]}
+                """.formatted(rom)));
+        assertTrue(e.getMessage(), e.getMessage().contains("needs remote.type=inet"));
+        Files.deleteIfExists(rom);
+    }
+
+    @Test
     public void malformedDescriptionsNameTheField() {
         DescriptionException e = assertThrows(DescriptionException.class, () -> machines.create("bad1",
                 "{\"board\": \"none\", \"cpu\": \"none\", \"devices\": [{\"type\": \"tick-counter\", \"iobase\": \"zz\"}]}"));

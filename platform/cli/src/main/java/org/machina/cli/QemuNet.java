@@ -17,6 +17,8 @@ import java.util.Map;
  * <li>{@code -net nic[,model=M][,macaddr=MAC]} and {@code -net user[,opts]}: QEMU's older pairing
  * on one hub; Machina has no hub, so the n-th {@code -net nic} is wired to the n-th
  * {@code -net KIND}, and the counts must match.</li>
+ * <li>{@code -object filter-dump,id=ID,netdev=NETDEV,file=FILE[,maxlen=N]}: a {@code filters} entry
+ * (a pcap capture of that netdev's frames).</li>
  * </ul>
  */
 final class QemuNet {
@@ -26,6 +28,7 @@ final class QemuNet {
             "virtio", "virtio-net-pci");
 
     private final JsonArray netdevs = new JsonArray();
+    private final JsonArray filters = new JsonArray();
     private final JsonArray devices;
     private int nics;
     private final List<JsonObject> netNics = new ArrayList<>();
@@ -89,6 +92,29 @@ final class QemuNet {
         }
     }
 
+    /**
+     * {@code -object filter-dump,id=ID,netdev=NETDEV,file=FILE[,maxlen=N][,queue=all|rx|tx]...}: a
+     * {@code filters} entry (the runtime checks the options); other object kinds are refused.
+     */
+    void object(String value) {
+        Map<String, List<String>> kv = keyValues("object", value, "qom-type");
+        String kind = single(kv, "qom-type", null, "object", value);
+        if (!kind.equals("filter-dump")) {
+            throw new QemuOptions.UsageException("-object " + value + ": object type '" + kind
+                    + "' is not supported; Machina takes -object filter-dump");
+        }
+        String id = single(kv, "id", null, "object", value);
+        if (id == null) {
+            throw new QemuOptions.UsageException("-object " + value + ": missing id=");
+        }
+        for (Map.Entry<String, List<String>> e : kv.entrySet()) {
+            if (e.getValue().size() > 1) {
+                throw new QemuOptions.UsageException("-object " + value + ": '" + e.getKey() + "' is given more than once");
+            }
+        }
+        filters.add(entry(id, kind, kv));
+    }
+
     /** Adds the netdevs to the description (after every option was seen). */
     void finish(JsonObject description) {
         if (netNics.size() != netBackends.size()) {
@@ -102,6 +128,9 @@ final class QemuNet {
         }
         if (!netdevs.isEmpty()) {
             description.add("netdevs", netdevs);
+        }
+        if (!filters.isEmpty()) {
+            description.add("filters", filters);
         }
     }
 

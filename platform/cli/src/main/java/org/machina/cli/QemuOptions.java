@@ -34,7 +34,7 @@ public final class QemuOptions {
 
     private static final List<String> WITH_VALUE = List.of("m", "kernel", "initrd", "append", "bios", "serial", "chardev",
             "device", "display", "machine", "M", "cpu", "debugcon", "post-log", "drive", "name", "vga", "monitor", "qmp",
-            "accel", "netdev", "nic", "net", "hda", "hdb", "hdc", "hdd", "cdrom", "global");
+            "accel", "netdev", "nic", "net", "object", "hda", "hdb", "hdc", "hdd", "cdrom", "global");
     private static final List<String> FLAGS = List.of("nographic", "no-reboot", "S", "print-description", "no-shutdown",
             "usb");
 
@@ -118,6 +118,7 @@ public final class QemuOptions {
                 case "netdev" -> net.netdev(value);
                 case "nic" -> net.nic(value);
                 case "net" -> net.net(value);
+                case "object" -> net.object(value);
                 case "debugcon" -> {
                     chardevs.add(simpleChardev("debugcon", value));
                     JsonObject dev = new JsonObject();

@@ -27,6 +27,9 @@ import picocli.CommandLine.Unmatched;
             "  -hda/-hdb/-hdc/-hdd FILE (raw IDE disk)   -cdrom ISO (IDE CD-ROM)",
             "  -netdev user,id=ID[,hostfwd=tcp::HP-:GP...]   -device e1000|virtio-net-pci,netdev=ID[,mac=MAC]",
             "  -nic user[,model=e1000|virtio-net-pci][,mac=MAC][,hostfwd=...]   -net nic[,model=M] -net user",
+            "  -netdev stream,id=ID[,server=on|off],addr.type=inet,addr.host=H,addr.port=P (or addr.type=unix,addr.path=F)",
+            "  -netdev dgram,id=ID,local.type=inet,local.host=H,local.port=P,remote.type=inet,remote.host=H,remote.port=Q",
+            "  -netdev socket,id=ID,listen=[H]:P|connect=H:P   -object filter-dump,id=ID,netdev=ID,file=F.pcap[,maxlen=N]",
             "  -debugcon FILE|stdio   --post-log FILE   -no-reboot   -S",
             "  -qmp unix:PATH,server=on,wait=off   a QMP monitor for this run (stop, cont, hot-swap...)",
             "  --print-description   print the description the options produce and exit"})

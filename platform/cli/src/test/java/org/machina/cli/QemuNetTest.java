@@ -69,4 +69,34 @@ class QemuNetTest {
         assertTrue(e.getMessage().contains("no hub"), e.getMessage());
         assertThrows(QemuOptions.UsageException.class, () -> parse("-net", "nic,vlan=1", "-net", "user"));
     }
+
+    @Test
+    void streamAndDgramNetdevsKeepQemusDottedOptions() {
+        JsonObject d = parse("-netdev", "stream,id=s0,server=off,addr.type=inet,addr.host=127.0.0.1,addr.port=10111,reconnect=1",
+                "-netdev", "dgram,id=d0,local.type=inet,local.host=127.0.0.1,local.port=1,remote.type=inet,remote.host=127.0.0.1,remote.port=2",
+                "-netdev", "socket,id=k0,listen=:1234",
+                "-device", "e1000,netdev=s0");
+        var netdevs = d.getAsJsonArray("netdevs");
+        JsonObject s0 = netdevs.get(0).getAsJsonObject();
+        assertEquals("stream", s0.get("type").getAsString());
+        assertEquals("127.0.0.1", s0.get("addr.host").getAsString());
+        assertEquals("1", s0.get("reconnect").getAsString());
+        assertEquals("2", netdevs.get(1).getAsJsonObject().get("remote.port").getAsString());
+        assertEquals(":1234", netdevs.get(2).getAsJsonObject().get("listen").getAsString());
+    }
+
+    @Test
+    void objectFilterDumpBecomesAFilterEntry() {
+        JsonObject d = parse("-netdev", "user,id=n0", "-device", "e1000,netdev=n0",
+                "-object", "filter-dump,id=f0,netdev=n0,file=out.pcap,maxlen=128");
+        JsonObject f = d.getAsJsonArray("filters").get(0).getAsJsonObject();
+        assertEquals("filter-dump", f.get("type").getAsString());
+        assertEquals("f0", f.get("id").getAsString());
+        assertEquals("n0", f.get("netdev").getAsString());
+        assertEquals("out.pcap", f.get("file").getAsString());
+        assertEquals("128", f.get("maxlen").getAsString());
+        var e = assertThrows(QemuOptions.UsageException.class, () -> parse("-object", "memory-backend-ram,id=m,size=1M"));
+        assertTrue(e.getMessage().contains("'memory-backend-ram' is not supported"), e.getMessage());
+        assertThrows(QemuOptions.UsageException.class, () -> parse("-object", "filter-dump,netdev=n0,file=x"));
+    }
 }

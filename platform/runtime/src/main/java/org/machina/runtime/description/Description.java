@@ -22,7 +22,8 @@ public record Description(
         List<Entry> netdevs,
         List<Entry> devices,
         boolean noReboot,
-        Map<String, Map<String, String>> globals) {
+        Map<String, Map<String, String>> globals,
+        List<Entry> filters) {
 
     /**
      * Default property values per device type, QEMU's {@code -global TYPE.PROP=VALUE}: they apply
@@ -37,10 +38,10 @@ public record Description(
     }
 
     /**
-     * A typed entry: a board, a device, a chardev, a drive or a netdev.
+     * A typed entry: a board, a device, a chardev, a drive, a netdev or a netdev filter.
      *
      * @param path JSON path of the entry, e.g. {@code $.devices[2]}
-     * @param type the type name (device type, chardev backend kind, drive format, netdev kind)
+     * @param type the type name (device type, chardev backend kind, drive format, netdev kind, filter kind)
      * @param id the id ({@code null} for the board)
      * @param properties the other keys, values as strings
      */

@@ -40,6 +40,7 @@ import org.machina.api.machine.DescriptionException;
  *   "netdevs": [{"id": "n0", "type": "user", "hostfwd": ["tcp::2222-:22"]}],   // a list joins with '\n'
  *   "devices": [{"type": "isa-debugcon", "id": "dbg", "chardev": "serial0"}],
  *   "globals": {"hpet": {"fastpath": false}},   // per device type: property defaults (-global)
+ *   "filters": [{"type": "filter-dump", "id": "f0", "netdev": "n0", "file": "n0.pcap"}],   // -object filter-dump
  *   "no-reboot": false
  * }
  * }</pre>
@@ -48,7 +49,7 @@ public final class DescriptionParser {
     /** Ids: a letter, then letters, digits, '-', '_', '.'. */
     public static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
     private static final Set<String> TOP_KEYS = Set.of("board", "cpu", "memory", "firmware", "kernel", "initrd",
-            "append", "chardevs", "drives", "netdevs", "devices", "globals", "no-reboot");
+            "append", "chardevs", "drives", "netdevs", "devices", "globals", "no-reboot", "filters");
     private static final long MAX_MEMORY = 3584L << 20;
 
     private static final TypeAdapter<JsonElement> STRICT = new Gson().getAdapter(JsonElement.class);
@@ -89,9 +90,10 @@ public final class DescriptionParser {
         List<Description.Entry> drives = entries(o, "drives", "format", ids);
         List<Description.Entry> netdevs = entries(o, "netdevs", "type", ids);
         List<Description.Entry> devices = entries(o, "devices", "type", ids);
+        List<Description.Entry> filters = entries(o, "filters", "type", ids);
         return new Description(board, cpu, memory, file(o, "firmware"), file(o, "kernel"), file(o, "initrd"),
                 optionalString(o, "append").orElse(""), chardevs, drives, netdevs, devices,
-                optionalBoolean(o, "no-reboot"), globals(o.get("globals")));
+                optionalBoolean(o, "no-reboot"), globals(o.get("globals")), filters);
     }
 
     /** {@code "globals": {"TYPE": {"PROP": VALUE, ...}, ...}}: checked against the types later. */

@@ -18,6 +18,7 @@ import org.machina.api.machine.DescriptionException;
 import org.machina.api.net.NetdevType;
 import org.machina.runtime.description.Description;
 import org.machina.runtime.description.DescriptionParser;
+import org.machina.runtime.net.DumpFilter;
 
 /**
  * Builds a {@link MachineImpl} from a description: checks every entry against the installed
@@ -71,6 +72,7 @@ public final class MachineAssembler {
         for (Description.Entry e : d.chardevs()) {
             registries.chardevs.require(e.path() + ".backend", e.type());
         }
+        Map<String, List<DumpFilter.Options>> filters = filters(d, baseDirectory, netdevIds);
         for (Description.Entry e : d.drives()) {
             registries.blockDrivers.require(e.path() + ".format", e.type());
             if (!e.properties().containsKey("file")) {
@@ -89,7 +91,7 @@ public final class MachineAssembler {
         String modelFinal = model;
         try {
             m.call(() -> {
-                build(m, d, baseDirectory, board, boardConfig, cpuFinal, modelFinal, devices);
+                build(m, d, baseDirectory, board, boardConfig, cpuFinal, modelFinal, devices, filters);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -124,6 +126,28 @@ public final class MachineAssembler {
         return merged;
     }
 
+    /** The description's netdev filters ({@code -object filter-dump}), checked, by netdev id. */
+    private static Map<String, List<DumpFilter.Options>> filters(Description d, Path base, java.util.Set<String> netdevIds) {
+        Map<String, List<DumpFilter.Options>> byNetdev = new HashMap<>();
+        for (Description.Entry e : d.filters()) {
+            if (!e.type().equals("filter-dump")) {
+                throw new DescriptionException(e.path() + ".type", "unknown filter '" + e.type() + "'; filters: filter-dump");
+            }
+            DumpFilter.Options o;
+            try {
+                o = DumpFilter.Options.parse(e.id(), e.properties(), base);
+            } catch (IllegalArgumentException x) {
+                throw new DescriptionException(e.path(), x.getMessage());
+            }
+            if (!netdevIds.contains(o.netdev())) {
+                throw new DescriptionException(e.path() + ".netdev", "no netdev with id '" + o.netdev() + "'; defined: "
+                        + (netdevIds.isEmpty() ? "(none)" : String.join(", ", new java.util.TreeSet<>(netdevIds))));
+            }
+            byNetdev.computeIfAbsent(o.netdev(), k -> new ArrayList<>()).add(o);
+        }
+        return byNetdev;
+    }
+
     private Planned plan(String path, String type, String id, Map<String, String> props,
             java.util.Set<String> chardevIds, java.util.Set<String> driveIds, java.util.Set<String> netdevIds) {
         TypeRegistry.Provided<DeviceType> t = registries.devices.require(path + ".type", type);
@@ -152,7 +176,8 @@ public final class MachineAssembler {
     }
 
     private void build(MachineImpl m, Description d, Path base, TypeRegistry.Provided<BoardType> board, DeviceConfig boardConfig,
-            TypeRegistry.Provided<CpuType> cpuType, String model, List<Planned> devices) {
+            TypeRegistry.Provided<CpuType> cpuType, String model, List<Planned> devices,
+            Map<String, List<DumpFilter.Options>> filters) {
         for (Description.Entry e : d.chardevs()) {
             CharBackendFactory f = registries.chardevs.require(e.path() + ".backend", e.type()).service();
             try {
@@ -174,10 +199,20 @@ public final class MachineAssembler {
         }
         for (Description.Entry e : d.netdevs()) {
             NetdevType t = registries.netdevs.require(e.path() + ".type", e.type()).service();
+            org.machina.api.net.Netdev n;
             try {
-                m.addNetdev(e.id(), t.open(e.id(), e.properties(), m.loop()));
+                n = t.open(e.id(), e.properties(), m.loop());
             } catch (IOException | RuntimeException x) {
                 throw new DescriptionException(e.path(), "cannot open netdev '" + e.id() + "': " + x.getMessage());
+            }
+            m.addNetdev(e.id(), n); // closed with the machine, also if a filter below fails
+            for (DumpFilter.Options f : filters.getOrDefault(e.id(), List.of())) {
+                try {
+                    n = new DumpFilter(n, f);
+                } catch (IOException x) {
+                    throw new DescriptionException("filter '" + f.id() + "'", "cannot write '" + f.file() + "': " + x.getMessage());
+                }
+                m.addNetdev(e.id(), n);
             }
         }
         Cpu cpu = null;

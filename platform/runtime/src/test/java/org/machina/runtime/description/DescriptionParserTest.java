@@ -70,6 +70,25 @@ class DescriptionParserTest {
     }
 
     @Test
+    void filtersAreEntriesWithAnId() {
+        Description d = parser.parse("""
+                {"board": "pc",
+                 "netdevs": [{"id": "n0", "type": "stream", "addr.type": "inet", "addr.host": "127.0.0.1", "addr.port": 1}],
+                 "filters": [{"id": "f0", "type": "filter-dump", "netdev": "n0", "file": "n0.pcap", "maxlen": 128}]}
+                """);
+        Description.Entry f = d.filters().get(0);
+        assertEquals("filter-dump", f.type());
+        assertEquals("f0", f.id());
+        assertEquals("$.filters[0]", f.path());
+        assertEquals("n0", f.properties().get("netdev"));
+        assertEquals("128", f.properties().get("maxlen"));
+        assertEquals("1", d.netdevs().get(0).properties().get("addr.port"));
+        DescriptionException e = assertThrows(DescriptionException.class, () -> parser.parse(
+                "{\"board\": \"pc\", \"filters\": [{\"type\": \"filter-dump\"}]}"));
+        assertEquals("$.filters[0].id", e.path());
+    }
+
+    @Test
     void cpuNoneMeansNoCpu() {
         assertTrue(parser.parse("{\"board\": \"none\", \"cpu\": \"none\"}").cpu().isEmpty());
         assertEquals("tcg,thresh=4", parser.parse("{\"board\": \"pc\", \"cpu\": {\"accel\": \"tcg,thresh=4\"}}").cpu()
