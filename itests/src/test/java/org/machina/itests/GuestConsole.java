@@ -115,8 +115,9 @@ final class GuestConsole implements AutoCloseable {
         in.write(("echo \"__BEG\"\"IN_" + n + "__\"; " + command + "; echo \"__EN\"\"D_" + n + "_$?__\"\n")
                 .getBytes(StandardCharsets.US_ASCII));
         in.flush();
-        long[] begin = await(Pattern.compile("__BEGIN_" + n + "__\n"), from, timeoutS, "the start marker of '" + command + "'");
-        Pattern endMarker = Pattern.compile("__END_" + n + "_(\\d+)__\n");
+        // no newline after the markers: a kernel message may come between a marker and its newline
+        long[] begin = await(Pattern.compile("__BEGIN_" + n + "__"), from, timeoutS, "the start marker of '" + command + "'");
+        Pattern endMarker = Pattern.compile("__END_" + n + "_(\\d+)__");
         long[] end = await(endMarker, (int) begin[1], timeoutS, "the end marker of '" + command + "'");
         String all = text();
         Matcher m = endMarker.matcher(all);

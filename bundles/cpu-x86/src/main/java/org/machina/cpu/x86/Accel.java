@@ -10,14 +10,16 @@ import java.util.Locale;
  *
  * @param translate  whether the translator is on
  * @param threshold  1..100
- * @param background whether blocks are translated on a thread of their own (the default for
- *                   {@link #parse}): the CPU interprets a block's instructions until its translation
- *                   is ready, instead of pausing the guest, and its clock, for the translation
+ * @param background whether blocks are translated on a thread of their own ({@code background=on}):
+ *                   the CPU interprets a block's instructions until its translation is ready,
+ *                   instead of pausing the guest, and its clock, for the translation. Off by
+ *                   default: in the one guest measurement so far it translated five times as many
+ *                   blocks and ran a shell pipeline at half the speed (see docs/architecture.md)
  */
 public record Accel(boolean translate, int threshold, boolean background) {
     /** The default threshold (a first choice, not yet tuned by measurement). */
     public static final int DEFAULT_THRESHOLD = 16;
-    public static final Accel TCG = new Accel(true, DEFAULT_THRESHOLD, true);
+    public static final Accel TCG = new Accel(true, DEFAULT_THRESHOLD, false);
     public static final Accel INTERPRETER = new Accel(false, DEFAULT_THRESHOLD, false);
 
     /** Translating on the CPU's thread, as soon as a start reaches {@code threshold} (tests compare at exact points). */
@@ -32,8 +34,8 @@ public record Accel(boolean translate, int threshold, boolean background) {
     }
 
     /**
-     * Parses {@code tcg}, {@code interp} or {@code tcg,thresh=N} (QEMU's -accel spelling for
-     * the first); fails naming what it does not know.
+     * Parses {@code tcg}, {@code interp} or {@code tcg,thresh=N,background=on|off} (QEMU's
+     * -accel spelling for the first); fails naming what it does not know.
      */
     public static Accel parse(String spec) {
         String[] parts = spec.trim().split(",");
@@ -42,19 +44,22 @@ public record Accel(boolean translate, int threshold, boolean background) {
             throw new IllegalArgumentException("unknown accelerator '" + parts[0] + "': use tcg (translator) or interp");
         }
         int threshold = DEFAULT_THRESHOLD;
+        boolean background = false;
         for (int i = 1; i < parts.length; i++) {
             String p = parts[i];
-            if (p.startsWith("thresh=")) {
+            if (p.equals("background=on") || p.equals("background=off")) {
+                background = p.endsWith("on");
+            } else if (p.startsWith("thresh=")) {
                 try {
                     threshold = Integer.parseInt(p.substring(7));
                 } catch (NumberFormatException e) {
                     throw new IllegalArgumentException("thresh must be a number, not '" + p.substring(7) + "'");
                 }
             } else {
-                throw new IllegalArgumentException("unknown -accel property '" + p + "' (known: thresh)");
+                throw new IllegalArgumentException("unknown -accel property '" + p + "' (known: thresh=N, background=on|off)");
             }
         }
-        return new Accel(kind.equals("tcg"), threshold, kind.equals("tcg"));
+        return new Accel(kind.equals("tcg"), threshold, background && kind.equals("tcg"));
     }
 
     /**

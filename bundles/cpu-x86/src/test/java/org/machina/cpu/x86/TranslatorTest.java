@@ -220,7 +220,8 @@ class TranslatorTest {
 
     @Test
     void aBadThresholdOrAcceleratorIsRefusedNamingIt() {
-        assertEquals(new Accel(true, 1, true), Accel.parse("tcg,thresh=1"), "tcg translates in the background");
+        assertEquals(new Accel(true, 1, false), Accel.parse("tcg,thresh=1"));
+        assertEquals(new Accel(true, 1, true), Accel.parse("tcg,thresh=1,background=on"));
         assertEquals(new Accel(false, Accel.DEFAULT_THRESHOLD), Accel.parse("interp"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("kvm")).getMessage().contains("kvm"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("tcg,thresh=0")).getMessage()
