@@ -13,8 +13,7 @@ import java.util.Locale;
  * @param background whether blocks are translated on a thread of their own ({@code background=on}):
  *                   the CPU interprets a block's instructions until its translation is ready,
  *                   instead of pausing the guest, and its clock, for the translation. Off by
- *                   default: in the one guest measurement so far it translated five times as many
- *                   blocks and ran a shell pipeline at half the speed (see docs/architecture.md)
+ *                   default until measured again in a guest (see docs/architecture.md)
  */
 public record Accel(boolean translate, int threshold, boolean background) {
     /** The default threshold (a first choice, not yet tuned by measurement). */

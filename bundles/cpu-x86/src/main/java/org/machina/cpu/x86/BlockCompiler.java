@@ -35,6 +35,8 @@ import java.util.List;
  */
 final class BlockCompiler {
     static final int MAX_INSTRUCTIONS = 48;
+    /** The most bytes a block can span (each instruction at most 15 bytes). */
+    static final int MAX_BYTES = MAX_INSTRUCTIONS * 15;
 
     private static final ClassDesc CD_CPU = ClassDesc.of("org.machina.cpu.x86.X86Cpu");
     private static final ClassDesc CD_CACHE = ClassDesc.of("org.machina.cpu.x86.CodeCache");

@@ -173,6 +173,12 @@ abstract class Mmu extends X86State {
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Background translations requested and not yet installed or discarded. */
     private final java.util.concurrent.atomic.AtomicInteger translating = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * The last entry seen waiting for its background translation: the instructions after it, which
+     * the interpreter runs meanwhile, are not counted as entries of their own.
+     */
+    private CodeCache.Page pendingPage;
+    private int pendingEntry;
     /** At most this many background translations at once; hot starts beyond wait for a later turn. */
     private static final int MAX_TRANSLATING = 32;
 
@@ -196,14 +202,25 @@ abstract class Mmu extends X86State {
             p.heat = new byte[RamBlock.PAGE_SIZE];
         }
         TranslatedBlock b = blocks[o];
-        if (b == TranslatedBlock.NONE || b == TranslatedBlock.PENDING) return null;
+        if (b == TranslatedBlock.PENDING) {
+            pendingPage = p;
+            pendingEntry = o;
+            return null;
+        }
+        if (b == TranslatedBlock.NONE) return null;
         if (b != null && b.csBase() == csBase && b.eip() == eip && b.code32() == code32) return b;
+        if (p == pendingPage && o > pendingEntry && o - pendingEntry < BlockCompiler.MAX_BYTES
+                && blocks[pendingEntry] == TranslatedBlock.PENDING) {
+            return null; // inside the block being translated: not an entry of its own (the synchronous translator never sees it)
+        }
         if (++p.heat[o] < translateThreshold) return null;
         p.heat[o] = 0;
         if (translateInBackground) {
             if (translating.get() >= MAX_TRANSLATING) return null;
             if (b != null) p.translated.remove(b);
             blocks[o] = TranslatedBlock.PENDING;
+            pendingPage = p;
+            pendingEntry = o;
             translating.incrementAndGet();
             translateLater(p, o, lin, csBase, eip, code32);
             return null;
