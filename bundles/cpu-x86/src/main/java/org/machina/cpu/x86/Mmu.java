@@ -192,7 +192,7 @@ abstract class Mmu extends X86State {
     final TranslatedBlock block(int csBase, int eip, boolean code32) {
         int lin = csBase + eip;
         if (compiler == null) return null;
-        if (!translated.isEmpty()) installTranslated();
+        if (translateInBackground && !translated.isEmpty()) installTranslated();
         if (!onFetchPage(lin)) return null;
         CodeCache.Page p = fetchPage;
         int o = lin & 0xfff;
