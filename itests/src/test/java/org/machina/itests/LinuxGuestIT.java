@@ -642,7 +642,10 @@ class LinuxGuestIT {
             JsonObject r = qmp.execute("device_del", args);
             assertTrue(r.has("return"), "device_del fwdisk0: " + r);
         }
-        Output gone = shell("i=0; while [ -b /dev/" + sd + " ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done;"
+        // the kernel removes the disk and then the node (fw_device_shutdown, after its shutdown
+        // delay): wait for both, or the listing may still show the node that is going away
+        Output gone = shell("i=0; while { [ -b /dev/" + sd + " ] || [ $(ls /sys/bus/firewire/devices | grep -c -E '^fw[0-9]+$')"
+                + " -gt 1 ]; } && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done;"
                 + " ls /sys/bus/firewire/devices; [ ! -b /dev/" + sd + " ]");
         assertEquals(0, gone.status, "/dev/" + sd + " went away after the unplug: " + gone + shell("dmesg | tail -20"));
         List<String> left = gone.nonBlank().stream().flatMap(l -> Arrays.stream(l.trim().split("\\s+"))).toList();
