@@ -169,7 +169,7 @@ abstract class Mmu extends X86State {
     }
 
     /** Translations done in the background, not yet installed. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Translated> translated =
+    private final java.util.concurrent.ConcurrentLinkedQueue<Translated> finished =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Background translations requested and not yet installed or discarded. */
     private final java.util.concurrent.atomic.AtomicInteger translating = new java.util.concurrent.atomic.AtomicInteger();
@@ -192,7 +192,7 @@ abstract class Mmu extends X86State {
     final TranslatedBlock block(int csBase, int eip, boolean code32) {
         int lin = csBase + eip;
         if (compiler == null) return null;
-        if (translateInBackground && !translated.isEmpty()) installTranslated();
+        if (translateInBackground && !finished.isEmpty()) installTranslated();
         if (!onFetchPage(lin)) return null;
         CodeCache.Page p = fetchPage;
         int o = lin & 0xfff;
@@ -237,7 +237,7 @@ abstract class Mmu extends X86State {
         return b;
     }
 
-    /** Translates on a virtual thread from a copy of the page's bytes; the result waits in {@link #translated}. */
+    /** Translates on a virtual thread from a copy of the page's bytes; the result waits in {@link #finished}. */
     private void translateLater(CodeCache.Page p, int o, int lin, int csBase, int eip, boolean code32) {
         byte[] snapshot = p.bytes.clone();
         RamBlock ram = p.ram;
@@ -251,7 +251,7 @@ abstract class Mmu extends X86State {
             } catch (RuntimeException | LinkageError e) { // a translator bug must not reach the guest
                 failure = e.toString();
             }
-            translated.add(new Translated(p, ram, pageOffset, o, lin, snapshot, b, failure));
+            finished.add(new Translated(p, ram, pageOffset, o, lin, snapshot, b, failure));
         });
     }
 
@@ -262,7 +262,7 @@ abstract class Mmu extends X86State {
      */
     private void installTranslated() {
         Translated t;
-        while ((t = translated.poll()) != null) {
+        while ((t = finished.poll()) != null) {
             translating.decrementAndGet();
             CodeCache.Page p = t.page();
             if (p.ram != t.ram() || p.offset != t.pageOffset() || p.blocks == null
@@ -282,7 +282,7 @@ abstract class Mmu extends X86State {
     /** Puts a translation (or, for {@code null}, the mark that none can start there) at {@code o} of {@code p}. */
     private void install(CodeCache.Page p, int o, TranslatedBlock b, String failure, int where) {
         if (failure != null) {
-            warnOnce("translate" + failure, "translating the block at " + Integer.toHexString(where) + " failed ("
+            warnOnce("translate" + failure.split(":", 2)[0], "translating the block at " + Integer.toHexString(where) + " failed ("
                     + failure + "); the interpreter runs it");
         }
         if (b == null) {
