@@ -206,6 +206,12 @@ class TranslatorTest {
                 """;
         FakeMachine mi = new FakeMachine(8 << 20);
         X86Cpu ref = run(code, Accel.INTERPRETER, mi);
+        // the same program translated on the CPU's thread first: the JDK's ClassFile API is then
+        // loaded and compiled, so the background translation takes milliseconds while the loop
+        // runs for a good part of a second even interpreted (a cold first translation on a
+        // loaded machine took longer than the whole loop)
+        X86Cpu warm = run(code, new Accel(true, 2), new FakeMachine(8 << 20));
+        assertArrayEquals(ref.r, warm.r, "registers, translated in the foreground");
         FakeMachine mt = new FakeMachine(8 << 20);
         X86Cpu t = run(code, new Accel(true, 2, true), mt);
         assertArrayEquals(ref.r, t.r, "registers");
@@ -217,8 +223,12 @@ class TranslatorTest {
         assertTrue(t.statistics().get("blocks-run") > 0, "the loop's block was translated on another thread, "
                 + "installed and run: " + t.statistics());
         // while the loop's block is being translated the interpreter runs its instructions: they
-        // must not become entries of their own (before the fix, each of the 7 did)
-        assertTrue(t.statistics().get("blocks-translated") <= 3, "translations: " + t.statistics());
+        // must not become entries of their own (before the fix each of the 7 did: 8 translations).
+        // A few more than in the foreground are possible: when fetch leaves the page and comes
+        // back, one instruction is interpreted and the next is looked up as an entry, in either mode.
+        long foreground = warm.statistics().get("blocks-translated");
+        assertTrue(t.statistics().get("blocks-translated") <= foreground + 3,
+                "translations: " + t.statistics() + "; in the foreground: " + foreground);
     }
 
     @Test
