@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,6 +56,7 @@ class BareMetalIT {
             nasm(rom + ".asm", rom + ".bin");
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
+        nasm("bench.asm", "bench300.bin", "-DROUNDS=300");
         nasm("fastpath.asm", "fastpath-port.bin", "-DKIND=1", "-DCOUNT=1000");
         nasm("fastpath.asm", "fastpath-mmio.bin", "-DKIND=2", "-DCOUNT=1000");
     }
@@ -213,6 +215,105 @@ class BareMetalIT {
         assertEquals(1, m.status, "Machina exit status (isa-debug-exit 0 -> 1)");
     }
 
+    /**
+     * CPU hot-swap: the benchmark ROM at 300 rounds (some seconds of guest code) runs while the
+     * x86 CPU bundle is updated over QMP, three times, to rebuilt jars (the same classes in new
+     * class loaders), and a fourth time while the machine is paused, where {@code info registers}
+     * must read the same before and after. Each swap carries the CPU's architectural state, so
+     * the transcript is the one of a run without swaps (QEMU's when it is installed). The updates persist into the
+     * test's own MACHINA_HOME.
+     */
+    @Test
+    void cpuHotSwapsUnderTheRunningBenchmarkKeepItsResult() throws Exception {
+        Path bin = out.resolve("bench300.bin");
+        List<String> expected = qemuInstalled() ? run(qemu(bin)).lines : run(machina(bin)).lines;
+        assertEquals(2, expected.size(), "reference transcript: " + expected);
+        Path dir = out.resolve("cpu-swap");
+        Files.createDirectories(dir);
+        Path socket = dir.resolve("qmp.sock");
+        Path debug = dir.resolve("debugcon.txt");
+        Path stderr = dir.resolve("stderr.txt");
+        Files.deleteIfExists(socket);
+        Files.deleteIfExists(debug);
+        List<String> cmd = new ArrayList<>(machina(bin));
+        cmd.addAll(List.of("-qmp", "unix:" + socket + ",server=on,wait=off", "-debugcon", "file:" + debug));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(stderr.toFile());
+        pb.environment().put("MACHINA_HOME", dir.resolve("home").toString());
+        Process p = pb.start();
+        List<String> pauses = new ArrayList<>();
+        try {
+            Path cpuJar = distributionJar("cpu-x86-");
+            try (QmpTestClient qmp = connectWhenListening(socket, p, stderr)) {
+                for (int i = 1; i <= 3; i++) {
+                    updateCpu(qmp, cpuJar, dir, i);
+                }
+                // Paused, the swap must leave every register as it was and the machine paused.
+                assertTrue(qmp.execute("stop", new JsonObject()).has("return"));
+                String before = registers(qmp);
+                updateCpu(qmp, cpuJar, dir, 4);
+                assertEquals(before, registers(qmp), "registers across a CPU swap of the paused machine");
+                JsonObject status = qmp.execute("query-status", new JsonObject()).getAsJsonObject("return");
+                assertEquals("paused", status.get("status").getAsString(), "still paused after the swap: " + status);
+                assertTrue(qmp.execute("cont", new JsonObject()).has("return"));
+                for (JsonObject e : qmp.events("X_MACHINA_BUNDLE_SWAPPED")) {
+                    JsonObject d = e.getAsJsonObject("data");
+                    assertEquals("updated", d.get("outcome").getAsString(), e.toString());
+                    assertEquals("[\"cpu\"]", d.get("devices").toString(), e.toString());
+                    pauses.add(d.get("pause-us").getAsLong() / 1000 + " ms");
+                }
+            }
+            assertTrue(p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "the swapped run did not end");
+        } finally {
+            p.destroyForcibly();
+        }
+        System.out.println("BareMetalIT: CPU hot-swap pauses " + pauses);
+        assertEquals(4, pauses.size(), "four swaps reported: " + pauses);
+        assertEquals(expected, Files.readAllLines(debug), "transcript after three CPU swaps; stderr:\n"
+                + tail(Files.readString(stderr)));
+        assertEquals(1, p.exitValue(), "exit status (isa-debug-exit 0 -> 1)");
+    }
+
+    /** Connects once the launcher listens (the socket file appears at bind, before listen). */
+    private static QmpTestClient connectWhenListening(Path socket, Process p, Path stderr) throws Exception {
+        for (int i = 0; i < 600 && p.isAlive(); i++) {
+            if (Files.exists(socket)) {
+                try {
+                    return QmpTestClient.connect(socket);
+                } catch (IOException notYet) {
+                    // bound, not yet listening
+                }
+            }
+            Thread.sleep(100);
+        }
+        return fail("no QMP socket at " + socket + "; stderr:\n" + tail(Files.readString(stderr)));
+    }
+
+    private static void updateCpu(QmpTestClient qmp, Path cpuJar, Path dir, int i) throws IOException {
+        String version = "0.1." + i + ".cpuswap";
+        JsonObject args = new JsonObject();
+        args.addProperty("bundle", "org.machina.cpu-x86");
+        args.addProperty("location", HotSwapJars.rebuilt(cpuJar, dir.resolve("cpu-x86-" + i + ".jar"), version, false).toString());
+        JsonObject r = qmp.execute("x-machina-bundle-update", args);
+        assertTrue(r.has("return"), "CPU update " + i + ": " + r);
+        assertEquals(version, r.getAsJsonObject("return").get("version").getAsString());
+    }
+
+    private static String registers(QmpTestClient qmp) throws IOException {
+        JsonObject args = new JsonObject();
+        args.addProperty("command-line", "info registers");
+        JsonObject r = qmp.execute("human-monitor-command", args);
+        assertTrue(r.has("return") && r.get("return").getAsString().contains("EIP="), "info registers: " + r);
+        return r.get("return").getAsString();
+    }
+
+    private static Path distributionJar(String prefix) throws IOException {
+        try (var s = Files.list(launcher().getParent().getParent().resolve("bundles"))) {
+            return s.filter(f -> f.getFileName().toString().startsWith(prefix)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + prefix + "*.jar in the distribution"));
+        }
+    }
+
     private static void check(String rom) throws Exception {
         check(rom, List.of(), List.of());
     }
@@ -253,11 +354,16 @@ class BareMetalIT {
                 .collect(Collectors.toSet());
     }
 
-    private static List<String> machina(Path bin) {
+    private static Path launcher() {
         String override = System.getProperty("machina.launcher");
         Path launcher = override != null ? Path.of(override)
                 : root.resolve("distributions/full/target/machina/lib/launcher-0.1.0-SNAPSHOT.jar");
         assertTrue(Files.isRegularFile(launcher), "built distribution missing: " + launcher);
+        return launcher;
+    }
+
+    private static List<String> machina(Path bin) {
+        Path launcher = launcher();
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",

@@ -15,6 +15,10 @@ import org.osgi.annotation.versioning.ProviderType;
  */
 @ProviderType
 public interface BoardContext extends DeviceContext {
+    /**
+     * The machine's CPU. Ask again each time rather than keeping it: a CPU hot-swap replaces the
+     * object (the pins a board drives through it, such as A20, are carried over).
+     */
     Cpu cpu();
 
     /** RAM size in bytes from the description. */

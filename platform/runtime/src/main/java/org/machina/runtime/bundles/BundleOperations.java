@@ -145,9 +145,10 @@ public final class BundleOperations implements BundleService {
         if (bundle.getBundleId() == 0 || bundle.getBundleId() == context.getBundle().getBundleId()) {
             throw new HotSwapException("bundle '" + spec + "' is part of the framework or runtime and cannot be updated while running");
         }
-        refuseIfCpuOrBoardInUse(bundle, "update");
+        refuseIfBoardInUse(bundle, "update");
         refuseIfRuntimeDependsOn(bundle);
         Set<String> types = Set.copyOf(registries.devices.providedBy(bundle));
+        Set<String> cpuTypes = Set.copyOf(registries.cpus.providedBy(bundle));
         Path replacement = Path.of(toUri(location).startsWith("file:") ? URI.create(toUri(location)).getPath() : location);
         // Before anything pauses: a jar that will not resolve or link is refused here.
         ResolveCheck.check(context, replacement, this::refresh);
@@ -156,7 +157,7 @@ public final class BundleOperations implements BundleService {
         String outcome = "failed";
         try {
             for (MachineImpl m : machines) {
-                Swapper s = Swapper.pauseAndDetach(m, types::contains);
+                Swapper s = Swapper.pauseAndDetach(m, types::contains, cpuTypes::contains);
                 if (s != null) {
                     swaps.add(s);
                 }
@@ -174,7 +175,7 @@ public final class BundleOperations implements BundleService {
         try {
             replace(bundle, replacement);
             for (Swapper s : swaps) {
-                s.attach(name -> awaitType(name, bundle));
+                s.attach(name -> awaitType(registries.cpus, name, bundle), name -> awaitType(registries.devices, name, bundle));
             }
             remember(bundle, replacement);
             updatedFrom.put(bundle.getBundleId(), "updated from " + replacement.toAbsolutePath() + persist(bundle, replacement));
@@ -215,18 +216,18 @@ public final class BundleOperations implements BundleService {
 
     private void reattachOld(List<Swapper> swaps, Bundle bundle) {
         for (Swapper s : swaps) {
-            s.attach(name -> awaitType(name, bundle));
+            s.attach(name -> awaitType(registries.cpus, name, bundle), name -> awaitType(registries.devices, name, bundle));
         }
     }
 
-    private TypeRegistry.Provided<DeviceType> awaitType(String name, Bundle bundle) {
+    private static <T> TypeRegistry.Provided<T> awaitType(TypeRegistry<T> registry, String name, Bundle bundle) {
         try {
-            return registries.devices.await(name, bundle.getBundleId(), SERVICE_TIMEOUT_MS)
+            return registry.await(name, bundle.getBundleId(), SERVICE_TIMEOUT_MS)
                     .orElseThrow(() -> new HotSwapException("bundle " + bundle.getSymbolicName() + " " + bundle.getVersion()
-                            + " does not provide device type '" + name + "' (within " + SERVICE_TIMEOUT_MS / 1000 + " s)"));
+                            + " does not provide " + registry.kind() + " '" + name + "' (within " + SERVICE_TIMEOUT_MS / 1000 + " s)"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new HotSwapException("interrupted while waiting for device type '" + name + "'");
+            throw new HotSwapException("interrupted while waiting for " + registry.kind() + " '" + name + "'");
         }
     }
 
@@ -243,17 +244,31 @@ public final class BundleOperations implements BundleService {
         }
     }
 
-    private void refuseIfCpuOrBoardInUse(Bundle bundle, String what) {
+    /**
+     * Boards are not swapped: a board built the machine (its memory map, the default devices and
+     * their wiring) and keeps no state of its own to carry, so replacing it means building the
+     * machine again.
+     */
+    private void refuseIfBoardInUse(Bundle bundle, String what) {
         for (MachineImpl m : machines) {
             for (String board : registries.boards.providedBy(bundle)) {
                 if (m.boardType().equals(board)) {
                     throw new HotSwapException("cannot " + what + " bundle " + bundle.getSymbolicName() + ": machine '"
-                            + m.name() + "' runs on its board '" + board + "'");
+                            + m.name() + "' runs on its board '" + board + "', and a board is not swapped while it runs"
+                            + " (it built the machine's memory map and wiring); shut the machine down first");
                 }
             }
-            if (!registries.cpus.providedBy(bundle).isEmpty() && m.cpu().isPresent()) {
-                throw new HotSwapException("cannot " + what + " bundle " + bundle.getSymbolicName() + ": machine '"
-                        + m.name() + "' runs its CPU type (CPU hot-swap is not supported)");
+        }
+    }
+
+    private void refuseIfCpuOrBoardInUse(Bundle bundle, String what) {
+        refuseIfBoardInUse(bundle, what);
+        for (MachineImpl m : machines) {
+            for (String cpu : registries.cpus.providedBy(bundle)) {
+                if (m.cpu().isPresent() && m.cpuTypeName().filter(cpu::equals).isPresent()) {
+                    throw new HotSwapException("cannot " + what + " bundle " + bundle.getSymbolicName() + ": machine '"
+                            + m.name() + "' runs its CPU type '" + cpu + "' (update the bundle instead)");
+                }
             }
         }
     }

@@ -12,7 +12,7 @@ import org.machina.runtime.description.Description;
 final class BoardContextImpl extends DeviceContextImpl implements BoardContext {
     private final Description description;
     private final DeviceConfig boardConfig;
-    private final Cpu cpu;
+    private final boolean hasCpu;
     private final DeviceAdder adder;
 
     /** Adds a board default device. */
@@ -25,16 +25,17 @@ final class BoardContextImpl extends DeviceContextImpl implements BoardContext {
         super(machine, "board", boardType);
         this.description = description;
         this.boardConfig = boardConfig;
-        this.cpu = cpu;
+        this.hasCpu = cpu != null;
         this.adder = adder;
     }
 
+    /** The machine's current CPU: after a CPU hot-swap, the new one. */
     @Override
     public Cpu cpu() {
-        if (cpu == null) {
+        if (!hasCpu) {
             throw new IllegalStateException("this machine has no CPU (\"cpu\": \"none\")");
         }
-        return cpu;
+        return machine.cpu().orElseThrow(() -> new IllegalStateException("the CPU is out for a hot-swap"));
     }
 
     @Override

@@ -224,7 +224,7 @@ public final class MachineAssembler {
                 throw new DescriptionException("$.cpu.accel", "'" + accel + "' is not accepted by CPU type '"
                         + cpuType.name() + "': " + x.getMessage());
             }
-            m.setCpu(cpu);
+            m.setCpu(cpu, cpuType.name(), model, accel);
         }
         List<Planned> defaults = new ArrayList<>();
         java.util.Set<String> described = new java.util.HashSet<>();

@@ -20,12 +20,14 @@ import org.machina.api.block.BlockNode;
 import org.machina.api.board.Board;
 import org.machina.api.chardev.CharBackend;
 import org.machina.api.cpu.Cpu;
+import org.machina.api.cpu.CpuType;
 import org.machina.api.device.DeviceConfig;
 import org.machina.api.device.DeviceType;
 import org.machina.api.device.MachineControl;
 import org.machina.api.device.PowerButton;
 import org.machina.api.io.IoSpace;
 import org.machina.api.irq.InterruptAcknowledge;
+import org.machina.api.irq.IrqLine;
 import org.machina.api.machine.DescriptionException;
 import org.machina.api.machine.DeviceInfo;
 import org.machina.api.machine.Machine;
@@ -96,7 +98,9 @@ public final class MachineImpl implements Machine {
     private volatile InterruptAcknowledge interruptAcknowledge = () -> {
         throw new IllegalStateException("no interrupt controller registered");
     };
-    private Cpu cpu;
+    private volatile Cpu cpu;
+    /** How {@link #cpu} was created; kept while a hot-swap has the CPU out. */
+    private volatile CpuIdentity cpuIdentity;
     private Board board;
     /** The device implementing the power button, or null: the button then powers off at once. */
     private PowerButton powerButton;
@@ -258,10 +262,20 @@ public final class MachineImpl implements Machine {
         return type.cast(b);
     }
 
-    void setCpu(Cpu cpu) {
+    /**
+     * Installs the machine's CPU: created by CPU type {@code typeName} as {@code model} with
+     * accelerator {@code accel} (remembered so a hot-swap can create it again from a new bundle).
+     */
+    void setCpu(Cpu cpu, String typeName, String model, String accel) {
         this.cpu = cpu;
+        this.cpuIdentity = new CpuIdentity(typeName, model, accel);
         cpuPin.connect(cpu.intr());
         loop.setRunner(this::runCpu, cpu::requestExit);
+    }
+
+    /** The type name of the machine's CPU, or empty without a CPU (also while a swap has it out). */
+    public Optional<String> cpuTypeName() {
+        return cpu == null ? Optional.empty() : Optional.of(cpuIdentity.typeName());
     }
 
     void setBoard(Board board) {
@@ -518,6 +532,59 @@ public final class MachineImpl implements Machine {
             }
             throw e;
         }
+    }
+
+    /** The CPU type, model and accelerator a machine's CPU was created with. */
+    record CpuIdentity(String typeName, String model, String accel) {
+    }
+
+    /**
+     * The CPU taken out for a swap: how to create it again, its saved architectural state, and
+     * the level of its A20 input (wiring the runtime re-drives, like the INTR pin). {@code old} is
+     * the object taken out, put back only when the swap fails before the bundle changed.
+     */
+    record DetachedCpu(CpuIdentity identity, SavedState state, boolean a20, Cpu old) {
+    }
+
+    /**
+     * Saves the CPU's state and takes it out (machine thread, machine held by a swap). Fails,
+     * leaving the CPU in place, when its type is not {@link Stateful}.
+     */
+    DetachedCpu detachCpu() {
+        if (!(cpu instanceof Stateful<?> st)) {
+            throw new StateException("the CPU (type '" + cpuIdentity.typeName() + "') keeps no state, so it cannot be swapped");
+        }
+        SavedState s = StateCodec.save("cpu", cpuIdentity.typeName(), st);
+        DetachedCpu out = new DetachedCpu(cpuIdentity, s, cpu.a20().level(), cpu);
+        cpu = null;
+        cpuPin.connect(IrqLine.NONE);
+        return out;
+    }
+
+    /**
+     * Creates the CPU again from {@code type} and loads the saved state (machine thread). The
+     * new CPU starts with empty caches: TLB and translations are rebuilt as it runs.
+     */
+    void attachCpu(DetachedCpu d, TypeRegistry.Provided<CpuType> type) {
+        CpuIdentity id = d.identity();
+        Cpu created = type.service().create(new CpuContextImpl(this, id.accel()), id.model());
+        if (!(created instanceof Stateful<?> st)) {
+            throw new StateException("the CPU kept state, but the new CPU type '" + id.typeName() + "' is not stateful");
+        }
+        StateCodec.load(st, d.state());
+        created.a20().set(d.a20());
+        setCpu(created, id.typeName(), id.model(), id.accel());
+    }
+
+    /** Puts the very CPU {@link #detachCpu} took out back (the swap failed before the bundle changed). */
+    void reinstateCpu(DetachedCpu d) {
+        setCpu(d.old(), d.identity().typeName(), d.identity().model(), d.identity().accel());
+    }
+
+    /** Takes out a CPU {@link #attachCpu} put in, without saving (a rollback). Machine thread. */
+    void dropCpu() {
+        cpu = null;
+        cpuPin.connect(IrqLine.NONE);
     }
 
     /** Holds the machine for a hot-swap (machine thread). */

@@ -6,50 +6,83 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.machina.api.cpu.CpuType;
 import org.machina.api.device.DeviceType;
 import org.osgi.framework.Bundle;
 
 /**
  * One machine's part in a hot-swap: hold it paused for the swap, save and detach the affected
- * devices, later re-attach them from (new or old) types with the saved state, and release the
- * hold. While held, the machine refuses a user's cont, reset and device changes
+ * devices (and the CPU when its type is swapped), later re-attach them from (new or old) types
+ * with the saved state, and release the hold. While held, the machine refuses a user's cont, reset and device changes
  * ({@link MachineImpl#HOT_SWAP} is an exclusive pause reason), so nothing runs the guest with its
  * devices detached.
  */
 public final class Swapper {
     private final MachineImpl machine;
     private final List<MachineImpl.Detached> detached;
+    /** The CPU taken out, or null when its type is not swapped. */
+    private final MachineImpl.DetachedCpu cpu;
     private final long pausedAt = System.nanoTime();
     private boolean attached;
+    private boolean cpuAttached;
 
-    private Swapper(MachineImpl machine, List<MachineImpl.Detached> detached) {
+    private Swapper(MachineImpl machine, MachineImpl.DetachedCpu cpu, List<MachineImpl.Detached> detached) {
         this.machine = machine;
+        this.cpu = cpu;
         this.detached = detached;
     }
 
-    /** Holds {@code machine} paused and detaches devices whose type matches; null when it has none. */
-    public static Swapper pauseAndDetach(MachineImpl machine, Predicate<String> types) {
+    /**
+     * Holds {@code machine} paused and detaches devices whose type matches {@code types}, and the
+     * CPU when its type matches {@code cpuTypes}; null when nothing matches.
+     */
+    public static Swapper pauseAndDetach(MachineImpl machine, Predicate<String> types, Predicate<String> cpuTypes) {
         return machine.call(() -> {
-            if (machine.devicesOfTypes(types).isEmpty()) {
+            boolean swapCpu = machine.cpuTypeName().filter(cpuTypes).isPresent();
+            if (!swapCpu && machine.devicesOfTypes(types).isEmpty()) {
                 return null;
             }
             machine.pauseForSwap();
+            MachineImpl.DetachedCpu savedCpu = null;
             try {
-                return new Swapper(machine, machine.detach(types));
+                savedCpu = swapCpu ? machine.detachCpu() : null;
+                return new Swapper(machine, savedCpu, machine.detach(types));
             } catch (RuntimeException e) {
+                if (savedCpu != null) {
+                    machine.reinstateCpu(savedCpu);
+                }
                 machine.resumeAfterSwap();
                 throw e;
             }
         });
     }
 
+    /** How many devices (and the CPU) the swap took out. */
     public int count() {
-        return detached.size();
+        return detached.size() + (cpu != null ? 1 : 0);
     }
 
-    /** Re-creates the devices from {@code types} with their saved state. */
-    public void attach(Function<String, TypeRegistry.Provided<DeviceType>> types) {
+    /** What the swap took out, by id ({@code cpu} for the CPU), for the swap's event. */
+    List<String> ids() {
+        List<String> ids = new java.util.ArrayList<>();
+        if (cpu != null) {
+            ids.add("cpu");
+        }
+        detached.forEach(d -> ids.add(d.id()));
+        return ids;
+    }
+
+    /**
+     * Re-creates the CPU from {@code cpuTypes} and the devices from {@code types}, with their
+     * saved state.
+     */
+    public void attach(Function<String, TypeRegistry.Provided<CpuType>> cpuTypes,
+            Function<String, TypeRegistry.Provided<DeviceType>> types) {
         machine.call(() -> {
+            if (cpu != null) {
+                machine.attachCpu(cpu, cpuTypes.apply(cpu.identity().typeName()));
+                cpuAttached = true;
+            }
             machine.attach(detached, types);
             attached = true;
             return null;
@@ -58,12 +91,19 @@ public final class Swapper {
 
     /** Undoes a successful {@link #attach} (for a rollback); the saved state stays as it was. */
     public void detachAgainIfAttached() {
-        if (attached) {
-            Set<String> ids = new HashSet<>();
-            detached.forEach(d -> ids.add(d.id()));
-            machine.call(() -> machine.detachById(ids::contains));
-            attached = false;
-        }
+        machine.call(() -> {
+            if (attached) {
+                Set<String> ids = new HashSet<>();
+                detached.forEach(d -> ids.add(d.id()));
+                machine.detachById(ids::contains);
+                attached = false;
+            }
+            if (cpuAttached) {
+                machine.dropCpu();
+                cpuAttached = false;
+            }
+            return null;
+        });
     }
 
     /**
@@ -77,7 +117,7 @@ public final class Swapper {
             long pauseMicros = (System.nanoTime() - pausedAt) / 1000;
             machine.swapEnded(Map.of("bundle", String.valueOf(bundle.getSymbolicName()),
                     "version", bundle.getVersion().toString(), "outcome", outcome,
-                    "devices", detached.stream().map(MachineImpl.Detached::id).toList(), "pause-us", pauseMicros));
+                    "devices", ids(), "pause-us", pauseMicros));
             return null;
         });
     }
