@@ -27,9 +27,11 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 
 /**
- * Hot-swap of the tick-counter bundle under a running machine: version 1 to version 2 (a changed
- * state record, migrated), a failing version 3 (rolled back), a downgrade to version 1 (newer state
- * refused, rolled back), and uninstall refused while in use.
+ * Hot-swap of the tick-counter bundle under a running machine: jars that do not resolve or lack
+ * the type in use (refused before any pause), version 1 to version 2 (a changed state record,
+ * migrated), a failing version 3 (rolled back), a downgrade to version 1 (newer state refused,
+ * rolled back), and uninstall refused while in use; and a bundle installed at run time that
+ * brings a new PCI device type.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -89,6 +91,13 @@ public class HotSwapIT {
             assertTrue(unresolvable.getMessage(), unresolvable.getMessage().contains("does not resolve"));
             assertTrue(unresolvable.getMessage(), unresolvable.getMessage().contains("org.machina.nonexistent"));
             assertEquals("the guest never paused", List.of(), events);
+            // A jar whose components do not include a type in use: refused before anything pauses.
+            java.nio.file.Path noTypes = HotSwapJars.rebuilt(java.nio.file.Path.of(System.getProperty("fixture.v1")),
+                    java.nio.file.Files.createTempFile("tick-counter-no-types", ".jar"), "1.0.1.notypes", true);
+            HotSwapException missing = assertThrows(HotSwapException.class, () -> bundles.update(BSN, noTypes.toString()));
+            assertTrue(missing.getMessage(), missing.getMessage().contains(
+                    "does not provide device type 'tick-counter' (machine 'swap' device 'ticks')"));
+            assertEquals("the guest never paused for it either", List.of(), events);
             assertEquals(MachineState.RUNNING, m.state());
             assertEquals(v1, tickBundle().version());
 
@@ -154,6 +163,65 @@ public class HotSwapIT {
             assertEquals("ports of the removed device are unmapped", 0xffffffffL, in(m, COUNT));
         } finally {
             m.shutdown("test over", 0);
+        }
+    }
+
+    /**
+     * Runtime install: a bundle that brings a new PCI device type ({@code examples/pci-scratch},
+     * not in the distribution) is installed into a running PC machine, a device of that type is
+     * added, and its function answers in configuration space and through the I/O BAR the test
+     * programs; an update of that bundle carries the function's configuration (BAR address,
+     * command register) and registers; removal takes it off the bus.
+     */
+    @Test
+    public void aBundleInstalledAtRunTimeBringsAPciDeviceTypeToARunningMachine() throws Exception {
+        java.nio.file.Path rom = java.nio.file.Files.createTempFile("hlt", ".rom");
+        byte[] hlt = new byte[65536];
+        java.util.Arrays.fill(hlt, (byte) 0xF4);
+        java.nio.file.Files.write(rom, hlt);
+        Machine m = machines.create("install", """
+                {"board": "pc", "cpu": "none", "memory": 32, "firmware": "%s"}
+                """.formatted(rom));
+        String bsn = "org.machina.example.pci-scratch";
+        try {
+            m.start();
+            assertThrows(RuntimeException.class, () -> m.addDevice("pci-scratch", "s", Map.of()));
+            BundleInfo installed = bundles.install(System.getProperty("fixture.pciScratch"));
+            assertEquals(bsn, installed.symbolicName());
+            assertTrue(installed.provides().toString(), installed.provides().contains("device:pci-scratch"));
+            int cfg = 0x80000000 | (7 << 11);
+            out(m, 0xCF8, cfg);
+            assertEquals("slot 7 is empty before device_add", 0xFFFFFFFFL, in(m, 0xCFC));
+            m.addDevice("pci-scratch", "s", Map.of("addr", "7"));
+            out(m, 0xCF8, cfg);
+            assertEquals("vendor 1234, device 4d01", 0x4D011234L, in(m, 0xCFC));
+            out(m, 0xCF8, cfg | 0x10);
+            out(m, 0xCFC, 0xC100);
+            out(m, 0xCF8, cfg | 0x04);
+            out(m, 0xCFC, 1); // I/O space decoding on
+            assertEquals("ID through BAR 0", 0x4D534352L, in(m, 0xC100));
+            out(m, 0xC104, 0x12345678L);
+            assertEquals(1, in(m, 0xC108));
+
+            java.nio.file.Path jar = java.nio.file.Path.of(System.getProperty("fixture.pciScratch"));
+            BundleInfo updated = bundles.update(bsn, HotSwapJars.rebuilt(jar,
+                    java.nio.file.Files.createTempFile("pci-scratch", ".jar"), "0.1.1.swapped", false).toString());
+            assertEquals("0.1.1.swapped", updated.version());
+            assertEquals("the BAR is decoded where the guest put it", 0x4D534352L, in(m, 0xC100));
+            assertEquals("scratch carried", 0x12345678L, in(m, 0xC104));
+            assertEquals("write count carried", 1, in(m, 0xC108));
+            out(m, 0xCF8, cfg);
+            assertEquals("same slot after the swap", 0x4D011234L, in(m, 0xCFC));
+
+            m.removeDevice("s");
+            out(m, 0xCF8, cfg);
+            assertEquals("slot 7 empty after removal", 0xFFFFFFFFL, in(m, 0xCFC));
+            assertEquals("BAR unmapped after removal", 0xFFFFFFFFL, in(m, 0xC100));
+            bundles.uninstall(bsn, false);
+            assertTrue(bundles.bundles().stream().noneMatch(b -> b.symbolicName().equals(bsn)));
+        } finally {
+            m.shutdown("test over", 0);
+            java.nio.file.Files.deleteIfExists(rom);
         }
     }
 }

@@ -509,8 +509,11 @@ class LinuxGuestIT {
      * serial console: {@code devices-storage} (the virtio disk) and {@code devices-pc} (the UART
      * the console runs on, the PIC, the PIT) are updated to rebuilt jars (the same classes
      * re-packaged under a new version: new class loaders, state carried as JSON), then an update
-     * of {@code devices-storage} to a jar that provides no device type is rolled back, and a CPU
-     * update is refused. The loop must see every record come back and print every line once, in
+     * of {@code devices-storage} to a jar that provides no device type is refused before anything
+     * pauses, one to a jar whose virtio-blk-pci cannot load the saved state (its state version
+     * rewritten to 0) is rolled back, and the CPU
+     * bundle ({@code cpu-x86}) is updated to a rebuilt jar: its architectural state carried, its
+     * caches rebuilt. The loop must see every record come back and print every line once, in
      * order.
      */
     @Test
@@ -522,7 +525,10 @@ class LinuxGuestIT {
         Path pc = distributionJar(bundles, "devices-pc-");
         Path storage2 = HotSwapJars.rebuilt(storage, out.resolve("devices-storage-rebuilt.jar"), "0.1.1.hotswap", false);
         Path pc2 = HotSwapJars.rebuilt(pc, out.resolve("devices-pc-rebuilt.jar"), "0.1.1.hotswap", false);
-        Path storageBroken = HotSwapJars.rebuilt(storage, out.resolve("devices-storage-no-types.jar"), "0.1.2.broken", true);
+        Path storageNoTypes = HotSwapJars.rebuilt(storage, out.resolve("devices-storage-no-types.jar"), "0.1.2.broken", true);
+        Path storageBroken = HotSwapJars.withStateVersion(storage, out.resolve("devices-storage-state-0.jar"), "0.1.3.broken",
+                "org.machina.devices.storage.VirtioBlkPci", 0);
+        Path cpu2 = HotSwapJars.rebuilt(distributionJar(bundles, "cpu-x86-"), out.resolve("cpu-x86-rebuilt.jar"), "0.1.1.hotswap", false);
         assertEquals(0, shell("dd if=/dev/vda of=/tmp/hs-sector bs=512 skip=" + HOTSWAP_SECTOR + " count=1 2>/dev/null").status,
                 "keep the sector the loop overwrites");
 
@@ -540,12 +546,14 @@ class LinuxGuestIT {
                     .getAsJsonObject("return").get("version").getAsString(), "devices-storage updated");
             assertEquals("0.1.1.hotswap", update(qmp, "org.machina.devices-pc", pc2)
                     .getAsJsonObject("return").get("version").getAsString(), "devices-pc updated");
+            JsonObject refused = update(qmp, "org.machina.devices-storage", storageNoTypes);
+            assertTrue(refused.has("error") && refused.toString().contains("does not provide device type 'virtio-blk-pci'"),
+                    "an update whose jar declares no virtio-blk-pci is refused before any pause: " + refused);
             JsonObject failed = update(qmp, "org.machina.devices-storage", storageBroken);
             assertTrue(failed.has("error") && failed.toString().contains("rolled back"),
-                    "an update whose bundle provides no virtio-blk-pci is rolled back: " + failed);
-            JsonObject cpu = update(qmp, "org.machina.cpu-x86", distributionJar(bundles, "cpu-x86-"));
-            assertTrue(cpu.has("error") && cpu.toString().contains("CPU hot-swap is not supported"),
-                    "a CPU update is refused while the guest runs: " + cpu);
+                    "an update whose virtio-blk-pci cannot load the saved state is rolled back: " + failed);
+            assertEquals("0.1.1.hotswap", update(qmp, "org.machina.cpu-x86", cpu2)
+                    .getAsJsonObject("return").get("version").getAsString(), "cpu-x86 updated under the guest");
             JsonObject list = qmp.execute("x-machina-bundle-list", new JsonObject());
             assertTrue(list.toString().contains("\"symbolic-name\":\"org.machina.devices-storage\",\"version\":\"0.1.1.hotswap\""),
                     "devices-storage runs the rebuilt jar again after the rollback: " + list);
@@ -557,7 +565,7 @@ class LinuxGuestIT {
         }
         int swapsEnded = console.length();
         System.out.println("LinuxGuestIT: hot-swap pauses: " + pauses);
-        assertEquals(3, pauses.size(), "three swaps reported their pause: " + pauses);
+        assertEquals(4, pauses.size(), "four swaps reported their pause: " + pauses);
 
         Match done = console.await(Pattern.compile("HS-DONE-(\\d+)\n"), from, COMMAND_TIMEOUT_S, "the end of the hot-swap loop");
         assertTrue(done.start() > swapsEnded, "the loop was still running when the swaps ended; raise HOTSWAP_ROUNDS"
@@ -573,6 +581,36 @@ class LinuxGuestIT {
         console.await(PROMPT, done.end(), COMMAND_TIMEOUT_S, "the prompt after the loop");
         assertEquals(0, shell("dd if=/tmp/hs-sector of=/dev/vda bs=512 seek=" + HOTSWAP_SECTOR + " conv=fsync 2>/dev/null")
                 .status, "restore the sector");
+    }
+
+    /**
+     * Runtime install under the running guest: the example bundle {@code examples/pci-scratch}
+     * (not in the distribution) is installed over QMP, {@code device_add} plugs a
+     * {@code pci-scratch} function, and Linux finds it after {@code echo 1 > /sys/bus/pci/rescan},
+     * assigns its I/O BAR, enables it and reads the ID register ("MSCR", little-endian "RCSM")
+     * through {@code resource0}.
+     */
+    @Test
+    @Order(19)
+    void aDeviceTypeInstalledAtRunTimeIsFoundByTheGuestAfterARescan() throws Exception {
+        Path jar = Path.of(System.getProperty("fixture.pciScratch", "examples/pci-scratch/target/missing.jar"));
+        assertTrue(Files.isRegularFile(jar), "the example bundle is built before the itests: " + jar);
+        try (QmpTestClient qmp = QmpTestClient.connect(out.resolve("qmp.sock"))) {
+            JsonObject args = new JsonObject();
+            args.addProperty("location", jar.toString());
+            JsonObject installed = qmp.execute("x-machina-bundle-install", args);
+            assertTrue(installed.toString().contains("device:pci-scratch"), "installed, providing pci-scratch: " + installed);
+            JsonObject dev = new JsonObject();
+            dev.addProperty("driver", "pci-scratch");
+            dev.addProperty("id", "scratch0");
+            JsonObject added = qmp.execute("device_add", dev);
+            assertTrue(added.has("return"), "device_add pci-scratch: " + added);
+        }
+        Output found = shell("echo 1 > /sys/bus/pci/rescan; for d in /sys/bus/pci/devices/*; do"
+                + " if [ \"$(cat $d/vendor)\" = 0x1234 ] && [ \"$(cat $d/device)\" = 0x4d01 ]; then"
+                + " echo 1 > $d/enable; echo \"FOUND $(dd if=$d/resource0 bs=4 count=1 2>/dev/null)\"; fi; done");
+        assertTrue(found.text().contains("FOUND RCSM"), "the guest finds the function and reads its ID: " + found
+                + context());
     }
 
     private static JsonObject update(QmpTestClient qmp, String bundle, Path jar) throws IOException {
@@ -756,7 +794,7 @@ class LinuxGuestIT {
     }
 
     @Test
-    @Order(19)
+    @Order(20)
     void poweroffEndsTheProcessWithStatusZero() throws Exception {
         int from = console.length();
         console.type("poweroff\n");
@@ -776,7 +814,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: what the host finds in the image files. */
     @Test
-    @Order(20)
+    @Order(21)
     void hostFindsTheRecordInTheQcow2ImageAndTheReadOnlyImageUntouched() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {
@@ -808,7 +846,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: the USB stick's qcow2 is clean and holds the pattern and the record. */
     @Test
-    @Order(21)
+    @Order(22)
     void hostFindsTheUsbRecordAndACleanQcow2() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {
@@ -833,7 +871,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: the SBP-2 disk's qcow2 image is clean and holds the pattern and the record. */
     @Test
-    @Order(22)
+    @Order(23)
     void hostFindsTheSbp2RecordInItsQcow2Image() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {

@@ -41,7 +41,12 @@ public interface DeviceContext {
     /** Installs the handler the CPU calls to fetch an interrupt vector. */
     void registerInterruptAcknowledge(InterruptAcknowledge ack);
 
-    /** A RAM block owned by the machine (frame buffers, option ROMs). */
+    /**
+     * A RAM block owned by this device (frame buffers, option ROMs): freed when the device is
+     * removed; across a hot-swap the new instance asking for the same name and size gets the same
+     * block with its contents. A board's blocks live as long as the machine. A name can be
+     * allocated once per device.
+     */
     RamBlock allocateRam(String name, long size);
 
     /** The character backend with {@code id}, or fails with a message naming the id. */
@@ -69,6 +74,10 @@ public interface DeviceContext {
         return 0;
     }
 
+    /**
+     * The machine thread. Work posted through it (from I/O threads, say) that has not run when the
+     * device is removed or swapped out is dropped; a {@code submit} then completes exceptionally.
+     */
     MachineExecutor executor();
 
     MachineControl machine();
@@ -111,7 +120,10 @@ public interface DeviceContext {
 
     /**
      * The bus registered as {@code name}, or fails with a message naming the bus and what is
-     * registered (a PCI device on a board without PCI, a bus of another type).
+     * registered (a PCI device on a board without PCI, a bus of another type). A
+     * {@link org.machina.api.bus.pci.PciBus} asked for through the runtime's context owns what the
+     * device plugs: unplugged on release, and a device re-created by a hot-swap that asks for any
+     * slot gets the one it had.
      */
     default <T> T bus(String name, Class<T> type) {
         throw new IllegalStateException("this machine has no bus '" + name + "'");

@@ -8,12 +8,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.machina.api.cpu.CpuType;
 import org.machina.api.device.DeviceType;
 import org.machina.api.machine.BundleInfo;
 import org.machina.api.machine.BundleService;
@@ -40,6 +42,8 @@ import org.slf4j.LoggerFactory;
 public final class BundleOperations implements BundleService {
     private static final Logger LOG = LoggerFactory.getLogger(BundleOperations.class);
     private static final long SERVICE_TIMEOUT_MS = 15_000;
+    /** How long an install waits for the new bundle's components to register their types. */
+    private static final long INSTALL_WAIT_MS = 5_000;
 
     private final BundleContext context;
     private final Registries registries;
@@ -73,15 +77,9 @@ public final class BundleOperations implements BundleService {
     }
 
     private BundleInfo info(Bundle b) {
-        List<String> provides = new ArrayList<>();
-        registries.boards.providedBy(b).forEach(n -> provides.add("board:" + n));
-        registries.cpus.providedBy(b).forEach(n -> provides.add("cpu:" + n));
-        registries.devices.providedBy(b).forEach(n -> provides.add("device:" + n));
-        registries.chardevs.providedBy(b).forEach(n -> provides.add("chardev:" + n));
-        registries.blockDrivers.providedBy(b).forEach(n -> provides.add("block:" + n));
         String updated = updatedFrom.get(b.getBundleId());
         return new BundleInfo(b.getBundleId(), String.valueOf(b.getSymbolicName()), b.getVersion().toString(),
-                stateName(b.getState()), provides, updated != null ? updated : locationPath(b.getLocation()));
+                stateName(b.getState()), provided(b), updated != null ? updated : locationPath(b.getLocation()));
     }
 
     private static String locationPath(String location) {
@@ -112,11 +110,42 @@ public final class BundleOperations implements BundleService {
             }
             if (b.getHeaders().get("Fragment-Host") == null) {
                 b.start();
+                awaitComponents(b);
             }
             return info(b);
         } catch (BundleException e) {
             throw new HotSwapException("cannot install '" + location + "': " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Declarative Services registers a started bundle's components on its own thread: wait (a few
+     * seconds at most) until a bundle with components provides a type, so a {@code device_add}
+     * right after the install finds it.
+     */
+    private void awaitComponents(Bundle b) {
+        if (b.getHeaders().get("Service-Component") == null) {
+            return;
+        }
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(INSTALL_WAIT_MS);
+        while (System.nanoTime() < end && provided(b).isEmpty()) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private List<String> provided(Bundle b) {
+        List<String> provides = new ArrayList<>();
+        registries.boards.providedBy(b).forEach(n -> provides.add("board:" + n));
+        registries.cpus.providedBy(b).forEach(n -> provides.add("cpu:" + n));
+        registries.devices.providedBy(b).forEach(n -> provides.add("device:" + n));
+        registries.chardevs.providedBy(b).forEach(n -> provides.add("chardev:" + n));
+        registries.blockDrivers.providedBy(b).forEach(n -> provides.add("block:" + n));
+        return provides;
     }
 
     private static String toUri(String location) {
@@ -150,8 +179,12 @@ public final class BundleOperations implements BundleService {
         Set<String> types = Set.copyOf(registries.devices.providedBy(bundle));
         Set<String> cpuTypes = Set.copyOf(registries.cpus.providedBy(bundle));
         Path replacement = Path.of(toUri(location).startsWith("file:") ? URI.create(toUri(location)).getPath() : location);
-        // Before anything pauses: a jar that will not resolve or link is refused here.
-        ResolveCheck.check(context, replacement, this::refresh);
+        // Before anything pauses: a jar that will not resolve or link, or that lacks a type in use, is refused here.
+        ResolveCheck.Declared declared = ResolveCheck.check(context, replacement, this::refresh);
+        refuseIfTypesInUseMissing(bundle, declared, types, cpuTypes);
+        if (canInstallBeside(bundle, replacement)) {
+            return updateBeside(spec, bundle, replacement, types, cpuTypes);
+        }
         Path backup = backup(bundle);
         List<Swapper> swaps = new ArrayList<>();
         String outcome = "failed";
@@ -206,6 +239,125 @@ public final class BundleOperations implements BundleService {
         }
     }
 
+    /**
+     * Whether the new jar can be installed beside the running bundle (a different version of the
+     * same symbolic name, and no other bundle wired to this one), so that it is started and its
+     * types registered before any machine pauses.
+     */
+    private boolean canInstallBeside(Bundle bundle, Path jar) {
+        String[] bsnVersion = ResolveCheck.symbolicNameAndVersion(jar);
+        if (bsnVersion == null || !bsnVersion[0].equals(bundle.getSymbolicName())
+                || org.osgi.framework.Version.parseVersion(bsnVersion[1]).equals(bundle.getVersion())) {
+            return false;
+        }
+        FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
+        return wiring.getDependencyClosure(List.of(bundle)).size() == 1;
+    }
+
+    /**
+     * An update that holds the machines only while devices (and the CPU) move to the new types:
+     * the new jar is installed beside the old bundle and started, and its types are awaited,
+     * before anything pauses; then each machine is held, its devices are saved, detached and
+     * re-created from the new bundle's types, and it runs again; only then is the old bundle
+     * uninstalled. A failure before the pause leaves the machines alone; one after it puts the
+     * devices back on the old bundle's types, which are still there.
+     */
+    private BundleInfo updateBeside(String spec, Bundle old, Path jar, Set<String> types, Set<String> cpuTypes) {
+        Bundle fresh = null;
+        boolean done = false;
+        try {
+            try (InputStream in = Files.newInputStream(jar)) {
+                fresh = context.installBundle(jar.toAbsolutePath().toUri() + "#update-" + System.nanoTime(), in);
+                fresh.start();
+            } catch (IOException | BundleException e) {
+                throw new HotSwapException("cannot install " + jar + " beside bundle " + old.getSymbolicName() + ": "
+                        + e.getMessage(), e);
+            }
+            Bundle newBundle = fresh;
+            Map<String, TypeRegistry.Provided<DeviceType>> newDevices = new HashMap<>();
+            Map<String, TypeRegistry.Provided<CpuType>> newCpus = new HashMap<>();
+            for (MachineImpl m : machines) {
+                for (DeviceInfo d : m.devicesOfTypes(types::contains)) {
+                    newDevices.computeIfAbsent(d.type(), t -> awaitType(registries.devices, t, newBundle));
+                }
+                m.cpuTypeName().filter(cpuTypes::contains)
+                        .ifPresent(t -> newCpus.computeIfAbsent(t, n -> awaitType(registries.cpus, n, newBundle)));
+            }
+            List<Swapper> swaps = new ArrayList<>();
+            String outcome = "failed";
+            try {
+                for (MachineImpl m : machines) {
+                    Swapper s = Swapper.pauseAndDetach(m, types::contains, cpuTypes::contains);
+                    if (s != null) {
+                        swaps.add(s);
+                    }
+                }
+            } catch (RuntimeException e) {
+                try {
+                    reattachOld(swaps, old);
+                } finally {
+                    swaps.forEach(sw -> sw.resume(old, "save-failed"));
+                }
+                throw new HotSwapException("cannot save device state for the update of '" + spec + "': " + e.getMessage(), e);
+            }
+            try {
+                for (Swapper s : swaps) {
+                    // a type found in the machines only now (a device_add since the wait) is awaited here
+                    s.attach(n -> newCpus.computeIfAbsent(n, t -> awaitType(registries.cpus, t, newBundle)),
+                            n -> newDevices.computeIfAbsent(n, t -> awaitType(registries.devices, t, newBundle)));
+                }
+                outcome = "updated";
+            } catch (RuntimeException e) {
+                LOG.warn("update of bundle {} failed, rolling back: {}", spec, e.getMessage());
+                try {
+                    for (Swapper s : swaps) {
+                        s.detachAgainIfAttached();
+                    }
+                    reattachOld(swaps, old);
+                    outcome = "rolled-back";
+                } catch (RuntimeException rollback) {
+                    e.addSuppressed(rollback);
+                    throw new HotSwapException("update of '" + spec + "' failed (" + e.getMessage()
+                            + ") and the rollback failed too: " + rollback.getMessage(), e);
+                }
+                throw new HotSwapException("update of '" + spec + "' failed and was rolled back: " + e.getMessage(), e);
+            } finally {
+                Bundle reported = outcome.equals("updated") ? newBundle : old;
+                for (Swapper sw : swaps) {
+                    sw.resume(reported, outcome);
+                }
+            }
+            done = true;
+            // The machines run on the new bundle: the old one goes, outside any pause.
+            try {
+                old.uninstall();
+                refresh(List.of(old));
+            } catch (BundleException | RuntimeException e) {
+                LOG.warn("bundle {} {} was replaced but could not be uninstalled: {}", old.getSymbolicName(), old.getVersion(),
+                        e.getMessage());
+            }
+            Path copy = contents.remove(old.getBundleId());
+            if (copy != null) {
+                deleteQuietly(copy);
+            }
+            updatedFrom.remove(old.getBundleId());
+            remember(fresh, jar);
+            updatedFrom.put(fresh.getBundleId(), "updated from " + jar.toAbsolutePath() + persist(fresh, jar));
+            LOG.info("updated bundle {} to {} beside the old one; swapped {} device(s)", spec, fresh.getVersion(),
+                    swaps.stream().mapToInt(Swapper::count).sum());
+            return info(fresh);
+        } finally {
+            if (!done && fresh != null) {
+                try {
+                    fresh.uninstall();
+                    refresh(List.of(fresh));
+                } catch (BundleException | RuntimeException e) {
+                    LOG.warn("cannot uninstall the refused update {}: {}", jar, e.getMessage());
+                }
+            }
+        }
+    }
+
     private static void deleteQuietly(Path temp) {
         try {
             Files.deleteIfExists(temp);
@@ -228,6 +380,31 @@ public final class BundleOperations implements BundleService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HotSwapException("interrupted while waiting for " + registry.kind() + " '" + name + "'");
+        }
+    }
+
+    /**
+     * Refuses an update whose jar does not declare a device or CPU type that a machine uses from
+     * the bundle now, naming the type and its users: nothing pauses, where the swap would hold the
+     * guest while waiting in vain for the type and then roll back. Skipped for a jar with a
+     * {@code Bundle-Activator}, which may register types without components.
+     */
+    private void refuseIfTypesInUseMissing(Bundle bundle, ResolveCheck.Declared declared, Set<String> types, Set<String> cpuTypes) {
+        if (!declared.complete()) {
+            return;
+        }
+        List<String> missing = new ArrayList<>();
+        for (MachineImpl m : machines) {
+            for (DeviceInfo d : m.devicesOfTypes(t -> types.contains(t) && !declared.devices().contains(t))) {
+                missing.add("device type '" + d.type() + "' (machine '" + m.name() + "' device '" + d.id() + "')");
+            }
+            m.cpuTypeName().filter(t -> cpuTypes.contains(t) && !declared.cpus().contains(t))
+                    .ifPresent(t -> missing.add("CPU type '" + t + "' (machine '" + m.name() + "')"));
+        }
+        if (!missing.isEmpty()) {
+            throw new HotSwapException("the new jar for " + bundle.getSymbolicName() + " does not provide "
+                    + String.join(", ", missing) + "; it declares device types " + declared.devices()
+                    + " and CPU types " + declared.cpus() + ". Nothing was paused");
         }
     }
 

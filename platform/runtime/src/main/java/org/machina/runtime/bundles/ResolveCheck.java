@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -15,6 +17,8 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.machina.api.cpu.CpuType;
+import org.machina.api.device.DeviceType;
 import org.machina.api.machine.HotSwapException;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -31,6 +35,18 @@ import org.osgi.framework.wiring.FrameworkWiring;
 final class ResolveCheck {
     static final String SUFFIX = ".machina-resolve-check";
     private static final Pattern IMPLEMENTATION = Pattern.compile("<implementation\\s+class\\s*=\\s*\"([^\"]+)\"");
+    private static final Pattern PROVIDE = Pattern.compile("<provide\\s+interface\\s*=\\s*\"([^\"]+)\"");
+    private static final Pattern PROPERTY = Pattern.compile("<property\\s([^>]*)>");
+    private static final Pattern ATTRIBUTE = Pattern.compile("(\\w+)\\s*=\\s*\"([^\"]*)\"");
+
+    /**
+     * The types a jar declares through Declarative Services components: the {@code machina.name}
+     * of each component providing a device or CPU type. {@code complete} is false when the jar
+     * may register services another way (it has a {@code Bundle-Activator}), so a type missing
+     * here may still come.
+     */
+    record Declared(Set<String> devices, Set<String> cpus, boolean complete) {
+    }
 
     private ResolveCheck() {
     }
@@ -40,7 +56,7 @@ final class ResolveCheck {
      * {@code refresh} refreshes bundles synchronously: the probe is refreshed away after its
      * uninstall, so no package it exported stays available to the real update's refresh.
      */
-    static void check(BundleContext context, Path jar, Consumer<List<Bundle>> refresh) {
+    static Declared check(BundleContext context, Path jar, Consumer<List<Bundle>> refresh) {
         Path probe = null;
         Bundle candidate = null;
         try {
@@ -52,13 +68,28 @@ final class ResolveCheck {
             if (!wiring.resolveBundles(List.of(candidate))) {
                 throw new HotSwapException(jar + " does not resolve in this runtime: " + unresolvedReason(candidate));
             }
-            for (String component : componentClasses(candidate)) {
-                try {
-                    candidate.loadClass(component);
-                } catch (ClassNotFoundException | LinkageError e) {
-                    throw new HotSwapException(jar + ": its component class " + component + " does not load: " + e);
+            Set<String> devices = new TreeSet<>();
+            Set<String> cpus = new TreeSet<>();
+            for (String xml : componentFiles(candidate)) {
+                Matcher m = IMPLEMENTATION.matcher(xml);
+                while (m.find()) {
+                    try {
+                        candidate.loadClass(m.group(1));
+                    } catch (ClassNotFoundException | LinkageError e) {
+                        throw new HotSwapException(jar + ": its component class " + m.group(1) + " does not load: " + e);
+                    }
+                }
+                String name = machinaName(xml);
+                Matcher p = PROVIDE.matcher(xml);
+                while (p.find() && name != null) {
+                    if (p.group(1).equals(DeviceType.class.getName())) {
+                        devices.add(name);
+                    } else if (p.group(1).equals(CpuType.class.getName())) {
+                        cpus.add(name);
+                    }
                 }
             }
+            return new Declared(devices, cpus, candidate.getHeaders().get("Bundle-Activator") == null);
         } catch (IOException | BundleException e) {
             throw new HotSwapException("cannot check " + jar + " before the update: " + e.getMessage(), e);
         } finally {
@@ -77,6 +108,21 @@ final class ResolveCheck {
                     // a temp file
                 }
             }
+        }
+    }
+
+    /** The jar's symbolic name (without directives) and version ("0.0.0" when absent), or null. */
+    static String[] symbolicNameAndVersion(Path jar) {
+        try (var f = new java.util.jar.JarFile(jar.toFile())) {
+            Manifest m = f.getManifest();
+            String bsn = m == null ? null : m.getMainAttributes().getValue("Bundle-SymbolicName");
+            if (bsn == null) {
+                return null;
+            }
+            String version = m.getMainAttributes().getValue("Bundle-Version");
+            return new String[] {bsn.split(";")[0].strip(), version == null ? "0.0.0" : version.strip()};
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -107,8 +153,8 @@ final class ResolveCheck {
         return copy;
     }
 
-    /** The implementation classes of the components in the bundle's Service-Component files. */
-    private static List<String> componentClasses(Bundle b) throws IOException {
+    /** The text of each of the bundle's Service-Component files (one component each, as bnd writes them). */
+    private static List<String> componentFiles(Bundle b) throws IOException {
         List<String> out = new ArrayList<>();
         String header = b.getHeaders().get("Service-Component");
         if (header == null) {
@@ -120,13 +166,31 @@ final class ResolveCheck {
                 throw new HotSwapException("Service-Component names " + path.strip() + ", which is not in the jar");
             }
             try (InputStream in = url.openStream()) {
-                Matcher m = IMPLEMENTATION.matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-                while (m.find()) {
-                    out.add(m.group(1));
-                }
+                out.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
             }
         }
         return out;
+    }
+
+    /** The value of the component's {@code machina.name} property, or null. */
+    static String machinaName(String xml) {
+        Matcher p = PROPERTY.matcher(xml);
+        while (p.find()) {
+            String name = null;
+            String value = null;
+            Matcher a = ATTRIBUTE.matcher(p.group(1));
+            while (a.find()) {
+                if (a.group(1).equals("name")) {
+                    name = a.group(2);
+                } else if (a.group(1).equals("value")) {
+                    value = a.group(2);
+                }
+            }
+            if ("machina.name".equals(name)) {
+                return value;
+            }
+        }
+        return null;
     }
 
     /** Felix says why when a class load triggers the failed resolution; fall back to the header. */

@@ -29,6 +29,12 @@ final class BoardContextImpl extends DeviceContextImpl implements BoardContext {
         this.adder = adder;
     }
 
+    /** The board's RAM lives as long as the machine (in the machine's arena). */
+    @Override
+    public org.machina.api.memory.RamBlock allocateRam(String name, long size) {
+        return machine.allocateRam(name, size);
+    }
+
     /** The machine's current CPU: after a CPU hot-swap, the new one. */
     @Override
     public Cpu cpu() {

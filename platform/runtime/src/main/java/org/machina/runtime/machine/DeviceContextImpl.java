@@ -1,9 +1,16 @@
 package org.machina.runtime.machine;
 
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.machina.api.bus.pci.PciBus;
+import org.machina.api.bus.pci.PciEndpoint;
+import org.machina.api.bus.pci.PciSlot;
 import org.machina.api.block.BlockNode;
 import org.machina.api.chardev.CharBackend;
 import org.machina.api.device.DeviceContext;
@@ -23,13 +30,17 @@ import org.machina.api.net.Netdev;
 import org.machina.api.time.MachineExecutor;
 import org.machina.api.time.Timer;
 import org.machina.api.time.VirtualClock;
+import org.machina.runtime.memory.RamBlockImpl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The context of one device instance. It records what the device maps, arms and registers, so
- * that {@link #release()} can take it all back when the device is removed or swapped, whatever
- * the device's own {@code unrealize} forgot.
+ * The context of one device instance. It records what the device maps, arms, plugs, allocates
+ * and registers, so that {@link #release} can take it all back when the device is removed or
+ * swapped, whatever the device's own {@code unrealize} forgot: regions are unmapped, timers
+ * cancelled, PCI functions unplugged, work the device posted and that has not run yet is dropped,
+ * and RAM it allocated is freed (on removal) or handed to the instance that replaces it (on a
+ * swap).
  */
 class DeviceContextImpl implements DeviceContext {
     private final String id;
@@ -41,6 +52,22 @@ class DeviceContextImpl implements DeviceContext {
     private final TrackedSpace memory;
     private final TrackedIo io;
     private final TrackedExecutor executor = new TrackedExecutor();
+    /** RAM this device allocated, by block name, each in its own arena. */
+    private final Map<String, OwnedRam> ram = new LinkedHashMap<>();
+    private volatile boolean released;
+    private final AtomicLong dropped = new AtomicLong();
+
+    /** A RAM block and the arena that frees it. */
+    record OwnedRam(RamBlock block, Arena arena) {
+    }
+
+    /** What becomes of a released device's RAM. */
+    enum Release {
+        /** The device is gone: its RAM is freed. */
+        REMOVED,
+        /** The device is being swapped: its RAM waits for the instance that replaces it. */
+        SWAPPED
+    }
 
     DeviceContextImpl(MachineImpl machine, String id, String type) {
         this.machine = machine;
@@ -87,9 +114,22 @@ class DeviceContextImpl implements DeviceContext {
         releases.add(() -> machine.clearInterruptAcknowledge(ack));
     }
 
+    /**
+     * RAM owned by this device: freed when it is removed; across a hot-swap the new instance
+     * asking for the same name and size gets the same block, contents intact.
+     */
     @Override
     public RamBlock allocateRam(String name, long size) {
-        return machine.allocateRam(name, size);
+        if (ram.containsKey(name)) {
+            throw new IllegalArgumentException("device '" + id + "' already allocated RAM block '" + name + "'");
+        }
+        OwnedRam r = machine.takeCarriedRam(id, name, size);
+        if (r == null) {
+            Arena arena = Arena.ofShared();
+            r = new OwnedRam(new RamBlockImpl(name, size, arena), arena);
+        }
+        ram.put(name, r);
+        return r.block();
     }
 
     @Override
@@ -149,9 +189,17 @@ class DeviceContextImpl implements DeviceContext {
         releases.add(release);
     }
 
+    /**
+     * The bus; a {@link PciBus} is handed out as a view that owns what the device plugs (unplugged
+     * on release) and gives a device re-created by a swap the slot it had when it asks for any.
+     */
     @Override
     public <T> T bus(String name, Class<T> type) {
-        return machine.bus(name, type);
+        T bus = machine.bus(name, type);
+        if (type == PciBus.class) {
+            return type.cast(new OwnedPciBus((PciBus) bus));
+        }
+        return bus;
     }
 
     @Override
@@ -169,8 +217,12 @@ class DeviceContextImpl implements DeviceContext {
         return log;
     }
 
-    /** Unmaps, cancels and unregisters everything the device acquired through this context. */
-    void release() {
+    /**
+     * Unmaps, cancels, unplugs and unregisters everything the device acquired through this
+     * context; work it posted that has not run yet is dropped from now on.
+     */
+    void release(Release why) {
+        released = true;
         synchronized (mappings) {
             mappings.forEach(Mapping::unmap);
             mappings.clear();
@@ -181,8 +233,62 @@ class DeviceContextImpl implements DeviceContext {
         }
         releases.forEach(Runnable::run);
         releases.clear();
+        if (why == Release.SWAPPED) {
+            machine.carryRam(id, ram);
+        } else {
+            ram.values().forEach(r -> r.arena().close());
+        }
+        ram.clear();
     }
 
+    /**
+     * Runs a task the device posted unless the device was released meanwhile (removed or
+     * swapped out): such work would act on an object the machine no longer has.
+     */
+    private Runnable owned(Runnable task) {
+        return () -> {
+            if (!released) {
+                task.run();
+            } else if (dropped.getAndIncrement() == 0) {
+                log.info("work posted by the released device '{}' is dropped", id);
+            }
+        };
+    }
+
+    /** A PCI bus through which every function plugged is owned by this device. */
+    private final class OwnedPciBus implements PciBus {
+        private final PciBus bus;
+
+        OwnedPciBus(PciBus bus) {
+            this.bus = bus;
+        }
+
+        @Override
+        public PciSlot plug(String name, PciEndpoint endpoint, int slot) {
+            return plug(name, endpoint, slot, 0);
+        }
+
+        @Override
+        public PciSlot plug(String name, PciEndpoint endpoint, int slot, int function) {
+            PciSlot plugged = null;
+            Integer before = slot == -1 && function == 0 ? machine.pciSlotOf(id) : null;
+            if (before != null) {
+                try {
+                    plugged = bus.plug(name, endpoint, before);
+                } catch (RuntimeException taken) {
+                    plugged = null; // the slot went to another device meanwhile: take the first free one
+                }
+            }
+            if (plugged == null) {
+                plugged = function == 0 ? bus.plug(name, endpoint, slot) : bus.plug(name, endpoint, slot, function);
+            }
+            if (function == 0) {
+                machine.rememberPciSlot(id, plugged.devfn() >> 3);
+            }
+            releases.add(plugged::unplug);
+            return plugged;
+        }
+    }
     private Mapping track(Mapping m) {
         synchronized (mappings) {
             mappings.add(m);
@@ -260,12 +366,17 @@ class DeviceContextImpl implements DeviceContext {
     private final class TrackedExecutor implements MachineExecutor {
         @Override
         public void execute(Runnable task) {
-            machine.loop().execute(task);
+            machine.loop().execute(owned(task));
         }
 
         @Override
         public <T> CompletableFuture<T> submit(Callable<T> task) {
-            return machine.loop().submit(task);
+            return machine.loop().submit(() -> {
+                if (released) {
+                    throw new IllegalStateException("device '" + id + "' was released before its work ran");
+                }
+                return task.call();
+            });
         }
 
         @Override

@@ -65,6 +65,10 @@ public final class MachineImpl implements Machine {
     private final long ramSize;
     private final boolean noReboot;
     private final Arena arena = Arena.ofShared();
+    /** The PCI device number each device's function 0 last had, by device id (machine thread). */
+    private final Map<String, Integer> pciSlots = new java.util.HashMap<>();
+    /** RAM of devices swapped out, by device id and block name, until their new instance takes it. */
+    private final Map<String, Map<String, DeviceContextImpl.OwnedRam>> carriedRam = new LinkedHashMap<>();
     private final PhysicalAddressSpace memory = new PhysicalAddressSpace("memory", 1L << 32);
     private final PortSpace io = new PortSpace("io");
     private final MachineFastPath fastPath = new MachineFastPath(memory, io);
@@ -289,21 +293,54 @@ public final class MachineImpl implements Machine {
     /** Creates and realizes a device (machine thread). */
     DeviceInstance createDevice(TypeRegistry.Provided<DeviceType> type, DeviceConfig config) {
         DeviceInstance inst = new DeviceInstance(type.name(), config);
-        instantiate(inst, type);
+        instantiate(inst, type, DeviceContextImpl.Release.REMOVED);
         devices.put(inst.id(), inst);
         return inst;
     }
 
-    private void instantiate(DeviceInstance inst, TypeRegistry.Provided<DeviceType> type) {
+    private void instantiate(DeviceInstance inst, TypeRegistry.Provided<DeviceType> type, DeviceContextImpl.Release onFailure) {
         inst.type = type;
         inst.context = new DeviceContextImpl(this, inst.id(), type.name());
         try {
             inst.device = type.service().create(inst.context, inst.config);
             inst.device.realize();
         } catch (RuntimeException e) {
-            inst.context.release();
+            inst.context.release(onFailure);
             throw e;
         }
+    }
+
+    /** The PCI device number a device's function 0 last had (to keep it across a swap), or null. */
+    Integer pciSlotOf(String deviceId) {
+        return pciSlots.get(deviceId);
+    }
+
+    void rememberPciSlot(String deviceId, int slot) {
+        pciSlots.put(deviceId, slot);
+    }
+
+    /** Keeps the RAM of a device swapped out for the instance that replaces it (machine thread). */
+    void carryRam(String deviceId, Map<String, DeviceContextImpl.OwnedRam> blocks) {
+        if (!blocks.isEmpty()) {
+            carriedRam.computeIfAbsent(deviceId, k -> new LinkedHashMap<>()).putAll(blocks);
+        }
+    }
+
+    /** The block a swapped-out device had under {@code name} with {@code size}, or null. */
+    DeviceContextImpl.OwnedRam takeCarriedRam(String deviceId, String name, long size) {
+        Map<String, DeviceContextImpl.OwnedRam> blocks = carriedRam.get(deviceId);
+        DeviceContextImpl.OwnedRam r = blocks == null ? null : blocks.get(name);
+        if (r == null || r.block().size() != size) {
+            return null;
+        }
+        blocks.remove(name);
+        return r;
+    }
+
+    /** Frees RAM carried for devices that did not come back (end of a swap, shutdown). */
+    private void freeCarriedRam() {
+        carriedRam.values().forEach(m -> m.values().forEach(r -> r.arena().close()));
+        carriedRam.clear();
     }
 
     // ---- the CPU between loop turns ----
@@ -385,8 +422,9 @@ public final class MachineImpl implements Machine {
             } catch (RuntimeException e) {
                 LOG.warn("device '{}' failed to unrealize", d.id(), e);
             }
-            d.context.release();
+            d.context.release(DeviceContextImpl.Release.REMOVED);
         }
+        freeCarriedRam();
         chardevs.values().forEach(CharBackend::close);
         for (Netdev n : netdevs.values()) {
             try {
@@ -487,7 +525,7 @@ public final class MachineImpl implements Machine {
             LOG.warn("machine '{}': device '{}' failed to unrealize for a hot-swap; its resources are released anyway",
                     name, d.id(), e);
         } finally {
-            d.context.release();
+            d.context.release(DeviceContextImpl.Release.SWAPPED);
             d.device = null;
         }
     }
@@ -510,7 +548,7 @@ public final class MachineImpl implements Machine {
         try {
             for (Detached d : detached) {
                 DeviceInstance inst = devices.get(d.id());
-                instantiate(inst, types.apply(d.typeName()));
+                instantiate(inst, types.apply(d.typeName()), DeviceContextImpl.Release.SWAPPED);
                 done.add(inst);
                 if (d.state() != null) {
                     if (!(inst.device instanceof Stateful<?> st)) {
@@ -527,7 +565,7 @@ public final class MachineImpl implements Machine {
                 } catch (RuntimeException x) {
                     e.addSuppressed(x);
                 }
-                inst.context.release();
+                inst.context.release(DeviceContextImpl.Release.SWAPPED);
                 inst.device = null;
             }
             throw e;
@@ -599,6 +637,7 @@ public final class MachineImpl implements Machine {
      */
     void resumeAfterSwap() {
         boolean started = state != MachineState.CREATED;
+        freeCarriedRam();
         pauseHolds.remove(HOT_SWAP);
         if (started) {
             runIfFree();
@@ -784,7 +823,7 @@ public final class MachineImpl implements Machine {
             try {
                 d.device.unrealize();
             } finally {
-                d.context.release();
+                d.context.release(DeviceContextImpl.Release.REMOVED);
                 irqRouter.releaseOwner(id);
             }
             emit("DEVICE_DELETED", Map.of("device", id, "path", "/machine/peripheral/" + id));

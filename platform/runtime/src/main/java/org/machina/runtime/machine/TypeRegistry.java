@@ -80,14 +80,18 @@ public final class TypeRegistry<T> {
         return out;
     }
 
-    /** Waits until {@code name} is provided by the active bundle {@code bundleId}, or the time-out passes. */
+    /**
+     * Waits until {@code name} is provided by the active bundle {@code bundleId} (another bundle
+     * may provide it as well: during a side-by-side update both do), or the time-out passes.
+     */
     public synchronized Optional<Provided<T>> await(String name, long bundleId, long timeoutMillis) throws InterruptedException {
         long end = System.currentTimeMillis() + timeoutMillis;
         while (true) {
-            Optional<Provided<T>> p = find(name);
-            if (p.isPresent() && p.get().bundle() != null && p.get().bundle().getBundleId() == bundleId
-                    && p.get().bundle().getState() == Bundle.ACTIVE) {
-                return p;
+            List<Provided<T>> list = byName.getOrDefault(name, List.of());
+            for (Provided<T> p : list) {
+                if (p.bundle() != null && p.bundle().getBundleId() == bundleId && p.bundle().getState() == Bundle.ACTIVE) {
+                    return Optional.of(p);
+                }
             }
             long left = end - System.currentTimeMillis();
             if (left <= 0) {

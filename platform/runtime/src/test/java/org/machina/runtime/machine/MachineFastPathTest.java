@@ -75,10 +75,10 @@ class MachineFastPathTest {
         assertFalse(cpu.readPort(0xF0, 1, out));
         assertEquals(3, served[0]);
 
-        pm.release();
+        pm.release(DeviceContextImpl.Release.REMOVED);
         assertFalse(cpu.readPort(0x608, 4, out), "released: the normal path (which has no PM block now either)");
         assertTrue(cpu.readMemory(0xFED000F0L, 8, out), "the other device keeps its handler");
-        hpet.release();
+        hpet.release(DeviceContextImpl.Release.REMOVED);
         assertFalse(cpu.readMemory(0xFED000F0L, 8, out));
         assertEquals(4, served[0]);
     }
