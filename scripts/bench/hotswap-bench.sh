@@ -4,8 +4,8 @@
 # i8042, port 92) is updated N times over QMP, alternating between two re-packaged copies of its
 # jar (same classes, new versions: each swap loads them in a new class loader and carries the
 # devices' state as JSON). Prints each swap's guest-visible pause (X_MACHINA_BUNDLE_SWAPPED
-# pause-us) and the median and worst. No reference tool: QEMU cannot replace device code while a
-# guest runs.
+# pause-us) and the median and worst. BUNDLE org.machina.cpu-x86 swaps the CPU itself. No
+# reference tool: QEMU cannot replace device code while a guest runs.
 # Usage: scripts/bench/hotswap-bench.sh [N (default 20)] [BUNDLE]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
