@@ -15,6 +15,7 @@ import org.machina.api.video.VideoSource;
 import org.machina.api.video.VideoSourceFactory;
 import org.machina.devices.usb.video.source.FileSourceFactory;
 import org.machina.devices.usb.video.source.PatternSourceFactory;
+import org.machina.devices.usb.video.source.ProcessSourceFactory;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -23,14 +24,15 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Publishes {@link UsbVideo} as device type {@code usb-video}. The frame source is picked by name
- * ({@code source=pattern}, {@code source=file,path=FILE}, or the name of any
- * {@link VideoSourceFactory} service another bundle registers); the two built-in factories are
+ * ({@code source=pattern}, {@code source=file,path=FILE}, {@code source=process,command=CMD}, or
+ * the name of any {@link VideoSourceFactory} service another bundle registers); the built-in factories are
  * also used directly, so they never depend on service start order.
  */
 @Component(service = DeviceType.class, property = DeviceType.NAME_PROPERTY + "=" + UsbVideoType.NAME)
 public final class UsbVideoType implements DeviceType {
     static final String NAME = "usb-video";
-    private static final List<VideoSourceFactory> BUILT_IN = List.of(new PatternSourceFactory(), new FileSourceFactory());
+    private static final List<VideoSourceFactory> BUILT_IN = List.of(new PatternSourceFactory(), new FileSourceFactory(),
+            new ProcessSourceFactory());
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -44,7 +46,7 @@ public final class UsbVideoType implements DeviceType {
     @Override
     public String description() {
         return "USB Video Class 1.1 camera: YUYV 160x120..640x480 and MJPEG up to 1280x720 over bulk, "
-                + "from a video source (pattern, file, or a third-party source)";
+                + "from a video source (pattern, file, process, or a third-party source)";
     }
 
     @Override
@@ -54,7 +56,8 @@ public final class UsbVideoType implements DeviceType {
                 PropertySpec.integer("port", -1L, "root port 1..N (-1: the first free port)"),
                 PropertySpec.string("source", PatternSourceFactory.NAME,
                         "where frames come from: " + String.join(", ", names()) + " (default pattern)"),
-                PropertySpec.string("path", "", "the file of source=file (YUV4MPEG2 .y4m)"));
+                PropertySpec.string("path", "", "the file of source=file (YUV4MPEG2 .y4m)"),
+                PropertySpec.string("command", "", "the shell command of source=process (writes YUV4MPEG2 to stdout)"));
     }
 
     @Override
@@ -68,7 +71,7 @@ public final class UsbVideoType implements DeviceType {
         }
         VideoSource source;
         try {
-            source = factory.open(Map.of("path", config.string("path")));
+            source = factory.open(Map.of("path", config.string("path"), "command", config.string("command")));
         } catch (IOException e) {
             throw new IllegalArgumentException("device '" + config.id() + "' (" + NAME + "): " + e.getMessage(), e);
         }

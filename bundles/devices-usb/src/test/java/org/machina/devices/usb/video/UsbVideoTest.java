@@ -297,7 +297,8 @@ class UsbVideoTest {
         assertTrue(type.properties().stream().anyMatch(p -> p.name().equals("path")));
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> type.create(machine.context("c1"), config("c1", java.util.Map.of("source", "v4l2"))));
-        assertTrue(e.getMessage().contains("unknown source 'v4l2'") && e.getMessage().contains("file, pattern"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown source 'v4l2'") && e.getMessage().contains("file, pattern, process"),
+                e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> type.create(machine.context("c2"), config("c2", java.util.Map.of("source", "file"))));
         assertTrue(e.getMessage().contains("path="), e.getMessage());
@@ -305,7 +306,7 @@ class UsbVideoTest {
 
     private static org.machina.api.device.DeviceConfig config(String id, java.util.Map<String, String> given) {
         java.util.Map<String, String> values = new java.util.HashMap<>(java.util.Map.of("bus", "", "port", "-1",
-                "source", "pattern", "path", ""));
+                "source", "pattern", "path", "", "command", ""));
         values.putAll(given);
         return new org.machina.api.device.DeviceConfig(id, values);
     }

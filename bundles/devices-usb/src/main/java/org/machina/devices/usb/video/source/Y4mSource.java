@@ -14,36 +14,22 @@ import org.machina.api.video.VideoSource;
 /**
  * A YUV4MPEG2 file ({@code .y4m}, as written by {@code ffmpeg -f yuv4mpegpipe}) played in a loop:
  * camera frame {@code n} is file frame {@code n mod count}, whatever the file's own frame rate
- * (the camera's negotiated interval paces the stream). Colour spaces 420jpeg, 420mpeg2, 420paldv,
- * 420 (the default), 422, 444 and mono, 8 bits; interlacing and aspect ratio are ignored. Frames
- * are scaled to the negotiated size by nearest neighbour. The file is indexed when opened (its
- * frame offsets) and read one frame at a time; a frame that cannot be read (the file shrank) is
- * logged by the caller's exception and shown black.
+ * (the camera's negotiated interval paces the stream). Formats as {@link Y4mFormat} reads them.
+ * The file is indexed when opened (its frame offsets) and read one frame at a time; a frame that
+ * cannot be read (the file shrank) is logged by the caller's exception and shown black.
  */
 public final class Y4mSource implements VideoSource {
-    enum Chroma { C420, C422, C444, MONO }
-
     private final FileChannel file;
-    private final int width;
-    private final int height;
-    private final Chroma chroma;
-    private final int chromaWidth;
-    private final int chromaHeight;
-    private final int frameBytes;
+    private final Y4mFormat format;
     private final long[] offsets;
     private final byte[] planes;
     private int loaded = -1;
 
-    private Y4mSource(FileChannel file, int width, int height, Chroma chroma, long[] offsets) {
+    private Y4mSource(FileChannel file, Y4mFormat format, long[] offsets) {
         this.file = file;
-        this.width = width;
-        this.height = height;
-        this.chroma = chroma;
-        this.chromaWidth = chroma == Chroma.C444 ? width : (width + 1) / 2;
-        this.chromaHeight = chroma == Chroma.C420 ? (height + 1) / 2 : height;
-        this.frameBytes = width * height + (chroma == Chroma.MONO ? 0 : 2 * chromaWidth * chromaHeight);
+        this.format = format;
         this.offsets = offsets;
-        this.planes = new byte[frameBytes];
+        this.planes = new byte[format.frameBytes];
     }
 
     /** Opens and indexes a Y4M file; fails with a message naming the file if it is not one. */
@@ -52,35 +38,7 @@ public final class Y4mSource implements VideoSource {
         try {
             long size = ch.size();
             String header = line(ch, 0, path);
-            if (!header.startsWith("YUV4MPEG2 ")) {
-                throw new IOException(path + ": not a YUV4MPEG2 file (no 'YUV4MPEG2 ' signature)");
-            }
-            int w = 0;
-            int h = 0;
-            Chroma c = Chroma.C420;
-            for (String p : header.substring(10).trim().split(" +")) {
-                if (p.isEmpty()) {
-                    continue;
-                }
-                String v = p.substring(1);
-                switch (p.charAt(0)) {
-                    case 'W' -> w = parse(v, path, "width");
-                    case 'H' -> h = parse(v, path, "height");
-                    case 'C' -> c = switch (v) {
-                        case "420jpeg", "420mpeg2", "420paldv", "420" -> Chroma.C420;
-                        case "422" -> Chroma.C422;
-                        case "444" -> Chroma.C444;
-                        case "mono" -> Chroma.MONO;
-                        default -> throw new IOException(path + ": colour space C" + v
-                                + " not supported (420jpeg, 420mpeg2, 420paldv, 420, 422, 444, mono)");
-                    };
-                    default -> { }                          // F, I, A, X: not needed
-                }
-            }
-            if (w <= 0 || h <= 0 || w > 8192 || h > 8192) {
-                throw new IOException(path + ": bad or missing size W" + w + " H" + h);
-            }
-            Y4mSource probe = new Y4mSource(ch, w, h, c, new long[0]);
+            Y4mFormat format = Y4mFormat.parse(header, path.toString());
             List<Long> frames = new ArrayList<>();
             long at = header.length() + 1;
             while (at < size) {
@@ -89,16 +47,16 @@ public final class Y4mSource implements VideoSource {
                     throw new IOException(path + ": no FRAME header at byte " + at);
                 }
                 long data = at + fh.length() + 1;
-                if (data + probe.frameBytes > size) {
+                if (data + format.frameBytes > size) {
                     break;                                  // a truncated last frame is dropped
                 }
                 frames.add(data);
-                at = data + probe.frameBytes;
+                at = data + format.frameBytes;
             }
             if (frames.isEmpty()) {
                 throw new IOException(path + ": no complete frame");
             }
-            return new Y4mSource(ch, w, h, c, frames.stream().mapToLong(Long::longValue).toArray());
+            return new Y4mSource(ch, format, frames.stream().mapToLong(Long::longValue).toArray());
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -123,42 +81,12 @@ public final class Y4mSource implements VideoSource {
                 }
             } catch (IOException e) {
                 loaded = -1;
-                blank(yuyv);
+                Y4mFormat.blank(yuyv);
                 throw new UncheckedIOException(e);
             }
             loaded = index;
         }
-        int uBase = width * height;
-        int vBase = uBase + chromaWidth * chromaHeight;
-        for (int y = 0; y < outHeight; y++) {
-            int sy = (int) ((long) y * height / outHeight);
-            int cy = chroma == Chroma.C420 ? sy / 2 : sy;
-            int row = y * outWidth * 2;
-            for (int x = 0; x < outWidth; x++) {
-                int sx = (int) ((long) x * width / outWidth);
-                yuyv[row + 2 * x] = planes[sy * width + sx];
-                if ((x & 1) == 0) {
-                    byte u = (byte) 128;
-                    byte v = (byte) 128;
-                    if (chroma != Chroma.MONO) {
-                        int cx = chroma == Chroma.C444 ? sx : sx / 2;
-                        u = planes[uBase + cy * chromaWidth + cx];
-                        v = planes[vBase + cy * chromaWidth + cx];
-                    }
-                    yuyv[row + 2 * x + 1] = u;
-                    if (x + 1 < outWidth) {
-                        yuyv[row + 2 * x + 3] = v;
-                    }
-                }
-            }
-        }
-    }
-
-    private static void blank(byte[] yuyv) {
-        for (int i = 0; i < yuyv.length; i += 2) {
-            yuyv[i] = 16;
-            yuyv[i + 1] = (byte) 128;
-        }
+        format.toYuyv(planes, outWidth, outHeight, yuyv);
     }
 
     @Override
@@ -167,14 +95,6 @@ public final class Y4mSource implements VideoSource {
             file.close();
         } catch (IOException e) {
             // nothing left to release
-        }
-    }
-
-    private static int parse(String v, Path path, String what) throws IOException {
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IOException(path + ": bad " + what + " '" + v + "'");
         }
     }
 
