@@ -187,7 +187,7 @@ final class QemuNet {
     /** {@code first,key=value,...} where a key may repeat (hostfwd); the first item without '=' is {@code firstKey}. */
     static Map<String, List<String>> keyValues(String option, String value, String firstKey) {
         Map<String, List<String>> out = new LinkedHashMap<>();
-        String[] items = value.split(",");
+        String[] items = QemuOptions.items(value);
         for (int i = 0; i < items.length; i++) {
             String item = items[i];
             int eq = item.indexOf('=');

@@ -351,10 +351,19 @@ public final class QemuOptions {
         globals.getAsJsonObject(type).addProperty(prop, v);
     }
 
+    /** Splits {@code a,b,...} at single commas; {@code ,,} is a literal comma, as in QEMU's options. */
+    static String[] items(String value) {
+        String[] items = value.replace(",,", "\u0000").split(",");
+        for (int i = 0; i < items.length; i++) {
+            items[i] = items[i].replace('\u0000', ',');
+        }
+        return items;
+    }
+
     /** Parses {@code first,key=value,...}; the first item without '=' is stored under {@code firstKey}. */
     static Map<String, String> keyValues(String option, String value, String firstKey) {
         Map<String, String> out = new LinkedHashMap<>();
-        String[] items = value.split(",");
+        String[] items = items(value);
         for (int i = 0; i < items.length; i++) {
             String item = items[i];
             int eq = item.indexOf('=');

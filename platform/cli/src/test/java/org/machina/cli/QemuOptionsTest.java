@@ -72,6 +72,16 @@ class QemuOptionsTest {
     }
 
     @Test
+    void aDoubledCommaIsACommaInAValue() {
+        JsonObject d = QemuOptions.parse(List.of("-usb", "-device",
+                "usb-video,source=process,command=ffmpeg -vf scale=640:480,,fps=30 -f yuv4mpegpipe -,port=2")).description();
+        JsonObject cam = d.getAsJsonArray("devices").asList().stream().map(e -> e.getAsJsonObject())
+                .filter(o -> o.get("type").getAsString().equals("usb-video")).findFirst().orElseThrow();
+        assertEquals("ffmpeg -vf scale=640:480,fps=30 -f yuv4mpegpipe -", cam.get("command").getAsString());
+        assertEquals("2", cam.get("port").getAsString());
+    }
+
+    @Test
     void serialSpecs() {
         JsonObject d = QemuOptions.parse(List.of("-serial", "tcp::4555,server,nowait", "-serial", "unix:/tmp/s", "-serial", "none"))
                 .description();
