@@ -186,25 +186,14 @@ public final class BundleOperations implements BundleService {
             return updateBeside(spec, bundle, replacement, types, cpuTypes);
         }
         Path backup = backup(bundle);
-        List<Swapper> swaps = new ArrayList<>();
-        String outcome = "failed";
+        List<Swapper> swaps;
         try {
-            for (MachineImpl m : machines) {
-                Swapper s = Swapper.pauseAndDetach(m, types::contains, cpuTypes::contains);
-                if (s != null) {
-                    swaps.add(s);
-                }
-            }
-        } catch (RuntimeException e) {
-            // The machines paused so far get their devices back and run again; the bundle is untouched.
-            try {
-                reattachOld(swaps, bundle);
-            } finally {
-                swaps.forEach(sw -> sw.resume(bundle, "save-failed"));
-                deleteQuietly(backup);
-            }
-            throw new HotSwapException("cannot save device state for the update of '" + spec + "': " + e.getMessage(), e);
+            swaps = pauseAll(spec, bundle, types, cpuTypes);
+        } catch (HotSwapException e) {
+            deleteQuietly(backup);
+            throw e;
         }
+        String outcome = "failed";
         try {
             replace(bundle, replacement);
             for (Swapper s : swaps) {
@@ -283,23 +272,8 @@ public final class BundleOperations implements BundleService {
                 m.cpuTypeName().filter(cpuTypes::contains)
                         .ifPresent(t -> newCpus.computeIfAbsent(t, n -> awaitType(registries.cpus, n, newBundle)));
             }
-            List<Swapper> swaps = new ArrayList<>();
+            List<Swapper> swaps = pauseAll(spec, old, types, cpuTypes);
             String outcome = "failed";
-            try {
-                for (MachineImpl m : machines) {
-                    Swapper s = Swapper.pauseAndDetach(m, types::contains, cpuTypes::contains);
-                    if (s != null) {
-                        swaps.add(s);
-                    }
-                }
-            } catch (RuntimeException e) {
-                try {
-                    reattachOld(swaps, old);
-                } finally {
-                    swaps.forEach(sw -> sw.resume(old, "save-failed"));
-                }
-                throw new HotSwapException("cannot save device state for the update of '" + spec + "': " + e.getMessage(), e);
-            }
             try {
                 for (Swapper s : swaps) {
                     // a type found in the machines only now (a device_add since the wait) is awaited here
@@ -356,6 +330,31 @@ public final class BundleOperations implements BundleService {
                 }
             }
         }
+    }
+
+    /**
+     * Holds every machine that uses one of the types and detaches them. If that fails on some
+     * machine, the machines held so far get their devices back from {@code old}'s types and run
+     * again, and the update is refused; {@code old} is untouched.
+     */
+    private List<Swapper> pauseAll(String spec, Bundle old, Set<String> types, Set<String> cpuTypes) {
+        List<Swapper> swaps = new ArrayList<>();
+        try {
+            for (MachineImpl m : machines) {
+                Swapper s = Swapper.pauseAndDetach(m, types::contains, cpuTypes::contains);
+                if (s != null) {
+                    swaps.add(s);
+                }
+            }
+        } catch (RuntimeException e) {
+            try {
+                reattachOld(swaps, old);
+            } finally {
+                swaps.forEach(sw -> sw.resume(old, "save-failed"));
+            }
+            throw new HotSwapException("cannot save device state for the update of '" + spec + "': " + e.getMessage(), e);
+        }
+        return swaps;
     }
 
     private static void deleteQuietly(Path temp) {
