@@ -272,6 +272,7 @@ public final class BundleOperations implements BundleService {
                 m.cpuTypeName().filter(cpuTypes::contains)
                         .ifPresent(t -> newCpus.computeIfAbsent(t, n -> awaitType(registries.cpus, n, newBundle)));
             }
+            preload(newBundle);
             List<Swapper> swaps = pauseAll(spec, old, types, cpuTypes);
             String outcome = "failed";
             try {
@@ -328,6 +329,30 @@ public final class BundleOperations implements BundleService {
                 } catch (BundleException | RuntimeException e) {
                     LOG.warn("cannot uninstall the refused update {}: {}", jar, e.getMessage());
                 }
+            }
+        }
+    }
+
+    /**
+     * Loads every class of the new bundle before the machines pause, so that the devices and CPU
+     * it creates while they are held do not wait for class loading. A class that fails to load is
+     * left to fail where it is used.
+     */
+    private static void preload(Bundle bundle) {
+        org.osgi.framework.wiring.BundleWiring wiring = bundle.adapt(org.osgi.framework.wiring.BundleWiring.class);
+        if (wiring == null) {
+            return;
+        }
+        for (String resource : wiring.listResources("/", "*.class", org.osgi.framework.wiring.BundleWiring.LISTRESOURCES_RECURSE
+                | org.osgi.framework.wiring.BundleWiring.LISTRESOURCES_LOCAL)) {
+            String name = resource.substring(0, resource.length() - ".class".length()).replace('/', '.');
+            if (name.endsWith("package-info") || name.endsWith("module-info")) {
+                continue;
+            }
+            try {
+                Class.forName(name, false, wiring.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+                LOG.debug("preloading {} of {}: {}", name, bundle.getSymbolicName(), e.toString());
             }
         }
     }
