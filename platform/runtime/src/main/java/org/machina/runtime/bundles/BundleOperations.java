@@ -363,23 +363,12 @@ public final class BundleOperations implements BundleService {
      * again, and the update is refused; {@code old} is untouched.
      */
     private List<Swapper> pauseAll(String spec, Bundle old, Set<String> types, Set<String> cpuTypes) {
-        List<Swapper> swaps = new ArrayList<>();
         try {
-            for (MachineImpl m : machines) {
-                Swapper s = Swapper.pauseAndDetach(m, types::contains, cpuTypes::contains);
-                if (s != null) {
-                    swaps.add(s);
-                }
-            }
+            return Swapper.pauseAll(machines, types::contains, cpuTypes::contains, name -> awaitType(registries.cpus, name, old),
+                    name -> awaitType(registries.devices, name, old), String.valueOf(old.getSymbolicName()), old.getVersion().toString());
         } catch (RuntimeException e) {
-            try {
-                reattachOld(swaps, old);
-            } finally {
-                swaps.forEach(sw -> sw.resume(old, "save-failed"));
-            }
             throw new HotSwapException("cannot save device state for the update of '" + spec + "': " + e.getMessage(), e);
         }
-        return swaps;
     }
 
     private static void deleteQuietly(Path temp) {

@@ -1,5 +1,6 @@
 package org.machina.runtime.machine;
 
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -112,13 +113,49 @@ public final class Swapper {
      * microseconds of host time ({@code outcome}: updated, rolled-back, save-failed, failed).
      */
     public void resume(Bundle bundle, String outcome) {
+        resume(String.valueOf(bundle.getSymbolicName()), bundle.getVersion().toString(), outcome);
+    }
+
+    /** {@link #resume(Bundle, String)} for the bundle {@code bsn} at {@code version}. */
+    public void resume(String bsn, String version, String outcome) {
         machine.call(() -> {
             machine.resumeAfterSwap();
             long pauseMicros = (System.nanoTime() - pausedAt) / 1000;
-            machine.swapEnded(Map.of("bundle", String.valueOf(bundle.getSymbolicName()),
-                    "version", bundle.getVersion().toString(), "outcome", outcome,
+            machine.swapEnded(Map.of("bundle", bsn, "version", version, "outcome", outcome,
                     "devices", ids(), "pause-us", pauseMicros));
             return null;
         });
+    }
+
+    /**
+     * Holds and detaches every machine of {@code machines} that uses one of the types. If that
+     * fails on some machine, the machines held so far get their CPU and devices back from the old
+     * types ({@code oldCpus}, {@code oldDevices}) and run again (reported as {@code save-failed}
+     * for {@code bsn} {@code version}), and the failure is thrown.
+     */
+    public static List<Swapper> pauseAll(Collection<MachineImpl> machines, Predicate<String> types, Predicate<String> cpuTypes,
+            Function<String, TypeRegistry.Provided<CpuType>> oldCpus, Function<String, TypeRegistry.Provided<DeviceType>> oldDevices,
+            String bsn, String version) {
+        List<Swapper> swaps = new java.util.ArrayList<>();
+        try {
+            for (MachineImpl m : machines) {
+                Swapper s = pauseAndDetach(m, types, cpuTypes);
+                if (s != null) {
+                    swaps.add(s);
+                }
+            }
+        } catch (RuntimeException e) {
+            try {
+                for (Swapper s : swaps) {
+                    s.attach(oldCpus, oldDevices);
+                }
+            } catch (RuntimeException reattach) {
+                e.addSuppressed(reattach);
+            } finally {
+                swaps.forEach(sw -> sw.resume(bsn, version, "save-failed"));
+            }
+            throw e;
+        }
+        return swaps;
     }
 }

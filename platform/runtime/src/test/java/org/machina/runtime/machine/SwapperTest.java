@@ -94,6 +94,75 @@ class SwapperTest {
         assertEquals(Set.of(), m.pauseReasons());
     }
 
+    @Test
+    void aFailureOnTheSecondMachinePutsTheFirstBackAndLeavesBothRunning() {
+        MachineImpl second = new MachineImpl("swap2", "{}", "none", 1 << 20, false);
+        second.startThread();
+        try {
+            TypeRegistry.Provided<DeviceType> counting = new TypeRegistry.Provided<>("counting", new CountingType(), null);
+            m.call(() -> {
+                m.setCpu(new FakeCpu("m1"), "fake", "m1", "");
+                m.createDevice(counting, new DeviceConfig("c", Map.of()));
+                return null;
+            });
+            second.call(() -> {
+                second.createDevice(counting, new DeviceConfig("c", Map.of()));
+                second.createDevice(new TypeRegistry.Provided<>("failing", new FailingType(), null), new DeviceConfig("d", Map.of()));
+                return null;
+            });
+            m.start();
+            second.start();
+            int before = CountingType.created;
+            RuntimeException e = assertThrows(RuntimeException.class, () -> Swapper.pauseAll(List.of(m, second),
+                    Set.of("counting", "failing")::contains, "fake"::equals,
+                    name -> new TypeRegistry.Provided<>(name, new FakeCpuType(), null), name -> counting, "b", "1"));
+            assertTrue(e.getMessage().contains("cannot save"), e.getMessage());
+            assertEquals(before + 1, CountingType.created, "the first machine's device was re-created from the old type");
+            assertTrue(m.cpu().isPresent(), "the first machine has a CPU again");
+            assertEquals(MachineState.RUNNING, m.state());
+            assertEquals(MachineState.RUNNING, second.state());
+            assertEquals(Set.of(), m.pauseReasons());
+            assertEquals(Set.of(), second.pauseReasons());
+            assertEquals(List.of("c", "d"), second.devices().stream().map(d -> d.id()).toList());
+        } finally {
+            second.shutdown("test over", 0);
+        }
+    }
+
+    /** A stateful device type that counts the devices it created. */
+    static final class CountingType implements DeviceType {
+        static int created;
+
+        @Override
+        public String name() {
+            return "counting";
+        }
+
+        @Override
+        public String description() {
+            return "counts creations";
+        }
+
+        @Override
+        public List<PropertySpec> properties() {
+            return List.of();
+        }
+
+        @Override
+        public Device create(DeviceContext context, DeviceConfig config) {
+            created++;
+            return new Device() {
+                @Override
+                public void realize() {
+                }
+
+                @Override
+                public void reset() {
+                }
+            };
+        }
+    }
+
     record FakeCpuState(long steps) {
     }
 
