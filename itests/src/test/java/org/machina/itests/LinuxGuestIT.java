@@ -547,7 +547,8 @@ class LinuxGuestIT {
             assertEquals("0.1.1.hotswap", update(qmp, "org.machina.devices-pc", pc2)
                     .getAsJsonObject("return").get("version").getAsString(), "devices-pc updated");
             JsonObject refused = update(qmp, "org.machina.devices-storage", storageNoTypes);
-            assertTrue(refused.has("error") && refused.toString().contains("does not provide device type 'virtio-blk-pci'"),
+            assertTrue(refused.has("error") && refused.toString().contains("device type 'virtio-blk-pci' (machine")
+                    && refused.toString().contains("Nothing was paused"),
                     "an update whose jar declares no virtio-blk-pci is refused before any pause: " + refused);
             JsonObject failed = update(qmp, "org.machina.devices-storage", storageBroken);
             assertTrue(failed.has("error") && failed.toString().contains("rolled back"),
