@@ -48,6 +48,7 @@ class IdeFastPathTest {
         final FakeDisk disk = new FakeDisk(SECTORS * 512, false);
         final FastPathRead result = new FastPathRead();
         final PiixIde ide;
+        final AtapiCdrom cd = new AtapiCdrom(new FakeDisk(64 * 2048, true), "c", "cd");
         int served;
         int declined;
 
@@ -56,6 +57,7 @@ class IdeFastPathTest {
             ide.realize();
             ide.reset();
             ide.attach("hd", 0, 0, new AtaDisk(disk, "s", "m"));
+            ide.attach("cd", 1, 0, cd);
         }
 
         private DeviceContext context() {
@@ -204,9 +206,13 @@ class IdeFastPathTest {
     }
 
     private long readWords(int words, int size) {
+        return readWords(0x1F0, words, size);
+    }
+
+    private long readWords(int port, int words, int size) {
         long sum = 0;
         for (int i = 0; i < words * 2 / size; i++) {
-            sum = sum * 31 + in(0x1F0, size);
+            sum = sum * 31 + in(port, size);
         }
         return sum;
     }
@@ -221,6 +227,36 @@ class IdeFastPathTest {
         }
         assertEquals(1, on.handlers.stream().filter(h -> h.base() == 0x3F6).count());
         assertEquals(1, on.handlers.stream().filter(h -> h.base() == 0x376).count());
+    }
+
+    @Test
+    void anAtapiPacketAndItsDataPiecesTakeTheSamePathsOnTheSecondaryChannel() {
+        out(0x176, 1, 0xA0);                                 // the CD-ROM, ide.1 unit 0
+        out(0x171, 1, 0);                                    // PIO
+        out(0x174, 1, 0x00);
+        out(0x175, 1, 0x10);                                 // byte count limit 4096
+        out(0x177, 1, 0xA0);                                 // PACKET
+        assertEquals(0x58, in(0x376, 1), "DRQ for the packet");
+        on.served = on.declined = 0;
+        int[] cdb = {0x28, 0, 0, 0, 0, 5, 0, 0, 3, 0, 0, 0}; // READ(10) of 3 blocks from LBA 5
+        for (int i = 0; i < 12; i += 2) {
+            out(0x170, 2, cdb[i] | cdb[i + 1] << 8);
+        }
+        assertEquals(5, on.served, "packet words served but the last");
+        assertEquals(1, on.declined, "the last packet word runs the command on the normal path");
+        int pieces = 0;
+        for (int bound = 0; bound < 10; bound++) {
+            int status = (int) in(0x177, 1);
+            if ((status & 0x08) == 0) {
+                break;
+            }
+            int n = (int) (in(0x174, 1) | in(0x175, 1) << 8);
+            assertTrue(n > 0 && n <= 4096, "piece of " + n + " bytes");
+            readWords(0x170, n / 2, 2);                      // each word compared in lockstep
+            pieces++;
+        }
+        assertEquals(2, pieces, "4096 then 2048 bytes");
+        assertEquals(0x03, in(0x172, 1), "interrupt reason: IO and CoD at the end");
     }
 
     @Test
@@ -293,13 +329,14 @@ class IdeFastPathTest {
         assertEquals(Boolean.FALSE, on.irqs.get(14), "the normal path cleared INTRQ");
         assertEquals(0x58, in(0x1F7, 1));
         assertEquals(2, on.served, "a second status read, nothing pending, served");
-        assertEquals(0xFF, in(0x177, 1), "secondary channel with no drive: floating bus, served");
         out(0x1F6, 1, 0xB0);                                 // select the absent device 1
-        assertEquals(0, in(0x1F7, 1));
+        int declined = on.declined;
+        assertEquals(0, in(0x1F7, 1), "only the other device present: 0, served");
         assertEquals(0, in(0x3F6, 1));
+        assertEquals(declined, on.declined);
         out(0x1F6, 1, 0xA0);
         assertEquals(0x58, in(0x1F7, 1));
-        int declined = on.declined;
+        declined = on.declined;
         in(0x1F1, 2);                                        // error and sector count: no data access
         assertEquals(declined + 1, on.declined, "a 16-bit read at +1 is declined");
         long b = in(0x1F0, 1);                               // 8-bit data read: declined, normal path
@@ -307,6 +344,17 @@ class IdeFastPathTest {
         readWords(255, 2);
         assertFalse(on.ide.channels[0].pioActive(), "the block ended on the normal path");
         assertEquals(0x50, in(0x1F7, 1));
+    }
+
+    @Test
+    void aChannelWithoutDrivesReadsAsAFloatingBusOnBothPaths() {
+        on.ide.detach(on.cd);
+        off.ide.detach(off.cd);
+        on.served = 0;
+        assertEquals(0xFF, in(0x177, 1));
+        assertEquals(0xFF, in(0x376, 1));
+        assertEquals(2, on.served);
+        assertEquals(0, in(0x170, 2), "no block: declined, the normal path reads 0");
     }
 
     @Test
