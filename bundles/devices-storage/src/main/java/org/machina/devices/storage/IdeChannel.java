@@ -245,7 +245,7 @@ final class IdeChannel {
             } while (!p.advance(at, at + 2));
             v |= p.word(at) << 16 * i;
             if (at + 2 >= p.end) {
-                finishPio();
+                finishPio(p);
             }
         }
         return v;
@@ -263,7 +263,7 @@ final class IdeChannel {
             } while (!p.advance(at, at + 2));
             p.putWord(at, value >>> 16 * i);
             if (at + 2 >= p.end) {
-                finishPio();
+                finishPio(p);
             }
         }
     }
@@ -285,8 +285,8 @@ final class IdeChannel {
         return pio != null;
     }
 
-    private void finishPio() {
-        IdeDrive d = pio.drive;
+    private void finishPio(PioBlock p) {
+        IdeDrive d = p.drive;
         cancelPio();
         d.status &= ~DRQ;
         d.pioDone();
