@@ -3,8 +3,11 @@
 ;   KIND=1  IN EAX, DX from the ACPI PM timer (port 0x608 on the pc board)
 ;   KIND=2  MOV EAX, [0xFED000F0]: the HPET main counter (enabled first)
 ;   KIND=3  MOV EAX, [RAM]: the same loop on plain RAM, the baseline to subtract
+;   KIND=4  COUNT sectors read by PIO from the primary IDE disk (-drive ...,if=ide,index=0, at least
+;           2048 sectors): READ SECTORS of up to 256 sectors from LBA 0, 256, ... 1792, 0, ...;
+;           per sector a status poll for DRQ and REP INSW of 256 words (scripts/bench/ide-pio-bench.sh)
 ; first/last are the values read by the first and the last access (a device that counts shows
-; them differ); then the TSC cycles the COUNT accesses took (high, low dword), which on Machina
+; them differ; for KIND=4 the first dword of the first and of the last sector); then the TSC cycles the COUNT accesses took (high, low dword), which on Machina
 ; (TSC at 1 GHz of guest time, guest time = host time while running) are nanoseconds.
 %include "lib.inc"
 %include "pm.inc"
@@ -19,7 +22,14 @@ HPET      equ 0xFED00000
 RAMWORD   equ 0x600
 FIRST     equ 0x604
 TSC0      equ 0x608                       ; qword
+SECBUF    equ 0x10000
 PM32_ROM_START
+%if KIND == 4
+  mov dx, 0x3F6
+  mov al, 2                               ; nIEN: the ROM polls
+  out dx, al
+  mov dword [FIRST], 0xFFFFFFFF
+%endif
   mov dword [HPET + 0x10], 1              ; GEN_CONF.ENABLE_CNF: the counter runs
   mov dword [RAMWORD], 0x12345678
   rdtsc
@@ -39,12 +49,64 @@ PM32_ROM_START
 .l: mov eax, [HPET + 0xF0]
   dec ecx
   jnz .l
-%else
+%elif KIND == 3
   mov eax, [RAMWORD]
   mov [FIRST], eax
 .l: mov eax, [RAMWORD]
   dec ecx
   jnz .l
+%else
+  mov ebp, ecx                            ; sectors left
+  xor ebx, ebx                            ; LBA
+.cmd:
+  mov dx, 0x1F7
+.bsy: in al, dx
+  test al, 0x80
+  jnz .bsy
+  mov ecx, ebp
+  cmp ecx, 256
+  jbe .n
+  mov ecx, 256
+.n: mov dx, 0x1F6
+  mov al, 0xE0
+  out dx, al
+  mov dx, 0x1F2
+  mov al, cl                              ; 256 is 0
+  out dx, al
+  mov dx, 0x1F3
+  mov al, bl
+  out dx, al
+  mov dx, 0x1F4
+  mov al, bh
+  out dx, al
+  mov dx, 0x1F5
+  xor al, al
+  out dx, al
+  mov dx, 0x1F7
+  mov al, 0x20                            ; READ SECTORS
+  out dx, al
+  sub ebp, ecx
+  add ebx, ecx
+  and ebx, 2047
+.s: mov dx, 0x1F7
+.drq: in al, dx
+  and al, 0x88
+  cmp al, 0x08
+  jne .drq
+  push ecx
+  mov edi, SECBUF
+  mov ecx, 256
+  mov dx, 0x1F0
+  rep insw
+  pop ecx
+  cmp dword [FIRST], 0xFFFFFFFF
+  jne .got
+  mov eax, [SECBUF]
+  mov [FIRST], eax
+.got: loop .s
+  test ebp, ebp
+  jnz .cmd
+  mov eax, [SECBUF]
 %endif
   mov ebx, eax
   rdtsc

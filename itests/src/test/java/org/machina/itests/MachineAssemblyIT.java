@@ -129,7 +129,8 @@ public class MachineAssemblyIT {
         try {
             Machine m = machines.create("globals", """
                     {"board": "pc", "cpu": "none", "memory": 32, "firmware": "%s",
-                     "globals": {"hpet": {"fastpath": "off"}, "acpi-pm": {"fastpath": "off"}},
+                     "globals": {"hpet": {"fastpath": "off"}, "acpi-pm": {"fastpath": "off"},
+                                 "piix3-ide": {"fastpath": "off"}},
                      "devices": [{"type": "acpi-pm", "id": "acpi-pm", "fastpath": true}]}
                     """.formatted(rom));
             try {
@@ -139,6 +140,8 @@ public class MachineAssemblyIT {
                 assertEquals("0xFED00000 from the board", 0xFED00000L,
                         Long.decode(byId.get("hpet").properties().get("base")).longValue());
                 assertEquals("the entry's own value wins", "true", byId.get("acpi-pm").properties().get("fastpath"));
+                assertEquals("the board's IDE controller takes the global", "false",
+                        byId.get("ide").properties().get("fastpath"));
             } finally {
                 m.shutdown("test over", 0);
             }

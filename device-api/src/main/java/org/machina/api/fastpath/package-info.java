@@ -10,7 +10,12 @@
  *       {@link org.machina.api.time.VirtualClock}.</li>
  *   <li>A served read has no side effects: the same read through the normal path at the same
  *       moment gives the same value. A register whose read changes state (clear-on-read) is not
- *       served.</li>
+ *       served. The one exception is a data port that streams a buffer (the IDE PIO data port):
+ *       a read may consume the next element of a buffer the device published for the handler,
+ *       when the handler moves the buffer's position atomically (compare and set, shared with
+ *       the normal path) and consuming the element has no other effect; the access that ends
+ *       the buffer (next block, interrupt, end of command) declines. The CPU calls a handler
+ *       once per access, in program order, and only for accesses that happen.</li>
  *   <li>A write is served only when its whole effect is on state the handler publishes safely;
  *       anything that raises or lowers an interrupt, arms a timer, maps memory or asks the
  *       machine for something ({@link org.machina.api.device.MachineControl}) declines and takes

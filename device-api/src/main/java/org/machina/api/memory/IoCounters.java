@@ -10,6 +10,14 @@ package org.machina.api.memory;
  * @param reads  read accesses since the mapping was made
  * @param writes write accesses since the mapping was made
  * @param nanos  host nanoseconds spent in the handlers
+ * @param fastReads  reads a fast-path handler attached to the region served (not in {@code reads};
+ *                   since 1.3.0)
+ * @param fastWrites writes a fast-path handler served (not in {@code writes}; since 1.3.0)
  */
-public record IoCounters(String region, long base, long reads, long writes, long nanos) {
+public record IoCounters(String region, long base, long reads, long writes, long nanos, long fastReads,
+        long fastWrites) {
+    /** Counters of a region without fast-path accesses (the form before 1.3.0). */
+    public IoCounters(String region, long base, long reads, long writes, long nanos) {
+        this(region, base, reads, writes, nanos, 0, 0);
+    }
 }

@@ -40,6 +40,8 @@ final class IdeChannel {
     private final IrqLine irq;
     private final BooleanSupplier busMastering;
     final IdeDrive[] drives = new IdeDrive[2];
+    /** A copy of {@link #drives} for the fast path, republished on attach and detach. */
+    volatile IdeDrive[] present = new IdeDrive[2];
 
     // task file
     int features;
@@ -52,15 +54,12 @@ final class IdeChannel {
     int hobLbaMid;
     int lbaHigh;
     int hobLbaHigh;
-    int device;
+    /** Volatile: the fast path reads it to find the selected device. */
+    volatile int device;
     int control;
 
-    // the PIO transfer in progress
-    private byte[] pioData;
-    private int pioPos;
-    private int pioEnd;
-    private boolean pioToHost;
-    private IdeDrive pioDrive;
+    /** The PIO block in progress, or null; volatile: published to the fast path ({@link PioBlock}). */
+    volatile PioBlock pio;
 
     private boolean irqLevel;
 
@@ -76,13 +75,16 @@ final class IdeChannel {
         drives[unit] = drive;
         drive.attach(this, unit);
         drive.reset();
+        present = drives.clone();
     }
 
     void detach(int unit) {
-        if (drives[unit] != null && pioDrive == drives[unit]) {
-            pioDrive = null;
+        PioBlock p = pio;
+        if (drives[unit] != null && p != null && p.drive == drives[unit]) {
+            cancelPio();
         }
         drives[unit] = null;
+        present = drives.clone();
         updateIrq();
     }
 
@@ -233,13 +235,17 @@ final class IdeChannel {
     int readData(int words) {
         int v = 0;
         for (int i = 0; i < words; i++) {
-            if (pioDrive == null || !pioToHost) {
+            PioBlock p = pio;
+            if (p == null || !p.toHost) {
                 return v;
             }
-            v |= (pioData[pioPos] & 0xFF | (pioData[pioPos + 1] & 0xFF) << 8) << 16 * i;
-            pioPos += 2;
-            if (pioPos >= pioEnd) {
-                finishPio();
+            int at;
+            do {
+                at = p.pos();
+            } while (!p.advance(at, at + 2));
+            v |= p.word(at) << 16 * i;
+            if (at + 2 >= p.end) {
+                finishPio(p);
             }
         }
         return v;
@@ -247,14 +253,17 @@ final class IdeChannel {
 
     void writeData(int value, int words) {
         for (int i = 0; i < words; i++) {
-            if (pioDrive == null || pioToHost) {
+            PioBlock p = pio;
+            if (p == null || p.toHost) {
                 return;
             }
-            pioData[pioPos] = (byte) (value >>> 16 * i);
-            pioData[pioPos + 1] = (byte) (value >>> 16 * i + 8);
-            pioPos += 2;
-            if (pioPos >= pioEnd) {
-                finishPio();
+            int at;
+            do {
+                at = p.pos();
+            } while (!p.advance(at, at + 2));
+            p.putWord(at, value >>> 16 * i);
+            if (at + 2 >= p.end) {
+                finishPio(p);
             }
         }
     }
@@ -265,32 +274,26 @@ final class IdeChannel {
      * written the block, the drive's {@link IdeDrive#pioDone()} runs.
      */
     void startPio(IdeDrive drive, byte[] data, int offset, int length, boolean toHost, boolean interrupt) {
-        pioDrive = drive;
-        pioData = data;
-        pioPos = offset;
-        pioEnd = offset + length;
-        pioToHost = toHost;
         drive.status = DRDY | DSC | DRQ;
+        pio = new PioBlock(drive, data, offset, length, toHost);
         if (interrupt) {
             raise(drive);
         }
     }
 
     boolean pioActive() {
-        return pioDrive != null;
+        return pio != null;
     }
 
-    private void finishPio() {
-        IdeDrive d = pioDrive;
+    private void finishPio(PioBlock p) {
+        IdeDrive d = p.drive;
         cancelPio();
         d.status &= ~DRQ;
         d.pioDone();
     }
 
     private void cancelPio() {
-        pioDrive = null;
-        pioData = null;
-        pioPos = pioEnd = 0;
+        pio = null;
     }
 
     // ---- DMA ----

@@ -18,9 +18,10 @@ abstract class IdeDrive {
     IdeChannel channel;
     int unit;
 
-    int status;
+    /** Volatile, as {@link #intrq}: the fast path serves status reads ({@link IdeFastPath}). */
+    volatile int status;
     int error;
-    boolean intrq;
+    volatile boolean intrq;
     boolean dmaPending;
     boolean signaturePending;
     /** Transfer mode chosen by SET FEATURES: 0x08|n PIO n, 0x20|n multiword DMA n, 0x40|n Ultra DMA n. */

@@ -9,6 +9,7 @@ import org.machina.api.bus.pci.PciSlot;
 import org.machina.api.device.Device;
 import org.machina.api.device.DeviceContext;
 import org.machina.api.memory.AccessSpec;
+import org.machina.api.memory.Mapping;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
 import org.machina.api.state.StateException;
@@ -22,6 +23,9 @@ import org.machina.api.state.Stateful;
  * +8). Config registers 0x40-0x43 (IDETIM, primary and secondary) reset with bit 15 (IDE decode
  * enable) set, as a PC BIOS leaves them, and 0x44 (SIDETIM) is stored; timings have no effect.
  * The legacy ports are decoded whatever those bits say.
+ *
+ * <p>The data port (16 and 32 bits), status and alternate status are served on the CPU's fast path
+ * ({@link IdeFastPath}) unless the property {@code fastpath=off}.
  *
  * <p>It registers itself as the bus {@value #BUS} ({@link #attach}), where the {@code ide-hd} and
  * {@code ide-cd} devices ({@link IdeDriveDevice}) put their drives.
@@ -55,12 +59,19 @@ final class PiixIde implements Device, PciEndpoint, Stateful<PiixIde.State> {
     final IdeChannel[] channels = new IdeChannel[2];
     private final MemoryRegion.Io busMasterRegion;
     private final byte[] config = new byte[256];
+    private final boolean fastPath;
     private PciSlot slot;
 
     PiixIde(DeviceContext ctx, int addr, int function) {
+        this(ctx, addr, function, true);
+    }
+
+    /** With {@code fastPath} false no fast-path handler is attached (the {@code fastpath=off} property). */
+    PiixIde(DeviceContext ctx, int addr, int function, boolean fastPath) {
         this.ctx = ctx;
         this.addr = addr;
         this.function = function;
+        this.fastPath = fastPath;
         Warnings warnings = new Warnings(ctx.log(), "IDE '" + ctx.id() + "': ");
         for (int c = 0; c < 2; c++) {
             String name = c == 0 ? "ide.0" : "ide.1";
@@ -104,7 +115,7 @@ final class PiixIde implements Device, PciEndpoint, Stateful<PiixIde.State> {
     public void realize() {
         for (int c = 0; c < 2; c++) {
             IdeChannel ch = channels[c];
-            ctx.io().map(COMMAND_PORTS[c], new MemoryRegion.Io("ide" + c + "-cmd", 8, new Mmio() {
+            Mapping command = ctx.io().map(COMMAND_PORTS[c], new MemoryRegion.Io("ide" + c + "-cmd", 8, new Mmio() {
                 @Override
                 public long read(long offset, int size) {
                     return readCommandBlock(ch, (int) offset, size);
@@ -115,7 +126,7 @@ final class PiixIde implements Device, PciEndpoint, Stateful<PiixIde.State> {
                     writeCommandBlock(ch, (int) offset, size, value);
                 }
             }, new AccessSpec(1, 4, 1, 4, true)));
-            ctx.io().map(CONTROL_PORTS[c], new MemoryRegion.Io("ide" + c + "-ctl", 1, new Mmio() {
+            Mapping control = ctx.io().map(CONTROL_PORTS[c], new MemoryRegion.Io("ide" + c + "-ctl", 1, new Mmio() {
                 @Override
                 public long read(long offset, int size) {
                     return ch.readAltStatus();
@@ -126,6 +137,12 @@ final class PiixIde implements Device, PciEndpoint, Stateful<PiixIde.State> {
                     ch.writeControl((int) value & 0xFF);
                 }
             }, AccessSpec.BYTES));
+            if (fastPath) {
+                IdeFastPath hot = new IdeFastPath(ch);
+                ctx.fastPath().attach(command, 0, 4, hot.data);
+                ctx.fastPath().attach(command, 7, 1, hot.status);
+                ctx.fastPath().attach(control, 0, 1, hot.altStatus);
+            }
         }
         slot = ctx.bus(PciBus.NAME, PciBus.class).plug(ctx.id(), this, addr, function);
         ctx.registerBus(BUS, this);

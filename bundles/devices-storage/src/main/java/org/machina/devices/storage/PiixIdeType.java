@@ -12,6 +12,8 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = DeviceType.class, property = DeviceType.NAME_PROPERTY + "=" + PiixIdeType.NAME)
 public final class PiixIdeType implements DeviceType {
     static final String NAME = "piix3-ide";
+    /** Device property: attach the fast-path handlers ({@code -global piix3-ide.fastpath=off} to compare). */
+    static final String FASTPATH = "fastpath";
 
     @Override
     public String name() {
@@ -29,11 +31,13 @@ public final class PiixIdeType implements DeviceType {
         return List.of(
                 PropertySpec.integer("addr", 1L, "PCI device number 0..31"),
                 PropertySpec.integer("function", 1L, "PCI function number 0..7 (function 0 of the device must exist"
-                        + " unless this is 0)"));
+                        + " unless this is 0)"),
+                PropertySpec.bool(FASTPATH, true, "serve the PIO data port, status and alternate status on the CPU's"
+                        + " fast path (off: every access takes the normal path, to compare)"));
     }
 
     @Override
     public Device create(DeviceContext context, DeviceConfig config) {
-        return new PiixIde(context, config.int32("addr"), config.int32("function"));
+        return new PiixIde(context, config.int32("addr"), config.int32("function"), config.bool(FASTPATH));
     }
 }

@@ -92,6 +92,7 @@ class PiixIdeTest {
                         };
                     }
                     case "bus" -> bus;
+                    case "fastPath" -> org.machina.api.fastpath.FastPathRegistry.NONE;
                     case "registerBus" -> {
                         registeredBus = a[1];
                         yield null;

@@ -51,7 +51,8 @@ public final class QueryCpuStats implements MonitorCommand {
     private static void add(List<Object> out, String space, AddressSpace as) {
         for (IoCounters c : as.ioCounters()) {
             out.add(Args.ordered("space", space, "region", c.region(), "base", c.base(), "reads", c.reads(),
-                    "writes", c.writes(), "handler-ns", c.nanos()));
+                    "writes", c.writes(), "handler-ns", c.nanos(), "fastpath-reads", c.fastReads(),
+                    "fastpath-writes", c.fastWrites()));
         }
     }
 }

@@ -154,6 +154,7 @@ final class FastPathTable {
         if (size < 8) {
             result.set(result.value() & ((1L << (8 * size)) - 1));
         }
+        e.owner.mapping.fastReads++;
         return true;
     }
 
@@ -167,11 +168,15 @@ final class FastPathTable {
             return false;
         }
         try {
-            return e.handler.write(address - e.base, size, size < 8 ? value & ((1L << (8 * size)) - 1) : value);
+            if (!e.handler.write(address - e.base, size, size < 8 ? value & ((1L << (8 * size)) - 1) : value)) {
+                return false;
+            }
         } catch (RuntimeException | LinkageError | AssertionError x) {
             failed(e.owner, "write", address, x);
             return false;
         }
+        e.owner.mapping.fastWrites++;
+        return true;
     }
 
     private void failed(Attached a, String what, long address, Throwable x) {

@@ -12,6 +12,11 @@ final class MappingImpl implements Mapping {
     private volatile boolean mapped = true;
     /** Accesses to an I/O region and host time in its handlers (machine thread only). */
     long reads, writes, nanos;
+    /**
+     * Accesses fast-path handlers served ({@link FastPathTable}), counted on the thread that runs
+     * the CPU (today the machine thread) and read with the counters above.
+     */
+    long fastReads, fastWrites;
 
     MappingImpl(PhysicalAddressSpace space, long base, MemoryRegion region, int priority) {
         this.space = space;

@@ -320,7 +320,8 @@ public class PhysicalAddressSpace implements AddressSpace {
         List<IoCounters> out = new ArrayList<>();
         for (MappingImpl m : mappings) {
             if (m.region() instanceof MemoryRegion.Io || m.reads + m.writes > 0) {
-                out.add(new IoCounters(m.region().name(), m.base(), m.reads, m.writes, m.nanos));
+                out.add(new IoCounters(m.region().name(), m.base(), m.reads, m.writes, m.nanos, m.fastReads,
+                        m.fastWrites));
             }
         }
         out.sort(Comparator.comparingLong(IoCounters::nanos).reversed());

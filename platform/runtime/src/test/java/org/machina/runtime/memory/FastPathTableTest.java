@@ -82,6 +82,13 @@ class FastPathTableTest {
         assertFalse(ports.fastRead(0x608, 4, out));
         assertFalse(ports.fastWrite(0x608, 4, 1));
         assertEquals(3, h.calls.size());
+        h.decline = false;
+        assertTrue(ports.fastWrite(0x608, 2, 1));
+        org.machina.api.memory.IoCounters c = ports.ioCounters().get(0);
+        assertEquals("pm", c.region());
+        assertEquals(1, c.fastReads(), "served reads counted for the region, declined ones not");
+        assertEquals(1, c.fastWrites());
+        assertEquals(0, c.reads() + c.writes(), "the normal path was not taken here");
     }
 
     @Test

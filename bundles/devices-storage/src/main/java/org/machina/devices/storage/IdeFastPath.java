@@ -1,0 +1,119 @@
+package org.machina.devices.storage;
+
+import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathRead;
+
+/**
+ * The hot registers of an {@link IdeChannel} on the CPU's fast path ({@link org.machina.api.fastpath}):
+ *
+ * <ul>
+ *   <li>{@link #data}: the PIO data port (command block +0), 16- and 32-bit reads and writes, so
+ *       REP INSW/INSD/OUTSW/OUTSD, which the CPU hands over element by element, move a sector
+ *       without leaving the CPU for all words but the last. A word that ends the block (the
+ *       drive then offers the next sector, raises an interrupt or ends the command) and any
+ *       access while no block is offered in that direction decline: the normal path does it.</li>
+ *   <li>{@link #status}: the status register (command block +7), served while the selected
+ *       device has no interrupt pending; with one pending the read clears it, so it declines.</li>
+ *   <li>{@link #altStatus}: the alternate status register (control block +0), no side effect.</li>
+ * </ul>
+ *
+ * All three read only volatile state: the channel's {@link IdeChannel#pio} block (whose position
+ * they move by compare and set, see {@link PioBlock}), the selected device number, the drives
+ * present and a drive's status and interrupt flag. Writes other than data words (command, device
+ * control) decline.
+ */
+final class IdeFastPath {
+    private final IdeChannel channel;
+
+    IdeFastPath(IdeChannel channel) {
+        this.channel = channel;
+    }
+
+    /** Offsets 0-3 of the command block; serves 2- and 4-byte accesses at offset 0. */
+    final FastPathHandler data = new FastPathHandler() {
+        @Override
+        public boolean read(long offset, int size, FastPathRead result) {
+            if (offset != 0 || size == 1 || size == 8) {
+                return false;
+            }
+            PioBlock p = channel.pio;
+            if (p == null || !p.toHost) {
+                return false;
+            }
+            int at = p.pos();
+            int next = at + size;
+            if (next >= p.end || !p.advance(at, next)) {
+                return false;
+            }
+            long v = p.word(at);
+            if (size == 4) {
+                v |= (long) p.word(at + 2) << 16;
+            }
+            result.set(v);
+            return true;
+        }
+
+        @Override
+        public boolean write(long offset, int size, long value) {
+            if (offset != 0 || size == 1 || size == 8) {
+                return false;
+            }
+            PioBlock p = channel.pio;
+            if (p == null || p.toHost) {
+                return false;
+            }
+            int at = p.pos();
+            int next = at + size;
+            if (next >= p.end) {
+                return false;
+            }
+            p.putWord(at, (int) value);
+            if (size == 4) {
+                p.putWord(at + 2, (int) (value >>> 16));
+            }
+            return p.advance(at, next); // a lost race leaves words the normal path writes again
+        }
+    };
+
+    /** Offset 7 of the command block: the status register. */
+    final FastPathHandler status = new FastPathHandler() {
+        @Override
+        public boolean read(long offset, int size, FastPathRead result) {
+            return statusRead(result, false);
+        }
+    };
+
+    /** Offset 0 of the control block: the alternate status register. */
+    final FastPathHandler altStatus = new FastPathHandler() {
+        @Override
+        public boolean read(long offset, int size, FastPathRead result) {
+            return statusRead(result, true);
+        }
+    };
+
+    /**
+     * What {@link IdeChannel#readCommandBlock}(7) and {@link IdeChannel#readAltStatus} return: 0xFF
+     * with no device on the channel, 0 when only the other device is there, else the selected
+     * device's status. The status is read before the interrupt flag: a drive sets its status
+     * before it raises INTRQ, so a status seen with no interrupt pending is one the normal path
+     * could have returned at that moment.
+     */
+    private boolean statusRead(FastPathRead result, boolean alternate) {
+        IdeDrive[] present = channel.present;
+        if (present[0] == null && present[1] == null) {
+            result.set(0xFF);
+            return true;
+        }
+        IdeDrive d = present[(channel.device & IdeChannel.DEV_DEVICE1) != 0 ? 1 : 0];
+        if (d == null) {
+            result.set(0);
+            return true;
+        }
+        int s = d.status;
+        if (!alternate && d.intrq) {
+            return false;
+        }
+        result.set(s);
+        return true;
+    }
+}
