@@ -39,6 +39,12 @@ final class TcpConnection implements EventLoop.Handler {
     static final long TIME_WAIT_MS = 2_000;
     /** To-guest queue slots a data segment leaves free for ACKs and other traffic. */
     static final int QUEUE_RESERVE = 8;
+    /**
+     * Guest data is acknowledged at the end of the input batch it came in (one ACK for a burst,
+     * as a receiver with receive offload would), but at the latest once this many full-sized
+     * segments are unacknowledged, so the guest's window keeps moving during a long batch.
+     */
+    static final int ACK_EVERY_SEGMENTS = 8;
 
     record Key(int guestIp, int guestPort, int peerIp, int peerPort) {
     }
@@ -70,6 +76,10 @@ final class TcpConnection implements EventLoop.Handler {
     private int rcvNxt;
     private int rcvShift;
     private int lastAdvertisedEdge;
+    /** rcvNxt as last acknowledged to the guest. */
+    private int lastAckSent;
+    /** Guest data or FIN taken in this input batch and not acknowledged yet. */
+    private boolean ackPending;
     private final ByteRing toHost = new ByteRing(16 * 1024, BUFFER);
     private boolean guestFin;
     private boolean hostOutputShut;
@@ -374,7 +384,6 @@ final class TcpConnection implements EventLoop.Handler {
             if (take < len) {
                 fin = false;
             }
-            writeHost();
         }
         if (fin && !guestFin) {
             rcvNxt++;
@@ -387,9 +396,30 @@ final class TcpConnection implements EventLoop.Handler {
                 default -> {
                 }
             }
-            writeHost();
         }
         if (ack && state != State.CLOSED) {
+            ackLater();
+        }
+    }
+
+    /**
+     * Guest data (or its FIN) was taken: it goes to the host socket and is acknowledged at the
+     * end of the input batch ({@link #flushInput}), or now when {@link #ACK_EVERY_SEGMENTS}
+     * full segments wait for an acknowledgement.
+     */
+    private void ackLater() {
+        ackPending = true;
+        if (rcvNxt - lastAckSent >= ACK_EVERY_SEGMENTS * (stack.cfg.mtu - 40)) {
+            flushInput();
+        } else {
+            tcp.flushAtEndOfInput(this);
+        }
+    }
+
+    /** Writes the guest's data to the host socket, then acknowledges what is not yet (end of an input batch). */
+    void flushInput() {
+        writeHost();
+        if (ackPending && state != State.CLOSED) {
             sendAck();
         }
     }
@@ -412,7 +442,7 @@ final class TcpConnection implements EventLoop.Handler {
             if (unsent <= 0 || usable <= 0) {
                 break;
             }
-            if (!stack.link.hasRoom(QUEUE_RESERVE)) {
+            if (!stack.roomFor(QUEUE_RESERVE)) {
                 blocked = true;
                 break;
             }
@@ -481,6 +511,10 @@ final class TcpConnection implements EventLoop.Handler {
         }
         if ((flags & TcpSegment.ACK) != 0 || syn) {
             lastAdvertisedEdge = rcvNxt + (syn ? win : win << rcvShift);
+        }
+        if ((flags & TcpSegment.ACK) != 0) {
+            ackPending = false; // every segment with ACK carries the acknowledgement
+            lastAckSent = rcvNxt;
         }
         int ack = (flags & TcpSegment.ACK) != 0 ? rcvNxt : 0;
         byte[] seg = TcpSegment.build(key.peerIp(), key.guestIp(), key.peerPort(), key.guestPort(), seq, ack, flags, win, options,

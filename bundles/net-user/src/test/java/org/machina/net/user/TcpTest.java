@@ -13,6 +13,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -276,5 +278,60 @@ class TcpTest {
             got.write(read(client, 7));
             assertEquals("SSH-2.0", got.toString());
         }
+    }
+    /** Holds the stack's loop until the returned latch is counted down, so that what the test sends next is one input batch. */
+    CountDownLatch stallLoop() throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch stalled = new CountDownLatch(1);
+        w.netdev.stack().loop.post(() -> {
+            stalled.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(stalled.await(10, TimeUnit.SECONDS));
+        return release;
+    }
+
+    @Test
+    void aBurstOfGuestDataGetsOneAck() throws Exception {
+        SocketChannel host = open(1024);
+        CountDownLatch release = stallLoop();
+        for (int i = 0; i < 4; i++) {
+            seg(ACK, 1024, null, new byte[] {(byte) i, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+        }
+        release.countDown();
+        byte[] got = read(host, 40);
+        assertEquals(40, got.length);
+        assertEquals(3, got[30], "in order");
+        List<Wire.Frame> acks = w.collect(700, f -> f.tcp(ACK) && f.dport() == gport);
+        assertEquals(1, acks.size(), "one ACK for the burst");
+        assertEquals(gseq, acks.get(0).ack(), "it acknowledges all of it");
+    }
+
+    @Test
+    void aLongBurstIsAcknowledgedEveryEightSegments() throws Exception {
+        SocketChannel host = open(1024);
+        int start = gseq;
+        CountDownLatch release = stallLoop();
+        for (int i = 0; i < 20; i++) {
+            seg(ACK, 1024, null, new byte[1460]);
+        }
+        release.countDown();
+        assertEquals(20 * 1460, read(host, 20 * 1460).length);
+        List<Wire.Frame> acks = w.collect(700, f -> f.tcp(ACK) && f.dport() == gport);
+        assertEquals(List.of(start + 8 * 1460, start + 16 * 1460, start + 20 * 1460), acks.stream().map(Wire.Frame::ack).toList());
+    }
+
+    @Test
+    void outOfOrderDataIsAnsweredAtOnceWithADuplicateAck() throws Exception {
+        open(1024);
+        int expected = gseq;
+        gseq += 100; // the guest's first 100 bytes were lost
+        seg(ACK, 1024, null, new byte[50]);
+        Wire.Frame dup = expectTcp("duplicate ACK", ACK);
+        assertEquals(expected, dup.ack());
     }
 }
