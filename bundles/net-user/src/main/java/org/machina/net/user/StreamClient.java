@@ -42,9 +42,6 @@ final class StreamClient implements EventLoop.Handler {
     private final ByteBuffer staged = ByteBuffer.allocateDirect(OUT_BUFFER);
     private boolean flushPosted;
     private boolean closed;
-    /** Frames read from and written to the client (tests, statistics). */
-    long framesIn;
-    long framesOut;
 
     /**
      * @param onEnd called (on the loop) once when the client goes or is found misbehaving
@@ -101,7 +98,6 @@ final class StreamClient implements EventLoop.Handler {
                 while ((f = out.peek()) != null && staged.remaining() >= 4 + f.length) {
                     staged.putInt(f.length).put(f);
                     out.poll();
-                    framesOut++;
                 }
                 if (staged.position() == 0) {
                     break;
@@ -172,7 +168,6 @@ final class StreamClient implements EventLoop.Handler {
                 byte[] f = new byte[len];
                 in.get(at + 4, f);
                 in.position(at + 4 + len);
-                framesIn++;
                 stack.input(f);
                 if (closed) {
                     return;

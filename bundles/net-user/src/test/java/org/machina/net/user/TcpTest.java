@@ -414,4 +414,29 @@ class TcpTest {
         expectTcp("ACK for the segment outside the window", ACK);
         assertEquals(OutOfOrderQueue.MAX_PIECES * 10L, (long) w.onLoop(() -> w.netdev.stack().tcp.bufferedBytes()));
     }
+    @Test
+    void dataWaitsForRoomInAFullNicQueueAndResumes() throws Exception {
+        SocketChannel host = open(65535); // an 8 MiB window: only the to-guest frame queue holds the data back
+        w.canReceive = false; // the NIC's receive ring is full
+        int pings = UserNetdev.QUEUE_FRAMES - TcpConnection.QUEUE_RESERVE - 10;
+        for (int i = 0; i < pings; i++) {
+            w.send(Wire.ip(Wire.GUEST, Wire.GW, 1, Wire.icmpEcho(9, i, new byte[4])));
+        }
+        int total = 100_000;
+        host.write(ByteBuffer.wrap(new byte[total]));
+        for (int i = 0; i < 100 && !w.netdev.stack().roomWanted; i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(w.netdev.stack().roomWanted, "TCP stopped at the queue's reserve");
+        assertEquals(0, w.netdev.stats().toGuestDropped, "nothing dropped: the echo replies fit, TCP waits");
+        w.canReceive = true;
+        w.netdev.receiveReady();
+        java.util.BitSet seen = new java.util.BitSet();
+        while (seen.cardinality() < total) {
+            Wire.Frame d = w.expect("the rest of the data", f -> f.tcp(ACK) && f.tcpData().length > 0);
+            int from = d.seq() - peerSeq;
+            seen.set(from, from + d.tcpData().length);
+        }
+        assertEquals(total, seen.length(), "all of it, once the NIC took frames again");
+    }
 }
