@@ -79,10 +79,37 @@ final class EventLoop implements AutoCloseable {
         return Thread.currentThread() == thread;
     }
 
-    /** Runs {@code task} on the loop thread (from any thread). */
+    /**
+     * Runs {@code task} on the loop thread (from any thread). Posted from the loop itself, it runs
+     * later in the same pass (after the ready sockets and due timers), without a wake-up.
+     */
     void post(Runnable task) {
         tasks.add(task);
-        selector.wakeup();
+        if (!inLoop()) {
+            selector.wakeup();
+        }
+    }
+
+    /** Runs {@code query} on the loop thread and returns its result (other threads: tests, statistics, closing). */
+    <T> T call(java.util.function.Supplier<T> query) {
+        if (inLoop()) {
+            return query.get();
+        }
+        java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
+        post(() -> {
+            try {
+                f.complete(query.get());
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        try {
+            return f.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("net loop: " + e.getCause(), e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException("net loop did not answer", e);
+        }
     }
 
     /** Arms a timer {@code delayNanos} from now (loop thread only). */

@@ -167,9 +167,38 @@ final class Stack implements AutoCloseable {
         return Bytes.ipOf(b);
     }
 
-    /** The to-guest queue drained some: connections that waited for room may send again. */
+    /**
+     * Whether the to-guest queue has room for {@code frames} more frames. When it has not,
+     * {@link #roomWanted} is set (before looking a second time, so a drain on another thread that
+     * makes room after the second look sees the flag) and the caller waits for
+     * {@link #guestQueueDrained}.
+     */
+    boolean roomFor(int frames) {
+        if (link.hasRoom(frames)) {
+            return true;
+        }
+        roomWanted = true;
+        return link.hasRoom(frames);
+    }
+
+    /**
+     * Set when a sender stopped for lack of to-guest queue room: the link's drainer calls
+     * {@link #guestQueueDrained} (on the loop) only then, so a drain costs the loop nothing when no one waits.
+     */
+    volatile boolean roomWanted;
+
+    /** The to-guest queue drained some: connections that waited for room may send again (loop thread). */
     void guestQueueDrained() {
+        roomWanted = false;
         tcp.guestQueueDrained();
+    }
+
+    /**
+     * The end of a batch of {@link #input} frames (loop thread): TCP writes what the guest sent to
+     * the host sockets and sends the acknowledgements it held back during the batch.
+     */
+    void endOfInput() {
+        tcp.endOfInput();
     }
 
     @Override

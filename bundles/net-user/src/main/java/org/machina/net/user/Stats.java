@@ -19,6 +19,8 @@ public final class Stats {
     public volatile long dnsDropped;
     public volatile long synDropped;
     public volatile long tcpResets;
+    /** Out-of-order guest TCP segments dropped because the connection held its maximum of them already. */
+    public volatile long tcpOutOfOrderDropped;
 
     @Override
     public String toString() {
@@ -26,6 +28,6 @@ public final class Stats {
                 + " fromGuestRefused=" + fromGuestRefused + " malformed=" + malformed + " unsupported=" + unsupported
                 + " noGuestMac=" + noGuestMac + " fragEvicted=" + fragmentsEvicted + " fragTimedOut=" + fragmentsTimedOut
                 + " fragOverlap=" + fragmentsOverlapping + " restricted=" + restricted + " udpEvicted=" + udpFlowsEvicted
-                + " dnsDropped=" + dnsDropped + " synDropped=" + synDropped + " tcpResets=" + tcpResets;
+                + " dnsDropped=" + dnsDropped + " synDropped=" + synDropped + " tcpResets=" + tcpResets + " tcpOooDropped=" + tcpOutOfOrderDropped;
     }
 }

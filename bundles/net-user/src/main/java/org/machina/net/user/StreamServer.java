@@ -1,56 +1,42 @@
 package org.machina.net.user;
 
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
-
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import org.machina.api.net.Netdev;
 import org.machina.net.user.api.NetStandalone;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code machina net serve}: a {@link UserNetdev} behind a stream socket in QEMU's
+ * {@code machina net serve}: a {@link Stack} behind a stream socket in QEMU's
  * {@code -netdev stream} framing (4-byte big-endian length, then the frame). One client at a
- * time; a new client replaces the old one. A serial executor plays the machine thread.
+ * time; a new client replaces the old one.
  *
- * <p>Threads and queues: the reader thread reads a frame and offers it to the netdev on the
- * executor, waiting (so not reading the socket: the client's sends back up) while the netdev says
- * its queue is full. Frames for the client go to {@link #out} (bound {@link #OUT_FRAMES}; the
- * port reports it cannot receive while it is full) and the writer thread writes them. With no
- * client connected, frames for the guest are dropped, like a NIC whose cable is out.
+ * <p>Everything runs on the stack's one {@link EventLoop} thread: the listening socket, the
+ * client's socket ({@link StreamClient}) and the host sockets share its selector, as the guest's
+ * frames and the host's bytes are the same work. A frame from the client is handled as soon as
+ * it is read and the frames it causes are written at the end of the same loop pass, so no frame
+ * changes thread. The bounds are {@link StreamClient}'s. With no client connected, frames for the
+ * guest are dropped, like a NIC whose cable is out.
  */
 public final class StreamServer implements NetStandalone.Serving {
     private static final Logger LOG = LoggerFactory.getLogger(StreamServer.class);
-    static final int OUT_FRAMES = 256;
 
     private final ServerSocketChannel server;
     private final SocketAddress address;
-    private final UserNetdev netdev;
-    private final ExecutorService executor;
-    /** Frames for the current client (a new queue per client, so an old writer never takes a new client's frames). */
-    private volatile ArrayBlockingQueue<byte[]> out = new ArrayBlockingQueue<>(OUT_FRAMES);
-    private final Semaphore sendReady = new Semaphore(0);
-    private volatile SocketChannel client;
+    private final EventLoop loop;
+    private final Stack stack;
+    /** The connected client (loop thread). */
+    private StreamClient client;
     private volatile boolean closed;
-    private final Thread acceptor;
 
     /** Opens the stack from the options and listens on {@code addr}. */
     public static StreamServer start(NetStandalone.Options o) throws IOException {
@@ -58,132 +44,66 @@ public final class StreamServer implements NetStandalone.Serving {
     }
 
     private StreamServer(NetConfig cfg, SocketAddress addr) throws IOException {
-        executor = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("net-serve-nic").unstarted(r));
         if (addr instanceof UnixDomainSocketAddress u) {
             Files.deleteIfExists(u.getPath());
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         } else {
             server = ServerSocketChannel.open();
         }
+        EventLoop l = null;
         try {
             server.bind(addr);
             address = server.getLocalAddress();
-            netdev = new UserNetdev("serve", cfg, executor);
+            server.configureBlocking(false);
+            l = new EventLoop("net-user-serve");
+            stack = new Stack("serve", cfg, l, new Stack.Link() {
+                @Override
+                public boolean hasRoom(int frames) {
+                    return client == null || client.hasRoom(frames);
+                }
+
+                @Override
+                public boolean offer(byte[] frame) {
+                    return client == null || client.offer(frame);
+                }
+            });
+            l.register(server, SelectionKey.OP_ACCEPT, k -> accept());
         } catch (IOException | RuntimeException e) {
             server.close();
-            executor.shutdownNow();
+            if (l != null) {
+                l.close();
+            }
             throw e;
         }
-        netdev.attach(new Netdev.Port() {
-            @Override
-            public boolean canReceive() {
-                return client == null || out.remainingCapacity() > 0;
-            }
-
-
-            @Override
-            public boolean receive(ByteBuffer frame) {
-                if (client == null) {
-                    return true;
-                }
-                byte[] f = new byte[frame.remaining()];
-                frame.get(f);
-                return out.offer(f);
-            }
-
-            @Override
-            public void sendReady() {
-                sendReady.release();
-            }
-        });
-        acceptor = Thread.ofPlatform().daemon().name("net-serve-accept").start(this::acceptLoop);
+        loop = l;
+        loop.start();
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            SocketChannel c;
-            try {
-                c = server.accept();
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.warn("net serve: accept failed: {}", e.toString());
-                }
-                return;
-            }
-            SocketChannel old = client;
-            if (old != null) {
+    /** Loop thread: a new client replaces the old one. */
+    private void accept() throws IOException {
+        SocketChannel c;
+        while ((c = server.accept()) != null) {
+            if (client != null) {
                 LOG.info("net serve: a new client replaces the old one");
-                close(old);
+                client.end();
             }
-            ArrayBlockingQueue<byte[]> q = new ArrayBlockingQueue<>(OUT_FRAMES);
-            out = q;
-            client = c;
+            StreamClient sc = new StreamClient(c, stack, this::ended);
+            client = sc;
+            try {
+                sc.start();
+            } catch (IOException e) {
+                LOG.info("net serve: client connection failed: {}", e.toString());
+                sc.end();
+                continue;
+            }
             LOG.info("net serve: client connected");
-            Thread.ofPlatform().daemon().name("net-serve-writer").start(() -> writeLoop(c, q));
-            Thread.ofPlatform().daemon().name("net-serve-reader").start(() -> readLoop(c));
         }
     }
 
-    private void readLoop(SocketChannel c) {
-        try (InputStream raw = Channels.newInputStream(c); DataInputStream in = new DataInputStream(raw)) {
-            byte[] buf = new byte[Netdev.MAX_FRAME];
-            while (!closed && client == c) {
-                int len = in.readInt();
-                if (len <= 0 || len > Netdev.MAX_FRAME) {
-                    LOG.warn("net serve: frame length {} from the client is out of range; disconnecting", len);
-                    break;
-                }
-                in.readFully(buf, 0, len);
-                ByteBuffer frame = ByteBuffer.wrap(buf, 0, len);
-                while (!executor.submit(() -> netdev.send(frame.duplicate())).get()) {
-                    sendReady.tryAcquire(1, TimeUnit.SECONDS);
-                    if (closed || client != c) {
-                        return;
-                    }
-                }
-            }
-        } catch (EOFException e) {
-            LOG.info("net serve: client disconnected");
-        } catch (Exception e) {
-            if (!closed && client == c) {
-                LOG.info("net serve: client connection ended: {}", e.toString());
-            }
-        } finally {
-            if (client == c) {
-                client = null;
-            }
-            close(c);
-        }
-    }
-
-    private void writeLoop(SocketChannel c, ArrayBlockingQueue<byte[]> q) {
-        ByteBuffer len = ByteBuffer.allocate(4);
-        try {
-            while (!closed && client == c) {
-                byte[] f = q.poll(1, TimeUnit.SECONDS);
-                if (f == null) {
-                    continue;
-                }
-                len.clear();
-                len.putInt(f.length).flip();
-                ByteBuffer[] bufs = {len, ByteBuffer.wrap(f)};
-                while (bufs[1].hasRemaining()) {
-                    c.write(bufs);
-                }
-                netdev.receiveReady(); // cheap when a drain is already scheduled
-            }
-        } catch (IOException | InterruptedException e) {
-            if (!closed && client == c) {
-                LOG.info("net serve: writing to the client failed: {}", e.toString());
-            }
-        }
-    }
-
-    private static void close(SocketChannel c) {
-        try {
-            c.close();
-        } catch (IOException e) {
-            // closing anyway
+    /** Loop thread: a client went; frames for the guest are dropped until the next one. */
+    private void ended(StreamClient c) {
+        if (client == c) {
+            client = null;
         }
     }
 
@@ -194,13 +114,13 @@ public final class StreamServer implements NetStandalone.Serving {
 
     @Override
     public List<InetSocketAddress> tcpForwards() {
-        return netdev.onLoop(() -> {
+        return loop.call(() -> {
             List<InetSocketAddress> l = new ArrayList<>();
             int i = 0;
-            for (NetConfig.HostFwd r : netdev.stack().cfg.hostfwds) {
+            for (NetConfig.HostFwd r : stack.cfg.hostfwds) {
                 if (!r.udp()) {
                     try {
-                        l.add(netdev.stack().tcp.forwardAddress(i++));
+                        l.add(stack.tcp.forwardAddress(i++));
                     } catch (IOException e) {
                         throw new IllegalStateException(e);
                     }
@@ -212,11 +132,21 @@ public final class StreamServer implements NetStandalone.Serving {
 
     @Override
     public String statistics() {
-        return netdev.stats().toString();
+        return stack.stats.toString();
     }
 
-    UserNetdev netdev() {
-        return netdev;
+    Stack stack() {
+        return stack;
+    }
+
+    /** Runs {@code query} on the loop thread (tests). */
+    <T> T onLoop(java.util.function.Supplier<T> query) {
+        return loop.call(query);
+    }
+
+    /** The connected client, or null (loop thread). */
+    StreamClient client() {
+        return client;
     }
 
     @Override
@@ -226,16 +156,22 @@ public final class StreamServer implements NetStandalone.Serving {
         }
         closed = true;
         try {
+            loop.call(() -> {
+                if (client != null) {
+                    client.end();
+                }
+                stack.close();
+                return null;
+            });
+        } catch (IllegalStateException e) {
+            // the loop is gone: its channels are closed below
+        }
+        loop.close();
+        try {
             server.close();
         } catch (IOException e) {
             // closing anyway
         }
-        SocketChannel c = client;
-        if (c != null) {
-            close(c);
-        }
-        netdev.close();
-        executor.shutdownNow();
         if (address instanceof UnixDomainSocketAddress u) {
             try {
                 Files.deleteIfExists(u.getPath());
@@ -243,6 +179,5 @@ public final class StreamServer implements NetStandalone.Serving {
                 // best effort
             }
         }
-        acceptor.interrupt();
     }
 }

@@ -31,6 +31,8 @@ final class Tcp {
     private final Map<TcpConnection.Key, TcpConnection> conns = new HashMap<>();
     /** Connections that stopped sending because the to-guest queue was full, in arrival order. */
     private final Set<TcpConnection> waitingForRoom = new LinkedHashSet<>();
+    /** Connections that took guest data during the current input batch (flushed by {@link #endOfInput}). */
+    private final Set<TcpConnection> toFlush = new LinkedHashSet<>();
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private final SecureRandom random = new SecureRandom();
     private int halfOpen;
@@ -208,6 +210,25 @@ final class Tcp {
         stack.ip.output(src, dst, Ipv4.TCP, seg, 0, seg.length);
     }
 
+    /** A connection took guest data in this input batch: {@link #endOfInput} flushes it. */
+    void flushAtEndOfInput(TcpConnection c) {
+        toFlush.add(c);
+    }
+
+    /** The end of an input batch: every connection that took guest data writes it to its host socket and acknowledges it. */
+    void endOfInput() {
+        if (toFlush.isEmpty()) {
+            return;
+        }
+        TcpConnection[] cs = toFlush.toArray(TcpConnection[]::new);
+        toFlush.clear();
+        for (TcpConnection c : cs) {
+            if (c.state != TcpConnection.State.CLOSED) {
+                c.flushInput();
+            }
+        }
+    }
+
     void waitForRoom(TcpConnection c) {
         waitingForRoom.add(c);
     }
@@ -229,6 +250,7 @@ final class Tcp {
     void remove(TcpConnection c) {
         if (conns.remove(c.key, c)) {
             waitingForRoom.remove(c);
+            toFlush.remove(c);
         }
         recountHalfOpen();
     }

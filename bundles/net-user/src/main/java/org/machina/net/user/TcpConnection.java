@@ -39,6 +39,12 @@ final class TcpConnection implements EventLoop.Handler {
     static final long TIME_WAIT_MS = 2_000;
     /** To-guest queue slots a data segment leaves free for ACKs and other traffic. */
     static final int QUEUE_RESERVE = 8;
+    /**
+     * Guest data is acknowledged at the end of the input batch it came in (one ACK for a burst,
+     * as a receiver with receive offload would), but at the latest once this many full-sized
+     * segments are unacknowledged, so the guest's window keeps moving during a long batch.
+     */
+    static final int ACK_EVERY_SEGMENTS = 8;
 
     record Key(int guestIp, int guestPort, int peerIp, int peerPort) {
     }
@@ -70,7 +76,15 @@ final class TcpConnection implements EventLoop.Handler {
     private int rcvNxt;
     private int rcvShift;
     private int lastAdvertisedEdge;
+    /** rcvNxt as last acknowledged to the guest. */
+    private int lastAckSent;
+    /** Guest data or FIN taken in this input batch and not acknowledged yet. */
+    private boolean ackPending;
     private final ByteRing toHost = new ByteRing(16 * 1024, BUFFER);
+    /** Guest data that came ahead of a hole; always inside the advertised window, so within toHost's bound. */
+    private final OutOfOrderQueue ooo = new OutOfOrderQueue();
+    /** Both sides sent SACK-permitted (RFC 2018): our ACKs carry SACK blocks for {@link #ooo}. */
+    private boolean sackOk;
     private boolean guestFin;
     private boolean hostOutputShut;
 
@@ -132,6 +146,7 @@ final class TcpConnection implements EventLoop.Handler {
     }
 
     private void takeSynOptions(TcpSegment s) {
+        sackOk = s.sackOk();
         sndMss = Math.min(s.mss() > 0 ? s.mss() : 536, stack.cfg.mtu - 40);
         if (s.wscale() >= 0) {
             sndShift = s.wscale();
@@ -154,7 +169,9 @@ final class TcpConnection implements EventLoop.Handler {
         sndNxt = iss + 1;
         boolean synAck = state == State.SYN_RECEIVED;
         int ws = synAck ? (rcvShift > 0 ? RCV_SHIFT : -1) : RCV_SHIFT;
-        send(iss, synAck ? TcpSegment.SYN | TcpSegment.ACK : TcpSegment.SYN, TcpSegment.synOptions(stack.cfg.mtu - 40, ws), 0, 0, true);
+        boolean sack = !synAck || sackOk; // offered on our SYN, answered on our SYN-ACK
+        send(iss, synAck ? TcpSegment.SYN | TcpSegment.ACK : TcpSegment.SYN, TcpSegment.synOptions(stack.cfg.mtu - 40, ws, sack), 0, 0,
+                true);
         armRto();
     }
 
@@ -357,13 +374,22 @@ final class TcpConnection implements EventLoop.Handler {
             len -= skip;
             seq = rcvNxt;
         }
+        boolean open = !guestFin && (state == State.ESTABLISHED || state == State.FIN_WAIT_1 || state == State.FIN_WAIT_2);
         if (seq != rcvNxt) {
-            sendAck();
+            // ahead of a hole: held for when the hole is filled (inside the advertised window only)
+            if (open && (len > 0 || fin)) {
+                int keep = Math.min(len, rcvNxt + toHost.free() - seq);
+                if (keep > 0 && !ooo.add(rcvNxt, seq, s.buf(), off, keep, fin && keep == len)) {
+                    stack.stats.tcpOutOfOrderDropped++;
+                }
+            }
+            sendAck(); // at once: a duplicate ACK (with SACK blocks) for the guest's fast retransmit
             return;
         }
         boolean ack = false;
+        boolean filledHole = false;
         if (len > 0) {
-            if (guestFin || state != State.ESTABLISHED && state != State.FIN_WAIT_1 && state != State.FIN_WAIT_2) {
+            if (!open) {
                 sendAck();
                 return;
             }
@@ -374,7 +400,15 @@ final class TcpConnection implements EventLoop.Handler {
             if (take < len) {
                 fin = false;
             }
-            writeHost();
+        }
+        if (fin) {
+            ooo.clear(); // nothing follows a FIN
+        } else if (open && len > 0 && !ooo.isEmpty()) {
+            int before = rcvNxt;
+            rcvNxt = ooo.pull(rcvNxt, toHost.free(), toHost::append);
+            fin = ooo.finReached();
+            filledHole = rcvNxt != before || fin;
+            ack |= filledHole;
         }
         if (fin && !guestFin) {
             rcvNxt++;
@@ -387,9 +421,35 @@ final class TcpConnection implements EventLoop.Handler {
                 default -> {
                 }
             }
-            writeHost();
         }
         if (ack && state != State.CLOSED) {
+            if (filledHole) {
+                ackPending = true;
+                flushInput(); // a segment that fills a hole is acknowledged at once (RFC 5681 section 4.2)
+            } else {
+                ackLater();
+            }
+        }
+    }
+
+    /**
+     * Guest data (or its FIN) was taken: it goes to the host socket and is acknowledged at the
+     * end of the input batch ({@link #flushInput}), or now when {@link #ACK_EVERY_SEGMENTS}
+     * full segments wait for an acknowledgement.
+     */
+    private void ackLater() {
+        ackPending = true;
+        if (rcvNxt - lastAckSent >= ACK_EVERY_SEGMENTS * (stack.cfg.mtu - 40)) {
+            flushInput();
+        } else {
+            tcp.flushAtEndOfInput(this);
+        }
+    }
+
+    /** Writes the guest's data to the host socket, then acknowledges what is not yet (end of an input batch). */
+    void flushInput() {
+        writeHost();
+        if (ackPending && state != State.CLOSED) {
             sendAck();
         }
     }
@@ -412,11 +472,11 @@ final class TcpConnection implements EventLoop.Handler {
             if (unsent <= 0 || usable <= 0) {
                 break;
             }
-            if (!stack.link.hasRoom(QUEUE_RESERVE)) {
+            if (!stack.roomFor(QUEUE_RESERVE)) {
                 blocked = true;
                 break;
             }
-            int n = Math.min(Math.min(unsent, usable), sndMss);
+            int n = Math.min(Math.min(unsent, usable), sndMss - sackOptionLength());
             int from = sndNxt - sndUna;
             boolean last = n == unsent;
             send(sndNxt, TcpSegment.ACK | (last ? TcpSegment.PSH : 0), null, from, n, false);
@@ -472,6 +532,11 @@ final class TcpConnection implements EventLoop.Handler {
         send(sndNxt, TcpSegment.ACK, null, 0, 0, false);
     }
 
+    /** Bytes the SACK option takes in our next segment (0 without held data): data segments carry that much less. */
+    private int sackOptionLength() {
+        return sackOk && !ooo.isEmpty() ? TcpSegment.sackOption(ooo.sackBlocks(TcpSegment.MAX_SACK_BLOCKS)).length : 0;
+    }
+
     private void send(int seq, int flags, byte[] options, int from, int len, boolean syn) {
         int win;
         if (syn) {
@@ -482,7 +547,14 @@ final class TcpConnection implements EventLoop.Handler {
         if ((flags & TcpSegment.ACK) != 0 || syn) {
             lastAdvertisedEdge = rcvNxt + (syn ? win : win << rcvShift);
         }
+        if ((flags & TcpSegment.ACK) != 0) {
+            ackPending = false; // every segment with ACK carries the acknowledgement
+            lastAckSent = rcvNxt;
+        }
         int ack = (flags & TcpSegment.ACK) != 0 ? rcvNxt : 0;
+        if (!syn && options == null && sackOk && !ooo.isEmpty() && (flags & TcpSegment.ACK) != 0 && (flags & TcpSegment.RST) == 0) {
+            options = TcpSegment.sackOption(ooo.sackBlocks(TcpSegment.MAX_SACK_BLOCKS));
+        }
         byte[] seg = TcpSegment.build(key.peerIp(), key.guestIp(), key.peerPort(), key.guestPort(), seq, ack, flags, win, options,
                 toGuest, from, len);
         stack.ip.output(key.peerIp(), key.guestIp(), Ipv4.TCP, seg, 0, seg.length);
@@ -668,7 +740,11 @@ final class TcpConnection implements EventLoop.Handler {
     }
 
     int buffered() {
-        return toGuest.size() + toHost.size();
+        return toGuest.size() + toHost.size() + ooo.bytes();
+    }
+
+    int outOfOrderPieces() {
+        return ooo.size();
     }
 
     int sndShift() {

@@ -84,11 +84,43 @@ record TcpSegment(int src, int dst, int sport, int dport, int seq, int ack, int 
         return s;
     }
 
-    /** SYN options: MSS, then window scale (NOP-padded) when {@code wscale >= 0}. */
-    static byte[] synOptions(int mss, int wscale) {
-        if (wscale < 0) {
-            return new byte[] {2, 4, (byte) (mss >> 8), (byte) mss};
+    /** SYN options: MSS, then window scale (NOP-padded) when {@code wscale >= 0}, then SACK-permitted (NOP-padded) when {@code sack}. */
+    static byte[] synOptions(int mss, int wscale, boolean sack) {
+        byte[] o = new byte[4 + (wscale >= 0 ? 4 : 0) + (sack ? 4 : 0)];
+        o[0] = 2;
+        o[1] = 4;
+        o[2] = (byte) (mss >> 8);
+        o[3] = (byte) mss;
+        int i = 4;
+        if (wscale >= 0) {
+            o[i++] = 1;
+            o[i++] = 3;
+            o[i++] = 3;
+            o[i++] = (byte) wscale;
         }
-        return new byte[] {2, 4, (byte) (mss >> 8), (byte) mss, 1, 3, 3, (byte) wscale};
+        if (sack) {
+            o[i++] = 1;
+            o[i++] = 1;
+            o[i++] = 4;
+            o[i] = 2;
+        }
+        return o;
+    }
+
+    /** At most this many SACK blocks fit in the 40 bytes of options (RFC 2018: 4 without timestamps). */
+    static final int MAX_SACK_BLOCKS = 4;
+
+    /** The SACK option (kind 5, RFC 2018) for {@code edges} (left, right, ...), after two NOPs so the blocks are aligned. */
+    static byte[] sackOption(int[] edges) {
+        int n = edges.length / 2;
+        byte[] o = new byte[4 + 8 * n];
+        o[0] = 1;
+        o[1] = 1;
+        o[2] = 5;
+        o[3] = (byte) (2 + 8 * n);
+        for (int i = 0; i < edges.length; i++) {
+            Bytes.put32(o, 4 + 4 * i, edges[i]);
+        }
+        return o;
     }
 }

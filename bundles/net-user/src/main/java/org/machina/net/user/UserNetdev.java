@@ -82,13 +82,7 @@ public final class UserNetdev implements Netdev {
 
     /** Runs {@code query} on the loop thread and returns its result (tests, statistics). */
     <T> T onLoop(java.util.function.Supplier<T> query) {
-        java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
-        loop.post(() -> f.complete(query.get()));
-        try {
-            return f.get(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("net loop did not answer", e);
-        }
+        return loop.call(query);
     }
 
     Stack stack() {
@@ -108,10 +102,14 @@ public final class UserNetdev implements Netdev {
         byte[] f = new byte[n];
         frame.get(f);
         if (!fromGuest.offer(f)) {
-            frame.position(frame.position() - n);
+            // flag first, then look again: a drain that emptied the queue before it saw the flag
+            // left room for this frame, and one that sees the flag calls sendReady
             sendRefused = true;
-            stack.stats.fromGuestRefused++;
-            return false;
+            if (!fromGuest.offer(f)) {
+                frame.position(frame.position() - n);
+                stack.stats.fromGuestRefused++;
+                return false;
+            }
         }
         if (inputScheduled.compareAndSet(false, true)) {
             loop.post(this::drainInput);
@@ -126,6 +124,7 @@ public final class UserNetdev implements Netdev {
         while ((f = fromGuest.poll()) != null) {
             stack.input(f);
         }
+        stack.endOfInput();
         if (sendRefused) {
             sendRefused = false;
             executor.execute(() -> {
@@ -172,8 +171,9 @@ public final class UserNetdev implements Netdev {
             toGuest.poll();
             delivered++;
         }
-        if (delivered > 0) {
-            // connections that found the queue full wait for this (cheap when none does)
+        if (delivered > 0 && stack.roomWanted) {
+            // connections that found the queue full wait for this
+            stack.roomWanted = false;
             loop.post(stack::guestQueueDrained);
         }
     }

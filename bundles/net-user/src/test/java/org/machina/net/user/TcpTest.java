@@ -13,6 +13,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -276,5 +278,165 @@ class TcpTest {
             got.write(read(client, 7));
             assertEquals("SSH-2.0", got.toString());
         }
+    }
+    /** Holds the stack's loop until the returned latch is counted down, so that what the test sends next is one input batch. */
+    CountDownLatch stallLoop() throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch stalled = new CountDownLatch(1);
+        w.netdev.stack().loop.post(() -> {
+            stalled.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(stalled.await(10, TimeUnit.SECONDS));
+        return release;
+    }
+
+    @Test
+    void aBurstOfGuestDataGetsOneAck() throws Exception {
+        SocketChannel host = open(1024);
+        CountDownLatch release = stallLoop();
+        for (int i = 0; i < 4; i++) {
+            seg(ACK, 1024, null, new byte[] {(byte) i, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+        }
+        release.countDown();
+        byte[] got = read(host, 40);
+        assertEquals(40, got.length);
+        assertEquals(3, got[30], "in order");
+        List<Wire.Frame> acks = w.collect(700, f -> f.tcp(ACK) && f.dport() == gport);
+        assertEquals(1, acks.size(), "one ACK for the burst");
+        assertEquals(gseq, acks.get(0).ack(), "it acknowledges all of it");
+    }
+
+    @Test
+    void aLongBurstIsAcknowledgedEveryEightSegments() throws Exception {
+        SocketChannel host = open(1024);
+        int start = gseq;
+        CountDownLatch release = stallLoop();
+        for (int i = 0; i < 20; i++) {
+            seg(ACK, 1024, null, new byte[1460]);
+        }
+        release.countDown();
+        assertEquals(20 * 1460, read(host, 20 * 1460).length);
+        List<Wire.Frame> acks = w.collect(700, f -> f.tcp(ACK) && f.dport() == gport);
+        assertEquals(List.of(start + 8 * 1460, start + 16 * 1460, start + 20 * 1460), acks.stream().map(Wire.Frame::ack).toList());
+    }
+
+    @Test
+    void outOfOrderDataIsAnsweredAtOnceWithADuplicateAck() throws Exception {
+        open(1024);
+        int expected = gseq;
+        gseq += 100; // the guest's first 100 bytes were lost
+        seg(ACK, 1024, null, new byte[50]);
+        Wire.Frame dup = expectTcp("duplicate ACK", ACK);
+        assertEquals(expected, dup.ack());
+    }
+    static final byte[] SYN_OPTS_SACK = {2, 4, 0x05, (byte) 0xb4, 1, 3, 3, 7, 1, 1, 4, 2}; // and SACK permitted
+
+    static byte[] filled(char c, int n) {
+        byte[] b = new byte[n];
+        java.util.Arrays.fill(b, (byte) c);
+        return b;
+    }
+
+    /** Sends {@code data} at sequence number {@code seq} without moving the test's own send point. */
+    void segAt(int seq, int flags, byte[] data) {
+        w.send(Wire.ip(Wire.GUEST, Wire.GW, 6, Wire.tcp(Wire.GUEST, Wire.GW, gport, port, seq, peerSeq, flags, 1024, null, data)));
+    }
+
+    @Test
+    void outOfOrderDataIsHeldAndSacked() throws Exception {
+        w = new Wire(Map.of());
+        seg(SYN, 65535, SYN_OPTS_SACK, new byte[0]);
+        Wire.Frame sa = expectTcp("SYN-ACK", SYN | ACK);
+        assertArrayEquals(new byte[0], sa.tcpOption(4), "SACK permitted, answered");
+        peerSeq = sa.seq() + 1;
+        SocketChannel host = server.accept();
+        seg(ACK, 1024, null, new byte[0]);
+        int base = gseq;
+        segAt(base + 200, ACK, filled('C', 100)); // A and B are late
+        Wire.Frame dup = expectTcp("duplicate ACK", ACK);
+        assertEquals(base, dup.ack());
+        assertArrayEquals(sack(base + 200, base + 300), dup.tcpOption(5));
+        segAt(base + 100, ACK, filled('B', 100));
+        dup = expectTcp("second duplicate ACK", ACK);
+        assertEquals(base, dup.ack());
+        assertArrayEquals(sack(base + 100, base + 300), dup.tcpOption(5), "touching pieces are one block");
+
+        host.write(ByteBuffer.wrap(new byte[3000])); // data for the guest meanwhile carries the SACK option too
+        List<Wire.Frame> data = List.of(w.expect("data", f -> f.tcp(ACK) && f.tcpData().length > 0).verified(),
+                w.expect("data", f -> f.tcp(ACK) && f.tcpData().length > 0).verified());
+        for (Wire.Frame d : data) {
+            assertArrayEquals(sack(base + 100, base + 300), d.tcpOption(5));
+            assertTrue(d.ipLen() <= 1500, "the option comes out of the segment's data, not on top of the MTU: " + d.ipLen());
+        }
+
+        segAt(base, ACK, filled('A', 100)); // the hole is filled
+        Wire.Frame all = w.expect("ACK of everything", f -> f.tcp(ACK) && f.tcpData().length == 0 && f.ack() == base + 300);
+        assertNull(all.tcpOption(5), "nothing held: no SACK");
+        byte[] got = read(host, 300);
+        assertEquals("A".repeat(100) + "B".repeat(100) + "C".repeat(100), new String(got));
+    }
+
+    static byte[] sack(int left, int right) {
+        return ByteBuffer.allocate(8).putInt(left).putInt(right).array();
+    }
+
+    @Test
+    void withoutSackOutOfOrderDataIsStillHeldAndAFinWithIt() throws Exception {
+        SocketChannel host = open(1024);
+        int base = gseq;
+        segAt(base + 5, ACK | FIN, "world".getBytes());
+        Wire.Frame dup = expectTcp("duplicate ACK", ACK);
+        assertEquals(base, dup.ack());
+        assertNull(dup.tcpOption(5), "no SACK unless the guest asked for it");
+        segAt(base, ACK, "hello".getBytes());
+        Wire.Frame all = w.expect("ACK of the data and the FIN", f -> f.tcp(ACK) && f.ack() == base + 11);
+        assertNotNull(all);
+        assertEquals("helloworld", new String(read(host, 10)));
+        assertEquals(-1, host.read(ByteBuffer.allocate(1)), "the held FIN reached the host");
+    }
+
+    @Test
+    void heldDataIsBounded() throws Exception {
+        open(1024);
+        int base = gseq;
+        for (int i = 0; i < 100; i++) {
+            segAt(base + 20 + 20 * i, ACK, new byte[10]); // a hole before each
+        }
+        w.collect(300, f -> true);
+        assertEquals(OutOfOrderQueue.MAX_PIECES, (int) w.onLoop(() -> w.netdev.stack().tcp.connection(gport).outOfOrderPieces()));
+        assertEquals(100 - OutOfOrderQueue.MAX_PIECES, w.netdev.stats().tcpOutOfOrderDropped);
+        segAt(base + 300_000, ACK, new byte[10]); // beyond the advertised window: not held
+        expectTcp("ACK for the segment outside the window", ACK);
+        assertEquals(OutOfOrderQueue.MAX_PIECES * 10L, (long) w.onLoop(() -> w.netdev.stack().tcp.bufferedBytes()));
+    }
+    @Test
+    void dataWaitsForRoomInAFullNicQueueAndResumes() throws Exception {
+        SocketChannel host = open(65535); // an 8 MiB window: only the to-guest frame queue holds the data back
+        w.canReceive = false; // the NIC's receive ring is full
+        int pings = UserNetdev.QUEUE_FRAMES - TcpConnection.QUEUE_RESERVE - 10;
+        for (int i = 0; i < pings; i++) {
+            w.send(Wire.ip(Wire.GUEST, Wire.GW, 1, Wire.icmpEcho(9, i, new byte[4])));
+        }
+        int total = 100_000;
+        host.write(ByteBuffer.wrap(new byte[total]));
+        for (int i = 0; i < 100 && !w.netdev.stack().roomWanted; i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(w.netdev.stack().roomWanted, "TCP stopped at the queue's reserve");
+        assertEquals(0, w.netdev.stats().toGuestDropped, "nothing dropped: the echo replies fit, TCP waits");
+        w.canReceive = true;
+        w.netdev.receiveReady();
+        java.util.BitSet seen = new java.util.BitSet();
+        while (seen.cardinality() < total) {
+            Wire.Frame d = w.expect("the rest of the data", f -> f.tcp(ACK) && f.tcpData().length > 0);
+            int from = d.seq() - peerSeq;
+            seen.set(from, from + d.tcpData().length);
+        }
+        assertEquals(total, seen.length(), "all of it, once the NIC took frames again");
     }
 }
