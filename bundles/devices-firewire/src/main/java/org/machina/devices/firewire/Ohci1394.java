@@ -24,6 +24,8 @@ import org.machina.api.device.DeviceContext;
 import org.machina.api.memory.AccessSpec;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
+import org.machina.api.state.StateException;
+import org.machina.api.state.Stateful;
 import org.machina.api.time.Timer;
 
 /**
@@ -39,7 +41,7 @@ import org.machina.api.time.Timer;
  * AsReqFilter, the cycle timer with cycle64Seconds, interrupts. IT/IR contexts exist as registers only
  * (no isochronous data moves).
  */
-final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Transmitter {
+final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Transmitter, Stateful<OhciState> {
     static final int VENDOR_TI = 0x104C;
     static final int DEVICE_TSB43AB22 = 0x8023;
     static final int CLASS_OHCI1394 = 0x0C0010;
@@ -925,6 +927,113 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
     public void dead(String why) {
         warn("{}; the context is dead (unrecoverableError)", why);
         raise(OhciRegisters.INT_UNRECOVERABLE);
+    }
+
+    // ---- state ----
+
+    @Override
+    public Class<OhciState> stateType() {
+        return OhciState.class;
+    }
+
+    @Override
+    public int stateVersion() {
+        return 1;
+    }
+
+    @Override
+    public OhciState saveState() {
+        OhciState.Registers r = new OhciState.Registers(hcControl, linkControl, intEvent, intMask, isoXmitEvent,
+                isoXmitMask, isoRecvEvent, isoRecvMask, configRomHdr, busOptions, configRomMap, nextConfigRomMap,
+                selfIdBuffer, selfIdCount, nodeId, nodeIdValid, phyControl, atRetries, csrData, csrCompare, csrControl,
+                csr.clone(), asReqFilterHi, asReqFilterLo, phyReqFilterHi, phyReqFilterLo, phyUpperBound, postedWriteLo,
+                postedWriteHi, fairness, initialBandwidth, initialChannelsHi, initialChannelsLo, irMultiChanHi,
+                irMultiChanLo);
+        List<OhciState.IsoState> it = new java.util.ArrayList<>();
+        for (int n = 0; n < IT_CONTEXTS; n++) {
+            it.add(new OhciState.IsoState(itControl[n], itCommand[n], 0, -1, 0, -1, -1));
+        }
+        List<OhciState.IsoState> ir = new java.util.ArrayList<>();
+        for (int n = 0; n < IR_CONTEXTS; n++) {
+            ir.add(new OhciState.IsoState(irControl[n], irCommand[n], irMatch[n], -1, 0, -1, -1));
+        }
+        int[] waiting = awaiting.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+        return new OhciState(r, phy.save(), atRequest.save(), atResponse.save(), arRequest.save(), arResponse.save(),
+                it, ir, cycleTicks(), generation, bus.gapCount(), bus.nodeNames(), waiting,
+                slot == null ? new byte[0] : slot.saveConfig());
+    }
+
+    @Override
+    public void loadState(OhciState s) {
+        if (s.it().size() != IT_CONTEXTS || s.ir().size() != IR_CONTEXTS || s.registers().csr().length != csr.length) {
+            throw new StateException("ohci-1394 state: " + s.it().size() + " IT and " + s.ir().size() + " IR contexts and "
+                    + s.registers().csr().length + " CSR lock registers, not " + IT_CONTEXTS + ", " + IR_CONTEXTS + " and "
+                    + csr.length);
+        }
+        OhciState.Registers r = s.registers();
+        hcControl = r.hcControl();
+        linkControl = r.linkControl();
+        intEvent = r.intEvent();
+        intMask = r.intMask();
+        isoXmitEvent = r.isoXmitEvent();
+        isoXmitMask = r.isoXmitMask();
+        isoRecvEvent = r.isoRecvEvent();
+        isoRecvMask = r.isoRecvMask();
+        configRomHdr = r.configRomHdr();
+        busOptions = r.busOptions();
+        configRomMap = r.configRomMap();
+        nextConfigRomMap = r.nextConfigRomMap();
+        selfIdBuffer = r.selfIdBuffer();
+        selfIdCount = r.selfIdCount();
+        nodeId = r.nodeId();
+        nodeIdValid = r.nodeIdValid();
+        phyControl = r.phyControl();
+        atRetries = r.atRetries();
+        csrData = r.csrData();
+        csrCompare = r.csrCompare();
+        csrControl = r.csrControl();
+        System.arraycopy(r.csr(), 0, csr, 0, csr.length);
+        asReqFilterHi = r.asReqFilterHi();
+        asReqFilterLo = r.asReqFilterLo();
+        phyReqFilterHi = r.phyReqFilterHi();
+        phyReqFilterLo = r.phyReqFilterLo();
+        phyUpperBound = r.phyUpperBound();
+        postedWriteLo = r.postedWriteLo();
+        postedWriteHi = r.postedWriteHi();
+        fairness = r.fairness();
+        initialBandwidth = r.initialBandwidth();
+        initialChannelsHi = r.initialChannelsHi();
+        initialChannelsLo = r.initialChannelsLo();
+        irMultiChanHi = r.irMultiChanHi();
+        irMultiChanLo = r.irMultiChanLo();
+        phy.restore(s.phy());
+        atRequest.restore(s.atRequest());
+        atResponse.restore(s.atResponse());
+        arRequest.restore(s.arRequest());
+        arResponse.restore(s.arResponse());
+        for (int n = 0; n < IT_CONTEXTS; n++) {
+            itControl[n] = s.it().get(n).control();
+            itCommand[n] = s.it().get(n).commandPtr();
+        }
+        for (int n = 0; n < IR_CONTEXTS; n++) {
+            irControl[n] = s.ir().get(n).control();
+            irCommand[n] = s.ir().get(n).commandPtr();
+            irMatch[n] = s.ir().get(n).match();
+        }
+        cycleBaseTicks = s.cycleTicks();
+        cycleBaseNanos = ctx.executor().clock().nanos();
+        generation = s.generation();
+        bus.resume(s.generation(), s.gapCount(), s.nodes());
+        awaiting.clear();
+        for (int key : s.awaiting()) {
+            // the node that asked went with the old instance: the driver's response is taken and dropped
+            awaiting.put(key, (rcode, data) -> { });
+        }
+        if (slot != null && s.pciConfig().length > 0) {
+            slot.loadConfig(s.pciConfig());
+        }
+        armCycle64();
+        updateIrq();
     }
 
     private void warn(String format, Object arg) {
