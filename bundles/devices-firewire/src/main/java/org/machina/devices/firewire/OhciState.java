@@ -35,10 +35,11 @@ record OhciState(Registers registers, PhyState phy, AtState atRequest, AtState a
     }
 
     /**
-     * An isochronous context: ContextControl, CommandPtr, ContextMatch (IR), the descriptor block it
-     * stands on and the position inside its buffer (-1 and 0 when idle), and the cycle it waits for
-     * (-1: none).
+     * An isochronous context: ContextControl (IR: the mode bits, and run/active... in packet-per-buffer
+     * mode), CommandPtr, ContextMatch (IR), the *_LAST descriptor a wake re-reads (-1: none), whether
+     * an IR program waits for a sync match and whether it came, and the buffer-fill engine (IR).
      */
-    record IsoState(int control, int commandPtr, int match, long current, int offset, long lastBlock, int waitCycle) {
+    record IsoState(int control, int commandPtr, int match, long lastDescriptor, boolean waitSync, boolean synced,
+            ArState fill) {
     }
 }

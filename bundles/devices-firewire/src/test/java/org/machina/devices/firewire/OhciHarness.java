@@ -47,8 +47,14 @@ final class OhciHarness {
      * the old instances posted stay queued (they run against the old instances).
      */
     void swap() {
+        swap(() -> { }, () -> { });
+    }
+
+    /** {@link #swap()} with the other nodes on the bus: {@code detach} after the save, {@code attach} after the new instances. */
+    void swap(Runnable detach, Runnable attach) {
         String ohciJson = StateJson.write(ohci.saveState(), OhciState.class).toString();
         String diskJson = StateJson.write(disk.saveState(), Sbp2Disk.State.class).toString();
+        detach.run();
         disk.unrealize();
         ohci.unrealize();
         ohci = new Ohci1394(rig.context("fw0"), -1, 0x0800_2801_0203_0405L);
@@ -57,6 +63,7 @@ final class OhciHarness {
         disk = new Sbp2Disk(rig.context("sbp0"), "ieee1394", drive, 0x0012_3400_0000_0001L, "S1");
         disk.realize();
         disk.loadState((Sbp2Disk.State) StateJson.read(JsonParser.parseString(diskJson), Sbp2Disk.State.class));
+        attach.run();
     }
 
     int reg(int offset) {
