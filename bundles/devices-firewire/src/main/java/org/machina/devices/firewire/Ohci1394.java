@@ -1079,6 +1079,13 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
             port.sendPhyPacket(h[1]);
             return 0x10 | ACK_COMPLETE;
         }
+        if (tcode == TCODE_ISOCHRONOUS_BLOCK) {
+            // an asynchronous stream packet (IEEE 1394a): the isochronous format, sent in the asynchronous phase
+            int len = Math.min(h[1] >>> 16, payload.length);
+            port.sendIsochronous(new org.machina.api.bus.ieee1394.IsochronousPacket(h[0] >>> 8 & 63, h[0] >>> 14 & 3,
+                    h[0] & 15, h[0] >>> 16 & 7, java.util.Arrays.copyOf(payload, len)));
+            return 0x10 | ACK_COMPLETE;
+        }
         int tlabel = h[0] >>> 10 & 63;
         int spd = h[0] >>> 16 & 7;
         int dest = h[1] >>> 16;

@@ -301,6 +301,53 @@ class IsochronousTest {
     }
 
     @Test
+    void anAsynchronousStreamPacketFromTheAtRequestContextReachesTheChannel() {
+        node.port.listen(31, true);
+        int st = h.sendRequest(new int[] {2 << 16 | 3 << 14 | 31 << 8 | 0xA << 4 | 1, 12 << 16}, bytes(12, 4), 8);
+        assertEquals(0x11, st & 0x1F, "ack_complete");
+        assertEquals(1, node.received.size());
+        IsochronousPacket p = node.received.get(0);
+        assertEquals(31, p.channel());
+        assertEquals(3, p.tag());
+        assertEquals(1, p.sy());
+        assertArrayEquals(bytes(12, 4), p.data());
+    }
+
+    @Test
+    void aProgramThatWaitsForSyncTakesNothingBeforeIt() {
+        input(IR_DESC, 2, 64, IR_BUF, 0, false);
+        h.rig.ram.le(IR_DESC, h.rig.ram.le(IR_DESC) | 3 << 16);   // w = 3: wait for sync
+        h.reg(IR0 + 16, 0xF << 28 | 5 << 8 | 4);                  // sync 5, channel 4
+        h.reg(IR0 + 12, (int) IR_DESC | 1);
+        h.reg(IR0, IrContext.BUFFER_FILL | AtContext.RUN);
+        node.port.sendIsochronous(new IsochronousPacket(4, 0, 1, 2, bytes(4, 1)));
+        assertEquals(64, h.rig.ram.le(IR_DESC + 12) & 0xFFFF, "sy 1: not taken");
+        node.port.sendIsochronous(new IsochronousPacket(4, 0, 5, 2, bytes(4, 2)));
+        node.port.sendIsochronous(new IsochronousPacket(4, 0, 1, 2, bytes(4, 3)));
+        assertEquals(64 - 8, h.rig.ram.le(IR_DESC + 12) & 0xFFFF, "from the sync packet on, everything");
+        byte[] got = new byte[8];
+        h.rig.ram.read(IR_BUF, got, 0, 8);
+        assertArrayEquals(new byte[] {2, 15, 28, 41, 3, 16, 29, 42}, got);
+    }
+
+    @Test
+    void irCycleMatchTakesNothingBeforeTheCycle() {
+        input(IR_DESC, 2, 64, IR_BUF, 0, false);
+        h.reg(IR0 + 16, 0xF << 28 | 3 << 12 | 4);   // cycleMatch 3, channel 4
+        h.reg(IR0 + 12, (int) IR_DESC | 1);
+        h.reg(IR0, IrContext.BUFFER_FILL | IrContext.CYCLE_MATCH_ENABLE | AtContext.RUN);
+        assertTrue(cycleClock().isArmed(), "waiting for a cycle needs the clock");
+        h.rig.advance(2 * CYCLE_NS);
+        node.port.sendIsochronous(new IsochronousPacket(4, 0, 0, 2, bytes(4, 1)));
+        assertEquals(64, h.rig.ram.le(IR_DESC + 12) & 0xFFFF, "cycle 2: not yet");
+        h.rig.advance(CYCLE_NS);
+        assertEquals(0, h.reg(IR0) & IrContext.CYCLE_MATCH_ENABLE, "cycle 3: matched");
+        assertFalse(cycleClock().isArmed(), "and the clock stops again");
+        node.port.sendIsochronous(new IsochronousPacket(4, 0, 0, 2, bytes(4, 1)));
+        assertEquals(60, h.rig.ram.le(IR_DESC + 12) & 0xFFFF);
+    }
+
+    @Test
     void aLateTimerCatchesUpAndLostCyclesFollowTheSkipAddress() {
         node.port.listen(5, true);
         itBlock(IT_DESC, 5, 0, 0, bytes(4, 0), IT_DATA, (int) IT_DESC | 3, false);
