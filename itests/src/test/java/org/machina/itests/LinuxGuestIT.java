@@ -625,6 +625,18 @@ class LinuxGuestIT {
         System.out.printf("LinuxGuestIT: dd of 4 MiB (bs=64k, through md5sum): /dev/" + sd + " (SBP-2 over OHCI 1394) %.1f s,"
                 + " /dev/vda (virtio-blk) %.1f s of host time%n", (sda.endNanos - sda.beginNanos) / 1e9,
                 (vda.endNanos - vda.beginNanos) / 1e9);
+        if (Boolean.getBoolean("machina.fwBench")) {
+            // opt-in (-Dmachina.fwBench=true), printed for the note: raw reads of the whole SBP-2 disk and
+            // of vda, the page cache dropped before each, busybox dd's report and the host time
+            for (String dev : List.of(sd, "vda", sd, "vda")) {
+                shell("sync; echo 3 > /proc/sys/vm/drop_caches");
+                Output dd = shell("dd if=/dev/" + dev + " of=/dev/null bs=64k 2>&1");
+                double seconds = (dd.endNanos - dd.beginNanos) / 1e9;
+                System.out.printf("LinuxGuestIT: fwBench: dd if=/dev/%s of=/dev/null bs=64k (%d KiB): %.2f s host time,"
+                        + " %.2f MB/s; status %d; dd: %s%n", dev, DISK_BYTES >> 10, seconds, DISK_BYTES / 1e6 / seconds,
+                        dd.status, String.join(" | ", dd.lines()));
+            }
+        }
 
         assertEquals(0, shell("echo " + RECORD + " | dd of=/dev/" + sd + " bs=512 seek=" + SBP2_WRITE_SECTOR
                 + " conv=sync,fsync 2>/dev/null").status, "write a record to /dev/" + sd + "");
