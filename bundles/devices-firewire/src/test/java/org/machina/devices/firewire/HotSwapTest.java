@@ -87,6 +87,44 @@ class HotSwapTest {
     }
 
     @Test
+    void aSwapWhileTheDriverOwesAResponseAsksAgainAndDropsTheOldAnswer() {
+        OhciHarness h = new OhciHarness();
+        Sbp2Initiator in = new Sbp2Initiator(h);
+        in.login();
+        in.status();
+        h.reg(PHY_REQ_FILTER_LO_CLEAR, 1);   // the ORB fetch now goes to the driver
+        in.orb(new int[] {0, 0, 0}, false, 0, false, 9);   // TEST UNIT READY
+        in.ringOrbPointer(2);
+        h.rig.runTasks();
+        java.util.List<int[]> asked = h.arPackets(true);
+        assertEquals(1, asked.size(), "the ORB read waits for the driver");
+        assertEquals(5, asked.get(0)[0] >>> 4 & 15);
+        int oldLabel = asked.get(0)[0] >>> 10 & 63;
+        int[] awaiting = h.ohci.saveState().awaiting();
+        assertTrue(java.util.Arrays.stream(awaiting).anyMatch(k -> k == (0xFFC0 << 6 | oldLabel)),
+                "the ORB read awaits the driver's response (with the login's status write, never answered here): "
+                        + Arrays.toString(awaiting));
+
+        h.swap();
+        h.rig.runTasks();
+        java.util.List<int[]> again = h.arPackets(true);
+        assertEquals(1, again.size(), "the restored disk asks again");
+        assertEquals((int) Sbp2Initiator.COMMAND_ORB, again.get(0)[2]);
+        int newLabel = again.get(0)[0] >>> 10 & 63;
+        assertTrue(newLabel != oldLabel, "a new transaction label");
+        byte[] orb = new byte[32];
+        h.rig.ram.read(Sbp2Initiator.COMMAND_ORB, orb, 0, 32);
+        assertEquals(0x11, h.sendResponse(OhciHarness.readBlockResponseHeader(0xFFC0, oldLabel, 32), orb) & 0x1F,
+                "the answer to the old request is taken");
+        assertEquals(0, h.arPackets(true).size(), "and nothing comes of it");
+        assertEquals(0x11, h.sendResponse(OhciHarness.readBlockResponseHeader(0xFFC0, newLabel, 32), orb) & 0x1F);
+        int[] s = in.status();
+        assertEquals(2, s.length, "TEST UNIT READY: good");
+        assertEquals(0, s[0] >>> 16 & 0xFF);
+        assertEquals((int) Sbp2Initiator.COMMAND_ORB, s[1]);
+    }
+
+    @Test
     void theSavedStatesHoldTheLoginAndTheContexts() {
         OhciHarness h = new OhciHarness();
         new Sbp2Initiator(h).login();

@@ -205,22 +205,39 @@ final class OhciHarness {
 
     /** Like {@link #sendRequest} but leaves the tasks the packet caused queued; returns the *_LAST descriptor. */
     long queueRequest(int[] header, byte[] payload, int headerBytes) {
+        return queue(AT_REQ, header, payload, headerBytes);
+    }
+
+    /** Runs the AT response context over one response packet; returns the xferStatus. */
+    int sendResponse(int[] header, byte[] payload) {
+        long last = queue(AT_RESP, header, payload, 16);
+        rig.runTasks();
+        return rig.ram.le(last + 12) >>> 16;
+    }
+
+    static int[] readBlockResponseHeader(int dest, int tlabel, int length) {
+        return new int[] {2 << 16 | tlabel << 10 | 1 << 8 | 7 << 4, dest << 16, 0, length << 16};
+    }
+
+    private long queue(int context, int[] header, byte[] payload, int headerBytes) {
         long tagged = atPacket(header, payload, headerBytes);
         long last = tagged & 0xFFFF_FFFFL;
         int z = (int) (tagged >>> 40);
         long block = payload == null ? last : last - 32;
-        if ((reg(AT_REQ) & AtContext.RUN) == 0) {
-            reg(AT_REQ + 12, (int) block | z);
-            reg(AT_REQ, AtContext.RUN);
+        int slot = context == AT_REQ ? 0 : 1;
+        if ((reg(context) & AtContext.RUN) == 0) {
+            reg(context + 12, (int) block | z);
+            reg(context, AtContext.RUN);
         } else {
-            rig.ram.le(previousLast + 8, (int) block | z);
-            reg(AT_REQ, AtContext.WAKE);
+            rig.ram.le(previousLast[slot] + 8, (int) block | z);
+            reg(context, AtContext.WAKE);
         }
-        previousLast = last;
+        previousLast[slot] = last;
         return last;
     }
 
-    private long previousLast;
+    /** The last *_LAST descriptor of the AT request and AT response programs. */
+    private final long[] previousLast = new long[2];
 
     static int[] readQuadletHeader(int dest, int tlabel, long offset) {
         return new int[] {2 << 16 | tlabel << 10 | 4 << 4, dest << 16 | (int) (offset >>> 32) & 0xFFFF, (int) offset};
