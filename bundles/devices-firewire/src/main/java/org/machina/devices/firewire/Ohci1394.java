@@ -11,6 +11,7 @@ import org.machina.api.bus.ieee1394.BusResetInfo;
 import org.machina.api.bus.ieee1394.Ieee1394Bus;
 import org.machina.api.bus.ieee1394.Ieee1394Node;
 import org.machina.api.bus.ieee1394.Ieee1394Port;
+import org.machina.api.bus.ieee1394.IsochronousPacket;
 import org.machina.api.bus.ieee1394.PhyConfig;
 import org.machina.api.bus.ieee1394.Responder;
 import org.machina.api.bus.ieee1394.SelfId;
@@ -182,7 +183,7 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
             int bit = 1 << n;
             it[n] = new ItContext("IT " + n, dma, new ItContext.Link() {
                 @Override
-                public void send(org.machina.api.bus.ieee1394.IsochronousPacket packet) {
+                public void send(IsochronousPacket packet) {
                     if (port != null && linkOn()) {
                         port.sendIsochronous(packet);
                     }
@@ -812,7 +813,7 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
 
     /** An isochronous packet from the bus: to every single-channel context that takes it, else to a multi-channel one. */
     @Override
-    public void isochronous(org.machina.api.bus.ieee1394.IsochronousPacket packet) {
+    public void isochronous(IsochronousPacket packet) {
         if (!linkOn()) {
             return;
         }
@@ -1082,7 +1083,7 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
         if (tcode == TCODE_ISOCHRONOUS_BLOCK) {
             // an asynchronous stream packet (IEEE 1394a): the isochronous format, sent in the asynchronous phase
             int len = Math.min(h[1] >>> 16, payload.length);
-            port.sendIsochronous(new org.machina.api.bus.ieee1394.IsochronousPacket(h[0] >>> 8 & 63, h[0] >>> 14 & 3,
+            port.sendIsochronous(new IsochronousPacket(h[0] >>> 8 & 63, h[0] >>> 14 & 3,
                     h[0] & 15, h[0] >>> 16 & 7, java.util.Arrays.copyOf(payload, len)));
             return 0x10 | ACK_COMPLETE;
         }
