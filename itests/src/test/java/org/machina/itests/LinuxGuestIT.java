@@ -575,6 +575,49 @@ class LinuxGuestIT {
                 .status, "restore the sector");
     }
 
+    /**
+     * Opt-in ({@code -Dmachina.fwSwap=true}): updates devices-firewire (ohci-1394 and sbp2-disk) to a
+     * rebuilt jar while a shell loop reads the whole SBP-2 disk through md5sum: every read has the
+     * disk's md5, and the guest sees no bus reset (firewire_sbp2 logs no reconnect).
+     */
+    private void firewireHotSwap(String sd) throws Exception {
+        byte[] expected = sbp2Data.clone();
+        System.arraycopy(sectorWithRecord(), 0, expected, SBP2_WRITE_SECTOR * 512, 512);
+        String md5 = md5(expected);
+        Path bundles = launcher().getParent().getParent().resolve("bundles");
+        Path fw2 = HotSwapJars.rebuilt(distributionJar(bundles, "devices-firewire-"), out.resolve("devices-firewire-rebuilt.jar"),
+                "0.1.1.hotswap", false);
+        String reconnects = "dmesg | grep -c 'reconnected to LUN'; true";
+        String before = shell(reconnects).single();
+        int from = console.length();
+        console.type("j=0; while [ $j -lt 12 ]; do j=$((j+1)); echo 3 > /proc/sys/vm/drop_caches;"
+                + " m=$(dd if=/dev/" + sd + " bs=64k 2>/dev/null | md5sum); echo FW-$j-${m%% *}; done; echo FW-DONE\n");
+        console.await(Pattern.compile("FW-2-"), from, COMMAND_TIMEOUT_S, "the FireWire read loop's second round");
+        String pause;
+        try (QmpTestClient qmp = QmpTestClient.connect(out.resolve("qmp.sock"))) {
+            assertEquals("0.1.1.hotswap", update(qmp, "org.machina.devices-firewire", fw2)
+                    .getAsJsonObject("return").get("version").getAsString(), "devices-firewire updated");
+            List<JsonObject> events = qmp.events("X_MACHINA_BUNDLE_SWAPPED");
+            JsonObject d = events.isEmpty() ? null : events.get(0).getAsJsonObject("data");
+            pause = d == null ? "(no event yet)" : d.get("outcome").getAsString() + " " + d.get("pause-us").getAsLong() / 1000
+                    + " ms, devices " + d.get("devices");
+        }
+        int swapEnded = console.length();
+        System.out.println("LinuxGuestIT: devices-firewire hot-swap: " + pause);
+        Match done = console.await(Pattern.compile("FW-DONE\n"), from, COMMAND_TIMEOUT_S, "the end of the FireWire read loop");
+        assertTrue(done.start() > swapEnded, "the loop was still running when the swap ended" + context());
+        List<String> lines = KERNEL_MESSAGE.matcher(console.text().substring(from, done.start())).replaceAll("")
+                .lines().filter(l -> l.startsWith("FW-")).toList();
+        List<String> want = new ArrayList<>();
+        for (int j = 1; j <= 12; j++) {
+            want.add("FW-" + j + "-" + md5);
+        }
+        assertEquals(want, lines, "every read of /dev/" + sd + " before, during and after the swap has the disk's md5");
+        console.await(PROMPT, done.end(), COMMAND_TIMEOUT_S, "the prompt after the loop");
+        assertEquals(before, shell(reconnects).single(), "no SBP-2 reconnect: the guest saw no bus reset; "
+                + shell("dmesg | grep -i -E 'firewire|sbp2' | tail -20"));
+    }
+
     private static JsonObject update(QmpTestClient qmp, String bundle, Path jar) throws IOException {
         JsonObject args = new JsonObject();
         args.addProperty("bundle", bundle);
@@ -645,6 +688,10 @@ class LinuxGuestIT {
                 + " count=1 2>/dev/null | md5sum").single(), "the record read back from /dev/" + sd + "");
         Output errors = shell("dmesg | grep -i -E 'firewire.*(error|fail|timed out)|sbp2.*(error|fail)' | sed 's/^\\[[^]]*\\] //'; true");
         assertTrue(errors.text.isBlank(), "no FireWire errors in the kernel log: " + errors);
+
+        if (Boolean.getBoolean("machina.fwSwap")) {
+            firewireHotSwap(sd);
+        }
 
         // hot-unplug (QMP device_del): the bus resets without the disk's node, and the disk goes away
         assertEquals(0, shell("sync").status);
