@@ -591,7 +591,7 @@ class LinuxGuestIT {
         String before = shell(reconnects).single();
         int from = console.length();
         console.type("j=0; while [ $j -lt 12 ]; do j=$((j+1)); echo 3 > /proc/sys/vm/drop_caches;"
-                + " m=$(dd if=/dev/" + sd + " bs=64k 2>/dev/null | md5sum); echo FW-$j-${m%% *}; done; echo FW-DONE\n");
+                + " m=$(dd if=/dev/" + sd + " bs=64k 2>/dev/null | md5sum); echo FW-$j-${m%% *}; done; echo FW-END-$j\n");
         console.await(Pattern.compile("FW-2-"), from, COMMAND_TIMEOUT_S, "the FireWire read loop's second round");
         String pause;
         try (QmpTestClient qmp = QmpTestClient.connect(out.resolve("qmp.sock"))) {
@@ -604,7 +604,7 @@ class LinuxGuestIT {
         }
         int swapEnded = console.length();
         System.out.println("LinuxGuestIT: devices-firewire hot-swap: " + pause);
-        Match done = console.await(Pattern.compile("FW-DONE\n"), from, COMMAND_TIMEOUT_S, "the end of the FireWire read loop");
+        Match done = console.await(Pattern.compile("FW-END-(\\d+)\n"), from, COMMAND_TIMEOUT_S, "the end of the FireWire read loop");
         assertTrue(done.start() > swapEnded, "the loop was still running when the swap ended" + context());
         List<String> lines = KERNEL_MESSAGE.matcher(console.text().substring(from, done.start())).replaceAll("")
                 .lines().filter(l -> l.startsWith("FW-")).toList();
