@@ -614,6 +614,49 @@ class LinuxGuestIT {
                 + context());
     }
 
+    /**
+     * Opt-in ({@code -Dmachina.fwSwap=true}): updates devices-firewire (ohci-1394 and sbp2-disk) to a
+     * rebuilt jar while a shell loop reads the whole SBP-2 disk through md5sum: every read has the
+     * disk's md5, and the guest sees no bus reset (firewire_sbp2 logs no reconnect).
+     */
+    private void firewireHotSwap(String sd) throws Exception {
+        byte[] expected = sbp2Data.clone();
+        System.arraycopy(sectorWithRecord(), 0, expected, SBP2_WRITE_SECTOR * 512, 512);
+        String md5 = md5(expected);
+        Path bundles = launcher().getParent().getParent().resolve("bundles");
+        Path fw2 = HotSwapJars.rebuilt(distributionJar(bundles, "devices-firewire-"), out.resolve("devices-firewire-rebuilt.jar"),
+                "0.1.1.hotswap", false);
+        String reconnects = "dmesg | grep -c 'reconnected to LUN'; true";
+        String before = shell(reconnects).single();
+        int from = console.length();
+        console.type("j=0; while [ $j -lt 12 ]; do j=$((j+1)); echo 3 > /proc/sys/vm/drop_caches;"
+                + " m=$(dd if=/dev/" + sd + " bs=64k 2>/dev/null | md5sum); echo FW-$j-${m%% *}; done; echo FW-END-$j\n");
+        console.await(Pattern.compile("FW-2-"), from, COMMAND_TIMEOUT_S, "the FireWire read loop's second round");
+        String pause;
+        try (QmpTestClient qmp = QmpTestClient.connect(out.resolve("qmp.sock"))) {
+            assertEquals("0.1.1.hotswap", update(qmp, "org.machina.devices-firewire", fw2)
+                    .getAsJsonObject("return").get("version").getAsString(), "devices-firewire updated");
+            List<JsonObject> events = qmp.events("X_MACHINA_BUNDLE_SWAPPED");
+            JsonObject d = events.isEmpty() ? null : events.get(0).getAsJsonObject("data");
+            pause = d == null ? "(no event yet)" : d.get("outcome").getAsString() + " " + d.get("pause-us").getAsLong() / 1000
+                    + " ms, devices " + d.get("devices");
+        }
+        int swapEnded = console.length();
+        System.out.println("LinuxGuestIT: devices-firewire hot-swap: " + pause);
+        Match done = console.await(Pattern.compile("FW-END-(\\d+)\n"), from, COMMAND_TIMEOUT_S, "the end of the FireWire read loop");
+        assertTrue(done.start() > swapEnded, "the loop was still running when the swap ended" + context());
+        List<String> lines = KERNEL_MESSAGE.matcher(console.text().substring(from, done.start())).replaceAll("")
+                .lines().filter(l -> l.startsWith("FW-")).toList();
+        List<String> want = new ArrayList<>();
+        for (int j = 1; j <= 12; j++) {
+            want.add("FW-" + j + "-" + md5);
+        }
+        assertEquals(want, lines, "every read of /dev/" + sd + " before, during and after the swap has the disk's md5");
+        console.await(PROMPT, done.end(), COMMAND_TIMEOUT_S, "the prompt after the loop");
+        assertEquals(before, shell(reconnects).single(), "no SBP-2 reconnect: the guest saw no bus reset; "
+                + shell("dmesg | grep -i -E 'firewire|sbp2' | tail -20"));
+    }
+
     private static JsonObject update(QmpTestClient qmp, String bundle, Path jar) throws IOException {
         JsonObject args = new JsonObject();
         args.addProperty("bundle", bundle);
@@ -664,6 +707,18 @@ class LinuxGuestIT {
         System.out.printf("LinuxGuestIT: dd of 4 MiB (bs=64k, through md5sum): /dev/" + sd + " (SBP-2 over OHCI 1394) %.1f s,"
                 + " /dev/vda (virtio-blk) %.1f s of host time%n", (sda.endNanos - sda.beginNanos) / 1e9,
                 (vda.endNanos - vda.beginNanos) / 1e9);
+        if (Boolean.getBoolean("machina.fwBench")) {
+            // opt-in (-Dmachina.fwBench=true), printed for the note: raw reads of the whole SBP-2 disk and
+            // of vda, the page cache dropped before each, busybox dd's report and the host time
+            for (String dev : List.of(sd, "vda", sd, "vda")) {
+                shell("sync; echo 3 > /proc/sys/vm/drop_caches");
+                Output dd = shell("dd if=/dev/" + dev + " of=/dev/null bs=64k 2>&1");
+                double seconds = (dd.endNanos - dd.beginNanos) / 1e9;
+                System.out.printf("LinuxGuestIT: fwBench: dd if=/dev/%s of=/dev/null bs=64k (%d KiB): %.2f s host time,"
+                        + " %.2f MB/s; status %d; dd: %s%n", dev, DISK_BYTES >> 10, seconds, DISK_BYTES / 1e6 / seconds,
+                        dd.status, String.join(" | ", dd.lines()));
+            }
+        }
 
         assertEquals(0, shell("echo " + RECORD + " | dd of=/dev/" + sd + " bs=512 seek=" + SBP2_WRITE_SECTOR
                 + " conv=sync,fsync 2>/dev/null").status, "write a record to /dev/" + sd + "");
@@ -672,6 +727,10 @@ class LinuxGuestIT {
                 + " count=1 2>/dev/null | md5sum").single(), "the record read back from /dev/" + sd + "");
         Output errors = shell("dmesg | grep -i -E 'firewire.*(error|fail|timed out)|sbp2.*(error|fail)' | sed 's/^\\[[^]]*\\] //'; true");
         assertTrue(errors.text.isBlank(), "no FireWire errors in the kernel log: " + errors);
+
+        if (Boolean.getBoolean("machina.fwSwap")) {
+            firewireHotSwap(sd);
+        }
 
         // hot-unplug (QMP device_del): the bus resets without the disk's node, and the disk goes away
         assertEquals(0, shell("sync").status);

@@ -188,6 +188,17 @@ final class ArContext {
         return true;
     }
 
+    OhciState.ArState save() {
+        return new OhciState.ArState(control, commandPtr, current, atEnd);
+    }
+
+    void restore(OhciState.ArState s) {
+        control = s.control();
+        commandPtr = s.commandPtr();
+        current = s.current();
+        atEnd = s.atEnd();
+    }
+
     /** The four quadlets of the descriptor at {@code address}, or null (context dead) when it is bad. */
     private int[] descriptor(long address) {
         byte[] b = dma.read(address, 16);

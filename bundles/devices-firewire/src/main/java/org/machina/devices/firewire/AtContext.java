@@ -255,6 +255,16 @@ final class AtContext {
         return false;
     }
 
+    OhciState.AtState save() {
+        return new OhciState.AtState(control, commandPtr, lastDescriptor);
+    }
+
+    void restore(OhciState.AtState s) {
+        control = s.control();
+        commandPtr = s.commandPtr();
+        lastDescriptor = s.lastDescriptor();
+    }
+
     /** Whether a program is waiting to run (run and active). */
     boolean pending() {
         return (control & (RUN | ACTIVE)) == (RUN | ACTIVE) && (control & DEAD) == 0;

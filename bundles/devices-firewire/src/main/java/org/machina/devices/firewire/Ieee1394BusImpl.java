@@ -39,6 +39,11 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
     private boolean resetPending;
     private int nextTlabel;
     private int resets;
+    /** A reset was asked for by a node (not only by an attach or detach): it must happen. */
+    private boolean explicitReset;
+    /** Nodes (in attach order) a restored controller expects; when they are back, the next reset is quiet. */
+    private List<String> resumeNodes;
+    private int resumeGapCount;
 
     Ieee1394BusImpl(Executor executor, Logger log) {
         this.executor = executor;
@@ -68,6 +73,27 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
         return ports.stream().map(p -> p.name).toList();
     }
 
+    /** The gap count of the root's PHY (all PHYs hold the same after a PHY configuration packet). */
+    int gapCount() {
+        return ports.isEmpty() ? 63 : ports.get(0).gapCount;
+    }
+
+    /**
+     * Restores the bus a saved controller had: its generation, and, when the same nodes attach again
+     * in the same order before the reset their attaching asked for, that reset is quiet: each node
+     * gets the PHY ID it had, the generation stays and nobody sees a reset (a hot-swap of the bundle
+     * re-creates the controller and its nodes). Otherwise the reset happens as usual.
+     */
+    void resume(int savedGeneration, int gapCount, List<String> nodes) {
+        generation = savedGeneration;
+        resumeNodes = List.copyOf(nodes);
+        resumeGapCount = gapCount & 0x3F;
+        for (PortImpl p : ports) {
+            p.gapCount = resumeGapCount;
+        }
+        scheduleReset();
+    }
+
     private void scheduleReset() {
         if (!resetPending) {
             resetPending = true;
@@ -78,6 +104,19 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
     /** Performs a bus reset now: new PHY IDs, self-IDs, cancelled transactions, every node told. */
     void reset() {
         resetPending = false;
+        List<String> expected = resumeNodes;
+        resumeNodes = null;
+        if (expected != null && !explicitReset && expected.equals(nodeNames())) {
+            int n = ports.size();
+            for (int i = 0; i < n; i++) {
+                PortImpl p = ports.get(i);
+                p.phyId = n - 1 - i;
+                p.generation = generation;
+                p.gapCount = resumeGapCount;
+            }
+            return;
+        }
+        explicitReset = false;
         resets++;
         generation++;
         int n = ports.size();
@@ -264,6 +303,7 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
         @Override
         public void initiateBusReset(boolean shortReset) {
             if (attached) {
+                explicitReset = true;
                 scheduleReset();
             }
         }

@@ -11,6 +11,7 @@ import org.machina.api.bus.ieee1394.BusResetInfo;
 import org.machina.api.bus.ieee1394.Ieee1394Bus;
 import org.machina.api.bus.ieee1394.Ieee1394Node;
 import org.machina.api.bus.ieee1394.Ieee1394Port;
+import org.machina.api.bus.ieee1394.IsochronousPacket;
 import org.machina.api.bus.ieee1394.PhyConfig;
 import org.machina.api.bus.ieee1394.Responder;
 import org.machina.api.bus.ieee1394.SelfId;
@@ -24,6 +25,8 @@ import org.machina.api.device.DeviceContext;
 import org.machina.api.memory.AccessSpec;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
+import org.machina.api.state.StateException;
+import org.machina.api.state.Stateful;
 import org.machina.api.time.Timer;
 
 /**
@@ -36,10 +39,11 @@ import org.machina.api.time.Timer;
  * request/response DMA ({@link AtContext}, {@link ArContext}), bus reset with self-ID receive and the
  * bus-reset packet, config ROM mapping with the atomic update on bus reset, the CSR lock registers,
  * physical read and (posted) write requests checked against PhyReqFilter and PhyUpperBound,
- * AsReqFilter, the cycle timer with cycle64Seconds, interrupts. IT/IR contexts exist as registers only
- * (no isochronous data moves).
+ * AsReqFilter, the cycle timer with cycle64Seconds, interrupts, and isochronous DMA: four IT
+ * ({@link ItContext}) and four IR ({@link IrContext}) contexts driven by an 8 kHz cycle clock in
+ * guest time that runs only while a context needs it.
  */
-final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Transmitter {
+final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Transmitter, Stateful<OhciState> {
     static final int VENDOR_TI = 0x104C;
     static final int DEVICE_TSB43AB22 = 0x8023;
     static final int CLASS_OHCI1394 = 0x0C0010;
@@ -103,11 +107,14 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
     int initialChannelsLo = -1;
     int irMultiChanHi;
     int irMultiChanLo;
-    final int[] itControl = new int[IT_CONTEXTS];
-    final int[] itCommand = new int[IT_CONTEXTS];
-    final int[] irControl = new int[IR_CONTEXTS];
-    final int[] irCommand = new int[IR_CONTEXTS];
-    final int[] irMatch = new int[IR_CONTEXTS];
+    final ItContext[] it = new ItContext[IT_CONTEXTS];
+    final IrContext[] ir = new IrContext[IR_CONTEXTS];
+    /** The isochronous cycle clock: armed only while a context needs cycles (see {@link #armIsoCycle}). */
+    private final Timer isoCycle;
+    /** The last cycle processed (index in the cycle timer's 128-second range). */
+    private long lastCycle;
+    /** Channels the bus delivers to this node (bit per channel). */
+    private long listening;
     /** Cycle timer: the counter value (24.576 MHz ticks) at {@link #cycleBaseNanos}, frozen when disabled. */
     private long cycleBaseTicks;
     private long cycleBaseNanos;
@@ -171,6 +178,44 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
             }
         });
         this.cycle64 = ctx.executor().newTimer(ctx.id() + " cycle64Seconds", this::cycle64Seconds);
+        this.isoCycle = ctx.executor().newTimer(ctx.id() + " isochronous cycle", this::isoCycle);
+        for (int n = 0; n < IT_CONTEXTS; n++) {
+            int bit = 1 << n;
+            it[n] = new ItContext("IT " + n, dma, new ItContext.Link() {
+                @Override
+                public void send(IsochronousPacket packet) {
+                    if (port != null && linkOn()) {
+                        port.sendIsochronous(packet);
+                    }
+                }
+
+                @Override
+                public void interrupt() {
+                    isoXmitEvent |= bit;
+                    updateIrq();
+                }
+
+                @Override
+                public void dead(String why) {
+                    Ohci1394.this.dead(why);
+                }
+            });
+        }
+        for (int n = 0; n < IR_CONTEXTS; n++) {
+            int bit = 1 << n;
+            ir[n] = new IrContext("IR " + n, dma, new IrContext.Link() {
+                @Override
+                public void interrupt() {
+                    isoRecvEvent |= bit;
+                    updateIrq();
+                }
+
+                @Override
+                public void dead(String why) {
+                    Ohci1394.this.dead(why);
+                }
+            });
+        }
         this.registers = new MemoryRegion.Io("ohci-1394", BAR_SIZE, new Mmio() {
             @Override
             public long read(long offset, int size) {
@@ -207,6 +252,8 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
         slot = ctx.bus(PciBus.NAME, PciBus.class).plug(ctx.id(), this, addr);
         ctx.registerBus(Ieee1394Bus.NAME, bus);
         port = bus.attach(ctx.id(), this);
+        listening = 0;
+        updateListening();
     }
 
     @Override
@@ -218,6 +265,7 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
     @Override
     public void unrealize() {
         cycle64.cancel();
+        isoCycle.cancel();
         if (port != null) {
             port.detach();
             port = null;
@@ -260,11 +308,12 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
         postedWriteLo = postedWriteHi = 0;
         fairness = 0;
         irMultiChanHi = irMultiChanLo = 0;
-        java.util.Arrays.fill(itControl, 0);
-        java.util.Arrays.fill(itCommand, 0);
-        java.util.Arrays.fill(irControl, 0);
-        java.util.Arrays.fill(irCommand, 0);
-        java.util.Arrays.fill(irMatch, 0);
+        for (ItContext c : it) {
+            c.reset();
+        }
+        for (IrContext c : ir) {
+            c.reset();
+        }
         atRequest.reset();
         atResponse.reset();
         arRequest.reset();
@@ -273,6 +322,8 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
         cycleBaseTicks = 0;
         cycleBaseNanos = ctx.executor().clock().nanos();
         cycle64.cancel();
+        isoCycle.cancel();
+        updateListening();
     }
 
     private void resetCsr() {
@@ -300,17 +351,17 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
         if (offset >= OhciRegisters.IT_BASE && offset < OhciRegisters.IT_BASE + 16 * IT_CONTEXTS) {
             int n = (offset - OhciRegisters.IT_BASE) / 16;
             return switch (offset & 15) {
-                case 0, 4 -> itControl[n];
-                case 12 -> itCommand[n];
+                case 0, 4 -> it[n].control;
+                case 12 -> it[n].commandPtr;
                 default -> 0;
             };
         }
         if (offset >= OhciRegisters.IR_BASE && offset < OhciRegisters.IR_BASE + 32 * IR_CONTEXTS) {
             int n = (offset - OhciRegisters.IR_BASE) / 32;
             return switch (offset & 31) {
-                case 0, 4 -> irControl[n];
-                case 12 -> irCommand[n];
-                case 16 -> irMatch[n];
+                case 0, 4 -> ir[n].readControl();
+                case 12 -> ir[n].commandPtr;
+                case 16 -> ir[n].match;
                 default -> 0;
             };
         }
@@ -377,22 +428,25 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
         if (offset >= OhciRegisters.IT_BASE && offset < OhciRegisters.IT_BASE + 16 * IT_CONTEXTS) {
             int n = (offset - OhciRegisters.IT_BASE) / 16;
             switch (offset & 15) {
-                case 0 -> itControl[n] = isoControl(itControl[n] | v & 0xFFFF_9000);
-                case 4 -> itControl[n] = isoControl(itControl[n] & ~(v & 0xFFFF_9000));
-                case 12 -> itCommand[n] = v;
+                case 0 -> it[n].writeControlSet(v);
+                case 4 -> it[n].writeControlClear(v);
+                case 12 -> it[n].writeCommandPtr(v);
                 default -> { }
             }
+            armIsoCycle();
             return;
         }
         if (offset >= OhciRegisters.IR_BASE && offset < OhciRegisters.IR_BASE + 32 * IR_CONTEXTS) {
             int n = (offset - OhciRegisters.IR_BASE) / 32;
             switch (offset & 31) {
-                case 0 -> irControl[n] = isoControl(irControl[n] | v & 0xF800_9000);
-                case 4 -> irControl[n] = isoControl(irControl[n] & ~(v & 0xF800_9000));
-                case 12 -> irCommand[n] = v;
-                case 16 -> irMatch[n] = v;
+                case 0 -> ir[n].writeControlSet(v);
+                case 4 -> ir[n].writeControlClear(v);
+                case 12 -> ir[n].writeCommandPtr(v);
+                case 16 -> ir[n].match = v & 0xF7FF_FF7F;
                 default -> { }
             }
+            updateListening();
+            armIsoCycle();
             return;
         }
         switch (offset) {
@@ -420,12 +474,27 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
                 }
             }
             case OhciRegisters.HC_CONTROL_SET -> hcControlSet(v);
-            case OhciRegisters.HC_CONTROL_CLEAR -> hcControl &= ~(v & OhciRegisters.HC_WRITABLE);
+            case OhciRegisters.HC_CONTROL_CLEAR -> {
+                hcControl &= ~(v & OhciRegisters.HC_WRITABLE);
+                armIsoCycle();
+            }
             case OhciRegisters.SELF_ID_BUFFER -> selfIdBuffer = v & ~0x7FF;
-            case OhciRegisters.IR_MULTI_CHAN_HI_SET -> irMultiChanHi |= v;
-            case OhciRegisters.IR_MULTI_CHAN_HI_CLEAR -> irMultiChanHi &= ~v;
-            case OhciRegisters.IR_MULTI_CHAN_LO_SET -> irMultiChanLo |= v;
-            case OhciRegisters.IR_MULTI_CHAN_LO_CLEAR -> irMultiChanLo &= ~v;
+            case OhciRegisters.IR_MULTI_CHAN_HI_SET -> {
+                irMultiChanHi |= v;
+                updateListening();
+            }
+            case OhciRegisters.IR_MULTI_CHAN_HI_CLEAR -> {
+                irMultiChanHi &= ~v;
+                updateListening();
+            }
+            case OhciRegisters.IR_MULTI_CHAN_LO_SET -> {
+                irMultiChanLo |= v;
+                updateListening();
+            }
+            case OhciRegisters.IR_MULTI_CHAN_LO_CLEAR -> {
+                irMultiChanLo &= ~v;
+                updateListening();
+            }
             case OhciRegisters.INT_EVENT_SET -> {
                 intEvent |= v & ~(OhciRegisters.INT_ISOCH_TX | OhciRegisters.INT_ISOCH_RX | OhciRegisters.INT_MASTER);
                 updateIrq();
@@ -448,20 +517,38 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
                 intMask &= ~v;
                 updateIrq();
             }
-            case OhciRegisters.ISO_XMIT_EVENT_SET -> isoXmitEvent |= v & (1 << IT_CONTEXTS) - 1;
+            case OhciRegisters.ISO_XMIT_EVENT_SET -> {
+                isoXmitEvent |= v & (1 << IT_CONTEXTS) - 1;
+                updateIrq();
+            }
             case OhciRegisters.ISO_XMIT_EVENT_CLEAR -> {
                 isoXmitEvent &= ~v;
                 updateIrq();
             }
-            case OhciRegisters.ISO_XMIT_MASK_SET -> isoXmitMask |= v & (1 << IT_CONTEXTS) - 1;
-            case OhciRegisters.ISO_XMIT_MASK_CLEAR -> isoXmitMask &= ~v;
-            case OhciRegisters.ISO_RECV_EVENT_SET -> isoRecvEvent |= v & (1 << IR_CONTEXTS) - 1;
+            case OhciRegisters.ISO_XMIT_MASK_SET -> {
+                isoXmitMask |= v & (1 << IT_CONTEXTS) - 1;
+                updateIrq();
+            }
+            case OhciRegisters.ISO_XMIT_MASK_CLEAR -> {
+                isoXmitMask &= ~v;
+                updateIrq();
+            }
+            case OhciRegisters.ISO_RECV_EVENT_SET -> {
+                isoRecvEvent |= v & (1 << IR_CONTEXTS) - 1;
+                updateIrq();
+            }
             case OhciRegisters.ISO_RECV_EVENT_CLEAR -> {
                 isoRecvEvent &= ~v;
                 updateIrq();
             }
-            case OhciRegisters.ISO_RECV_MASK_SET -> isoRecvMask |= v & (1 << IR_CONTEXTS) - 1;
-            case OhciRegisters.ISO_RECV_MASK_CLEAR -> isoRecvMask &= ~v;
+            case OhciRegisters.ISO_RECV_MASK_SET -> {
+                isoRecvMask |= v & (1 << IR_CONTEXTS) - 1;
+                updateIrq();
+            }
+            case OhciRegisters.ISO_RECV_MASK_CLEAR -> {
+                isoRecvMask &= ~v;
+                updateIrq();
+            }
             case OhciRegisters.INITIAL_BANDWIDTH -> initialBandwidth = v & 0x1FFF;
             case OhciRegisters.INITIAL_CHANNELS_HI -> initialChannelsHi = v;
             case OhciRegisters.INITIAL_CHANNELS_LO -> initialChannelsLo = v;
@@ -471,12 +558,14 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
                 long now = cycleTicks();
                 linkControl |= v & OhciRegisters.LC_WRITABLE;
                 cycleRestart(wasRunning, now);
+                armIsoCycle();
             }
             case OhciRegisters.LINK_CONTROL_CLEAR -> {
                 boolean wasRunning = cycleTimerRunning();
                 long now = cycleTicks();
                 linkControl &= ~(v & OhciRegisters.LC_WRITABLE);
                 cycleRestart(wasRunning, now);
+                armIsoCycle();
             }
             case OhciRegisters.NODE_ID -> nodeId = nodeId & 0x3F | (v & 0xFFC0);
             case OhciRegisters.PHY_CONTROL -> phyControlWrite(v);
@@ -485,6 +574,8 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
                 cycleBaseTicks = ticks;
                 cycleBaseNanos = ctx.executor().clock().nanos();
                 armCycle64();
+                isoCycle.cancel();
+                armIsoCycle();
             }
             case OhciRegisters.AS_REQ_FILTER_HI_SET -> asReqFilterHi |= v;
             case OhciRegisters.AS_REQ_FILTER_HI_CLEAR -> asReqFilterHi &= ~v;
@@ -512,11 +603,6 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
         }
     }
 
-    /** An isochronous context's ContextControl: run makes it active (no data moves), clearing run stops it. */
-    private static int isoControl(int c) {
-        return (c & AtContext.RUN) != 0 ? c | AtContext.ACTIVE : c & ~AtContext.ACTIVE;
-    }
-
     private void hcControlSet(int v) {
         if ((v & OhciRegisters.HC_SOFT_RESET) != 0) {
             softReset();   // completes at once: softReset reads back 0
@@ -525,6 +611,7 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
         }
         // enabling the link resets nothing by itself: the driver asks for a reset through the PHY
         hcControl |= v & OhciRegisters.HC_WRITABLE;
+        armIsoCycle();
     }
 
     private void phyControlWrite(int v) {
@@ -626,6 +713,127 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
     private void cycle64Seconds() {
         raise(OhciRegisters.INT_CYCLE_64_SECONDS);
         armCycle64();
+    }
+
+    // ---- isochronous cycles ----
+
+    private static final long CYCLES = 128L * 8000;
+    /** Cycles processed at most in one timer call when the timer came late; older ones are lost. */
+    static final int MAX_CATCH_UP = 64;
+
+    private boolean needsCycles() {
+        for (ItContext c : it) {
+            if (c.wantsCycles()) {
+                return true;
+            }
+        }
+        for (IrContext c : ir) {
+            if (c.wantsCycles()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Arms the cycle clock for the next cycle boundary when a context needs it (an IT context
+     * running, or a context waiting for its cycleMatch) and the cycle timer runs with the link on;
+     * otherwise stops it: no timer runs while no isochronous context works.
+     */
+    private void armIsoCycle() {
+        if (!cycleTimerRunning() || !linkOn() || !needsCycles()) {
+            isoCycle.cancel();
+            return;
+        }
+        if (isoCycle.isArmed()) {
+            return;
+        }
+        long t = cycleTicks();
+        lastCycle = t / 3072;
+        armNextCycle(t);
+    }
+
+    private void armNextCycle(long ticks) {
+        long toNext = 3072 - ticks % 3072;
+        isoCycle.armAfter((toNext * 125_000 + 3071) / 3072);
+    }
+
+    /** The cycle clock: every cycle since the last one, in order (at most {@value #MAX_CATCH_UP}). */
+    private void isoCycle() {
+        long t = cycleTicks();
+        long now = t / 3072;
+        long behind = Math.floorMod(now - lastCycle, CYCLES);
+        long lost = Math.max(0, behind - MAX_CATCH_UP);
+        if (lost > 0) {
+            for (ItContext c : it) {
+                c.lostCycle();
+            }
+        }
+        for (long k = lost + 1; k <= behind; k++) {
+            long c = (lastCycle + k) % CYCLES;
+            int seconds = (int) (c / 8000);
+            int count = (int) (c % 8000);
+            int match = (seconds & 3) << 13 | count;
+            int stamp = (seconds & 7) << 13 | count;
+            for (IrContext r : ir) {
+                r.cycle(match);
+            }
+            for (ItContext x : it) {
+                x.cycle(match, stamp);
+            }
+        }
+        lastCycle = now;
+        if (cycleTimerRunning() && linkOn() && needsCycles()) {
+            armNextCycle(t);
+        }
+    }
+
+    private long multiChanMask() {
+        return (long) irMultiChanHi << 32 | irMultiChanLo & 0xFFFF_FFFFL;
+    }
+
+    /** Tells the bus which channels the running IR contexts take. */
+    private void updateListening() {
+        long want = 0;
+        for (IrContext c : ir) {
+            if (c.running()) {
+                want |= c.multiChannel() ? multiChanMask() : 1L << c.channel();
+            }
+        }
+        if (port != null) {
+            long changed = want ^ listening;
+            for (int ch = 0; ch < 64; ch++) {
+                if ((changed >>> ch & 1) != 0) {
+                    port.listen(ch, (want >>> ch & 1) != 0);
+                }
+            }
+        }
+        listening = port == null ? 0 : want;
+    }
+
+    /** An isochronous packet from the bus: to every single-channel context that takes it, else to a multi-channel one. */
+    @Override
+    public void isochronous(IsochronousPacket packet) {
+        if (!linkOn()) {
+            return;
+        }
+        int stamp = timeStamp();
+        boolean taken = false;
+        for (IrContext c : ir) {
+            if (!c.multiChannel() && c.takes(packet, 0)) {
+                c.receive(packet, stamp);
+                taken = true;
+            }
+        }
+        if (!taken) {
+            for (IrContext c : ir) {
+                if (c.multiChannel() && c.takes(packet, multiChanMask())) {
+                    c.receive(packet, stamp);
+                    break;
+                }
+            }
+        }
+        armIsoCycle();
     }
 
     // ---- the node on the bus ----
@@ -872,6 +1080,13 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
             port.sendPhyPacket(h[1]);
             return 0x10 | ACK_COMPLETE;
         }
+        if (tcode == TCODE_ISOCHRONOUS_BLOCK) {
+            // an asynchronous stream packet (IEEE 1394a): the isochronous format, sent in the asynchronous phase
+            int len = Math.min(h[1] >>> 16, payload.length);
+            port.sendIsochronous(new IsochronousPacket(h[0] >>> 8 & 63, h[0] >>> 14 & 3,
+                    h[0] & 15, h[0] >>> 16 & 7, java.util.Arrays.copyOf(payload, len)));
+            return 0x10 | ACK_COMPLETE;
+        }
         int tlabel = h[0] >>> 10 & 63;
         int spd = h[0] >>> 16 & 7;
         int dest = h[1] >>> 16;
@@ -925,6 +1140,107 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
     public void dead(String why) {
         warn("{}; the context is dead (unrecoverableError)", why);
         raise(OhciRegisters.INT_UNRECOVERABLE);
+    }
+
+    // ---- state ----
+
+    @Override
+    public Class<OhciState> stateType() {
+        return OhciState.class;
+    }
+
+    @Override
+    public int stateVersion() {
+        return 1;
+    }
+
+    @Override
+    public OhciState saveState() {
+        OhciState.Registers r = new OhciState.Registers(hcControl, linkControl, intEvent, intMask, isoXmitEvent,
+                isoXmitMask, isoRecvEvent, isoRecvMask, configRomHdr, busOptions, configRomMap, nextConfigRomMap,
+                selfIdBuffer, selfIdCount, nodeId, nodeIdValid, phyControl, atRetries, csrData, csrCompare, csrControl,
+                csr.clone(), asReqFilterHi, asReqFilterLo, phyReqFilterHi, phyReqFilterLo, phyUpperBound, postedWriteLo,
+                postedWriteHi, fairness, initialBandwidth, initialChannelsHi, initialChannelsLo, irMultiChanHi,
+                irMultiChanLo);
+        List<OhciState.IsoState> its = java.util.Arrays.stream(it).map(ItContext::save).toList();
+        List<OhciState.IsoState> irs = java.util.Arrays.stream(ir).map(IrContext::save).toList();
+        int[] waiting = awaiting.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+        return new OhciState(r, phy.save(), atRequest.save(), atResponse.save(), arRequest.save(), arResponse.save(),
+                its, irs, cycleTicks(), generation, bus.gapCount(), bus.nodeNames(), waiting,
+                slot == null ? new byte[0] : slot.saveConfig());
+    }
+
+    @Override
+    public void loadState(OhciState s) {
+        if (s.it().size() != IT_CONTEXTS || s.ir().size() != IR_CONTEXTS || s.registers().csr().length != csr.length) {
+            throw new StateException("ohci-1394 state: " + s.it().size() + " IT and " + s.ir().size() + " IR contexts and "
+                    + s.registers().csr().length + " CSR lock registers, not " + IT_CONTEXTS + ", " + IR_CONTEXTS + " and "
+                    + csr.length);
+        }
+        OhciState.Registers r = s.registers();
+        hcControl = r.hcControl();
+        linkControl = r.linkControl();
+        intEvent = r.intEvent();
+        intMask = r.intMask();
+        isoXmitEvent = r.isoXmitEvent();
+        isoXmitMask = r.isoXmitMask();
+        isoRecvEvent = r.isoRecvEvent();
+        isoRecvMask = r.isoRecvMask();
+        configRomHdr = r.configRomHdr();
+        busOptions = r.busOptions();
+        configRomMap = r.configRomMap();
+        nextConfigRomMap = r.nextConfigRomMap();
+        selfIdBuffer = r.selfIdBuffer();
+        selfIdCount = r.selfIdCount();
+        nodeId = r.nodeId();
+        nodeIdValid = r.nodeIdValid();
+        phyControl = r.phyControl();
+        atRetries = r.atRetries();
+        csrData = r.csrData();
+        csrCompare = r.csrCompare();
+        csrControl = r.csrControl();
+        System.arraycopy(r.csr(), 0, csr, 0, csr.length);
+        asReqFilterHi = r.asReqFilterHi();
+        asReqFilterLo = r.asReqFilterLo();
+        phyReqFilterHi = r.phyReqFilterHi();
+        phyReqFilterLo = r.phyReqFilterLo();
+        phyUpperBound = r.phyUpperBound();
+        postedWriteLo = r.postedWriteLo();
+        postedWriteHi = r.postedWriteHi();
+        fairness = r.fairness();
+        initialBandwidth = r.initialBandwidth();
+        initialChannelsHi = r.initialChannelsHi();
+        initialChannelsLo = r.initialChannelsLo();
+        irMultiChanHi = r.irMultiChanHi();
+        irMultiChanLo = r.irMultiChanLo();
+        phy.restore(s.phy());
+        atRequest.restore(s.atRequest());
+        atResponse.restore(s.atResponse());
+        arRequest.restore(s.arRequest());
+        arResponse.restore(s.arResponse());
+        for (int n = 0; n < IT_CONTEXTS; n++) {
+            it[n].restore(s.it().get(n));
+        }
+        for (int n = 0; n < IR_CONTEXTS; n++) {
+            ir[n].restore(s.ir().get(n));
+        }
+        cycleBaseTicks = s.cycleTicks();
+        cycleBaseNanos = ctx.executor().clock().nanos();
+        generation = s.generation();
+        bus.resume(s.generation(), s.gapCount(), s.nodes());
+        awaiting.clear();
+        for (int key : s.awaiting()) {
+            // the node that asked went with the old instance: the driver's response is taken and dropped
+            awaiting.put(key, (rcode, data) -> { });
+        }
+        if (slot != null && s.pciConfig().length > 0) {
+            slot.loadConfig(s.pciConfig());
+        }
+        armCycle64();
+        isoCycle.cancel();
+        armIsoCycle();
+        updateListening();
+        updateIrq();
     }
 
     private void warn(String format, Object arg) {

@@ -117,6 +117,24 @@ final class OhciPhy {
         return Effect.NONE;
     }
 
+    OhciState.PhyState save() {
+        return new OhciState.PhyState(phyId, root, rootHoldOff, reg4, reg5, reg7, portState.clone());
+    }
+
+    void restore(OhciState.PhyState s) {
+        if (s.portState().length != PORTS) {
+            throw new org.machina.api.state.StateException("ohci-1394 state: " + s.portState().length
+                    + " PHY ports, not " + PORTS);
+        }
+        phyId = s.phyId();
+        root = s.root();
+        rootHoldOff = s.rootHoldOff();
+        reg4 = s.reg4();
+        reg5 = s.reg5();
+        reg7 = s.reg7();
+        System.arraycopy(s.portState(), 0, portState, 0, PORTS);
+    }
+
     boolean linkControl() {
         return (reg4 & 0x80) != 0;
     }

@@ -16,6 +16,8 @@ import org.machina.api.bus.ieee1394.PhyConfig;
 import org.machina.api.bus.ieee1394.Responder;
 import org.machina.api.device.Device;
 import org.machina.api.device.DeviceContext;
+import org.machina.api.state.StateException;
+import org.machina.api.state.Stateful;
 
 /**
  * An SBP-2 (ANSI NCITS 325-1998) storage target as a node on a 1394 bus: one logical unit (LUN 0)
@@ -35,7 +37,18 @@ import org.machina.api.device.DeviceContext;
  * unrestricted page table, and the status block goes to the status FIFO. A bus reset resets the
  * fetch agent; the login stays until the initiator reconnects, logs in again or logs out.
  */
-final class Sbp2Disk implements Device, Ieee1394Node {
+final class Sbp2Disk implements Device, Ieee1394Node, Stateful<Sbp2Disk.State> {
+    /**
+     * Version 1 of the disk's state: the login, the fetch agent and the work it has taken on but not
+     * finished (the ORB it fetches or executes, a doorbell's re-read of the last ORB, a management ORB
+     * to fetch: -1 when none), which a restored instance starts again; the sense data of the last
+     * CHECK CONDITION. A transaction the initiator had not answered at the save is asked again.
+     */
+    record State(boolean loggedIn, int loginId, int initiator, long statusFifo, boolean reconnectPending,
+            int nextLoginId, int agentState, long lastOrb, boolean unsolicitedEnabled, long fetchOrb, long doorbellOrb,
+            long managementOrb, int managementFrom, int tlabel, int busyTimeout, int stateBits, int[] sense) {
+    }
+
     static final long MANAGEMENT_AGENT = 0x4000;
     static final long COMMAND_AGENT = 0x1_0000;
     static final int ORB_SIZE = 32;
@@ -84,6 +97,11 @@ final class Sbp2Disk implements Device, Ieee1394Node {
     private boolean fetching;
     private int agentEpoch;
     private boolean unsolicitedEnabled;
+    /** Work taken on and not finished, restarted by a restored instance: -1 when none. */
+    private long fetchOrb = -1;
+    private long doorbellOrb = -1;
+    private long managementOrb = -1;
+    private int managementFrom;
 
     Sbp2Disk(DeviceContext ctx, String busName, BlockNode drive, long guid, String serial) {
         this.ctx = ctx;
@@ -171,6 +189,8 @@ final class Sbp2Disk implements Device, Ieee1394Node {
                 long orb = (GuestDma.be(r.data(), 0) & 0xFFFFL) << 32 | GuestDma.be(r.data(), 4) & 0xFFFF_FFFFL;
                 int from = r.source();
                 responder.respond(RCODE_COMPLETE, null);
+                managementOrb = orb;
+                managementFrom = from;
                 ctx.executor().execute(() -> management(from, orb));
             } else {
                 responder.respond(r.isRead() ? RCODE_COMPLETE : RCODE_TYPE_ERROR, new byte[r.length()]);
@@ -245,6 +265,7 @@ final class Sbp2Disk implements Device, Ieee1394Node {
                 long orb = (GuestDma.be(r.data(), 0) & 0xFFFFL) << 32 | GuestDma.be(r.data(), 4) & 0xFFFF_FFFFL;
                 agentState = AGENT_ACTIVE;
                 int epoch = agentEpoch;
+                fetchOrb = orb;
                 ctx.executor().execute(() -> fetch(epoch, orb));
             }
             case 0x10 -> {
@@ -252,6 +273,7 @@ final class Sbp2Disk implements Device, Ieee1394Node {
                     agentState = AGENT_ACTIVE;
                     int epoch = agentEpoch;
                     long last = lastOrb;
+                    doorbellOrb = last;
                     ctx.executor().execute(() -> doorbell(epoch, last));
                 }
             }
@@ -269,6 +291,8 @@ final class Sbp2Disk implements Device, Ieee1394Node {
         agentEpoch++;
         fetching = false;
         unsolicitedEnabled = false;
+        fetchOrb = -1;
+        doorbellOrb = -1;
     }
 
     private void logout() {
@@ -330,6 +354,9 @@ final class Sbp2Disk implements Device, Ieee1394Node {
     }
 
     private void managementOrb(int from, long orbAddress, byte[] orb) {
+        if (managementOrb == orbAddress) {
+            managementOrb = -1;
+        }
         if (orb == null) {
             warn("cannot fetch the management ORB at 0x{}", Long.toHexString(orbAddress));
             return;
@@ -447,6 +474,7 @@ final class Sbp2Disk implements Device, Ieee1394Node {
             if (epoch != agentEpoch) {
                 return;
             }
+            doorbellOrb = -1;
             if (next == null) {
                 agentState = AGENT_DEAD;
                 return;
@@ -465,6 +493,7 @@ final class Sbp2Disk implements Device, Ieee1394Node {
             return;
         }
         fetching = true;
+        fetchOrb = orbAddress;
         int node = initiator;
         read(node, orbAddress, ORB_SIZE).thenCompose(orb -> {
             if (epoch != agentEpoch) {
@@ -488,6 +517,7 @@ final class Sbp2Disk implements Device, Ieee1394Node {
                 return;
             }
             fetching = false;
+            fetchOrb = -1;
             if (err != null) {
                 agentState = AGENT_DEAD;
                 return;
@@ -501,6 +531,7 @@ final class Sbp2Disk implements Device, Ieee1394Node {
                 agentState = AGENT_SUSPENDED;
             } else {
                 long next = address48(nextHi, GuestDma.be(orb, 4));
+                fetchOrb = next;
                 ctx.executor().execute(() -> fetch(epoch, next));
             }
         });
@@ -614,6 +645,66 @@ final class Sbp2Disk implements Device, Ieee1394Node {
             }
         }
         return out;
+    }
+
+    // ---- state ----
+
+    @Override
+    public Class<State> stateType() {
+        return State.class;
+    }
+
+    @Override
+    public int stateVersion() {
+        return 1;
+    }
+
+    @Override
+    public State saveState() {
+        return new State(loggedIn, loginId, initiator, statusFifo, reconnectPending, nextLoginId, agentState, lastOrb,
+                unsolicitedEnabled, fetchOrb, doorbellOrb, managementOrb, managementFrom, tlabel, busyTimeout, stateBits,
+                disk.sense());
+    }
+
+    @Override
+    public void loadState(State s) {
+        if (s.sense().length != 3 || s.agentState() < AGENT_RESET_STATE || s.agentState() > AGENT_DEAD) {
+            throw new StateException("sbp2-disk state: agent state " + s.agentState() + " and " + s.sense().length
+                    + " sense fields (0..3 and 3 expected)");
+        }
+        loggedIn = s.loggedIn();
+        loginId = s.loginId();
+        initiator = s.initiator();
+        statusFifo = s.statusFifo();
+        reconnectPending = s.reconnectPending();
+        nextLoginId = s.nextLoginId();
+        agentState = s.agentState();
+        lastOrb = s.lastOrb();
+        unsolicitedEnabled = s.unsolicitedEnabled();
+        tlabel = s.tlabel();
+        busyTimeout = s.busyTimeout();
+        stateBits = s.stateBits();
+        disk.restoreSense(s.sense()[0], s.sense()[1], s.sense()[2]);
+        agentEpoch++;
+        fetching = false;
+        fetchOrb = s.fetchOrb();
+        doorbellOrb = s.doorbellOrb();
+        managementOrb = s.managementOrb();
+        managementFrom = s.managementFrom();
+        // the work the old instance had taken on starts again here (its own tasks find it detached)
+        int epoch = agentEpoch;
+        if (agentState == AGENT_ACTIVE && fetchOrb >= 0) {
+            long orb = fetchOrb;
+            ctx.executor().execute(() -> fetch(epoch, orb));
+        } else if (agentState == AGENT_ACTIVE && doorbellOrb >= 0) {
+            long last = doorbellOrb;
+            ctx.executor().execute(() -> doorbell(epoch, last));
+        }
+        if (managementOrb >= 0) {
+            long orb = managementOrb;
+            int from = managementFrom;
+            ctx.executor().execute(() -> management(from, orb));
+        }
     }
 
     private void warn(String format, Object arg) {

@@ -52,6 +52,15 @@ final class ScsiDisk {
         this.serial = serial;
     }
 
+    /** The sense REQUEST SENSE would report: key, asc, ascq. */
+    int[] sense() {
+        return new int[] {lastSense.senseKey(), lastSense.asc(), lastSense.ascq()};
+    }
+
+    void restoreSense(int key, int asc, int ascq) {
+        lastSense = Result.check(key, asc, ascq);
+    }
+
     long blocks() {
         return drive.size() / BLOCK;
     }

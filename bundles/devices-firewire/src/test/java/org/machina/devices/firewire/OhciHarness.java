@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
+import com.google.gson.JsonParser;
+import org.machina.runtime.state.StateJson;
 
 /**
  * Drives an {@link Ohci1394} the way a driver does (the steps of OHCI 1.1 chapter 5 and the DMA
@@ -23,8 +25,8 @@ final class OhciHarness {
     static final long AT_DATA = 0x4800;
 
     final Rig rig = new Rig();
-    final Ohci1394 ohci;
-    final Sbp2Disk disk;
+    Ohci1394 ohci;
+    Sbp2Disk disk;
     final Rig.Disk drive = new Rig.Disk(1 << 20);
     private long arReqRead;
     private long arRespRead;
@@ -37,6 +39,31 @@ final class OhciHarness {
         disk = new Sbp2Disk(rig.context("sbp0"), "ieee1394", drive, 0x0012_3400_0000_0001L, "S1");
         disk.realize();
         rig.runTasks();
+    }
+
+    /**
+     * A hot-swap as the runtime does it: both states saved and carried through their JSON (strict
+     * {@link StateJson}), the old instances unrealized, new ones created, realized and loaded. Tasks
+     * the old instances posted stay queued (they run against the old instances).
+     */
+    void swap() {
+        swap(() -> { }, () -> { });
+    }
+
+    /** {@link #swap()} with the other nodes on the bus: {@code detach} after the save, {@code attach} after the new instances. */
+    void swap(Runnable detach, Runnable attach) {
+        String ohciJson = StateJson.write(ohci.saveState(), OhciState.class).toString();
+        String diskJson = StateJson.write(disk.saveState(), Sbp2Disk.State.class).toString();
+        detach.run();
+        disk.unrealize();
+        ohci.unrealize();
+        ohci = new Ohci1394(rig.context("fw0"), -1, 0x0800_2801_0203_0405L);
+        ohci.realize();
+        ohci.loadState((OhciState) StateJson.read(JsonParser.parseString(ohciJson), OhciState.class));
+        disk = new Sbp2Disk(rig.context("sbp0"), "ieee1394", drive, 0x0012_3400_0000_0001L, "S1");
+        disk.realize();
+        disk.loadState((Sbp2Disk.State) StateJson.read(JsonParser.parseString(diskJson), Sbp2Disk.State.class));
+        attach.run();
     }
 
     int reg(int offset) {
@@ -171,23 +198,46 @@ final class OhciHarness {
 
     /** Runs the AT request context over one packet block (appending with a wake when it already ran). */
     int sendRequest(int[] header, byte[] payload, int headerBytes) {
-        long tagged = atPacket(header, payload, headerBytes);
-        long last = tagged & 0xFFFF_FFFFL;
-        int z = (int) (tagged >>> 40);
-        long block = payload == null ? last : last - 32;
-        if ((reg(AT_REQ) & AtContext.RUN) == 0) {
-            reg(AT_REQ + 12, (int) block | z);
-            reg(AT_REQ, AtContext.RUN);
-        } else {
-            rig.ram.le(previousLast + 8, (int) block | z);
-            reg(AT_REQ, AtContext.WAKE);
-        }
-        previousLast = last;
+        long last = queueRequest(header, payload, headerBytes);
         rig.runTasks();
         return rig.ram.le(last + 12) >>> 16;
     }
 
-    private long previousLast;
+    /** Like {@link #sendRequest} but leaves the tasks the packet caused queued; returns the *_LAST descriptor. */
+    long queueRequest(int[] header, byte[] payload, int headerBytes) {
+        return queue(AT_REQ, header, payload, headerBytes);
+    }
+
+    /** Runs the AT response context over one response packet; returns the xferStatus. */
+    int sendResponse(int[] header, byte[] payload) {
+        long last = queue(AT_RESP, header, payload, 16);
+        rig.runTasks();
+        return rig.ram.le(last + 12) >>> 16;
+    }
+
+    static int[] readBlockResponseHeader(int dest, int tlabel, int length) {
+        return new int[] {2 << 16 | tlabel << 10 | 1 << 8 | 7 << 4, dest << 16, 0, length << 16};
+    }
+
+    private long queue(int context, int[] header, byte[] payload, int headerBytes) {
+        long tagged = atPacket(header, payload, headerBytes);
+        long last = tagged & 0xFFFF_FFFFL;
+        int z = (int) (tagged >>> 40);
+        long block = payload == null ? last : last - 32;
+        int slot = context == AT_REQ ? 0 : 1;
+        if ((reg(context) & AtContext.RUN) == 0) {
+            reg(context + 12, (int) block | z);
+            reg(context, AtContext.RUN);
+        } else {
+            rig.ram.le(previousLast[slot] + 8, (int) block | z);
+            reg(context, AtContext.WAKE);
+        }
+        previousLast[slot] = last;
+        return last;
+    }
+
+    /** The last *_LAST descriptor of the AT request and AT response programs. */
+    private final long[] previousLast = new long[2];
 
     static int[] readQuadletHeader(int dest, int tlabel, long offset) {
         return new int[] {2 << 16 | tlabel << 10 | 4 << 4, dest << 16 | (int) (offset >>> 32) & 0xFFFF, (int) offset};

@@ -48,6 +48,70 @@ final class Rig {
     boolean busMaster = true;
     PciEndpoint endpoint;
 
+    /** Timers by name (the last one created under a name). */
+    final Map<String, TestTimer> timers = new HashMap<>();
+
+    /** A timer that fires when the test advances the clock past its deadline. */
+    final class TestTimer implements Timer {
+        final Runnable callback;
+        long deadline = Long.MAX_VALUE;
+        int fired;
+
+        TestTimer(Runnable callback) {
+            this.callback = callback;
+        }
+
+        @Override
+        public void armAt(long d) {
+            deadline = d;
+        }
+
+        @Override
+        public void cancel() {
+            deadline = Long.MAX_VALUE;
+        }
+
+        @Override
+        public boolean isArmed() {
+            return deadline != Long.MAX_VALUE;
+        }
+
+        @Override
+        public long deadline() {
+            return deadline;
+        }
+
+        @Override
+        public VirtualClock clock() {
+            return clock;
+        }
+    }
+
+    /** Moves guest time forward by {@code nanos}, firing due timers in deadline order (and the tasks they queue). */
+    void advance(long nanos) {
+        long target = now + nanos;
+        for (int n = 0; ; n++) {
+            if (n > 10_000_000) {
+                throw new AssertionError("timers keep firing without time passing");
+            }
+            TestTimer next = null;
+            for (TestTimer t : timers.values()) {
+                if (t.deadline <= target && (next == null || t.deadline < next.deadline)) {
+                    next = t;
+                }
+            }
+            if (next == null) {
+                break;
+            }
+            now = Math.max(now, next.deadline);
+            next.deadline = Long.MAX_VALUE;
+            next.fired++;
+            next.callback.run();
+            runTasks();
+        }
+        now = target;
+    }
+
     /** Runs queued tasks until none are left (bounded). */
     int runTasks() {
         int n = 0;
@@ -313,34 +377,9 @@ final class Rig {
 
         @Override
         public Timer newTimer(String name, Runnable callback) {
-            return new Timer() {
-                long deadline = Long.MAX_VALUE;
-
-                @Override
-                public void armAt(long d) {
-                    deadline = d;
-                }
-
-                @Override
-                public void cancel() {
-                    deadline = Long.MAX_VALUE;
-                }
-
-                @Override
-                public boolean isArmed() {
-                    return deadline != Long.MAX_VALUE;
-                }
-
-                @Override
-                public long deadline() {
-                    return deadline;
-                }
-
-                @Override
-                public VirtualClock clock() {
-                    return clock;
-                }
-            };
+            TestTimer t = new TestTimer(callback);
+            timers.put(name, t);
+            return t;
         }
 
         @Override

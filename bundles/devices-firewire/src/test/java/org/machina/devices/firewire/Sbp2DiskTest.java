@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.machina.devices.firewire.OhciRegisters.*;
+import static org.machina.devices.firewire.Sbp2Initiator.*;
 
 import java.util.Arrays;
 import java.util.List;
@@ -15,17 +16,8 @@ import org.junit.jupiter.api.Test;
  * DMA, status blocks arriving in the AR request context, and the physical request filter.
  */
 class Sbp2DiskTest {
-    static final long LOGIN_ORB = 0x5000;
-    static final long LOGIN_RESPONSE = 0x5100;
-    static final long COMMAND_ORB = 0x6000;
-    static final long PAGE_TABLE = 0x6100;
-    static final long DATA = 0x8000;
-    /** The status FIFO lies above the physical range: it reaches the guest through the AR request context. */
-    static final long STATUS_FIFO = 0x0001_0000_0000L;
-    static final long MANAGEMENT_AGENT = 0xFFFF_F000_4000L;
-    static final long ORB_POINTER = 0xFFFF_F001_0008L;
-
     private final OhciHarness h = new OhciHarness();
+    private final Sbp2Initiator initiator = new Sbp2Initiator(h);
 
     @Test
     void unitDirectoryNamesSbp2AndTheManagementAgent() {
@@ -38,45 +30,15 @@ class Sbp2DiskTest {
         assertTrue(q.contains(0x1400_0000), "LUN 0, direct access");
     }
 
-    private void login() {
-        h.enable();
-        h.reg(PHY_REQ_FILTER_LO_SET, 1);   // node 0 (the disk) may DMA
-        h.reg(INT_EVENT_CLEAR, -1);
-        h.arPackets(true);
-        h.writeBe(LOGIN_ORB, 0, 0, 0, (int) LOGIN_RESPONSE, 1 << 31 | 0 << 16 | 0, 16,
-                (int) (STATUS_FIFO >>> 32), (int) STATUS_FIFO);
-        int st = h.sendRequest(OhciHarness.writeBlockHeader(0xFFC0, 1, MANAGEMENT_AGENT, 8), OhciHarness.be(0xFFC1 << 16,
-                (int) LOGIN_ORB), 16);
-        assertEquals(0x12, st & 0x1F);
-        h.rig.runTasks();
-    }
-
-    /** The status block the disk wrote to the FIFO: the payload of a block write request in AR. */
-    private int[] status() {
-        List<int[]> p = h.arPackets(true);
-        assertEquals(1, p.size(), "one status write");
-        int[] w = p.get(0);
-        assertEquals(1, w[0] >>> 4 & 15, "block write request");
-        assertEquals(0xFFC0, w[1] >>> 16, "from the disk");
-        assertEquals(STATUS_FIFO >>> 32, w[1] & 0xFFFF);
-        int len = w[3] >>> 16;
-        int[] s = new int[len / 4];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = Integer.reverseBytes(w[4 + i]);
-        }
-        assertEquals(0x12, w[w.length - 1] >>> 16 & 0x1F, "ack_pending: the driver responds");
-        return s;
-    }
-
     @Test
     void loginWritesTheResponseAndAStatusBlock() {
-        login();
+        initiator.login();
         int misc = h.readBe(LOGIN_RESPONSE);
         assertEquals(16, misc >>> 16, "login response length");
         int loginId = misc & 0xFFFF;
         assertEquals(0xFFFF, h.readBe(LOGIN_RESPONSE + 4) & 0xFFFF);
         assertEquals(0xF001_0000, h.readBe(LOGIN_RESPONSE + 8), "command block agent");
-        int[] s = status();
+        int[] s = initiator.status();
         assertEquals(2, s.length, "8-byte status: request complete");
         assertEquals(0, s[0] >>> 28 & 3, "resp: request complete");
         assertEquals(0, s[0] >>> 16 & 0xFF, "sbp_status 0");
@@ -84,28 +46,12 @@ class Sbp2DiskTest {
         assertEquals(1, loginId);
     }
 
-    private int[] command(int[] cdbQuadlets, boolean toInitiator, int dataSize, boolean pageTable, int maxPayload) {
-        int misc = 1 << 31 | (toInitiator ? 1 << 27 : 0) | 2 << 24 | maxPayload << 20 | (pageTable ? 1 << 19 : 0) | dataSize;
-        long data = pageTable ? PAGE_TABLE : DATA;
-        int[] orb = new int[8];
-        orb[0] = 0x8000_0000;   // null next_ORB
-        orb[2] = 0xFFC1 << 16;
-        orb[3] = (int) data;
-        orb[4] = misc;
-        System.arraycopy(cdbQuadlets, 0, orb, 5, 3);
-        h.writeBe(COMMAND_ORB, orb);
-        h.sendRequest(OhciHarness.writeBlockHeader(0xFFC0, 2, ORB_POINTER, 8), OhciHarness.be(0xFFC1 << 16,
-                (int) COMMAND_ORB), 16);
-        h.rig.runTasks();
-        return status();
-    }
-
     @Test
     void read10MovesDataInMaxPayloadPiecesThroughPhysicalDma() {
-        login();
-        status();
+        initiator.login();
+        initiator.status();
         // READ(10) LBA 2, 4 blocks, max_payload 2^(7+2) = 512 bytes
-        int[] s = command(new int[] {0x2800_0000, 0x0002_0000, 0x0400_0000}, true, 2048, false, 7);
+        int[] s = initiator.command(new int[] {0x2800_0000, 0x0002_0000, 0x0400_0000}, true, 2048, false, 7);
         assertEquals(2, s.length, "good: 8-byte status");
         assertEquals(1, s[0] >>> 30, "src 1: the agent is suspended (null next_ORB)");
         assertEquals((int) COMMAND_ORB, s[1]);
@@ -117,8 +63,8 @@ class Sbp2DiskTest {
 
     @Test
     void write10GathersThroughAPageTable() {
-        login();
-        status();
+        initiator.login();
+        initiator.status();
         byte[] a = new byte[512];
         byte[] b = new byte[512];
         Arrays.fill(a, (byte) 0xA5);
@@ -126,7 +72,7 @@ class Sbp2DiskTest {
         h.rig.ram.write(0x9000, a, 0, 512);
         h.rig.ram.write(0xA000, b, 0, 512);
         h.writeBe(PAGE_TABLE, 512 << 16, 0x9000, 512 << 16, 0xA000);
-        int[] s = command(new int[] {0x2A00_0000, 0x000A_0000, 0x0200_0000}, false, 2, true, 9);
+        int[] s = initiator.command(new int[] {0x2A00_0000, 0x000A_0000, 0x0200_0000}, false, 2, true, 9);
         assertEquals(2, s.length);
         assertArrayEquals(a, Arrays.copyOfRange(h.drive.data, 10 * 512, 11 * 512));
         assertArrayEquals(b, Arrays.copyOfRange(h.drive.data, 11 * 512, 12 * 512));
@@ -134,15 +80,15 @@ class Sbp2DiskTest {
 
     @Test
     void badCommandsAnswerCheckConditionWithSense() {
-        login();
-        status();
-        int[] s = command(new int[] {0xFF00_0000, 0, 0}, false, 0, false, 9);
+        initiator.login();
+        initiator.status();
+        int[] s = initiator.command(new int[] {0xFF00_0000, 0, 0}, false, 0, false, 9);
         assertEquals(8, s.length, "status with sense data");
         assertEquals(0x02, s[2] >>> 24 & 0x3F, "CHECK CONDITION");
         assertEquals(0x05, s[2] >>> 16 & 15, "ILLEGAL REQUEST");
         assertEquals(0x20, s[2] >>> 8 & 0xFF, "invalid command operation code");
         // READ CAPACITY(10)
-        s = command(new int[] {0x2500_0000, 0, 0}, true, 8, false, 9);
+        s = initiator.command(new int[] {0x2500_0000, 0, 0}, true, 8, false, 9);
         assertEquals(2, s.length);
         assertEquals(2047, h.readBe(DATA), "last LBA of 1 MiB");
         assertEquals(512, h.readBe(DATA + 4));
@@ -150,8 +96,8 @@ class Sbp2DiskTest {
 
     @Test
     void withoutThePhysicalFilterTheOrbFetchGoesToTheDriverNotToRam() {
-        login();
-        status();
+        initiator.login();
+        initiator.status();
         h.reg(PHY_REQ_FILTER_LO_CLEAR, 1);
         h.writeBe(COMMAND_ORB, 0x8000_0000, 0, 0xFFC1 << 16, (int) DATA, 1 << 31 | 1 << 27 | 2 << 24 | 9 << 20 | 2048,
                 0x2800_0000, 0x0200_0004, 0);
@@ -171,8 +117,8 @@ class Sbp2DiskTest {
 
     @Test
     void aBusResetClearsThePhysicalFilterAndReconnectKeepsTheLogin() {
-        login();
-        status();
+        initiator.login();
+        initiator.status();
         h.phyWrite(1, h.phyRead(1) | 0x40);
         h.rig.runTasks();
         assertEquals(0, h.reg(PHY_REQ_FILTER_LO_SET), "a reset clears the physical request filters");
@@ -184,9 +130,9 @@ class Sbp2DiskTest {
         h.sendRequest(OhciHarness.writeBlockHeader(0xFFC0, 3, MANAGEMENT_AGENT, 8), OhciHarness.be(0xFFC1 << 16,
                 (int) LOGIN_ORB), 16);
         h.rig.runTasks();
-        int[] s = status();
+        int[] s = initiator.status();
         assertEquals(0, s[0] >>> 16 & 0xFF, "RECONNECT with login ID 1 accepted");
-        s = command(new int[] {0x0000_0000, 0, 0}, false, 0, false, 9);
+        s = initiator.command(new int[] {0x0000_0000, 0, 0}, false, 0, false, 9);
         assertEquals(2, s.length, "TEST UNIT READY after the reconnect");
     }
 }
