@@ -5,7 +5,8 @@
 ;   KIND=3  MOV EAX, [RAM]: the same loop on plain RAM, the baseline to subtract
 ; first/last are the values read by the first and the last access (a device that counts shows
 ; them differ); then the TSC cycles the COUNT accesses took (high, low dword), which on Machina
-; (TSC at 1 GHz of guest time, guest time = host time while running) are nanoseconds.
+; (TSC at 1 GHz of guest time, guest time = host time while running less host stalls of the
+; machine thread) are nanoseconds.
 %include "lib.inc"
 %include "pm.inc"
 %ifndef COUNT
