@@ -11,8 +11,9 @@
 #   to compare with qemu-system-i386. BENCH_TIMEOUT per run (900 s), MACHINA_ARGS extra options
 #   for both Machina runs (e.g. "-accel tcg"), MACHINA_LAUNCHER=JAR runs another launcher than
 #   the built full distribution's.
-# Machina's TSC counts guest nanoseconds (1 GHz, guest time = host time while running), so the
-# ROM's own TSC delta of the loop is printed too: "guest-timed" figures, free of start-up noise.
+# Machina's TSC counts guest nanoseconds (1 GHz, guest time = host time while running, less
+# host stalls of the machine thread beyond 200 us each), so the ROM's own TSC delta of the loop
+# is printed too: "guest-timed" figures, free of start-up noise and of host preemption.
 # With both Machina runs, the last lines give the off/on ratio of the cost per access above the
 # RAM loop (wall and guest-timed): how much the fast path saves; see docs/architecture.md,
 # "Fast path". Wall time on a loaded machine is noisy: use REPS >= 3, and do not run it niced or

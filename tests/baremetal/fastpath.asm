@@ -7,8 +7,9 @@
 ;           2048 sectors): READ SECTORS of up to 256 sectors from LBA 0, 256, ... 1792, 0, ...;
 ;           per sector a status poll for DRQ and REP INSW of 256 words (scripts/bench/ide-pio-bench.sh)
 ; first/last are the values read by the first and the last access (a device that counts shows
-; them differ; for KIND=4 the first dword of the first and of the last sector); then the TSC cycles the COUNT accesses took (high, low dword), which on Machina
-; (TSC at 1 GHz of guest time, guest time = host time while running) are nanoseconds.
+; them differ; for KIND=4 the first dword of the first and of the last sector); then the TSC cycles
+; the COUNT accesses took (high, low dword), which on Machina (TSC at 1 GHz of guest time, guest
+; time = host time while running less host stalls of the machine thread) are nanoseconds.
 %include "lib.inc"
 %include "pm.inc"
 %ifndef COUNT

@@ -442,7 +442,9 @@ public final class MachineImpl implements Machine {
         }
         loop.stop();
         exit.complete(status);
-        LOG.info("machine '{}' shut down: {} (exit status {})", name, reason, status);
+        LOG.info("machine '{}' shut down: {} (exit status {}); guest time {} ms, {} ms of host stalls hidden ({} stalls)",
+                name, reason, status, loop.guestClock().nanos() / 1_000_000, loop.guestClock().hiddenNanos() / 1_000_000,
+                loop.guestClock().stalls());
     }
 
     /** Runs {@code task} on the machine thread and waits for it, unwrapping failures. */

@@ -151,6 +151,7 @@ public final class EventLoop implements MachineExecutor {
     /** Runs the loop on the calling thread until {@link #stop()}. */
     public void run(java.util.function.BooleanSupplier guestRunnable) {
         thread = Thread.currentThread();
+        clock.attach(thread);
         while (!stopping) {
             runPosted();
             runDueTimers();
@@ -224,11 +225,16 @@ public final class EventLoop implements MachineExecutor {
                 if (delay <= 0) {
                     return;
                 }
-                if (delay == Long.MAX_VALUE) {
-                    wake.await();
-                } else {
-                    wake.awaitNanos(delay);
-                    return;
+                clock.idle(); // waiting for work is guest time, unlike being held back while busy
+                try {
+                    if (delay == Long.MAX_VALUE) {
+                        wake.await();
+                    } else {
+                        wake.awaitNanos(delay);
+                        return;
+                    }
+                } finally {
+                    clock.busy();
                 }
             }
         } catch (InterruptedException e) {
