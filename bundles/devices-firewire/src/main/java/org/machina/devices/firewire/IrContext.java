@@ -26,7 +26,7 @@ import org.machina.api.bus.ieee1394.IsochronousPacket;
  * program has w = 3 it takes nothing until a packet whose sy equals ContextMatch.sync. dualBufferMode
  * and tag1SyncFilter are not implemented (dual-buffer kills the context when it runs).
  */
-final class IrContext {
+final class IrContext extends IsoContext {
     static final int BUFFER_FILL = 1 << 31;
     static final int ISOCH_HEADER = 1 << 30;
     static final int CYCLE_MATCH_ENABLE = 1 << 29;
@@ -35,26 +35,15 @@ final class IrContext {
     static final int MODE = BUFFER_FILL | ISOCH_HEADER | MULTI_CHAN | DUAL_BUFFER;
     static final int EVT_OK = 0x11;
     static final int EVT_LONG_PACKET = 0x02;
-    static final int EVT_DESCRIPTOR_READ = 0x06;
     static final int EVT_DATA_WRITE = 0x08;
     static final int EVT_UNKNOWN = 0x0E;
 
-    /** The controller side. */
-    interface Link {
-        /** A descriptor with i = 3 completed: isoRecvIntEvent. */
-        void interrupt();
-
-        void dead(String why);
+    /** The controller side; {@link #interrupt} is isoRecvIntEvent. */
+    interface Link extends IsoContext.Link {
     }
 
-    final String name;
-    private final GuestDma dma;
-    private final Link link;
-    /** bits 31:27 (mode and cycleMatchEnable), and in packet-per-buffer mode run/wake/dead/active/spd/event. */
-    int control;
-    int commandPtr;
+    // control: bits 31:27 (mode and cycleMatchEnable), and in packet-per-buffer mode run/wake/dead/active/spd/event
     int match;
-    long lastDescriptor = -1;
     /** The program's first descriptor asks to wait for ContextMatch.sync; {@link #synced} once it came. */
     boolean waitSync;
     boolean synced;
@@ -62,13 +51,11 @@ final class IrContext {
     final ArContext fill;
 
     IrContext(String name, GuestDma dma, Link link) {
-        this.name = name;
-        this.dma = dma;
-        this.link = link;
+        super(name, dma, link);
         this.fill = new ArContext(name, dma, new ArContext.Sink() {
             @Override
             public void bufferComplete() {
-                link.interrupt();
+                interrupt();
             }
 
             @Override
@@ -92,6 +79,7 @@ final class IrContext {
     }
 
     /** ContextControl as the driver reads it. */
+    @Override
     int readControl() {
         return bufferFill() ? control & 0xF800_0000 | control & 0xE0 | fill.control & 0xFFFF & ~0xE0 : control;
     }
@@ -152,25 +140,6 @@ final class IrContext {
             fill.writeControlClear(v & (AtContext.RUN | AtContext.WAKE));
         } else if ((v & AtContext.RUN) != 0) {
             control &= ~(AtContext.RUN | AtContext.ACTIVE);
-        }
-    }
-
-    void writeCommandPtr(int v) {
-        if ((readControl() & (AtContext.RUN | AtContext.ACTIVE)) == 0) {
-            commandPtr = v;
-        }
-    }
-
-    private void wake() {
-        if ((control & AtContext.RUN) == 0 || (control & (AtContext.ACTIVE | AtContext.DEAD)) != 0 || lastDescriptor < 0) {
-            return;
-        }
-        Integer branch = dma.readLe(lastDescriptor + 8);
-        if (branch == null) {
-            die(EVT_DESCRIPTOR_READ, "descriptor at 0x" + Long.toHexString(lastDescriptor) + " is outside RAM");
-        } else if ((branch & 0xF) != 0) {
-            commandPtr = branch;
-            control |= AtContext.ACTIVE;
         }
     }
 
@@ -283,7 +252,7 @@ final class IrContext {
         int lq0 = GuestDma.le(block, 16 * (z - 1));
         int branch = GuestDma.le(block, 16 * (z - 1) + 8);
         if ((lq0 >>> 20 & 3) == 3) {
-            link.interrupt();
+            interrupt();
         }
         if ((branch & 0xF) == 0) {
             control &= ~AtContext.ACTIVE;
@@ -291,11 +260,6 @@ final class IrContext {
         } else {
             commandPtr = branch;
         }
-    }
-
-    private void die(int evt, String why) {
-        control = control & ~(AtContext.ACTIVE | 0x1F) | AtContext.DEAD | evt;
-        link.dead(name + ": " + why);
     }
 
     OhciState.IsoState save() {

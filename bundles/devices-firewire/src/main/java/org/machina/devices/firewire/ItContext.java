@@ -23,38 +23,26 @@ import org.machina.api.bus.ieee1394.IsochronousPacket;
  * commands, outside RAM, more than {@value #MAX_PAYLOAD} payload bytes) kills the context; a loop
  * is harmless, one block per cycle. STORE_VALUE is not implemented: it kills the context.
  */
-final class ItContext {
+final class ItContext extends IsoContext {
     static final int CYCLE_MATCH_ENABLE = 1 << 31;
     static final int CYCLE_MATCH_MASK = 0x7FFF_0000;
     static final int MAX_PAYLOAD = 4096;
     static final int EVT_OK = 0x11;   // ack_complete
     static final int EVT_TCODE_ERR = 0x0B;
-    static final int EVT_DESCRIPTOR_READ = 0x06;
     static final int EVT_DATA_READ = 0x07;
     static final int EVT_UNKNOWN = 0x0E;
     static final int TCODE_ISOCHRONOUS = 0xA;
 
-    /** The controller side. */
-    interface Link {
+    /** The controller side; {@link #interrupt} is isoXmitIntEvent. */
+    interface Link extends IsoContext.Link {
         void send(IsochronousPacket packet);
-
-        /** A block with i = 3 completed: isoXmitIntEvent. */
-        void interrupt();
-
-        void dead(String why);
     }
 
-    final String name;
-    private final GuestDma dma;
     private final Link link;
-    int control;
-    int commandPtr;
-    /** The *_LAST descriptor of the last block sent (a wake re-reads its branch), or -1. */
-    long lastDescriptor = -1;
 
+    /** {@link #lastDescriptor} is the *_LAST descriptor of the last block sent. */
     ItContext(String name, GuestDma dma, Link link) {
-        this.name = name;
-        this.dma = dma;
+        super(name, dma, link);
         this.link = link;
     }
 
@@ -83,25 +71,6 @@ final class ItContext {
         control &= ~(v & (CYCLE_MATCH_ENABLE | CYCLE_MATCH_MASK | AtContext.RUN));
         if ((control & AtContext.RUN) == 0) {
             control &= ~AtContext.ACTIVE;
-        }
-    }
-
-    void writeCommandPtr(int v) {
-        if ((control & (AtContext.RUN | AtContext.ACTIVE)) == 0) {
-            commandPtr = v;
-        }
-    }
-
-    private void wake() {
-        if ((control & AtContext.RUN) == 0 || (control & (AtContext.ACTIVE | AtContext.DEAD)) != 0 || lastDescriptor < 0) {
-            return;
-        }
-        Integer branch = dma.readLe(lastDescriptor + 8);
-        if (branch == null) {
-            die(EVT_DESCRIPTOR_READ, "descriptor at 0x" + Long.toHexString(lastDescriptor) + " is outside RAM");
-        } else if ((branch & 0xF) != 0) {
-            commandPtr = branch;
-            control |= AtContext.ACTIVE;
         }
     }
 
@@ -228,7 +197,7 @@ final class ItContext {
         int lq0 = GuestDma.le(block, (int) (last - address));
         int branch = GuestDma.le(block, (int) (last - address) + 8);
         if ((lq0 >>> 20 & 3) == 3) {
-            link.interrupt();
+            interrupt();
         }
         if ((branch & 0xF) == 0) {
             control &= ~AtContext.ACTIVE;
@@ -252,10 +221,5 @@ final class ItContext {
         control = s.control();
         commandPtr = s.commandPtr();
         lastDescriptor = s.lastDescriptor();
-    }
-
-    private void die(int evt, String why) {
-        control = control & ~(AtContext.ACTIVE | 0x1F) | AtContext.DEAD | evt;
-        link.dead(name + ": " + why);
     }
 }
