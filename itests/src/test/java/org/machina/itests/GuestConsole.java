@@ -1,5 +1,6 @@
 package org.machina.itests;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
@@ -20,22 +21,40 @@ import java.util.regex.Pattern;
  * {@code /init}'s MACHINA-INIT-OK and the shell prompt, then runs commands between echo markers
  * ({@code __BEGIN_n__}, {@code __END_n_STATUS__}, spelled with an empty quoted string in the middle
  * so the shell's echo of the typed line never matches). Output is copied to {@code console.txt}.
- * The same protocol as LinuxGuestIT's, for guest tests that boot a machine of their own.
+ * LinuxGuestIT (which starts the launcher itself, {@link #of}) and UvcGuestIT ({@link #boot}) use it.
  */
 final class GuestConsole implements AutoCloseable {
     static final Pattern PROMPT = Pattern.compile("[#$] ");
     /** A kernel message on the console; it may start in the middle of a command's output line. */
     static final Pattern KERNEL_MESSAGE = Pattern.compile("\\[ *\\d+\\.\\d{6}\\] [^\n]*\n");
 
+    /** What a command printed between its markers, its exit status, and when the markers arrived. */
     record Output(int status, String text, long startNanos, long endNanos) {
         List<String> lines() {
             return text.lines().toList();
+        }
+
+        /** The non-blank lines a command printed (with its status checked). */
+        List<String> nonBlank() {
+            assertEquals(0, status, "exit status; " + this);
+            return lines().stream().filter(s -> !s.isBlank()).toList();
+        }
+
+        /** The one line a command printed (with its status checked). */
+        String single() {
+            List<String> l = nonBlank();
+            assertEquals(1, l.size(), "one line of output expected; " + this);
+            return l.get(0);
         }
 
         @Override
         public String toString() {
             return "status " + status + ", output:\n" + text;
         }
+    }
+
+    /** Where a pattern matched: its span, its first group (or the whole match), and when it arrived. */
+    record Match(int start, int end, String group, long nanos) {
     }
 
     private final Process process;
@@ -79,6 +98,14 @@ final class GuestConsole implements AutoCloseable {
     }
 
     /**
+     * The console of a launcher process started by the caller: its output copied to {@code copy},
+     * {@code stderr} the file its standard error goes to (for failure messages).
+     */
+    static GuestConsole of(Process process, Path copy, Path stderr) throws IOException {
+        return new GuestConsole(process, copy, stderr);
+    }
+
+    /**
      * Starts {@code java -jar LAUNCHER run ARGS} with {@code MACHINA_HOME} in {@code dir}, the console
      * copied to {@code dir/console.txt} and stderr to {@code dir/machina-stderr.txt}, and waits for
      * the shell prompt.
@@ -93,10 +120,10 @@ final class GuestConsole implements AutoCloseable {
         pb.environment().put("MACHINA_HOME", dir.resolve("home").toString());
         GuestConsole c = new GuestConsole(pb.start(), dir.resolve("console.txt"), err);
         long started = System.nanoTime();
-        int initOk = (int) c.await(Pattern.compile("MACHINA-INIT-OK"), 0, bootTimeoutS, "/init's MACHINA-INIT-OK marker")[1];
-        long[] prompt = c.await(PROMPT, initOk, 300, "the shell prompt after MACHINA-INIT-OK");
-        c.bootLog = c.text().substring(0, (int) prompt[1]);
-        System.out.printf("GuestConsole: shell prompt %.1f s after the launcher started%n", (prompt[2] - started) / 1e9);
+        int initOk = c.await(Pattern.compile("MACHINA-INIT-OK"), 0, bootTimeoutS, "/init's MACHINA-INIT-OK marker").end();
+        Match prompt = c.await(PROMPT, initOk, 300, "the shell prompt after MACHINA-INIT-OK");
+        c.bootLog = c.text().substring(0, prompt.end());
+        System.out.printf("GuestConsole: shell prompt %.1f s after the launcher started%n", (prompt.nanos() - started) / 1e9);
         return c;
     }
 
@@ -112,18 +139,25 @@ final class GuestConsole implements AutoCloseable {
         }
         int n = ++commands;
         int from = length();
-        in.write(("echo \"__BEG\"\"IN_" + n + "__\"; " + command + "; echo \"__EN\"\"D_" + n + "_$?__\"\n")
-                .getBytes(StandardCharsets.US_ASCII));
+        type("echo \"__BEG\"\"IN_" + n + "__\"; " + command + "; echo \"__EN\"\"D_" + n + "_$?__\"\n");
+        // no newline after either marker in the patterns: a kernel message printed while the shell
+        // echoes may come between a marker and its newline (the SBP-2 login did, once)
+        Match begin = await(Pattern.compile("__BEGIN_" + n + "__"), from, timeoutS, "the start marker of '" + command + "'");
+        Match end = await(Pattern.compile("__END_" + n + "_(\\d+)__"), begin.end(), timeoutS,
+                "the end marker of '" + command + "'");
+        String out = KERNEL_MESSAGE.matcher(text().substring(begin.end(), end.start())).replaceAll("");
+        return new Output(Integer.parseInt(end.group()), out, begin.nanos(), end.nanos());
+    }
+
+    /** Types {@code line} on the serial console as it is. */
+    void type(String line) throws IOException {
+        in.write(line.getBytes(StandardCharsets.US_ASCII));
         in.flush();
-        // no newline after the markers: a kernel message may come between a marker and its newline
-        long[] begin = await(Pattern.compile("__BEGIN_" + n + "__"), from, timeoutS, "the start marker of '" + command + "'");
-        Pattern endMarker = Pattern.compile("__END_" + n + "_(\\d+)__");
-        long[] end = await(endMarker, (int) begin[1], timeoutS, "the end marker of '" + command + "'");
-        String all = text();
-        Matcher m = endMarker.matcher(all);
-        m.find((int) begin[1]);
-        String out = KERNEL_MESSAGE.matcher(all.substring((int) begin[1], (int) end[0])).replaceAll("");
-        return new Output(Integer.parseInt(m.group(1)), out, begin[2], end[2]);
+    }
+
+    /** Waits for the reader to see the end of the output after the process ended. */
+    void drain() throws InterruptedException {
+        reader.join(TimeUnit.SECONDS.toMillis(30));
     }
 
     synchronized int length() {
@@ -144,14 +178,14 @@ final class GuestConsole implements AutoCloseable {
         return s.length() <= n ? s : "..." + s.substring(s.length() - n);
     }
 
-    /** Waits for {@code p} in the text from {@code from}: {start, end, host nanoTime of arrival}. */
-    private long[] await(Pattern p, int from, long timeoutS, String what) throws Exception {
+    /** Waits until {@code p} matches the text from {@code from}; fails with the console's end on timeout. */
+    Match await(Pattern p, int from, long timeoutS, String what) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS);
         synchronized (this) {
             while (true) {
                 Matcher m = p.matcher(text);
                 if (m.find(from)) {
-                    return new long[] {m.start(), m.end(), arrivalOf(m.end())};
+                    return new Match(m.start(), m.end(), m.groupCount() > 0 ? m.group(1) : m.group(), arrivalOf(m.end()));
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || !reader.isAlive()) {
@@ -178,8 +212,7 @@ final class GuestConsole implements AutoCloseable {
     /** Types poweroff and waits for the process to end; kills it if it does not. Returns its exit status or -1. */
     int powerOff(long timeoutS) throws Exception {
         if (process.isAlive() && unresponsive == null) {
-            in.write("poweroff\n".getBytes(StandardCharsets.US_ASCII));
-            in.flush();
+            type("poweroff\n");
             if (process.waitFor(timeoutS, TimeUnit.SECONDS)) {
                 reader.join(TimeUnit.SECONDS.toMillis(30));
                 return process.exitValue();

@@ -10,7 +10,6 @@ import com.google.gson.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +21,6 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -33,6 +31,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.machina.itests.GuestConsole.Match;
+import org.machina.itests.GuestConsole.Output;
 
 /**
  * The one test that boots Linux (each boot costs minutes of interpretation, so every guest check
@@ -100,11 +100,8 @@ class LinuxGuestIT {
     private static Path out;
     private static Path initramfs;
     private static Process machina;
-    private static Console console;
+    private static GuestConsole console;
     private static Path stderr;
-    private static int commands;
-    /** Set once a wait ran out: later commands fail at once instead of waiting again. */
-    private static String unresponsive;
     /** The console up to the first shell prompt. */
     private static String bootLog;
 
@@ -242,7 +239,7 @@ class LinuxGuestIT {
         pb.environment().put("MACHINA_HOME", out.resolve("home").toString());
         long started = System.nanoTime();
         machina = pb.start();
-        console = new Console(machina.getInputStream(), machina.getOutputStream(), out.resolve("console.txt"));
+        console = GuestConsole.of(machina, out.resolve("console.txt"), stderr);
 
         int initOk = console.await(Pattern.compile("MACHINA-INIT-OK"), 0, BOOT_TIMEOUT_S,
                 "/init's MACHINA-INIT-OK marker").end();
@@ -250,7 +247,7 @@ class LinuxGuestIT {
         bootLog = console.text().substring(0, prompt.end());
         System.out.printf("LinuxGuestIT: shell prompt %.1f s after the launcher started%n", (prompt.nanos() - started) / 1e9);
         // only errors and worse from the kernel on the console from here on: fewer messages between output lines
-        assertEquals(0, shell("dmesg -n 4").status, "dmesg -n 4");
+        assertEquals(0, shell("dmesg -n 4").status(), "dmesg -n 4");
     }
 
     @AfterAll
@@ -275,9 +272,9 @@ class LinuxGuestIT {
     @Test
     @Order(1)
     void initLoadedTheVirtioModules() throws Exception {
-        assertTrue(!bootLog.contains("init: cannot load module"), "init failed to load a module:\n" + tail(bootLog, 3000));
+        assertTrue(!bootLog.contains("init: cannot load module"), "init failed to load a module:\n" + GuestConsole.tail(bootLog, 3000));
         Output r = shell("cat /proc/modules");
-        assertEquals(0, r.status, r.toString());
+        assertEquals(0, r.status(), r.toString());
         for (String m : List.of("virtio", "virtio_ring", "virtio_pci", "virtio_blk")) {
             assertTrue(r.lines().stream().anyMatch(l -> l.startsWith(m + " ")), "module " + m + " loaded: " + r);
         }
@@ -289,7 +286,7 @@ class LinuxGuestIT {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         for (String d : List.of("vda", "vdb")) {
             assertTrue(Pattern.compile("\\[" + d + "\\] " + DISK_BYTES / 512 + " 512-byte logical blocks").matcher(bootLog).find(),
-                    "the kernel reports " + d + " with " + DISK_BYTES / 512 + " sectors:\n" + tail(bootLog, 3000));
+                    "the kernel reports " + d + " with " + DISK_BYTES / 512 + " sectors:\n" + GuestConsole.tail(bootLog, 3000));
         }
         assertEquals(List.of(String.valueOf(DISK_BYTES / 512), String.valueOf(DISK_BYTES / 512)),
                 shell("cat /sys/block/vda/size /sys/block/vdb/size").nonBlank(), "sizes in sectors");
@@ -324,7 +321,7 @@ class LinuxGuestIT {
     @Order(5)
     void unameNamesAnI686Linux() throws Exception {
         Output r = shell("uname -a");
-        assertEquals(0, r.status, r.toString());
+        assertEquals(0, r.status(), r.toString());
         String line = r.lines().stream().filter(l -> l.startsWith("Linux ")).findFirst()
                 .orElseThrow(() -> new AssertionError("no 'Linux ...' line: " + r));
         assertTrue(line.matches("Linux \\S+ \\d+\\.\\d+\\S* .* i686 GNU/Linux"), "uname -a: " + line);
@@ -335,7 +332,7 @@ class LinuxGuestIT {
     @Order(6)
     void cpuinfoDescribesTheEmulatedCpu() throws Exception {
         Output r = shell("cat /proc/cpuinfo");
-        assertEquals(0, r.status, r.toString());
+        assertEquals(0, r.status(), r.toString());
         assertTrue(r.lines().stream().anyMatch(l -> l.matches("vendor_id\\s*: GenuineIntel")), "vendor_id: " + r);
         assertTrue(r.lines().stream().anyMatch(l -> l.matches("model name\\s*: Pentium III.*")), "model name: " + r);
         assertTrue(r.lines().stream().anyMatch(l -> l.matches("fpu\\s*: yes")), "fpu: yes: " + r);
@@ -397,8 +394,8 @@ class LinuxGuestIT {
     @Order(9)
     void sleepTakesAtLeastItsTimeOnTheHostClock() throws Exception {
         Output r = shell("sleep 1");
-        assertEquals(0, r.status, r.toString());
-        double seconds = (r.endNanos - r.beginNanos) / 1e9;
+        assertEquals(0, r.status(), r.toString());
+        double seconds = (r.endNanos() - r.startNanos()) / 1e9;
         System.out.printf("LinuxGuestIT: guest 'sleep 1' took %.3f s of host time%n", seconds);
         assertTrue(seconds >= 0.95, "guest 'sleep 1' took only " + seconds + " s of host time");
         assertTrue(seconds < 120, "guest 'sleep 1' took " + seconds + " s of host time (sanity bound)");
@@ -424,9 +421,9 @@ class LinuxGuestIT {
     void guestWritesVdaAndVdbRefusesWrites() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         Output write = shell("echo " + RECORD + " | dd of=/dev/vda bs=512 seek=" + WRITE_SECTOR + " conv=sync,fsync 2>&1");
-        assertEquals(0, write.status, "write to /dev/vda: " + write);
+        assertEquals(0, write.status(), "write to /dev/vda: " + write);
         assertTrue(write.lines().contains("1+0 records out"), "one sector written to /dev/vda: " + write);
-        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "sync and drop the page cache");
+        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status(), "sync and drop the page cache");
         assertEquals(md5(sectorWithRecord()) + "  -",
                 shell("dd if=/dev/vda bs=512 skip=" + WRITE_SECTOR + " count=1 2>/dev/null | md5sum").single(),
                 "sector " + WRITE_SECTOR + " of /dev/vda holds the record (NUL-padded), read back from the device");
@@ -434,10 +431,10 @@ class LinuxGuestIT {
                 "/dev/vda: the pattern with only sector " + WRITE_SECTOR + " changed");
 
         Output refused = shell("echo x | dd of=/dev/vdb bs=512 seek=3 conv=sync,fsync 2>&1");
-        assertNotEquals(0, refused.status, "a write to the read-only /dev/vdb must fail: " + refused);
+        assertNotEquals(0, refused.status(), "a write to the read-only /dev/vdb must fail: " + refused);
         // Linux refuses it itself (EPERM for a read-only block device), before the device sees it
         assertTrue(refused.text().contains("Operation not permitted"), "why the write to /dev/vdb failed: " + refused);
-        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "sync and drop the page cache");
+        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status(), "sync and drop the page cache");
         assertEquals(md5(vdbData) + "  -", shell("dd if=/dev/vdb bs=64k 2>/dev/null | md5sum").single(),
                 "/dev/vdb unchanged after the refused write");
     }
@@ -452,9 +449,9 @@ class LinuxGuestIT {
     void ideDiskThroughAtaPiixReadsAndWrites() throws Exception {
         String sd = scsiDisk("/ata");
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
-        assertTrue(bootLog.contains("ata_piix"), "ata_piix bound the PIIX3 IDE function:\n" + tail(bootLog, 4000));
+        assertTrue(bootLog.contains("ata_piix"), "ata_piix bound the PIIX3 IDE function:\n" + GuestConsole.tail(bootLog, 4000));
         assertTrue(Pattern.compile("ata\\d+\\.00: ATA-6: MACHINA HARDDISK").matcher(bootLog).find(),
-                "libata identified the disk:\n" + tail(bootLog, 4000));
+                "libata identified the disk:\n" + GuestConsole.tail(bootLog, 4000));
         // libata's transfer mode (XFER_MW_DMA_2 on a PIIX3) of ata1.00 (the primary master) and ata2.00 (the CD-ROM)
         List<String> modes = shell("cat /sys/class/ata_device/dev1.0/xfer_mode /sys/class/ata_device/dev2.0/xfer_mode")
                 .nonBlank();
@@ -465,8 +462,8 @@ class LinuxGuestIT {
                 "/dev/" + sd + " (IDE, qcow2) reads back the pattern written on the host");
         Output write = shell("echo " + RECORD + " | dd of=/dev/" + sd + " bs=512 seek=" + IDE_WRITE_SECTOR
                 + " conv=sync,fsync 2>&1");
-        assertTrue(write.status == 0 && write.lines().contains("1+0 records out"), "one sector written to /dev/" + sd + ": " + write);
-        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "sync and drop the page cache");
+        assertTrue(write.status() == 0 && write.lines().contains("1+0 records out"), "one sector written to /dev/" + sd + ": " + write);
+        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status(), "sync and drop the page cache");
         assertEquals(md5(ideAfterWrite()) + "  -", shell("dd if=/dev/" + sd + " bs=64k 2>/dev/null | md5sum").single(),
                 "/dev/" + sd + ": the pattern with only sector " + IDE_WRITE_SECTOR + " changed, read back from the device");
     }
@@ -483,21 +480,21 @@ class LinuxGuestIT {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (cdFile != null) {
             assertTrue(Pattern.compile("ata\\d+\\.00: ATAPI: MACHINA CD-ROM").matcher(bootLog).find(),
-                    "libata identified the CD-ROM:\n" + tail(bootLog, 4000));
+                    "libata identified the CD-ROM:\n" + GuestConsole.tail(bootLog, 4000));
             Output mount = shell("mkdir -p /mnt/cd && mount -t iso9660 -o ro /dev/sr0 /mnt/cd 2>&1");
-            assertEquals(0, mount.status, "mount /dev/sr0: " + mount);
+            assertEquals(0, mount.status(), "mount /dev/sr0: " + mount);
             assertEquals(String.valueOf(CD_FILE_BYTES), shell("wc -c < /mnt/cd/pattern.bin").single().trim(),
                     "the file's size on the CD");
             assertEquals(md5(cdFile) + "  /mnt/cd/pattern.bin", shell("md5sum /mnt/cd/pattern.bin").single(),
                     "the file on the CD has the host's md5");
-            assertEquals(0, shell("umount /mnt/cd").status, "umount");
+            assertEquals(0, shell("umount /mnt/cd").status(), "umount");
         }
         String ide = scsiDisk("/ata");
         for (String dev : List.of(ide, "vda", ide, "vda")) {
-            assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "drop the page cache");
+            assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status(), "drop the page cache");
             Output r = shell("dd if=/dev/" + dev + " of=/dev/null bs=64k 2>&1");
-            assertTrue(r.status == 0 && r.lines().contains("64+0 records in"), "dd from /dev/" + dev + ": " + r);
-            double seconds = (r.endNanos - r.beginNanos) / 1e9;
+            assertTrue(r.status() == 0 && r.lines().contains("64+0 records in"), "dd from /dev/" + dev + ": " + r);
+            double seconds = (r.endNanos() - r.startNanos()) / 1e9;
             System.out.printf("LinuxGuestIT: dd of 4 MiB from /dev/%s took %.2f s of host time (%.2f MB/s)%n", dev,
                     seconds, DISK_BYTES / 1e6 / seconds);
         }
@@ -529,7 +526,7 @@ class LinuxGuestIT {
         Path storageBroken = HotSwapJars.withStateVersion(storage, out.resolve("devices-storage-state-0.jar"), "0.1.3.broken",
                 "org.machina.devices.storage.VirtioBlkPci", 0);
         Path cpu2 = HotSwapJars.rebuilt(distributionJar(bundles, "cpu-x86-"), out.resolve("cpu-x86-rebuilt.jar"), "0.1.1.hotswap", false);
-        assertEquals(0, shell("dd if=/dev/vda of=/tmp/hs-sector bs=512 skip=" + HOTSWAP_SECTOR + " count=1 2>/dev/null").status,
+        assertEquals(0, shell("dd if=/dev/vda of=/tmp/hs-sector bs=512 skip=" + HOTSWAP_SECTOR + " count=1 2>/dev/null").status(),
                 "keep the sector the loop overwrites");
 
         int from = console.length();
@@ -581,7 +578,7 @@ class LinuxGuestIT {
         assertEquals(expected, lines, "every line of the loop, once and in order, on the swapped UART");
         console.await(PROMPT, done.end(), COMMAND_TIMEOUT_S, "the prompt after the loop");
         assertEquals(0, shell("dd if=/tmp/hs-sector of=/dev/vda bs=512 seek=" + HOTSWAP_SECTOR + " conv=fsync 2>/dev/null")
-                .status, "restore the sector");
+                .status(), "restore the sector");
     }
 
     /**
@@ -687,11 +684,11 @@ class LinuxGuestIT {
         for (String m : List.of("firewire_core", "firewire_ohci", "firewire_sbp2", "sd_mod")) {
             assertTrue(modules.lines().stream().anyMatch(l -> l.startsWith(m + " ")), "module " + m + " loaded: " + modules);
         }
-        assertTrue(shell("dmesg | grep firewire_ohci | sed 's/^\\[[^]]*\\] //'").text.contains("added OHCI v1.10 device as card 0"),
+        assertTrue(shell("dmesg | grep firewire_ohci | sed 's/^\\[[^]]*\\] //'").text().contains("added OHCI v1.10 device as card 0"),
                 "firewire_ohci bound the controller: " + shell("dmesg | grep -i firewire"));
         Output wait = shell("i=0; while [ ! -b /dev/" + sd + " ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; ls /sys/bus/firewire/devices");
         List<String> entries = wait.nonBlank().stream().flatMap(l -> Arrays.stream(l.trim().split("\\s+"))).toList();
-        String fw = shell("dmesg | grep -i -E 'firewire|sbp2|scsi|sd '").text;
+        String fw = shell("dmesg | grep -i -E 'firewire|sbp2|scsi|sd '").text();
         assertEquals(2, entries.stream().filter(e -> e.matches("fw\\d+")).count(),
                 "two nodes (the controller and the disk) under /sys/bus/firewire/devices: " + wait + fw);
         List<String> units = entries.stream().filter(e -> e.matches("fw\\d+\\.0")).toList();
@@ -705,35 +702,35 @@ class LinuxGuestIT {
         assertEquals(md5(sbp2Data) + "  -", sda.single(), "/dev/" + sd + " reads back the pattern written on the host");
         Output vda = shell("dd if=/dev/vda bs=64k 2>/dev/null | md5sum");
         System.out.printf("LinuxGuestIT: dd of 4 MiB (bs=64k, through md5sum): /dev/" + sd + " (SBP-2 over OHCI 1394) %.1f s,"
-                + " /dev/vda (virtio-blk) %.1f s of host time%n", (sda.endNanos - sda.beginNanos) / 1e9,
-                (vda.endNanos - vda.beginNanos) / 1e9);
+                + " /dev/vda (virtio-blk) %.1f s of host time%n", (sda.endNanos() - sda.startNanos()) / 1e9,
+                (vda.endNanos() - vda.startNanos()) / 1e9);
         if (Boolean.getBoolean("machina.fwBench")) {
             // opt-in (-Dmachina.fwBench=true), printed for the note: raw reads of the whole SBP-2 disk and
             // of vda, the page cache dropped before each, busybox dd's report and the host time
             for (String dev : List.of(sd, "vda", sd, "vda")) {
                 shell("sync; echo 3 > /proc/sys/vm/drop_caches");
                 Output dd = shell("dd if=/dev/" + dev + " of=/dev/null bs=64k 2>&1");
-                double seconds = (dd.endNanos - dd.beginNanos) / 1e9;
+                double seconds = (dd.endNanos() - dd.startNanos()) / 1e9;
                 System.out.printf("LinuxGuestIT: fwBench: dd if=/dev/%s of=/dev/null bs=64k (%d KiB): %.2f s host time,"
                         + " %.2f MB/s; status %d; dd: %s%n", dev, DISK_BYTES >> 10, seconds, DISK_BYTES / 1e6 / seconds,
-                        dd.status, String.join(" | ", dd.lines()));
+                        dd.status(), String.join(" | ", dd.lines()));
             }
         }
 
         assertEquals(0, shell("echo " + RECORD + " | dd of=/dev/" + sd + " bs=512 seek=" + SBP2_WRITE_SECTOR
-                + " conv=sync,fsync 2>/dev/null").status, "write a record to /dev/" + sd + "");
-        assertEquals(0, shell("blockdev --flushbufs /dev/" + sd + " && echo 3 > /proc/sys/vm/drop_caches").status);
+                + " conv=sync,fsync 2>/dev/null").status(), "write a record to /dev/" + sd + "");
+        assertEquals(0, shell("blockdev --flushbufs /dev/" + sd + " && echo 3 > /proc/sys/vm/drop_caches").status());
         assertEquals(md5(sectorWithRecord()) + "  -", shell("dd if=/dev/" + sd + " bs=512 skip=" + SBP2_WRITE_SECTOR
                 + " count=1 2>/dev/null | md5sum").single(), "the record read back from /dev/" + sd + "");
         Output errors = shell("dmesg | grep -i -E 'firewire.*(error|fail|timed out)|sbp2.*(error|fail)' | sed 's/^\\[[^]]*\\] //'; true");
-        assertTrue(errors.text.isBlank(), "no FireWire errors in the kernel log: " + errors);
+        assertTrue(errors.text().isBlank(), "no FireWire errors in the kernel log: " + errors);
 
         if (Boolean.getBoolean("machina.fwSwap")) {
             firewireHotSwap(sd);
         }
 
         // hot-unplug (QMP device_del): the bus resets without the disk's node, and the disk goes away
-        assertEquals(0, shell("sync").status);
+        assertEquals(0, shell("sync").status());
         try (QmpTestClient qmp = QmpTestClient.connect(out.resolve("qmp.sock"))) {
             JsonObject args = new JsonObject();
             args.addProperty("id", "fwdisk0");
@@ -745,7 +742,7 @@ class LinuxGuestIT {
         Output gone = shell("i=0; while { [ -b /dev/" + sd + " ] || [ $(ls /sys/bus/firewire/devices | grep -c -E '^fw[0-9]+$')"
                 + " -gt 1 ]; } && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done;"
                 + " ls /sys/bus/firewire/devices; [ ! -b /dev/" + sd + " ]");
-        assertEquals(0, gone.status, "/dev/" + sd + " went away after the unplug: " + gone + shell("dmesg | tail -20"));
+        assertEquals(0, gone.status(), "/dev/" + sd + " went away after the unplug: " + gone + shell("dmesg | tail -20"));
         List<String> left = gone.nonBlank().stream().flatMap(l -> Arrays.stream(l.trim().split("\\s+"))).toList();
         assertEquals(1, left.stream().filter(e -> e.matches("fw\\d+")).count(), "only the controller's node is left: " + gone);
         assertTrue(left.stream().noneMatch(e -> e.contains(".")), "no unit is left: " + gone);
@@ -774,17 +771,17 @@ class LinuxGuestIT {
                 "the guest reads the stick's pattern");
         Output write = shell("echo " + USB_RECORD + " | dd of=/dev/" + sd + " bs=512 seek=" + USB_WRITE_SECTOR
                 + " conv=sync,fsync 2>&1");
-        assertEquals(0, write.status, "dd to /dev/" + sd + ": " + write);
-        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "sync and drop the page cache");
+        assertEquals(0, write.status(), "dd to /dev/" + sd + ": " + write);
+        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status(), "sync and drop the page cache");
         assertEquals(md5(usbSectorWithRecord()) + "  -",
                 shell("dd if=/dev/" + sd + " bs=512 skip=" + USB_WRITE_SECTOR + " count=1 2>/dev/null | md5sum").single(),
                 "the record reads back from the stick");
         for (String dev : List.of("/dev/" + sd + "", "/dev/vda")) {
-            assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status, "drop the page cache");
+            assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status(), "drop the page cache");
             Output dd = shell("dd if=" + dev + " of=/dev/null bs=64k 2>&1");
-            assertEquals(0, dd.status, "dd from " + dev + ": " + dd);
+            assertEquals(0, dd.status(), "dd from " + dev + ": " + dd);
             System.out.printf("LinuxGuestIT: read %s (%d KiB): %.2f s host time; dd: %s%n", dev, DISK_BYTES >> 10,
-                    (dd.endNanos() - dd.beginNanos()) / 1e9, String.join(" | ", dd.nonBlank()));
+                    (dd.endNanos() - dd.startNanos()) / 1e9, String.join(" | ", dd.nonBlank()));
         }
     }
 
@@ -797,7 +794,7 @@ class LinuxGuestIT {
     @Order(16)
     void e1000GetsALeasePingsFetchesAndAcceptsAHostfwdConnection() throws Exception {
         assertTrue(shell("cat /proc/modules").lines().stream().anyMatch(l -> l.startsWith("e1000 ")), "e1000 loaded");
-        assertEquals(0, shell("ifconfig eth0 up").status, "ifconfig eth0 up");
+        assertEquals(0, shell("ifconfig eth0 up").status(), "ifconfig eth0 up");
         Output dhcp = shell("udhcpc -i eth0 -n -q -t 10 -T 2");
         assertTrue(dhcp.text().contains("lease of 10.0.2.15 obtained from 10.0.2.2"), dhcp.toString());
         Output ping = shell("ping -c 2 -W 10 10.0.2.2");
@@ -821,7 +818,7 @@ class LinuxGuestIT {
     @Order(17)
     void virtioNetGetsALeasePingsAndFetches() throws Exception {
         assertTrue(shell("cat /proc/modules").lines().stream().anyMatch(l -> l.startsWith("virtio_net ")), "virtio_net loaded");
-        assertEquals(0, shell("ifconfig eth1 up").status, "ifconfig eth1 up");
+        assertEquals(0, shell("ifconfig eth1 up").status(), "ifconfig eth1 up");
         Output dhcp = shell("udhcpc -i eth1 -n -q -t 10 -T 2");
         assertTrue(dhcp.text().contains("lease of 10.0.3.15 obtained from 10.0.3.2"), dhcp.toString());
         Output ping = shell("ping -c 2 -W 10 10.0.3.2");
@@ -848,7 +845,7 @@ class LinuxGuestIT {
     private static void fetch(String nic, String gateway) throws Exception {
         Output md5 = shell("wget -q -O - http://" + gateway + ":" + http.port() + "/big | md5sum");
         assertTrue(md5.text().contains(md5(netData)), md5 + " (expected " + md5(netData) + ")");
-        double seconds = (md5.endNanos() - md5.beginNanos()) / 1e9;
+        double seconds = (md5.endNanos() - md5.startNanos()) / 1e9;
         System.out.printf("LinuxGuestIT: %s: wget of %d MiB in %.1f s: %.2f MB/s%n", nic, NET_BYTES >> 20, seconds,
                 NET_BYTES / 1e6 / seconds);
     }
@@ -948,147 +945,13 @@ class LinuxGuestIT {
 
     // ---- the serial console ----
 
-    record Output(int status, String text, long beginNanos, long endNanos) {
-        List<String> lines() {
-            return text.lines().toList();
-        }
-
-        /** The non-blank lines a command printed (with its status checked). */
-        List<String> nonBlank() {
-            assertEquals(0, status, "exit status; " + this);
-            return lines().stream().filter(s -> !s.isBlank()).toList();
-        }
-
-        /** The one line a command printed (with its status checked). */
-        String single() {
-            List<String> l = lines().stream().filter(s -> !s.isBlank()).toList();
-            assertEquals(0, status, "exit status; " + this);
-            assertEquals(1, l.size(), "one line of output expected; " + this);
-            return l.get(0);
-        }
-
-        @Override
-        public String toString() {
-            return "status " + status + ", output:\n" + text;
-        }
-    }
-
     /** Types one command line and waits for its end marker; returns what it printed between the markers. */
     private static Output shell(String command) throws Exception {
-        if (unresponsive != null) {
-            fail("skipped '" + command + "': the guest stopped answering earlier (" + unresponsive + ")");
-        }
-        int n = ++commands;
-        int from = console.length();
-        console.type("echo \"__BEG\"\"IN_" + n + "__\"; " + command + "; echo \"__EN\"\"D_" + n + "_$?__\"\n");
-        // no newline after either marker in the patterns: a kernel message printed while the shell
-        // echoes may come between a marker and its newline (the SBP-2 login did, once)
-        Match begin = console.await(Pattern.compile("__BEGIN_" + n + "__"), from, COMMAND_TIMEOUT_S,
-                "the start marker of '" + command + "'");
-        Match end = console.await(Pattern.compile("__END_" + n + "_(\\d+)__"), begin.end(), COMMAND_TIMEOUT_S,
-                "the end marker of '" + command + "'");
-        String text = KERNEL_MESSAGE.matcher(console.text().substring(begin.end(), end.start())).replaceAll("");
-        return new Output(Integer.parseInt(end.group()), text, begin.nanos(), end.nanos());
+        return console.shell(command, COMMAND_TIMEOUT_S);
     }
 
     private static String context() throws IOException {
-        String err = Files.exists(stderr) ? Files.readString(stderr) : "";
-        return "\n--- last console output:\n" + tail(console.text(), 3000) + "\n--- machina stderr:\n" + tail(err, 3000);
-    }
-
-    private static String tail(String s, int n) {
-        return s.length() <= n ? s : "..." + s.substring(s.length() - n);
-    }
-
-    record Match(int start, int end, String group, long nanos) {}
-
-    /**
-     * The guest's serial output as text (carriage returns dropped), read by a thread that notes
-     * the host time at which each piece arrived, and copied to a file for post-mortems.
-     */
-    private static final class Console {
-        private final StringBuilder text = new StringBuilder();
-        private final List<long[]> arrivals = new ArrayList<>(); // {length after the piece, nanoTime}
-        private final OutputStream in;
-        private final Thread reader;
-
-        Console(InputStream out, OutputStream in, Path copy) throws IOException {
-            this.in = in;
-            OutputStream file = Files.newOutputStream(copy);
-            reader = Thread.ofPlatform().daemon().name("console-reader").start(() -> {
-                byte[] buf = new byte[8192];
-                try (file) {
-                    int n;
-                    while ((n = out.read(buf)) > 0) {
-                        long now = System.nanoTime();
-                        file.write(buf, 0, n);
-                        file.flush();
-                        String s = new String(buf, 0, n, StandardCharsets.ISO_8859_1).replace("\r", "");
-                        synchronized (this) {
-                            text.append(s);
-                            arrivals.add(new long[] {text.length(), now});
-                            notifyAll();
-                        }
-                    }
-                } catch (IOException e) {
-                    // the process ended
-                }
-                synchronized (this) {
-                    notifyAll();
-                }
-            });
-        }
-
-        synchronized int length() {
-            return text.length();
-        }
-
-        synchronized String text() {
-            return text.toString();
-        }
-
-        void type(String line) throws IOException {
-            in.write(line.getBytes(StandardCharsets.US_ASCII));
-            in.flush();
-        }
-
-        /** Waits for the reader to see the end of the output after the process ended. */
-        void drain() throws InterruptedException {
-            reader.join(TimeUnit.SECONDS.toMillis(30));
-        }
-
-        /** Waits until the pattern matches the text from {@code from}; fails with the console's end on timeout. */
-        Match await(Pattern p, int from, long timeoutS, String what) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS);
-            synchronized (this) {
-                while (true) {
-                    Matcher m = p.matcher(text);
-                    if (m.find(from)) {
-                        return new Match(m.start(), m.end(), m.groupCount() > 0 ? m.group(1) : m.group(),
-                                arrivalOf(m.end()));
-                    }
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0 || !reader.isAlive()) {
-                        String why = left <= 0 ? "no " + what + " within " + timeoutS + " s"
-                                : "the console closed before " + what + " (machina "
-                                        + (machina.isAlive() ? "still running" : "exited with " + machina.waitFor()) + ")";
-                        unresponsive = why;
-                        fail(why + context());
-                    }
-                    TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.SECONDS.toNanos(1)));
-                }
-            }
-        }
-
-        /** The host time at which the text up to {@code end} had arrived. */
-        private long arrivalOf(int end) {
-            for (long[] a : arrivals) {
-                if (a[0] >= end) {
-                    return a[1];
-                }
-            }
-            throw new IllegalStateException("no arrival for " + end);
-        }
+        return console.context();
     }
 
     // ---- expected values computed here ----
