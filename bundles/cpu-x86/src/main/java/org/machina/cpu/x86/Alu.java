@@ -70,11 +70,11 @@ abstract class Alu extends Protection {
         int bits = 8 << size;
         long m = MASK[size] & 0xffffffffL;
         long x = v & m;
-        int f = getEflags() & ARITH;
         long res;
         int cf;
         switch (op) {
-            case 0: {
+            case 0: { // the rotates keep SF, ZF, AF, PF (RCL/RCR read CF): the shifts set every flag
+                int f = getEflags() & ARITH;
                 int n = count % bits;
                 res = ((x << n) | (x >>> (bits - n))) & m;
                 cf = (int) (res & 1);
@@ -83,6 +83,7 @@ abstract class Alu extends Protection {
                 return (int) res;
             }
             case 1: {
+                int f = getEflags() & ARITH;
                 int n = count % bits;
                 res = ((x >>> n) | (x << (bits - n))) & m;
                 cf = (int) ((res >>> (bits - 1)) & 1);
@@ -94,6 +95,7 @@ abstract class Alu extends Protection {
             case 2: case 3: {
                 int n = size == 2 ? count : count % (bits + 1);
                 if (n == 0) return v;
+                int f = getEflags() & ARITH;
                 long c = f & CF;
                 long wide = x | (c << bits); // bits+1 bit value
                 long full = (1L << (bits + 1)) - 1;

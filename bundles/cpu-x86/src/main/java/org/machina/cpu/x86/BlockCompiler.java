@@ -57,7 +57,7 @@ final class BlockCompiler {
     private static final MethodTypeDesc I_IIZ = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_boolean);
 
     // locals of the generated run(X86Cpu) method
-    private static final int CPU = 1, REGS = 2, A = 3, LIN = 4, V = 5, B = 6, C = 7;
+    private static final int CPU = 1, REGS = 2, A = 3, LIN = 4, V = 5, B = 6, C = 7, T = 12; // 8..11: FlagCode
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
     private final ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
@@ -87,6 +87,23 @@ final class BlockCompiler {
         boolean transfer() {
             return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) || op == 0xc2 || op == 0xc3
                     || op == 0xe8 || op == 0xe9 || op == 0xeb || (op == 0xff && (reg == 2 || reg == 4));
+        }
+
+        /** A conditional jump (Jcc): the block goes on with the next instruction when it is not taken. */
+        boolean conditional() {
+            return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f);
+        }
+
+        /** Leaves the arithmetic flags as they were (moves, stack, SETcc, CMOVcc, NOT, ...). */
+        boolean preservesFlags() {
+            return switch (op) {
+                case 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8d, 0x68, 0x6a, 0xc6, 0xc7, 0xc9, 0xfc, 0xfd,
+                     0x1b6, 0x1b7, 0x1be, 0x1bf -> true;
+                case 0xf6, 0xf7 -> reg == 2;
+                case 0xfe, 0xff -> reg == 6;
+                default -> (op >= 0x50 && op <= 0x5f) || (op >= 0x90 && op <= 0x99) || (op >= 0xb0 && op <= 0xbf)
+                        || (op >= 0x140 && op <= 0x14f) || (op >= 0x190 && op <= 0x19f) || (op >= 0x1c8 && op <= 0x1cf);
+            };
         }
 
         boolean stack() {
@@ -132,7 +149,7 @@ final class BlockCompiler {
             insns.add(in);
             off += len;
             at = next;
-            if (in.transfer()) break;
+            if (in.transfer() && !in.conditional()) break;
         }
         if (insns.isEmpty()) return null;
         byte[] bytes = classFile.build(ClassDesc.of("org.machina.cpu.x86.TranslatedCode"), cb -> {
@@ -164,21 +181,55 @@ final class BlockCompiler {
     /** Emits the body of one block's run method. */
     private static final class Emitter {
         private final CodeBuilder c;
+        private final FlagCode flags;
+        /** Whether the block jumps inside itself (its retired count is then kept in {@code blockBias}). */
+        private boolean jumps;
 
         Emitter(CodeBuilder c) {
             this.c = c;
+            this.flags = new FlagCode(c);
         }
 
+        /**
+         * The block: its instructions in order, Jcc and JMP to an instruction of the block as JVM
+         * jumps (a loop in the guest is a loop in the JVM), everything else leaving the block.
+         * Jumps back check the burst's budget ({@code blockBudget}) so a loop returns to the CPU's
+         * run loop, which takes interrupts and deadlines, as often as a chain of blocks would.
+         * The count of instructions retired so far is {@code blockBias} plus the index of the
+         * current instruction: each taken jump adds the distance it skips.
+         */
         void block(List<Insn> insns) {
+            int n = insns.size();
+            int[] inside = new int[n];
+            Label[] labels = new Label[n];
+            for (int i = 0; i < n; i++) {
+                Insn in = insns.get(i);
+                inside[i] = -1;
+                if (!in.conditional() && in.op() != 0xe9 && in.op() != 0xeb) continue;
+                int t = target(in);
+                for (int k = 0; k < n; k++) {
+                    if (insns.get(k).eip() == t) {
+                        inside[i] = k;
+                        if (labels[k] == null) labels[k] = c.newLabel();
+                        jumps = true;
+                        break;
+                    }
+                }
+            }
             c.aload(CPU);
             c.getfield(CD_CPU, "r", CD_INTS);
             c.astore(REGS);
-            for (int t : new int[] {A, LIN, V, B, C}) {
+            for (int t : new int[] {A, LIN, V, B, C, T}) {
                 c.iconst_0();
                 c.istore(t);
             }
-            for (int i = 0; i < insns.size(); i++) {
+            flags.init();
+            for (int i = 0; i < n; i++) {
                 Insn in = insns.get(i);
+                if (labels[i] != null) {
+                    c.labelBinding(labels[i]);
+                    flags.forget();
+                }
                 if (in.mayFault()) {
                     c.aload(CPU);
                     c.loadConstant(in.eip());
@@ -187,12 +238,25 @@ final class BlockCompiler {
                     reg(X86State.ESP);
                     c.putfield(CD_CPU, "startEsp", CD_int);
                 }
+                if (in.conditional()) {
+                    Label notTaken = c.newLabel();
+                    flags.jumpIf((in.op() & 15) ^ 1, notTaken);
+                    jump(in, i, inside[i], labels);
+                    c.labelBinding(notTaken);
+                    continue;
+                }
+                if ((in.op() == 0xe9 || in.op() == 0xeb) && inside[i] >= 0) {
+                    jump(in, i, inside[i], labels);
+                    return;
+                }
                 if (in.transfer()) {
                     transfer(in, i + 1);
                     return;
                 }
+                flags.begin();
                 insn(in);
-                if (in.stores() && i + 1 < insns.size()) {
+                flags.end(in.preservesFlags());
+                if (in.stores() && i + 1 < n) {
                     Label go = c.newLabel();
                     c.aload(CPU);
                     c.getfield(CD_CPU, "code", CD_CACHE);
@@ -202,14 +266,70 @@ final class BlockCompiler {
                     c.labelBinding(go);
                 }
             }
-            exit(insns.get(insns.size() - 1).next(), insns.size());
+            exit(insns.get(n - 1).next(), n);
+        }
+
+        /**
+         * The taken side of the jump at index {@code i} of the block: to instruction
+         * {@code inside} of the block, or out of it when that is -1.
+         */
+        private void jump(Insn in, int i, int inside, Label[] labels) {
+            if (inside < 0) {
+                exit(target(in), i + 1);
+                return;
+            }
+            if (inside > i) { // forward: skips instructions, ends
+                bias(i + 1 - inside);
+                c.goto_(labels[inside]);
+                return;
+            }
+            // back: retired so far, against the budget
+            Label out = c.newLabel();
+            retired(i + 1);
+            c.istore(T);
+            c.iload(T);
+            c.aload(CPU);
+            c.getfield(CD_CPU, "blockBudget", CD_int);
+            c.if_icmpge(out);
+            c.aload(CPU);
+            c.iload(T);
+            c.loadConstant(inside);
+            c.isub();
+            c.putfield(CD_CPU, "blockBias", CD_int);
+            c.goto_(labels[inside]);
+            c.labelBinding(out);
+            c.aload(CPU);
+            c.loadConstant(target(in));
+            c.putfield(CD_CPU, "eip", CD_int);
+            c.iload(T);
+            c.ireturn();
+        }
+
+        /** Adds {@code delta} to {@code blockBias}. */
+        private void bias(int delta) {
+            c.aload(CPU);
+            c.aload(CPU);
+            c.getfield(CD_CPU, "blockBias", CD_int);
+            c.loadConstant(delta);
+            c.iadd();
+            c.putfield(CD_CPU, "blockBias", CD_int);
+        }
+
+        /** Pushes the instructions retired by this run once the first {@code count} of the block's list are. */
+        private void retired(int count) {
+            c.loadConstant(count);
+            if (jumps) {
+                c.aload(CPU);
+                c.getfield(CD_CPU, "blockBias", CD_int);
+                c.iadd();
+            }
         }
 
         private void exit(int eip, int count) {
             c.aload(CPU);
             c.loadConstant(eip);
             c.putfield(CD_CPU, "eip", CD_int);
-            c.loadConstant(count);
+            retired(count);
             c.ireturn();
         }
 
@@ -223,7 +343,7 @@ final class BlockCompiler {
             c.aload(CPU);
             c.iload(V);
             c.putfield(CD_CPU, "eip", CD_int);
-            c.loadConstant(count);
+            retired(count);
             c.ireturn();
         }
 
@@ -233,19 +353,7 @@ final class BlockCompiler {
         }
 
         private void transfer(Insn in, int count) {
-            int op = in.op();
-            if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
-                Label not = c.newLabel();
-                cpu();
-                c.loadConstant(op & 15);
-                c.invokevirtual(CD_CPU, "cond", Z_I);
-                c.ifeq(not);
-                exit(target(in), count);
-                c.labelBinding(not);
-                exit(in.next(), count);
-                return;
-            }
-            switch (op) {
+            switch (in.op()) {
                 case 0xe9, 0xeb -> exit(target(in), count);
                 case 0xe8 -> {
                     push(in.op32(), () -> c.loadConstant(in.next()));
@@ -274,7 +382,7 @@ final class BlockCompiler {
                     c.iload(A);
                     exitTo(in.op32(), count);
                 }
-                default -> throw new IllegalStateException("not a transfer: " + Integer.toHexString(op));
+                default -> throw new IllegalStateException("not a transfer: " + Integer.toHexString(in.op()));
             }
         }
 
@@ -286,10 +394,8 @@ final class BlockCompiler {
             }
             if (op >= 0x40 && op <= 0x4f) {
                 int r = op & 7;
-                cpu();
                 readReg(r, os);
-                c.loadConstant(os);
-                c.invokevirtual(CD_CPU, op < 0x48 ? "inc" : "dec", I_II);
+                flags.incDec(op < 0x48, os);
                 writeReg(r, os);
                 return;
             }
@@ -316,10 +422,7 @@ final class BlockCompiler {
                 readRm(in, os, Access.READ);
                 c.istore(A);
                 Label skip = c.newLabel();
-                cpu();
-                c.loadConstant(op & 15);
-                c.invokevirtual(CD_CPU, "cond", Z_I);
-                c.ifeq(skip);
+                flags.jumpIf((op & 15) ^ 1, skip);
                 c.iload(A);
                 writeReg(in.reg(), os);
                 c.labelBinding(skip);
@@ -327,9 +430,7 @@ final class BlockCompiler {
             }
             if (op >= 0x190 && op <= 0x19f) { // SETcc
                 Access.WRITE.prepare(this, in, 0);
-                cpu();
-                c.loadConstant(op & 15);
-                c.invokevirtual(CD_CPU, "cond", Z_I);
+                flags.value(op & 15);
                 writeRm(in, 0);
                 return;
             }
@@ -470,13 +571,9 @@ final class BlockCompiler {
                 case 0x80, 0x81, 0x83 -> group1(in, op == 0x80 ? 0 : os);
                 case 0x84, 0x85 -> {
                     int size = op == 0x84 ? 0 : os;
-                    cpu();
-                    c.loadConstant(4);
                     readRm(in, size, Access.READ);
                     readReg(in.reg(), size);
-                    c.loadConstant(size);
-                    c.invokevirtual(CD_CPU, "alu", I_IIII);
-                    c.pop();
+                    flags.alu(4, size, false);
                 }
                 case 0x86, 0x87 -> {
                     int size = op == 0x86 ? 0 : os;
@@ -529,13 +626,9 @@ final class BlockCompiler {
                 }
                 case 0xa8, 0xa9 -> {
                     int size = op == 0xa8 ? 0 : os;
-                    cpu();
-                    c.loadConstant(4);
                     readReg(X86State.EAX, size);
                     c.loadConstant(in.imm());
-                    c.loadConstant(size);
-                    c.invokevirtual(CD_CPU, "alu", I_IIII);
-                    c.pop();
+                    flags.alu(4, size, false);
                 }
                 case 0xc0, 0xc1, 0xd0, 0xd1, 0xd2, 0xd3 -> {
                     int size = (op & 1) == 0 ? 0 : os;
@@ -575,10 +668,8 @@ final class BlockCompiler {
                         push(in.op32(), () -> c.iload(A));
                         return;
                     }
-                    cpu();
                     readRm(in, size, Access.RMW);
-                    c.loadConstant(size);
-                    c.invokevirtual(CD_CPU, in.reg() == 0 ? "inc" : "dec", I_II);
+                    flags.incDec(in.reg() == 0, size);
                     writeRm(in, size);
                 }
                 case 0x1b6, 0x1b7, 0x1be, 0x1bf -> {
@@ -598,62 +689,42 @@ final class BlockCompiler {
             switch (form) {
                 case 0, 1 -> {
                     int size = form == 0 ? 0 : os;
-                    cpu();
-                    c.loadConstant(aluOp);
                     readRm(in, size, cmp ? Access.READ : Access.RMW);
                     readReg(in.reg(), size);
-                    c.loadConstant(size);
-                    c.invokevirtual(CD_CPU, "alu", I_IIII);
-                    if (cmp) c.pop();
-                    else writeRm(in, size);
+                    flags.alu(aluOp, size, !cmp);
+                    if (!cmp) writeRm(in, size);
                 }
                 case 2, 3 -> {
                     int size = form == 2 ? 0 : os;
-                    cpu();
-                    c.loadConstant(aluOp);
                     readReg(in.reg(), size);
                     readRm(in, size, Access.READ);
-                    c.loadConstant(size);
-                    c.invokevirtual(CD_CPU, "alu", I_IIII);
-                    if (cmp) c.pop();
-                    else writeReg(in.reg(), size);
+                    flags.alu(aluOp, size, !cmp);
+                    if (!cmp) writeReg(in.reg(), size);
                 }
                 default -> {
                     int size = form == 4 ? 0 : os;
-                    cpu();
-                    c.loadConstant(aluOp);
                     readReg(X86State.EAX, size);
                     c.loadConstant(in.imm());
-                    c.loadConstant(size);
-                    c.invokevirtual(CD_CPU, "alu", I_IIII);
-                    if (cmp) c.pop();
-                    else writeReg(X86State.EAX, size);
+                    flags.alu(aluOp, size, !cmp);
+                    if (!cmp) writeReg(X86State.EAX, size);
                 }
             }
         }
 
         private void group1(Insn in, int size) {
             boolean cmp = in.reg() == 7;
-            cpu();
-            c.loadConstant(in.reg());
             readRm(in, size, cmp ? Access.READ : Access.RMW);
             c.loadConstant(in.imm());
-            c.loadConstant(size);
-            c.invokevirtual(CD_CPU, "alu", I_IIII);
-            if (cmp) c.pop();
-            else writeRm(in, size);
+            flags.alu(in.reg(), size, !cmp);
+            if (!cmp) writeRm(in, size);
         }
 
         private void group3(Insn in, int size) {
             switch (in.reg()) {
                 case 0, 1 -> {
-                    cpu();
-                    c.loadConstant(4);
                     readRm(in, size, Access.READ);
                     c.loadConstant(in.imm());
-                    c.loadConstant(size);
-                    c.invokevirtual(CD_CPU, "alu", I_IIII);
-                    c.pop();
+                    flags.alu(4, size, false);
                 }
                 case 2 -> {
                     readRm(in, size, Access.RMW);
@@ -662,10 +733,8 @@ final class BlockCompiler {
                     writeRm(in, size);
                 }
                 case 3 -> {
-                    cpu();
                     readRm(in, size, Access.RMW);
-                    c.loadConstant(size);
-                    c.invokevirtual(CD_CPU, "neg", I_II);
+                    flags.neg(size);
                     writeRm(in, size);
                 }
                 default -> {

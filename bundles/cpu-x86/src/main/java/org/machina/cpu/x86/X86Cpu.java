@@ -209,6 +209,14 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
 
     private static final int BURST = 64;
 
+    /**
+     * For the translated block running: instructions it retired beyond the index of the one it
+     * is at (its jumps back add to it, see {@link BlockCompiler}); 0 when it started.
+     */
+    int blockBias;
+    /** For the translated block running: a jump back leaves it once it retired this many. */
+    int blockBudget;
+
     /** One instruction with the trap flag, RF and data breakpoints handled as the SDM says. */
     private void stepChecked() {
         boolean trap = (eflags & TF) != 0;
@@ -276,6 +284,8 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                         : block(segBase[CS], eip, code32());
                 if (b != null && Integer.compareUnsigned(eip + b.bytes() - 1, segLimit[CS]) <= 0) {
                     code.blocksDropped = false;
+                    blockBias = 0;
+                    blockBudget = n - done;
                     int k = b.code().run(this);
                     retired += k;
                     done += k;
@@ -291,10 +301,10 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                     && pendingDataBreakpoints == 0 && !debug.pendingWatch && (dr[7] & 0xff) == 0
                     && ((flags & IF) == 0 || !intrLevel) && !repeatYielded);
         } catch (CpuFault f) {
-            if (b != null) retired += b.retiredBefore(startEip);
+            if (b != null) retired += blockBias + b.retiredBefore(startEip);
             fault(f);
         } catch (RuntimeException e) {
-            if (b != null) retired += b.retiredBefore(startEip);
+            if (b != null) retired += blockBias + b.retiredBefore(startEip);
             internalError(e);
         }
         return done;

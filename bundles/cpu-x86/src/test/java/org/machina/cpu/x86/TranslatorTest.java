@@ -145,6 +145,42 @@ class TranslatorTest {
         assertTrue(blocks[0] >= 200, "blocks run: " + blocks[0]);
     }
 
+    /**
+     * Every condition code after every flag-setting instruction the translator emits inline (ADD,
+     * SUB, CMP, AND, OR, XOR, TEST, INC, DEC, NEG) at 8, 16 and 32 bits on edge operands: as SETcc,
+     * as Jcc over a flag-keeping LEA (jumps forward inside the block or out of it, by where the
+     * block ends), and the carry a following DEC keeps, all as the interpreter leaves them.
+     */
+    @Test
+    void everyConditionAfterEveryInlineFlagProducerMatchesTheInterpreter() throws Exception {
+        String[] cc = {"o", "no", "b", "ae", "z", "nz", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"};
+        String[][] regs = {{"al", "bl"}, {"ax", "bx"}, {"eax", "ebx"}};
+        String[] ops = {"add %s, %s", "sub %s, %s", "cmp %s, %s", "and %s, %s", "or %s, %s", "xor %s, %s",
+                "test %s, %s", "inc %s", "dec %s", "neg %s"};
+        long[] values = {0, 1, 0x7f, 0x80, 0xff, 0x8000, 0x7fffffffL, 0xffffffffL};
+        StringBuilder code = new StringBuilder("mov edi, buf\nxor ebp, ebp\n");
+        int label = 0;
+        for (String op : ops) {
+            for (String[] r : regs) {
+                for (long a : values) {
+                    for (long b : values) {
+                        code.append("mov eax, ").append(a).append("\nmov ebx, ").append(b).append('\n');
+                        code.append(String.format(op, r[0], r[1])).append('\n');
+                        for (int k = 0; k < 16; k++) code.append("set").append(cc[k]).append(" [edi + ").append(k).append("]\n");
+                        for (int k = 0; k < 16; k++) {
+                            code.append('j').append(cc[k]).append(" j").append(label).append("\nlea ebp, [ebp + ")
+                                    .append(1 << k).append("]\nj").append(label++).append(":\n");
+                        }
+                        code.append("mov [edi + 16], ebp\nxor ebp, ebp\ndec edx\nsetc [edi + 20]\nsetz [edi + 21]\n");
+                        code.append("adc esi, 0\nadd edi, 24\n");
+                    }
+                }
+            }
+        }
+        code.append("hlt\nalign 4\nbuf:\n");
+        sameAsInterpreter(code.toString());
+    }
+
     @Test
     void aStoreIntoTheRunningBlockIsSeenByItsNextInstruction() throws Exception {
         // the MOV patches the immediate of the ADD right behind it, inside the same block
