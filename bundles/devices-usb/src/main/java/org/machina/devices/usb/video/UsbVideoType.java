@@ -59,7 +59,7 @@ public final class UsbVideoType implements DeviceType {
                         + "sized by bandwidth, as webcams do; default) or bulk (one bulk endpoint)"),
                 PropertySpec.string("source", PatternSourceFactory.NAME,
                         "where frames come from: " + String.join(", ", names()) + " (default pattern)"),
-                PropertySpec.string("path", "", "the file of source=file (YUV4MPEG2 .y4m)"),
+                PropertySpec.string("path", "", "the file of source=file: YUV4MPEG2 (.y4m), MJPEG (.mjpeg, .jpg) or a still picture (.png, .bmp, .gif, .ppm)"),
                 PropertySpec.string("command", "", "the shell command of source=process (writes YUV4MPEG2 to stdout)"));
     }
 
