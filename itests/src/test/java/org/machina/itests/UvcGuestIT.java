@@ -272,11 +272,11 @@ class UvcGuestIT {
     private static String captureCommand(String usbDevice, boolean iso, String args) {
         String s = "S=/sys/bus/usb/devices/" + usbDevice + ":1.1; ";
         if (!iso) {
-            return s + "echo \"ALT $(cat $S/bAlternateSetting) $(cat $S/ep_81/type) $(cat $S/ep_81/wMaxPacketSize)\"; uvccap " + args;
+            return s + "echo ALT $(cat $S/bAlternateSetting) $(cat $S/ep_81/type) $(cat $S/ep_81/wMaxPacketSize); uvccap " + args;
         }
         return s + "uvccap " + args + " > /tmp/cap.txt 2>&1 & P=$!; A=0; N=0;"
                 + " while [ $N -lt 400 ] && [ $A -eq 0 ] && kill -0 $P 2>/dev/null; do A=$(cat $S/bAlternateSetting); N=$((N+1)); done;"
-                + " echo \"ALT $A $(cat $S/ep_81/type 2>/dev/null) $(cat $S/ep_81/wMaxPacketSize 2>/dev/null)\";"
+                + " echo ALT $A $(cat $S/ep_81/type 2>/dev/null) $(cat $S/ep_81/wMaxPacketSize 2>/dev/null);"
                 + " wait $P; R=$?; cat /tmp/cap.txt; [ $R -eq 0 ]";
     }
 
