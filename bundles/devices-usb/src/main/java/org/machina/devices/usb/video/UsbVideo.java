@@ -421,7 +421,8 @@ final class UsbVideo extends UsbFunction implements Device {
     }
 
     /**
-     * One isochronous IN packet, in the microframe the controller scheduled it: the next payload
+     * One isochronous IN packet of the microframe the controller scheduled it for
+     * ({@link UsbTransfer#frame()}, which is also the packet's time here): the next payload
      * of the frame being sent (a header and as much of the frame as the alternate setting's
      * bandwidth and the host's buffer allow), or, between frames, a header alone with the last
      * frame's FID (a zero-length packet before the first frame). A frame starts in the first
@@ -435,7 +436,7 @@ final class UsbVideo extends UsbFunction implements Device {
             t.complete(UsbStatus.OK, 0);
             return;
         }
-        long now = ctx.executor().clock().nanos();
+        long now = t.frame() * 125_000;                      // the packet's microframe (the controller may batch them)
         if (frame == null && !encoding && now >= due()) {
             startFrame();
         }
@@ -448,7 +449,7 @@ final class UsbVideo extends UsbFunction implements Device {
             }
             return;
         }
-        payload(t, room);
+        payload(t, room, now);
     }
 
     private void frameDue() {
@@ -549,15 +550,15 @@ final class UsbVideo extends UsbFunction implements Device {
 
     /** A bulk payload: at most {@value #PAYLOAD} bytes. */
     private void payload(UsbTransfer t) {
-        payload(t, Math.min(t.buffer().length, PAYLOAD));
+        payload(t, Math.min(t.buffer().length, PAYLOAD), ctx.executor().clock().nanos());
     }
 
-    /** The next payload of the frame, {@code limit} bytes at most with its header. */
-    private void payload(UsbTransfer t, int limit) {
+    /** The next payload of the frame, {@code limit} bytes at most with its header, sent at {@code now}. */
+    private void payload(UsbTransfer t, int limit, long now) {
         byte[] b = t.buffer();
         int n = Math.min(limit - PayloadHeader.LENGTH, frame.length - offset);
         boolean eof = offset + n == frame.length;
-        PayloadHeader.write(b, fid, eof, due(), ctx.executor().clock().nanos());
+        PayloadHeader.write(b, fid, eof, due(), now);
         System.arraycopy(frame, offset, b, PayloadHeader.LENGTH, n);
         offset += n;
         if (eof) {

@@ -22,6 +22,13 @@ final class TransferRunner {
     static final int MAX_TD_BYTES = 16 << 20;
     static final int MAX_LINKS = 64;
     static final int MAX_TDS = 1024;
+    /**
+     * Isochronous TDs are handed to devices a 1 ms frame (8 microframes) at a time, at the frame's
+     * end, each as the transfer of its own microframe: one wake-up of the machine thread a frame
+     * rather than one a microframe. The guest hears of them no later than it would with the
+     * default interrupt moderation (IMOD 4000 x 250 ns = 1 ms).
+     */
+    static final int ISOCH_BATCH = 8;
     /** Free event ring entries an isochronous TD needs before it runs. */
     static final int ISOCH_EVENT_ROOM = 16;
 
@@ -99,7 +106,8 @@ final class TransferRunner {
      * takes the endpoint's next service interval, or the next microframe when the ring had run
      * dry; one without SIA the first microframe of its Frame ID (1 ms frames modulo 2048), and one
      * whose frame has passed is skipped with a Missed Service Error. A TD not yet due stays on the
-     * ring and the controller's isochronous timer wakes the endpoint at its microframe. When the
+     * ring and the controller's isochronous timer wakes the endpoint at the end of the TD's 1 ms
+     * frame ({@link #ISOCH_BATCH}); the device gets it as the transfer of its microframe. When the
      * event ring is nearly full, TDs wait for the guest to consume events (a real controller would
      * miss their service intervals; waiting keeps every TD's completion). False with
      * {@code ep.scheduledTrb == -1} when the TD was skipped.
@@ -110,7 +118,9 @@ final class TransferRunner {
         if (ep.scheduledTrb != first.address()) {
             long at;
             if (first.type() != Trb.ISOCH || first.has(Trb.SIA)) {
-                at = Math.max(ep.nextFrame, now + 1);
+                // the next service interval; once that is more than a batch in the past (the ring
+                // ran dry), the next microframe
+                at = ep.nextFrame > now - ISOCH_BATCH ? ep.nextFrame : now + 1;
             } else {
                 long ahead = (first.frameId() - now / 8) & 0x7FF;
                 if (ahead >= 1024) {
@@ -128,14 +138,19 @@ final class TransferRunner {
             ep.scheduledFrame = at;
         }
         if (ep.scheduledFrame > now) {
-            hc.wakeIsochAt(ep.scheduledFrame);
+            hc.wakeIsochAt((ep.scheduledFrame + ISOCH_BATCH - 1) / ISOCH_BATCH * ISOCH_BATCH);
             return false;
         }
         if (!hc.events.room(ISOCH_EVENT_ROOM)) {
-            hc.wakeIsochAt(now + 8);                           // back-pressure: try again in a frame
+            hc.wakeIsochAt(now + ISOCH_BATCH);                 // back-pressure: try again in a frame
             return false;
         }
-        ep.nextFrame = Math.max(ep.scheduledFrame, now) + ep.interval;
+        // on time (within the batch): the next TD takes the next interval; late (the guest behind
+        // on events): the schedule starts again from now rather than catching up in a burst
+        if (now - ep.scheduledFrame >= ISOCH_BATCH) {
+            ep.scheduledFrame = now;                           // serviced late: in this microframe
+        }
+        ep.nextFrame = ep.scheduledFrame + ep.interval;
         ep.scheduledTrb = -1;
         return true;
     }
@@ -292,7 +307,7 @@ final class TransferRunner {
             transferEvent(s, ep, first.address(), Trb.TRANSACTION_ERROR, 0, false);
             return;
         }
-        long frame = type == UsbEndpointType.ISOCHRONOUS ? hc.microframe() : 0;
+        long frame = type == UsbEndpointType.ISOCHRONOUS ? ep.scheduledFrame : 0;
         XhciTransfer x = new XhciTransfer(ep.number(), in, type, setup, buffer, frame);
         ep.inflight = x;
         ep.inflightTrbs = trbs;

@@ -95,9 +95,10 @@ class UsbVideoIsoTest {
     }
 
     /** One isochronous IN packet of {@code size} bytes in the current microframe. */
-    private static T packet(UsbVideo v, int size) {
+    private T packet(UsbVideo v, int size) {
         T t = new T(1, true, null, new byte[size]);
         t.type = UsbEndpointType.ISOCHRONOUS;
+        t.frame = base.machine.nanos / MICROFRAME;
         v.handle(t);
         assertTrue(t.done(), "an isochronous packet completes in its microframe");
         assertEquals(UsbStatus.OK, t.status, "isochronous packets never stall");

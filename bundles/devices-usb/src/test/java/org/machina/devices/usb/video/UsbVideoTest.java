@@ -26,6 +26,7 @@ class UsbVideoTest {
         final UsbSetup setup;
         final byte[] buf;
         UsbEndpointType type;
+        long frame;
         UsbStatus status;
         int actual = -1;
 
@@ -51,6 +52,10 @@ class UsbVideoTest {
 
         public UsbSetup setup() {
             return setup;
+        }
+
+        public long frame() {
+            return frame;
         }
 
         public byte[] buffer() {
