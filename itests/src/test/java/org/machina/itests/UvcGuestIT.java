@@ -267,17 +267,19 @@ class UvcGuestIT {
      * The guest command that captures with uvccap on a camera whose USB device is {@code usbDevice}
      * (1-N) and prints, first, "ALT a type wMaxPacketSize" of its streaming interface 1 from sysfs:
      * for an isochronous camera read while the capture streams (uvcvideo selects the alternate
-     * setting at STREAMON and goes back to 0 at STREAMOFF), for a bulk one before.
+     * setting at STREAMON and goes back to 0 at STREAMOFF), for a bulk one before. The first line
+     * of /proc/stat before and after tells where the guest's CPU went (printed, not asserted).
      */
     private static String captureCommand(String usbDevice, boolean iso, String args) {
-        String s = "S=/sys/bus/usb/devices/" + usbDevice + ":1.1; ";
+        String s = "S=/sys/bus/usb/devices/" + usbDevice + ":1.1; head -1 /proc/stat; ";
         if (!iso) {
-            return s + "echo ALT $(cat $S/bAlternateSetting) $(cat $S/ep_81/type) $(cat $S/ep_81/wMaxPacketSize); uvccap " + args;
+            return s + "echo ALT $(cat $S/bAlternateSetting) $(cat $S/ep_81/type) $(cat $S/ep_81/wMaxPacketSize); uvccap " + args
+                    + "; R=$?; head -1 /proc/stat; [ $R -eq 0 ]";
         }
         return s + "uvccap " + args + " > /tmp/cap.txt 2>&1 & P=$!; A=0; N=0;"
                 + " while [ $N -lt 400 ] && [ $A -eq 0 ] && kill -0 $P 2>/dev/null; do A=$(cat $S/bAlternateSetting); N=$((N+1)); done;"
                 + " echo ALT $A $(cat $S/ep_81/type 2>/dev/null) $(cat $S/ep_81/wMaxPacketSize 2>/dev/null);"
-                + " wait $P; R=$?; cat /tmp/cap.txt; [ $R -eq 0 ]";
+                + " wait $P; R=$?; head -1 /proc/stat; cat /tmp/cap.txt; [ $R -eq 0 ]";
     }
 
     /** A YUV4MPEG2 clip (4:2:0): luma ramps that move 23 pixels a frame, chroma that changes per frame. */
