@@ -19,23 +19,26 @@ import org.machina.devices.usb.core.UsbFunction;
 import org.machina.devices.usb.video.mjpeg.JpegEncoder;
 
 /**
- * A USB Video Class 1.1 camera ({@link UvcDescriptors}) streaming YUYV or MJPEG over a bulk IN
- * endpoint from a {@link VideoSource} (API {@code org.machina.api.video}), high speed. MJPEG frames
+ * A USB Video Class 1.1 camera ({@link UvcDescriptors}) streaming YUYV or MJPEG over isochronous
+ * alternate settings or a bulk IN endpoint from a {@link VideoSource} (API {@code org.machina.api.video}), high speed. MJPEG frames
  * are the source's YUYV frames through this bundle's {@link JpegEncoder}, each with a COM segment
  * {@code "machina frame N"}, encoded off the machine thread: when an MJPEG frame is due the source
- * fills it on the machine thread, an encoder thread compresses it, and the transfer that waits
- * for it (NAKed, as a camera that is still compressing) completes in a task posted back to the
- * machine thread.
+ * fills it on the machine thread, an encoder thread compresses it, and the bulk transfer that
+ * waits for it (NAKed, as a camera that is still compressing) completes in a task posted back to
+ * the machine thread (isochronous packets carry headers alone meanwhile).
  *
  * <p>VideoStreaming interface 1 negotiates with probe and commit (UVC 1.1 section 4.3.1.1): the
  * 34-byte control (bmHint, bFormatIndex, bFrameIndex, dwFrameInterval, ..., dwMaxVideoFrameSize,
  * dwMaxPayloadTransferSize, dwClockFrequency, bmFramingInfo, bPreferedVersion, bMinVersion,
  * bMaxVersion); SET_CUR on probe takes the format (1 YUYV, 2 MJPEG; another falls back to 1) and
  * picks the nearest frame size index and interval the camera has for it,
- * GET_CUR/MIN/MAX/DEF answer it, SET_CUR on commit starts the stream. Each bulk IN transfer is one
- * payload (at most {@value #PAYLOAD} bytes): a 2-byte header (FID toggling per frame, EOF on the
- * frame's last payload) and frame data. Frame n is due {@code n} intervals (guest time) after the
- * commit; a transfer that arrives early is held, as a camera NAKs, until a timer delivers it.
+ * GET_CUR/MIN/MAX/DEF answer it, SET_CUR on commit starts a bulk stream, SET_INTERFACE to a
+ * non-zero alternate setting an isochronous one. Each bulk IN transfer is one payload (at most
+ * {@value #PAYLOAD} bytes), each isochronous packet one payload of at most the alternate
+ * setting's size: a {@link PayloadHeader} (FID toggling per frame, EOF on the frame's last
+ * payload, PTS, SCR) and frame data. Frame n is due {@code n} intervals (guest time) after the
+ * stream starts; a bulk transfer that arrives early is held, as a camera NAKs, until a timer
+ * delivers it.
  *
  * <p>Processing unit 2: brightness (-64..64) and contrast (0..200 %), with GET_CUR, GET_MIN,
  * GET_MAX, GET_RES, GET_DEF, GET_INFO, GET_LEN and SET_CUR. Other controls stall.
