@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.google.gson.JsonObject;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -59,11 +60,14 @@ class UvcGuestIT {
     private static final Pattern FRAME = Pattern.compile(
             "FRAME (\\d+) seq=(\\d+) bytes=(\\d+) num=(-?\\d+) fnv=([0-9a-f]{8})( error)?");
     private static final Pattern DONE = Pattern.compile("DONE frames=(\\d+) seconds=([0-9.]+) fps=([0-9.]+)");
+    /** What the capture command prints of the streaming interface in sysfs: alternate setting, endpoint type, size. */
+    private static final Pattern ALT = Pattern.compile("ALT (\\d+) (\\S*) ?([0-9a-f]*)");
 
     private static final int CLIP_FRAMES = 5;
 
     private static GuestConsole guest;
     private static Path clip;
+    private static Path qmpSocket;
     /** /dev/videoN of the pattern camera (port 1) and of the file camera (port 2), from sysfs. */
     private static String patternCamera = "/dev/video0";
     private static String fileCamera;
@@ -103,6 +107,7 @@ class UvcGuestIT {
         Files.write(combined, Files.readAllBytes(initramfs));
         Files.write(combined, Files.readAllBytes(extra), java.nio.file.StandardOpenOption.APPEND);
 
+        qmpSocket = out.resolve("qmp.sock");
         clip = out.resolve("clip.y4m");
         Files.write(clip, y4mClip(160, 120, CLIP_FRAMES));
 
@@ -112,7 +117,8 @@ class UvcGuestIT {
                 "-kernel", kernel.toString(), "-initrd", combined.toString(),
                 "-append", "console=ttyS0 panic=-1 clocksource=hpet", "-nographic",
                 "-usb", "-device", "usb-video,id=cam0,port=1,source=pattern",
-                "-device", "usb-video,id=cam1,port=2,source=file,path=" + clip), BOOT_TIMEOUT_S);
+                "-device", "usb-video,id=cam1,port=2,source=file,transfer=bulk,path=" + clip,
+                "-qmp", "unix:" + qmpSocket + ",server=on,wait=off"), BOOT_TIMEOUT_S);
         assertEquals(0, guest.shell("dmesg -n 4", 300).status(), "dmesg -n 4");
     }
 
@@ -160,32 +166,33 @@ class UvcGuestIT {
     @Test
     @Order(2)
     void yuyv160x120FramesAreThePattern() throws Exception {
-        capture("yuyv", 160, 120, 30, false);
+        capture(patternCamera, "1-1", true, "yuyv", 160, 120, 30, false);
     }
 
     @Test
     @Order(3)
     void yuyv640x480FramesAreThePattern() throws Exception {
-        capture("yuyv", 640, 480, 30, false);
+        capture(patternCamera, "1-1", true, "yuyv", 640, 480, 30, false);
     }
 
     @Test
     @Order(4)
     void mjpeg320x240FramesAreThePatternEncoded() throws Exception {
-        capture("mjpg", 320, 240, 30, true);
+        capture(patternCamera, "1-1", true, "mjpg", 320, 240, 30, true);
     }
 
     @Test
     @Order(5)
     void mjpeg1280x720FramesAreThePatternEncoded() throws Exception {
-        capture("mjpg", 1280, 720, 15, false);
+        capture(patternCamera, "1-1", true, "mjpg", 1280, 720, 15, false);
     }
 
     @Test
     @Order(6)
     void theFileCameraLoopsTheY4mClip() throws Exception {
-        GuestConsole.Output r = guest.shell("uvccap " + fileCamera + " yuyv 160 120 12", CAPTURE_TIMEOUT_S);
+        GuestConsole.Output r = guest.shell(captureCommand("1-2", false, fileCamera + " yuyv 160 120 12"), CAPTURE_TIMEOUT_S);
         assertEquals(0, r.status(), r.toString());
+        assertTrue(r.text().contains("ALT 0 Bulk"), "transfer=bulk: the file camera streams over its bulk endpoint: " + r);
         List<String> expected = new ArrayList<>();
         try (var source = org.machina.devices.usb.video.source.Y4mSource.open(clip)) {
             byte[] f = new byte[160 * 120 * 2];
@@ -206,6 +213,73 @@ class UvcGuestIT {
         assertEquals(12, order.size(), r.toString());
         assertTrue(order.stream().distinct().count() >= 3, "the clip plays: " + order);
         RESULTS.add("file camera (" + fileCamera + "): 12 frames, clip frames in order " + order);
+    }
+
+    /**
+     * Hot-plug: QMP {@code device_add usb-video,id=cam2,port=3,transfer=bulk} into the running guest;
+     * xhci_pci sees the connect on port 3, uvcvideo binds and makes a new video node, which
+     * captures YUYV and MJPEG pattern frames over bulk (each checked as above); QMP
+     * {@code device_del cam2} takes it out and the node goes away.
+     */
+    @Test
+    @Order(7)
+    void aHotPluggedBulkCameraCapturesAndGoesAwayOnDeviceDel() throws Exception {
+        try (QmpTestClient qmp = QmpTestClient.connect(qmpSocket)) {
+            JsonObject dev = new JsonObject();
+            dev.addProperty("driver", "usb-video");
+            dev.addProperty("id", "cam2");
+            dev.addProperty("port", "3");
+            dev.addProperty("transfer", "bulk");
+            JsonObject added = qmp.execute("device_add", dev);
+            assertTrue(added.has("return"), "device_add usb-video: " + added);
+        }
+        GuestConsole.Output found = guest.shell("i=0; while [ $i -lt 120 ] && ! ls -l /sys/class/video4linux/ | grep -q '/1-3:1'; do"
+                + " sleep 1; i=$((i+1)); done; ls -l /sys/class/video4linux/; dmesg | sed 's/^\\[[ 0-9.]*\\] //' | grep '1-3'", 600);
+        Matcher node = Pattern.compile("(video\\d+) -> \\S*/1-3:1\\.\\d+/video4linux/").matcher(found.text());
+        String hot = null;
+        while (node.find()) {
+            String d = "/dev/" + node.group(1);
+            if (hot == null || d.compareTo(hot) < 0) {
+                hot = d;
+            }
+        }
+        assertTrue(hot != null, "the guest made a video node for the hot-plugged camera: " + found);
+        assertTrue(found.text().contains("usb 1-3: Found UVC 1.10 device Machina USB camera"), found.toString());
+        capture(hot, "1-3", false, "yuyv", 160, 120, 10, false);
+        capture(hot, "1-3", false, "mjpg", 320, 240, 10, false);
+        try (QmpTestClient qmp = QmpTestClient.connect(qmpSocket)) {
+            JsonObject args = new JsonObject();
+            args.addProperty("id", "cam2");
+            JsonObject r = qmp.execute("device_del", args);
+            assertTrue(r.has("return"), "device_del cam2: " + r);
+        }
+        GuestConsole.Output gone = guest.shell("i=0; while [ -e " + hot + " ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done;"
+                + " ls /sys/class/video4linux/; dmesg | sed 's/^\\[[ 0-9.]*\\] //' | grep 'USB disconnect'; [ ! -e " + hot + " ]", 600);
+        assertEquals(0, gone.status(), hot + " went away after device_del: " + gone);
+        assertTrue(gone.text().contains("usb 1-3: USB disconnect"), gone.toString());
+        GuestConsole.Output still = guest.shell("ls " + patternCamera + " " + fileCamera, 300);
+        assertEquals(0, still.status(), "the other cameras stay: " + still);
+        RESULTS.add("hot-plug: device_add usb-video,port=3,transfer=bulk became " + hot
+                + " (captured YUYV and MJPEG), device_del removed it");
+    }
+
+    /**
+     * The guest command that captures with uvccap on a camera whose USB device is {@code usbDevice}
+     * (1-N) and prints, first, "ALT a type wMaxPacketSize" of its streaming interface 1 from sysfs:
+     * for an isochronous camera read while the capture streams (uvcvideo selects the alternate
+     * setting at STREAMON and goes back to 0 at STREAMOFF), for a bulk one before. The first line
+     * of /proc/stat before and after tells where the guest's CPU went (printed, not asserted).
+     */
+    private static String captureCommand(String usbDevice, boolean iso, String args) {
+        String s = "S=/sys/bus/usb/devices/" + usbDevice + ":1.1; head -1 /proc/stat; ";
+        if (!iso) {
+            return s + "echo ALT $(cat $S/bAlternateSetting) $(cat $S/ep_81/type) $(cat $S/ep_81/wMaxPacketSize); uvccap " + args
+                    + "; R=$?; head -1 /proc/stat; [ $R -eq 0 ]";
+        }
+        return s + "uvccap " + args + " > /tmp/cap.txt 2>&1 & P=$!; A=0; N=0;"
+                + " while [ $N -lt 400 ] && [ $A -eq 0 ] && kill -0 $P 2>/dev/null; do A=$(cat $S/bAlternateSetting); N=$((N+1)); done;"
+                + " echo ALT $A $(cat $S/ep_81/type 2>/dev/null) $(cat $S/ep_81/wMaxPacketSize 2>/dev/null);"
+                + " wait $P; R=$?; head -1 /proc/stat; cat /tmp/cap.txt; [ $R -eq 0 ]";
     }
 
     /** A YUV4MPEG2 clip (4:2:0): luma ramps that move 23 pixels a frame, chroma that changes per frame. */
@@ -230,11 +304,23 @@ class UvcGuestIT {
     }
 
     /** Captures in the guest and checks every frame against the host's own rendering of its number. */
-    private static void capture(String format, int w, int h, int frames, boolean decodeOnHost) throws Exception {
+    private static void capture(String camera, String usbDevice, boolean iso, String format, int w, int h, int frames,
+            boolean decodeOnHost) throws Exception {
         String dump = "/tmp/frame1." + format;
-        GuestConsole.Output r = guest.shell("uvccap " + patternCamera + " " + format + " " + w + " " + h + " " + frames + " " + dump,
-                CAPTURE_TIMEOUT_S);
+        GuestConsole.Output r = guest.shell(captureCommand(usbDevice, iso, camera + " " + format + " " + w + " " + h + " "
+                + frames + " " + dump), CAPTURE_TIMEOUT_S);
         assertEquals(0, r.status(), format + " " + w + "x" + h + ": " + r);
+        Matcher alt = ALT.matcher(r.text());
+        assertTrue(alt.find(), "the streaming interface's alternate setting: " + r);
+        String how;
+        if (iso) {
+            assertTrue(Integer.parseInt(alt.group(1)) > 0 && alt.group(2).equals("Isoc"),
+                    "streams over an isochronous alternate setting: " + alt.group());
+            how = "iso alt " + alt.group(1) + " (wMaxPacketSize 0x" + alt.group(3) + ")";
+        } else {
+            assertEquals("0 Bulk", alt.group(1) + " " + alt.group(2), "streams over the bulk endpoint: " + alt.group());
+            how = "bulk";
+        }
         assertTrue(r.text().contains("SET " + (format.equals("yuyv") ? "YUYV" : "MJPG") + " " + w + "x" + h), r.toString());
         JpegEncoder encoder = new JpegEncoder(80);
         TestPattern pattern = new TestPattern();
@@ -287,9 +373,9 @@ class UvcGuestIT {
         double guestSeconds = Double.parseDouble(done.group(2));
         // the camera numbers every frame it sends; frames the driver got while uvccap held every buffer
         // were dropped by uvcvideo: last - first + 1 frames crossed the bus in the capture's time
-        String result = String.format("%s %dx%d: uvccap got %d frames at %.2f fps (guest clock, %.3f s; host wall "
+        String result = String.format("%s %s %dx%d over %s: uvccap got %d frames at %.2f fps (guest clock, %.3f s; host wall "
                 + "%.1f s incl. setup); the camera sent frames %d..%d, %.2f fps over USB; %d dropped by uvcvideo "
-                + "(no free buffer); %d dequeued out of order", format, w, h, frames, Double.parseDouble(done.group(3)),
+                + "(no free buffer); %d dequeued out of order", camera, format, w, h, how, frames, Double.parseDouble(done.group(3)),
                 guestSeconds, wall, first, last, (last - first + 1) / guestSeconds, skipped, outOfOrder);
         RESULTS.add(result);
         System.out.println("UvcGuestIT: " + result);

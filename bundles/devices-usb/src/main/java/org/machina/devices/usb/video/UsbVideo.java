@@ -5,6 +5,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import org.machina.api.bus.usb.UsbBus;
+import org.machina.api.bus.usb.UsbEndpointType;
 import org.machina.api.bus.usb.UsbPort;
 import org.machina.api.bus.usb.UsbSetup;
 import org.machina.api.bus.usb.UsbSpeed;
@@ -18,23 +19,26 @@ import org.machina.devices.usb.core.UsbFunction;
 import org.machina.devices.usb.video.mjpeg.JpegEncoder;
 
 /**
- * A USB Video Class 1.1 camera ({@link UvcDescriptors}) streaming YUYV or MJPEG over a bulk IN
- * endpoint from a {@link VideoSource} (API {@code org.machina.api.video}), high speed. MJPEG frames
+ * A USB Video Class 1.1 camera ({@link UvcDescriptors}) streaming YUYV or MJPEG over isochronous
+ * alternate settings or a bulk IN endpoint from a {@link VideoSource} (API {@code org.machina.api.video}), high speed. MJPEG frames
  * are the source's YUYV frames through this bundle's {@link JpegEncoder}, each with a COM segment
  * {@code "machina frame N"}, encoded off the machine thread: when an MJPEG frame is due the source
- * fills it on the machine thread, an encoder thread compresses it, and the transfer that waits
- * for it (NAKed, as a camera that is still compressing) completes in a task posted back to the
- * machine thread.
+ * fills it on the machine thread, an encoder thread compresses it, and the bulk transfer that
+ * waits for it (NAKed, as a camera that is still compressing) completes in a task posted back to
+ * the machine thread (isochronous packets carry headers alone meanwhile).
  *
  * <p>VideoStreaming interface 1 negotiates with probe and commit (UVC 1.1 section 4.3.1.1): the
  * 34-byte control (bmHint, bFormatIndex, bFrameIndex, dwFrameInterval, ..., dwMaxVideoFrameSize,
  * dwMaxPayloadTransferSize, dwClockFrequency, bmFramingInfo, bPreferedVersion, bMinVersion,
  * bMaxVersion); SET_CUR on probe takes the format (1 YUYV, 2 MJPEG; another falls back to 1) and
  * picks the nearest frame size index and interval the camera has for it,
- * GET_CUR/MIN/MAX/DEF answer it, SET_CUR on commit starts the stream. Each bulk IN transfer is one
- * payload (at most {@value #PAYLOAD} bytes): a 2-byte header (FID toggling per frame, EOF on the
- * frame's last payload) and frame data. Frame n is due {@code n} intervals (guest time) after the
- * commit; a transfer that arrives early is held, as a camera NAKs, until a timer delivers it.
+ * GET_CUR/MIN/MAX/DEF answer it, SET_CUR on commit starts a bulk stream, SET_INTERFACE to a
+ * non-zero alternate setting an isochronous one. Each bulk IN transfer is one payload (at most
+ * {@value #PAYLOAD} bytes), each isochronous packet one payload of at most the alternate
+ * setting's size: a {@link PayloadHeader} (FID toggling per frame, EOF on the frame's last
+ * payload, PTS, SCR) and frame data. Frame n is due {@code n} intervals (guest time) after the
+ * stream starts; a bulk transfer that arrives early is held, as a camera NAKs, until a timer
+ * delivers it.
  *
  * <p>Processing unit 2: brightness (-64..64) and contrast (0..200 %), with GET_CUR, GET_MIN,
  * GET_MAX, GET_RES, GET_DEF, GET_INFO, GET_LEN and SET_CUR. Other controls stall.
@@ -60,6 +64,8 @@ final class UsbVideo extends UsbFunction implements Device {
     private final String busName;
     private final int portNumber;
     private final VideoSource source;
+    /** Isochronous alternate settings (true) or one bulk endpoint (false). */
+    private final boolean iso;
     private final JpegEncoder jpeg = new JpegEncoder(MJPEG_QUALITY);
     /** Runs MJPEG encoding; null until the first MJPEG frame when not given (then a daemon thread). */
     private Executor encoder;
@@ -90,8 +96,14 @@ final class UsbVideo extends UsbFunction implements Device {
         this(ctx, busName, portNumber, source, null);
     }
 
-    /** With {@code encoder} running the MJPEG encoding (tests pass {@code Runnable::run}). */
+    /** A bulk camera with {@code encoder} running the MJPEG encoding (tests pass {@code Runnable::run}). */
     UsbVideo(DeviceContext ctx, String busName, int portNumber, VideoSource source, Executor encoder) {
+        this(ctx, busName, portNumber, source, encoder, false);
+    }
+
+    /** With {@code iso}: isochronous alternate settings rather than a bulk endpoint. */
+    UsbVideo(DeviceContext ctx, String busName, int portNumber, VideoSource source, Executor encoder, boolean iso) {
+        this.iso = iso;
         this.ctx = ctx;
         this.busName = busName;
         this.portNumber = portNumber;
@@ -135,7 +147,29 @@ final class UsbVideo extends UsbFunction implements Device {
 
     @Override
     protected byte[] configurationDescriptor() {
-        return UvcDescriptors.configuration();
+        return UvcDescriptors.configuration(iso);
+    }
+
+    @Override
+    protected int maxAlternate(int iface) {
+        return iface == 1 && iso ? UvcDescriptors.ISO_MAX_PACKET.length : 0;
+    }
+
+    /**
+     * SET_INTERFACE on VideoStreaming interface 1 of an isochronous camera: alternate setting 0
+     * stops the stream (the host gives the bandwidth back), another one starts the committed
+     * stream with that much bandwidth (UVC 1.1 section 2.4.3).
+     */
+    @Override
+    protected void alternateSelected(int iface, int alt) {
+        if (iface != 1 || !iso) {
+            return;
+        }
+        if (alt == 0) {
+            stop();
+        } else if (frameIndex != 0) {
+            commit(format, frameIndex, interval);
+        }
     }
 
     @Override
@@ -179,7 +213,7 @@ final class UsbVideo extends UsbFunction implements Device {
 
     @Override
     protected void haltCleared(int endpoint, boolean in) {
-        if (endpoint == UvcDescriptors.EP_IN && in) {
+        if (endpoint == UvcDescriptors.EP_IN && in && !iso) {
             stop();                      // a bulk camera stops streaming on CLEAR_FEATURE(ENDPOINT_HALT)
         }
     }
@@ -231,13 +265,14 @@ final class UsbVideo extends UsbFunction implements Device {
             case GET_CUR -> {
                 boolean committed = selector == VS_COMMIT && frameIndex != 0;
                 reply(t, probe(committed ? format : probeFormat, committed ? frameIndex : probeFrame,
-                        committed ? interval : probeInterval));
+                        committed ? interval : probeInterval, iso));
             }
-            case GET_MIN, GET_DEF -> reply(t, probe(probeFormat, 1, UvcDescriptors.sizes(probeFormat)[0].intervals()[0]));
+            case GET_MIN, GET_DEF -> reply(t, probe(probeFormat, 1, UvcDescriptors.sizes(probeFormat)[0].intervals()[0],
+                    iso));
             case GET_MAX -> {
                 UvcDescriptors.FrameSize[] sizes = UvcDescriptors.sizes(probeFormat);
                 UvcDescriptors.FrameSize last = sizes[sizes.length - 1];
-                reply(t, probe(probeFormat, sizes.length, last.intervals()[last.intervals().length - 1]));
+                reply(t, probe(probeFormat, sizes.length, last.intervals()[last.intervals().length - 1], iso));
             }
             case GET_LEN -> reply(t, new byte[] {PROBE_LENGTH, 0});
             case GET_INFO -> reply(t, new byte[] {3});
@@ -268,19 +303,43 @@ final class UsbVideo extends UsbFunction implements Device {
      * ({@link #startFrame} re-encodes coarser in the unlikely case one would).
      */
     static byte[] probe(int formatIndex, int frameIndex, int frameInterval) {
+        return probe(formatIndex, frameIndex, frameInterval, false);
+    }
+
+    /**
+     * The probe/commit control; for an isochronous camera dwMaxPayloadTransferSize is the bytes a
+     * microframe must carry ({@link #isoPayloadSize}), by which the host picks the alternate setting.
+     */
+    static byte[] probe(int formatIndex, int frameIndex, int frameInterval, boolean iso) {
         byte[] p = new byte[PROBE_LENGTH];
         UvcDescriptors.put16(p, 0, 1);                       // bmHint: dwFrameInterval fixed
         p[2] = (byte) formatIndex;
         p[3] = (byte) frameIndex;
         UvcDescriptors.put32(p, 4, frameInterval);
         UvcDescriptors.put32(p, 18, UvcDescriptors.sizes(formatIndex)[frameIndex - 1].bytes());
-        UvcDescriptors.put32(p, 22, PAYLOAD);
-        UvcDescriptors.put32(p, 26, 48_000_000);             // dwClockFrequency
+        UvcDescriptors.put32(p, 22, iso ? isoPayloadSize(formatIndex, frameIndex, frameInterval) : PAYLOAD);
+        UvcDescriptors.put32(p, 26, PayloadHeader.CLOCK_HZ); // dwClockFrequency
         p[30] = 3;                                           // bmFramingInfo: FID and EOF are used
         p[31] = 0;                                           // bPreferedVersion, bMinVersion, bMaxVersion:
         p[32] = 0;                                           // payload format version 1.0
         p[33] = 0;
         return p;
+    }
+
+    /**
+     * The bytes per microframe (8000 a second at high speed) a stream needs: the frame rate times
+     * the frame size (for MJPEG a quarter of the uncompressed size, a bound the encoder's quality
+     * 80 stays well under for camera-like pictures; a bigger frame just takes longer), plus a
+     * payload header per microframe, at most what the largest alternate setting moves.
+     */
+    static int isoPayloadSize(int formatIndex, int frameIndex, int frameInterval) {
+        long bytes = UvcDescriptors.sizes(formatIndex)[frameIndex - 1].bytes();
+        if (formatIndex == UvcDescriptors.FORMAT_MJPEG) {
+            bytes /= 4;
+        }
+        long perSecond = bytes * 10_000_000L / Math.max(1, frameInterval);
+        long perMicroframe = (perSecond + 7999) / 8000 + PayloadHeader.LENGTH;
+        return (int) Math.min(perMicroframe, UvcDescriptors.isoBytes(UvcDescriptors.ISO_MAX_PACKET.length));
     }
 
     private void commit(int formatIndex, int index, int frameInterval) {
@@ -335,13 +394,17 @@ final class UsbVideo extends UsbFunction implements Device {
 
     @Override
     protected void dataTransfer(UsbTransfer t) {
-        if (t.endpoint() != UvcDescriptors.EP_IN || !t.in() || frameIndex == 0 || t.buffer().length < 2
-                || waiting != null) {
+        if (t.type() == UsbEndpointType.ISOCHRONOUS) {
+            isoPacket(t);
+            return;
+        }
+        if (iso || t.endpoint() != UvcDescriptors.EP_IN || !t.in() || frameIndex == 0
+                || t.buffer().length <= PayloadHeader.LENGTH || waiting != null) {
             t.complete(UsbStatus.STALL, 0);
             return;
         }
         if (frame == null) {
-            long due = streamStart + frameNo * interval * 100L;
+            long due = due();
             if (ctx.executor().clock().nanos() < due) {
                 waiting = t;                                 // NAK until the frame is due
                 timer.armAt(due);
@@ -353,6 +416,43 @@ final class UsbVideo extends UsbFunction implements Device {
             }
         }
         payload(t);
+    }
+
+    /** When the frame being sent (or the next one) is due: {@code frameNo} intervals after the commit. */
+    private long due() {
+        return streamStart + frameNo * interval * 100L;
+    }
+
+    /**
+     * One isochronous IN packet of the microframe the controller scheduled it for
+     * ({@link UsbTransfer#frame()}, which is also the packet's time here): the next payload
+     * of the frame being sent (a header and as much of the frame as the alternate setting's
+     * bandwidth and the host's buffer allow), or, between frames, a header alone with the last
+     * frame's FID (a zero-length packet before the first frame). A frame starts in the first
+     * packet after it is due; an MJPEG frame once the encoder has it. Isochronous endpoints never
+     * stall: without a stream (alternate setting 0, nothing committed) the packet is empty.
+     */
+    private void isoPacket(UsbTransfer t) {
+        int room = Math.min(t.buffer().length, UvcDescriptors.isoBytes(alternate(1)));
+        if (!iso || !t.in() || t.endpoint() != UvcDescriptors.EP_IN || frameIndex == 0
+                || room <= PayloadHeader.LENGTH) {
+            t.complete(UsbStatus.OK, 0);
+            return;
+        }
+        long now = t.frame() * 125_000;                      // the packet's microframe (the controller may batch them)
+        if (frame == null && !encoding && now >= due()) {
+            startFrame();
+        }
+        if (frame == null) {
+            if (frameNo == 0) {
+                t.complete(UsbStatus.OK, 0);
+            } else {
+                PayloadHeader.write(t.buffer(), fid ^ 1, false, due() - interval * 100L, now);
+                t.complete(UsbStatus.OK, PayloadHeader.LENGTH);
+            }
+            return;
+        }
+        payload(t, room, now);
     }
 
     private void frameDue() {
@@ -451,21 +551,25 @@ final class UsbVideo extends UsbFunction implements Device {
         return j;
     }
 
+    /** A bulk payload: at most {@value #PAYLOAD} bytes. */
     private void payload(UsbTransfer t) {
+        payload(t, Math.min(t.buffer().length, PAYLOAD), ctx.executor().clock().nanos());
+    }
+
+    /** The next payload of the frame, {@code limit} bytes at most with its header, sent at {@code now}. */
+    private void payload(UsbTransfer t, int limit, long now) {
         byte[] b = t.buffer();
-        int n = Math.min(b.length, PAYLOAD) - 2;
-        n = Math.min(n, frame.length - offset);
+        int n = Math.min(limit - PayloadHeader.LENGTH, frame.length - offset);
         boolean eof = offset + n == frame.length;
-        b[0] = 2;
-        b[1] = (byte) (0x80 | fid | (eof ? 2 : 0));
-        System.arraycopy(frame, offset, b, 2, n);
+        PayloadHeader.write(b, fid, eof, due(), now);
+        System.arraycopy(frame, offset, b, PayloadHeader.LENGTH, n);
         offset += n;
         if (eof) {
             frame = null;
             frameNo++;
             fid ^= 1;
         }
-        t.complete(UsbStatus.OK, n + 2);
+        t.complete(UsbStatus.OK, n + PayloadHeader.LENGTH);
     }
 
     /** The committed format index (1 YUYV, 2 MJPEG), 0 before a commit. */

@@ -45,7 +45,8 @@ public final class UsbVideoType implements DeviceType {
 
     @Override
     public String description() {
-        return "USB Video Class 1.1 camera: YUYV 160x120..640x480 and MJPEG up to 1280x720 over bulk, "
+        return "USB Video Class 1.1 camera: YUYV 160x120..640x480 and MJPEG up to 1280x720 over isochronous "
+                + "or bulk transfers, "
                 + "from a video source (pattern, file, process, or a third-party source)";
     }
 
@@ -54,15 +55,22 @@ public final class UsbVideoType implements DeviceType {
         return List.of(
                 PropertySpec.string("bus", "", "the USB bus: ID.0 of a qemu-xhci/nec-usb-xhci (default: the first USB controller)"),
                 PropertySpec.integer("port", -1L, "root port 1..N (-1: the first free port)"),
+                PropertySpec.string("transfer", "iso", "how frames cross the bus: iso (isochronous alternate settings "
+                        + "sized by bandwidth, as webcams do; default) or bulk (one bulk endpoint)"),
                 PropertySpec.string("source", PatternSourceFactory.NAME,
                         "where frames come from: " + String.join(", ", names()) + " (default pattern)"),
-                PropertySpec.string("path", "", "the file of source=file (YUV4MPEG2 .y4m)"),
+                PropertySpec.string("path", "", "the file of source=file: YUV4MPEG2 (.y4m), MJPEG (.mjpeg, .jpg) or a still picture (.png, .bmp, .gif, .ppm)"),
                 PropertySpec.string("command", "", "the shell command of source=process (writes YUV4MPEG2 to stdout)"));
     }
 
     @Override
     public Device create(DeviceContext context, DeviceConfig config) {
         String bus = config.string("bus");
+        String transfer = config.string("transfer");
+        if (!transfer.equals("iso") && !transfer.equals("bulk")) {
+            throw new IllegalArgumentException("device '" + config.id() + "' (" + NAME + "): transfer='" + transfer
+                    + "' is not iso or bulk");
+        }
         String name = config.string("source");
         VideoSourceFactory factory = find(name);
         if (factory == null) {
@@ -75,7 +83,8 @@ public final class UsbVideoType implements DeviceType {
         } catch (IOException e) {
             throw new IllegalArgumentException("device '" + config.id() + "' (" + NAME + "): " + e.getMessage(), e);
         }
-        return new UsbVideo(context, bus.isEmpty() ? UsbBus.DEFAULT : bus, config.int32("port"), source);
+        return new UsbVideo(context, bus.isEmpty() ? UsbBus.DEFAULT : bus, config.int32("port"), source, null,
+                transfer.equals("iso"));
     }
 
     private VideoSourceFactory find(String name) {

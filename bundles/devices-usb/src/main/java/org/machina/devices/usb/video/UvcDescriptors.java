@@ -8,7 +8,7 @@ import org.machina.api.bus.usb.UsbEndpointType;
  * The descriptors of the camera (UVC 1.1 sections 3.6-3.9 and the Uncompressed Payload 1.1
  * specification): an interface association of a VideoControl interface (camera terminal 1,
  * processing unit 2 with brightness and contrast, output terminal 3) and a VideoStreaming
- * interface with one bulk IN endpoint and two formats: 1 uncompressed YUY2 and 2 MJPEG (the
+ * interface with isochronous alternate settings or one bulk IN endpoint, and two formats: 1 uncompressed YUY2 and 2 MJPEG (the
  * Motion-JPEG Payload 1.1 specification), each with its frame sizes.
  */
 final class UvcDescriptors {
@@ -55,7 +55,45 @@ final class UvcDescriptors {
         return UsbDescriptors.device(0x0200, 0xEF0201, 64, 0x1209, 0x0003, 0x0100, 1, 2, 0, 1);
     }
 
+    /**
+     * The isochronous alternate settings 1..N of VideoStreaming interface 1: wMaxPacketSize as the
+     * descriptor holds it (bits 10:0 the packet size, bits 12:11 the additional transactions per
+     * microframe, USB 2.0 section 9.6.6), in increasing bandwidth. Alternate setting 0 has no
+     * endpoint and uses no bandwidth.
+     */
+    static final int[] ISO_MAX_PACKET = {128, 256, 512, 1024, 1 << 11 | 768, 1 << 11 | 1024, 2 << 11 | 896,
+        2 << 11 | 1024};
+
+    /** The bytes alternate setting {@code alt} (1..N) moves per microframe; 0 for alternate setting 0 or none. */
+    static int isoBytes(int alt) {
+        if (alt < 1 || alt > ISO_MAX_PACKET.length) {
+            return 0;
+        }
+        int w = ISO_MAX_PACKET[alt - 1];
+        return (w & 0x7FF) * ((w >> 11 & 3) + 1);
+    }
+
+    /** The smallest alternate setting that moves {@code bytes} per microframe, the largest if none does. */
+    static int isoAlternateFor(int bytes) {
+        for (int alt = 1; alt <= ISO_MAX_PACKET.length; alt++) {
+            if (isoBytes(alt) >= bytes) {
+                return alt;
+            }
+        }
+        return ISO_MAX_PACKET.length;
+    }
+
     static byte[] configuration() {
+        return configuration(false);
+    }
+
+    /**
+     * The configuration: with {@code iso} VideoStreaming interface 1 has alternate setting 0
+     * without endpoints and alternate settings 1..N with an isochronous IN endpoint (asynchronous,
+     * one service interval a microframe) of increasing size ({@link #ISO_MAX_PACKET}); without it
+     * one alternate setting with a bulk IN endpoint.
+     */
+    static byte[] configuration(boolean iso) {
         byte[] vcBody = concat(cameraTerminal(), processingUnit(), outputTerminal());
         byte[] vcHeader = {13, CS_INTERFACE, 0x01, 0x10, 0x01, 0, 0, 0x00, 0x6C, (byte) 0xDC, 0x02, 1, 1};
         int vcTotal = vcHeader.length + vcBody.length;
@@ -89,10 +127,20 @@ final class UvcDescriptors {
         vsHeader[4] = (byte) vsTotal;
         vsHeader[5] = (byte) (vsTotal >> 8);
         byte[] iad = {8, UsbDescriptors.INTERFACE_ASSOCIATION, 0, 2, 0x0E, 0x03, 0x00, 2};
-        return UsbDescriptors.configuration(1, 0, 0x80, 250, iad,
-                UsbDescriptors.iface(0, 0, 0, 0x0E0100, 2), vcHeader, vcBody,
-                UsbDescriptors.iface(1, 0, 1, 0x0E0200, 0), vsHeader, vsBody,
-                UsbDescriptors.endpoint(0x80 | EP_IN, UsbEndpointType.BULK, MAX_PACKET, 0));
+        byte[] vc0 = UsbDescriptors.iface(0, 0, 0, 0x0E0100, 2);
+        if (!iso) {
+            return UsbDescriptors.configuration(1, 0, 0x80, 250, iad, vc0, vcHeader, vcBody,
+                    UsbDescriptors.iface(1, 0, 1, 0x0E0200, 0), vsHeader, vsBody,
+                    UsbDescriptors.endpoint(0x80 | EP_IN, UsbEndpointType.BULK, MAX_PACKET, 0));
+        }
+        byte[] alternates = new byte[0];
+        for (int alt = 1; alt <= ISO_MAX_PACKET.length; alt++) {
+            byte[] ep = UsbDescriptors.endpoint(0x80 | EP_IN, UsbEndpointType.ISOCHRONOUS, ISO_MAX_PACKET[alt - 1], 1);
+            ep[3] |= 0x04;                                   // bmAttributes 3:2 synchronization: asynchronous
+            alternates = concat(alternates, UsbDescriptors.iface(1, alt, 1, 0x0E0200, 0), ep);
+        }
+        return UsbDescriptors.configuration(1, 0, 0x80, 250, iad, vc0, vcHeader, vcBody,
+                UsbDescriptors.iface(1, 0, 0, 0x0E0200, 0), vsHeader, vsBody, alternates);
     }
 
     private static byte[] cameraTerminal() {

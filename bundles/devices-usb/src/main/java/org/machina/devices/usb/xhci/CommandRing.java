@@ -253,8 +253,10 @@ final class CommandRing {
                 mem.read(input + CTX * (dci + 1L), ctx, 0, CTX);
                 mem.write(s.context + (long) CTX * dci, ctx, 0, CTX);
                 Endpoint ep = new Endpoint(dci);
+                int dw0 = mem.dword(input + CTX * (dci + 1L));
                 int dw1 = mem.dword(input + CTX * (dci + 1L) + 4);
                 ep.type = dw1 >>> 3 & 7;
+                ep.interval = 1 << Math.min(15, dw0 >>> 16 & 0xFF);       // Interval: 2^n microframes
                 long deq = mem.qword(input + CTX * (dci + 1L) + 8);
                 ep.dequeue = deq & ~0xFL;
                 ep.cycle = (deq & 1) != 0;

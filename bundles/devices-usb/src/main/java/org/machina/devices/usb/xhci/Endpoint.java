@@ -30,6 +30,13 @@ final class Endpoint {
     List<Trb> inflightTrbs;
     long inflightNext;
     boolean inflightNextCycle;
+    /** Isochronous: the service interval in microframes (2^Interval of the endpoint context, 1..2^15). */
+    int interval = 1;
+    /** Isochronous: the earliest microframe of the next TD started with SIA (the next ESIT). */
+    long nextFrame;
+    /** Isochronous: the first TRB of the TD waiting for its microframe, and that microframe (-1: none). */
+    long scheduledTrb = -1;
+    long scheduledFrame;
 
     Endpoint(int dci) {
         this.dci = dci;
@@ -37,6 +44,10 @@ final class Endpoint {
 
     int number() {
         return dci / 2;
+    }
+
+    boolean isoch() {
+        return type == ISOCH_IN || type == ISOCH_OUT;
     }
 
     boolean in() {

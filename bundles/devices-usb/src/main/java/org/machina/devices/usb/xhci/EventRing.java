@@ -92,6 +92,38 @@ final class EventRing {
         return segmentBase + 16L * index;
     }
 
+    /**
+     * Whether {@code n} more events fit before the enqueue position reaches the guest's dequeue
+     * pointer (ERDP). True when the ring is not set up (events are dropped then anyway).
+     */
+    boolean room(int n) {
+        if (!valid) {
+            return true;
+        }
+        long deq = erdp & ~0xFL;
+        int seg = segment;
+        long base = segmentBase;
+        int size = segmentSize;
+        int idx = index;
+        for (int i = 0; i < n; i++) {
+            idx++;
+            if (idx >= size) {
+                seg = (seg + 1) % Math.max(1, Math.min(erstsz, MAX_SEGMENTS));
+                long entry = erstba + 16L * seg;
+                if (!mem.isRam(entry, 16)) {
+                    return true;
+                }
+                base = mem.qword(entry) & ~0x3FL;
+                size = Math.max(1, mem.dword(entry + 8) & 0xFFFF);
+                idx = 0;
+            }
+            if (base + 16L * idx == deq) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether events wait that the guest has not consumed (enqueue position differs from ERDP). */
     boolean pending() {
         return valid && (erdp & ~0xFL) != enqueuePointer();

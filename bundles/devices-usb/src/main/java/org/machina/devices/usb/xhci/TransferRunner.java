@@ -22,6 +22,15 @@ final class TransferRunner {
     static final int MAX_TD_BYTES = 16 << 20;
     static final int MAX_LINKS = 64;
     static final int MAX_TDS = 1024;
+    /**
+     * Isochronous TDs are handed to devices a 1 ms frame (8 microframes) at a time, at the frame's
+     * end, each as the transfer of its own microframe: one wake-up of the machine thread a frame
+     * rather than one a microframe. The guest hears of them no later than it would with the
+     * default interrupt moderation (IMOD 4000 x 250 ns = 1 ms).
+     */
+    static final int ISOCH_BATCH = 8;
+    /** Free event ring entries an isochronous TD needs before it runs. */
+    static final int ISOCH_EVENT_ROOM = 16;
 
     private final Xhci hc;
     private final GuestMemory mem;
@@ -81,8 +90,69 @@ final class TransferRunner {
             if (td == null) {
                 return;
             }
+            if (ep.isoch() && !isochDue(s, ep, td)) {
+                if (ep.scheduledTrb == -1) {
+                    continue;                                  // missed: the TD was skipped, the next one may run
+                }
+                return;
+            }
             start(s, ep, td);
         }
+    }
+
+    /**
+     * Isochronous scheduling (xHCI 1.2 sections 4.11.2.5 and 4.14.2): whether the TD's microframe
+     * has come. A TD with SIA (Start Isoch ASAP, what Linux sends: this controller has no CFC)
+     * takes the endpoint's next service interval, or the next microframe when the ring had run
+     * dry; one without SIA the first microframe of its Frame ID (1 ms frames modulo 2048), and one
+     * whose frame has passed is skipped with a Missed Service Error. A TD not yet due stays on the
+     * ring and the controller's isochronous timer wakes the endpoint at the end of the TD's 1 ms
+     * frame ({@link #ISOCH_BATCH}); the device gets it as the transfer of its microframe. When the
+     * event ring is nearly full, TDs wait for the guest to consume events (a real controller would
+     * miss their service intervals; waiting keeps every TD's completion). False with
+     * {@code ep.scheduledTrb == -1} when the TD was skipped.
+     */
+    private boolean isochDue(Slot s, Endpoint ep, Td td) {
+        Trb first = td.trbs().get(0);
+        long now = hc.microframe();
+        if (ep.scheduledTrb != first.address()) {
+            long at;
+            if (first.type() != Trb.ISOCH || first.has(Trb.SIA)) {
+                // the next service interval; once that is more than a batch in the past (the ring
+                // ran dry), the next microframe
+                at = ep.nextFrame > now - ISOCH_BATCH ? ep.nextFrame : now + 1;
+            } else {
+                long ahead = (first.frameId() - now / 8) & 0x7FF;
+                if (ahead >= 1024) {
+                    hc.warnOnce("isoch-missed", "slot " + s.id + " DCI " + ep.dci + ": an Isoch TD for frame "
+                            + first.frameId() + " came after that frame (now " + (now / 8 & 0x7FF)
+                            + "); Missed Service Error");
+                    ep.scheduledTrb = -1;
+                    advance(ep, td);
+                    transferEvent(s, ep, first.address(), Trb.MISSED_SERVICE_ERROR, 0, false);
+                    return false;
+                }
+                at = Math.max(ep.nextFrame, (now / 8 + ahead) * 8);
+            }
+            ep.scheduledTrb = first.address();
+            ep.scheduledFrame = at;
+        }
+        if (ep.scheduledFrame > now) {
+            hc.wakeIsochAt((ep.scheduledFrame + ISOCH_BATCH - 1) / ISOCH_BATCH * ISOCH_BATCH);
+            return false;
+        }
+        if (!hc.events.room(ISOCH_EVENT_ROOM)) {
+            hc.wakeIsochAt(now + ISOCH_BATCH);                 // back-pressure: try again in a frame
+            return false;
+        }
+        // on time (within the batch): the next TD takes the next interval; late (the guest behind
+        // on events): the schedule starts again from now rather than catching up in a burst
+        if (now - ep.scheduledFrame >= ISOCH_BATCH) {
+            ep.scheduledFrame = now;                           // serviced late: in this microframe
+        }
+        ep.nextFrame = ep.scheduledFrame + ep.interval;
+        ep.scheduledTrb = -1;
+        return true;
     }
 
     /** Reads the next whole TD, or null when the guest has not handed one over (cycle bit). */
@@ -237,7 +307,7 @@ final class TransferRunner {
             transferEvent(s, ep, first.address(), Trb.TRANSACTION_ERROR, 0, false);
             return;
         }
-        long frame = type == UsbEndpointType.ISOCHRONOUS ? hc.ctx.executor().clock().nanos() / 125_000 : 0;
+        long frame = type == UsbEndpointType.ISOCHRONOUS ? ep.scheduledFrame : 0;
         XhciTransfer x = new XhciTransfer(ep.number(), in, type, setup, buffer, frame);
         ep.inflight = x;
         ep.inflightTrbs = trbs;
@@ -280,6 +350,14 @@ final class TransferRunner {
         ep.inflight = null;
         ep.inflightTrbs = null;
         if (x.status == UsbStatus.CANCELLED) {
+            return;
+        }
+        if (x.status != UsbStatus.OK && ep.isoch()) {
+            // isochronous endpoints do not halt: the TD fails and the ring goes on (xHCI 4.10.2.1)
+            ep.dequeue = ep.inflightNext;
+            ep.cycle = ep.inflightNextCycle;
+            Trb at = trbs.stream().filter(TransferRunner::carriesData).findFirst().orElse(trbs.get(0));
+            transferEvent(s, ep, at.address(), Trb.TRANSACTION_ERROR, carriesData(at) ? at.length() : 0, false);
             return;
         }
         if (x.status != UsbStatus.OK) {
@@ -325,16 +403,16 @@ final class TransferRunner {
                     // if it has IOC; a driver that saw the first event waits for that one
                     shortSeen = true;
                     if (t.has(Trb.ISP) || t.has(Trb.IOC)) {
-                        transferEvent(s, ep, t.address(), Trb.SHORT_PACKET, t.length() - moved, false);
+                        transferEvent(s, ep, t.address(), Trb.SHORT_PACKET, t.length() - moved, false, interrupts(t));
                     }
                     Trb last = lastOfStage(trbs, i);
                     if (last != t && last.has(Trb.IOC)) {
-                        transferEvent(s, ep, last.address(), Trb.SHORT_PACKET, last.length(), false);
+                        transferEvent(s, ep, last.address(), Trb.SHORT_PACKET, last.length(), false, interrupts(last));
                     }
                     continue;
                 }
                 if (t.has(Trb.IOC)) {
-                    transferEvent(s, ep, t.address(), Trb.SUCCESS, 0, false);
+                    transferEvent(s, ep, t.address(), Trb.SUCCESS, 0, false, interrupts(t));
                 }
             } else if (t.type() == Trb.EVENT_DATA) {
                 if (t.has(Trb.IOC)) {
@@ -358,8 +436,18 @@ final class TransferRunner {
     }
 
     void transferEvent(Slot s, Endpoint ep, long trb, int code, int residual, boolean eventData) {
+        transferEvent(s, ep, trb, code, residual, eventData, true);
+    }
+
+    private void transferEvent(Slot s, Endpoint ep, long trb, int code, int residual, boolean eventData,
+            boolean interrupt) {
         hc.postEvent(trb, code << 24 | residual & 0xFFFFFF,
-                Trb.TRANSFER_EVENT << 10 | (eventData ? 1 << 2 : 0) | ep.dci << 16 | s.id << 24);
+                Trb.TRANSFER_EVENT << 10 | (eventData ? 1 << 2 : 0) | ep.dci << 16 | s.id << 24, interrupt);
+    }
+
+    /** Whether an event of this TRB interrupts: not for a Normal or Isoch TRB with Block Event Interrupt. */
+    private static boolean interrupts(Trb t) {
+        return !(t.has(Trb.BEI) && (t.type() == Trb.NORMAL || t.type() == Trb.ISOCH));
     }
 
     /** Stop Endpoint: takes back a transfer in flight (Stopped - Length Invalid event) and stops. */

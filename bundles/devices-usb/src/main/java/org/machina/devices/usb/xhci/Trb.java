@@ -45,6 +45,7 @@ record Trb(long address, long parameter, int status, int control) {
     static final int PARAMETER_ERROR = 17;
     static final int CONTEXT_STATE_ERROR = 19;
     static final int EVENT_RING_FULL = 21;
+    static final int MISSED_SERVICE_ERROR = 23;
     static final int STOPPED = 26;
     static final int STOPPED_LENGTH_INVALID = 27;
 
@@ -59,6 +60,8 @@ record Trb(long address, long parameter, int status, int control) {
     static final int BSR = 1 << 9;              // Address Device: block SET_ADDRESS
     static final int DC = 1 << 9;               // Configure Endpoint: deconfigure
     static final int DIR_IN = 1 << 16;          // Data/Status Stage TRB direction
+    static final int BEI = 1 << 9;              // Normal/Isoch TRB: Block Event Interrupt
+    static final int SIA = 1 << 31;             // Isoch TRB: Start Isoch ASAP
 
     int type() {
         return control >>> 10 & 0x3F;
@@ -75,6 +78,11 @@ record Trb(long address, long parameter, int status, int control) {
     /** TRB Transfer Length of Normal, Data, Isoch TRBs (17 bits). */
     int length() {
         return status & 0x1FFFF;
+    }
+
+    /** Frame ID of an Isoch TRB (bits 30:20): the 1 ms frame, modulo 2048, the TD is for when SIA is clear. */
+    int frameId() {
+        return control >>> 20 & 0x7FF;
     }
 
     /** Slot ID field of command TRBs (bits 31:24 of the control dword). */

@@ -18,6 +18,7 @@ import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
 import org.machina.api.state.StateException;
 import org.machina.api.state.Stateful;
+import org.machina.api.time.Timer;
 
 /**
  * An xHCI 1.0 host controller as a PCI function (class 0C 03 30, INTA, no MSI), compatible with
@@ -102,6 +103,8 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
     /** Ports whose device detached and whose disconnect is not reported yet (see {@link PortHandle#detach}). */
     private final boolean[] pendingDisconnect = new boolean[USB2_PORTS + USB3_PORTS];
     private boolean gone;
+    /** Wakes isochronous endpoints whose next TD's microframe has come (see {@link TransferRunner}). */
+    private Timer isochTimer;
 
     int usbcmd;
     int usbsts;
@@ -145,6 +148,7 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
 
     @Override
     public void realize() {
+        isochTimer = ctx.executor().newTimer("isoch", this::isochDue);
         pci = ctx.bus(PciBus.NAME, PciBus.class).plug(ctx.id(), this, addr);
         ctx.registerBus(ctx.id() + ".0", bus);
         try {
@@ -162,6 +166,9 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
     @Override
     public void unrealize() {
         gone = true;
+        if (isochTimer != null) {
+            isochTimer.cancel();
+        }
         for (RootPort p : ports) {
             if (p.device != null) {
                 transfers.cancelPort(p.id);
@@ -380,15 +387,58 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
 
     /** Posts an event TRB to interrupter 0 and interrupts. */
     void postEvent(long parameter, int status, int control) {
+        postEvent(parameter, status, control, true);
+    }
+
+    /**
+     * Posts an event TRB to interrupter 0; with {@code interrupt} false (a TRB with Block Event
+     * Interrupt, xHCI 1.2 section 4.17.5) the event waits on the ring for the next interrupt.
+     */
+    void postEvent(long parameter, int status, int control, boolean interrupt) {
         if (!events.post(parameter, status, control)) {
             warnOnce("ring-full", "event ring full or not set up (" + events.dropped + " events dropped so far);"
                     + " the guest is not consuming events");
+            return;
+        }
+        if (!interrupt) {
             return;
         }
         events.iman |= EventRing.IMAN_IP;
         events.erdp |= EventRing.ERDP_EHB;
         usbsts |= STS_EINT;
         updateIrq();
+    }
+
+    /** The current microframe (125 us) of the bus, as MFINDEX counts it (without its 14-bit wrap). */
+    long microframe() {
+        return ctx.executor().clock().nanos() / 125_000;
+    }
+
+    /** Runs the isochronous endpoints again at {@code microframe} (or earlier, if already armed so). */
+    void wakeIsochAt(long microframe) {
+        if (isochTimer == null) {
+            return;
+        }
+        long at = microframe * 125_000;
+        if (!isochTimer.isArmed() || isochTimer.deadline() > at) {
+            isochTimer.armAt(at);
+        }
+    }
+
+    private void isochDue() {
+        if (gone || !running()) {
+            return;
+        }
+        for (Slot s : slots) {
+            if (s == null || slots[s.id] != s) {
+                continue;
+            }
+            for (Endpoint ep : s.endpoints) {
+                if (ep != null && ep.isoch() && ep.state == Endpoint.RUNNING && ep.inflight == null) {
+                    transfers.run(s, ep);
+                }
+            }
+        }
     }
 
     void portChanged(RootPort p) {
@@ -501,6 +551,10 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
                 ep.type = es.type();
                 ep.dequeue = es.dequeue();
                 ep.cycle = es.cycle();
+                long at = s.context + 32L * es.dci();
+                if (ep.isoch() && s.context != 0 && mem.isRam(at, 4)) {
+                    ep.interval = 1 << Math.min(15, mem.dword(at) >>> 16 & 0xFF);
+                }
                 s.endpoints[es.dci()] = ep;
             }
             slots[ss.id()] = s;

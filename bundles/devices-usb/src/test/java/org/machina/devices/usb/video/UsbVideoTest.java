@@ -25,6 +25,8 @@ class UsbVideoTest {
         final boolean in;
         final UsbSetup setup;
         final byte[] buf;
+        UsbEndpointType type;
+        long frame;
         UsbStatus status;
         int actual = -1;
 
@@ -33,6 +35,7 @@ class UsbVideoTest {
             this.in = in;
             this.setup = setup;
             this.buf = buf;
+            this.type = ep == 0 ? UsbEndpointType.CONTROL : UsbEndpointType.BULK;
         }
 
         public int endpoint() {
@@ -44,11 +47,15 @@ class UsbVideoTest {
         }
 
         public UsbEndpointType type() {
-            return ep == 0 ? UsbEndpointType.CONTROL : UsbEndpointType.BULK;
+            return type;
         }
 
         public UsbSetup setup() {
             return setup;
+        }
+
+        public long frame() {
+            return frame;
         }
 
         public byte[] buffer() {
@@ -67,10 +74,14 @@ class UsbVideoTest {
         }
     }
 
-    private final FakeMachine machine = new FakeMachine(4096);
+    final FakeMachine machine = new FakeMachine(4096);
     private UsbDevice attached;
 
-    private UsbVideo camera() {
+    UsbVideo camera() {
+        return camera(false);
+    }
+
+    UsbVideo camera(boolean iso) {
         machine.buses.put(UsbBus.DEFAULT, new UsbBus() {
             public UsbPort attach(DeviceContext owner, UsbDevice device, int port) {
                 attached = device;
@@ -92,12 +103,12 @@ class UsbVideoTest {
                 return 4;
             }
         });
-        UsbVideo v = new UsbVideo(machine.context("cam"), UsbBus.DEFAULT, -1, new TestPattern(), Runnable::run);
+        UsbVideo v = new UsbVideo(machine.context("cam"), UsbBus.DEFAULT, -1, new TestPattern(), Runnable::run, iso);
         v.realize();
         return v;
     }
 
-    private static T control(UsbVideo v, int type, int req, int value, int index, byte[] data) {
+    static T control(UsbVideo v, int type, int req, int value, int index, byte[] data) {
         T t = new T(0, (type & 0x80) != 0, new UsbSetup(type, req, value, index, data.length), data);
         v.handle(t);
         return t;
@@ -203,15 +214,17 @@ class UsbVideoTest {
                     assertTrue(t.done(), "delivered when the frame is due");
                 }
                 assertEquals(UsbStatus.OK, t.status);
-                assertEquals(2, t.buf[0], "header length");
+                assertEquals(12, t.buf[0], "header length");
                 int info = t.buf[1] & 0xFF;
-                assertEquals(0x80, info & 0x80, "EOH");
+                assertEquals(0x8C, info & 0x8C, "EOH, PTS and SCR");
+                assertEquals(PayloadHeader.clock(n * 33_333_300L), u32(t.buf, 2), "PTS: when frame " + n + " was due");
+                assertEquals(PayloadHeader.clock(machine.nanos), u32(t.buf, 6), "SCR: the source clock now");
                 if (got == 0) {
                     assertTrue(fid != (info & 1), "FID toggles each frame");
                     fid = info & 1;
                 }
-                System.arraycopy(t.buf, 2, frame, got, t.actual - 2);
-                got += t.actual - 2;
+                System.arraycopy(t.buf, 12, frame, got, t.actual - 12);
+                got += t.actual - 12;
                 eof = (info & 2) != 0;
             }
             assertEquals(frameBytes, got, "frame " + n + " size");
@@ -256,7 +269,7 @@ class UsbVideoTest {
                 }
                 assertTrue(t.done(), "frame " + n + " delivered once encoded");
                 assertEquals(UsbStatus.OK, t.status);
-                frame.write(t.buf, 2, t.actual - 2);
+                frame.write(t.buf, 12, t.actual - 12);
                 eof = (t.buf[1] & 2) != 0;
             }
             byte[] jpeg = frame.toByteArray();
@@ -286,9 +299,9 @@ class UsbVideoTest {
         assertTrue(next.done());
         assertEquals(UsbVideo.PAYLOAD, next.actual, "the first payload of the new stream's 38400-byte YUYV frame");
         assertEquals(0, next.buf[1] & 2, "not the end of the frame");
-        assertEquals(0, TestPattern.stripe(x -> next.buf[2 + (TestPattern.STRIPE_READ_ROW * 160 + x) * 2] & 0xFF),
+        assertEquals(0, TestPattern.stripe(x -> next.buf[12 + (TestPattern.STRIPE_READ_ROW * 160 + x) * 2] & 0xFF),
                 "YUYV frame 0 of the new stream, not the stale JPEG");
-        assertFalse(next.buf[2] == (byte) 0xFF && next.buf[3] == (byte) 0xD8, "no JPEG SOI");
+        assertFalse(next.buf[12] == (byte) 0xFF && next.buf[13] == (byte) 0xD8, "no JPEG SOI");
     }
 
     @Test
@@ -306,12 +319,12 @@ class UsbVideoTest {
 
     private static org.machina.api.device.DeviceConfig config(String id, java.util.Map<String, String> given) {
         java.util.Map<String, String> values = new java.util.HashMap<>(java.util.Map.of("bus", "", "port", "-1",
-                "source", "pattern", "path", "", "command", ""));
+                "source", "pattern", "path", "", "command", "", "transfer", "iso"));
         values.putAll(given);
         return new org.machina.api.device.DeviceConfig(id, values);
     }
 
-    private static int u32(byte[] b, int at) {
+    static int u32(byte[] b, int at) {
         return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
     }
 }

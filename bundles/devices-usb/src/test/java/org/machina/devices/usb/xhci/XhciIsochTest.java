@@ -1,0 +1,189 @@
+package org.machina.devices.usb.xhci;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.machina.api.bus.usb.UsbDevice;
+import org.machina.api.bus.usb.UsbEndpointType;
+import org.machina.api.bus.usb.UsbSpeed;
+import org.machina.api.bus.usb.UsbStatus;
+import org.machina.api.bus.usb.UsbTransfer;
+
+/**
+ * Isochronous TDs: each runs in its own (micro)frame of guest time (SIA: the endpoint's next
+ * service interval; Frame ID: that frame; a passed frame: Missed Service Error), Block Event
+ * Interrupt keeps an event from interrupting, a failing isochronous transfer does not halt the
+ * endpoint, and a nearly full event ring holds TDs back until the guest consumes events.
+ */
+class XhciIsochTest {
+    static final long MICROFRAME = 125_000;
+
+    /**
+     * An isochronous IN device: each packet is 100 bytes of its microframe number; records the
+     * microframe of each transfer (checking it is handed over in that microframe's 1 ms frame).
+     */
+    static final class IsoDevice implements UsbDevice {
+        final List<Long> ran = new ArrayList<>();
+        final XhciHost h;
+        boolean fail;
+
+        IsoDevice(XhciHost h) {
+            this.h = h;
+        }
+
+        @Override
+        public UsbSpeed speed() {
+            return UsbSpeed.HIGH;
+        }
+
+        @Override
+        public void busReset() {
+        }
+
+        @Override
+        public void handle(UsbTransfer t) {
+            if (t.endpoint() == 0) {
+                t.complete(UsbStatus.OK, 0);
+                return;
+            }
+            assertEquals(UsbEndpointType.ISOCHRONOUS, t.type());
+            long now = h.machine.nanos / MICROFRAME;
+            assertTrue(now >= t.frame() && now <= (t.frame() + 7) / 8 * 8,
+                    "handed over at the end of its frame at the latest: microframe " + t.frame() + " at " + now);
+            ran.add(t.frame());
+            if (fail) {
+                t.complete(UsbStatus.ERROR, 0);
+                return;
+            }
+            int n = Math.min(100, t.buffer().length);
+            for (int i = 0; i < n; i++) {
+                t.buffer()[i] = (byte) t.frame();
+            }
+            t.complete(UsbStatus.OK, n);
+        }
+    }
+
+    private XhciHost h;
+    private IsoDevice dev;
+    private int slot;
+
+    /** An iso IN endpoint 1 (DCI 3) with service interval 2^interval microframes on BULK_IN_RING. */
+    private void setUp(int interval) {
+        h = new XhciHost();
+        h.start();
+        dev = new IsoDevice(h);
+        h.hc.bus().attach(h.machine.context("iso"), dev, 1);
+        h.events();
+        slot = h.address(1);
+        h.events();
+        for (int i = 0; i < 0x440; i += 4) {
+            h.putD(XhciHost.INPUT + i, 0);
+        }
+        h.putD(XhciHost.INPUT + 4, 1 | 1 << 3);
+        h.putD(XhciHost.INPUT + 0x20, 3 << 20 | 3 << 27);
+        h.ring(XhciHost.BULK_IN_RING);
+        h.putD(XhciHost.INPUT + 0x20 * 4, interval << 16);
+        h.putD(XhciHost.INPUT + 0x20 * 4 + 4, Endpoint.ISOCH_IN << 3 | 1024 << 16);
+        h.putQ(XhciHost.INPUT + 0x20 * 4 + 8, XhciHost.BULK_IN_RING | 1);
+        assertEquals(Trb.SUCCESS, XhciHost.code(h.command(XhciHost.INPUT, 0, Trb.CONFIGURE_ENDPOINT << 10 | slot << 24)));
+    }
+
+    private long isoch(int i, int flags) {
+        return h.queue(XhciHost.BULK_IN_RING, XhciHost.DATA + 0x400L * i, 512,
+                Trb.ISOCH << 10 | Trb.IOC | Trb.ISP | flags);
+    }
+
+    private boolean interruptPending() {
+        return (h.r(Xhci.RUNTIME + 0x20) & EventRing.IMAN_IP) != 0;
+    }
+
+    @Test
+    void siaTdsTakeConsecutiveServiceIntervalsOfGuestTime() {
+        setUp(1);                                              // every 2 microframes
+        h.machine.advance(10 * MICROFRAME);
+        List<Long> trbs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            trbs.add(isoch(i, Trb.SIA | (i < 3 ? Trb.BEI : 0)));
+        }
+        h.w(Xhci.DOORBELLS + 4 * slot, 3);
+        assertTrue(dev.ran.isEmpty(), "nothing runs before its microframe");
+        h.machine.advance(15 * MICROFRAME);
+        assertTrue(dev.ran.isEmpty(), "TDs of a 1 ms frame go to the device at its end");
+        h.machine.advance(16 * MICROFRAME);
+        assertEquals(List.of(11L, 13L, 15L), dev.ran, "the first TD in the next microframe, one per service interval "
+                + "(2 microframes)");
+        assertTrue(!interruptPending(), "Block Event Interrupt: the events wait on the ring without an interrupt");
+        h.machine.advance(30 * MICROFRAME);
+        assertEquals(List.of(11L, 13L, 15L, 17L), dev.ran);
+        assertTrue(interruptPending(), "the last TD (no BEI) interrupts");
+        List<long[]> ev = h.events();
+        assertEquals(4, ev.size());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(trbs.get(i), ev.get(i)[0], "event " + i + " names its TRB");
+            assertEquals(Trb.SHORT_PACKET, XhciHost.code(ev.get(i)));
+            assertEquals(512 - 100, ev.get(i)[1] & 0xFFFFFF, "residual");
+            assertEquals((byte) (11 + 2 * i), h.machine.ram.get((int) XhciHost.DATA + 0x400 * i), "data of its microframe");
+        }
+        // the ring ran dry: a new TD starts in the next microframe, not in the stale interval
+        h.machine.advance(40 * MICROFRAME);
+        isoch(4, Trb.SIA);
+        h.w(Xhci.DOORBELLS + 4 * slot, 3);
+        h.machine.advance(48 * MICROFRAME);
+        assertEquals(41L, dev.ran.get(4));
+    }
+
+    @Test
+    void frameIdSchedulesAndAPassedFrameIsMissed() {
+        setUp(0);
+        h.machine.advance(8 * 100 * MICROFRAME + 3 * MICROFRAME);   // frame 100, microframe 3
+        isoch(0, 102 << 20);                                   // frame 102
+        long late = isoch(1, 99 << 20);                        // frame 99 has passed
+        h.w(Xhci.DOORBELLS + 4 * slot, 3);
+        h.machine.advance(8 * 102 * MICROFRAME - 1);
+        assertTrue(dev.ran.isEmpty(), "waits for frame 102");
+        h.machine.advance(8 * 103 * MICROFRAME);
+        assertEquals(List.of(8 * 102L), dev.ran, "the TD of frame 102 ran, as the transfer of its first microframe");
+        List<long[]> ev = h.events();
+        assertEquals(2, ev.size());
+        assertEquals(Trb.SHORT_PACKET, XhciHost.code(ev.get(0)));
+        assertEquals(late, ev.get(1)[0]);
+        assertEquals(Trb.MISSED_SERVICE_ERROR, XhciHost.code(ev.get(1)), "frame 99 is missed");
+    }
+
+    @Test
+    void aFailedIsochTransferDoesNotHaltTheEndpoint() {
+        setUp(0);
+        dev.fail = true;
+        isoch(0, Trb.SIA);
+        isoch(1, Trb.SIA);
+        h.w(Xhci.DOORBELLS + 4 * slot, 3);
+        h.machine.advance(10 * MICROFRAME);
+        assertEquals(2, dev.ran.size(), "the second TD still runs");
+        List<long[]> ev = h.events();
+        assertEquals(2, ev.size());
+        assertEquals(Trb.TRANSACTION_ERROR, XhciHost.code(ev.get(0)));
+        assertEquals(Endpoint.RUNNING, h.hc.slots[slot].endpoints[3].state);
+    }
+
+    @Test
+    void aNearlyFullEventRingHoldsTdsBackUntilTheGuestConsumes() {
+        setUp(0);
+        int tds = XhciHost.EVENT_TRBS;                         // more than fit on the 32-entry event ring
+        for (int i = 0; i < tds; i++) {
+            isoch(i % 16, Trb.SIA);
+        }
+        h.w(Xhci.DOORBELLS + 4 * slot, 3);
+        h.machine.advance(200 * MICROFRAME);
+        int first = dev.ran.size();
+        assertTrue(first < tds && first >= XhciHost.EVENT_TRBS - TransferRunner.ISOCH_EVENT_ROOM - 1,
+                "TDs wait while the event ring is nearly full: " + first);
+        List<long[]> ev = h.events();
+        assertEquals(first, ev.size(), "every TD that ran has its event, none was dropped");
+        h.machine.advance(400 * MICROFRAME);
+        assertEquals(tds, dev.ran.size(), "the rest run once the guest consumed events");
+        assertEquals(tds - first, h.events().size());
+    }
+}
