@@ -5,7 +5,8 @@
 # /init prints MACHINA-INIT-OK on the serial console; then each is stopped. Prints the median
 # times and the ratio machina/qemu (how many times longer Machina takes).
 # Usage: scripts/bench/boot-bench.sh [REPS (default 1)]
-#   BENCH_EMUS="qemu machina" (default) chooses the emulators; BENCH_TIMEOUT per boot (1200 s);
+#   BENCH_EMUS="qemu machina machina-interp" (default "qemu machina") chooses the emulators: machina runs
+#   with its translator (-accel tcg), machina-interp with the interpreter alone; BENCH_TIMEOUT per boot (1200 s);
 #   MACHINA_LAUNCHER=JAR runs another launcher than the full distribution (built here if missing)
 # Machina's time includes the JVM and OSGi start-up, QEMU's its process start.
 set -euo pipefail
@@ -32,8 +33,9 @@ boot_one() { # emulator -> prints seconds until MACHINA-INIT-OK
     coproc EMU { exec timeout -k 5 "$limit" qemu-system-i386 -accel tcg -cpu pentium3 -m 256 -nographic -no-reboot \
       -kernel "$kernel" -initrd "$initrd" -append "$append" </dev/null 2>"$work/err.txt"; }
   else
+    local accel=tcg; [ "$emu" = machina-interp ] && accel=interp
     coproc EMU { exec timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED \
-      --sun-misc-unsafe-memory-access=allow -jar "$launcher" run -machine pc -cpu pentium3 -m 256 -nographic \
+      --sun-misc-unsafe-memory-access=allow -jar "$launcher" run -machine pc -cpu pentium3 -accel "$accel" -m 256 -nographic \
       -kernel "$kernel" -initrd "$initrd" -append "$append" </dev/null 2>"$work/err.txt"; }
   fi
   local pid=$EMU_PID out=${EMU[0]}
@@ -59,6 +61,8 @@ for emu in ${BENCH_EMUS:-qemu machina}; do
   each=$(printf '%.2f ' "${times[@]}")
   printf '%-8s boot to MACHINA-INIT-OK: median %.2f s of %d (%s)\n' "$emu" "${secs[$emu]}" "$reps" "${each% }"
 done
-if [ -n "${secs[machina]:-}" ] && [ -n "${secs[qemu]:-}" ]; then
-  printf 'ratio machina/qemu: %.1f\n' "$(echo "${secs[machina]} / ${secs[qemu]}" | bc -l)"
-fi
+for emu in machina machina-interp; do
+  if [ -n "${secs[$emu]:-}" ] && [ -n "${secs[qemu]:-}" ]; then
+    printf 'ratio %s/qemu: %.1f\n' "$emu" "$(echo "${secs[$emu]} / ${secs[qemu]}" | bc -l)"
+  fi
+done

@@ -43,14 +43,12 @@ final class BlockCompiler {
     private static final ClassDesc CD_CODE = ClassDesc.of("org.machina.cpu.x86.TranslatedBlock$BlockCode");
     private static final ClassDesc CD_INTS = CD_int.arrayType();
     private static final MethodTypeDesc I_I = MethodTypeDesc.of(CD_int, CD_int);
-    private static final MethodTypeDesc I_II = MethodTypeDesc.of(CD_int, CD_int, CD_int);
     private static final MethodTypeDesc I_III = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int);
     private static final MethodTypeDesc I_IIII = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int, CD_int);
     private static final MethodTypeDesc V_II = MethodTypeDesc.of(CD_void, CD_int, CD_int);
     private static final MethodTypeDesc V_IIZ = MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_boolean);
     private static final MethodTypeDesc V_ZI = MethodTypeDesc.of(CD_void, CD_boolean, CD_int);
     private static final MethodTypeDesc I_Z = MethodTypeDesc.of(CD_int, CD_boolean);
-    private static final MethodTypeDesc Z_I = MethodTypeDesc.of(CD_boolean, CD_int);
     private static final MethodTypeDesc V_I = MethodTypeDesc.of(CD_void, CD_int);
     private static final MethodTypeDesc I_ = MethodTypeDesc.of(CD_int);
     private static final MethodTypeDesc I_ZIIII = MethodTypeDesc.of(CD_int, CD_boolean, CD_int, CD_int, CD_int, CD_int);
@@ -771,11 +769,17 @@ final class BlockCompiler {
                 e.offset(in);
                 c.istore(LIN);
                 Label slow = c.newLabel(), done = c.newLabel();
-                if (this != RMW) {
-                    e.cpu();
-                    c.loadConstant(in.seg());
-                    c.invokevirtual(CD_CPU, this == READ ? "flatRead" : "flatWrite", Z_I);
-                    c.ifeq(slow);
+                if (this != RMW) { // Decoder.flatRead / flatWrite, inline
+                    e.segment("segLimit", in.seg());
+                    c.iconst_m1();
+                    c.if_icmpne(slow);
+                    e.segment("segBase", in.seg());
+                    c.ifne(slow);
+                    e.segment("segAttr", in.seg());
+                    c.loadConstant(this == READ ? 0x9c : 0x9e);
+                    c.iand();
+                    c.loadConstant(this == READ ? 0x90 : 0x92);
+                    c.if_icmpne(slow);
                     c.iload(LIN);
                     c.loadConstant(Integer.MIN_VALUE);
                     c.ixor();
@@ -817,6 +821,14 @@ final class BlockCompiler {
             c.iload(LIN);
             c.iload(V);
             c.invokevirtual(CD_CPU, size == 0 ? "write8" : size == 1 ? "write16" : "write32", V_II);
+        }
+
+        /** Pushes element {@code s} of the segment array {@code field} ({@code segBase}, ...). */
+        private void segment(String field, int s) {
+            c.aload(CPU);
+            c.getfield(CD_CPU, field, CD_INTS);
+            c.loadConstant(s);
+            c.iaload();
         }
 
         /** Pushes the memory operand's offset in its segment. */

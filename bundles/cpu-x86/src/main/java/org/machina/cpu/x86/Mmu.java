@@ -153,6 +153,27 @@ abstract class Mmu extends X86State {
         return p.bytes[lin & 0xfff] & 0xff;
     }
 
+    /**
+     * Makes the page of {@code lin} the fetch page when the TLB already maps it to RAM, as
+     * {@link #fetchSlow} would, so a block found there runs at once instead of after one
+     * interpreted instruction (a call or return into another page). Returns false, changing
+     * nothing that matters, when it would need a page walk, which may fault: the interpreter
+     * then fetches, and the walk's fault is the instruction's.
+     */
+    private boolean enterFetchPage(int lin) {
+        int i = slot(lin, false);
+        if (i < 0 || (tlbOff[i] & 0xfff) != 0 || tlbRam[i] == null) return false;
+        syncCode();
+        if (slot(lin, false) != i) return false;
+        CodeCache.Page p = code.page(tlbRam[i], tlbOff[i]);
+        if (p == null) return false;
+        if (code.newlyMarked) dropWriteTranslations();
+        fetchTag = tlbTag[i];
+        fetchCpl = cpl;
+        fetchPage = p;
+        return true;
+    }
+
     /** Logs {@code message} once per {@code key}. */
     abstract void warnOnce(String key, String message);
 
@@ -193,7 +214,7 @@ abstract class Mmu extends X86State {
         int lin = csBase + eip;
         if (compiler == null) return null;
         if (translateInBackground && !finished.isEmpty()) installTranslated();
-        if (!onFetchPage(lin)) return null;
+        if (!onFetchPage(lin) && !enterFetchPage(lin)) return null;
         CodeCache.Page p = fetchPage;
         int o = lin & 0xfff;
         TranslatedBlock[] blocks = p.blocks;

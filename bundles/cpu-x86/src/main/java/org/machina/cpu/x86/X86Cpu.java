@@ -214,6 +214,8 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
      * is at (its jumps back add to it, see {@link BlockCompiler}); 0 when it started.
      */
     int blockBias;
+    /** Instructions retired by translated blocks (statistics). */
+    private long retiredTranslated;
     /** For the translated block running: a jump back leaves it once it retired this many. */
     int blockBudget;
 
@@ -288,6 +290,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                     blockBudget = n - done;
                     int k = b.code().run(this);
                     retired += k;
+                    retiredTranslated += k;
                     done += k;
                     blocksRun++;
                     b = null;
@@ -301,13 +304,18 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                     && pendingDataBreakpoints == 0 && !debug.pendingWatch && (dr[7] & 0xff) == 0
                     && ((flags & IF) == 0 || !intrLevel) && !repeatYielded);
         } catch (CpuFault f) {
-            if (b != null) retired += blockBias + b.retiredBefore(startEip);
+            if (b != null) retiredInBlock(blockBias + b.retiredBefore(startEip));
             fault(f);
         } catch (RuntimeException e) {
-            if (b != null) retired += blockBias + b.retiredBefore(startEip);
+            if (b != null) retiredInBlock(blockBias + b.retiredBefore(startEip));
             internalError(e);
         }
         return done;
+    }
+
+    private void retiredInBlock(int k) {
+        retired += k;
+        retiredTranslated += k;
     }
 
     @Override
@@ -493,6 +501,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         m.put("blocks-translated", compiler == null ? 0 : compiler.blocksCompiled);
         m.put("instructions-translated", compiler == null ? 0 : compiler.instructionsCompiled);
         m.put("blocks-run", blocksRun);
+        m.put("instructions-run-translated", retiredTranslated);
         return m;
     }
 
