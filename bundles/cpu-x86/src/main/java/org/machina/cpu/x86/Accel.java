@@ -14,8 +14,10 @@ import java.util.Locale;
  *                   the CPU interprets a block's instructions until its translation is ready,
  *                   instead of pausing the guest, and its clock, for the translation. Off by
  *                   default until measured again in a guest (see docs/architecture.md)
+ * @param lockstep   whether every translated block is checked against the interpreter
+ *                   ({@code lockstep=on}, see {@link Lockstep}): slow, for finding translator bugs
  */
-public record Accel(boolean translate, int threshold, boolean background) {
+public record Accel(boolean translate, int threshold, boolean background, boolean lockstep) {
     /** The default threshold (a first choice, not yet tuned by measurement). */
     public static final int DEFAULT_THRESHOLD = 16;
     public static final Accel TCG = new Accel(true, DEFAULT_THRESHOLD, false);
@@ -26,6 +28,10 @@ public record Accel(boolean translate, int threshold, boolean background) {
         this(translate, threshold, false);
     }
 
+    public Accel(boolean translate, int threshold, boolean background) {
+        this(translate, threshold, background, false);
+    }
+
     public Accel {
         if (threshold < 1 || threshold > 100) {
             throw new IllegalArgumentException("translation threshold must be 1..100, not " + threshold);
@@ -33,7 +39,7 @@ public record Accel(boolean translate, int threshold, boolean background) {
     }
 
     /**
-     * Parses {@code tcg}, {@code interp} or {@code tcg,thresh=N,background=on|off} (QEMU's
+     * Parses {@code tcg}, {@code interp} or {@code tcg,thresh=N,background=on|off,lockstep=on|off} (QEMU's
      * -accel spelling for the first); fails naming what it does not know.
      */
     public static Accel parse(String spec) {
@@ -43,11 +49,13 @@ public record Accel(boolean translate, int threshold, boolean background) {
             throw new IllegalArgumentException("unknown accelerator '" + parts[0] + "': use tcg (translator) or interp");
         }
         int threshold = DEFAULT_THRESHOLD;
-        boolean background = false;
+        boolean background = false, lockstep = false;
         for (int i = 1; i < parts.length; i++) {
             String p = parts[i];
             if (p.equals("background=on") || p.equals("background=off")) {
                 background = p.endsWith("on");
+            } else if (p.equals("lockstep=on") || p.equals("lockstep=off")) {
+                lockstep = p.endsWith("on");
             } else if (p.startsWith("thresh=")) {
                 try {
                     threshold = Integer.parseInt(p.substring(7));
@@ -55,10 +63,10 @@ public record Accel(boolean translate, int threshold, boolean background) {
                     throw new IllegalArgumentException("thresh must be a number, not '" + p.substring(7) + "'");
                 }
             } else {
-                throw new IllegalArgumentException("unknown -accel property '" + p + "' (known: thresh=N, background=on|off)");
+                throw new IllegalArgumentException("unknown -accel property '" + p + "' (known: thresh=N, background=on|off, lockstep=on|off)");
             }
         }
-        return new Accel(kind.equals("tcg"), threshold, background && kind.equals("tcg"));
+        return new Accel(kind.equals("tcg"), threshold, background && kind.equals("tcg"), lockstep && kind.equals("tcg"));
     }
 
     /**

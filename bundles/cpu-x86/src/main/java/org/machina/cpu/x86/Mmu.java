@@ -465,13 +465,17 @@ abstract class Mmu extends X86State {
 
     /** When set (watchpoints armed) every access takes the slow path and reports to {@link #watch}. */
     boolean watchActive;
+    /** Every access takes the slow path: debugger watchpoints, DR data breakpoints, or lockstep. */
+    boolean slowAccesses;
+    /** While set, stores are recorded in {@link #writeLog} (lockstep; with {@link #slowAccesses}). */
+    WriteLog writeLog;
 
     /** Watchpoint hook for slow-path accesses. */
     void watch(int lin, int size, boolean write) {
     }
 
     private int slot(int lin, boolean write) {
-        if (watchActive) return -1;
+        if (slowAccesses) return -1;
         int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
         return tlbTag[i] == ((lin & 0xfffff000) | 1) ? i : -1;
     }
@@ -505,6 +509,7 @@ abstract class Mmu extends X86State {
      */
     private long slowRead(int lin, int size) {
         long phys = fill(lin, false);
+        if (writeLog != null && fillRam == null) writeLog.unverifiable = true; // a device read may have effects
         if (fillRam == null && fastPath.readMemory(phys, size, fastRead)) {
             fastPathServed++;
             return fastRead.value();
@@ -564,6 +569,10 @@ abstract class Mmu extends X86State {
         long phys = fill(lin, true);
         RamBlock ram = fillRam;
         long off = fillOffset + (lin & 0xfff);
+        if (writeLog != null) {
+            if (ram == null || ram.isCodePage(fillOffset)) writeLog.unverifiable = true;
+            else writeLog.record(phys, size);
+        }
         if (ram == null && fastPath.writeMemory(phys, size, v)) {
             fastPathServed++; // a served store changes no mapping and no code (the package's rules)
             return;

@@ -88,7 +88,9 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
             compiler = new BlockCompiler(this.model.hasCmov());
             translateThreshold = accel.threshold();
             translateInBackground = accel.background();
+            if (accel.lockstep()) lockstep = new Lockstep(this);
         }
+        refreshWatch();
         reset();
     }
 
@@ -288,7 +290,14 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                     code.blocksDropped = false;
                     blockBias = 0;
                     blockBudget = n - done;
-                    int k = b.code().run(this);
+                    int k = lockstep == null ? b.code().run(this) : lockstep(b);
+                    if (k < 0) {
+                        b = null;
+                        done++;
+                        step();
+                        retired++;
+                        continue;
+                    }
                     retired += k;
                     retiredTranslated += k;
                     done += k;
@@ -311,6 +320,21 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
             internalError(e);
         }
         return done;
+    }
+
+    /** Lockstep mode ({@code -accel tcg,lockstep=on}), or null. */
+    private Lockstep lockstep;
+
+    /** Runs {@code b} checked by the interpreter; pauses the machine at the first difference. */
+    private int lockstep(TranslatedBlock b) {
+        long before = lockstep.mismatches;
+        int k = lockstep.run(b);
+        if (lockstep.mismatches != before && before == 0) {
+            ctx.log().error("x86 lockstep: the translator and the interpreter differ: {}; pausing the machine",
+                    lockstep.failure);
+            ctx.machine().requestPause("lockstep difference: " + lockstep.failure);
+        }
+        return k;
     }
 
     private void retiredInBlock(int k) {
@@ -435,6 +459,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     /** Data accesses take the slow path while debugger watchpoints or DR data breakpoints are armed. */
     void refreshWatch() {
         watchActive = dataBreakpointsArmed || debug.hasWatchpoints();
+        slowAccesses = watchActive || lockstep != null;
     }
 
     @Override
@@ -502,6 +527,12 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         m.put("instructions-translated", compiler == null ? 0 : compiler.instructionsCompiled);
         m.put("blocks-run", blocksRun);
         m.put("instructions-run-translated", retiredTranslated);
+        if (lockstep != null) {
+            m.put("lockstep-blocks-checked", lockstep.checked);
+            m.put("lockstep-blocks-unverifiable", lockstep.unverifiable);
+            m.put("lockstep-blocks-faulted", lockstep.faulted);
+            m.put("lockstep-differences", lockstep.mismatches);
+        }
         return m;
     }
 

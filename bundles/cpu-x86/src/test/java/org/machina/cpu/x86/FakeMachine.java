@@ -170,11 +170,14 @@ final class FakeMachine implements CpuContext {
     @Override public IoSpace io() { return io; }
     @Override public InterruptAcknowledge interruptAcknowledge() { return () -> { acks++; return nextVector; }; }
     @Override public VirtualClock clock() { return () -> now += tick; }
+    /** Reasons of the pauses the CPU asked for. */
+    final java.util.List<String> pauses = new java.util.ArrayList<>();
+
     @Override public MachineControl machine() {
         return new MachineControl() {
             @Override public void requestReset(String reason) { resets.add(reason); }
             @Override public void requestShutdown(String reason, int exitStatus) { }
-            @Override public void requestPause(String reason) { }
+            @Override public void requestPause(String reason) { pauses.add(reason); }
         };
     }
     @Override public Logger log() { return LoggerFactory.getLogger("x86-test"); }

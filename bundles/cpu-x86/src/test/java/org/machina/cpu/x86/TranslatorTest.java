@@ -181,6 +181,61 @@ class TranslatorTest {
         sameAsInterpreter(code.toString());
     }
 
+    /**
+     * Lockstep: every block is run, undone and run again by the interpreter, with no difference for
+     * the translator as it is; a block made wrong on purpose (it also flips a bit of EBX) is caught
+     * at once, the machine is asked to pause, and the guest keeps the interpreter's result.
+     */
+    @Test
+    void lockstepChecksEveryBlockAndPausesAtTheFirstDifference() throws Exception {
+        String code = """
+                mov ecx, 1000
+                xor eax, eax
+                xor ebx, ebx
+                mov edi, 0x180000
+                l: add eax, ecx
+                mov [edi + ecx * 4], eax
+                push eax
+                pop edx
+                dec ecx
+                jnz l
+                hlt""";
+        FakeMachine mi = new FakeMachine(8 << 20);
+        X86Cpu ref = run(code, Accel.INTERPRETER, mi);
+        FakeMachine ml = new FakeMachine(8 << 20);
+        X86Cpu l = run(code, new Accel(true, 1, false, true), ml);
+        assertArrayEquals(ref.r, l.r, "registers");
+        assertEquals(ref.instructionsRetired(), l.instructionsRetired(), "instructions retired");
+        for (long a = 0x180000; a < 0x181000; a += 4) assertEquals(mi.read32(a), ml.read32(a), "memory at " + a);
+        var stats = l.statistics();
+        assertTrue(stats.get("lockstep-blocks-checked") > 50, "checked: " + stats); // a block loops up to a burst (64)
+        assertEquals(0L, stats.get("lockstep-differences"), "differences: " + stats);
+        assertTrue(ml.pauses.isEmpty(), "pauses: " + ml.pauses);
+
+        var page = l.code.page(ml.memory().translate(ORIGIN).ram(), ORIGIN);
+        int wrapped = 0;
+        for (int o = 0; o < page.blocks.length; o++) {
+            TranslatedBlock b = page.blocks[o];
+            if (b == null || b == TranslatedBlock.NONE || b == TranslatedBlock.PENDING) continue;
+            TranslatedBlock.BlockCode right = b.code();
+            page.blocks[o] = new TranslatedBlock(cpu -> {
+                int k = right.run(cpu);
+                cpu.r[X86State.EBX] ^= 0x100;
+                return k;
+            }, b.csBase(), b.eip(), b.code32(), b.offset(), b.bytes(), b.eips());
+            wrapped++;
+        }
+        assertTrue(wrapped > 0, "no block to make wrong");
+        l.halted = false;
+        l.eip = ORIGIN;
+        assertEquals(Cpu.ExitReason.HALTED, l.run(Long.MAX_VALUE));
+        assertEquals(0, l.r[X86State.EBX], "the guest keeps the interpreter's EBX");
+        assertEquals(ref.r[X86State.EAX], l.r[X86State.EAX], "and its EAX");
+        assertTrue(l.statistics().get("lockstep-differences") > 0, "differences: " + l.statistics());
+        assertEquals(1, ml.pauses.size(), "one pause, at the first difference: " + ml.pauses);
+        assertTrue(ml.pauses.get(0).contains("EBX translated 00000100 interpreted 00000000"), ml.pauses.get(0));
+    }
+
     @Test
     void aStoreIntoTheRunningBlockIsSeenByItsNextInstruction() throws Exception {
         // the MOV patches the immediate of the ADD right behind it, inside the same block
