@@ -172,7 +172,7 @@ class LinuxGuestIT {
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-jar", launcher.toString(), "run", "-machine", "pc", "-cpu", "pentium3", "-m", "256",
                 "-kernel", kernel.toString(), "-initrd", initramfs.toString(),
-                "-append", "console=ttyS0 panic=-1 clocksource=hpet", "-nographic",
+                "-append", "console=ttyS0 panic=-1 clocksource=hpet " + GuestConsole.FAST_BOOT, "-nographic",
                 "-qmp", "unix:" + out.resolve("qmp.sock") + ",server=on,wait=off"));
         String accel = System.getProperty("machina.guestAccel", "");
         if (!accel.isBlank()) { // e.g. -Dmachina.guestAccel=tcg: the same checks on the translator

@@ -115,7 +115,7 @@ class UvcGuestIT {
         assertTrue(Files.isRegularFile(launcher), "built distribution missing: " + launcher);
         guest = GuestConsole.boot(launcher, out, List.of("-machine", "pc", "-cpu", "pentium3", "-m", "256",
                 "-kernel", kernel.toString(), "-initrd", combined.toString(),
-                "-append", "console=ttyS0 panic=-1 clocksource=hpet", "-nographic",
+                "-append", "console=ttyS0 panic=-1 clocksource=hpet " + GuestConsole.FAST_BOOT, "-nographic",
                 "-usb", "-device", "usb-video,id=cam0,port=1,source=pattern",
                 "-device", "usb-video,id=cam1,port=2,source=file,transfer=bulk,path=" + clip,
                 "-qmp", "unix:" + qmpSocket + ",server=on,wait=off"), BOOT_TIMEOUT_S);
