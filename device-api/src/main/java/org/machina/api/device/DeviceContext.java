@@ -103,6 +103,17 @@ public interface DeviceContext {
     }
 
     /**
+     * Offers the removable medium of the drive this device uses as {@code drive} (a
+     * {@code -drive ...,id=ID}) to the monitor's {@code eject} and {@code blockdev-change-medium},
+     * which name the drive id or this device's id; released with the device. Contexts without a
+     * monitor ignore it.
+     *
+     * @since 1.4.0
+     */
+    default void registerRemovableMedium(String drive, org.machina.api.block.RemovableMedium medium) {
+    }
+
+    /**
      * Offers a bus (for example a board's {@link org.machina.api.bus.pci.PciBus} under
      * {@code "pci"}) to the devices of this machine. Contexts that offer no buses ignore it.
      */
