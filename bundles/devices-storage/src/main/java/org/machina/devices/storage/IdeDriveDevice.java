@@ -55,7 +55,8 @@ final class IdeDriveDevice implements Device {
         controller = ctx.bus(PiixIde.BUS, PiixIde.class);
         String place = controller.attach(ctx.id(), channel, unit, drive);
         if (drive instanceof org.machina.api.block.RemovableMedium medium) {
-            ctx.registerRemovableMedium(driveId, medium);   // a CD-ROM: eject, blockdev-change-medium
+            // a CD-ROM, for eject and blockdev-change-medium, also by QEMU's name for it (ide1-cd0 for -cdrom)
+            ctx.registerRemovableMedium(driveId, medium, "ide" + place.replace(".", "-cd"));
         }
         ctx.log().debug("IDE drive '{}' at {}", ctx.id(), place);
     }

@@ -166,8 +166,8 @@ class DeviceContextImpl implements DeviceContext {
     }
 
     @Override
-    public void registerRemovableMedium(String drive, org.machina.api.block.RemovableMedium medium) {
-        machine.media().register(drive, id, medium);
+    public void registerRemovableMedium(String drive, org.machina.api.block.RemovableMedium medium, String... aliases) {
+        machine.media().register(drive, id, medium, aliases);
         releases.add(() -> machine.media().unregister(drive, medium));
     }
 

@@ -3,6 +3,7 @@ package org.machina.runtime.machine;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.machina.api.block.BlockNode;
 import org.machina.api.block.RemovableMedium;
@@ -20,17 +21,17 @@ final class RemovableMedia {
         BlockNode open(String drive, Path file, String format) throws IOException;
     }
 
-    private record Entry(String deviceId, RemovableMedium medium) {
+    private record Entry(String deviceId, RemovableMedium medium, List<String> aliases) {
     }
 
     private final Map<String, Entry> byDrive = new LinkedHashMap<>();
 
-    void register(String drive, String deviceId, RemovableMedium medium) {
+    void register(String drive, String deviceId, RemovableMedium medium, String... aliases) {
         if (byDrive.containsKey(drive)) {
             throw new IllegalStateException("drive '" + drive + "' is already the medium of device '"
                     + byDrive.get(drive).deviceId() + "'");
         }
-        byDrive.put(drive, new Entry(deviceId, medium));
+        byDrive.put(drive, new Entry(deviceId, medium, List.of(aliases)));
     }
 
     void unregister(String drive, RemovableMedium medium) {
@@ -40,13 +41,13 @@ final class RemovableMedia {
         }
     }
 
-    /** The drive id of {@code id}: a removable drive's id, or the id of the device that has one. */
+    /** The drive id of {@code id}: a removable drive's id or alias, or the id of the device that has one. */
     String drive(String id) {
         if (byDrive.containsKey(id)) {
             return id;
         }
         for (Map.Entry<String, Entry> e : byDrive.entrySet()) {
-            if (e.getValue().deviceId().equals(id)) {
+            if (e.getValue().deviceId().equals(id) || e.getValue().aliases().contains(id)) {
                 return e.getKey();
             }
         }

@@ -98,10 +98,12 @@ class RemovableMediaTest {
         Tray tray = new Tray();
         BlockNode first = node("first");
         tray.medium = first;
-        media.register("ide1-cd0", "cd0", tray);
-        assertEquals("ide1-cd0", media.drive("cd0"), "the device id names its drive");
+        media.register("drive2", "cd0", tray, "ide1-cd0");
+        assertEquals("drive2", media.drive("cd0"), "the device id names its drive");
+        assertEquals("drive2", media.drive("ide1-cd0"), "and so does QEMU's name for it");
+        assertEquals("drive2", media.drive("drive2"));
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> media.eject("hd0", false));
-        assertTrue(unknown.getMessage().startsWith("Device 'hd0' not found") && unknown.getMessage().contains("ide1-cd0 (devices cd0)"),
+        assertTrue(unknown.getMessage().startsWith("Device 'hd0' not found") && unknown.getMessage().contains("drive2 (devices cd0)"),
                 unknown.getMessage());
 
         tray.locked = true;
@@ -113,19 +115,19 @@ class RemovableMediaTest {
         assertNull(tray.medium);
         assertTrue(tray.open);
 
-        Map<String, BlockNode> drives = new HashMap<>(Map.of("ide1-cd0", first));
+        Map<String, BlockNode> drives = new HashMap<>(Map.of("drive2", first));
         BlockNode second = node("second");
         assertThrows(IllegalStateException.class, () -> media.change("ide1-cd0", second, false, drives));
-        assertSame(first, drives.get("ide1-cd0"));
+        assertSame(first, drives.get("drive2"));
         tray.locked = false;
         media.change("ide1-cd0", second, false, drives);
         assertSame(second, tray.medium);
         assertTrue(!tray.open, "the tray closes on the new medium");
-        assertSame(second, drives.get("ide1-cd0"), "the drive id names the new image");
+        assertSame(second, drives.get("drive2"), "the drive id names the new image");
 
-        IllegalStateException twice = assertThrows(IllegalStateException.class, () -> media.register("ide1-cd0", "cd1", new Tray()));
+        IllegalStateException twice = assertThrows(IllegalStateException.class, () -> media.register("drive2", "cd1", new Tray()));
         assertTrue(twice.getMessage().contains("device 'cd0'"), twice.getMessage());
-        media.unregister("ide1-cd0", tray);
+        media.unregister("drive2", tray);
         assertThrows(IllegalArgumentException.class, () -> media.drive("cd0"));
     }
 }
