@@ -821,7 +821,8 @@ public final class MachineImpl implements Machine {
         try {
             node = openMedium.open(drive, path, format);
         } catch (IOException e) {
-            throw new IllegalArgumentException("Could not open '" + file + "': " + e.getMessage(), e);
+            throw new IllegalArgumentException("Could not open '" + file + "': "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "No such file" : e.getMessage()), e);
         }
         BlockNode old;
         try {

@@ -52,8 +52,9 @@ final class RemovableMedia {
             }
         }
         throw new IllegalArgumentException("Device '" + id + "' not found or has no removable media; removable drives: "
-                + (byDrive.isEmpty() ? "(none)" : String.join(", ", byDrive.keySet())
-                        + " (devices " + String.join(", ", byDrive.values().stream().map(Entry::deviceId).toList()) + ")"));
+                + (byDrive.isEmpty() ? "(none)" : String.join(", ", byDrive.entrySet().stream().map(e -> e.getKey() + " (device "
+                        + e.getValue().deviceId() + (e.getValue().aliases().isEmpty() ? "" : ", also "
+                        + String.join(", ", e.getValue().aliases())) + ")").toList())));
     }
 
     /** Opens the tray and takes the medium out; refused (the guest told) while locked unless forced. */

@@ -103,7 +103,7 @@ class RemovableMediaTest {
         assertEquals("drive2", media.drive("ide1-cd0"), "and so does QEMU's name for it");
         assertEquals("drive2", media.drive("drive2"));
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> media.eject("hd0", false));
-        assertTrue(unknown.getMessage().startsWith("Device 'hd0' not found") && unknown.getMessage().contains("drive2 (devices cd0)"),
+        assertTrue(unknown.getMessage().startsWith("Device 'hd0' not found") && unknown.getMessage().contains("removable drives: drive2 (device cd0, also ide1-cd0)"),
                 unknown.getMessage());
 
         tray.locked = true;
