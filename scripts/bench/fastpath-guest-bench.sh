@@ -68,22 +68,26 @@ qmp_served() { # socket -> the CPU's fastpath-served count (or "?")
 }
 
 # The console: the emulator runs as a coprocess, its serial console on our pipes; every line read
-# is appended to $log. await PATTERN SECONDS: read lines until one matches (extended regex);
+# is appended to $log. Markers are matched at the end of a line: the shell's prompt has no newline,
+# so output may follow it on the same line; the typed commands' echo never matches (quotes). await PATTERN SECONDS: read lines until one matches (extended regex);
 # the line is in $line and its arrival time in $at.
 await() {
   local pattern=$1 deadline=$((SECONDS + $2)) l
   while [ "$SECONDS" -lt "$deadline" ]; do
     if IFS= read -r -t 5 l <&"$con_out"; then
-      l=${l//$'\r'/}; printf '%s\n' "$l" >>"$log"
+      l=$partial${l//$'\r'/}; partial=""; printf '%s\n' "$l" >>"$log"
       if [[ $l =~ $pattern ]]; then line=$l; at=$(now); return 0; fi
     elif [ $? -le 128 ]; then # end of the console: the emulator ended
       break
+    else                      # timed out inside a line (the prompt has no newline): keep its start
+      partial+=${l//$'\r'/}
     fi
   done
   echo "fastpath-guest-bench: $emu: no '$pattern' within $2 s; console:" >&2; tail -25 "$log" >&2
   [ -f "$work/$emu.err" ] && { echo "stderr:" >&2; tail -10 "$work/$emu.err" >&2; }
   return 1
 }
+partial=""
 typed() { printf '%s\n' "$1" >&"$con_in"; }
 ncmd=0
 # guest COMMAND [SECONDS]: runs it between markers; its output lines are in $out, its status in
@@ -91,10 +95,10 @@ ncmd=0
 guest() {
   ncmd=$((ncmd + 1))
   typed "echo __B\"\"EG_${ncmd}__; $1; echo __E\"\"ND_${ncmd}_\$?__"
-  await "^__BEG_${ncmd}__\$" 120; local t0=$at
+  await "__BEG_${ncmd}__\$" 120; local t0=$at
   out=""; status=""
   while await "." "${2:-1800}"; do
-    if [[ $line =~ ^__END_${ncmd}_([0-9]+)__$ ]]; then status=${BASH_REMATCH[1]}; break; fi
+    if [[ $line =~ __END_${ncmd}_([0-9]+)__$ ]]; then status=${BASH_REMATCH[1]}; break; fi
     out+="$line"$'\n'
   done
   [ -n "$status" ] || { echo "fastpath-guest-bench: $emu: '$1' did not end" >&2; return 1; }
@@ -127,7 +131,7 @@ run_emu() {
   local ok=""
   for _ in $(seq 60); do
     typed 'echo __RE""ADY__'
-    if await '^__READY__$' 10 2>/dev/null; then ok=1; break; fi
+    if await '__READY__$' 10 2>/dev/null; then ok=1; break; fi
   done
   [ -n "$ok" ] || { echo "fastpath-guest-bench: $emu: no shell" >&2; tail -20 "$log" >&2; return 1; }
   guest "dmesg -n 4"
