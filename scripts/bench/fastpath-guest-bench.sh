@@ -5,21 +5,22 @@
 # "clocksource=hpet libata.force=pio4" (ata_piix drives the disk by PIO only), plus /bin/fpguest
 # (scripts/bench/guest/fpguest.c, built here with gcc -m32 -static and appended to the initramfs)
 # and an IDE disk of DISK_MB MiB of random data (-drive file=...,format=raw,if=ide). In the guest,
-# REPS times each:
+# REPS times each (on Machina: with the fast path on, then off, switched in the same boot):
 #   clock: `fpguest clock CALLS`, CALLS calls of clock_gettime(CLOCK_MONOTONIC), each reading the
 #          HPET main counter (the fast path's HPET register);
 #   dd:    the page cache dropped, `fpguest read /dev/sdX`, the whole disk in 64 KiB reads through
 #          ata_piix by PIO (REP INSW on the fast path's data port, status polls);
 # then once `fpguest sum /dev/sdX`, compared with the image's sum (the PIO data arrived intact).
-# Emulators (BENCH_EMUS, default "machina machina-off qemu"; qemu is skipped when not installed):
-# machina = the built distribution with the fast path on (the default), machina-off = the same with
-# -global hpet.fastpath=off -global acpi-pm.fastpath=off -global piix3-ide.fastpath=off,
+# Emulators (BENCH_EMUS, default "machina qemu"; qemu is skipped when not installed):
+# machina = the built distribution; before each measurement QMP x-machina-fastpath switches the
+# machine's fast path on ("machina" figures) or off ("machina-off": every device access takes the
+# normal path, as with -global hpet.fastpath=off etc.), so on and off share one boot and alternate;
 # qemu = qemu-system-i386 -accel tcg with the same guest, as the reference.
 # Figures: guest-timed (the guest's CLOCK_MONOTONIC, printed by fpguest; Machina's guest time runs
 # with the host's while the machine runs) and host wall time of each command (console markers);
-# medians over REPS; then the ratios off/on and machina/qemu. With socat installed, Machina's
-# x-machina-query-cpu-stats (QMP) counts the accesses the CPU's fast path served during each
-# Machina run (they must be 0 with the fast path off).
+# medians over REPS; then the ratios off/on and machina/qemu. Machina's x-machina-query-cpu-stats
+# counts the accesses the CPU's fast path served during each measurement (0 with it off).
+# Needs socat (QMP) for Machina.
 # Usage: scripts/bench/fastpath-guest-bench.sh [CALLS (default 200000)] [REPS (default 2)]
 #   DISK_MB (default 16), BENCH_TIMEOUT seconds per boot (default 2400), MACHINA_ARGS extra
 #   options for the Machina runs (e.g. "-accel tcg"), MACHINA_LAUNCHER=JAR another launcher than
@@ -53,18 +54,20 @@ disk_sum=$(perl -e 'local $/; open my $f, "<:raw", $ARGV[0] or die; my $d = <$f>
 append="console=ttyS0 panic=-1 quiet clocksource=hpet libata.force=pio4"
 
 emus=()
-for e in ${BENCH_EMUS:-machina machina-off qemu}; do
+for e in ${BENCH_EMUS:-machina qemu}; do
   if [ "$e" = qemu ] && ! command -v qemu-system-i386 >/dev/null; then echo "fastpath-guest-bench: no qemu-system-i386, skipped" >&2; continue; fi
   emus+=("$e")
 done
-have_socat=""; command -v socat >/dev/null && have_socat=1
+command -v socat >/dev/null || { echo "fastpath-guest-bench: socat is needed (scripts/install-deps.sh installs it)" >&2; exit 1; }
 
 now() { date +%s.%N; }
-qmp_served() { # socket -> the CPU's fastpath-served count (or "?")
+qmp() { # socket command-json -> the reply line of the command
+  printf '%s\n' '{"execute":"qmp_capabilities"}' "$2" | socat -t 10 - "UNIX-CONNECT:$1" 2>/dev/null | grep -v '"QMP"' | tail -1
+}
+qmp_served() { # socket -> the CPU's fastpath-served count
   local r
-  r=$(printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"x-machina-query-cpu-stats"}' \
-    | socat -t 10 - "UNIX-CONNECT:$1" 2>/dev/null | grep -o '"fastpath-served": *[0-9]*' | grep -o '[0-9]*$' || true)
-  echo "${r:-?}"
+  r=$(qmp "$1" '{"execute":"x-machina-query-cpu-stats"}' | grep -o '"fastpath-served": *[0-9]*' | grep -o '[0-9]*$' || true)
+  echo "${r:-0}"
 }
 
 # The console: the emulator runs as a coprocess, its serial console on our pipes; every line read
@@ -108,7 +111,7 @@ guest() {
 declare -A clock_ns=() clock_wall=() read_mbs=() read_wall=() served=() info=()
 run_emu() {
   emu=$1; log="$work/$emu.console"; : >"$log"
-  local fast=on sock="$work/$emu.qmp"; [ "$emu" = machina-off ] && fast=off
+  local sock="$work/$emu.qmp"
   local t0; t0=$(now)
   if [ "$emu" = qemu ]; then
     coproc EMU { exec timeout -k 5 "$limit" qemu-system-i386 -accel tcg -M pc -cpu pentium3 -m 256 -nographic -no-reboot \
@@ -120,7 +123,6 @@ run_emu() {
       --sun-misc-unsafe-memory-access=allow -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -jar "$launcher" run \
       -machine pc -cpu pentium3 -m 256 -nographic -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" -append "$append" \
       -drive "file=$work/disk.img,format=raw,if=ide,index=0" -qmp "unix:$sock,server=on,wait=off" \
-      -global hpet.fastpath=$fast -global acpi-pm.fastpath=$fast -global piix3-ide.fastpath=$fast \
       ${MACHINA_ARGS:-} 2>"$work/$emu.err"; }
   fi
   # the coprocess's pid and pipes, kept: bash forgets them when it ends
@@ -145,23 +147,33 @@ run_emu() {
   info[$emu]=$(printf 'boot to /init %.1f s, clocksource %s, /dev/%s %s' "$boot" "$cs" "$sd" "$mode")
   [ "$cs" = hpet ] || echo "fastpath-guest-bench: $emu: clocksource is '$cs', not hpet" >&2
   [ "$mode" = XFER_PIO_4 ] || echo "fastpath-guest-bench: $emu: the disk runs $mode, not XFER_PIO_4" >&2
-  local s0="" s1 s2
+  local s0 s1 s2 k modes=(qemu)
+  [ "$emu" = qemu ] || modes=(on off)
   for r in $(seq "$reps"); do
-    [ "$emu" != qemu ] && [ -n "$have_socat" ] && s0=$(qmp_served "$sock")
-    guest "fpguest clock $calls"
-    [[ $out =~ per-call-ns=([0-9.]+) ]] || { echo "fastpath-guest-bench: $emu: fpguest clock: $out" >&2; return 1; }
-    clock_ns[$emu]+="${BASH_REMATCH[1]} "; clock_wall[$emu]+="$(echo "$secs * 1000000000 / $calls" | bc -l) "
-    [ "$emu" != qemu ] && [ -n "$have_socat" ] && { s1=$(qmp_served "$sock"); served[$emu.clock]="$((s1 - s0))"; }
-    guest "sync; echo 3 > /proc/sys/vm/drop_caches"
-    [ "$emu" != qemu ] && [ -n "$have_socat" ] && s1=$(qmp_served "$sock")
-    guest "fpguest read /dev/$sd"
-    [[ $out =~ bytes=([0-9]+).*mb-per-s=([0-9.]+) ]] || { echo "fastpath-guest-bench: $emu: fpguest read: $out" >&2; return 1; }
-    [ "${BASH_REMATCH[1]}" = "$((disk_mb << 20))" ] || echo "fastpath-guest-bench: $emu: read ${BASH_REMATCH[1]} bytes" >&2
-    read_mbs[$emu]+="${BASH_REMATCH[2]} "; read_wall[$emu]+="$(echo "$((disk_mb << 20)) / $secs / 1000000" | bc -l) "
-    [ "$emu" != qemu ] && [ -n "$have_socat" ] && { s2=$(qmp_served "$sock"); served[$emu.read]="$((s2 - s1))"; }
-    printf '%-11s rep %d: clock %s ns per call (guest), dd %s MB/s (guest)\n' "$emu" "$r" \
-      "$(echo "${clock_ns[$emu]}" | awk '{print $NF}')" "$(echo "${read_mbs[$emu]}" | awk '{print $NF}')" >&2
+    for mode in "${modes[@]}"; do
+      k=$emu; [ "$mode" = off ] && k=$emu-off
+      if [ "$mode" != qemu ]; then
+        local reply; reply=$(qmp "$sock" "{\"execute\":\"x-machina-fastpath\",\"arguments\":{\"enable\":$([ "$mode" = on ] && echo true || echo false)}}")
+        [[ $reply == *'"enabled":'$([ "$mode" = on ] && echo true || echo false)* ]] \
+          || { echo "fastpath-guest-bench: x-machina-fastpath: $reply" >&2; return 1; }
+        s0=$(qmp_served "$sock")
+      fi
+      guest "fpguest clock $calls"
+      [[ $out =~ per-call-ns=([0-9.]+) ]] || { echo "fastpath-guest-bench: $k: fpguest clock: $out" >&2; return 1; }
+      clock_ns[$k]+="${BASH_REMATCH[1]} "; clock_wall[$k]+="$(echo "$secs * 1000000000 / $calls" | bc -l) "
+      [ "$mode" != qemu ] && { s1=$(qmp_served "$sock"); served[$k.clock]="$((s1 - s0))"; }
+      guest "sync; echo 3 > /proc/sys/vm/drop_caches"
+      [ "$mode" != qemu ] && s1=$(qmp_served "$sock")
+      guest "fpguest read /dev/$sd"
+      [[ $out =~ bytes=([0-9]+).*mb-per-s=([0-9.]+) ]] || { echo "fastpath-guest-bench: $k: fpguest read: $out" >&2; return 1; }
+      [ "${BASH_REMATCH[1]}" = "$((disk_mb << 20))" ] || echo "fastpath-guest-bench: $k: read ${BASH_REMATCH[1]} bytes" >&2
+      read_mbs[$k]+="${BASH_REMATCH[2]} "; read_wall[$k]+="$(echo "$((disk_mb << 20)) / $secs / 1000000" | bc -l) "
+      [ "$mode" != qemu ] && { s2=$(qmp_served "$sock"); served[$k.read]="$((s2 - s1))"; }
+      printf '%-11s rep %d: clock %s ns per call (guest), dd %s MB/s (guest)\n' "$k" "$r" \
+        "$(echo "${clock_ns[$k]}" | awk '{print $NF}')" "$(echo "${read_mbs[$k]}" | awk '{print $NF}')" >&2
+    done
   done
+  [ "$emu" = qemu ] || qmp "$sock" '{"execute":"x-machina-fastpath","arguments":{"enable":true}}' >/dev/null
   guest "sync; echo 3 > /proc/sys/vm/drop_caches; fpguest sum /dev/$sd"
   if [[ $out =~ sum=([0-9a-f]+) ]] && [ "${BASH_REMATCH[1]}" = "$disk_sum" ]; then
     info[$emu]+=", data checked (sum $disk_sum)"
@@ -179,12 +191,14 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 for e in "${emus[@]}"; do run_emu "$e"; done
 
 declare -A m_clock=() m_clockw=() m_read=() m_readw=()
-for emu in "${emus[@]}"; do
+keys=()
+for e in "${emus[@]}"; do keys+=("$e"); [ "$e" = qemu ] || keys+=("$e-off"); done
+for emu in "${keys[@]}"; do
   # shellcheck disable=SC2086 # space-separated numbers
   m_clock[$emu]=$(printf '%s\n' ${clock_ns[$emu]} | median); m_clockw[$emu]=$(printf '%s\n' ${clock_wall[$emu]} | median)
   # shellcheck disable=SC2086
   m_read[$emu]=$(printf '%s\n' ${read_mbs[$emu]} | median); m_readw[$emu]=$(printf '%s\n' ${read_wall[$emu]} | median)
-  echo "$emu: ${info[$emu]}"
+  [ -n "${info[$emu]:-}" ] && echo "$emu: ${info[$emu]}"
   printf '%-11s clock_gettime (hpet): median %.0f ns per call guest-timed, %.0f ns host wall (runs: %s)\n' "$emu" \
     "${m_clock[$emu]}" "${m_clockw[$emu]}" "${clock_ns[$emu]% }"
   printf '%-11s dd %d MiB from the IDE disk by PIO: median %.3f MB/s guest-timed, %.3f MB/s host wall (runs: %s)\n' "$emu" \

@@ -94,6 +94,23 @@ public interface Machine {
         throw new UnsupportedOperationException("this machine has no removable media");
     }
 
+    /**
+     * Switches the fast path ({@link org.machina.api.fastpath}) of the whole machine on or off
+     * while it runs, as QMP {@code x-machina-fastpath}: off, every device access takes the normal
+     * path, as with each device's {@code fastpath=off} but without a restart. Returns whether it
+     * was on.
+     *
+     * @since 1.2.0
+     */
+    default boolean fastPath(boolean enable) {
+        throw new UnsupportedOperationException("this machine has no fast path");
+    }
+
+    /** Whether the fast path is on (see {@link #fastPath(boolean)}). @since 1.2.0 */
+    default boolean fastPathEnabled() {
+        return false;
+    }
+
     /** The guest physical address space (qtest-style access; call on the machine thread). */
     AddressSpace memory();
 

@@ -94,6 +94,20 @@ public final class FakeMachine implements Machine {
         emit("RESET", Map.of("guest", false, "reason", reason));
     }
 
+    public volatile boolean fastPath = true;
+
+    @Override
+    public boolean fastPath(boolean enable) {
+        boolean was = fastPath;
+        fastPath = enable;
+        return was;
+    }
+
+    @Override
+    public boolean fastPathEnabled() {
+        return fastPath;
+    }
+
     /** The CD-ROM's drive and device id, and whether the guest locked it. */
     public volatile boolean cdLocked;
 

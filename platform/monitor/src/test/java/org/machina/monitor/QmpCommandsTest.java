@@ -69,7 +69,7 @@ class QmpCommandsTest extends ServerFixture {
             }
             assertEquals(Set.of("qmp_capabilities", "query-version", "query-status", "query-commands",
                     "query-cpus-fast", "stop", "cont", "system_reset", "system_powerdown", "quit", "device_add",
-                    "device_del", "qom-list", "qom-get", "human-monitor-command", "eject", "blockdev-change-medium"), names);
+                    "device_del", "qom-list", "qom-get", "human-monitor-command", "eject", "blockdev-change-medium", "x-machina-fastpath"), names);
         }
     }
 
@@ -99,6 +99,20 @@ class QmpCommandsTest extends ServerFixture {
             assertTrue(hmp(c, "change cd0").startsWith("usage: change"));
             assertEquals(List.of("eject ide1-cd0 false", "change cd0 b.iso raw false", "change ide1-cd0 c.iso  false",
                     "eject cd0 true", "eject ide1-cd0 true", "change cd0 d.iso raw false"), machine.calls);
+        }
+    }
+
+    @Test
+    void fastPathSwitchesAtRunTime() throws IOException {
+        try (QmpTestClient c = client()) {
+            JsonObject r = ok(c.execute("{\"execute\":\"x-machina-fastpath\"}")).getAsJsonObject("return");
+            assertTrue(r.get("enabled").getAsBoolean() && r.get("was").getAsBoolean(), r.toString());
+            r = ok(c.execute("{\"execute\":\"x-machina-fastpath\",\"arguments\":{\"enable\":false}}")).getAsJsonObject("return");
+            assertTrue(!r.get("enabled").getAsBoolean() && r.get("was").getAsBoolean(), r.toString());
+            assertFalse(machine.fastPath);
+            r = ok(c.execute("{\"execute\":\"x-machina-fastpath\",\"arguments\":{\"enable\":true}}")).getAsJsonObject("return");
+            assertTrue(r.get("enabled").getAsBoolean() && !r.get("was").getAsBoolean(), r.toString());
+            assertEquals("GenericError", errorClass(c.execute("{\"execute\":\"x-machina-fastpath\",\"arguments\":{\"enable\":\"no\"}}")));
         }
     }
 

@@ -11,6 +11,7 @@ import org.machina.monitor.commands.Cont;
 import org.machina.monitor.commands.DeviceAdd;
 import org.machina.monitor.commands.DeviceDel;
 import org.machina.monitor.commands.Eject;
+import org.machina.monitor.commands.FastPathSwitch;
 import org.machina.monitor.commands.HumanMonitorCommand;
 import org.machina.monitor.commands.QomGet;
 import org.machina.monitor.commands.QomList;
@@ -40,7 +41,7 @@ public abstract class ServerFixture {
         for (var c : new org.machina.api.monitor.MonitorCommand[] {new QueryVersion(), new QueryStatus(),
                 new QueryCommands(), new QueryCpusFast(), new Stop(), new Cont(), new SystemReset(),
                 new SystemPowerdown(), new Quit(), new DeviceAdd(), new DeviceDel(), new QomList(), new QomGet(),
-                new HumanMonitorCommand(), new Eject(), new BlockdevChangeMedium()}) {
+                new HumanMonitorCommand(), new Eject(), new BlockdevChangeMedium(), new FastPathSwitch()}) {
             registry.add(c);
         }
         server = new QmpServer(machine, socket, Optional.empty(), registry);

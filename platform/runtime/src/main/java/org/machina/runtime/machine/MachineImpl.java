@@ -918,6 +918,21 @@ public final class MachineImpl implements Machine {
         return io;
     }
 
+    @Override
+    public boolean fastPath(boolean enable) {
+        boolean was = fastPath.enabled();
+        fastPath.enable(enable);
+        if (was != enable) {
+            LOG.info("machine '{}': fast path {}", name, enable ? "on" : "off");
+        }
+        return was;
+    }
+
+    @Override
+    public boolean fastPathEnabled() {
+        return fastPath.enabled();
+    }
+
     /** The fast-path handlers of this machine: devices attach, the CPU dispatches. */
     MachineFastPath fastPath() {
         return fastPath;
