@@ -109,8 +109,8 @@ class CdromChangeGuestIT {
             r = qmp.execute("blockdev-change-medium", change);
             assertTrue(r.has("return"), "blockdev-change-medium by the device id '" + cd + "': " + r);
             assertEquals(SECOND, mountAndRead("two.txt"), "the second disc after blockdev-change-medium");
-            assertNotEquals(0, guest.shell("mount -t iso9660 -o ro /dev/sr0 /mnt/cd && ls /mnt/cd/one.txt; s=$?; umount /mnt/cd;"
-                    + " exit $s", COMMAND_TIMEOUT_S).status(), "the first disc's file is not on the second");
+            assertNotEquals(0, guest.shell("(mount -t iso9660 -o ro /dev/sr0 /mnt/cd && ls /mnt/cd/one.txt; s=$?; umount /mnt/cd;"
+                    + " exit $s)", COMMAND_TIMEOUT_S).status(), "the first disc's file is not on the second");
 
             JsonObject hmp = new JsonObject();
             hmp.addProperty("command-line", "change ide1-cd0 " + out.resolve("first.iso"));
@@ -122,8 +122,9 @@ class CdromChangeGuestIT {
 
     /** Mounts /dev/sr0, returns the file's one line, unmounts. */
     private static String mountAndRead(String file) throws Exception {
-        GuestConsole.Output r = guest.shell("mount -t iso9660 -o ro /dev/sr0 /mnt/cd 2>&1 && cat /mnt/cd/" + file
-                + "; s=$?; umount /mnt/cd; exit $s", COMMAND_TIMEOUT_S);
+        // in a subshell: its exit ends the subshell, not the console's shell
+        GuestConsole.Output r = guest.shell("(mount -t iso9660 -o ro /dev/sr0 /mnt/cd 2>&1 && cat /mnt/cd/" + file
+                + "; s=$?; umount /mnt/cd; exit $s)", COMMAND_TIMEOUT_S);
         assertEquals(0, r.status(), "mount and read " + file + ": " + r);
         return r.nonBlank().get(r.nonBlank().size() - 1);
     }
