@@ -1,7 +1,8 @@
 /**
- * Block nodes (disk images) and the drivers that open them.
+ * Block nodes (disk images) and the drivers that open them; {@link org.machina.api.block.RemovableMedium}
+ * (1.3) for drives whose medium the monitor can change.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package org.machina.api.block;
 

@@ -103,6 +103,18 @@ public interface DeviceContext {
     }
 
     /**
+     * Offers the removable medium of the drive this device uses as {@code drive} (a
+     * {@code -drive ...,id=ID}) to the monitor's {@code eject} and {@code blockdev-change-medium},
+     * which name the drive id, this device's id or one of {@code aliases} (the name QEMU gives
+     * the drive, such as {@code ide1-cd0}); released with the device. Contexts without a monitor
+     * ignore it.
+     *
+     * @since 1.4.0
+     */
+    default void registerRemovableMedium(String drive, org.machina.api.block.RemovableMedium medium, String... aliases) {
+    }
+
+    /**
      * Offers a bus (for example a board's {@link org.machina.api.bus.pci.PciBus} under
      * {@code "pci"}) to the devices of this machine. Contexts that offer no buses ignore it.
      */

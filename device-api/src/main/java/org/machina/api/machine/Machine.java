@@ -68,6 +68,49 @@ public interface Machine {
         return Map.of();
     }
 
+    /**
+     * Takes the medium out of a removable-media drive (a CD-ROM) and leaves its tray open, as
+     * QMP {@code eject}: {@code id} is the drive's id or its device's id. Fails with an
+     * {@link IllegalArgumentException} naming the removable drives when {@code id} is none of
+     * them, and with an {@link IllegalStateException} when the guest locked the medium in and
+     * {@code force} is false. The medium's image is closed.
+     *
+     * @since 1.2.0
+     */
+    default void ejectMedium(String id, boolean force) {
+        throw new UnsupportedOperationException("this machine has no removable media");
+    }
+
+    /**
+     * Replaces the medium of a removable-media drive, as QMP {@code blockdev-change-medium}:
+     * opens the tray (refused as in {@link #ejectMedium} while the guest holds the medium locked
+     * and {@code force} is false), opens {@code file} read-only as {@code format} (empty: probed
+     * from its header), puts it in and closes the tray; the guest sees a new medium. The drive's
+     * id then names the new image ({@link #drives()}).
+     *
+     * @since 1.2.0
+     */
+    default void changeMedium(String id, String file, String format, boolean force) {
+        throw new UnsupportedOperationException("this machine has no removable media");
+    }
+
+    /**
+     * Switches the fast path ({@link org.machina.api.fastpath}) of the whole machine on or off
+     * while it runs, as QMP {@code x-machina-fastpath}: off, every device access takes the normal
+     * path, as with each device's {@code fastpath=off} but without a restart. Returns whether it
+     * was on.
+     *
+     * @since 1.2.0
+     */
+    default boolean fastPath(boolean enable) {
+        throw new UnsupportedOperationException("this machine has no fast path");
+    }
+
+    /** Whether the fast path is on (see {@link #fastPath(boolean)}). @since 1.2.0 */
+    default boolean fastPathEnabled() {
+        return false;
+    }
+
     /** The guest physical address space (qtest-style access; call on the machine thread). */
     AddressSpace memory();
 

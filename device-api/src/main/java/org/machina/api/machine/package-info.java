@@ -1,7 +1,7 @@
 /**
  * Machines as the runtime runs them: descriptions, lifecycle, bundles and hot-swap.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package org.machina.api.machine;
 

@@ -94,6 +94,44 @@ public final class FakeMachine implements Machine {
         emit("RESET", Map.of("guest", false, "reason", reason));
     }
 
+    public volatile boolean fastPath = true;
+
+    @Override
+    public boolean fastPath(boolean enable) {
+        boolean was = fastPath;
+        fastPath = enable;
+        return was;
+    }
+
+    @Override
+    public boolean fastPathEnabled() {
+        return fastPath;
+    }
+
+    /** The CD-ROM's drive and device id, and whether the guest locked it. */
+    public volatile boolean cdLocked;
+
+    private void requireCd(String id, boolean force) {
+        if (!id.equals("ide1-cd0") && !id.equals("cd0")) {
+            throw new IllegalArgumentException("Device '" + id + "' not found or has no removable media; removable drives: ide1-cd0");
+        }
+        if (cdLocked && !force) {
+            throw new IllegalStateException("Device '" + id + "' is locked and force was not specified, wait for tray to open and try again");
+        }
+    }
+
+    @Override
+    public void ejectMedium(String id, boolean force) {
+        requireCd(id, force);
+        calls.add("eject " + id + " " + force);
+    }
+
+    @Override
+    public void changeMedium(String id, String file, String format, boolean force) {
+        requireCd(id, force);
+        calls.add("change " + id + " " + file + " " + format + " " + force);
+    }
+
     @Override
     public void powerButton() {
         calls.add("powerButton");

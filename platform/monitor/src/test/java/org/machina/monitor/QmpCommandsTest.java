@@ -69,7 +69,50 @@ class QmpCommandsTest extends ServerFixture {
             }
             assertEquals(Set.of("qmp_capabilities", "query-version", "query-status", "query-commands",
                     "query-cpus-fast", "stop", "cont", "system_reset", "system_powerdown", "quit", "device_add",
-                    "device_del", "qom-list", "qom-get", "human-monitor-command"), names);
+                    "device_del", "qom-list", "qom-get", "human-monitor-command", "eject", "blockdev-change-medium", "x-machina-fastpath"), names);
+        }
+    }
+
+    @Test
+    void ejectAndBlockdevChangeMediumReachTheMachine() throws IOException {
+        try (QmpTestClient c = client()) {
+            ok(c.execute("{\"execute\":\"eject\",\"arguments\":{\"device\":\"ide1-cd0\"}}"));
+            ok(c.execute("{\"execute\":\"blockdev-change-medium\",\"arguments\":{\"id\":\"cd0\",\"filename\":\"b.iso\","
+                    + "\"format\":\"raw\",\"read-only-mode\":\"retain\"}}"));
+            ok(c.execute("{\"execute\":\"blockdev-change-medium\",\"arguments\":{\"device\":\"ide1-cd0\",\"filename\":\"c.iso\"}}"));
+            assertEquals(List.of("eject ide1-cd0 false", "change cd0 b.iso raw false", "change ide1-cd0 c.iso  false"), machine.calls);
+            JsonObject unknown = c.execute("{\"execute\":\"eject\",\"arguments\":{\"device\":\"hd0\"}}");
+            assertEquals("DeviceNotFound", errorClass(unknown));
+            assertTrue(desc(unknown).contains("removable drives: ide1-cd0"), desc(unknown));
+            assertEquals("GenericError", errorClass(c.execute("{\"execute\":\"eject\",\"arguments\":{}}")), "device or id needed");
+            assertEquals("GenericError", errorClass(c.execute("{\"execute\":\"blockdev-change-medium\",\"arguments\":"
+                    + "{\"id\":\"cd0\",\"filename\":\"b.iso\",\"read-only-mode\":\"read-write\"}}")), "a CD-ROM is read-only");
+            machine.cdLocked = true;
+            JsonObject locked = c.execute("{\"execute\":\"eject\",\"arguments\":{\"id\":\"cd0\"}}");
+            assertEquals("GenericError", errorClass(locked));
+            assertTrue(desc(locked).contains("is locked and force was not specified"), desc(locked));
+            ok(c.execute("{\"execute\":\"eject\",\"arguments\":{\"id\":\"cd0\",\"force\":true}}"));
+            assertTrue(hmp(c, "eject ide1-cd0").contains("is locked"), "HMP shows the error as text");
+            assertEquals("", hmp(c, "eject -f ide1-cd0"));
+            machine.cdLocked = false;
+            assertEquals("", hmp(c, "change cd0 d.iso raw"));
+            assertTrue(hmp(c, "change cd0").startsWith("usage: change"));
+            assertEquals(List.of("eject ide1-cd0 false", "change cd0 b.iso raw false", "change ide1-cd0 c.iso  false",
+                    "eject cd0 true", "eject ide1-cd0 true", "change cd0 d.iso raw false"), machine.calls);
+        }
+    }
+
+    @Test
+    void fastPathSwitchesAtRunTime() throws IOException {
+        try (QmpTestClient c = client()) {
+            JsonObject r = ok(c.execute("{\"execute\":\"x-machina-fastpath\"}")).getAsJsonObject("return");
+            assertTrue(r.get("enabled").getAsBoolean() && r.get("was").getAsBoolean(), r.toString());
+            r = ok(c.execute("{\"execute\":\"x-machina-fastpath\",\"arguments\":{\"enable\":false}}")).getAsJsonObject("return");
+            assertTrue(!r.get("enabled").getAsBoolean() && r.get("was").getAsBoolean(), r.toString());
+            assertFalse(machine.fastPath);
+            r = ok(c.execute("{\"execute\":\"x-machina-fastpath\",\"arguments\":{\"enable\":true}}")).getAsJsonObject("return");
+            assertTrue(r.get("enabled").getAsBoolean() && !r.get("was").getAsBoolean(), r.toString());
+            assertEquals("GenericError", errorClass(c.execute("{\"execute\":\"x-machina-fastpath\",\"arguments\":{\"enable\":\"no\"}}")));
         }
     }
 

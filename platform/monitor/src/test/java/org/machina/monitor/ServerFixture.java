@@ -6,9 +6,12 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
+import org.machina.monitor.commands.BlockdevChangeMedium;
 import org.machina.monitor.commands.Cont;
 import org.machina.monitor.commands.DeviceAdd;
 import org.machina.monitor.commands.DeviceDel;
+import org.machina.monitor.commands.Eject;
+import org.machina.monitor.commands.FastPathSwitch;
 import org.machina.monitor.commands.HumanMonitorCommand;
 import org.machina.monitor.commands.QomGet;
 import org.machina.monitor.commands.QomList;
@@ -38,7 +41,7 @@ public abstract class ServerFixture {
         for (var c : new org.machina.api.monitor.MonitorCommand[] {new QueryVersion(), new QueryStatus(),
                 new QueryCommands(), new QueryCpusFast(), new Stop(), new Cont(), new SystemReset(),
                 new SystemPowerdown(), new Quit(), new DeviceAdd(), new DeviceDel(), new QomList(), new QomGet(),
-                new HumanMonitorCommand()}) {
+                new HumanMonitorCommand(), new Eject(), new BlockdevChangeMedium(), new FastPathSwitch()}) {
             registry.add(c);
         }
         server = new QmpServer(machine, socket, Optional.empty(), registry);

@@ -1,6 +1,7 @@
 package org.machina.devices.storage;
 
 import org.machina.api.block.BlockNode;
+import org.machina.api.block.RemovableMedium;
 
 /**
  * An ATAPI CD-ROM (ATA/ATAPI-6 packet command protocol) over a read-only {@link BlockNode} of
@@ -13,8 +14,12 @@ import org.machina.api.block.BlockNode;
  * CoD=1, IO=0, DRQ, no interrupt. Data to the host: CoD=0, IO=1, DRQ, an interrupt per piece.
  * Completion: CoD=1, IO=1, an interrupt, and on CHECK CONDITION the status ERR bit and the sense
  * key in bits 7:4 of the error register.
+ *
+ * <p>Its medium is removable ({@link RemovableMedium}, for the monitor's {@code eject} and
+ * {@code blockdev-change-medium}); the tray, the lock and what the guest is told are in
+ * {@link AtapiCommands}.
  */
-final class AtapiCdrom extends IdeDrive {
+final class AtapiCdrom extends IdeDrive implements RemovableMedium {
     static final int PACKET_BYTES = 12;
 
     final AtapiCommands commands;
@@ -34,6 +39,36 @@ final class AtapiCdrom extends IdeDrive {
     @Override
     boolean packet() {
         return true;
+    }
+
+    @Override
+    public boolean locked() {
+        return commands.locked();
+    }
+
+    @Override
+    public boolean trayOpen() {
+        return commands.trayOpen();
+    }
+
+    @Override
+    public BlockNode medium() {
+        return commands.medium();
+    }
+
+    @Override
+    public BlockNode eject() {
+        return commands.eject();
+    }
+
+    @Override
+    public void insert(BlockNode medium) {
+        commands.insert(medium);
+    }
+
+    @Override
+    public void ejectRequested() {
+        commands.ejectRequest();
     }
 
     @Override

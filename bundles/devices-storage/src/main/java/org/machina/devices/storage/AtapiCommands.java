@@ -12,6 +12,16 @@ import org.machina.api.block.BlockNode;
  * and SET CD SPEED. Anything else is CHECK CONDITION, ILLEGAL REQUEST, "invalid command operation
  * code". Fixed-format sense data holds the last command's result until the next command (other
  * than REQUEST SENSE) replaces it.
+ *
+ * <p>The medium is removable: the tray opens and closes (START STOP UNIT with LoEj from the guest,
+ * {@link #eject}/{@link #insert} from the monitor), PREVENT ALLOW MEDIUM REMOVAL locks it. Without a
+ * medium, or with the tray open, the medium commands answer NOT READY, "medium not present"
+ * (3Ah, qualifier 1 tray closed, 2 tray open). A medium that arrives (the tray closes on one)
+ * makes the next command other than INQUIRY, REQUEST SENSE and GET EVENT STATUS NOTIFICATION
+ * answer UNIT ATTENTION, "not ready to ready change, medium may have changed" (28h), once; GET
+ * EVENT STATUS NOTIFICATION reports, once each, "new media", "media removal" and "eject request"
+ * (the monitor asked to eject a locked medium), and always the tray and whether a medium is present
+ * (MMC-5, 6.6).
  */
 final class AtapiCommands {
     static final int BLOCK = 2048;
@@ -19,11 +29,19 @@ final class AtapiCommands {
     static final int NOT_READY = 2;
     static final int MEDIUM_ERROR = 3;
     static final int ILLEGAL_REQUEST = 5;
+    static final int UNIT_ATTENTION = 6;
     static final int ABORTED_COMMAND = 0x0B;
     static final int ASC_INVALID_OPCODE = 0x20;
     static final int ASC_LBA_OUT_OF_RANGE = 0x21;
     static final int ASC_INVALID_FIELD = 0x24;
     static final int ASC_READ_ERROR = 0x11;
+    static final int ASC_MEDIUM_MAY_HAVE_CHANGED = 0x28;
+    static final int ASC_MEDIUM_NOT_PRESENT = 0x3A;
+    static final int ASC_REMOVAL_PREVENTED = 0x53;
+    /** GET EVENT STATUS NOTIFICATION media event codes. */
+    static final int EVENT_EJECT_REQUEST = 1;
+    static final int EVENT_NEW_MEDIA = 2;
+    static final int EVENT_MEDIA_REMOVAL = 3;
     /** Largest READ reply (blocks beyond are refused as an invalid field). */
     static final int MAX_READ_BYTES = 32 << 20;
 
@@ -33,7 +51,14 @@ final class AtapiCommands {
         static final Reply CHECK = new Reply(false, new byte[0], 0);
     }
 
-    private final BlockNode node;
+    /** The medium, or null; it stays in the open tray after a guest eject, the monitor takes it out. */
+    private BlockNode node;
+    private boolean trayOpen;
+    private boolean locked;
+    /** A medium arrived that the guest has not been told of by UNIT ATTENTION. */
+    private boolean unitAttention;
+    /** The media event GET EVENT STATUS NOTIFICATION reports next, or 0. */
+    private int mediaEvent;
     private int senseKey;
     private int asc;
     private int ascq;
@@ -43,7 +68,55 @@ final class AtapiCommands {
     }
 
     long blocks() {
-        return node.size() / BLOCK;
+        return present() ? node.size() / BLOCK : 0;
+    }
+
+    /** Whether a medium is in and the tray closed. */
+    boolean present() {
+        return node != null && !trayOpen;
+    }
+
+    boolean trayOpen() {
+        return trayOpen;
+    }
+
+    boolean locked() {
+        return locked;
+    }
+
+    BlockNode medium() {
+        return node;
+    }
+
+    /** The monitor's eject: the tray opens and the medium is taken out (returned, or null). */
+    BlockNode eject() {
+        BlockNode old = node;
+        if (present()) {
+            mediaEvent = EVENT_MEDIA_REMOVAL;
+        }
+        node = null;
+        trayOpen = true;
+        unitAttention = false;
+        return old;
+    }
+
+    /** The monitor asked to eject while the guest holds the medium locked: the guest is told. */
+    void ejectRequest() {
+        mediaEvent = EVENT_EJECT_REQUEST;
+    }
+
+    /** The monitor puts {@code medium} in and the tray closes: a new medium for the guest. */
+    void insert(BlockNode medium) {
+        node = medium;
+        trayOpen = false;
+        mediaArrived();
+    }
+
+    private void mediaArrived() {
+        if (node != null) {
+            unitAttention = true;
+            mediaEvent = EVENT_NEW_MEDIA;
+        }
     }
 
     int senseKey() {
@@ -61,8 +134,21 @@ final class AtapiCommands {
         if (op != 0x03) {
             setSense(NO_SENSE, 0, 0);
         }
+        if (unitAttention && op != 0x12 && op != 0x03 && op != 0x4A) {
+            unitAttention = false;
+            return check(UNIT_ATTENTION, ASC_MEDIUM_MAY_HAVE_CHANGED);
+        }
+        if (!present() && (op == 0x00 || op == 0x25 || op == 0x28 || op == 0xA8 || op == 0x43 || op == 0x2B)) {
+            setSense(NOT_READY, ASC_MEDIUM_NOT_PRESENT, trayOpen ? 2 : 1);
+            return Reply.CHECK;
+        }
         return switch (op) {
-            case 0x00, 0x1E, 0x1B, 0x2B, 0xBB -> Reply.NONE;   // TUR, PREVENT ALLOW, START STOP, SEEK, SET CD SPEED
+            case 0x00, 0x2B, 0xBB -> Reply.NONE;   // TEST UNIT READY, SEEK, SET CD SPEED
+            case 0x1E -> {                         // PREVENT ALLOW MEDIUM REMOVAL
+                locked = (cdb[4] & 1) != 0;
+                yield Reply.NONE;
+            }
+            case 0x1B -> startStop(cdb[4] & 3);
             case 0x03 -> requestSense(cdb[4] & 0xFF);
             case 0x12 -> inquiry(u16(cdb, 3));
             case 0x25 -> readCapacity();
@@ -74,6 +160,29 @@ final class AtapiCommands {
             case 0x4A -> eventStatus(cdb);
             default -> check(ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
         };
+    }
+
+    /** START STOP UNIT: with LoEj, Start=0 opens the tray (refused while locked), Start=1 closes it. */
+    private Reply startStop(int bits) {
+        if ((bits & 2) == 0) {
+            return Reply.NONE;                     // spin up or down: nothing to do
+        }
+        if ((bits & 1) == 0) {
+            if (locked) {
+                setSense(ILLEGAL_REQUEST, ASC_REMOVAL_PREVENTED, 2);
+                return Reply.CHECK;
+            }
+            if (!trayOpen) {
+                trayOpen = true;
+                if (node != null) {
+                    mediaEvent = EVENT_MEDIA_REMOVAL;
+                }
+            }
+        } else if (trayOpen) {
+            trayOpen = false;
+            mediaArrived();
+        }
+        return Reply.NONE;
     }
 
     private Reply check(int key, int code) {
@@ -221,12 +330,12 @@ final class AtapiCommands {
     private Reply getConfiguration(int startingFeature, int allocation) {
         byte[] d = new byte[startingFeature == 0 ? 16 : 8];
         put32(d, 0, d.length - 4);
-        put16(d, 6, 0x0008);                        // current profile: CD-ROM
+        put16(d, 6, present() ? 0x0008 : 0);        // current profile: CD-ROM, or none without a medium
         if (startingFeature == 0) {
             d[10] = 0x03;                           // profile list: persistent, current
             d[11] = 4;
             put16(d, 12, 0x0008);
-            d[14] = 1;                              // current
+            d[14] = (byte) (present() ? 1 : 0);     // current
         }
         return reply(d, allocation);
     }
@@ -247,7 +356,9 @@ final class AtapiCommands {
         put16(d, 0, 6);
         d[2] = 0x04;                                // media class
         d[3] = 0x10;
-        d[5] = 0x02;                                // media present, tray closed
+        d[4] = (byte) mediaEvent;                   // 0: no change
+        mediaEvent = 0;
+        d[5] = (byte) ((trayOpen ? 1 : 0) | (present() ? 2 : 0));   // tray open, media present
         return reply(d, allocation);
     }
 

@@ -7,17 +7,20 @@ import org.machina.api.device.DeviceContext;
 /**
  * An {@code ide-hd} or {@code ide-cd}: a drive put on the IDE controller's bus
  * ({@link PiixIde#BUS}) when realized, at {@code bus=ide.N} and {@code unit=U} or the first free
- * place, and taken off when unrealized.
+ * place, and taken off when unrealized. A CD-ROM offers its medium to the monitor
+ * ({@link DeviceContext#registerRemovableMedium}).
  */
 final class IdeDriveDevice implements Device {
     private final DeviceContext ctx;
+    private final String driveId;
     private final IdeDrive drive;
     private final int channel;
     private final int unit;
     private PiixIde controller;
 
-    IdeDriveDevice(DeviceContext ctx, IdeDrive drive, int channel, int unit) {
+    IdeDriveDevice(DeviceContext ctx, String driveId, IdeDrive drive, int channel, int unit) {
         this.ctx = ctx;
+        this.driveId = driveId;
         this.drive = drive;
         this.channel = channel;
         this.unit = unit;
@@ -44,13 +47,17 @@ final class IdeDriveDevice implements Device {
     /** Builds the drive over the named block node. */
     static IdeDriveDevice create(DeviceContext ctx, String drive, String bus, long unit,
             Function<org.machina.api.block.BlockNode, IdeDrive> kind) {
-        return new IdeDriveDevice(ctx, kind.apply(ctx.blockdev(drive)), channel(bus, ctx.id()), unit(unit, ctx.id()));
+        return new IdeDriveDevice(ctx, drive, kind.apply(ctx.blockdev(drive)), channel(bus, ctx.id()), unit(unit, ctx.id()));
     }
 
     @Override
     public void realize() {
         controller = ctx.bus(PiixIde.BUS, PiixIde.class);
         String place = controller.attach(ctx.id(), channel, unit, drive);
+        if (drive instanceof org.machina.api.block.RemovableMedium medium) {
+            // a CD-ROM, for eject and blockdev-change-medium, also by QEMU's name for it (ide1-cd0 for -cdrom)
+            ctx.registerRemovableMedium(driveId, medium, "ide" + place.replace(".", "-cd"));
+        }
         ctx.log().debug("IDE drive '{}' at {}", ctx.id(), place);
     }
 

@@ -15,13 +15,15 @@ class AtapiCdromTest {
     static final int BLOCKS = 100;
     IdeRig rig;
     FakeDisk iso;
+    AtapiCdrom cd;
 
     @BeforeEach
     void setUp() {
         rig = new IdeRig();
         iso = new FakeDisk(BLOCKS * 2048, true);
         rig.channel.attach(0, new AtaDisk(new FakeDisk(1 << 20, false), "d", "disk"));
-        rig.channel.attach(1, new AtapiCdrom(iso, "QMcd", "MACHINA CD-ROM"));
+        cd = new AtapiCdrom(iso, "QMcd", "MACHINA CD-ROM");
+        rig.channel.attach(1, cd);
         rig.channel.reset();
         rig.out(6, 0xB0);
     }
@@ -138,6 +140,74 @@ class AtapiCdromTest {
         assertEquals(0, packet(0xFFFF, 0x1E, 0, 0, 0, 1).length, "PREVENT MEDIUM REMOVAL");
         assertEquals(0, packet(0xFFFF, 0x1B, 0, 0, 0, 1).length, "START STOP UNIT");
         assertEquals(0x50, rig.altStatus());
+    }
+
+    /** GET EVENT STATUS NOTIFICATION, media class: {event code, media status (bit 0 tray open, bit 1 present)}. */
+    private int[] mediaEvent() {
+        byte[] e = packet(0xFFFF, 0x4A, 1, 0, 0, 0x10, 0, 0, 0, 8);
+        assertEquals(0x04, e[2], "media class");
+        return new int[] {e[4] & 0x0F, e[5] & 0xFF};
+    }
+
+    /** A command that ends in CHECK CONDITION; returns {sense key, ASC, ASCQ} from REQUEST SENSE. */
+    private int[] checkCondition(String what, int... cdb) {
+        packet(0xFFFF, cdb);
+        assertEquals(0x51, rig.altStatus(), what + ": CHECK CONDITION");
+        int key = rig.in(1) >> 4;
+        byte[] sense = packet(0xFFFF, 0x03, 0, 0, 0, 18);
+        assertEquals(key, sense[2] & 0x0F, what + ": the error register's sense key is REQUEST SENSE's");
+        return new int[] {key, sense[12] & 0xFF, sense[13] & 0xFF};
+    }
+
+    @Test
+    void monitorEjectAndChangeAreReportedToTheGuest() {
+        assertArrayEquals(new int[] {0, 2}, mediaEvent(), "no event, medium present, tray closed");
+        assertEquals(iso, cd.eject(), "the monitor's eject takes the medium out");
+        assertTrue(cd.trayOpen());
+        assertArrayEquals(new int[] {3, 1}, mediaEvent(), "media removal, tray open, no medium");
+        assertArrayEquals(new int[] {0, 1}, mediaEvent(), "each event once");
+        assertArrayEquals(new int[] {2, 0x3A, 2}, checkCondition("TEST UNIT READY", 0x00), "NOT READY, medium not present, tray open");
+        assertArrayEquals(new int[] {2, 0x3A, 2}, checkCondition("READ CAPACITY", 0x25));
+        assertArrayEquals(new int[] {2, 0x3A, 2}, checkCondition("READ(10)", 0x28, 0, 0, 0, 0, 0, 0, 0, 1));
+        byte[] conf = packet(0xFFFF, 0x46, 0, 0, 0, 0, 0, 0, 0, 16);
+        assertEquals(0, AtapiCommands.u16(conf, 6), "no current profile without a medium");
+
+        FakeDisk second = new FakeDisk(40 * 2048, true);
+        Arrays.fill(second.data, 0, 2048, (byte) 0x5A);
+        cd.insert(second);
+        assertFalse(cd.trayOpen());
+        assertEquals(second, cd.medium());
+        assertEquals(36, packet(0xFFFF, 0x12, 0, 0, 0, 36).length, "INQUIRY is answered while a unit attention is pending");
+        assertArrayEquals(new int[] {2, 2}, mediaEvent(), "new media, present, tray closed");
+        assertArrayEquals(new int[] {6, 0x28, 0}, checkCondition("TEST UNIT READY after the change", 0x00),
+                "UNIT ATTENTION, not ready to ready change, medium may have changed");
+        assertEquals(0, packet(0xFFFF, 0x00).length);
+        assertEquals(0x50, rig.altStatus(), "the unit attention is reported once");
+        assertEquals(39, AtapiCommands.u32(packet(0xFFFF, 0x25), 0), "READ CAPACITY of the new medium");
+        assertArrayEquals(Arrays.copyOfRange(second.data, 0, 2048), packet(0xFFFF, 0x28, 0, 0, 0, 0, 0, 0, 0, 1),
+                "block 0 of the new medium");
+    }
+
+    @Test
+    void theGuestsLockRefusesItsOwnEjectAndTheTrayCloses() {
+        assertEquals(0, packet(0xFFFF, 0x1E, 0, 0, 0, 1).length, "PREVENT MEDIUM REMOVAL");
+        assertTrue(cd.locked());
+        assertArrayEquals(new int[] {5, 0x53, 2}, checkCondition("START STOP UNIT eject while locked", 0x1B, 0, 0, 0, 2),
+                "ILLEGAL REQUEST, medium removal prevented");
+        assertFalse(cd.trayOpen());
+        cd.ejectRequested();
+        assertArrayEquals(new int[] {1, 2}, mediaEvent(), "the monitor's eject request reaches the guest");
+        assertEquals(0, packet(0xFFFF, 0x1E, 0, 0, 0, 0).length, "ALLOW MEDIUM REMOVAL");
+        assertFalse(cd.locked());
+        assertEquals(0, packet(0xFFFF, 0x1B, 0, 0, 0, 2).length, "START STOP UNIT: LoEj, eject");
+        assertTrue(cd.trayOpen());
+        assertEquals(iso, cd.medium(), "the medium stays in the open tray");
+        assertArrayEquals(new int[] {3, 1}, mediaEvent());
+        assertArrayEquals(new int[] {2, 0x3A, 2}, checkCondition("TEST UNIT READY, tray open", 0x00));
+        assertEquals(0, packet(0xFFFF, 0x1B, 0, 0, 0, 3).length, "START STOP UNIT: LoEj and Start, load");
+        assertArrayEquals(new int[] {2, 2}, mediaEvent(), "the medium is back");
+        assertArrayEquals(new int[] {6, 0x28, 0}, checkCondition("TEST UNIT READY after loading", 0x00));
+        assertEquals(BLOCKS - 1, AtapiCommands.u32(packet(0xFFFF, 0x25), 0));
     }
 
     @Test

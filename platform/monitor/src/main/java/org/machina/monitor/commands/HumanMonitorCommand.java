@@ -30,6 +30,8 @@ public final class HumanMonitorCommand implements MonitorCommand {
             cont | c            -- resume the machine
             system_reset        -- reset the machine
             system_powerdown    -- press the power button
+            eject [-f] DEVICE   -- eject a CD-ROM's medium (DEVICE: drive or device id; -f: even if locked)
+            change DEVICE FILE [FORMAT] -- put the image FILE in a CD-ROM
             """;
     private static final long REGISTER_TIMEOUT_SECONDS = 5;
 
@@ -41,7 +43,7 @@ public final class HumanMonitorCommand implements MonitorCommand {
     @Override
     public String description() {
         return "runs a human monitor command line: help, info status|registers|qtree|version, stop, cont, "
-                + "system_reset, system_powerdown";
+                + "system_reset, system_powerdown, eject, change";
     }
 
     @Override
@@ -68,9 +70,35 @@ public final class HumanMonitorCommand implements MonitorCommand {
                 context.requireMachine().powerButton();
                 yield "";
             }
+            case "eject" -> media(context, words, line);
+            case "change" -> media(context, words, line);
             default -> unknown(line);
         };
         return text.replace("\r\n", "\n").replace("\n", "\r\n");
+    }
+
+    /** {@code eject [-f] DEVICE} and {@code change DEVICE FILE [FORMAT]}; an error is the reply text, as in QEMU. */
+    private static String media(CommandContext context, String[] words, String line) throws MonitorException {
+        boolean eject = words[0].equals("eject");
+        boolean force = eject && words.length > 1 && words[1].equals("-f");
+        int first = force ? 2 : 1;
+        int args = words.length - first;
+        if (eject ? args != 1 : args != 2 && args != 3) {
+            return eject ? "usage: eject [-f] DEVICE\n" : "usage: change DEVICE FILE [FORMAT]\n";
+        }
+        String device = words[first];
+        try {
+            Eject.media(() -> {
+                if (eject) {
+                    context.requireMachine().ejectMedium(device, force);
+                } else {
+                    context.requireMachine().changeMedium(device, words[first + 1], args == 3 ? words[first + 2] : "", false);
+                }
+            });
+        } catch (MonitorException e) {
+            return e.getMessage() + "\n";
+        }
+        return "";
     }
 
     private static String unknown(String line) {

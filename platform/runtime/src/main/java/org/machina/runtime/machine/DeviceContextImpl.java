@@ -166,6 +166,12 @@ class DeviceContextImpl implements DeviceContext {
     }
 
     @Override
+    public void registerRemovableMedium(String drive, org.machina.api.block.RemovableMedium medium, String... aliases) {
+        machine.media().register(drive, id, medium, aliases);
+        releases.add(() -> machine.media().unregister(drive, medium));
+    }
+
+    @Override
     public void registerBus(String name, Object bus) {
         machine.registerBus(name, bus);
         releases.add(() -> machine.unregisterBus(name, bus));

@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.machina.api.block.BlockDriver;
+import org.machina.api.block.BlockNode;
 import org.machina.api.board.Board;
 import org.machina.api.board.BoardType;
 import org.machina.api.chardev.CharBackendFactory;
@@ -81,6 +83,7 @@ public final class MachineAssembler {
         }
 
         MachineImpl m = new MachineImpl(name, json, board.name(), d.memoryBytes(), d.noReboot());
+        m.openMedium = this::openMedium;
         m.hotPlug = (type, id, props) -> {
             Planned p = plan("device '" + id + "'", type, id, withGlobals(globals, type, props), m.chardevIds(),
                     m.driveIds(), m.netdevIds());
@@ -127,6 +130,24 @@ public final class MachineAssembler {
     }
 
     /** The description's netdev filters ({@code -object filter-dump}), checked, by netdev id. */
+    /** A new medium for a CD-ROM: {@code file} read-only as {@code format}, or as the format its header shows (raw if none). */
+    private BlockNode openMedium(String drive, Path file, String format) throws IOException {
+        BlockDriver drv;
+        if (format.isEmpty()) {
+            byte[] header = new byte[512];
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+                in.readNBytes(header, 0, header.length);
+            }
+            drv = registries.blockDrivers.names().stream().map(n -> registries.blockDrivers.find(n))
+                    .flatMap(Optional::stream).map(TypeRegistry.Provided::service).filter(b -> b.probe(header))
+                    .findFirst().orElseGet(() -> registries.blockDrivers.require("format", "raw").service());
+        } else {
+            drv = registries.blockDrivers.find(format).map(TypeRegistry.Provided::service).orElseThrow(() ->
+                    new IOException("no block format '" + format + "'; installed: " + registries.blockDrivers.namesOrNone()));
+        }
+        return drv.open(drive, file, true, Map.of());
+    }
+
     private static Map<String, List<DumpFilter.Options>> filters(Description d, Path base, java.util.Set<String> netdevIds) {
         Map<String, List<DumpFilter.Options>> byNetdev = new HashMap<>();
         for (Description.Entry e : d.filters()) {

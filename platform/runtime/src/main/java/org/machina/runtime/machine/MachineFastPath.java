@@ -10,11 +10,22 @@ import org.machina.runtime.memory.PortSpace;
 
 /**
  * A machine's fast path: attachments go to the address space that mapped the region (memory or
- * ports), whose table the CPU searches through the {@link FastPathDispatch} side.
+ * ports), whose table the CPU searches through the {@link FastPathDispatch} side. It can be
+ * switched off for the whole machine at run time ({@link #enable}, QMP {@code x-machina-fastpath}):
+ * every access then takes the normal path, which declining handlers allow at any moment.
  */
 final class MachineFastPath implements FastPathRegistry, FastPathDispatch {
     private final PhysicalAddressSpace memory;
     private final PortSpace io;
+    private volatile boolean enabled = true;
+
+    void enable(boolean on) {
+        enabled = on;
+    }
+
+    boolean enabled() {
+        return enabled;
+    }
 
     MachineFastPath(PhysicalAddressSpace memory, PortSpace io) {
         this.memory = memory;
@@ -35,21 +46,21 @@ final class MachineFastPath implements FastPathRegistry, FastPathDispatch {
 
     @Override
     public boolean readPort(int port, int size, FastPathRead result) {
-        return io.fastRead(port & 0xffff, size, result);
+        return enabled && io.fastRead(port & 0xffff, size, result);
     }
 
     @Override
     public boolean writePort(int port, int size, long value) {
-        return io.fastWrite(port & 0xffff, size, value);
+        return enabled && io.fastWrite(port & 0xffff, size, value);
     }
 
     @Override
     public boolean readMemory(long address, int size, FastPathRead result) {
-        return memory.fastRead(address, size, result);
+        return enabled && memory.fastRead(address, size, result);
     }
 
     @Override
     public boolean writeMemory(long address, int size, long value) {
-        return memory.fastWrite(address, size, value);
+        return enabled && memory.fastWrite(address, size, value);
     }
 }

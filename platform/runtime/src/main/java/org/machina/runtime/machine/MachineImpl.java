@@ -797,6 +797,58 @@ public final class MachineImpl implements Machine {
     /** Set by the assembler. */
     HotPlug hotPlug;
 
+    /** The CD-ROMs' media (machine thread). */
+    private final RemovableMedia media = new RemovableMedia();
+    /** Opens an image for {@link #changeMedium}; set by the assembler. */
+    RemovableMedia.Opener openMedium = (drive, file, format) -> {
+        throw new java.io.IOException("this machine cannot open images");
+    };
+
+    RemovableMedia media() {
+        return media;
+    }
+
+    @Override
+    public void ejectMedium(String id, boolean force) {
+        run(() -> media.eject(id, force));
+    }
+
+    @Override
+    public void changeMedium(String id, String file, String format, boolean force) {
+        String drive = call(() -> media.drive(id));
+        java.nio.file.Path path = java.nio.file.Path.of(file).toAbsolutePath();
+        BlockNode node;
+        try {
+            node = openMedium.open(drive, path, format);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Could not open '" + file + "': "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "No such file" : e.getMessage()), e);
+        }
+        BlockNode old;
+        try {
+            old = call(() -> {
+                BlockNode before = drives.get(drive);
+                media.change(id, node, force, drives);
+                return before;
+            });
+        } catch (RuntimeException e) {
+            closeQuietly(node);
+            throw e;
+        }
+        if (old != null && old != node) {
+            closeQuietly(old);
+        }
+        LOG.info("machine '{}': drive '{}' now holds {}", name, drive, path);
+    }
+
+    private static void closeQuietly(BlockNode node) {
+        try {
+            node.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("drive '{}' failed to close", node.name(), e);
+        }
+    }
+
     @Override
     public DeviceInfo addDevice(String type, String id, Map<String, String> properties) {
         if (state == MachineState.SHUT_DOWN) {
@@ -864,6 +916,21 @@ public final class MachineImpl implements Machine {
     @Override
     public IoSpace io() {
         return io;
+    }
+
+    @Override
+    public boolean fastPath(boolean enable) {
+        boolean was = fastPath.enabled();
+        fastPath.enable(enable);
+        if (was != enable) {
+            LOG.info("machine '{}': fast path {}", name, enable ? "on" : "off");
+        }
+        return was;
+    }
+
+    @Override
+    public boolean fastPathEnabled() {
+        return fastPath.enabled();
     }
 
     /** The fast-path handlers of this machine: devices attach, the CPU dispatches. */

@@ -84,6 +84,28 @@ class MachineFastPathTest {
     }
 
     @Test
+    void switchedOffTheMachineServesNothingUntilSwitchedOnAgain() {
+        DeviceContextImpl pm = new DeviceContextImpl(m, "pm", "acpi-pm");
+        Mapping ports = pm.io().map(0x600, new MemoryRegion.Io("pm", 12, ZERO, AccessSpec.ANY));
+        int[] served = new int[1];
+        pm.fastPath().attach(ports, 8, 4, (offset, size, result) -> {
+            served[0]++;
+            result.set(7);
+            return true;
+        });
+        org.machina.api.fastpath.FastPathRead r = new org.machina.api.fastpath.FastPathRead();
+        assertTrue(m.fastPathEnabled());
+        assertTrue(m.fastPath().readPort(0x608, 4, r));
+        assertTrue(m.fastPath(false), "it was on");
+        assertTrue(!m.fastPath().readPort(0x608, 4, r) && !m.fastPath().writePort(0x608, 4, 1)
+                && !m.fastPath().readMemory(0xFED000F0L, 4, r), "off: every access takes the normal path");
+        assertEquals(1, served[0], "the handler is not called while off");
+        assertTrue(!m.fastPath(true));
+        assertTrue(m.fastPath().readPort(0x608, 4, r));
+        assertEquals(2, served[0]);
+    }
+
+    @Test
     void aMappingThatIsNotTheMachinesIsRefused() {
         MachineImpl other = new MachineImpl("other", "{}", "none", 1 << 20, false);
         Mapping foreign = other.io().map(0x600, new MemoryRegion.Io("pm", 12, ZERO, AccessSpec.ANY));
