@@ -27,7 +27,9 @@ public final class Ohci1394Type implements DeviceType {
     public List<PropertySpec> properties() {
         return List.of(
                 PropertySpec.integer("addr", -1L, "PCI device number 0..31 (-1: the first free slot)"),
-                PropertySpec.string("guid", "", "EUI-64 of the controller (default: TI's OUI and a value from the device id)"));
+                PropertySpec.string("guid", "", "EUI-64 of the controller (default: TI's OUI and a value from the device id)"),
+                PropertySpec.string("bus-name", "", "join the IEEE 1394 bus of that name shared by the ohci-1394 controllers"
+                        + " of every machine in this runtime that name it (default: a bus of this machine's own)"));
     }
 
     @Override
@@ -35,6 +37,11 @@ public final class Ohci1394Type implements DeviceType {
         String g = config.string("guid");
         long guid = g.isEmpty() ? 0x0800_2800_0000_0000L | (config.id().hashCode() & 0xFF_FFFFL) << 8 | 1
                 : DeviceConfig.parseLong(g);
-        return new Ohci1394(context, config.int32("addr"), guid);
+        String busName = config.string("bus-name");
+        if (!busName.isEmpty() && !busName.matches("[A-Za-z][A-Za-z0-9_.-]{0,63}")) {
+            throw new IllegalArgumentException("ohci-1394 '" + config.id() + "': bus-name '" + busName
+                    + "' is not a name (a letter, then up to 63 letters, digits, '-', '_', '.')");
+        }
+        return new Ohci1394(context, config.int32("addr"), guid, busName);
     }
 }

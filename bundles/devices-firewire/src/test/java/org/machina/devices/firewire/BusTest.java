@@ -30,6 +30,7 @@ class BusTest {
     static final class Node implements Ieee1394Node {
         final boolean contender;
         final List<BusResetInfo> resets = new ArrayList<>();
+        final List<org.machina.api.bus.ieee1394.IsochronousPacket> isochronous = new ArrayList<>();
         final List<AsyncRequest> requests = new ArrayList<>();
         final List<Integer> phyPackets = new ArrayList<>();
         Responder later;
@@ -69,6 +70,11 @@ class BusTest {
         @Override
         public void phyPacket(int quadlet) {
             phyPackets.add(quadlet);
+        }
+
+        @Override
+        public void isochronous(org.machina.api.bus.ieee1394.IsochronousPacket packet) {
+            isochronous.add(packet);
         }
     }
 

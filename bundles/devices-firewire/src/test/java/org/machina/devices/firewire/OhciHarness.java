@@ -41,6 +41,13 @@ final class OhciHarness {
         rig.runTasks();
     }
 
+    /** A controller alone on its machine, its bus a segment of the shared bus {@code busName} (no disk). */
+    OhciHarness(String busName, long guid) {
+        ohci = new Ohci1394(rig.context("fw0"), -1, guid, busName);
+        ohci.realize();
+        rig.runTasks();
+    }
+
     /**
      * A hot-swap as the runtime does it: both states saved and carried through their JSON (strict
      * {@link StateJson}), the old instances unrealized, new ones created, realized and loaded. Tasks
