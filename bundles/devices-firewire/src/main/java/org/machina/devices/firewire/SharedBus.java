@@ -38,6 +38,19 @@ final class SharedBus {
         }
     }
 
+    /** How many segments the shared bus {@code name} has now (0 when there is none). */
+    static int segments(String name) {
+        synchronized (BUSES) {
+            SharedBus b = BUSES.get(name);
+            if (b == null) {
+                return 0;
+            }
+            synchronized (b) {
+                return b.segments.size();
+            }
+        }
+    }
+
     /** Names of the shared buses that have segments (tests and diagnostics). */
     static List<String> names() {
         synchronized (BUSES) {

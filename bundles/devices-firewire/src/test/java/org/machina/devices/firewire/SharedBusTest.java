@@ -318,4 +318,88 @@ class SharedBusTest {
         assertEquals(0, pa.phyId());
         assertEquals(ACK_MISSING, pa.send(AsyncRequest.readQuadlet(0, nodeId(1), 7, 0x1000), got::add));
     }
+
+    /** Waits (bounded) until {@code condition} holds; the condition reads machine state through {@link Rig#on}. */
+    private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        for (int i = 0; i < 12_000; i++) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("never happened: " + what);
+    }
+
+    /**
+     * Each machine on a real machine thread of its own: the driver steps run there, and a block
+     * write from A lands in B's RAM and its response in A's AR response buffer, while neither
+     * machine's RAM is ever touched from the other machine's thread.
+     */
+    @Test
+    void onRealMachineThreadsEachMachinesRamIsOnlyTouchedByItsOwnThread() throws Exception {
+        Rig ra = new Rig().threaded("machine-a");
+        Rig rb = new Rig().threaded("machine-b");
+        try {
+            OhciHarness a = ra.on(() -> new OhciHarness(ra, name, 0x0800_2800_0000_0A01L));
+            OhciHarness b = rb.on(() -> new OhciHarness(rb, name, 0x0800_2800_0000_0B01L));
+            ra.on(() -> {
+                a.enable();
+                return null;
+            });
+            await("A alone after its reset", () -> ra.on(() -> a.reg(NODE_ID) < 0));
+            rb.on(() -> {
+                b.enable();
+                return null;
+            });
+            await("both machines see both self-IDs in one generation", () -> {
+                int ca = ra.on(() -> a.reg(SELF_ID_COUNT));
+                int cb = rb.on(() -> b.reg(SELF_ID_COUNT));
+                return (ca >>> 2 & 0x1FF) == 5 && ca == cb && ra.on(() -> a.reg(NODE_ID)) < 0 && rb.on(() -> b.reg(NODE_ID)) < 0;
+            });
+            assertEquals(1, ra.on(() -> a.reg(NODE_ID) & 0x3F));
+            assertEquals(0, rb.on(() -> b.reg(NODE_ID) & 0x3F));
+            byte[] block = new byte[256];
+            for (int i = 0; i < block.length; i++) {
+                block[i] = (byte) (i ^ 0x5A);
+            }
+            rb.on(() -> {
+                b.reg(INT_EVENT_CLEAR, -1);
+                b.reg(PHY_REQ_FILTER_LO_SET, 1 << 1);
+                return null;
+            });
+            int status = ra.on(() -> {
+                a.reg(INT_EVENT_CLEAR, -1);
+                a.arPackets(false);
+                return a.sendRequest(OhciHarness.writeBlockHeader(0xFFC0, 11, 0x9000, block.length), block, 16);
+            });
+            assertEquals(0x12, status & 0x1F, "ack_pending");
+            await("the block in B's RAM", () -> rb.on(() -> {
+                byte[] got = new byte[block.length];
+                b.rig.ram.read(0x9000, got, 0, got.length);
+                return java.util.Arrays.equals(block, got);
+            }));
+            List<int[]> resp = new ArrayList<>();
+            await("the write response in A's AR response buffer", () -> {
+                resp.addAll(ra.on(() -> a.arPackets(false)));
+                return !resp.isEmpty();
+            });
+            assertEquals(TCODE_WRITE_RESPONSE, resp.get(0)[0] >>> 4 & 15);
+            assertEquals(11, resp.get(0)[0] >>> 10 & 63);
+            assertEquals(RCODE_COMPLETE, resp.get(0)[1] >>> 12 & 15);
+            assertEquals(0, ra.ram.foreign.get(), "A's RAM touched from another thread");
+            assertEquals(0, rb.ram.foreign.get(), "B's RAM touched from another thread");
+            rb.on(() -> {
+                b.ohci.unrealize();
+                return null;
+            });
+            await("A alone again", () -> ra.on(() -> (a.reg(SELF_ID_COUNT) >>> 2 & 0x1FF) == 3));
+            ra.on(() -> {
+                a.ohci.unrealize();
+                return null;
+            });
+        } finally {
+            ra.stop();
+            rb.stop();
+        }
+    }
 }
