@@ -365,7 +365,7 @@ final class Ieee1394BusImpl implements Ieee1394Bus, SharedBus.Local {
                         p.gapCount = gap;
                     }
                 }
-                if ((quadlet & 0x0080_0000) != 0 && (quadlet >>> 24 & 0x3F) != rootPhyId) {
+                if ((quadlet & 0x0080_0000) != 0 && (quadlet >>> 24 & 0x3F) != rootPhyId && segment == null) {
                     log.info("1394 bus: PHY configuration packet asks for PHY {} as root; the root stays PHY {}",
                             quadlet >>> 24 & 0x3F, rootPhyId);
                 }

@@ -16,7 +16,9 @@ import org.machina.api.bus.ieee1394.SelfId;
  * One IEEE 1394 cable bus shared by the controllers of several machines in one runtime
  * ({@code -device ohci-1394,bus-name=NAME}): each machine's {@link Ieee1394BusImpl} is a
  * {@link Segment} of it, and the segments' nodes form one daisy chain in the order the segments
- * joined (the first segment's first node, its controller, is the root).
+ * joined (the first segment's first node, its controller, is the root). A PHY configuration packet
+ * whose root_ID names another machine's controller moves that machine's segment to the head of the
+ * chain at the next reset (force_root), so that controller becomes the root.
  *
  * <p>Threads: every segment belongs to a machine thread. This object holds only what the segments
  * published (each segment's nodes' self-ID fields, its PHY ID range after the last reset) under its
@@ -257,6 +259,15 @@ final class SharedBus {
                     int gap = quadlet >>> 16 & 0x3F;
                     for (Segment s : segments) {
                         s.nodes = s.nodes.stream().map(x -> new NodeSelf(x.phy(), gap)).toList();
+                    }
+                }
+                if ((quadlet >>> 30) == 0 && (quadlet & 0x0080_0000) != 0) {
+                    // force_root: a machine's controller (the first node of its segment) becomes root at the
+                    // next reset: its segment moves to the head of the chain
+                    Segment root = owner(quadlet >>> 24 & 0x3F);
+                    if (root != null && root.firstPhyId == (quadlet >>> 24 & 0x3F) && segments.get(0) != root) {
+                        segments.remove(root);
+                        segments.add(0, root);
                     }
                 }
                 to = segments.stream().filter(s -> s != this).toList();

@@ -309,6 +309,15 @@ class SharedBusTest {
             assertEquals(7, SelfId.gapCount(id), "every self-ID carries the new gap count");
         }
 
+        // force_root (R) naming B's first node, its controller: B's segment heads the chain at the next reset
+        pb0.sendPhyPacket(1 << 24 | 1 << 23 | 1 << 22 | 7 << 16);
+        pb0.initiateBusReset(false);
+        pump(ra, rb);
+        assertEquals(2, pb0.phyId(), "B's first node is the root now");
+        assertEquals(1, pb1.phyId());
+        assertEquals(0, pa.phyId());
+        assertEquals(2, na.resets.get(na.resets.size() - 1).rootPhyId());
+
         // B leaves: A is alone, and its node is PHY 0
         int resetsBefore = na.resets.size();
         b.leave();
@@ -317,6 +326,7 @@ class SharedBusTest {
         assertEquals(1, na.resets.get(na.resets.size() - 1).selfIds().size());
         assertEquals(0, pa.phyId());
         assertEquals(ACK_MISSING, pa.send(AsyncRequest.readQuadlet(0, nodeId(1), 7, 0x1000), got::add));
+        assertEquals(0, na.resets.get(na.resets.size() - 1).rootPhyId());
     }
 
     /** Waits (bounded) until {@code condition} holds; the condition reads machine state through {@link Rig#on}. */
