@@ -138,7 +138,7 @@ final class SharedBus {
         List<Integer> ids = List.copyOf(selfIds);
         for (Segment s : segments) {
             Reset r = new Reset(generation, s.firstPhyId, n - 1, irm, ids);
-            s.executor.execute(() -> s.local.applyReset(r));
+            post(s, () -> s.local.applyReset(r));
         }
     }
 
@@ -149,6 +149,19 @@ final class SharedBus {
             }
         }
         return null;
+    }
+
+    /**
+     * Hands {@code task} to the machine of {@code s}. A machine whose thread has stopped (it is
+     * ending, and its segment about to leave) refuses work: the packet is lost, as on a cable
+     * being unplugged.
+     */
+    private static void post(Segment s, Runnable task) {
+        try {
+            s.executor.execute(task);
+        } catch (RuntimeException e) {
+            // the machine thread stopped: nothing to deliver to
+        }
     }
 
     /** The response a requester gets for an acknowledge other than pending (the ack itself cannot cross back). */
@@ -228,15 +241,14 @@ final class SharedBus {
                     return Ieee1394.ACK_MISSING;
                 }
             }
-            Executor back = executor;
             Segment from = this;
-            dest.executor.execute(() -> dest.local.remoteRequest(gen, request, response -> {
+            post(dest, () -> dest.local.remoteRequest(gen, request, response -> {
                 synchronized (SharedBus.this) {
                     if (!from.joined || gen != generation) {
                         return;   // a reset came: the requester's side cancelled the transaction
                     }
                 }
-                back.execute(() -> requester.response(response));
+                post(from, () -> requester.response(response));
             }));
             return Ieee1394.ACK_PENDING;
         }
@@ -244,7 +256,7 @@ final class SharedBus {
         /** A broadcast request to the nodes of every other segment. */
         void broadcast(int gen, AsyncRequest request) {
             for (Segment s : others(gen)) {
-                s.executor.execute(() -> s.local.remoteBroadcast(gen, request));
+                post(s, () -> s.local.remoteBroadcast(gen, request));
             }
         }
 
@@ -273,7 +285,7 @@ final class SharedBus {
                 to = segments.stream().filter(s -> s != this).toList();
             }
             for (Segment s : to) {
-                s.executor.execute(() -> s.local.remotePhyPacket(quadlet));
+                post(s, () -> s.local.remotePhyPacket(quadlet));
             }
         }
 
@@ -282,7 +294,7 @@ final class SharedBus {
             IsochronousPacket copy = new IsochronousPacket(packet.channel(), packet.tag(), packet.sy(), packet.speed(),
                     packet.data().clone());
             for (Segment s : others(gen)) {
-                s.executor.execute(() -> s.local.remoteIsochronous(gen, copy));
+                post(s, () -> s.local.remoteIsochronous(gen, copy));
             }
         }
 
