@@ -99,11 +99,6 @@ final class Ieee1394BusImpl implements Ieee1394Bus, SharedBus.Local {
         }
     }
 
-    /** The name of the shared bus this one is joined to, or null. */
-    String sharedName() {
-        return segment == null ? null : segment.busName();
-    }
-
     int resets() {
         return resets;
     }

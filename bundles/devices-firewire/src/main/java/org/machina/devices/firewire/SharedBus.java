@@ -196,10 +196,6 @@ final class SharedBus {
             this.executor = executor;
         }
 
-        String busName() {
-            return name;
-        }
-
         /** Nodes of the other segments (for the 63-node limit). */
         int otherNodes() {
             synchronized (SharedBus.this) {
