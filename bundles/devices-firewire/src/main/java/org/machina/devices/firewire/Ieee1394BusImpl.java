@@ -144,7 +144,8 @@ final class Ieee1394BusImpl implements Ieee1394Bus, SharedBus.Local {
             // the shared bus computes the reset with every segment's nodes and applies it here later
             explicitReset = false;
             sharedResetPending = true;
-            segment.reset(ports.stream().map(p -> new SharedBus.NodeSelf(p.node.phy(), p.gapCount)).toList());
+            segment.reset(ports.stream().map(p -> new SharedBus.NodeSelf(p.selfIdFields(), p.gapCount)).toList());
+            ports.forEach(p -> p.initiated = false);
             return;
         }
         if (expected != null && !explicitReset && expected.equals(nodeNames())) {
@@ -168,7 +169,7 @@ final class Ieee1394BusImpl implements Ieee1394Bus, SharedBus.Local {
             PortImpl p = ports.get(n - 1 - phy);   // the far end of the chain is PHY 0
             p.phyId = phy;
             p.generation = generation;
-            PhyConfig c = p.node.phy();
+            PhyConfig c = p.selfIdFields();
             int[] st = {phy > 0 ? SelfId.PORT_CHILD : SelfId.PORT_NOT_CONNECTED,
                     phy < n - 1 ? SelfId.PORT_PARENT : SelfId.PORT_NOT_CONNECTED, SelfId.PORT_NOT_PRESENT};
             selfIds.add(SelfId.packet0(phy, c, p.gapCount, st));
@@ -201,6 +202,7 @@ final class Ieee1394BusImpl implements Ieee1394Bus, SharedBus.Local {
     }
 
     private void cancelAndTell(int root, int irm, List<Integer> selfIds) {
+        ports.forEach(p -> p.initiated = false);
         // transactions in flight are cancelled
         for (PortImpl p : ports) {
             List<ResponseHandler> cancelled = new ArrayList<>(p.outstanding.values());
@@ -237,6 +239,8 @@ final class Ieee1394BusImpl implements Ieee1394Bus, SharedBus.Local {
         int generation;
         int gapCount = 63;
         boolean attached = true;
+        /** This node's PHY asked for the coming reset: its self-ID carries i (IEEE 1394a 4.3.4.1). */
+        boolean initiated;
         final Set<Integer> channels = new HashSet<>();
         /** Requests this node sent that wait for a response, by transaction label. */
         final Map<Integer, ResponseHandler> outstanding = new HashMap<>();
@@ -249,6 +253,17 @@ final class Ieee1394BusImpl implements Ieee1394Bus, SharedBus.Local {
         @Override
         public int phyId() {
             return phyId;
+        }
+
+        /**
+         * The node's self-ID fields with i set when it initiated the reset: other nodes' drivers
+         * read the configuration ROM again of a node that initiated a reset (how a changed ROM, a
+         * unit directory added by a guest driver, becomes known).
+         */
+        PhyConfig selfIdFields() {
+            PhyConfig c = node.phy();
+            return initiated && !c.initiatedReset()
+                    ? new PhyConfig(c.linkActive(), c.contender(), c.speed(), c.powerClass(), true) : c;
         }
 
         @Override
@@ -400,6 +415,7 @@ final class Ieee1394BusImpl implements Ieee1394Bus, SharedBus.Local {
         public void initiateBusReset(boolean shortReset) {
             if (attached) {
                 explicitReset = true;
+                initiated = true;
                 scheduleReset();
             }
         }

@@ -136,6 +136,11 @@ final class SharedBus {
             }
         }
         List<Integer> ids = List.copyOf(selfIds);
+        // i marks the initiator of this reset only: the next reset another segment asks for has its own
+        for (Segment s : segments) {
+            s.nodes = s.nodes.stream().map(x -> x.phy().initiatedReset() ? new NodeSelf(new PhyConfig(x.phy().linkActive(),
+                    x.phy().contender(), x.phy().speed(), x.phy().powerClass(), false), x.gapCount()) : x).toList();
+        }
         for (Segment s : segments) {
             Reset r = new Reset(generation, s.firstPhyId, n - 1, irm, ids);
             post(s, () -> s.local.applyReset(r));

@@ -97,10 +97,13 @@ class SharedBusTest {
             assertEquals(SelfId.PORT_CHILD, SelfId.port(id1, 0));
             assertEquals(~id0, h.rig.ram.le(OhciHarness.SELF_ID + 8));
         }
-        // a reset asked for by the second machine reaches the first
+        // a reset asked for by the second machine reaches the first, with i in the second's self-ID:
+        // how a driver learns that a node's config ROM may have changed
         m[1].phyWrite(1, m[1].phyRead(1) | 0x40);
         pump(m[0].rig, m[1].rig);
         assertEquals(genA + 1, m[0].reg(SELF_ID_COUNT) >>> 16 & 0xFF);
+        assertEquals(2, m[0].rig.ram.le(OhciHarness.SELF_ID + 4) & 2, "PHY 0 (the second machine) initiated the reset");
+        assertEquals(0, m[0].rig.ram.le(OhciHarness.SELF_ID + 12) & 2, "PHY 1 did not");
         assertTrue((m[0].reg(INT_EVENT_SET) & INT_BUS_RESET) != 0);
         List<int[]> p = m[0].arPackets(true);
         assertEquals(EVT_BUS_RESET, p.get(p.size() - 1)[3] >>> 16 & 0x1F, "the bus-reset packet in AR request");
@@ -287,6 +290,12 @@ class SharedBusTest {
         pump(ra, rb);
         assertEquals(1, got.size());
         assertEquals(RCODE_CANCELLED, got.get(0).rcode());
+        List<Integer> ids = na.resets.get(na.resets.size() - 1).selfIds();
+        assertEquals(List.of(0, 2, 0), ids.stream().map(q -> q & 2).toList(), "i: PHY 1 (B's first node) initiated it");
+        a.attach("late", new BusTest.Node(false)).detach();
+        pump(ra, rb);
+        assertTrue(na.resets.get(na.resets.size() - 1).selfIds().stream().allMatch(q -> (q & 2) == 0),
+                "a reset nobody asked for through its PHY has no initiator");
         nb1.later.respond(RCODE_COMPLETE, new byte[4]);
         pump(ra, rb);
         assertEquals(1, got.size());
