@@ -699,6 +699,7 @@ class LinuxGuestIT {
                 units.add(u);
             }
         }
+        System.out.println("LinuxGuestIT: /sys/bus/firewire/devices: " + entries);
         assertEquals(1, units.size(), "one SBP-2 unit (the disk's unit directory): " + wait + fw);
         String unit = "/sys/bus/firewire/devices/" + units.get(0);
         assertEquals("0x00609e", shell("cat " + unit + "/specifier_id").single(), "SBP-2 specifier id");
