@@ -20,9 +20,9 @@ APPLETS="sh ash ls cat echo uname awk dd md5sum sha256sum sleep mount umount pow
 # network cards the user-mode network tests use (e1000, virtio-net), USB storage behind an xHCI
 # controller (xhci_pci; usb_storage, whose SCSI disks sd_mod makes /dev/sdX), IDE: ata_piix
 # with sd_mod, sr_mod (/dev/sr0) and isofs for the CD-ROM, and FireWire: the OHCI controller
-# driver and SBP-2 (its disks are /dev/sdX too), and the USB Video Class driver (uvcvideo, for
+# driver, SBP-2 (its disks are /dev/sdX too) and IPv4 over 1394 (firewire_net: firewire0), and the USB Video Class driver (uvcvideo, for
 # usb-video; UvcGuestIT brings its own V4L2 capture program).
-MODULES="virtio_pci virtio_blk e1000 virtio_net xhci_pci usb_storage sd_mod ata_piix sr_mod isofs firewire_ohci firewire_sbp2 uvcvideo"
+MODULES="virtio_pci virtio_blk e1000 virtio_net xhci_pci usb_storage sd_mod ata_piix sr_mod isofs firewire_ohci firewire_sbp2 firewire_net uvcvideo"
 TOOL="$ROOT/tools/initramfs/src/main/java/org/machina/tools/initramfs/MkInitramfs.java"
 args=(--dir proc --dir sys --dir tmp --dir root --dir etc --file bin/busybox="$BB" --init "$ROOT/scripts/guest/init")
 for a in $APPLETS; do args+=(--symlink "bin/$a=busybox"); done

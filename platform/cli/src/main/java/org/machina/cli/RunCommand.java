@@ -32,7 +32,10 @@ import picocli.CommandLine.Unmatched;
             "  -netdev socket,id=ID,listen=[H]:P|connect=H:P   -object filter-dump,id=ID,netdev=ID,file=F.pcap[,maxlen=N]",
             "  -debugcon FILE|stdio   --post-log FILE   -no-reboot   -S",
             "  -qmp unix:PATH,server=on,wait=off   a QMP monitor for this run (stop, cont, hot-swap...)",
-            "  --print-description   print the description the options produce and exit"})
+            "  --print-description   print the description the options produce and exit",
+            "  --with-machine NAME=FILE.json   also run the machine FILE.json describes, named NAME, in this",
+            "      runtime (repeatable; e.g. a second guest on a shared FireWire bus: ohci-1394,bus-name=B in both);",
+            "      it starts with this machine and is shut down when this one ends; its chardevs may not be stdio"})
 final class RunCommand implements Callable<Integer> {
     private final MachineService machines;
     private final DaemonCommand.MonitorLink monitors;
@@ -47,7 +50,22 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        QemuOptions.Parsed parsed = QemuOptions.parse(args);
+        List<String[]> peers = new ArrayList<>();
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--with-machine") || a.startsWith("--with-machine=")) {
+                String v = a.contains("=") ? a.substring(a.indexOf('=') + 1) : i + 1 < args.size() ? args.get(++i) : "";
+                int eq = v.indexOf('=');
+                if (eq <= 0 || eq == v.length() - 1) {
+                    throw new QemuOptions.UsageException("--with-machine " + v + ": expected NAME=FILE.json");
+                }
+                peers.add(new String[] {v.substring(0, eq), v.substring(eq + 1)});
+            } else {
+                rest.add(a);
+            }
+        }
+        QemuOptions.Parsed parsed = QemuOptions.parse(rest);
         String json = parsed.descriptionFile() != null
                 ? Files.readString(Path.of(parsed.descriptionFile()))
                 : new GsonBuilder().setPrettyPrinting().create().toJson(parsed.description());
@@ -57,6 +75,16 @@ final class RunCommand implements Callable<Integer> {
         }
         Machine m = machines.create("run", json);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> m.shutdown("interrupted", 130)));
+        List<Machine> others = new ArrayList<>();
+        try {
+            for (String[] p : peers) {
+                others.add(PeerMachines.create(machines, p[0], Path.of(p[1])));
+            }
+        } catch (RuntimeException | java.io.IOException e) {
+            PeerMachines.shutdown(others, "the run did not start");
+            m.shutdown("another machine did not start", 1);
+            throw e;
+        }
         AutoCloseable monitor = null;
         if (parsed.qmpSocket() != null) {
             Path socket = Path.of(parsed.qmpSocket()).toAbsolutePath();
@@ -75,7 +103,11 @@ final class RunCommand implements Callable<Integer> {
             } else {
                 m.start();
             }
+            for (Machine o : others) {
+                o.start();
+            }
             int status = awaitEnd(m);
+            PeerMachines.shutdown(others, "machine 'run' ended");
             System.out.flush();
             System.err.println("machina: " + m.shutdownReason().orElse("machine stopped"));
             return status;

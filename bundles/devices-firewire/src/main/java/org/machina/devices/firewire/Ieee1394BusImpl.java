@@ -27,8 +27,14 @@ import org.slf4j.Logger;
  * and 1 (towards its parent). Resets happen on the executor after the call that asked for them,
  * at most one per request burst. Transactions are delivered synchronously; a pending transaction is
  * completed with {@link Ieee1394#RCODE_CANCELLED} by the next reset.
+ *
+ * <p>Joined to a {@link SharedBus} ({@link #join}), this bus is one machine's segment of a bus shared
+ * with other machines: a reset publishes this segment's nodes and the shared bus computes the PHY
+ * IDs and self-IDs of all, then applies them here ({@link #applyReset}) on this machine's thread;
+ * requests for nodes of other segments, broadcasts, PHY packets and isochronous packets cross
+ * through it, and what comes from the other segments arrives through the executor.
  */
-final class Ieee1394BusImpl implements Ieee1394Bus {
+final class Ieee1394BusImpl implements Ieee1394Bus, SharedBus.Local {
     static final int MAX_NODES = 63;
 
     private final Executor executor;
@@ -44,6 +50,11 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
     /** Nodes (in attach order) a restored controller expects; when they are back, the next reset is quiet. */
     private List<String> resumeNodes;
     private int resumeGapCount;
+    /** The shared bus this one is a segment of, or null. */
+    private SharedBus.Segment segment;
+    /** A reset was published to the shared bus and has not come back yet: nothing is sent meanwhile. */
+    private boolean sharedResetPending;
+    private int rootPhyId = -1;
 
     Ieee1394BusImpl(Executor executor, Logger log) {
         this.executor = executor;
@@ -52,7 +63,7 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
 
     @Override
     public Ieee1394Port attach(String name, Ieee1394Node node) {
-        if (ports.size() >= MAX_NODES) {
+        if (ports.size() + (segment == null ? 0 : segment.otherNodes()) >= MAX_NODES) {
             throw new IllegalStateException("the 1394 bus has " + MAX_NODES + " nodes already; '" + name + "' cannot attach");
         }
         PortImpl p = new PortImpl(name, node);
@@ -63,6 +74,29 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
 
     int generation() {
         return generation;
+    }
+
+    /**
+     * Makes this bus a segment of the shared bus {@code name} of this runtime (before the first
+     * node attaches): from now on its resets are those of the shared bus.
+     */
+    void join(String name) {
+        if (segment == null) {
+            segment = SharedBus.join(name, this, executor);
+            scheduleReset();
+        }
+    }
+
+    /** Leaves the shared bus (the others see a reset); this bus goes on alone. Idempotent. */
+    void leave() {
+        if (segment != null) {
+            segment.leave();
+            segment = null;
+            sharedResetPending = false;
+            if (!ports.isEmpty()) {
+                scheduleReset();
+            }
+        }
     }
 
     int resets() {
@@ -106,6 +140,14 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
         resetPending = false;
         List<String> expected = resumeNodes;
         resumeNodes = null;
+        if (segment != null) {
+            // the shared bus computes the reset with every segment's nodes and applies it here later
+            explicitReset = false;
+            sharedResetPending = true;
+            segment.reset(ports.stream().map(p -> new SharedBus.NodeSelf(p.selfIdFields(), p.gapCount)).toList());
+            ports.forEach(p -> p.initiated = false);
+            return;
+        }
         if (expected != null && !explicitReset && expected.equals(nodeNames())) {
             int n = ports.size();
             for (int i = 0; i < n; i++) {
@@ -120,13 +162,14 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
         resets++;
         generation++;
         int n = ports.size();
+        rootPhyId = n - 1;
         List<Integer> selfIds = new ArrayList<>();
         int irm = -1;
         for (int phy = 0; phy < n; phy++) {
             PortImpl p = ports.get(n - 1 - phy);   // the far end of the chain is PHY 0
             p.phyId = phy;
             p.generation = generation;
-            PhyConfig c = p.node.phy();
+            PhyConfig c = p.selfIdFields();
             int[] st = {phy > 0 ? SelfId.PORT_CHILD : SelfId.PORT_NOT_CONNECTED,
                     phy < n - 1 ? SelfId.PORT_PARENT : SelfId.PORT_NOT_CONNECTED, SelfId.PORT_NOT_PRESENT};
             selfIds.add(SelfId.packet0(phy, c, p.gapCount, st));
@@ -134,6 +177,32 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
                 irm = phy;
             }
         }
+        cancelAndTell(n - 1, irm, selfIds);
+    }
+
+    /** The reset the shared bus computed for this segment (on this machine's thread). */
+    @Override
+    public void applyReset(SharedBus.Reset r) {
+        if (segment == null) {
+            return;   // left the shared bus since: its own reset follows
+        }
+        sharedResetPending = false;
+        resets++;
+        generation = r.generation();
+        rootPhyId = r.rootPhyId();
+        for (int i = 0; i < ports.size(); i++) {
+            PortImpl p = ports.get(i);
+            p.phyId = r.firstPhyId() - i;
+            p.generation = generation;
+            if (p.phyId >= 0 && p.phyId < r.selfIds().size()) {
+                p.gapCount = SelfId.gapCount(r.selfIds().get(p.phyId));
+            }
+        }
+        cancelAndTell(r.rootPhyId(), r.irmPhyId(), r.selfIds());
+    }
+
+    private void cancelAndTell(int root, int irm, List<Integer> selfIds) {
+        ports.forEach(p -> p.initiated = false);
         // transactions in flight are cancelled
         for (PortImpl p : ports) {
             List<ResponseHandler> cancelled = new ArrayList<>(p.outstanding.values());
@@ -144,7 +213,7 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
         }
         for (PortImpl p : List.copyOf(ports)) {
             if (p.attached) {
-                p.node.busReset(new BusResetInfo(generation, p.phyId, n - 1, irm, selfIds));
+                p.node.busReset(new BusResetInfo(generation, p.phyId, root, irm, selfIds));
             }
         }
     }
@@ -170,6 +239,8 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
         int generation;
         int gapCount = 63;
         boolean attached = true;
+        /** This node's PHY asked for the coming reset: its self-ID carries i (IEEE 1394a 4.3.4.1). */
+        boolean initiated;
         final Set<Integer> channels = new HashSet<>();
         /** Requests this node sent that wait for a response, by transaction label. */
         final Map<Integer, ResponseHandler> outstanding = new HashMap<>();
@@ -182,6 +253,17 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
         @Override
         public int phyId() {
             return phyId;
+        }
+
+        /**
+         * The node's self-ID fields with i set when it initiated the reset: other nodes' drivers
+         * read the configuration ROM again of a node that initiated a reset (how a changed ROM, a
+         * unit directory added by a guest driver, becomes known).
+         */
+        PhyConfig selfIdFields() {
+            PhyConfig c = node.phy();
+            return initiated && !c.initiatedReset()
+                    ? new PhyConfig(c.linkActive(), c.contender(), c.speed(), c.powerClass(), true) : c;
         }
 
         @Override
@@ -201,7 +283,7 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
 
         @Override
         public int send(AsyncRequest request, ResponseHandler handler) {
-            if (!attached || phyId < 0 || resetPending) {
+            if (!attached || phyId < 0 || resetPending || sharedResetPending) {
                 return Ieee1394.ACK_MISSING;
             }
             AsyncRequest r = new AsyncRequest(nodeId(), request.destination(), request.tlabel(), request.tcode(),
@@ -212,14 +294,20 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
                         p.node.request(r, (rcode, data) -> { });
                     }
                 }
+                if (segment != null) {
+                    segment.broadcast(generation, r);
+                }
                 return Ieee1394.ACK_MISSING;   // broadcasts are not acknowledged
             }
             PortImpl dest = byNodeId(r.destination());
+            int label = r.tlabel();
+            int gen = generation;
+            if (dest == null && segment != null && (r.destination() >>> 6 & 0x3FF) == Ieee1394.LOCAL_BUS) {
+                return sendToSegment(r, handler);
+            }
             if (dest == null || !dest.attached) {
                 return Ieee1394.ACK_MISSING;
             }
-            int label = r.tlabel();
-            int gen = generation;
             PortImpl requester = this;
             // a label still in use is a requester bug; the old transaction loses its response
             outstanding.put(label, handler);
@@ -241,6 +329,23 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
                 if (outstanding.get(label) == handler) {
                     outstanding.remove(label);
                 }
+            }
+            return ack;
+        }
+
+        /** A request for a node of another machine: its response comes through this machine's executor. */
+        private int sendToSegment(AsyncRequest r, ResponseHandler handler) {
+            int label = r.tlabel();
+            int gen = generation;
+            outstanding.put(label, handler);
+            int ack = segment.send(gen, r, response -> {
+                if (gen == generation && attached && outstanding.get(label) == handler) {
+                    outstanding.remove(label);
+                    handler.response(response);
+                }
+            });
+            if (ack != Ieee1394.ACK_PENDING && outstanding.get(label) == handler) {
+                outstanding.remove(label);
             }
             return ack;
         }
@@ -270,15 +375,18 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
                         p.gapCount = gap;
                     }
                 }
-                if ((quadlet & 0x0080_0000) != 0 && (quadlet >>> 24 & 0x3F) != ports.get(0).phyId) {
-                    log.info("1394 bus: PHY configuration packet asks for PHY {} as root; the root stays the controller",
-                            quadlet >>> 24 & 0x3F);
+                if ((quadlet & 0x0080_0000) != 0 && (quadlet >>> 24 & 0x3F) != rootPhyId && segment == null) {
+                    log.info("1394 bus: PHY configuration packet asks for PHY {} as root; the root stays PHY {}",
+                            quadlet >>> 24 & 0x3F, rootPhyId);
                 }
             }
             for (PortImpl p : List.copyOf(ports)) {
                 if (p != this && p.attached) {
                     p.node.phyPacket(quadlet);
                 }
+            }
+            if (segment != null) {
+                segment.phyPacket(quadlet);
             }
         }
 
@@ -288,6 +396,9 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
                 if (p != this && p.attached && p.channels.contains(packet.channel())) {
                     p.node.isochronous(packet);
                 }
+            }
+            if (segment != null && attached) {
+                segment.isochronous(generation, packet);
             }
         }
 
@@ -304,6 +415,7 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
         public void initiateBusReset(boolean shortReset) {
             if (attached) {
                 explicitReset = true;
+                initiated = true;
                 scheduleReset();
             }
         }
@@ -319,8 +431,75 @@ final class Ieee1394BusImpl implements Ieee1394Bus {
                 h.response(new AsyncResponse(-1, Ieee1394.RCODE_CANCELLED, null));
             }
             outstanding.clear();
-            if (!ports.isEmpty()) {
+            if (!ports.isEmpty() || segment != null) {
                 scheduleReset();
+            }
+        }
+    }
+
+    // ---- what comes from the other segments of a shared bus (on this machine's thread) ----
+
+    @Override
+    public void remoteRequest(int gen, AsyncRequest r, SharedBus.Reply back) {
+        PortImpl dest = gen == generation && segment != null ? byNodeId(r.destination()) : null;
+        if (dest == null || !dest.attached) {
+            back.respond(SharedBus.responseForAck(r.destination(), Ieee1394.ACK_MISSING));
+            return;
+        }
+        int source = dest.nodeId();
+        boolean[] done = {false};
+        int ack = dest.node.request(r, (rcode, data) -> {
+            if (done[0] || gen != generation) {
+                return;   // a second answer, or an answer after a reset: dropped
+            }
+            done[0] = true;
+            byte[] payload = Ieee1394.isReadOrLock(r.tcode()) && rcode == Ieee1394.RCODE_COMPLETE && data != null
+                    ? data.clone() : null;
+            back.respond(new AsyncResponse(source, rcode, payload));
+        });
+        if (ack != Ieee1394.ACK_PENDING && !done[0]) {
+            done[0] = true;
+            back.respond(SharedBus.responseForAck(source, ack));
+        }
+    }
+
+    @Override
+    public void remoteBroadcast(int gen, AsyncRequest r) {
+        if (gen != generation || segment == null) {
+            return;
+        }
+        for (PortImpl p : List.copyOf(ports)) {
+            if (p.attached) {
+                p.node.request(r, (rcode, data) -> { });
+            }
+        }
+    }
+
+    @Override
+    public void remotePhyPacket(int quadlet) {
+        if (segment == null) {
+            return;
+        }
+        if ((quadlet >>> 30) == 0 && (quadlet & 0x0040_0000) != 0) {
+            for (PortImpl p : ports) {
+                p.gapCount = quadlet >>> 16 & 0x3F;
+            }
+        }
+        for (PortImpl p : List.copyOf(ports)) {
+            if (p.attached) {
+                p.node.phyPacket(quadlet);
+            }
+        }
+    }
+
+    @Override
+    public void remoteIsochronous(int gen, IsochronousPacket packet) {
+        if (gen != generation || segment == null) {
+            return;
+        }
+        for (PortImpl p : List.copyOf(ports)) {
+            if (p.attached && p.channels.contains(packet.channel())) {
+                p.node.isochronous(packet);
             }
         }
     }

@@ -58,6 +58,8 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
     private final DeviceContext ctx;
     private final int addr;
     private final long guid;
+    /** The shared bus this controller's bus joins ({@code bus-name}), or empty. */
+    private final String busName;
     private final GuestDma dma;
     private final MemoryRegion.Io registers;
     private final Ieee1394BusImpl bus;
@@ -123,7 +125,13 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
     private final Map<Integer, Responder> awaiting = new HashMap<>();
 
     Ohci1394(DeviceContext ctx, int addr, long guid) {
+        this(ctx, addr, guid, "");
+    }
+
+    /** With a non-empty {@code busName} the controller's bus is one segment of the runtime's shared bus of that name. */
+    Ohci1394(DeviceContext ctx, int addr, long guid, String busName) {
         this.ctx = ctx;
+        this.busName = busName;
         this.addr = addr;
         this.guid = guid;
         this.dma = new GuestDma(ctx.memory());
@@ -251,6 +259,10 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
     public void realize() {
         slot = ctx.bus(PciBus.NAME, PciBus.class).plug(ctx.id(), this, addr);
         ctx.registerBus(Ieee1394Bus.NAME, bus);
+        if (!busName.isEmpty()) {
+            bus.join(busName);
+            ctx.onRelease(bus::leave);
+        }
         port = bus.attach(ctx.id(), this);
         listening = 0;
         updateListening();
@@ -270,6 +282,7 @@ final class Ohci1394 implements Device, PciEndpoint, Ieee1394Node, AtContext.Tra
             port.detach();
             port = null;
         }
+        bus.leave();
         if (slot != null) {
             slot.unplug();
             slot = null;

@@ -30,6 +30,7 @@ class BusTest {
     static final class Node implements Ieee1394Node {
         final boolean contender;
         final List<BusResetInfo> resets = new ArrayList<>();
+        final List<org.machina.api.bus.ieee1394.IsochronousPacket> isochronous = new ArrayList<>();
         final List<AsyncRequest> requests = new ArrayList<>();
         final List<Integer> phyPackets = new ArrayList<>();
         Responder later;
@@ -69,6 +70,11 @@ class BusTest {
         @Override
         public void phyPacket(int quadlet) {
             phyPackets.add(quadlet);
+        }
+
+        @Override
+        public void isochronous(org.machina.api.bus.ieee1394.IsochronousPacket packet) {
+            isochronous.add(packet);
         }
     }
 
@@ -130,6 +136,9 @@ class BusTest {
         rig.runTasks();
         assertEquals(1, got.size());
         assertEquals(RCODE_CANCELLED, got.get(0).rcode());
+        List<Integer> ids = n0.resets.get(n0.resets.size() - 1).selfIds();
+        assertEquals(2, ids.get(p1.phyId()) & 2, "i: the node that asked for the reset initiated it");
+        assertEquals(0, ids.get(p0.phyId()) & 2);
         n1.later.respond(RCODE_COMPLETE, new byte[4]);
         assertEquals(1, got.size(), "a response after the reset is dropped");
 

@@ -24,7 +24,7 @@ final class OhciHarness {
     static final long AT_DESC = 0x4000;
     static final long AT_DATA = 0x4800;
 
-    final Rig rig = new Rig();
+    final Rig rig;
     Ohci1394 ohci;
     Sbp2Disk disk;
     final Rig.Disk drive = new Rig.Disk(1 << 20);
@@ -33,11 +33,25 @@ final class OhciHarness {
     private long atNext = AT_DESC;
 
     OhciHarness() {
+        rig = new Rig();
         rig.drives.put("d0", drive);
         ohci = new Ohci1394(rig.context("fw0"), -1, 0x0800_2801_0203_0405L);
         ohci.realize();
         disk = new Sbp2Disk(rig.context("sbp0"), "ieee1394", drive, 0x0012_3400_0000_0001L, "S1");
         disk.realize();
+        rig.runTasks();
+    }
+
+    /** A controller alone on its machine, its bus a segment of the shared bus {@code busName} (no disk). */
+    OhciHarness(String busName, long guid) {
+        this(new Rig(), busName, guid);
+    }
+
+    /** The same on {@code rig} (call it on the rig's machine thread when the rig is threaded). */
+    OhciHarness(Rig rig, String busName, long guid) {
+        this.rig = rig;
+        ohci = new Ohci1394(rig.context("fw0"), -1, guid, busName);
+        ohci.realize();
         rig.runTasks();
     }
 

@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 final class Rig {
     final Ram ram = new Ram(1 << 20);
     final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+    /** With {@link #threaded}: the machine thread that runs the posted tasks (null: the test runs them). */
+    private java.util.concurrent.ExecutorService machineThread;
     long now;
     final Map<String, Object> buses = new HashMap<>();
     final Map<String, BlockNode> drives = new HashMap<>();
@@ -124,12 +126,49 @@ final class Rig {
         return n;
     }
 
+    /**
+     * Makes this rig a machine with a real machine thread: posted tasks run there, and every access
+     * to its RAM from another thread is counted in {@link Ram#foreign}.
+     */
+    Rig threaded(String name) {
+        Thread[] t = new Thread[1];
+        machineThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            t[0] = Thread.ofPlatform().name(name).daemon().unstarted(r);
+            return t[0];
+        });
+        on(() -> {
+            ram.owner = Thread.currentThread();
+            return null;
+        });
+        return this;
+    }
+
+    /** Runs {@code task} on the machine thread (see {@link #threaded}) and waits for its result. */
+    <T> T on(Callable<T> task) {
+        try {
+            return machineThread.submit(task).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new AssertionError(e.getCause());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    void stop() {
+        if (machineThread != null) {
+            machineThread.shutdownNow();
+        }
+    }
+
     DeviceContext context(String id) {
         return new Ctx(id);
     }
 
     static final class Ram implements AddressSpace {
         final ByteBuffer bytes;
+        /** The machine thread when threaded; accesses from other threads are counted. */
+        volatile Thread owner;
+        final java.util.concurrent.atomic.AtomicInteger foreign = new java.util.concurrent.atomic.AtomicInteger();
         final RamBlock block = (RamBlock) Proxy.newProxyInstance(Rig.class.getClassLoader(), new Class<?>[] {RamBlock.class},
                 (p, m, a) -> switch (m.getName()) {
                     case "name" -> "ram";
@@ -159,6 +198,9 @@ final class Rig {
         }
 
         private boolean in(long a) {
+            if (owner != null && Thread.currentThread() != owner) {
+                foreign.incrementAndGet();
+            }
             return a >= 0 && a < bytes.capacity();
         }
 
@@ -362,7 +404,11 @@ final class Rig {
     final MachineExecutor executor = new MachineExecutor() {
         @Override
         public void execute(Runnable task) {
-            tasks.add(task);
+            if (machineThread != null) {
+                machineThread.execute(task);
+            } else {
+                tasks.add(task);
+            }
         }
 
         @Override
