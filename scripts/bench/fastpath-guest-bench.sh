@@ -51,7 +51,7 @@ head -c "$((disk_mb << 20))" /dev/urandom >"$work/disk.img"
 disk_sum=$(perl -e 'local $/; open my $f, "<:raw", $ARGV[0] or die; my $d = <$f>; my $s = 0;
   for (my $i = 0; $i < length $d; $i += 1 << 20) { $s = ($s + $_) % 4294967296 for unpack("V*", substr($d, $i, 1 << 20)) }
   printf "%08x", $s' "$work/disk.img")
-append="console=ttyS0 panic=-1 quiet clocksource=hpet libata.force=pio4"
+append="console=ttyS0 panic=-1 quiet clocksource=hpet libata.force=pio4 cryptomgr.notests noisapnp"
 
 emus=()
 for e in ${BENCH_EMUS:-machina qemu}; do

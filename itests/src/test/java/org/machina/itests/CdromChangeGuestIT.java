@@ -67,7 +67,7 @@ class CdromChangeGuestIT {
         assertTrue(Files.isRegularFile(launcher), "built distribution missing: " + launcher);
         guest = GuestConsole.boot(launcher, out, List.of("-machine", "pc", "-cpu", "pentium3", "-m", "256",
                 "-kernel", kernel.toString(), "-initrd", initramfs.toString(),
-                "-append", "console=ttyS0 panic=-1", "-nographic", "-cdrom", first.toString(),
+                "-append", "console=ttyS0 panic=-1 " + GuestConsole.FAST_BOOT, "-nographic", "-cdrom", first.toString(),
                 "-qmp", "unix:" + out.resolve("qmp.sock") + ",server=on,wait=off"), BOOT_TIMEOUT_S);
         assertEquals(0, guest.shell("dmesg -n 4; mkdir -p /mnt/cd", COMMAND_TIMEOUT_S).status(), "dmesg -n 4");
     }

@@ -70,7 +70,7 @@ class FirewireNetIT {
         peerConsole = out.resolve("peer-console.txt");
         List<String> peer = new ArrayList<>(List.of("-machine", "pc", "-cpu", "pentium3", "-m", "256",
                 "-kernel", kernel.toString(), "-initrd", initramfs.toString(),
-                "-append", "console=ttyS0 panic=-1 clocksource=hpet machina.fwnet=10.9.0.2",
+                "-append", "console=ttyS0 panic=-1 clocksource=hpet machina.fwnet=10.9.0.2 " + GuestConsole.FAST_BOOT,
                 "-serial", "file:" + peerConsole, "-display", "none",
                 "-device", "ohci-1394,id=fw,bus-name=fwnet,guid=0x0800280000000b01"));
         if (!accel.isBlank()) {
@@ -81,7 +81,7 @@ class FirewireNetIT {
 
         List<String> main = new ArrayList<>(List.of("-machine", "pc", "-cpu", "pentium3", "-m", "256",
                 "-kernel", kernel.toString(), "-initrd", initramfs.toString(),
-                "-append", "console=ttyS0 panic=-1 clocksource=hpet", "-nographic",
+                "-append", "console=ttyS0 panic=-1 clocksource=hpet " + GuestConsole.FAST_BOOT, "-nographic",
                 "-device", "ohci-1394,id=fw,bus-name=fwnet,guid=0x0800280000000a01",
                 "--with-machine", "peer=" + peerJson));
         if (!accel.isBlank()) {
