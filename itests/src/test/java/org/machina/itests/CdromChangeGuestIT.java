@@ -9,7 +9,6 @@ import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -48,19 +47,9 @@ class CdromChangeGuestIT {
     static void boot() throws Exception {
         Assumptions.assumeTrue(Boolean.getBoolean("machina.cdromGuest"),
                 "CdromChangeGuestIT boots a Linux guest (8-12 minutes): run with -Dmachina.cdromGuest=true");
-        Path root = Path.of("").toAbsolutePath();
-        while (root != null && !Files.isRegularFile(root.resolve("scripts/build-initramfs.sh"))) {
-            root = root.getParent();
-        }
-        assertTrue(root != null, "project root not found");
-        Path images = Path.of(System.getProperty("machina.images", root.resolve("images").toString()));
-        Path kernel = images.resolve("vmlinuz");
-        Path initramfs = images.resolve("initramfs.cpio.gz");
-        assertTrue(Files.isRegularFile(kernel) && Files.isRegularFile(initramfs),
-                "guest images missing in " + images + ": run scripts/guest-images.sh");
-        out = root.resolve("itests/target/cdrom-change-guest");
-        deleteTree(out);
-        Files.createDirectories(out);
+        GuestFiles files = GuestFiles.locate("cdrom-change-guest");
+        Path root = files.root(), kernel = files.kernel(), initramfs = files.initramfs();
+        out = files.out();
         Path first = iso("first", "one.txt", FIRST);
         iso("second", "two.txt", SECOND);
         Path launcher = Path.of(System.getProperty("machina.bundles")).getParent().resolve("lib/launcher-0.1.0-SNAPSHOT.jar");
@@ -142,13 +131,4 @@ class CdromChangeGuestIT {
         return iso;
     }
 
-    private static void deleteTree(Path dir) throws Exception {
-        if (Files.exists(dir)) {
-            try (var paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
-    }
 }

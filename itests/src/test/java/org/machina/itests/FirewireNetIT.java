@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -50,19 +49,9 @@ class FirewireNetIT {
     static void boot() throws Exception {
         Assumptions.assumeTrue(Boolean.getBoolean("machina.fwnetGuest"),
                 "FirewireNetIT boots two Linux guests: run with -Dmachina.fwnetGuest=true");
-        Path root = Path.of("").toAbsolutePath();
-        while (root != null && !Files.isRegularFile(root.resolve("scripts/build-initramfs.sh"))) {
-            root = root.getParent();
-        }
-        assertTrue(root != null, "project root not found");
-        Path images = Path.of(System.getProperty("machina.images", root.resolve("images").toString()));
-        Path kernel = images.resolve("vmlinuz");
-        Path initramfs = images.resolve("initramfs.cpio.gz");
-        assertTrue(Files.isRegularFile(kernel) && Files.isRegularFile(initramfs),
-                "guest images missing in " + images + ": run scripts/guest-images.sh");
-        Path out = root.resolve("itests/target/fwnet-guest");
-        deleteTree(out);
-        Files.createDirectories(out);
+        GuestFiles files = GuestFiles.locate("fwnet-guest");
+        Path root = files.root(), kernel = files.kernel(), initramfs = files.initramfs();
+        Path out = files.out();
         Path launcher = Path.of(System.getProperty("machina.bundles")).getParent().resolve("lib/launcher-0.1.0-SNAPSHOT.jar");
         assertTrue(Files.isRegularFile(launcher), "built distribution missing: " + launcher);
         String accel = System.getProperty("machina.guestAccel", "");
@@ -171,13 +160,4 @@ class FirewireNetIT {
         RESULTS.add("dmesg: " + errors.text().strip().replace('\n', ';'));
     }
 
-    private static void deleteTree(Path dir) throws Exception {
-        if (Files.exists(dir)) {
-            try (var paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
-    }
 }

@@ -17,7 +17,6 @@ import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -164,8 +163,7 @@ class LinuxGuestIT {
 
         Path launcher = launcher();
         out = root.resolve("itests/target/linux-guest");
-        deleteTree(out);
-        Files.createDirectories(out);
+        GuestFiles.emptyFolder(out);
         stderr = out.resolve("machina-stderr.txt");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
@@ -1022,17 +1020,6 @@ class LinuxGuestIT {
         String output = Files.readString(log);
         assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + output);
         return output;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     private static String md5(byte[] data) throws Exception {

@@ -78,19 +78,9 @@ class UvcGuestIT {
     static void boot() throws Exception {
         Assumptions.assumeTrue(Boolean.getBoolean("machina.uvcGuest"),
                 "UvcGuestIT boots a Linux guest (8-12 minutes): run with -Dmachina.uvcGuest=true");
-        Path root = Path.of("").toAbsolutePath();
-        while (root != null && !Files.isRegularFile(root.resolve("scripts/build-initramfs.sh"))) {
-            root = root.getParent();
-        }
-        assertTrue(root != null, "project root not found");
-        Path images = Path.of(System.getProperty("machina.images", root.resolve("images").toString()));
-        Path kernel = images.resolve("vmlinuz");
-        Path initramfs = images.resolve("initramfs.cpio.gz");
-        assertTrue(Files.isRegularFile(kernel) && Files.isRegularFile(initramfs),
-                "guest images missing in " + images + ": run scripts/guest-images.sh");
-        Path out = root.resolve("itests/target/uvc-guest");
-        deleteTree(out);
-        Files.createDirectories(out);
+        GuestFiles files = GuestFiles.locate("uvc-guest");
+        Path root = files.root(), kernel = files.kernel(), initramfs = files.initramfs();
+        Path out = files.out();
 
         // the capture program, static i386, into an extra cpio archive appended to the initramfs
         Path src = out.resolve("uvccap.c");
@@ -427,13 +417,4 @@ class UvcGuestIT {
                 + (cmd[0].equals("gcc") ? "\n(scripts/install-deps.sh installs gcc-multilib for -m32)" : ""));
     }
 
-    private static void deleteTree(Path dir) throws Exception {
-        if (Files.exists(dir)) {
-            try (var paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
-    }
 }
