@@ -83,35 +83,15 @@ final class FlagCode {
         }
         c.iload(FA);
         c.iload(FB);
-        Kind k;
-        int lf;
         switch (op) {
-            case 0 -> {
-                c.iadd();
-                k = Kind.ADD;
-                lf = X86State.OP_ADD;
-            }
-            case 1 -> {
-                c.ior();
-                k = Kind.LOGIC;
-                lf = X86State.OP_LOGIC;
-            }
-            case 4 -> {
-                c.iand();
-                k = Kind.LOGIC;
-                lf = X86State.OP_LOGIC;
-            }
-            case 6 -> {
-                c.ixor();
-                k = Kind.LOGIC;
-                lf = X86State.OP_LOGIC;
-            }
-            default -> { // SUB, CMP
-                c.isub();
-                k = Kind.SUB;
-                lf = X86State.OP_SUB;
-            }
+            case 0 -> c.iadd();
+            case 1 -> c.ior();
+            case 4 -> c.iand();
+            case 6 -> c.ixor();
+            default -> c.isub(); // SUB, CMP
         }
+        Kind k = op == 0 ? Kind.ADD : op == 5 || op == 7 ? Kind.SUB : Kind.LOGIC;
+        int lf = k == Kind.ADD ? X86State.OP_ADD : k == Kind.SUB ? X86State.OP_SUB : X86State.OP_LOGIC;
         c.istore(FR);
         produce(k, lf, size);
         if (keep) c.iload(FR);
