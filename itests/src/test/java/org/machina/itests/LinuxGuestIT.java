@@ -129,6 +129,8 @@ class LinuxGuestIT {
     private static final int NET_BYTES = 8 << 20;
     private static byte[] netData;
     private static GuestHttpServer http;
+    /** The same file on the host's ::1, for the guest's IPv6 fetch through [fec0::2]:PORT. */
+    private static GuestHttpServer http6;
     /** Host port forwarded to the guest's port 8080 through the e1000's netdev. */
     private static int hostfwdPort;
 
@@ -178,10 +180,13 @@ class LinuxGuestIT {
         }
         netData = pattern(NET_BYTES, 0x5DEECE66DL);
         http = new GuestHttpServer(netData);
+        http6 = new GuestHttpServer(netData, "::1");
         hostfwdPort = GuestHttpServer.freePort();
         // eth0: e1000 on 10.0.2.0/24 with a hostfwd; eth1: virtio-net on its own network 10.0.3.0/24
-        cmd.addAll(List.of("-nic", "user,model=e1000,hostfwd=tcp:127.0.0.1:" + hostfwdPort + "-:8080",
-                "-netdev", "user,id=vnet,net=10.0.3.0/24", "-device", "virtio-net-pci,netdev=vnet"));
+        // the e1000's frames are recorded (itests/target/linux-guest/eth0.pcap) for when a network check fails
+        cmd.addAll(List.of("-object", "filter-dump,id=dump0,netdev=nic0,file=" + out.resolve("eth0.pcap") + ",maxlen=256"));
+        cmd.addAll(List.of("-nic", "user,id=nic0,model=e1000,hostfwd=tcp:127.0.0.1:" + hostfwdPort + "-:8080",
+                "-netdev", "user,id=vnet,net=10.0.3.0/24,ipv6-net=fd00:3::/64", "-device", "virtio-net-pci,netdev=vnet"));
         if (disks) {
             vdaData = pattern(DISK_BYTES, 0x9E3779B97F4A7C15L);
             vdbData = pattern(DISK_BYTES, 0x2545F4914F6CDD1DL);
@@ -252,6 +257,9 @@ class LinuxGuestIT {
     static void killLeftover() throws Exception {
         if (http != null) {
             http.close();
+        }
+        if (http6 != null) {
+            http6.close();
         }
         if (machina != null && machina.isAlive()) {
             machina.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
@@ -512,7 +520,7 @@ class LinuxGuestIT {
      * order.
      */
     @Test
-    @Order(18)
+    @Order(20)
     void hotSwapsUnderTheRunningGuestLoseNothing() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         Path bundles = launcher().getParent().getParent().resolve("bundles");
@@ -587,7 +595,7 @@ class LinuxGuestIT {
      * through {@code resource0}.
      */
     @Test
-    @Order(19)
+    @Order(21)
     void aDeviceTypeInstalledAtRunTimeIsFoundByTheGuestAfterARescan() throws Exception {
         Path jar = Path.of(System.getProperty("fixture.pciScratch", "examples/pci-scratch/target/missing.jar"));
         assertTrue(Files.isRegularFile(jar), "the example bundle is built before the itests: " + jar);
@@ -834,6 +842,59 @@ class LinuxGuestIT {
     }
 
     /**
+     * IPv6 (on by default, as in QEMU): eth0's kernel takes a SLAAC address in fec0::/64 from the
+     * stack's router advertisement, with the default route via the router's fe80::2 and the prefix
+     * on-link; eth1's netdev ({@code ipv6-net=fd00:3::/64}) gives it an address in that prefix.
+     */
+    @Test
+    @Order(18)
+    void ipv6SlaacAddressesAndRoutesFromTheRouterAdvertisements() throws Exception {
+        assertEquals(0, shell("ifconfig eth0 up; ifconfig eth1 up").status(), "ifconfig eth0/eth1 up");
+        Output addr = shell(String.format(SLAAC_WAIT, "eth0", "inet6 fec0:"));
+        if (!addr.text().contains("inet6 fec0::5054:ff:fe12:3456/64")) {
+            fail("no SLAAC address on eth0: " + addr + "; " + shell("ip -6 addr; ip -6 route").text());
+        }
+        Output route = shell("ip -6 route");
+        assertTrue(route.text().contains("default via fe80::2 dev eth0"), route.toString());
+        assertTrue(route.text().contains("fec0::/64 dev eth0"), route.toString());
+        Output addr1 = shell(String.format(SLAAC_WAIT, "eth1", "inet6 fd00:3:"));
+        if (!addr1.text().contains("inet6 fd00:3::5054:ff:fe12:3457/64")) {
+            fail("no SLAAC address on eth1: " + addr1 + "; " + shell("ip -6 addr; ip -6 route").text());
+        }
+    }
+
+    /** Waits up to 90 s for an address (format: device, grep pattern) that is no longer tentative. */
+    private static final String SLAAC_WAIT =
+            "for i in $(seq 1 90); do ip -6 addr show dev %s | grep '%s' | grep -v tentative && break; sleep 1; done";
+
+    /**
+     * IPv6 through the gateway: ping -6 fec0::2, {@value #NET_BYTES} bytes by wget from the test's
+     * HTTP server on the host's ::1 through {@code http://[fec0::2]:PORT/} (md5-checked), ping -6
+     * fd00:3::2 on eth1.
+     */
+    @Test
+    @Order(19)
+    @org.junit.jupiter.api.Disabled("issue 17: in the guest emulated by Machina, ping -6 fec0::2 got no answer (2026-12-03),"
+            + " while the same stack answers the host's Linux kernel (scripts/net/tap-bridge.py: SLAAC, ping -6, wget, DNS)"
+            + " and the guest's SLAAC from the same stack works; to be diagnosed with itests/target/linux-guest/eth0.pcap")
+    void ipv6PingAndFetchThroughTheGateway() throws Exception {
+        assertEquals(0, shell("ifconfig eth0 up; ifconfig eth1 up").status(), "ifconfig eth0/eth1 up");
+        shell(String.format(SLAAC_WAIT, "eth0", "inet6 fec0:"));
+        Output ping = shell("ping -6 -c 2 -W 10 fec0::2");
+        if (!ping.text().contains("2 packets received")) {
+            fail(ping + "; " + shell("ip -6 neigh").text());
+        }
+        Output md5 = shell("wget -q -O - http://[fec0::2]:" + http6.port() + "/big | md5sum");
+        assertTrue(md5.text().contains(md5(netData)), md5 + " (expected " + md5(netData) + ")");
+        double seconds = (md5.endNanos() - md5.startNanos()) / 1e9;
+        System.out.printf("LinuxGuestIT: eth0 (e1000) over IPv6: wget of %d MiB in %.1f s: %.2f MB/s%n", NET_BYTES >> 20, seconds,
+                NET_BYTES / 1e6 / seconds);
+        shell(String.format(SLAAC_WAIT, "eth1", "inet6 fd00:3:"));
+        Output ping1 = shell("ping -6 -c 2 -W 10 fd00:3::2");
+        assertTrue(ping1.text().contains("2 packets received"), ping1.toString());
+    }
+
+    /**
      * The name (sdX) of the SCSI disk whose sysfs device path contains {@code part} ({@code /ata}
      * for IDE: .../ata1/..., {@code /usb} for USB storage: .../usb1/..., {@code /fw} for SBP-2:
      * .../fw0/...), waiting up to 120 s for it:
@@ -858,7 +919,7 @@ class LinuxGuestIT {
     }
 
     @Test
-    @Order(20)
+    @Order(22)
     void poweroffEndsTheProcessWithStatusZero() throws Exception {
         int from = console.length();
         console.type("poweroff\n");
@@ -878,7 +939,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: what the host finds in the image files. */
     @Test
-    @Order(21)
+    @Order(23)
     void hostFindsTheRecordInTheQcow2ImageAndTheReadOnlyImageUntouched() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {
@@ -910,7 +971,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: the USB stick's qcow2 is clean and holds the pattern and the record. */
     @Test
-    @Order(22)
+    @Order(24)
     void hostFindsTheUsbRecordAndACleanQcow2() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {
@@ -935,7 +996,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: the SBP-2 disk's qcow2 image is clean and holds the pattern and the record. */
     @Test
-    @Order(23)
+    @Order(25)
     void hostFindsTheSbp2RecordInItsQcow2Image() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {

@@ -217,6 +217,17 @@ class NetServeQemuTest {
         http.start();
         closers.add(() -> http.stop(0));
         int httpPort = http.getAddress().getPort();
+        // the same page on the host's ::1, which the guest reaches over IPv6 as [fec0::2]
+        HttpServer http6 = HttpServer.create(new InetSocketAddress("::1", 0), 0);
+        http6.createContext("/", ex -> {
+            byte[] body = ("machina over IPv6 " + token + "\n").getBytes(StandardCharsets.US_ASCII);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        http6.start();
+        closers.add(() -> http6.stop(0));
+        int http6Port = http6.getAddress().getPort();
         int dnsPort = ((InetSocketAddress) dnsResponder().getLocalAddress()).getPort();
 
         // a TFTP directory with one file
@@ -291,6 +302,20 @@ class NetServeQemuTest {
         }
         String received = con.run("sleep 1; cat /tmp/got", 30);
         assertTrue(received.contains("hello-from-host"), received);
+
+        // IPv6 (on by default): a SLAAC address from the router advertisement, ping the gateway,
+        // a page from the host's ::1 through [fec0::2], DNS through fec0::3
+        String addr = con.run("for i in $(seq 1 60); do ip -6 addr show dev eth0 | grep 'inet6 fec0:' | grep -v tentative && break;"
+                + " sleep 1; done", 120);
+        assertTrue(addr.contains("inet6 fec0::5054:ff:fe12:3456/64"), addr);
+        String route = con.run("ip -6 route", 30);
+        assertTrue(route.contains("default via fe80::2 dev eth0"), route);
+        String ping6 = con.run("ping -6 -c 2 -W 10 fec0::2", 60);
+        assertTrue(ping6.contains("2 packets received") && ping6.endsWith("RC=0"), ping6);
+        String wget6 = con.run("wget -q -O - http://[fec0::2]:" + http6Port + "/", 60);
+        assertTrue(wget6.contains("machina over IPv6 " + token) && wget6.endsWith("RC=0"), wget6);
+        String dns6 = con.run("nslookup machina.test fec0::3", 60);
+        assertTrue(dns6.contains("10.0.2.99"), dns6);
 
         assertTrue(serve.isAlive(), "the stack is still up");
     }

@@ -14,7 +14,8 @@ import java.util.Set;
  * The DNS forwarder (RFC 1035 message format): a query to the DNS address, port 53, goes to the
  * upstream resolver ({@code dns-upstream=}, else the host's first /etc/resolv.conf nameserver)
  * on a host UDP socket of its own, connected to the upstream so only its answers arrive; the
- * answer (same ID) goes back to the guest from the DNS address. At most {@link #MAX_PENDING}
+ * answer (same ID) goes back to the guest from the DNS address it asked ({@code dns} or
+ * {@code ipv6-dns}: queries over IPv6 are forwarded the same way). At most {@link #MAX_PENDING}
  * queries are outstanding (more are dropped: the guest's resolver retries); each has
  * {@link #TIMEOUT_MS} (a deadline) before its socket is closed.
  */
@@ -24,14 +25,16 @@ final class Dns {
     static final int HEADER = 12;
 
     private final class Query implements EventLoop.Handler {
-        final int guestIp;
+        final IpAddr guestIp;
+        final IpAddr server;
         final int guestPort;
         final int id;
         final DatagramChannel ch;
         EventLoop.Deadline timeout;
 
-        Query(int guestIp, int guestPort, int id, DatagramChannel ch) {
+        Query(IpAddr guestIp, IpAddr server, int guestPort, int id, DatagramChannel ch) {
             this.guestIp = guestIp;
+            this.server = server;
             this.guestPort = guestPort;
             this.id = id;
             this.ch = ch;
@@ -48,7 +51,7 @@ final class Dns {
                 stack.stats.dnsDropped++;
                 return;
             }
-            stack.udp.output(stack.cfg.dns, Udp.DNS, guestIp, guestPort, b.array(), 0, b.limit());
+            stack.udp.output(server, Udp.DNS, guestIp, guestPort, b.array(), 0, b.limit());
             finish();
         }
 
@@ -82,7 +85,8 @@ final class Dns {
         return pending.size();
     }
 
-    void input(int src, int sport, byte[] b, int off, int len) {
+    /** A query from the guest at {@code src} to the DNS address {@code server} (of either family). */
+    void input(IpAddr src, IpAddr server, int sport, byte[] b, int off, int len) {
         if (len < HEADER || (b[off + 2] & 0x80) != 0) {
             stack.stats.malformed++;
             return;
@@ -101,7 +105,7 @@ final class Dns {
             try {
                 ch.configureBlocking(false);
                 ch.connect(up);
-                Query q = new Query(src, sport, Bytes.u16(b, off), ch);
+                Query q = new Query(src, server, sport, Bytes.u16(b, off), ch);
                 stack.loop.register(ch, SelectionKey.OP_READ, q);
                 q.timeout = stack.loop.afterMillis(TIMEOUT_MS, () -> {
                     stack.stats.dnsDropped++;

@@ -54,7 +54,7 @@ final class Ipv4 {
         switch (proto) {
             case ICMP -> stack.icmp.input(d);
             case UDP -> stack.udp.input(d);
-            case TCP -> stack.tcp.input(d);
+            case TCP -> stack.tcp.input(new IpAddr.V4(d.src()), new IpAddr.V4(d.dst()), d.buf(), d.off(), d.len());
             default -> stack.stats.unsupported++;
         }
     }

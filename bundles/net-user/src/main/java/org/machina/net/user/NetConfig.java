@@ -8,7 +8,8 @@ import java.util.Set;
 
 /**
  * The options of {@code -netdev user}, in QEMU's spelling and with its defaults: network
- * 10.0.2.0/24, gateway (host) .2, DNS .3, first DHCP address .15.
+ * 10.0.2.0/24, gateway (host) .2, DNS .3, first DHCP address .15; IPv6 prefix fec0::/64, gateway
+ * fec0::2, DNS fec0::3; both families on ({@code ipv4=}, {@code ipv6=}).
  *
  * <p>Machina's extensions: {@code dns-upstream=IP[:PORT]} (where the DNS forwarder sends queries;
  * default the first {@code nameserver} of the host's /etc/resolv.conf), and {@code hostfwd} binds
@@ -17,9 +18,10 @@ import java.util.Set;
 public final class NetConfig {
     /** Options QEMU has that this stack does not implement yet: refused by name, not ignored. */
     static final Set<String> NOT_YET = Set.of("smb", "smbserver", "tftp-server-name",
-            "dnssearch", "domainname6", "ipv6-net", "ipv6-host", "ipv6-dns", "ipv6-prefix", "ipv6-prefixlen");
+            "dnssearch", "domainname6");
     static final Set<String> KNOWN = Set.of("net", "host", "dns", "dhcpstart", "hostfwd", "restrict", "hostname",
-            "domainname", "ipv4", "ipv6", "dns-upstream", "mtu", "guestfwd", "tftp", "bootfile");
+            "domainname", "ipv4", "ipv6", "dns-upstream", "mtu", "guestfwd", "tftp", "bootfile", "ipv6-net", "ipv6-host",
+            "ipv6-dns", "ipv6-prefix", "ipv6-prefixlen");
 
     public final int net;
     public final int mask;
@@ -38,6 +40,17 @@ public final class NetConfig {
     public final java.nio.file.Path tftpRoot;
     /** DHCP's boot file name (option 67 and the {@code file} field), or null. */
     public final String bootfile;
+    /** {@code ipv4=on|off} (default on): ARP, IPv4 and everything over it. */
+    public final boolean ipv4;
+    /** {@code ipv6=on|off} (default on): NDP, router advertisements, ICMPv6, UDP and TCP over IPv6. */
+    public final boolean ipv6;
+    /** {@code ipv6-net=fec0::/64} (or {@code ipv6-prefix=} and {@code ipv6-prefixlen=}): the guest's prefix, advertised for SLAAC. */
+    final IpAddr.V6 ipv6Prefix;
+    public final int ipv6PrefixLen;
+    /** {@code ipv6-host=} (default PREFIX::2): the gateway's IPv6 address, the host's ::1 to the guest. */
+    final IpAddr.V6 ipv6Host;
+    /** {@code ipv6-dns=} (default PREFIX::3): the DNS forwarder's IPv6 address. */
+    final IpAddr.V6 ipv6Dns;
 
     /** {@code guestfwd=[tcp]:server:port-tcp:HOST:PORT}: guest connections to server:port go to HOST:PORT. */
     public record GuestFwd(int server, int port, String targetHost, int targetPort) {
@@ -57,8 +70,32 @@ public final class NetConfig {
                         + String.join(", ", KNOWN.stream().sorted().toList()));
             }
         }
-        if ("off".equals(o.get("ipv4"))) {
-            throw new IllegalArgumentException("-netdev user: ipv4=off is not supported (this stack is IPv4 only)");
+        ipv4 = !o.containsKey("ipv4") || flag(o, "ipv4");
+        ipv6 = !o.containsKey("ipv6") || flag(o, "ipv6");
+        if (!ipv4 && !ipv6) {
+            throw new IllegalArgumentException("-netdev user: ipv4=off and ipv6=off leave the guest no network");
+        }
+        if (!ipv4 && (o.containsKey("hostfwd") || o.containsKey("guestfwd"))) {
+            throw new IllegalArgumentException("-netdev user: hostfwd and guestfwd are IPv4 only (as in QEMU) and need ipv4=on");
+        }
+        String v6net = o.get("ipv6-net");
+        if (v6net != null && (o.containsKey("ipv6-prefix") || o.containsKey("ipv6-prefixlen"))) {
+            throw new IllegalArgumentException("-netdev user: give ipv6-net= or ipv6-prefix=/ipv6-prefixlen=, not both");
+        }
+        String v6prefix = v6net != null ? v6net.split("/", 2)[0] : o.getOrDefault("ipv6-prefix", "fec0::");
+        String v6len = v6net != null ? (v6net.contains("/") ? v6net.split("/", 2)[1] : "64") : o.getOrDefault("ipv6-prefixlen", "64");
+        ipv6PrefixLen = parseInt("ipv6 prefix length", v6len, 1, 126);
+        ipv6Prefix = IpAddr.V6.parse(v6prefix).prefix(ipv6PrefixLen);
+        ipv6Host = o.containsKey("ipv6-host") ? IpAddr.V6.parse(o.get("ipv6-host")) : new IpAddr.V6(ipv6Prefix.hi(), ipv6Prefix.lo() | 2);
+        ipv6Dns = o.containsKey("ipv6-dns") ? IpAddr.V6.parse(o.get("ipv6-dns")) : new IpAddr.V6(ipv6Prefix.hi(), ipv6Prefix.lo() | 3);
+        for (var e : Map.of("ipv6-host", ipv6Host, "ipv6-dns", ipv6Dns).entrySet()) {
+            if (!e.getValue().inPrefix(ipv6Prefix, ipv6PrefixLen)) {
+                throw new IllegalArgumentException("-netdev user: " + e.getKey() + "=" + e.getValue() + " is not in ipv6-net "
+                        + ipv6Prefix + "/" + ipv6PrefixLen);
+            }
+        }
+        if (ipv6Host.equals(ipv6Dns)) {
+            throw new IllegalArgumentException("-netdev user: ipv6-host and ipv6-dns must differ");
         }
         int n = Bytes.parseIp("10.0.2.0");
         int m = 0xffffff00;
@@ -226,6 +263,11 @@ public final class NetConfig {
         int port = c < 0 ? 53 : parseInt("dns-upstream port", s.substring(c + 1), 1, 65535);
         Bytes.parseIp(ip);
         return new InetSocketAddress(ip, port);
+    }
+
+    /** Whether {@code a} is in the IPv6 prefix. */
+    boolean inPrefix(IpAddr.V6 a) {
+        return a.inPrefix(ipv6Prefix, ipv6PrefixLen);
     }
 
     /** Whether {@code a} is in the virtual network. */

@@ -38,6 +38,9 @@ final class Stack implements AutoCloseable {
     final Dns dns;
     final Tftp tftp;
     final Tcp tcp;
+    final Ipv6 ip6;
+    final Icmp6 icmp6;
+    final Ndp ndp;
     /** The guest's MAC and address, learned from what it sends (ARP, DHCP, any IPv4 frame). */
     private byte[] guestMac;
     private int guestIp;
@@ -56,9 +59,15 @@ final class Stack implements AutoCloseable {
         dns = new Dns(this);
         tftp = new Tftp(this);
         tcp = new Tcp(this);
+        ip6 = new Ipv6(this);
+        icmp6 = new Icmp6(this);
+        ndp = new Ndp(this);
         try {
             tcp.startForwards();
             udp.startForwards();
+            if (cfg.ipv6) {
+                loop.post(ndp::start);
+            }
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -73,8 +82,31 @@ final class Stack implements AutoCloseable {
             return;
         }
         switch (Ethernet.type(f)) {
-            case Ethernet.TYPE_ARP -> arp.input(f);
+            case Ethernet.TYPE_ARP -> {
+                if (cfg.ipv4) {
+                    arp.input(f);
+                } else {
+                    stats.unsupported++;
+                }
+            }
+            case Ethernet.TYPE_IPV6 -> {
+                if (!cfg.ipv6) {
+                    stats.unsupported++;
+                    return;
+                }
+                if (f.length >= Ethernet.HEADER + Ipv6.HEADER) {
+                    IpAddr.V6 src = IpAddr.V6.of(f, Ethernet.HEADER + 8);
+                    if (!src.isUnspecified() && !isVirtual(src)) {
+                        learnGuest(Arrays.copyOfRange(f, 6, 12), 0);
+                    }
+                }
+                ip6.input(f);
+            }
             case Ethernet.TYPE_IPV4 -> {
+                if (!cfg.ipv4) {
+                    stats.unsupported++;
+                    return;
+                }
                 if (f.length >= Ethernet.HEADER + Ipv4.HEADER) {
                     int src = Bytes.i32(f, Ethernet.HEADER + 12);
                     if (cfg.inNet(src) && !isVirtual(src)) {
@@ -112,11 +144,24 @@ final class Stack implements AutoCloseable {
         return false;
     }
 
+    /** Whether {@code a} is one of the stack's own addresses, of either family. */
+    boolean isVirtual(IpAddr a) {
+        return switch (a) {
+            case IpAddr.V4 v -> isVirtual(v.a());
+            case IpAddr.V6 v -> ndp.isOwn(v);
+        };
+    }
+
+    /** The guest's MAC as last learned, or null before it sent anything. */
+    byte[] guestMac() {
+        return guestMac;
+    }
+
     void learnGuest(byte[] mac, int ipAddr) {
         if ((mac[0] & 1) != 0) {
             return;
         }
-        if (guestMac == null || !Arrays.equals(guestMac, mac) || guestIp != ipAddr) {
+        if (guestMac == null || !Arrays.equals(guestMac, mac) || ipAddr != 0 && guestIp != ipAddr) {
             LOG.debug("net '{}': guest {} is at {}", id, Bytes.ip(ipAddr), Ethernet.mac(mac));
         }
         guestMac = mac;
@@ -156,6 +201,52 @@ final class Stack implements AutoCloseable {
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The host address a guest destination of either family maps to. IPv6: the gateway
+     * ({@code ipv6-host}) is the host's ::1; the prefix, link-local, multicast, loopback, unspecified
+     * and IPv4-mapped addresses map to nothing; other addresses are themselves.
+     */
+    InetAddress hostAddressFor(IpAddr dst) {
+        if (dst instanceof IpAddr.V4 v) {
+            return hostAddressFor(v.a());
+        }
+        IpAddr.V6 v = (IpAddr.V6) dst;
+        try {
+            if (v.equals(cfg.ipv6Host)) {
+                return InetAddress.getByAddress(IpAddr.V6.LOOPBACK.bytes());
+            }
+            if (cfg.inPrefix(v) || v.isLinkLocal() || v.isMulticast() || v.isLoopback() || v.isUnspecified() || v.isV4Mapped()) {
+                return null;
+            }
+            return InetAddress.getByAddress(v.bytes());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The address a guest of family {@code family} sees for a host peer: loopback (either family)
+     * appears as the gateway; an IPv4 peer of an IPv6 flow has no IPv6 address (null).
+     */
+    IpAddr guestAddressFor(InetAddress a, IpAddr family) {
+        if (family instanceof IpAddr.V4) {
+            return new IpAddr.V4(guestAddressFor(a));
+        }
+        if (a.isLoopbackAddress()) {
+            return cfg.ipv6Host;
+        }
+        byte[] b = a.getAddress();
+        return b.length == 16 ? IpAddr.V6.of(b, 0) : null;
+    }
+
+    /** Sends a transport payload to the guest over the family of its addresses. */
+    boolean ipOutput(IpAddr src, IpAddr dst, int proto, byte[] p, int off, int len) {
+        return switch (src) {
+            case IpAddr.V4 s -> ip.output(s.a(), ((IpAddr.V4) dst).a(), proto, p, off, len);
+            case IpAddr.V6 s -> ip6.output(s, (IpAddr.V6) dst, proto, Icmp6.HOP_LIMIT, p, off, len);
+        };
     }
 
     /** The address the guest sees for a host peer: loopback appears as the gateway. */
@@ -203,6 +294,9 @@ final class Stack implements AutoCloseable {
 
     @Override
     public void close() {
+        if (ndp != null) {
+            ndp.close();
+        }
         if (tcp != null) {
             tcp.close();
         }

@@ -21,6 +21,8 @@ public final class Stats {
     public volatile long tcpResets;
     /** Out-of-order guest TCP segments dropped because the connection held its maximum of them already. */
     public volatile long tcpOutOfOrderDropped;
+    /** IPv6 packets for the guest larger than the MTU (the stack does not fragment IPv6), dropped. */
+    public volatile long tooBig;
 
     @Override
     public String toString() {
@@ -28,6 +30,7 @@ public final class Stats {
                 + " fromGuestRefused=" + fromGuestRefused + " malformed=" + malformed + " unsupported=" + unsupported
                 + " noGuestMac=" + noGuestMac + " fragEvicted=" + fragmentsEvicted + " fragTimedOut=" + fragmentsTimedOut
                 + " fragOverlap=" + fragmentsOverlapping + " restricted=" + restricted + " udpEvicted=" + udpFlowsEvicted
-                + " dnsDropped=" + dnsDropped + " synDropped=" + synDropped + " tcpResets=" + tcpResets + " tcpOooDropped=" + tcpOutOfOrderDropped;
+                + " dnsDropped=" + dnsDropped + " synDropped=" + synDropped + " tcpResets=" + tcpResets + " tcpOooDropped=" + tcpOutOfOrderDropped
+                + " tooBig=" + tooBig;
     }
 }

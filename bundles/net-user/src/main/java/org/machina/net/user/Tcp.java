@@ -19,6 +19,8 @@ import java.util.Set;
  * port as the guest sees them. A guest SYN to a mapped address opens a host connection (the
  * gateway is the host's 127.0.0.1); {@code hostfwd=tcp:...} listeners accept host connections and
  * open them towards the guest. Segments for no connection get a RST (RFC 793 "reset generation").
+ * IPv4 and IPv6 share the table and the state machine: addresses are {@link IpAddr}s (a guest SYN
+ * to the IPv6 gateway opens a connection to the host's ::1); hostfwd and guestfwd are IPv4 only, as in QEMU.
  *
  * <p>Bounds: {@link #MAX_CONNECTIONS} connections, of which at most {@link #MAX_HALF_OPEN} in
  * SYN-RECEIVED (a SYN flood beyond that is dropped and counted, established connections go on).
@@ -101,12 +103,12 @@ final class Tcp {
                 continue;
             }
             InetSocketAddress peer = (InetSocketAddress) c.getRemoteAddress();
-            int peerIp = stack.guestAddressFor(peer.getAddress());
+            IpAddr peerIp = new IpAddr.V4(stack.guestAddressFor(peer.getAddress()));
             TcpConnection.Key key = null;
             for (int i = 0; i < 16384 && key == null; i++) {
                 int p = nextPort;
                 nextPort = nextPort == 65535 ? 49152 : nextPort + 1;
-                TcpConnection.Key k = new TcpConnection.Key(r.guestAddr(), r.guestPort(), peerIp, p);
+                TcpConnection.Key k = new TcpConnection.Key(new IpAddr.V4(r.guestAddr()), r.guestPort(), peerIp, p);
                 if (!conns.containsKey(k)) {
                     key = k;
                 }
@@ -125,8 +127,9 @@ final class Tcp {
         }
     }
 
-    void input(Ipv4.Datagram d) {
-        TcpSegment s = TcpSegment.parse(d);
+    /** A TCP segment from the guest, over either family. */
+    void input(IpAddr src, IpAddr dst, byte[] b, int off, int len) {
+        TcpSegment s = TcpSegment.parse(src, dst, b, off, len);
         if (s == null) {
             stack.stats.malformed++;
             return;
@@ -147,7 +150,7 @@ final class Tcp {
         }
         InetSocketAddress target = null;
         for (NetConfig.GuestFwd g : stack.cfg.guestfwds) {
-            if (g.server() == s.dst() && g.port() == s.dport()) {
+            if (s.dst() instanceof IpAddr.V4(int server) && g.server() == server && g.port() == s.dport()) {
                 target = new InetSocketAddress(g.targetHost(), g.targetPort());
             }
         }
@@ -204,10 +207,10 @@ final class Tcp {
         }
     }
 
-    private void rst(int src, int dst, int sport, int dport, int seq, int ack, int flags) {
+    private void rst(IpAddr src, IpAddr dst, int sport, int dport, int seq, int ack, int flags) {
         stack.stats.tcpResets++;
         byte[] seg = TcpSegment.build(src, dst, sport, dport, seq, ack, flags, 0, null, null, 0, 0);
-        stack.ip.output(src, dst, Ipv4.TCP, seg, 0, seg.length);
+        stack.ipOutput(src, dst, Ipv4.TCP, seg, 0, seg.length);
     }
 
     /** A connection took guest data in this input batch: {@link #endOfInput} flushes it. */

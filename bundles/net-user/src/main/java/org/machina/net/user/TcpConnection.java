@@ -46,7 +46,8 @@ final class TcpConnection implements EventLoop.Handler {
      */
     static final int ACK_EVERY_SEGMENTS = 8;
 
-    record Key(int guestIp, int guestPort, int peerIp, int peerPort) {
+    /** The connection as the guest sees it; both addresses of one family. */
+    record Key(IpAddr guestIp, int guestPort, IpAddr peerIp, int peerPort) {
     }
 
     final Key key;
@@ -109,7 +110,11 @@ final class TcpConnection implements EventLoop.Handler {
         this.iss = iss;
         this.sndUna = iss;
         this.sndNxt = iss;
+        this.mss = stack.cfg.mtu - key.guestIp().headerLength() - TcpSegment.HEADER;
     }
+
+    /** The largest segment the link takes over this connection's family (MTU - IP header - TCP header). */
+    private final int mss;
 
     private static boolean lt(int a, int b) {
         return a - b < 0;
@@ -147,7 +152,7 @@ final class TcpConnection implements EventLoop.Handler {
 
     private void takeSynOptions(TcpSegment s) {
         sackOk = s.sackOk();
-        sndMss = Math.min(s.mss() > 0 ? s.mss() : 536, stack.cfg.mtu - 40);
+        sndMss = Math.min(s.mss() > 0 ? s.mss() : 536, mss);
         if (s.wscale() >= 0) {
             sndShift = s.wscale();
             rcvShift = RCV_SHIFT;
@@ -170,7 +175,7 @@ final class TcpConnection implements EventLoop.Handler {
         boolean synAck = state == State.SYN_RECEIVED;
         int ws = synAck ? (rcvShift > 0 ? RCV_SHIFT : -1) : RCV_SHIFT;
         boolean sack = !synAck || sackOk; // offered on our SYN, answered on our SYN-ACK
-        send(iss, synAck ? TcpSegment.SYN | TcpSegment.ACK : TcpSegment.SYN, TcpSegment.synOptions(stack.cfg.mtu - 40, ws, sack), 0, 0,
+        send(iss, synAck ? TcpSegment.SYN | TcpSegment.ACK : TcpSegment.SYN, TcpSegment.synOptions(mss, ws, sack), 0, 0,
                 true);
         armRto();
     }
@@ -439,7 +444,7 @@ final class TcpConnection implements EventLoop.Handler {
      */
     private void ackLater() {
         ackPending = true;
-        if (rcvNxt - lastAckSent >= ACK_EVERY_SEGMENTS * (stack.cfg.mtu - 40)) {
+        if (rcvNxt - lastAckSent >= ACK_EVERY_SEGMENTS * mss) {
             flushInput();
         } else {
             tcp.flushAtEndOfInput(this);
@@ -557,7 +562,7 @@ final class TcpConnection implements EventLoop.Handler {
         }
         byte[] seg = TcpSegment.build(key.peerIp(), key.guestIp(), key.peerPort(), key.guestPort(), seq, ack, flags, win, options,
                 toGuest, from, len);
-        stack.ip.output(key.peerIp(), key.guestIp(), Ipv4.TCP, seg, 0, seg.length);
+        stack.ipOutput(key.peerIp(), key.guestIp(), Ipv4.TCP, seg, 0, seg.length);
     }
 
     // ---- timers

@@ -3,8 +3,9 @@ package org.machina.net.user;
 /**
  * One TCP segment from the guest (RFC 793 section 3.1), parsed: ports, sequence numbers, flags,
  * window and the options this stack reads (MSS, window scale RFC 7323, SACK permitted RFC 2018).
+ * The same for both address families: only the checksum's pseudo-header differs ({@link IpAddr#pseudoSum}).
  */
-record TcpSegment(int src, int dst, int sport, int dport, int seq, int ack, int flags, int window, int mss, int wscale,
+record TcpSegment(IpAddr src, IpAddr dst, int sport, int dport, int seq, int ack, int flags, int window, int mss, int wscale,
         boolean sackOk, byte[] buf, int dataOff, int dataLen) {
     static final int FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10, URG = 0x20;
     static final int HEADER = 20;
@@ -19,15 +20,12 @@ record TcpSegment(int src, int dst, int sport, int dport, int seq, int ack, int 
     }
 
     /** Parses and checks (length, checksum) a segment; null if malformed. */
-    static TcpSegment parse(Ipv4.Datagram d) {
-        byte[] b = d.buf();
-        int o = d.off();
-        if (d.len() < HEADER) {
+    static TcpSegment parse(IpAddr src, IpAddr dst, byte[] b, int o, int len) {
+        if (len < HEADER) {
             return null;
         }
         int hlen = (Bytes.u8(b, o + 12) >> 4) * 4;
-        if (hlen < HEADER || hlen > d.len()
-                || Checksum.finish(Checksum.add(Checksum.pseudo(d.src(), d.dst(), Ipv4.TCP, d.len()), b, o, d.len())) != 0) {
+        if (hlen < HEADER || hlen > len || Checksum.finish(Checksum.add(src.pseudoSum(dst, Ipv4.TCP, len), b, o, len)) != 0) {
             return null;
         }
         int mss = -1;
@@ -58,12 +56,12 @@ record TcpSegment(int src, int dst, int sport, int dport, int seq, int ack, int 
             }
             i += l;
         }
-        return new TcpSegment(d.src(), d.dst(), Bytes.u16(b, o), Bytes.u16(b, o + 2), Bytes.i32(b, o + 4), Bytes.i32(b, o + 8),
-                Bytes.u8(b, o + 13), Bytes.u16(b, o + 14), mss, wscale, sackOk, b, o + hlen, d.len() - hlen);
+        return new TcpSegment(src, dst, Bytes.u16(b, o), Bytes.u16(b, o + 2), Bytes.i32(b, o + 4), Bytes.i32(b, o + 8),
+                Bytes.u8(b, o + 13), Bytes.u16(b, o + 14), mss, wscale, sackOk, b, o + hlen, len - hlen);
     }
 
     /** Builds a segment (header, options, data) with its checksum. */
-    static byte[] build(int src, int dst, int sport, int dport, int seq, int ack, int flags, int window, byte[] options,
+    static byte[] build(IpAddr src, IpAddr dst, int sport, int dport, int seq, int ack, int flags, int window, byte[] options,
             ByteRing data, int dataFrom, int dataLen) {
         int optLen = options == null ? 0 : (options.length + 3) & ~3;
         byte[] s = new byte[HEADER + optLen + dataLen];
@@ -80,7 +78,7 @@ record TcpSegment(int src, int dst, int sport, int dport, int seq, int ack, int 
         if (dataLen > 0) {
             data.copy(dataFrom, s, HEADER + optLen, dataLen);
         }
-        Bytes.put16(s, 16, Checksum.finish(Checksum.add(Checksum.pseudo(src, dst, Ipv4.TCP, s.length), s, 0, s.length)));
+        Bytes.put16(s, 16, Checksum.finish(Checksum.add(src.pseudoSum(dst, Ipv4.TCP, s.length), s, 0, s.length)));
         return s;
     }
 

@@ -21,6 +21,8 @@ import java.util.Map;
  * exist (the least recently used is closed for a new one). {@code hostfwd=udp:...} rules listen on
  * a host port and relay each peer's datagrams to the guest, replies going back to that peer.
  * Sends never block: a datagram the host socket cannot take now is dropped, as UDP allows.
+ * IPv4 and IPv6 share all of it (addresses are {@link IpAddr}s; DNS to {@code ipv6-dns} is forwarded
+ * like DNS to {@code dns}); DHCP, TFTP and {@code hostfwd=udp:} are IPv4 only.
  */
 final class Udp {
     static final int HEADER = 8;
@@ -29,10 +31,10 @@ final class Udp {
     static final int DHCP_SERVER = 67;
     static final int DNS = 53;
 
-    private record FlowKey(int guestIp, int guestPort) {
+    private record FlowKey(IpAddr guestIp, int guestPort) {
     }
 
-    private record Route(int guestPort, int peerIp, int peerPort) {
+    private record Route(int guestPort, IpAddr peerIp, int peerPort) {
     }
 
     private final class Flow implements EventLoop.Handler {
@@ -62,7 +64,10 @@ final class Udp {
                 }
                 buf.flip();
                 InetSocketAddress f = (InetSocketAddress) from;
-                output(stack.guestAddressFor(f.getAddress()), f.getPort(), key.guestIp, key.guestPort, buf.array(), 0, buf.limit());
+                IpAddr src = stack.guestAddressFor(f.getAddress(), key.guestIp);
+                if (src != null) {
+                    output(src, f.getPort(), key.guestIp, key.guestPort, buf.array(), 0, buf.limit());
+                }
                 touch();
             }
         }
@@ -103,11 +108,11 @@ final class Udp {
                     return;
                 }
                 buf.flip();
-                int peerIp = stack.guestAddressFor(from.getAddress());
+                IpAddr peerIp = new IpAddr.V4(stack.guestAddressFor(from.getAddress()));
                 if (routes.size() < MAX_FLOWS || routes.containsKey(new Route(rule.guestPort(), peerIp, from.getPort()))) {
                     routes.put(new Route(rule.guestPort(), peerIp, from.getPort()), new Object[] {this, from});
                 }
-                output(peerIp, from.getPort(), rule.guestAddr(), rule.guestPort(), buf.array(), 0, buf.limit());
+                output(peerIp, from.getPort(), new IpAddr.V4(rule.guestAddr()), rule.guestPort(), buf.array(), 0, buf.limit());
             }
         }
     }
@@ -156,10 +161,14 @@ final class Udp {
         }
     }
 
+    /** An IPv4 datagram from the guest. */
     void input(Ipv4.Datagram d) {
-        byte[] b = d.buf();
-        int o = d.off();
-        if (d.len() < HEADER) {
+        input(new IpAddr.V4(d.src()), new IpAddr.V4(d.dst()), d.buf(), d.off(), d.len());
+    }
+
+    /** A UDP datagram from the guest, over either family. */
+    void input(IpAddr src, IpAddr dst, byte[] b, int o, int dlen) {
+        if (dlen < HEADER) {
             stack.stats.malformed++;
             return;
         }
@@ -167,40 +176,43 @@ final class Udp {
         int dport = Bytes.u16(b, o + 2);
         int ulen = Bytes.u16(b, o + 4);
         int sum = Bytes.u16(b, o + 6);
-        if (ulen < HEADER || ulen > d.len()
-                || sum != 0 && Checksum.finish(Checksum.add(Checksum.pseudo(d.src(), d.dst(), Ipv4.UDP, ulen), b, o, ulen)) != 0) {
+        boolean v6 = src instanceof IpAddr.V6;
+        // a zero checksum means "none" in IPv4 only; over IPv6 it is mandatory (RFC 8200 section 8.1)
+        if (ulen < HEADER || ulen > dlen || (sum == 0 ? v6 : Checksum.finish(Checksum.add(src.pseudoSum(dst, Ipv4.UDP, ulen), b, o, ulen)) != 0)) {
             stack.stats.malformed++;
             return;
         }
         int data = o + HEADER;
         int len = ulen - HEADER;
-        if (dport == DHCP_SERVER && (d.dst() == -1 || d.dst() == stack.cfg.broadcast() || d.dst() == stack.cfg.host)) {
-            stack.dhcp.input(d.src(), sport, b, data, len);
-            return;
-        }
-        if (stack.tftp.owns(d.dst(), dport)) {
-            stack.tftp.input(d.src(), sport, dport, b, data, len);
-            return;
+        if (src instanceof IpAddr.V4(int s4) && dst instanceof IpAddr.V4(int d4)) {
+            if (dport == DHCP_SERVER && (d4 == -1 || d4 == stack.cfg.broadcast() || d4 == stack.cfg.host)) {
+                stack.dhcp.input(s4, sport, b, data, len);
+                return;
+            }
+            if (stack.tftp.owns(d4, dport)) {
+                stack.tftp.input(s4, sport, dport, b, data, len);
+                return;
+            }
         }
         if (stack.cfg.restrict) {
             stack.stats.restricted++;
             return;
         }
-        if (d.dst() == stack.cfg.dns && dport == DNS) {
-            stack.dns.input(d.src(), sport, b, data, len);
+        if (dport == DNS && (dst.equals(new IpAddr.V4(stack.cfg.dns)) || dst.equals(stack.cfg.ipv6Dns))) {
+            stack.dns.input(src, dst, sport, b, data, len);
             return;
         }
-        Object[] route = routes.get(new Route(sport, d.dst(), dport));
+        Object[] route = routes.get(new Route(sport, dst, dport));
         if (route != null) {
             send(((Forward) route[0]).ch, (SocketAddress) route[1], b, data, len);
             return;
         }
-        InetAddress to = stack.hostAddressFor(d.dst());
+        InetAddress to = stack.hostAddressFor(dst);
         if (to == null) {
             stack.stats.unsupported++;
             return;
         }
-        Flow f = flow(new FlowKey(d.src(), sport));
+        Flow f = flow(new FlowKey(src, sport));
         if (f != null) {
             f.touch();
             send(f.ch, new InetSocketAddress(to, dport), b, data, len);
@@ -240,8 +252,13 @@ final class Udp {
         }
     }
 
-    /** Sends a UDP datagram to the guest. */
+    /** Sends a UDP datagram to the guest over IPv4. */
     boolean output(int src, int sport, int dst, int dport, byte[] data, int off, int len) {
+        return output(new IpAddr.V4(src), sport, new IpAddr.V4(dst), dport, data, off, len);
+    }
+
+    /** Sends a UDP datagram to the guest over the family of its addresses. */
+    boolean output(IpAddr src, int sport, IpAddr dst, int dport, byte[] data, int off, int len) {
         if (len > 65535 - Ipv4.HEADER - HEADER) {
             stack.stats.malformed++;
             return false;
@@ -251,9 +268,9 @@ final class Udp {
         Bytes.put16(u, 2, dport);
         Bytes.put16(u, 4, u.length);
         System.arraycopy(data, off, u, HEADER, len);
-        int c = Checksum.finish(Checksum.add(Checksum.pseudo(src, dst, Ipv4.UDP, u.length), u, 0, u.length));
+        int c = Checksum.finish(Checksum.add(src.pseudoSum(dst, Ipv4.UDP, u.length), u, 0, u.length));
         Bytes.put16(u, 6, c == 0 ? 0xffff : c);
-        return stack.ip.output(src, dst, Ipv4.UDP, u, 0, u.length);
+        return stack.ipOutput(src, dst, Ipv4.UDP, u, 0, u.length);
     }
 
     void close() {

@@ -60,4 +60,35 @@ class NetConfigTest {
         assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("net", "10.0.2.0/33")));
         assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("dns", "10.0.2.256")));
     }
+
+    @Test
+    void ipv6DefaultsAndSpellings() {
+        NetConfig c = NetConfig.parse(Map.of());
+        assertTrue(c.ipv4);
+        assertTrue(c.ipv6);
+        assertEquals("fec0:0:0:0:0:0:0:0", c.ipv6Prefix.toString());
+        assertEquals(64, c.ipv6PrefixLen);
+        assertEquals("fec0:0:0:0:0:0:0:2", c.ipv6Host.toString());
+        assertEquals("fec0:0:0:0:0:0:0:3", c.ipv6Dns.toString());
+        NetConfig n = NetConfig.parse(Map.of("ipv6-net", "fd00:aa::99/56", "ipv6-dns", "fd00:aa::53"));
+        assertEquals("fd00:aa:0:0:0:0:0:0", n.ipv6Prefix.toString(), "host bits cleared");
+        assertEquals(56, n.ipv6PrefixLen);
+        assertEquals("fd00:aa:0:0:0:0:0:2", n.ipv6Host.toString());
+        assertEquals("fd00:aa:0:0:0:0:0:53", n.ipv6Dns.toString());
+        NetConfig p = NetConfig.parse(Map.of("ipv6-prefix", "fd01::", "ipv6-prefixlen", "64", "ipv6-host", "fd01::1"));
+        assertEquals("fd01:0:0:0:0:0:0:1", p.ipv6Host.toString());
+        assertFalse(NetConfig.parse(Map.of("ipv6", "off")).ipv6);
+        assertFalse(NetConfig.parse(Map.of("ipv4", "off")).ipv4);
+    }
+
+    @Test
+    void badIpv6OptionsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("ipv4", "off", "ipv6", "off")));
+        assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("ipv6-host", "fd00::2")), "outside fec0::/64");
+        assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("ipv6-dns", "fec0::2")), "same as the host");
+        assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("ipv6-net", "10.0.2.0/24")));
+        assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("ipv6-net", "fec0::/128")));
+        assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("ipv6-net", "fec0::/64", "ipv6-prefixlen", "64")));
+        assertThrows(IllegalArgumentException.class, () -> NetConfig.parse(Map.of("ipv4", "off", "hostfwd", "tcp::2222-:22")));
+    }
 }

@@ -1,0 +1,62 @@
+package org.machina.net.user;
+
+import org.machina.net.user.IpAddr.V6;
+
+/**
+ * ICMPv6 (RFC 4443): checks the checksum (with the IPv6 pseudo-header), answers echo requests to
+ * the stack's own addresses (the gateway, the DNS address, the router's link-local address), and
+ * hands neighbor and router discovery to {@link Ndp}. Everything else (MLD reports, errors,
+ * echo to other addresses: that would need host ICMP sockets) is counted and dropped.
+ */
+final class Icmp6 {
+    static final int ECHO_REQUEST = 128;
+    static final int ECHO_REPLY = 129;
+    static final int ROUTER_SOLICITATION = 133;
+    static final int ROUTER_ADVERTISEMENT = 134;
+    static final int NEIGHBOR_SOLICITATION = 135;
+    static final int NEIGHBOR_ADVERTISEMENT = 136;
+    static final int HOP_LIMIT = 64;
+
+    private final Stack stack;
+
+    Icmp6(Stack stack) {
+        this.stack = stack;
+    }
+
+    void input(Ipv6.Packet p) {
+        if (p.len() < 4 || checksum(p.src(), p.dst(), p.buf(), p.off(), p.len()) != 0) {
+            stack.stats.malformed++;
+            return;
+        }
+        int type = Bytes.u8(p.buf(), p.off());
+        switch (type) {
+            case ECHO_REQUEST -> echo(p);
+            case ROUTER_SOLICITATION, NEIGHBOR_SOLICITATION, NEIGHBOR_ADVERTISEMENT -> stack.ndp.input(type, p);
+            default -> stack.stats.unsupported++;
+        }
+    }
+
+    private void echo(Ipv6.Packet p) {
+        if (p.len() < 8 || !stack.isVirtual(p.dst())) {
+            stack.stats.unsupported++;
+            return;
+        }
+        byte[] r = new byte[p.len()];
+        System.arraycopy(p.buf(), p.off(), r, 0, p.len());
+        r[0] = (byte) ECHO_REPLY;
+        r[1] = 0;
+        send(p.dst(), p.src(), HOP_LIMIT, r);
+    }
+
+    /** Fills in the checksum of message {@code m} and sends it. */
+    boolean send(V6 src, V6 dst, int hopLimit, byte[] m) {
+        Bytes.put16(m, 2, 0);
+        Bytes.put16(m, 2, checksum(src, dst, m, 0, m.length));
+        return stack.ip6.output(src, dst, Ipv6.ICMPV6, hopLimit, m, 0, m.length);
+    }
+
+    /** The ICMPv6 checksum over the pseudo-header and the message: 0 for a message whose checksum is right. */
+    static int checksum(V6 src, V6 dst, byte[] b, int off, int len) {
+        return Checksum.finish(Checksum.add(src.pseudoSum(dst, Ipv6.ICMPV6, len), b, off, len));
+    }
+}
