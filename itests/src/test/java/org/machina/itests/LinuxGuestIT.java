@@ -175,7 +175,7 @@ class LinuxGuestIT {
                 "-append", "console=ttyS0 panic=-1 clocksource=hpet " + GuestConsole.FAST_BOOT, "-nographic",
                 "-qmp", "unix:" + out.resolve("qmp.sock") + ",server=on,wait=off"));
         String accel = System.getProperty("machina.guestAccel", "");
-        if (!accel.isBlank()) { // e.g. -Dmachina.guestAccel=tcg: the same checks on the translator
+        if (!accel.isBlank()) { // e.g. -Dmachina.guestAccel=interp: the same checks on the interpreter alone
             cmd.addAll(List.of("-accel", accel));
         }
         netData = pattern(NET_BYTES, 0x5DEECE66DL);
