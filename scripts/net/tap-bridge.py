@@ -7,7 +7,9 @@ tap device eth0 there (MAC 52:54:00:12:34:56, as QEMU's first NIC) bridged to th
 brings it up and runs the given shell commands in the namespace. The kernel does SLAAC from the
 stack's router advertisement, neighbor discovery, ping -6 and TCP itself. Needs root (a network
 namespace and /dev/net/tun). Traffic leaves the namespace only through the stack, whose gateway is
-the host's loopback.
+the host's loopback; DNS through fec0::3 or 10.0.2.3 goes to the stack's upstream resolver, which
+is the host's own unless the stack is given dns-upstream=127.0.0.1:PORT (a responder you run): give
+it one before trying DNS, so nothing leaves this machine.
 
   machina net serve -p 10977 &
   sudo scripts/net/tap-bridge.py 10977 'sleep 5; ip -6 addr' 'ping -6 -c 2 fec0::2' 'ip -6 neigh'
