@@ -18,7 +18,8 @@ class UsbVideoIsoTest {
     static final long MICROFRAME = 125_000;
     private final UsbVideoTest base = new UsbVideoTest();
 
-    private static List<byte[]> descriptors(byte[] c) {
+    /** The descriptors of configuration {@code c}, each checked to have a length. */
+    static List<byte[]> descriptors(byte[] c) {
         List<byte[]> ds = new ArrayList<>();
         for (int at = 0; at < c.length; at += c[at] & 0xFF) {
             assertTrue((c[at] & 0xFF) >= 2, "descriptor at " + at + " has a length");

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.machina.api.bus.usb.UsbBus;
@@ -119,13 +118,7 @@ class UsbVideoTest {
         byte[] c = UvcDescriptors.configuration();
         assertEquals(c.length, (c[2] & 0xFF) | (c[3] & 0xFF) << 8, "wTotalLength");
         assertEquals(2, c[4], "two interfaces");
-        List<byte[]> ds = new ArrayList<>();
-        for (int at = 0; at < c.length; at += c[at] & 0xFF) {
-            assertTrue((c[at] & 0xFF) >= 2, "descriptor at " + at + " has a length");
-            byte[] d = new byte[c[at] & 0xFF];
-            System.arraycopy(c, at, d, 0, d.length);
-            ds.add(d);
-        }
+        List<byte[]> ds = UsbVideoIsoTest.descriptors(c);
         assertEquals(11, ds.get(1)[1], "an interface association first");
         assertEquals(0x0E, ds.get(1)[4], "video class");
         byte[] vcHeader = ds.get(3);
