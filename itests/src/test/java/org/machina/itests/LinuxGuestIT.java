@@ -874,9 +874,6 @@ class LinuxGuestIT {
      */
     @Test
     @Order(19)
-    @org.junit.jupiter.api.Disabled("issue 17: in the guest emulated by Machina, ping -6 fec0::2 got no answer (2026-12-03),"
-            + " while the same stack answers the host's Linux kernel (scripts/net/tap-bridge.py: SLAAC, ping -6, wget, DNS)"
-            + " and the guest's SLAAC from the same stack works; to be diagnosed with itests/target/linux-guest/eth0.pcap")
     void ipv6PingAndFetchThroughTheGateway() throws Exception {
         assertEquals(0, shell("ifconfig eth0 up; ifconfig eth1 up").status(), "ifconfig eth0/eth1 up");
         shell(String.format(SLAAC_WAIT, "eth0", "inet6 fec0:"));

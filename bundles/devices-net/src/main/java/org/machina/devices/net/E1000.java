@@ -595,6 +595,8 @@ final class E1000 implements Device, PciEndpoint, Stateful<E1000.State> {
                 packetLength = 0;
                 packetTooLong = false;
                 legacyCss = -1;
+                packetPopts = 0; // a legacy packet next asks for no offload: not the last packet's TXSM/IXSM
+                packetTso = false;
                 if (!flush()) {
                     break;
                 }

@@ -278,6 +278,16 @@ class E1000Test {
         return p;
     }
 
+    /** {@code p} with the driver's pseudo-header seed in its TCP checksum field, as for TXSM. */
+    private static byte[] seeded(byte[] p) {
+        long seed = Checksums.add(0, p, 26, 34) + 6 + (p.length - 34);
+        while (seed >>> 16 != 0) {
+            seed = (seed & 0xFFFF) + (seed >>> 16);
+        }
+        Checksums.put16(p, 50, (int) seed);
+        return p;
+    }
+
     private static boolean tcpChecksumValid(byte[] f) {
         int tcpLength = f.length - 34;
         long sum = Checksums.add(0, f, 26, 34) + 6 + tcpLength;
@@ -302,18 +312,35 @@ class E1000Test {
     @Test
     void checksumOffloadInsertsTheTcpChecksum() {
         setUpTx(8);
-        byte[] p = tcpPacket(500, 0x18);
-        long seed = Checksums.add(0, p, 26, 34) + 6 + 520;
-        while (seed >>> 16 != 0) {
-            seed = (seed & 0xFFFF) + (seed >>> 16);
-        }
-        Checksums.put16(p, 50, (int) seed);        // the driver's pseudo-header seed
+        byte[] p = seeded(tcpPacket(500, 0x18));
         ctx.memory.write(TX_BUFFERS, p, 0, p.length);
         contextDescriptor(0, 0, 0, 0, 0);
         dataDescriptor(1, TX_BUFFERS, p.length, TXD_CMD_EOP | TXD_CMD_RS, TXD_POPTS_TXSM);
         nic.writeRegister(TDT, 2);
         assertEquals(1, ctx.netdev.sent.size());
         assertTrue(tcpChecksumValid(ctx.netdev.sent.get(0)));
+    }
+
+    /**
+     * Linux sends a packet without offload in legacy descriptors right after one with TCP checksum
+     * insertion: the legacy packet must leave as it is. It used to get the last packet's TXSM and a
+     * "checksum" stored at TUCSO (byte 50: bytes 12-13 of an IPv6 destination address, which is
+     * how a guest's neighbour solicitations went to the wrong multicast group after a wget).
+     */
+    @Test
+    void aLegacyPacketAfterAnOffloadedOneIsSentUnchanged() {
+        setUpTx(8);
+        byte[] p = seeded(tcpPacket(100, 0x18));
+        ctx.memory.write(TX_BUFFERS, p, 0, p.length);
+        contextDescriptor(0, 0, 0, 0, 0);
+        dataDescriptor(1, TX_BUFFERS, p.length, TXD_CMD_EOP | TXD_CMD_RS, TXD_POPTS_TXSM);
+        byte[] plain = frame(new byte[] {0x33, 0x33, -1, 0, 0, 2}, 86);
+        ctx.memory.write(TX_BUFFERS + 0x1000, plain, 0, plain.length);
+        legacy(2, TX_BUFFERS + 0x1000, plain.length, TXD_CMD_EOP | TXD_CMD_RS);
+        nic.writeRegister(TDT, 3);
+        assertEquals(2, ctx.netdev.sent.size());
+        assertTrue(tcpChecksumValid(ctx.netdev.sent.get(0)), "the offloaded packet");
+        assertArrayEquals(plain, ctx.netdev.sent.get(1), "the legacy packet, byte for byte");
     }
 
     @Test
