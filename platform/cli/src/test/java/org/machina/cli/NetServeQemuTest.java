@@ -183,6 +183,15 @@ class NetServeQemuTest {
         }
     }
 
+    /** Serves {@code body} at {@code path} of {@code server}. */
+    private static void reply(HttpServer server, String path, byte[] body) {
+        server.createContext(path, ex -> {
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+    }
+
     @Test
     @Timeout(value = 15, unit = TimeUnit.MINUTES)
     void qemuGuestOnMachinaStack() throws Exception {
@@ -200,31 +209,17 @@ class NetServeQemuTest {
         // loopback services the guest reaches through the stack
         String token = UUID.randomUUID().toString();
         HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        http.createContext("/", ex -> {
-            byte[] body = ("machina " + token + "\n").getBytes(StandardCharsets.US_ASCII);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
+        reply(http, "/", ("machina " + token + "\n").getBytes(StandardCharsets.US_ASCII));
         byte[] big = new byte[4 << 20];
         new java.util.Random(4).nextBytes(big);
         String bigMd5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(big));
-        http.createContext("/big", ex -> {
-            ex.sendResponseHeaders(200, big.length);
-            ex.getResponseBody().write(big);
-            ex.close();
-        });
+        reply(http, "/big", big);
         http.start();
         closers.add(() -> http.stop(0));
         int httpPort = http.getAddress().getPort();
         // the same page on the host's ::1, which the guest reaches over IPv6 as [fec0::2]
         HttpServer http6 = HttpServer.create(new InetSocketAddress("::1", 0), 0);
-        http6.createContext("/", ex -> {
-            byte[] body = ("machina over IPv6 " + token + "\n").getBytes(StandardCharsets.US_ASCII);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
+        reply(http6, "/", ("machina over IPv6 " + token + "\n").getBytes(StandardCharsets.US_ASCII));
         http6.start();
         closers.add(() -> http6.stop(0));
         int http6Port = http6.getAddress().getPort();

@@ -309,13 +309,18 @@ class E1000Test {
         ctx.memory.write(d + 12, 4, popts << 8);
     }
 
-    @Test
-    void checksumOffloadInsertsTheTcpChecksum() {
-        setUpTx(8);
-        byte[] p = seeded(tcpPacket(500, 0x18));
+    /** Descriptors 0 (context) and 1 (data, TXSM): a TCP packet of {@code payload} bytes whose checksum the NIC inserts. */
+    private void offloadedTcpPacket(int payload) {
+        byte[] p = seeded(tcpPacket(payload, 0x18));
         ctx.memory.write(TX_BUFFERS, p, 0, p.length);
         contextDescriptor(0, 0, 0, 0, 0);
         dataDescriptor(1, TX_BUFFERS, p.length, TXD_CMD_EOP | TXD_CMD_RS, TXD_POPTS_TXSM);
+    }
+
+    @Test
+    void checksumOffloadInsertsTheTcpChecksum() {
+        setUpTx(8);
+        offloadedTcpPacket(500);
         nic.writeRegister(TDT, 2);
         assertEquals(1, ctx.netdev.sent.size());
         assertTrue(tcpChecksumValid(ctx.netdev.sent.get(0)));
@@ -330,10 +335,7 @@ class E1000Test {
     @Test
     void aLegacyPacketAfterAnOffloadedOneIsSentUnchanged() {
         setUpTx(8);
-        byte[] p = seeded(tcpPacket(100, 0x18));
-        ctx.memory.write(TX_BUFFERS, p, 0, p.length);
-        contextDescriptor(0, 0, 0, 0, 0);
-        dataDescriptor(1, TX_BUFFERS, p.length, TXD_CMD_EOP | TXD_CMD_RS, TXD_POPTS_TXSM);
+        offloadedTcpPacket(100);
         byte[] plain = frame(new byte[] {0x33, 0x33, -1, 0, 0, 2}, 86);
         ctx.memory.write(TX_BUFFERS + 0x1000, plain, 0, plain.length);
         legacy(2, TX_BUFFERS + 0x1000, plain.length, TXD_CMD_EOP | TXD_CMD_RS);
