@@ -2,7 +2,7 @@
  * uvccap: a minimal V4L2 capture program for UvcGuestIT, compiled by the test with
  * `gcc -m32 -static` and run in the i386 guest (busybox has no capture tool).
  *
- *   uvccap DEVICE yuyv|mjpg WIDTH HEIGHT FRAMES [DUMPFILE]
+ *   uvccap [-s SYSFSDIR] DEVICE yuyv|mjpg WIDTH HEIGHT FRAMES [DUMPFILE]
  *
  * Prints the driver and card (VIDIOC_QUERYCAP), every format with its frame sizes
  * (VIDIOC_ENUM_FMT, VIDIOC_ENUM_FRAMESIZES), sets the format (VIDIOC_S_FMT) and 30 fps
@@ -13,7 +13,12 @@
  * row 4, 32 cells of 4 pixels, luma > 128 = 1, bit 31 first; MJPEG: the "machina frame K" COM
  * segment; -1 if absent) and fnv the FNV-1a 32-bit hash of the frame's bytesused bytes. At the end
  * "DONE frames=F seconds=T" (CLOCK_MONOTONIC, guest time). The second frame is written to
- * DUMPFILE if given. Any failure prints "FAIL what: errno text" and exits 1.
+ * DUMPFILE if given. With -s, SYSFSDIR is the USB streaming interface's sysfs directory
+ * (/sys/bus/usb/devices/B-P:1.1): once the first frame is dequeued (the stream runs: the
+ * alternate setting and its endpoint files were made by STREAMON), its alternate setting and
+ * endpoint 0x81's type and wMaxPacketSize are printed as "ALT a type size" (empty when absent).
+ * Read here rather than by a shell beside the capture, which cannot know that the stream still
+ * runs between two reads. Any failure prints "FAIL what: errno text" and exits 1.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +34,21 @@
 #define NBUF 4
 
 static int fd;
+
+/* The first line of sysfs file dir/name into out (without the newline), "" if it cannot be read. */
+static void sysfs(const char *dir, const char *name, char *out, size_t size) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    out[0] = 0;
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (!fgets(out, (int) size, f)) {
+            out[0] = 0;
+        }
+        fclose(f);
+    }
+    out[strcspn(out, "\n")] = 0;
+}
 
 static void xioctl(unsigned long req, void *arg, const char *what) {
     int r;
@@ -84,8 +104,14 @@ static long long comment(const unsigned char *f, unsigned int n) {
 }
 
 int main(int argc, char **argv) {
+    const char *iface = NULL;
+    if (argc > 2 && strcmp(argv[1], "-s") == 0) {
+        iface = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     if (argc < 6) {
-        printf("usage: uvccap DEVICE yuyv|mjpg WIDTH HEIGHT FRAMES [DUMPFILE]\n");
+        printf("usage: uvccap [-s SYSFSDIR] DEVICE yuyv|mjpg WIDTH HEIGHT FRAMES [DUMPFILE]\n");
         return 2;
     }
     int mjpg = strcmp(argv[2], "mjpg") == 0;
@@ -180,6 +206,13 @@ int main(int argc, char **argv) {
         b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
         b.memory = V4L2_MEMORY_MMAP;
         xioctl(VIDIOC_DQBUF, &b, "VIDIOC_DQBUF");
+        if (i == 0 && iface) {
+            char alt[32], type[32], size[32];
+            sysfs(iface, "bAlternateSetting", alt, sizeof alt);
+            sysfs(iface, "ep_81/type", type, sizeof type);
+            sysfs(iface, "ep_81/wMaxPacketSize", size, sizeof size);
+            printf("ALT %s %s %s\n", alt + strspn(alt, " "), type, size);
+        }
         const unsigned char *f = mem[b.index];
         unsigned int n = b.bytesused <= len[b.index] ? b.bytesused : len[b.index];
         long long num = mjpg ? comment(f, n) : stripe(f, width, n);
