@@ -47,7 +47,8 @@ import org.machina.devices.usb.video.source.TestPattern;
  * {@code source=file,path=clip.y4m} (a 5-frame clip written here), delivers frames whose hashes are
  * those of the clip's frames, looping. Frame rates are printed (guest clock and host wall time).
  *
- * <p>Not in the default suite (a boot costs 8-12 minutes): skipped unless
+ * <p>Not in the default suite (a boot and its captures: about 3 minutes with the translator, 8-12
+ * with the interpreter): skipped unless
  * {@code -Dmachina.uvcGuest=true}; run it with
  * {@code mvn -pl itests verify -Dit.test=UvcGuestIT -Dmachina.uvcGuest=true} after
  * {@code mvn install -DskipTests} and {@code scripts/build-initramfs.sh}.
@@ -77,7 +78,7 @@ class UvcGuestIT {
     @Timeout(value = 40, unit = TimeUnit.MINUTES)
     static void boot() throws Exception {
         Assumptions.assumeTrue(Boolean.getBoolean("machina.uvcGuest"),
-                "UvcGuestIT boots a Linux guest (8-12 minutes): run with -Dmachina.uvcGuest=true");
+                "UvcGuestIT boots a Linux guest (about 3 minutes): run with -Dmachina.uvcGuest=true");
         GuestFiles files = GuestFiles.locate("uvc-guest");
         Path root = files.root(), kernel = files.kernel(), initramfs = files.initramfs();
         Path out = files.out();
