@@ -151,13 +151,30 @@ class FirewireNetIT {
         assertEquals(0, guest.shell("ifconfig firewire0 10.9.0.1 netmask 255.255.255.0 up", 300).status());
         GuestConsole.Output ping = guest.shell("ping -c 3 -W 30 10.9.0.2", 600);
         RESULTS.add("ping: " + ping.text().strip().replace('\n', ';'));
+        // where packets went, on both sides, whatever the ping's result
+        GuestConsole.Output stat = guest.shell("grep firewire0 /proc/net/dev; ip neigh; cat /proc/net/arp", 300);
+        RESULTS.add("/proc/net/dev, ip neigh, arp: " + stat.text().strip().replace('\n', ';'));
+        GuestConsole.Output errors = guest.shell("dmesg | grep -i -e firewire -e fwnet | tail -20", 300);
+        RESULTS.add("dmesg: " + errors.text().strip().replace('\n', ';'));
         Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) (packets )?received").matcher(ping.text());
         assertTrue(m.find(), "ping's summary: " + ping);
         assertTrue(Integer.parseInt(m.group(2)) >= 1, "the peer answered: " + ping);
-        GuestConsole.Output arp = guest.shell("cat /proc/net/arp; ifconfig firewire0", 300);
-        RESULTS.add("arp/ifconfig: " + arp.text().strip().replace('\n', ';'));
-        GuestConsole.Output errors = guest.shell("dmesg | grep -i -e firewire -e fwnet | tail -20", 300);
-        RESULTS.add("dmesg: " + errors.text().strip().replace('\n', ';'));
+    }
+
+    /**
+     * 64 KiB over TCP from the peer's busybox httpd (its /init made the file and printed its md5 as
+     * {@code MACHINA-FWNET-BLOB}): fragmented datagrams (RFC 2734 link fragments) both ways.
+     */
+    @Test
+    @Order(3)
+    void tcpTransferCrossesTheBusIntact() throws Exception {
+        Matcher sent = Pattern.compile("MACHINA-FWNET-BLOB ([0-9a-f]{32})").matcher(Files.readString(peerConsole));
+        assertTrue(sent.find(), "the peer's md5 of its file");
+        GuestConsole.Output got = guest.shell("wget -q -T 120 -O - http://10.9.0.2:8000/blob | md5sum", 900);
+        RESULTS.add("wget 64 KiB: " + got.text().strip() + " (peer: " + sent.group(1) + ")");
+        assertTrue(got.text().contains(sent.group(1)), "the same 64 KiB arrived: " + got + ", the peer sent " + sent.group(1));
+        GuestConsole.Output stat = guest.shell("grep firewire0 /proc/net/dev", 300);
+        RESULTS.add("/proc/net/dev after wget: " + stat.text().strip());
     }
 
 }
