@@ -30,11 +30,12 @@ import org.junit.jupiter.api.Timeout;
  * ({@code machina.fwnet=} on its command line). Checked from the first guest's shell: both
  * controllers are nodes of one bus, the peer's node has the IPv4-over-1394 unit (specifier 0x00005e,
  * version 0x000001), and with {@code firewire0} at 10.9.0.1 a ping of 10.9.0.2 is answered
- * (RFC 2734 ARP over the broadcast channel, then unicast datagrams as block writes both ways).
+ * (RFC 2734 ARP over the broadcast channel, then unicast datagrams as block writes both ways), and
+ * 64 KiB come over TCP from the peer's busybox {@code httpd} with the md5 the peer printed.
  * The power-off of the first guest ends the run (and the peer) with status 0.
  *
- * <p>Not in the default suite (two interpreted guests): skipped unless {@code -Dmachina.fwnetGuest=true};
- * {@code -Dmachina.guestAccel=tcg} runs both on the translator.
+ * <p>Not in the default suite (two guests, about 150 s on the translator, the default accel): skipped
+ * unless {@code -Dmachina.fwnetGuest=true}; {@code -Dmachina.guestAccel=interp} runs both interpreted.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 60, unit = TimeUnit.MINUTES)

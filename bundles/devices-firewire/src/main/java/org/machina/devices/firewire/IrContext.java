@@ -49,9 +49,6 @@ final class IrContext extends IsoContext {
     /** The program's first descriptor asks to wait for ContextMatch.sync; {@link #synced} once it came. */
     boolean waitSync;
     boolean synced;
-    /** Packets stored and packets lost for want of a buffer in packet-per-buffer mode (diagnostics, not state). */
-    long received;
-    long dropped;
     /** The buffer-fill engine. */
     final ArContext fill;
 
@@ -205,7 +202,6 @@ final class IrContext extends IsoContext {
      */
     private void packetPerBuffer(byte[] data, int padded, Integer isoHeader, int timeStamp) {
         if ((control & (AtContext.RUN | AtContext.ACTIVE | AtContext.DEAD)) != (AtContext.RUN | AtContext.ACTIVE)) {
-            dropped++;
             return;   // no buffer: the packet is lost
         }
         long address = commandPtr & 0xFFFF_FFF0L;
@@ -258,7 +254,6 @@ final class IrContext extends IsoContext {
             // every descriptor of the completed block gets the status (s = 1 is what drivers set)
             dma.writeLe(address + 16L * i + 12, status | req - n);
         }
-        received++;
         control = control & ~0x1F | evt;
         long last = address + 16L * (z - 1);
         int lq0 = GuestDma.le(block, 16 * (z - 1));
