@@ -15,7 +15,7 @@ BB="$ROOT/images/staging/bin/busybox"
 APPLETS="sh ash ls cat echo uname awk dd md5sum sha256sum sleep mount umount poweroff reboot halt
  setsid cttyhack mkdir rm cp mv ln ps grep sed head tail wc date dmesg free top vi stty env true false
  test [ expr seq sync cut tr sort uniq hexdump od printf which kill insmod lsmod blockdev cmp
- udhcpc ping wget nslookup nc ip ifconfig route hostname tftp"
+ udhcpc ping wget nslookup nc ip ifconfig route hostname tftp httpd"
 # Guest drivers wanted (their dependencies are added): virtio-blk over virtio PCI (/dev/vda), and the
 # network cards the user-mode network tests use (e1000, virtio-net), USB storage behind an xHCI
 # controller (xhci_pci; usb_storage, whose SCSI disks sd_mod makes /dev/sdX), IDE: ata_piix

@@ -30,11 +30,13 @@ import org.junit.jupiter.api.Timeout;
  * ({@code machina.fwnet=} on its command line). Checked from the first guest's shell: both
  * controllers are nodes of one bus, the peer's node has the IPv4-over-1394 unit (specifier 0x00005e,
  * version 0x000001), and with {@code firewire0} at 10.9.0.1 a ping of 10.9.0.2 is answered
- * (RFC 2734 ARP over the broadcast channel, then unicast datagrams as block writes both ways).
+ * (RFC 2734 ARP over the broadcast channel, then unicast datagrams as block writes both ways), and
+ * 1 MiB comes over TCP from the peer's busybox {@code httpd} with the md5 the peer printed; the
+ * peer's IPv6 link-local address answers a ping too (RFC 3146).
  * The power-off of the first guest ends the run (and the peer) with status 0.
  *
- * <p>Not in the default suite (two interpreted guests): skipped unless {@code -Dmachina.fwnetGuest=true};
- * {@code -Dmachina.guestAccel=tcg} runs both on the translator.
+ * <p>Not in the default suite (two guests, about 150 s on the translator, the default accel): skipped
+ * unless {@code -Dmachina.fwnetGuest=true}; {@code -Dmachina.guestAccel=interp} runs both interpreted.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 60, unit = TimeUnit.MINUTES)
@@ -151,13 +153,47 @@ class FirewireNetIT {
         assertEquals(0, guest.shell("ifconfig firewire0 10.9.0.1 netmask 255.255.255.0 up", 300).status());
         GuestConsole.Output ping = guest.shell("ping -c 3 -W 30 10.9.0.2", 600);
         RESULTS.add("ping: " + ping.text().strip().replace('\n', ';'));
+        // where packets went, on both sides, whatever the ping's result
+        GuestConsole.Output stat = guest.shell("grep firewire0 /proc/net/dev; ip neigh; cat /proc/net/arp", 300);
+        RESULTS.add("/proc/net/dev, ip neigh, arp: " + stat.text().strip().replace('\n', ';'));
+        GuestConsole.Output errors = guest.shell("dmesg | grep -i -e firewire -e fwnet | tail -20", 300);
+        RESULTS.add("dmesg: " + errors.text().strip().replace('\n', ';'));
         Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) (packets )?received").matcher(ping.text());
         assertTrue(m.find(), "ping's summary: " + ping);
         assertTrue(Integer.parseInt(m.group(2)) >= 1, "the peer answered: " + ping);
-        GuestConsole.Output arp = guest.shell("cat /proc/net/arp; ifconfig firewire0", 300);
-        RESULTS.add("arp/ifconfig: " + arp.text().strip().replace('\n', ';'));
-        GuestConsole.Output errors = guest.shell("dmesg | grep -i -e firewire -e fwnet | tail -20", 300);
-        RESULTS.add("dmesg: " + errors.text().strip().replace('\n', ';'));
     }
 
+    /**
+     * 1 MiB over TCP from the peer's busybox httpd (its /init made the file and printed its md5 as
+     * {@code MACHINA-FWNET-BLOB}): fragmented datagrams (RFC 2734 link fragments) both ways.
+     */
+    @Test
+    @Order(3)
+    void tcpTransferCrossesTheBusIntact() throws Exception {
+        Matcher sent = Pattern.compile("MACHINA-FWNET-BLOB ([0-9a-f]{32})").matcher(Files.readString(peerConsole));
+        assertTrue(sent.find(), "the peer's md5 of its file");
+        GuestConsole.Output got = guest.shell("s=$(date +%s); wget -q -O - http://10.9.0.2:8000/blob | md5sum;"
+                + " echo \"guest seconds: $(($(date +%s) - s))\"", 900);
+        RESULTS.add("wget 1 MiB: " + got.text().strip().replace('\n', ';') + " (peer: " + sent.group(1) + ")");
+        assertTrue(got.text().contains(sent.group(1)), "the same 1 MiB arrived: " + got + ", the peer sent " + sent.group(1));
+        GuestConsole.Output stat = guest.shell("grep firewire0 /proc/net/dev", 300);
+        RESULTS.add("/proc/net/dev after wget: " + stat.text().strip());
+    }
+
+    /**
+     * IPv6 over 1394 (RFC 3146, the peer's second unit): a ping of the peer's link-local address,
+     * whose interface identifier is its GUID 0800280000000b01 with the universal/local bit inverted;
+     * neighbour discovery goes over the broadcast channel as the ARP did.
+     */
+    @Test
+    @Order(4)
+    void ipv6PingOfThePeersLinkLocalAddress() throws Exception {
+        GuestConsole.Output ping = guest.shell("ping -6 -c 3 -W 30 -I firewire0 fe80::a00:2800:0:b01", 600);
+        RESULTS.add("ping -6: " + ping.text().strip().replace('\n', ';'));
+        GuestConsole.Output neigh = guest.shell("ip -6 addr show dev firewire0; ip -6 neigh", 300);
+        RESULTS.add("ip -6: " + neigh.text().strip().replace('\n', ';'));
+        Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) (packets )?received").matcher(ping.text());
+        assertTrue(m.find(), "ping's summary: " + ping);
+        assertTrue(Integer.parseInt(m.group(2)) >= 1, "the peer answered over IPv6: " + ping);
+    }
 }

@@ -12,8 +12,10 @@ import org.machina.api.bus.ieee1394.IsochronousPacket;
  * ContextMatch:   tag3..tag0(31:28) cycleMatch(26:12) sync(11:8) tag1SyncFilter(6) channelNumber(5:0)
  * INPUT_MORE (cmd 2) / INPUT_LAST (cmd 3): q0 s(27) key=0 i(21:20) b(19:18) w(17:16) reqCount;
  *                 q1 dataAddress; q2 branchAddress|Z; q3 xferStatus(31:16) resCount(15:0)
- * stored packet:  [header: dataLength(31:16) tag(15:14) chan(13:8) tcode(7:4) sy(3:0)] payload (to quadlets)
- *                 [trailer: xferStatus(31:16) timeStamp(15:0)]   header and trailer with isochHeader
+ * header:         dataLength(31:16) tag(15:14) chan(13:8) tcode(7:4) sy(3:0)
+ * trailer:        xferStatus(31:16) timeStamp(15:0)
+ * buffer-fill:    [header] payload (to quadlets) [trailer]        header and trailer with isochHeader
+ * packet-per-buf: [trailer] [header] payload (to quadlets)        trailer and header with isochHeader
  * </pre>
  *
  * Buffer-fill mode: a chain of INPUT_MORE descriptors filled with packets back to back (the same
@@ -174,27 +176,31 @@ final class IrContext extends IsoContext {
         boolean header = (control & ISOCH_HEADER) != 0;
         byte[] data = p.data();
         int padded = data.length + 3 & ~3;
-        byte[] b = new byte[padded + (header ? 8 : 0)];
-        int at = 0;
-        if (header) {
-            GuestDma.putLe(b, 0, data.length << 16 | p.tag() << 14 | p.channel() << 8 | ItContext.TCODE_ISOCHRONOUS << 4
-                    | p.sy());
-            at = 4;
-        }
-        System.arraycopy(data, 0, b, at, data.length);
+        int isoHeader = data.length << 16 | p.tag() << 14 | p.channel() << 8 | ItContext.TCODE_ISOCHRONOUS << 4 | p.sy();
         control = control & ~0xE0 | (p.speed() & 7) << 5;
         if (bufferFill()) {
+            // buffer-fill: [header] payload [trailer], packets back to back
+            byte[] b = new byte[padded + (header ? 8 : 0)];
             if (header) {
+                GuestDma.putLe(b, 0, isoHeader);
                 GuestDma.putLe(b, b.length - 4, (fill.control & 0xFF00 | (p.speed() & 7) << 5 | EVT_OK) << 16
                         | timeStamp & 0xFFFF);
             }
+            System.arraycopy(data, 0, b, header ? 4 : 0, data.length);
             fill.receive(b);
         } else {
-            packetPerBuffer(b, header, timeStamp);
+            packetPerBuffer(data, padded, header ? isoHeader : null, timeStamp);
         }
     }
 
-    private void packetPerBuffer(byte[] b, boolean header, int timeStamp) {
+    /**
+     * Packet-per-buffer: one descriptor block per packet. With isochHeader the block's buffers get
+     * [xferStatus|timeStamp] [isochronous header] payload (in this mode the
+     * trailer quadlet comes first and nothing follows the payload: Linux's firewire_ohci reads the
+     * header from the block's second quadlet and the time stamp from its first); without it the
+     * payload alone.
+     */
+    private void packetPerBuffer(byte[] data, int padded, Integer isoHeader, int timeStamp) {
         if ((control & (AtContext.RUN | AtContext.ACTIVE | AtContext.DEAD)) != (AtContext.RUN | AtContext.ACTIVE)) {
             return;   // no buffer: the packet is lost
         }
@@ -220,6 +226,9 @@ final class IrContext extends IsoContext {
             }
             room += q0 & 0xFFFF;
         }
+        int lead = isoHeader != null ? 8 : 0;
+        byte[] b = new byte[lead + padded];
+        System.arraycopy(data, 0, b, lead, data.length);
         int evt = EVT_OK;
         int length = b.length;
         if (length > room) {
@@ -227,12 +236,9 @@ final class IrContext extends IsoContext {
             length = room;
         }
         int status = (control & 0xFFE0 | evt) << 16;
-        if (header) {
-            // the trailer follows the stored data
-            GuestDma.putLe(b, b.length - 4, status | timeStamp & 0xFFFF);
-            if (length < b.length) {
-                System.arraycopy(b, b.length - 4, b, Math.max(0, length - 4), 4);
-            }
+        if (isoHeader != null) {
+            GuestDma.putLe(b, 0, status | timeStamp & 0xFFFF);
+            GuestDma.putLe(b, 4, isoHeader);
         }
         int done = 0;
         for (int i = 0; i < z; i++) {
@@ -245,7 +251,8 @@ final class IrContext extends IsoContext {
                 return;
             }
             done += n;
-            dma.writeLe(address + 16L * i + 12, (i == z - 1 ? status : 0) | req - n);
+            // every descriptor of the completed block gets the status (s = 1 is what drivers set)
+            dma.writeLe(address + 16L * i + 12, status | req - n);
         }
         control = control & ~0x1F | evt;
         long last = address + 16L * (z - 1);

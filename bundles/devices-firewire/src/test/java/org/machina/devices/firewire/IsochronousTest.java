@@ -204,12 +204,15 @@ class IsochronousTest {
         h.reg(IR0 + 32, IrContext.ISOCH_HEADER | AtContext.RUN);
         node.port.sendIsochronous(new IsochronousPacket(7, 1, 0, 2, bytes(20, 9)));   // tag 1: not taken
         node.port.sendIsochronous(new IsochronousPacket(7, 0, 2, 2, bytes(20, 1)));
-        assertEquals(20 << 16 | 7 << 8 | 0xA << 4 | 2, h.rig.ram.le(IR_BUF), "header quadlet in the first buffer");
+        // packet-per-buffer with isochHeader: [xferStatus|timeStamp] [header] payload, nothing after it
+        // (the 8-byte first buffer is where Linux's firewire_ohci reads the time stamp and the header)
+        assertEquals(0x11, h.rig.ram.le(IR_BUF) >>> 16 & 0x1F, "xferStatus in the first quadlet");
+        assertEquals(h.rig.ram.le(IR_DESC + 16 + 12) >>> 16, h.rig.ram.le(IR_BUF) >>> 16, "the same xferStatus as INPUT_LAST's");
+        assertEquals(20 << 16 | 7 << 8 | 0xA << 4 | 2, h.rig.ram.le(IR_BUF + 4), "header quadlet second");
         byte[] got = new byte[20];
-        h.rig.ram.read(IR_BUF + 4, got, 0, 4);
-        h.rig.ram.read(IR_BUF + 0x40, got, 4, 16);
-        assertArrayEquals(bytes(20, 1), got, "payload across the two buffers of the block");
-        assertEquals(0x11, h.rig.ram.le(IR_BUF + 0x40 + 16) >>> 16 & 0x1F, "trailer after the data");
+        h.rig.ram.read(IR_BUF + 0x40, got, 0, 20);
+        assertArrayEquals(bytes(20, 1), got, "payload from the start of the block's second buffer");
+        assertEquals(0, h.rig.ram.le(IR_BUF + 0x40 + 20), "no trailer after the payload");
         int status = h.rig.ram.le(IR_DESC + 16 + 12);
         assertEquals(0x11, status >>> 16 & 0x1F, "INPUT_LAST xferStatus");
         assertEquals(32 - 20, status & 0xFFFF, "INPUT_LAST resCount");
@@ -220,6 +223,9 @@ class IsochronousTest {
         status = h.rig.ram.le(IR_DESC + 32 + 16 + 12);
         assertEquals(IrContext.EVT_LONG_PACKET, status >>> 16 & 0x1F, "evt_long_packet");
         assertEquals(0, status & 0xFFFF);
+        byte[] cut = new byte[32];
+        h.rig.ram.read(IR_BUF + 0x100 + 0x40, cut, 0, 32);
+        assertArrayEquals(Arrays.copyOf(bytes(60, 5), 32), cut, "the part that fits");
         assertEquals(0, h.reg(IR0 + 32) & AtContext.ACTIVE, "Z = 0: no more buffers");
         byte[] after = new byte[0x100];
         h.rig.ram.read(IR_BUF + 0x200, after, 0, after.length);
@@ -227,6 +233,58 @@ class IsochronousTest {
         byte[] again = new byte[0x100];
         h.rig.ram.read(IR_BUF + 0x200, again, 0, again.length);
         assertArrayEquals(after, again, "a packet with no buffer is lost, nothing written");
+    }
+
+    /**
+     * One receive block as Linux's firewire_net queues them on the broadcast channel: Z = 3
+     * descriptors (INPUT_MORE for the 8 header bytes, whose buffer is the 16 bytes right after the
+     * block, INPUT_MORE and INPUT_LAST for a payload that crosses a page) and the header slot; 64
+     * bytes in all.
+     */
+    private void broadcastBlock(long at, long payload, int firstPart, int branch) {
+        input(at, 2, 8, at + 48, 0, false);
+        input(at + 16, 2, firstPart, payload, 0, false);
+        input(at + 32, 3, 512 - firstPart, payload + firstPart, branch, true);
+    }
+
+    @Test
+    void aBroadcastRingLikeFirewireNetsGetsGaspPacketsAndResumesAfterAWake() {
+        long b0 = IR_DESC, b1 = IR_DESC + 64, b2 = IR_DESC + 128;
+        broadcastBlock(b0, IR_BUF + 0xFF0, 0x10, (int) b1 | 3);
+        broadcastBlock(b1, IR_BUF + 0x2000, 0x100, 0);
+        h.reg(IR0 + 16, 0xF << 28 | 31);   // every tag, channel 31, sync 0
+        h.reg(IR0 + 12, (int) b0 | 3);
+        h.reg(IR0, IrContext.ISOCH_HEADER | AtContext.RUN);
+        // a GASP packet: source_ID|specifier_ID hi, specifier_ID lo|version, then the datagram
+        byte[] gasp = new byte[8 + 28];
+        byte[] head = {(byte) 0xFF, (byte) 0xC1, 0x00, 0x00, 0x5E, 0x00, 0x00, 0x01};
+        System.arraycopy(head, 0, gasp, 0, 8);
+        System.arraycopy(bytes(28, 3), 0, gasp, 8, 28);
+        node.port.sendIsochronous(new IsochronousPacket(31, 3, 0, 0, gasp));
+        assertEquals(gasp.length << 16 | 3 << 14 | 31 << 8 | 0xA << 4, h.rig.ram.le(b0 + 48 + 4), "header in the header slot");
+        assertEquals(0x11, h.rig.ram.le(b0 + 48) >>> 16 & 0x1F, "xferStatus before it, the time stamp below it");
+        byte[] got = new byte[gasp.length];
+        h.rig.ram.read(IR_BUF + 0xFF0, got, 0, gasp.length);
+        assertArrayEquals(gasp, got, "the GASP header and datagram across the page boundary");
+        assertEquals(0x11, h.rig.ram.le(b0 + 32 + 12) >>> 16 & 0x1F, "INPUT_LAST done");
+        assertEquals(512 - 0x10 - (gasp.length - 0x10), h.rig.ram.le(b0 + 32 + 12) & 0xFFFF, "its resCount");
+        assertEquals(1, h.reg(ISO_RECV_EVENT_SET) & 1, "isoRecvIntEvent of context 0");
+        h.reg(ISO_RECV_EVENT_CLEAR, -1);
+
+        node.port.sendIsochronous(new IsochronousPacket(31, 3, 0, 0, bytes(40, 1)));
+        assertEquals(40 << 16 | 3 << 14 | 31 << 8 | 0xA << 4, h.rig.ram.le(b1 + 48 + 4));
+        assertEquals(0, h.reg(IR0) & AtContext.ACTIVE, "the program ended");
+        node.port.sendIsochronous(new IsochronousPacket(31, 3, 0, 0, bytes(40, 2)));   // no block: lost
+        // the driver appends a block and wakes the context: the branch of the last block is read again
+        broadcastBlock(b2, IR_BUF + 0x3000, 0x20, 0);
+        h.rig.ram.le(b1 + 32 + 8, (int) b2 | 3);
+        h.reg(IR0, AtContext.WAKE);
+        assertNotEquals(0, h.reg(IR0) & AtContext.ACTIVE, "active again");
+        node.port.sendIsochronous(new IsochronousPacket(31, 3, 0, 0, bytes(40, 4)));
+        byte[] third = new byte[40];
+        h.rig.ram.read(IR_BUF + 0x3000, third, 0, 40);
+        assertArrayEquals(bytes(40, 4), third, "the packet after the wake, not the lost one");
+        assertEquals(1, h.reg(ISO_RECV_EVENT_SET) & 1);
     }
 
     @Test
