@@ -55,7 +55,7 @@ final class BlockCompiler {
     private static final MethodTypeDesc I_IIZ = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_boolean);
 
     // locals of the generated run(X86Cpu) method
-    private static final int CPU = 1, REGS = 2, A = 3, LIN = 4, V = 5, B = 6, C = 7, T = 12; // 8..11: FlagCode
+    private static final int CPU = 1, REGS = 2, A = 3, LIN = 4, V = 5, B = 6, C = 7, T = 12, P = 13, Q = 14; // 8..11: FlagCode
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
     private final ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
@@ -217,7 +217,7 @@ final class BlockCompiler {
             c.aload(CPU);
             c.getfield(CD_CPU, "r", CD_INTS);
             c.astore(REGS);
-            for (int t : new int[] {A, LIN, V, B, C, T}) {
+            for (int t : new int[] {A, LIN, V, B, C, T, P, Q}) {
                 c.iconst_0();
                 c.istore(t);
             }
@@ -758,10 +758,13 @@ final class BlockCompiler {
 
             /**
              * Checks the memory operand and leaves its linear address in local LIN (nothing for a
-             * register). Reads and writes through a flat segment (base 0, limit 4 GiB, present,
-             * expand-up data; writable for a write) at an offset at least 4 bytes below the top
-             * need no check and their offset is the linear address: that test is inline (see
-             * {@link Decoder#flatRead}); anything else calls the interpreter's helper.
+             * register). An access through a segment with a 4 GiB limit that is present, expand-up
+             * data (writable for a write or an update) at an offset at least 4 bytes below the top
+             * passes every segment check of the interpreter's helper, and its linear address is
+             * base plus offset: that test is inline (flat segments and Linux's per-CPU segment, a
+             * 4 GiB segment with a base). An update then needs its page writable before it is
+             * read ({@link Mmu#probeUpdate}, a TLB hit inline). Anything else calls the
+             * interpreter's helper.
              */
             void prepare(Emitter e, Insn in, int size) {
                 if (!in.memory()) return;
@@ -769,24 +772,27 @@ final class BlockCompiler {
                 e.offset(in);
                 c.istore(LIN);
                 Label slow = c.newLabel(), done = c.newLabel();
-                if (this != RMW) { // Decoder.flatRead / flatWrite, inline
-                    e.segment("segLimit", in.seg());
-                    c.iconst_m1();
-                    c.if_icmpne(slow);
-                    e.segment("segBase", in.seg());
-                    c.ifne(slow);
-                    e.segment("segAttr", in.seg());
-                    c.loadConstant(this == READ ? 0x9c : 0x9e);
-                    c.iand();
-                    c.loadConstant(this == READ ? 0x90 : 0x92);
-                    c.if_icmpne(slow);
+                e.segment("segLimit", in.seg());
+                c.iconst_m1();
+                c.if_icmpne(slow);
+                e.segment("segAttr", in.seg());
+                c.loadConstant(this == READ ? 0x9c : 0x9e);
+                c.iand();
+                c.loadConstant(this == READ ? 0x90 : 0x92);
+                c.if_icmpne(slow);
+                c.iload(LIN);
+                e.belowTop(slow);
+                e.segment("segBase", in.seg());
+                c.iload(LIN);
+                c.iadd();
+                c.istore(LIN);
+                if (this == RMW) {
+                    e.cpu();
                     c.iload(LIN);
-                    c.loadConstant(Integer.MIN_VALUE);
-                    c.ixor();
-                    c.loadConstant(0x7ffffffc); // unsigned offset <= 0xfffffffc
-                    c.if_icmpgt(slow);
-                    c.goto_(done);
+                    c.loadConstant(1 << size);
+                    c.invokevirtual(CD_CPU, "probeUpdate", V_II);
                 }
+                c.goto_(done);
                 c.labelBinding(slow);
                 e.cpu();
                 c.loadConstant(in.seg());
@@ -796,6 +802,14 @@ final class BlockCompiler {
                 c.istore(LIN);
                 c.labelBinding(done);
             }
+        }
+
+        /** Jumps to {@code slow} unless the offset on the stack is at most 0xFFFFFFFC (4 bytes fit below 4 GiB). */
+        private void belowTop(Label slow) {
+            c.loadConstant(Integer.MIN_VALUE);
+            c.ixor();
+            c.loadConstant(0x7ffffffc);
+            c.if_icmpgt(slow);
         }
 
         /** Pushes the r/m operand's value: a register, or memory checked for {@code access}. */
@@ -852,17 +866,87 @@ final class BlockCompiler {
             }
         }
 
+        /**
+         * Pushes a value. A 32-bit push on a 32-bit, expand-up stack segment with a 4 GiB limit
+         * (Linux's, and any flat stack) is inline: with ESP at least 4 above the bottom nothing but
+         * the store can fault, and ESP changes after it. Anything else calls the interpreter's.
+         */
         private void push(boolean op32, Runnable value) {
-            cpu();
-            c.loadConstant(op32 ? 1 : 0);
+            if (!op32) {
+                cpu();
+                c.iconst_0();
+                value.run();
+                c.invokevirtual(CD_CPU, "push", V_ZI);
+                return;
+            }
             value.run();
+            c.istore(P);
+            Label slow = c.newLabel(), done = c.newLabel();
+            flatStack(slow);
+            reg(X86State.ESP);
+            c.iconst_4();
+            c.isub();
+            c.istore(Q);
+            c.iload(Q);
+            belowTop(slow);
+            cpu();
+            segment("segBase", X86State.SS);
+            c.iload(Q);
+            c.iadd();
+            c.iload(P);
+            c.invokevirtual(CD_CPU, "write32", V_II);
+            c.aload(REGS);
+            c.loadConstant(X86State.ESP);
+            c.iload(Q);
+            c.iastore();
+            c.goto_(done);
+            c.labelBinding(slow);
+            cpu();
+            c.iconst_1();
+            c.iload(P);
             c.invokevirtual(CD_CPU, "push", V_ZI);
+            c.labelBinding(done);
         }
 
+        /** Pops a value onto the operand stack; inline for 32 bits on a 4 GiB stack as {@link #push}. */
         private void pop(boolean op32) {
+            Label slow = c.newLabel(), done = c.newLabel();
+            if (op32) {
+                flatStack(slow);
+                reg(X86State.ESP);
+                c.istore(Q);
+                c.iload(Q);
+                belowTop(slow);
+                cpu();
+                segment("segBase", X86State.SS);
+                c.iload(Q);
+                c.iadd();
+                c.invokevirtual(CD_CPU, "read32", I_I);
+                c.aload(REGS);
+                c.loadConstant(X86State.ESP);
+                c.iload(Q);
+                c.iconst_4();
+                c.iadd();
+                c.iastore();
+                c.goto_(done);
+            }
+            c.labelBinding(slow);
             cpu();
             c.loadConstant(op32 ? 1 : 0);
             c.invokevirtual(CD_CPU, "pop", I_Z);
+            c.labelBinding(done);
+        }
+
+        /** Jumps to {@code slow} unless SS is a 32-bit, present, expand-up data segment with a 4 GiB limit. */
+        private void flatStack(Label slow) {
+            segment("segLimit", X86State.SS);
+            c.iconst_m1();
+            c.if_icmpne(slow);
+            segment("segAttr", X86State.SS);
+            c.loadConstant(0x409e);
+            c.iand();
+            c.loadConstant(0x4092);
+            c.if_icmpne(slow);
         }
 
         private void cpu() {

@@ -253,21 +253,6 @@ abstract class Decoder extends Alu {
 
     // memory operands of translated code (BlockCompiler): the checks readRm/readRmw/writeRm make
 
-    /**
-     * Whether segment {@code s} is flat for reads: base 0, limit 4 GiB, present, an expand-up
-     * data segment. An operand of at most 4 bytes at an offset up to 0xFFFFFFFC then passes every
-     * check of {@link #operandForRead} and its offset is its linear address. Small enough for C1
-     * to inline into translated blocks.
-     */
-    final boolean flatRead(int s) {
-        return segLimit[s] == -1 && segBase[s] == 0 && (segAttr[s] & 0x9c) == 0x90;
-    }
-
-    /** {@link #flatRead}, and the segment is writable: {@link #operandForWrite} would pass too. */
-    final boolean flatWrite(int s) {
-        return segLimit[s] == -1 && segBase[s] == 0 && (segAttr[s] & 0x9e) == 0x92;
-    }
-
     /** A memory operand that is read: the segment checks of its first and last byte; its linear address. */
     final int operandForRead(int s, int off, int size) {
         checkLimit(s, off);

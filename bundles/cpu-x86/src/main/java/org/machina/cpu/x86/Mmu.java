@@ -608,6 +608,15 @@ abstract class Mmu extends X86State {
      * state (flags, registers, several memory locations) call it before changing anything, so a
      * fault leaves no trace (SDM vol. 3 6.5: a fault restores the state before the instruction).
      */
+    /**
+     * {@link #probeWrite} for a translated read-modify-write operand of {@code bytes} (at most 4):
+     * nothing to do when the write TLB already maps its page and it does not cross into the next.
+     */
+    final void probeUpdate(int lin, int bytes) {
+        if ((lin & 0xfff) <= 0x1000 - bytes && slot(lin, true) >= 0) return;
+        probeWrite(lin, bytes);
+    }
+
     final void probeWrite(int lin, int bytes) {
         checkWritable(lin);
         int more = ((lin + bytes - 1) >>> 12) - (lin >>> 12) & 0xfffff; // further pages (wrapping at 4 GiB)

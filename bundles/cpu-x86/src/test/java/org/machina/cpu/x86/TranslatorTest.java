@@ -237,6 +237,71 @@ class TranslatorTest {
     }
 
     @Test
+    void segmentsWithABaseALimitOrA16BitStackMatchTheInterpreter() throws Exception {
+        // FS: base 0x3000, 4 GiB (Linux's per-CPU segment: the inline path adds the base);
+        // GS: base 0, limit 1 MiB (the helper: in range at 0xffffc, #GP past it, skipped by the
+        // handler); SS: a 16-bit stack at base 0x70000 (pushes and pops through the helper)
+        long[] blocks = sameAsInterpreter("""
+                mov dword [0x1018], 0x3000ffff
+                mov dword [0x101c], 0x00cf9200
+                mov dword [0x1020], 0x0000ffff
+                mov dword [0x1024], 0x004f9200
+                mov dword [0x1028], 0x0000ffff
+                mov dword [0x102c], 0x00009207
+                mov eax, handler
+                mov [0x2068], ax
+                mov word [0x206a], 8
+                mov word [0x206c], 0x8e00
+                shr eax, 16
+                mov [0x206e], ax
+                mov ax, 0x18
+                mov fs, ax
+                mov ax, 0x20
+                mov gs, ax
+                mov ecx, 40
+                l: mov eax, [fs:0x100]
+                add [fs:0x104], eax
+                mov [fs:0x108], ecx
+                inc dword [fs:0x100]
+                push dword [fs:0x104]
+                pop dword [fs:0x10c]
+                mov ebx, [gs:0xffffc]
+                add esi, ebx
+                mov edx, [gs:0x100000]
+                add esi, edx
+                dec ecx
+                jnz l
+                mov ebp, esp
+                mov ax, 0x28
+                mov ss, ax
+                mov esp, 0x1000
+                mov ecx, 30
+                s: push ecx
+                push word 5
+                pop dx
+                pop eax
+                add esi, eax
+                add si, dx
+                call f
+                dec ecx
+                jnz s
+                mov ax, 0x10
+                mov ss, ax
+                mov esp, ebp
+                hlt
+                f: push ebp
+                mov ebp, esp
+                mov [ss:0x800], esi
+                leave
+                ret
+                handler: add dword [esp + 4], 7
+                inc edi
+                add esp, 4
+                iret""");
+        assertTrue(blocks[0] > 40 && blocks[1] > 40, "blocks run: " + blocks[0] + ", " + blocks[1]);
+    }
+
+    @Test
     void aStoreIntoTheRunningBlockIsSeenByItsNextInstruction() throws Exception {
         // the MOV patches the immediate of the ADD right behind it, inside the same block
         sameAsInterpreter("""
