@@ -29,9 +29,11 @@ import java.util.List;
  * translator does not handle, at the end of the page, or after {@link #MAX_INSTRUCTIONS}. After
  * every instruction that stores to memory it checks {@link CodeCache#blocksDropped} and leaves
  * early when a store changed translated code, so self-modifying code is seen by the next
- * instruction as in the interpreter. Before every instruction that can fault it records
- * {@code startEip}/{@code startEsp}, so a fault is delivered with the state as it was before
- * that instruction.
+ * instruction as in the interpreter. Before every instruction that can fault it records its
+ * index in the block ({@code blockInsn}); the CPU takes EIP and the retired count from it when
+ * a fault leaves the block, and ESP as the fault found it (no translated instruction changes
+ * ESP before its last possible fault, but LEAVE, which records ESP itself), so the fault is
+ * delivered with the state as it was before that instruction.
  */
 final class BlockCompiler {
     static final int MAX_INSTRUCTIONS = 48;
@@ -56,6 +58,13 @@ final class BlockCompiler {
 
     // locals of the generated run(X86Cpu) method
     private static final int CPU = 1, REGS = 2, A = 3, LIN = 4, V = 5, B = 6, C = 7, T = 12, P = 13, Q = 14; // 8..11: FlagCode
+    /**
+     * Per segment register s: local {@code SEG_OK + s} holds what the block may do through it
+     * without the interpreter's checks ({@link #SEG_READ}, {@link #SEG_WRITE}), local
+     * {@code SEG_BASE + s} its base; {@code STACK_OK}: SS is a 4 GiB 32-bit stack.
+     */
+    private static final int SEG_OK = 15, SEG_BASE = 21, STACK_OK = 27;
+    private static final int SEG_READ = 1, SEG_WRITE = 2;
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
     private final ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
@@ -222,6 +231,7 @@ final class BlockCompiler {
                 c.istore(t);
             }
             flags.init();
+            segments(insns);
             for (int i = 0; i < n; i++) {
                 Insn in = insns.get(i);
                 if (labels[i] != null) {
@@ -229,12 +239,16 @@ final class BlockCompiler {
                     flags.forget();
                 }
                 if (in.mayFault()) {
+                    int at = i;
+                    if (in.op() == 0xc9) { // LEAVE changes ESP before its pop may fault
+                        c.aload(CPU);
+                        reg(X86State.ESP);
+                        c.putfield(CD_CPU, "startEsp", CD_int);
+                        at |= X86Cpu.KEEP_START_ESP;
+                    }
                     c.aload(CPU);
-                    c.loadConstant(in.eip());
-                    c.putfield(CD_CPU, "startEip", CD_int);
-                    c.aload(CPU);
-                    reg(X86State.ESP);
-                    c.putfield(CD_CPU, "startEsp", CD_int);
+                    c.loadConstant(at);
+                    c.putfield(CD_CPU, "blockInsn", CD_int);
                 }
                 if (in.conditional()) {
                     Label notTaken = c.newLabel();
@@ -265,6 +279,70 @@ final class BlockCompiler {
                 }
             }
             exit(insns.get(n - 1).next(), n);
+        }
+
+        /**
+         * Reads, at the block's entry, the state of the segments its memory operands and stack
+         * accesses use into locals. Nothing the translator compiles loads a segment register,
+         * and a block is left before anything that does runs (an untranslated instruction, a
+         * fault, an interrupt), so the segments stay as they were for the whole run: each access
+         * then tests a local instead of the segment's limit and attributes. A segment with a
+         * 4 GiB limit that is present, expand-up data is readable without checks at offsets up
+         * to 0xFFFFFFFC (and writable when its W bit is set): flat segments and Linux's per-CPU
+         * segment, which has a base.
+         */
+        private void segments(List<Insn> insns) {
+            boolean[] used = new boolean[6];
+            boolean stack = false;
+            for (Insn in : insns) {
+                if (in.memory()) used[in.seg()] = true;
+                stack |= in.stack() && in.op32();
+            }
+            for (int s = 0; s < 6; s++) {
+                if (!used[s]) continue;
+                Label no = c.newLabel(), done = c.newLabel();
+                segment("segLimit", s);
+                c.iconst_m1();
+                c.if_icmpne(no);
+                segment("segAttr", s);
+                c.loadConstant(0x9c);
+                c.iand();
+                c.loadConstant(0x90);
+                c.if_icmpne(no);
+                segment("segAttr", s);
+                c.iconst_2(); // W: SEG_WRITE
+                c.iand();
+                c.iconst_1(); // SEG_READ
+                c.ior();
+                c.goto_(done);
+                c.labelBinding(no);
+                c.iconst_0();
+                c.labelBinding(done);
+                c.istore(SEG_OK + s);
+                segment("segBase", s);
+                c.istore(SEG_BASE + s);
+            }
+            if (stack) {
+                Label no = c.newLabel(), done = c.newLabel();
+                segment("segLimit", X86State.SS);
+                c.iconst_m1();
+                c.if_icmpne(no);
+                segment("segAttr", X86State.SS);
+                c.loadConstant(0x409e);
+                c.iand();
+                c.loadConstant(0x4092);
+                c.if_icmpne(no);
+                c.iconst_1();
+                c.goto_(done);
+                c.labelBinding(no);
+                c.iconst_0();
+                c.labelBinding(done);
+                c.istore(STACK_OK);
+                if (!used[X86State.SS]) {
+                    segment("segBase", X86State.SS);
+                    c.istore(SEG_BASE + X86State.SS);
+                }
+            }
         }
 
         /**
@@ -758,11 +836,10 @@ final class BlockCompiler {
 
             /**
              * Checks the memory operand and leaves its linear address in local LIN (nothing for a
-             * register). An access through a segment with a 4 GiB limit that is present, expand-up
-             * data (writable for a write or an update) at an offset at least 4 bytes below the top
-             * passes every segment check of the interpreter's helper, and its linear address is
-             * base plus offset: that test is inline (flat segments and Linux's per-CPU segment, a
-             * 4 GiB segment with a base). An update then needs its page writable before it is
+             * register). An access through a segment {@link Emitter#segments} found open (writable
+             * for a write or an update) at an offset at least 4 bytes below the top passes every
+             * segment check of the interpreter's helper, and its linear address is base plus
+             * offset: that test is inline. An update then needs its page writable before it is
              * read ({@link Mmu#probeUpdate}, a TLB hit inline). Anything else calls the
              * interpreter's helper.
              */
@@ -772,17 +849,15 @@ final class BlockCompiler {
                 e.offset(in);
                 c.istore(LIN);
                 Label slow = c.newLabel(), done = c.newLabel();
-                e.segment("segLimit", in.seg());
-                c.iconst_m1();
-                c.if_icmpne(slow);
-                e.segment("segAttr", in.seg());
-                c.loadConstant(this == READ ? 0x9c : 0x9e);
-                c.iand();
-                c.loadConstant(this == READ ? 0x90 : 0x92);
-                c.if_icmpne(slow);
+                c.iload(SEG_OK + in.seg());
+                if (this != READ) {
+                    c.loadConstant(SEG_WRITE);
+                    c.iand();
+                }
+                c.ifeq(slow);
                 c.iload(LIN);
                 e.belowTop(slow);
-                e.segment("segBase", in.seg());
+                c.iload(SEG_BASE + in.seg());
                 c.iload(LIN);
                 c.iadd();
                 c.istore(LIN);
@@ -890,7 +965,7 @@ final class BlockCompiler {
             c.iload(Q);
             belowTop(slow);
             cpu();
-            segment("segBase", X86State.SS);
+            c.iload(SEG_BASE + X86State.SS);
             c.iload(Q);
             c.iadd();
             c.iload(P);
@@ -918,7 +993,7 @@ final class BlockCompiler {
                 c.iload(Q);
                 belowTop(slow);
                 cpu();
-                segment("segBase", X86State.SS);
+                c.iload(SEG_BASE + X86State.SS);
                 c.iload(Q);
                 c.iadd();
                 c.invokevirtual(CD_CPU, "read32", I_I);
@@ -939,14 +1014,8 @@ final class BlockCompiler {
 
         /** Jumps to {@code slow} unless SS is a 32-bit, present, expand-up data segment with a 4 GiB limit. */
         private void flatStack(Label slow) {
-            segment("segLimit", X86State.SS);
-            c.iconst_m1();
-            c.if_icmpne(slow);
-            segment("segAttr", X86State.SS);
-            c.loadConstant(0x409e);
-            c.iand();
-            c.loadConstant(0x4092);
-            c.if_icmpne(slow);
+            c.iload(STACK_OK);
+            c.ifeq(slow);
         }
 
         private void cpu() {

@@ -25,18 +25,10 @@ record TranslatedBlock(BlockCode code, int csBase, int eip, boolean code32, int 
     interface BlockCode {
         /**
          * Runs the block on {@code cpu}; returns the number of instructions retired, having set
-         * EIP past the last. A fault propagates with {@code startEip} and {@code startEsp} of
-         * the faulting instruction set, as the interpreter leaves them.
+         * EIP past the last. A fault propagates with {@code blockInsn} (and for LEAVE
+         * {@code startEsp}) of the faulting instruction set (see {@link BlockCompiler}).
          */
         int run(X86Cpu cpu);
-    }
-
-    /** How many instructions precede the one at {@code startEip} (the count a fault retired). */
-    int retiredBefore(int startEip) {
-        for (int i = 0; i < eips.length; i++) {
-            if (eips[i] == startEip) return i;
-        }
-        return 0;
     }
 
     boolean overlaps(int from, int length) {

@@ -289,6 +289,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                 if (b != null && Integer.compareUnsigned(eip + b.bytes() - 1, segLimit[CS]) <= 0) {
                     code.blocksDropped = false;
                     blockBias = 0;
+                    blockInsn = 0;
                     blockBudget = n - done;
                     int k = lockstep == null ? b.code().run(this) : lockstep(b);
                     if (k < 0) {
@@ -313,13 +314,28 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                     && pendingDataBreakpoints == 0 && !debug.pendingWatch && (dr[7] & 0xff) == 0
                     && ((flags & IF) == 0 || !intrLevel) && !repeatYielded);
         } catch (CpuFault f) {
-            if (b != null) retiredInBlock(blockBias + b.retiredBefore(startEip));
+            if (b != null) leftBlock(b);
             fault(f);
         } catch (RuntimeException e) {
-            if (b != null) retiredInBlock(blockBias + b.retiredBefore(startEip));
+            if (b != null) leftBlock(b);
             internalError(e);
         }
         return done;
+    }
+
+    /**
+     * For the translated block running: the index of the last instruction it started that may
+     * fault, with {@link #KEEP_START_ESP} when that instruction set {@code startEsp} itself.
+     */
+    int blockInsn;
+    static final int KEEP_START_ESP = 0x10000;
+
+    /** A fault or error left block {@code b}: the state of the instruction that raised it, and what retired before. */
+    private void leftBlock(TranslatedBlock b) {
+        int k = blockInsn & 0xffff;
+        startEip = b.eips()[k];
+        if ((blockInsn & KEEP_START_ESP) == 0) startEsp = r[ESP];
+        retiredInBlock(blockBias + k);
     }
 
     /** Lockstep mode ({@code -accel tcg,lockstep=on}), or null. */
