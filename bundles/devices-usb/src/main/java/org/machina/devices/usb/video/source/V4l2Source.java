@@ -46,6 +46,7 @@ public final class V4l2Source implements VideoSource {
     }
 
     private final CaptureDevice device;
+    private final long idleNanos;
     private final Thread thread;
     private final Object lock = new Object();
     private Shown latest;
@@ -62,8 +63,9 @@ public final class V4l2Source implements VideoSource {
     private long damaged;
     private boolean decodeFailureLogged;
 
-    private V4l2Source(CaptureDevice device) {
+    private V4l2Source(CaptureDevice device, long idleNanos) {
         this.device = device;
+        this.idleNanos = idleNanos;
         this.thread = Thread.ofPlatform().daemon().name("video-v4l2-" + device.name()).unstarted(this::run);
     }
 
@@ -80,13 +82,18 @@ public final class V4l2Source implements VideoSource {
 
     /** Starts capturing from an open device, which the source owns from now on. */
     static V4l2Source start(CaptureDevice device) throws IOException {
+        return start(device, IDLE_NANOS);
+    }
+
+    /** As {@link #start(CaptureDevice)}, stopping the stream after {@code idleNanos} without a request. */
+    static V4l2Source start(CaptureDevice device, long idleNanos) throws IOException {
         if (device.formats().stream().noneMatch(CapturePlan::usable)) {
             List<String> offered = new ArrayList<>();
             device.formats().forEach(f -> offered.add(V4l2Abi.fourccName(f.fourcc())));
             throw new IOException(device.name() + ": no YUYV or MJPEG capture format (it offers "
                     + (offered.isEmpty() ? "none" : String.join(", ", offered)) + ")");
         }
-        V4l2Source s = new V4l2Source(device);
+        V4l2Source s = new V4l2Source(device, idleNanos);
         s.thread.start();
         return s;
     }
@@ -128,7 +135,7 @@ public final class V4l2Source implements VideoSource {
         try {
             while (!closing) {
                 long want = wanted;
-                if (want != 0 && System.nanoTime() - lastAsked > IDLE_NANOS) {
+                if (want != 0 && System.nanoTime() - lastAsked > idleNanos) {
                     device.stop();                                  // the guest stopped streaming
                     streamingFor = 0;
                     wanted = 0;

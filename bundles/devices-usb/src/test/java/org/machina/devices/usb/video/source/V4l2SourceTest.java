@@ -126,6 +126,11 @@ class V4l2SourceTest {
         return new CaptureDevice.PixelFormat(V4l2Abi.PIX_FMT_MJPEG, "Motion-JPEG", true, FrameSizes.of(List.of(sizes)));
     }
 
+    /** A source that never stops streaming for want of requests (a loaded host may pause the test). */
+    private static V4l2Source started(ScriptedDevice d) throws IOException {
+        return V4l2Source.start(d, TimeUnit.DAYS.toNanos(1));
+    }
+
     static void await(BooleanSupplier done, String what) throws InterruptedException {
         for (int i = 0; i < 1000 && !done.getAsBoolean(); i++) {
             Thread.sleep(10);
@@ -165,7 +170,7 @@ class V4l2SourceTest {
     void theNewestFrameOfABatchWinsAndPaddedLinesAreSkipped() throws Exception {
         ScriptedDevice d = new ScriptedDevice(List.of(yuyv(QVGA, VGA)));
         d.padding = 64;
-        try (V4l2Source s = V4l2Source.start(d)) {
+        try (V4l2Source s = started(d)) {
             byte[] out = new byte[320 * 240 * 2];
             s.frame(0, 320, 240, out);
             assertEquals(16, out[0], "black before the first frame");
@@ -192,13 +197,32 @@ class V4l2SourceTest {
     @Test
     void aNewCameraSizeRenegotiates() throws Exception {
         ScriptedDevice d = new ScriptedDevice(List.of(yuyv(QVGA, VGA), mjpeg(QVGA, VGA, HD)));
-        try (V4l2Source s = V4l2Source.start(d)) {
+        try (V4l2Source s = started(d)) {
             s.frame(0, 320, 240, new byte[320 * 240 * 2]);
             await(() -> d.configured.size() == 1, "configured for 320x240");
             s.frame(1, 1280, 720, new byte[1280 * 720 * 2]);
             await(() -> d.configured.size() == 2, "configured again for 1280x720");
             assertEquals(V4l2Abi.PIX_FMT_MJPEG, d.configured.get(1).fourcc());
             assertEquals(1280, d.configured.get(1).width());
+        }
+    }
+
+    @Test
+    void streamingStopsWhenTheCameraStopsAskingAndStartsAgain() throws Exception {
+        ScriptedDevice d = new ScriptedDevice(List.of(yuyv(QVGA)));
+        try (V4l2Source s = V4l2Source.start(d, TimeUnit.MILLISECONDS.toNanos(50))) {
+            byte[] out = new byte[320 * 240 * 2];
+            await(() -> {                                   // asking as a camera does, until it streams
+                s.frame(0, 320, 240, out);
+                return d.streaming;
+            }, "streaming on the first requests");
+            await(() -> !d.streaming, "stopped once no frame was asked for a while");
+            int before = d.configured.size();
+            await(() -> {
+                s.frame(1, 320, 240, out);
+                return d.streaming;
+            }, "streaming again on the next requests");
+            assertTrue(d.configured.size() > before, "configured again for the new stream");
         }
     }
 
@@ -212,7 +236,7 @@ class V4l2SourceTest {
         assertThrows(Exception.class, () -> ImageIO.read(new ByteArrayInputStream(jpeg)),
                 "javax.imageio alone refuses a frame without DHT");
         ScriptedDevice d = new ScriptedDevice(List.of(mjpeg(QVGA)));
-        try (V4l2Source s = V4l2Source.start(d)) {
+        try (V4l2Source s = started(d)) {
             byte[] out = new byte[w * h * 2];
             s.frame(0, w, h, out);
             await(() -> d.streaming, "streaming");
@@ -227,7 +251,7 @@ class V4l2SourceTest {
     @Test
     void aDeviceFailingWhileStreamingKeepsTheLastFrame() throws Exception {
         ScriptedDevice d = new ScriptedDevice(List.of(yuyv(QVGA)));
-        try (V4l2Source s = V4l2Source.start(d)) {
+        try (V4l2Source s = started(d)) {
             byte[] out = new byte[320 * 240 * 2];
             s.frame(0, 320, 240, out);
             await(() -> d.streaming, "streaming");
