@@ -3,6 +3,7 @@ package org.machina.devices.usb.video.v4l2;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A frame-capturing device as the V4L2 source drives it from its capture thread: the formats it
@@ -10,8 +11,20 @@ import java.util.List;
  * host's; every call but {@link #name()} and {@link #formats()} comes from one thread.
  */
 public interface CaptureDevice extends AutoCloseable {
-    /** A pixel format the device offers and its frame sizes. */
-    record PixelFormat(int fourcc, String description, boolean compressed, FrameSizes sizes) {
+    /**
+     * A pixel format the device offers, its frame sizes and, for discrete sizes whose intervals the
+     * driver lists, the most frames a second it offers at each (a size missing from it: unknown).
+     */
+    record PixelFormat(int fourcc, String description, boolean compressed, FrameSizes sizes,
+            Map<FrameSizes.Size, Double> fastest) {
+        public PixelFormat {
+            fastest = Map.copyOf(fastest);
+        }
+
+        public PixelFormat(int fourcc, String description, boolean compressed, FrameSizes sizes) {
+            this(fourcc, description, compressed, sizes, Map.of());
+        }
+
         @Override
         public String toString() {
             return V4l2Abi.fourccName(fourcc) + " " + sizes;

@@ -54,6 +54,17 @@ public final class V4l2Abi {
                             u32("min_height"), u32("max_height"), u32("step_height")).withName("stepwise")).withName("size"),
             u32s(2, "reserved"));
 
+    private static MemoryLayout fract(String name) {
+        return MemoryLayout.structLayout(u32("numerator"), u32("denominator")).withName(name);
+    }
+
+    /** struct v4l2_frmivalenum (VIDIOC_ENUM_FRAMEINTERVALS): a discrete interval or a stepwise range, in seconds. */
+    public static final StructLayout FRMIVALENUM = MemoryLayout.structLayout(
+            u32("index"), u32("pixel_format"), u32("width"), u32("height"), u32("type"),
+            MemoryLayout.unionLayout(fract("discrete"),
+                    MemoryLayout.structLayout(fract("min"), fract("max"), fract("step")).withName("stepwise")).withName("interval"),
+            u32s(2, "reserved"));
+
     /** struct v4l2_pix_format (the single-planar member of v4l2_format's union). */
     public static final StructLayout PIX_FORMAT = MemoryLayout.structLayout(
             u32("width"), u32("height"), u32("pixelformat"), u32("field"), u32("bytesperline"), u32("sizeimage"),
@@ -122,6 +133,7 @@ public final class V4l2Abi {
     public static final long VIDIOC_G_PARM = ioc(IOC_READ | IOC_WRITE, 21, STREAMPARM.byteSize());
     public static final long VIDIOC_S_PARM = ioc(IOC_READ | IOC_WRITE, 22, STREAMPARM.byteSize());
     public static final long VIDIOC_ENUM_FRAMESIZES = ioc(IOC_READ | IOC_WRITE, 74, FRMSIZEENUM.byteSize());
+    public static final long VIDIOC_ENUM_FRAMEINTERVALS = ioc(IOC_READ | IOC_WRITE, 75, FRMIVALENUM.byteSize());
 
     // device capabilities (struct v4l2_capability)
     public static final int CAP_VIDEO_CAPTURE = 0x00000001;
@@ -140,6 +152,8 @@ public final class V4l2Abi {
     public static final int FRMSIZE_TYPE_DISCRETE = 1;
     public static final int FRMSIZE_TYPE_CONTINUOUS = 2;
     public static final int FRMSIZE_TYPE_STEPWISE = 3;
+    /** enum v4l2_frmivaltypes V4L2_FRMIVAL_TYPE_DISCRETE (continuous and stepwise use the stepwise member). */
+    public static final int FRMIVAL_TYPE_DISCRETE = 1;
     /** v4l2_captureparm capability V4L2_CAP_TIMEPERFRAME. */
     public static final int CAP_TIMEPERFRAME = 0x1000;
     /** v4l2_buffer flag V4L2_BUF_FLAG_ERROR: the frame may be corrupted. */

@@ -17,18 +17,22 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A host V4L2 video capture device ({@code /dev/videoN}) driven with the streaming I/O method of
- * the V4L2 specification: VIDIOC_QUERYCAP, VIDIOC_ENUM_FMT and VIDIOC_ENUM_FRAMESIZES when
- * opened; VIDIOC_S_FMT and VIDIOC_S_PARM to configure; VIDIOC_REQBUFS, VIDIOC_QUERYBUF and mmap
+ * the V4L2 specification: VIDIOC_QUERYCAP, VIDIOC_ENUM_FMT, VIDIOC_ENUM_FRAMESIZES and
+ * VIDIOC_ENUM_FRAMEINTERVALS when opened; VIDIOC_S_FMT and VIDIOC_S_PARM to configure; VIDIOC_REQBUFS, VIDIOC_QUERYBUF and mmap
  * for the buffers, VIDIOC_QBUF/VIDIOC_DQBUF and VIDIOC_STREAMON/STREAMOFF to stream; the
  * descriptor is non-blocking and poll(2) waits for frames. Single-planar capture only.
  */
 public final class V4l2Device implements CaptureDevice {
     /** Buffers asked for: enough for the driver to fill one while the capture thread reads another. */
     static final int BUFFERS = 4;
+    /** Largest buffer mapped (a 4K frame in YUYV is 16 MiB). */
+    static final long MAX_BUFFER = 256L << 20;
     /** Bound on enumeration loops, against a driver that never says EINVAL. */
     private static final int MAX_ENUM = 256;
 
@@ -120,9 +124,16 @@ public final class V4l2Device implements CaptureDevice {
                     throw new IOException(path + ": " + e.getMessage(), e);
                 }
                 int fourcc = d.get(JAVA_INT, offset(FMTDESC, "pixelformat"));
+                FrameSizes sizes = frameSizes(fd, fourcc, a);
+                Map<FrameSizes.Size, Double> fastest = new HashMap<>();
+                for (FrameSizes.Size s : sizes.discrete()) {
+                    double fps = fastest(fd, fourcc, s, a);
+                    if (fps > 0) {
+                        fastest.put(s, fps);
+                    }
+                }
                 out.add(new PixelFormat(fourcc, string(d, offset(FMTDESC, "description"), 32),
-                        (d.get(JAVA_INT, offset(FMTDESC, "flags")) & V4l2Abi.FMT_FLAG_COMPRESSED) != 0,
-                        frameSizes(fd, fourcc, a)));
+                        (d.get(JAVA_INT, offset(FMTDESC, "flags")) & V4l2Abi.FMT_FLAG_COMPRESSED) != 0, sizes, fastest));
             }
         }
         return List.copyOf(out);
@@ -149,6 +160,44 @@ public final class V4l2Device implements CaptureDevice {
             return FrameSizes.range(new FrameSizes.Size(1, 1), new FrameSizes.Size(8192, 8192), new FrameSizes.Size(1, 1));
         }
         return FrameSizes.of(sizes);
+    }
+
+    /** The most frames a second the device lists for a format and size (VIDIOC_ENUM_FRAMEINTERVALS), 0 if unknown. */
+    private static double fastest(int fd, int fourcc, FrameSizes.Size size, Arena a) {
+        MemorySegment e = a.allocate(V4l2Abi.FRMIVALENUM);
+        double best = 0;
+        for (int i = 0; i < MAX_ENUM; i++) {
+            e.fill((byte) 0);
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "index"), i);
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "pixel_format"), fourcc);
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "width"), size.width());
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "height"), size.height());
+            try {
+                LibC.ioctl(fd, V4l2Abi.VIDIOC_ENUM_FRAMEINTERVALS, e, "VIDIOC_ENUM_FRAMEINTERVALS");
+            } catch (LibC.Errno x) {
+                break;
+            }
+            boolean discrete = e.get(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "type")) == V4l2Abi.FRMIVAL_TYPE_DISCRETE;
+            best = Math.max(best, decodeFps(e));
+            if (!discrete) {
+                break;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The frames a second of one struct v4l2_frmivalenum: of its discrete interval, or of the
+     * shortest interval of a stepwise or continuous range (0 for a zero numerator or denominator).
+     */
+    public static double decodeFps(MemorySegment e) {
+        boolean discrete = e.get(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "type")) == V4l2Abi.FRMIVAL_TYPE_DISCRETE;
+        String member = discrete ? "discrete" : "stepwise";
+        long num = discrete ? e.get(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "interval", member, "numerator")) & 0xFFFFFFFFL
+                : e.get(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "interval", member, "min", "numerator")) & 0xFFFFFFFFL;
+        long den = discrete ? e.get(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "interval", member, "denominator")) & 0xFFFFFFFFL
+                : e.get(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "interval", member, "min", "denominator")) & 0xFFFFFFFFL;
+        return num == 0 || den == 0 ? 0 : (double) den / num;
     }
 
     /** Decodes one struct v4l2_frmsizeenum: a discrete size goes to {@code sizes}, a range is returned. */
@@ -245,6 +294,9 @@ public final class V4l2Device implements CaptureDevice {
                 call(V4l2Abi.VIDIOC_QUERYBUF, b, "VIDIOC_QUERYBUF");
                 long length = b.get(JAVA_INT, offset(BUFFER, "length")) & 0xFFFFFFFFL;
                 long at = b.get(JAVA_INT, offset(BUFFER, "m", "offset")) & 0xFFFFFFFFL;
+                if (length == 0 || length > MAX_BUFFER) {
+                    throw new IOException(path + ": VIDIOC_QUERYBUF gave buffer " + i + " a length of " + length + " bytes");
+                }
                 try {
                     mappings[i] = LibC.mmap(fd, length, at);
                 } catch (LibC.Errno e) {

@@ -164,6 +164,17 @@ class V4l2SourceTest {
                 FrameSizes.of(List.of(HD)));
         assertEquals(new CapturePlan(V4l2Abi.PIX_FMT_YUYV, VGA), CapturePlan.choose(List.of(nv12, yuyv(VGA)), 1280, 720),
                 "NV12 is not converted: the largest YUYV instead");
+
+        CaptureDevice.PixelFormat slowYuyv = new CaptureDevice.PixelFormat(V4l2Abi.PIX_FMT_YUYV, "", false,
+                FrameSizes.of(List.of(VGA, HD)), Map.of(VGA, 30.0, HD, 10.0));
+        CaptureDevice.PixelFormat fastMjpeg = new CaptureDevice.PixelFormat(V4l2Abi.PIX_FMT_MJPEG, "", true,
+                FrameSizes.of(List.of(VGA, HD)), Map.of(VGA, 30.0, HD, 30.0));
+        assertEquals(V4l2Abi.PIX_FMT_MJPEG, CapturePlan.choose(List.of(slowYuyv, fastMjpeg), 1280, 720).fourcc(),
+                "YUYV 1280x720 at 10 fps loses to MJPEG at 30");
+        assertEquals(V4l2Abi.PIX_FMT_YUYV, CapturePlan.choose(List.of(slowYuyv, fastMjpeg), 640, 480).fourcc(),
+                "both at 30 fps: YUYV");
+        assertEquals(V4l2Abi.PIX_FMT_YUYV, CapturePlan.choose(List.of(slowYuyv), 1280, 720).fourcc(),
+                "slow is better than nothing");
     }
 
     @Test

@@ -21,6 +21,7 @@ class V4l2AbiTest {
         assertEquals(204, V4l2Abi.STREAMPARM.byteSize(), "v4l2_streamparm: type and a 200-byte union");
         assertEquals(20, V4l2Abi.REQUESTBUFFERS.byteSize(), "v4l2_requestbuffers: 4 u32, flags, reserved[3]");
         assertEquals(88, V4l2Abi.BUFFER.byteSize(), "v4l2_buffer with a 16-byte timeval and an 8-byte union m");
+        assertEquals(52, V4l2Abi.FRMIVALENUM.byteSize(), "v4l2_frmivalenum: 5 u32, a 24-byte union of fractions, reserved[2]");
         assertEquals(8, V4l2Abi.POLLFD.byteSize());
     }
 
@@ -32,6 +33,8 @@ class V4l2AbiTest {
         assertEquals(44, offset(V4l2Abi.FMTDESC, "pixelformat"));
         assertEquals(12, offset(V4l2Abi.FRMSIZEENUM, "size", "discrete", "width"));
         assertEquals(32, offset(V4l2Abi.FRMSIZEENUM, "size", "stepwise", "step_height"));
+        assertEquals(20, offset(V4l2Abi.FRMIVALENUM, "interval", "discrete", "numerator"));
+        assertEquals(28, offset(V4l2Abi.FRMIVALENUM, "interval", "stepwise", "max", "numerator"));
         assertEquals(8, offset(V4l2Abi.FORMAT, "fmt", "pix", "width"));
         assertEquals(16, offset(V4l2Abi.FORMAT, "fmt", "pix", "pixelformat"));
         assertEquals(24, offset(V4l2Abi.FORMAT, "fmt", "pix", "bytesperline"));
@@ -64,6 +67,7 @@ class V4l2AbiTest {
         assertEquals(0xC0CC5615L, V4l2Abi.VIDIOC_G_PARM, "_IOWR('V', 21, 204 bytes)");
         assertEquals(0xC0CC5616L, V4l2Abi.VIDIOC_S_PARM, "_IOWR('V', 22, 204 bytes)");
         assertEquals(0xC02C564AL, V4l2Abi.VIDIOC_ENUM_FRAMESIZES, "_IOWR('V', 74, 44 bytes)");
+        assertEquals(0xC034564BL, V4l2Abi.VIDIOC_ENUM_FRAMEINTERVALS, "_IOWR('V', 75, 52 bytes)");
     }
 
     @Test

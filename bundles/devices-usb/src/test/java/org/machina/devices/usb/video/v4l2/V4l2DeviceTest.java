@@ -75,6 +75,25 @@ class V4l2DeviceTest {
     }
 
     @Test
+    void framesPerSecondOfAnInterval() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = a.allocate(V4l2Abi.FRMIVALENUM);
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "type"), V4l2Abi.FRMIVAL_TYPE_DISCRETE);
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "interval", "discrete", "numerator"), 1001);
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "interval", "discrete", "denominator"), 30000);
+            assertEquals(30000.0 / 1001, V4l2Device.decodeFps(e), 1e-9, "NTSC's 1001/30000 s");
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "type"), 3);                    // stepwise: the shortest interval
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "interval", "stepwise", "min", "numerator"), 1);
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "interval", "stepwise", "min", "denominator"), 60);
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "interval", "stepwise", "max", "numerator"), 1);
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "interval", "stepwise", "max", "denominator"), 1);
+            assertEquals(60.0, V4l2Device.decodeFps(e));
+            e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "interval", "stepwise", "min", "numerator"), 0);
+            assertEquals(0.0, V4l2Device.decodeFps(e), "a zero interval is unknown, not infinite");
+        }
+    }
+
+    @Test
     void discreteFitPicksTheSmallestCoveringSizeElseTheLargest() {
         FrameSizes s = FrameSizes.of(List.of(new FrameSizes.Size(1280, 720), new FrameSizes.Size(320, 240),
                 new FrameSizes.Size(640, 480), new FrameSizes.Size(160, 120)));
