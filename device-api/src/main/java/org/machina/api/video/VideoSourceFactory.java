@@ -22,7 +22,8 @@ public interface VideoSourceFactory {
 
     /**
      * Opens a source for one camera. {@code options} holds the camera's source options that were
-     * given (today {@code path}); a missing or bad option fails with a message that names it.
+     * given (today {@code path}, {@code command} and {@code device}); a missing or bad option fails with a
+     * message that names it.
      */
     VideoSource open(Map<String, String> options) throws IOException;
 }

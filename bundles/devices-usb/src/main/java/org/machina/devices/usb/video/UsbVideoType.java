@@ -16,6 +16,7 @@ import org.machina.api.video.VideoSourceFactory;
 import org.machina.devices.usb.video.source.FileSourceFactory;
 import org.machina.devices.usb.video.source.PatternSourceFactory;
 import org.machina.devices.usb.video.source.ProcessSourceFactory;
+import org.machina.devices.usb.video.source.V4l2SourceFactory;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -24,7 +25,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Publishes {@link UsbVideo} as device type {@code usb-video}. The frame source is picked by name
- * ({@code source=pattern}, {@code source=file,path=FILE}, {@code source=process,command=CMD}, or
+ * ({@code source=pattern}, {@code source=file,path=FILE}, {@code source=process,command=CMD},
+ * {@code source=v4l2,device=/dev/videoN}, or
  * the name of any {@link VideoSourceFactory} service another bundle registers); the built-in factories are
  * also used directly, so they never depend on service start order.
  */
@@ -32,7 +34,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 public final class UsbVideoType implements DeviceType {
     static final String NAME = "usb-video";
     private static final List<VideoSourceFactory> BUILT_IN = List.of(new PatternSourceFactory(), new FileSourceFactory(),
-            new ProcessSourceFactory());
+            new ProcessSourceFactory(), new V4l2SourceFactory());
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -47,7 +49,7 @@ public final class UsbVideoType implements DeviceType {
     public String description() {
         return "USB Video Class 1.1 camera: YUYV 160x120..640x480 and MJPEG up to 1280x720 over isochronous "
                 + "or bulk transfers, "
-                + "from a video source (pattern, file, process, or a third-party source)";
+                + "from a video source (pattern, file, process, v4l2, or a third-party source)";
     }
 
     @Override
@@ -60,7 +62,8 @@ public final class UsbVideoType implements DeviceType {
                 PropertySpec.string("source", PatternSourceFactory.NAME,
                         "where frames come from: " + String.join(", ", names()) + " (default pattern)"),
                 PropertySpec.string("path", "", "the file of source=file: YUV4MPEG2 (.y4m), MJPEG (.mjpeg, .jpg) or a still picture (.png, .bmp, .gif, .ppm)"),
-                PropertySpec.string("command", "", "the shell command of source=process (writes YUV4MPEG2 to stdout)"));
+                PropertySpec.string("command", "", "the shell command of source=process (writes YUV4MPEG2 to stdout)"),
+                PropertySpec.string("device", "", "the V4L2 capture device of source=v4l2 (default /dev/video0)"));
     }
 
     @Override
@@ -79,7 +82,8 @@ public final class UsbVideoType implements DeviceType {
         }
         VideoSource source;
         try {
-            source = factory.open(Map.of("path", config.string("path"), "command", config.string("command")));
+            source = factory.open(Map.of("path", config.string("path"), "command", config.string("command"),
+                    "device", config.string("device")));
         } catch (IOException e) {
             throw new IllegalArgumentException("device '" + config.id() + "' (" + NAME + "): " + e.getMessage(), e);
         }

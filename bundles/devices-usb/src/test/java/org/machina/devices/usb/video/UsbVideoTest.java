@@ -302,17 +302,21 @@ class UsbVideoTest {
         UsbVideoType type = new UsbVideoType();
         assertTrue(type.properties().stream().anyMatch(p -> p.name().equals("path")));
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> type.create(machine.context("c1"), config("c1", java.util.Map.of("source", "v4l2"))));
-        assertTrue(e.getMessage().contains("unknown source 'v4l2'") && e.getMessage().contains("file, pattern, process"),
+                () -> type.create(machine.context("c1"), config("c1", java.util.Map.of("source", "webcam9"))));
+        assertTrue(e.getMessage().contains("unknown source 'webcam9'") && e.getMessage().contains("file, pattern, process, v4l2"),
                 e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> type.create(machine.context("c2"), config("c2", java.util.Map.of("source", "file"))));
         assertTrue(e.getMessage().contains("path="), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> type.create(machine.context("c3"), config("c3", java.util.Map.of("source", "v4l2", "device", "/dev/null"))));
+        assertTrue(e.getMessage().startsWith("device 'c3' (usb-video): /dev/null: not a V4L2 device (VIDIOC_QUERYCAP: "),
+                e.getMessage());
     }
 
     private static org.machina.api.device.DeviceConfig config(String id, java.util.Map<String, String> given) {
         java.util.Map<String, String> values = new java.util.HashMap<>(java.util.Map.of("bus", "", "port", "-1",
-                "source", "pattern", "path", "", "command", "", "transfer", "iso"));
+                "source", "pattern", "path", "", "command", "", "device", "", "transfer", "iso"));
         values.putAll(given);
         return new org.machina.api.device.DeviceConfig(id, values);
     }

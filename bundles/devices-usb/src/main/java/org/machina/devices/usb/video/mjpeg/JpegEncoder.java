@@ -46,6 +46,43 @@ public final class JpegEncoder {
     private final HuffmanCode acLuma = new HuffmanCode(JpegTables.AC_LUMA_BITS, JpegTables.AC_LUMA_VALUES);
     private final HuffmanCode dcChroma = new HuffmanCode(JpegTables.DC_CHROMA_BITS, JpegTables.DC_CHROMA_VALUES);
     private final HuffmanCode acChroma = new HuffmanCode(JpegTables.AC_CHROMA_BITS, JpegTables.AC_CHROMA_VALUES);
+    /** The DHT segment (marker included) of the four Annex K tables every frame of this encoder uses. */
+    private static final byte[] STANDARD_DHT = standardDht();
+
+    /**
+     * A DHT segment (marker included) defining the typical tables of ITU-T T.81 Annex K.3 as
+     * tables 0 (luminance) and 1 (chrominance), DC and AC: what an MJPEG frame that leaves them
+     * out (as many webcams' frames do) is to be decoded with.
+     */
+    public static byte[] standardHuffmanTables() {
+        return STANDARD_DHT.clone();
+    }
+
+    private static byte[] standardDht() {
+        int[][] bits = {JpegTables.DC_LUMA_BITS, JpegTables.AC_LUMA_BITS, JpegTables.DC_CHROMA_BITS, JpegTables.AC_CHROMA_BITS};
+        int[][] values = {JpegTables.DC_LUMA_VALUES, JpegTables.AC_LUMA_VALUES, JpegTables.DC_CHROMA_VALUES,
+                JpegTables.AC_CHROMA_VALUES};
+        int[] classAndId = {0x00, 0x10, 0x01, 0x11};
+        int length = 2;
+        for (int[] v : values) {
+            length += 17 + v.length;
+        }
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream(length + 2);
+        o.write(0xFF);
+        o.write(0xC4);
+        o.write(length >> 8);
+        o.write(length);
+        for (int i = 0; i < 4; i++) {
+            o.write(classAndId[i]);
+            for (int b : bits[i]) {
+                o.write(b);
+            }
+            for (int v : values[i]) {
+                o.write(v);
+            }
+        }
+        return o.toByteArray();
+    }
     private final double[] block = new double[64];
     private final int[] coef = new int[64];
     private byte[] out = new byte[64 * 1024];
@@ -310,22 +347,8 @@ public final class JpegEncoder {
         put(3);
         put(0x11);
         put(1);
-        marker(0xC4);
-        HuffmanCode[] tables = {dcLuma, acLuma, dcChroma, acChroma};
-        int[] classAndId = {0x00, 0x10, 0x01, 0x11};
-        int length = 2;
-        for (HuffmanCode t : tables) {
-            length += 17 + t.values.length;
-        }
-        put16(length);
-        for (int i = 0; i < tables.length; i++) {
-            put(classAndId[i]);
-            for (int b : tables[i].bits) {
-                put(b);
-            }
-            for (int v : tables[i].values) {
-                put(v);
-            }
+        for (byte b : STANDARD_DHT) {
+            put(b & 0xFF);
         }
         marker(0xDA);
         put16(6 + 2 * 3);

@@ -28,6 +28,11 @@ final class Y4mFormat {
         this.frameBytes = width * height + (chroma == Chroma.MONO ? 0 : 2 * chromaWidth * chromaHeight);
     }
 
+    /** The planar format of {@code width} x {@code height} pictures with {@code chroma} (a capture source's own frames). */
+    static Y4mFormat of(int width, int height, Chroma chroma) {
+        return new Y4mFormat(width, height, chroma);
+    }
+
     /** Parses the stream header line (without its newline); {@code where} names the stream in errors. */
     static Y4mFormat parse(String header, String where) throws IOException {
         if (!header.startsWith("YUV4MPEG2 ")) {
