@@ -43,7 +43,9 @@ import org.machina.devices.firewire.host.ErrnoException;
  *     device's IEC 61883 plug registers 0xFFFFF0000900..0x9FF are answered with an address error so
  *     that a guest does not start a stream nobody receives), broadcasts (not forwarded), and
  *     requests from the device into the host's physical range below 0x0001_0000_0000: the host
- *     controller serves those itself from host memory, so no {@code inbound} range may lie there.
+ *     controller serves those itself from host memory, so no {@code inbound} range may lie there,
+ *     and SBP-2 devices (whose targets work by physical DMA from the initiator's memory: a guest
+ *     could make such a device read or write host memory) are refused at creation.
  * </ul>
  * Events are read by one daemon thread that posts them to the machine thread; every state change
  * happens on the machine thread.
@@ -111,6 +113,11 @@ final class FwHostNode implements Device, Ieee1394Node {
             throw new CdevException(dev.path() + ": the kernel has no config ROM of the device (" + info.rom().length
                     + " quadlets)", null);
         }
+        if (hasSbp2Unit(info.rom())) {
+            throw new CdevException(dev.path() + " is an SBP-2 device (a unit directory with specifier_ID 0x00609E): "
+                    + "its target fetches ORBs and data from the initiator's memory by physical DMA, which the host "
+                    + "controller would serve from host memory, not guest RAM; fw-host refuses it", null);
+        }
         this.rom = info.rom();
         this.hostGeneration = info.bus().generation();
         this.hostNodeId = info.bus().nodeId();
@@ -155,6 +162,37 @@ final class FwHostNode implements Device, Ieee1394Node {
 
     int[] rom() {
         return rom.clone();
+    }
+
+    /**
+     * Whether the ROM's root directory has a unit directory (key 0xD1) whose specifier_ID (key 0x12)
+     * is 0x00609E (INCITS: SBP-2 and SBP-3). The walk stays inside the ROM whatever its offsets say.
+     */
+    static boolean hasSbp2Unit(int[] rom) {
+        if (rom.length < 2) {
+            return false;
+        }
+        int root = 1 + (rom[0] >>> 24);
+        if (root >= rom.length) {
+            return false;
+        }
+        int rootLength = rom[root] >>> 16;
+        for (int i = root + 1; i <= root + rootLength && i < rom.length; i++) {
+            if (rom[i] >>> 24 != 0xD1) {
+                continue;
+            }
+            int unit = i + (rom[i] & 0xFF_FFFF);
+            if (unit <= i || unit >= rom.length) {
+                continue;
+            }
+            int unitLength = rom[unit] >>> 16;
+            for (int j = unit + 1; j <= unit + unitLength && j < rom.length; j++) {
+                if (rom[j] >>> 24 == 0x12 && (rom[j] & 0xFF_FFFF) == 0x00609E) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     Ieee1394Port port() {

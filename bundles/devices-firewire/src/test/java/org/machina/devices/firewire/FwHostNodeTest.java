@@ -376,6 +376,17 @@ class FwHostNodeTest {
                 + "physical range", Map.of("dev", "/dev/fw1", "inbound", "0x1000+0x100"));
         assertMessage("device 'fw0' (fw-host): inbound=0x1000 is not OFFSET+LENGTH",
                 Map.of("dev", "/dev/fw1", "inbound", "0x1000"));
+        int[] sbp2Rom = org.machina.api.bus.ieee1394.ConfigRom.build(0x00FF_A002, 0x0800_2800_0000_0C01L,
+                new org.machina.api.bus.ieee1394.ConfigRom.Directory().immediate(0x03, 0x080028)
+                        .directory(0x11, new org.machina.api.bus.ieee1394.ConfigRom.Directory()
+                                .immediate(0x12, 0x00609E).immediate(0x13, 0x010483)));
+        assertTrue(FwHostNode.hasSbp2Unit(sbp2Rom));
+        assertFalse(FwHostNode.hasSbp2Unit(ROM));
+        assertFalse(FwHostNode.hasSbp2Unit(new int[] {0xFF00_0000, 0, 0}), "offsets outside the ROM");
+        kernel.rom = sbp2Rom;
+        assertMessage("device 'fw0' (fw-host): /dev/fw1 is an SBP-2 device", Map.of("dev", "/dev/fw1"));
+        assertTrue(kernel.closed, "the file is closed again");
+        kernel.rom = ROM.clone();
         kernel.allocateErrno = 16;
         assertMessage("device 'fw0' (fw-host): /dev/fw1: ALLOCATE of the FCP response register failed: ioctl: EBUSY",
                 Map.of("dev", "/dev/fw1"));
