@@ -207,7 +207,12 @@ final class FwHostNode implements Device, Ieee1394Node {
 
     @Override
     public void realize() {
-        port = ctx.bus(busName, Ieee1394Bus.class).attach(ctx.id(), this);
+        try {
+            port = ctx.bus(busName, Ieee1394Bus.class).attach(ctx.id(), this);
+        } catch (RuntimeException e) {
+            dev.close();   // no bus (no ohci-1394 before it): the file is not kept open
+            throw e;
+        }
         ctx.log().info("host FireWire device {} (GUID {}, node 0x{} in host generation {}) is on the bus; "
                 + "isochronous streams are not passed through", dev.path(), guidText(), Integer.toHexString(hostNodeId),
                 hostGeneration);
@@ -277,6 +282,8 @@ final class FwHostNode implements Device, Ieee1394Node {
         } catch (IllegalArgumentException x) {
             ctx.executor().execute(() -> warn("a malformed firewire-cdev event: {}", x.getMessage()));
             return true;
+        } catch (IllegalStateException x) {
+            return false;   // the file was closed under the reader (unrealize gave up waiting for it)
         }
         if (e == null) {
             return true;

@@ -25,8 +25,8 @@ public final class FwHostType implements DeviceType {
 
     @Override
     public String description() {
-        return "a device on a host FireWire port (Linux firewire-cdev /dev/fwN) as a node on the bus of the "
-                + "machine's ohci-1394; no isochronous streams";
+        return "a device on a host FireWire port (Linux firewire-cdev /dev/fwN) as a node on a 1394 bus (needs an "
+                + "ohci-1394 before it); no isochronous streams, no SBP-2 devices; never run against a real device";
     }
 
     @Override

@@ -358,6 +358,57 @@ class FwHostNodeTest {
     }
 
     @Test
+    void theReaderThreadPostsToTheMachineThreadAndEndsWithTheDevice() throws Exception {
+        Rig m = new Rig().threaded("machine");
+        try {
+            Ieee1394BusImpl b = new Ieee1394BusImpl(m.executor, LoggerFactory.getLogger("test.bus"));
+            m.buses.put(Ieee1394Bus.NAME, b);
+            Guest g = new Guest();
+            FwHostNode n = m.on(() -> {
+                b.attach("ohci", g);
+                FwHostNode x = (FwHostNode) FwHostType.create(m.context("fw0"),
+                        new DeviceConfig("fw0", Map.of("dev", "/dev/fw1")), kernel, true);
+                x.realize();
+                return x;
+            });
+            int before = m.on(() -> g.resets.size());
+            assertEquals(2, (int) m.on(() -> b.nodeNames().size()));
+            kernel.generation = 4;
+            kernel.events.add(FakeCdevKernel.busResetEvent(0, 0xFFC1, 0xFFC0, 4));
+            waitFor(() -> m.on(() -> g.resets.size()) > before, "the host reset reaching the guest");
+            kernel.hungUp = true;
+            waitFor(() -> m.on(n::isGone), "the node noticing the device is gone");
+            assertEquals(List.of("ohci"), m.on(b::nodeNames));
+            assertTrue(kernel.closed);
+            m.on(() -> {
+                n.unrealize();
+                return null;
+            });
+        } finally {
+            m.stop();
+        }
+    }
+
+    /** Waits (at most 20 s: a bound for a stuck thread, not a timing assertion) until {@code done}. */
+    private static void waitFor(java.util.concurrent.Callable<Boolean> done, String what) throws Exception {
+        for (int i = 0; i < 2000; i++) {
+            if (done.call()) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("never saw " + what);
+    }
+
+    @Test
+    void withoutABusTheFileIsClosedAgain() {
+        FwHostNode n = (FwHostNode) FwHostType.create(rig.context("fw0"), new DeviceConfig("fw0", Map.of("dev", "/dev/fw1")),
+                kernel, false);
+        assertThrows(IllegalStateException.class, n::realize);
+        assertTrue(kernel.closed);
+    }
+
+    @Test
     void creationErrorsNameTheDevice(@TempDir Path dir) throws Exception {
         rig.buses.put(Ieee1394Bus.NAME, bus);
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class,

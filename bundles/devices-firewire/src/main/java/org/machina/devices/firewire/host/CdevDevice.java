@@ -36,7 +36,7 @@ public final class CdevDevice implements AutoCloseable {
     private final Arena readArena = Arena.ofShared();
     private final MemorySegment eventBuffer = readArena.allocate(EVENT_BUFFER, 8);
     private volatile boolean closed;
-    private Info info;
+    private volatile Info info;
 
     private CdevDevice(Libc libc, String path, int fd) {
         this.libc = libc;
@@ -93,6 +93,7 @@ public final class CdevDevice implements AutoCloseable {
     }
 
     private Info getInfo() throws ErrnoException {
+        checkOpen("ioctl");
         try (Arena a = Arena.ofConfined()) {
             MemorySegment rom = a.allocate(ROM_BYTES, 8);
             MemorySegment reset = a.allocate(CdevAbi.EVENT_BUS_RESET_SIZE, 8);
@@ -109,6 +110,7 @@ public final class CdevDevice implements AutoCloseable {
 
     /** GET_SPEED: the speed code from the host controller to the device. */
     public int speed() throws ErrnoException {
+        checkOpen("ioctl");
         return libc.ioctl(fd, CdevAbi.IOC_GET_SPEED, MemorySegment.NULL);
     }
 
@@ -119,6 +121,7 @@ public final class CdevDevice implements AutoCloseable {
      */
     public void sendRequest(int tcode, long offset, byte[] payload, int length, long closure, int generation)
             throws ErrnoException {
+        checkOpen("ioctl");
         try (Arena a = Arena.ofConfined()) {
             MemorySegment data = a.allocate(Math.max(length, 4), 8);
             MemorySegment.copy(payload, 0, data, ValueLayout.JAVA_BYTE, 0, Math.min(payload.length, length));
@@ -129,6 +132,7 @@ public final class CdevDevice implements AutoCloseable {
 
     /** ALLOCATE: {@code length} bytes of the host controller's address space within [offset, regionEnd). */
     public CdevAbi.Allocation allocate(long offset, int length, long regionEnd, long closure) throws ErrnoException {
+        checkOpen("ioctl");
         try (Arena a = Arena.ofConfined()) {
             MemorySegment arg = copy(a, CdevAbi.encodeAllocate(offset, closure, length, regionEnd));
             libc.ioctl(fd, CdevAbi.IOC_ALLOCATE, arg);
@@ -138,6 +142,7 @@ public final class CdevDevice implements AutoCloseable {
 
     /** SEND_RESPONSE to the request event with {@code handle}. */
     public void sendResponse(int rcode, byte[] payload, int handle) throws ErrnoException {
+        checkOpen("ioctl");
         try (Arena a = Arena.ofConfined()) {
             int n = payload == null ? 0 : payload.length;
             MemorySegment data = a.allocate(Math.max(n, 4), 8);
@@ -151,6 +156,7 @@ public final class CdevDevice implements AutoCloseable {
 
     /** INITIATE_BUS_RESET of the host bus. */
     public void initiateBusReset(boolean shortReset) throws ErrnoException {
+        checkOpen("ioctl");
         try (Arena a = Arena.ofConfined()) {
             libc.ioctl(fd, CdevAbi.IOC_INITIATE_BUS_RESET, copy(a, CdevAbi.encodeInitiateBusReset(shortReset)));
         }
@@ -163,9 +169,7 @@ public final class CdevDevice implements AutoCloseable {
      *         ENODEV), or another read/poll error
      */
     public CdevEvent nextEvent(int timeoutMillis) throws ErrnoException {
-        if (closed) {
-            throw new ErrnoException("read", ErrnoException.ENODEV);
-        }
+        checkOpen("read");
         int revents = libc.poll(fd, Libc.POLLIN, timeoutMillis);
         if ((revents & (Libc.POLLHUP | Libc.POLLERR | Libc.POLLNVAL)) != 0) {
             throw new ErrnoException("poll", ErrnoException.ENODEV);
@@ -189,6 +193,13 @@ public final class CdevDevice implements AutoCloseable {
             closed = true;
             libc.close(fd);
             readArena.close();
+        }
+    }
+
+    /** A closed file's descriptor number may already name another file: no call reaches it. */
+    private void checkOpen(String call) throws ErrnoException {
+        if (closed) {
+            throw new ErrnoException(call, ErrnoException.ENODEV);
         }
     }
 

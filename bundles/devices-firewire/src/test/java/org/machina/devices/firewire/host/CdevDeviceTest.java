@@ -81,4 +81,21 @@ class CdevDeviceTest {
             assertEquals(ErrnoException.ENODEV, e.errno());
         }
     }
+
+    @Test
+    void aClosedFileIsNeverCalledAgain() throws Exception {
+        FakeCdevKernel k = new FakeCdevKernel(ROM);
+        CdevDevice d = CdevDevice.open(k, "/dev/fw1");
+        d.close();
+        d.close();
+        k.closed = false;   // as if the descriptor number named another file now
+        assertEquals(ErrnoException.ENODEV, assertThrows(ErrnoException.class,
+                () -> d.sendRequest(0, 0, new byte[4], 4, 1, 3)).errno());
+        assertEquals(ErrnoException.ENODEV, assertThrows(ErrnoException.class, () -> d.sendResponse(0, null, 1)).errno());
+        assertEquals(ErrnoException.ENODEV, assertThrows(ErrnoException.class, () -> d.nextEvent(0)).errno());
+        assertEquals(ErrnoException.ENODEV, assertThrows(ErrnoException.class, d::refreshInfo).errno());
+        assertTrue(k.requests.isEmpty());
+        assertTrue(k.responses.isEmpty());
+        assertEquals(1, k.getInfoCalls);
+    }
 }

@@ -4,15 +4,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * A simulated Linux firewire-cdev driver behind {@link Libc}, for unit tests: one device file at
  * {@link #path} answering the ioctls from the bytes of their structs (decoded here independently of
  * {@link CdevAbi}'s encoders, at the header's offsets) and the memory their pointers name, and an
- * event queue that read(2) hands out one event at a time. It records every call.
+ * event queue that read(2) hands out one event at a time (the queue and the hang-up may be set from
+ * another thread than the reader's). It records every call.
  */
 public final class FakeCdevKernel implements Libc {
     public static final int FD = 7;
@@ -23,16 +24,16 @@ public final class FakeCdevKernel implements Libc {
     public int card = 0;
     public int nodeId = 0xFFC1;
     public int localNodeId = 0xFFC0;
-    public int generation = 3;
+    public volatile int generation = 3;
     public int speed = 2;
     /** errno for the next SEND_REQUEST (0: succeed). */
     public int sendRequestErrno;
     /** errno for ALLOCATEs (0: succeed). */
     public int allocateErrno;
     /** The device went away: poll reports POLLHUP, ioctls fail with ENODEV. */
-    public boolean hungUp;
-    public boolean closed;
-    public final ArrayDeque<byte[]> events = new ArrayDeque<>();
+    public volatile boolean hungUp;
+    public volatile boolean closed;
+    public final ConcurrentLinkedDeque<byte[]> events = new ConcurrentLinkedDeque<>();
 
     /** A SEND_REQUEST as the kernel saw it: the struct's fields and the bytes at its data pointer. */
     public record SentRequest(int tcode, int length, long offset, long closure, int generation, byte[] data) {
