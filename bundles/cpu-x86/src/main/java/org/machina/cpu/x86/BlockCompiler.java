@@ -170,6 +170,7 @@ final class BlockCompiler {
             cb.withMethodBody("run", MethodTypeDesc.of(CD_int, CD_CPU), ClassFile.ACC_PUBLIC,
                     c -> new Emitter(c).block(insns));
         });
+        if (DUMP != null) dump(bytes, csBase + eip);
         TranslatedBlock.BlockCode code;
         try {
             MethodHandles.Lookup hidden = lookup.defineHiddenClass(bytes, true);
@@ -183,6 +184,23 @@ final class BlockCompiler {
         blocksCompiled++;
         instructionsCompiled += eips.length;
         return new TranslatedBlock(code, csBase, eip, code32, offset, off - offset, eips);
+    }
+
+    /**
+     * A folder that receives every translated block as a class file named after its linear
+     * address (system property {@code machina.x86.dumpBlocks}), for reading with {@code javap -c};
+     * null when off.
+     */
+    private static final String DUMP = System.getProperty("machina.x86.dumpBlocks");
+
+    private static void dump(byte[] bytes, int linear) {
+        try {
+            java.nio.file.Path dir = java.nio.file.Path.of(DUMP);
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.write(dir.resolve(String.format("block-%08x.class", linear)), bytes);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot dump a translated block to " + DUMP, e);
+        }
     }
 
     /** Emits the body of one block's run method. */
