@@ -84,6 +84,25 @@ final class CodeCache {
      */
     boolean blocksDropped;
 
+    /** Times translated code was dropped since construction (never decreases; see {@link Mmu#block}). */
+    long drops;
+
+    /** Notes that {@code any} translated code was dropped. */
+    private void dropped(boolean any) {
+        if (any) {
+            blocksDropped = true;
+            drops++;
+        }
+    }
+
+    /** Whether a RAM block's code pages were written since {@link #sync} last looked (sync is then due). */
+    boolean writtenSinceSync() {
+        for (int k = 0; k < blockCount; k++) {
+            if (blocks[k].codeGeneration() != seen[k]) return true;
+        }
+        return false;
+    }
+
     /**
      * Stores into a cached page that is not being executed, after which it is taken for data and
      * dropped: its stores then take the fast path until code runs from it again.
@@ -125,7 +144,7 @@ final class CodeCache {
         lastWay[set] = (byte) w;
         Page p = table[2 * set + w];
         if (p == null) p = table[2 * set + w] = new Page();
-        blocksDropped |= p.forgetBlocks();
+        dropped(p.forgetBlocks());
         newlyMarked = !ram.isCodePage(offset);
         if (newlyMarked) ram.markCodePage(offset); // before the copy: a racing write bumps the generation
         p.ram = ram;
@@ -184,7 +203,7 @@ final class CodeCache {
     private boolean dropIfWritten(Page p) {
         if (p.ram.isCodePage(p.offset)) return false; // written, then decoded again since
         p.ram = null; // keeps the arrays for reuse
-        blocksDropped |= p.forgetBlocks();
+        dropped(p.forgetBlocks());
         pagesInvalidated++;
         return true;
     }
@@ -218,7 +237,7 @@ final class CodeCache {
         if (p == null) return; // not cached: nothing to fix, the page stays unmarked
         if (p != executing && ++p.storesSinceFetch > STORES_BEFORE_DROP) {
             p.ram = null; // unmarked by the store: later stores take the fast path
-            blocksDropped |= p.forgetBlocks();
+            dropped(p.forgetBlocks());
             pagesInvalidated++;
             absorb(k, ram, generationBefore);
             return;
@@ -226,7 +245,7 @@ final class CodeCache {
         int o = (int) (offset - pageOffset);
         MemorySegment.copy(ram.segment(), ValueLayout.JAVA_BYTE, offset, p.bytes, o, length);
         java.util.Arrays.fill(p.headers, Math.max(0, o - 15), o + length, 0);
-        blocksDropped |= p.forgetBlocks(o, length);
+        dropped(p.forgetBlocks(o, length));
         ram.markCodePage(pageOffset);
         bytesPatched += length;
         absorb(k, ram, generationBefore);
@@ -251,7 +270,7 @@ final class CodeCache {
         for (Page p : table) {
             if (p != null) {
                 p.ram = null;
-                blocksDropped |= p.forgetBlocks();
+                dropped(p.forgetBlocks());
             }
         }
     }

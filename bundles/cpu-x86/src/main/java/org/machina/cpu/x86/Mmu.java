@@ -214,6 +214,44 @@ abstract class Mmu extends X86State {
         int lin = csBase + eip;
         if (compiler == null) return null;
         if (translateInBackground && !finished.isEmpty()) installTranslated();
+        int h = (lin ^ (lin >>> 10)) & (JUMP_CACHE - 1);
+        TranslatedBlock j = jumpBlock[h];
+        if (j != null && jumpLin[h] == lin && jumpCpl[h] == cpl) {
+            if (code.writtenSinceSync()) syncCode(); // as a page change would: DMA into code is seen
+            if (jumpStamp[h] == fetchEpoch + code.drops && j.csBase() == csBase && j.eip() == eip
+                    && j.code32() == code32) {
+                jumpHits++;
+                return j;
+            }
+        }
+        TranslatedBlock b = lookUpBlock(csBase, eip, code32, lin);
+        if (b != null && b != TranslatedBlock.NONE) {
+            jumpBlock[h] = b;
+            jumpLin[h] = lin;
+            jumpCpl[h] = cpl;
+            jumpStamp[h] = fetchEpoch + code.drops;
+        }
+        return b;
+    }
+
+    /**
+     * Blocks found by {@link #block} by linear address, CPL and a stamp, in front of the code
+     * page lookup (which makes the block's page the fetch page, syncing the code cache when the
+     * page changes, and counts heat): a direct-mapped cache. An entry holds while the stamp is
+     * unchanged: {@link #fetchEpoch} (bumped wherever the fetch page is forgotten: TLB flushes,
+     * pages dropped by a sync) plus {@link CodeCache#drops}; both only grow. A hit checks first
+     * that no code page was written since the last sync, as a page change does.
+     */
+    private static final int JUMP_CACHE = 1024;
+    private final TranslatedBlock[] jumpBlock = new TranslatedBlock[JUMP_CACHE];
+    private final int[] jumpLin = new int[JUMP_CACHE];
+    private final int[] jumpCpl = new int[JUMP_CACHE];
+    private final long[] jumpStamp = new long[JUMP_CACHE];
+    private long fetchEpoch;
+    /** Blocks found in the jump cache (statistics). */
+    long jumpHits;
+
+    private TranslatedBlock lookUpBlock(int csBase, int eip, boolean code32, int lin) {
         if (!onFetchPage(lin) && !enterFetchPage(lin)) return null;
         CodeCache.Page p = fetchPage;
         int o = lin & 0xfff;
@@ -316,7 +354,10 @@ abstract class Mmu extends X86State {
 
     /** Drops cached code whose RAM was written since the last call (see {@link CodeCache}). */
     final void syncCode() {
-        if (code.sync()) fetchTag = 0;
+        if (code.sync()) {
+            fetchTag = 0;
+            fetchEpoch++;
+        }
     }
 
     /** A page became code: writes to it must take the slow path so they invalidate it. */
@@ -331,6 +372,7 @@ abstract class Mmu extends X86State {
     final void flushTlb() {
         tlbFlushes++;
         fetchTag = 0;
+        fetchEpoch++;
         java.util.Arrays.fill(tlbTag, 0);
         java.util.Arrays.fill(tlbSeg, null);
         java.util.Arrays.fill(tlbRam, null);
@@ -344,6 +386,7 @@ abstract class Mmu extends X86State {
         }
         tlbFlushes++;
         fetchTag = 0;
+        fetchEpoch++;
         for (int i = 0; i < tlbTag.length; i++) {
             if (!tlbGlobal[i]) tlbTag[i] = 0;
         }
@@ -352,6 +395,7 @@ abstract class Mmu extends X86State {
     final void flushTlbPage(int lin) {
         tlbPageFlushes++;
         fetchTag = 0;
+        fetchEpoch++;
         int i = (lin >>> 12) & (TLB_SIZE - 1);
         for (int k = 0; k < 4; k++) {
             tlbTag[k * TLB_SIZE + i] = 0;

@@ -542,6 +542,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         m.put("blocks-translated", compiler == null ? 0 : compiler.blocksCompiled);
         m.put("instructions-translated", compiler == null ? 0 : compiler.instructionsCompiled);
         m.put("blocks-run", blocksRun);
+        m.put("blocks-from-jump-cache", jumpHits);
         m.put("instructions-run-translated", retiredTranslated);
         if (lockstep != null) {
             m.put("lockstep-blocks-checked", lockstep.checked);

@@ -226,6 +226,7 @@ class TranslatorTest {
             wrapped++;
         }
         assertTrue(wrapped > 0, "no block to make wrong");
+        l.flushTlb(); // the jump cache (Mmu.block) still holds the blocks found before
         l.halted = false;
         l.eip = ORIGIN;
         assertEquals(Cpu.ExitReason.HALTED, l.run(Long.MAX_VALUE));
@@ -299,6 +300,64 @@ class TranslatorTest {
                 add esp, 4
                 iret""");
         assertTrue(blocks[0] > 40 && blocks[1] > 40, "blocks run: " + blocks[0] + ", " + blocks[1]);
+    }
+
+    @Test
+    void aRemappedCodePageRunsItsNewCodeAfterInvlpgOrACr3Load() throws Exception {
+        // paging on, 0-4 MiB identity mapped; linear 0x160000 maps to f1 (EAX = 1), then after
+        // INVLPG to f2 (EAX = 2), then after a CR3 load to f1 again: the blocks found by linear
+        // address (the jump cache) must follow the mapping
+        long[] blocks = sameAsInterpreter("""
+                mov edi, 0x301000
+                mov eax, 3
+                mov ecx, 1024
+                pt: mov [edi], eax
+                add eax, 0x1000
+                add edi, 4
+                dec ecx
+                jnz pt
+                mov dword [0x300000], 0x301003
+                mov dword [0x301000 + 0x160 * 4], 0x100000 + f1 - $$ + 3
+                mov eax, 0x300000
+                mov cr3, eax
+                mov eax, cr0
+                or eax, 0x80000000
+                mov cr0, eax
+                xor esi, esi
+                mov ebx, 0x160000
+                mov ecx, 50
+                l1: call ebx
+                add esi, eax
+                dec ecx
+                jnz l1
+                mov dword [0x301000 + 0x160 * 4], 0x100000 + f2 - $$ + 3
+                invlpg [0x160000]
+                mov ecx, 50
+                l2: call ebx
+                add esi, eax
+                shl esi, 1
+                dec ecx
+                jnz l2
+                mov dword [0x301000 + 0x160 * 4], 0x100000 + f1 - $$ + 3
+                mov eax, cr3
+                mov cr3, eax
+                mov ecx, 50
+                l3: call ebx
+                add esi, eax
+                rol esi, 3
+                dec ecx
+                jnz l3
+                mov eax, cr0
+                and eax, 0x7fffffff
+                mov cr0, eax
+                hlt
+                align 4096
+                f1: mov eax, 1
+                ret
+                align 4096
+                f2: mov eax, 2
+                ret""");
+        assertTrue(blocks[0] > 150 && blocks[1] > 100, "blocks run: " + blocks[0] + ", " + blocks[1]);
     }
 
     @Test
