@@ -190,7 +190,8 @@ final class SackScoreboard {
     /**
      * RFC 6675's NextSeg rule 1: the first lost byte above {@code highRxt} (and at or above
      * {@code una}) and how many lost bytes follow it in its hole, at most {@code max}; as
-     * {@code (start << 32) | length}, or -1 if no hole is lost.
+     * {@code (start << 32) | length} (negative when start is), or exactly -1 if no hole is lost
+     * (a length is never 0xffffffff).
      */
     long nextLost(int una, int highRxt, int smss, int max) {
         int from = una;

@@ -642,7 +642,7 @@ final class TcpConnection implements EventLoop.Handler {
                     break;
                 }
                 long hole = board.nextLost(sndUna, highRxt, seg, seg);
-                if (hole >= 0) {
+                if (hole != -1) {
                     int before = highRxt;
                     retransmitAt((int) (hole >>> 32), (int) hole);
                     if (highRxt == before) {
@@ -884,7 +884,9 @@ final class TcpConnection implements EventLoop.Handler {
                 return;
             }
             int edge = rcvNxt + ((toHost.free() >> rcvShift) << rcvShift);
-            if (before != toHost.free() && edge - lastAdvertisedEdge >= Math.min(2 * sndMss, BUFFER / 2)) {
+            // an ACK already due (delayed) carries the update too, unless the guest's window is nearly used up
+            boolean canWait = ackPending && lastAdvertisedEdge - rcvNxt >= 2 * rcvMss;
+            if (before != toHost.free() && edge - lastAdvertisedEdge >= Math.min(2 * sndMss, BUFFER / 2) && !canWait) {
                 sendAck();
             }
         }
@@ -968,6 +970,22 @@ final class TcpConnection implements EventLoop.Handler {
 
     int outOfOrderPieces() {
         return ooo.size();
+    }
+
+    int sackRanges() {
+        return board.ranges();
+    }
+
+    long srttMs() {
+        return srttMs;
+    }
+
+    int cwnd() {
+        return cc.cwnd;
+    }
+
+    boolean timestamps() {
+        return tsOpt.enabled;
     }
 
     int sndShift() {

@@ -19,64 +19,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The guest-side TCP state machine, driven by segments the test writes, against real loopback sockets. */
-class TcpTest {
-    static final int ACK = 0x10, SYN = 0x02, FIN = 0x01, RST = 0x04, PSH = 0x08;
-    static final byte[] SYN_OPTS = {2, 4, 0x05, (byte) 0xb4, 1, 3, 3, 7}; // MSS 1460, window scale 7
-
-    final ServerSocketChannel server;
-    final int port;
-    Wire w;
-    final int gport = 50000;
-    int gseq = 1000;
-    int peerSeq;
-
+class TcpTest extends TcpGuest {
     TcpTest() throws Exception {
-        server = ServerSocketChannel.open();
-        server.bind(new InetSocketAddress("127.0.0.1", 0));
-        port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        if (w != null) {
-            w.close();
-        }
-        server.close();
-    }
-
-    void seg(int flags, int window, byte[] opts, byte[] data) {
-        w.send(Wire.ip(Wire.GUEST, Wire.GW, 6, Wire.tcp(Wire.GUEST, Wire.GW, gport, port, gseq, peerSeq, flags, window, opts, data)));
-        gseq += data.length + ((flags & (SYN | FIN)) != 0 ? 1 : 0);
-    }
-
-    Wire.Frame expectTcp(String what, int flags) {
-        return w.expect(what, f -> f.tcp(flags) && f.dport() == gport).verified();
-    }
-
-    /** Handshake with window {@code window} (scaled by 7 after the SYN); returns the accepted host socket. */
-    SocketChannel open(int window) throws Exception {
-        w = new Wire(Map.of());
-        seg(SYN, 65535, SYN_OPTS, new byte[0]);
-        Wire.Frame sa = expectTcp("SYN-ACK", SYN | ACK);
-        assertEquals(1001, sa.ack());
-        assertArrayEquals(new byte[] {0x05, (byte) 0xb4}, sa.tcpOption(2), "MSS 1460");
-        assertArrayEquals(new byte[] {3}, sa.tcpOption(3), "window scale 3");
-        assertEquals(Wire.GW, sa.src());
-        assertEquals(port, sa.sport());
-        peerSeq = sa.seq() + 1;
-        SocketChannel host = server.accept();
-        seg(ACK, window, null, new byte[0]);
-        return host;
-    }
-
-    static byte[] read(SocketChannel c, int n) throws Exception {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        while (b.hasRemaining()) {
-            if (c.read(b) < 0) {
-                break;
-            }
-        }
-        return java.util.Arrays.copyOf(b.array(), b.position());
+        super();
     }
 
     @Test
@@ -149,33 +94,6 @@ class TcpTest {
         seg(ACK, 1024, null, new byte[0]);
         w.received.clear();
         assertTrue(w.collect(2500, f -> f.tcp(ACK) && f.tcpData().length > 0).isEmpty(), "acknowledged: no more retransmissions");
-    }
-
-    /**
-     * Plays a guest that acknowledges every in-order data segment at once (window {@code window},
-     * scaled by 7) until {@code bytes} more are acknowledged: the stack's congestion window grows
-     * by slow start meanwhile.
-     */
-    void ackEverySegment(int bytes, int window) {
-        int until = peerSeq + bytes;
-        while (peerSeq - until < 0) {
-            Wire.Frame d = w.expect("data to acknowledge", f -> f.tcp(ACK) && f.dport() == gport && f.tcpData().length > 0);
-            if (d.seq() == peerSeq) {
-                peerSeq += d.tcpData().length;
-                seg(ACK, window, null, new byte[0]);
-            }
-        }
-    }
-
-    /** Writes what the non-blocking host socket takes of {@code n} bytes. */
-    static void writeSome(SocketChannel host, int n) throws Exception {
-        host.configureBlocking(false);
-        ByteBuffer b = ByteBuffer.wrap(new byte[n]);
-        while (b.hasRemaining()) {
-            if (host.write(b) == 0) {
-                break;
-            }
-        }
     }
 
     @Test
@@ -299,22 +217,6 @@ class TcpTest {
             assertEquals("SSH-2.0", got.toString());
         }
     }
-    /** Holds the stack's loop until the returned latch is counted down, so that what the test sends next is one input batch. */
-    CountDownLatch stallLoop() throws InterruptedException {
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch stalled = new CountDownLatch(1);
-        w.netdev.stack().loop.post(() -> {
-            stalled.countDown();
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertTrue(stalled.await(10, TimeUnit.SECONDS));
-        return release;
-    }
-
     @Test
     void aBurstOfGuestDataGetsOneAck() throws Exception {
         SocketChannel host = open(1024);
@@ -354,19 +256,6 @@ class TcpTest {
         Wire.Frame dup = expectTcp("duplicate ACK", ACK);
         assertEquals(expected, dup.ack());
     }
-    static final byte[] SYN_OPTS_SACK = {2, 4, 0x05, (byte) 0xb4, 1, 3, 3, 7, 1, 1, 4, 2}; // and SACK permitted
-
-    static byte[] filled(char c, int n) {
-        byte[] b = new byte[n];
-        java.util.Arrays.fill(b, (byte) c);
-        return b;
-    }
-
-    /** Sends {@code data} at sequence number {@code seq} without moving the test's own send point. */
-    void segAt(int seq, int flags, byte[] data) {
-        w.send(Wire.ip(Wire.GUEST, Wire.GW, 6, Wire.tcp(Wire.GUEST, Wire.GW, gport, port, seq, peerSeq, flags, 1024, null, data)));
-    }
-
     @Test
     void outOfOrderDataIsHeldAndSacked() throws Exception {
         w = new Wire(Map.of());
@@ -399,10 +288,6 @@ class TcpTest {
         assertNull(all.tcpOption(5), "nothing held: no SACK");
         byte[] got = read(host, 300);
         assertEquals("A".repeat(100) + "B".repeat(100) + "C".repeat(100), new String(got));
-    }
-
-    static byte[] sack(int left, int right) {
-        return ByteBuffer.allocate(8).putInt(left).putInt(right).array();
     }
 
     @Test
