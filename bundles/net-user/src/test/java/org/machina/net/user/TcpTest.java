@@ -201,6 +201,9 @@ class TcpTest extends TcpGuest {
             assertEquals(Wire.GUEST, syn.dst());
             assertEquals(Wire.GW, syn.src(), "the host peer appears as the gateway");
             assertArrayEquals(new byte[] {3}, syn.tcpOption(3), "offers window scaling");
+            assertArrayEquals(new byte[0], syn.tcpOption(4), "offers SACK");
+            assertEquals(8, syn.tcpOption(8).length, "offers timestamps");
+            assertEquals(0, Wire.i32(syn.tcpOption(8), 4), "offers timestamps, TSecr 0");
             int sport = syn.sport();
             int iss = syn.seq();
             w.send(Wire.ip(Wire.GUEST, Wire.GW, 6, Wire.tcp(Wire.GUEST, Wire.GW, 22, sport, 7000, iss + 1, SYN | ACK, 65535,
@@ -210,6 +213,7 @@ class TcpTest extends TcpGuest {
             client.write(ByteBuffer.wrap("ssh?".getBytes()));
             Wire.Frame data = w.expect("forwarded data", f -> f.tcp(ACK) && f.dport() == 22 && f.tcpData().length > 0);
             assertEquals("ssh?", new String(data.tcpData()));
+            assertNull(data.tcpOption(8), "the guest's SYN-ACK had no timestamps: none after it");
             w.send(Wire.ip(Wire.GUEST, Wire.GW, 6, Wire.tcp(Wire.GUEST, Wire.GW, 22, sport, 7001, iss + 5, ACK | PSH, 65535, null,
                     "SSH-2.0".getBytes())));
             ByteArrayOutputStream got = new ByteArrayOutputStream();
