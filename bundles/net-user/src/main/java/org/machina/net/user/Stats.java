@@ -23,6 +23,15 @@ public final class Stats {
     public volatile long tcpOutOfOrderDropped;
     /** IPv6 packets for the guest larger than the MTU (the stack does not fragment IPv6), dropped. */
     public volatile long tooBig;
+    /** Guest SACK blocks outside the data sent, or SACK options of a bad length: ignored. */
+    public volatile long tcpBogusSack;
+    /** Guest timestamp echoes of values we never sent (from our future, or older than the longest RTO): no RTT sample taken. */
+    public volatile long tcpBogusTimestamps;
+    /** Guest segments dropped by PAWS (RFC 7323: older timestamp than the last one), or without timestamps once negotiated. */
+    public volatile long tcpPawsDropped;
+    /** Fast retransmits (three duplicate ACKs, or SACKs showing a loss) and retransmission timeouts of data. */
+    public volatile long tcpFastRetransmits;
+    public volatile long tcpTimeouts;
 
     @Override
     public String toString() {
@@ -31,6 +40,7 @@ public final class Stats {
                 + " noGuestMac=" + noGuestMac + " fragEvicted=" + fragmentsEvicted + " fragTimedOut=" + fragmentsTimedOut
                 + " fragOverlap=" + fragmentsOverlapping + " restricted=" + restricted + " udpEvicted=" + udpFlowsEvicted
                 + " dnsDropped=" + dnsDropped + " synDropped=" + synDropped + " tcpResets=" + tcpResets + " tcpOooDropped=" + tcpOutOfOrderDropped
-                + " tooBig=" + tooBig;
+                + " tooBig=" + tooBig + " tcpBogusSack=" + tcpBogusSack + " tcpBogusTs=" + tcpBogusTimestamps + " tcpPaws="
+                + tcpPawsDropped + " tcpFastRetransmits=" + tcpFastRetransmits + " tcpTimeouts=" + tcpTimeouts;
     }
 }

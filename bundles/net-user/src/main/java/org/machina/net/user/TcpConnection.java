@@ -7,8 +7,10 @@ import java.nio.channels.SocketChannel;
 
 /**
  * One NATed TCP connection: the guest-side TCP state machine (RFC 793 states, RFC 6298
- * retransmission timer, RFC 7323 window scaling, zero-window probes RFC 1122 4.2.2.17) spliced
- * onto a non-blocking host {@link SocketChannel}.
+ * retransmission timer, RFC 7323 window scaling and timestamps, zero-window probes RFC 1122
+ * 4.2.2.17, SACK both ways RFC 2018 with RFC 6675 loss recovery, RFC 5681 congestion control
+ * with RFC 6582 NewReno for a guest without SACK, delayed ACKs RFC 1122 4.2.3.2) spliced onto a
+ * non-blocking host {@link SocketChannel}.
  *
  * <p>Queues (both bounded by {@link #BUFFER} bytes, growing on demand):
  * <ul>
@@ -22,7 +24,7 @@ import java.nio.channels.SocketChannel;
  *
  * <p>Timers (deadlines on the event loop, never more than one of each armed): retransmission
  * ({@link #rto}, also SYN and FIN), persist (zero-window probe while the guest's window is 0 and
- * data waits), TIME_WAIT.
+ * data waits), delayed ACK ({@link #delack}), TIME_WAIT.
  */
 final class TcpConnection implements EventLoop.Handler {
     enum State { SYN_SENT, SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT, CLOSED }
@@ -45,6 +47,12 @@ final class TcpConnection implements EventLoop.Handler {
      * segments are unacknowledged, so the guest's window keeps moving during a long batch.
      */
     static final int ACK_EVERY_SEGMENTS = 8;
+    /**
+     * Guest data less than two full-sized segments is acknowledged after this delay unless a
+     * segment to the guest carries the ACK first (RFC 1122 4.2.3.2: under 0.5 s; RFC 5681 section
+     * 4.2: at least every second full-sized segment).
+     */
+    static final long DELACK_MS = 40;
 
     /** The connection as the guest sees it; both addresses of one family. */
     record Key(IpAddr guestIp, int guestPort, IpAddr peerIp, int peerPort) {
@@ -62,6 +70,8 @@ final class TcpConnection implements EventLoop.Handler {
     private final int iss;
     private int sndUna;
     private int sndNxt;
+    /** The highest sequence number sent so far (+1): {@link #sndNxt} goes back to {@link #sndUna} after a timeout, this does not. */
+    private int sndMax;
     private int sndWnd;
     private int sndWl1;
     private int sndWl2;
@@ -70,8 +80,23 @@ final class TcpConnection implements EventLoop.Handler {
     private final ByteRing toGuest = new ByteRing(16 * 1024, BUFFER);
     private boolean hostEof;
     private boolean finSent;
+    /** A FIN was sent at {@link #finSeq} once (it stays there when a timeout sends it again). */
+    private boolean finEverSent;
     private int finSeq;
     private int dupAcks;
+    /** RFC 5681 congestion control of what we send; SMSS settled by the handshake. */
+    private TcpCongestion cc = new TcpCongestion(536);
+    /** What the guest SACKed above {@link #sndUna} (RFC 6675's scoreboard), when {@link #sackOk}. */
+    private final SackScoreboard board = new SackScoreboard();
+    /** In fast recovery until {@link #recover} (RFC 6582/6675's RecoveryPoint) is acknowledged. */
+    private boolean inRecovery;
+    private int recover;
+    /** RFC 6675's HighRxt: the highest sequence number retransmitted in this recovery (+1). */
+    private int highRxt;
+    /** Timestamps (RFC 7323) when the guest's SYN or SYN-ACK carried them. */
+    private final TcpTimestamps tsOpt = new TcpTimestamps(java.util.concurrent.ThreadLocalRandom.current().nextInt());
+    /** A bogus SACK block or timestamp from the guest was logged for this connection already (counted always). */
+    private boolean bogusLogged;
 
     // receive side (guest -> host)
     private int rcvNxt;
@@ -81,6 +106,10 @@ final class TcpConnection implements EventLoop.Handler {
     private int lastAckSent;
     /** Guest data or FIN taken in this input batch and not acknowledged yet. */
     private boolean ackPending;
+    /** The pending ACK may not wait for the delayed-ACK timer (the guest's FIN came). */
+    private boolean ackNow;
+    /** The largest guest segment seen: "full-sized" for the delayed-ACK rule. */
+    private int rcvMss = 536;
     private final ByteRing toHost = new ByteRing(16 * 1024, BUFFER);
     /** Guest data that came ahead of a hole; always inside the advertised window, so within toHost's bound. */
     private final OutOfOrderQueue ooo = new OutOfOrderQueue();
@@ -93,6 +122,7 @@ final class TcpConnection implements EventLoop.Handler {
     private EventLoop.Deadline rto;
     private EventLoop.Deadline persist;
     private EventLoop.Deadline timeWait;
+    private EventLoop.Deadline delack;
     private long rtoMs = RTO_INITIAL_MS;
     private long srttMs = -1;
     private long rttvarMs;
@@ -110,7 +140,10 @@ final class TcpConnection implements EventLoop.Handler {
         this.iss = iss;
         this.sndUna = iss;
         this.sndNxt = iss;
+        this.sndMax = iss;
+        this.recover = iss - 1;
         this.mss = stack.cfg.mtu - key.guestIp().headerLength() - TcpSegment.HEADER;
+        this.rcvMss = Math.min(rcvMss, mss);
     }
 
     /** The largest segment the link takes over this connection's family (MTU - IP header - TCP header). */
@@ -152,7 +185,9 @@ final class TcpConnection implements EventLoop.Handler {
 
     private void takeSynOptions(TcpSegment s) {
         sackOk = s.sackOk();
+        tsOpt.syn(s);
         sndMss = Math.min(s.mss() > 0 ? s.mss() : 536, mss);
+        cc = new TcpCongestion(sndMss - (tsOpt.enabled ? TcpSegment.TIMESTAMPS_LENGTH : 0));
         if (s.wscale() >= 0) {
             sndShift = s.wscale();
             rcvShift = RCV_SHIFT;
@@ -172,11 +207,13 @@ final class TcpConnection implements EventLoop.Handler {
 
     private void sendSyn() {
         sndNxt = iss + 1;
+        sndMax = sndNxt;
         boolean synAck = state == State.SYN_RECEIVED;
         int ws = synAck ? (rcvShift > 0 ? RCV_SHIFT : -1) : RCV_SHIFT;
         boolean sack = !synAck || sackOk; // offered on our SYN, answered on our SYN-ACK
-        send(iss, synAck ? TcpSegment.SYN | TcpSegment.ACK : TcpSegment.SYN, TcpSegment.synOptions(mss, ws, sack), 0, 0,
-                true);
+        boolean ts = !synAck || tsOpt.enabled; // the same for timestamps (TSecr 0 on our SYN)
+        send(iss, synAck ? TcpSegment.SYN | TcpSegment.ACK : TcpSegment.SYN,
+                TcpSegment.synOptions(mss, ws, sack, ts, tsOpt.now(), synAck ? tsOpt.recent : 0), 0, 0, true);
         armRto();
     }
 
@@ -195,6 +232,18 @@ final class TcpConnection implements EventLoop.Handler {
         }
         if (state == State.SYN_RECEIVED && s.has(TcpSegment.SYN) && !s.has(TcpSegment.ACK) && s.seq() == rcvNxt - 1) {
             sendSyn(); // the guest retransmitted its SYN: our SYN-ACK was lost or is late
+            return;
+        }
+        if (tsOpt.pawsRejects(s)) {
+            // RFC 7323 section 5.3: an old duplicate (or a guest whose clock went back): ACK, drop
+            stack.stats.tcpPawsDropped++;
+            bogus("timestamp " + Integer.toUnsignedString(s.tsVal()) + " older than " + Integer.toUnsignedString(tsOpt.recent));
+            sendAck();
+            return;
+        }
+        if (tsOpt.enabled && !s.ts() && !s.has(TcpSegment.RST)) {
+            stack.stats.tcpPawsDropped++; // RFC 7323 section 3.2: without the option once negotiated, dropped
+            bogus("a segment without timestamps after they were negotiated");
             return;
         }
         int len = s.seqLength();
@@ -220,6 +269,7 @@ final class TcpConnection implements EventLoop.Handler {
             close(false);
             return;
         }
+        tsOpt.update(s, lastAckSent);
         if (s.has(TcpSegment.SYN)) {
             if (state == State.SYN_RECEIVED && s.seq() == rcvNxt - 1) {
                 return;
@@ -238,7 +288,7 @@ final class TcpConnection implements EventLoop.Handler {
                 sndWnd = s.window() << sndShift;
                 sndWl1 = s.seq();
                 sndWl2 = s.ack();
-                ackedSomething(s.ack(), 1);
+                ackedSomething(s, s.ack());
                 updateInterest();
             } else {
                 tcp.reset(s);
@@ -283,7 +333,7 @@ final class TcpConnection implements EventLoop.Handler {
         sndUna = s.ack();
         sndWnd = s.window();
         state = State.ESTABLISHED;
-        ackedSomething(s.ack(), 1);
+        ackedSomething(s, s.ack());
         sendAck();
         output();
         updateInterest();
@@ -292,26 +342,63 @@ final class TcpConnection implements EventLoop.Handler {
     /** ACK field processing; false if the segment is to be dropped. */
     private boolean processAck(TcpSegment s) {
         int ack = s.ack();
-        if (lt(sndNxt, ack)) {
+        if (lt(sndMax, ack)) {
             sendAck();
             return false;
         }
+        if (lt(sndNxt, ack)) {
+            sndNxt = ack; // after a timeout sent from sndUna again, the guest held more than that
+        }
         int window = s.window() << sndShift;
-        if (lt(sndUna, ack)) {
-            int acked = ack - sndUna;
-            int data = Math.min(acked, toGuest.size());
-            toGuest.skip(data);
+        if (s.badSack()) {
+            stack.stats.tcpBogusSack++;
+            bogus("a SACK option of a bad length");
+        }
+        boolean advanced = lt(sndUna, ack);
+        int acked = ack - sndUna;
+        if (advanced) {
+            toGuest.skip(Math.min(acked, toGuest.size()));
             sndUna = ack;
-            ackedSomething(ack, acked);
-            if (finSent && ack == finSeq + 1) {
+            board.advance(ack);
+            if (lt(highRxt, ack)) {
+                highRxt = ack;
+            }
+        }
+        if (sackOk && s.sack() != null) {
+            int bogus = board.add(s.sack(), sndUna, sndMax);
+            if (bogus > 0) {
+                stack.stats.tcpBogusSack += bogus;
+                bogus(bogus + " SACK block(s) outside the data sent (" + sndUna + ".." + sndMax + ")");
+            }
+        }
+        if (advanced) {
+            ackedSomething(s, ack);
+            if (inRecovery) {
+                if (le(recover, ack)) {
+                    inRecovery = false; // a full acknowledgement
+                    cc.recovered(sndNxt - sndUna);
+                } else if (!sackOk) {
+                    cc.partialAck(acked); // RFC 6582: the next hole is lost too
+                    retransmitAt(sndUna, segMax());
+                }
+            } else {
+                cc.acked(acked);
+            }
+            if (finEverSent && ack == finSeq + 1) {
+                finSent = true;
                 finAcked();
                 if (state == State.CLOSED) {
                     return false;
                 }
             }
         } else if (ack == sndUna && s.dataLen() == 0 && !s.has(TcpSegment.FIN) && window == sndWnd && sndNxt != sndUna) {
-            if (++dupAcks == 3) {
-                retransmit();
+            dupAcks++;
+            if (inRecovery) {
+                if (!sackOk) {
+                    cc.inflate();
+                }
+            } else if ((dupAcks >= SackScoreboard.DUP_THRESH || sackOk && board.isLost(sndUna, segMax())) && lt(recover, ack - 1)) {
+                enterRecovery();
             }
         }
         if (lt(sndWl1, s.seq()) || sndWl1 == s.seq() && le(sndWl2, ack)) {
@@ -327,10 +414,59 @@ final class TcpConnection implements EventLoop.Handler {
         return true;
     }
 
-    private void ackedSomething(int ack, int acked) {
+    /**
+     * Fast retransmit (RFC 5681 section 3.2 with RFC 6582 / RFC 6675): halve, remember the
+     * recovery point, resend the first unacknowledged segment; {@link #output} sends the other
+     * lost holes (with SACK) and new data as the window allows.
+     */
+    private void enterRecovery() {
+        stack.stats.tcpFastRetransmits++;
+        inRecovery = true;
+        recover = sndMax;
+        cc.fastRetransmit(sndMax - sndUna, sackOk);
+        highRxt = sndUna;
+        timing = false; // Karn
+        retransmitAt(sndUna, segMax());
+    }
+
+    /** Sends {@code len} bytes (at most one segment) from {@code seq} again, or the FIN if {@code seq} is where it was. */
+    private void retransmitAt(int seq, int len) {
+        if (!stack.link.hasRoom(1)) {
+            return; // the retransmission timer covers it
+        }
+        int from = seq - sndUna;
+        int n = Math.min(Math.min(len, segMax()), Math.min(toGuest.size() - from, sndMax - seq));
+        if (n > 0) {
+            send(seq, TcpSegment.ACK, null, from, n, false);
+            seq += n;
+        } else if (finEverSent && seq == finSeq) {
+            send(seq, TcpSegment.FIN | TcpSegment.ACK, null, 0, 0, false);
+            seq++;
+        } else {
+            return;
+        }
+        if (lt(highRxt, seq)) {
+            highRxt = seq;
+        }
+        if (rto == null) {
+            armRto();
+        }
+    }
+
+    /** RTT from the timestamp echo (any ACK of new data, once per flight) or, without timestamps, from the timed segment. */
+    private void ackedSomething(TcpSegment s, int ack) {
         dupAcks = 0;
         retries = 0;
-        if (timing && lt(rttSeq, ack)) {
+        if (tsOpt.enabled) {
+            long r = tsOpt.rttMs(s, RTO_MAX_MS);
+            if (r == -2) {
+                stack.stats.tcpBogusTimestamps++;
+                bogus("a timestamp echo " + Integer.toUnsignedString(s.tsEcr()) + " we never sent");
+            } else if (r >= 0 && lt(rttSeq, ack)) {
+                sampleRtt(r);
+                rttSeq = sndNxt;
+            }
+        } else if (timing && lt(rttSeq, ack)) {
             sampleRtt((System.nanoTime() - rttStart) / 1_000_000);
             timing = false;
         }
@@ -338,8 +474,16 @@ final class TcpConnection implements EventLoop.Handler {
         if (sndUna != sndNxt) {
             armRto();
         }
-        if (acked > 0 && !hostEof) {
+        if (!hostEof) {
             updateInterest();
+        }
+    }
+
+    /** A guest's bogus option (SACK block, timestamp): counted by the caller, logged once per connection. */
+    private void bogus(String what) {
+        if (!bogusLogged) {
+            bogusLogged = true;
+            Stack.LOG.warn("net '{}': {} from the guest on {}, ignored (logged once per connection)", stack.id, what, key);
         }
     }
 
@@ -393,6 +537,9 @@ final class TcpConnection implements EventLoop.Handler {
         }
         boolean ack = false;
         boolean filledHole = false;
+        if (len > rcvMss) {
+            rcvMss = Math.min(len, mss);
+        }
         if (len > 0) {
             if (!open) {
                 sendAck();
@@ -419,6 +566,7 @@ final class TcpConnection implements EventLoop.Handler {
             rcvNxt++;
             guestFin = true;
             ack = true;
+            ackNow = true;
             switch (state) {
                 case ESTABLISHED -> state = State.CLOSE_WAIT;
                 case FIN_WAIT_1 -> state = State.CLOSING;
@@ -455,42 +603,88 @@ final class TcpConnection implements EventLoop.Handler {
     void flushInput() {
         writeHost();
         if (ackPending && state != State.CLOSED) {
+            if (ackNow || rcvNxt - lastAckSent >= 2 * rcvMss) {
+                sendAck();
+            } else if (delack == null) {
+                delack = stack.loop.afterMillis(DELACK_MS, this::delayedAck);
+            }
+        }
+    }
+
+    /** The delayed-ACK timer: no segment to the guest carried the acknowledgement meanwhile. */
+    private void delayedAck() {
+        delack = null;
+        if (ackPending && state != State.CLOSED) {
             sendAck();
         }
     }
 
     // ---- sending to the guest
 
-    /** Sends what the guest's window, the to-guest queue and the buffered data allow; then FIN if due. */
+    /**
+     * Sends what the guest's window, the congestion window (in SACK recovery: RFC 6675's pipe,
+     * lost holes first), the to-guest queue and the buffered data allow; then FIN if due.
+     */
     void output() {
         if (state == State.SYN_SENT || state == State.SYN_RECEIVED || state == State.CLOSED || connecting) {
             return;
         }
         boolean blocked = false;
         while (true) {
+            if (!stack.roomFor(QUEUE_RESERVE)) {
+                blocked = sndNxt - sndUna < toGuest.size() || inRecovery;
+                break;
+            }
+            int seg = segMax();
+            boolean sackRecovery = inRecovery && sackOk;
+            if (sackRecovery) {
+                if (cc.cwnd - board.pipe(sndUna, sndNxt, highRxt, seg) < seg) {
+                    break;
+                }
+                long hole = board.nextLost(sndUna, highRxt, seg, seg);
+                if (hole != -1) {
+                    int before = highRxt;
+                    retransmitAt((int) (hole >>> 32), (int) hole);
+                    if (highRxt == before) {
+                        break;
+                    }
+                    continue;
+                }
+            }
             int inFlight = sndNxt - sndUna;
             int unsent = toGuest.size() - Math.min(inFlight, toGuest.size());
             if (finSent) {
                 unsent = 0;
             }
+            if (unsent <= 0) {
+                break;
+            }
             int usable = sndWnd - inFlight;
-            if (unsent <= 0 || usable <= 0) {
+            if (!sackRecovery) {
+                int byCwnd = cc.cwnd - inFlight;
+                if (byCwnd < usable) {
+                    if (byCwnd < Math.min(unsent, seg)) {
+                        break; // wait for an ACK rather than send a runt (sender SWS avoidance)
+                    }
+                    usable = byCwnd;
+                }
+            }
+            if (usable <= 0) {
                 break;
             }
-            if (!stack.roomFor(QUEUE_RESERVE)) {
-                blocked = true;
-                break;
-            }
-            int n = Math.min(Math.min(unsent, usable), sndMss - sackOptionLength());
+            int n = Math.min(Math.min(unsent, usable), seg);
             int from = sndNxt - sndUna;
             boolean last = n == unsent;
             send(sndNxt, TcpSegment.ACK | (last ? TcpSegment.PSH : 0), null, from, n, false);
-            if (!timing) {
+            if (!timing && !lt(sndNxt, sndMax)) { // new data only (Karn)
                 timing = true;
                 rttSeq = sndNxt;
                 rttStart = System.nanoTime();
             }
             sndNxt += n;
+            if (lt(sndMax, sndNxt)) {
+                sndMax = sndNxt;
+            }
             if (rto == null) {
                 armRto();
             }
@@ -503,8 +697,12 @@ final class TcpConnection implements EventLoop.Handler {
         if (hostEof && !finSent && allSent && stack.link.hasRoom(1)) {
             finSeq = sndNxt;
             finSent = true;
+            finEverSent = true;
             send(sndNxt, TcpSegment.FIN | TcpSegment.ACK, null, 0, 0, false);
             sndNxt++;
+            if (lt(sndMax, sndNxt)) {
+                sndMax = sndNxt;
+            }
             if (state == State.ESTABLISHED) {
                 state = State.FIN_WAIT_1;
             } else if (state == State.CLOSE_WAIT) {
@@ -517,6 +715,11 @@ final class TcpConnection implements EventLoop.Handler {
         if (sndWnd == 0 && toGuest.size() > inFlight && inFlight == 0 && persist == null) {
             persist = stack.loop.afterMillis(Math.max(rtoMs, RTO_MIN_MS) << Math.min(probes, 6), this::probe);
         }
+    }
+
+    /** The data a segment to the guest may carry: its MSS less the options it carries (RFC 6691). */
+    private int segMax() {
+        return sndMss - (tsOpt.enabled ? TcpSegment.TIMESTAMPS_LENGTH : 0) - sackOptionLength();
     }
 
     private void probe() {
@@ -539,7 +742,11 @@ final class TcpConnection implements EventLoop.Handler {
 
     /** Bytes the SACK option takes in our next segment (0 without held data): data segments carry that much less. */
     private int sackOptionLength() {
-        return sackOk && !ooo.isEmpty() ? TcpSegment.sackOption(ooo.sackBlocks(TcpSegment.MAX_SACK_BLOCKS)).length : 0;
+        return sackOk && !ooo.isEmpty() ? TcpSegment.sackOption(ooo.sackBlocks(maxSackBlocks())).length : 0;
+    }
+
+    private int maxSackBlocks() {
+        return tsOpt.enabled ? TcpSegment.MAX_SACK_BLOCKS_WITH_TIMESTAMPS : TcpSegment.MAX_SACK_BLOCKS;
     }
 
     private void send(int seq, int flags, byte[] options, int from, int len, boolean syn) {
@@ -554,11 +761,17 @@ final class TcpConnection implements EventLoop.Handler {
         }
         if ((flags & TcpSegment.ACK) != 0) {
             ackPending = false; // every segment with ACK carries the acknowledgement
+            ackNow = false;
+            if (delack != null) {
+                delack.cancel();
+                delack = null;
+            }
             lastAckSent = rcvNxt;
         }
         int ack = (flags & TcpSegment.ACK) != 0 ? rcvNxt : 0;
-        if (!syn && options == null && sackOk && !ooo.isEmpty() && (flags & TcpSegment.ACK) != 0 && (flags & TcpSegment.RST) == 0) {
-            options = TcpSegment.sackOption(ooo.sackBlocks(TcpSegment.MAX_SACK_BLOCKS));
+        if (!syn && options == null && (flags & TcpSegment.RST) == 0) {
+            int[] sack = sackOk && !ooo.isEmpty() && (flags & TcpSegment.ACK) != 0 ? ooo.sackBlocks(maxSackBlocks()) : null;
+            options = TcpSegment.options(tsOpt.enabled, tsOpt.now(), tsOpt.recent, sack);
         }
         byte[] seg = TcpSegment.build(key.peerIp(), key.guestIp(), key.peerPort(), key.guestPort(), seq, ack, flags, win, options,
                 toGuest, from, len);
@@ -590,16 +803,18 @@ final class TcpConnection implements EventLoop.Handler {
             return;
         }
         rtoMs = Math.min(rtoMs * 2, RTO_MAX_MS);
-        retransmit();
-    }
-
-    /** Go back to {@code sndUna} and send again (RTO or fast retransmit); Karn: no RTT sample from it. */
-    private void retransmit() {
-        timing = false;
+        timing = false; // Karn: no RTT sample from what is sent again
         if (state == State.SYN_SENT || state == State.SYN_RECEIVED) {
             sendSyn();
             return;
         }
+        // RFC 5681 section 3.1 / RFC 6582 / RFC 2018 section 8: loss window, forget the SACKs, go back to sndUna
+        stack.stats.tcpTimeouts++;
+        cc.timeout(sndMax - sndUna, retries == 1);
+        inRecovery = false;
+        recover = sndMax;
+        board.clear();
+        dupAcks = 0;
         sndNxt = sndUna;
         finSent = false; // sent again after the data
         output();
@@ -669,7 +884,9 @@ final class TcpConnection implements EventLoop.Handler {
                 return;
             }
             int edge = rcvNxt + ((toHost.free() >> rcvShift) << rcvShift);
-            if (before != toHost.free() && edge - lastAdvertisedEdge >= Math.min(2 * sndMss, BUFFER / 2)) {
+            // an ACK already due (delayed) carries the update too, unless the guest's window is nearly used up
+            boolean canWait = ackPending && lastAdvertisedEdge - rcvNxt >= 2 * rcvMss;
+            if (before != toHost.free() && edge - lastAdvertisedEdge >= Math.min(2 * sndMss, BUFFER / 2) && !canWait) {
                 sendAck();
             }
         }
@@ -717,6 +934,9 @@ final class TcpConnection implements EventLoop.Handler {
         }
         state = State.CLOSED;
         cancelRto();
+        if (delack != null) {
+            delack.cancel();
+        }
         if (persist != null) {
             persist.cancel();
         }
@@ -750,6 +970,22 @@ final class TcpConnection implements EventLoop.Handler {
 
     int outOfOrderPieces() {
         return ooo.size();
+    }
+
+    int sackRanges() {
+        return board.ranges();
+    }
+
+    long srttMs() {
+        return srttMs;
+    }
+
+    int cwnd() {
+        return cc.cwnd;
+    }
+
+    boolean timestamps() {
+        return tsOpt.enabled;
     }
 
     int sndShift() {
