@@ -241,6 +241,10 @@ final class CommandRing {
         mem.check("input context", input, 33 * CTX);
         int drop = mem.dword(input);
         int add = mem.dword(input + 4);
+        Bandwidth.Plan plan = Bandwidth.plan(hc, s, input, drop, add);
+        if (plan == null) {
+            return Trb.BANDWIDTH_ERROR;                        // nothing dropped, added or reserved
+        }
         for (int dci = 2; dci < 32; dci++) {
             if ((drop & 1 << dci) != 0) {
                 disable(s, dci);
@@ -261,6 +265,8 @@ final class CommandRing {
                 ep.dequeue = deq & ~0xFL;
                 ep.cycle = (deq & 1) != 0;
                 ep.state = ep.type == 0 ? Endpoint.DISABLED : Endpoint.RUNNING;
+                ep.bwMask = plan.mask[dci];
+                ep.bwCost = plan.cost[dci];
                 if (ep.state == Endpoint.RUNNING) {
                     s.endpoints[dci] = ep;
                 }
