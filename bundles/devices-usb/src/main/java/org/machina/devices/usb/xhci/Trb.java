@@ -23,6 +23,7 @@ record Trb(long address, long parameter, int status, int control) {
     static final int STOP_ENDPOINT = 15;
     static final int SET_TR_DEQUEUE = 16;
     static final int RESET_DEVICE = 17;
+    static final int GET_PORT_BANDWIDTH = 21;
     static final int NOOP_COMMAND = 23;
     static final int TRANSFER_EVENT = 32;
     static final int COMMAND_COMPLETION = 33;

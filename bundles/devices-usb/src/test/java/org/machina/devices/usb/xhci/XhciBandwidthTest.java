@@ -211,6 +211,20 @@ class XhciBandwidthTest {
     }
 
     @Test
+    void getPortBandwidthReportsTheFreePercentagePerPort() {
+        int slot = attach(UsbSpeed.HIGH, 1, XhciHost.OUTPUT, XhciHost.EP0_RING);
+        clearInput();
+        endpoint(3, Endpoint.ISOCH_IN, 1024, 3, 0);
+        assertEquals(Trb.SUCCESS, configure(slot, 0, 1 << 3));
+        long ctx = 0xC000;
+        assertEquals(Trb.SUCCESS, XhciHost.code(h.command(ctx, 0, Trb.GET_PORT_BANDWIDTH << 10 | 3 << 16)));
+        assertEquals((6000 - 3186) * 100 / 7500, h.machine.ram.get((int) ctx + 1), "port 1: 37 % of a microframe left");
+        assertEquals(80, h.machine.ram.get((int) ctx + 2), "port 2: the whole periodic 80 %");
+        assertEquals(Trb.PARAMETER_ERROR, XhciHost.code(h.command(ctx, 0, Trb.GET_PORT_BANDWIDTH << 10 | 3 << 16 | 1 << 24)),
+                "no hubs: a Hub Slot ID is refused");
+    }
+
+    @Test
     void aLoadedStateReservesAgain() {
         int slot = attach(UsbSpeed.HIGH, 1, XhciHost.OUTPUT, XhciHost.EP0_RING);
         clearInput();
