@@ -10,7 +10,7 @@ package org.machina.devices.usb.xhci;
  * 80 % of a 125 us microframe (7500 byte times at 480 Mb/s: 6000), at full speed 90 % of a
  * 1 ms frame (1500 byte times at 12 Mb/s: 1350; a low-speed byte costs 8 full-speed byte
  * times), at SuperSpeed 90 % of a 125 us bus interval (62500 byte times at 5 Gb/s with 8b/10b:
- * 56250). A transaction costs its payload plus the protocol overhead of USB 2.0 tables 5-4 to
+ * 56250; not checked against the USB 3.x specification). A transaction costs its payload plus the protocol overhead of USB 2.0 tables 5-4 to
  * 5-8 (high-speed isochronous 38 bytes, interrupt 55; full-speed isochronous 9, interrupt 13;
  * low-speed interrupt 13 low-speed bytes); at SuperSpeed, an estimate of 32 bytes of header,
  * CRC and framing a packet. Bit stuffing is not counted.
