@@ -8,9 +8,11 @@ import org.machina.api.bus.usb.UsbStatus;
 /**
  * The command ring (xHCI 1.2 sections 4.6 and 6.4.3): CRCR, and the commands Enable Slot,
  * Disable Slot, Address Device, Configure Endpoint, Evaluate Context, Reset Endpoint, Stop
- * Endpoint, Set TR Dequeue Pointer, Reset Device, No Op (and NEC's Get Firmware Revision on
+ * Endpoint, Set TR Dequeue Pointer, Reset Device, Get Port Bandwidth, No Op (and NEC's Get Firmware Revision on
  * {@code nec-usb-xhci}). Others complete with TRB Error. At most {@value #MAX_COMMANDS} commands
- * run per doorbell and {@value #MAX_LINKS} Link TRBs in a row are followed.
+ * run per doorbell and {@value #MAX_LINKS} Link TRBs in a row are followed. Configure Endpoint
+ * reserves the periodic endpoints' bus time on the slot's root port ({@link Bandwidth}) and
+ * completes with Bandwidth Error, changing nothing, when it does not fit.
  *
  * <p>Contexts are 32 bytes: the input context holds the Input Control Context (drop flags,
  * add flags), then the slot context, then endpoint contexts by DCI; the output device context
@@ -104,6 +106,7 @@ final class CommandRing {
                 case Trb.STOP_ENDPOINT -> hc.transfers.stop(slot(slotId), t.control() >>> 16 & 0x1F);
                 case Trb.SET_TR_DEQUEUE -> setDequeue(slotId, t.control() >>> 16 & 0x1F, t.parameter());
                 case Trb.RESET_DEVICE -> resetDevice(slotId);
+                case Trb.GET_PORT_BANDWIDTH -> getPortBandwidth(t);
                 case Trb.NOOP_COMMAND -> Trb.SUCCESS;
                 case Trb.NEC_GET_FW -> {
                     if (hc.model == Xhci.Model.NEC_XHCI) {
@@ -241,6 +244,10 @@ final class CommandRing {
         mem.check("input context", input, 33 * CTX);
         int drop = mem.dword(input);
         int add = mem.dword(input + 4);
+        Bandwidth.Plan plan = Bandwidth.plan(hc, s, input, drop, add);
+        if (plan == null) {
+            return Trb.BANDWIDTH_ERROR;                        // nothing dropped, added or reserved
+        }
         for (int dci = 2; dci < 32; dci++) {
             if ((drop & 1 << dci) != 0) {
                 disable(s, dci);
@@ -261,6 +268,8 @@ final class CommandRing {
                 ep.dequeue = deq & ~0xFL;
                 ep.cycle = (deq & 1) != 0;
                 ep.state = ep.type == 0 ? Endpoint.DISABLED : Endpoint.RUNNING;
+                ep.bwMask = plan.mask[dci];
+                ep.bwCost = plan.cost[dci];
                 if (ep.state == Endpoint.RUNNING) {
                     s.endpoints[dci] = ep;
                 }
@@ -353,6 +362,26 @@ final class CommandRing {
         ep.dequeue = pointer & ~0xFL;
         ep.cycle = (pointer & 1) != 0;
         hc.transfers.sync(s, ep);
+        return Trb.SUCCESS;
+    }
+
+    /**
+     * Get Port Bandwidth (xHCI 1.2 sections 4.6.15, 6.2.6): writes the Port Bandwidth Context,
+     * byte N the percentage of root port N's bus time still free for periodic endpoints of the
+     * TRB's Dev Speed (byte 0 reserved). There are no hubs: a Hub Slot ID is a Parameter Error.
+     */
+    private int getPortBandwidth(Trb t) throws GuestMemory.BadPointerException {
+        int speed = t.control() >>> 16 & 0xF;
+        if (t.slotId() != 0 || speed < 1 || speed > 4) {
+            return Trb.PARAMETER_ERROR;
+        }
+        long at = t.parameter() & ~0xFL;
+        byte[] ctx = new byte[(hc.ports.length + 1 + 3) & ~3];
+        mem.check("port bandwidth context", at, ctx.length);
+        for (RootPort p : hc.ports) {
+            ctx[p.id] = (byte) (Bandwidth.available(hc, p.id, speed) * 100L / Bandwidth.total(speed));
+        }
+        mem.write(at, ctx, 0, ctx.length);
         return Trb.SUCCESS;
     }
 

@@ -37,6 +37,11 @@ final class Endpoint {
     /** Isochronous: the first TRB of the TD waiting for its microframe, and that microframe (-1: none). */
     long scheduledTrb = -1;
     long scheduledFrame;
+    /** Isochronous: a TD ran since the ring was last found empty (a dry ring then gets a Ring Overrun/Underrun event). */
+    boolean isochActive;
+    /** Periodic bandwidth ({@link Bandwidth}): the microframes of the 1 ms schedule it takes, and its byte times in each. */
+    int bwMask;
+    int bwCost;
 
     Endpoint(int dci) {
         this.dci = dci;

@@ -31,6 +31,8 @@ final class TransferRunner {
     static final int ISOCH_BATCH = 8;
     /** Free event ring entries an isochronous TD needs before it runs. */
     static final int ISOCH_EVENT_ROOM = 16;
+    /** How many frames ahead an Isoch TRB's Frame ID may be (xHCI 1.2 section 4.11.2.5: 895 ms). */
+    static final int FRAME_WINDOW = 895;
 
     private final Xhci hc;
     private final GuestMemory mem;
@@ -88,6 +90,9 @@ final class TransferRunner {
                 return;
             }
             if (td == null) {
+                if (ep.isoch() && ep.isochActive) {
+                    ringDry(s, ep);
+                }
                 return;
             }
             if (ep.isoch() && !isochDue(s, ep, td)) {
@@ -102,10 +107,13 @@ final class TransferRunner {
 
     /**
      * Isochronous scheduling (xHCI 1.2 sections 4.11.2.5 and 4.14.2): whether the TD's microframe
-     * has come. A TD with SIA (Start Isoch ASAP, what Linux sends: this controller has no CFC)
-     * takes the endpoint's next service interval, or the next microframe when the ring had run
-     * dry; one without SIA the first microframe of its Frame ID (1 ms frames modulo 2048), and one
-     * whose frame has passed is skipped with a Missed Service Error. A TD not yet due stays on the
+     * has come. A TD with SIA (Start Isoch ASAP, what Linux's uvcvideo asks for) takes the
+     * endpoint's next service interval, or the next microframe when the ring had run dry; one
+     * without SIA the first microframe of its Frame ID (1 ms frames modulo 2048; every such TD's
+     * Frame ID is honoured, so HCCPARAMS1 sets CFC), or the next service interval if that is
+     * later. A Frame ID outside the window (its frame starting less than {@link Xhci#IST}
+     * microframes after MFINDEX, or more than {@value #FRAME_WINDOW} frames ahead) is a frame that
+     * has passed: the TD is skipped with a Missed Service Error. A TD not yet due stays on the
      * ring and the controller's isochronous timer wakes the endpoint at the end of the TD's 1 ms
      * frame ({@link #ISOCH_BATCH}); the device gets it as the transfer of its microframe. When the
      * event ring is nearly full, TDs wait for the guest to consume events (a real controller would
@@ -122,17 +130,22 @@ final class TransferRunner {
                 // ran dry), the next microframe
                 at = ep.nextFrame > now - ISOCH_BATCH ? ep.nextFrame : now + 1;
             } else {
+                // the Frame ID window: the TD's frame starts at least IST microframes after now and at
+                // most FRAME_WINDOW frames ahead; any other Frame ID (modulo 2048) is a frame that has
+                // passed, or one too far ahead to tell from one that has
                 long ahead = (first.frameId() - now / 8) & 0x7FF;
-                if (ahead >= 1024) {
+                long start = (now / 8 + ahead) * 8;
+                if (ahead > FRAME_WINDOW || start < now + Xhci.IST) {
                     hc.warnOnce("isoch-missed", "slot " + s.id + " DCI " + ep.dci + ": an Isoch TD for frame "
-                            + first.frameId() + " came after that frame (now " + (now / 8 & 0x7FF)
+                            + first.frameId() + " outside the window of frames " + ((now + Xhci.IST + 7) / 8 & 0x7FF)
+                            + ".." + ((now / 8 + FRAME_WINDOW) & 0x7FF) + " (MFINDEX " + (now & 0x3FFF)
                             + "); Missed Service Error");
                     ep.scheduledTrb = -1;
                     advance(ep, td);
                     transferEvent(s, ep, first.address(), Trb.MISSED_SERVICE_ERROR, 0, false);
                     return false;
                 }
-                at = Math.max(ep.nextFrame, (now / 8 + ahead) * 8);
+                at = Math.max(ep.nextFrame, start);
             }
             ep.scheduledTrb = first.address();
             ep.scheduledFrame = at;
@@ -152,7 +165,26 @@ final class TransferRunner {
         }
         ep.nextFrame = ep.scheduledFrame + ep.interval;
         ep.scheduledTrb = -1;
+        ep.isochActive = true;
         return true;
+    }
+
+    /**
+     * An isochronous ring found empty after TDs ran (xHCI 1.2 section 4.10.3.1): once the
+     * endpoint's next service interval has come without a TD, a Ring Overrun (IN) or Ring
+     * Underrun (OUT) event without a TRB pointer; the endpoint stays Running, and the next TD with
+     * SIA starts in the microframe after the guest queues it. Before that interval, the
+     * isochronous timer looks again then.
+     */
+    private void ringDry(Slot s, Endpoint ep) {
+        long now = hc.microframe();
+        if (ep.nextFrame > now) {
+            hc.wakeIsochAt((ep.nextFrame + ISOCH_BATCH - 1) / ISOCH_BATCH * ISOCH_BATCH);
+            return;
+        }
+        ep.isochActive = false;
+        ep.nextFrame = Long.MIN_VALUE / 2;
+        transferEvent(s, ep, 0, ep.in() ? Trb.RING_OVERRUN : Trb.RING_UNDERRUN, 0, false);
     }
 
     /** Reads the next whole TD, or null when the guest has not handed one over (cycle bit). */
@@ -468,6 +500,7 @@ final class TransferRunner {
             transferEvent(s, ep, at, Trb.STOPPED_LENGTH_INVALID, 0, false);
         }
         ep.state = Endpoint.STOPPED;
+        ep.isochActive = false;
         sync(s, ep);
         return Trb.SUCCESS;
     }

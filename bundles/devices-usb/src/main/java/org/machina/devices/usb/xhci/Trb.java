@@ -23,6 +23,7 @@ record Trb(long address, long parameter, int status, int control) {
     static final int STOP_ENDPOINT = 15;
     static final int SET_TR_DEQUEUE = 16;
     static final int RESET_DEVICE = 17;
+    static final int GET_PORT_BANDWIDTH = 21;
     static final int NOOP_COMMAND = 23;
     static final int TRANSFER_EVENT = 32;
     static final int COMMAND_COMPLETION = 33;
@@ -35,6 +36,7 @@ record Trb(long address, long parameter, int status, int control) {
     // completion codes (xHCI table 6-90)
     static final int SUCCESS = 1;
     static final int DATA_BUFFER_ERROR = 2;
+    static final int BANDWIDTH_ERROR = 3;
     static final int TRANSACTION_ERROR = 4;
     static final int TRB_ERROR = 5;
     static final int STALL_ERROR = 6;
@@ -42,6 +44,8 @@ record Trb(long address, long parameter, int status, int control) {
     static final int SLOT_NOT_ENABLED = 11;
     static final int ENDPOINT_NOT_ENABLED = 12;
     static final int SHORT_PACKET = 13;
+    static final int RING_UNDERRUN = 14;
+    static final int RING_OVERRUN = 15;
     static final int PARAMETER_ERROR = 17;
     static final int CONTEXT_STATE_ERROR = 19;
     static final int EVENT_RING_FULL = 21;

@@ -28,7 +28,7 @@ import org.machina.api.time.Timer;
  *
  * <pre>
  * BAR 0, 16 KiB memory, dword registers:
- * 0x0000 capability: CAPLENGTH 0x40, HCIVERSION 0x0100, HCSPARAMS1-3, HCCPARAMS1 (AC64, xECP 0x800),
+ * 0x0000 capability: CAPLENGTH 0x40, HCIVERSION 0x0100, HCSPARAMS1-3 (IST 1 microframe), HCCPARAMS1 (AC64, CFC, xECP 0x800),
  *        DBOFF 0x2000, RTSOFF 0x1000, HCCPARAMS2 0
  * 0x0040 operational: USBCMD, USBSTS, PAGESIZE (4 KiB), DNCTRL, CRCR, DCBAAP, CONFIG
  * 0x0440 port register sets, 16 bytes each: PORTSC, PORTPMSC, PORTLI, PORTHLPMC
@@ -56,6 +56,14 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
     static final int USB2_PORTS = 4;
     static final int USB3_PORTS = 4;
     static final int MAX_SLOTS = 32;
+    /**
+     * Isochronous Scheduling Threshold (HCSPARAMS2 bits 3:0, bit 3 clear: in microframes): the
+     * controller reads a TD when its doorbell rings or its frame ends and caches nothing ahead,
+     * so a TD whose first microframe is at least this far after MFINDEX is serviced in it.
+     */
+    static final int IST = 1;
+    /** HCCPARAMS1 CFC: the Frame ID of every Isoch TRB without SIA is honoured (see {@link TransferRunner}). */
+    static final int HCC_CFC = 1 << 11;
 
     // USBCMD / USBSTS
     static final int CMD_RUN = 1;
@@ -235,8 +243,8 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
             return switch (offset) {
                 case 0x00 -> OP | 0x0100 << 16;
                 case 0x04 -> MAX_SLOTS | 1 << 8 | ports.length << 24;
-                case 0x08 -> 4 << 4;                                   // ERST Max 2^4 segments
-                case 0x10 -> 1 | (XECP / 4) << 16;                     // AC64, xECP
+                case 0x08 -> IST | 4 << 4;                             // IST (microframes), ERST Max 2^4 segments
+                case 0x10 -> 1 | HCC_CFC | (XECP / 4) << 16;           // AC64, CFC, xECP
                 case 0x14 -> DOORBELLS;
                 case 0x18 -> RUNTIME;
                 default -> 0;
@@ -559,6 +567,7 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
             }
             slots[ss.id()] = s;
         }
+        Bandwidth.restore(this);
         if (st.pciConfig() != null && pci != null) {
             pci.loadConfig(st.pciConfig());
         }
@@ -653,6 +662,7 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
                 if (!gone && pendingDisconnect[port.id - 1] && port.device == null) {
                     pendingDisconnect[port.id - 1] = false;
                     port.disconnect();
+                    Bandwidth.release(Xhci.this, port.id);
                     portChanged(port);
                 }
             });

@@ -196,6 +196,11 @@ final class XhciHost {
 
     /** Port reset, Enable Slot, Address Device (BSR=0) with EP0 on {@link #EP0_RING}; returns the slot id. */
     int address(int port) {
+        return address(port, OUTPUT, EP0_RING);
+    }
+
+    /** {@link #address(int)} with the device context at {@code output} and EP0's ring at {@code ep0Ring}. */
+    int address(int port, long output, long ep0Ring) {
         portsc(port, RootPort.PR | RootPort.PP);
         int sc = portsc(port);
         assertTrue((sc & RootPort.PED) != 0 && (sc & RootPort.PRC) != 0, "port enabled after reset: " + Integer.toHexString(sc));
@@ -206,7 +211,7 @@ final class XhciHost {
         long[] e = command(0, 0, Trb.ENABLE_SLOT << 10);
         assertEquals(Trb.SUCCESS, code(e));
         int slot = (int) (e[2] >>> 24);
-        putQ(DCBAA + 8L * slot, OUTPUT);
+        putQ(DCBAA + 8L * slot, output);
         for (int i = 0; i < 0x440; i += 4) {
             putD(INPUT + i, 0);
         }
@@ -214,8 +219,8 @@ final class XhciHost {
         putD(INPUT + 0x20, 3 << 20 | 1 << 27);                   // high speed, context entries 1
         putD(INPUT + 0x24, port << 16);
         putD(INPUT + 0x44, Endpoint.CONTROL << 3 | 3 << 1 | 64 << 16);
-        ring(EP0_RING);
-        putQ(INPUT + 0x48, EP0_RING | 1);
+        ring(ep0Ring);
+        putQ(INPUT + 0x48, ep0Ring | 1);
         e = command(INPUT, 0, Trb.ADDRESS_DEVICE << 10 | slot << 24);
         assertEquals(Trb.SUCCESS, code(e), "Address Device");
         return slot;

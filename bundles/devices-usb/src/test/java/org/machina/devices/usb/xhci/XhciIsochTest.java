@@ -72,6 +72,10 @@ class XhciIsochTest {
 
     /** An iso IN endpoint 1 (DCI 3) with service interval 2^interval microframes on BULK_IN_RING. */
     private void setUp(int interval) {
+        setUp(interval, Endpoint.ISOCH_IN);
+    }
+
+    private void setUp(int interval, int type) {
         h = new XhciHost();
         h.start();
         dev = new IsoDevice(h);
@@ -86,7 +90,7 @@ class XhciIsochTest {
         h.putD(XhciHost.INPUT + 0x20, 3 << 20 | 3 << 27);
         h.ring(XhciHost.BULK_IN_RING);
         h.putD(XhciHost.INPUT + 0x20 * 4, interval << 16);
-        h.putD(XhciHost.INPUT + 0x20 * 4 + 4, Endpoint.ISOCH_IN << 3 | 1024 << 16);
+        h.putD(XhciHost.INPUT + 0x20 * 4 + 4, type << 3 | 1024 << 16);
         h.putQ(XhciHost.INPUT + 0x20 * 4 + 8, XhciHost.BULK_IN_RING | 1);
         assertEquals(Trb.SUCCESS, XhciHost.code(h.command(XhciHost.INPUT, 0, Trb.CONFIGURE_ENDPOINT << 10 | slot << 24)));
     }
@@ -120,7 +124,10 @@ class XhciIsochTest {
         assertEquals(List.of(11L, 13L, 15L, 17L), dev.ran);
         assertTrue(interruptPending(), "the last TD (no BEI) interrupts");
         List<long[]> ev = h.events();
-        assertEquals(4, ev.size());
+        assertEquals(5, ev.size());
+        assertEquals(Trb.RING_OVERRUN, XhciHost.code(ev.get(4)), "the ring ran dry at the next service interval");
+        assertEquals(0, ev.get(4)[0], "Ring Overrun names no TRB");
+        assertEquals(3, ev.get(4)[2] >>> 16 & 0x1F, "the endpoint's DCI");
         for (int i = 0; i < 4; i++) {
             assertEquals(trbs.get(i), ev.get(i)[0], "event " + i + " names its TRB");
             assertEquals(Trb.SHORT_PACKET, XhciHost.code(ev.get(i)));
@@ -147,10 +154,59 @@ class XhciIsochTest {
         h.machine.advance(8 * 103 * MICROFRAME);
         assertEquals(List.of(8 * 102L), dev.ran, "the TD of frame 102 ran, as the transfer of its first microframe");
         List<long[]> ev = h.events();
-        assertEquals(2, ev.size());
+        assertEquals(3, ev.size());
         assertEquals(Trb.SHORT_PACKET, XhciHost.code(ev.get(0)));
         assertEquals(late, ev.get(1)[0]);
         assertEquals(Trb.MISSED_SERVICE_ERROR, XhciHost.code(ev.get(1)), "frame 99 is missed");
+        assertEquals(Trb.RING_OVERRUN, XhciHost.code(ev.get(2)), "then the ring is dry at the next microframe");
+    }
+
+    @Test
+    void frameIdsOutsideTheWindowAreMissed() {
+        setUp(0);
+        h.machine.advance(8 * 100 * MICROFRAME + 3 * MICROFRAME);   // frame 100, microframe 3
+        long current = isoch(0, 100 << 20);                    // its first microframe has passed (IST)
+        long beyond = isoch(1, (100 + 896) << 20);             // 896 frames ahead: past the 895 ms window
+        isoch(2, (100 + 895) << 20);                           // the last frame of the window
+        h.w(Xhci.DOORBELLS + 4 * slot, 3);
+        List<long[]> ev = h.events();
+        assertEquals(2, ev.size());
+        assertEquals(current, ev.get(0)[0]);
+        assertEquals(Trb.MISSED_SERVICE_ERROR, XhciHost.code(ev.get(0)));
+        assertEquals(beyond, ev.get(1)[0]);
+        assertEquals(Trb.MISSED_SERVICE_ERROR, XhciHost.code(ev.get(1)));
+        h.machine.advance(8 * 995 * MICROFRAME - 1);
+        assertTrue(dev.ran.isEmpty(), "the TD 895 frames ahead waits for its frame");
+        h.machine.advance(8 * 995 * MICROFRAME);
+        assertEquals(List.of(8 * 995L), dev.ran);
+        // at the last microframe of a frame, the next frame is still in the window (IST 1 microframe)
+        h.machine.advance(8 * 1000 * MICROFRAME + 7 * MICROFRAME);
+        h.events();
+        isoch(3, 1001 << 20);
+        h.w(Xhci.DOORBELLS + 4 * slot, 3);
+        h.machine.advance(8 * 1002 * MICROFRAME);
+        assertEquals(List.of(8 * 995L, 8 * 1001L), dev.ran);
+        assertEquals(Trb.SHORT_PACKET, XhciHost.code(h.events().get(0)));
+    }
+
+    @Test
+    void aDryOutRingIsARingUnderrunAndTheNextTdStartsAfresh() {
+        setUp(0, Endpoint.ISOCH_OUT);
+        isoch(0, Trb.SIA);
+        h.w(Xhci.DOORBELLS + 4 * slot, 3);
+        h.machine.advance(8 * MICROFRAME);
+        assertEquals(List.of(0L), dev.ran, "a new endpoint's first TD in the current microframe");
+        List<long[]> ev = h.events();
+        assertEquals(2, ev.size());
+        assertEquals(Trb.SUCCESS, XhciHost.code(ev.get(0)));
+        assertEquals(Trb.RING_UNDERRUN, XhciHost.code(ev.get(1)), "an OUT ring running dry is an underrun");
+        assertEquals(Endpoint.RUNNING, h.hc.slots[slot].endpoints[3].state, "the endpoint keeps running");
+        h.machine.advance(20 * MICROFRAME);
+        assertTrue(h.events().isEmpty(), "one event for one dry spell");
+        isoch(1, Trb.SIA);
+        h.w(Xhci.DOORBELLS + 4 * slot, 3);
+        h.machine.advance(24 * MICROFRAME);
+        assertEquals(List.of(0L, 21L), dev.ran, "the next TD in the microframe after the doorbell");
     }
 
     @Test
@@ -163,7 +219,7 @@ class XhciIsochTest {
         h.machine.advance(10 * MICROFRAME);
         assertEquals(2, dev.ran.size(), "the second TD still runs");
         List<long[]> ev = h.events();
-        assertEquals(2, ev.size());
+        assertEquals(3, ev.size(), "two TDs and the dry ring");
         assertEquals(Trb.TRANSACTION_ERROR, XhciHost.code(ev.get(0)));
         assertEquals(Endpoint.RUNNING, h.hc.slots[slot].endpoints[3].state);
     }
@@ -184,6 +240,8 @@ class XhciIsochTest {
         assertEquals(first, ev.size(), "every TD that ran has its event, none was dropped");
         h.machine.advance(400 * MICROFRAME);
         assertEquals(tds, dev.ran.size(), "the rest run once the guest consumed events");
-        assertEquals(tds - first, h.events().size());
+        List<long[]> rest = h.events();
+        assertEquals(tds - first + 1, rest.size(), "the rest and the dry ring's Ring Overrun");
+        assertEquals(Trb.RING_OVERRUN, XhciHost.code(rest.get(rest.size() - 1)));
     }
 }

@@ -22,6 +22,8 @@ class XhciTest {
         assertEquals(0x01000040, h.r(0), "CAPLENGTH 0x40, HCIVERSION 1.0");
         assertEquals(8, h.r(4) >>> 24, "8 ports");
         assertEquals(32, h.r(4) & 0xFF, "32 slots");
+        assertEquals(1, h.r(8) & 0xF, "IST: 1 microframe (bit 3 clear)");
+        assertEquals(1 << 11, h.r(0x10) & 1 << 11, "CFC: Frame IDs are honoured");
         int xecp = (h.r(0x10) >>> 16) * 4;
         assertEquals(0x02000002 | 4 << 8, h.r(xecp), "USB 2.0 protocol capability, next 4 dwords on");
         assertEquals(0x20425355, h.r(xecp + 4), "\"USB \"");
