@@ -975,23 +975,11 @@ final class BlockCompiler {
             value.run();
             c.istore(P);
             Label slow = c.newLabel(), done = c.newLabel();
-            flatStack(slow);
-            reg(X86State.ESP);
-            c.iconst_4();
-            c.isub();
-            c.istore(Q);
-            c.iload(Q);
-            belowTop(slow);
-            cpu();
-            c.iload(SEG_BASE + X86State.SS);
-            c.iload(Q);
-            c.iadd();
+            stackTop(slow, -4);
+            stackSlot();
             c.iload(P);
             c.invokevirtual(CD_CPU, "write32", V_II);
-            c.aload(REGS);
-            c.loadConstant(X86State.ESP);
-            c.iload(Q);
-            c.iastore();
+            setEsp(0);
             c.goto_(done);
             c.labelBinding(slow);
             cpu();
@@ -1005,22 +993,10 @@ final class BlockCompiler {
         private void pop(boolean op32) {
             Label slow = c.newLabel(), done = c.newLabel();
             if (op32) {
-                flatStack(slow);
-                reg(X86State.ESP);
-                c.istore(Q);
-                c.iload(Q);
-                belowTop(slow);
-                cpu();
-                c.iload(SEG_BASE + X86State.SS);
-                c.iload(Q);
-                c.iadd();
+                stackTop(slow, 0);
+                stackSlot();
                 c.invokevirtual(CD_CPU, "read32", I_I);
-                c.aload(REGS);
-                c.loadConstant(X86State.ESP);
-                c.iload(Q);
-                c.iconst_4();
-                c.iadd();
-                c.iastore();
+                setEsp(4);
                 c.goto_(done);
             }
             c.labelBinding(slow);
@@ -1030,10 +1006,42 @@ final class BlockCompiler {
             c.labelBinding(done);
         }
 
-        /** Jumps to {@code slow} unless SS is a 32-bit, present, expand-up data segment with a 4 GiB limit. */
-        private void flatStack(Label slow) {
+        /**
+         * Local Q := ESP + {@code delta}, the offset of the stack slot; jumps to {@code slow}
+         * unless SS is a 32-bit, present, expand-up data segment with a 4 GiB limit and 4 bytes
+         * fit at that offset.
+         */
+        private void stackTop(Label slow, int delta) {
             c.iload(STACK_OK);
             c.ifeq(slow);
+            reg(X86State.ESP);
+            if (delta != 0) {
+                c.loadConstant(delta);
+                c.iadd();
+            }
+            c.istore(Q);
+            c.iload(Q);
+            belowTop(slow);
+        }
+
+        /** Pushes CPU and the linear address of the stack slot at offset Q (for read32/write32). */
+        private void stackSlot() {
+            cpu();
+            c.iload(SEG_BASE + X86State.SS);
+            c.iload(Q);
+            c.iadd();
+        }
+
+        /** ESP := Q + {@code delta}. */
+        private void setEsp(int delta) {
+            c.aload(REGS);
+            c.loadConstant(X86State.ESP);
+            c.iload(Q);
+            if (delta != 0) {
+                c.loadConstant(delta);
+                c.iadd();
+            }
+            c.iastore();
         }
 
         private void cpu() {
