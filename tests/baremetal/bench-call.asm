@@ -21,13 +21,7 @@ round:
   add [SUM], eax
   dec dword [LEFT]
   jnz round
-  mov esi, s_result
-  call puts_32
-  mov eax, [SUM]
-  call hex_32
-  mov al, 10
-  call putc_32
-  call finish_32
+  RESULT_HEX32 SUM
 fib:                                      ; fib(n) = n for n < 2, else fib(n-1) + fib(n-2)
   push ebp
   mov ebp, esp
@@ -48,6 +42,5 @@ fib:                                      ; fib(n) = n for n < 2, else fib(n-1) 
   pop ebx
 .done: pop ebp
   ret
-s_result: db "RESULT ", 0
 
   PM32_ROM_END

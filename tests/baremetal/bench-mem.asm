@@ -51,13 +51,6 @@ round:
   add [SUM], edx
   dec dword [LEFT]
   jnz round
-  mov esi, s_result
-  call puts_32
-  mov eax, [SUM]
-  call hex_32
-  mov al, 10
-  call putc_32
-  call finish_32
-s_result: db "RESULT ", 0
+  RESULT_HEX32 SUM
 
   PM32_ROM_END

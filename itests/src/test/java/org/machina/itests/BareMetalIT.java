@@ -59,6 +59,8 @@ class BareMetalIT {
         }
         nasm("bench.asm", "bench2.bin", "-DROUNDS=2");
         nasm("bench.asm", "bench300.bin", "-DROUNDS=300");
+        nasm("bench-mem.asm", "bench-mem2.bin", "-DROUNDS=2");
+        nasm("bench-call.asm", "bench-call2.bin", "-DROUNDS=2");
         nasm("fastpath.asm", "fastpath-port.bin", "-DKIND=1", "-DCOUNT=1000");
         nasm("fastpath.asm", "fastpath-mmio.bin", "-DKIND=2", "-DCOUNT=1000");
     }
@@ -299,13 +301,24 @@ class BareMetalIT {
 
     @Test
     void benchmarkRomResult() throws Exception {
-        List<String> expected = List.of(BENCH_RESULT, "END");
+        benchmarkResult("bench", BENCH_RESULT);
+    }
+
+    /** The memory and call/return kernels of cpu-bench at two rounds: their sums (fib(20) = 6765 a round). */
+    @Test
+    void benchmarkKernelResults() throws Exception {
+        benchmarkResult("bench-mem", "RESULT C3D23000");
+        benchmarkResult("bench-call", "RESULT 000034DA");
+    }
+
+    private void benchmarkResult(String rom, String result) throws Exception {
+        List<String> expected = List.of(result, "END");
         if (qemuInstalled()) {
-            Run q = run(qemu(out.resolve("bench2.bin")));
-            assertEquals(expected, q.lines, "qemu-system-i386 transcript of bench.asm (ROUNDS=2)");
+            Run q = run(qemu(out.resolve(rom + "2.bin")));
+            assertEquals(expected, q.lines, "qemu-system-i386 transcript of " + rom + ".asm (ROUNDS=2)");
         }
-        Run m = run(machina(out.resolve("bench2.bin")));
-        assertEquals(expected, m.lines, "Machina transcript of bench.asm (ROUNDS=2); stderr:\n" + m.stderrTail);
+        Run m = run(machina(out.resolve(rom + "2.bin")));
+        assertEquals(expected, m.lines, "Machina transcript of " + rom + ".asm (ROUNDS=2); stderr:\n" + m.stderrTail);
         assertEquals(1, m.status, "Machina exit status (isa-debug-exit 0 -> 1)");
     }
 
@@ -461,6 +474,7 @@ class BareMetalIT {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                GuestConsole.machineJvmOptions(),
                 "-jar", launcher.toString(), "run", "-machine", "pc", "-cpu", "pentium3", "-m", "32",
                 "-bios", bin.toString()));
         cmd.addAll(DEVICES);
