@@ -38,7 +38,7 @@ boot_one() { # emulator -> prints seconds until MACHINA-INIT-OK
   else
     local accel=tcg; [ "$emu" = machina-interp ] && accel=interp
     coproc EMU { exec timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED \
-      --sun-misc-unsafe-memory-access=allow -jar "$launcher" run -machine pc -cpu pentium3 -accel "$accel" -m 256 -nographic \
+      --sun-misc-unsafe-memory-access=allow @"$root/scripts/jvm/machine.options" -jar "$launcher" run -machine pc -cpu pentium3 -accel "$accel" -m 256 -nographic \
       -kernel "$kernel" -initrd "$initrd" -append "$append" </dev/null 2>"$work/err.txt"; }
   fi
   local pid=$EMU_PID out=${EMU[0]}

@@ -44,7 +44,7 @@ run_one() { # emulator rom -> prints "seconds result-line"
     local fast=on; [ "$emu" = machina-off ] && fast=off
     # shellcheck disable=SC2086 # MACHINA_ARGS is a list of options
     timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-      -jar "$launcher" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" \
+      @"$root/scripts/jvm/machine.options" -jar "$launcher" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" \
       -global hpet.fastpath=$fast -global acpi-pm.fastpath=$fast ${MACHINA_ARGS:-} \
       -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
   fi

@@ -120,7 +120,7 @@ run_emu() {
   else
     # shellcheck disable=SC2086 # MACHINA_ARGS is a list of options
     coproc EMU { MACHINA_HOME="$work/home" exec timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED \
-      --sun-misc-unsafe-memory-access=allow -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -jar "$launcher" run \
+      --sun-misc-unsafe-memory-access=allow -Dorg.slf4j.simpleLogger.defaultLogLevel=warn @"$root/scripts/jvm/machine.options" -jar "$launcher" run \
       -machine pc -cpu pentium3 -m 256 -nographic -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" -append "$append" \
       -drive "file=$work/disk.img,format=raw,if=ide,index=0" -qmp "unix:$sock,server=on,wait=off" \
       ${MACHINA_ARGS:-} 2>"$work/$emu.err"; }

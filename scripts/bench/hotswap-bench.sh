@@ -32,7 +32,7 @@ for v in a b; do
 done
 nasm -f bin -I "$root/tests/baremetal/" -DROUNDS=1000000 -o "$work/bench.bin" "$root/tests/baremetal/bench.asm"
 MACHINA_HOME="$work/home" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-  -jar "$launcher" run -machine pc -cpu pentium3 -m 32 -bios "$work/bench.bin" -display none \
+  @"$root/scripts/jvm/machine.options" -jar "$launcher" run -machine pc -cpu pentium3 -m 32 -bios "$work/bench.bin" -display none \
   -qmp "unix:$work/qmp.sock,server=on,wait=off" >/dev/null 2>"$work/err.txt" &
 pid=$!
 for _ in $(seq 300); do [ -S "$work/qmp.sock" ] && break; sleep 0.1; done

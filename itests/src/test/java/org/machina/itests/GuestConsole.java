@@ -113,6 +113,18 @@ final class GuestConsole implements AutoCloseable {
     }
 
     /**
+     * The JVM options every machine runs with, as the machina script passes them: the argument
+     * file {@code @ROOT/scripts/jvm/machine.options}, found above the working directory.
+     */
+    static String machineJvmOptions() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path f = dir.resolve("scripts/jvm/machine.options");
+            if (Files.isRegularFile(f)) return "@" + f;
+        }
+        throw new IllegalStateException("scripts/jvm/machine.options not found above " + Path.of("").toAbsolutePath());
+    }
+
+    /**
      * Starts {@code java -jar LAUNCHER run ARGS} with {@code MACHINA_HOME} in {@code dir}, the console
      * copied to {@code dir/console.txt} and stderr to {@code dir/machina-stderr.txt}, and waits for
      * the shell prompt.
@@ -120,7 +132,7 @@ final class GuestConsole implements AutoCloseable {
     static GuestConsole boot(Path launcher, Path dir, List<String> runArgs, long bootTimeoutS) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-jar", launcher.toString(), "run"));
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", machineJvmOptions(), "-jar", launcher.toString(), "run"));
         cmd.addAll(runArgs);
         Path err = dir.resolve("machina-stderr.txt");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());

@@ -49,7 +49,7 @@ final class MachinaCli {
     Result runWithInput(String input, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-jar", launcher.toString()));
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", GuestConsole.machineJvmOptions(), "-jar", launcher.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("MACHINA_HOME", home.toString());
