@@ -90,10 +90,18 @@ final class BlockCompiler {
             return hasModrm && mod != 3 && op != 0x8d;
         }
 
-        /** Ends the block: the next EIP is not the next instruction's. */
+        /**
+         * Ends the block: the next EIP is not the next instruction's, or (port I/O) the device
+         * may have raised an interrupt or changed memory, which the run loop looks at next.
+         */
         boolean transfer() {
             return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) || op == 0xc2 || op == 0xc3
-                    || op == 0xe8 || op == 0xe9 || op == 0xeb || (op == 0xff && (reg == 2 || reg == 4));
+                    || op == 0xe8 || op == 0xe9 || op == 0xeb || (op == 0xff && (reg == 2 || reg == 4)) || portIo();
+        }
+
+        /** IN or OUT (not the string forms). */
+        boolean portIo() {
+            return (op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef);
         }
 
         /** A conditional jump (Jcc): the block goes on with the next instruction when it is not taken. */
@@ -120,7 +128,7 @@ final class BlockCompiler {
 
         /** Whether it may raise an exception: memory and stack accesses, DIV/IDIV. */
         boolean mayFault() {
-            return memory() || stack() || ((op == 0xf6 || op == 0xf7) && reg >= 6);
+            return memory() || stack() || ((op == 0xf6 || op == 0xf7) && reg >= 6) || portIo();
         }
 
         /** Whether it may store to memory (the self-modifying-code check follows it). */
@@ -476,7 +484,36 @@ final class BlockCompiler {
                     c.iload(A);
                     exitTo(in.op32(), count);
                 }
+                case 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef -> {
+                    portIo(in);
+                    exit(in.next(), count);
+                }
                 default -> throw new IllegalStateException("not a transfer: " + Integer.toHexString(in.op()));
+            }
+        }
+
+        /**
+         * IN or OUT through {@code X86Cpu.translatedIn}/{@code translatedOut}: the interpreter's
+         * I/O permission check, then the fast path or the port space, as the interpreter does.
+         */
+        private void portIo(Insn in) {
+            int op = in.op();
+            int sizeCode = (op & 1) == 0 ? 0 : in.os();
+            cpu();
+            if (op <= 0xe7) {
+                c.loadConstant(in.imm());
+            } else {
+                reg(X86State.EDX);
+                c.loadConstant(0xffff);
+                c.iand();
+            }
+            c.loadConstant(1 << sizeCode);
+            if ((op & 2) == 0) { // IN
+                c.invokevirtual(CD_CPU, "translatedIn", MethodTypeDesc.of(CD_int, CD_int, CD_int));
+                writeReg(X86State.EAX, sizeCode);
+            } else {
+                readReg(X86State.EAX, sizeCode);
+                c.invokevirtual(CD_CPU, "translatedOut", MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_int));
             }
         }
 

@@ -123,6 +123,8 @@ final class InsnDecoder {
             case 0xc2: return 2;
             case 0xc6: hasModrm = true; return 4;
             case 0xc7: hasModrm = true; return 3;
+            case 0xe4: case 0xe5: case 0xe6: case 0xe7: return 4; // IN/OUT imm8 port
+            case 0xec: case 0xed: case 0xee: case 0xef: return 0; // IN/OUT DX
             case 0xe8: case 0xe9: return 3;
             case 0xeb: return 1;
             case 0xf6: case 0xf7: case 0xfe: case 0xff: hasModrm = true; return 0; // immediate of TEST read later

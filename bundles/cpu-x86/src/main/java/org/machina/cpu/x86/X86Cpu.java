@@ -353,6 +353,29 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         return k;
     }
 
+    /** Port I/O instructions run by translated blocks (statistics). */
+    private long portIoTranslated;
+
+    /**
+     * IN for translated code (the last instruction of its block): the I/O permission check, then
+     * the fast path or the port space, as the interpreter; in lockstep the block is then not run
+     * a second time by the interpreter (a device access).
+     */
+    int translatedIn(int port, int size) {
+        checkIo(port, size);
+        if (writeLog != null) writeLog.unverifiable = true;
+        portIoTranslated++;
+        return portIn(port, size);
+    }
+
+    /** OUT for translated code, as {@link #translatedIn}. */
+    void translatedOut(int port, int size, int value) {
+        checkIo(port, size);
+        if (writeLog != null) writeLog.unverifiable = true;
+        portIoTranslated++;
+        portOut(port, size, value);
+    }
+
     private void retiredInBlock(int k) {
         retired += k;
         retiredTranslated += k;
@@ -543,6 +566,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         m.put("instructions-translated", compiler == null ? 0 : compiler.instructionsCompiled);
         m.put("blocks-run", blocksRun);
         m.put("blocks-from-jump-cache", jumpHits);
+        m.put("port-io-translated", portIoTranslated);
         m.put("instructions-run-translated", retiredTranslated);
         if (lockstep != null) {
             m.put("lockstep-blocks-checked", lockstep.checked);

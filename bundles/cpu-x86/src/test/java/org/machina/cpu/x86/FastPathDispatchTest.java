@@ -160,6 +160,8 @@ class FastPathDispatchTest {
             assertEquals(6 * 3, fast.dispatch().memoryAsked.size(), at + "two loads and one store per round");
             if (accel.translate()) {
                 assertTrue(fast.cpu().statistics().get("blocks-run") > 0, "the loads ran in translated blocks");
+                assertEquals(6 * 3L, fast.cpu().statistics().get("port-io-translated"),
+                        "IN EAX, IN AX and OUT of every round ran in translated blocks (INSD is interpreted)");
             }
         }
         assertEquals(6 * 4 + 3, normal.device().reads, "the normal run's device read: IN EAX, IN AX, two loads, INSD");
