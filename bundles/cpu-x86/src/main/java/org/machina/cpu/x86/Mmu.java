@@ -276,7 +276,7 @@ abstract class Mmu extends X86State {
         p.heat[o] = 0;
         if (translateInBackground) {
             if (translating.get() >= MAX_TRANSLATING) return null;
-            if (b != null) p.translated.remove(b);
+            if (b != null) replaced(p, b);
             blocks[o] = TranslatedBlock.PENDING;
             pendingPage = p;
             pendingEntry = o;
@@ -284,7 +284,7 @@ abstract class Mmu extends X86State {
             translateLater(p, o, lin, csBase, eip, code32);
             return null;
         }
-        if (b != null) p.translated.remove(b);
+        if (b != null) replaced(p, b);
         String failure = null;
         try {
             b = compiler.compile(p.bytes, o, csBase, eip, code32);
@@ -294,6 +294,16 @@ abstract class Mmu extends X86State {
         }
         install(p, o, b, failure, lin);
         return b;
+    }
+
+    /**
+     * Block {@code b} of page {@code p} gives way to a translation for another key at its entry:
+     * it leaves the page's list (a store no longer finds it), so it counts as dropped and the jump
+     * cache forgets it too.
+     */
+    private void replaced(CodeCache.Page p, TranslatedBlock b) {
+        p.translated.remove(b);
+        code.drops++;
     }
 
     /** Translates on a virtual thread from a copy of the page's bytes; the result waits in {@link #finished}. */
