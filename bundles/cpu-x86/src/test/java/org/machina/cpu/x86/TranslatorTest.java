@@ -416,9 +416,12 @@ class TranslatorTest {
                 dec ecx
                 jnz l
                 hlt
-                align 4
+                align 4096
                 buf: times 256 dd 0
                 """;
+        // buf has a page of its own: stores into the code page are aStoreIntoTheRunningBlock...'s
+        // subject; here they made the count of translations vary (7 instead of at most 4 in one
+        // CI run of several, 2026-12-03, cause not found)
         FakeMachine mi = new FakeMachine(8 << 20);
         X86Cpu ref = run(code, Accel.INTERPRETER, mi);
         // the same program translated on the CPU's thread first: the JDK's ClassFile API is then
@@ -432,7 +435,7 @@ class TranslatorTest {
         assertArrayEquals(ref.r, t.r, "registers");
         assertEquals(ref.getEflags(), t.getEflags(), "EFLAGS");
         assertEquals(ref.instructionsRetired(), t.instructionsRetired(), "instructions retired");
-        for (long a = ORIGIN; a < ORIGIN + 0x2000; a += 4) {
+        for (long a = ORIGIN; a < ORIGIN + 0x3000; a += 4) {
             assertEquals(mi.read32(a), mt.read32(a), "memory at 0x" + Long.toHexString(a));
         }
         assertTrue(t.statistics().get("blocks-run") > 0, "the loop's block was translated on another thread, "
