@@ -49,4 +49,16 @@ public interface RamBlock {
     default int codePagesWrittenSince(long since, long[] pages) {
         return -1;
     }
+
+    /**
+     * Whether the block's memory stays allocated until the machine thread has ended (the
+     * machine's own RAM; not a block a device owns and frees when it is unplugged). A CPU running
+     * on the machine thread may then keep raw native addresses into it (its TLB) instead of the
+     * segment, skipping the segment's liveness and bounds checks on every access.
+     *
+     * @since 1.4
+     */
+    default boolean outlivesMachineThread() {
+        return false;
+    }
 }

@@ -1,7 +1,7 @@
 /**
  * Guest physical address spaces, memory regions, RAM blocks and dirty logging.
  */
-@Version("1.3.0")
+@Version("1.4.0")
 @Export
 package org.machina.api.memory;
 

@@ -28,6 +28,14 @@ abstract class Mmu extends X86State {
     private final MemorySegment[] tlbSeg = new MemorySegment[TLB_SIZE * 4];
     private final RamBlock[] tlbRam = new RamBlock[TLB_SIZE * 4];
     private final long[] tlbOff = new long[TLB_SIZE * 4];
+    /**
+     * The native address of the entry's page when its RAM block outlives the machine thread (the
+     * machine's RAM, see {@link RamBlock#outlivesMachineThread}), else 0: loads and stores then go
+     * through {@link #NATIVE} without the RAM segment's liveness and bounds checks.
+     */
+    private final long[] tlbAddr = new long[TLB_SIZE * 4];
+    /** All of the address space, for the raw addresses of {@link #tlbAddr}. */
+    private static final MemorySegment NATIVE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private final boolean[] tlbGlobal = new boolean[TLB_SIZE * 4];
     /** Whether the last {@link #translate} walk ended in a global page. */
     private boolean lastGlobal;
@@ -511,6 +519,7 @@ abstract class Mmu extends X86State {
                 tlbSeg[i] = ram.segment();
                 tlbRam[i] = ram;
                 tlbOff[i] = off;
+                tlbAddr[i] = ram.outlivesMachineThread() && ram.segment().isNative() ? ram.segment().address() + off : 0;
                 tlbGlobal[i] = lastGlobal;
             }
         }
@@ -536,7 +545,10 @@ abstract class Mmu extends X86State {
 
     public final int read8(int lin) {
         int i = slot(lin, false);
-        if (i >= 0) return tlbSeg[i].get(ValueLayout.JAVA_BYTE, tlbOff[i] + (lin & 0xfff)) & 0xff;
+        if (i >= 0) {
+            long a = tlbAddr[i];
+            return (a != 0 ? NATIVE.get(ValueLayout.JAVA_BYTE, a + (lin & 0xfff)) : tlbSeg[i].get(ValueLayout.JAVA_BYTE, tlbOff[i] + (lin & 0xfff))) & 0xff;
+        }
         if (watchActive) watch(lin, 1, false);
         return (int) slowRead(lin, 1) & 0xff;
     }
@@ -544,7 +556,10 @@ abstract class Mmu extends X86State {
     public final int read16(int lin) {
         if ((lin & 0xfff) > 0xffe) return read8(lin) | (read8(lin + 1) << 8);
         int i = slot(lin, false);
-        if (i >= 0) return tlbSeg[i].get(I16, tlbOff[i] + (lin & 0xfff)) & 0xffff;
+        if (i >= 0) {
+            long a = tlbAddr[i];
+            return (a != 0 ? NATIVE.get(I16, a + (lin & 0xfff)) : tlbSeg[i].get(I16, tlbOff[i] + (lin & 0xfff))) & 0xffff;
+        }
         if (watchActive) watch(lin, 2, false);
         return (int) slowRead(lin, 2) & 0xffff;
     }
@@ -552,7 +567,10 @@ abstract class Mmu extends X86State {
     public final int read32(int lin) {
         if ((lin & 0xfff) > 0xffc) return read16(lin) | (read16(lin + 2) << 16);
         int i = slot(lin, false);
-        if (i >= 0) return tlbSeg[i].get(I32, tlbOff[i] + (lin & 0xfff));
+        if (i >= 0) {
+            long a = tlbAddr[i];
+            return (a != 0 ? NATIVE.get(I32, a + (lin & 0xfff)) : tlbSeg[i].get(I32, tlbOff[i] + (lin & 0xfff)));
+        }
         if (watchActive) watch(lin, 4, false);
         return (int) slowRead(lin, 4);
     }
@@ -574,7 +592,9 @@ abstract class Mmu extends X86State {
     public final void write8(int lin, int v) {
         int i = slot(lin, true);
         if (i >= 0) {
-            tlbSeg[i].set(ValueLayout.JAVA_BYTE, tlbOff[i] + (lin & 0xfff), (byte) v);
+            long a = tlbAddr[i];
+            if (a != 0) NATIVE.set(ValueLayout.JAVA_BYTE, a + (lin & 0xfff), (byte) v);
+            else tlbSeg[i].set(ValueLayout.JAVA_BYTE, tlbOff[i] + (lin & 0xfff), (byte) v);
             return;
         }
         slowWrite(lin, 1, v & 0xffL);
@@ -590,7 +610,9 @@ abstract class Mmu extends X86State {
         }
         int i = slot(lin, true);
         if (i >= 0) {
-            tlbSeg[i].set(I16, tlbOff[i] + (lin & 0xfff), (short) v);
+            long a = tlbAddr[i];
+            if (a != 0) NATIVE.set(I16, a + (lin & 0xfff), (short) v);
+            else tlbSeg[i].set(I16, tlbOff[i] + (lin & 0xfff), (short) v);
             return;
         }
         slowWrite(lin, 2, v & 0xffffL);
@@ -606,7 +628,9 @@ abstract class Mmu extends X86State {
         }
         int i = slot(lin, true);
         if (i >= 0) {
-            tlbSeg[i].set(I32, tlbOff[i] + (lin & 0xfff), v);
+            long a = tlbAddr[i];
+            if (a != 0) NATIVE.set(I32, a + (lin & 0xfff), v);
+            else tlbSeg[i].set(I32, tlbOff[i] + (lin & 0xfff), v);
             return;
         }
         slowWrite(lin, 4, v & 0xffffffffL);

@@ -93,7 +93,10 @@ final class FakeMachine implements CpuContext {
         @Override public long codeGeneration() { return codeGeneration; }
         @Override public void markCodePage(long offset) { codePages.set((int) (offset >>> 12)); }
         @Override public boolean isCodePage(long offset) { return codePages.get((int) (offset >>> 12)); }
+        /** The test RAM lives as long as this machine; -Dmachina.test.segmentRam=true keeps the TLB on the segment. */
+        @Override public boolean outlivesMachineThread() { return !SEGMENT_RAM; }
     };
+    private static final boolean SEGMENT_RAM = Boolean.getBoolean("machina.test.segmentRam");
 
     private final AddressSpace memory = new AddressSpace() {
         @Override public String name() { return "memory"; }

@@ -164,7 +164,7 @@ public final class MachineImpl implements Machine {
     }
 
     RamBlock allocateRam(String blockName, long size) {
-        return new RamBlockImpl(blockName, size, arena);
+        return new RamBlockImpl(blockName, size, arena, true); // the arena closes in dispose(), after the thread
     }
 
     void addChardev(String id, CharBackend backend) {

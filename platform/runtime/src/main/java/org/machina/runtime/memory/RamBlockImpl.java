@@ -18,7 +18,19 @@ public final class RamBlockImpl implements RamBlock {
     private final int[] codeWriteFirst = new int[CODE_WRITE_LOG], codeWriteLast = new int[CODE_WRITE_LOG];
     private static final int CODE_WRITE_LOG = 64;
 
+    private final boolean outlivesMachineThread;
+
+    /** A block that lives as long as {@code arena}, which may be closed while the machine runs. */
     public RamBlockImpl(String name, long size, Arena arena) {
+        this(name, size, arena, false);
+    }
+
+    /**
+     * A block in {@code arena}; {@code outlivesMachineThread} when the arena is closed only after
+     * the machine thread has ended (see {@link RamBlock#outlivesMachineThread}).
+     */
+    public RamBlockImpl(String name, long size, Arena arena, boolean outlivesMachineThread) {
+        this.outlivesMachineThread = outlivesMachineThread;
         if (size <= 0 || size % PAGE_SIZE != 0) {
             throw new IllegalArgumentException("RAM block '" + name + "' size must be a positive multiple of "
                     + PAGE_SIZE + ", not " + size);
@@ -27,6 +39,11 @@ public final class RamBlockImpl implements RamBlock {
         this.segment = arena.allocate(size, PAGE_SIZE);
         this.codePages = new BitSet(Math.toIntExact(size / PAGE_SIZE));
         this.dirtyLog = new RangeDirtyLog(size);
+    }
+
+    @Override
+    public boolean outlivesMachineThread() {
+        return outlivesMachineThread;
     }
 
     @Override
