@@ -109,26 +109,17 @@ abstract class Alu extends Protection {
                 setArith(f);
                 return (int) res;
             }
-            case 4: case 6: {
-                long w = x << count;
-                res = w & m;
-                cf = (int) (w >>> bits) & 1;
-                int of = (int) ((res >>> (bits - 1)) & 1) ^ cf;
-                setArith(szp((int) res, size) | cf | of * OF);
+            case 4: case 6: // the shifts leave their flags lazy (OP_SHL, OP_SHR, OP_SAR)
+                res = (x << count) & m;
+                lazy(OP_SHL, (int) x, count, (int) res, size);
                 return (int) res;
-            }
-            case 5: {
-                cf = (int) (x >>> (count - 1)) & 1;
+            case 5:
                 res = x >>> count;
-                int of = (int) (x >>> (bits - 1)) & 1;
-                setArith(szp((int) res, size) | cf | of * OF);
+                lazy(OP_SHR, (int) x, count, (int) res, size);
                 return (int) res;
-            }
             default: {
-                long sx = size == 0 ? (byte) v : size == 1 ? (short) v : v;
-                cf = (int) (sx >> (count - 1)) & 1;
-                res = (sx >> count) & m;
-                setArith(szp((int) res, size) | cf);
+                res = (signExtended(v, size) >> count) & m;
+                lazy(OP_SAR, (int) x, count, (int) res, size);
                 return (int) res;
             }
         }

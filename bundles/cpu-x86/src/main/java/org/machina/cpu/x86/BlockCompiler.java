@@ -763,6 +763,13 @@ final class BlockCompiler {
                 }
                 case 0xc0, 0xc1, 0xd0, 0xd1, 0xd2, 0xd3 -> {
                     int size = (op & 1) == 0 ? 0 : os;
+                    int count = op <= 0xc1 ? in.imm() & 31 : 1;
+                    if (in.reg() >= 4 && op <= 0xd1 && count != 0) { // SHL/SAL, SHR, SAR by a constant: inline
+                        readRm(in, size, Access.RMW);
+                        flags.shift(in.reg(), count, size);
+                        writeRm(in, size);
+                        return;
+                    }
                     cpu();
                     c.loadConstant(in.reg());
                     readRm(in, size, Access.RMW);

@@ -10,8 +10,8 @@ import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 
 /**
- * The arithmetic flags in translated code. The eight ALU operations, TEST, NEG, INC and DEC
- * are emitted inline and write the lazy-flags fields ({@code lfOp}, {@code lfA}, ...) exactly
+ * The arithmetic flags in translated code. The eight ALU operations, TEST, NEG, INC, DEC and
+ * the shifts SHL/SAL, SHR and SAR by a constant are emitted inline and write the lazy-flags fields ({@code lfOp}, {@code lfA}, ...) exactly
  * as {@link Alu} does, so whatever runs after the block, or handles a fault inside it, sees the
  * interpreter's state. While the last such instruction (the <em>producer</em>) is known and its
  * operands are still in locals, a following Jcc, SETcc, CMOVcc, or the carry INC/DEC keeps, is
@@ -28,7 +28,7 @@ final class FlagCode {
     private static final ClassDesc CD_CPU = ClassDesc.of("org.machina.cpu.x86.X86Cpu");
     private static final int CPU = 1;
 
-    private enum Kind { ADD, SUB, LOGIC, INC, DEC }
+    private enum Kind { ADD, SUB, LOGIC, INC, DEC, SHIFT }
 
     private final CodeBuilder c;
     private Kind kind;
@@ -129,6 +129,34 @@ final class FlagCode {
         c.iload(FR);
     }
 
+    /**
+     * SHL/SAL, SHR or SAR (op 4..7) of {@code [x]} on the stack by {@code count} (1..31), leaving
+     * the result; the flags as {@link Alu#shift} leaves them ({@link X86State#OP_SHL} ...).
+     */
+    void shift(int op, int count, int size) {
+        if (size < 2) {
+            c.loadConstant(X86State.MASK[size]);
+            c.iand();
+        }
+        c.istore(FA);
+        c.loadConstant(count);
+        c.istore(FB);
+        c.iload(FA);
+        if (op == 7 && size == 0) c.i2b();
+        else if (op == 7 && size == 1) c.i2s();
+        c.loadConstant(count);
+        if (op == 5) c.iushr();
+        else if (op == 7) c.ishr();
+        else c.ishl();
+        if (size < 2 && op != 5) {
+            c.loadConstant(X86State.MASK[size]);
+            c.iand();
+        }
+        c.istore(FR);
+        produce(Kind.SHIFT, op == 5 ? X86State.OP_SHR : op == 7 ? X86State.OP_SAR : X86State.OP_SHL, size);
+        c.iload(FR);
+    }
+
     private void produce(Kind k, int lf, int size) {
         field("lfOp", () -> c.loadConstant(lf));
         field("lfA", () -> c.iload(FA));
@@ -219,6 +247,9 @@ final class FlagCode {
                         unsigned(FR);
                         unsigned(FA);
                         return Opcode.IF_ICMPLT;
+                    }
+                    case SHIFT -> {
+                        return null;
                     }
                     default -> {
                         c.iload(FC);

@@ -701,6 +701,51 @@ abstract class Mmu extends X86State {
         for (int k = 1; k <= more; k++) checkWritable((lin & 0xfffff000) + (k << 12));
     }
 
+    /**
+     * For REP MOVS: copies {@code bytes} bytes from linear {@code src} to linear {@code dst}, both
+     * ranges within one page each, when the TLB maps the source page for reading and the
+     * destination page for writing to RAM (the write TLB never holds code pages or pages under
+     * dirty logging, and holds nothing while {@link #slowAccesses}); so nothing here can fault or
+     * needs reporting. Returns 1 when copied; having done nothing, 0 when a page is not mapped
+     * so, and -1 when the destination starts inside the source after it (an element-by-element
+     * copy then repeats a pattern, which a block copy would not).
+     */
+    final int bulkCopy(int src, int dst, int bytes) {
+        int i = slot(src, false), j = slot(dst, true);
+        if (i < 0 || j < 0) return 0;
+        long from = hostAddress(i, src), to = hostAddress(j, dst);
+        if (to > from && to < from + bytes) return -1;
+        MemorySegment.copy(tlbAddr[i] != 0 ? NATIVE : tlbSeg[i], tlbAddr[i] != 0 ? from : tlbOff[i] + (src & 0xfff),
+                tlbAddr[j] != 0 ? NATIVE : tlbSeg[j], tlbAddr[j] != 0 ? to : tlbOff[j] + (dst & 0xfff), bytes);
+        return 1;
+    }
+
+    /**
+     * For REP STOS: stores {@code n} elements of {@code size} (0, 1, 2: 8, 16, 32 bits) holding
+     * {@code v} from linear {@code dst} on, within one page, when the write TLB maps that page
+     * to RAM (see {@link #bulkCopy}). Returns false, having done nothing, otherwise.
+     */
+    final boolean bulkFill(int dst, int n, int size, int v) {
+        int j = slot(dst, true);
+        if (j < 0) return false;
+        MemorySegment seg = tlbAddr[j] != 0 ? NATIVE : tlbSeg[j];
+        long at = tlbAddr[j] != 0 ? tlbAddr[j] + (dst & 0xfff) : tlbOff[j] + (dst & 0xfff);
+        int pattern = size == 0 ? (v & 0xff) * 0x01010101 : size == 1 ? (v & 0xffff) * 0x00010001 : v;
+        if (pattern == ((pattern & 0xff) * 0x01010101)) {
+            seg.asSlice(at, (long) n << size).fill((byte) pattern);
+        } else if (size == 1) {
+            for (int k = 0; k < n; k++) seg.set(I16, at + 2L * k, (short) v);
+        } else {
+            for (int k = 0; k < n; k++) seg.set(I32, at + 4L * k, v);
+        }
+        return true;
+    }
+
+    /** The native address of linear {@code lin} through TLB entry {@code i}. */
+    private long hostAddress(int i, int lin) {
+        return (tlbAddr[i] != 0 ? tlbAddr[i] : tlbSeg[i].address() + tlbOff[i]) + (lin & 0xfff);
+    }
+
     public final long read64(int lin) {
         return (read32(lin) & 0xffffffffL) | ((long) read32(lin + 4) << 32);
     }

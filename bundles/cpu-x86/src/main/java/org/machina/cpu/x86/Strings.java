@@ -65,7 +65,20 @@ final class Strings {
         boolean rep = c.rep != 0;
         boolean cmp = b == 0xa6 || b == 0xa7 || b == 0xae || b == 0xaf;
         int done = 0;
+        boolean bulk = rep && c.addr32 && (c.eflags & X86State.DF) == 0 && (b <= 0xa5 || b == 0xaa || b == 0xab)
+                && flat(c, dst, true) && (b >= 0xaa || flat(c, src, false));
         while (!rep || count(c) != 0) {
+            if (bulk) {
+                int n = bulk(c, b, sz, src);
+                if (n < 0) bulk = false;
+                if (n > 0) {
+                    if (count(c) != 0 && c.yieldRepeat()) {
+                        c.eip = c.startEip;
+                        return;
+                    }
+                    continue;
+                }
+            }
             switch (b) {
                 case 0xa4: case 0xa5: {
                     int v = c.readMem(element(c, src, X86State.ESI, sz), sz);
@@ -101,6 +114,45 @@ final class Strings {
             if (cmp && (c.rep == 0xf3) != c.zf()) return;
             if (pause(c, ++done)) return;
         }
+    }
+
+    /**
+     * Whether segment {@code s} is a present expand-up data segment of 4 GiB (writable when
+     * {@code write}): no offset of a 32-bit address is outside it, so elements need no limit
+     * checks (only an element that wraps past 4 GiB, left to the element loop).
+     */
+    private static boolean flat(Interpreter c, int s, boolean write) {
+        int a = c.segAttr[s];
+        return c.segLimit[s] == -1 && (a & 0x9c) == 0x90 && (!write || (a & 2) != 0);
+    }
+
+    /**
+     * REP MOVS or REP STOS with 32-bit addresses, DF clear and flat segments: the elements that
+     * lie wholly within the current page of the destination (and of the source) copied or stored
+     * at once, when the TLB maps those pages to RAM ({@link Mmu#bulkCopy}, {@link Mmu#bulkFill}),
+     * with ECX, ESI and EDI advanced as the element loop would. Nothing here can fault: an
+     * element the TLB does not map, or that crosses a page or wraps at 4 GiB, is left to the
+     * element loop. Returns the elements done, 0 when the element loop must do the next one, -1
+     * when it must do all the rest (an overlap that repeats a pattern).
+     */
+    private static int bulk(Interpreter c, int b, int sz, int src) {
+        int bytes = 1 << sz;
+        boolean move = b <= 0xa5;
+        int di = c.r[X86State.EDI], si = c.r[X86State.ESI];
+        int to = c.segBase[X86State.ES] + di, from = c.segBase[src] + si;
+        int room = 0x1000 - (to & 0xfff);
+        if (move) room = Math.min(room, 0x1000 - (from & 0xfff));
+        long n = Math.min(c.r[X86State.ECX] & 0xffffffffL, room >> sz);
+        if (n == 0 || (di & 0xffffffffL) + (n << sz) > 1L << 32 || move && (si & 0xffffffffL) + (n << sz) > 1L << 32) {
+            return 0;
+        }
+        int len = (int) n << sz;
+        int done = move ? c.bulkCopy(from, to, len) : c.bulkFill(to, (int) n, sz, c.r[X86State.EAX]) ? 1 : 0;
+        if (done <= 0) return done;
+        c.r[X86State.ECX] -= (int) n;
+        c.r[X86State.EDI] += len;
+        if (move) c.r[X86State.ESI] += len;
+        return (int) n;
     }
 
     static void io(Interpreter c, int b) {

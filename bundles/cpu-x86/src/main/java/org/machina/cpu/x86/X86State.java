@@ -18,6 +18,11 @@ abstract class X86State {
 
     static final int OP_NONE = 0, OP_ADD = 1, OP_ADC = 2, OP_SUB = 3, OP_SBB = 4, OP_LOGIC = 5, OP_INC = 6,
             OP_DEC = 7;
+    /**
+     * SHL/SAL, SHR and SAR by a count of 1 to 31: {@code lfA} is the operand (masked to its
+     * size), {@code lfB} the count. AF is left clear, as the interpreter always did.
+     */
+    static final int OP_SHL = 8, OP_SHR = 9, OP_SAR = 10;
 
     final int[] r = new int[8];
     int eip;
@@ -69,8 +74,15 @@ abstract class X86State {
             case OP_SBB: return lfCarryIn != 0 ? Integer.compareUnsigned(lfA & m, lfB & m) <= 0
                     : Integer.compareUnsigned(lfA & m, lfB & m) < 0;
             case OP_LOGIC: return false;
+            case OP_SHL: return ((lfA & 0xffffffffL) << lfB >>> (8 << lfSize) & 1) != 0;
+            case OP_SHR: return ((lfA & 0xffffffffL) >>> (lfB - 1) & 1) != 0;
+            case OP_SAR: return (signExtended(lfA, lfSize) >> (lfB - 1) & 1) != 0;
             default: return lfCarryIn != 0; // INC/DEC keep CF
         }
+    }
+
+    static int signExtended(int v, int size) {
+        return size == 0 ? (byte) v : size == 1 ? (short) v : v;
     }
 
     final boolean zf() {
@@ -89,7 +101,9 @@ abstract class X86State {
             case OP_SUB: case OP_SBB: return (((lfA ^ lfB) & (lfA ^ lfRes)) & s) != 0;
             case OP_INC: return (lfRes & MASK[lfSize]) == s;
             case OP_DEC: return (lfRes & MASK[lfSize]) == s - 1;
-            default: return false;
+            case OP_SHL: return ((lfRes & s) != 0) != cf();
+            case OP_SHR: return (lfA & s) != 0;
+            default: return false; // LOGIC, SAR
         }
     }
 
@@ -100,7 +114,7 @@ abstract class X86State {
     final boolean af() {
         switch (lfOp) {
             case OP_NONE: return (eflags & AF) != 0;
-            case OP_LOGIC: return false;
+            case OP_LOGIC: case OP_SHL: case OP_SHR: case OP_SAR: return false;
             default: return ((lfA ^ lfB ^ lfRes) & 0x10) != 0;
         }
     }

@@ -110,6 +110,52 @@ class CpuBehaviourTest {
         assertEquals(0x5a5a5a5a, m.read32(0x200000 + (count - 1) * 4L));
     }
 
+    /**
+     * REP MOVS and REP STOS run whole pages at once when the TLB maps them (Strings.bulk); each
+     * case here must leave memory, ECX, ESI and EDI exactly as an element-by-element reference
+     * does: copies that repeat a pattern (destination one byte after the source), that overlap
+     * backwards, misaligned elements crossing pages, fills of every size and pattern.
+     */
+    @Test
+    void repMovsAndStosMatchAnElementByElementReference() throws Exception {
+        record Case(String insn, int size, int esi, int edi, int ecx, int eax) {
+        }
+        Case[] cases = {
+            new Case("rep movsb", 0, 0x200000, 0x200001, 5000, 0),
+            new Case("rep movsd", 2, 0x200003, 0x230ffe, 3000, 0),
+            new Case("rep movsw", 1, 0x240002, 0x240000, 4000, 0),
+            new Case("rep movsd", 2, 0x250000, 0x250006, 2100, 0),
+            new Case("rep movsb", 0, 0x260010, 0x270ff0, 9000, 0),
+            new Case("rep stosw", 1, 0, 0x280fff, 5001, 0x1234),
+            new Case("rep stosb", 0, 0, 0x290123, 7000, 0xa5),
+            new Case("rep stosd", 2, 0, 0x2a0ffd, 3000, 0),
+            new Case("rep stosd", 2, 0, 0x2b0004, 3000, 0xdeadbeef),
+        };
+        for (Case k : cases) {
+            X86Cpu cpu = flat(k.insn() + "\nhlt");
+            byte[] mem = new byte[0x100000]; // the reference: 0x200000..0x2fffff
+            java.util.Random rnd = new java.util.Random(k.edi());
+            rnd.nextBytes(mem);
+            m.load(0x200000, mem);
+            int bytes = 1 << k.size(), src = k.esi(), dst = k.edi();
+            for (int e = 0; e < k.ecx(); e++, dst += bytes, src += bytes) {
+                for (int i = 0; i < bytes; i++) {
+                    mem[dst - 0x200000 + i] = k.insn().contains("movs") ? mem[src - 0x200000 + i] : (byte) (k.eax() >>> (8 * i));
+                }
+            }
+            cpu.r[X86State.ECX] = k.ecx();
+            cpu.r[X86State.ESI] = k.esi();
+            cpu.r[X86State.EDI] = k.edi();
+            cpu.r[X86State.EAX] = k.eax();
+            assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE), k.toString());
+            assertEquals(0, cpu.r[X86State.ECX], k.toString());
+            assertEquals(k.edi() + k.ecx() * bytes, cpu.r[X86State.EDI], k + ": EDI");
+            if (k.insn().contains("movs")) assertEquals(k.esi() + k.ecx() * bytes, cpu.r[X86State.ESI], k + ": ESI");
+            int differs = java.util.Arrays.mismatch(m.bytes(0x200000, mem.length), mem);
+            assertEquals(-1, differs, k + ": the first byte that differs from the reference, at 0x200000 +");
+        }
+    }
+
     @Test
     void haltWithInterruptsDisabledIsStuck() throws Exception {
         X86Cpu cpu = flat("cli\nhlt");

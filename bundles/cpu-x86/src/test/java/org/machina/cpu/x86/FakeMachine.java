@@ -160,6 +160,10 @@ final class FakeMachine implements CpuContext {
         ram.markDirty(addr, data.length);
     }
 
+    byte[] bytes(long addr, int n) {
+        return seg.asSlice(addr, n).toArray(ValueLayout.JAVA_BYTE);
+    }
+
     int read32(long addr) {
         return seg.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), addr);
     }
