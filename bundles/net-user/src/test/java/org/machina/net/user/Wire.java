@@ -35,7 +35,12 @@ final class Wire implements AutoCloseable {
     volatile int refusals;
 
     Wire(Map<String, String> options) throws IOException {
-        netdev = new UserNetdev("t", NetConfig.parse(options), nic);
+        this(options, Stack.Host.REAL);
+    }
+
+    /** A stack with a chosen C library and echo route (ICMP echo tests). */
+    Wire(Map<String, String> options, Stack.Host host) throws IOException {
+        netdev = new UserNetdev("t", NetConfig.parse(options), nic, host);
         netdev.attach(new Netdev.Port() {
             @Override
             public boolean canReceive() {
