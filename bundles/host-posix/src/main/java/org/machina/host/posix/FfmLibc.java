@@ -163,13 +163,6 @@ public final class FfmLibc implements Libc {
     }
 
     @Override
-    public int poll(int fd, short events, int timeoutMillis) throws ErrnoException {
-        short[] revents = new short[1];
-        poll(new int[] {fd}, events, revents, timeoutMillis);
-        return revents[0] & 0xFFFF;
-    }
-
-    @Override
     public int poll(int[] fds, short events, short[] revents, int timeoutMillis) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment pfds = a.allocate(POLLFD, fds.length);

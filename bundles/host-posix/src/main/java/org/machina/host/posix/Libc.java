@@ -6,7 +6,8 @@ import java.net.InetSocketAddress;
 /**
  * The C library calls Machina's host-facing bundles make: {@link FfmLibc} binds them through
  * {@code java.lang.foreign}; a unit test implements them as a simulated kernel (only the calls its
- * code under test makes: the others answer {@code ENOSYS}, as a kernel without them would). A
+ * code under test makes, and {@link #close}: the others answer {@code ENOSYS}, as a kernel without
+ * them would). A
  * failing call throws {@link ErrnoException} with its errno. Constants are Linux's (x86-64, arm64).
  */
 public interface Libc {
@@ -39,10 +40,14 @@ public interface Libc {
     /** send/recv flags. */
     int MSG_DONTWAIT = 0x40;
 
-    int open(String path, int flags) throws ErrnoException;
+    default int open(String path, int flags) throws ErrnoException {
+        throw new ErrnoException("open", ErrnoException.ENOSYS);
+    }
 
     /** ioctl(2) with a pointer argument ({@link MemorySegment#NULL} for none); returns its non-negative result. */
-    int ioctl(int fd, long request, MemorySegment arg) throws ErrnoException;
+    default int ioctl(int fd, long request, MemorySegment arg) throws ErrnoException {
+        throw new ErrnoException("ioctl", ErrnoException.ENOSYS);
+    }
 
     /** ioctl(2) whose failure is named {@code name} (the request's name) rather than "ioctl". */
     default int ioctl(int fd, long request, MemorySegment arg, String name) throws ErrnoException {
@@ -54,7 +59,9 @@ public interface Libc {
     }
 
     /** read(2) into {@code buffer} (a native segment); returns the bytes read. */
-    int read(int fd, MemorySegment buffer) throws ErrnoException;
+    default int read(int fd, MemorySegment buffer) throws ErrnoException {
+        throw new ErrnoException("read", ErrnoException.ENOSYS);
+    }
 
     /** write(2) of {@code buffer} (a native segment); returns the bytes written. */
     default int write(int fd, MemorySegment buffer) throws ErrnoException {
@@ -62,7 +69,11 @@ public interface Libc {
     }
 
     /** poll(2) of one descriptor; returns its revents (0 on timeout or when a signal interrupted the wait). */
-    int poll(int fd, short events, int timeoutMillis) throws ErrnoException;
+    default int poll(int fd, short events, int timeoutMillis) throws ErrnoException {
+        short[] revents = new short[1];
+        poll(new int[] {fd}, events, revents, timeoutMillis);
+        return revents[0] & 0xFFFF;
+    }
 
     /**
      * poll(2) of several descriptors for the same {@code events}; fills {@code revents} (as long as

@@ -215,13 +215,7 @@ final class HostIcmpSocket implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            MemorySegment one = out.asSlice(0, 1);
-            libc.write(wake[1], one);
-        } catch (ErrnoException e) {
-            // the watcher also stops at its next wake-up: closed is set
-        }
-        drained.release();
+        wakeWatcher();
         try {
             watcher.join(2_000);
         } catch (InterruptedException e) {
@@ -233,5 +227,15 @@ final class HostIcmpSocket implements AutoCloseable {
         if (!watcher.isAlive()) {
             arena.close();
         }
+    }
+
+    /** Ends the watcher's poll (a byte into the pipe) or its wait for the loop (closed is set first). */
+    private void wakeWatcher() {
+        try {
+            libc.write(wake[1], out.asSlice(0, 1));
+        } catch (ErrnoException e) {
+            Stack.LOG.debug("net: ICMP watcher's wake-up pipe: {}", e.getMessage());
+        }
+        drained.release();
     }
 }

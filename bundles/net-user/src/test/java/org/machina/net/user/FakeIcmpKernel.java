@@ -139,26 +139,6 @@ final class FakeIcmpKernel implements Libc {
         closed.add(fd);
     }
 
-    @Override
-    public int open(String path, int flags) throws ErrnoException {
-        throw new ErrnoException("open", ErrnoException.ENOENT);
-    }
-
-    @Override
-    public int ioctl(int fd, long request, MemorySegment arg) throws ErrnoException {
-        throw new ErrnoException("ioctl", ErrnoException.ENOTTY);
-    }
-
-    @Override
-    public int read(int fd, MemorySegment buffer) throws ErrnoException {
-        throw new ErrnoException("read", ErrnoException.EBADF);
-    }
-
-    @Override
-    public int poll(int fd, short events, int timeoutMillis) throws ErrnoException {
-        throw new ErrnoException("poll", ErrnoException.ENOSYS);
-    }
-
     synchronized List<Sent> sent() {
         return List.copyOf(sent);
     }
