@@ -18,7 +18,7 @@ import org.machina.devices.firewire.host.CdevAbi;
 import org.machina.devices.firewire.host.CdevDevice;
 import org.machina.devices.firewire.host.CdevEvent;
 import org.machina.devices.firewire.host.CdevException;
-import org.machina.devices.firewire.host.ErrnoException;
+import org.machina.host.posix.ErrnoException;
 
 /**
  * A real device on a host FireWire port as a node of the emulated bus ({@code -device fw-host}),

@@ -9,8 +9,8 @@ import org.machina.api.device.DeviceType;
 import org.machina.api.device.PropertySpec;
 import org.machina.devices.firewire.host.CdevDevice;
 import org.machina.devices.firewire.host.CdevException;
-import org.machina.devices.firewire.host.FfmLibc;
-import org.machina.devices.firewire.host.Libc;
+import org.machina.host.posix.FfmLibc;
+import org.machina.host.posix.Libc;
 import org.osgi.service.component.annotations.Component;
 
 /** Publishes {@link FwHostNode} as device type {@code fw-host}. */

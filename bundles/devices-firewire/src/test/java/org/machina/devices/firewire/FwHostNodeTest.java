@@ -27,7 +27,7 @@ import org.machina.api.bus.ieee1394.Responder;
 import org.machina.api.bus.ieee1394.SelfId;
 import org.machina.api.device.DeviceConfig;
 import org.machina.devices.firewire.host.FakeCdevKernel;
-import org.machina.devices.firewire.host.FfmLibc;
+import org.machina.host.posix.FfmLibc;
 import org.slf4j.LoggerFactory;
 
 /**

@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import org.machina.host.posix.FfmLibc;
+import org.machina.host.posix.Libc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,7 @@ final class Stack implements AutoCloseable {
     final Ipv4 ip;
     final Reassembly reassembly;
     final Icmp icmp;
+    final IcmpEcho echo;
     final Udp udp;
     final Dhcp dhcp;
     final Dns dns;
@@ -45,7 +50,20 @@ final class Stack implements AutoCloseable {
     private byte[] guestMac;
     private int guestIp;
 
+    /**
+     * How the stack reaches the host beyond Java's sockets: the C library (for ICMP sockets; got at
+     * the first outside ping), where a guest's echo request goes ({@code null}: {@link #hostAddressFor};
+     * tests map a chosen address to 127.0.0.1 here), and how long an echo request waits for its reply.
+     */
+    record Host(Supplier<Libc> libc, IntFunction<InetAddress> echoRoute, long echoTimeoutMs) {
+        static final Host REAL = new Host(FfmLibc::get, null, 10_000);
+    }
+
     Stack(String id, NetConfig cfg, EventLoop loop, Link link) throws IOException {
+        this(id, cfg, loop, link, Host.REAL);
+    }
+
+    Stack(String id, NetConfig cfg, EventLoop loop, Link link, Host host) throws IOException {
         this.id = id;
         this.cfg = cfg;
         this.loop = loop;
@@ -54,6 +72,7 @@ final class Stack implements AutoCloseable {
         ip = new Ipv4(this);
         reassembly = new Reassembly(this);
         icmp = new Icmp(this);
+        echo = new IcmpEcho(this, host);
         udp = new Udp(this);
         dhcp = new Dhcp(this);
         dns = new Dns(this);
@@ -294,6 +313,9 @@ final class Stack implements AutoCloseable {
 
     @Override
     public void close() {
+        if (echo != null) {
+            echo.close();
+        }
         if (ndp != null) {
             ndp.close();
         }

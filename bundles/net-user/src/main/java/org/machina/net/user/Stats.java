@@ -32,6 +32,15 @@ public final class Stats {
     /** Fast retransmits (three duplicate ACKs, or SACKs showing a loss) and retransmission timeouts of data. */
     public volatile long tcpFastRetransmits;
     public volatile long tcpTimeouts;
+    /** Guest echo requests to outside hosts sent from a host ICMP socket, and the replies that went back. */
+    public volatile long icmpEchoSent;
+    public volatile long icmpEchoReplies;
+    /** Outside echo requests dropped: no host ICMP socket allowed (logged once), the host refused the send, {@link IcmpEcho#MAX_PENDING} outstanding. */
+    public volatile long icmpEchoNoSocket;
+    public volatile long icmpEchoSendFailed;
+    public volatile long icmpEchoTableFull;
+    /** Outside echo requests that got no reply in time (the entry was freed). */
+    public volatile long icmpEchoTimedOut;
 
     @Override
     public String toString() {
@@ -41,6 +50,9 @@ public final class Stats {
                 + " fragOverlap=" + fragmentsOverlapping + " restricted=" + restricted + " udpEvicted=" + udpFlowsEvicted
                 + " dnsDropped=" + dnsDropped + " synDropped=" + synDropped + " tcpResets=" + tcpResets + " tcpOooDropped=" + tcpOutOfOrderDropped
                 + " tooBig=" + tooBig + " tcpBogusSack=" + tcpBogusSack + " tcpBogusTs=" + tcpBogusTimestamps + " tcpPaws="
-                + tcpPawsDropped + " tcpFastRetransmits=" + tcpFastRetransmits + " tcpTimeouts=" + tcpTimeouts;
+                + tcpPawsDropped + " tcpFastRetransmits=" + tcpFastRetransmits + " tcpTimeouts=" + tcpTimeouts
+                + " icmpEchoSent=" + icmpEchoSent + " icmpEchoReplies=" + icmpEchoReplies + " icmpEchoNoSocket=" + icmpEchoNoSocket
+                + " icmpEchoSendFailed=" + icmpEchoSendFailed + " icmpEchoTableFull=" + icmpEchoTableFull
+                + " icmpEchoTimedOut=" + icmpEchoTimedOut;
     }
 }

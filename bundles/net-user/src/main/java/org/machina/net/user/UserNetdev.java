@@ -43,6 +43,11 @@ public final class UserNetdev implements Netdev {
      * @param executor where port callbacks run (the machine thread; any serial executor for the standalone server)
      */
     public UserNetdev(String id, NetConfig cfg, Executor executor) throws IOException {
+        this(id, cfg, executor, Stack.Host.REAL);
+    }
+
+    /** Tests: a simulated C library or a chosen echo route ({@link Stack.Host}). */
+    UserNetdev(String id, NetConfig cfg, Executor executor, Stack.Host host) throws IOException {
         this.id = id;
         this.executor = executor;
         this.loop = new EventLoop("net-user-" + id);
@@ -62,7 +67,7 @@ public final class UserNetdev implements Netdev {
             }
         };
         try {
-            this.stack = new Stack(id, cfg, loop, link);
+            this.stack = new Stack(id, cfg, loop, link, host);
         } catch (IOException | RuntimeException e) {
             loop.close();
             throw e;

@@ -14,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.machina.api.net.Netdev;
+import org.machina.host.posix.FfmLibc;
 
 /**
  * The guest's end of a {@link UserNetdev} for tests: builds frames by hand (every header field
@@ -34,8 +35,18 @@ final class Wire implements AutoCloseable {
     /** How often the netdev said "queue full" (back-pressure seen). */
     volatile int refusals;
 
+    /**
+     * A stack with the real C library whose ICMP echo to outside hosts reaches 127.0.0.1 only (for
+     * the test address {@link IcmpEchoTest#OUTSIDE}): a test frame pinging any other address,
+     * deliberately or by a fuzzer's chance, is never sent off this machine.
+     */
     Wire(Map<String, String> options) throws IOException {
-        netdev = new UserNetdev("t", NetConfig.parse(options), nic);
+        this(options, new Stack.Host(FfmLibc::get, IcmpEchoTest::route, 10_000));
+    }
+
+    /** A stack with a chosen C library and echo route (ICMP echo tests). */
+    Wire(Map<String, String> options, Stack.Host host) throws IOException {
+        netdev = new UserNetdev("t", NetConfig.parse(options), nic, host);
         netdev.attach(new Netdev.Port() {
             @Override
             public boolean canReceive() {

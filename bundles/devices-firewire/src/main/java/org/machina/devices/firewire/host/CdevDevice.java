@@ -3,6 +3,8 @@ package org.machina.devices.firewire.host;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.machina.host.posix.ErrnoException;
+import org.machina.host.posix.Libc;
 
 /**
  * An open firewire-cdev file ({@code /dev/fwN}): one remote node of a host FireWire bus, seen

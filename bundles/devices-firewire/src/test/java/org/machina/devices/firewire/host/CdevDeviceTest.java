@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.machina.host.posix.ErrnoException;
 
 /** {@link CdevDevice} over the simulated kernel: the structs it passes and what it makes of the answers. */
 class CdevDeviceTest {

@@ -7,6 +7,8 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import org.machina.host.posix.ErrnoException;
+import org.machina.host.posix.Libc;
 
 /**
  * A simulated Linux firewire-cdev driver behind {@link Libc}, for unit tests: one device file at

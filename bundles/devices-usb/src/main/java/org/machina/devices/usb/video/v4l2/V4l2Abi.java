@@ -105,10 +105,6 @@ public final class V4l2Abi {
                     JAVA_INT.withName("fd")).withName("m"),
             u32("length"), u32("reserved2"), u32("request_fd"), MemoryLayout.paddingLayout(4));
 
-    /** struct pollfd (poll(2)). */
-    public static final StructLayout POLLFD = MemoryLayout.structLayout(
-            JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));
-
     private static final int IOC_WRITE = 1;
     private static final int IOC_READ = 2;
 

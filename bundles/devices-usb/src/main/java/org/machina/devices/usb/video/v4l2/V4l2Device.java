@@ -20,6 +20,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.machina.host.posix.ErrnoException;
+import org.machina.host.posix.FfmLibc;
+import org.machina.host.posix.Libc;
 
 /**
  * A host V4L2 video capture device ({@code /dev/videoN}) driven with the streaming I/O method of
@@ -60,6 +63,7 @@ public final class V4l2Device implements CaptureDevice {
         }
     }
 
+    private final Libc libc;
     private final String path;
     private final int fd;
     private final Capability capability;
@@ -68,7 +72,8 @@ public final class V4l2Device implements CaptureDevice {
     private boolean streaming;
     private boolean closed;
 
-    private V4l2Device(String path, int fd, Capability capability, List<PixelFormat> formats) {
+    private V4l2Device(Libc libc, String path, int fd, Capability capability, List<PixelFormat> formats) {
+        this.libc = libc;
         this.path = path;
         this.fd = fd;
         this.capability = capability;
@@ -81,33 +86,38 @@ public final class V4l2Device implements CaptureDevice {
      */
     public static V4l2Device open(String path) throws IOException {
         V4l2Abi.checkHost();
+        return open(FfmLibc.get(), path);
+    }
+
+    /** {@link #open(String)} through {@code libc}. */
+    static V4l2Device open(Libc libc, String path) throws IOException {
         int fd;
         try {
-            fd = LibC.open(path, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
-        } catch (LibC.Errno e) {
+            fd = libc.open(path, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        } catch (ErrnoException e) {
             throw new IOException(path + ": cannot open it (" + e.getMessage() + ")", e);
         }
         try {
             Capability cap;
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment c = a.allocate(CAPABILITY);
-                LibC.ioctl(fd, V4l2Abi.VIDIOC_QUERYCAP, c, "VIDIOC_QUERYCAP");
+                libc.ioctl(fd, V4l2Abi.VIDIOC_QUERYCAP, c, "VIDIOC_QUERYCAP");
                 cap = Capability.decode(c);
-            } catch (LibC.Errno e) {
+            } catch (ErrnoException e) {
                 throw new IOException(path + ": not a V4L2 device (" + e.getMessage() + ")", e);
             }
             String why = cap.unusable();
             if (why != null) {
                 throw new IOException(path + " ('" + cap.card() + "', driver " + cap.driver() + ") " + why);
             }
-            return new V4l2Device(path, fd, cap, enumerate(fd, path));
+            return new V4l2Device(libc, path, fd, cap, enumerate(libc, fd, path));
         } catch (IOException | RuntimeException e) {
-            LibC.close(fd);
+            libc.close(fd);
             throw e;
         }
     }
 
-    private static List<PixelFormat> enumerate(int fd, String path) throws IOException {
+    private static List<PixelFormat> enumerate(Libc libc, int fd, String path) throws IOException {
         List<PixelFormat> out = new ArrayList<>();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment d = a.allocate(FMTDESC);
@@ -116,18 +126,18 @@ public final class V4l2Device implements CaptureDevice {
                 d.set(JAVA_INT, offset(FMTDESC, "index"), i);
                 d.set(JAVA_INT, offset(FMTDESC, "type"), BUF_TYPE_VIDEO_CAPTURE);
                 try {
-                    LibC.ioctl(fd, V4l2Abi.VIDIOC_ENUM_FMT, d, "VIDIOC_ENUM_FMT");
-                } catch (LibC.Errno e) {
-                    if (e.errno == LibC.EINVAL) {
+                    libc.ioctl(fd, V4l2Abi.VIDIOC_ENUM_FMT, d, "VIDIOC_ENUM_FMT");
+                } catch (ErrnoException e) {
+                    if (e.errno() == ErrnoException.EINVAL) {
                         break;                                      // the end of the list
                     }
                     throw new IOException(path + ": " + e.getMessage(), e);
                 }
                 int fourcc = d.get(JAVA_INT, offset(FMTDESC, "pixelformat"));
-                FrameSizes sizes = frameSizes(fd, fourcc, a);
+                FrameSizes sizes = frameSizes(libc, fd, fourcc, a);
                 Map<FrameSizes.Size, Double> fastest = new HashMap<>();
                 for (FrameSizes.Size s : sizes.discrete()) {
-                    double fps = fastest(fd, fourcc, s, a);
+                    double fps = fastest(libc, fd, fourcc, s, a);
                     if (fps > 0) {
                         fastest.put(s, fps);
                     }
@@ -139,7 +149,7 @@ public final class V4l2Device implements CaptureDevice {
         return List.copyOf(out);
     }
 
-    private static FrameSizes frameSizes(int fd, int fourcc, Arena a) {
+    private static FrameSizes frameSizes(Libc libc, int fd, int fourcc, Arena a) {
         MemorySegment e = a.allocate(FRMSIZEENUM);
         List<FrameSizes.Size> sizes = new ArrayList<>();
         for (int i = 0; i < MAX_ENUM; i++) {
@@ -147,8 +157,8 @@ public final class V4l2Device implements CaptureDevice {
             e.set(JAVA_INT, offset(FRMSIZEENUM, "index"), i);
             e.set(JAVA_INT, offset(FRMSIZEENUM, "pixel_format"), fourcc);
             try {
-                LibC.ioctl(fd, V4l2Abi.VIDIOC_ENUM_FRAMESIZES, e, "VIDIOC_ENUM_FRAMESIZES");
-            } catch (LibC.Errno x) {
+                libc.ioctl(fd, V4l2Abi.VIDIOC_ENUM_FRAMESIZES, e, "VIDIOC_ENUM_FRAMESIZES");
+            } catch (ErrnoException x) {
                 break;                                              // EINVAL: the end; others: sizes unknown
             }
             FrameSizes range = decodeFrameSize(e, sizes);
@@ -163,7 +173,7 @@ public final class V4l2Device implements CaptureDevice {
     }
 
     /** The most frames a second the device lists for a format and size (VIDIOC_ENUM_FRAMEINTERVALS), 0 if unknown. */
-    private static double fastest(int fd, int fourcc, FrameSizes.Size size, Arena a) {
+    private static double fastest(Libc libc, int fd, int fourcc, FrameSizes.Size size, Arena a) {
         MemorySegment e = a.allocate(V4l2Abi.FRMIVALENUM);
         double best = 0;
         for (int i = 0; i < MAX_ENUM; i++) {
@@ -173,8 +183,8 @@ public final class V4l2Device implements CaptureDevice {
             e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "width"), size.width());
             e.set(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "height"), size.height());
             try {
-                LibC.ioctl(fd, V4l2Abi.VIDIOC_ENUM_FRAMEINTERVALS, e, "VIDIOC_ENUM_FRAMEINTERVALS");
-            } catch (LibC.Errno x) {
+                libc.ioctl(fd, V4l2Abi.VIDIOC_ENUM_FRAMEINTERVALS, e, "VIDIOC_ENUM_FRAMEINTERVALS");
+            } catch (ErrnoException x) {
                 break;
             }
             boolean discrete = e.get(JAVA_INT, offset(V4l2Abi.FRMIVALENUM, "type")) == V4l2Abi.FRMIVAL_TYPE_DISCRETE;
@@ -253,13 +263,13 @@ public final class V4l2Device implements CaptureDevice {
             MemorySegment p = a.allocate(STREAMPARM);
             p.set(JAVA_INT, offset(STREAMPARM, "type"), BUF_TYPE_VIDEO_CAPTURE);
             try {
-                LibC.ioctl(fd, V4l2Abi.VIDIOC_G_PARM, p, "VIDIOC_G_PARM");
+                libc.ioctl(fd, V4l2Abi.VIDIOC_G_PARM, p, "VIDIOC_G_PARM");
                 if ((p.get(JAVA_INT, offset(STREAMPARM, "parm", "capture", "capability")) & V4l2Abi.CAP_TIMEPERFRAME) != 0) {
                     p.set(JAVA_INT, offset(STREAMPARM, "parm", "capture", "timeperframe", "numerator"), 1);
                     p.set(JAVA_INT, offset(STREAMPARM, "parm", "capture", "timeperframe", "denominator"), fps);
-                    LibC.ioctl(fd, V4l2Abi.VIDIOC_S_PARM, p, "VIDIOC_S_PARM");
+                    libc.ioctl(fd, V4l2Abi.VIDIOC_S_PARM, p, "VIDIOC_S_PARM");
                 }
-            } catch (LibC.Errno e) {
+            } catch (ErrnoException e) {
                 // the frame rate stays the driver's: the camera still takes the newest frame
             }
         }
@@ -298,8 +308,8 @@ public final class V4l2Device implements CaptureDevice {
                     throw new IOException(path + ": VIDIOC_QUERYBUF gave buffer " + i + " a length of " + length + " bytes");
                 }
                 try {
-                    mappings[i] = LibC.mmap(fd, length, at);
-                } catch (LibC.Errno e) {
+                    mappings[i] = libc.mmap(fd, length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, at);
+                } catch (ErrnoException e) {
                     throw new IOException(path + ": buffer " + i + ": " + e.getMessage(), e);
                 }
             }
@@ -327,11 +337,11 @@ public final class V4l2Device implements CaptureDevice {
     public boolean await(int millis) throws IOException {
         int revents;
         try {
-            revents = LibC.pollIn(fd, millis);
-        } catch (LibC.Errno e) {
+            revents = libc.poll(fd, Libc.POLLIN, millis);
+        } catch (ErrnoException e) {
             throw new IOException(path + ": " + e.getMessage(), e);
         }
-        if ((revents & LibC.POLLNVAL) != 0) {
+        if ((revents & Libc.POLLNVAL) != 0) {
             throw new IOException(path + ": the descriptor is no longer valid");
         }
         return revents != 0;
@@ -347,9 +357,9 @@ public final class V4l2Device implements CaptureDevice {
             b.set(JAVA_INT, offset(BUFFER, "type"), BUF_TYPE_VIDEO_CAPTURE);
             b.set(JAVA_INT, offset(BUFFER, "memory"), MEMORY_MMAP);
             try {
-                LibC.ioctl(fd, V4l2Abi.VIDIOC_DQBUF, b, "VIDIOC_DQBUF");
-            } catch (LibC.Errno e) {
-                if (e.errno == LibC.EAGAIN) {
+                libc.ioctl(fd, V4l2Abi.VIDIOC_DQBUF, b, "VIDIOC_DQBUF");
+            } catch (ErrnoException e) {
+                if (e.errno() == ErrnoException.EAGAIN) {
                     return false;
                 }
                 throw new IOException(path + ": " + e.getMessage(), e);
@@ -375,8 +385,8 @@ public final class V4l2Device implements CaptureDevice {
         if (streaming) {
             streaming = false;
             try (Arena a = Arena.ofConfined()) {
-                LibC.ioctl(fd, V4l2Abi.VIDIOC_STREAMOFF, a.allocateFrom(JAVA_INT, BUF_TYPE_VIDEO_CAPTURE), "VIDIOC_STREAMOFF");
-            } catch (LibC.Errno e) {
+                libc.ioctl(fd, V4l2Abi.VIDIOC_STREAMOFF, a.allocateFrom(JAVA_INT, BUF_TYPE_VIDEO_CAPTURE), "VIDIOC_STREAMOFF");
+            } catch (ErrnoException e) {
                 // a device that went away: the buffers are released below all the same
             }
         }
@@ -390,7 +400,11 @@ public final class V4l2Device implements CaptureDevice {
         }
         for (MemorySegment m : mappings) {
             if (m != null) {
-                LibC.munmap(m);
+                try {
+                    libc.munmap(m);
+                } catch (ErrnoException e) {
+                    // not a mapping any more: nothing to release
+                }
             }
         }
         mappings = new MemorySegment[0];
@@ -398,8 +412,8 @@ public final class V4l2Device implements CaptureDevice {
             MemorySegment r = a.allocate(REQUESTBUFFERS);
             r.set(JAVA_INT, offset(REQUESTBUFFERS, "type"), BUF_TYPE_VIDEO_CAPTURE);
             r.set(JAVA_INT, offset(REQUESTBUFFERS, "memory"), MEMORY_MMAP);
-            LibC.ioctl(fd, V4l2Abi.VIDIOC_REQBUFS, r, "VIDIOC_REQBUFS");   // count 0 frees the driver's buffers
-        } catch (LibC.Errno e) {
+            libc.ioctl(fd, V4l2Abi.VIDIOC_REQBUFS, r, "VIDIOC_REQBUFS");   // count 0 frees the driver's buffers
+        } catch (ErrnoException e) {
             // the device went away
         }
     }
@@ -409,14 +423,14 @@ public final class V4l2Device implements CaptureDevice {
         if (!closed) {
             closed = true;
             stop();
-            LibC.close(fd);
+            libc.close(fd);
         }
     }
 
     private void call(long request, MemorySegment arg, String name) throws IOException {
         try {
-            LibC.ioctl(fd, request, arg, name);
-        } catch (LibC.Errno e) {
+            libc.ioctl(fd, request, arg, name);
+        } catch (ErrnoException e) {
             throw new IOException(path + ": " + e.getMessage(), e);
         }
     }

@@ -137,40 +137,6 @@ class V4l2DeviceTest {
         assertTrue(e.getMessage().contains("(errno 21)"), "a directory opened read/write: EISDIR: " + e.getMessage());
     }
 
-    @Test
-    void theFfmCallsReachTheCLibrary(@TempDir Path dir) throws IOException {
-        Path file = dir.resolve("mapped");
-        byte[] data = new byte[8192];
-        data[0] = 42;
-        data[4097] = 7;
-        Files.write(file, data);
-        int fd = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC);
-        try {
-            MemorySegment m = LibC.mmap(fd, 4096, 4096);
-            assertEquals(7, m.get(JAVA_BYTE, 1), "the second page of the file, mapped shared");
-            m.set(JAVA_BYTE, 2, (byte) 9);
-            LibC.munmap(m);
-            LibC.Errno e = assertThrows(LibC.Errno.class, () -> LibC.mmap(fd, 4096, 1));
-            assertEquals(LibC.EINVAL, e.errno, "an offset that is not page aligned");
-        } finally {
-            LibC.close(fd);
-        }
-        assertEquals(9, Files.readAllBytes(file)[4098], "the write through the mapping reached the file");
-
-        int nul = LibC.open("/dev/null", LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
-        try {
-            assertTrue((LibC.pollIn(nul, 0) & LibC.POLLIN) != 0, "/dev/null is always readable (end of file)");
-            try (Arena a = Arena.ofConfined()) {
-                LibC.Errno e = assertThrows(LibC.Errno.class, () -> LibC.ioctl(nul, V4l2Abi.VIDIOC_STREAMON,
-                        a.allocateFrom(JAVA_INT, V4l2Abi.BUF_TYPE_VIDEO_CAPTURE), "VIDIOC_STREAMON"));
-                assertEquals(LibC.ENOTTY, e.errno);
-                assertTrue(e.getMessage().startsWith("VIDIOC_STREAMON: "), e.getMessage());
-            }
-        } finally {
-            LibC.close(nul);
-        }
-    }
-
     private static void put(MemorySegment s, long at, String text) {
         byte[] b = text.getBytes(StandardCharsets.US_ASCII);
         MemorySegment.copy(b, 0, s, JAVA_BYTE, at, b.length);

@@ -1,0 +1,241 @@
+package org.machina.net.user;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Semaphore;
+import org.machina.host.posix.ErrnoException;
+import org.machina.host.posix.Libc;
+
+/**
+ * A host ICMP socket for echo requests to outside hosts, through {@link Libc} (the C library by
+ * {@code java.lang.foreign}: Java has no ICMP sockets). {@link #open} tries, as slirp does, an
+ * unprivileged "ping socket" ({@code socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)}, allowed when the
+ * process's group is in {@code /proc/sys/net/ipv4/ping_group_range}), then a raw socket
+ * ({@code SOCK_RAW}, needs CAP_NET_RAW). Both are non-blocking.
+ *
+ * <p>The two kinds differ in what they receive: a ping socket only the echo replies to its own
+ * requests, ICMP message only, the identifier being the socket's (the kernel sets it on send); a raw
+ * socket every ICMP packet the host receives, with its IP header, identifiers untouched.
+ *
+ * <p>The stack's loop waits in a {@code Selector}, which cannot watch a descriptor that is not a
+ * Java channel. So one thread per socket ({@code net-user-ID-icmp}) sleeps in poll(2) on the socket
+ * and a wake-up pipe, and when the socket is readable posts {@code onReadable} to the loop and
+ * waits until the loop ran it (which reads until EAGAIN) before polling again: one wake-up per
+ * burst, no polling interval, and no stack state on that thread. {@link #close} (loop thread)
+ * writes to the pipe, releases the thread if it waits for the loop, and joins it.
+ */
+final class HostIcmpSocket implements AutoCloseable {
+    /** Largest ICMP message read (an IPv4 datagram's payload at most). */
+    static final int BUFFER = 65536;
+    /** Reads in one {@link #receive} that may give errors or unusable packets before it gives up. */
+    static final int MAX_SKIPPED = 64;
+
+    enum Kind {
+        PING("ping socket (SOCK_DGRAM, IPPROTO_ICMP)"),
+        RAW("raw socket (SOCK_RAW, IPPROTO_ICMP)");
+
+        final String what;
+
+        Kind(String what) {
+            this.what = what;
+        }
+    }
+
+    /** Neither socket kind could be opened: {@link #getMessage} says why, for each. */
+    static final class Unavailable extends Exception {
+        Unavailable(String why) {
+            super(why);
+        }
+    }
+
+    /** An ICMP message read from the socket (its IP header removed), and who sent it. */
+    record Message(InetAddress from, byte[] buf, int off, int len) {
+    }
+
+    private final Libc libc;
+    private final int fd;
+    private final int[] wake;
+    final Kind kind;
+    /** Why the ping socket was not used (null when it was). */
+    String pingRefusal;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment in = arena.allocate(BUFFER);
+    private final MemorySegment out = arena.allocate(BUFFER);
+    private final byte[] bytes = new byte[BUFFER];
+    private final Semaphore drained = new Semaphore(0);
+    private final Thread watcher;
+    private volatile boolean closed;
+
+    private HostIcmpSocket(Libc libc, int fd, Kind kind, int[] wake, EventLoop loop, Runnable onReadable, String name) {
+        this.libc = libc;
+        this.fd = fd;
+        this.kind = kind;
+        this.wake = wake;
+        Runnable drain = () -> {
+            try {
+                if (!closed) {
+                    onReadable.run();
+                }
+            } finally {
+                drained.release();
+            }
+        };
+        watcher = Thread.ofPlatform().daemon().name(name).unstarted(() -> watch(loop, drain));
+    }
+
+    /**
+     * Opens a ping socket, else a raw one, and starts its watcher; {@code onReadable} runs on
+     * {@code loop} when messages wait.
+     *
+     * @throws Unavailable when neither kind is allowed (the message names both refusals and what would allow them)
+     */
+    static HostIcmpSocket open(Libc libc, EventLoop loop, Runnable onReadable, String name) throws Unavailable {
+        int type = Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC;
+        Kind kind = Kind.PING;
+        int fd;
+        String pingRefusal;
+        try {
+            fd = libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | type, Libc.IPPROTO_ICMP);
+            pingRefusal = null;
+        } catch (ErrnoException e) {
+            pingRefusal = "a " + Kind.PING.what + " was refused (" + e.getMessage() + ")"
+                    + (e.errno() == ErrnoException.EACCES ? ": the process's group is not in "
+                            + "/proc/sys/net/ipv4/ping_group_range (" + pingGroupRange() + ")" : "");
+            kind = Kind.RAW;
+            try {
+                fd = libc.socket(Libc.AF_INET, Libc.SOCK_RAW | type, Libc.IPPROTO_ICMP);
+            } catch (ErrnoException r) {
+                throw new Unavailable(pingRefusal + ", and a " + Kind.RAW.what + " too (" + r.getMessage() + ")"
+                        + (r.errno() == ErrnoException.EPERM ? ": the process lacks CAP_NET_RAW" : ""));
+            }
+        }
+        int[] wake;
+        try {
+            wake = libc.pipe(Libc.O_CLOEXEC | Libc.O_NONBLOCK);
+        } catch (ErrnoException e) {
+            libc.close(fd);
+            throw new Unavailable("no wake-up pipe for the ICMP socket's watcher (" + e.getMessage() + ")");
+        }
+        HostIcmpSocket s = new HostIcmpSocket(libc, fd, kind, wake, loop, onReadable, name);
+        s.pingRefusal = pingRefusal;
+        s.watcher.start();
+        return s;
+    }
+
+    private static String pingGroupRange() {
+        try {
+            // read as a stream: Files.readString trusts procfs's size and stops after the first number
+            try (InputStream in = new FileInputStream("/proc/sys/net/ipv4/ping_group_range")) {
+                return "it is '" + new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim().replace('\t', ' ') + "'";
+            }
+        } catch (IOException e) {
+            return "unreadable: " + e.getMessage();
+        }
+    }
+
+    private void watch(EventLoop loop, Runnable drain) {
+        int[] fds = {fd, wake[0]};
+        short[] revents = new short[2];
+        while (!closed) {
+            try {
+                libc.poll(fds, Libc.POLLIN, revents, -1);
+            } catch (ErrnoException e) {
+                Stack.LOG.warn("net: ICMP socket watcher stops: {}", e.getMessage());
+                return;
+            }
+            if (closed || revents[1] != 0 || (revents[0] & Libc.POLLNVAL) != 0) {
+                return;
+            }
+            if (revents[0] != 0) {
+                loop.post(drain);
+                drained.acquireUninterruptibly();
+            }
+        }
+    }
+
+    /** Sends one ICMP message (loop thread); false if the host refused it (logged at debug). */
+    boolean send(byte[] icmp, int off, int len, InetAddress to) {
+        if (closed) {
+            return false;
+        }
+        MemorySegment.copy(icmp, off, out, ValueLayout.JAVA_BYTE, 0, len);
+        try {
+            libc.sendTo(fd, out.asSlice(0, len), 0, new InetSocketAddress(to, 0));
+            return true;
+        } catch (ErrnoException e) {
+            Stack.LOG.debug("net: ICMP echo to {} not sent: {}", to.getHostAddress(), e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * The next ICMP message waiting (loop thread), or null when none is (EAGAIN), the socket failed,
+     * or {@link #MAX_SKIPPED} reads in a row gave nothing usable (the watcher posts again if more
+     * waits). The returned bytes are overwritten by the next call.
+     */
+    Message receive() {
+        for (int i = 0; i < MAX_SKIPPED && !closed; i++) {
+            Libc.Received r;
+            try {
+                r = libc.recvFrom(fd, in, 0);
+            } catch (ErrnoException e) {
+                if (e.errno() != ErrnoException.EAGAIN) {
+                    // a pending socket error (an ICMP error report) is returned once and cleared
+                    Stack.LOG.debug("net: ICMP socket: {}", e.getMessage());
+                    continue;
+                }
+                return null;
+            }
+            int n = Math.min(r.length(), BUFFER);
+            MemorySegment.copy(in, ValueLayout.JAVA_BYTE, 0, bytes, 0, n);
+            int at = 0;
+            if (kind == Kind.RAW) {                            // a raw socket gives the IP header too
+                at = n > 0 ? (bytes[0] & 0xf) * 4 : 0;
+                if (n < Ipv4.HEADER || at < Ipv4.HEADER || at > n) {
+                    continue;
+                }
+            }
+            if (r.from() != null) {
+                return new Message(r.from().getAddress(), bytes, at, n - at);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        wakeWatcher();
+        try {
+            watcher.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        libc.close(fd);
+        libc.close(wake[0]);
+        libc.close(wake[1]);
+        if (!watcher.isAlive()) {
+            arena.close();
+        }
+    }
+
+    /** Ends the watcher's poll (a byte into the pipe) or its wait for the loop (closed is set first). */
+    private void wakeWatcher() {
+        try {
+            libc.write(wake[1], out.asSlice(0, 1));
+        } catch (ErrnoException e) {
+            Stack.LOG.debug("net: ICMP watcher's wake-up pipe: {}", e.getMessage());
+        }
+        drained.release();
+    }
+}

@@ -1,0 +1,198 @@
+package org.machina.net.user;
+
+import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * ICMP echo to outside hosts (RFC 792), as slirp does it: a guest's echo request to an address
+ * that maps to a host address ({@link Stack#hostAddressFor}) is sent again from a host ICMP socket
+ * ({@link HostIcmpSocket}: a ping socket, else a raw one), and the host's echo reply goes back to
+ * the guest as if from the address it pinged.
+ *
+ * <p>Identifiers: every request sent gets a sequence number of ours, unique among the outstanding
+ * ones, which is the key of {@link #pending}; the identifier is ours too on a raw socket (random
+ * per socket, so replies to other programs' pings are told apart) and the kernel's on a ping
+ * socket (it rewrites it to the socket's). A reply is matched by its sequence number (and on a raw
+ * socket its identifier), and its sender must be the address the request went to; the guest gets
+ * it with its own identifier and sequence number and a new checksum.
+ *
+ * <p>Bounds: at most {@link #MAX_PENDING} requests are outstanding (more are dropped and counted:
+ * {@code icmpEchoTableFull}); each expires {@code echoTimeoutMs} after it was sent (a deadline;
+ * {@code icmpEchoTimedOut}). The socket is opened at the first request and closed
+ * {@link #IDLE_MS} after the last one (a raw socket sees every ICMP packet the host receives, so an
+ * idle one is not kept). If neither socket kind is allowed, one warning says why and every such
+ * request is dropped ({@code icmpEchoNoSocket}). {@code restrict=on}: dropped ({@code restricted}).
+ * Not done: ICMP errors (time exceeded, unreachable) from the host back to the guest, the guest's
+ * TTL (the host's default is used), echo over IPv6.
+ */
+final class IcmpEcho {
+    static final int MAX_PENDING = 64;
+    static final long IDLE_MS = 60_000;
+
+    /** An outstanding request: who asked whom, with which identifier and sequence number. */
+    private record Pending(int guestSrc, int guestDst, InetAddress to, int guestId, int guestSeq, EventLoop.Deadline expiry) {
+    }
+
+    private final Stack stack;
+    private final Stack.Host host;
+    /** Outstanding requests by the sequence number we sent. */
+    private final Map<Integer, Pending> pending = new HashMap<>();
+    private HostIcmpSocket socket;
+    private EventLoop.Deadline idle;
+    /** Why no socket could be opened (the warning was logged); null while none was refused. */
+    private String unavailable;
+    private int id;
+    private int nextSeq = ThreadLocalRandom.current().nextInt(0x10000);
+
+    IcmpEcho(Stack stack, Stack.Host host) {
+        this.stack = stack;
+        this.host = host;
+    }
+
+    /** Outstanding requests (tests). */
+    int pendingCount() {
+        return pending.size();
+    }
+
+    /** The socket kind in use, or null when none is open (tests). */
+    HostIcmpSocket.Kind socketKind() {
+        return socket == null ? null : socket.kind;
+    }
+
+    /** Why outside echo is unavailable, or null (tests). */
+    String unavailable() {
+        return unavailable;
+    }
+
+    /** An echo request from the guest to a non-virtual address (checksum checked by {@link Icmp}). */
+    void request(Ipv4.Datagram d) {
+        if (stack.cfg.restrict) {
+            stack.stats.restricted++;
+            return;
+        }
+        InetAddress to = host.echoRoute() != null ? host.echoRoute().apply(d.dst()) : stack.hostAddressFor(d.dst());
+        if (to == null) {
+            stack.stats.unsupported++;
+            return;
+        }
+        if (pending.size() >= MAX_PENDING) {
+            stack.stats.icmpEchoTableFull++;
+            return;
+        }
+        if (!openSocket()) {
+            stack.stats.icmpEchoNoSocket++;
+            return;
+        }
+        byte[] b = d.buf();
+        int o = d.off();
+        int seq = freeSeq();
+        byte[] m = Icmp.echo(b, o, d.len(), Icmp.ECHO_REQUEST, socket.kind == HostIcmpSocket.Kind.RAW ? id : 0, seq);
+        if (!socket.send(m, 0, m.length, to)) {
+            stack.stats.icmpEchoSendFailed++;
+            return;
+        }
+        stack.stats.icmpEchoSent++;
+        EventLoop.Deadline expiry = stack.loop.afterMillis(host.echoTimeoutMs(), () -> {
+            if (pending.remove(seq) != null) {
+                stack.stats.icmpEchoTimedOut++;
+            }
+        });
+        pending.put(seq, new Pending(d.src(), d.dst(), to, Bytes.u16(b, o + 4), Bytes.u16(b, o + 6), expiry));
+        if (idle != null) {
+            idle.cancel();
+        }
+        idle = stack.loop.afterMillis(IDLE_MS, this::closeSocket);
+    }
+
+    private int freeSeq() {
+        while (pending.containsKey(nextSeq)) {               // at most MAX_PENDING steps
+            nextSeq = (nextSeq + 1) & 0xffff;
+        }
+        int s = nextSeq;
+        nextSeq = (nextSeq + 1) & 0xffff;
+        return s;
+    }
+
+    private boolean openSocket() {
+        if (socket != null) {
+            return true;
+        }
+        if (unavailable != null) {
+            return false;
+        }
+        try {
+            socket = HostIcmpSocket.open(host.libc().get(), stack.loop, this::replies, "net-user-" + stack.id + "-icmp");
+        } catch (HostIcmpSocket.Unavailable e) {
+            unavailable = e.getMessage();
+            Stack.LOG.warn("net '{}': ICMP echo to outside addresses is dropped: {} (counted in icmpEchoNoSocket)",
+                    stack.id, unavailable);
+            return false;
+        } catch (RuntimeException | LinkageError e) {
+            unavailable = "the host's C library is not reachable through java.lang.foreign (" + e + ")";
+            Stack.LOG.warn("net '{}': ICMP echo to outside addresses is dropped: {} (counted in icmpEchoNoSocket)",
+                    stack.id, unavailable);
+            return false;
+        }
+        id = ThreadLocalRandom.current().nextInt(0x10000);
+        Stack.LOG.info("net '{}': ICMP echo to outside addresses through a host {}{}", stack.id, socket.kind.what,
+                socket.pingRefusal == null ? "" : " (" + socket.pingRefusal + ")");
+        return true;
+    }
+
+    /** Loop thread, posted by the socket's watcher: every reply waiting goes to its guest. */
+    private void replies() {
+        HostIcmpSocket s = socket;
+        if (s == null) {
+            return;
+        }
+        HostIcmpSocket.Message m;
+        while ((m = s.receive()) != null) {
+            reply(s.kind, m);
+        }
+    }
+
+    private void reply(HostIcmpSocket.Kind kind, HostIcmpSocket.Message m) {
+        byte[] b = m.buf();
+        int o = m.off();
+        if (m.len() < 8 || Bytes.u8(b, o) != Icmp.ECHO_REPLY) {
+            return;                                          // a raw socket sees all ICMP: not ours
+        }
+        if (kind == HostIcmpSocket.Kind.RAW && Bytes.u16(b, o + 4) != id) {
+            return;                                          // another program's ping
+        }
+        int seq = Bytes.u16(b, o + 6);
+        Pending p = pending.get(seq);
+        if (p == null || !p.to().equals(m.from())) {
+            return;
+        }
+        if (Checksum.of(b, o, m.len()) != 0) {
+            stack.stats.malformed++;
+            return;
+        }
+        pending.remove(seq);
+        p.expiry().cancel();
+        byte[] r = Icmp.echo(b, o, m.len(), Icmp.ECHO_REPLY, p.guestId(), p.guestSeq());
+        stack.stats.icmpEchoReplies++;
+        stack.ip.output(p.guestDst(), p.guestSrc(), Ipv4.ICMP, r, 0, r.length);
+    }
+
+    private void closeSocket() {
+        if (socket != null) {
+            socket.close();
+            socket = null;
+        }
+        for (Pending p : pending.values()) {
+            p.expiry().cancel();
+        }
+        pending.clear();
+    }
+
+    void close() {
+        if (idle != null) {
+            idle.cancel();
+        }
+        closeSocket();
+    }
+}

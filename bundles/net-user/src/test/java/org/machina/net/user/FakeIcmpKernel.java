@@ -1,0 +1,175 @@
+package org.machina.net.user;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.machina.host.posix.ErrnoException;
+import org.machina.host.posix.Libc;
+
+/**
+ * A simulated Linux kernel behind {@link Libc} for the ICMP echo tests: ping sockets and raw ICMP
+ * sockets, each allowed or refused as a host's settings would (EACCES: the group is not in
+ * ping_group_range; EPERM: no CAP_NET_RAW), a pipe, and poll(2) over them. With {@link #answer}
+ * every echo request sent is answered as the kernel would deliver the reply: on a ping socket the
+ * ICMP message alone with the identifier set to the socket's ({@link #PING_ID}); on a raw socket
+ * with an IP header, after a copy of the request itself (a raw socket sees the loopback request
+ * too) and a reply to another program's ping. Written independently of the stack's classes.
+ * Every call is recorded.
+ */
+final class FakeIcmpKernel implements Libc {
+    static final int PING_FD = 10;
+    static final int RAW_FD = 11;
+    static final int PING_ID = 0x4242;
+
+    record Sent(int fd, byte[] icmp, InetSocketAddress to) {
+    }
+
+    private record Packet(byte[] bytes, InetSocketAddress from) {
+    }
+
+    volatile boolean pingAllowed = true;
+    volatile boolean rawAllowed = true;
+    volatile boolean answer = true;
+    /** Answers carry a wrong checksum. */
+    volatile boolean corrupt;
+    final List<Sent> sent = new ArrayList<>();
+    final List<Integer> socketCalls = new ArrayList<>();
+    final List<Integer> closed = new ArrayList<>();
+    private final ArrayDeque<Packet> queue = new ArrayDeque<>();
+    private boolean woken;
+
+    @Override
+    public synchronized int socket(int domain, int type, int protocol) throws ErrnoException {
+        int kind = type & 0xf;
+        socketCalls.add(kind);
+        if (domain != AF_INET || protocol != IPPROTO_ICMP || (type & SOCK_NONBLOCK) == 0) {
+            throw new ErrnoException("socket", ErrnoException.EINVAL);
+        }
+        if (kind == SOCK_DGRAM) {
+            if (!pingAllowed) {
+                throw new ErrnoException("socket", ErrnoException.EACCES);
+            }
+            return PING_FD;
+        }
+        if (kind == SOCK_RAW && rawAllowed) {
+            return RAW_FD;
+        }
+        throw new ErrnoException("socket", ErrnoException.EPERM);
+    }
+
+    @Override
+    public int[] pipe(int flags) {
+        return new int[] {20, 21};
+    }
+
+    @Override
+    public synchronized int write(int fd, MemorySegment buffer) throws ErrnoException {
+        if (fd != 21) {
+            throw new ErrnoException("write", ErrnoException.EBADF);
+        }
+        woken = true;
+        notifyAll();
+        return (int) buffer.byteSize();
+    }
+
+    @Override
+    public synchronized int poll(int[] fds, short events, short[] revents, int timeoutMillis) throws ErrnoException {
+        try {
+            while (queue.isEmpty() && !woken) {
+                wait();
+            }
+        } catch (InterruptedException e) {
+            throw new ErrnoException("poll", ErrnoException.EINTR);
+        }
+        revents[0] = queue.isEmpty() ? 0 : POLLIN;
+        revents[1] = woken ? POLLIN : 0;
+        return (revents[0] != 0 ? 1 : 0) + (revents[1] != 0 ? 1 : 0);
+    }
+
+    @Override
+    public synchronized int sendTo(int fd, MemorySegment buffer, int flags, InetSocketAddress to) {
+        byte[] m = buffer.toArray(ValueLayout.JAVA_BYTE);
+        sent.add(new Sent(fd, m, to));
+        if (answer) {
+            byte[] reply = m.clone();
+            reply[0] = 0;
+            if (fd == PING_FD) {
+                put16(reply, 4, PING_ID);
+            }
+            put16(reply, 2, 0);
+            put16(reply, 2, corrupt ? 0x1234 : sum(reply));
+            if (fd == RAW_FD) {
+                queue.add(new Packet(withIp(m, to.getAddress()), to));
+                byte[] other = reply.clone();
+                put16(other, 4, get16(reply, 4) ^ 0x5555);
+                put16(other, 2, 0);
+                put16(other, 2, sum(other));
+                queue.add(new Packet(withIp(other, to.getAddress()), to));
+                reply = withIp(reply, to.getAddress());
+            }
+            queue.add(new Packet(reply, to));
+            notifyAll();
+        }
+        return m.length;
+    }
+
+    /** Delivers a packet to the socket as if it came from {@code from} (raw sockets: with its IP header). */
+    synchronized void deliver(byte[] bytes, InetAddress from) {
+        queue.add(new Packet(bytes, new InetSocketAddress(from, 0)));
+        notifyAll();
+    }
+
+    @Override
+    public synchronized Received recvFrom(int fd, MemorySegment buffer, int flags) throws ErrnoException {
+        Packet p = queue.poll();
+        if (p == null) {
+            throw new ErrnoException("recvfrom", ErrnoException.EAGAIN);
+        }
+        int n = (int) Math.min(p.bytes().length, buffer.byteSize());
+        MemorySegment.copy(p.bytes(), 0, buffer, ValueLayout.JAVA_BYTE, 0, n);
+        return new Received(n, p.from());
+    }
+
+    @Override
+    public synchronized void close(int fd) {
+        closed.add(fd);
+    }
+
+    synchronized List<Sent> sent() {
+        return List.copyOf(sent);
+    }
+
+    synchronized List<Integer> socketCalls() {
+        return List.copyOf(socketCalls);
+    }
+
+    private static byte[] withIp(byte[] icmp, InetAddress from) {
+        byte[] p = new byte[20 + icmp.length];
+        p[0] = 0x45;
+        put16(p, 2, p.length);
+        p[8] = 64;
+        p[9] = 1;
+        System.arraycopy(from.getAddress(), 0, p, 12, 4);
+        System.arraycopy(new byte[] {127, 0, 0, 1}, 0, p, 16, 4);
+        System.arraycopy(icmp, 0, p, 20, icmp.length);
+        return p;
+    }
+
+    static int get16(byte[] b, int o) {
+        return (b[o] & 0xff) << 8 | b[o + 1] & 0xff;
+    }
+
+    static void put16(byte[] b, int o, int v) {
+        b[o] = (byte) (v >> 8);
+        b[o + 1] = (byte) v;
+    }
+
+    /** The Internet checksum of {@code b}. */
+    static int sum(byte[] b) {
+        return Wire.sum(0, b, 0, b.length);
+    }
+}

@@ -1,0 +1,189 @@
+package org.machina.net.user;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.machina.host.posix.Libc;
+
+/**
+ * ICMP echo to outside hosts over a simulated kernel ({@link FakeIcmpKernel}): which socket kind,
+ * identifier and sequence mapping both ways, checksums, the refusals, restrict=on, the bound and the
+ * expiry. The guest pings 203.0.113.7 (TEST-NET-3), which the test routes to 127.0.0.1; nothing
+ * leaves the process (the kernel is simulated).
+ */
+class IcmpEchoTest {
+    static final int OUTSIDE = Wire.ip("203.0.113.7");
+    private final FakeIcmpKernel kernel = new FakeIcmpKernel();
+    private Wire w;
+
+    static InetAddress loopback() {
+        try {
+            return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Routes {@link #OUTSIDE} to 127.0.0.1 and nothing else anywhere. */
+    static InetAddress route(int dst) {
+        return dst == OUTSIDE ? loopback() : null;
+    }
+
+    private Wire wire(Map<String, String> options, long timeoutMs) throws Exception {
+        w = new Wire(options, new Stack.Host(() -> kernel, IcmpEchoTest::route, timeoutMs));
+        return w;
+    }
+
+    @AfterEach
+    void close() {
+        if (w != null) {
+            w.close();
+        }
+    }
+
+    private static byte[] data() {
+        return "0123456789abcdefghijklmnopqrstuvwxyz".getBytes();
+    }
+
+    private Wire.Frame expectReply(int id, int seq) {
+        Wire.Frame r = w.expect("echo reply id " + id, f -> f.isIp(1) && Wire.u16(f.b(), f.l4() + 4) == id).verified();
+        byte[] b = r.b();
+        assertEquals(OUTSIDE, r.src(), "from the address the guest pinged");
+        assertEquals(Wire.GUEST, r.dst());
+        assertEquals(0, b[r.l4()], "echo reply");
+        assertEquals(0, b[r.l4() + 1], "code 0");
+        assertEquals(seq, Wire.u16(b, r.l4() + 6), "the guest's sequence number");
+        assertArrayEquals(data(), Arrays.copyOfRange(b, r.l4() + 8, r.ipLen() + 14));
+        return r;
+    }
+
+    @Test
+    void aPingSocketCarriesTheEchoAndTheGuestGetsItsIdentifierBack() throws Exception {
+        wire(Map.of(), 10_000);
+        w.send(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x1234, 7, data())));
+        w.send(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x9999, 7, data())));
+        expectReply(0x1234, 7);
+        expectReply(0x9999, 7);
+        List<FakeIcmpKernel.Sent> sent = kernel.sent();
+        assertEquals(2, sent.size());
+        for (FakeIcmpKernel.Sent s : sent) {
+            assertEquals(FakeIcmpKernel.PING_FD, s.fd());
+            assertEquals(loopback(), s.to().getAddress(), "routed to 127.0.0.1");
+            assertEquals(8, s.icmp()[0], "echo request");
+            assertEquals(0, FakeIcmpKernel.sum(s.icmp()), "checksummed");
+            assertArrayEquals(data(), Arrays.copyOfRange(s.icmp(), 8, s.icmp().length));
+        }
+        assertTrue(FakeIcmpKernel.get16(sent.get(0).icmp(), 6) != FakeIcmpKernel.get16(sent.get(1).icmp(), 6),
+                "two guest requests with the same sequence number go out with different ones");
+        assertEquals(List.of(Libc.SOCK_DGRAM), kernel.socketCalls(), "the ping socket, once");
+        assertEquals(HostIcmpSocket.Kind.PING, w.onLoop(() -> w.netdev.stack().echo.socketKind()));
+        assertEquals(2L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoReplies));
+        assertEquals(0, (int) w.onLoop(() -> w.netdev.stack().echo.pendingCount()));
+    }
+
+    @Test
+    void aRawSocketWhenPingSocketsAreNotAllowedAndOnlyOurRepliesCount() throws Exception {
+        kernel.pingAllowed = false;
+        wire(Map.of(), 10_000);
+        w.send(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x0101, 3, data())));
+        expectReply(0x0101, 3);
+        assertEquals(List.of(Libc.SOCK_DGRAM, Libc.SOCK_RAW), kernel.socketCalls());
+        FakeIcmpKernel.Sent s = kernel.sent().get(0);
+        assertEquals(FakeIcmpKernel.RAW_FD, s.fd());
+        assertEquals(0, FakeIcmpKernel.sum(s.icmp()));
+        assertEquals(HostIcmpSocket.Kind.RAW, w.onLoop(() -> w.netdev.stack().echo.socketKind()));
+        // the copy of the request and the other program's reply the raw socket also saw: not for the guest
+        assertTrue(w.collect(300, f -> f.isIp(1)).isEmpty(), "one reply only");
+        assertEquals(1L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoReplies));
+    }
+
+    @Test
+    void noSocketAllowedDropsEveryOutsideEchoWithOneReason() throws Exception {
+        kernel.pingAllowed = false;
+        kernel.rawAllowed = false;
+        wire(Map.of(), 10_000);
+        for (int i = 0; i < 3; i++) {
+            w.send(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(5, i, data())));
+        }
+        w.send(Wire.ip(Wire.GUEST, Wire.GW, 1, Wire.icmpEcho(6, 1, data())));
+        Wire.Frame gw = w.expect("the gateway still answers", f -> f.isIp(1)).verified();
+        assertEquals(Wire.GW, gw.src());
+        assertEquals(3L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoNoSocket));
+        assertEquals(List.of(Libc.SOCK_DGRAM, Libc.SOCK_RAW), kernel.socketCalls(), "tried once, not per request");
+        String why = w.onLoop(() -> w.netdev.stack().echo.unavailable());
+        assertTrue(why.contains("ping_group_range") && why.contains("EACCES"), why);
+        assertTrue(why.contains("CAP_NET_RAW") && why.contains("EPERM"), why);
+        assertTrue(kernel.sent().isEmpty());
+    }
+
+    @Test
+    void restrictOnSendsNoOutsideEcho() throws Exception {
+        wire(Map.of("restrict", "on"), 10_000);
+        w.send(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(5, 1, data())));
+        w.send(Wire.ip(Wire.GUEST, Wire.GW, 1, Wire.icmpEcho(6, 1, data())));
+        assertEquals(Wire.GW, w.expect("the gateway answers under restrict=on", f -> f.isIp(1)).src());
+        assertEquals(1L, (long) w.onLoop(() -> w.netdev.stats().restricted));
+        assertTrue(kernel.socketCalls().isEmpty(), "no host socket at all");
+    }
+
+    @Test
+    void unroutedDestinationsAndBadRepliesAreDropped() throws Exception {
+        kernel.corrupt = true;
+        wire(Map.of(), 10_000);
+        w.send(Wire.ip(Wire.GUEST, Wire.ip("10.0.2.99"), 1, Wire.icmpEcho(5, 1, data())));
+        w.send(Wire.ip(Wire.GUEST, Wire.ip("198.51.100.1"), 1, Wire.icmpEcho(5, 2, data())));
+        assertEquals(2L, (long) w.onLoop(() -> w.netdev.stats().unsupported), "in the virtual network; not routed");
+        w.send(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(5, 3, data())));
+        waitFor("the corrupt reply counted", () -> w.onLoop(() -> w.netdev.stats().malformed) == 1L);
+        assertTrue(w.collect(200, f -> f.isIp(1)).isEmpty());
+        assertEquals(1, kernel.sent().size(), "only the routed request was sent");
+        assertEquals(1, (int) w.onLoop(() -> w.netdev.stack().echo.pendingCount()), "still waiting for a good reply");
+    }
+
+    @Test
+    void outstandingRequestsAreBoundedAndExpire() throws Exception {
+        kernel.answer = false;
+        wire(Map.of(), 300);
+        int n = IcmpEcho.MAX_PENDING + 5;
+        for (int i = 0; i < n; i++) {
+            w.send(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(1, i, data())));
+        }
+        waitFor("all requests handled", () -> w.onLoop(() -> w.netdev.stats().icmpEchoTableFull
+                + w.netdev.stats().icmpEchoTimedOut + w.netdev.stack().echo.pendingCount()) >= n);
+        assertEquals(5L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoTableFull));
+        waitFor("every request expired", () -> w.onLoop(() -> w.netdev.stack().echo.pendingCount()) == 0);
+        assertEquals((long) IcmpEcho.MAX_PENDING, (long) w.onLoop(() -> w.netdev.stats().icmpEchoTimedOut));
+        // a late reply to an expired request is not for anyone
+        byte[] late = kernel.sent().get(0).icmp().clone();
+        late[0] = 0;
+        FakeIcmpKernel.put16(late, 4, FakeIcmpKernel.PING_ID);
+        FakeIcmpKernel.put16(late, 2, 0);
+        FakeIcmpKernel.put16(late, 2, FakeIcmpKernel.sum(late));
+        kernel.deliver(late, loopback());
+        assertTrue(w.collect(300, f -> f.isIp(1)).isEmpty());
+        assertEquals(0L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoReplies));
+        w.close();
+        assertTrue(kernel.closed.contains(FakeIcmpKernel.PING_FD), "the socket is closed with the stack");
+    }
+
+    static void waitFor(String what, BooleanSupplier c) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(Wire.WAIT_S);
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("not reached: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
