@@ -82,7 +82,8 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
 
     /** Creates a CPU of {@code model} that executes with {@code accel}. */
     public X86Cpu(CpuContext ctx, String model, Accel accel) {
-        super(ctx, CpuModel.byName(model));
+        super(ctx, CpuModel.byName(CpuFeatures.parse(model).model()));
+        apicFeature = CpuFeatures.parse(model).apic();
         if (accel.translate()) {
             JitDirectives.install();
             compiler = new BlockCompiler(this.model.hasCmov());
@@ -540,6 +541,11 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
      * halts, TLB fills (page walks) and flushes, device accesses served by fast-path handlers, and the decoded-code cache. Read on the
      * machine thread for a consistent view.
      */
+    @Override
+    public Set<String> features() {
+        return apicFeature ? Set.of("apic") : Set.of();
+    }
+
     @Override
     public Map<String, Long> statistics() {
         Map<String, Long> m = new LinkedHashMap<>();
