@@ -406,16 +406,18 @@ public final class Lapic implements Device, Mmio, LocalApic, InterruptAcknowledg
 
     /** Recomputes the INTR output. */
     private void update() {
-        boolean out;
-        if (!enabled()) {
-            out = lint[0];
-        } else {
-            out = extIntPending() || softwareEnabled() && deliverable() >= 0;
-        }
+        boolean out = wantsInterrupt();
         if (out != output) {
             output = out;
             intr.set(out);
         }
+    }
+
+    private boolean wantsInterrupt() {
+        if (!enabled()) {
+            return lint[0];
+        }
+        return extIntPending() || softwareEnabled() && deliverable() >= 0;
     }
 
     // ---- accepting interrupts ----
@@ -708,7 +710,7 @@ public final class Lapic implements Device, Mmio, LocalApic, InterruptAcknowledg
         extIntMessage = s.extIntMessage();
         remap();
         armTimer();
-        output = !output; // drive the pin whatever it was
-        update();
+        output = wantsInterrupt(); // drive the pin whatever it was
+        intr.set(output);
     }
 }
