@@ -198,7 +198,8 @@ public final class PcBoard implements BoardType {
     /** Whether the machine's CPU was created with the {@code apic} feature ({@code -cpu MODEL,+apic}). */
     static boolean cpuHasApic(BoardContext context) {
         try {
-            return context.cpu().features().contains(APIC_FEATURE);
+            org.machina.api.cpu.Cpu cpu = context.cpu();
+            return cpu != null && cpu.features().contains(APIC_FEATURE);
         } catch (IllegalStateException noCpu) {
             return false;
         }
