@@ -81,12 +81,18 @@ class ApicGuestIT {
     @Order(1)
     void kernelFoundTheApicsInTheMadt() {
         String log = guest.bootLog();
-        assertTrue(log.contains("lapic_id[0x00] enabled"), "the MADT's local APIC:\n" + GuestConsole.tail(log, 4000));
+        assertTrue(log.contains("mapped APIC to") && log.contains("fee00000)"), "the MADT's local APIC address:\n"
+                + GuestConsole.tail(log, 4000));
         assertTrue(log.contains("IOAPIC[0]: apic_id 1, version 17, address 0xfec00000, GSI 0-23"),
                 "the MADT's I/O APIC:\n" + GuestConsole.tail(log, 4000));
         assertTrue(log.contains("INT_SRC_OVR (bus 0 bus_irq 0 global_irq 2 dfl dfl)"), "IRQ0 -> GSI 2 override");
-        assertTrue(Pattern.compile("calibrating APIC timer|APIC timer calibration|lapic").matcher(log).find(),
-                "the APIC timer calibration (apic=verbose):\n" + GuestConsole.tail(log, 4000));
+        assertTrue(log.contains("INT_SRC_OVR (bus 0 bus_irq 11 global_irq 11 low level)"), "PCI IRQ 11 override");
+        assertTrue(log.contains("Enabling APIC mode:  Flat.  Using 1 I/O APICs"), "symmetric I/O mode");
+        assertTrue(log.contains("..TIMER: vector=0x30 apic1=0 pin1=2"), "the timer on I/O APIC pin 2");
+        assertTrue(log.contains("calibrating APIC timer ..."), "the APIC timer calibration (apic=verbose)");
+        // the APIC timer counts the 100 MHz bus clock of the virtual clock, measured against the PM timer
+        assertTrue(Pattern.compile("host bus clock speed is (99\\.9\\d*|100\\.\\d+) MHz").matcher(log).find(),
+                "the APIC timer's bus clock:\n" + GuestConsole.tail(log, 4000));
         assertTrue(!log.contains("APIC timer disabled"), "the APIC timer was verified");
     }
 
@@ -97,6 +103,7 @@ class ApicGuestIT {
         System.out.println("ApicGuestIT: /proc/interrupts:\n" + first.text());
         assertTrue(first.text().contains("IO-APIC"), "IO-APIC lines:\n" + first.text());
         assertTrue(Pattern.compile("IO-APIC\\s+4-edge\\s+ttyS0").matcher(first.text()).find(), "the serial port on pin 4");
+        assertTrue(Pattern.compile("ERR:\\s+0\\b").matcher(first.text()).find(), "no APIC errors:\n" + first.text());
         long loc1 = localTimer(first.text());
         GuestConsole.Output clock = guest.shell("cat /sys/devices/system/clockevents/clockevent0/current_device; sleep 1",
                 COMMAND_TIMEOUT_S);
