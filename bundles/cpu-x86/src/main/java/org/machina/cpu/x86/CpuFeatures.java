@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /**
  * A {@code -cpu} model string in QEMU's spelling, {@code MODEL[,FEATURE...]} with each feature
- * {@code +NAME}, {@code -NAME}, {@code NAME=on} or {@code NAME=off}. The only optional feature is
+ * {@code +NAME}, {@code -NAME}, {@code NAME} (on), {@code NAME=on} or {@code NAME=off}. The only optional feature is
  * {@code apic}: a local APIC (a device of the board, see {@link org.machina.api.cpu.LocalApic}),
  * off unless asked for.
  *
@@ -29,9 +29,12 @@ record CpuFeatures(String model, boolean apic) {
             } else if (f.endsWith("=on") || f.endsWith("=off")) {
                 on = f.endsWith("=on");
                 name = f.substring(0, f.lastIndexOf('='));
+            } else if (!f.isEmpty() && !f.contains("=")) {
+                on = true; // QEMU: a bare NAME is NAME=on
+                name = f;
             } else {
                 throw new IllegalArgumentException("CPU feature '" + f + "' in '" + spec + "' is not spelled +NAME, -NAME,"
-                        + " NAME=on or NAME=off");
+                        + " NAME, NAME=on or NAME=off");
             }
             switch (name.toLowerCase(Locale.ROOT)) {
                 case "apic" -> apic = on;

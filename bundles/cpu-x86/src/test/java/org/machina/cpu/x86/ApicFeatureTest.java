@@ -43,8 +43,9 @@ class ApicFeatureTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CpuFeatures.parse("pentium3,+x2apic"));
         assertTrue(e.getMessage().contains("unknown x86 CPU feature 'x2apic'") && e.getMessage().contains("known: [apic]"),
                 e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> CpuFeatures.parse("pentium3,apic"));
-        assertTrue(e.getMessage().contains("+NAME, -NAME, NAME=on or NAME=off"), e.getMessage());
+        assertEquals(new CpuFeatures("pentium3", true), CpuFeatures.parse("pentium3,apic"), "a bare name is on");
+        e = assertThrows(IllegalArgumentException.class, () -> CpuFeatures.parse("pentium3,apic=yes"));
+        assertTrue(e.getMessage().contains("+NAME, -NAME, NAME, NAME=on or NAME=off"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> CpuFeatures.parse("486,+apic"));
         assertTrue(e.getMessage().contains("has no local APIC"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new X86CpuType().create(m, "pentium3,+sse"));
