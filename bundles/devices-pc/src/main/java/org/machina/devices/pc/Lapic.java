@@ -32,7 +32,7 @@ import org.machina.api.time.Timer;
  * <pre>
  * offset  register                       offset       register
  * 0x020   ID (bits 24-31)                0x100-0x170  ISR (read-only)
- * 0x030   version 0x00030014 (read-only) 0x180-0x1F0  TMR (read-only)
+ * 0x030   version 0x00040014 (read-only) 0x180-0x1F0  TMR (read-only)
  * 0x080   TPR                            0x200-0x270  IRR (read-only)
  * 0x090   APR (read-only)                0x280        ESR (a write latches the errors)
  * 0x0A0   PPR (read-only)                0x300/0x310  ICR low (a write sends) / high
@@ -41,10 +41,11 @@ import org.machina.api.time.Timer;
  * 0x0D0   LDR (bits 24-31)               0x370        LVT error
  * 0x0E0   DFR (bits 28-31)               0x380/0x390  timer initial / current count
  * 0x0F0   SVR (bit 8: software enable)   0x3E0        timer divide configuration
+ * 0x340   LVT performance counter (stored; this CPU has no counter overflow to signal)
  * </pre>
  *
  * Registers are 32 bits wide at 16-byte boundaries; other offsets and the registers a P6 does
- * not have (thermal and performance-counter LVT) are logged once, read as 0 and set the ESR's
+ * not have (the thermal LVT) are logged once, read as 0 and set the ESR's
  * illegal register address bit. Writes to read-only registers are logged once and ignored. The
  * ICR delivers to this APIC only (fixed, lowest priority and NMI; no other CPU accepts, so a
  * message to another destination sets the send accept error). The LVT polarity bits are
@@ -59,10 +60,10 @@ public final class Lapic implements Device, Mmio, LocalApic, InterruptAcknowledg
     static final int PAGE = 0x1000;
     /** Over RAM, should the guest move the page there. */
     static final int PRIORITY = 2;
-    /** Integrated APIC (0x1X) with 4 LVT entries (max LVT entry 3). */
-    static final int VERSION = 0x0003_0014;
+    /** Integrated APIC (0x1X) with the P6's 5 LVT entries (max LVT entry 4). */
+    static final int VERSION = 0x0004_0014;
 
-    static final int LVT_TIMER = 0, LVT_LINT0 = 1, LVT_LINT1 = 2, LVT_ERROR = 3;
+    static final int LVT_TIMER = 0, LVT_LINT0 = 1, LVT_LINT1 = 2, LVT_ERROR = 3, LVT_PERF = 4;
     static final int MASKED = 1 << 16, LEVEL = 1 << 15, REMOTE_IRR = 1 << 14, PERIODIC = 1 << 17;
     static final int SVR_ENABLE = 1 << 8;
     /** ESR bits. */
@@ -74,7 +75,7 @@ public final class Lapic implements Device, Mmio, LocalApic, InterruptAcknowledg
      *
      * @param apicBase IA32_APIC_BASE
      * @param registers id, tpr, ldr, dfr, svr, esr, pending errors, ICR low, ICR high, timer divide configuration
-     * @param lvt the LVT entries: timer, LINT0, LINT1, error
+     * @param lvt the LVT entries: timer, LINT0, LINT1, error, performance counter
      * @param irr the IRR, 8 words
      * @param isr the ISR, 8 words
      * @param tmr the TMR, 8 words
@@ -99,7 +100,7 @@ public final class Lapic implements Device, Mmio, LocalApic, InterruptAcknowledg
     private int pendingErrors;
     private int icrLow;
     private int icrHigh;
-    private final int[] lvt = new int[4];
+    private final int[] lvt = new int[5];
     private final int[] irr = new int[8];
     private final int[] isr = new int[8];
     private final int[] tmr = new int[8];
@@ -251,6 +252,7 @@ public final class Lapic implements Device, Mmio, LocalApic, InterruptAcknowledg
             case 0x35 -> lvt[LVT_LINT0];
             case 0x36 -> lvt[LVT_LINT1];
             case 0x37 -> lvt[LVT_ERROR];
+            case 0x34 -> lvt[LVT_PERF];
             case 0x38 -> (int) counter.initial;
             case 0x39 -> (int) counter.current(now, periodic());
             case 0x3E -> counter.divideConfig;
@@ -291,6 +293,7 @@ public final class Lapic implements Device, Mmio, LocalApic, InterruptAcknowledg
             case 0x35 -> writeLvt(LVT_LINT0, v & (MASKED | LEVEL | 1 << 13 | 0x7FF));
             case 0x36 -> writeLvt(LVT_LINT1, v & (MASKED | LEVEL | 1 << 13 | 0x7FF));
             case 0x37 -> writeLvt(LVT_ERROR, v & (MASKED | 0xFF));
+            case 0x34 -> writeLvt(LVT_PERF, v & (MASKED | 0x7FF));
             case 0x38 -> {
                 counter.load(value, now);
                 armTimer();
@@ -698,7 +701,7 @@ public final class Lapic implements Device, Mmio, LocalApic, InterruptAcknowledg
         icrLow = r[7];
         icrHigh = r[8];
         counter.divideConfig = r[9];
-        System.arraycopy(s.lvt(), 0, lvt, 0, lvt.length);
+        System.arraycopy(s.lvt(), 0, lvt, 0, Math.min(lvt.length, s.lvt().length));
         System.arraycopy(s.irr(), 0, irr, 0, 8);
         System.arraycopy(s.isr(), 0, isr, 0, 8);
         System.arraycopy(s.tmr(), 0, tmr, 0, 8);

@@ -66,11 +66,11 @@ class LapicTest {
         assertEquals(BASE | 0x900, apic.apicBase(), "IA32_APIC_BASE: base, BSP, enabled");
         assertSame(apic, ctx.localApic);
         assertSame(apic, ctx.ack);
-        assertEquals(0x0003_0014L, reg(VER));
+        assertEquals(0x0004_0014L, reg(VER));
         assertEquals(0, reg(ID));
         assertEquals(0xFFL, reg(SVR));
         assertEquals(0xFFFF_FFFFL, reg(DFR));
-        for (int lvt : new int[] {LVT_TIMER, LVT_LINT0, LVT_LINT1, LVT_ERROR}) {
+        for (int lvt : new int[] {LVT_TIMER, 0x340, LVT_LINT0, LVT_LINT1, LVT_ERROR}) {
             assertEquals(0x10000L, reg(lvt), "LVT 0x" + Integer.toHexString(lvt) + " masked");
         }
         assertFalse(ctx.cpuPin.level());
@@ -175,12 +175,14 @@ class LapicTest {
         reg(ESR, 0);
         assertEquals(0x24L, reg(ESR), "send illegal vector, send accept error");
         reg(0x330, 0); // thermal LVT: not on a P6
-        assertEquals(0L, reg(0x340), "undefined register reads 0");
+        assertEquals(0L, reg(0x330), "undefined register reads 0");
+        reg(0x340, 0x4FE); // performance counter LVT: stored
+        assertEquals(0x4FEL, reg(0x340));
         reg(0x24, 5); // not on a 16-byte boundary
         reg(ESR, 0);
         assertEquals(0x80L, reg(ESR), "illegal register address");
         reg(VER, 0);
-        assertEquals(0x0003_0014L, reg(VER), "read-only");
+        assertEquals(0x0004_0014L, reg(VER), "read-only");
         reg(ESR, 0);
         reg(ESR, 0);
         assertEquals(0L, reg(ESR), "latched errors are cleared by the next write");
@@ -271,7 +273,7 @@ class LapicTest {
         assertFalse(apic.writeApicBase(BASE | 0x900 | 1), "reserved bit 0");
         assertFalse(apic.writeApicBase(0x1_0000_0000L | 0x800), "above 4 GiB");
         assertTrue(apic.writeApicBase(0xFED0_0000L | 0x800));
-        assertEquals(0x0003_0014L, ctx.mem.read(0xFED0_0030L, 4), "the page moved");
+        assertEquals(0x0004_0014L, ctx.mem.read(0xFED0_0030L, 4), "the page moved");
         assertEquals(0xFFFF_FFFFL, ctx.mem.read(BASE + VER, 4), "nothing left at the old base");
         assertTrue(apic.writeApicBase(BASE));
         assertEquals(BASE | 0x100, apic.apicBase(), "disabled, BSP kept");
