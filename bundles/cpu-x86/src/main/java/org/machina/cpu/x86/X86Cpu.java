@@ -536,16 +536,17 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     private long interruptsDelivered, nmisDelivered, halts, blocksRun;
     private final long[] exceptions = new long[32];
 
-    /**
-     * Counters since the CPU was made (instructions: since reset): interrupts and exceptions delivered (by vector),
-     * halts, TLB fills (page walks) and flushes, device accesses served by fast-path handlers, and the decoded-code cache. Read on the
-     * machine thread for a consistent view.
-     */
+    /** The {@code apic} feature when the model string asked for it ({@code -cpu MODEL,+apic}). */
     @Override
     public Set<String> features() {
         return apicFeature ? Set.of("apic") : Set.of();
     }
 
+    /**
+     * Counters since the CPU was made (instructions: since reset): interrupts and exceptions delivered (by vector),
+     * halts, TLB fills (page walks) and flushes, device accesses served by fast-path handlers, and the decoded-code cache. Read on the
+     * machine thread for a consistent view.
+     */
     @Override
     public Map<String, Long> statistics() {
         Map<String, Long> m = new LinkedHashMap<>();
