@@ -54,6 +54,18 @@ public interface Cpu {
         return Map.of();
     }
 
+    /**
+     * The optional features this CPU was created with, by the names the model string enables
+     * them with in QEMU's {@code -cpu MODEL,+FEATURE} spelling (for example {@code apic}); a board
+     * builds the parts a feature needs outside the CPU (the x86 {@code apic} needs a local APIC,
+     * an I/O APIC and their ACPI description).
+     *
+     * @since 1.4.0
+     */
+    default java.util.Set<String> features() {
+        return java.util.Set.of();
+    }
+
     /** The debug view: registers, memory as the CPU sees it, breakpoints, stepping. */
     CpuDebug debug();
 

@@ -46,4 +46,14 @@ public interface CpuContext {
     default FastPathDispatch fastPath() {
         return FastPathDispatch.NONE;
     }
+
+    /**
+     * The local APIC a device of the machine implements for this CPU (IA32_APIC_BASE), or empty
+     * when the machine has none: a CPU reports an APIC (CPUID) only while one is registered.
+     *
+     * @since 1.4.0
+     */
+    default java.util.Optional<LocalApic> localApic() {
+        return java.util.Optional.empty();
+    }
 }

@@ -1,7 +1,7 @@
 /**
  * CPU types, CPU instances and the debug view used by debuggers.
  */
-@Version("1.3.0")
+@Version("1.4.0")
 @Export
 package org.machina.api.cpu;
 

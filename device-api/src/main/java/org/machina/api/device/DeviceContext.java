@@ -42,6 +42,25 @@ public interface DeviceContext {
     void registerInterruptAcknowledge(InterruptAcknowledge ack);
 
     /**
+     * The CPU's NMI pin (a rising edge requests a non-maskable interrupt): what a local APIC
+     * drives for NMI deliveries. {@link IrqLine#NONE} in contexts without a CPU.
+     *
+     * @since 1.5.0
+     */
+    default IrqLine cpuNmiPin() {
+        return IrqLine.NONE;
+    }
+
+    /**
+     * Installs the machine's local APIC as the CPU sees it (IA32_APIC_BASE); released with the
+     * device. Contexts without a CPU ignore it.
+     *
+     * @since 1.5.0
+     */
+    default void registerLocalApic(org.machina.api.cpu.LocalApic apic) {
+    }
+
+    /**
      * A RAM block owned by this device (frame buffers, option ROMs): freed when the device is
      * removed; across a hot-swap the new instance asking for the same name and size gets the same
      * block with its contents. A board's blocks live as long as the machine. A name can be

@@ -1,7 +1,7 @@
 /**
  * Device types, device instances and the context the runtime hands a device.
  */
-@Version("1.4.0")
+@Version("1.5.0")
 @Export
 package org.machina.api.device;
 

@@ -54,6 +54,13 @@ public final class PcBoard implements BoardType {
     static final long HPET_BASE = 0xFED0_0000L;
     /** The low 32 bits of the HPET's GCAP_ID, repeated in the ACPI HPET table (as the hpet device reports). */
     static final int HPET_BLOCK_ID = 0x8086_A201;
+    /** The local APIC (device {@code apic}) and the I/O APIC (device {@code ioapic}) of {@code -cpu MODEL,+apic}. */
+    static final long LAPIC_BASE = 0xFEE0_0000L;
+    static final long IOAPIC_BASE = 0xFEC0_0000L;
+    /** The I/O APIC's APIC id (the CPU's local APIC is 0). */
+    static final int IOAPIC_ID = 1;
+    /** The CPU feature that asks for the APICs. */
+    static final String APIC_FEATURE = "apic";
 
     @Override
     public List<PropertySpec> properties() {
@@ -93,6 +100,7 @@ public final class PcBoard implements BoardType {
         // Boot files are read and checked before anything is mapped, so a bad file changes nothing.
         boolean acpi = context.boardConfig().bool(ACPI);
         boolean hpet = context.boardConfig().bool(HPET);
+        boolean apic = cpuHasApic(context);
         LinuxLoader.Plan plan = null;
         AcpiTables.Result tables = null;
         byte[] rom;
@@ -102,7 +110,7 @@ public final class PcBoard implements BoardType {
             BzImage image = BzImage.parse(readFile("kernel", kernelPath), kernelPath.toString());
             byte[] initrd = context.initrd().isPresent() ? readFile("initrd", context.initrd().get()) : new byte[0];
             if (acpi) {
-                tables = AcpiTables.build(acpiConfig(hpet), PcMemoryMap.ACPI_TABLES);
+                tables = AcpiTables.build(acpiConfig(hpet, apic), PcMemoryMap.ACPI_TABLES);
             }
             plan = LinuxLoader.plan(image, initrd, context.kernelCommandLine(), ramSize, LinuxBootRom.SIZE, tables);
             rom = LinuxBootRom.build(LinuxLoader.KERNEL, LinuxLoader.ZERO_PAGE);
@@ -135,9 +143,12 @@ public final class PcBoard implements BoardType {
         });
         context.registerBus(PciBus.NAME, pci);
         connectA20(context);
+        if (apic) {
+            connectIsaToIoApic(context);
+        }
 
-        addDefaultDevices(context, ramSize, acpi, hpet);
-        return new PcMachine(context, ram, pci, plan, tables);
+        addDefaultDevices(context, ramSize, acpi, hpet, apic);
+        return new PcMachine(context, ram, pci, plan, tables, apic);
     }
 
     /** Maps RAM: 0-640 KiB, the option ROM/BIOS area 0xC0000-0xFFFFF, and 1 MiB up to the PCI hole. */
@@ -184,10 +195,66 @@ public final class PcBoard implements BoardType {
         });
     }
 
+    /** Whether the machine's CPU was created with the {@code apic} feature ({@code -cpu MODEL,+apic}). */
+    static boolean cpuHasApic(BoardContext context) {
+        try {
+            org.machina.api.cpu.Cpu cpu = context.cpu();
+            return cpu != null && cpu.features().contains(APIC_FEATURE);
+        } catch (IllegalStateException noCpu) {
+            return false;
+        }
+    }
+
+    /**
+     * The ISA interrupt lines with an I/O APIC, as on a PIIX3 board with an 82093AA: each ISA IRQ
+     * (from the ISA devices, the PIRQ router's PCI interrupts and the HPET's legacy routes) goes
+     * both to the 8259 pair (sink {@code pic}) and to I/O APIC input n, IRQ0 to input 2 (the
+     * MADT's override). The board registers the {@code isa} sink devices ask for.
+     */
+    static void connectIsaToIoApic(BoardContext context) {
+        IrqLine[] pic = new IrqLine[16];
+        IrqLine[] ioapic = new IrqLine[16];
+        context.registerIrqSink("isa", new IrqSink() {
+            @Override
+            public int inputs() {
+                return 16;
+            }
+
+            @Override
+            public void setInput(int index, boolean level) {
+                if (pic[index] == null) {
+                    pic[index] = context.irq(PIC_SINK, index);
+                    ioapic[index] = index == 2 ? IrqLine.NONE : context.irq("ioapic", ioApicInput(index));
+                }
+                pic[index].set(level);
+                ioapic[index].set(level);
+            }
+        });
+    }
+
+    /** The 8259 pair's interrupt sink name when the board fans the ISA lines out itself. */
+    static final String PIC_SINK = "pic";
+
+    /** The I/O APIC input (global system interrupt) of ISA IRQ {@code irq}. */
+    static int ioApicInput(int irq) {
+        return irq == 0 ? 2 : irq;
+    }
+
     /** What the ACPI tables describe: the PM block, the SCI, the HPET and the PCI interrupt routes. */
     static AcpiConfig acpiConfig(boolean hpet) {
+        return acpiConfig(hpet, false);
+    }
+
+    /** As {@link #acpiConfig(boolean)}, with the MADT when the machine has APICs. */
+    static AcpiConfig acpiConfig(boolean hpet, boolean apic) {
+        java.util.TreeSet<Integer> level = new java.util.TreeSet<>();
+        level.add(SCI_IRQ);
+        for (int irq : PciHost.FIRMWARE_PIRQ_IRQS) {
+            level.add(irq);
+        }
         return new AcpiConfig(PM_BASE, SCI_IRQ, hpet ? HPET_BASE : -1, HPET_BLOCK_ID,
-                (device, pin) -> PciHost.FIRMWARE_PIRQ_IRQS[PciHost.pirq(device, pin)]);
+                (device, pin) -> PciHost.FIRMWARE_PIRQ_IRQS[PciHost.pirq(device, pin)],
+                apic ? new AcpiConfig.Apic(LAPIC_BASE, IOAPIC_ID, IOAPIC_BASE, List.copyOf(level)) : null);
     }
 
     /**
@@ -197,8 +264,23 @@ public final class PcBoard implements BoardType {
      * RTC interrupts go through its legacy replacement switch.
      */
     static void addDefaultDevices(BoardContext context, long ramSize, boolean acpi, boolean hpet) {
+        addDefaultDevices(context, ramSize, acpi, hpet, false);
+    }
+
+    /**
+     * As above; with {@code apic} also the local APIC (type {@code apic}, id {@code apic}) and the
+     * I/O APIC ({@code ioapic}), the 8259 pair's INTR going to LINT0 and its inputs taken from
+     * the board's {@code isa} fan-out.
+     */
+    static void addDefaultDevices(BoardContext context, long ramSize, boolean acpi, boolean hpet, boolean apic) {
         String timerIrqs = hpet ? "hpet-legacy" : "isa";
-        context.addDevice("i8259", "pic", Map.of());
+        if (apic) {
+            context.addDevice("apic", "apic", Map.of());
+            context.addDevice("ioapic", "ioapic", Map.of("base", Long.toString(IOAPIC_BASE)));
+            context.addDevice("i8259", "pic", Map.of("output", "lapic", "sink", PIC_SINK));
+        } else {
+            context.addDevice("i8259", "pic", Map.of());
+        }
         if (hpet) {
             context.addDevice("hpet", "hpet", Map.of("base", Long.toString(HPET_BASE)));
         }

@@ -37,6 +37,7 @@ final class PcMachine implements Board, Stateful<PcMachine.State> {
     private final PciHost pci;
     private final LinuxLoader.Plan plan;
     private final AcpiTables.Result acpiTables;
+    private final boolean apic;
 
     PcMachine(BoardContext context, RamBlock ram, PciHost pci, LinuxLoader.Plan plan) {
         this(context, ram, pci, plan, null);
@@ -44,6 +45,13 @@ final class PcMachine implements Board, Stateful<PcMachine.State> {
 
     /** A PC; {@code acpiTables} (or null) are written to RAM at every reset, like the kernel. */
     PcMachine(BoardContext context, RamBlock ram, PciHost pci, LinuxLoader.Plan plan, AcpiTables.Result acpiTables) {
+        this(context, ram, pci, plan, acpiTables, false);
+    }
+
+    /** A PC; with {@code apic}, direct kernel boot sets the APICs up as a BIOS does. */
+    PcMachine(BoardContext context, RamBlock ram, PciHost pci, LinuxLoader.Plan plan, AcpiTables.Result acpiTables,
+            boolean apic) {
+        this.apic = apic;
         this.context = context;
         this.ram = ram;
         this.pci = pci;
@@ -72,6 +80,9 @@ final class PcMachine implements Board, Stateful<PcMachine.State> {
             if (acpiTables != null) {
                 load(PcMemoryMap.ACPI_TABLES, acpiTables.blob());
             }
+            if (apic) {
+                setUpApics();
+            }
             load(LinuxLoader.ZERO_PAGE, plan.zeroPage());
             load(LinuxLoader.CMDLINE, plan.cmdline());
             load(LinuxLoader.KERNEL, plan.kernel());
@@ -79,6 +90,24 @@ final class PcMachine implements Board, Stateful<PcMachine.State> {
                 load(plan.initrdAddress(), plan.initrd());
             }
         }
+    }
+
+    /** Local APIC registers a BIOS programs (Intel SDM vol. 3, local APIC register map). */
+    static final int LAPIC_SVR = 0xF0, LAPIC_LVT_LINT0 = 0x350, LAPIC_LVT_LINT1 = 0x360;
+
+    /**
+     * What a BIOS does with the APICs before it boots an OS (MultiProcessor Specification,
+     * "virtual wire mode"): the local APIC software-enabled with spurious vector 0xFF, LINT0 as
+     * ExtINT (the 8259's interrupts reach the CPU as before), LINT1 as NMI; the I/O APIC gets the
+     * id the MADT gives it, its inputs stay masked.
+     */
+    private void setUpApics() {
+        long lapic = PcBoard.LAPIC_BASE;
+        context.memory().write(lapic + LAPIC_SVR, 4, 0x1FF);
+        context.memory().write(lapic + LAPIC_LVT_LINT0, 4, 0x700);
+        context.memory().write(lapic + LAPIC_LVT_LINT1, 4, 0x400);
+        context.memory().write(PcBoard.IOAPIC_BASE, 4, 0);
+        context.memory().write(PcBoard.IOAPIC_BASE + 0x10, 4, PcBoard.IOAPIC_ID << 24);
     }
 
     @Override

@@ -60,9 +60,25 @@ final class FakeBoardContext implements BoardContext {
         return io;
     }
 
+    /** Lines the board asked for, by "controller:index", recording their level. */
+    final Map<String, boolean[]> lines = new java.util.HashMap<>();
+    /** What {@link #cpu()} returns (null: the board gets no CPU object). */
+    Cpu cpu;
+
     @Override
     public IrqLine irq(String controller, int index) {
-        return IrqLine.NONE;
+        boolean[] level = lines.computeIfAbsent(controller + ":" + index, k -> new boolean[1]);
+        return new IrqLine() {
+            @Override
+            public void set(boolean l) {
+                level[0] = l;
+            }
+
+            @Override
+            public boolean level() {
+                return level[0];
+            }
+        };
     }
 
     @Override
@@ -156,7 +172,7 @@ final class FakeBoardContext implements BoardContext {
 
     @Override
     public Cpu cpu() {
-        return null;
+        return cpu;
     }
 
     @Override

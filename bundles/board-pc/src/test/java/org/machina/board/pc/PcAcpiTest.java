@@ -121,4 +121,74 @@ class PcAcpiTest {
             }
         }
     }
+
+    /** A CPU object that only reports its features (the board asks nothing else at build time). */
+    static org.machina.api.cpu.Cpu cpuWith(java.util.Set<String> features) {
+        return new org.machina.api.cpu.Cpu() {
+            @Override public ExitReason run(long deadlineNanos) { throw new UnsupportedOperationException(); }
+            @Override public void requestExit() { }
+            @Override public void reset() { }
+            @Override public org.machina.api.irq.IrqLine intr() { return org.machina.api.irq.IrqLine.NONE; }
+            @Override public org.machina.api.irq.IrqLine nmi() { return org.machina.api.irq.IrqLine.NONE; }
+            @Override public boolean isStuck() { return false; }
+            @Override public long instructionsRetired() { return 0; }
+            @Override public org.machina.api.cpu.CpuDebug debug() { throw new UnsupportedOperationException(); }
+            @Override public java.util.Set<String> features() { return features; }
+        };
+    }
+
+    /** A register page that records dword writes as "offset=value". */
+    static org.machina.api.memory.MemoryRegion.Io recorder(String name, java.util.List<String> writes) {
+        return new org.machina.api.memory.MemoryRegion.Io(name, 0x1000, new org.machina.api.memory.Mmio() {
+            @Override
+            public long read(long offset, int size) {
+                return 0;
+            }
+
+            @Override
+            public void write(long offset, int size, long value) {
+                writes.add(Long.toHexString(offset) + "=" + Long.toHexString(value));
+            }
+        }, org.machina.api.memory.AccessSpec.DWORDS);
+    }
+
+    @Test
+    void withTheApicFeatureTheBoardAddsTheApicsWiresTheIsaLinesAndDescribesThemInTheMadt() throws IOException {
+        FakeBoardContext c = kernel(Map.of("acpi", "true", "hpet", "true"));
+        c.cpu = cpuWith(java.util.Set.of("apic"));
+        var board = new PcBoard().build(c);
+        assertTrue(c.devices.contains(new FakeBoardContext.AddedDevice("apic", "apic", Map.of())), c.devices.toString());
+        assertTrue(c.devices.contains(new FakeBoardContext.AddedDevice("ioapic", "ioapic", Map.of("base", "4273995776"))),
+                c.devices.toString());
+        assertTrue(c.devices.contains(new FakeBoardContext.AddedDevice("i8259", "pic", Map.of("output", "lapic", "sink", "pic"))),
+                c.devices.toString());
+        // the ISA lines reach the 8259 and the I/O APIC, IRQ0 on input 2
+        var isa = c.sinks.get("isa");
+        isa.setInput(0, true);
+        isa.setInput(11, true);
+        assertTrue(c.lines.get("pic:0")[0] && c.lines.get("ioapic:2")[0], c.lines.keySet().toString());
+        assertTrue(c.lines.get("pic:11")[0] && c.lines.get("ioapic:11")[0]);
+        isa.setInput(11, false);
+        assertTrue(!c.lines.get("ioapic:11")[0]);
+        // the BIOS's part at reset: virtual wire mode, I/O APIC id
+        java.util.List<String> lapic = new java.util.ArrayList<>();
+        java.util.List<String> ioapic = new java.util.ArrayList<>();
+        c.memory.map(0xFEE0_0000L, recorder("lapic", lapic));
+        c.memory.map(0xFEC0_0000L, recorder("ioapic", ioapic));
+        board.reset();
+        assertEquals(java.util.List.of("f0=1ff", "350=700", "360=400"), lapic);
+        assertEquals(java.util.List.of("0=0", "10=1000000"), ioapic);
+        assertEquals(java.util.List.of("FACP", "HPET", "APIC"), walk(c));
+    }
+
+    @Test
+    void withoutTheApicFeatureNothingChanges() throws IOException {
+        FakeBoardContext c = kernel(Map.of("acpi", "true", "hpet", "true"));
+        c.cpu = cpuWith(java.util.Set.of());
+        new PcBoard().build(c).reset();
+        assertTrue(c.devices.contains(new FakeBoardContext.AddedDevice("i8259", "pic", Map.of())));
+        assertTrue(c.devices.stream().noneMatch(d -> d.type().equals("apic") || d.type().equals("ioapic")));
+        assertTrue(!c.sinks.containsKey("isa"), "the 8259 registers isa itself");
+        assertEquals(java.util.List.of("FACP", "HPET"), walk(c));
+    }
 }

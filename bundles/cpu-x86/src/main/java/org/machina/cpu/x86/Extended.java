@@ -9,10 +9,13 @@ import org.machina.api.cpu.CpuContext;
 abstract class Extended extends Interpreter {
     static final int MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176, MSR_TSC = 0x10;
     static final int MSR_PLATFORM_ID = 0x17, MSR_EBL_CR_POWERON = 0x2a, MSR_BIOS_SIGN_ID = 0x8b;
+    static final int MSR_APIC_BASE = 0x1b;
     /** Nominal core frequency used to scale the virtual clock into TSC ticks. */
     static final long TSC_HZ = 1_000_000_000L;
 
     final CpuModel model;
+    /** The {@code apic} feature ({@code -cpu MODEL,+apic}): IA32_APIC_BASE and CPUID go to the machine's local APIC. */
+    boolean apicFeature;
     int sysenterCs, sysenterEsp, sysenterEip;
     long tscOffset;
 
@@ -23,6 +26,11 @@ abstract class Extended extends Interpreter {
 
     final long tsc() {
         return ctx.clock().nanos() * (TSC_HZ / 1_000_000_000L) + tscOffset;
+    }
+
+    /** The machine's local APIC when this CPU has the {@code apic} feature and a device registered one. */
+    final org.machina.api.cpu.LocalApic localApic() {
+        return apicFeature ? ctx.localApic().orElse(null) : null;
     }
 
     /** Called after a MOV to a debug register. */
@@ -380,6 +388,12 @@ abstract class Extended extends Interpreter {
             case MSR_SYSENTER_EIP: v = sysenterEip; break;
             case MSR_TSC: v = tsc(); break;
             case MSR_PLATFORM_ID: case MSR_EBL_CR_POWERON: case MSR_BIOS_SIGN_ID: v = 0; break; // no microcode update
+            case MSR_APIC_BASE:
+                if (localApic() != null) {
+                    v = localApic().apicBase();
+                    break;
+                }
+                // no APIC: unsupported
             default:
                 warnOnce("rdmsr" + msr, "RDMSR of unsupported MSR 0x" + Integer.toHexString(msr) + " at "
                         + Integer.toHexString(startEip) + ": #GP (supported: 0x10, 0x17, 0x2a, 0x8b, 0x174-0x176)");
@@ -399,6 +413,12 @@ abstract class Extended extends Interpreter {
             case MSR_SYSENTER_EIP: sysenterEip = (int) v; return;
             case MSR_TSC: tscOffset = v - ctx.clock().nanos() * (TSC_HZ / 1_000_000_000L); return;
             case MSR_BIOS_SIGN_ID: return; // written before CPUID to read the microcode revision
+            case MSR_APIC_BASE:
+                if (localApic() != null) {
+                    if (!localApic().writeApicBase(v)) throw raise(13, 0); // reserved bits
+                    return;
+                }
+                // no APIC: unsupported
             default:
                 warnOnce("wrmsr" + msr, "WRMSR of unsupported MSR 0x" + Integer.toHexString(msr) + " at "
                         + Integer.toHexString(startEip) + ": #GP (supported: 0x10, 0x8b, 0x174-0x176)");

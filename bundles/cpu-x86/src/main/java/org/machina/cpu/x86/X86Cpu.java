@@ -82,7 +82,8 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
 
     /** Creates a CPU of {@code model} that executes with {@code accel}. */
     public X86Cpu(CpuContext ctx, String model, Accel accel) {
-        super(ctx, CpuModel.byName(model));
+        super(ctx, CpuModel.byName(CpuFeatures.parse(model).model()));
+        apicFeature = CpuFeatures.parse(model).apic();
         if (accel.translate()) {
             JitDirectives.install();
             compiler = new BlockCompiler(this.model.hasCmov());
@@ -534,6 +535,12 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     /** Profiling counters; see {@link #statistics}. */
     private long interruptsDelivered, nmisDelivered, halts, blocksRun;
     private final long[] exceptions = new long[32];
+
+    /** The {@code apic} feature when the model string asked for it ({@code -cpu MODEL,+apic}). */
+    @Override
+    public Set<String> features() {
+        return apicFeature ? Set.of("apic") : Set.of();
+    }
 
     /**
      * Counters since the CPU was made (instructions: since reset): interrupts and exceptions delivered (by vector),

@@ -188,6 +188,9 @@ final class FakeMachine implements CpuContext {
         };
     }
     @Override public Logger log() { return LoggerFactory.getLogger("x86-test"); }
+    /** What {@link #localApic()} gives the CPU (null: none registered). */
+    org.machina.api.cpu.LocalApic localApic;
+    @Override public java.util.Optional<org.machina.api.cpu.LocalApic> localApic() { return java.util.Optional.ofNullable(localApic); }
     @Override public FastPathDispatch fastPath() { return fastPath; }
 
     /** Puts {@code cpu} into flat 32-bit protected mode at ring 0 with EIP = {@code eip}. */

@@ -24,6 +24,12 @@ import org.machina.api.state.Stateful;
  * 0x4D1        ELCR2: level-triggered slave inputs (IRQ8 and IRQ13 read as 0)
  * </pre>
  *
+ * <p>With a local APIC (device {@code apic}) the board sets property {@code output} to the
+ * APIC's interrupt sink: the INTR output then drives its input 0 (LINT0) and the acknowledge is
+ * offered as bus {@value Lapic#EXTINT_BUS} for the APIC's ExtINT deliveries; property
+ * {@code sink} renames the interrupt sink (the board then fans the ISA lines out to the 8259 and
+ * the I/O APIC itself).
+ *
  * <p>A spurious acknowledge (nothing pending) returns vector base + 7 of the master (IRQ7), or
  * of the slave (IRQ15) when the master delivered the cascade input; as on the real chip the
  * spurious IRQ7 sets no in-service bit and the spurious IRQ15 sets only the master's bit 2.
@@ -51,13 +57,24 @@ public final class I8259 implements Device, Stateful<I8259.State>, IrqSink, Inte
     private boolean loggedCascadeInput;
     private boolean loggedBadCommand;
 
+    /** Where the INTR output goes: {@value #CPU}, or the name of an interrupt sink (input 0). */
+    private final String outputTo;
+    private final String sink;
+    static final String CPU = "cpu";
+
     I8259(DeviceContext context) {
+        this(context, CPU, "isa");
+    }
+
+    I8259(DeviceContext context, String output, String sink) {
         this.context = context;
+        this.outputTo = output;
+        this.sink = sink;
     }
 
     @Override
     public void realize() {
-        intr = context.cpuInterruptPin();
+        intr = CPU.equals(outputTo) ? context.cpuInterruptPin() : context.irq(outputTo, 0);
         context.io().map(MASTER_PORT, new MemoryRegion.Io("pic-master", 2, chipPorts(master), AccessSpec.BYTES));
         context.io().map(SLAVE_PORT, new MemoryRegion.Io("pic-slave", 2, chipPorts(slave), AccessSpec.BYTES));
         context.io().map(ELCR_PORT, new MemoryRegion.Io("elcr", 2, new Mmio() {
@@ -72,8 +89,12 @@ public final class I8259 implements Device, Stateful<I8259.State>, IrqSink, Inte
                 update();
             }
         }, AccessSpec.BYTES));
-        context.registerIrqSink("isa", this);
-        context.registerInterruptAcknowledge(this);
+        context.registerIrqSink(sink, this);
+        if (CPU.equals(outputTo)) {
+            context.registerInterruptAcknowledge(this);
+        } else {
+            context.registerBus(Lapic.EXTINT_BUS, (InterruptAcknowledge) this);
+        }
         update();
     }
 

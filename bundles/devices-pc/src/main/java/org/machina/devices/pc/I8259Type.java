@@ -25,11 +25,14 @@ public final class I8259Type implements DeviceType {
 
     @Override
     public List<PropertySpec> properties() {
-        return List.of();
+        return List.of(
+                PropertySpec.string("output", I8259.CPU, "where INTR goes: \"cpu\" (its INTR pin and interrupt acknowledge),"
+                        + " or an interrupt sink such as \"lapic\" (input 0, LINT0; the acknowledge is then bus \"extint\")"),
+                PropertySpec.string("sink", "isa", "name of the interrupt sink the 8259 registers (inputs 0-15)"));
     }
 
     @Override
     public Device create(DeviceContext context, DeviceConfig config) {
-        return new I8259(context);
+        return new I8259(context, config.string("output"), config.string("sink"));
     }
 }

@@ -47,6 +47,10 @@ final class FakeContext implements DeviceContext {
     record FastPath(String region, long offset, long length, FastPathHandler handler) {
     }
     InterruptAcknowledge ack;
+    final FakeIrqLine nmiPin = new FakeIrqLine();
+    org.machina.api.cpu.LocalApic localApic;
+    /** Buses registered by the device (or put here by a test). */
+    final Map<String, Object> buses = new HashMap<>();
 
     FakeContext() {
         this(new FakeExecutor());
@@ -116,6 +120,32 @@ final class FakeContext implements DeviceContext {
     @Override
     public IrqLine cpuInterruptPin() {
         return cpuPin;
+    }
+
+    @Override
+    public IrqLine cpuNmiPin() {
+        return nmiPin;
+    }
+
+    @Override
+    public void registerLocalApic(org.machina.api.cpu.LocalApic apic) {
+        localApic = apic;
+    }
+
+    @Override
+    public void registerBus(String name, Object bus) {
+        if (buses.putIfAbsent(name, bus) != null) {
+            throw new IllegalStateException("bus '" + name + "' is already registered");
+        }
+    }
+
+    @Override
+    public <T> T bus(String name, Class<T> type) {
+        Object b = buses.get(name);
+        if (b == null) {
+            throw new IllegalStateException("no bus '" + name + "'");
+        }
+        return type.cast(b);
     }
 
     @Override

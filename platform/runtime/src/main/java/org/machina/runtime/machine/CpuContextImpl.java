@@ -58,6 +58,11 @@ final class CpuContextImpl implements CpuContext {
     }
 
     @Override
+    public java.util.Optional<org.machina.api.cpu.LocalApic> localApic() {
+        return java.util.Optional.ofNullable(machine.localApic());
+    }
+
+    @Override
     public Logger log() {
         return log;
     }

@@ -109,6 +109,17 @@ class DeviceContextImpl implements DeviceContext {
     }
 
     @Override
+    public IrqLine cpuNmiPin() {
+        return machine.nmiPin();
+    }
+
+    @Override
+    public void registerLocalApic(org.machina.api.cpu.LocalApic apic) {
+        machine.setLocalApic(apic);
+        releases.add(() -> machine.clearLocalApic(apic));
+    }
+
+    @Override
     public void registerInterruptAcknowledge(InterruptAcknowledge ack) {
         machine.setInterruptAcknowledge(ack);
         releases.add(() -> machine.clearInterruptAcknowledge(ack));

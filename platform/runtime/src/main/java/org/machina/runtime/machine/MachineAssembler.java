@@ -50,8 +50,10 @@ public final class MachineAssembler {
             String typeName = spec.type().orElse(board.service().defaultCpuType());
             cpuType = registries.cpus.require(spec.path() + ".type", typeName);
             model = spec.model().orElse(board.service().defaultCpuModel());
-            if (!cpuType.service().models().contains(model)) {
-                throw new DescriptionException(spec.path() + ".model", "CPU type '" + typeName + "' has no model '" + model
+            // QEMU's -cpu MODEL[,+FEATURE...]: the type checks the features when it creates the CPU
+            String baseModel = model.split(",", 2)[0];
+            if (!cpuType.service().models().contains(baseModel)) {
+                throw new DescriptionException(spec.path() + ".model", "CPU type '" + typeName + "' has no model '" + baseModel
                         + "'; models: " + String.join(", ", cpuType.service().models()));
             }
         }
@@ -242,6 +244,10 @@ public final class MachineAssembler {
             try {
                 cpu = cpuType.service().create(new CpuContextImpl(m, accel), model);
             } catch (IllegalArgumentException x) {
+                if (model.contains(",")) { // the features or the accelerator: the message says which
+                    throw new DescriptionException("$.cpu", "'" + model + (accel.isEmpty() ? "" : "' with accel '" + accel)
+                            + "' is not accepted by CPU type '" + cpuType.name() + "': " + x.getMessage());
+                }
                 throw new DescriptionException("$.cpu.accel", "'" + accel + "' is not accepted by CPU type '"
                         + cpuType.name() + "': " + x.getMessage());
             }

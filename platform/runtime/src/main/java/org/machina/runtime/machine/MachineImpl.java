@@ -74,6 +74,10 @@ public final class MachineImpl implements Machine {
     private final MachineFastPath fastPath = new MachineFastPath(memory, io);
     private final IrqRouter irqRouter = new IrqRouter();
     private final PinLine cpuPin = new PinLine();
+    /** The CPU's NMI pin, as a local APIC device drives it. */
+    private final PinLine nmiPin = new PinLine();
+    /** The local APIC a device registered (IA32_APIC_BASE for the CPU), or null. */
+    private volatile org.machina.api.cpu.LocalApic localApic;
     private final EventLoop loop = new EventLoop(new GuestClock());
     private final Map<String, DeviceInstance> devices = new LinkedHashMap<>();
     private final Map<String, CharBackend> chardevs = new LinkedHashMap<>();
@@ -143,6 +147,24 @@ public final class MachineImpl implements Machine {
 
     PinLine cpuPin() {
         return cpuPin;
+    }
+
+    PinLine nmiPin() {
+        return nmiPin;
+    }
+
+    org.machina.api.cpu.LocalApic localApic() {
+        return localApic;
+    }
+
+    void setLocalApic(org.machina.api.cpu.LocalApic apic) {
+        this.localApic = apic;
+    }
+
+    void clearLocalApic(org.machina.api.cpu.LocalApic apic) {
+        if (this.localApic == apic) {
+            this.localApic = null;
+        }
     }
 
     MachineControl control() {
@@ -274,6 +296,7 @@ public final class MachineImpl implements Machine {
         this.cpu = cpu;
         this.cpuIdentity = new CpuIdentity(typeName, model, accel);
         cpuPin.connect(cpu.intr());
+        nmiPin.connect(cpu.nmi());
         loop.setRunner(this::runCpu, cpu::requestExit);
     }
 
@@ -598,6 +621,7 @@ public final class MachineImpl implements Machine {
         DetachedCpu out = new DetachedCpu(cpuIdentity, s, cpu.a20().level(), cpu);
         cpu = null;
         cpuPin.connect(IrqLine.NONE);
+        nmiPin.connect(IrqLine.NONE);
         return out;
     }
 
@@ -625,6 +649,7 @@ public final class MachineImpl implements Machine {
     void dropCpu() {
         cpu = null;
         cpuPin.connect(IrqLine.NONE);
+        nmiPin.connect(IrqLine.NONE);
     }
 
     /** Holds the machine for a hot-swap (machine thread). */

@@ -12,7 +12,8 @@ import java.util.List;
  * <pre>
  * base+0x000  RSDP, revision 2 (36 bytes): RSDT and XSDT addresses
  * base+0x040  FACS (64 bytes, 64-byte aligned)
- * then, 16-byte aligned: RSDT, XSDT, FADT, DSDT, HPET (when the machine has one)
+ * then, 16-byte aligned: RSDT, XSDT, FADT, DSDT, HPET (when the machine has one), APIC (the MADT,
+ *           when the machine has APICs)
  * </pre>
  *
  * The RSDP is the first thing in the blob, so a base 16-byte aligned in 0xE0000-0xFFFFF is
@@ -48,11 +49,12 @@ public final class AcpiTables {
         }
         byte[] dsdt = Dsdt.build(config);
         byte[] hpet = config.hasHpet() ? hpet(config) : null;
+        byte[] madt = config.hasApic() ? Madt.build(config.apic()) : null;
 
         List<Placed> placed = new ArrayList<>();
         int at = FACS_OFFSET + FACS_SIZE;
         int rsdtAt = at;
-        int pointers = 1 + (hpet != null ? 1 : 0);
+        int pointers = 1 + (hpet != null ? 1 : 0) + (madt != null ? 1 : 0);
         int rsdtLen = AcpiTable.HEADER_SIZE + 4 * pointers;
         at = align16(at + rsdtLen);
         int xsdtAt = at;
@@ -67,9 +69,20 @@ public final class AcpiTables {
         if (hpet != null) {
             at = align16(at + hpet.length);
         }
+        int madtAt = at;
+        if (madt != null) {
+            at = align16(at + madt.length);
+        }
         fadt = fadt(config, base + FACS_OFFSET, base + dsdtAt);
 
-        long[] tables = hpet != null ? new long[] {base + fadtAt, base + hpetAt} : new long[] {base + fadtAt};
+        List<Long> pointed = new ArrayList<>(List.of(base + fadtAt));
+        if (hpet != null) {
+            pointed.add(base + hpetAt);
+        }
+        if (madt != null) {
+            pointed.add(base + madtAt);
+        }
+        long[] tables = pointed.stream().mapToLong(Long::longValue).toArray();
         byte[] rsdt = sdt("RSDT", tables, 4);
         byte[] xsdt = sdt("XSDT", tables, 8);
 
@@ -83,6 +96,9 @@ public final class AcpiTables {
         put(blob, dsdtAt, dsdt, "DSDT", base, placed);
         if (hpet != null) {
             put(blob, hpetAt, hpet, "HPET", base, placed);
+        }
+        if (madt != null) {
+            put(blob, madtAt, madt, "APIC", base, placed);
         }
         return new Result(blob, base, List.copyOf(placed));
     }

@@ -45,7 +45,7 @@ class AcpiIaslTest {
     }
 
     private Path write(String sig) throws IOException {
-        AcpiTables.Result r = AcpiTables.build(AcpiTablesTest.CONFIG, AcpiTablesTest.BASE);
+        AcpiTables.Result r = AcpiTables.build(AcpiTablesTest.APIC_CONFIG, AcpiTablesTest.BASE);
         Path f = dir.resolve(sig.toLowerCase() + ".dat");
         Files.write(f, AcpiTablesTest.table(r, sig));
         return f;
@@ -104,5 +104,20 @@ class AcpiIaslTest {
         byte[] theirs = Files.readAllBytes(dir.resolve("recompiled.aml"));
         assertArrayEquals(Arrays.copyOfRange(ours, 36, ours.length), Arrays.copyOfRange(theirs, 36, theirs.length),
                 "AML recompiled by iasl from its own disassembly");
+    }
+
+    @Test
+    void madtDisassembles() throws Exception {
+        String dsl = disassemble("APIC");
+        assertTrue(dsl.contains("Multiple APIC Description Table"), dsl);
+        assertTrue(dsl.matches("(?s).*Local Apic Address : FEE00000\\b.*"), dsl);
+        assertTrue(dsl.matches("(?s).*PC-AT Compatibility : 1\\b.*"), dsl);
+        assertTrue(dsl.matches("(?s).*Subtable Type : 00 \\[Processor Local APIC\\].*Processor Enabled : 1\\b.*"), dsl);
+        assertTrue(dsl.matches("(?s).*Subtable Type : 01 \\[I/O APIC\\].*I/O Apic ID : 01\\b.*Address : FEC00000\\b.*"), dsl);
+        assertTrue(dsl.matches("(?s).*Source : 00\\n[^\\n]*Interrupt : 00000002\\n.*"), dsl);
+        assertTrue(dsl.matches("(?s).*Source : 0B\\n[^\\n]*Interrupt : 0000000B\\n"
+                + "[^\\n]*Flags \\(decoded below\\) : 000F\\n\\s*Polarity : 3\\n\\s*Trigger Mode : 3\\n.*"), dsl);
+        assertTrue(dsl.matches("(?s).*Subtable Type : 04 \\[Local APIC NMI\\].*Interrupt Input LINT : 01\\b.*"), dsl);
+        assertTrue(!dsl.contains("Invalid") && !dsl.contains("Error") && !dsl.contains("Unknown"), dsl);
     }
 }

@@ -17,6 +17,10 @@ class AcpiTablesTest {
     static final AcpiConfig CONFIG = new AcpiConfig(0x600, 9, 0xFED0_0000L, 0x8086_A201,
             (d, p) -> d == 31 && p == 4 ? -1 : new int[] {10, 10, 11, 11}[(d + p - 2) & 3]);
 
+    /** {@link #CONFIG} with the APICs of {@code -cpu MODEL,+apic}. */
+    static final AcpiConfig APIC_CONFIG = new AcpiConfig(0x600, 9, 0xFED0_0000L, 0x8086_A201, CONFIG.pciIrq(),
+            new AcpiConfig.Apic(0xFEE0_0000L, 1, 0xFEC0_0000L, java.util.List.of(9, 10, 11)));
+
     static ByteBuffer le(byte[] b) {
         return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -122,5 +126,55 @@ class AcpiTablesTest {
         assertThrows(IllegalArgumentException.class, () -> new AcpiConfig(0x601, 9, -1, 0, (d, p) -> -1));
         assertThrows(IllegalArgumentException.class, () -> new AcpiConfig(0x600, 16, -1, 0, (d, p) -> -1));
         assertThrows(IllegalArgumentException.class, () -> AcpiTables.build(CONFIG, 0xE0008));
+    }
+
+    @Test
+    void noMadtWithoutApics() {
+        AcpiTables.Result r = AcpiTables.build(CONFIG, BASE);
+        assertTrue(r.tables().stream().noneMatch(t -> t.signature().equals("APIC")));
+    }
+
+    @Test
+    void madtDescribesTheApics() {
+        AcpiTables.Result r = AcpiTables.build(APIC_CONFIG, BASE);
+        byte[] rsdt = table(r, "RSDT");
+        assertEquals(36 + 3 * 4, rsdt.length, "FADT, HPET, MADT");
+        assertEquals(r.address("APIC"), le(rsdt).getInt(36 + 8) & 0xFFFFFFFFL);
+        assertEquals(r.address("APIC"), le(table(r, "XSDT")).getLong(36 + 16));
+        byte[] t = table(r, "APIC");
+        ByteBuffer b = le(t);
+        assertTrue(AcpiTable.sumsToZero(t, 0, t.length));
+        assertEquals(0xFEE0_0000L, b.getInt(36) & 0xFFFFFFFFL, "local APIC address");
+        assertEquals(1, b.getInt(40), "PCAT_COMPAT");
+        b.position(44);
+        // processor local APIC: UID 0, APIC id 0, enabled
+        assertArrayEquals(new byte[] {0, 8, 0, 0, 1, 0, 0, 0}, next(b, 8));
+        // I/O APIC: id 1 at 0xFEC00000, GSI base 0
+        ByteBuffer io = le(next(b, 12));
+        assertEquals(1, io.get(0));
+        assertEquals(12, io.get(1));
+        assertEquals(1, io.get(2));
+        assertEquals(0xFEC0_0000L, io.getInt(4) & 0xFFFFFFFFL);
+        assertEquals(0, io.getInt(8));
+        // overrides: IRQ0 -> GSI 2 conforming; 9, 10, 11 level (bits 2-3 = 3) active low (bits 0-1 = 3)
+        int[][] overrides = {{0, 2, 0}, {9, 9, 0xF}, {10, 10, 0xF}, {11, 11, 0xF}};
+        for (int[] o : overrides) {
+            ByteBuffer e = le(next(b, 10));
+            assertEquals(2, e.get(0), "type: interrupt source override");
+            assertEquals(10, e.get(1));
+            assertEquals(0, e.get(2), "bus: ISA");
+            assertEquals(o[0], e.get(3), "source IRQ");
+            assertEquals(o[1], e.getInt(4), "GSI of IRQ " + o[0]);
+            assertEquals(o[2], e.getShort(8), "flags of IRQ " + o[0]);
+        }
+        // local APIC NMI: all processors, conforming, LINT1
+        assertArrayEquals(new byte[] {4, 6, (byte) 0xFF, 0, 0, 1}, next(b, 6));
+        assertEquals(t.length, b.position(), "nothing else");
+    }
+
+    private static byte[] next(ByteBuffer b, int n) {
+        byte[] out = new byte[n];
+        b.get(out);
+        return out;
     }
 }

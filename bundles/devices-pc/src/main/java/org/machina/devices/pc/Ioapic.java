@@ -1,0 +1,240 @@
+package org.machina.devices.pc;
+
+import java.util.HashSet;
+import java.util.Set;
+import org.machina.api.device.Device;
+import org.machina.api.device.DeviceContext;
+import org.machina.api.irq.IrqSink;
+import org.machina.api.memory.AccessSpec;
+import org.machina.api.memory.MemoryRegion;
+import org.machina.api.memory.Mmio;
+import org.machina.api.state.Stateful;
+
+/**
+ * An 82093AA I/O APIC (Intel datasheet 290566): 24 interrupt inputs (interrupt sink
+ * {@value #SINK}), each with a redirection table entry that turns it into a message to the local
+ * APIC (bus {@link ApicBus#LOCAL}); it takes EOI broadcasts as bus {@link ApicBus#IO}.
+ *
+ * <pre>
+ * base+0x00  IOREGSEL: index of the register IOWIN shows (8 bits)
+ * base+0x10  IOWIN:    the selected register (32 bits)
+ *
+ * index      register
+ * 0x00       IOAPICID   (bits 24-27)
+ * 0x01       IOAPICVER  0x00170011 (read-only: version 0x11, maximum redirection entry 23)
+ * 0x02       IOAPICARB  (read-only: the arbitration id, here the APIC id)
+ * 0x10+2n    redirection entry n, bits 0-31: vector, delivery mode, destination mode,
+ *            delivery status (ro), polarity, remote IRR (ro), trigger mode, mask
+ * 0x11+2n    redirection entry n, bits 32-63: destination (bits 56-63)
+ * </pre>
+ *
+ * An edge-triggered input sends a message on each rising edge while unmasked; a level-triggered
+ * one sends while asserted and unmasked unless its remote IRR is set, which the local APIC's EOI
+ * for the entry's vector clears (sending again if the input is still asserted). Remote IRR is set
+ * only when a local APIC accepted the message. Inputs are logical levels (asserted or not), as
+ * the board wires them: the polarity bit is stored and read back. Messages are delivered at
+ * once, so delivery status reads 0 (idle). Indexes without a register and accesses to other
+ * offsets are logged once, read as 0 and ignore writes.
+ */
+public final class Ioapic implements Device, Mmio, IrqSink, ApicBus.EoiListener, Stateful<Ioapic.State> {
+    static final long DEFAULT_BASE = 0xFEC0_0000L;
+    static final String SINK = "ioapic";
+    static final int PINS = 24;
+    static final int VERSION = 0x11 | (PINS - 1) << 16;
+    static final int SIZE = 0x20;
+    static final long MASKED = 1L << 16, LEVEL = 1L << 15, REMOTE_IRR = 1L << 14;
+    /** Writable bits of an entry: vector, delivery mode, destination mode, polarity, trigger, mask, destination. */
+    static final long WRITABLE = 0xFF00_0000_0000_0000L | MASKED | LEVEL | 1L << 13 | 0xFFF;
+
+    /**
+     * Saved state, version 1.
+     *
+     * @param select IOREGSEL
+     * @param id IOAPICID
+     * @param entries the redirection table
+     * @param inputs the input levels
+     */
+    public record State(int select, int id, long[] entries, boolean[] inputs) {
+    }
+
+    private final DeviceContext context;
+    private final long base;
+    private int select;
+    private int id;
+    private final long[] entries = new long[PINS];
+    private final boolean[] inputs = new boolean[PINS];
+    private final Set<String> warned = new HashSet<>();
+
+    Ioapic(DeviceContext context, long base) {
+        this.context = context;
+        this.base = base;
+        resetRegisters();
+    }
+
+    @Override
+    public void realize() {
+        context.memory().map(base, new MemoryRegion.Io("ioapic", SIZE, this, AccessSpec.DWORDS));
+        context.registerIrqSink(SINK, this);
+        context.registerBus(ApicBus.IO, (ApicBus.EoiListener) this);
+    }
+
+    @Override
+    public void reset() {
+        resetRegisters();
+    }
+
+    private void resetRegisters() {
+        select = 0;
+        id = 0;
+        java.util.Arrays.fill(entries, MASKED);
+    }
+
+    @Override
+    public long read(long offset, int size) {
+        if (offset == 0) {
+            return select;
+        }
+        if (offset == 0x10) {
+            return readRegister(select) & 0xFFFF_FFFFL;
+        }
+        warnOnce("offset" + offset, "I/O APIC read at undefined offset 0x" + Long.toHexString(offset) + ": 0");
+        return 0;
+    }
+
+    @Override
+    public void write(long offset, int size, long value) {
+        if (offset == 0) {
+            select = (int) value & 0xFF;
+        } else if (offset == 0x10) {
+            writeRegister(select, (int) value);
+        } else {
+            warnOnce("offset" + offset, "I/O APIC write at undefined offset 0x" + Long.toHexString(offset) + " ignored");
+        }
+    }
+
+    int readRegister(int index) {
+        switch (index) {
+            case 0x00:
+                return id;
+            case 0x01:
+                return VERSION;
+            case 0x02:
+                return id;
+            default:
+                if (index >= 0x10 && index < 0x10 + 2 * PINS) {
+                    long e = entries[(index - 0x10) >> 1];
+                    return (int) ((index & 1) == 0 ? e : e >>> 32);
+                }
+                warnOnce("index" + index, "read of I/O APIC register index 0x" + Integer.toHexString(index)
+                        + ", which does not exist: 0");
+                return 0;
+        }
+    }
+
+    void writeRegister(int index, int value) {
+        if (index == 0x00) {
+            id = value & 0x0F00_0000;
+            return;
+        }
+        if (index < 0x10 || index >= 0x10 + 2 * PINS) {
+            warnOnce("index" + index, (index <= 2 ? "write to read-only" : "write to nonexistent")
+                    + " I/O APIC register index 0x" + Integer.toHexString(index) + " ignored");
+            return;
+        }
+        int pin = (index - 0x10) >> 1;
+        long e = entries[pin];
+        long v = (index & 1) == 0 ? (e & ~0xFFFF_FFFFL) | (value & 0xFFFF_FFFFL) : (e & 0xFFFF_FFFFL) | ((long) value << 32);
+        e = (v & WRITABLE) | (e & REMOTE_IRR);
+        if ((e & LEVEL) == 0) {
+            e &= ~REMOTE_IRR; // remote IRR is meaningful for level-triggered entries only
+        }
+        entries[pin] = e;
+        if ((e & LEVEL) != 0) {
+            service(pin);
+        }
+    }
+
+    @Override
+    public int inputs() {
+        return PINS;
+    }
+
+    @Override
+    public void setInput(int pin, boolean level) {
+        boolean rising = level && !inputs[pin];
+        inputs[pin] = level;
+        long e = entries[pin];
+        if ((e & LEVEL) != 0) {
+            service(pin);
+        } else if (rising && (e & MASKED) == 0) {
+            send(pin, false);
+        }
+    }
+
+    /** A level-triggered pin: sends while asserted, unmasked and not waiting for an EOI. */
+    private void service(int pin) {
+        long e = entries[pin];
+        if (inputs[pin] && (e & MASKED) == 0 && (e & REMOTE_IRR) == 0 && send(pin, true)) {
+            entries[pin] |= REMOTE_IRR;
+        }
+    }
+
+    /** Sends entry {@code pin}'s message; whether a local APIC accepted it. */
+    private boolean send(int pin, boolean level) {
+        long e = entries[pin];
+        int mode = (int) (e >> 8) & 7;
+        if (mode == 3 || mode == 6) {
+            warnOnce("mode" + pin, "I/O APIC pin " + pin + " has reserved delivery mode " + mode + ": not delivered");
+            return false;
+        }
+        ApicBus.Receiver lapic;
+        try {
+            lapic = context.bus(ApicBus.LOCAL, ApicBus.Receiver.class);
+        } catch (RuntimeException none) {
+            warnOnce("no-lapic", "I/O APIC pin " + pin + " raised, but the machine has no local APIC: not delivered");
+            return false;
+        }
+        boolean levelMessage = level && (mode == ApicBus.FIXED || mode == ApicBus.LOWEST);
+        return lapic.deliver((int) e & 0xFF, mode, (e & 1L << 11) != 0, (int) (e >>> 56), levelMessage);
+    }
+
+    @Override
+    public void eoi(int vector) {
+        for (int pin = 0; pin < PINS; pin++) {
+            long e = entries[pin];
+            if ((e & REMOTE_IRR) != 0 && (e & 0xFF) == vector) {
+                entries[pin] = e & ~REMOTE_IRR;
+                service(pin);
+            }
+        }
+    }
+
+    private void warnOnce(String key, String message) {
+        if (warned.add(key)) {
+            context.log().warn(message);
+        }
+    }
+
+    @Override
+    public Class<State> stateType() {
+        return State.class;
+    }
+
+    @Override
+    public int stateVersion() {
+        return 1;
+    }
+
+    @Override
+    public State saveState() {
+        return new State(select, id, entries.clone(), inputs.clone());
+    }
+
+    @Override
+    public void loadState(State s) {
+        select = s.select();
+        id = s.id();
+        System.arraycopy(s.entries(), 0, entries, 0, PINS);
+        System.arraycopy(s.inputs(), 0, inputs, 0, PINS);
+    }
+}
