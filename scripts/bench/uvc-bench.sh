@@ -22,7 +22,10 @@
 # Options (environment): MACHINA_ARGS extra options for the machine (e.g. "-accel interp"),
 # BENCH_TIMEOUT seconds for the boot and the captures (default 2400), KEEP=1 keeps the work
 # directory (console, stderr), JFR=FILE records a JFR profile (settings=profile) of the machine JVM
-# into FILE, MACHINA_LAUNCHER=JAR another launcher than the built full distribution's.
+# into FILE, MACHINA_LAUNCHER=JAR another launcher than the built full distribution's,
+# PROFILE=1 samples the guest's EIP (QMP human-monitor-command "info registers", about 30 a second
+# of host time) during the isochronous YUYV capture and prints the guest functions most often
+# running (symbols from the guest's /proc/kallsyms, modules included).
 # Usage: scripts/bench/uvc-bench.sh [FRAMES (default 90)]
 # It boots a guest: on a shared machine run it under the guest lock, not niced:
 #   flock /work/guest.lock scripts/bench/uvc-bench.sh
@@ -150,12 +153,34 @@ printf 'uvc-bench: boot to /init %.1f s; %d frames a capture; cam0 /dev/video%s 
 
 # the guest's counters: cpu line of /proc/stat, the xHCI interrupt count, the softirq counts
 snap='head -1 /proc/stat; grep -m1 xhci /proc/interrupts | awk "{s=0; for (i=2; i<=NF; i++) if (\$i ~ /^[0-9]+\$/) s+=\$i; else break; print \"XHCI\", s}"; grep -E "^ *(HI|TIMER|TASKLET|NET_RX|SCHED|RCU):" /proc/softirqs | tr -s " " | sed "s/^ //"'
+# sampler FILE: "info registers" over one QMP connection until $work/sampling goes away
+sampler() {
+  { echo '{"execute":"qmp_capabilities"}'
+    while [ -e "$work/sampling" ]; do
+      echo '{"execute":"human-monitor-command","arguments":{"command-line":"info registers"}}'; sleep 0.03
+    done; } | socat -t 5 - "UNIX-CONNECT:$sock" 2>/dev/null | grep -oiE 'EIP=[0-9a-f]{8}' | cut -c5- | tr 'A-F' 'a-f' >"$1"
+}
+# profile FILE: the sampled EIPs by guest function (kernel and module symbols; user space as one)
+profile() {
+  local n addrs
+  n=$(wc -l <"$1")
+  addrs=$(sort -u "$1" | awk '$1 >= "c0000000"' | head -350 | tr '\n' ' ')
+  guest "(grep -iE '^[0-9a-f]{8} [tT] ' /proc/kallsyms | cut -d' ' -f1,3,4; for a in $addrs; do echo \"\$a ~\"; done) | sort | awk '\$2 != \"~\" { f = \$2 \" \" \$3; next } { print \$1, f }'"
+  printf '%s\n' "$out" | grep -E '^[0-9a-f]{8} ' >"$work/symbols"
+  printf 'guest profile: %d EIP samples; the functions most often running:\n' "$n"
+  awk 'NR == FNR { sym[$1] = $2 " " $3; next } { s = ($1 < "c0000000") ? "(user space)" : ($1 in sym ? sym[$1] : "?"); c[s]++; t++ }
+    END { for (k in c) printf "%6.1f%% %s\n", 100 * c[k] / t, k }' "$work/symbols" "$1" | sort -rn | head -"${PROFILE_TOP:-25}"
+}
 capture() { # name video-node iso|bulk format width height
-  local name=$1 dev=/dev/video$2 how=$3 fmt=$4 w=$5 h=$6 s0 s1 c0 c1 t0 t1 thr0
+  local name=$1 dev=/dev/video$2 how=$3 fmt=$4 w=$5 h=$6 s0 s1 c0 c1 t0 t1 thr0 spid=""
+  if [ -n "${PROFILE:-}" ] && [ "$name" = iso-yuyv-480 ]; then
+    : >"$work/sampling"; sampler "$work/eip.txt" & spid=$!
+  fi
   s0=$(cpu_stats); c0=$(jvm_cpu); thr0=$(thread_cpu)
   guest "$snap; uvccap -q -s /sys/bus/usb/devices/1-$([ "$how" = iso ] && echo 1 || echo 2):1.1 $dev $fmt $w $h $frames; R=\$?; $snap; [ \$R -eq 0 ]"
   c1=$(jvm_cpu); s1=$(cpu_stats)
   local wall=$secs
+  if [ -n "$spid" ]; then rm -f "$work/sampling"; wait "$spid" || true; fi
   [ "$status" = 0 ] || { echo "uvc-bench: $name: uvccap failed: $out" >&2; return 1; }
   printf '%s\n' "$out" >"$work/$name.out"
   printf '%s\n' "$thr0" >"$work/$name.thr0"; thread_cpu >"$work/$name.thr1"
@@ -187,8 +212,9 @@ capture() { # name video-node iso|bulk format width height
   printf '%-14s threads (CPU s):' ""
   join <(sort -k1,1 "$work/$name.thr0") <(sort -k1,1 "$work/$name.thr1") \
     | awk -v hz="$hz" '{ d = ($4 - $2) / hz; if (d >= 0.05) printf "%.2f %s\n", d, $3 }' | sort -rn | head -5 \
-    | awk '{ printf "%s%s %s", NR > 1 ? ", " : " ", $2, $1 }'
+    | awk '{ printf "%s%s %s", (NR > 1 ? ", " : " "), $2, $1 }'
   printf '\n'
+  if [ -n "$spid" ]; then profile "$work/eip.txt"; fi
 }
 capture iso-yuyv-480 "$iso_node" iso yuyv 640 480
 capture iso-mjpg-720 "$iso_node" iso mjpg 1280 720
