@@ -132,6 +132,7 @@ coproc EMU { MACHINA_HOME="$work/home" exec "$java_bin" --enable-native-access=A
   "${jfr[@]}" -jar "$launcher" run \
   -machine pc -cpu pentium3 -m 256 -nographic -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" -append "$append" \
   -usb -device usb-video,id=cam0,port=1,source=pattern -device usb-video,id=cam1,port=2,source=pattern,transfer=bulk \
+  -device usb-video,id=cam2,port=3,source=pattern,speed=super \
   -qmp "unix:$sock,server=on,wait=off" ${MACHINA_ARGS:-} 2>"$work/machina.err"; }
 jpid=$EMU_PID; exec {con_out}<&"${EMU[0]}" {con_in}>&"${EMU[1]}"
 await MACHINA-INIT-OK "$limit"
@@ -144,12 +145,13 @@ done
 [ -n "$ok" ] || { echo "uvc-bench: no shell" >&2; tail -20 "$log" >&2; exit 1; }
 guest "dmesg -n 4"
 # the video node of each camera (1-1 iso, 1-2 bulk): the lowest /dev/videoN of its interface 0
-guest 'for i in $(seq 120); do [ $(ls /sys/class/video4linux 2>/dev/null | wc -l) -ge 4 ] && break; sleep 1; done; ls -l /sys/class/video4linux/'
+guest 'for i in $(seq 120); do [ $(ls /sys/class/video4linux 2>/dev/null | wc -l) -ge 6 ] && break; sleep 1; done; ls -l /sys/class/video4linux/'
 node() { printf '%s\n' "$out" | grep -E "/$1:1\.[0-9]+/video4linux/" | grep -oE 'video[0-9]+ ->' | grep -oE '[0-9]+' | sort -n | head -1; }
-iso_node=$(node 1-1); bulk_node=$(node 1-2)
-[ -n "$iso_node" ] && [ -n "$bulk_node" ] || { echo "uvc-bench: no video nodes: $out" >&2; exit 1; }
-printf 'uvc-bench: boot to /init %.1f s; %d frames a capture; cam0 /dev/video%s (iso), cam1 /dev/video%s (bulk)\n' \
-  "$boot" "$frames" "$iso_node" "$bulk_node"
+iso_node=$(node 1-1); bulk_node=$(node 1-2); ss_node=$(node 2-3)
+[ -n "$iso_node" ] && [ -n "$bulk_node" ] && [ -n "$ss_node" ] || {
+  echo "uvc-bench: no video nodes: $out" >&2; guest 'dmesg | tail -30'; echo "$out" >&2; exit 1; }
+printf 'uvc-bench: boot to /init %.1f s; %d frames a capture; cam0 /dev/video%s (high speed, iso), cam1 /dev/video%s (high speed, bulk), cam2 /dev/video%s (SuperSpeed, iso)\n' \
+  "$boot" "$frames" "$iso_node" "$bulk_node" "$ss_node"
 
 # the guest's counters: cpu line of /proc/stat, the xHCI interrupt count, the softirq counts
 snap='head -1 /proc/stat; grep -m1 xhci /proc/interrupts | awk "{s=0; for (i=2; i<=NF; i++) if (\$i ~ /^[0-9]+\$/) s+=\$i; else break; print \"XHCI\", s}"; grep -E "^ *(HI|TIMER|TASKLET|NET_RX|SCHED|RCU):" /proc/softirqs | tr -s " " | sed "s/^ //"'
@@ -164,20 +166,24 @@ sampler() {
 profile() {
   local n addrs
   n=$(wc -l <"$1")
-  addrs=$(sort -u "$1" | awk '$1 >= "c0000000"' | head -350 | tr '\n' ' ')
-  guest "(grep -iE '^[0-9a-f]{8} [tT] ' /proc/kallsyms | cut -d' ' -f1,3,4; for a in $addrs; do echo \"\$a ~\"; done) | sort | awk '\$2 != \"~\" { f = \$2 \" \" \$3; next } { print \$1, f }'"
+  guest ": >/tmp/eips"
+  # the sampled kernel addresses into a guest file, 40 a command line (the console's line stays short)
+  while read -r chunk; do
+    guest "for a in $chunk; do echo \"\$a ~\"; done >>/tmp/eips"
+  done < <(sort -u "$1" | awk '$1 >= "c0000000"' | head -1000 | xargs -n 40)
+  guest "(grep -iE '^[0-9a-f]{8} [tT] ' /proc/kallsyms | cut -d' ' -f1,3,4; cat /tmp/eips) | sort | awk '\$2 != \"~\" { f = \$2 \" \" \$3; next } { print \$1, f }'"
   printf '%s\n' "$out" | grep -E '^[0-9a-f]{8} ' >"$work/symbols"
   printf 'guest profile: %d EIP samples; the functions most often running:\n' "$n"
   awk 'NR == FNR { sym[$1] = $2 " " $3; next } { s = ($1 < "c0000000") ? "(user space)" : ($1 in sym ? sym[$1] : "?"); c[s]++; t++ }
     END { for (k in c) printf "%6.1f%% %s\n", 100 * c[k] / t, k }' "$work/symbols" "$1" | sort -rn | head -"${PROFILE_TOP:-25}"
 }
-capture() { # name video-node iso|bulk format width height
-  local name=$1 dev=/dev/video$2 how=$3 fmt=$4 w=$5 h=$6 s0 s1 c0 c1 t0 t1 thr0 spid=""
-  if [ -n "${PROFILE:-}" ] && [ "$name" = iso-yuyv-480 ]; then
+capture() { # name video-node usb-device(B-P) format width height
+  local name=$1 dev=/dev/video$2 usb=$3 fmt=$4 w=$5 h=$6 s0 s1 c0 c1 t0 t1 thr0 spid=""
+  if [ -n "${PROFILE:-}" ] && [ "$name" = "${PROFILE_CAPTURE:-iso-yuyv-480}" ]; then
     : >"$work/sampling"; sampler "$work/eip.txt" & spid=$!
   fi
   s0=$(cpu_stats); c0=$(jvm_cpu); thr0=$(thread_cpu)
-  guest "$snap; uvccap -q -s /sys/bus/usb/devices/1-$([ "$how" = iso ] && echo 1 || echo 2):1.1 $dev $fmt $w $h $frames; R=\$?; $snap; [ \$R -eq 0 ]"
+  guest "$snap; uvccap -q -s /sys/bus/usb/devices/$usb:1.1 $dev $fmt $w $h $frames; R=\$?; $snap; [ \$R -eq 0 ]"
   c1=$(jvm_cpu); s1=$(cpu_stats)
   local wall=$secs
   if [ -n "$spid" ]; then rm -f "$work/sampling"; wait "$spid" || true; fi
@@ -216,10 +222,12 @@ capture() { # name video-node iso|bulk format width height
   printf '\n'
   if [ -n "$spid" ]; then profile "$work/eip.txt"; fi
 }
-capture iso-yuyv-480 "$iso_node" iso yuyv 640 480
-capture iso-mjpg-720 "$iso_node" iso mjpg 1280 720
-capture bulk-yuyv-480 "$bulk_node" bulk yuyv 640 480
-capture bulk-mjpg-720 "$bulk_node" bulk mjpg 1280 720
+capture iso-yuyv-480 "$iso_node" 1-1 yuyv 640 480
+capture ss-iso-yuyv-480 "$ss_node" 2-3 yuyv 640 480
+capture bulk-yuyv-480 "$bulk_node" 1-2 yuyv 640 480
+capture iso-mjpg-720 "$iso_node" 1-1 mjpg 1280 720
+capture ss-iso-mjpg-720 "$ss_node" 2-3 mjpg 1280 720
+capture bulk-mjpg-720 "$bulk_node" 1-2 mjpg 1280 720
 typed poweroff
 for _ in $(seq 120); do kill -0 "$jpid" 2>/dev/null || break; sleep 1; done
 kill "$jpid" 2>/dev/null || true
