@@ -216,8 +216,9 @@ capture() { # name video-node usb-device(B-P) format width height
       printf "\n"
     }' "$work/$name.out"
   printf '%-14s threads (CPU s):' ""
-  join <(sort -k1,1 "$work/$name.thr0") <(sort -k1,1 "$work/$name.thr1") \
-    | awk -v hz="$hz" '{ d = ($4 - $2) / hz; if (d >= 0.05) printf "%.2f %s\n", d, $3 }' | sort -rn | head -5 \
+  # threads started during the capture (the MJPEG encoder's) count from 0
+  join -a 2 -e 0 -o 0,1.2,2.2,2.3 <(sort -k1,1 "$work/$name.thr0") <(sort -k1,1 "$work/$name.thr1") \
+    | awk -v hz="$hz" '{ d = ($3 - $2) / hz; if (d >= 0.05) printf "%.2f %s\n", d, $4 }' | sort -rn | head -5 \
     | awk '{ printf "%s%s %s", (NR > 1 ? ", " : " "), $2, $1 }'
   printf '\n'
   if [ -n "$spid" ]; then profile "$work/eip.txt"; fi
