@@ -182,9 +182,9 @@ capture() { # name video-node usb-device(B-P) format width height
   if [ -n "${PROFILE:-}" ] && [ "$name" = "${PROFILE_CAPTURE:-iso-yuyv-480}" ]; then
     : >"$work/sampling"; sampler "$work/eip.txt" & spid=$!
   fi
-  s0=$(cpu_stats); c0=$(jvm_cpu); thr0=$(thread_cpu)
+  s0=$(cpu_stats); c0=$(jvm_cpu); thr0=$(thread_cpu); t0=$(date +%T)
   guest "$snap; uvccap -q -s /sys/bus/usb/devices/$usb:1.1 $dev $fmt $w $h $frames; R=\$?; $snap; [ \$R -eq 0 ]"
-  c1=$(jvm_cpu); s1=$(cpu_stats)
+  c1=$(jvm_cpu); s1=$(cpu_stats); t1=$(date +%T)
   local wall=$secs
   if [ -n "$spid" ]; then rm -f "$work/sampling"; wait "$spid" || true; fi
   [ "$status" = 0 ] || { echo "uvc-bench: $name: uvccap failed: $out" >&2; return 1; }
@@ -215,6 +215,7 @@ capture() { # name video-node usb-device(B-P) format width height
       for (k in sa) if (k in sb) printf " %s %.0f", k, (sb[k] - sa[k]) / gs
       printf "\n"
     }' "$work/$name.out"
+  [ -n "${JFR:-}" ] && printf '%-14s host clock %s-%s (for the JFR recording)\n' "" "$t0" "$t1"
   printf '%-14s threads (CPU s):' ""
   # threads started during the capture (the MJPEG encoder's) count from 0
   join -a 2 -e 0 -o 0,1.2,2.2,2.3 <(sort -k1,1 "$work/$name.thr0") <(sort -k1,1 "$work/$name.thr1") \
