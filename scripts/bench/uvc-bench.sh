@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Webcam frame-rate benchmark (issue 19): how many frames of a 30 fps `usb-video` source reach a
 # Linux guest, and what they cost. One boot of the Debian i386 kernel and the test initramfs
-# (images/, scripts/guest-images.sh; it loads xhci_pci and uvcvideo) with two pattern cameras
-# behind qemu-xhci: cam0 on port 1 isochronous (transfer=iso, the default), cam1 on port 2
-# transfer=bulk; plus /bin/uvccap (itests/src/test/resources/uvc/uvccap.c, built here with
-# gcc -m32 -static and appended to the initramfs). In the guest, for each camera, `uvccap -q`
-# captures FRAMES frames of YUYV 640x480 and of MJPEG 1280x720 at 30 fps (4 mmap buffers; -q: no
+# (images/, scripts/guest-images.sh; it loads xhci_pci and uvcvideo) with three pattern cameras
+# behind qemu-xhci: cam0 on port 1 high speed isochronous (transfer=iso, the default), cam1 on
+# port 2 high speed transfer=bulk, cam2 on port 3 speed=super isochronous (a USB 3 camera on the
+# SuperSpeed root port, the guest's 2-3); plus /bin/uvccap (itests/src/test/resources/uvc/uvccap.c,
+# built here with gcc -m32 -static and appended to the initramfs). In the guest, for each camera,
+# `uvccap -q` captures FRAMES frames of YUYV 640x480 and of MJPEG 1280x720 at 30 fps (4 mmap buffers; -q: no
 # hash of the frame, only its number is read, so the capture program costs next to nothing and what
 # is measured is the delivery: the controller, the camera, the guest's xhci_hcd, uvcvideo and vb2).
 # Per capture it prints:
