@@ -176,7 +176,7 @@ profile() {
   printf '%s\n' "$out" | grep -E '^[0-9a-f]{8} ' >"$work/symbols"
   printf 'guest profile: %d EIP samples; the functions most often running:\n' "$n"
   awk 'NR == FNR { sym[$1] = $2 " " $3; next } { s = ($1 < "c0000000") ? "(user space)" : ($1 in sym ? sym[$1] : "?"); c[s]++; t++ }
-    END { for (k in c) printf "%6.1f%% %s\n", 100 * c[k] / t, k }' "$work/symbols" "$1" | sort -rn | head -"${PROFILE_TOP:-25}"
+    END { for (k in c) printf "%6.1f%% %s\n", 100 * c[k] / t, k }' "$work/symbols" "$1" | sort -rn | awk -v n="${PROFILE_TOP:-25}" 'NR <= n'
 }
 capture() { # name video-node usb-device(B-P) format width height
   local name=$1 dev=/dev/video$2 usb=$3 fmt=$4 w=$5 h=$6 s0 s1 c0 c1 t0 t1 thr0 spid=""
@@ -220,7 +220,7 @@ capture() { # name video-node usb-device(B-P) format width height
   printf '%-14s threads (CPU s):' ""
   # threads started during the capture (the MJPEG encoder's) count from 0
   join -a 2 -e 0 -o 0,1.2,2.2,2.3 <(sort -k1,1 "$work/$name.thr0") <(sort -k1,1 "$work/$name.thr1") \
-    | awk -v hz="$hz" '{ d = ($3 - $2) / hz; if (d >= 0.05) printf "%.2f %s\n", d, $4 }' | sort -rn | head -5 \
+    | awk -v hz="$hz" '{ d = ($3 - $2) / hz; if (d >= 0.05) printf "%.2f %s\n", d, $4 }' | sort -rn | awk 'NR <= 5' \
     | awk '{ printf "%s%s %s", (NR > 1 ? ", " : " "), $2, $1 }'
   printf '\n'
   if [ -n "$spid" ]; then profile "$work/eip.txt"; fi
