@@ -375,7 +375,10 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
                     events.writeErdp(events.erdp & 0xFFFFFFFF00000000L | value & 0xFFFFFFFFL);
                     signalInterrupt();
                 }
-                case 0x3C -> events.writeErdp((long) value << 32 | events.erdp & 0xFFFFFFF7L);
+                case 0x3C -> {
+                    events.writeErdp((long) value << 32 | events.erdp & 0xFFFFFFF7L);
+                    signalInterrupt();
+                }
                 default -> { }
             }
             return;
