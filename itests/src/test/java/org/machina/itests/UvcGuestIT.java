@@ -45,7 +45,10 @@ import org.machina.devices.usb.video.source.TestPattern;
  * {@link JpegEncoder}); one MJPEG frame is copied to the host with {@code od} and decoded there
  * with javax.imageio, its stripe giving its number. A second camera on port 2,
  * {@code source=file,path=clip.y4m} (a 5-frame clip written here), delivers frames whose hashes are
- * those of the clip's frames, looping. Frame rates are printed (guest clock and host wall time).
+ * those of the clip's frames, looping. A third camera on port 4, {@code speed=super}, is a USB 3
+ * camera on the controller's SuperSpeed root port (Linux's bus 2): its 640x480 YUYV frames, over
+ * isochronous packet trains of a millisecond, are checked the same way. Frame rates are printed
+ * (guest clock and host wall time).
  *
  * <p>Not in the default suite (a boot and its captures: about 3 minutes with the translator, 8-12
  * with the interpreter): skipped unless
@@ -72,6 +75,8 @@ class UvcGuestIT {
     /** /dev/videoN of the pattern camera (port 1) and of the file camera (port 2), from sysfs. */
     private static String patternCamera = "/dev/video0";
     private static String fileCamera;
+    /** /dev/videoN of the SuperSpeed pattern camera (port 4: USB device 2-4). */
+    private static String superSpeedCamera;
     private static final List<String> RESULTS = new ArrayList<>();
 
     @BeforeAll
@@ -109,6 +114,7 @@ class UvcGuestIT {
                 "-append", "console=ttyS0 panic=-1 clocksource=hpet " + GuestConsole.FAST_BOOT, "-nographic",
                 "-usb", "-device", "usb-video,id=cam0,port=1,source=pattern",
                 "-device", "usb-video,id=cam1,port=2,source=file,transfer=bulk,path=" + clip,
+                "-device", "usb-video,id=cam3,port=4,source=pattern,speed=super",
                 "-qmp", "unix:" + qmpSocket + ",server=on,wait=off"), BOOT_TIMEOUT_S);
         assertEquals(0, guest.shell("dmesg -n 4", 300).status(), "dmesg -n 4");
     }
@@ -133,20 +139,25 @@ class UvcGuestIT {
                 "dmesg | sed 's/^\\[[ 0-9.]*\\] //' | grep -i -e 'Found UVC' -e 'uvcvideo'; ls -l /sys/class/video4linux/", 300);
         assertEquals(0, found.status(), found.toString());
         assertTrue(found.text().contains("usb 1-1: Found UVC 1.10 device Machina USB camera")
-                && found.text().contains("usb 1-2: Found UVC 1.10 device Machina USB camera"), "uvcvideo found both cameras: " + found);
+                && found.text().contains("usb 1-2: Found UVC 1.10 device Machina USB camera")
+                && found.text().contains("usb 2-4: Found UVC 1.10 device Machina USB camera"),
+                "uvcvideo found the three cameras (2-4 on the SuperSpeed bus): " + found);
         // video0 -> ../../devices/pci0000:00/.../usb1/1-1/1-1:1.0/video4linux/video0 (each camera also has a metadata node)
-        Matcher node = Pattern.compile("(video\\d+) -> \\S*/(1-[12]):1\\.\\d+/video4linux/").matcher(found.text());
+        Matcher node = Pattern.compile("(video\\d+) -> \\S*/(1-[12]|2-4):1\\.\\d+/video4linux/").matcher(found.text());
         fileCamera = null;
         patternCamera = null;
+        superSpeedCamera = null;
         while (node.find()) {
             String dev = "/dev/" + node.group(1);
             if (node.group(2).equals("1-1") && (patternCamera == null || dev.compareTo(patternCamera) < 0)) {
                 patternCamera = dev;
             } else if (node.group(2).equals("1-2") && (fileCamera == null || dev.compareTo(fileCamera) < 0)) {
                 fileCamera = dev;
+            } else if (node.group(2).equals("2-4") && (superSpeedCamera == null || dev.compareTo(superSpeedCamera) < 0)) {
+                superSpeedCamera = dev;
             }
         }
-        assertTrue(patternCamera != null && fileCamera != null, "a video node per camera: " + found);
+        assertTrue(patternCamera != null && fileCamera != null && superSpeedCamera != null, "a video node per camera: " + found);
         GuestConsole.Output list = guest.shell("uvccap " + patternCamera + " yuyv 160 120 1", 300);
         assertEquals(0, list.status(), list.toString());
         assertTrue(list.text().contains("CAP driver=uvcvideo"), list.toString());
@@ -178,8 +189,18 @@ class UvcGuestIT {
         capture(patternCamera, "1-1", true, "mjpg", 1280, 720, 15, false);
     }
 
+    /** The SuperSpeed camera: Linux reads its BOS and endpoint companions and streams 24 KiB a millisecond. */
     @Test
     @Order(6)
+    void yuyv640x480OverSuperSpeedFramesAreThePattern() throws Exception {
+        GuestConsole.Output speed = guest.shell("cat /sys/bus/usb/devices/2-4/speed /sys/bus/usb/devices/2-4/version", 300);
+        assertTrue(speed.text().contains("5000") && speed.text().contains("3.00"),
+                "the camera on port 4 runs at 5000 Mb/s, USB 3.00: " + speed);
+        capture(superSpeedCamera, "2-4", true, "yuyv", 640, 480, 30, false);
+    }
+
+    @Test
+    @Order(7)
     void theFileCameraLoopsTheY4mClip() throws Exception {
         GuestConsole.Output r = guest.shell(captureCommand("1-2", fileCamera + " yuyv 160 120 12"), CAPTURE_TIMEOUT_S);
         assertEquals(0, r.status(), r.toString());
@@ -213,7 +234,7 @@ class UvcGuestIT {
      * {@code device_del cam2} takes it out and the node goes away.
      */
     @Test
-    @Order(7)
+    @Order(8)
     void aHotPluggedBulkCameraCapturesAndGoesAwayOnDeviceDel() throws Exception {
         try (QmpTestClient qmp = QmpTestClient.connect(qmpSocket)) {
             JsonObject dev = new JsonObject();

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.machina.api.bus.usb.UsbDescriptors;
 import org.machina.api.bus.usb.UsbDevice;
 import org.machina.api.bus.usb.UsbSetup;
+import org.machina.api.bus.usb.UsbSpeed;
 import org.machina.api.bus.usb.UsbStatus;
 import org.machina.api.bus.usb.UsbTransfer;
 
@@ -12,11 +13,18 @@ import org.machina.api.bus.usb.UsbTransfer;
  * Configured states, the standard requests (GET_DESCRIPTOR for device, configuration, string and
  * device qualifier; SET_ADDRESS; GET/SET_CONFIGURATION; GET/SET_INTERFACE; GET_STATUS;
  * CLEAR/SET_FEATURE with ENDPOINT_HALT), and endpoint halt. One configuration (value 1).
- * Subclasses give the descriptors and handle class requests and the data endpoints.
+ * Subclasses give the descriptors and handle class requests and the data endpoints. A SuperSpeed
+ * device ({@link #speed()} {@code SUPER}) also answers GET_DESCRIPTOR(BOS) and accepts SET_SEL
+ * and SET_ISOCH_DELAY (USB 3.2 sections 9.4.12 and 9.4.11; the values are not used).
  */
 public abstract class UsbFunction implements UsbDevice {
     /** The feature selector of ENDPOINT_HALT (USB 2.0 table 9-6). */
     public static final int ENDPOINT_HALT = 0;
+    /** Descriptor type BOS (USB 3.2 table 9-6). */
+    public static final int BOS = 15;
+    /** SuperSpeed requests SET_SEL and SET_ISOCH_DELAY (USB 3.2 table 9-4). */
+    static final int SET_SEL = 48;
+    static final int SET_ISOCH_DELAY = 49;
 
     private int address;
     private int configuration;
@@ -29,6 +37,11 @@ public abstract class UsbFunction implements UsbDevice {
 
     /** Configuration descriptor 0 with everything under it. */
     protected abstract byte[] configurationDescriptor();
+
+    /** The Binary device Object Store (a SuperSpeed device's), or null: GET_DESCRIPTOR(BOS) stalls. */
+    protected byte[] bosDescriptor() {
+        return null;
+    }
 
     /** String {@code index} (1-based), or null when there is none. */
     protected abstract String string(int index);
@@ -181,6 +194,8 @@ public abstract class UsbFunction implements UsbDevice {
                 }
                 t.complete(UsbStatus.OK, 0);   // remote wakeup and test modes are accepted and ignored
             }
+            case SET_SEL, SET_ISOCH_DELAY -> t.complete(speed() == UsbSpeed.SUPER ? UsbStatus.OK : UsbStatus.STALL,
+                    speed() == UsbSpeed.SUPER ? t.buffer().length : 0);
             default -> t.complete(UsbStatus.STALL, 0);
         }
     }
@@ -189,7 +204,9 @@ public abstract class UsbFunction implements UsbDevice {
         return switch (type) {
             case UsbDescriptors.DEVICE -> deviceDescriptor();
             case UsbDescriptors.CONFIGURATION -> index == 0 ? configurationDescriptor() : null;
-            case UsbDescriptors.DEVICE_QUALIFIER -> UsbDescriptors.deviceQualifier(deviceDescriptor());
+            case UsbDescriptors.DEVICE_QUALIFIER -> speed() == UsbSpeed.SUPER ? null
+                    : UsbDescriptors.deviceQualifier(deviceDescriptor());
+            case BOS -> bosDescriptor();
             case UsbDescriptors.STRING -> {
                 if (index == 0) {
                     yield UsbDescriptors.languages();

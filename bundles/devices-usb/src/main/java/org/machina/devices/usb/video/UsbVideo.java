@@ -66,6 +66,8 @@ final class UsbVideo extends UsbFunction implements Device {
     private final VideoSource source;
     /** Isochronous alternate settings (true) or one bulk endpoint (false). */
     private final boolean iso;
+    /** SuperSpeed (a USB 3 root port; isochronous service intervals of 1 ms) rather than high speed. */
+    private final boolean superSpeed;
     private final JpegEncoder jpeg = new JpegEncoder(MJPEG_QUALITY);
     /** Runs MJPEG encoding; null until the first MJPEG frame when not given (then a daemon thread). */
     private Executor encoder;
@@ -103,7 +105,14 @@ final class UsbVideo extends UsbFunction implements Device {
 
     /** With {@code iso}: isochronous alternate settings rather than a bulk endpoint. */
     UsbVideo(DeviceContext ctx, String busName, int portNumber, VideoSource source, Executor encoder, boolean iso) {
+        this(ctx, busName, portNumber, source, encoder, iso, false);
+    }
+
+    /** With {@code superSpeed}: a USB 3 camera (SuperSpeed descriptors, BOS, endpoint companions). */
+    UsbVideo(DeviceContext ctx, String busName, int portNumber, VideoSource source, Executor encoder, boolean iso,
+            boolean superSpeed) {
         this.iso = iso;
+        this.superSpeed = superSpeed;
         this.ctx = ctx;
         this.busName = busName;
         this.portNumber = portNumber;
@@ -137,17 +146,22 @@ final class UsbVideo extends UsbFunction implements Device {
 
     @Override
     public UsbSpeed speed() {
-        return UsbSpeed.HIGH;
+        return superSpeed ? UsbSpeed.SUPER : UsbSpeed.HIGH;
     }
 
     @Override
     protected byte[] deviceDescriptor() {
-        return UvcDescriptors.device();
+        return UvcDescriptors.device(superSpeed);
+    }
+
+    @Override
+    protected byte[] bosDescriptor() {
+        return superSpeed ? UvcDescriptors.bos() : null;
     }
 
     @Override
     protected byte[] configurationDescriptor() {
-        return UvcDescriptors.configuration(iso);
+        return UvcDescriptors.configuration(iso, superSpeed);
     }
 
     @Override
@@ -265,14 +279,15 @@ final class UsbVideo extends UsbFunction implements Device {
             case GET_CUR -> {
                 boolean committed = selector == VS_COMMIT && frameIndex != 0;
                 reply(t, probe(committed ? format : probeFormat, committed ? frameIndex : probeFrame,
-                        committed ? interval : probeInterval, iso));
+                        committed ? interval : probeInterval, iso, superSpeed));
             }
             case GET_MIN, GET_DEF -> reply(t, probe(probeFormat, 1, UvcDescriptors.sizes(probeFormat)[0].intervals()[0],
-                    iso));
+                    iso, superSpeed));
             case GET_MAX -> {
                 UvcDescriptors.FrameSize[] sizes = UvcDescriptors.sizes(probeFormat);
                 UvcDescriptors.FrameSize last = sizes[sizes.length - 1];
-                reply(t, probe(probeFormat, sizes.length, last.intervals()[last.intervals().length - 1], iso));
+                reply(t, probe(probeFormat, sizes.length, last.intervals()[last.intervals().length - 1], iso,
+                        superSpeed));
             }
             case GET_LEN -> reply(t, new byte[] {PROBE_LENGTH, 0});
             case GET_INFO -> reply(t, new byte[] {3});
@@ -311,13 +326,18 @@ final class UsbVideo extends UsbFunction implements Device {
      * microframe must carry ({@link #isoPayloadSize}), by which the host picks the alternate setting.
      */
     static byte[] probe(int formatIndex, int frameIndex, int frameInterval, boolean iso) {
+        return probe(formatIndex, frameIndex, frameInterval, iso, false);
+    }
+
+    /** The probe/commit control of a high-speed or SuperSpeed camera. */
+    static byte[] probe(int formatIndex, int frameIndex, int frameInterval, boolean iso, boolean superSpeed) {
         byte[] p = new byte[PROBE_LENGTH];
         UvcDescriptors.put16(p, 0, 1);                       // bmHint: dwFrameInterval fixed
         p[2] = (byte) formatIndex;
         p[3] = (byte) frameIndex;
         UvcDescriptors.put32(p, 4, frameInterval);
         UvcDescriptors.put32(p, 18, UvcDescriptors.sizes(formatIndex)[frameIndex - 1].bytes());
-        UvcDescriptors.put32(p, 22, iso ? isoPayloadSize(formatIndex, frameIndex, frameInterval) : PAYLOAD);
+        UvcDescriptors.put32(p, 22, iso ? isoPayloadSize(formatIndex, frameIndex, frameInterval, superSpeed) : PAYLOAD);
         UvcDescriptors.put32(p, 26, PayloadHeader.CLOCK_HZ); // dwClockFrequency
         p[30] = 3;                                           // bmFramingInfo: FID and EOF are used
         p[31] = 0;                                           // bPreferedVersion, bMinVersion, bMaxVersion:
@@ -333,13 +353,22 @@ final class UsbVideo extends UsbFunction implements Device {
      * payload header per microframe, at most what the largest alternate setting moves.
      */
     static int isoPayloadSize(int formatIndex, int frameIndex, int frameInterval) {
+        return isoPayloadSize(formatIndex, frameIndex, frameInterval, false);
+    }
+
+    /**
+     * The bytes per service interval a stream needs: per microframe at high speed, per millisecond
+     * (the SuperSpeed alternate settings' interval, 1000 a second) at SuperSpeed.
+     */
+    static int isoPayloadSize(int formatIndex, int frameIndex, int frameInterval, boolean superSpeed) {
         long bytes = UvcDescriptors.sizes(formatIndex)[frameIndex - 1].bytes();
         if (formatIndex == UvcDescriptors.FORMAT_MJPEG) {
             bytes /= 4;
         }
         long perSecond = bytes * 10_000_000L / Math.max(1, frameInterval);
-        long perMicroframe = (perSecond + 7999) / 8000 + PayloadHeader.LENGTH;
-        return (int) Math.min(perMicroframe, UvcDescriptors.isoBytes(UvcDescriptors.ISO_MAX_PACKET.length));
+        int intervals = superSpeed ? 1000 : 8000;
+        long perInterval = (perSecond + intervals - 1) / intervals + PayloadHeader.LENGTH;
+        return (int) Math.min(perInterval, UvcDescriptors.isoBytes(UvcDescriptors.ISO_MAX_PACKET.length, superSpeed));
     }
 
     private void commit(int formatIndex, int index, int frameInterval) {
@@ -433,7 +462,7 @@ final class UsbVideo extends UsbFunction implements Device {
      * stall: without a stream (alternate setting 0, nothing committed) the packet is empty.
      */
     private void isoPacket(UsbTransfer t) {
-        int room = Math.min(t.buffer().length, UvcDescriptors.isoBytes(alternate(1)));
+        int room = Math.min(t.buffer().length, UvcDescriptors.isoBytes(alternate(1), superSpeed));
         if (!iso || !t.in() || t.endpoint() != UvcDescriptors.EP_IN || frameIndex == 0
                 || room <= PayloadHeader.LENGTH) {
             t.complete(UsbStatus.OK, 0);

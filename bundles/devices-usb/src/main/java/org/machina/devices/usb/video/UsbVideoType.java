@@ -59,6 +59,8 @@ public final class UsbVideoType implements DeviceType {
                 PropertySpec.integer("port", -1L, "root port 1..N (-1: the first free port)"),
                 PropertySpec.string("transfer", "iso", "how frames cross the bus: iso (isochronous alternate settings "
                         + "sized by bandwidth, as webcams do; default) or bulk (one bulk endpoint)"),
+                PropertySpec.string("speed", "high", "high (USB 2.0, a USB 2 root port; default) or super (USB 3.0 "
+                        + "SuperSpeed on a USB 3 root port: isochronous packet trains of up to 48 KiB a millisecond)"),
                 PropertySpec.string("source", PatternSourceFactory.NAME,
                         "where frames come from: " + String.join(", ", names()) + " (default pattern)"),
                 PropertySpec.string("path", "", "the file of source=file: YUV4MPEG2 (.y4m), MJPEG (.mjpeg, .jpg) or a still picture (.png, .bmp, .gif, .ppm)"),
@@ -74,6 +76,11 @@ public final class UsbVideoType implements DeviceType {
             throw new IllegalArgumentException("device '" + config.id() + "' (" + NAME + "): transfer='" + transfer
                     + "' is not iso or bulk");
         }
+        String speed = config.string("speed");
+        if (!speed.equals("high") && !speed.equals("super")) {
+            throw new IllegalArgumentException("device '" + config.id() + "' (" + NAME + "): speed='" + speed
+                    + "' is not high or super");
+        }
         String name = config.string("source");
         VideoSourceFactory factory = find(name);
         if (factory == null) {
@@ -88,7 +95,7 @@ public final class UsbVideoType implements DeviceType {
             throw new IllegalArgumentException("device '" + config.id() + "' (" + NAME + "): " + e.getMessage(), e);
         }
         return new UsbVideo(context, bus.isEmpty() ? UsbBus.DEFAULT : bus, config.int32("port"), source, null,
-                transfer.equals("iso"));
+                transfer.equals("iso"), speed.equals("super"));
     }
 
     private VideoSourceFactory find(String name) {

@@ -51,8 +51,30 @@ final class UvcDescriptors {
     }
 
     static byte[] device() {
-        // miscellaneous class, common class, interface association (the IAD device class triple)
-        return UsbDescriptors.device(0x0200, 0xEF0201, 64, 0x1209, 0x0003, 0x0100, 1, 2, 0, 1);
+        return device(false);
+    }
+
+    /**
+     * The device descriptor: miscellaneous class, common class, interface association (the IAD
+     * device class triple); USB 2.0 with a 64-byte endpoint 0 at high speed, USB 3.0 with a
+     * 512-byte one (bMaxPacketSize0 9, an exponent) at SuperSpeed.
+     */
+    static byte[] device(boolean superSpeed) {
+        return superSpeed ? UsbDescriptors.device(0x0300, 0xEF0201, 9, 0x1209, 0x0003, 0x0100, 1, 2, 0, 1)
+                : UsbDescriptors.device(0x0200, 0xEF0201, 64, 0x1209, 0x0003, 0x0100, 1, 2, 0, 1);
+    }
+
+    /**
+     * The SuperSpeed camera's BOS (USB 3.2 section 9.6.2): a USB 2.0 Extension capability (no
+     * LPM) and a SuperSpeed USB Device capability (full, high and SuperSpeed; U1 and U2 exit
+     * latencies 0, so the host does not enable link power management).
+     */
+    static byte[] bos() {
+        byte[] usb2 = {7, 0x10, 0x02, 0, 0, 0, 0};
+        byte[] ss = {10, 0x10, 0x03, 0, 0x0E, 0, 1, 0, 0, 0};
+        byte[] header = {5, 0x0F, 0, 0, 2};
+        put16(header, 2, header.length + usb2.length + ss.length);
+        return concat(header, usb2, ss);
     }
 
     /**
@@ -63,6 +85,40 @@ final class UvcDescriptors {
      */
     static final int[] ISO_MAX_PACKET = {128, 256, 512, 1024, 1 << 11 | 768, 1 << 11 | 1024, 2 << 11 | 896,
         2 << 11 | 1024};
+
+    /**
+     * SuperSpeed: the bytes per service interval (wBytesPerInterval of the endpoint companion,
+     * USB 3.2 section 9.6.7) of isochronous alternate settings 1..N, each one service interval a
+     * 1 ms frame (bInterval 4: 2^3 bus intervals of 125 us), 1024-byte packets in bursts of
+     * bMaxBurst + 1 ({@link #ssBurst}) and Mult + 1 bursts ({@link #ssMult}) an interval. 640x480
+     * YUYV at 30 fps (18.4 KB a millisecond) then crosses in one packet train a millisecond
+     * instead of one packet every 125 us at high speed: an eighth of the transfers and of the
+     * host's completions.
+     */
+    static final int[] SS_ISO_BYTES = {1024, 2048, 4096, 8192, 16384, 24576, 32768, 49152};
+    /** SuperSpeed isochronous endpoints: one service interval every 2^(4-1) bus intervals (1 ms). */
+    static final int SS_ISO_INTERVAL = 4;
+    static final int SS_MAX_PACKET = 1024;
+
+    /** bMaxBurst of SuperSpeed alternate setting {@code alt}: packets a burst - 1 (at most 15). */
+    static int ssBurst(int alt) {
+        int packets = SS_ISO_BYTES[alt - 1] / SS_MAX_PACKET;
+        return Math.min(16, packets) - 1;
+    }
+
+    /** Mult of SuperSpeed alternate setting {@code alt}: bursts an interval - 1 (at most 2). */
+    static int ssMult(int alt) {
+        int packets = SS_ISO_BYTES[alt - 1] / SS_MAX_PACKET;
+        return (packets + 15) / 16 - 1;
+    }
+
+    /** The bytes alternate setting {@code alt} (1..N) moves per service interval at the given speed. */
+    static int isoBytes(int alt, boolean superSpeed) {
+        if (!superSpeed) {
+            return isoBytes(alt);
+        }
+        return alt < 1 || alt > SS_ISO_BYTES.length ? 0 : SS_ISO_BYTES[alt - 1];
+    }
 
     /** The bytes alternate setting {@code alt} (1..N) moves per microframe; 0 for alternate setting 0 or none. */
     static int isoBytes(int alt) {
@@ -75,8 +131,13 @@ final class UvcDescriptors {
 
     /** The smallest alternate setting that moves {@code bytes} per microframe, the largest if none does. */
     static int isoAlternateFor(int bytes) {
+        return isoAlternateFor(bytes, false);
+    }
+
+    /** The smallest alternate setting that moves {@code bytes} per service interval at the given speed. */
+    static int isoAlternateFor(int bytes, boolean superSpeed) {
         for (int alt = 1; alt <= ISO_MAX_PACKET.length; alt++) {
-            if (isoBytes(alt) >= bytes) {
+            if (isoBytes(alt, superSpeed) >= bytes) {
                 return alt;
             }
         }
@@ -94,6 +155,16 @@ final class UvcDescriptors {
      * one alternate setting with a bulk IN endpoint.
      */
     static byte[] configuration(boolean iso) {
+        return configuration(iso, false);
+    }
+
+    /**
+     * The configuration at high speed or SuperSpeed: at SuperSpeed every endpoint is followed by
+     * its SuperSpeed Endpoint Companion (USB 3.2 section 9.6.7), the isochronous ones with 1024-byte
+     * packets, one service interval a millisecond and {@link #SS_ISO_BYTES} an interval, the bulk
+     * one with 1024-byte packets in bursts of 16.
+     */
+    static byte[] configuration(boolean iso, boolean superSpeed) {
         byte[] vcBody = concat(cameraTerminal(), processingUnit(), outputTerminal());
         byte[] vcHeader = {13, CS_INTERFACE, 0x01, 0x10, 0x01, 0, 0, 0x00, 0x6C, (byte) 0xDC, 0x02, 1, 1};
         int vcTotal = vcHeader.length + vcBody.length;
@@ -129,18 +200,37 @@ final class UvcDescriptors {
         byte[] iad = {8, UsbDescriptors.INTERFACE_ASSOCIATION, 0, 2, 0x0E, 0x03, 0x00, 2};
         byte[] vc0 = UsbDescriptors.iface(0, 0, 0, 0x0E0100, 2);
         if (!iso) {
-            return UsbDescriptors.configuration(1, 0, 0x80, 250, iad, vc0, vcHeader, vcBody,
-                    UsbDescriptors.iface(1, 0, 1, 0x0E0200, 0), vsHeader, vsBody,
-                    UsbDescriptors.endpoint(0x80 | EP_IN, UsbEndpointType.BULK, MAX_PACKET, 0));
+            byte[] bulk = superSpeed
+                    ? concat(UsbDescriptors.endpoint(0x80 | EP_IN, UsbEndpointType.BULK, SS_MAX_PACKET, 0),
+                            companion(15, 0, 0))
+                    : UsbDescriptors.endpoint(0x80 | EP_IN, UsbEndpointType.BULK, MAX_PACKET, 0);
+            return UsbDescriptors.configuration(1, 0, 0x80, superSpeed ? 112 : 250, iad, vc0, vcHeader, vcBody,
+                    UsbDescriptors.iface(1, 0, 1, 0x0E0200, 0), vsHeader, vsBody, bulk);
         }
         byte[] alternates = new byte[0];
         for (int alt = 1; alt <= ISO_MAX_PACKET.length; alt++) {
-            byte[] ep = UsbDescriptors.endpoint(0x80 | EP_IN, UsbEndpointType.ISOCHRONOUS, ISO_MAX_PACKET[alt - 1], 1);
+            byte[] ep = superSpeed
+                    ? UsbDescriptors.endpoint(0x80 | EP_IN, UsbEndpointType.ISOCHRONOUS, SS_MAX_PACKET, SS_ISO_INTERVAL)
+                    : UsbDescriptors.endpoint(0x80 | EP_IN, UsbEndpointType.ISOCHRONOUS, ISO_MAX_PACKET[alt - 1], 1);
             ep[3] |= 0x04;                                   // bmAttributes 3:2 synchronization: asynchronous
+            if (superSpeed) {
+                ep = concat(ep, companion(ssBurst(alt), ssMult(alt), SS_ISO_BYTES[alt - 1]));
+            }
             alternates = concat(alternates, UsbDescriptors.iface(1, alt, 1, 0x0E0200, 0), ep);
+        }
+        if (superSpeed) {                                    // bMaxPower in 8 mA units at SuperSpeed: 896 mA
+            return UsbDescriptors.configuration(1, 0, 0x80, 112, iad, vc0, vcHeader, vcBody,
+                    UsbDescriptors.iface(1, 0, 0, 0x0E0200, 0), vsHeader, vsBody, alternates);
         }
         return UsbDescriptors.configuration(1, 0, 0x80, 250, iad, vc0, vcHeader, vcBody,
                 UsbDescriptors.iface(1, 0, 0, 0x0E0200, 0), vsHeader, vsBody, alternates);
+    }
+
+    /** A SuperSpeed Endpoint Companion descriptor: bMaxBurst, bmAttributes (Mult for isochronous), wBytesPerInterval. */
+    private static byte[] companion(int maxBurst, int mult, int bytesPerInterval) {
+        byte[] d = {6, 0x30, (byte) maxBurst, (byte) mult, 0, 0};
+        put16(d, 4, bytesPerInterval);
+        return d;
     }
 
     private static byte[] cameraTerminal() {

@@ -10,7 +10,7 @@ package org.machina.devices.usb.xhci;
  *
  * <pre>
  * IMAN   bit 0 IP (interrupt pending, RW1C), bit 1 IE (interrupt enable)
- * IMOD   interval and counter (stored; interrupts are not moderated)
+ * IMOD   bits 15:0 interval (IMODI, 250 ns units), bits 31:16 counter (IMODC); moderation in Xhci
  * ERSTSZ bits 15:0 table size
  * ERSTBA table base (64-byte aligned)
  * ERDP   dequeue pointer (16-byte aligned), bits 2:0 segment index, bit 3 EHB (RW1C)

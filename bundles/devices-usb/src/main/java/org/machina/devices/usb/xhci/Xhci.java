@@ -113,6 +113,15 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
     private boolean gone;
     /** Wakes isochronous endpoints whose next TD's microframe has come (see {@link TransferRunner}). */
     private Timer isochTimer;
+    /** Signals the interrupt held back by interrupt moderation when IMODC reaches 0. */
+    private Timer moderationTimer;
+    /**
+     * An event that asks for an interrupt (not Block Event Interrupt) was posted and no interrupt
+     * has been signalled for it yet (xHCI 1.2 section 4.17.2).
+     */
+    private boolean interruptWanted;
+    /** Guest time (ns) when the Interrupt Moderation Counter (IMODC) reaches 0. */
+    private long moderationEnd;
 
     int usbcmd;
     int usbsts;
@@ -157,6 +166,7 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
     @Override
     public void realize() {
         isochTimer = ctx.executor().newTimer("isoch", this::isochDue);
+        moderationTimer = ctx.executor().newTimer("imod", this::signalInterrupt);
         pci = ctx.bus(PciBus.NAME, PciBus.class).plug(ctx.id(), this, addr);
         ctx.registerBus(ctx.id() + ".0", bus);
         try {
@@ -176,6 +186,9 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
         gone = true;
         if (isochTimer != null) {
             isochTimer.cancel();
+        }
+        if (moderationTimer != null) {
+            moderationTimer.cancel();
         }
         for (RootPort p : ports) {
             if (p.device != null) {
@@ -202,6 +215,11 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
         dcbaap = 0;
         config = 0;
         events.reset();
+        interruptWanted = false;
+        moderationEnd = 0;
+        if (moderationTimer != null) {
+            moderationTimer.cancel();
+        }
         commands.reset();
         for (RootPort p : ports) {
             p.reset();
@@ -274,7 +292,7 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
             return switch (offset - RUNTIME) {
                 case 0x00 -> (int) (ctx.executor().clock().nanos() / 125_000) & 0x3FFF;
                 case 0x20 -> events.iman;
-                case 0x24 -> events.imod;
+                case 0x24 -> events.imod & 0xFFFF | moderationCounter() << 16;
                 case 0x28 -> events.erstsz;
                 case 0x30 -> (int) events.erstba;
                 case 0x34 -> (int) (events.erstba >>> 32);
@@ -330,11 +348,20 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
         if (offset >= RUNTIME && offset < RUNTIME + 0x40) {
             switch (offset - RUNTIME) {
                 case 0x20 -> {
+                    if ((value & events.iman & EventRing.IMAN_IP) != 0) {
+                        // IP cleared: IMODC is loaded with IMODI (xHCI 1.2 section 5.5.2.2)
+                        moderationEnd = ctx.executor().clock().nanos() + 250L * (events.imod & 0xFFFF);
+                    }
                     events.iman = events.iman & ~(value & EventRing.IMAN_IP) & ~EventRing.IMAN_IE
                             | value & EventRing.IMAN_IE;
                     updateIrq();
+                    signalInterrupt();
                 }
-                case 0x24 -> events.imod = value;
+                case 0x24 -> {
+                    events.imod = value & 0xFFFF;
+                    moderationEnd = ctx.executor().clock().nanos() + 250L * (value >>> 16);
+                    signalInterrupt();
+                }
                 case 0x28 -> events.erstsz = value & 0xFFFF;
                 case 0x30 -> {
                     events.erstba = events.erstba & 0xFFFFFFFF00000000L | value & 0xFFFFFFC0L;
@@ -344,8 +371,14 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
                     events.erstba = (long) value << 32 | events.erstba & 0xFFFFFFFFL;
                     startEventRing();
                 }
-                case 0x38 -> events.writeErdp(events.erdp & 0xFFFFFFFF00000000L | value & 0xFFFFFFFFL);
-                case 0x3C -> events.writeErdp((long) value << 32 | events.erdp & 0xFFFFFFF7L);
+                case 0x38 -> {
+                    events.writeErdp(events.erdp & 0xFFFFFFFF00000000L | value & 0xFFFFFFFFL);
+                    signalInterrupt();
+                }
+                case 0x3C -> {
+                    events.writeErdp((long) value << 32 | events.erdp & 0xFFFFFFF7L);
+                    signalInterrupt();
+                }
                 default -> { }
             }
             return;
@@ -408,13 +441,46 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
                     + " the guest is not consuming events");
             return;
         }
-        if (!interrupt) {
+        if (interrupt) {
+            interruptWanted = true;
+            signalInterrupt();
+        }
+    }
+
+    /**
+     * Interrupt moderation (xHCI 1.2 sections 4.17.2 and 5.5.2): an interrupt that an event asked
+     * for is signalled (IP and EHB set, USBSTS EINT, the line raised if IE and INTE) once IP is 0,
+     * the Event Handler Busy flag is 0 (the guest's handler wrote ERDP), the event ring is not
+     * empty and the Interrupt Moderation Counter has counted down to 0 (IMODI x 250 ns after the
+     * guest cleared IP; IMODI 0: at once). Events the handler consumed before it cleared EHB need
+     * no further interrupt.
+     */
+    private void signalInterrupt() {
+        if (!interruptWanted || (events.iman & EventRing.IMAN_IP) != 0 || (events.erdp & EventRing.ERDP_EHB) != 0) {
             return;
         }
+        if (!events.pending()) {
+            interruptWanted = false;                           // the guest consumed them already
+            return;
+        }
+        long now = ctx.executor().clock().nanos();
+        if (now < moderationEnd) {
+            if (moderationTimer != null && (!moderationTimer.isArmed() || moderationTimer.deadline() > moderationEnd)) {
+                moderationTimer.armAt(moderationEnd);
+            }
+            return;
+        }
+        interruptWanted = false;
         events.iman |= EventRing.IMAN_IP;
         events.erdp |= EventRing.ERDP_EHB;
         usbsts |= STS_EINT;
         updateIrq();
+    }
+
+    /** IMODC: what is left of the moderation interval, in 250 ns units. */
+    private int moderationCounter() {
+        long left = moderationEnd - ctx.executor().clock().nanos();
+        return left <= 0 ? 0 : (int) Math.min(0xFFFF, (left + 249) / 250);
     }
 
     /** The current microframe (125 us) of the bus, as MFINDEX counts it (without its 14-bit wrap). */
@@ -571,7 +637,11 @@ final class Xhci implements Device, PciEndpoint, Stateful<XhciState> {
         if (st.pciConfig() != null && pci != null) {
             pci.loadConfig(st.pciConfig());
         }
+        // moderation is not saved: events the guest has not consumed ask for an interrupt again
+        moderationEnd = 0;
+        interruptWanted = events.pending();
         updateIrq();
+        signalInterrupt();
     }
 
     UsbDevice deviceAt(int portId) {

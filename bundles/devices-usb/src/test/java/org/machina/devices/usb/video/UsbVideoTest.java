@@ -81,6 +81,10 @@ class UsbVideoTest {
     }
 
     UsbVideo camera(boolean iso) {
+        return camera(iso, false);
+    }
+
+    UsbVideo camera(boolean iso, boolean superSpeed) {
         machine.buses.put(UsbBus.DEFAULT, new UsbBus() {
             public UsbPort attach(DeviceContext owner, UsbDevice device, int port) {
                 attached = device;
@@ -102,7 +106,8 @@ class UsbVideoTest {
                 return 4;
             }
         });
-        UsbVideo v = new UsbVideo(machine.context("cam"), UsbBus.DEFAULT, -1, new TestPattern(), Runnable::run, iso);
+        UsbVideo v = new UsbVideo(machine.context("cam"), UsbBus.DEFAULT, -1, new TestPattern(), Runnable::run, iso,
+                superSpeed);
         v.realize();
         return v;
     }
@@ -312,11 +317,14 @@ class UsbVideoTest {
                 () -> type.create(machine.context("c3"), config("c3", java.util.Map.of("source", "v4l2", "device", "/dev/null"))));
         assertTrue(e.getMessage().startsWith("device 'c3' (usb-video): /dev/null: not a V4L2 device (VIDIOC_QUERYCAP: "),
                 e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> type.create(machine.context("c4"), config("c4", java.util.Map.of("speed", "full"))));
+        assertEquals("device 'c4' (usb-video): speed='full' is not high or super", e.getMessage());
     }
 
     private static org.machina.api.device.DeviceConfig config(String id, java.util.Map<String, String> given) {
         java.util.Map<String, String> values = new java.util.HashMap<>(java.util.Map.of("bus", "", "port", "-1",
-                "source", "pattern", "path", "", "command", "", "device", "", "transfer", "iso"));
+                "source", "pattern", "path", "", "command", "", "device", "", "transfer", "iso", "speed", "high"));
         values.putAll(given);
         return new org.machina.api.device.DeviceConfig(id, values);
     }
