@@ -64,13 +64,6 @@ final class BlockCompiler {
      * {@code SEG_BASE + s} its base; {@code STACK_OK}: SS is a 4 GiB 32-bit stack.
      */
     private static final int SEG_OK = 15, SEG_BASE = 21, STACK_OK = 27;
-    /**
-     * {@code REG + i}: general register {@code i}, read at the block's entry and written through
-     * to {@code r[]} with every change, so the array is always current (a fault, an exit or a
-     * helper sees it) and reads need no array load; reloaded after a helper that changes
-     * registers itself (PUSH/POP/SP helpers: ESP; MUL/DIV: EAX, EDX).
-     */
-    private static final int REG = 28;
     private static final int SEG_READ = 1, SEG_WRITE = 2;
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -259,7 +252,6 @@ final class BlockCompiler {
             c.aload(CPU);
             c.getfield(CD_CPU, "r", CD_INTS);
             c.astore(REGS);
-            for (int r = 0; r < 8; r++) reload(r);
             for (int t : new int[] {A, LIN, V, B, C, T, P, Q}) {
                 c.iconst_0();
                 c.istore(t);
@@ -482,7 +474,6 @@ final class BlockCompiler {
                     c.loadConstant(in.imm());
                     c.iadd();
                     c.invokevirtual(CD_CPU, "setSp", V_I);
-                    reload(X86State.ESP);
                     c.iload(A);
                     exitTo(in.op32(), count);
                 }
@@ -803,7 +794,6 @@ final class BlockCompiler {
                     cpu();
                     reg(X86State.EBP);
                     c.invokevirtual(CD_CPU, "setSp", V_I);
-                    reload(X86State.ESP);
                     pop(in.op32());
                     writeReg(X86State.EBP, os);
                 }
@@ -892,8 +882,6 @@ final class BlockCompiler {
                     if (in.reg() == 4 || in.reg() == 6) c.iconst_0();
                     else c.iconst_1();
                     c.invokevirtual(CD_CPU, in.reg() <= 5 ? "mul1" : "div", V_IIZ);
-                    reload(X86State.EAX);
-                    reload(X86State.EDX);
                 }
             }
         }
@@ -1026,7 +1014,6 @@ final class BlockCompiler {
                 c.iconst_0();
                 value.run();
                 c.invokevirtual(CD_CPU, "push", V_ZI);
-                reload(X86State.ESP);
                 return;
             }
             value.run();
@@ -1043,7 +1030,6 @@ final class BlockCompiler {
             c.iconst_1();
             c.iload(P);
             c.invokevirtual(CD_CPU, "push", V_ZI);
-            reload(X86State.ESP);
             c.labelBinding(done);
         }
 
@@ -1061,7 +1047,6 @@ final class BlockCompiler {
             cpu();
             c.loadConstant(op32 ? 1 : 0);
             c.invokevirtual(CD_CPU, "pop", I_Z);
-            reload(X86State.ESP);
             c.labelBinding(done);
         }
 
@@ -1093,30 +1078,13 @@ final class BlockCompiler {
 
         /** ESP := Q + {@code delta}. */
         private void setEsp(int delta) {
+            c.aload(REGS);
+            c.loadConstant(X86State.ESP);
             c.iload(Q);
             if (delta != 0) {
                 c.loadConstant(delta);
                 c.iadd();
             }
-            store(X86State.ESP, REG + 8); // V may be in use
-        }
-
-        /** Register {@code i}'s local := {@code r[i]}, after a helper that may have changed it. */
-        private void reload(int i) {
-            c.aload(REGS);
-            c.loadConstant(i);
-            c.iaload();
-            c.istore(REG + i);
-        }
-
-        /** Register {@code i} (local and array) := the int on the stack, which stays in local {@code tmp}. */
-        private void store(int i, int tmp) {
-            c.dup();
-            c.istore(REG + i);
-            c.istore(tmp);
-            c.aload(REGS);
-            c.loadConstant(i);
-            c.iload(tmp);
             c.iastore();
         }
 
@@ -1126,7 +1094,9 @@ final class BlockCompiler {
 
         /** Pushes the 32-bit register {@code i}. */
         private void reg(int i) {
-            c.iload(REG + i);
+            c.aload(REGS);
+            c.loadConstant(i);
+            c.iaload();
         }
 
         private void readReg(int i, int size) {
@@ -1137,36 +1107,28 @@ final class BlockCompiler {
                     c.loadConstant(0xffff);
                     c.iand();
                 }
-                default -> { // AL..BL, AH..BH
-                    reg(i & 3);
-                    if (i >= 4) {
-                        c.loadConstant(8);
-                        c.ishr();
-                    }
-                    c.loadConstant(0xff);
-                    c.iand();
+                default -> {
+                    cpu();
+                    c.loadConstant(i);
+                    c.invokevirtual(CD_CPU, "reg8", I_I);
                 }
             }
         }
 
         /** Writes the int on the stack to register {@code i} at {@code size}. */
         private void writeReg(int i, int size) {
+            c.istore(V);
             if (size == 2) {
-                store(i, V);
+                c.aload(REGS);
+                c.loadConstant(i);
+                c.iload(V);
+                c.iastore();
                 return;
             }
-            int shift = size == 0 && i >= 4 ? 8 : 0, mask = (size == 0 ? 0xff : 0xffff) << shift;
-            if (shift != 0) {
-                c.loadConstant(shift);
-                c.ishl();
-            }
-            c.loadConstant(mask);
-            c.iand();
-            reg(i & (size == 0 ? 3 : 7));
-            c.loadConstant(~mask);
-            c.iand();
-            c.ior();
-            store(i & (size == 0 ? 3 : 7), V);
+            cpu();
+            c.loadConstant(i);
+            c.iload(V);
+            c.invokevirtual(CD_CPU, size == 1 ? "setReg16" : "setReg8", V_II);
         }
     }
 }
