@@ -7,11 +7,12 @@
 # Usage: scripts/bench/boot-profile.sh
 #   ACCEL=tcg|interp|tcg,thresh=N (default tcg); XJVM="JVM options" replaces scripts/jvm/machine.options
 #   (XJVM=" " for none; add -XX:StartFlightRecording=filename=F.jfr for a JFR profile)
+#   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's (an A/B pair)
 #   APPEND= the kernel command line (default: console=ttyS0 quiet panic=-1 cryptomgr.notests noisapnp)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/scripts/find-jdk.sh"
-launcher="$root/distributions/full/target/machina/lib/launcher-0.1.0-SNAPSHOT.jar"
+launcher=${MACHINA_LAUNCHER:-"$root/distributions/full/target/machina/lib/launcher-0.1.0-SNAPSHOT.jar"}
 [ -f "$launcher" ] || { echo "boot-profile: build the distribution first (./machina --help builds it)" >&2; exit 1; }
 "$root/scripts/guest-images.sh" >&2
 command -v socat >/dev/null || { echo "boot-profile: socat is needed (apt-get install socat)" >&2; exit 1; }
