@@ -60,7 +60,6 @@ for e in ${BENCH_EMUS:-machina qemu}; do
 done
 command -v socat >/dev/null || { echo "fastpath-guest-bench: socat is needed (scripts/install-deps.sh installs it)" >&2; exit 1; }
 
-now() { date +%s.%N; }
 qmp() { # socket command-json -> the reply line of the command
   printf '%s\n' '{"execute":"qmp_capabilities"}' "$2" | socat -t 10 - "UNIX-CONNECT:$1" 2>/dev/null | grep -v '"QMP"' | tail -1
 }
@@ -70,47 +69,14 @@ qmp_served() { # socket -> the CPU's fastpath-served count
   echo "${r:-0}"
 }
 
-# The console: the emulator runs as a coprocess, its serial console on our pipes; every line read
-# is appended to $log. Markers are matched at the end of a line: the shell's prompt has no newline,
-# so output may follow it on the same line; the typed commands' echo never matches (quotes). await PATTERN SECONDS: read lines until one matches (extended regex);
-# the line is in $line and its arrival time in $at.
-await() {
-  local pattern=$1 deadline=$((SECONDS + $2)) l
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    if IFS= read -r -t 5 l <&"$con_out"; then
-      l=$partial${l//$'\r'/}; partial=""; printf '%s\n' "$l" >>"$log"
-      if [[ $l =~ $pattern ]]; then line=$l; at=$(now); return 0; fi
-    elif [ $? -le 128 ]; then # end of the console: the emulator ended
-      break
-    else                      # timed out inside a line (the prompt has no newline): keep its start
-      partial+=${l//$'\r'/}
-    fi
-  done
-  echo "fastpath-guest-bench: $emu: no '$pattern' within $2 s; console:" >&2; tail -25 "$log" >&2
-  [ -f "$work/$emu.err" ] && { echo "stderr:" >&2; tail -10 "$work/$emu.err" >&2; }
-  return 1
-}
-partial=""
-typed() { printf '%s\n' "$1" >&"$con_in"; }
-ncmd=0
-# guest COMMAND [SECONDS]: runs it between markers; its output lines are in $out, its status in
-# $status, the host seconds between the markers in $secs.
-guest() {
-  ncmd=$((ncmd + 1))
-  typed "echo __B\"\"EG_${ncmd}__; $1; echo __E\"\"ND_${ncmd}_\$?__"
-  await "__BEG_${ncmd}__\$" 120; local t0=$at
-  out=""; status=""
-  while await "." "${2:-1800}"; do
-    if [[ $line =~ __END_${ncmd}_([0-9]+)__$ ]]; then status=${BASH_REMATCH[1]}; break; fi
-    out+="$line"$'\n'
-  done
-  [ -n "$status" ] || { echo "fastpath-guest-bench: $emu: '$1' did not end" >&2; return 1; }
-  secs=$(echo "$at - $t0" | bc -l)
-}
+# The console: await, typed, guest (scripts/bench/lib/console.sh)
+. "$root/scripts/bench/lib/console.sh"
+console_name=fastpath-guest-bench
 
 declare -A clock_ns=() clock_wall=() read_mbs=() read_wall=() served=() info=()
 run_emu() {
   emu=$1; log="$work/$emu.console"; : >"$log"
+  console_name="fastpath-guest-bench: $emu"; console_err="$work/$emu.err"
   local sock="$work/$emu.qmp"
   local t0; t0=$(now)
   if [ "$emu" = qemu ]; then

@@ -58,7 +58,6 @@ cat "$initrd" "$work/extra.cpio.gz" >"$work/initramfs.cpio.gz"
 append="console=ttyS0 panic=-1 quiet clocksource=hpet cryptomgr.notests noisapnp"
 sock="$work/qmp.sock"
 
-now() { date +%s.%N; }
 qmp() { # command-json -> the reply line of the command
   printf '%s\n' '{"execute":"qmp_capabilities"}' "$1" | socat -t 10 - "UNIX-CONNECT:$sock" 2>/dev/null | grep -v '"QMP"' | tail -1
 }
@@ -87,41 +86,9 @@ thread_cpu() {
   done
 }
 
-# The console (as fastpath-guest-bench.sh): the machine runs as a coprocess with its serial console
-# on our pipes, every line read appended to $log; await PATTERN SECONDS reads lines until one
-# matches (the line in $line, its arrival in $at); guest COMMAND [SECONDS] runs a command between
-# markers (its output in $out, its status in $status, the host seconds in $secs).
-await() {
-  local pattern=$1 deadline=$((SECONDS + $2)) l
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    if IFS= read -r -t 5 l <&"$con_out"; then
-      l=$partial${l//$'\r'/}; partial=""; printf '%s\n' "$l" >>"$log"
-      if [[ $l =~ $pattern ]]; then line=$l; at=$(now); return 0; fi
-    elif [ $? -le 128 ]; then
-      break
-    else
-      partial+=${l//$'\r'/}
-    fi
-  done
-  echo "uvc-bench: no '$pattern' within $2 s; console:" >&2; tail -25 "$log" >&2
-  [ -f "$work/machina.err" ] && { echo "stderr:" >&2; tail -10 "$work/machina.err" >&2; }
-  return 1
-}
-partial=""
-typed() { printf '%s\n' "$1" >&"$con_in"; }
-ncmd=0
-guest() {
-  ncmd=$((ncmd + 1))
-  typed "echo __B\"\"EG_${ncmd}__; $1; echo __E\"\"ND_${ncmd}_\$?__"
-  await "__BEG_${ncmd}__\$" 120; local t0=$at
-  out=""; status=""
-  while await "." "${2:-$limit}"; do
-    if [[ $line =~ __END_${ncmd}_([0-9]+)__$ ]]; then status=${BASH_REMATCH[1]}; break; fi
-    out+="$line"$'\n'
-  done
-  [ -n "$status" ] || { echo "uvc-bench: '$1' did not end" >&2; return 1; }
-  secs=$(echo "$at - $t0" | bc -l)
-}
+# The console: await, typed, guest (scripts/bench/lib/console.sh)
+. "$root/scripts/bench/lib/console.sh"
+console_name=uvc-bench; console_err="$work/machina.err"; guest_limit=$limit
 
 log="$work/console"; : >"$log"
 jfr=()
