@@ -3,7 +3,6 @@ package org.machina.cpu.x86;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -54,17 +53,7 @@ class ApicFeatureTest {
     }
 
     private X86Cpu flat(String model, String code) throws Exception {
-        assumeTrue(Asm.available("nasm"), "nasm is needed (apt-get install nasm)");
-        m.load(0x100000, Asm.flat("BITS 32\norg 0x100000\n" + code + "\n"));
-        X86Cpu cpu = new X86Cpu(m, model);
-        FakeMachine.flat32(cpu, 0x100000, 0x80000);
-        cpu.gdtBase = 0x1000;
-        cpu.gdtLimit = 0x2f;
-        m.write32(0x1008, 0x0000ffff);
-        m.write32(0x100c, 0x00cf9a00);
-        m.write32(0x1010, 0x0000ffff);
-        m.write32(0x1014, 0x00cf9200);
-        return cpu;
+        return m.flatCpu(model, code);
     }
 
     private static final String PROGRAM = "mov eax, 1\ncpuid\nmov esi, edx\nmov ecx, 0x1b\nrdmsr\nmov edi, eax\n"

@@ -18,18 +18,7 @@ class CpuBehaviourTest {
 
     /** Assembles 32-bit code at 0x100000 and returns a CPU in flat ring-0 protected mode. */
     private X86Cpu flat(String code) throws Exception {
-        assumeTrue(Asm.available("nasm"), "nasm is needed (apt-get install nasm)");
-        byte[] bin = Asm.flat("BITS 32\norg 0x100000\n" + code + "\n");
-        m.load(0x100000, bin);
-        X86Cpu cpu = new X86Cpu(m, "pentium3");
-        FakeMachine.flat32(cpu, 0x100000, 0x80000);
-        cpu.gdtBase = 0x1000;
-        cpu.gdtLimit = 0x2f;
-        m.write32(0x1008, 0x0000ffff);
-        m.write32(0x100c, 0x00cf9a00);
-        m.write32(0x1010, 0x0000ffff);
-        m.write32(0x1014, 0x00cf9200);
-        return cpu;
+        return m.flatCpu("pentium3", code);
     }
 
     private void gate(X86Cpu cpu, int vec, int handler) {

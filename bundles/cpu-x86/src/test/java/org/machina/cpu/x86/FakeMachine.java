@@ -160,6 +160,24 @@ final class FakeMachine implements CpuContext {
         ram.markDirty(addr, data.length);
     }
 
+    /**
+     * A CPU of {@code model} in 32-bit protected mode with flat code and data segments (GDT at
+     * 0x1000, selectors 8 and 0x10), running {@code code} assembled at 0x100000.
+     */
+    X86Cpu flatCpu(String model, String code) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Asm.available("nasm"), "nasm is needed (apt-get install nasm)");
+        load(0x100000, Asm.flat("BITS 32\norg 0x100000\n" + code + "\n"));
+        X86Cpu cpu = new X86Cpu(this, model);
+        flat32(cpu, 0x100000, 0x80000);
+        cpu.gdtBase = 0x1000;
+        cpu.gdtLimit = 0x2f;
+        write32(0x1008, 0x0000ffff);
+        write32(0x100c, 0x00cf9a00);
+        write32(0x1010, 0x0000ffff);
+        write32(0x1014, 0x00cf9200);
+        return cpu;
+    }
+
     byte[] bytes(long addr, int n) {
         return seg.asSlice(addr, n).toArray(ValueLayout.JAVA_BYTE);
     }

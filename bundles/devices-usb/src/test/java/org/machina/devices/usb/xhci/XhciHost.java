@@ -104,6 +104,16 @@ final class XhciHost {
 
     /** Enqueues a command and rings doorbell 0; returns the completion event's {parameter, status, control}. */
     long[] command(long parameter, int status, int control) {
+        long at = enqueueCommand(parameter, status, control);
+        long[] e = nextEvent();
+        assertTrue(e != null, "a command completion event");
+        assertEquals(Trb.COMMAND_COMPLETION, (int) (e[2] >>> 10 & 0x3F), "event type");
+        assertEquals(at, e[0], "the event names the command TRB");
+        return e;
+    }
+
+    /** Enqueues a command (following the ring's link TRB) and rings doorbell 0; returns its address. */
+    long enqueueCommand(long parameter, int status, int control) {
         long at = cmdEnqueue;
         putQ(at, parameter);
         putD(at + 8, status);
@@ -115,11 +125,7 @@ final class XhciHost {
             cmdCycle = !cmdCycle;
         }
         w(Xhci.DOORBELLS, 0);
-        long[] e = nextEvent();
-        assertTrue(e != null, "a command completion event");
-        assertEquals(Trb.COMMAND_COMPLETION, (int) (e[2] >>> 10 & 0x3F), "event type");
-        assertEquals(at, e[0], "the event names the command TRB");
-        return e;
+        return at;
     }
 
     /** The next event, or null; advances ERDP and clears EHB and IP like a driver's handler. */

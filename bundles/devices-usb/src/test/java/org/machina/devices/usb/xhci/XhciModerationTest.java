@@ -16,16 +16,7 @@ class XhciModerationTest {
 
     /** Queues a No Op command and rings doorbell 0, without consuming its event. */
     private void noOp() {
-        h.putQ(h.cmdEnqueue, 0);
-        h.putD(h.cmdEnqueue + 8, 0);
-        h.putD(h.cmdEnqueue + 12, Trb.NOOP_COMMAND << 10 | (h.cmdCycle ? 1 : 0));
-        h.cmdEnqueue += 16;
-        if (h.cmdEnqueue == XhciHost.CMD_RING + 16L * (XhciHost.CMD_TRBS - 1)) {
-            h.putD(h.cmdEnqueue + 12, Trb.LINK << 10 | Trb.TOGGLE_CYCLE | (h.cmdCycle ? 1 : 0));
-            h.cmdEnqueue = XhciHost.CMD_RING;
-            h.cmdCycle = !h.cmdCycle;
-        }
-        h.w(Xhci.DOORBELLS, 0);
+        h.enqueueCommand(0, 0, Trb.NOOP_COMMAND << 10);
     }
 
     private boolean ip() {

@@ -243,17 +243,7 @@ class XhciTest {
         h.start();
         // never consume: NOOP commands fill the ring (31 usable entries of 32)
         for (int i = 0; i < 40; i++) {
-            long at = h.cmdEnqueue;
-            h.putQ(at, 0);
-            h.putD(at + 8, 0);
-            h.putD(at + 12, Trb.NOOP_COMMAND << 10 | (h.cmdCycle ? 1 : 0));
-            h.cmdEnqueue += 16;
-            if (h.cmdEnqueue == XhciHost.CMD_RING + 16L * (XhciHost.CMD_TRBS - 1)) {
-                h.putD(h.cmdEnqueue + 12, Trb.LINK << 10 | Trb.TOGGLE_CYCLE | (h.cmdCycle ? 1 : 0));
-                h.cmdEnqueue = XhciHost.CMD_RING;
-                h.cmdCycle = !h.cmdCycle;
-            }
-            h.w(Xhci.DOORBELLS, 0);
+            h.enqueueCommand(0, 0, Trb.NOOP_COMMAND << 10);
         }
         assertEquals(40 - 31, h.hc.events.dropped, "events beyond the ring's capacity are dropped");
         int n = 0;
