@@ -353,6 +353,12 @@ abstract class Mmu extends X86State {
                 continue;
             }
             install(p, t.entry(), b, t.failure(), t.lin());
+            if (b != null && p.heat != null) {
+                // the instructions after the entry were not counted while the block was pending, and
+                // what they counted before is stale: the interpreter may be among them now (the block
+                // arrived mid-loop) and must not make them entries of their own on its way back
+                java.util.Arrays.fill(p.heat, t.entry() + 1, Math.min(t.entry() + b.bytes(), p.heat.length), (byte) 0);
+            }
         }
     }
 

@@ -420,8 +420,11 @@ class TranslatorTest {
                 buf: times 256 dd 0
                 """;
         // buf has a page of its own: stores into the code page are aStoreIntoTheRunningBlock...'s
-        // subject; here they made the count of translations vary (7 instead of at most 4 in one
-        // CI run of several, 2026-12-03, cause not found)
+        // subject. Two CI runs (2026-12-03) counted 7 translations here: the loop's block arrived
+        // while the interpreter was inside the loop, and the instructions after the one it was at
+        // had one count each from the first iteration, so their second look made each an entry of
+        // its own (7 blocks of 8..2 instructions, 35 in all, as reported). Installing a block now
+        // clears the counts of the instructions it covers (Mmu.installTranslated).
         FakeMachine mi = new FakeMachine(8 << 20);
         X86Cpu ref = run(code, Accel.INTERPRETER, mi);
         // the same program translated on the CPU's thread first: the JDK's ClassFile API is then
