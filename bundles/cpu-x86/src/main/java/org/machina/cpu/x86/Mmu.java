@@ -315,12 +315,15 @@ abstract class Mmu extends X86State {
     }
 
     /** Translates on a virtual thread from a copy of the page's bytes; the result waits in {@link #finished}. */
+    /** Starts a background translation: a virtual thread each (a test may hold them and run them when it likes). */
+    java.util.function.Consumer<Runnable> translatorThread = r -> Thread.ofVirtual().name("x86-translator").start(r);
+
     private void translateLater(CodeCache.Page p, int o, int lin, int csBase, int eip, boolean code32) {
         byte[] snapshot = p.bytes.clone();
         RamBlock ram = p.ram;
         long pageOffset = p.offset;
         BlockCompiler c = compiler;
-        Thread.ofVirtual().name("x86-translator").start(() -> {
+        translatorThread.accept(() -> {
             TranslatedBlock b = null;
             String failure = null;
             try {

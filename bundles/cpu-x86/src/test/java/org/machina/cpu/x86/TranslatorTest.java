@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.machina.api.cpu.Cpu;
 
@@ -450,6 +453,67 @@ class TranslatorTest {
         long foreground = warm.statistics().get("blocks-translated");
         assertTrue(t.statistics().get("blocks-translated") <= foreground + 3,
                 "translations: " + t.statistics() + "; in the foreground: " + foreground);
+    }
+
+    /**
+     * A background translation that arrives while the interpreter is inside the block's loop: the
+     * loop's third iteration reads a device register, which lets the held translation of the
+     * loop (requested on the second iteration) finish; it is installed at the next instruction,
+     * inside the block. The instructions after that one had a count from the first iteration;
+     * before installing cleared them, their next look made each an entry (6 more translations).
+     */
+    @Test
+    void aBackgroundBlockArrivingInsideItsLoopMakesNoEntriesOfItsOwn() throws Exception {
+        assumeTrue(Asm.available("nasm"), "nasm is needed (apt-get install nasm)");
+        String code = """
+                mov ecx, 20
+                mov ebx, 7
+                mov edi, 0xFED00000
+                l: imul ebx, ebx, 1103515245
+                add ebx, 12345
+                mov eax, [edi]
+                mov edx, ebx
+                shr edx, 20
+                and edx, 255
+                add [buf + edx * 4], ecx
+                dec ecx
+                jnz l
+                hlt
+                align 4096
+                buf: times 256 dd 0
+                """;
+        FakeMachine m = new FakeMachine(8 << 20);
+        m.load(ORIGIN, Asm.flat("BITS 32\norg " + ORIGIN + "\n" + code + "\n"));
+        X86Cpu cpu = new X86Cpu(m, "pentium3", new Accel(true, 2, true));
+        FakeMachine.flat32(cpu, ORIGIN, 0x80000);
+        List<Runnable> held = new ArrayList<>();
+        boolean[] now = {false};
+        cpu.translatorThread = r -> {
+            if (now[0]) r.run();
+            else held.add(r);
+        };
+        int[] reads = {0};
+        m.devices = new org.machina.api.memory.Mmio() {
+            @Override
+            public long read(long offset, int size) {
+                if (++reads[0] == 3) { // the third iteration, interpreted: the loop's block is pending
+                    assertEquals(1, held.size(), "the loop's block waits for its translation");
+                    now[0] = true;
+                    held.forEach(Runnable::run);
+                }
+                return 0;
+            }
+
+            @Override
+            public void write(long offset, int size, long value) {
+            }
+        };
+        assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
+        assertEquals(0, cpu.r[X86State.ECX]);
+        assertTrue(reads[0] >= 3, "the device was read on the third iteration");
+        assertEquals(1, cpu.statistics().get("blocks-translated"),
+                "only the loop's block, not the instructions the interpreter was among: " + cpu.statistics());
+        assertTrue(cpu.statistics().get("blocks-run") > 0, "the loop's block ran: " + cpu.statistics());
     }
 
     @Test
