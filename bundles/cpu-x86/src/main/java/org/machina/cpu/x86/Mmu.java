@@ -314,10 +314,10 @@ abstract class Mmu extends X86State {
         code.drops++;
     }
 
-    /** Translates on a virtual thread from a copy of the page's bytes; the result waits in {@link #finished}. */
     /** Starts a background translation: a virtual thread each (a test may hold them and run them when it likes). */
     java.util.function.Consumer<Runnable> translatorThread = r -> Thread.ofVirtual().name("x86-translator").start(r);
 
+    /** Translates on a {@link #translatorThread} from a copy of the page's bytes; the result waits in {@link #finished}. */
     private void translateLater(CodeCache.Page p, int o, int lin, int csBase, int eip, boolean code32) {
         byte[] snapshot = p.bytes.clone();
         RamBlock ram = p.ram;
@@ -556,7 +556,8 @@ abstract class Mmu extends X86State {
         int i = slot(lin, false);
         if (i >= 0) {
             long a = tlbAddr[i];
-            return (a != 0 ? NATIVE.get(ValueLayout.JAVA_BYTE, a + (lin & 0xfff)) : tlbSeg[i].get(ValueLayout.JAVA_BYTE, tlbOff[i] + (lin & 0xfff))) & 0xff;
+            return (a != 0 ? NATIVE.get(ValueLayout.JAVA_BYTE, a + (lin & 0xfff))
+                    : tlbSeg[i].get(ValueLayout.JAVA_BYTE, tlbOff[i] + (lin & 0xfff))) & 0xff;
         }
         if (watchActive) watch(lin, 1, false);
         return (int) slowRead(lin, 1) & 0xff;
