@@ -9,10 +9,10 @@ import java.util.Locale;
  * {@code apic}: a local APIC (a device of the board, see {@link org.machina.api.cpu.LocalApic}),
  * off unless asked for.
  *
- * @param model the model name
+ * @param model the model
  * @param apic whether {@code apic} is on
  */
-record CpuFeatures(String model, boolean apic) {
+record CpuFeatures(CpuModel model, boolean apic) {
     static final List<String> KNOWN = List.of("apic");
 
     static CpuFeatures parse(String spec) {
@@ -46,6 +46,6 @@ record CpuFeatures(String model, boolean apic) {
             throw new IllegalArgumentException("CPU model '" + model.modelName + "' has no local APIC (+apic needs a P6"
                     + " model: pentiumpro, pentium2, pentium3)");
         }
-        return new CpuFeatures(model.modelName, apic);
+        return new CpuFeatures(model, apic);
     }
 }

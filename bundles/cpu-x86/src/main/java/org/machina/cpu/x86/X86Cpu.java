@@ -82,8 +82,12 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
 
     /** Creates a CPU of {@code model} that executes with {@code accel}. */
     public X86Cpu(CpuContext ctx, String model, Accel accel) {
-        super(ctx, CpuModel.byName(CpuFeatures.parse(model).model()));
-        apicFeature = CpuFeatures.parse(model).apic();
+        this(ctx, CpuFeatures.parse(model), accel);
+    }
+
+    private X86Cpu(CpuContext ctx, CpuFeatures features, Accel accel) {
+        super(ctx, features.model());
+        apicFeature = features.apic();
         if (accel.translate()) {
             JitDirectives.install();
             compiler = new BlockCompiler(this.model.hasCmov());

@@ -35,14 +35,14 @@ class ApicFeatureTest {
 
     @Test
     void featuresAreSpelledAsInQemu() {
-        assertEquals(new CpuFeatures("pentium3", false), CpuFeatures.parse("pentium3"));
-        assertEquals(new CpuFeatures("pentium3", true), CpuFeatures.parse("pentium3,+apic"));
-        assertEquals(new CpuFeatures("pentium2", true), CpuFeatures.parse("pentium2,apic=on"));
-        assertEquals(new CpuFeatures("pentium3", false), CpuFeatures.parse("pentium3,+apic,-apic"));
+        assertEquals(new CpuFeatures(CpuModel.PENTIUM3, false), CpuFeatures.parse("pentium3"));
+        assertEquals(new CpuFeatures(CpuModel.PENTIUM3, true), CpuFeatures.parse("pentium3,+apic"));
+        assertEquals(new CpuFeatures(CpuModel.PENTIUM2, true), CpuFeatures.parse("pentium2,apic=on"));
+        assertEquals(new CpuFeatures(CpuModel.PENTIUM3, false), CpuFeatures.parse("pentium3,+apic,-apic"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CpuFeatures.parse("pentium3,+x2apic"));
         assertTrue(e.getMessage().contains("unknown x86 CPU feature 'x2apic'") && e.getMessage().contains("known: [apic]"),
                 e.getMessage());
-        assertEquals(new CpuFeatures("pentium3", true), CpuFeatures.parse("pentium3,apic"), "a bare name is on");
+        assertEquals(new CpuFeatures(CpuModel.PENTIUM3, true), CpuFeatures.parse("pentium3,apic"), "a bare name is on");
         e = assertThrows(IllegalArgumentException.class, () -> CpuFeatures.parse("pentium3,apic=yes"));
         assertTrue(e.getMessage().contains("+NAME, -NAME, NAME, NAME=on or NAME=off"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> CpuFeatures.parse("486,+apic"));
