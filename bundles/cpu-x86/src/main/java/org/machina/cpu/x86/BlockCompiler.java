@@ -331,9 +331,9 @@ final class BlockCompiler {
                 c.iconst_m1();
                 c.if_icmpne(no);
                 segment("segAttr", s);
-                c.loadConstant(0x9c);
+                c.loadConstant(Protection.OPEN_MASK);
                 c.iand();
-                c.loadConstant(0x90);
+                c.loadConstant(Protection.OPEN_DATA);
                 c.if_icmpne(no);
                 segment("segAttr", s);
                 c.iconst_2(); // W: SEG_WRITE

@@ -135,6 +135,19 @@ abstract class Protection extends Mmu {
      * past {@code off} still fit in segment {@code s} (unsigned; -1 for a segment with no
      * limit in real mode), or raises #GP(0)/#SS(0).
      */
+    /** Attribute bits (P, S, code, expand-down) and their values for an open segment: a present expand-up data segment. */
+    static final int OPEN_MASK = 0x9c, OPEN_DATA = 0x90;
+
+    /**
+     * Whether segment {@code s} is a present expand-up data segment with a 4 GiB limit (writable
+     * when {@code write}): no offset of a 32-bit address is outside it, so accesses through it need
+     * no limit checks (the translator's inline operands test the same at block entry).
+     */
+    final boolean openSegment(int s, boolean write) {
+        int a = segAttr[s];
+        return segLimit[s] == -1 && (a & OPEN_MASK) == OPEN_DATA && (!write || (a & 2) != 0);
+    }
+
     final int roomAt(int s, int off) {
         int a = segAttr[s];
         if ((a & 0x80) == 0) {

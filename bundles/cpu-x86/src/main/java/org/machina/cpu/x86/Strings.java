@@ -66,7 +66,7 @@ final class Strings {
         boolean cmp = b == 0xa6 || b == 0xa7 || b == 0xae || b == 0xaf;
         int done = 0;
         boolean bulk = rep && c.addr32 && (c.eflags & X86State.DF) == 0 && (b <= 0xa5 || b == 0xaa || b == 0xab)
-                && flat(c, dst, true) && (b >= 0xaa || flat(c, src, false));
+                && c.openSegment(dst, true) && (b >= 0xaa || c.openSegment(src, false));
         while (!rep || count(c) != 0) {
             if (bulk) {
                 int n = bulk(c, b, sz, src);
@@ -114,16 +114,6 @@ final class Strings {
             if (cmp && (c.rep == 0xf3) != c.zf()) return;
             if (pause(c, ++done)) return;
         }
-    }
-
-    /**
-     * Whether segment {@code s} is a present expand-up data segment of 4 GiB (writable when
-     * {@code write}): no offset of a 32-bit address is outside it, so elements need no limit
-     * checks (only an element that wraps past 4 GiB, left to the element loop).
-     */
-    private static boolean flat(Interpreter c, int s, boolean write) {
-        int a = c.segAttr[s];
-        return c.segLimit[s] == -1 && (a & 0x9c) == 0x90 && (!write || (a & 2) != 0);
     }
 
     /**
