@@ -11,7 +11,11 @@ final class Ipv4 {
     static final int UDP = 17;
     static final int HEADER = 20;
 
-    /** A whole datagram: addresses, protocol and where its payload is. */
+    /**
+     * A whole datagram: addresses, protocol and where its payload is. {@code buf} holds the frame's
+     * Ethernet header at 0 and its IP header up to {@code off} (a reassembled datagram: those of
+     * its first fragment), for {@link IcmpError#quote}.
+     */
     record Datagram(int src, int dst, int proto, int ttl, byte[] buf, int off, int len) {
     }
 
@@ -54,7 +58,7 @@ final class Ipv4 {
         switch (proto) {
             case ICMP -> stack.icmp.input(d);
             case UDP -> stack.udp.input(d);
-            case TCP -> stack.tcp.input(new IpAddr.V4(d.src()), new IpAddr.V4(d.dst()), d.buf(), d.off(), d.len());
+            case TCP -> stack.tcp.input(new IpAddr.V4(d.src()), new IpAddr.V4(d.dst()), d.buf(), d.off(), d.len(), d);
             default -> stack.stats.unsupported++;
         }
     }

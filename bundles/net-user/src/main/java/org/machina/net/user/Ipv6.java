@@ -66,8 +66,8 @@ final class Ipv6 {
         Packet pk = new Packet(src, dst, hopLimit, f, p, end - p);
         switch (next) {
             case ICMPV6 -> stack.icmp6.input(pk);
-            case Ipv4.UDP -> stack.udp.input(src, dst, f, p, end - p);
-            case Ipv4.TCP -> stack.tcp.input(src, dst, f, p, end - p);
+            case Ipv4.UDP -> stack.udp.input(src, dst, f, p, end - p, null);
+            case Ipv4.TCP -> stack.tcp.input(src, dst, f, p, end - p, null);
             default -> stack.stats.unsupported++; // fragments, no-next-header, other protocols
         }
     }

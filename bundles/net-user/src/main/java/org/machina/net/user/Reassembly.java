@@ -30,6 +30,8 @@ final class Reassembly {
         int bytes;
         int total = -1;
         int ttl;
+        /** The first fragment's Ethernet and IP headers, for an ICMP error's quote ({@link IcmpError#quote}). */
+        byte[] head = new byte[0];
         EventLoop.Deadline timeout;
 
         Pending(Key key) {
@@ -105,16 +107,18 @@ final class Reassembly {
         heldBytes += len;
         if (off == 0) {
             p.ttl = ttl;
+            p.head = java.util.Arrays.copyOf(buf, dataOff);
         }
         if (p.total < 0 || p.bytes != p.total) {
             return null;
         }
-        byte[] whole = new byte[p.total];
+        int at = p.head.length;
+        byte[] whole = java.util.Arrays.copyOf(p.head, at + p.total);
         for (Piece q : p.pieces) {
-            System.arraycopy(q.data, 0, whole, q.off, q.data.length);
+            System.arraycopy(q.data, 0, whole, at + q.off, q.data.length);
         }
         drop(p);
-        return new Ipv4.Datagram(src, dst, proto, p.ttl, whole, 0, whole.length);
+        return new Ipv4.Datagram(src, dst, proto, p.ttl, whole, at, p.total);
     }
 
     private void drop(Pending p) {

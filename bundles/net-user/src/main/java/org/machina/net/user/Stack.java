@@ -37,6 +37,7 @@ final class Stack implements AutoCloseable {
     final Ipv4 ip;
     final Reassembly reassembly;
     final Icmp icmp;
+    final IcmpError icmpError;
     final IcmpEcho echo;
     final Udp udp;
     final Dhcp dhcp;
@@ -72,6 +73,7 @@ final class Stack implements AutoCloseable {
         ip = new Ipv4(this);
         reassembly = new Reassembly(this);
         icmp = new Icmp(this);
+        icmpError = new IcmpError(this);
         echo = new IcmpEcho(this, host);
         udp = new Udp(this);
         dhcp = new Dhcp(this);
@@ -243,21 +245,6 @@ final class Stack implements AutoCloseable {
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /**
-     * The address a guest of family {@code family} sees for a host peer: loopback (either family)
-     * appears as the gateway; an IPv4 peer of an IPv6 flow has no IPv6 address (null).
-     */
-    IpAddr guestAddressFor(InetAddress a, IpAddr family) {
-        if (family instanceof IpAddr.V4) {
-            return new IpAddr.V4(guestAddressFor(a));
-        }
-        if (a.isLoopbackAddress()) {
-            return cfg.ipv6Host;
-        }
-        byte[] b = a.getAddress();
-        return b.length == 16 ? IpAddr.V6.of(b, 0) : null;
     }
 
     /** Sends a transport payload to the guest over the family of its addresses. */

@@ -65,6 +65,8 @@ final class TcpConnection implements EventLoop.Handler {
     private SelectionKey hostKey;
     State state;
     private boolean connecting;
+    /** While connecting: the guest SYN's quote for an ICMP unreachable if the connect fails ({@link IcmpError#quote}), or null. */
+    byte[] synQuote;
 
     // send side (host -> guest)
     private final int iss;
@@ -202,6 +204,7 @@ final class TcpConnection implements EventLoop.Handler {
 
     private void connected() {
         connecting = false;
+        synQuote = null;
         sendSyn();
     }
 
@@ -843,7 +846,7 @@ final class TcpConnection implements EventLoop.Handler {
                 host.finishConnect();
             } catch (IOException e) {
                 Stack.LOG.debug("net '{}': connect for {} failed: {}", stack.id, key, e.toString());
-                tcp.refuse(this);
+                tcp.connectFailed(this, e);
                 return;
             }
             connected();

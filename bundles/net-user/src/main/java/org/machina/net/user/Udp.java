@@ -3,6 +3,7 @@ package org.machina.net.user;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -16,7 +17,10 @@ import java.util.Map;
 
 /**
  * UDP (RFC 768): DHCP and DNS are served by the stack; every other datagram is NATed onto a host
- * {@link DatagramChannel}, one per guest source port ("flow"), and replies come back through it.
+ * {@link DatagramChannel}, one per guest source and destination ("flow", the channel connected to
+ * the destination), and replies come back through it. A connected channel is told when the peer
+ * refused a datagram (ECONNREFUSED, from the host's ICMP port unreachable): the guest then gets
+ * an ICMP port unreachable quoting the flow's last IPv4 datagram ({@link IcmpError}; nothing over IPv6 yet).
  * A flow lives {@link #FLOW_IDLE_MS} after its last datagram (a deadline); at most {@link #MAX_FLOWS}
  * exist (the least recently used is closed for a new one). {@code hostfwd=udp:...} rules listen on
  * a host port and relay each peer's datagrams to the guest, replies going back to that peer.
@@ -31,7 +35,7 @@ final class Udp {
     static final int DHCP_SERVER = 67;
     static final int DNS = 53;
 
-    private record FlowKey(IpAddr guestIp, int guestPort) {
+    private record FlowKey(IpAddr guestIp, int guestPort, IpAddr peerIp, int peerPort) {
     }
 
     private record Route(int guestPort, IpAddr peerIp, int peerPort) {
@@ -41,6 +45,8 @@ final class Udp {
         final FlowKey key;
         final DatagramChannel ch;
         EventLoop.Deadline idle;
+        /** The last IPv4 datagram's quote for an ICMP error ({@link IcmpError#quote}), or null. */
+        byte[] quote;
 
         Flow(FlowKey key, DatagramChannel ch) {
             this.key = key;
@@ -58,17 +64,38 @@ final class Udp {
         public void ready(SelectionKey k) throws IOException {
             for (int i = 0; i < 16; i++) {
                 buf.clear();
-                SocketAddress from = ch.receive(buf);
-                if (from == null) {
-                    return;
+                try {
+                    if (ch.receive(buf) == null) {
+                        return;
+                    }
+                } catch (PortUnreachableException e) {
+                    refused();
+                    continue;
                 }
                 buf.flip();
-                InetSocketAddress f = (InetSocketAddress) from;
-                IpAddr src = stack.guestAddressFor(f.getAddress(), key.guestIp);
-                if (src != null) {
-                    output(src, f.getPort(), key.guestIp, key.guestPort, buf.array(), 0, buf.limit());
-                }
+                output(key.peerIp, key.peerPort, key.guestIp, key.guestPort, buf.array(), 0, buf.limit());
                 touch();
+            }
+        }
+
+        /** The peer refused one of the flow's datagrams: port unreachable to the guest (the flow stays). */
+        void refused() {
+            stack.icmpError.unreachable(IcmpError.PORT_UNREACHABLE, quote);
+        }
+
+        void send(ByteBuffer data) {
+            try {
+                try {
+                    ch.write(data);
+                } catch (PortUnreachableException e) {
+                    // the refusal of an earlier datagram, reported to this send, which did not happen
+                    refused();
+                    ch.write(data);
+                }
+            } catch (PortUnreachableException e) {
+                refused();
+            } catch (IOException e) {
+                Stack.LOG.debug("net '{}': UDP send on {} failed: {}", stack.id, key, e.toString());
             }
         }
 
@@ -163,11 +190,11 @@ final class Udp {
 
     /** An IPv4 datagram from the guest. */
     void input(Ipv4.Datagram d) {
-        input(new IpAddr.V4(d.src()), new IpAddr.V4(d.dst()), d.buf(), d.off(), d.len());
+        input(new IpAddr.V4(d.src()), new IpAddr.V4(d.dst()), d.buf(), d.off(), d.len(), d);
     }
 
-    /** A UDP datagram from the guest, over either family. */
-    void input(IpAddr src, IpAddr dst, byte[] b, int o, int dlen) {
+    /** A UDP datagram from the guest, over either family ({@code v4}: the IPv4 datagram it came in, else null). */
+    void input(IpAddr src, IpAddr dst, byte[] b, int o, int dlen, Ipv4.Datagram v4) {
         if (dlen < HEADER) {
             stack.stats.malformed++;
             return;
@@ -212,14 +239,15 @@ final class Udp {
             stack.stats.unsupported++;
             return;
         }
-        Flow f = flow(new FlowKey(src, sport));
+        Flow f = flow(new FlowKey(src, sport, dst, dport), new InetSocketAddress(to, dport));
         if (f != null) {
             f.touch();
-            send(f.ch, new InetSocketAddress(to, dport), b, data, len);
+            f.quote = v4 == null ? null : IcmpError.quote(v4, stack.cfg);
+            f.send(ByteBuffer.wrap(b, data, len));
         }
     }
 
-    private Flow flow(FlowKey k) {
+    private Flow flow(FlowKey k, InetSocketAddress peer) {
         Flow f = flows.get(k);
         if (f != null) {
             return f;
@@ -234,6 +262,7 @@ final class Udp {
             DatagramChannel ch = DatagramChannel.open();
             ch.configureBlocking(false);
             ch.bind(null);
+            ch.connect(peer);
             f = new Flow(k, ch);
             stack.loop.register(ch, SelectionKey.OP_READ, f);
             flows.put(k, f);
