@@ -48,10 +48,12 @@ final class Ipv4 {
         int fragOff = (flagsFrag & 0x1fff) * 8;
         Datagram d;
         if (more || fragOff != 0) {
-            d = stack.reassembly.add(src, dst, proto, Bytes.u16(f, o + 4), fragOff, more, f, o + ihl, total - ihl, ttl);
-            if (d == null) {
+            Reassembly.Whole w = stack.reassembly.add(new Reassembly.Key(new IpAddr.V4(src), new IpAddr.V4(dst), proto,
+                    Bytes.u16(f, o + 4)), fragOff, more, f, o + ihl, total - ihl, ttl);
+            if (w == null) {
                 return;
             }
+            d = new Datagram(src, dst, proto, w.ttl(), w.buf(), w.off(), w.len());
         } else {
             d = new Datagram(src, dst, proto, ttl, f, o + ihl, total - ihl);
         }
