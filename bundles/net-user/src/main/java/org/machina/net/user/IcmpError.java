@@ -13,6 +13,12 @@ package org.machina.net.user;
  * Rate-limited (RFC 1812 section 4.3.2.8) by a token bucket: {@link #BURST} at once, then
  * {@link #PER_SECOND} a second, as Linux's icmp_msgs_burst/icmp_msgs_per_sec; errors beyond it are
  * counted ({@link Stats#icmpErrorsLimited}) and dropped.
+ *
+ * <p>Over IPv6 (RFC 4443 section 3.1) the same for a refused UDP flow: ICMPv6 destination
+ * unreachable, port unreachable (code 4), quoting as much of the packet as keeps the message
+ * within the minimum MTU of 1280 bytes; not about a packet to a multicast address or sent as a
+ * link-layer multicast/broadcast, or from the unspecified or a multicast address (section 2.4 (e)),
+ * under the same rate limit.
  */
 final class IcmpError {
     static final int DEST_UNREACHABLE = 3;
@@ -23,6 +29,10 @@ final class IcmpError {
     static final int PER_SECOND = 1000;
     /** Unreachable header: type, code, checksum, 4 unused bytes. */
     static final int HEADER = 8;
+    static final int DEST_UNREACHABLE6 = 1;
+    static final int PORT_UNREACHABLE6 = 4;
+    /** RFC 8200's minimum link MTU, which an ICMPv6 error does not exceed. */
+    static final int MIN_MTU6 = 1280;
 
     private final Stack stack;
     private final RateLimit limit = new RateLimit(BURST, PER_SECOND, System::nanoTime);
@@ -58,6 +68,20 @@ final class IcmpError {
         return q;
     }
 
+    /**
+     * What an ICMPv6 error about the IPv6 packet in frame {@code f} (ending at {@code end}; its UDP
+     * or TCP, never ICMPv6) quotes: the packet from its header, at most what keeps the error within
+     * {@link #MIN_MTU6}; or null when RFC 4443 section 2.4 (e) forbids an error about it.
+     */
+    static byte[] quote6(byte[] f, int end) {
+        int ip = Ethernet.HEADER;
+        IpAddr.V6 src = IpAddr.V6.of(f, ip + 8);
+        if ((f[0] & 1) != 0 || IpAddr.V6.of(f, ip + 24).isMulticast() || src.isMulticast() || src.isUnspecified()) {
+            return null;
+        }
+        return java.util.Arrays.copyOfRange(f, ip, Math.min(end, ip + MIN_MTU6 - Ipv6.HEADER - HEADER));
+    }
+
     /** ICMP types that are error messages (RFC 792, RFC 1122 3.2.2). */
     static boolean isError(int type) {
         return type == DEST_UNREACHABLE || type == 4 || type == 5 || type == 11 || type == 12;
@@ -79,11 +103,7 @@ final class IcmpError {
      * @return whether it was sent
      */
     boolean unreachable(int code, byte[] quote) {
-        if (quote == null) {
-            return false;
-        }
-        if (!limit.take()) {
-            stack.stats.icmpErrorsLimited++;
+        if (!allowed(quote)) {
             return false;
         }
         byte[] m = new byte[HEADER + quote.length];
@@ -95,5 +115,29 @@ final class IcmpError {
         int from = code == PORT_UNREACHABLE ? Bytes.i32(quote, 16) : stack.cfg.host;
         stack.stats.icmpErrorsSent++;
         return stack.ip.output(from, to, Ipv4.ICMP, m, 0, m.length);
+    }
+
+    /** ICMPv6 port unreachable about the packet {@code quote} came from ({@link #quote6}'s; null sends nothing), from its destination. */
+    boolean portUnreachable6(byte[] quote) {
+        if (!allowed(quote)) {
+            return false;
+        }
+        byte[] m = new byte[HEADER + quote.length];
+        m[0] = DEST_UNREACHABLE6;
+        m[1] = PORT_UNREACHABLE6;
+        System.arraycopy(quote, 0, m, HEADER, quote.length);
+        stack.stats.icmpErrorsSent++;
+        return stack.icmp6.send(IpAddr.V6.of(quote, 24), IpAddr.V6.of(quote, 8), Icmp6.HOP_LIMIT, m);
+    }
+
+    private boolean allowed(byte[] quote) {
+        if (quote == null) {
+            return false;
+        }
+        if (!limit.take()) {
+            stack.stats.icmpErrorsLimited++;
+            return false;
+        }
+        return true;
     }
 }

@@ -20,7 +20,7 @@ import java.util.Map;
  * {@link DatagramChannel}, one per guest source and destination ("flow", the channel connected to
  * the destination), and replies come back through it. A connected channel is told when the peer
  * refused a datagram (ECONNREFUSED, from the host's ICMP port unreachable): the guest then gets
- * an ICMP port unreachable quoting the flow's last IPv4 datagram ({@link IcmpError}; nothing over IPv6 yet).
+ * an ICMP (or ICMPv6) port unreachable quoting the flow's last datagram ({@link IcmpError}).
  * A flow lives {@link #FLOW_IDLE_MS} after its last datagram (a deadline); at most {@link #MAX_FLOWS}
  * exist (the least recently used is closed for a new one). {@code hostfwd=udp:...} rules listen on
  * a host port and relay each peer's datagrams to the guest, replies going back to that peer.
@@ -45,7 +45,7 @@ final class Udp {
         final FlowKey key;
         final DatagramChannel ch;
         EventLoop.Deadline idle;
-        /** The last IPv4 datagram's quote for an ICMP error ({@link IcmpError#quote}), or null. */
+        /** The last datagram's quote for an ICMP error ({@link IcmpError#quote}, {@link IcmpError#quote6}), or null. */
         byte[] quote;
 
         Flow(FlowKey key, DatagramChannel ch) {
@@ -80,7 +80,11 @@ final class Udp {
 
         /** The peer refused one of the flow's datagrams: port unreachable to the guest (the flow stays). */
         void refused() {
-            stack.icmpError.unreachable(IcmpError.PORT_UNREACHABLE, quote);
+            if (key.guestIp instanceof IpAddr.V4) {
+                stack.icmpError.unreachable(IcmpError.PORT_UNREACHABLE, quote);
+            } else {
+                stack.icmpError.portUnreachable6(quote);
+            }
         }
 
         void send(ByteBuffer data) {
@@ -193,7 +197,10 @@ final class Udp {
         input(new IpAddr.V4(d.src()), new IpAddr.V4(d.dst()), d.buf(), d.off(), d.len(), d);
     }
 
-    /** A UDP datagram from the guest, over either family ({@code v4}: the IPv4 datagram it came in, else null). */
+    /**
+     * A UDP datagram from the guest, over either family ({@code v4}: the IPv4 datagram it came in;
+     * null for IPv6, whose packet is then {@code b} up to the datagram's end).
+     */
     void input(IpAddr src, IpAddr dst, byte[] b, int o, int dlen, Ipv4.Datagram v4) {
         if (dlen < HEADER) {
             stack.stats.malformed++;
@@ -242,7 +249,7 @@ final class Udp {
         Flow f = flow(new FlowKey(src, sport, dst, dport), new InetSocketAddress(to, dport));
         if (f != null) {
             f.touch();
-            f.quote = v4 == null ? null : IcmpError.quote(v4, stack.cfg);
+            f.quote = v4 != null ? IcmpError.quote(v4, stack.cfg) : IcmpError.quote6(b, o + dlen);
             f.send(ByteBuffer.wrap(b, data, len));
         }
     }

@@ -63,6 +63,24 @@ class IcmpErrorTest {
     }
 
     @Test
+    void udpOverIpv6ToAPortThatRefusesGetsIcmpv6PortUnreachable() throws Exception {
+        int port;
+        try (DatagramChannel ch = DatagramChannel.open()) {
+            ch.bind(new InetSocketAddress("::1", 0));
+            port = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+        }
+        try (Wire w = new Wire(Map.of())) {
+            byte[] sent = Wire6.udp(Wire6.GUEST, Wire6.GW, 40004, port, "anyone there?".getBytes());
+            w.send(sent);
+            Wire6.F r = new Wire6.F(w.expect("ICMPv6 destination unreachable", f -> Wire6.F.isIcmp(f, 1)).b()).verified();
+            assertEquals(IcmpError.PORT_UNREACHABLE6, r.u8(1), "code: port unreachable");
+            assertArrayEquals(Wire6.GW, r.src(), "from the address sent to");
+            assertArrayEquals(Wire6.GUEST, r.dst());
+            assertArrayEquals(Arrays.copyOfRange(sent, 14, sent.length), r.bytes(8, sent.length - 14), "the whole packet quoted");
+        }
+    }
+
+    @Test
     void aFragmentedDatagramIsQuotedByItsFirstFragment() throws Exception {
         int port = refusingPort();
         try (Wire w = new Wire(Map.of())) {
@@ -110,6 +128,18 @@ class IcmpErrorTest {
         byte[] linkBroadcast = Wire.ip(Wire.GUEST, Wire.GW, Ipv4.UDP, udp);
         Arrays.fill(linkBroadcast, 0, 6, (byte) -1);
         assertNull(IcmpError.quote(datagram(linkBroadcast), CFG), "a link-layer broadcast");
+    }
+
+    @Test
+    void anIpv6QuoteStopsAtTheMinimumMtuAndIsNeverAboutMulticast() {
+        byte[] big = Wire6.udp(Wire6.GUEST, Wire6.GW, 1, 2, new byte[1400]);
+        assertEquals(1280 - 40 - 8, IcmpError.quote6(big, big.length).length, "within 1280 bytes with the IPv6 and ICMPv6 headers");
+        byte[] toAll = Wire6.packet(Wire6.GW_MAC, Wire6.GUEST, Wire6.ALL_NODES, 17, 64, new byte[8]);
+        assertNull(IcmpError.quote6(toAll, toAll.length), "to a multicast address");
+        byte[] fromNone = Wire6.packet(Wire6.GW_MAC, new byte[16], Wire6.GW, 17, 64, new byte[8]);
+        assertNull(IcmpError.quote6(fromNone, fromNone.length), "from ::");
+        byte[] linkMulticast = Wire6.packet(new byte[] {0x33, 0x33, 0, 0, 0, 1}, Wire6.GUEST, Wire6.GW, 17, 64, new byte[8]);
+        assertNull(IcmpError.quote6(linkMulticast, linkMulticast.length), "a link-layer multicast");
     }
 
     @Test
