@@ -249,6 +249,21 @@ final class Stack implements AutoCloseable {
         }
     }
 
+    /**
+     * The address a guest of family {@code family} sees for a host peer: loopback (either family)
+     * appears as the gateway; an IPv4 peer of an IPv6 flow has no IPv6 address (null).
+     */
+    IpAddr guestAddressFor(InetAddress a, IpAddr family) {
+        if (family instanceof IpAddr.V4) {
+            return new IpAddr.V4(guestAddressFor(a));
+        }
+        if (a.isLoopbackAddress()) {
+            return cfg.ipv6Host;
+        }
+        byte[] b = a.getAddress();
+        return b.length == 16 ? IpAddr.V6.of(b, 0) : null;
+    }
+
     /** Sends a transport payload to the guest over the family of its addresses. */
     boolean ipOutput(IpAddr src, IpAddr dst, int proto, byte[] p, int off, int len) {
         return switch (src) {

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
@@ -31,22 +32,31 @@ import java.util.Map;
 final class Udp {
     static final int HEADER = 8;
     static final int MAX_FLOWS = 256;
+    /** Destinations per flow with a connected socket of their own (further ones are sent to unconnected, refusals unseen). */
+    static final int MAX_PEERS = 4;
     static final long FLOW_IDLE_MS = 120_000;
     static final int DHCP_SERVER = 67;
     static final int DNS = 53;
 
-    private record FlowKey(IpAddr guestIp, int guestPort, IpAddr peerIp, int peerPort) {
+    private record FlowKey(IpAddr guestIp, int guestPort) {
     }
 
     private record Route(int guestPort, IpAddr peerIp, int peerPort) {
     }
 
+    /**
+     * A guest source's NAT flow: an unconnected host socket on port P that takes datagrams from
+     * anyone (so a TFTP server may answer from another port), and for each destination (at most
+     * {@link #MAX_PEERS}) a sibling socket on the same P (SO_REUSEPORT) connected to it, which the
+     * guest's datagrams to it leave through. Only a connected socket is told of a refusal (Linux
+     * reports ICMP errors to unconnected UDP sockets only with IP_RECVERR), and the kernel gives it
+     * the destination's own datagrams (a connected socket in a reuseport group is the better match).
+     */
     private final class Flow implements EventLoop.Handler {
         final FlowKey key;
         final DatagramChannel ch;
+        final Map<InetSocketAddress, Peer> peers = new HashMap<>();
         EventLoop.Deadline idle;
-        /** The last datagram's quote for an ICMP error ({@link IcmpError#quote}, {@link IcmpError#quote6}), or null. */
-        byte[] quote;
 
         Flow(FlowKey key, DatagramChannel ch) {
             this.key = key;
@@ -62,25 +72,101 @@ final class Udp {
 
         @Override
         public void ready(SelectionKey k) throws IOException {
+            receive(ch, null);
+        }
+
+        /** Up to 16 datagrams from {@code c} to the guest; a refusal on a connected one goes to {@code peer}. */
+        void receive(DatagramChannel c, Peer peer) throws IOException {
             for (int i = 0; i < 16; i++) {
                 buf.clear();
+                SocketAddress from;
                 try {
-                    if (ch.receive(buf) == null) {
-                        return;
-                    }
+                    from = c.receive(buf);
                 } catch (PortUnreachableException e) {
-                    refused();
+                    peer.refused();
                     continue;
                 }
+                if (from == null) {
+                    return;
+                }
                 buf.flip();
-                output(key.peerIp, key.peerPort, key.guestIp, key.guestPort, buf.array(), 0, buf.limit());
+                IpAddr src = stack.guestAddressFor(((InetSocketAddress) from).getAddress(), key.guestIp);
+                if (src != null) {
+                    output(src, ((InetSocketAddress) from).getPort(), key.guestIp, key.guestPort, buf.array(), 0, buf.limit());
+                }
                 touch();
             }
         }
 
-        /** The peer refused one of the flow's datagrams: port unreachable to the guest (the flow stays). */
+        /** A guest datagram to {@code to} ({@code quote}: for an ICMP error about it, or null). */
+        void send(InetSocketAddress to, ByteBuffer data, byte[] quote) {
+            Peer p = peers.get(to);
+            if (p == null && peers.size() < MAX_PEERS) {
+                p = openPeer(to);
+            }
+            if (p == null) {
+                Udp.this.send(ch, to, data.array(), data.position(), data.remaining());
+                return;
+            }
+            p.quote = quote;
+            p.send(data);
+        }
+
+        private Peer openPeer(InetSocketAddress to) {
+            DatagramChannel c = null;
+            try {
+                c = DatagramChannel.open();
+                c.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                c.bind(ch.getLocalAddress());
+                c.connect(to);
+                c.configureBlocking(false);
+                Peer p = new Peer(this, c);
+                stack.loop.register(c, SelectionKey.OP_READ, p);
+                peers.put(to, p);
+                return p;
+            } catch (IOException | UnsupportedOperationException e) {
+                Stack.LOG.debug("net '{}': no connected UDP socket for {} to {}: {}", stack.id, key, to, e.toString());
+                closeQuietly(c);
+                return null;
+            }
+        }
+
+        @Override
+        public void failed(Exception e) {
+            Stack.LOG.debug("net '{}': UDP flow {} failed: {}", stack.id, key, e.toString());
+            close();
+        }
+
+        void close() {
+            flows.remove(key, this);
+            idle.cancel();
+            for (Peer p : peers.values()) {
+                closeQuietly(p.ch);
+            }
+            closeQuietly(ch);
+        }
+    }
+
+    /** A flow's socket connected to one destination. */
+    private final class Peer implements EventLoop.Handler {
+        final Flow flow;
+        final DatagramChannel ch;
+        /** The last datagram's quote for an ICMP error ({@link IcmpError#quote}, {@link IcmpError#quote6}), or null. */
+        byte[] quote;
+
+        Peer(Flow flow, DatagramChannel ch) {
+            this.flow = flow;
+            this.ch = ch;
+        }
+
+        @Override
+        public void ready(SelectionKey k) throws IOException {
+            flow.receive(ch, this);
+        }
+
+        /** The destination refused one of the datagrams: port unreachable to the guest (the flow stays). */
         void refused() {
-            if (key.guestIp instanceof IpAddr.V4) {
+            if (flow.key.guestIp instanceof IpAddr.V4) {
                 stack.icmpError.unreachable(IcmpError.PORT_UNREACHABLE, quote);
             } else {
                 stack.icmpError.portUnreachable6(quote);
@@ -99,21 +185,22 @@ final class Udp {
             } catch (PortUnreachableException e) {
                 refused();
             } catch (IOException e) {
-                Stack.LOG.debug("net '{}': UDP send on {} failed: {}", stack.id, key, e.toString());
+                Stack.LOG.debug("net '{}': UDP send on {} failed: {}", stack.id, flow.key, e.toString());
             }
         }
 
         @Override
         public void failed(Exception e) {
-            Stack.LOG.debug("net '{}': UDP flow {} failed: {}", stack.id, key, e.toString());
-            close();
+            Stack.LOG.debug("net '{}': UDP flow {} to {} failed: {}", stack.id, flow.key, ch, e.toString());
+            flow.peers.values().remove(this);
+            closeQuietly(ch);
         }
+    }
 
-        void close() {
-            flows.remove(key, this);
-            idle.cancel();
+    private static void closeQuietly(DatagramChannel c) {
+        if (c != null) {
             try {
-                ch.close();
+                c.close();
             } catch (IOException e) {
                 // closing anyway
             }
@@ -246,15 +333,15 @@ final class Udp {
             stack.stats.unsupported++;
             return;
         }
-        Flow f = flow(new FlowKey(src, sport, dst, dport), new InetSocketAddress(to, dport));
+        Flow f = flow(new FlowKey(src, sport));
         if (f != null) {
             f.touch();
-            f.quote = v4 != null ? IcmpError.quote(v4, stack.cfg) : IcmpError.quote6(b, o + dlen);
-            f.send(ByteBuffer.wrap(b, data, len));
+            f.send(new InetSocketAddress(to, dport), ByteBuffer.wrap(b, data, len),
+                    v4 != null ? IcmpError.quote(v4, stack.cfg) : IcmpError.quote6(b, o + dlen));
         }
     }
 
-    private Flow flow(FlowKey k, InetSocketAddress peer) {
+    private Flow flow(FlowKey k) {
         Flow f = flows.get(k);
         if (f != null) {
             return f;
@@ -268,8 +355,10 @@ final class Udp {
         try {
             DatagramChannel ch = DatagramChannel.open();
             ch.configureBlocking(false);
+            if (ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+                ch.setOption(StandardSocketOptions.SO_REUSEPORT, true); // for the flow's connected sockets
+            }
             ch.bind(null);
-            ch.connect(peer);
             f = new Flow(k, ch);
             stack.loop.register(ch, SelectionKey.OP_READ, f);
             flows.put(k, f);
