@@ -10,5 +10,5 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/scripts/find-jdk.sh"
 b="$root/distributions/full/target/machina/bundles"
 [ -f "$b/net-user-0.1.0-SNAPSHOT.jar" ] || "$root/machina" --help >/dev/null
-cp="$b/net-user-0.1.0-SNAPSHOT.jar:$b/device-api-0.1.0-SNAPSHOT.jar:$(ls "$b"/slf4j-api-*.jar | head -1)"
+cp="$b/net-user-0.1.0-SNAPSHOT.jar:$b/device-api-0.1.0-SNAPSHOT.jar:$b/host-posix-0.1.0-SNAPSHOT.jar:$(ls "$b"/slf4j-api-*.jar | head -1)"
 exec "$JAVA_HOME/bin/java" -cp "$cp" "$root/scripts/bench/NetServeLoad.java" "${1:-64}"

@@ -11,7 +11,11 @@ final class Ipv4 {
     static final int UDP = 17;
     static final int HEADER = 20;
 
-    /** A whole datagram: addresses, protocol and where its payload is. */
+    /**
+     * A whole datagram: addresses, protocol and where its payload is. {@code buf} holds the frame's
+     * Ethernet header at 0 and its IP header up to {@code off} (a reassembled datagram: those of
+     * its first fragment), for {@link IcmpError#quote}.
+     */
     record Datagram(int src, int dst, int proto, int ttl, byte[] buf, int off, int len) {
     }
 
@@ -44,17 +48,19 @@ final class Ipv4 {
         int fragOff = (flagsFrag & 0x1fff) * 8;
         Datagram d;
         if (more || fragOff != 0) {
-            d = stack.reassembly.add(src, dst, proto, Bytes.u16(f, o + 4), fragOff, more, f, o + ihl, total - ihl, ttl);
-            if (d == null) {
+            Reassembly.Whole w = stack.reassembly.add(new Reassembly.Key(new IpAddr.V4(src), new IpAddr.V4(dst), proto,
+                    Bytes.u16(f, o + 4)), fragOff, more, f, o + ihl, total - ihl, ttl);
+            if (w == null) {
                 return;
             }
+            d = new Datagram(src, dst, proto, w.ttl(), w.buf(), w.off(), w.len());
         } else {
             d = new Datagram(src, dst, proto, ttl, f, o + ihl, total - ihl);
         }
         switch (proto) {
             case ICMP -> stack.icmp.input(d);
             case UDP -> stack.udp.input(d);
-            case TCP -> stack.tcp.input(new IpAddr.V4(d.src()), new IpAddr.V4(d.dst()), d.buf(), d.off(), d.len());
+            case TCP -> stack.tcp.input(new IpAddr.V4(d.src()), new IpAddr.V4(d.dst()), d.buf(), d.off(), d.len(), d);
             default -> stack.stats.unsupported++;
         }
     }

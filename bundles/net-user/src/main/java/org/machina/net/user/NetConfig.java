@@ -17,11 +17,13 @@ import java.util.Set;
  */
 public final class NetConfig {
     /** Options QEMU has that this stack does not implement yet: refused by name, not ignored. */
+    /** Whether {@code tcp-timestamps} is on when not given. */
+    static final boolean TS_DEFAULT = true;
     static final Set<String> NOT_YET = Set.of("smb", "smbserver", "tftp-server-name",
             "dnssearch", "domainname6");
     static final Set<String> KNOWN = Set.of("net", "host", "dns", "dhcpstart", "hostfwd", "restrict", "hostname",
             "domainname", "ipv4", "ipv6", "dns-upstream", "mtu", "guestfwd", "tftp", "bootfile", "ipv6-net", "ipv6-host",
-            "ipv6-dns", "ipv6-prefix", "ipv6-prefixlen");
+            "ipv6-dns", "ipv6-prefix", "ipv6-prefixlen", "tcp-timestamps");
 
     public final int net;
     public final int mask;
@@ -29,6 +31,11 @@ public final class NetConfig {
     public final int dns;
     public final int dhcpStart;
     public final boolean restrict;
+    /**
+     * {@code tcp-timestamps=on|off} (Machina's extension, default TS_DEFAULT): whether the stack
+     * offers and answers RFC 7323 timestamps on the guest side of TCP connections.
+     */
+    public final boolean tcpTimestamps;
     public final String hostname;
     public final String domainname;
     public final List<HostFwd> hostfwds;
@@ -132,6 +139,7 @@ public final class NetConfig {
             throw new IllegalArgumentException("-netdev user: host and dns must differ");
         }
         restrict = flag(o, "restrict");
+        tcpTimestamps = o.containsKey("tcp-timestamps") ? flag(o, "tcp-timestamps") : TS_DEFAULT;
         hostname = o.get("hostname");
         domainname = o.get("domainname");
         mtu = o.containsKey("mtu") ? parseInt("mtu", o.get("mtu"), 576, 65521) : 1500;

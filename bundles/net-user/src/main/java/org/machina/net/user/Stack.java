@@ -36,7 +36,9 @@ final class Stack implements AutoCloseable {
     final Arp arp;
     final Ipv4 ip;
     final Reassembly reassembly;
+    final Reassembly reassembly6;
     final Icmp icmp;
+    final IcmpError icmpError;
     final IcmpEcho echo;
     final Udp udp;
     final Dhcp dhcp;
@@ -70,8 +72,10 @@ final class Stack implements AutoCloseable {
         this.link = link;
         arp = new Arp(this);
         ip = new Ipv4(this);
-        reassembly = new Reassembly(this);
+        reassembly = new Reassembly(this, Reassembly.TIMEOUT_MS);
+        reassembly6 = new Reassembly(this, Reassembly.TIMEOUT6_MS);
         icmp = new Icmp(this);
+        icmpError = new IcmpError(this);
         echo = new IcmpEcho(this, host);
         udp = new Udp(this);
         dhcp = new Dhcp(this);

@@ -41,6 +41,9 @@ public final class Stats {
     public volatile long icmpEchoTableFull;
     /** Outside echo requests that got no reply in time (the entry was freed). */
     public volatile long icmpEchoTimedOut;
+    /** ICMP destination-unreachable errors sent to the guest, and those the rate limit dropped ({@link IcmpError}). */
+    public volatile long icmpErrorsSent;
+    public volatile long icmpErrorsLimited;
 
     @Override
     public String toString() {
@@ -53,6 +56,7 @@ public final class Stats {
                 + tcpPawsDropped + " tcpFastRetransmits=" + tcpFastRetransmits + " tcpTimeouts=" + tcpTimeouts
                 + " icmpEchoSent=" + icmpEchoSent + " icmpEchoReplies=" + icmpEchoReplies + " icmpEchoNoSocket=" + icmpEchoNoSocket
                 + " icmpEchoSendFailed=" + icmpEchoSendFailed + " icmpEchoTableFull=" + icmpEchoTableFull
-                + " icmpEchoTimedOut=" + icmpEchoTimedOut;
+                + " icmpEchoTimedOut=" + icmpEchoTimedOut + " icmpErrorsSent=" + icmpErrorsSent
+                + " icmpErrorsLimited=" + icmpErrorsLimited;
     }
 }

@@ -1,8 +1,11 @@
 package org.machina.net.user;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -127,8 +130,8 @@ final class Tcp {
         }
     }
 
-    /** A TCP segment from the guest, over either family. */
-    void input(IpAddr src, IpAddr dst, byte[] b, int off, int len) {
+    /** A TCP segment from the guest, over either family ({@code v4}: the IPv4 datagram it came in, else null). */
+    void input(IpAddr src, IpAddr dst, byte[] b, int off, int len, Ipv4.Datagram v4) {
         TcpSegment s = TcpSegment.parse(src, dst, b, off, len);
         if (s == null) {
             stack.stats.malformed++;
@@ -180,19 +183,41 @@ final class Tcp {
         TcpConnection conn = new TcpConnection(this, key, TcpConnection.State.SYN_RECEIVED, random.nextInt());
         conns.put(key, conn);
         halfOpen++;
+        conn.synQuote = v4 == null ? null : IcmpError.quote(v4, stack.cfg);
         try {
             conn.guestSyn(s, target);
         } catch (IOException e) {
             Stack.LOG.debug("net '{}': connect to {} failed: {}", stack.id, target, e.toString());
-            refuse(conn);
+            connectFailed(conn, e);
         }
     }
 
-    /** The host connect failed: RST to the guest's SYN (connection refused), free the entry. */
-    void refuse(TcpConnection c) {
+    /**
+     * The host connect failed, the entry is freed: ICMP host or network unreachable to the guest
+     * when the host found no route (EHOSTUNREACH, ENETUNREACH) and the SYN came over IPv4, else a
+     * RST to the guest's SYN (connection refused, timed out, anything else), as slirp answers.
+     */
+    void connectFailed(TcpConnection c, IOException e) {
         TcpConnection.Key k = c.key;
         c.close(true);
+        int code = unreachableCode(e);
+        if (code >= 0 && c.synQuote != null) {
+            stack.icmpError.unreachable(code, c.synQuote);
+            return;
+        }
         rst(k.peerIp(), k.guestIp(), k.peerPort(), k.guestPort(), 0, c.rcvNxtForRefuse(), TcpSegment.RST | TcpSegment.ACK);
+    }
+
+    /** The ICMP unreachable code for a failed connect, or -1 when the guest gets a RST. */
+    static int unreachableCode(IOException e) {
+        if (e instanceof NoRouteToHostException) {
+            return IcmpError.HOST_UNREACHABLE; // EHOSTUNREACH
+        }
+        if (e instanceof SocketException && !(e instanceof ConnectException) && e.getMessage() != null
+                && e.getMessage().contains("Network is unreachable")) {
+            return IcmpError.NET_UNREACHABLE; // ENETUNREACH: a plain SocketException with strerror's text
+        }
+        return -1;
     }
 
     /** A RST answering segment {@code s} (RFC 793 section 3.4, "reset generation"). */

@@ -65,6 +65,8 @@ final class TcpConnection implements EventLoop.Handler {
     private SelectionKey hostKey;
     State state;
     private boolean connecting;
+    /** While connecting: the guest SYN's quote for an ICMP unreachable if the connect fails ({@link IcmpError#quote}), or null. */
+    byte[] synQuote;
 
     // send side (host -> guest)
     private final int iss;
@@ -185,7 +187,7 @@ final class TcpConnection implements EventLoop.Handler {
 
     private void takeSynOptions(TcpSegment s) {
         sackOk = s.sackOk();
-        tsOpt.syn(s);
+        tsOpt.syn(s, stack.cfg.tcpTimestamps);
         sndMss = Math.min(s.mss() > 0 ? s.mss() : 536, mss);
         cc = new TcpCongestion(sndMss - (tsOpt.enabled ? TcpSegment.TIMESTAMPS_LENGTH : 0));
         if (s.wscale() >= 0) {
@@ -202,6 +204,7 @@ final class TcpConnection implements EventLoop.Handler {
 
     private void connected() {
         connecting = false;
+        synQuote = null;
         sendSyn();
     }
 
@@ -211,7 +214,7 @@ final class TcpConnection implements EventLoop.Handler {
         boolean synAck = state == State.SYN_RECEIVED;
         int ws = synAck ? (rcvShift > 0 ? RCV_SHIFT : -1) : RCV_SHIFT;
         boolean sack = !synAck || sackOk; // offered on our SYN, answered on our SYN-ACK
-        boolean ts = !synAck || tsOpt.enabled; // the same for timestamps (TSecr 0 on our SYN)
+        boolean ts = synAck ? tsOpt.enabled : stack.cfg.tcpTimestamps; // the same for timestamps (TSecr 0 on our SYN)
         send(iss, synAck ? TcpSegment.SYN | TcpSegment.ACK : TcpSegment.SYN,
                 TcpSegment.synOptions(mss, ws, sack, ts, tsOpt.now(), synAck ? tsOpt.recent : 0), 0, 0, true);
         armRto();
@@ -843,7 +846,7 @@ final class TcpConnection implements EventLoop.Handler {
                 host.finishConnect();
             } catch (IOException e) {
                 Stack.LOG.debug("net '{}': connect for {} failed: {}", stack.id, key, e.toString());
-                tcp.refuse(this);
+                tcp.connectFailed(this, e);
                 return;
             }
             connected();

@@ -24,9 +24,9 @@ final class TcpTimestamps {
         return (int) (System.nanoTime() / 1_000_000) + offset;
     }
 
-    /** The guest's SYN or SYN-ACK: timestamps are on if it carried the option (and we offered or answer it). */
-    void syn(TcpSegment s) {
-        enabled = s.ts();
+    /** The guest's SYN or SYN-ACK: timestamps are on if it carried the option and {@code ours} (we offer or answer it). */
+    void syn(TcpSegment s, boolean ours) {
+        enabled = ours && s.ts();
         if (enabled) {
             recent = s.tsVal();
             recentAt = System.nanoTime();

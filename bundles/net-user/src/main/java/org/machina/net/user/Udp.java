@@ -3,7 +3,9 @@ package org.machina.net.user;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
@@ -16,7 +18,10 @@ import java.util.Map;
 
 /**
  * UDP (RFC 768): DHCP and DNS are served by the stack; every other datagram is NATed onto a host
- * {@link DatagramChannel}, one per guest source port ("flow"), and replies come back through it.
+ * {@link DatagramChannel}, one per guest source and destination ("flow", the channel connected to
+ * the destination), and replies come back through it. A connected channel is told when the peer
+ * refused a datagram (ECONNREFUSED, from the host's ICMP port unreachable): the guest then gets
+ * an ICMP (or ICMPv6) port unreachable quoting the flow's last datagram ({@link IcmpError}).
  * A flow lives {@link #FLOW_IDLE_MS} after its last datagram (a deadline); at most {@link #MAX_FLOWS}
  * exist (the least recently used is closed for a new one). {@code hostfwd=udp:...} rules listen on
  * a host port and relay each peer's datagrams to the guest, replies going back to that peer.
@@ -27,6 +32,8 @@ import java.util.Map;
 final class Udp {
     static final int HEADER = 8;
     static final int MAX_FLOWS = 256;
+    /** Destinations per flow with a connected socket of their own (further ones are sent to unconnected, refusals unseen). */
+    static final int MAX_PEERS = 4;
     static final long FLOW_IDLE_MS = 120_000;
     static final int DHCP_SERVER = 67;
     static final int DNS = 53;
@@ -37,9 +44,18 @@ final class Udp {
     private record Route(int guestPort, IpAddr peerIp, int peerPort) {
     }
 
+    /**
+     * A guest source's NAT flow: an unconnected host socket on port P that takes datagrams from
+     * anyone (so a TFTP server may answer from another port), and for each destination (at most
+     * {@link #MAX_PEERS}) a sibling socket on the same P (SO_REUSEPORT) connected to it, which the
+     * guest's datagrams to it leave through. Only a connected socket is told of a refusal (Linux
+     * reports ICMP errors to unconnected UDP sockets only with IP_RECVERR), and the kernel gives it
+     * the destination's own datagrams (a connected socket in a reuseport group is the better match).
+     */
     private final class Flow implements EventLoop.Handler {
         final FlowKey key;
         final DatagramChannel ch;
+        final Map<InetSocketAddress, Peer> peers = new HashMap<>();
         EventLoop.Deadline idle;
 
         Flow(FlowKey key, DatagramChannel ch) {
@@ -56,19 +72,62 @@ final class Udp {
 
         @Override
         public void ready(SelectionKey k) throws IOException {
+            receive(ch, null);
+        }
+
+        /** Up to 16 datagrams from {@code c} to the guest; a refusal on a connected one goes to {@code peer}. */
+        void receive(DatagramChannel c, Peer peer) throws IOException {
             for (int i = 0; i < 16; i++) {
                 buf.clear();
-                SocketAddress from = ch.receive(buf);
+                SocketAddress from;
+                try {
+                    from = c.receive(buf);
+                } catch (PortUnreachableException e) {
+                    peer.refused();
+                    continue;
+                }
                 if (from == null) {
                     return;
                 }
                 buf.flip();
-                InetSocketAddress f = (InetSocketAddress) from;
-                IpAddr src = stack.guestAddressFor(f.getAddress(), key.guestIp);
+                IpAddr src = stack.guestAddressFor(((InetSocketAddress) from).getAddress(), key.guestIp);
                 if (src != null) {
-                    output(src, f.getPort(), key.guestIp, key.guestPort, buf.array(), 0, buf.limit());
+                    output(src, ((InetSocketAddress) from).getPort(), key.guestIp, key.guestPort, buf.array(), 0, buf.limit());
                 }
                 touch();
+            }
+        }
+
+        /** A guest datagram to {@code to} ({@code quote}: for an ICMP error about it, or null). */
+        void send(InetSocketAddress to, ByteBuffer data, byte[] quote) {
+            Peer p = peers.get(to);
+            if (p == null && peers.size() < MAX_PEERS) {
+                p = openPeer(to);
+            }
+            if (p == null) {
+                Udp.this.send(ch, to, data.array(), data.position(), data.remaining());
+                return;
+            }
+            p.quote = quote;
+            p.send(data);
+        }
+
+        private Peer openPeer(InetSocketAddress to) {
+            DatagramChannel c = null;
+            try {
+                c = DatagramChannel.open();
+                c.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                c.bind(ch.getLocalAddress());
+                c.connect(to);
+                c.configureBlocking(false);
+                Peer p = new Peer(this, c);
+                stack.loop.register(c, SelectionKey.OP_READ, p);
+                peers.put(to, p);
+                return p;
+            } catch (IOException | UnsupportedOperationException e) {
+                Stack.LOG.debug("net '{}': no connected UDP socket for {} to {}: {}", stack.id, key, to, e.toString());
+                closeQuietly(c);
+                return null;
             }
         }
 
@@ -81,8 +140,67 @@ final class Udp {
         void close() {
             flows.remove(key, this);
             idle.cancel();
+            for (Peer p : peers.values()) {
+                closeQuietly(p.ch);
+            }
+            closeQuietly(ch);
+        }
+    }
+
+    /** A flow's socket connected to one destination. */
+    private final class Peer implements EventLoop.Handler {
+        final Flow flow;
+        final DatagramChannel ch;
+        /** The last datagram's quote for an ICMP error ({@link IcmpError#quote}, {@link IcmpError#quote6}), or null. */
+        byte[] quote;
+
+        Peer(Flow flow, DatagramChannel ch) {
+            this.flow = flow;
+            this.ch = ch;
+        }
+
+        @Override
+        public void ready(SelectionKey k) throws IOException {
+            flow.receive(ch, this);
+        }
+
+        /** The destination refused one of the datagrams: port unreachable to the guest (the flow stays). */
+        void refused() {
+            if (flow.key.guestIp instanceof IpAddr.V4) {
+                stack.icmpError.unreachable(IcmpError.PORT_UNREACHABLE, quote);
+            } else {
+                stack.icmpError.portUnreachable6(quote);
+            }
+        }
+
+        void send(ByteBuffer data) {
             try {
-                ch.close();
+                try {
+                    ch.write(data);
+                } catch (PortUnreachableException e) {
+                    // the refusal of an earlier datagram, reported to this send, which did not happen
+                    refused();
+                    ch.write(data);
+                }
+            } catch (PortUnreachableException e) {
+                refused();
+            } catch (IOException e) {
+                Stack.LOG.debug("net '{}': UDP send on {} failed: {}", stack.id, flow.key, e.toString());
+            }
+        }
+
+        @Override
+        public void failed(Exception e) {
+            Stack.LOG.debug("net '{}': UDP flow {} to {} failed: {}", stack.id, flow.key, ch, e.toString());
+            flow.peers.values().remove(this);
+            closeQuietly(ch);
+        }
+    }
+
+    private static void closeQuietly(DatagramChannel c) {
+        if (c != null) {
+            try {
+                c.close();
             } catch (IOException e) {
                 // closing anyway
             }
@@ -163,11 +281,14 @@ final class Udp {
 
     /** An IPv4 datagram from the guest. */
     void input(Ipv4.Datagram d) {
-        input(new IpAddr.V4(d.src()), new IpAddr.V4(d.dst()), d.buf(), d.off(), d.len());
+        input(new IpAddr.V4(d.src()), new IpAddr.V4(d.dst()), d.buf(), d.off(), d.len(), d);
     }
 
-    /** A UDP datagram from the guest, over either family. */
-    void input(IpAddr src, IpAddr dst, byte[] b, int o, int dlen) {
+    /**
+     * A UDP datagram from the guest, over either family ({@code v4}: the IPv4 datagram it came in;
+     * null for IPv6, whose packet is then {@code b} up to the datagram's end).
+     */
+    void input(IpAddr src, IpAddr dst, byte[] b, int o, int dlen, Ipv4.Datagram v4) {
         if (dlen < HEADER) {
             stack.stats.malformed++;
             return;
@@ -215,7 +336,8 @@ final class Udp {
         Flow f = flow(new FlowKey(src, sport));
         if (f != null) {
             f.touch();
-            send(f.ch, new InetSocketAddress(to, dport), b, data, len);
+            f.send(new InetSocketAddress(to, dport), ByteBuffer.wrap(b, data, len),
+                    v4 != null ? IcmpError.quote(v4, stack.cfg) : IcmpError.quote6(b, o + dlen));
         }
     }
 
@@ -233,6 +355,9 @@ final class Udp {
         try {
             DatagramChannel ch = DatagramChannel.open();
             ch.configureBlocking(false);
+            if (ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+                ch.setOption(StandardSocketOptions.SO_REUSEPORT, true); // for the flow's connected sockets
+            }
             ch.bind(null);
             f = new Flow(k, ch);
             stack.loop.register(ch, SelectionKey.OP_READ, f);

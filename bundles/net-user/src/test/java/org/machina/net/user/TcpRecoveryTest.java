@@ -1,7 +1,9 @@
 package org.machina.net.user;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -165,6 +167,23 @@ class TcpRecoveryTest extends TcpGuest {
 
     static int tsEcr(Wire.Frame f) {
         return Wire.i32(f.tcpOption(8), 4);
+    }
+
+    @Test
+    void tcpTimestampsOffAnswersAGuestsOfferWithout() throws Exception {
+        w = new Wire(java.util.Map.of("tcp-timestamps", "off"));
+        seg(SYN, 65535, SYN_OPTS_TS, new byte[0]);
+        Wire.Frame sa = expectTcp("SYN-ACK", SYN | ACK);
+        assertNull(sa.tcpOption(8), "no timestamps");
+        assertArrayEquals(new byte[] {3}, sa.tcpOption(3), "window scaling still");
+        peerSeq = sa.seq() + 1;
+        SocketChannel host = server.accept();
+        seg(ACK, WINDOW, null, new byte[0]);
+        lastAck = peerSeq;
+        host.write(ByteBuffer.wrap(new byte[3000]));
+        Wire.Frame d = nextData("data");
+        assertNull(d.tcpOption(8));
+        assertEquals(1460, d.tcpData().length, "the whole MSS is data");
     }
 
     @Test

@@ -44,6 +44,28 @@ class UdpDnsTest {
         }
     }
 
+    @Test
+    void aReplyFromAnotherPortOfThePeerReachesTheGuest() throws Exception {
+        // as a TFTP server answers a read request from a port of its own
+        try (Wire w = new Wire(Map.of()); DatagramChannel server = loopbackUdp(); DatagramChannel other = loopbackUdp()) {
+            int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+            int otherPort = ((InetSocketAddress) other.getLocalAddress()).getPort();
+            w.send(Wire.ip(Wire.GUEST, Wire.GW, 17, Wire.udp(Wire.GUEST, Wire.GW, 40010, port, "RRQ".getBytes())));
+            InetSocketAddress[] from = new InetSocketAddress[1];
+            assertEquals("RRQ", new String(receive(server, from).array(), 0, 3));
+            other.send(ByteBuffer.wrap("DATA".getBytes()), from[0]);
+            Wire.Frame r = w.expect("the answer from the other port", f -> f.isIp(17)).verified();
+            assertEquals(otherPort, r.sport());
+            assertEquals(40010, r.dport());
+            assertEquals("DATA", new String(r.udpData()));
+            // and the guest's next datagram to that port leaves from the same host port
+            w.send(Wire.ip(Wire.GUEST, Wire.GW, 17, Wire.udp(Wire.GUEST, Wire.GW, 40010, otherPort, "ACK".getBytes())));
+            InetSocketAddress[] from2 = new InetSocketAddress[1];
+            assertEquals("ACK", new String(receive(other, from2).array(), 0, 3));
+            assertEquals(from[0].getPort(), from2[0].getPort(), "one host port per guest port");
+        }
+    }
+
     /** A DNS-shaped query (header, one question) with id {@code id}. */
     static byte[] query(int id, String name) {
         ByteBuffer b = ByteBuffer.allocate(512);
