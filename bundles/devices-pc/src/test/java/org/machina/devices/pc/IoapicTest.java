@@ -88,20 +88,25 @@ class IoapicTest {
         assertEquals(0L, reg(0x14) & 0x5000, "no delivery status, no remote IRR");
     }
 
+    /** Input 11's EOI cycle, asserted at level {@code active}: sent, sent again on the EOI while asserted, released. */
+    void levelEoiCycle(boolean active, Message expected) {
+        ctx.irq(Ioapic.SINK, 11).set(active);
+        assertEquals(List.of(expected), messages);
+        assertTrue((reg(0x10 + 22) & 0x4000) != 0, "remote IRR");
+        ioapic.eoi(expected.vector() + 1);
+        assertEquals(1, messages.size(), "another vector's EOI");
+        ioapic.eoi(expected.vector());
+        assertEquals(2, messages.size(), "still asserted: sent again");
+        ctx.irq(Ioapic.SINK, 11).set(!active);
+        ioapic.eoi(expected.vector());
+        assertEquals(0L, reg(0x10 + 22) & 0x4000, "released: remote IRR cleared");
+        assertEquals(2, messages.size(), "nothing sent");
+    }
+
     @Test
     void levelTriggeredPinWaitsForTheEoi() {
         route(11, 0x8000 | 0x100 | 0x61, 0); // level, active high, lowest priority, vector 0x61, physical 0
-        ctx.irq(Ioapic.SINK, 11).set(true);
-        assertEquals(List.of(new Message(0x61, 1, false, 0, true)), messages);
-        assertTrue((reg(0x10 + 22) & 0x4000) != 0, "remote IRR");
-        ioapic.eoi(0x62);
-        assertEquals(1, messages.size(), "another vector's EOI");
-        ioapic.eoi(0x61);
-        assertEquals(2, messages.size(), "still asserted: sent again");
-        ctx.irq(Ioapic.SINK, 11).set(false);
-        ioapic.eoi(0x61);
-        assertEquals(0L, reg(0x10 + 22) & 0x4000, "remote IRR cleared");
-        assertEquals(2, messages.size());
+        levelEoiCycle(true, new Message(0x61, 1, false, 0, true));
         reg(0x10 + 22, 0xC000 | 0x61); // a guest write cannot set remote IRR
         assertEquals(0x8000L | 0x61, reg(0x10 + 22));
     }
@@ -112,15 +117,7 @@ class IoapicTest {
         ctx.irq(Ioapic.SINK, 11).set(true); // the board's idle level of an active-low line
         route(11, 0xA000 | 0x61, 0);
         assertTrue(messages.isEmpty(), "high is idle for a low-active pin");
-        ctx.irq(Ioapic.SINK, 11).set(false);
-        assertEquals(List.of(new Message(0x61, 0, false, 0, true)), messages, "low asserts it");
-        assertTrue((reg(0x10 + 22) & 0x4000) != 0, "remote IRR");
-        ioapic.eoi(0x61);
-        assertEquals(2, messages.size(), "still low: sent again");
-        ctx.irq(Ioapic.SINK, 11).set(true);
-        ioapic.eoi(0x61);
-        assertEquals(0L, reg(0x10 + 22) & 0x4000, "high again: remote IRR cleared, nothing sent");
-        assertEquals(2, messages.size());
+        levelEoiCycle(false, new Message(0x61, 0, false, 0, true));
         assertEquals(0xA000L | 0x61, reg(0x10 + 22), "INTPOL reads back");
     }
 
