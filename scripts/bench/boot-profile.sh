@@ -9,6 +9,7 @@
 #   (XJVM=" " for none; add -XX:StartFlightRecording=filename=F.jfr for a JFR profile)
 #   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's (an A/B pair)
 #   APPEND= the kernel command line (default: console=ttyS0 quiet panic=-1 cryptomgr.notests noisapnp)
+#   CPU= the -cpu model and features (default pentium3; CPU=pentium3,+apic boots with the APICs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/scripts/find-jdk.sh"
@@ -21,7 +22,7 @@ jvm=${XJVM:-"@$root/scripts/jvm/machine.options"}
 t0=$(date +%s.%N)
 # shellcheck disable=SC2086 # XJVM is a list of options
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow $jvm \
-  -jar "$launcher" run -machine pc -cpu pentium3 -accel "${ACCEL:-tcg}" -m 256 -nographic \
+  -jar "$launcher" run -machine pc -cpu "${CPU:-pentium3}" -accel "${ACCEL:-tcg}" -m 256 -nographic \
   -kernel "$root/images/vmlinuz" -initrd "$root/images/initramfs.cpio.gz" \
   -append "${APPEND:-console=ttyS0 quiet panic=-1 cryptomgr.notests noisapnp}" \
   -qmp "unix:$work/qmp,server=on,wait=off" </dev/null >"$work/console" 2>&1 &

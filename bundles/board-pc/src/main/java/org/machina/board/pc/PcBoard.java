@@ -143,12 +143,10 @@ public final class PcBoard implements BoardType {
         });
         context.registerBus(PciBus.NAME, pci);
         connectA20(context);
-        if (apic) {
-            connectIsaToIoApic(context);
-        }
+        ApicWiring wiring = apic ? new ApicWiring(context, levelIrqs()) : null;
 
         addDefaultDevices(context, ramSize, acpi, hpet, apic);
-        return new PcMachine(context, ram, pci, plan, tables, apic);
+        return new PcMachine(context, ram, pci, plan, tables, wiring);
     }
 
     /** Maps RAM: 0-640 KiB, the option ROM/BIOS area 0xC0000-0xFFFFF, and 1 MiB up to the PCI hole. */
@@ -205,41 +203,6 @@ public final class PcBoard implements BoardType {
         }
     }
 
-    /**
-     * The ISA interrupt lines with an I/O APIC, as on a PIIX3 board with an 82093AA: each ISA IRQ
-     * (from the ISA devices, the PIRQ router's PCI interrupts and the HPET's legacy routes) goes
-     * both to the 8259 pair (sink {@code pic}) and to I/O APIC input n, IRQ0 to input 2 (the
-     * MADT's override). The board registers the {@code isa} sink devices ask for.
-     */
-    static void connectIsaToIoApic(BoardContext context) {
-        IrqLine[] pic = new IrqLine[16];
-        IrqLine[] ioapic = new IrqLine[16];
-        context.registerIrqSink("isa", new IrqSink() {
-            @Override
-            public int inputs() {
-                return 16;
-            }
-
-            @Override
-            public void setInput(int index, boolean level) {
-                if (pic[index] == null) {
-                    pic[index] = context.irq(PIC_SINK, index);
-                    ioapic[index] = index == 2 ? IrqLine.NONE : context.irq("ioapic", ioApicInput(index));
-                }
-                pic[index].set(level);
-                ioapic[index].set(level);
-            }
-        });
-    }
-
-    /** The 8259 pair's interrupt sink name when the board fans the ISA lines out itself. */
-    static final String PIC_SINK = "pic";
-
-    /** The I/O APIC input (global system interrupt) of ISA IRQ {@code irq}. */
-    static int ioApicInput(int irq) {
-        return irq == 0 ? 2 : irq;
-    }
-
     /** What the ACPI tables describe: the PM block, the SCI, the HPET and the PCI interrupt routes. */
     static AcpiConfig acpiConfig(boolean hpet) {
         return acpiConfig(hpet, false);
@@ -247,14 +210,22 @@ public final class PcBoard implements BoardType {
 
     /** As {@link #acpiConfig(boolean)}, with the MADT when the machine has APICs. */
     static AcpiConfig acpiConfig(boolean hpet, boolean apic) {
+        return new AcpiConfig(PM_BASE, SCI_IRQ, hpet ? HPET_BASE : -1, HPET_BLOCK_ID,
+                (device, pin) -> PciHost.FIRMWARE_PIRQ_IRQS[PciHost.pirq(device, pin)],
+                apic ? new AcpiConfig.Apic(LAPIC_BASE, IOAPIC_ID, IOAPIC_BASE, List.copyOf(levelIrqs())) : null);
+    }
+
+    /**
+     * The ISA IRQs that are level-triggered and active low (the SCI and the PCI interrupts): the
+     * MADT's overrides say so, and {@link ApicWiring} wires them so to the I/O APIC.
+     */
+    static java.util.SortedSet<Integer> levelIrqs() {
         java.util.TreeSet<Integer> level = new java.util.TreeSet<>();
         level.add(SCI_IRQ);
         for (int irq : PciHost.FIRMWARE_PIRQ_IRQS) {
             level.add(irq);
         }
-        return new AcpiConfig(PM_BASE, SCI_IRQ, hpet ? HPET_BASE : -1, HPET_BLOCK_ID,
-                (device, pin) -> PciHost.FIRMWARE_PIRQ_IRQS[PciHost.pirq(device, pin)],
-                apic ? new AcpiConfig.Apic(LAPIC_BASE, IOAPIC_ID, IOAPIC_BASE, List.copyOf(level)) : null);
+        return level;
     }
 
     /**
@@ -269,15 +240,14 @@ public final class PcBoard implements BoardType {
 
     /**
      * As above; with {@code apic} also the local APIC (type {@code apic}, id {@code apic}) and the
-     * I/O APIC ({@code ioapic}), the 8259 pair's INTR going to LINT0 and its inputs taken from
-     * the board's {@code isa} fan-out.
+     * I/O APIC ({@code ioapic}), the 8259 pair's INTR and inputs wired through {@link ApicWiring}.
      */
     static void addDefaultDevices(BoardContext context, long ramSize, boolean acpi, boolean hpet, boolean apic) {
         String timerIrqs = hpet ? "hpet-legacy" : "isa";
         if (apic) {
             context.addDevice("apic", "apic", Map.of());
             context.addDevice("ioapic", "ioapic", Map.of("base", Long.toString(IOAPIC_BASE)));
-            context.addDevice("i8259", "pic", Map.of("output", "lapic", "sink", PIC_SINK));
+            context.addDevice("i8259", "pic", Map.of("output", ApicWiring.PIC_INTR, "sink", ApicWiring.PIC));
         } else {
             context.addDevice("i8259", "pic", Map.of());
         }

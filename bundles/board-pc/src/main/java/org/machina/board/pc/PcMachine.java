@@ -37,7 +37,8 @@ final class PcMachine implements Board, Stateful<PcMachine.State> {
     private final PciHost pci;
     private final LinuxLoader.Plan plan;
     private final AcpiTables.Result acpiTables;
-    private final boolean apic;
+    /** The APIC wiring, or null without APICs. */
+    private final ApicWiring apic;
 
     PcMachine(BoardContext context, RamBlock ram, PciHost pci, LinuxLoader.Plan plan) {
         this(context, ram, pci, plan, null);
@@ -45,12 +46,15 @@ final class PcMachine implements Board, Stateful<PcMachine.State> {
 
     /** A PC; {@code acpiTables} (or null) are written to RAM at every reset, like the kernel. */
     PcMachine(BoardContext context, RamBlock ram, PciHost pci, LinuxLoader.Plan plan, AcpiTables.Result acpiTables) {
-        this(context, ram, pci, plan, acpiTables, false);
+        this(context, ram, pci, plan, acpiTables, null);
     }
 
-    /** A PC; with {@code apic}, direct kernel boot sets the APICs up as a BIOS does. */
+    /**
+     * A PC; with the APICs' {@code wiring} (or null), every reset drives the I/O APIC's idle
+     * levels and direct kernel boot sets the APICs up as a BIOS does.
+     */
     PcMachine(BoardContext context, RamBlock ram, PciHost pci, LinuxLoader.Plan plan, AcpiTables.Result acpiTables,
-            boolean apic) {
+            ApicWiring apic) {
         this.apic = apic;
         this.context = context;
         this.ram = ram;
@@ -69,6 +73,9 @@ final class PcMachine implements Board, Stateful<PcMachine.State> {
     @Override
     public void reset() {
         pci.reset();
+        if (apic != null) {
+            apic.driveIdleLevels();
+        }
         if (plan != null) {
             // Direct kernel boot has no BIOS to set up PCI: do its part (BARs, interrupt lines,
             // PIRQ routes, level-triggered PCI IRQs), as a kernel without ACPI expects.
@@ -80,7 +87,7 @@ final class PcMachine implements Board, Stateful<PcMachine.State> {
             if (acpiTables != null) {
                 load(PcMemoryMap.ACPI_TABLES, acpiTables.blob());
             }
-            if (apic) {
+            if (apic != null) {
                 setUpApics();
             }
             load(LinuxLoader.ZERO_PAGE, plan.zeroPage());

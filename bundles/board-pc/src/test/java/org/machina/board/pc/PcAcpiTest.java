@@ -160,22 +160,35 @@ class PcAcpiTest {
         assertTrue(c.devices.contains(new FakeBoardContext.AddedDevice("apic", "apic", Map.of())), c.devices.toString());
         assertTrue(c.devices.contains(new FakeBoardContext.AddedDevice("ioapic", "ioapic", Map.of("base", "4273995776"))),
                 c.devices.toString());
-        assertTrue(c.devices.contains(new FakeBoardContext.AddedDevice("i8259", "pic", Map.of("output", "lapic", "sink", "pic"))),
+        assertTrue(c.devices.contains(new FakeBoardContext.AddedDevice("i8259", "pic", Map.of("output", "pic-intr", "sink", "pic"))),
                 c.devices.toString());
         // the ISA lines reach the 8259 and the I/O APIC, IRQ0 on input 2
         var isa = c.sinks.get("isa");
         isa.setInput(0, true);
-        isa.setInput(11, true);
+        isa.setInput(4, true);
         assertTrue(c.lines.get("pic:0")[0] && c.lines.get("ioapic:2")[0], c.lines.keySet().toString());
-        assertTrue(c.lines.get("pic:11")[0] && c.lines.get("ioapic:11")[0]);
+        assertTrue(c.lines.get("pic:4")[0] && c.lines.get("ioapic:4")[0], "an ISA IRQ is active high");
+        assertTrue(!c.lines.containsKey("ioapic:0") || !c.lines.get("ioapic:0")[0], "no ISA IRQ on input 0");
+        // the SCI and the PCI IRQs are active low at the I/O APIC, as the MADT says: high while idle
+        isa.setInput(11, true);
+        assertTrue(c.lines.get("pic:11")[0] && !c.lines.get("ioapic:11")[0], "asserted: low");
         isa.setInput(11, false);
-        assertTrue(!c.lines.get("ioapic:11")[0]);
+        assertTrue(!c.lines.get("pic:11")[0] && c.lines.get("ioapic:11")[0], "idle: high");
+        // the 8259's INTR goes to LINT0 and to I/O APIC input 0
+        var intr = c.sinks.get("pic-intr");
+        intr.setInput(0, true);
+        assertTrue(c.lines.get("lapic:0")[0] && c.lines.get("ioapic:0")[0]);
+        intr.setInput(0, false);
+        assertTrue(!c.lines.get("lapic:0")[0] && !c.lines.get("ioapic:0")[0]);
         // the BIOS's part at reset: virtual wire mode, I/O APIC id
         java.util.List<String> lapic = new java.util.ArrayList<>();
         java.util.List<String> ioapic = new java.util.ArrayList<>();
         c.memory.map(0xFEE0_0000L, recorder("lapic", lapic));
         c.memory.map(0xFEC0_0000L, recorder("ioapic", ioapic));
+        isa.setInput(10, true);
         board.reset();
+        assertTrue(c.lines.get("ioapic:9")[0] && c.lines.get("ioapic:11")[0], "idle active-low inputs driven high at reset");
+        assertTrue(!c.lines.get("ioapic:10")[0], "an asserted one stays low");
         assertEquals(java.util.List.of("f0=1ff", "350=700", "360=400"), lapic);
         assertEquals(java.util.List.of("0=0", "10=1000000"), ioapic);
         assertEquals(java.util.List.of("FACP", "HPET", "APIC"), walk(c));

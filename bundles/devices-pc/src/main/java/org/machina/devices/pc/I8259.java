@@ -24,8 +24,9 @@ import org.machina.api.state.Stateful;
  * 0x4D1        ELCR2: level-triggered slave inputs (IRQ8 and IRQ13 read as 0)
  * </pre>
  *
- * <p>With a local APIC (device {@code apic}) the board sets property {@code output} to the
- * APIC's interrupt sink: the INTR output then drives its input 0 (LINT0) and the acknowledge is
+ * <p>With a local APIC (device {@code apic}) the board sets property {@code output} to an
+ * interrupt sink: the INTR output then drives its input 0 (the APIC's sink {@code lapic}: LINT0;
+ * the pc board's {@code pic-intr}: LINT0 and I/O APIC input 0) and the acknowledge is
  * offered as bus {@value Lapic#EXTINT_BUS} for the APIC's ExtINT deliveries; property
  * {@code sink} renames the interrupt sink (the board then fans the ISA lines out to the 8259 and
  * the I/O APIC itself).

@@ -28,13 +28,19 @@ import org.machina.api.state.Stateful;
  * 0x11+2n    redirection entry n, bits 32-63: destination (bits 56-63)
  * </pre>
  *
- * An edge-triggered input sends a message on each rising edge while unmasked; a level-triggered
- * one sends while asserted and unmasked unless its remote IRR is set, which the local APIC's EOI
- * for the entry's vector clears (sending again if the input is still asserted). Remote IRR is set
- * only when a local APIC accepted the message. Inputs are logical levels (asserted or not), as
- * the board wires them: the polarity bit is stored and read back. Messages are delivered at
- * once, so delivery status reads 0 (idle). Indexes without a register and accesses to other
- * offsets are logged once, read as 0 and ignore writes.
+ * Inputs are the electrical levels of the INTIN pins (high or low), as the board drives them; an
+ * entry's interrupt input pin polarity (INTPOL, bit 13: 0 high active, 1 low active) says which
+ * level asserts it. An edge-triggered input sends a message when it becomes asserted (a rising
+ * edge, or a falling one when low active) while unmasked; a change of INTPOL alone is not an edge.
+ * A level-triggered input sends while asserted and unmasked unless its remote IRR is set, which
+ * the local APIC's EOI for the entry's vector clears (sending again if the input is still
+ * asserted); it is looked at again when its entry is written, so a new polarity or an unmask
+ * takes effect at once. Remote IRR is set only when a local APIC accepted the message. Only fixed
+ * and lowest-priority entries are level-sensitive: the datasheet requires edge trigger mode for
+ * ExtINT, and NMI, SMI and INIT messages carry no vector an EOI could match, so these send on
+ * edges whatever bit 15 says. Messages are delivered at once, so delivery status reads 0 (idle).
+ * Indexes without a register and accesses to other offsets are logged once, read as 0 and ignore
+ * writes.
  */
 public final class Ioapic implements Device, Mmio, IrqSink, ApicBus.EoiListener, Stateful<Ioapic.State> {
     static final long DEFAULT_BASE = 0xFEC0_0000L;
@@ -42,9 +48,9 @@ public final class Ioapic implements Device, Mmio, IrqSink, ApicBus.EoiListener,
     static final int PINS = 24;
     static final int VERSION = 0x11 | (PINS - 1) << 16;
     static final int SIZE = 0x20;
-    static final long MASKED = 1L << 16, LEVEL = 1L << 15, REMOTE_IRR = 1L << 14;
+    static final long MASKED = 1L << 16, LEVEL = 1L << 15, REMOTE_IRR = 1L << 14, LOW_ACTIVE = 1L << 13;
     /** Writable bits of an entry: vector, delivery mode, destination mode, polarity, trigger, mask, destination. */
-    static final long WRITABLE = 0xFF00_0000_0000_0000L | MASKED | LEVEL | 1L << 13 | 0xFFF;
+    static final long WRITABLE = 0xFF00_0000_0000_0000L | MASKED | LEVEL | LOW_ACTIVE | 0xFFF;
 
     /**
      * Saved state, version 1.
@@ -52,7 +58,7 @@ public final class Ioapic implements Device, Mmio, IrqSink, ApicBus.EoiListener,
      * @param select IOREGSEL
      * @param id IOAPICID
      * @param entries the redirection table
-     * @param inputs the input levels
+     * @param inputs the electrical levels of the inputs (true: high)
      */
     public record State(int select, int id, long[] entries, boolean[] inputs) {
     }
@@ -145,11 +151,11 @@ public final class Ioapic implements Device, Mmio, IrqSink, ApicBus.EoiListener,
         long e = entries[pin];
         long v = (index & 1) == 0 ? (e & ~0xFFFF_FFFFL) | (value & 0xFFFF_FFFFL) : (e & 0xFFFF_FFFFL) | ((long) value << 32);
         e = (v & WRITABLE) | (e & REMOTE_IRR);
-        if ((e & LEVEL) == 0) {
+        if (!levelSensitive(e)) {
             e &= ~REMOTE_IRR; // remote IRR is meaningful for level-triggered entries only
         }
         entries[pin] = e;
-        if ((e & LEVEL) != 0) {
+        if (levelSensitive(e)) {
             service(pin);
         }
     }
@@ -161,20 +167,31 @@ public final class Ioapic implements Device, Mmio, IrqSink, ApicBus.EoiListener,
 
     @Override
     public void setInput(int pin, boolean level) {
-        boolean rising = level && !inputs[pin];
+        boolean was = asserted(pin);
         inputs[pin] = level;
         long e = entries[pin];
-        if ((e & LEVEL) != 0) {
+        if (levelSensitive(e)) {
             service(pin);
-        } else if (rising && (e & MASKED) == 0) {
+        } else if (!was && asserted(pin) && (e & MASKED) == 0) {
             send(pin, false);
         }
+    }
+
+    /** Whether input {@code pin} is at its entry's active level. */
+    private boolean asserted(int pin) {
+        return inputs[pin] != ((entries[pin] & LOW_ACTIVE) != 0);
+    }
+
+    /** Whether an entry is level-triggered: trigger mode level and a vectored (fixed or lowest-priority) delivery. */
+    private static boolean levelSensitive(long e) {
+        int mode = (int) (e >> 8) & 7;
+        return (e & LEVEL) != 0 && (mode == ApicBus.FIXED || mode == ApicBus.LOWEST);
     }
 
     /** A level-triggered pin: sends while asserted, unmasked and not waiting for an EOI. */
     private void service(int pin) {
         long e = entries[pin];
-        if (inputs[pin] && (e & MASKED) == 0 && (e & REMOTE_IRR) == 0 && send(pin, true)) {
+        if (asserted(pin) && (e & MASKED) == 0 && (e & REMOTE_IRR) == 0 && send(pin, true)) {
             entries[pin] |= REMOTE_IRR;
         }
     }
@@ -194,8 +211,7 @@ public final class Ioapic implements Device, Mmio, IrqSink, ApicBus.EoiListener,
             warnOnce("no-lapic", "I/O APIC pin " + pin + " raised, but the machine has no local APIC: not delivered");
             return false;
         }
-        boolean levelMessage = level && (mode == ApicBus.FIXED || mode == ApicBus.LOWEST);
-        return lapic.deliver((int) e & 0xFF, mode, (e & 1L << 11) != 0, (int) (e >>> 56), levelMessage);
+        return lapic.deliver((int) e & 0xFF, mode, (e & 1L << 11) != 0, (int) (e >>> 56), level);
     }
 
     @Override

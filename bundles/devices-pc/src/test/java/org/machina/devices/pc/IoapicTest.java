@@ -88,22 +88,65 @@ class IoapicTest {
         assertEquals(0L, reg(0x14) & 0x5000, "no delivery status, no remote IRR");
     }
 
+    /** Input 11's EOI cycle, asserted at level {@code active}: sent, sent again on the EOI while asserted, released. */
+    void levelEoiCycle(boolean active, Message expected) {
+        ctx.irq(Ioapic.SINK, 11).set(active);
+        assertEquals(List.of(expected), messages);
+        assertTrue((reg(0x10 + 22) & 0x4000) != 0, "remote IRR");
+        ioapic.eoi(expected.vector() + 1);
+        assertEquals(1, messages.size(), "another vector's EOI");
+        ioapic.eoi(expected.vector());
+        assertEquals(2, messages.size(), "still asserted: sent again");
+        ctx.irq(Ioapic.SINK, 11).set(!active);
+        ioapic.eoi(expected.vector());
+        assertEquals(0L, reg(0x10 + 22) & 0x4000, "released: remote IRR cleared");
+        assertEquals(2, messages.size(), "nothing sent");
+    }
+
     @Test
     void levelTriggeredPinWaitsForTheEoi() {
-        route(11, 0xA000 | 0x100 | 0x61, 0); // level, active low, lowest priority, vector 0x61, physical 0
-        ctx.irq(Ioapic.SINK, 11).set(true);
-        assertEquals(List.of(new Message(0x61, 1, false, 0, true)), messages);
-        assertTrue((reg(0x10 + 22) & 0x4000) != 0, "remote IRR");
-        ioapic.eoi(0x62);
-        assertEquals(1, messages.size(), "another vector's EOI");
-        ioapic.eoi(0x61);
-        assertEquals(2, messages.size(), "still asserted: sent again");
-        ctx.irq(Ioapic.SINK, 11).set(false);
-        ioapic.eoi(0x61);
-        assertEquals(0L, reg(0x10 + 22) & 0x4000, "remote IRR cleared");
+        route(11, 0x8000 | 0x100 | 0x61, 0); // level, active high, lowest priority, vector 0x61, physical 0
+        levelEoiCycle(true, new Message(0x61, 1, false, 0, true));
+        reg(0x10 + 22, 0xC000 | 0x61); // a guest write cannot set remote IRR
+        assertEquals(0x8000L | 0x61, reg(0x10 + 22));
+    }
+
+    /** A PCI INTx line as the MADT describes it: level-triggered, active low (INTPOL = 1). */
+    @Test
+    void lowActiveLevelPinIsAssertedWhileLow() {
+        ctx.irq(Ioapic.SINK, 11).set(true); // the board's idle level of an active-low line
+        route(11, 0xA000 | 0x61, 0);
+        assertTrue(messages.isEmpty(), "high is idle for a low-active pin");
+        levelEoiCycle(false, new Message(0x61, 0, false, 0, true));
+        assertEquals(0xA000L | 0x61, reg(0x10 + 22), "INTPOL reads back");
+    }
+
+    @Test
+    void lowActiveEdgePinSendsOnFallingEdges() {
+        ctx.irq(Ioapic.SINK, 5).set(true);
+        route(5, 0x2000 | 0x35, 0); // edge, active low
+        assertTrue(messages.isEmpty());
+        ctx.irq(Ioapic.SINK, 5).set(false);
+        assertEquals(1, messages.size(), "the falling edge");
+        ctx.irq(Ioapic.SINK, 5).set(true);
+        assertEquals(1, messages.size(), "the rising edge is the end of the pulse");
+        ctx.irq(Ioapic.SINK, 5).pulse(); // high, then low
         assertEquals(2, messages.size());
-        reg(0x10 + 22, 0xE000 | 0x61); // a guest write cannot set remote IRR
-        assertEquals(0xA000L | 0x61, reg(0x10 + 22));
+        assertEquals(new Message(0x35, 0, false, 0, false), messages.get(1));
+    }
+
+    @Test
+    void polarityChangeTakesEffectForLevelPinsOnly() {
+        route(9, 0x8000 | 0x49, 0); // level, active high; the input is low: idle
+        assertTrue(messages.isEmpty());
+        route(9, 0xA000 | 0x49, 0); // now low is active
+        assertEquals(List.of(new Message(0x49, 0, false, 0, true)), messages, "asserted by the new polarity");
+        route(4, 0x34, 0); // edge, active high, input low
+        route(4, 0x2000 | 0x34, 0);
+        assertEquals(1, messages.size(), "a polarity change is not an edge");
+        ctx.irq(Ioapic.SINK, 4).set(true);
+        ctx.irq(Ioapic.SINK, 4).set(false);
+        assertEquals(2, messages.size(), "the falling edge of the low-active pin");
     }
 
     @Test
@@ -136,6 +179,24 @@ class IoapicTest {
                 messages);
     }
 
+    /** ExtINT needs edge trigger mode (datasheet), and an NMI carries no vector an EOI could match: both are edges. */
+    @Test
+    void unvectoredModesAreEdgeTriggeredWhateverTheTriggerBit() {
+        route(0, 0x8700, 0); // ExtINT, level
+        ctx.irq(Ioapic.SINK, 0).set(true);
+        ctx.irq(Ioapic.SINK, 0).set(true);
+        route(0, 0x8700, 0); // rewriting the entry while the input is high sends nothing
+        assertEquals(List.of(new Message(0, ApicBus.EXTINT, false, 0, false)), messages);
+        assertEquals(0L, reg(0x10) & 0x4000, "no remote IRR that no EOI would clear");
+        ctx.irq(Ioapic.SINK, 0).set(false);
+        ctx.irq(Ioapic.SINK, 0).set(true);
+        route(1, 0x8400, 0); // NMI, level
+        ctx.irq(Ioapic.SINK, 1).set(true);
+        ctx.irq(Ioapic.SINK, 1).set(true);
+        assertEquals(List.of(new Message(0, ApicBus.EXTINT, false, 0, false), new Message(0, ApicBus.EXTINT, false, 0, false),
+                new Message(0, ApicBus.NMI, false, 0, false)), messages);
+    }
+
     @Test
     void withTheLocalApic() {
         FakeContext lctx = new FakeContext(ctx.executor);
@@ -144,16 +205,67 @@ class IoapicTest {
         lctx.mem.write(0xFEE0_00F0L, 4, 0x1FF);
         ctx.buses.put(ApicBus.LOCAL, (ApicBus.Receiver) lapic);
         lctx.buses.put(ApicBus.IO, (ApicBus.EoiListener) ioapic);
+        ctx.irq(Ioapic.SINK, 11).set(true); // an idle active-low line
         route(11, 0xA000 | 0x61, 0);
-        ctx.irq(Ioapic.SINK, 11).set(true);
+        assertFalse(lctx.cpuPin.level());
+        ctx.irq(Ioapic.SINK, 11).set(false);
         assertTrue(lctx.cpuPin.level());
         assertEquals(0x61, lapic.acknowledge());
         assertFalse(lctx.cpuPin.level());
-        ctx.irq(Ioapic.SINK, 11).set(false);
+        ctx.irq(Ioapic.SINK, 11).set(true);
         lctx.mem.write(0xFEE0_00B0L, 4, 0); // EOI
         assertEquals(0L, reg(0x10 + 22) & 0x4000, "the EOI broadcast cleared remote IRR");
-        ctx.irq(Ioapic.SINK, 11).set(true);
+        ctx.irq(Ioapic.SINK, 11).set(false);
         assertTrue(lctx.cpuPin.level(), "and the pin interrupts again");
+    }
+
+    /**
+     * Virtual wire mode through the I/O APIC: the 8259's INTR on input 0 (as the pc board wires
+     * it, next to LINT0), the entry ExtINT, edge, active high; LINT0 masked. The local APIC takes
+     * the vector from the 8259's acknowledge.
+     */
+    @Test
+    void the8259ThroughInputZeroAsExtInt() {
+        FakeContext lctx = new FakeContext(ctx.executor);
+        Lapic lapic = (Lapic) FakeContext.create(new LapicType(), lctx, Map.of());
+        lapic.realize();
+        lctx.mem.write(0xFEE0_00F0L, 4, 0x1FF); // software enabled, LINT0 stays masked
+        ctx.buses.put(ApicBus.LOCAL, (ApicBus.Receiver) lapic);
+        FakeContext pctx = new FakeContext(ctx.executor);
+        I8259 pic = (I8259) FakeContext.create(new I8259Type(), pctx, Map.of("output", "pic-intr", "sink", "isa"));
+        pctx.registerIrqSink("pic-intr", new org.machina.api.irq.IrqSink() { // the board's wiring
+            @Override
+            public int inputs() {
+                return 1;
+            }
+
+            @Override
+            public void setInput(int index, boolean level) {
+                lapic.setInput(0, level);
+                ioapic.setInput(0, level);
+            }
+        });
+        pic.realize();
+        lctx.buses.put(Lapic.EXTINT_BUS, pic);
+        I8259Test.initLikeLinux(pctx);
+        route(0, 0x700, 0); // ExtINT, edge, active high, physical destination 0
+
+        pctx.irq("isa", 1).set(true);
+        assertTrue(lctx.cpuPin.level(), "INTR through the I/O APIC");
+        assertEquals(0x31, lapic.acknowledge(), "the 8259's vector for IRQ1");
+        assertFalse(lctx.cpuPin.level());
+        pctx.irq("isa", 1).set(false);
+        pctx.irq("isa", 3).set(true);
+        assertFalse(lctx.cpuPin.level(), "IRQ3 waits behind IRQ1 in service");
+        pctx.out(0x20, 0x20); // non-specific EOI to the 8259
+        assertTrue(lctx.cpuPin.level(), "INTR rises again: a new edge, a new ExtINT message");
+        assertEquals(0x33, lapic.acknowledge());
+        assertFalse(lctx.cpuPin.level());
+
+        route(0, 0x10700, 0); // masked: the 8259 reaches nothing
+        pctx.out(0x20, 0x20);
+        pctx.irq("isa", 4).set(true);
+        assertFalse(lctx.cpuPin.level());
     }
 
     @Test
@@ -161,6 +273,8 @@ class IoapicTest {
         reg(0, 0x0100_0000);
         route(5, 0x8000 | 0x55, 0);
         ctx.irq(Ioapic.SINK, 5).set(true);
+        ctx.irq(Ioapic.SINK, 7).set(true); // idle, low active
+        route(7, 0xA000 | 0x57, 0);
         Ioapic.State saved = StateRoundTrip.viaJson(ioapic);
         FakeContext ctx2 = new FakeContext(ctx.executor);
         ctx2.buses.put(ApicBus.LOCAL, ctx.buses.get(ApicBus.LOCAL));
@@ -171,5 +285,7 @@ class IoapicTest {
         assertEquals(0x4000L | 0x8000 | 0x55, ctx2.mem.read(BASE + 0x10, 4));
         copy.eoi(0x55);
         assertEquals(2, messages.size(), "the copy still sees the asserted input");
+        copy.setInput(7, false);
+        assertEquals(new Message(0x57, 0, false, 0, true), messages.get(2), "and the low-active pin's high level");
     }
 }
