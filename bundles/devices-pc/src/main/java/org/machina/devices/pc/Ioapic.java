@@ -236,9 +236,32 @@ public final class Ioapic implements Device, Mmio, IrqSink, ApicBus.EoiListener,
         return State.class;
     }
 
+    /** Version 2: {@code inputs} are the pins' electrical levels; version 1 saved whether each was asserted. */
     @Override
     public int stateVersion() {
-        return 1;
+        return 2;
+    }
+
+    /**
+     * Version 1 (same shape, inputs as asserted or not, every pin then active high): the level of
+     * an active-low pin is the inverse.
+     */
+    @Override
+    public State migrate(int fromVersion, java.util.Map<String, Object> fields) {
+        if (fromVersion != 1) return Stateful.super.migrate(fromVersion, fields);
+        if (!(fields.get("entries") instanceof java.util.List<?> saved) || saved.size() != PINS
+                || !(fields.get("inputs") instanceof java.util.List<?> asserted) || asserted.size() != PINS
+                || !(fields.get("select") instanceof Number select) || !(fields.get("id") instanceof Number ioapicId)) {
+            throw new org.machina.api.state.StateException("I/O APIC state version 1 without " + PINS
+                    + " entries and inputs, select and id: " + fields.keySet());
+        }
+        long[] table = new long[PINS];
+        boolean[] levels = new boolean[PINS];
+        for (int pin = 0; pin < PINS; pin++) {
+            table[pin] = ((Number) saved.get(pin)).longValue();
+            levels[pin] = Boolean.TRUE.equals(asserted.get(pin)) != ((table[pin] & LOW_ACTIVE) != 0);
+        }
+        return new State(select.intValue(), ioapicId.intValue(), table, levels);
     }
 
     @Override

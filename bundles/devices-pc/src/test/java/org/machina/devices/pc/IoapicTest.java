@@ -269,6 +269,24 @@ class IoapicTest {
     }
 
     @Test
+    void versionOneStateMigratesAssertedInputsToLevels() {
+        List<Object> entries = new ArrayList<>(), inputs = new ArrayList<>();
+        for (int pin = 0; pin < 24; pin++) {
+            entries.add(pin == 9 || pin == 10 ? Ioapic.LEVEL | Ioapic.LOW_ACTIVE | 0x40 + pin : Ioapic.MASKED);
+            inputs.add(pin == 9 || pin == 4);
+        }
+        Ioapic.State s = ioapic.migrate(1, Map.of("select", 0x13L, "id", 1L << 24, "entries", entries, "inputs", inputs));
+        assertEquals(0x13, s.select());
+        assertEquals(Ioapic.LEVEL | Ioapic.LOW_ACTIVE | 0x49, s.entries()[9]);
+        assertFalse(s.inputs()[9], "asserted active-low pin 9 is low");
+        assertTrue(s.inputs()[10], "idle active-low pin 10 is high");
+        assertTrue(s.inputs()[4], "asserted active-high pin 4 is high");
+        assertFalse(s.inputs()[5]);
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(org.machina.api.state.StateException.class,
+                () -> ioapic.migrate(1, Map.of("select", 0L))).getMessage().contains("version 1"));
+    }
+
+    @Test
     void stateRoundTrip() {
         reg(0, 0x0100_0000);
         route(5, 0x8000 | 0x55, 0);
