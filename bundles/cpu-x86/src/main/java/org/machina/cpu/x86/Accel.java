@@ -16,10 +16,19 @@ import java.util.Locale;
  *                   default until measured again in a guest (see docs/architecture.md)
  * @param lockstep   whether every translated block is checked against the interpreter
  *                   ({@code lockstep=on}, see {@link Lockstep}): slow, for finding translator bugs
+ * @param hot        after how many runs from the jump cache a block is translated again as hot
+ *                   code, which HotSpot may compile with C2 ({@code hot=N}; 0: never; see
+ *                   {@link JitDirectives})
  */
-public record Accel(boolean translate, int threshold, boolean background, boolean lockstep) {
+public record Accel(boolean translate, int threshold, boolean background, boolean lockstep, int hot) {
     /** The default threshold (a first choice, not yet tuned by measurement). */
     public static final int DEFAULT_THRESHOLD = 16;
+    /**
+     * The default {@code hot}: in a Linux boot to /init about 130 blocks get there (the kernel's
+     * decompressor and a few kernel loops, 87 % of the boot's instructions are in its 64
+     * hottest blocks), few enough for C2's 50-250 ms a block.
+     */
+    public static final int DEFAULT_HOT = 100_000;
     public static final Accel TCG = new Accel(true, DEFAULT_THRESHOLD, false);
     public static final Accel INTERPRETER = new Accel(false, DEFAULT_THRESHOLD, false);
 
@@ -32,14 +41,21 @@ public record Accel(boolean translate, int threshold, boolean background, boolea
         this(translate, threshold, background, false);
     }
 
+    public Accel(boolean translate, int threshold, boolean background, boolean lockstep) {
+        this(translate, threshold, background, lockstep, DEFAULT_HOT);
+    }
+
     public Accel {
         if (threshold < 1 || threshold > 100) {
             throw new IllegalArgumentException("translation threshold must be 1..100, not " + threshold);
         }
+        if (hot < 0) {
+            throw new IllegalArgumentException("hot must be 0 (never) or a number of runs, not " + hot);
+        }
     }
 
     /**
-     * Parses {@code tcg}, {@code interp} or {@code tcg,thresh=N,background=on|off,lockstep=on|off} (QEMU's
+     * Parses {@code tcg}, {@code interp} or {@code tcg,thresh=N,background=on|off,lockstep=on|off,hot=N} (QEMU's
      * -accel spelling for the first); fails naming what it does not know.
      */
     public static Accel parse(String spec) {
@@ -48,7 +64,7 @@ public record Accel(boolean translate, int threshold, boolean background, boolea
         if (!kind.equals("tcg") && !kind.equals("interp")) {
             throw new IllegalArgumentException("unknown accelerator '" + parts[0] + "': use tcg (translator) or interp");
         }
-        int threshold = DEFAULT_THRESHOLD;
+        int threshold = DEFAULT_THRESHOLD, hot = DEFAULT_HOT;
         boolean background = false, lockstep = false;
         for (int i = 1; i < parts.length; i++) {
             String p = parts[i];
@@ -57,16 +73,23 @@ public record Accel(boolean translate, int threshold, boolean background, boolea
             } else if (p.equals("lockstep=on") || p.equals("lockstep=off")) {
                 lockstep = p.endsWith("on");
             } else if (p.startsWith("thresh=")) {
-                try {
-                    threshold = Integer.parseInt(p.substring(7));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("thresh must be a number, not '" + p.substring(7) + "'");
-                }
+                threshold = number("thresh", p.substring(7));
+            } else if (p.startsWith("hot=")) {
+                hot = number("hot", p.substring(4));
             } else {
-                throw new IllegalArgumentException("unknown -accel property '" + p + "' (known: thresh=N, background=on|off, lockstep=on|off)");
+                throw new IllegalArgumentException("unknown -accel property '" + p
+                        + "' (known: thresh=N, background=on|off, lockstep=on|off, hot=N)");
             }
         }
-        return new Accel(kind.equals("tcg"), threshold, background && kind.equals("tcg"), lockstep && kind.equals("tcg"));
+        return new Accel(kind.equals("tcg"), threshold, background && kind.equals("tcg"), lockstep && kind.equals("tcg"), hot);
+    }
+
+    private static int number(String property, String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(property + " must be a number, not '" + value + "'");
+        }
     }
 
     /**

@@ -37,6 +37,8 @@ import java.util.List;
  */
 final class BlockCompiler {
     static final int MAX_INSTRUCTIONS = 48;
+    /** The name of every translated block's hidden class, and of a block translated again as hot code. */
+    static final String BLOCK_CODE = "org.machina.cpu.x86.TranslatedCode", HOT_CODE = "org.machina.cpu.x86.HotCode";
     /** The most bytes a block can span (each instruction at most 15 bytes). */
     static final int MAX_BYTES = MAX_INSTRUCTIONS * 15;
 
@@ -149,7 +151,15 @@ final class BlockCompiler {
      * Translates the instructions at {@code offset} of {@code page}; returns null when the first
      * one is not translated.
      */
-    synchronized TranslatedBlock compile(byte[] page, int offset, int csBase, int eip, boolean code32) {
+    TranslatedBlock compile(byte[] page, int offset, int csBase, int eip, boolean code32) {
+        return compile(page, offset, csBase, eip, code32, false);
+    }
+
+    /**
+     * As {@link #compile(byte[], int, int, int, boolean)}; a {@code hot} block is the same code in
+     * a class named {@code HotCode}, which {@link JitDirectives} leaves to HotSpot's C2.
+     */
+    synchronized TranslatedBlock compile(byte[] page, int offset, int csBase, int eip, boolean code32, boolean hot) {
         List<Insn> insns = new ArrayList<>();
         int off = offset, at = eip;
         while (insns.size() < MAX_INSTRUCTIONS && off < page.length) {
@@ -167,7 +177,7 @@ final class BlockCompiler {
             if (in.transfer() && !in.conditional()) break;
         }
         if (insns.isEmpty()) return null;
-        byte[] bytes = classFile.build(ClassDesc.of("org.machina.cpu.x86.TranslatedCode"), cb -> {
+        byte[] bytes = classFile.build(ClassDesc.of(hot ? HOT_CODE : BLOCK_CODE), cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             cb.withInterfaceSymbols(CD_CODE);
             cb.withMethodBody("<init>", MethodTypeDesc.of(CD_void), ClassFile.ACC_PUBLIC, c -> {
@@ -191,7 +201,7 @@ final class BlockCompiler {
         for (int i = 0; i < eips.length; i++) eips[i] = insns.get(i).eip();
         blocksCompiled++;
         instructionsCompiled += eips.length;
-        return new TranslatedBlock(code, csBase, eip, code32, offset, off - offset, eips);
+        return new TranslatedBlock(code, csBase, eip, code32, offset, off - offset, eips, hot);
     }
 
     /**

@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * pipeline, leaving the machine thread a fraction of a core. C1 compiles a block in about a
  * millisecond; the helpers it calls are themselves compiled by C2 once, for all blocks.
  *
+ * <p>The few blocks a guest spends most of its time in are the exception ({@link Mmu#hotRuns}):
+ * translated again into classes named {@code HotCode}, which the directive does not match, they
+ * are compiled by C2 with HotSpot's usual thresholds (50-250 ms each; about 130 in a Linux boot).
+ *
  * <p>The directive ({@code c2: Exclude} for {@code org/machina/cpu/x86/TranslatedCode*.*}) is
  * added once per JVM through the {@code DiagnosticCommand} MBean, the in-process form of
  * {@code jcmd PID Compiler.directives_add}. On a JVM without it the translator works as before,

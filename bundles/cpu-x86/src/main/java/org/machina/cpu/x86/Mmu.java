@@ -229,6 +229,7 @@ abstract class Mmu extends X86State {
             if (jumpStamp[h] == fetchEpoch + code.drops && j.csBase() == csBase && j.eip() == eip
                     && j.code32() == code32) {
                 jumpHits++;
+                if (++jumpRuns[h] == hotRuns && !j.hot()) return promote(h, j, lin);
                 return j;
             }
         }
@@ -238,8 +239,50 @@ abstract class Mmu extends X86State {
             jumpLin[h] = lin;
             jumpCpl[h] = cpl;
             jumpStamp[h] = fetchEpoch + code.drops;
+            jumpRuns[h] = 0;
         }
         return b;
+    }
+
+    /**
+     * Runs from the jump cache after which a block is translated again as hot code (0: never;
+     * {@code -accel tcg,hot=N}). Translated blocks are compiled by HotSpot's C1 alone, which
+     * calls the memory and flag helpers and spills its registers around each call; the few
+     * blocks a guest spends most of its time in are worth C2's time, which inlines the helpers
+     * and keeps values in registers across the block's loop (see {@link JitDirectives}).
+     */
+    int hotRuns;
+    /** Per jump-cache entry: how often its block ran from it since the entry was filled. */
+    private final int[] jumpRuns = new int[JUMP_CACHE];
+    /** Blocks translated again as hot code (statistics). */
+    long blocksPromoted;
+
+    /**
+     * Block {@code j}, found in jump-cache entry {@code h} for linear address {@code lin}, ran
+     * {@link #hotRuns} times from it: translates it again as hot code from its page's bytes
+     * (unchanged since, or the block would have been dropped) and puts the new block in its
+     * place. Returns the block to run: {@code j} if it cannot be replaced.
+     */
+    private TranslatedBlock promote(int h, TranslatedBlock j, int lin) {
+        if (!onFetchPage(lin) && !enterFetchPage(lin)) return j;
+        CodeCache.Page p = fetchPage;
+        int o = lin & 0xfff;
+        if (p.blocks == null || p.blocks[o] != j) return j;
+        TranslatedBlock hot;
+        try {
+            hot = compiler.compile(p.bytes, o, j.csBase(), j.eip(), j.code32(), true);
+        } catch (RuntimeException | LinkageError e) { // the block stays as it was
+            warnOnce("promote" + e.getClass().getName(), "translating the hot block at " + Integer.toHexString(lin)
+                    + " again failed (" + e + "); it keeps its first translation");
+            return j;
+        }
+        if (hot == null || hot.bytes() != j.bytes()) return j;
+        p.translated.remove(j);
+        p.translated.add(hot);
+        p.blocks[o] = hot;
+        jumpBlock[h] = hot;
+        blocksPromoted++;
+        return hot;
     }
 
     /**

@@ -13,12 +13,13 @@ package org.machina.cpu.x86;
  * @param offset  page offset of the first instruction
  * @param bytes   length of the instructions in bytes
  * @param eips    EIP of each instruction, in order
+ * @param hot     whether it was translated again as hot code (see {@link Mmu#block})
  */
-record TranslatedBlock(BlockCode code, int csBase, int eip, boolean code32, int offset, int bytes, int[] eips) {
+record TranslatedBlock(BlockCode code, int csBase, int eip, boolean code32, int offset, int bytes, int[] eips, boolean hot) {
     /** Marks an entry the translator cannot start a block at (the interpreter runs it). */
-    static final TranslatedBlock NONE = new TranslatedBlock(cpu -> 0, 0, 0, false, 0, 0, new int[0]);
+    static final TranslatedBlock NONE = new TranslatedBlock(cpu -> 0, 0, 0, false, 0, 0, new int[0], false);
     /** Marks an entry whose translation runs on the translator thread (the interpreter runs it meanwhile). */
-    static final TranslatedBlock PENDING = new TranslatedBlock(cpu -> 0, 0, 0, false, 0, 0, new int[0]);
+    static final TranslatedBlock PENDING = new TranslatedBlock(cpu -> 0, 0, 0, false, 0, 0, new int[0], false);
 
     /** The compiled instructions: runs them and returns how many completed. */
     @FunctionalInterface

@@ -93,6 +93,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
             compiler = new BlockCompiler(this.model.hasCmov());
             translateThreshold = accel.threshold();
             translateInBackground = accel.background();
+            hotRuns = accel.hot();
             if (accel.lockstep()) lockstep = new Lockstep(this);
         }
         refreshWatch();
@@ -577,6 +578,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         m.put("instructions-translated", compiler == null ? 0 : compiler.instructionsCompiled);
         m.put("blocks-run", blocksRun);
         m.put("blocks-from-jump-cache", jumpHits);
+        m.put("blocks-promoted", blocksPromoted);
         m.put("port-io-translated", portIoTranslated);
         m.put("instructions-run-translated", retiredTranslated);
         if (lockstep != null) {

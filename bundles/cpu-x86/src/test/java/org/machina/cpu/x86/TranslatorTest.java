@@ -38,16 +38,22 @@ class TranslatorTest {
         return cpu;
     }
 
-    /** Compares the state after {@code code} under the interpreter and the translator at thresholds 1 and 3. */
+    /** Translators {@link #sameAsInterpreter} compares with the interpreter: thresholds 1 and 3, and hot code after 2 runs. */
+    private static final Accel[] TRANSLATORS = {new Accel(true, 1), new Accel(true, 3), new Accel(true, 1, false, false, 2)};
+
+    /**
+     * Compares the state after {@code code} under the interpreter and each of {@link #TRANSLATORS};
+     * returns the blocks each ran, and last the blocks the hot-code run promoted.
+     */
     private static long[] sameAsInterpreter(String code) throws Exception {
         FakeMachine mi = new FakeMachine(8 << 20);
         X86Cpu ref = run(code, Accel.INTERPRETER, mi);
-        long[] blocks = new long[2];
+        long[] blocks = new long[TRANSLATORS.length + 1];
         int k = 0;
-        for (int threshold : new int[] {1, 3}) {
+        for (Accel accel : TRANSLATORS) {
             FakeMachine mt = new FakeMachine(8 << 20);
-            X86Cpu t = run(code, new Accel(true, threshold), mt);
-            String at = "threshold " + threshold + ": ";
+            X86Cpu t = run(code, accel, mt);
+            String at = accel + ": ";
             assertArrayEquals(ref.r, t.r, at + "registers");
             assertEquals(ref.eip, t.eip, at + "EIP");
             assertEquals(ref.getEflags(), t.getEflags(), at + "EFLAGS");
@@ -58,6 +64,7 @@ class TranslatorTest {
                 }
             }
             blocks[k++] = t.statistics().get("blocks-run");
+            blocks[TRANSLATORS.length] = t.statistics().get("blocks-promoted");
         }
         assertEquals(0, ref.statistics().get("blocks-run"), "the interpreter translates nothing");
         return blocks;
@@ -104,6 +111,7 @@ class TranslatorTest {
                 buf: times 80 db 0
                 """);
         assertTrue(blocks[0] > 600 && blocks[1] > 600, "blocks run: " + blocks[0] + ", " + blocks[1]);
+        assertTrue(blocks[3] >= 2, "blocks promoted to hot code: " + blocks[3]);
     }
 
     @Test
@@ -225,7 +233,7 @@ class TranslatorTest {
                 int k = right.run(cpu);
                 cpu.r[X86State.EBX] ^= 0x100;
                 return k;
-            }, b.csBase(), b.eip(), b.code32(), b.offset(), b.bytes(), b.eips());
+            }, b.csBase(), b.eip(), b.code32(), b.offset(), b.bytes(), b.eips(), b.hot());
             wrapped++;
         }
         assertTrue(wrapped > 0, "no block to make wrong");
@@ -374,6 +382,22 @@ class TranslatorTest {
                 dec ecx
                 jnz l
                 hlt""");
+    }
+
+    @Test
+    void aStoreIntoAHotBlockDropsItAndItsNewCodeRuns() throws Exception {
+        // the loop runs long enough to become hot code, then patches the ADD's immediate once
+        long[] blocks = sameAsInterpreter("""
+                mov ecx, 2000
+                xor ebx, ebx
+                l: add ebx, 0x11111111
+                cmp ecx, 300
+                jne skip
+                mov byte [l + 2], 0x22
+                skip: dec ecx
+                jnz l
+                hlt""");
+        assertTrue(blocks[3] >= 1, "blocks promoted to hot code: " + blocks[3]);
     }
 
     @Test
@@ -526,5 +550,10 @@ class TranslatorTest {
                 .contains("1..100"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("tcg,foo=1")).getMessage()
                 .contains("foo"));
+        assertEquals(new Accel(true, 1, false, false, 0), Accel.parse("tcg,thresh=1,hot=0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("tcg,hot=-1")).getMessage()
+                .contains("hot"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("tcg,hot=many")).getMessage()
+                .contains("many"));
     }
 }
