@@ -14,6 +14,9 @@
 #              time runs with the host's while the machine runs) and the frames the camera sent
 #              over USB in that time (its frame numbers, last - first + 1; the rest were dropped by
 #              uvcvideo for want of a free buffer, or lost)
+#   steady     the same from the 10th dequeued frame to the last, by the buffers' timestamps (the
+#              start of a capture loses a few frames in the capture program), and how long after
+#              STREAMON the first frame came
 #   host       the Machina JVM's CPU seconds (all threads, /proc/PID/stat) per delivered frame and per
 #              second of guest time, and the host wall time of the capture
 #   guest      guest instructions per delivered frame (x-machina-query-cpu-stats), xHCI interrupts
