@@ -14,6 +14,9 @@
 #              time runs with the host's while the machine runs) and the frames the camera sent
 #              over USB in that time (its frame numbers, last - first + 1; the rest were dropped by
 #              uvcvideo for want of a free buffer, or lost)
+#   steady     the same from the 10th dequeued frame to the last, by the buffers' timestamps (the
+#              start of a capture loses a few frames in the capture program), and how long after
+#              STREAMON the first frame came
 #   host       the Machina JVM's CPU seconds (all threads, /proc/PID/stat) per delivered frame and per
 #              second of guest time, and the host wall time of the capture
 #   guest      guest instructions per delivered frame (x-machina-query-cpu-stats), xHCI interrupts
@@ -24,6 +27,8 @@
 # BENCH_TIMEOUT seconds for the boot and the captures (default 2400), KEEP=1 keeps the work
 # directory (console, stderr), JFR=FILE records a JFR profile (settings=profile) of the machine JVM
 # into FILE, MACHINA_LAUNCHER=JAR another launcher than the built full distribution's,
+# CAPTURES="NAME ..." runs only the named captures (of iso-yuyv-480 ss-iso-yuyv-480 bulk-yuyv-480
+# iso-mjpg-720 ss-iso-mjpg-720 bulk-mjpg-720, in that order),
 # PROFILE=1 samples the guest's EIP (QMP human-monitor-command "info registers", about 30 a second
 # of host time) during the isochronous YUYV capture and prints the guest functions most often
 # running (symbols from the guest's /proc/kallsyms, modules included).
@@ -146,12 +151,15 @@ profile() {
     END { for (k in c) printf "%6.1f%% %s\n", 100 * c[k] / t, k }' "$work/symbols" "$1" | sort -rn | awk -v n="${PROFILE_TOP:-25}" 'NR <= n'
 }
 capture() { # name video-node usb-device(B-P) format width height
+  case " ${CAPTURES:-$1} " in *" $1 "*) ;; *) return 0 ;; esac
   local name=$1 dev=/dev/video$2 usb=$3 fmt=$4 w=$5 h=$6 s0 s1 c0 c1 t0 t1 thr0 spid=""
   if [ -n "${PROFILE:-}" ] && [ "$name" = "${PROFILE_CAPTURE:-iso-yuyv-480}" ]; then
     : >"$work/sampling"; sampler "$work/eip.txt" & spid=$!
   fi
   s0=$(cpu_stats); c0=$(jvm_cpu); thr0=$(thread_cpu); t0=$(date +%T)
-  guest "$snap; uvccap -q -s /sys/bus/usb/devices/$usb:1.1 $dev $fmt $w $h $frames; R=\$?; $snap; [ \$R -eq 0 ]"
+  # uvccap writes to a guest file, printed after: its lines over the serial console would cost the
+  # guest time in the capture and could block it when the console's reader here falls behind
+  guest "$snap; uvccap -q -s /sys/bus/usb/devices/$usb:1.1 $dev $fmt $w $h $frames >/tmp/uvccap.out; R=\$?; $snap; cat /tmp/uvccap.out; [ \$R -eq 0 ]"
   c1=$(jvm_cpu); s1=$(cpu_stats); t1=$(date +%T)
   local wall=$secs
   if [ -n "$spid" ]; then rm -f "$work/sampling"; wait "$spid" || true; fi
@@ -163,7 +171,9 @@ capture() { # name video-node usb-device(B-P) format width height
     /^XHCI / { x[++nx] = $2 }
     /^(HI|TIMER|TASKLET|NET_RX|SCHED|RCU):/ { k = $1; sub(":", "", k); if (!(k in sa)) sa[k] = $2; else sb[k] = $2 }
     /^ALT / { alt = $2 " " $3 " " $4 }
-    /^FRAME / { got++; match($0, /num=-?[0-9]+/); num = substr($0, RSTART + 4, RLENGTH - 4) + 0;
+    /^STREAM / { sub(/.*t=/, ""); ts0 = $0 + 0 }
+    /^FRAME / { match($0, / t=[0-9.]+/); if (RSTART) { t = substr($0, RSTART + 3) + 0; ft[got + 0] = t; fn[got + 0] = $0 }
+                got++; match($0, /num=-?[0-9]+/); num = substr($0, RSTART + 4, RLENGTH - 4) + 0;
                 if (num < 0) bad++; if (first == "" || num < first) first = num; if (num > last) last = num }
     /^DONE / { match($0, /seconds=[0-9.]+/); gs = substr($0, RSTART + 8, RLENGTH - 8) + 0 }
     END {
@@ -174,6 +184,14 @@ capture() { # name video-node usb-device(B-P) format width height
       if (tot == 0) tot = 1
       printf "%-14s %-22s dequeued %3d frames in %.2f s: %5.2f fps; camera sent %d..%d: %5.2f fps over USB%s\n",
         name, alt, got, gs, got / gs, first, last, (last - first + 1) / gs, bad ? " (" bad " frames without a number)" : ""
+      # steady state: from the dequeued frame number 10 to the last (buffer timestamps), the frames the
+      # camera sent and the guest got in that time; the wait from STREAMON to the first frame
+      if (got > 20 && (10 in ft)) {
+        match(fn[10], /num=-?[0-9]+/); n10 = substr(fn[10], RSTART + 4, RLENGTH - 4) + 0
+        dt = ft[got - 1] - ft[10]; if (dt <= 0) dt = 1
+        printf "%-14s steady (frames 10..%d): dequeued %.2f fps, camera sent %.2f fps; first frame %.0f ms after STREAMON\n",
+          "", got - 1, (got - 11) / dt, (last - n10) / dt, 1000 * (ft[0] - ts0)
+      }
       printf "%-14s host: %.2f CPU s per guest s, %.1f ms CPU per delivered frame (wall %.1f s, guest %.1f s)\n",
         "", host / gns, 1000 * host / got, wall, gns
       printf "%-14s guest: %.2f M instructions per frame (%.1f M/s), %.1f xHCI interrupts per frame (%.0f/s), %.0f xHCI MMIO accesses per frame, CPU interrupts %.0f/s\n",

@@ -21,7 +21,10 @@
  * runs between two reads. Any failure prints "FAIL what: errno text" and exits 1.
  * With -q (quick: scripts/bench/uvc-bench.sh) frames are not hashed (fnv=- is printed): only the
  * frame number is read, so the capture program costs the guest next to nothing per frame and what
- * is measured is the delivery (USB, xhci_hcd, uvcvideo, vb2).
+ * is measured is the delivery (USB, xhci_hcd, uvcvideo, vb2); it also prints "STREAM t=S" (the
+ * CLOCK_MONOTONIC time before VIDIOC_STREAMON) and, at the end of each FRAME line, " t=S", the
+ * buffer's timestamp (uvcvideo's, CLOCK_MONOTONIC), so that the wait for the first frame and the
+ * steady rate after it can be told apart.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -209,6 +212,9 @@ int main(int argc, char **argv) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     xioctl(VIDIOC_STREAMON, &type, "VIDIOC_STREAMON");
+    if (quick) {
+        printf("STREAM t=%ld.%06ld\n", (long) t0.tv_sec, t0.tv_nsec / 1000);
+    }
     for (int i = 0; i < frames; i++) {
         struct v4l2_buffer b;
         memset(&b, 0, sizeof b);
@@ -226,8 +232,9 @@ int main(int argc, char **argv) {
         unsigned int n = b.bytesused <= len[b.index] ? b.bytesused : len[b.index];
         long long num = mjpg ? comment(f, n) : stripe(f, width, n);
         if (quick) {
-            printf("FRAME %d seq=%u bytes=%u num=%lld fnv=-%s\n", i, b.sequence, n, num,
-                   (b.flags & V4L2_BUF_FLAG_ERROR) ? " error" : "");
+            printf("FRAME %d seq=%u bytes=%u num=%lld fnv=-%s t=%ld.%06ld\n", i, b.sequence, n, num,
+                   (b.flags & V4L2_BUF_FLAG_ERROR) ? " error" : "", (long) b.timestamp.tv_sec,
+                   (long) b.timestamp.tv_usec);
         } else {
             printf("FRAME %d seq=%u bytes=%u num=%lld fnv=%08x%s\n", i, b.sequence, n, num, fnv(f, n),
                    (b.flags & V4L2_BUF_FLAG_ERROR) ? " error" : "");

@@ -90,6 +90,15 @@ public final class FakeMachine {
         }
     }
 
+    /**
+     * Moves guest time to {@code to} with the timers held back, as on a busy host, then fires the
+     * ones due, late, at {@code to} (in deadline order).
+     */
+    public void advanceLate(long to) {
+        nanos = Math.max(nanos, to);
+        advance(to);
+    }
+
     /** Moves guest time to {@code to}, firing the timers due on the way in deadline order. */
     public void advance(long to) {
         while (true) {

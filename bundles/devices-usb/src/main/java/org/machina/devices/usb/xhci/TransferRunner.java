@@ -29,6 +29,14 @@ final class TransferRunner {
      * default interrupt moderation (IMOD 4000 x 250 ns = 1 ms).
      */
     static final int ISOCH_BATCH = 8;
+    /**
+     * How many microframes late (8 ms) an isochronous TD may run and still be the transfer of its
+     * own microframe. The isochronous timer fires late whenever the host is busy; before, a TD
+     * more than a batch late restarted the schedule and every microframe missed was bandwidth
+     * lost: the high-speed camera's 640x480 YUYV frames, 230 microframes of 2676 bytes, then took
+     * longer than their 33 ms and the camera sent 29.0 frames a second of its 30.
+     */
+    static final int ISOCH_LATE = 64;
     /** Free event ring entries an isochronous TD needs before it runs. */
     static final int ISOCH_EVENT_ROOM = 16;
     /** How many frames ahead an Isoch TRB's Frame ID may be (xHCI 1.2 section 4.11.2.5: 895 ms). */
@@ -127,8 +135,10 @@ final class TransferRunner {
             long at;
             if (first.type() != Trb.ISOCH || first.has(Trb.SIA)) {
                 // the next service interval; once that is more than a batch in the past (the ring
-                // ran dry), the next microframe
-                at = ep.nextFrame > now - ISOCH_BATCH ? ep.nextFrame : now + 1;
+                // ran dry), the next microframe. An endpoint running TDs allows ISOCH_LATE: its
+                // next interval is in the past when the timer that ran the TD before fired late
+                long stale = ep.isochActive ? ISOCH_LATE : ISOCH_BATCH;
+                at = ep.nextFrame > now - stale ? ep.nextFrame : now + 1;
             } else {
                 // the Frame ID window: the TD's frame starts at least IST microframes after now and at
                 // most FRAME_WINDOW frames ahead; any other Frame ID (modulo 2048) is a frame that has
@@ -158,9 +168,12 @@ final class TransferRunner {
             hc.wakeIsochAt(now + ISOCH_BATCH);                 // back-pressure: try again in a frame
             return false;
         }
-        // on time (within the batch): the next TD takes the next interval; late (the guest behind
-        // on events): the schedule starts again from now rather than catching up in a burst
-        if (now - ep.scheduledFrame >= ISOCH_BATCH) {
+        // on time (within the batch), or late by less than ISOCH_LATE (the isochronous timer fired
+        // late: the host was busy, a microframe is 125 us): the TD is the transfer of its own
+        // microframe and the next TD takes the next interval, as on a controller that kept time;
+        // later than that (the guest behind on events, a stopped machine): the schedule starts
+        // again from now rather than catching up in a long burst
+        if (now - ep.scheduledFrame >= ISOCH_LATE) {
             ep.scheduledFrame = now;                           // serviced late: in this microframe
         }
         ep.nextFrame = ep.scheduledFrame + ep.interval;
