@@ -9,7 +9,8 @@
 # Usage: scripts/bench/cpu-bench.sh [ROUNDS (default 1000)] [REPS (default 3)]
 #   BENCH_KERNELS="int mem call" (default) chooses the kernels;
 #   BENCH_EMUS="qemu machina machina-interp" (default) chooses the emulators: machina runs with its
-#   translator (-accel tcg), machina-interp with the interpreter alone; BENCH_TIMEOUT per run (900 s);
+#   translator (-accel tcg), machina-interp with the interpreter alone, machina-nohot with the translator
+#   but no hot code for C2 (-accel tcg,hot=0); BENCH_TIMEOUT per run (900 s);
 #   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's
 # Wall time includes start-up (JVM + OSGi for Machina, process start for QEMU); the run with
 # ROUNDS=1 is measured too and subtracted, so the rates cover the guest loop only.
@@ -29,7 +30,7 @@ run_one() { # emulator rom -> prints "seconds result-line"
   if [ "$emu" = qemu ]; then
     timeout -k 5 "$limit" qemu-system-i386 -M pc -accel tcg -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" || rc=$?
   else
-    local accel=tcg; [ "$emu" = machina-interp ] && accel=interp
+    local accel=tcg; [ "$emu" = machina-interp ] && accel=interp; [ "$emu" = machina-nohot ] && accel=tcg,hot=0
     timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
       @"$root/scripts/jvm/machine.options" -jar "$launcher" run -machine pc -cpu pentium3 -accel "$accel" -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
   fi
