@@ -613,22 +613,16 @@ abstract class Mmu extends X86State {
     }
 
     /**
-     * A load that missed the TLB (within one page): after the walk, a page that is not RAM is
-     * offered to the fast path first, then the address space serves it.
+     * A load that missed the RAM TLB (within one page): after the walk, or from a device entry
+     * without one, a page that is not RAM is offered to the fast path first, then the address
+     * space serves it.
      */
     private long slowRead(int lin, int size) {
         int d = deviceSlot(lin, false);
-        if (d >= 0) {
-            long phys = tlbOff[d] | (lin & 0xfff);
-            if (fastPath.readMemory(phys, size, fastRead)) {
-                fastPathServed++;
-                return fastRead.value();
-            }
-            return mem.read(phys, size);
-        }
-        long phys = fill(lin, false);
-        if (writeLog != null && fillRam == null) writeLog.unverifiable = true; // a device read may have effects
-        if (fillRam == null && fastPath.readMemory(phys, size, fastRead)) {
+        long phys = d >= 0 ? tlbOff[d] | (lin & 0xfff) : fill(lin, false);
+        boolean device = d >= 0 || fillRam == null;
+        if (writeLog != null && device) writeLog.unverifiable = true; // a device read may have effects
+        if (device && fastPath.readMemory(phys, size, fastRead)) {
             fastPathServed++;
             return fastRead.value();
         }
@@ -691,18 +685,8 @@ abstract class Mmu extends X86State {
      */
     private void slowWrite(int lin, int size, long v) {
         int d = deviceSlot(lin, true);
-        if (d >= 0) {
-            long phys = tlbOff[d] | (lin & 0xfff);
-            if (!fastPath.writeMemory(phys, size, v)) {
-                mem.write(phys, size, v);
-                memoryMayHaveChanged();
-            } else {
-                fastPathServed++;
-            }
-            return;
-        }
-        long phys = fill(lin, true);
-        RamBlock ram = fillRam;
+        long phys = d >= 0 ? tlbOff[d] | (lin & 0xfff) : fill(lin, true);
+        RamBlock ram = d >= 0 ? null : fillRam;
         long off = fillOffset + (lin & 0xfff);
         if (writeLog != null) {
             if (ram == null || ram.isCodePage(fillOffset)) writeLog.unverifiable = true;
