@@ -45,22 +45,17 @@ PM32_ROM_START
 .l: in eax, dx
   dec ecx
   jnz .l
-%elif KIND == 2
-  mov eax, [HPET + 0xF0]
-  mov [FIRST], eax
-.l: mov eax, [HPET + 0xF0]
-  dec ecx
-  jnz .l
+%elif KIND == 2 || KIND == 3 || KIND == 5
+%if KIND == 2
+%define SRC HPET + 0xF0
 %elif KIND == 3
-  mov eax, [RAMWORD]
+%define SRC RAMWORD
+%else
+%define SRC HPET + 0x20
+%endif
+  mov eax, [SRC]
   mov [FIRST], eax
-.l: mov eax, [RAMWORD]
-  dec ecx
-  jnz .l
-%elif KIND == 5
-  mov eax, [HPET + 0x20]
-  mov [FIRST], eax
-.l: mov eax, [HPET + 0x20]
+.l: mov eax, [SRC]
   dec ecx
   jnz .l
 %else
