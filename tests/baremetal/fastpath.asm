@@ -3,6 +3,7 @@
 ;   KIND=1  IN EAX, DX from the ACPI PM timer (port 0x608 on the pc board)
 ;   KIND=2  MOV EAX, [0xFED000F0]: the HPET main counter (enabled first)
 ;   KIND=3  MOV EAX, [RAM]: the same loop on plain RAM, the baseline to subtract
+;   KIND=5  MOV EAX, [0xFED00020]: the HPET's GINTR_STA, a served register that reads no clock
 ;   KIND=4  COUNT sectors read by PIO from the primary IDE disk (-drive ...,if=ide,index=0, at least
 ;           2048 sectors): READ SECTORS of up to 256 sectors from LBA 0, 256, ... 1792, 0, ...;
 ;           per sector a status poll for DRQ and REP INSW of 256 words (scripts/bench/ide-pio-bench.sh)
@@ -44,16 +45,17 @@ PM32_ROM_START
 .l: in eax, dx
   dec ecx
   jnz .l
-%elif KIND == 2
-  mov eax, [HPET + 0xF0]
-  mov [FIRST], eax
-.l: mov eax, [HPET + 0xF0]
-  dec ecx
-  jnz .l
+%elif KIND == 2 || KIND == 3 || KIND == 5
+%if KIND == 2
+%define SRC HPET + 0xF0
 %elif KIND == 3
-  mov eax, [RAMWORD]
+%define SRC RAMWORD
+%else
+%define SRC HPET + 0x20
+%endif
+  mov eax, [SRC]
   mov [FIRST], eax
-.l: mov eax, [RAMWORD]
+.l: mov eax, [SRC]
   dec ecx
   jnz .l
 %else

@@ -53,4 +53,18 @@ public interface FastPathDispatch {
 
     /** A store of the low {@code size} bytes of {@code value} at guest physical {@code address}. */
     boolean writeMemory(long address, int size, long value);
+
+    /**
+     * Whether an attached handler's range lies (at least partly) in the 4 KiB page at guest
+     * physical {@code page} (page aligned). The CPU asks when its TLB misses on a page that is not
+     * RAM: for such a page it may keep the translation (linear to physical) in its TLB as a
+     * device page and offer later accesses here without a page walk, for as long as it would
+     * keep a RAM page's. A hint that changes no result: an access there that no handler serves
+     * still takes the normal path.
+     *
+     * @since 2.2.0
+     */
+    default boolean servesMemoryPage(long page) {
+        return false;
+    }
 }

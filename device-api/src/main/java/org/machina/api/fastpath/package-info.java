@@ -32,9 +32,10 @@
  * same mapping (not where a higher-priority mapping covers it), and its handler is detached when
  * the mapping is unmapped or the device is released (unplugged, hot-swapped, machine shut down).
  * Version 2: version 1's {@code read} returned {@code Long.MIN_VALUE} for "not handled" (a valid
- * 8-byte value) and had no writes. Version 2.1 adds {@link FastPathDispatch}, the CPU's side.
+ * 8-byte value) and had no writes. Version 2.1 adds {@link FastPathDispatch}, the CPU's side;
+ * 2.2 its {@link FastPathDispatch#servesMemoryPage} (the CPU's TLB keeps served device pages).
  */
-@Version("2.1.0")
+@Version("2.2.0")
 @Export
 package org.machina.api.fastpath;
 

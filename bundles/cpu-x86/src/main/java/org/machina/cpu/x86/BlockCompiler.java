@@ -3,6 +3,7 @@ package org.machina.cpu.x86;
 import static java.lang.constant.ConstantDescs.CD_Object;
 import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
 
 import java.lang.classfile.ClassFile;
@@ -93,12 +94,12 @@ final class BlockCompiler {
         }
 
         /**
-         * Ends the block: the next EIP is not the next instruction's, or (port I/O) the device
-         * may have raised an interrupt or changed memory, which the run loop looks at next.
+         * Ends the block: the next EIP is not the next instruction's. (Port I/O ends it only when
+         * the access takes the normal path, see {@link Emitter#portIo}.)
          */
         boolean transfer() {
             return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) || op == 0xc2 || op == 0xc3
-                    || op == 0xe8 || op == 0xe9 || op == 0xeb || (op == 0xff && (reg == 2 || reg == 4)) || portIo();
+                    || op == 0xe8 || op == 0xe9 || op == 0xeb || (op == 0xff && (reg == 2 || reg == 4));
         }
 
         /** IN or OUT (not the string forms). */
@@ -115,7 +116,7 @@ final class BlockCompiler {
         boolean preservesFlags() {
             return switch (op) {
                 case 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8d, 0x68, 0x6a, 0xc6, 0xc7, 0xc9, 0xfc, 0xfd,
-                     0x1b6, 0x1b7, 0x1be, 0x1bf -> true;
+                     0x1b6, 0x1b7, 0x1be, 0x1bf, 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef -> true;
                 case 0xf6, 0xf7 -> reg == 2;
                 case 0xfe, 0xff -> reg == 6;
                 default -> (op >= 0x50 && op <= 0x5f) || (op >= 0x90 && op <= 0x99) || (op >= 0xb0 && op <= 0xbf)
@@ -300,6 +301,10 @@ final class BlockCompiler {
                 if (in.transfer()) {
                     transfer(in, i + 1);
                     return;
+                }
+                if (in.portIo()) { // leaves the flags alone
+                    portIo(in, i, i + 1 < n);
+                    continue;
                 }
                 flags.begin();
                 insn(in);
@@ -494,19 +499,20 @@ final class BlockCompiler {
                     c.iload(A);
                     exitTo(in.op32(), count);
                 }
-                case 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef -> {
-                    portIo(in);
-                    exit(in.next(), count);
-                }
                 default -> throw new IllegalStateException("not a transfer: " + Integer.toHexString(in.op()));
             }
         }
 
         /**
-         * IN or OUT through {@code X86Cpu.translatedIn}/{@code translatedOut}: the interpreter's
-         * I/O permission check, then the fast path or the port space, as the interpreter does.
+         * IN or OUT, instruction {@code i} of the block, through {@code X86Cpu.translatedIn}/{@code
+         * translatedOut}: the interpreter's I/O permission check, then the fast path or the port
+         * space, as the interpreter does. An access a fast-path handler served goes on with the
+         * next instruction of the block (a handler raises no interrupt and changes no memory or
+         * mapping); one that took the normal path leaves the block after it ({@code more}: there
+         * are instructions after it; otherwise the block's own exit follows), so the run loop sees
+         * what the device did before the next instruction, as before.
          */
-        private void portIo(Insn in) {
+        private void portIo(Insn in, int i, boolean more) {
             int op = in.op();
             int sizeCode = (op & 1) == 0 ? 0 : in.os();
             cpu();
@@ -518,13 +524,26 @@ final class BlockCompiler {
                 c.iand();
             }
             c.loadConstant(1 << sizeCode);
-            if ((op & 2) == 0) { // IN
-                c.invokevirtual(CD_CPU, "translatedIn", MethodTypeDesc.of(CD_int, CD_int, CD_int));
+            if ((op & 2) == 0) { // IN: the value, with X86Cpu.LEAVE_BLOCK when not served
+                c.invokevirtual(CD_CPU, "translatedIn", MethodTypeDesc.of(CD_long, CD_int, CD_int));
+                c.dup2();
+                c.l2i();
                 writeReg(X86State.EAX, sizeCode);
+                c.loadConstant(32);
+                c.lushr();
+                c.l2i();
             } else {
                 readReg(X86State.EAX, sizeCode);
-                c.invokevirtual(CD_CPU, "translatedOut", MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_int));
+                c.invokevirtual(CD_CPU, "translatedOut", MethodTypeDesc.of(CD_boolean, CD_int, CD_int, CD_int));
             }
+            if (!more) {
+                c.pop();
+                return;
+            }
+            Label served = c.newLabel();
+            c.ifeq(served);
+            exit(in.next(), i + 1);
+            c.labelBinding(served);
         }
 
         private void insn(Insn in) {

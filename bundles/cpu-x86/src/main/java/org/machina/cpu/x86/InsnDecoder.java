@@ -64,6 +64,7 @@ final class InsnDecoder {
         } else {
             op = b;
         }
+        if (op >= 0xa0 && op <= 0xa3) return moffs(page, offset);
         int immSize = shape(op);
         if (immSize < 0) return false;
         if (hasModrm && (!modrm() || !modrmAllowed())) return false;
@@ -146,6 +147,28 @@ final class InsnDecoder {
             case 0xff: return reg <= 2 || reg == 4 || reg == 6;
             default: return true;
         }
+    }
+
+    /**
+     * MOV AL/eAX, moffs (A0, A1) and MOV moffs, AL/eAX (A2, A3): decoded as the ModRM forms
+     * 8A, 8B, 88, 89 with register eAX and a displacement-only operand (mod 0, rm 5 or, with
+     * 16-bit addressing, rm 6), which is what they do: the offset is the address size's
+     * displacement, the segment DS unless overridden, and the flags are left alone.
+     */
+    private boolean moffs(byte[] page, int offset) {
+        op = op == 0xa0 ? 0x8a : op == 0xa1 ? 0x8b : op == 0xa2 ? 0x88 : 0x89;
+        hasModrm = true;
+        mod = 0;
+        reg = X86State.EAX;
+        rm = addr32 ? 5 : 6;
+        base = -1;
+        index = -1;
+        scale = 0;
+        ssDefault = false;
+        disp = addr32 ? dword() : word16();
+        if (at > page.length || at - offset > 15) return false;
+        length = at - offset;
+        return true;
     }
 
     private boolean modrm() {

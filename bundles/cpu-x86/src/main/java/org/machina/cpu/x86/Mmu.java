@@ -14,7 +14,10 @@ import org.machina.api.memory.Translation;
  * Linear memory: two-level paging (4 KiB pages, 4 MiB pages with CR4.PSE, CR0.WP, A/D bits) and
  * a direct-mapped software TLB from linear pages to RAM {@link MemorySegment}s. Pages that are
  * not plain RAM (devices, ROM writes, pages under dirty logging or holding code) go through
- * {@link AddressSpace#read}/{@link AddressSpace#write} every time.
+ * {@link AddressSpace#read}/{@link AddressSpace#write} every time. A device page with fast-path
+ * handlers ({@link FastPathDispatch#servesMemoryPage}) has a TLB entry of its own kind
+ * ({@link #DEVICE}): the RAM fast path misses it, and the slow path finds its physical page there
+ * instead of walking the page tables again.
  */
 abstract class Mmu extends X86State {
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -24,6 +27,12 @@ abstract class Mmu extends X86State {
     static final int CR4_VME = 1, CR4_PVI = 2, CR4_TSD = 4, CR4_DE = 8, CR4_PSE = 0x10, CR4_PGE = 0x80;
 
     private static final int TLB_SIZE = 1024;
+    /**
+     * The low bits of a TLB tag: a RAM page (reached by {@link #slot}) or a device page with
+     * fast-path handlers, whose {@link #tlbOff} is the physical page (reached by
+     * {@link #deviceSlot} on the slow path). Every flush clears both alike.
+     */
+    private static final int RAM = 1, DEVICE = 3;
     private final int[] tlbTag = new int[TLB_SIZE * 4];
     private final MemorySegment[] tlbSeg = new MemorySegment[TLB_SIZE * 4];
     private final RamBlock[] tlbRam = new RamBlock[TLB_SIZE * 4];
@@ -567,13 +576,21 @@ abstract class Mmu extends X86State {
             fillOffset = off;
             if (!write || (!ram.isCodePage(off) && !ram.dirtyLog().isLogging())) {
                 int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
-                tlbTag[i] = (lin & 0xfffff000) | 1;
+                tlbTag[i] = (lin & 0xfffff000) | RAM;
                 tlbSeg[i] = ram.segment();
                 tlbRam[i] = ram;
                 tlbOff[i] = off;
                 tlbAddr[i] = ram.outlivesMachineThread() && ram.segment().isNative() ? ram.segment().address() + off : 0;
                 tlbGlobal[i] = lastGlobal;
             }
+        } else if (!slowAccesses && fastPath.servesMemoryPage(page)) {
+            int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
+            tlbTag[i] = (lin & 0xfffff000) | DEVICE;
+            tlbSeg[i] = null;
+            tlbRam[i] = null;
+            tlbOff[i] = page;
+            tlbAddr[i] = 0;
+            tlbGlobal[i] = lastGlobal;
         }
         return phys;
     }
@@ -592,7 +609,17 @@ abstract class Mmu extends X86State {
     private int slot(int lin, boolean write) {
         if (slowAccesses) return -1;
         int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
-        return tlbTag[i] == ((lin & 0xfffff000) | 1) ? i : -1;
+        return tlbTag[i] == ((lin & 0xfffff000) | RAM) ? i : -1;
+    }
+
+    /**
+     * The TLB entry of a device page with fast-path handlers holding {@code lin}, or -1: the slow
+     * path's way around the page walk (not while every access must take it in full).
+     */
+    private int deviceSlot(int lin, boolean write) {
+        if (slowAccesses) return -1;
+        int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
+        return tlbTag[i] == ((lin & 0xfffff000) | DEVICE) ? i : -1;
     }
 
     public final int read8(int lin) {
@@ -629,13 +656,16 @@ abstract class Mmu extends X86State {
     }
 
     /**
-     * A load that missed the TLB (within one page): after the walk, a page that is not RAM is
-     * offered to the fast path first, then the address space serves it.
+     * A load that missed the RAM TLB (within one page): after the walk, or from a device entry
+     * without one, a page that is not RAM is offered to the fast path first, then the address
+     * space serves it.
      */
     private long slowRead(int lin, int size) {
-        long phys = fill(lin, false);
-        if (writeLog != null && fillRam == null) writeLog.unverifiable = true; // a device read may have effects
-        if (fillRam == null && fastPath.readMemory(phys, size, fastRead)) {
+        int d = deviceSlot(lin, false);
+        long phys = d >= 0 ? tlbOff[d] | (lin & 0xfff) : fill(lin, false);
+        boolean device = d >= 0 || fillRam == null;
+        if (writeLog != null && device) writeLog.unverifiable = true; // a device read may have effects
+        if (device && fastPath.readMemory(phys, size, fastRead)) {
             fastPathServed++;
             return fastRead.value();
         }
@@ -697,8 +727,9 @@ abstract class Mmu extends X86State {
      * the next instruction (see {@link #memoryMayHaveChanged}).
      */
     private void slowWrite(int lin, int size, long v) {
-        long phys = fill(lin, true);
-        RamBlock ram = fillRam;
+        int d = deviceSlot(lin, true);
+        long phys = d >= 0 ? tlbOff[d] | (lin & 0xfff) : fill(lin, true);
+        RamBlock ram = d >= 0 ? null : fillRam;
         long off = fillOffset + (lin & 0xfff);
         if (writeLog != null) {
             if (ram == null || ram.isCodePage(fillOffset)) writeLog.unverifiable = true;

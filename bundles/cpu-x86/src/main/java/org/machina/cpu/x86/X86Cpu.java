@@ -363,23 +363,33 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     private long portIoTranslated;
 
     /**
-     * IN for translated code (the last instruction of its block): the I/O permission check, then
-     * the fast path or the port space, as the interpreter; in lockstep the block is then not run
-     * a second time by the interpreter (a device access).
+     * IN for translated code: the I/O permission check, then the fast path or the port space, as
+     * the interpreter; in lockstep the block is then not run a second time by the interpreter (a
+     * device access). Returns the value (zero-extended), with {@link #LEAVE_BLOCK} set when the
+     * access took the normal path: the device may have raised an interrupt or changed memory, so
+     * the block ends after the IN and the run loop looks. A served access can do neither (the
+     * fast-path rules), so the block goes on.
      */
-    int translatedIn(int port, int size) {
+    long translatedIn(int port, int size) {
         checkIo(port, size);
         if (writeLog != null) writeLog.unverifiable = true;
         portIoTranslated++;
-        return portIn(port, size);
+        long served = fastPathServed;
+        long v = portIn(port, size) & 0xffffffffL;
+        return fastPathServed != served ? v : v | LEAVE_BLOCK;
     }
 
-    /** OUT for translated code, as {@link #translatedIn}. */
-    void translatedOut(int port, int size, int value) {
+    /** {@link #translatedIn}'s mark of an access that took the normal path. */
+    static final long LEAVE_BLOCK = 1L << 32;
+
+    /** OUT for translated code, as {@link #translatedIn}; returns whether the block must end after it. */
+    boolean translatedOut(int port, int size, int value) {
         checkIo(port, size);
         if (writeLog != null) writeLog.unverifiable = true;
         portIoTranslated++;
+        long served = fastPathServed;
         portOut(port, size, value);
+        return fastPathServed == served;
     }
 
     private void retiredInBlock(int k) {

@@ -51,6 +51,8 @@ class FastPathDispatchTest {
     static final class Dispatch implements FastPathDispatch {
         final Counter device;
         final List<Long> memoryAsked = new ArrayList<>();
+        /** The pages the CPU asked {@link #servesMemoryPage} about. */
+        final List<Long> pagesAsked = new ArrayList<>();
         int served;
 
         Dispatch(Counter device) {
@@ -88,6 +90,12 @@ class FastPathDispatchTest {
             memoryAsked.add(address);
             return false; // stores take the normal path
         }
+
+        @Override
+        public boolean servesMemoryPage(long page) {
+            pagesAsked.add(page);
+            return page == FakeMachine.DEVICES;
+        }
     }
 
     private static final String PROGRAM = """
@@ -124,6 +132,10 @@ class FastPathDispatchTest {
     }
 
     private static Outcome run(Accel accel, boolean fast) throws Exception {
+        return run(PROGRAM, accel, fast);
+    }
+
+    private static Outcome run(String program, Accel accel, boolean fast) throws Exception {
         assumeTrue(Asm.available("nasm"), "nasm is needed (apt-get install nasm)");
         FakeMachine m = new FakeMachine(8 << 20);
         Counter device = new Counter();
@@ -131,7 +143,7 @@ class FastPathDispatchTest {
         m.devices = device;
         Dispatch d = new Dispatch(device);
         if (fast) m.fastPath = d;
-        m.load(ORIGIN, Asm.flat("BITS 32\norg " + ORIGIN + "\n" + PROGRAM + "\n"));
+        m.load(ORIGIN, Asm.flat("BITS 32\norg " + ORIGIN + "\n" + program + "\n"));
         X86Cpu cpu = new X86Cpu(m, "pentium3", accel);
         FakeMachine.flat32(cpu, ORIGIN, 0x80000);
         assertEquals(Cpu.ExitReason.HALTED, cpu.run(Long.MAX_VALUE));
@@ -166,5 +178,113 @@ class FastPathDispatchTest {
         }
         assertEquals(6 * 4 + 3, normal.device().reads, "the normal run's device read: IN EAX, IN AX, two loads, INSD");
         assertEquals(6 * 2, normal.device().writes.size(), "and was written: a store and an OUT per round");
+    }
+
+    /**
+     * Runs {@code program} under the interpreter and the translator, with and without the fast
+     * path: the same registers, memory (first 2 MiB), device history and instruction count
+     * every time. Returns the four outcomes: interpreter, translator; each without, then with.
+     */
+    private static Outcome[] sameEverywhere(String program) throws Exception {
+        Outcome reference = run(program, Accel.INTERPRETER, false);
+        Outcome[] all = new Outcome[4];
+        int k = 0;
+        for (Accel accel : new Accel[] {Accel.INTERPRETER, new Accel(true, 1)}) {
+            for (boolean fast : new boolean[] {false, true}) {
+                Outcome o = run(program, accel, fast);
+                String at = (accel.translate() ? "translator" : "interpreter") + (fast ? ", fast path: " : ": ");
+                assertArrayEquals(reference.cpu().r, o.cpu().r, at + "registers");
+                assertEquals(reference.cpu().getEflags(), o.cpu().getEflags(), at + "EFLAGS");
+                assertEquals(reference.cpu().statistics().get("instructions"), o.cpu().statistics().get("instructions"),
+                        at + "instructions retired");
+                for (long a = 0; a < 2 << 20; a += 4) {
+                    assertEquals(reference.machine().read32(a), o.machine().read32(a), at + "memory at 0x" + Long.toHexString(a));
+                }
+                assertEquals(reference.device().reads, o.device().reads, at + "device reads, whichever path");
+                assertEquals(reference.device().writes, o.device().writes, at + "device writes, whichever path");
+                all[k++] = o;
+            }
+        }
+        return all;
+    }
+
+    @Test
+    void aServedInOrOutGoesOnInItsTranslatedBlockAndOneOnTheNormalPathEndsIt() throws Exception {
+        Outcome[] o = sameEverywhere("""
+                mov edx, 0x608
+                mov ecx, 200
+                xor esi, esi
+                l: in eax, dx
+                add esi, eax
+                mov al, cl
+                out 0x80, al
+                dec ecx
+                jnz l
+                hlt
+                """);
+        Outcome normal = o[2], fast = o[3];
+        assertEquals(400, fast.dispatch().served, "every IN and OUT served");
+        assertEquals(400L, fast.cpu().statistics().get("port-io-translated"), "all of them in translated code");
+        // served: the loop is a JVM loop inside one block, left every BURST (64) instructions or so
+        assertTrue(fast.cpu().statistics().get("blocks-run") < 60,
+                "blocks run with the fast path: " + fast.cpu().statistics().get("blocks-run"));
+        // normal path: the block ends after each IN and OUT, the run loop looks at what the device did
+        assertTrue(normal.cpu().statistics().get("blocks-run") >= 600,
+                "blocks run without: " + normal.cpu().statistics().get("blocks-run"));
+    }
+
+    @Test
+    void aServedDevicePageStaysInTheTlbUntilInvlpgOrACr3LoadAsARamPageWould() throws Exception {
+        // paging on, 0-4 MiB identity mapped (one 4 MiB page), linear 0x400000 -> the device
+        // page; 100 loads of the served register there; then the page is remapped to RAM and
+        // INVLPG makes the next load see RAM; mapped back, a CR3 load makes the next see the
+        // device again; a store there takes the normal path
+        Outcome[] o = sameEverywhere("""
+                mov eax, cr4
+                or eax, 0x10
+                mov cr4, eax
+                mov dword [0x300000], 0x83
+                mov dword [0x300004], 0x302003
+                mov dword [0x302000], 0xFED00003
+                xor esi, esi
+                mov ecx, 100
+                mov eax, 0x300000
+                mov cr3, eax
+                mov eax, cr0
+                or eax, 0x80000000
+                mov cr0, eax
+                l: mov eax, [0x4000F0]
+                add esi, eax
+                dec ecx
+                jnz l
+                mov dword [0x3050F0], 0x12345678
+                mov dword [0x302000], 0x305003
+                invlpg [0x400000]
+                mov eax, [0x4000F0]
+                mov [0x306000], eax
+                mov dword [0x302000], 0xFED00003
+                mov eax, cr3
+                mov cr3, eax
+                mov eax, [0x4000F4]
+                mov [0x306004], eax
+                mov [0x400010], esi
+                mov eax, cr0
+                and eax, 0x7fffffff
+                mov cr0, eax
+                hlt
+                """);
+        for (int k : new int[] {1, 3}) {
+            Outcome normal = o[k - 1], fast = o[k];
+            String at = k == 1 ? "interpreter: " : "translator: ";
+            assertEquals(0x12345678, fast.machine().read32(0x306000), at + "after INVLPG the load reached RAM");
+            assertEquals(101, fast.dispatch().served, at + "the 100 loads and the one after the CR3 load were served");
+            assertEquals(List.of("16/4=" + Long.toHexString(fast.cpu().r[X86State.ESI] & 0xffffffffL)),
+                    fast.device().writes, at + "the store reached the device on the normal path");
+            assertTrue(fast.dispatch().pagesAsked.stream().allMatch(p -> p >= FakeMachine.DEVICES),
+                    at + "only pages that are not RAM are asked about: " + fast.dispatch().pagesAsked);
+            long fills = fast.cpu().statistics().get("tlb-fills"), without = normal.cpu().statistics().get("tlb-fills");
+            assertTrue(without >= 100, at + "without handlers every device load walks the page tables: " + without);
+            assertTrue(fills < without - 90, at + "with them the device page stays in the TLB: " + fills + " fills");
+        }
     }
 }

@@ -71,6 +71,34 @@ class TranslatorTest {
     }
 
     @Test
+    void movesBetweenTheAccumulatorAndAnAbsoluteOffsetAreTranslated() throws Exception {
+        // A0-A3 (MOV AL/AX/EAX, moffs and back) with 32- and 16-bit offsets (67), a 16-bit
+        // operand (66) and a segment override: a loop of nothing else runs in one block
+        long[] blocks = sameAsInterpreter("""
+                mov ax, 0x10
+                mov fs, ax
+                mov ecx, 100
+                mov dword [buf], 0x11223344
+                l: mov eax, [buf]
+                add eax, ecx
+                mov [buf + 4], eax
+                mov al, [buf + 1]
+                mov [buf + 8], al
+                mov ax, [fs:buf + 2]
+                mov [fs:buf + 10], ax
+                a16 mov [0x7f00], eax
+                a16 mov eax, [0x7f02]
+                add [buf], eax
+                dec ecx
+                jnz l
+                hlt
+                align 4
+                buf: times 4 dd 0
+                """);
+        assertTrue(blocks[0] < 40, "blocks run: " + blocks[0]);
+    }
+
+    @Test
     void aLoopOfArithmeticMemoryAndCallsRunsTranslatedWithTheInterpretersResult() throws Exception {
         long[] blocks = sameAsInterpreter("""
                 mov esi, buf
@@ -152,8 +180,9 @@ class TranslatorTest {
                 hlt
                 cell: dd 0
                 """);
-        // the stores into the code page (cell) leave the block early, so a pass takes two blocks
-        assertTrue(blocks[0] >= 200, "blocks run: " + blocks[0]);
+        // the whole loop is one block (the stores into the code page miss its bytes), a JVM loop
+        // left when the burst's budget is spent: 200 passes of 27 instructions in 64-instruction runs
+        assertTrue(blocks[0] >= 40, "blocks run: " + blocks[0]);
     }
 
     /**

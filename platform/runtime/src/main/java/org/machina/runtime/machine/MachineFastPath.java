@@ -63,4 +63,9 @@ final class MachineFastPath implements FastPathRegistry, FastPathDispatch {
     public boolean writeMemory(long address, int size, long value) {
         return enabled && memory.fastWrite(address, size, value);
     }
+
+    @Override
+    public boolean servesMemoryPage(long page) {
+        return enabled && memory.fastPathServesPage(page);
+    }
 }

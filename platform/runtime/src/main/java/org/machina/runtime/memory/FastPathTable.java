@@ -134,6 +134,16 @@ final class FastPathTable {
         return null;
     }
 
+    /** Whether an entry of the table lies (partly) in the 4 KiB page at {@code page}. */
+    boolean servesPage(long page) {
+        for (Entry e : table) {
+            if (e.start < page + 4096 && page < e.end) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Serves a read of {@code size} bytes at {@code address} through a handler, if one covers it. */
     boolean read(long address, int size, FastPathRead result) {
         if (table.length == 0) {

@@ -100,6 +100,11 @@ public class PhysicalAddressSpace implements AddressSpace {
         return fastPaths.write(address, size, value);
     }
 
+    /** Whether a fast-path range lies (partly) in the 4 KiB page at {@code page}. */
+    public boolean fastPathServesPage(long page) {
+        return fastPaths.servesPage(page);
+    }
+
     @Override
     public String name() {
         return name;
