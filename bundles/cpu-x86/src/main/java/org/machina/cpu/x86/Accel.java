@@ -24,11 +24,11 @@ public record Accel(boolean translate, int threshold, boolean background, boolea
     /** The default threshold (a first choice, not yet tuned by measurement). */
     public static final int DEFAULT_THRESHOLD = 16;
     /**
-     * The default {@code hot}: in a Linux boot to /init about 130 blocks get there (the kernel's
-     * decompressor and a few kernel loops, 87 % of the boot's instructions are in its 64
-     * hottest blocks), few enough for C2's 50-250 ms a block.
+     * The default {@code hot}, chosen by boots to /init on a quiet machine (docs/architecture.md):
+     * about 180 blocks get there (87 % of the boot's instructions are in its 64 hottest blocks),
+     * few enough for C2's 50-250 ms a block; at 5000 C2's time outweighed the gain.
      */
-    public static final int DEFAULT_HOT = 100_000;
+    public static final int DEFAULT_HOT = 20_000;
     public static final Accel TCG = new Accel(true, DEFAULT_THRESHOLD, false);
     public static final Accel INTERPRETER = new Accel(false, DEFAULT_THRESHOLD, false);
 

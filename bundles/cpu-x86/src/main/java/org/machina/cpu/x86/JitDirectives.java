@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The few blocks a guest spends most of its time in are the exception ({@link Mmu#hotRuns}):
  * translated again into classes named {@code HotCode}, which the directive does not match, they
- * are compiled by C2 with HotSpot's usual thresholds (50-250 ms each; about 130 in a Linux boot).
+ * are compiled by C2 with HotSpot's usual thresholds (50-250 ms each; about 180 in a Linux boot).
  *
  * <p>The directive ({@code c2: Exclude} for {@code org/machina/cpu/x86/TranslatedCode*.*}) is
  * added once per JVM through the {@code DiagnosticCommand} MBean, the in-process form of

@@ -254,7 +254,7 @@ abstract class Mmu extends X86State {
     }
 
     /**
-     * Runs from the jump cache after which a block is translated again as hot code (0: never;
+     * Runs from the jump cache entry after which a block is translated again as hot code (0: never;
      * {@code -accel tcg,hot=N}). Translated blocks are compiled by HotSpot's C1 alone, which
      * calls the memory and flag helpers and spills its registers around each call; the few
      * blocks a guest spends most of its time in are worth C2's time, which inlines the helpers
