@@ -47,7 +47,9 @@ import org.machina.devices.usb.video.source.TestPattern;
  * {@code source=file,path=clip.y4m} (a 5-frame clip written here), delivers frames whose hashes are
  * those of the clip's frames, looping. A third camera on port 4, {@code speed=super}, is a USB 3
  * camera on the controller's SuperSpeed root port (Linux's bus 2): its 640x480 YUYV frames, over
- * isochronous packet trains of a millisecond, are checked the same way. Frame rates are printed
+ * isochronous packet trains of a millisecond, are checked the same way. Hot-plugged on port 3: a
+ * bulk pattern camera, then a {@code source=process} camera running the host's ffmpeg testsrc
+ * (its frames checked against ffmpeg's own raw rendering). Frame rates are printed
  * (guest clock and host wall time).
  *
  * <p>Not in the default suite (a boot and its captures: about 3 minutes with the translator, 8-12
@@ -72,6 +74,8 @@ class UvcGuestIT {
     private static GuestConsole guest;
     private static Path clip;
     private static Path qmpSocket;
+    /** The test's work directory (host side). */
+    private static Path work;
     /** /dev/videoN of the pattern camera (port 1) and of the file camera (port 2), from sysfs. */
     private static String patternCamera = "/dev/video0";
     private static String fileCamera;
@@ -87,6 +91,7 @@ class UvcGuestIT {
         GuestFiles files = GuestFiles.locate("uvc-guest");
         Path root = files.root(), kernel = files.kernel(), initramfs = files.initramfs();
         Path out = files.out();
+        work = out;
 
         // the capture program, static i386, into an extra cpio archive appended to the initramfs
         Path src = out.resolve("uvccap.c");
@@ -236,12 +241,83 @@ class UvcGuestIT {
     @Test
     @Order(8)
     void aHotPluggedBulkCameraCapturesAndGoesAwayOnDeviceDel() throws Exception {
+        JsonObject dev = new JsonObject();
+        dev.addProperty("driver", "usb-video");
+        dev.addProperty("id", "cam2");
+        dev.addProperty("port", "3");
+        dev.addProperty("transfer", "bulk");
+        String hot = plugOnPort3(dev);
+        capture(hot, "1-3", false, "yuyv", 160, 120, 10, false);
+        capture(hot, "1-3", false, "mjpg", 320, 240, 10, false);
+        unplug("cam2", hot);
+        RESULTS.add("hot-plug: device_add usb-video,port=3,transfer=bulk became " + hot
+                + " (captured YUYV and MJPEG), device_del removed it");
+    }
+
+    /**
+     * {@code source=process} with a real ffmpeg on the host: a camera hot-plugged on port 3 runs
+     * {@code ffmpeg -re ... testsrc ... -vf loop=loop=-1:size=60 -f yuv4mpegpipe -pix_fmt yuv422p -}
+     * (testsrc's first 60 frames, looped, live at 30 fps); every 320x240 YUYV frame the guest
+     * captures has the FNV-1a hash of one of those 60 frames as ffmpeg renders them to raw YUYV on
+     * the host ({@code -vf format=yuv422p -pix_fmt yuyv422}). Skipped when ffmpeg is not installed.
+     */
+    @Test
+    @Order(9)
+    void aProcessCameraShowsFfmpegsTestsrc() throws Exception {
+        Assumptions.assumeTrue(ffmpegRuns(), "ffmpeg is not installed on the host (apt-get install ffmpeg)");
+        Path raw = work.resolve("testsrc.raw");
+        String input = "-f lavfi -i testsrc=size=320x240:rate=30";
+        host(work, "/bin/sh", "-c", "ffmpeg -loglevel error -y " + input
+                + " -frames:v 60 -vf format=yuv422p -f rawvideo -pix_fmt yuyv422 '" + raw + "'");
+        byte[] all = Files.readAllBytes(raw);
+        int size = 320 * 240 * 2;
+        assertEquals(60 * size, all.length, "ffmpeg's 60 reference frames");
+        List<String> expected = new ArrayList<>();
+        for (int f = 0; f < 60; f++) {
+            expected.add(String.format("%08x", fnv(java.util.Arrays.copyOfRange(all, f * size, (f + 1) * size))));
+        }
+        assertEquals(60, expected.stream().distinct().count(), "testsrc's 60 frames differ: " + expected);
+
+        JsonObject dev = new JsonObject();
+        dev.addProperty("driver", "usb-video");
+        dev.addProperty("id", "cam4");
+        dev.addProperty("port", "3");
+        dev.addProperty("transfer", "bulk");
+        dev.addProperty("source", "process");
+        dev.addProperty("command", "ffmpeg -loglevel error -re " + input
+                + " -vf loop=loop=-1:size=60 -f yuv4mpegpipe -pix_fmt yuv422p -");
+        String hot = plugOnPort3(dev);
+        GuestConsole.Output r = guest.shell(captureCommand("1-3", hot + " yuyv 320 240 12"), CAPTURE_TIMEOUT_S);
+        assertEquals(0, r.status(), r.toString());
+        List<Integer> order = new ArrayList<>();
+        for (String line : r.lines()) {
+            Matcher m = FRAME.matcher(line);
+            if (m.find()) {
+                int k = expected.indexOf(m.group(5));
+                assertTrue(k >= 0, "a frame of ffmpeg's testsrc: " + line);
+                order.add(k);
+            }
+        }
+        assertEquals(12, order.size(), r.toString());
+        assertTrue(order.stream().distinct().count() >= 2, "the live stream moves: " + order);
+        unplug("cam4", hot);
+        RESULTS.add("process camera (" + hot + ", ffmpeg testsrc): 12 frames, each one of ffmpeg's own, testsrc frames " + order);
+    }
+
+    private static boolean ffmpegRuns() throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder("ffmpeg", "-version").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** QMP device_add of {@code dev} (on port 3); returns the guest's video node for USB device 1-3. */
+    private static String plugOnPort3(JsonObject dev) throws Exception {
+        assertEquals(0, guest.shell("dmesg -c > /dev/null", 300).status(), "dmesg -c: only this plug's messages");
         try (QmpTestClient qmp = QmpTestClient.connect(qmpSocket)) {
-            JsonObject dev = new JsonObject();
-            dev.addProperty("driver", "usb-video");
-            dev.addProperty("id", "cam2");
-            dev.addProperty("port", "3");
-            dev.addProperty("transfer", "bulk");
             JsonObject added = qmp.execute("device_add", dev);
             assertTrue(added.has("return"), "device_add usb-video: " + added);
         }
@@ -257,13 +333,16 @@ class UvcGuestIT {
         }
         assertTrue(hot != null, "the guest made a video node for the hot-plugged camera: " + found);
         assertTrue(found.text().contains("usb 1-3: Found UVC 1.10 device Machina USB camera"), found.toString());
-        capture(hot, "1-3", false, "yuyv", 160, 120, 10, false);
-        capture(hot, "1-3", false, "mjpg", 320, 240, 10, false);
+        return hot;
+    }
+
+    /** QMP device_del {@code id}; its node {@code hot} goes away and the boot cameras stay. */
+    private static void unplug(String id, String hot) throws Exception {
         try (QmpTestClient qmp = QmpTestClient.connect(qmpSocket)) {
             JsonObject args = new JsonObject();
-            args.addProperty("id", "cam2");
+            args.addProperty("id", id);
             JsonObject r = qmp.execute("device_del", args);
-            assertTrue(r.has("return"), "device_del cam2: " + r);
+            assertTrue(r.has("return"), "device_del " + id + ": " + r);
         }
         GuestConsole.Output gone = guest.shell("i=0; while [ -e " + hot + " ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done;"
                 + " ls /sys/class/video4linux/; dmesg | sed 's/^\\[[ 0-9.]*\\] //' | grep 'USB disconnect'; [ ! -e " + hot + " ]", 600);
@@ -271,8 +350,6 @@ class UvcGuestIT {
         assertTrue(gone.text().contains("usb 1-3: USB disconnect"), gone.toString());
         GuestConsole.Output still = guest.shell("ls " + patternCamera + " " + fileCamera, 300);
         assertEquals(0, still.status(), "the other cameras stay: " + still);
-        RESULTS.add("hot-plug: device_add usb-video,port=3,transfer=bulk became " + hot
-                + " (captured YUYV and MJPEG), device_del removed it");
     }
 
     /**
