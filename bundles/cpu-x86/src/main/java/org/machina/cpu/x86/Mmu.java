@@ -156,8 +156,8 @@ abstract class Mmu extends X86State {
         int i = slot(lin, false);
         if (i < 0) {
             long phys = fill(lin, false);
-            i = kind(false) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
-            if (tlbTag[i] != ((lin & 0xfffff000) | 1)) {
+            i = tlbIndex(lin, false);
+            if (tlbTag[i] != ((lin & 0xfffff000) | RAM)) {
                 return (int) mem.read(phys, 1) & 0xff;
             }
         }
@@ -575,24 +575,28 @@ abstract class Mmu extends X86State {
             fillRam = ram;
             fillOffset = off;
             if (!write || (!ram.isCodePage(off) && !ram.dirtyLog().isLogging())) {
-                int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
-                tlbTag[i] = (lin & 0xfffff000) | RAM;
-                tlbSeg[i] = ram.segment();
-                tlbRam[i] = ram;
-                tlbOff[i] = off;
-                tlbAddr[i] = ram.outlivesMachineThread() && ram.segment().isNative() ? ram.segment().address() + off : 0;
-                tlbGlobal[i] = lastGlobal;
+                setEntry(tlbIndex(lin, write), (lin & 0xfffff000) | RAM, ram.segment(), ram, off,
+                        ram.outlivesMachineThread() && ram.segment().isNative() ? ram.segment().address() + off : 0);
             }
         } else if (!slowAccesses && fastPath.servesMemoryPage(page)) {
-            int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
-            tlbTag[i] = (lin & 0xfffff000) | DEVICE;
-            tlbSeg[i] = null;
-            tlbRam[i] = null;
-            tlbOff[i] = page;
-            tlbAddr[i] = 0;
-            tlbGlobal[i] = lastGlobal;
+            setEntry(tlbIndex(lin, write), (lin & 0xfffff000) | DEVICE, null, null, page, 0);
         }
         return phys;
+    }
+
+    /** The TLB entry for the page of {@code lin}, for a load or a store at the current privilege. */
+    private int tlbIndex(int lin, boolean write) {
+        return kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
+    }
+
+    /** Fills TLB entry {@code i} (a RAM page: its segment, block, offset and raw address; a device page: its physical page). */
+    private void setEntry(int i, int tag, MemorySegment seg, RamBlock ram, long off, long addr) {
+        tlbTag[i] = tag;
+        tlbSeg[i] = seg;
+        tlbRam[i] = ram;
+        tlbOff[i] = off;
+        tlbAddr[i] = addr;
+        tlbGlobal[i] = lastGlobal;
     }
 
     /** When set (watchpoints armed) every access takes the slow path and reports to {@link #watch}. */
@@ -607,9 +611,7 @@ abstract class Mmu extends X86State {
     }
 
     private int slot(int lin, boolean write) {
-        if (slowAccesses) return -1;
-        int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
-        return tlbTag[i] == ((lin & 0xfffff000) | RAM) ? i : -1;
+        return entry(lin, write, RAM);
     }
 
     /**
@@ -617,9 +619,14 @@ abstract class Mmu extends X86State {
      * path's way around the page walk (not while every access must take it in full).
      */
     private int deviceSlot(int lin, boolean write) {
+        return entry(lin, write, DEVICE);
+    }
+
+    /** The TLB entry holding the page of {@code lin} as a {@code type} ({@link #RAM} or {@link #DEVICE}) page, or -1. */
+    private int entry(int lin, boolean write, int type) {
         if (slowAccesses) return -1;
-        int i = kind(write) * TLB_SIZE + ((lin >>> 12) & (TLB_SIZE - 1));
-        return tlbTag[i] == ((lin & 0xfffff000) | DEVICE) ? i : -1;
+        int i = tlbIndex(lin, write);
+        return tlbTag[i] == ((lin & 0xfffff000) | type) ? i : -1;
     }
 
     public final int read8(int lin) {
