@@ -1,6 +1,8 @@
 package org.machina.devices.pc;
 
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.machina.api.device.Device;
 import org.machina.api.device.DeviceContext;
@@ -8,6 +10,7 @@ import org.machina.api.irq.IrqSink;
 import org.machina.api.memory.AccessSpec;
 import org.machina.api.memory.MemoryRegion;
 import org.machina.api.memory.Mmio;
+import org.machina.api.state.StateException;
 import org.machina.api.state.Stateful;
 
 /**
@@ -53,7 +56,7 @@ public final class Ioapic implements Device, Mmio, IrqSink, ApicBus.EoiListener,
     static final long WRITABLE = 0xFF00_0000_0000_0000L | MASKED | LEVEL | LOW_ACTIVE | 0xFFF;
 
     /**
-     * Saved state, version 1.
+     * Saved state, version 2 (see {@link #stateVersion}).
      *
      * @param select IOREGSEL
      * @param id IOAPICID
@@ -179,7 +182,15 @@ public final class Ioapic implements Device, Mmio, IrqSink, ApicBus.EoiListener,
 
     /** Whether input {@code pin} is at its entry's active level. */
     private boolean asserted(int pin) {
-        return inputs[pin] != ((entries[pin] & LOW_ACTIVE) != 0);
+        return throughPolarity(inputs[pin], entries[pin]);
+    }
+
+    /**
+     * {@code value} seen through {@code entry}'s INTPOL (inverted when low active): an electrical
+     * level's asserted state, and an asserted state's electrical level.
+     */
+    private static boolean throughPolarity(boolean value, long entry) {
+        return value != ((entry & LOW_ACTIVE) != 0);
     }
 
     /** Whether an entry is level-triggered: trigger mode level and a vectored (fixed or lowest-priority) delivery. */
@@ -247,19 +258,19 @@ public final class Ioapic implements Device, Mmio, IrqSink, ApicBus.EoiListener,
      * an active-low pin is the inverse.
      */
     @Override
-    public State migrate(int fromVersion, java.util.Map<String, Object> fields) {
+    public State migrate(int fromVersion, Map<String, Object> fields) {
         if (fromVersion != 1) return Stateful.super.migrate(fromVersion, fields);
-        if (!(fields.get("entries") instanceof java.util.List<?> saved) || saved.size() != PINS
-                || !(fields.get("inputs") instanceof java.util.List<?> asserted) || asserted.size() != PINS
+        if (!(fields.get("entries") instanceof List<?> saved) || saved.size() != PINS
+                || !(fields.get("inputs") instanceof List<?> asserted) || asserted.size() != PINS
                 || !(fields.get("select") instanceof Number select) || !(fields.get("id") instanceof Number ioapicId)) {
-            throw new org.machina.api.state.StateException("I/O APIC state version 1 without " + PINS
+            throw new StateException("I/O APIC state version 1 without " + PINS
                     + " entries and inputs, select and id: " + fields.keySet());
         }
         long[] table = new long[PINS];
         boolean[] levels = new boolean[PINS];
         for (int pin = 0; pin < PINS; pin++) {
             table[pin] = ((Number) saved.get(pin)).longValue();
-            levels[pin] = Boolean.TRUE.equals(asserted.get(pin)) != ((table[pin] & LOW_ACTIVE) != 0);
+            levels[pin] = throughPolarity(Boolean.TRUE.equals(asserted.get(pin)), table[pin]);
         }
         return new State(select.intValue(), ioapicId.intValue(), table, levels);
     }
