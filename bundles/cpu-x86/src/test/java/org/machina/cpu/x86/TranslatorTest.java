@@ -458,6 +458,45 @@ class TranslatorTest {
     }
 
     @Test
+    void aFaultLeavingABlockTakesTheRegistersAndFlagsTheBlockKeptInLocals() throws Exception {
+        // Registers and the lazy flags live in the block's locals until it exits; a #GP from a
+        // load through ES (limit 0xFF: the helper's check, no inline path) in the middle of a
+        // loop must still be delivered with them: the handler stores the pushed EFLAGS and EBX,
+        // ESI and EDI as the fault found them, and skips the load.
+        long[] blocks = sameAsInterpreter("""
+                mov dword [0x1018], 0x000000ff
+                mov dword [0x101c], 0x00409200
+                mov ax, 0x18
+                mov es, ax
+                mov eax, handler
+                mov [0x2068], ax
+                mov word [0x206a], 8
+                mov word [0x206c], 0x8e00
+                shr eax, 16
+                mov [0x206e], ax
+                mov ecx, 40
+                again: add ebx, ecx
+                inc esi
+                lea edi, [edi + ebx * 2]
+                sub edi, ebx
+                fault: mov eax, [es:ecx * 8]
+                after: adc ebp, eax
+                dec ecx
+                jnz again
+                hlt
+                handler: add esp, 4
+                mov eax, [esp + 8]
+                mov [0x3000 + ecx * 4], eax
+                mov [0x3100 + ecx * 4], ebx
+                mov [0x3200 + ecx * 4], esi
+                mov [0x3300 + ecx * 4], edi
+                xor eax, eax
+                add dword [esp], after - fault
+                iret""");
+        assertTrue(blocks[0] > 0, "blocks run: " + blocks[0]);
+    }
+
+    @Test
     void backgroundTranslationsAreInstalledAndGiveTheInterpretersResult() throws Exception {
         String code = """
                 mov esi, buf
