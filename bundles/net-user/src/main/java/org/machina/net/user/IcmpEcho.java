@@ -24,15 +24,19 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@link #IDLE_MS} after the last one (a raw socket sees every ICMP packet the host receives, so an
  * idle one is not kept). If neither socket kind is allowed, one warning says why and every such
  * request is dropped ({@code icmpEchoNoSocket}). {@code restrict=on}: dropped ({@code restricted}).
- * Not done: ICMP errors (time exceeded, unreachable) from the host back to the guest, the guest's
- * TTL (the host's default is used), echo over IPv6.
+ * A request whose TTL is 1 or less is not sent: the guest gets time exceeded from the gateway
+ * ({@link IcmpError#expired}). Over a raw socket, the host's ICMP errors about a request
+ * (destination unreachable, time exceeded) go to the guest ({@link #error}). Not done: those errors
+ * over a ping socket (its error queue), the guest's TTL on what is sent (the host's default is
+ * used), echo over IPv6.
  */
 final class IcmpEcho {
     static final int MAX_PENDING = 64;
     static final long IDLE_MS = 60_000;
 
     /** An outstanding request: who asked whom, with which identifier and sequence number. */
-    private record Pending(int guestSrc, int guestDst, InetAddress to, int guestId, int guestSeq, EventLoop.Deadline expiry) {
+    private record Pending(int guestSrc, int guestDst, InetAddress to, int guestId, int guestSeq, byte[] quote,
+            EventLoop.Deadline expiry) {
     }
 
     private final Stack stack;
@@ -72,9 +76,13 @@ final class IcmpEcho {
             stack.stats.restricted++;
             return;
         }
-        InetAddress to = host.echoRoute() != null ? host.echoRoute().apply(d.dst()) : stack.hostAddressFor(d.dst());
+        InetAddress to = stack.hostAddressFor(d.dst());
         if (to == null) {
             stack.stats.unsupported++;
+            return;
+        }
+        byte[] quote = IcmpError.quote(d, stack.cfg);
+        if (stack.icmpError.expired(new IpAddr.V4(d.dst()), d.ttl(), quote)) {
             return;
         }
         if (pending.size() >= MAX_PENDING) {
@@ -99,7 +107,7 @@ final class IcmpEcho {
                 stack.stats.icmpEchoTimedOut++;
             }
         });
-        pending.put(seq, new Pending(d.src(), d.dst(), to, Bytes.u16(b, o + 4), Bytes.u16(b, o + 6), expiry));
+        pending.put(seq, new Pending(d.src(), d.dst(), to, Bytes.u16(b, o + 4), Bytes.u16(b, o + 6), quote, expiry));
         if (idle != null) {
             idle.cancel();
         }
@@ -156,6 +164,10 @@ final class IcmpEcho {
     private void reply(HostIcmpSocket.Kind kind, HostIcmpSocket.Message m) {
         byte[] b = m.buf();
         int o = m.off();
+        if (m.len() >= 8 && kind == HostIcmpSocket.Kind.RAW && IcmpError.isRelayed(Bytes.u8(b, o))) {
+            error(m);
+            return;
+        }
         if (m.len() < 8 || Bytes.u8(b, o) != Icmp.ECHO_REPLY) {
             return;                                          // a raw socket sees all ICMP: not ours
         }
@@ -176,6 +188,37 @@ final class IcmpEcho {
         byte[] r = Icmp.echo(b, o, m.len(), Icmp.ECHO_REPLY, p.guestId(), p.guestSeq());
         stack.stats.icmpEchoReplies++;
         stack.ip.output(p.guestDst(), p.guestSrc(), Ipv4.ICMP, r, 0, r.length);
+    }
+
+    /**
+     * An ICMP error (destination unreachable, time exceeded) the raw socket received: if it quotes
+     * one of our outstanding requests (our identifier and sequence number, to the address it went
+     * to), the guest gets the same type and code from the reporter (loopback shown as the gateway),
+     * quoting the guest's own request, and the entry is freed. A ping socket reports errors only
+     * through its error queue (IP_RECVERR, recvmsg with MSG_ERRQUEUE), which is not read: there the
+     * guest's ping just times out.
+     */
+    private void error(HostIcmpSocket.Message m) {
+        byte[] b = m.buf();
+        int q = m.off() + IcmpError.HEADER;                  // the quoted datagram: our request's IP header, 8 bytes of ICMP
+        int ihl = m.len() >= IcmpError.HEADER + Ipv4.HEADER ? (b[q] & 0xf) * 4 : 0;
+        if (ihl < Ipv4.HEADER || m.len() < IcmpError.HEADER + ihl + 8 || Bytes.u8(b, q + 9) != Ipv4.ICMP
+                || Bytes.u8(b, q + ihl) != Icmp.ECHO_REQUEST || Bytes.u16(b, q + ihl + 4) != id) {
+            return;                                          // about something else
+        }
+        int seq = Bytes.u16(b, q + ihl + 6);
+        Pending p = pending.get(seq);
+        if (p == null || Bytes.i32(b, q + 16) != Bytes.ipOf(p.to().getAddress())) {
+            return;
+        }
+        if (Checksum.of(b, m.off(), m.len()) != 0) {
+            stack.stats.malformed++;
+            return;
+        }
+        pending.remove(seq);
+        p.expiry().cancel();
+        stack.stats.icmpEchoErrors++;
+        stack.icmpError.relay(Bytes.u8(b, m.off()), Bytes.u8(b, m.off() + 1), stack.guestAddressFor(m.from()), p.quote());
     }
 
     private void closeSocket() {
