@@ -1,6 +1,8 @@
 package org.machina.net.user;
 
 import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -25,10 +27,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * idle one is not kept). If neither socket kind is allowed, one warning says why and every such
  * request is dropped ({@code icmpEchoNoSocket}). {@code restrict=on}: dropped ({@code restricted}).
  * A request whose TTL is 1 or less is not sent: the guest gets time exceeded from the gateway
- * ({@link IcmpError#expired}). Over a raw socket, the host's ICMP errors about a request
- * (destination unreachable, time exceeded) go to the guest ({@link #error}). Not done: those errors
- * over a ping socket (its error queue), the guest's TTL on what is sent (the host's default is
- * used), echo over IPv6.
+ * ({@link IcmpError#expired}). The host's ICMP errors about a request (destination unreachable,
+ * time exceeded) go to the guest ({@link #error}): a raw socket reads them as messages, a ping
+ * socket from its error queue (IP_RECVERR). Not done: the guest's TTL on what is sent (the host's
+ * default is used), echo over IPv6.
  */
 final class IcmpEcho {
     static final int MAX_PENDING = 64;
@@ -155,6 +157,12 @@ final class IcmpEcho {
         if (s == null) {
             return;
         }
+        HostIcmpSocket.Report e;
+        while ((e = s.receiveError()) != null) {
+            if (IcmpError.isRelayed(e.type())) {
+                error(e.type(), e.code(), e.reporter(), e.to(), e.buf(), e.off(), e.len(), false);
+            }
+        }
         HostIcmpSocket.Message m;
         while ((m = s.receive()) != null) {
             reply(s.kind, m);
@@ -165,7 +173,7 @@ final class IcmpEcho {
         byte[] b = m.buf();
         int o = m.off();
         if (m.len() >= 8 && kind == HostIcmpSocket.Kind.RAW && IcmpError.isRelayed(Bytes.u8(b, o))) {
-            error(m);
+            rawError(m);
             return;
         }
         if (m.len() < 8 || Bytes.u8(b, o) != Icmp.ECHO_REPLY) {
@@ -191,34 +199,50 @@ final class IcmpEcho {
     }
 
     /**
-     * An ICMP error (destination unreachable, time exceeded) the raw socket received: if it quotes
-     * one of our outstanding requests (our identifier and sequence number, to the address it went
-     * to), the guest gets the same type and code from the reporter (loopback shown as the gateway),
-     * quoting the guest's own request, and the entry is freed. A ping socket reports errors only
-     * through its error queue (IP_RECVERR, recvmsg with MSG_ERRQUEUE), which is not read: there the
-     * guest's ping just times out.
+     * An ICMP error (destination unreachable, time exceeded) the raw socket received, its IP header
+     * removed: it quotes the datagram it is about (IP header, then at least 8 bytes: for one of our
+     * requests, the echo request's header). Checked and handed to {@link #error}.
      */
-    private void error(HostIcmpSocket.Message m) {
+    private void rawError(HostIcmpSocket.Message m) {
         byte[] b = m.buf();
-        int q = m.off() + IcmpError.HEADER;                  // the quoted datagram: our request's IP header, 8 bytes of ICMP
+        int q = m.off() + IcmpError.HEADER;
         int ihl = m.len() >= IcmpError.HEADER + Ipv4.HEADER ? (b[q] & 0xf) * 4 : 0;
-        if (ihl < Ipv4.HEADER || m.len() < IcmpError.HEADER + ihl + 8 || Bytes.u8(b, q + 9) != Ipv4.ICMP
-                || Bytes.u8(b, q + ihl) != Icmp.ECHO_REQUEST || Bytes.u16(b, q + ihl + 4) != id) {
+        if (ihl < Ipv4.HEADER || m.len() < IcmpError.HEADER + ihl + 8 || Bytes.u8(b, q + 9) != Ipv4.ICMP) {
             return;                                          // about something else
-        }
-        int seq = Bytes.u16(b, q + ihl + 6);
-        Pending p = pending.get(seq);
-        if (p == null || Bytes.i32(b, q + 16) != Bytes.ipOf(p.to().getAddress())) {
-            return;
         }
         if (Checksum.of(b, m.off(), m.len()) != 0) {
             stack.stats.malformed++;
             return;
         }
+        InetAddress to;
+        try {
+            to = InetAddress.getByAddress(Arrays.copyOfRange(b, q + 16, q + 20));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);              // four bytes are always an address
+        }
+        error(Bytes.u8(b, m.off()), Bytes.u8(b, m.off() + 1), m.from(), to, b, q + ihl, m.len() - IcmpError.HEADER - ihl, true);
+    }
+
+    /**
+     * An ICMP error of {@code type}/{@code code} that {@code reporter} sent about a request to
+     * {@code to} whose ICMP message (as sent) is at {@code off}: if that is one of our outstanding
+     * requests (echo request, an outstanding sequence number, that destination, and on a raw socket
+     * our identifier) the guest gets the same type and code from the reporter (loopback shown as the
+     * gateway), quoting its own request, and the entry is freed.
+     */
+    private void error(int type, int code, InetAddress reporter, InetAddress to, byte[] b, int off, int len, boolean checkId) {
+        if (len < 8 || Bytes.u8(b, off) != Icmp.ECHO_REQUEST || checkId && Bytes.u16(b, off + 4) != id) {
+            return;
+        }
+        int seq = Bytes.u16(b, off + 6);
+        Pending p = pending.get(seq);
+        if (p == null || !p.to().equals(to)) {
+            return;
+        }
         pending.remove(seq);
         p.expiry().cancel();
         stack.stats.icmpEchoErrors++;
-        stack.icmpError.relay(Bytes.u8(b, m.off()), Bytes.u8(b, m.off() + 1), stack.guestAddressFor(m.from()), p.quote());
+        stack.icmpError.relay(type, code, stack.guestAddressFor(reporter != null ? reporter : to), p.quote());
     }
 
     private void closeSocket() {

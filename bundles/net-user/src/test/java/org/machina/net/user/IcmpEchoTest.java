@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
@@ -235,6 +236,32 @@ class IcmpEchoTest {
         assertTrue(w.collect(300, f -> f.isIp(1)).isEmpty(), "nothing about the unknown sequence number");
         assertEquals(1L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoErrors));
         assertEquals(0, (int) w.onLoop(() -> w.netdev.stack().echo.pendingCount()), "the request is over");
+    }
+
+    @Test
+    void aPingSocketsQueuedErrorGoesToTheGuest() throws Exception {
+        kernel.answer = false;
+        wire(Map.of(), 10_000);
+        byte[] ping = Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x4141, 3, data()));
+        w.send(ping);
+        waitFor("the request sent", () -> kernel.sent().size() == 1);
+        assertTrue(kernel.recvErr, "IP_RECVERR set on the ping socket");
+        byte[] request = kernel.sent().get(0).icmp().clone();
+        FakeIcmpKernel.put16(request, 4, FakeIcmpKernel.PING_ID);                 // as the kernel sent it
+        InetAddress router = InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 1}); // simulated
+        InetSocketAddress to = new InetSocketAddress(loopback(), 0);
+        byte[] other = request.clone();
+        FakeIcmpKernel.put16(other, 6, FakeIcmpKernel.get16(request, 6) ^ 1);
+        kernel.deliverError(11, 0, router, to, other);                             // an unknown sequence number
+        kernel.deliverError(11, 0, router, new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 9}), 0), request);
+        kernel.deliverError(11, 1, router, to, request);
+        Wire.Frame r = w.expect("time exceeded", f -> f.isIp(1) && (f.b()[f.l4()] & 0xff) == 11).verified();
+        assertEquals(1, r.b()[r.l4() + 1], "the reporter's code");
+        assertEquals(Wire.ip("192.0.2.1"), r.src(), "from the router that reported it");
+        assertArrayEquals(Arrays.copyOfRange(ping, 14, 14 + 28), Arrays.copyOfRange(r.b(), r.l4() + 8, 14 + r.ipLen()));
+        assertTrue(w.collect(300, f -> f.isIp(1)).isEmpty(), "nothing about the others");
+        assertEquals(1L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoErrors));
+        assertEquals(0, (int) w.onLoop(() -> w.netdev.stack().echo.pendingCount()));
     }
 
     static void waitFor(String what, BooleanSupplier c) throws InterruptedException {
