@@ -74,8 +74,6 @@ final class TcpConnection implements EventLoop.Handler {
     private int sndNxt;
     /** The highest sequence number sent so far (+1): {@link #sndNxt} goes back to {@link #sndUna} after a timeout, this does not. */
     private int sndMax;
-    /** The end of the last segment shorter than the largest one sent (Minshall's rule: while it is unacknowledged, no other short one goes). */
-    private int sndSml;
     private int sndWnd;
     private int sndWl1;
     private int sndWl2;
@@ -145,7 +143,6 @@ final class TcpConnection implements EventLoop.Handler {
         this.sndUna = iss;
         this.sndNxt = iss;
         this.sndMax = iss;
-        this.sndSml = iss;
         this.recover = iss - 1;
         this.mss = stack.cfg.mtu - key.guestIp().headerLength() - TcpSegment.HEADER;
         this.rcvMss = Math.min(rcvMss, mss);
@@ -679,13 +676,6 @@ final class TcpConnection implements EventLoop.Handler {
                 break;
             }
             int n = Math.min(Math.min(unsent, usable), seg);
-            boolean fresh = !lt(sndNxt, sndMax); // new data, not a retransmission
-            if (fresh && n < seg && n == unsent && !hostEof && lt(sndUna, sndSml)) {
-                break; // Minshall's rule: a short tail waits for the ACK of the short segment in flight, or for more data
-            }
-            if (fresh && n < seg) {
-                sndSml = sndNxt + n;
-            }
             int from = sndNxt - sndUna;
             boolean last = n == unsent;
             send(sndNxt, TcpSegment.ACK | (last ? TcpSegment.PSH : 0), null, from, n, false);

@@ -108,32 +108,6 @@ class TcpTest extends TcpGuest {
         assertTrue(got.stream().allMatch(f -> f.tcpData().length <= 1460), "segments within the MSS");
     }
 
-    /** Minshall's rule: a segment shorter than the MSS waits while an earlier short one is unacknowledged; full ones do not. */
-    @Test
-    void aShortTailWaitsWhileAShortSegmentIsUnacknowledged() throws Exception {
-        SocketChannel host = open(1024);
-        host.write(ByteBuffer.wrap(TcpGuest.filled('a', 100)));
-        Wire.Frame first = w.expect("the first short segment", f -> f.tcp(ACK) && f.tcpData().length > 0).verified();
-        assertEquals(100, first.tcpData().length, "sent at once: nothing short in flight");
-        host.write(ByteBuffer.wrap(TcpGuest.filled('b', 3000)));
-        List<Wire.Frame> full = w.collect(500, f -> f.tcp(ACK) && f.tcpData().length > 0);
-        assertEquals(2, full.size(), "two full segments go, the 80-byte tail waits: " + full.size());
-        assertTrue(full.stream().allMatch(f -> f.tcpData().length == 1460));
-        peerSeq += 100;
-        seg(ACK, 1024, null, new byte[0]);                       // the short segment acknowledged
-        Wire.Frame tail = w.expect("the tail", f -> f.tcp(ACK) && f.tcpData().length > 0).verified();
-        assertEquals(80, tail.tcpData().length);
-        assertEquals(first.seq() + 100 + 2920, tail.seq());
-        peerSeq += 2920 + 80;
-        seg(ACK, 1024, null, new byte[0]);
-        host.write(ByteBuffer.wrap(TcpGuest.filled('c', 10)));
-        w.expect("a short segment after an idle time, at once", f -> f.tcp(ACK) && f.tcpData().length == 10);
-        host.write(ByteBuffer.wrap(TcpGuest.filled('d', 10)));
-        assertTrue(w.collect(300, f -> f.tcp(ACK) && f.tcpData().length > 0).isEmpty(), "held behind the unacknowledged one");
-        host.shutdownOutput();                                   // the host's end: the tail goes with no wait
-        w.expect("the held tail at the host's EOF", f -> f.tcp(ACK) && f.tcpData().length == 10);
-    }
-
     @Test
     void zeroWindowGetsProbesThenData() throws Exception {
         SocketChannel host = open(0);
