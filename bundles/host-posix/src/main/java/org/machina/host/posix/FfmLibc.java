@@ -38,6 +38,14 @@ public final class FfmLibc implements Libc {
     public static final StructLayout SOCKADDR_IN = MemoryLayout.structLayout(
             JAVA_SHORT.withName("sin_family"), JAVA_SHORT.withName("sin_port"), JAVA_INT.withName("sin_addr"),
             MemoryLayout.sequenceLayout(8, JAVA_BYTE).withName("sin_zero"));
+    /**
+     * struct msghdr (LP64): name, its length (and padding), iov, iovlen, control, its length, flags;
+     * struct iovec is a base and a length; struct cmsghdr a size_t length, level, type, then the data.
+     */
+    static final long MSGHDR_SIZE = 56;
+    static final long CMSG_DATA = 16;
+    /** struct sock_extended_err: errno (4), origin, type, code, pad (1 each), info, data (4 each); the offender after it. */
+    static final long SOCK_EXTENDED_ERR_SIZE = 16;
     private static final ValueLayout.OfShort NET_SHORT = JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN);
 
     private static volatile FfmLibc instance;
@@ -55,6 +63,8 @@ public final class FfmLibc implements Libc {
     private final MethodHandle socket;
     private final MethodHandle sendto;
     private final MethodHandle recvfrom;
+    private final MethodHandle recvmsg;
+    private final MethodHandle setsockopt;
     private final MethodHandle close;
     private final MethodHandle strerror;
 
@@ -84,6 +94,9 @@ public final class FfmLibc implements Libc {
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), e);
         recvfrom = linker.downcallHandle(find(c, "recvfrom"),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), e);
+        recvmsg = linker.downcallHandle(find(c, "recvmsg"), FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), e);
+        setsockopt = linker.downcallHandle(find(c, "setsockopt"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), e);
         close = linker.downcallHandle(find(c, "close"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         strerror = linker.downcallHandle(find(c, "strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
@@ -234,17 +247,66 @@ public final class FfmLibc implements Libc {
             MemorySegment sa = a.allocate(SOCKADDR_IN);
             MemorySegment len = a.allocateFrom(JAVA_INT, (int) SOCKADDR_IN.byteSize());
             long n = call("recvfrom", s -> (long) recvfrom.invokeExact(s, fd, buffer, buffer.byteSize(), flags, sa, len));
-            InetSocketAddress from = null;
-            if (len.get(JAVA_INT, 0) >= 8 && sa.get(JAVA_SHORT, 0) == AF_INET) {
-                byte[] ip = new byte[4];
-                MemorySegment.copy(sa, JAVA_BYTE, 4, ip, 0, 4);
-                try {
-                    from = new InetSocketAddress(InetAddress.getByAddress(ip), sa.get(NET_SHORT, 2) & 0xFFFF);
-                } catch (UnknownHostException e) {
-                    throw new IllegalStateException(e);   // four bytes are always an address
+            return new Received((int) n, len.get(JAVA_INT, 0) >= 8 ? inet(sa) : null);
+        }
+    }
+
+    @Override
+    public void setsockopt(int fd, int level, int option, int value) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocateFrom(JAVA_INT, value);
+            call("setsockopt", s -> (int) setsockopt.invokeExact(s, fd, level, option, v, 4));
+        }
+    }
+
+    @Override
+    public QueuedError recvError(int fd, MemorySegment buffer) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment name = a.allocate(SOCKADDR_IN);
+            MemorySegment iov = a.allocate(16, 8);
+            iov.set(ADDRESS, 0, buffer);
+            iov.set(JAVA_LONG, 8, buffer.byteSize());
+            MemorySegment control = a.allocate(512, 8);
+            MemorySegment msg = a.allocate(MSGHDR_SIZE, 8);
+            msg.set(ADDRESS, 0, name);
+            msg.set(JAVA_INT, 8, (int) SOCKADDR_IN.byteSize());
+            msg.set(ADDRESS, 16, iov);
+            msg.set(JAVA_LONG, 24, 1L);
+            msg.set(ADDRESS, 32, control);
+            msg.set(JAVA_LONG, 40, control.byteSize());
+            long n = call("recvmsg", s -> (long) recvmsg.invokeExact(s, fd, msg, MSG_ERRQUEUE | MSG_DONTWAIT));
+            InetSocketAddress to = msg.get(JAVA_INT, 8) >= 8 ? inet(name) : null;
+            long controlLength = Math.min(msg.get(JAVA_LONG, 40), control.byteSize());
+            for (long at = 0; at + CMSG_DATA <= controlLength; ) {
+                long len = control.get(JAVA_LONG, at);
+                if (len < CMSG_DATA || at + len > controlLength) {
+                    break;
                 }
+                if (control.get(JAVA_INT, at + 8) == SOL_IP && control.get(JAVA_INT, at + 12) == IP_RECVERR
+                        && len >= CMSG_DATA + SOCK_EXTENDED_ERR_SIZE) {
+                    MemorySegment ee = control.asSlice(at + CMSG_DATA, len - CMSG_DATA);
+                    InetSocketAddress offender = len >= CMSG_DATA + SOCK_EXTENDED_ERR_SIZE + 8
+                            ? inet(ee.asSlice(SOCK_EXTENDED_ERR_SIZE)) : null;
+                    return new QueuedError((int) n, ee.get(JAVA_INT, 0), ee.get(JAVA_BYTE, 4) & 0xff, ee.get(JAVA_BYTE, 5) & 0xff,
+                            ee.get(JAVA_BYTE, 6) & 0xff, offender == null ? null : offender.getAddress(), to);
+                }
+                at += (len + 7) & ~7L;                       // CMSG_NXTHDR: aligned to size_t
             }
-            return new Received((int) n, from);
+            return new QueuedError((int) n, 0, 0, 0, 0, null, to);
+        }
+    }
+
+    /** The IPv4 address and port of a struct sockaddr_in, or null when it is of another family. */
+    private static InetSocketAddress inet(MemorySegment sa) {
+        if (sa.get(JAVA_SHORT, 0) != AF_INET) {
+            return null;
+        }
+        byte[] ip = new byte[4];
+        MemorySegment.copy(sa, JAVA_BYTE, 4, ip, 0, 4);
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(ip), sa.get(NET_SHORT, 2) & 0xFFFF);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);   // four bytes are always an address
         }
     }
 

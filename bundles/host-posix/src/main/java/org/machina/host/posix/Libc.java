@@ -1,6 +1,7 @@
 package org.machina.host.posix;
 
 import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
@@ -39,6 +40,14 @@ public interface Libc {
 
     /** send/recv flags. */
     int MSG_DONTWAIT = 0x40;
+    int MSG_ERRQUEUE = 0x2000;
+
+    /** setsockopt(2) level and option: IPv4 errors (ICMP ones the host got) queued on the socket (ip(7)). */
+    int SOL_IP = 0;
+    int IP_RECVERR = 11;
+    /** Where a queued error came from (struct sock_extended_err's ee_origin): the local stack, or an ICMP message. */
+    int SO_EE_ORIGIN_LOCAL = 1;
+    int SO_EE_ORIGIN_ICMP = 2;
 
     default int open(String path, int flags) throws ErrnoException {
         throw new ErrnoException("open", ErrnoException.ENOSYS);
@@ -115,6 +124,29 @@ public interface Libc {
     /** recvfrom(2) into {@code buffer} (a native segment) from an IPv4 socket. */
     default Received recvFrom(int fd, MemorySegment buffer, int flags) throws ErrnoException {
         throw new ErrnoException("recvfrom", ErrnoException.ENOSYS);
+    }
+
+    /** setsockopt(2) of an int-valued option. */
+    default void setsockopt(int fd, int level, int option, int value) throws ErrnoException {
+        throw new ErrnoException("setsockopt", ErrnoException.ENOSYS);
+    }
+
+    /**
+     * An error read from a socket's error queue ({@link #recvError}): the bytes of the packet it is
+     * about (for ICMP, from its transport header: what the socket sent) in the buffer, struct
+     * sock_extended_err's errno, origin ({@link #SO_EE_ORIGIN_ICMP}, ...), ICMP type and code, the
+     * node that reported it (SO_EE_OFFENDER; null when none), and where the packet had been sent.
+     */
+    record QueuedError(int length, int errno, int origin, int type, int code, InetAddress offender, InetSocketAddress to) {
+    }
+
+    /**
+     * recvmsg(2) with {@link #MSG_ERRQUEUE} and {@link #MSG_DONTWAIT} on an IPv4 socket with
+     * {@link #IP_RECVERR} set: the next queued error, its packet's bytes into {@code buffer}
+     * (EAGAIN when none is queued).
+     */
+    default QueuedError recvError(int fd, MemorySegment buffer) throws ErrnoException {
+        throw new ErrnoException("recvmsg", ErrnoException.ENOSYS);
     }
 
     void close(int fd);

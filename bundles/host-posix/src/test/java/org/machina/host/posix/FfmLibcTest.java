@@ -134,6 +134,44 @@ class FfmLibcTest {
         }
     }
 
+    /**
+     * ip(7)'s error queue on loopback only: a UDP socket with IP_RECVERR sends to a 127.0.0.1 port
+     * nothing listens on; the kernel's ICMP port unreachable is queued, and recvmsg(MSG_ERRQUEUE)
+     * gives its origin, type, code, errno, the reporter and where the datagram went, and the datagram's data.
+     */
+    @Test
+    void anIcmpErrorIsReadFromTheErrorQueue() throws Exception {
+        int port;
+        try (DatagramChannel closed = DatagramChannel.open()) {
+            closed.bind(new InetSocketAddress("127.0.0.1", 0));
+            port = ((InetSocketAddress) closed.getLocalAddress()).getPort();
+        }
+        int fd = libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK, 17);
+        try (Arena a = Arena.ofConfined()) {
+            libc.setsockopt(fd, Libc.SOL_IP, Libc.IP_RECVERR, 1);
+            MemorySegment buf = a.allocate(256);
+            assertEquals(ErrnoException.EAGAIN, assertThrows(ErrnoException.class, () -> libc.recvError(fd, buf)).errno(), "none queued yet");
+            byte[] data = "is anyone there".getBytes(StandardCharsets.US_ASCII);
+            MemorySegment out = a.allocate(data.length);
+            MemorySegment.copy(data, 0, out, ValueLayout.JAVA_BYTE, 0, data.length);
+            InetSocketAddress to = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port);
+            libc.sendTo(fd, out, 0, to);
+            assertTrue((libc.poll(fd, Libc.POLLIN, 5000) & Libc.POLLERR) != 0, "an error is queued");
+            Libc.QueuedError e = libc.recvError(fd, buf);
+            assertEquals(Libc.SO_EE_ORIGIN_ICMP, e.origin());
+            assertEquals(3, e.type(), "destination unreachable");
+            assertEquals(3, e.code(), "port unreachable");
+            assertEquals(111, e.errno(), "ECONNREFUSED");
+            assertEquals(InetAddress.getByName("127.0.0.1"), e.offender(), "the reporter");
+            assertEquals(to, e.to(), "where the datagram went");
+            assertEquals(data.length, e.length());
+            assertArrayEquals(data, buf.asSlice(0, data.length).toArray(ValueLayout.JAVA_BYTE), "the datagram's data");
+            assertEquals(ErrnoException.EAGAIN, assertThrows(ErrnoException.class, () -> libc.recvError(fd, buf)).errno(), "read once");
+        } finally {
+            libc.close(fd);
+        }
+    }
+
     @Test
     void aSimulatedKernelAnswersENOSYSForCallsItDoesNotImplement() {
         Libc none = fd -> { };   // a simulated kernel that implements close(2) only

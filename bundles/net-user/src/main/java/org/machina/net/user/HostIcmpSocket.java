@@ -59,6 +59,14 @@ final class HostIcmpSocket implements AutoCloseable {
     record Message(InetAddress from, byte[] buf, int off, int len) {
     }
 
+    /**
+     * An ICMP error the host got about one of the socket's requests, from a ping socket's error
+     * queue: its type and code, who reported it (null if the kernel did not say), where the request
+     * had gone, and the request's ICMP message as sent (from its header; overwritten by the next read).
+     */
+    record Report(int type, int code, InetAddress reporter, InetAddress to, byte[] buf, int off, int len) {
+    }
+
     private final Libc libc;
     private final int fd;
     private final int[] wake;
@@ -122,6 +130,13 @@ final class HostIcmpSocket implements AutoCloseable {
         } catch (ErrnoException e) {
             libc.close(fd);
             throw new Unavailable("no wake-up pipe for the ICMP socket's watcher (" + e.getMessage() + ")");
+        }
+        if (kind == Kind.PING) {
+            try {
+                libc.setsockopt(fd, Libc.SOL_IP, Libc.IP_RECVERR, 1); // else Linux tells an unconnected ping socket of no ICMP error
+            } catch (ErrnoException e) {
+                Stack.LOG.debug("net: no ICMP errors on the ping socket: {}", e.getMessage());
+            }
         }
         HostIcmpSocket s = new HostIcmpSocket(libc, fd, kind, wake, loop, onReadable, name);
         s.pingRefusal = pingRefusal;
@@ -205,6 +220,33 @@ final class HostIcmpSocket implements AutoCloseable {
             if (r.from() != null) {
                 return new Message(r.from().getAddress(), bytes, at, n - at);
             }
+        }
+        return null;
+    }
+
+    /**
+     * The next ICMP error queued on a ping socket (loop thread): recvmsg(MSG_ERRQUEUE) until one
+     * from an ICMP message about an echo request comes; null when none is queued (EAGAIN), on a raw
+     * socket (which reads errors as messages, {@link #receive}) or after {@link #MAX_SKIPPED} others.
+     * A queued error also makes the socket poll readable (POLLERR), so the watcher's drain comes here.
+     */
+    Report receiveError() {
+        for (int i = 0; i < MAX_SKIPPED && !closed && kind == Kind.PING; i++) {
+            Libc.QueuedError e;
+            try {
+                e = libc.recvError(fd, in);
+            } catch (ErrnoException x) {
+                if (x.errno() != ErrnoException.EAGAIN) {
+                    Stack.LOG.debug("net: ICMP socket error queue: {}", x.getMessage());
+                }
+                return null;
+            }
+            int n = Math.min(e.length(), BUFFER);
+            if (e.origin() != Libc.SO_EE_ORIGIN_ICMP || n < 8 || e.to() == null) {
+                continue;                                    // a local error (EMSGSIZE...), or nothing to match
+            }
+            MemorySegment.copy(in, ValueLayout.JAVA_BYTE, 0, bytes, 0, n);
+            return new Report(e.type(), e.code(), e.offender(), e.to().getAddress(), bytes, 0, n);
         }
         return null;
     }

@@ -1,6 +1,8 @@
 package org.machina.net.user;
 
 import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -24,15 +26,19 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@link #IDLE_MS} after the last one (a raw socket sees every ICMP packet the host receives, so an
  * idle one is not kept). If neither socket kind is allowed, one warning says why and every such
  * request is dropped ({@code icmpEchoNoSocket}). {@code restrict=on}: dropped ({@code restricted}).
- * Not done: ICMP errors (time exceeded, unreachable) from the host back to the guest, the guest's
- * TTL (the host's default is used), echo over IPv6.
+ * A request whose TTL is 1 or less is not sent: the guest gets time exceeded from the gateway
+ * ({@link IcmpError#expired}). The host's ICMP errors about a request (destination unreachable,
+ * time exceeded) go to the guest ({@link #error}): a raw socket reads them as messages, a ping
+ * socket from its error queue (IP_RECVERR). Not done: the guest's TTL on what is sent (the host's
+ * default is used), echo over IPv6.
  */
 final class IcmpEcho {
     static final int MAX_PENDING = 64;
     static final long IDLE_MS = 60_000;
 
     /** An outstanding request: who asked whom, with which identifier and sequence number. */
-    private record Pending(int guestSrc, int guestDst, InetAddress to, int guestId, int guestSeq, EventLoop.Deadline expiry) {
+    private record Pending(int guestSrc, int guestDst, InetAddress to, int guestId, int guestSeq, byte[] quote,
+            EventLoop.Deadline expiry) {
     }
 
     private final Stack stack;
@@ -72,9 +78,13 @@ final class IcmpEcho {
             stack.stats.restricted++;
             return;
         }
-        InetAddress to = host.echoRoute() != null ? host.echoRoute().apply(d.dst()) : stack.hostAddressFor(d.dst());
+        InetAddress to = stack.hostAddressFor(d.dst());
         if (to == null) {
             stack.stats.unsupported++;
+            return;
+        }
+        byte[] quote = IcmpError.quote(d, stack.cfg);
+        if (stack.icmpError.expired(new IpAddr.V4(d.dst()), d.ttl(), quote)) {
             return;
         }
         if (pending.size() >= MAX_PENDING) {
@@ -99,7 +109,7 @@ final class IcmpEcho {
                 stack.stats.icmpEchoTimedOut++;
             }
         });
-        pending.put(seq, new Pending(d.src(), d.dst(), to, Bytes.u16(b, o + 4), Bytes.u16(b, o + 6), expiry));
+        pending.put(seq, new Pending(d.src(), d.dst(), to, Bytes.u16(b, o + 4), Bytes.u16(b, o + 6), quote, expiry));
         if (idle != null) {
             idle.cancel();
         }
@@ -147,6 +157,12 @@ final class IcmpEcho {
         if (s == null) {
             return;
         }
+        HostIcmpSocket.Report e;
+        while ((e = s.receiveError()) != null) {
+            if (IcmpError.isRelayed(e.type())) {
+                error(e.type(), e.code(), e.reporter(), e.to(), e.buf(), e.off(), e.len(), false);
+            }
+        }
         HostIcmpSocket.Message m;
         while ((m = s.receive()) != null) {
             reply(s.kind, m);
@@ -156,6 +172,10 @@ final class IcmpEcho {
     private void reply(HostIcmpSocket.Kind kind, HostIcmpSocket.Message m) {
         byte[] b = m.buf();
         int o = m.off();
+        if (m.len() >= 8 && kind == HostIcmpSocket.Kind.RAW && IcmpError.isRelayed(Bytes.u8(b, o))) {
+            rawError(m);
+            return;
+        }
         if (m.len() < 8 || Bytes.u8(b, o) != Icmp.ECHO_REPLY) {
             return;                                          // a raw socket sees all ICMP: not ours
         }
@@ -176,6 +196,53 @@ final class IcmpEcho {
         byte[] r = Icmp.echo(b, o, m.len(), Icmp.ECHO_REPLY, p.guestId(), p.guestSeq());
         stack.stats.icmpEchoReplies++;
         stack.ip.output(p.guestDst(), p.guestSrc(), Ipv4.ICMP, r, 0, r.length);
+    }
+
+    /**
+     * An ICMP error (destination unreachable, time exceeded) the raw socket received, its IP header
+     * removed: it quotes the datagram it is about (IP header, then at least 8 bytes: for one of our
+     * requests, the echo request's header). Checked and handed to {@link #error}.
+     */
+    private void rawError(HostIcmpSocket.Message m) {
+        byte[] b = m.buf();
+        int q = m.off() + IcmpError.HEADER;
+        int ihl = m.len() >= IcmpError.HEADER + Ipv4.HEADER ? (b[q] & 0xf) * 4 : 0;
+        if (ihl < Ipv4.HEADER || m.len() < IcmpError.HEADER + ihl + 8 || Bytes.u8(b, q + 9) != Ipv4.ICMP) {
+            return;                                          // about something else
+        }
+        if (Checksum.of(b, m.off(), m.len()) != 0) {
+            stack.stats.malformed++;
+            return;
+        }
+        InetAddress to;
+        try {
+            to = InetAddress.getByAddress(Arrays.copyOfRange(b, q + 16, q + 20));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);              // four bytes are always an address
+        }
+        error(Bytes.u8(b, m.off()), Bytes.u8(b, m.off() + 1), m.from(), to, b, q + ihl, m.len() - IcmpError.HEADER - ihl, true);
+    }
+
+    /**
+     * An ICMP error of {@code type}/{@code code} that {@code reporter} sent about a request to
+     * {@code to} whose ICMP message (as sent) is at {@code off}: if that is one of our outstanding
+     * requests (echo request, an outstanding sequence number, that destination, and on a raw socket
+     * our identifier) the guest gets the same type and code from the reporter (loopback shown as the
+     * gateway), quoting its own request, and the entry is freed.
+     */
+    private void error(int type, int code, InetAddress reporter, InetAddress to, byte[] b, int off, int len, boolean checkId) {
+        if (len < 8 || Bytes.u8(b, off) != Icmp.ECHO_REQUEST || checkId && Bytes.u16(b, off + 4) != id) {
+            return;
+        }
+        int seq = Bytes.u16(b, off + 6);
+        Pending p = pending.get(seq);
+        if (p == null || !p.to().equals(to)) {
+            return;
+        }
+        pending.remove(seq);
+        p.expiry().cancel();
+        stack.stats.icmpEchoErrors++;
+        stack.icmpError.relay(type, code, stack.guestAddressFor(reporter != null ? reporter : to), p.quote());
     }
 
     private void closeSocket() {

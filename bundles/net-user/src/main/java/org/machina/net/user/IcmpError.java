@@ -1,11 +1,12 @@
 package org.machina.net.user;
 
 /**
- * ICMP destination-unreachable errors to the guest (RFC 792), sent where a router or the
- * destination host would: port unreachable when a host peer refused a NATed UDP datagram
+ * ICMP errors to the guest (RFC 792), sent where a router or the destination host would:
+ * destination unreachable, port unreachable when a host peer refused a NATed UDP datagram
  * (ECONNREFUSED on the flow's host socket), host or network unreachable when a NATed TCP
- * connect failed that way (EHOSTUNREACH, ENETUNREACH). The message quotes the offending
- * datagram's IP header and its first 8 data bytes.
+ * connect failed that way (EHOSTUNREACH, ENETUNREACH); time exceeded when a routed datagram came
+ * with a TTL of 1 or less ({@link #expired}). The message quotes the offending datagram's IP header
+ * and its first 8 data bytes.
  *
  * <p>RFC 1122 section 3.2.2: never in answer to an ICMP error, to a datagram sent to an IP or
  * link-layer broadcast or multicast address, to a fragment other than the first, or to a datagram
@@ -14,8 +15,9 @@ package org.machina.net.user;
  * {@link #PER_SECOND} a second, as Linux's icmp_msgs_burst/icmp_msgs_per_sec; errors beyond it are
  * counted ({@link Stats#icmpErrorsLimited}) and dropped.
  *
- * <p>Over IPv6 (RFC 4443 section 3.1) the same for a refused UDP flow: ICMPv6 destination
- * unreachable, port unreachable (code 4), quoting as much of the packet as keeps the message
+ * <p>Over IPv6 (RFC 4443) the same: destination unreachable (type 1) code 4 for a refused UDP flow,
+ * code 0 (no route) or 3 (address unreachable) for a failed TCP connect, time exceeded (type 3) for a
+ * hop limit of 1 or less, quoting as much of the packet as keeps the message
  * within the minimum MTU of 1280 bytes; not about a packet to a multicast address or sent as a
  * link-layer multicast/broadcast, or from the unspecified or a multicast address (section 2.4 (e)),
  * under the same rate limit.
@@ -29,8 +31,12 @@ final class IcmpError {
     static final int PER_SECOND = 1000;
     /** Unreachable header: type, code, checksum, 4 unused bytes. */
     static final int HEADER = 8;
+    static final int TIME_EXCEEDED = 11;
     static final int DEST_UNREACHABLE6 = 1;
+    static final int NO_ROUTE6 = 0;
+    static final int ADDRESS_UNREACHABLE6 = 3;
     static final int PORT_UNREACHABLE6 = 4;
+    static final int TIME_EXCEEDED6 = 3;
     /** RFC 8200's minimum link MTU, which an ICMPv6 error does not exceed. */
     static final int MIN_MTU6 = 1280;
 
@@ -82,9 +88,22 @@ final class IcmpError {
         return java.util.Arrays.copyOfRange(f, ip, Math.min(end, ip + MIN_MTU6 - Ipv6.HEADER - HEADER));
     }
 
+    /**
+     * What an error about the TCP or UDP packet in frame {@code b} (ending at {@code end}) quotes,
+     * of either family ({@code v4}: the IPv4 datagram it came in, null for IPv6): {@link #quote} or {@link #quote6}.
+     */
+    static byte[] quote(byte[] b, int end, Ipv4.Datagram v4, NetConfig cfg) {
+        return v4 != null ? quote(v4, cfg) : quote6(b, end);
+    }
+
+    /** The TTL (IPv4) or hop limit (IPv6, from the fixed header in frame {@code b}) a packet came with. */
+    static int hops(byte[] b, Ipv4.Datagram v4) {
+        return v4 != null ? v4.ttl() : Bytes.u8(b, Ethernet.HEADER + 7);
+    }
+
     /** ICMP types that are error messages (RFC 792, RFC 1122 3.2.2). */
     static boolean isError(int type) {
-        return type == DEST_UNREACHABLE || type == 4 || type == 5 || type == 11 || type == 12;
+        return type == DEST_UNREACHABLE || type == 4 || type == 5 || type == TIME_EXCEEDED || type == 12;
     }
 
     private static boolean isMulticast(int a) {
@@ -103,31 +122,91 @@ final class IcmpError {
      * @return whether it was sent
      */
     boolean unreachable(int code, byte[] quote) {
-        if (!allowed(quote)) {
+        if (quote == null) {
             return false;
         }
-        byte[] m = new byte[HEADER + quote.length];
-        m[0] = DEST_UNREACHABLE;
-        m[1] = (byte) code;
-        System.arraycopy(quote, 0, m, HEADER, quote.length);
-        Bytes.put16(m, 2, Checksum.of(m, 0, m.length));
-        int to = Bytes.i32(quote, 12);
-        int from = code == PORT_UNREACHABLE ? Bytes.i32(quote, 16) : stack.cfg.host;
-        stack.stats.icmpErrorsSent++;
-        return stack.ip.output(from, to, Ipv4.ICMP, m, 0, m.length);
+        return send(DEST_UNREACHABLE, code, new IpAddr.V4(code == PORT_UNREACHABLE ? Bytes.i32(quote, 16) : stack.cfg.host), quote);
     }
 
     /** ICMPv6 port unreachable about the packet {@code quote} came from ({@link #quote6}'s; null sends nothing), from its destination. */
     boolean portUnreachable6(byte[] quote) {
+        return quote != null && send(DEST_UNREACHABLE6, PORT_UNREACHABLE6, IpAddr.V6.of(quote, 24), quote);
+    }
+
+    /**
+     * A NATed TCP connect failed with no route ({@code code}: {@link #NET_UNREACHABLE} for
+     * ENETUNREACH, {@link #HOST_UNREACHABLE} for EHOSTUNREACH): destination unreachable from the
+     * gateway about the guest's SYN ({@code quote}, of either family). Over IPv6 (RFC 4443 section
+     * 3.1) ENETUNREACH is code 0, no route to destination, and EHOSTUNREACH code 3, address
+     * unreachable: the codes a Linux guest turns back into those two errors.
+     */
+    boolean connectFailed(int code, byte[] quote) {
+        if (quote == null) {
+            return false;
+        }
+        if (!isV6(quote)) {
+            return unreachable(code, quote);
+        }
+        return send(DEST_UNREACHABLE6, code == NET_UNREACHABLE ? NO_ROUTE6 : ADDRESS_UNREACHABLE6, stack.cfg.ipv6Host, quote);
+    }
+
+    /**
+     * Time exceeded in transit (RFC 792 type 11, RFC 4443 type 3, code 0) from the gateway about
+     * the guest's packet {@code quote} (either family; null sends nothing): the stack is the router
+     * of NATed traffic, and a router never forwards a packet whose TTL or hop limit is 1 or less
+     * (RFC 1812 section 5.3.1, RFC 8200 section 3).
+     */
+    boolean timeExceeded(byte[] quote) {
+        if (quote == null) {
+            return false;
+        }
+        return isV6(quote) ? send(TIME_EXCEEDED6, 0, stack.cfg.ipv6Host, quote)
+                : send(TIME_EXCEEDED, 0, new IpAddr.V4(stack.cfg.host), quote);
+    }
+
+    /**
+     * Whether the guest's packet to {@code dst} dies here: routed ({@link Stack#isRouted}) with a
+     * TTL or hop limit of {@code hops} ≤ 1. Then time exceeded goes to the guest about {@code quote}
+     * (null: none may) and the caller drops the packet.
+     */
+    boolean expired(IpAddr dst, int hops, byte[] quote) {
+        if (hops > 1 || !stack.isRouted(dst)) {
+            return false;
+        }
+        stack.stats.ttlExpired++;
+        timeExceeded(quote);
+        return true;
+    }
+
+    /** The host's ICMP errors that are relayed to the guest when they concern its packets: destination unreachable, time exceeded. */
+    static boolean isRelayed(int type) {
+        return type == DEST_UNREACHABLE || type == TIME_EXCEEDED;
+    }
+
+    /** An ICMP error of {@code type}/{@code code} the host got about a guest's packet ({@code quote}: its quote, null sends nothing), sent on to the guest from {@code from}. */
+    boolean relay(int type, int code, int from, byte[] quote) {
+        return quote != null && send(type, code, new IpAddr.V4(from), quote);
+    }
+
+    private static boolean isV6(byte[] quote) {
+        return (quote[0] & 0xf0) == 0x60;
+    }
+
+    /** An error message of {@code type}/{@code code} quoting {@code quote} (an IP packet of either family) to its source, from {@code from}. */
+    private boolean send(int type, int code, IpAddr from, byte[] quote) {
         if (!allowed(quote)) {
             return false;
         }
         byte[] m = new byte[HEADER + quote.length];
-        m[0] = DEST_UNREACHABLE6;
-        m[1] = PORT_UNREACHABLE6;
+        m[0] = (byte) type;
+        m[1] = (byte) code;
         System.arraycopy(quote, 0, m, HEADER, quote.length);
         stack.stats.icmpErrorsSent++;
-        return stack.icmp6.send(IpAddr.V6.of(quote, 24), IpAddr.V6.of(quote, 8), Icmp6.HOP_LIMIT, m);
+        if (from instanceof IpAddr.V6 f) {
+            return stack.icmp6.send(f, IpAddr.V6.of(quote, 8), Icmp6.HOP_LIMIT, m);
+        }
+        Bytes.put16(m, 2, Checksum.of(m, 0, m.length));
+        return stack.ip.output(((IpAddr.V4) from).a(), Bytes.i32(quote, 12), Ipv4.ICMP, m, 0, m.length);
     }
 
     private boolean allowed(byte[] quote) {

@@ -12,7 +12,8 @@ import org.machina.net.user.IpAddr.V6;
  * bits, so fe80::2 by default) are answered with a neighbor advertisement (Router, Solicited and
  * Override flags, target link-layer address option). A guest's duplicate address detection for one of
  * them (source ::) is answered to all nodes, so the guest does not take it.</li>
- * <li>Router advertisements (from the link-local address, hop limit 255) carry: router lifetime
+ * <li>Router advertisements (from the link-local address, hop limit 255) carry the O flag (M clear:
+ * addresses by SLAAC, the rest from the stateless {@link Dhcp6}), router lifetime
  * {@link #ROUTER_LIFETIME_S}, the source link-layer address, the MTU, the prefix ({@code ipv6-net}, on-link and
  * autonomous, for SLAAC) and the DNS address (RDNSS option, RFC 8106). They go to all nodes
  * (ff02::1): in answer to a router solicitation, and on a timer: every
@@ -36,6 +37,8 @@ final class Ndp {
     static final int PREFERRED_LIFETIME_S = 604_800;
     /** RDNSS lifetime: 2 x the maximum interval (RFC 8106 section 5.1). */
     static final int RDNSS_LIFETIME_S = (int) (2 * MAX_INTERVAL_MS / 1000);
+    /** The RA's O flag (RFC 4861 section 4.2): other configuration by DHCPv6 ({@link Dhcp6}). */
+    static final int OTHER_CONFIG = 0x40;
     static final int OPT_SOURCE_LINK_ADDRESS = 1;
     static final int OPT_TARGET_LINK_ADDRESS = 2;
     static final int OPT_PREFIX = 3;
@@ -156,7 +159,8 @@ final class Ndp {
         NetConfig c = stack.cfg;
         byte[] m = new byte[16 + 8 + 8 + 32 + 24];
         m[0] = (byte) Icmp6.ROUTER_ADVERTISEMENT;
-        m[4] = (byte) Icmp6.HOP_LIMIT; // Cur Hop Limit; M and O flags clear: no DHCPv6, SLAAC and RDNSS only
+        m[4] = (byte) Icmp6.HOP_LIMIT; // Cur Hop Limit
+        m[5] = OTHER_CONFIG; // M clear: addresses by SLAAC; O set: DNS (and the search list) also by stateless DHCPv6
         Bytes.put16(m, 6, ROUTER_LIFETIME_S);
         int i = 16;
         m[i] = OPT_SOURCE_LINK_ADDRESS;

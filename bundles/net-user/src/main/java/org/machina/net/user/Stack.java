@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
-import java.util.function.IntFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.machina.host.posix.FfmLibc;
 import org.machina.host.posix.Libc;
@@ -33,6 +33,7 @@ final class Stack implements AutoCloseable {
     final EventLoop loop;
     final Stats stats = new Stats();
     final Link link;
+    final Host host;
     final Arp arp;
     final Ipv4 ip;
     final Reassembly reassembly;
@@ -42,6 +43,7 @@ final class Stack implements AutoCloseable {
     final IcmpEcho echo;
     final Udp udp;
     final Dhcp dhcp;
+    final Dhcp6 dhcp6;
     final Dns dns;
     final Tftp tftp;
     final Tcp tcp;
@@ -54,10 +56,11 @@ final class Stack implements AutoCloseable {
 
     /**
      * How the stack reaches the host beyond Java's sockets: the C library (for ICMP sockets; got at
-     * the first outside ping), where a guest's echo request goes ({@code null}: {@link #hostAddressFor};
-     * tests map a chosen address to 127.0.0.1 here), and how long an echo request waits for its reply.
+     * the first outside ping), where a guest's packet to an outside address goes ({@code null}: to that
+     * address itself; tests map a chosen address to loopback here and every other one to nothing, so no
+     * test frame ever leaves the machine), and how long an echo request waits for its reply.
      */
-    record Host(Supplier<Libc> libc, IntFunction<InetAddress> echoRoute, long echoTimeoutMs) {
+    record Host(Supplier<Libc> libc, Function<IpAddr, InetAddress> route, long echoTimeoutMs) {
         static final Host REAL = new Host(FfmLibc::get, null, 10_000);
     }
 
@@ -70,6 +73,7 @@ final class Stack implements AutoCloseable {
         this.cfg = cfg;
         this.loop = loop;
         this.link = link;
+        this.host = host;
         arp = new Arp(this);
         ip = new Ipv4(this);
         reassembly = new Reassembly(this, Reassembly.TIMEOUT_MS);
@@ -85,6 +89,7 @@ final class Stack implements AutoCloseable {
         ip6 = new Ipv6(this);
         icmp6 = new Icmp6(this);
         ndp = new Ndp(this);
+        dhcp6 = new Dhcp6(this);
         try {
             tcp.startForwards();
             udp.startForwards();
@@ -217,10 +222,7 @@ final class Stack implements AutoCloseable {
             if (dst == cfg.host) {
                 return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
             }
-            if (cfg.inNet(dst) || (dst >>> 24) == 127 || dst == 0 || dst == -1 || (dst >>> 28) == 0xe) {
-                return null;
-            }
-            return InetAddress.getByAddress(Bytes.ipBytes(dst));
+            return isOutside(dst) ? outside(new IpAddr.V4(dst)) : null;
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
@@ -240,13 +242,37 @@ final class Stack implements AutoCloseable {
             if (v.equals(cfg.ipv6Host)) {
                 return InetAddress.getByAddress(IpAddr.V6.LOOPBACK.bytes());
             }
-            if (cfg.inPrefix(v) || v.isLinkLocal() || v.isMulticast() || v.isLoopback() || v.isUnspecified() || v.isV4Mapped()) {
-                return null;
-            }
-            return InetAddress.getByAddress(v.bytes());
+            return isOutside(v) ? outside(v) : null;
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Whether {@code dst} is an outside IPv4 address: not in the virtual network, loopback, 0, broadcast, multicast or class E. */
+    boolean isOutside(int dst) {
+        return !cfg.inNet(dst) && (dst >>> 24) != 127 && dst != 0 && dst != -1 && (dst >>> 28) != 0xe;
+    }
+
+    /** Whether {@code dst} is an outside IPv6 address: not in the prefix, link-local, multicast, loopback, :: or IPv4-mapped. */
+    boolean isOutside(IpAddr.V6 v) {
+        return !(cfg.inPrefix(v) || v.isLinkLocal() || v.isMulticast() || v.isLoopback() || v.isUnspecified() || v.isV4Mapped());
+    }
+
+    /**
+     * Whether a guest packet to {@code dst} is routed: NATed past the gateway to an outside host
+     * (the gateway's own addresses, which map to the host's loopback, and the other virtual
+     * addresses are delivered, not routed), so its TTL or hop limit matters ({@link IcmpError#timeExceeded}).
+     */
+    boolean isRouted(IpAddr dst) {
+        return switch (dst) {
+            case IpAddr.V4 v -> !isVirtual(v.a()) && isOutside(v.a());
+            case IpAddr.V6 v -> !isVirtual(v) && isOutside(v);
+        };
+    }
+
+    /** Where a packet to the outside address {@code dst} goes on the host: {@link Host#route}'s, else itself. */
+    private InetAddress outside(IpAddr dst) throws UnknownHostException {
+        return host.route() != null ? host.route().apply(dst) : InetAddress.getByAddress(dst.bytes());
     }
 
     /**
@@ -320,6 +346,7 @@ final class Stack implements AutoCloseable {
         if (echo != null) {
             echo.close();
         }
+
         if (ndp != null) {
             ndp.close();
         }

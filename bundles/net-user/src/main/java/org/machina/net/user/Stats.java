@@ -39,11 +39,18 @@ public final class Stats {
     public volatile long icmpEchoNoSocket;
     public volatile long icmpEchoSendFailed;
     public volatile long icmpEchoTableFull;
+    /** Outside echo requests answered by an ICMP error the host got (raw socket), relayed to the guest. */
+    public volatile long icmpEchoErrors;
     /** Outside echo requests that got no reply in time (the entry was freed). */
     public volatile long icmpEchoTimedOut;
     /** ICMP destination-unreachable errors sent to the guest, and those the rate limit dropped ({@link IcmpError}). */
     public volatile long icmpErrorsSent;
     public volatile long icmpErrorsLimited;
+    /** Routed guest packets (UDP, TCP SYNs, echo requests to outside hosts) with a TTL or hop limit of 1 or less: not forwarded, time exceeded sent. */
+    public volatile long ttlExpired;
+    /** DHCPv6 messages answered (Reply to Information-request, Advertise with NoAddrsAvail to Solicit) and those ignored ({@link Dhcp6}). */
+    public volatile long dhcp6Answered;
+    public volatile long dhcp6Ignored;
 
     @Override
     public String toString() {
@@ -56,7 +63,8 @@ public final class Stats {
                 + tcpPawsDropped + " tcpFastRetransmits=" + tcpFastRetransmits + " tcpTimeouts=" + tcpTimeouts
                 + " icmpEchoSent=" + icmpEchoSent + " icmpEchoReplies=" + icmpEchoReplies + " icmpEchoNoSocket=" + icmpEchoNoSocket
                 + " icmpEchoSendFailed=" + icmpEchoSendFailed + " icmpEchoTableFull=" + icmpEchoTableFull
-                + " icmpEchoTimedOut=" + icmpEchoTimedOut + " icmpErrorsSent=" + icmpErrorsSent
-                + " icmpErrorsLimited=" + icmpErrorsLimited;
+                + " icmpEchoTimedOut=" + icmpEchoTimedOut + " icmpEchoErrors=" + icmpEchoErrors + " icmpErrorsSent=" + icmpErrorsSent
+                + " icmpErrorsLimited=" + icmpErrorsLimited + " ttlExpired=" + ttlExpired + " dhcp6Answered=" + dhcp6Answered
+                + " dhcp6Ignored=" + dhcp6Ignored;
     }
 }

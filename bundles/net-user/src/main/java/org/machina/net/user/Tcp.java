@@ -168,6 +168,9 @@ final class Tcp {
                 reset(s);
                 return;
             }
+            if (stack.icmpError.expired(s.dst(), IcmpError.hops(b, v4), IcmpError.quote(b, off + len, v4, stack.cfg))) {
+                return;
+            }
             target = new InetSocketAddress(to, s.dport());
         }
         if (halfOpen >= MAX_HALF_OPEN || conns.size() >= MAX_CONNECTIONS) {
@@ -183,7 +186,7 @@ final class Tcp {
         TcpConnection conn = new TcpConnection(this, key, TcpConnection.State.SYN_RECEIVED, random.nextInt());
         conns.put(key, conn);
         halfOpen++;
-        conn.synQuote = v4 == null ? null : IcmpError.quote(v4, stack.cfg);
+        conn.synQuote = IcmpError.quote(b, off + len, v4, stack.cfg);
         try {
             conn.guestSyn(s, target);
         } catch (IOException e) {
@@ -193,22 +196,22 @@ final class Tcp {
     }
 
     /**
-     * The host connect failed, the entry is freed: ICMP host or network unreachable to the guest
-     * when the host found no route (EHOSTUNREACH, ENETUNREACH) and the SYN came over IPv4, else a
-     * RST to the guest's SYN (connection refused, timed out, anything else), as slirp answers.
+     * The host connect failed, the entry is freed: ICMP (ICMPv6) destination unreachable from the
+     * gateway when the host found no route (EHOSTUNREACH, ENETUNREACH), else a RST to the guest's
+     * SYN (connection refused, timed out, anything else), as slirp answers.
      */
     void connectFailed(TcpConnection c, IOException e) {
         TcpConnection.Key k = c.key;
         c.close(true);
         int code = unreachableCode(e);
         if (code >= 0 && c.synQuote != null) {
-            stack.icmpError.unreachable(code, c.synQuote);
+            stack.icmpError.connectFailed(code, c.synQuote);
             return;
         }
         rst(k.peerIp(), k.guestIp(), k.peerPort(), k.guestPort(), 0, c.rcvNxtForRefuse(), TcpSegment.RST | TcpSegment.ACK);
     }
 
-    /** The ICMP unreachable code for a failed connect, or -1 when the guest gets a RST. */
+    /** The ICMP unreachable code for a failed connect (IPv4's; {@link IcmpError#connectFailed} maps it for IPv6), or -1 when the guest gets a RST. */
     static int unreachableCode(IOException e) {
         if (e instanceof NoRouteToHostException) {
             return IcmpError.HOST_UNREACHABLE; // EHOSTUNREACH

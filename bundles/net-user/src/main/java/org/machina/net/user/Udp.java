@@ -315,6 +315,10 @@ final class Udp {
                 return;
             }
         }
+        if (src instanceof IpAddr.V6 s6 && Dhcp6.owns(dst, dport)) {
+            stack.dhcp6.input(s6, sport, b, data, len);
+            return;
+        }
         if (stack.cfg.restrict) {
             stack.stats.restricted++;
             return;
@@ -333,11 +337,14 @@ final class Udp {
             stack.stats.unsupported++;
             return;
         }
+        byte[] quote = IcmpError.quote(b, o + dlen, v4, stack.cfg);
+        if (stack.icmpError.expired(dst, IcmpError.hops(b, v4), quote)) {
+            return;
+        }
         Flow f = flow(new FlowKey(src, sport));
         if (f != null) {
             f.touch();
-            f.send(new InetSocketAddress(to, dport), ByteBuffer.wrap(b, data, len),
-                    v4 != null ? IcmpError.quote(v4, stack.cfg) : IcmpError.quote6(b, o + dlen));
+            f.send(new InetSocketAddress(to, dport), ByteBuffer.wrap(b, data, len), quote);
         }
     }
 

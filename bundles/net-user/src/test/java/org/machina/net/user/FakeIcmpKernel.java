@@ -40,6 +40,10 @@ final class FakeIcmpKernel implements Libc {
     final List<Integer> socketCalls = new ArrayList<>();
     final List<Integer> closed = new ArrayList<>();
     private final ArrayDeque<Packet> queue = new ArrayDeque<>();
+    /** The ping socket's error queue (IP_RECVERR): the reports and the bytes each is about. */
+    private final ArrayDeque<Object[]> errors = new ArrayDeque<>();
+    /** The ping socket's IP_RECVERR, as set by setsockopt. */
+    volatile boolean recvErr;
     private boolean woken;
 
     @Override
@@ -79,13 +83,13 @@ final class FakeIcmpKernel implements Libc {
     @Override
     public synchronized int poll(int[] fds, short events, short[] revents, int timeoutMillis) throws ErrnoException {
         try {
-            while (queue.isEmpty() && !woken) {
+            while (queue.isEmpty() && errors.isEmpty() && !woken) {
                 wait();
             }
         } catch (InterruptedException e) {
             throw new ErrnoException("poll", ErrnoException.EINTR);
         }
-        revents[0] = queue.isEmpty() ? 0 : POLLIN;
+        revents[0] = (short) ((queue.isEmpty() ? 0 : POLLIN) | (errors.isEmpty() ? 0 : POLLERR));
         revents[1] = woken ? POLLIN : 0;
         return (revents[0] != 0 ? 1 : 0) + (revents[1] != 0 ? 1 : 0);
     }
@@ -132,6 +136,37 @@ final class FakeIcmpKernel implements Libc {
         int n = (int) Math.min(p.bytes().length, buffer.byteSize());
         MemorySegment.copy(p.bytes(), 0, buffer, ValueLayout.JAVA_BYTE, 0, n);
         return new Received(n, p.from());
+    }
+
+    @Override
+    public synchronized void setsockopt(int fd, int level, int option, int value) throws ErrnoException {
+        if (fd != PING_FD || level != SOL_IP || option != IP_RECVERR) {
+            throw new ErrnoException("setsockopt", ErrnoException.EINVAL);
+        }
+        recvErr = value != 0;
+    }
+
+    /**
+     * Queues an ICMP error about {@code request} (the ICMP message the ping socket sent) as Linux's
+     * ping_err does with IP_RECVERR set (and drops it without, as Linux does for an unconnected socket).
+     */
+    synchronized void deliverError(int type, int code, InetAddress reporter, InetSocketAddress to, byte[] request) {
+        if (!recvErr) {
+            return;
+        }
+        errors.add(new Object[] {new QueuedError(request.length, 113, SO_EE_ORIGIN_ICMP, type, code, reporter, to), request});
+        notifyAll();
+    }
+
+    @Override
+    public synchronized QueuedError recvError(int fd, MemorySegment buffer) throws ErrnoException {
+        Object[] e = fd == PING_FD ? errors.poll() : null;
+        if (e == null) {
+            throw new ErrnoException("recvmsg", ErrnoException.EAGAIN);
+        }
+        byte[] b = (byte[]) e[1];
+        MemorySegment.copy(b, 0, buffer, ValueLayout.JAVA_BYTE, 0, Math.min(b.length, (int) buffer.byteSize()));
+        return (QueuedError) e[0];
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
@@ -35,9 +36,19 @@ class IcmpEchoTest {
         }
     }
 
-    /** Routes {@link #OUTSIDE} to 127.0.0.1 and nothing else anywhere. */
-    static InetAddress route(int dst) {
-        return dst == OUTSIDE ? loopback() : null;
+    /** An outside IPv6 address (documentation prefix) that {@link #route} sends to ::1. */
+    static final byte[] OUTSIDE6 = Wire6.addr("2001:db8::7");
+
+    /** Routes {@link #OUTSIDE} to 127.0.0.1, {@link #OUTSIDE6} to ::1, and nothing else anywhere. */
+    static InetAddress route(IpAddr dst) {
+        try {
+            if (dst.equals(new IpAddr.V4(OUTSIDE))) {
+                return loopback();
+            }
+            return dst.equals(IpAddr.V6.of(OUTSIDE6, 0)) ? InetAddress.getByName("::1") : null;
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private Wire wire(Map<String, String> options, long timeoutMs) throws Exception {
@@ -175,6 +186,82 @@ class IcmpEchoTest {
         assertEquals(0L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoReplies));
         w.close();
         assertTrue(kernel.closed.contains(FakeIcmpKernel.PING_FD), "the socket is closed with the stack");
+    }
+
+    /** An ICMP error of {@code type}/{@code code} as a raw socket reads it: the reporter's IP header, quoting {@code request}'s IP header and 8 bytes. */
+    private static byte[] rawError(int type, int code, InetAddress reporter, byte[] request) {
+        byte[] quoted = new byte[20 + 8];
+        quoted[0] = 0x45;
+        FakeIcmpKernel.put16(quoted, 2, 20 + request.length);
+        quoted[8] = 64;
+        quoted[9] = 1;
+        System.arraycopy(new byte[] {10, 0, 0, 9}, 0, quoted, 12, 4);  // the host's address as the request left
+        System.arraycopy(loopback().getAddress(), 0, quoted, 16, 4);    // where it went (OUTSIDE's route)
+        System.arraycopy(request, 0, quoted, 20, 8);
+        byte[] icmp = new byte[8 + quoted.length];
+        icmp[0] = (byte) type;
+        icmp[1] = (byte) code;
+        System.arraycopy(quoted, 0, icmp, 8, quoted.length);
+        FakeIcmpKernel.put16(icmp, 2, FakeIcmpKernel.sum(icmp));
+        byte[] ip = new byte[20 + icmp.length];
+        ip[0] = 0x45;
+        FakeIcmpKernel.put16(ip, 2, ip.length);
+        ip[9] = 1;
+        System.arraycopy(reporter.getAddress(), 0, ip, 12, 4);
+        System.arraycopy(icmp, 0, ip, 20, icmp.length);
+        return ip;
+    }
+
+    @Test
+    void aRawSocketsErrorAboutARequestGoesToTheGuestFromTheReporter() throws Exception {
+        kernel.pingAllowed = false;
+        kernel.answer = false;
+        wire(Map.of(), 10_000);
+        byte[] ping = Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x3131, 9, data()));
+        w.send(ping);
+        waitFor("the request sent", () -> kernel.sent().size() == 1);
+        byte[] request = kernel.sent().get(0).icmp();
+        InetAddress router = InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 1}); // simulated: nothing is sent anywhere
+        byte[] strangers = request.clone();
+        FakeIcmpKernel.put16(strangers, 6, FakeIcmpKernel.get16(request, 6) ^ 1);     // another sequence number
+        kernel.deliver(rawError(11, 0, router, strangers), router);
+        kernel.deliver(rawError(3, 1, router, request), router);
+        Wire.Frame r = w.expect("host unreachable", f -> f.isIp(1) && (f.b()[f.l4()] & 0xff) == 3).verified();
+        assertEquals(1, r.b()[r.l4() + 1], "the reporter's code: host unreachable");
+        assertEquals(Wire.ip("192.0.2.1"), r.src(), "from the router that reported it");
+        assertEquals(Wire.GUEST, r.dst());
+        assertEquals(0, Wire.sum(0, r.b(), r.l4(), r.ipLen() - r.ihl()));
+        assertArrayEquals(Arrays.copyOfRange(ping, 14, 14 + 28), Arrays.copyOfRange(r.b(), r.l4() + 8, 14 + r.ipLen()),
+                "quoting the guest's own request: its header, identifier and sequence number");
+        assertTrue(w.collect(300, f -> f.isIp(1)).isEmpty(), "nothing about the unknown sequence number");
+        assertEquals(1L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoErrors));
+        assertEquals(0, (int) w.onLoop(() -> w.netdev.stack().echo.pendingCount()), "the request is over");
+    }
+
+    @Test
+    void aPingSocketsQueuedErrorGoesToTheGuest() throws Exception {
+        kernel.answer = false;
+        wire(Map.of(), 10_000);
+        byte[] ping = Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x4141, 3, data()));
+        w.send(ping);
+        waitFor("the request sent", () -> kernel.sent().size() == 1);
+        assertTrue(kernel.recvErr, "IP_RECVERR set on the ping socket");
+        byte[] request = kernel.sent().get(0).icmp().clone();
+        FakeIcmpKernel.put16(request, 4, FakeIcmpKernel.PING_ID);                 // as the kernel sent it
+        InetAddress router = InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 1}); // simulated
+        InetSocketAddress to = new InetSocketAddress(loopback(), 0);
+        byte[] other = request.clone();
+        FakeIcmpKernel.put16(other, 6, FakeIcmpKernel.get16(request, 6) ^ 1);
+        kernel.deliverError(11, 0, router, to, other);                             // an unknown sequence number
+        kernel.deliverError(11, 0, router, new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 9}), 0), request);
+        kernel.deliverError(11, 1, router, to, request);
+        Wire.Frame r = w.expect("time exceeded", f -> f.isIp(1) && (f.b()[f.l4()] & 0xff) == 11).verified();
+        assertEquals(1, r.b()[r.l4() + 1], "the reporter's code");
+        assertEquals(Wire.ip("192.0.2.1"), r.src(), "from the router that reported it");
+        assertArrayEquals(Arrays.copyOfRange(ping, 14, 14 + 28), Arrays.copyOfRange(r.b(), r.l4() + 8, 14 + r.ipLen()));
+        assertTrue(w.collect(300, f -> f.isIp(1)).isEmpty(), "nothing about the others");
+        assertEquals(1L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoErrors));
+        assertEquals(0, (int) w.onLoop(() -> w.netdev.stack().echo.pendingCount()));
     }
 
     static void waitFor(String what, BooleanSupplier c) throws InterruptedException {

@@ -86,7 +86,7 @@ class NdpTest {
         assertArrayEquals(new byte[] {0x33, 0x33, 0, 0, 0, 1}, ra.dstMac());
         assertEquals(255, ra.hopLimit());
         assertEquals(64, ra.u8(4), "cur hop limit");
-        assertEquals(0, ra.u8(5), "M and O clear");
+        assertEquals(0x40, ra.u8(5), "M clear (SLAAC), O set (stateless DHCPv6 for DNS)");
         assertEquals(1800, ra.u16(6), "router lifetime");
         assertEquals(88, ra.payloadLength());
         // options: source link-layer address, MTU, prefix information, RDNSS
