@@ -1,18 +1,31 @@
 #!/usr/bin/env bash
 # Device access benchmark: what one guest access to a device register costs, on Machina and
-# (optionally) qemu-system-i386 (TCG). The ROM tests/baremetal/fastpath.asm does COUNT accesses of
-# one kind in a 3-instruction loop: IN from the ACPI PM timer (port 0x608), a load from the HPET
-# main counter (0xFED000F0), a load from the HPET's GINTR_STA (0xFED00020: served from a field,
-# no clock read, so it shows what the dispatch alone costs), and the same loop on RAM as the
-# baseline. Each kind runs with COUNT=1
-# (start-up) and COUNT=N, REPS times (interleaved), median wall time; the cost per access is
+# (optionally) qemu-system-i386 (TCG). The ROM tests/baremetal/fastpath.asm does N accesses of
+# one kind in a 3-instruction loop (kinds by their names here, KIND= of the ROM):
+#   port    IN EAX, DX from the ACPI PM timer (port 0x608)
+#   mmio    a load from the HPET main counter (0xFED000F0)
+#   status  (5) a load from the HPET's GINTR_STA (0xFED00020: served from a field, no clock read,
+#           so it shows what the dispatch alone costs)
+#   idest   (6) IN AL, DX from the primary IDE status register (0x1F7)
+#   idealt  (7) IN AL, DX from the primary IDE alternate status register (0x3F6)
+#   idedata (8) IN AX, DX from the primary IDE data port (0x1F0) while a PIO read offers sectors:
+#           per sector one IN and 255 in the loop, a DRQ poll of the status register before it and
+#           a READ SECTORS per 256 sectors; the per-sector work (on the fast path: the sector's last
+#           word, which takes the normal path, the next sector and the first status read) is
+#           included in the cost per word, as a PIO read pays it
+#   ram     (3) the same loop on RAM, the baseline to subtract.
+# Each kind runs with COUNT=1 (start-up) and COUNT=N, REPS times (interleaved), median wall time;
+# the cost per access is
 #   ((t(N) - t(1)) of the kind - (t(N) - t(1)) of RAM) / N.
+# N is rounded down to a multiple of 256 (whole sectors for idedata).
 # Usage: scripts/bench/fastpath-bench.sh [N (default 20000000)] [REPS (default 3)]
-#   BENCH_EMUS="machina machina-off" (default): Machina with the fast path of hpet and acpi-pm on
-#   (their default) and off (-global hpet.fastpath=off -global acpi-pm.fastpath=off); add qemu
-#   to compare with qemu-system-i386. BENCH_TIMEOUT per run (900 s), MACHINA_ARGS extra options
-#   for both Machina runs (e.g. "-accel tcg"), MACHINA_LAUNCHER=JAR runs another launcher than
-#   the built full distribution's.
+#   BENCH_EMUS="machina machina-off" (default): Machina with the fast path of hpet, acpi-pm and
+#   piix3-ide on (their default) and off (-global hpet.fastpath=off -global acpi-pm.fastpath=off
+#   -global piix3-ide.fastpath=off); add qemu to compare with qemu-system-i386. BENCH_KINDS (default
+#   "port mmio status idest idealt idedata"; ram is always run) picks the registers. BENCH_TIMEOUT
+#   per run (900 s), MACHINA_ARGS extra options for both Machina runs (e.g. "-accel tcg"),
+#   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's.
+# Every run has a 1 MiB raw disk on the primary IDE channel (-drive ...,if=ide,index=0).
 # Machina's TSC counts guest nanoseconds (1 GHz, guest time = host time while running, less
 # host stalls of the machine thread beyond 200 us each), so the ROM's own TSC delta of the loop
 # is printed too: "guest-timed" figures, free of start-up noise and of host preemption.
@@ -26,17 +39,27 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/scripts/find-jdk.sh"
 n=${1:-20000000}; reps=${2:-3}; limit=${BENCH_TIMEOUT:-900}
+n=$(( n / 256 * 256 )); [ "$n" -gt 0 ] || { echo "fastpath-bench: N must be at least 256" >&2; exit 1; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 launcher=${MACHINA_LAUNCHER:-"$root/distributions/full/target/machina/lib/launcher-0.1.0-SNAPSHOT.jar"}
 [ -f "$launcher" ] || { echo "fastpath-bench: build the distribution first (./machina --help builds it)" >&2; exit 1; }
 java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-kinds=(1 2 3 5); names=([1]=port [2]=mmio [3]=ram [5]=status)
+names=([1]=port [2]=mmio [3]=ram [5]=status [6]=idest [7]=idealt [8]=idedata)
+kinds=(3); measured=()
+for name in ${BENCH_KINDS:-port mmio status idest idealt idedata}; do
+  k=""
+  for i in "${!names[@]}"; do [ "${names[$i]}" = "$name" ] && k=$i; done
+  [ -n "$k" ] && [ "$k" != 3 ] || { echo "fastpath-bench: unknown kind '$name' in BENCH_KINDS" >&2; exit 1; }
+  kinds+=("$k"); measured+=("$k")
+done
 for k in "${kinds[@]}"; do
   for c in 1 "$n"; do
     nasm -f bin -I "$root/tests/baremetal/" -DKIND="$k" -DCOUNT="$c" -o "$work/k$k-$c.bin" "$root/tests/baremetal/fastpath.asm"
   done
 done
-devs=(-display none -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot)
+# 2048 sectors; dword 0 of sector i holds i (the idedata ROM reports the first word of its last sector)
+perl -e 'print pack("V", $_), "\0" x 508 for 0 .. 2047' >"$work/disk.img"
+devs=(-display none -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot -drive "file=$work/disk.img,format=raw,if=ide,index=0")
 run_one() { # emulator rom -> prints "seconds result-line"
   local emu=$1 rom=$2 out="$work/out.txt" t0 t1 rc=0
   rm -f "$out"; t0=$(date +%s.%N)
@@ -47,7 +70,7 @@ run_one() { # emulator rom -> prints "seconds result-line"
     # shellcheck disable=SC2086 # MACHINA_ARGS is a list of options
     timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
       @"$root/scripts/jvm/machine.options" -jar "$launcher" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" \
-      -global hpet.fastpath=$fast -global acpi-pm.fastpath=$fast ${MACHINA_ARGS:-} \
+      -global hpet.fastpath=$fast -global acpi-pm.fastpath=$fast -global piix3-ide.fastpath=$fast ${MACHINA_ARGS:-} \
       -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
   fi
   t1=$(date +%s.%N)
@@ -78,24 +101,24 @@ for emu in "${emus[@]}"; do
     # shellcheck disable=SC2086
     tsc[$k]=$(printf '%s\n' ${tscs[$emu.$k]} | median)
     loop[$k]=$(echo "$b - $a" | bc -l)
-    printf '%-11s %-5s N=%d: median %.3f s, start-up %.3f s, loop %.3f s  [last: %s]\n' "$emu" "${names[$k]}" "$n" "$b" "$a" \
+    printf '%-11s %-7s N=%d: median %.3f s, start-up %.3f s, loop %.3f s  [last: %s]\n' "$emu" "${names[$k]}" "$n" "$b" "$a" \
       "${loop[$k]}" "${last[$emu.$k]}"
     if [ "$emu" != qemu ]; then # every run's guest-timed loop, ns per iteration: how much the runs scatter
       # shellcheck disable=SC2086
-      printf '%-11s %-5s guest-timed loop per run: %s ns\n' "$emu" "${names[$k]}" \
+      printf '%-11s %-7s guest-timed loop per run: %s ns\n' "$emu" "${names[$k]}" \
         "$(for t in ${tscs[$emu.$k]}; do printf '%.1f ' "$(echo "$t / $n" | bc -l)"; done)"
     fi
   done
-  for k in 1 2 5; do
+  for k in "${measured[@]}"; do
     wall[$emu.$k]=$(echo "(${loop[$k]} - ${loop[3]}) * 1000000000 / $n" | bc -l)
-    printf '%-11s %-5s cost per access: %.1f ns (loop of 3 instructions: %.1f ns, RAM load loop %.1f ns)\n' "$emu" "${names[$k]}" \
+    printf '%-11s %-7s cost per access: %.1f ns (loop of 3 instructions: %.1f ns, RAM load loop %.1f ns)\n' "$emu" "${names[$k]}" \
       "${wall[$emu.$k]}" "$(echo "${loop[$k]} * 1000000000 / $n" | bc -l)" \
       "$(echo "${loop[3]} * 1000000000 / $n" | bc -l)"
   done
   if [ "$emu" != qemu ]; then
-    for k in 1 2 5; do
+    for k in "${measured[@]}"; do
       guest[$emu.$k]=$(echo "(${tsc[$k]} - ${tsc[3]}) / $n" | bc -l)
-      printf '%-11s %-5s guest-timed (TSC, median): %.1f ns per access above the RAM loop (loop %.1f ns, RAM loop %.1f ns)\n' \
+      printf '%-11s %-7s guest-timed (TSC, median): %.1f ns per access above the RAM loop (loop %.1f ns, RAM loop %.1f ns)\n' \
         "$emu" "${names[$k]}" "${guest[$emu.$k]}" "$(echo "${tsc[$k]} / $n" | bc -l)" \
         "$(echo "${tsc[3]} / $n" | bc -l)"
     done
@@ -105,9 +128,9 @@ done
 ratio() { # off on -> "off/on" or "n/a" when "on" is not above zero
   if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then printf '%.2f' "$(echo "$1 / $2" | bc -l)"; else echo n/a; fi
 }
-if [ -n "${wall[machina.1]:-}" ] && [ -n "${wall[machina-off.1]:-}" ]; then
-  for k in 1 2 5; do
-    printf 'fastpath %-5s off/on cost per access above RAM: wall %.1f / %.1f ns = %s, guest-timed %.1f / %.1f ns = %s\n' \
+if [ -n "${wall[machina.${measured[0]}]:-}" ] && [ -n "${wall[machina-off.${measured[0]}]:-}" ]; then
+  for k in "${measured[@]}"; do
+    printf 'fastpath %-7s off/on cost per access above RAM: wall %.1f / %.1f ns = %s, guest-timed %.1f / %.1f ns = %s\n' \
       "${names[$k]}" "${wall[machina-off.$k]}" "${wall[machina.$k]}" "$(ratio "${wall[machina-off.$k]}" "${wall[machina.$k]}")" \
       "${guest[machina-off.$k]}" "${guest[machina.$k]}" "$(ratio "${guest[machina-off.$k]}" "${guest[machina.$k]}")"
   done

@@ -14,7 +14,8 @@
 # Emulators (BENCH_EMUS, default "machina qemu"; qemu is skipped when not installed):
 # machina = the built distribution; before each measurement QMP x-machina-fastpath switches the
 # machine's fast path on ("machina" figures) or off ("machina-off": every device access takes the
-# normal path, as with -global hpet.fastpath=off etc.), so on and off share one boot and alternate;
+# normal path, as with -global hpet.fastpath=off etc.), so on and off share one boot and alternate
+# (on first in odd repetitions, off first in even ones: use an even REPS);
 # qemu = qemu-system-i386 -accel tcg with the same guest, as the reference.
 # Figures: guest-timed (the guest's CLOCK_MONOTONIC, printed by fpguest; Machina's guest time runs
 # with the host's while the machine runs) and host wall time of each command (console markers);
@@ -114,8 +115,10 @@ run_emu() {
   [ "$cs" = hpet ] || echo "fastpath-guest-bench: $emu: clocksource is '$cs', not hpet" >&2
   [ "$mode" = XFER_PIO_4 ] || echo "fastpath-guest-bench: $emu: the disk runs $mode, not XFER_PIO_4" >&2
   local s0 s1 s2 k modes=(qemu)
-  [ "$emu" = qemu ] || modes=(on off)
   for r in $(seq "$reps"); do
+    # on Machina the fast path on, then off, in odd repetitions and the other way round in even
+    # ones, so that neither setting always follows the other's dd (or the boot)
+    if [ "$emu" != qemu ]; then if [ $((r % 2)) = 1 ]; then modes=(on off); else modes=(off on); fi; fi
     for mode in "${modes[@]}"; do
       k=$emu; [ "$mode" = off ] && k=$emu-off
       if [ "$mode" != qemu ]; then

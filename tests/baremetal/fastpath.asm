@@ -7,8 +7,14 @@
 ;   KIND=4  COUNT sectors read by PIO from the primary IDE disk (-drive ...,if=ide,index=0, at least
 ;           2048 sectors): READ SECTORS of up to 256 sectors from LBA 0, 256, ... 1792, 0, ...;
 ;           per sector a status poll for DRQ and REP INSW of 256 words (scripts/bench/ide-pio-bench.sh)
+;   KIND=6  IN AL, DX from the primary IDE status register (port 0x1F7; a disk on the channel)
+;   KIND=7  IN AL, DX from the primary IDE alternate status register (port 0x3F6)
+;   KIND=8  COUNT / 256 sectors (at least 1) read as KIND=4 but each by 256 single IN AX, DX from
+;           the data port (0x1F0), 255 of them in the 3-instruction loop: COUNT data-port accesses
+;           (COUNT a multiple of 256) plus per sector the READ SECTORS share and the DRQ poll
 ; first/last are the values read by the first and the last access (a device that counts shows
-; them differ; for KIND=4 the first dword of the first and of the last sector); then the TSC cycles
+; them differ; for KIND=4 the first dword of the first and of the last sector, for KIND=8 its
+; first word); then the TSC cycles
 ; the COUNT accesses took (high, low dword), which on Machina (TSC at 1 GHz of guest time, guest
 ; time = host time while running less host stalls of the machine thread) are nanoseconds.
 %include "lib.inc"
@@ -19,6 +25,14 @@
 %ifndef KIND
 %define KIND 1
 %endif
+%if KIND == 8
+%assign SECTORS COUNT / 256
+%if SECTORS == 0
+%assign SECTORS 1
+%endif
+%else
+%assign SECTORS COUNT
+%endif
 PM_TMR    equ 0x608
 HPET      equ 0xFED00000
 RAMWORD   equ 0x600
@@ -26,7 +40,7 @@ FIRST     equ 0x604
 TSC0      equ 0x608                       ; qword
 SECBUF    equ 0x10000
 PM32_ROM_START
-%if KIND == 4
+%if KIND == 4 || KIND == 6 || KIND == 7 || KIND == 8
   mov dx, 0x3F6
   mov al, 2                               ; nIEN: the ROM polls
   out dx, al
@@ -37,12 +51,24 @@ PM32_ROM_START
   rdtsc
   mov [TSC0], eax
   mov [TSC0 + 4], edx
-  mov ecx, COUNT
+  mov ecx, SECTORS
   mov edx, PM_TMR
 %if KIND == 1
   in eax, dx
   mov [FIRST], eax
 .l: in eax, dx
+  dec ecx
+  jnz .l
+%elif KIND == 6 || KIND == 7
+%if KIND == 6
+  mov edx, 0x1F7
+%else
+  mov edx, 0x3F6
+%endif
+  xor eax, eax
+  in al, dx
+  mov [FIRST], eax
+.l: in al, dx
   dec ecx
   jnz .l
 %elif KIND == 2 || KIND == 3 || KIND == 5
@@ -98,9 +124,19 @@ PM32_ROM_START
   jne .drq
   push ecx
   mov edi, SECBUF
-  mov ecx, 256
   mov dx, 0x1F0
+%if KIND == 4
+  mov ecx, 256
   rep insw
+%else
+  in ax, dx                               ; the sector's first word, kept as its first dword
+  movzx eax, ax
+  mov [edi], eax
+  mov ecx, 255
+.w: in ax, dx
+  dec ecx
+  jnz .w
+%endif
   pop ecx
   cmp dword [FIRST], 0xFFFFFFFF
   jne .got

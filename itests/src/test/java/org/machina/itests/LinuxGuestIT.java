@@ -517,7 +517,9 @@ class LinuxGuestIT {
      * rewritten to 0) is rolled back, and the CPU
      * bundle ({@code cpu-x86}) is updated to a rebuilt jar: its architectural state carried, its
      * caches rebuilt. The loop must see every record come back and print every line once, in
-     * order.
+     * order. With a CD-ROM, the guest mounts it first (Linux locks its tray): QMP {@code eject}
+     * is refused as locked before and after the {@code devices-storage} swap (the {@code ide-cd}'s
+     * state), and the CD still reads afterwards.
      */
     @Test
     @Order(20)
@@ -534,6 +536,9 @@ class LinuxGuestIT {
         Path cpu2 = HotSwapJars.rebuilt(distributionJar(bundles, "cpu-x86-"), out.resolve("cpu-x86-rebuilt.jar"), "0.1.1.hotswap", false);
         assertEquals(0, shell("dd if=/dev/vda of=/tmp/hs-sector bs=512 skip=" + HOTSWAP_SECTOR + " count=1 2>/dev/null").status(),
                 "keep the sector the loop overwrites");
+        if (cdFile != null) {                                // Linux locks the tray of a mounted CD
+            assertEquals(0, shell("mkdir -p /mnt/cd && mount -t iso9660 -o ro /dev/sr0 /mnt/cd 2>&1").status(), "mount /dev/sr0");
+        }
 
         int from = console.length();
         console.type("i=0; bad=0; while [ $i -lt " + HOTSWAP_ROUNDS + " ]; do i=$((i+1));"
@@ -545,8 +550,14 @@ class LinuxGuestIT {
 
         List<String> pauses = new ArrayList<>();
         try (QmpTestClient qmp = QmpTestClient.connect(out.resolve("qmp.sock"))) {
+            if (cdFile != null) {
+                assertTrue(ejectRefusedAsLocked(qmp), "the mounted CD's tray is locked before the swap");
+            }
             assertEquals("0.1.1.hotswap", update(qmp, "org.machina.devices-storage", storage2)
                     .getAsJsonObject("return").get("version").getAsString(), "devices-storage updated");
+            if (cdFile != null) {
+                assertTrue(ejectRefusedAsLocked(qmp), "the guest's lock on the CD's tray survived the devices-storage swap");
+            }
             assertEquals("0.1.1.hotswap", update(qmp, "org.machina.devices-pc", pc2)
                     .getAsJsonObject("return").get("version").getAsString(), "devices-pc updated");
             JsonObject refused = update(qmp, "org.machina.devices-storage", storageNoTypes);
@@ -585,6 +596,20 @@ class LinuxGuestIT {
         console.await(PROMPT, done.end(), COMMAND_TIMEOUT_S, "the prompt after the loop");
         assertEquals(0, shell("dd if=/tmp/hs-sector of=/dev/vda bs=512 seek=" + HOTSWAP_SECTOR + " conv=fsync 2>/dev/null")
                 .status(), "restore the sector");
+        if (cdFile != null) {
+            assertEquals(md5(cdFile) + "  /mnt/cd/pattern.bin", shell("md5sum /mnt/cd/pattern.bin").single(),
+                    "the CD still reads after the swaps");
+            assertEquals(0, shell("umount /mnt/cd").status(), "umount");
+        }
+    }
+
+    /** QMP eject of the CD-ROM without force: true when refused because the guest locked the tray. */
+    private static boolean ejectRefusedAsLocked(QmpTestClient qmp) throws IOException {
+        JsonObject args = new JsonObject();
+        args.addProperty("device", "ide1-cd0");
+        JsonObject r = qmp.execute("eject", args);
+        System.out.println("LinuxGuestIT: eject of the mounted CD: " + r);
+        return r.has("error") && r.toString().contains("is locked");
     }
 
     /**

@@ -45,6 +45,19 @@ public interface FastPathDispatch {
     /** An {@code IN} of {@code size} bytes (1, 2 or 4) from {@code port} (0-0xFFFF). */
     boolean readPort(int port, int size, FastPathRead result);
 
+    /**
+     * Up to {@code count} {@code IN}s of {@code size} bytes (2 or 4) from {@code port}, the
+     * elements of a {@code REP INS}, stored little-endian in {@code into} from index 0 (room for
+     * {@code count * size} bytes); returns how many a handler served (0: the first takes the
+     * normal path; the caller goes on element by element after the last served one). The
+     * default serves none.
+     *
+     * @since 2.3.0
+     */
+    default int readPortString(int port, int size, byte[] into, int count) {
+        return 0;
+    }
+
     /** An {@code OUT} of the low {@code size} bytes of {@code value} to {@code port}. */
     boolean writePort(int port, int size, long value);
 

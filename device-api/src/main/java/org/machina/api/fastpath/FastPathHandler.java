@@ -26,4 +26,19 @@ public interface FastPathHandler {
     default boolean write(long offset, int size, long value) {
         return false;
     }
+
+    /**
+     * Reads up to {@code count} elements of {@code size} bytes (2 or 4) at {@code offset}, as
+     * {@code count} reads of {@link #read} one after the other would (a {@code REP INS} from a
+     * data port), storing them little-endian in {@code into} from index 0 ({@code into} holds at
+     * least {@code count * size} bytes). Returns how many it served, from the first on: 0 declines
+     * (the first read takes the normal path), fewer than {@code count} leaves the rest to the
+     * caller, which goes on read by read. The same rules as for {@link #read} hold for every
+     * element. The default serves none.
+     *
+     * @since 2.3.0
+     */
+    default int readString(long offset, int size, byte[] into, int count) {
+        return 0;
+    }
 }

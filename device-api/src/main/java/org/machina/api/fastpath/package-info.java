@@ -33,9 +33,11 @@
  * the mapping is unmapped or the device is released (unplugged, hot-swapped, machine shut down).
  * Version 2: version 1's {@code read} returned {@code Long.MIN_VALUE} for "not handled" (a valid
  * 8-byte value) and had no writes. Version 2.1 adds {@link FastPathDispatch}, the CPU's side;
- * 2.2 its {@link FastPathDispatch#servesMemoryPage} (the CPU's TLB keeps served device pages).
+ * 2.2 its {@link FastPathDispatch#servesMemoryPage} (the CPU's TLB keeps served device pages);
+ * 2.3 {@link FastPathHandler#readString} and {@link FastPathDispatch#readPortString} (a
+ * {@code REP INS} served a run of elements at a time).
  */
-@Version("2.2.0")
+@Version("2.3.0")
 @Export
 package org.machina.api.fastpath;
 

@@ -42,6 +42,9 @@ abstract class Interpreter extends Decoder {
         this.fastPath = ctx.fastPath();
     }
 
+    /** The elements of a REP INS a fast-path handler serves at once ({@link Strings}): a page's worth at most. */
+    final byte[] stringBuffer = new byte[4096];
+
     /** IN: a fast-path handler's value if one serves the port, else the port space's. */
     final int portIn(int port, int size) {
         if (fastPath.readPort(port, size, fastRead)) {

@@ -832,6 +832,25 @@ abstract class Mmu extends X86State {
         return true;
     }
 
+    /** Whether the write TLB maps linear {@code lin}'s page to RAM (so {@link #bulkStore} there cannot fail). */
+    final boolean writesRam(int lin) {
+        return slot(lin, true) >= 0;
+    }
+
+    /**
+     * For REP INS: stores {@code len} bytes of {@code src} at linear {@code dst}, within one page,
+     * when the write TLB maps that page to RAM (see {@link #bulkCopy}). Returns false, having done
+     * nothing, otherwise.
+     */
+    final boolean bulkStore(int dst, byte[] src, int len) {
+        int j = slot(dst, true);
+        if (j < 0) return false;
+        MemorySegment seg = tlbAddr[j] != 0 ? NATIVE : tlbSeg[j];
+        long at = tlbAddr[j] != 0 ? tlbAddr[j] + (dst & 0xfff) : tlbOff[j] + (dst & 0xfff);
+        MemorySegment.copy(src, 0, seg, ValueLayout.JAVA_BYTE, at, len);
+        return true;
+    }
+
     /** The native address of linear {@code lin} through TLB entry {@code i}. */
     private long hostAddress(int i, int lin) {
         return (tlbAddr[i] != 0 ? tlbAddr[i] : tlbSeg[i].address() + tlbOff[i]) + (lin & 0xfff);

@@ -145,14 +145,27 @@ final class Strings {
         return (int) n;
     }
 
+    /**
+     * INS and OUTS. A REP INSW/INSD with 32-bit addresses, DF clear and a flat ES offers the
+     * elements that lie wholly within the destination's page, when the TLB maps it to RAM, to the
+     * fast path at once ({@link #bulkIn}); what it does not serve goes element by element.
+     */
     static void io(Interpreter c, int b) {
         int sz = size(c, b);
         int bytes = 1 << sz;
         int port = c.r[X86State.EDX] & 0xffff;
         c.checkIo(port, bytes);
         boolean rep = c.rep != 0;
+        boolean bulk = rep && b == 0x6d && c.addr32 && (c.eflags & X86State.DF) == 0 && c.openSegment(X86State.ES, true);
         int done = 0;
         while (!rep || count(c) != 0) {
+            if (bulk && bulkIn(c, port, sz) > 0) {
+                if (count(c) != 0 && c.yieldRepeat()) {
+                    c.eip = c.startEip;
+                    return;
+                }
+                continue;
+            }
             if (b < 0x6e) {
                 int lin = destination(c, sz);
                 c.checkWritable(lin);
@@ -166,5 +179,31 @@ final class Strings {
             decCount(c);
             if (pause(c, ++done)) return;
         }
+    }
+
+    /**
+     * The elements of a REP INS (16 or 32 bits) from the current EDI that lie wholly within its
+     * page, at most {@link Interpreter#stringBuffer}'s worth, offered to the fast path as one
+     * string ({@code FastPathDispatch.readPortString}) when the write TLB maps the page to RAM
+     * (so the store cannot fault, and the page holds no code and is not under dirty logging);
+     * the served elements are stored at once and ECX and EDI advanced past them. Returns how
+     * many were served: 0 when the element loop must do the next one.
+     */
+    private static int bulkIn(Interpreter c, int port, int sz) {
+        int di = c.r[X86State.EDI];
+        int to = c.segBase[X86State.ES] + di;
+        int room = Math.min(0x1000 - (to & 0xfff), c.stringBuffer.length);
+        long n = Math.min(c.r[X86State.ECX] & 0xffffffffL, room >> sz);
+        if (n == 0 || (di & 0xffffffffL) + (n << sz) > 1L << 32 || !c.writesRam(to)) {
+            return 0;
+        }
+        int got = c.fastPath.readPortString(port, 1 << sz, c.stringBuffer, (int) n);
+        if (got <= 0 || !c.bulkStore(to, c.stringBuffer, got << sz)) {
+            return 0;
+        }
+        c.fastPathServed += got;
+        c.r[X86State.ECX] -= got;
+        c.r[X86State.EDI] += got << sz;
+        return got;
     }
 }

@@ -22,6 +22,7 @@ class FastPathDispatchTest {
     private static final int ORIGIN = 0x100000;
     private static final int PORT = 0x608;
     private static final int POST = 0x80;
+    private static final int STRING_RUN = 40;
 
     /**
      * A device whose reads change its state (each read returns the next value of a counter), so
@@ -54,6 +55,8 @@ class FastPathDispatchTest {
         /** The pages the CPU asked {@link #servesMemoryPage} about. */
         final List<Long> pagesAsked = new ArrayList<>();
         int served;
+        /** Calls of {@link #readPortString} that served elements. */
+        int strings;
 
         Dispatch(Counter device) {
             this.device = device;
@@ -65,6 +68,22 @@ class FastPathDispatchTest {
             served++;
             result.set(device.read(port, size));
             return true;
+        }
+
+        /** At most {@link #STRING_RUN} elements per call, so that a REP INS also goes on after a short run. */
+        @Override
+        public int readPortString(int port, int size, byte[] into, int count) {
+            if (port < PORT || port + size > PORT + 4) return 0;
+            int n = Math.min(count, STRING_RUN);
+            for (int i = 0; i < n; i++) {
+                long v = device.read(port, size);
+                for (int b = 0; b < size; b++) {
+                    into[i * size + b] = (byte) (v >>> 8 * b);
+                }
+            }
+            served += n;
+            strings++;
+            return n;
         }
 
         @Override
@@ -231,6 +250,37 @@ class FastPathDispatchTest {
         // normal path: the block ends after each IN and OUT, the run loop looks at what the device did
         assertTrue(normal.cpu().statistics().get("blocks-run") >= 600,
                 "blocks run without: " + normal.cpu().statistics().get("blocks-run"));
+    }
+
+    @Test
+    void aRepInsIsServedInRunsWithinAPageAndEndsAsElementByElement() throws Exception {
+        // 100 words from 12 bytes before a page end, then 50 dwords, then a byte string (never
+        // offered as a string) and a REP INSD with DF set (element by element)
+        Outcome[] o = sameEverywhere("""
+                mov edx, 0x608
+                cld
+                mov edi, 0x180FF4
+                mov ecx, 100
+                rep insw
+                mov edi, 0x181800
+                mov ecx, 50
+                rep insd
+                mov ecx, 7
+                rep insb
+                std
+                mov ecx, 5
+                rep insd
+                cld
+                hlt
+                """);
+        for (int k : new int[] {1, 3}) {
+            Outcome fast = o[k];
+            String at = k == 1 ? "interpreter: " : "translator: ";
+            assertEquals(100 + 50 + 7 + 5, fast.dispatch().served, at + "every element served");
+            // words: 6 to the page end, then 94 in runs of 40; dwords in runs of 40; bytes and DF set never
+            assertEquals(1 + 3 + 2, fast.dispatch().strings, at + "strings served");
+        }
+        assertEquals(0, o[0].dispatch().served, "the reference runs have no fast path");
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.machina.devices.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.machina.api.block.BlockNode;
+import org.machina.api.state.StateException;
 
 /**
  * The SCSI/MMC packet commands of the CD-ROM (SPC, MMC, SFF-8020i) over a medium of 2048-byte
@@ -22,6 +23,8 @@ import org.machina.api.block.BlockNode;
  * EVENT STATUS NOTIFICATION reports, once each, "new media", "media removal" and "eject request"
  * (the monitor asked to eject a locked medium), and always the tray and whether a medium is present
  * (MMC-5, 6.6).
+ *
+ * <p>{@link #saveTray}/{@link #loadTray} carry all of that ({@link Tray}) across a hot-swap.
  */
 final class AtapiCommands {
     static final int BLOCK = 2048;
@@ -49,6 +52,26 @@ final class AtapiCommands {
     record Reply(boolean good, byte[] data, int length) {
         static final Reply NONE = new Reply(true, new byte[0], 0);
         static final Reply CHECK = new Reply(false, new byte[0], 0);
+    }
+
+    /**
+     * What the guest knows of the drive's removable medium and has not been told yet, kept across
+     * a hot-swap (the {@code ide-cd} device's state, {@link IdeCdDevice}). The medium itself is
+     * the drive's block node, which the new device gets again by its drive id; {@code medium}
+     * says whether it is in the drive (the monitor's eject takes it out, while the runtime keeps
+     * the image open under the drive id).
+     *
+     * @param medium whether a medium is in the drive (in the open tray or loaded)
+     * @param trayOpen whether the tray is open
+     * @param locked PREVENT MEDIUM REMOVAL in force
+     * @param unitAttention a new medium not yet reported by UNIT ATTENTION
+     * @param mediaEvent the media event GET EVENT STATUS NOTIFICATION reports next (0-3)
+     * @param senseKey the sense key REQUEST SENSE reports (0-15)
+     * @param asc its additional sense code (0-255)
+     * @param ascq its qualifier (0-255)
+     */
+    record Tray(boolean medium, boolean trayOpen, boolean locked, boolean unitAttention, int mediaEvent,
+            int senseKey, int asc, int ascq) {
     }
 
     /** The medium, or null; it stays in the open tray after a guest eject, the monitor takes it out. */
@@ -121,6 +144,29 @@ final class AtapiCommands {
 
     int senseKey() {
         return senseKey;
+    }
+
+    Tray saveTray() {
+        return new Tray(node != null, trayOpen, locked, unitAttention, mediaEvent, senseKey, asc, ascq);
+    }
+
+    /**
+     * Restores {@code t} over the medium this drive was created with (the drive id's block node
+     * now): without {@code medium} the drive holds none, as after the monitor's eject.
+     */
+    void loadTray(Tray t) {
+        if (t.mediaEvent() < 0 || t.mediaEvent() > EVENT_MEDIA_REMOVAL || t.senseKey() < 0 || t.senseKey() > 0x0F
+                || (t.asc() & ~0xFF) != 0 || (t.ascq() & ~0xFF) != 0) {
+            throw new StateException("ide-cd state: mediaEvent must be 0-3, senseKey 0-15, asc and ascq 0-255: " + t);
+        }
+        if (!t.medium()) {
+            node = null;
+        }
+        trayOpen = t.trayOpen();
+        locked = t.locked();
+        unitAttention = t.unitAttention();
+        mediaEvent = t.mediaEvent();
+        setSense(t.senseKey(), t.asc(), t.ascq());
     }
 
     void setSense(int key, int code, int qualifier) {

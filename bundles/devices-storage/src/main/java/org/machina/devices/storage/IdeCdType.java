@@ -8,7 +8,10 @@ import org.machina.api.device.DeviceType;
 import org.machina.api.device.PropertySpec;
 import org.osgi.service.component.annotations.Component;
 
-/** Publishes an ATAPI CD-ROM on the IDE controller ({@link AtapiCdrom}) as device type {@code ide-cd}. */
+/**
+ * Publishes an ATAPI CD-ROM on the IDE controller ({@link AtapiCdrom}) as device type {@code ide-cd}
+ * ({@link IdeCdDevice}: its tray survives a hot-swap).
+ */
 @Component(service = DeviceType.class, property = DeviceType.NAME_PROPERTY + "=" + IdeCdType.NAME)
 public final class IdeCdType implements DeviceType {
     static final String NAME = "ide-cd";
@@ -47,8 +50,9 @@ public final class IdeCdType implements DeviceType {
         String drive = requireDrive(config, NAME);
         String serial = config.string("serial");
         String model = config.string("model");
-        return IdeDriveDevice.create(context, drive, config.string("bus"), config.int32("unit"),
-                node -> new AtapiCdrom(node, serial.isEmpty() ? "QM" + drive : serial,
-                        model.isEmpty() ? "MACHINA CD-ROM" : model));
+        AtapiCdrom cd = new AtapiCdrom(context.blockdev(drive), serial.isEmpty() ? "QM" + drive : serial,
+                model.isEmpty() ? "MACHINA CD-ROM" : model);
+        return new IdeCdDevice(context, drive, cd, IdeDriveDevice.channel(config.string("bus"), context.id()),
+                IdeDriveDevice.unit(config.int32("unit"), context.id()));
     }
 }

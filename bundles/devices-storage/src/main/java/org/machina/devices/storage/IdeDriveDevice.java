@@ -8,9 +8,10 @@ import org.machina.api.device.DeviceContext;
  * An {@code ide-hd} or {@code ide-cd}: a drive put on the IDE controller's bus
  * ({@link PiixIde#BUS}) when realized, at {@code bus=ide.N} and {@code unit=U} or the first free
  * place, and taken off when unrealized. A CD-ROM offers its medium to the monitor
- * ({@link DeviceContext#registerRemovableMedium}).
+ * ({@link DeviceContext#registerRemovableMedium}) and keeps its tray across a hot-swap
+ * ({@link IdeCdDevice}); a disk has no state of its own (the controller's is in {@link PiixIde}).
  */
-final class IdeDriveDevice implements Device {
+class IdeDriveDevice implements Device {
     private final DeviceContext ctx;
     private final String driveId;
     private final IdeDrive drive;

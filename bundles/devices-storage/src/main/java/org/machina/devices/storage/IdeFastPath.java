@@ -8,8 +8,9 @@ import org.machina.api.fastpath.FastPathRead;
  *
  * <ul>
  *   <li>{@link #data}: the PIO data port (command block +0), 16- and 32-bit reads and writes, so
- *       REP INSW/INSD/OUTSW/OUTSD, which the CPU hands over element by element, move a sector
- *       without leaving the CPU for all words but the last. A word that ends the block (the
+ *       REP INSW/INSD/OUTSW/OUTSD move a sector without leaving the CPU for all words but the
+ *       last; the CPU hands a REP INS over as a string ({@code readString}: the words up to the
+ *       block's last in one move of the position and one copy), OUTS element by element. A word that ends the block (the
  *       drive then offers the next sector, raises an interrupt or ends the command) and any
  *       access while no block is offered in that direction decline: the normal path does it.</li>
  *   <li>{@link #status}: the status register (command block +7), served while the selected
@@ -51,6 +52,25 @@ final class IdeFastPath {
             }
             result.set(v);
             return true;
+        }
+
+        /** A REP INSW/INSD: every element that does not end the block, in one move of the position. */
+        @Override
+        public int readString(long offset, int size, byte[] into, int count) {
+            if (offset != 0 || size != 2 && size != 4) {
+                return 0;
+            }
+            PioBlock p = channel.pio;
+            if (p == null || !p.toHost) {
+                return 0;
+            }
+            int at = p.pos();
+            int n = Math.min(count, (p.end - at - 1) / size);
+            if (n <= 0 || !p.advance(at, at + n * size)) {
+                return 0;
+            }
+            System.arraycopy(p.data, at, into, 0, n * size);
+            return n;
         }
 
         @Override

@@ -3,10 +3,14 @@ package org.machina.devices.storage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.Gson;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
+import org.machina.api.state.StateException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -208,6 +212,77 @@ class AtapiCdromTest {
         assertArrayEquals(new int[] {2, 2}, mediaEvent(), "the medium is back");
         assertArrayEquals(new int[] {6, 0x28, 0}, checkCondition("TEST UNIT READY after loading", 0x00));
         assertEquals(BLOCKS - 1, AtapiCommands.u32(packet(0xFFFF, 0x25), 0));
+    }
+
+    /**
+     * A hot-swap of the bundle: the {@code ide-cd} device's state through JSON into a new drive
+     * over the drive id's block node (what the runtime gives the new device, an ejected image too),
+     * on a fresh channel; the controller's drives come back reset, the tray as it was.
+     */
+    private void swap(FakeDisk nodeOfTheDriveId) {
+        IdeCdDevice device = new IdeCdDevice(null, "cd", cd, 0, 1);
+        Gson gson = new Gson();
+        AtapiCommands.Tray saved = gson.fromJson(gson.toJson(device.saveState()), AtapiCommands.Tray.class);
+        rig = new IdeRig();
+        rig.channel.attach(0, new AtaDisk(new FakeDisk(1 << 20, false), "d", "disk"));
+        cd = new AtapiCdrom(nodeOfTheDriveId, "QMcd", "MACHINA CD-ROM");
+        rig.channel.attach(1, cd);
+        rig.channel.reset();
+        new IdeCdDevice(null, "cd", cd, 0, 1).loadState(saved);
+        rig.out(6, 0xB0);
+    }
+
+    @Test
+    void aLockedTrayWithANewMediumNotYetReportedSurvivesASwap() {
+        assertEquals(0, packet(0xFFFF, 0x1E, 0, 0, 0, 1).length, "PREVENT MEDIUM REMOVAL");
+        cd.eject();                                 // the monitor's, forced
+        FakeDisk second = new FakeDisk(40 * 2048, true);
+        cd.insert(second);
+        swap(second);
+        assertTrue(cd.locked(), "the lock");
+        assertFalse(cd.trayOpen());
+        assertArrayEquals(new int[] {2, 2}, mediaEvent(), "the new-media event not yet reported");
+        assertArrayEquals(new int[] {6, 0x28, 0}, checkCondition("TEST UNIT READY", 0x00), "the unit attention not yet reported");
+        assertArrayEquals(new int[] {5, 0x53, 2}, checkCondition("START STOP UNIT eject", 0x1B, 0, 0, 0, 2),
+                "still locked for the guest");
+        assertEquals(39, AtapiCommands.u32(packet(0xFFFF, 0x25), 0), "READ CAPACITY of the medium in the drive");
+    }
+
+    @Test
+    void anOpenTrayAndAnEjectedMediumSurviveASwap() {
+        assertEquals(0, packet(0xFFFF, 0x1B, 0, 0, 0, 2).length, "the guest opens the tray");
+        swap(iso);
+        assertTrue(cd.trayOpen(), "open after the swap");
+        assertEquals(iso, cd.medium(), "the medium still in the open tray");
+        assertArrayEquals(new int[] {3, 1}, mediaEvent(), "the media-removal event not yet reported, tray open");
+        assertArrayEquals(new int[] {2, 0x3A, 2}, checkCondition("TEST UNIT READY", 0x00), "NOT READY, tray open");
+
+        assertEquals(iso, cd.eject(), "the monitor takes the medium out");
+        assertEquals(0, packet(0xFFFF, 0x1B, 0, 0, 0, 3).length, "the guest closes the empty tray");
+        swap(iso);
+        assertNull(cd.medium(), "no medium, though the runtime still holds the image under the drive id");
+        assertFalse(cd.trayOpen());
+        assertArrayEquals(new int[] {2, 0x3A, 1}, checkCondition("TEST UNIT READY", 0x00), "NOT READY, tray closed");
+        assertArrayEquals(new int[] {0, 0}, mediaEvent(), "no medium, tray closed");
+    }
+
+    @Test
+    void theSenseOfTheLastCommandSurvivesASwap() {
+        packet(0xFFFF, 0x25);                       // READ CAPACITY: GOOD
+        packet(0xFFFF, 0x99);                       // an unknown command: CHECK CONDITION
+        swap(iso);
+        byte[] sense = packet(0xFFFF, 0x03, 0, 0, 0, 18);
+        assertEquals(5, sense[2] & 0x0F, "ILLEGAL REQUEST");
+        assertEquals(0x20, sense[12] & 0xFF, "invalid command operation code");
+    }
+
+    @Test
+    void aTrayStateOutOfRangeIsRefused() {
+        IdeCdDevice device = new IdeCdDevice(null, "cd", cd, 0, 1);
+        StateException e = assertThrows(StateException.class,
+                () -> device.loadState(new AtapiCommands.Tray(true, false, false, false, 7, 0, 0, 0)));
+        assertTrue(e.getMessage().contains("mediaEvent"), e.getMessage());
+        assertEquals(1, device.stateVersion());
     }
 
     @Test

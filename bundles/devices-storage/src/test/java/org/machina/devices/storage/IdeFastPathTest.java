@@ -51,6 +51,7 @@ class IdeFastPathTest {
         final AtapiCdrom cd = new AtapiCdrom(new FakeDisk(64 * 2048, true), "c", "cd");
         int served;
         int declined;
+        int strings;
 
         Rig(boolean fastPath) {
             ide = new PiixIde(context(), 1, 1, fastPath);
@@ -151,6 +152,35 @@ class IdeFastPathTest {
                 declined++;
             }
             return ports.get((long) base(port)).ops().read(port - base(port), size);
+        }
+
+        /**
+         * A REP INS of {@code count} elements as the CPU does it: runs of elements offered to the
+         * handler as a string (at most a page's worth), an element the string does not serve by
+         * {@link #in}; returns the elements, little-endian.
+         */
+        byte[] insString(int port, int size, int count) {
+            byte[] got = new byte[count * size];
+            byte[] buffer = new byte[4096];
+            int done = 0;
+            while (done < count) {
+                Attached h = handler(port, size);
+                int n = h == null ? 0 : h.handler().readString(port - h.base(), size, buffer,
+                        Math.min(count - done, buffer.length / size));
+                if (n > 0) {
+                    System.arraycopy(buffer, 0, got, done * size, n * size);
+                    served += n;
+                    strings++;
+                    done += n;
+                    continue;
+                }
+                long v = in(port, size);
+                for (int i = 0; i < size; i++) {
+                    got[done * size + i] = (byte) (v >>> 8 * i);
+                }
+                done++;
+            }
+            return got;
         }
 
         void out(int port, int size, long value) {
@@ -283,6 +313,48 @@ class IdeFastPathTest {
         }
         assertEquals(0x50, status());
         assertEquals(0, in(0x1F0, 2), "no block: the data port reads 0 (declined, the normal path answers)");
+    }
+
+    @Test
+    void aRepInsServedAsAStringReadsWhatElementByElementReadsAndLeavesEachBlocksLastWordToTheNormalPath() {
+        lba28(9, 3, 0x20);                                   // READ SECTORS: 3 blocks of 1 sector
+        for (int s = 0; s < 3; s++) {
+            assertEquals(0x58, status());
+            on.served = on.declined = on.strings = 0;
+            byte[] words = on.insString(0x1F0, 2, 256);      // REP INSW on the fast path
+            byte[] expected = new byte[512];
+            for (int w = 0; w < 256; w++) {
+                long v = off.in(0x1F0, 2);
+                expected[2 * w] = (byte) v;
+                expected[2 * w + 1] = (byte) (v >> 8);
+            }
+            assertArrayEquals(expected, words, "sector " + (9 + s));
+            assertArrayEquals(java.util.Arrays.copyOfRange(off.disk.data, (9 + s) * 512, (10 + s) * 512), words);
+            assertEquals(1, on.strings, "255 words in one string");
+            assertEquals(255, on.served);
+            assertEquals(1, on.declined, "the word that ends the block takes the normal path");
+            assertEquals(off.irqs.get(14), on.irqs.get(14));
+        }
+        assertEquals(0x50, status());
+        out(0x1F2, 1, 4);
+        out(0x1F7, 1, 0xC6);                                 // SET MULTIPLE MODE 4
+        status();
+        lba28(60, 4, 0xC4);                                  // READ MULTIPLE: 1 block of 4 sectors
+        assertEquals(0x58, status());
+        on.served = on.declined = on.strings = 0;
+        byte[] first = on.insString(0x1F0, 4, 100);          // REP INSD in two instructions
+        byte[] rest = on.insString(0x1F0, 4, 412);
+        byte[] both = new byte[2048];
+        System.arraycopy(first, 0, both, 0, 400);
+        System.arraycopy(rest, 0, both, 400, 1648);
+        for (int d = 0; d < 512; d++) {
+            off.in(0x1F0, 4);
+        }
+        assertArrayEquals(java.util.Arrays.copyOfRange(off.disk.data, 60 * 512, 64 * 512), both);
+        assertEquals(511, on.served);
+        assertEquals(1, on.declined);
+        assertEquals(0x50, status(), "the command ended on the normal path");
+        assertEquals(0, on.insString(0x1F0, 2, 1)[0], "no block: the string declines, the normal path reads 0");
     }
 
     @Test

@@ -50,6 +50,11 @@ final class MachineFastPath implements FastPathRegistry, FastPathDispatch {
     }
 
     @Override
+    public int readPortString(int port, int size, byte[] into, int count) {
+        return enabled ? io.fastReadString(port & 0xffff, size, into, count) : 0;
+    }
+
+    @Override
     public boolean writePort(int port, int size, long value) {
         return enabled && io.fastWrite(port & 0xffff, size, value);
     }

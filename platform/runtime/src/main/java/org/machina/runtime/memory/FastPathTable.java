@@ -168,6 +168,33 @@ final class FastPathTable {
         return true;
     }
 
+    /**
+     * Serves up to {@code count} reads of {@code size} bytes at {@code address} (a string
+     * instruction's elements) through a handler, if one covers the address; returns how many.
+     */
+    int readString(long address, int size, byte[] into, int count) {
+        if (table.length == 0) {
+            return 0;
+        }
+        Entry e = find(address, size);
+        if (e == null) {
+            return 0;
+        }
+        int n;
+        try {
+            n = e.handler.readString(address - e.base, size, into, count);
+        } catch (RuntimeException | LinkageError | AssertionError x) {
+            failed(e.owner, "string read", address, x);
+            return 0;
+        }
+        if (n < 0 || n > count) {
+            failed(e.owner, "string read", address, new IllegalStateException("readString served " + n + " of " + count));
+            return 0;
+        }
+        e.owner.mapping.fastReads += n;
+        return n;
+    }
+
     /** Serves a write through a handler, if one covers it and accepts it. */
     boolean write(long address, int size, long value) {
         if (table.length == 0) {

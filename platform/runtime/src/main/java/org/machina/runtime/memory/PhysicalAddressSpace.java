@@ -95,6 +95,11 @@ public class PhysicalAddressSpace implements AddressSpace {
         return fastPaths.read(address, size, result);
     }
 
+    /** Serves up to {@code count} reads (a string instruction's) through a fast-path handler; returns how many. */
+    public int fastReadString(long address, int size, byte[] into, int count) {
+        return fastPaths.readString(address, size, into, count);
+    }
+
     /** Serves a write through a fast-path handler; false when the caller must take the normal path. */
     public boolean fastWrite(long address, int size, long value) {
         return fastPaths.write(address, size, value);

@@ -155,6 +155,42 @@ class FastPathTableTest {
     }
 
     @Test
+    void aStringReadReachesTheHandlerOfItsPortAndCountsWhatWasServed() {
+        Mapping m = ports.map(0x1F0, io("ide", 8));
+        int[] asked = new int[2];
+        ports.attachFastPath(m, 0, 4, new FastPathHandler() {
+            @Override
+            public boolean read(long offset, int size, FastPathRead result) {
+                return false;
+            }
+
+            @Override
+            public int readString(long offset, int size, byte[] into, int count) {
+                asked[0] = count;
+                asked[1] = (int) offset;
+                int n = Math.min(count, 3);
+                for (int i = 0; i < n * size; i++) {
+                    into[i] = (byte) (0xA0 + i);
+                }
+                return n;
+            }
+        });
+        byte[] into = new byte[16];
+        assertEquals(3, ports.fastReadString(0x1F0, 2, into, 8), "the handler served 3 of 8");
+        assertEquals(8, asked[0]);
+        assertEquals(0, asked[1], "the offset in the region");
+        assertEquals((byte) 0xA5, into[5]);
+        assertEquals(0, ports.fastReadString(0x1F4, 2, into, 8), "no handler at +4");
+        assertEquals(0, ports.fastReadString(0x1F3, 2, into, 8), "an element crossing the range's end");
+        assertEquals(3, ports.ioCounters().get(0).fastReads(), "each served element counted as a read");
+        Counting plain = new Counting();
+        Mapping pm = ports.map(0x600, io("pm", 12));
+        ports.attachFastPath(pm, 8, 4, plain);
+        assertEquals(0, ports.fastReadString(0x608, 4, into, 4), "a handler without readString serves no string");
+        assertEquals(List.of(), plain.calls);
+    }
+
+    @Test
     void anEmptyTableDeclinesEverything() {
         space.map(0x1000, io("dev", 0x100));
         assertFalse(space.fastRead(0x1000, 4, out));
