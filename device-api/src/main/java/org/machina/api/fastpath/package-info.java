@@ -7,7 +7,9 @@
  *   <li>A handler runs on the thread that runs the CPU. Today that is the machine thread, but a
  *       handler must be written for a vCPU thread running next to it: it reads only state
  *       published safely (final fields, volatile fields, atomics) and the
- *       {@link org.machina.api.time.VirtualClock}.</li>
+ *       {@link org.machina.api.time.VirtualClock}. A counter read in a tight loop takes its time
+ *       from {@link org.machina.api.time.VirtualClock#recentNanos} (on both paths, so they agree),
+ *       which on the machine thread does not read the host clock at every call.</li>
  *   <li>A served read has no side effects: the same read through the normal path at the same
  *       moment gives the same value. A register whose read changes state (clear-on-read) is not
  *       served. The one exception is a data port that streams a buffer (the IDE PIO data port):

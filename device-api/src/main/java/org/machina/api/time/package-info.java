@@ -1,7 +1,7 @@
 /**
  * Guest time: the virtual clock, deadline timers and the machine executor.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package org.machina.api.time;
 

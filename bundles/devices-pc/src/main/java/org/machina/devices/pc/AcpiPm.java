@@ -119,9 +119,13 @@ public final class AcpiPm implements Device, Mmio, Stateful<AcpiPm.State> {
         updateSci();
     }
 
-    /** PM timer ticks since the machine was created: floor(nanos * 3579545 / 10^9), without overflow. */
+    /**
+     * PM timer ticks since the machine was created: floor(nanos * 3579545 / 10^9), without
+     * overflow, from the clock's {@linkplain VirtualClock#recentNanos recent time} (no host clock
+     * read on most reads of a polling guest).
+     */
     long ticks() {
-        long n = clock.nanos();
+        long n = clock.recentNanos();
         return n / NANOS * TIMER_HZ + n % NANOS * TIMER_HZ / NANOS;
     }
 
@@ -147,7 +151,7 @@ public final class AcpiPm implements Device, Mmio, Stateful<AcpiPm.State> {
     @Override
     public long read(long offset, int size) {
         if (offset >= TMR) {
-            return timerRead(offset, size); // the hot register: one clock read, nothing else
+            return timerRead(offset, size); // the hot register: the recent guest time, nothing else
         }
         int sts = offset < EN ? statusNow() : status;
         long v = 0;

@@ -170,9 +170,12 @@ public final class Hpet implements Device, Mmio, Stateful<Hpet.State> {
         return (config & LEG_RT_CNF) != 0 && (irq == 0 || irq == 8);
     }
 
-    /** The main counter now. */
+    /**
+     * The main counter now, from the clock's {@linkplain VirtualClock#recentNanos recent time}
+     * (no host clock read on most reads of a polling guest; never before {@code counterNanos}).
+     */
     long counter() {
-        return enabled() ? counterBase + (clock.nanos() - counterNanos) / NANOS_PER_TICK : counterBase;
+        return enabled() ? counterBase + (clock.recentNanos() - counterNanos) / NANOS_PER_TICK : counterBase;
     }
 
     /** The ISA IRQ timer {@code t} interrupts, or -1. */

@@ -31,6 +31,10 @@ import org.machina.api.state.Stateful;
  * {@code sink} renames the interrupt sink (the board then fans the ISA lines out to the 8259 and
  * the I/O APIC itself).
  *
+ * <p>An acknowledge lowers the INTR output, which rises again at once when another request is
+ * pending, so each request the 8259 delivers is an edge (the I/O APIC's ExtINT entry is edge
+ * triggered; in automatic EOI mode two pending requests would otherwise share one edge).
+ *
  * <p>A spurious acknowledge (nothing pending) returns vector base + 7 of the master (IRQ7), or
  * of the slave (IRQ15) when the master delivered the cascade input; as on the real chip the
  * spurious IRQ7 sets no in-service bit and the spurious IRQ15 sets only the master's bit 2.
@@ -186,8 +190,22 @@ public final class I8259 implements Device, Stateful<I8259.State>, IrqSink, Inte
         } else {
             vector = master.vector(n);
         }
+        endRequest();
         update();
         return vector;
+    }
+
+    /**
+     * The INTA cycle took the request the output stood for: the output falls, and {@link #update}
+     * raises it again at once for a request still pending. An edge-triggered receiver (the I/O
+     * APIC's ExtINT entry on input 0) then sees each request; without the fall, in automatic EOI
+     * mode (nothing left in service to hold the others back) it would see none after the first.
+     */
+    private void endRequest() {
+        if (output) {
+            output = false;
+            intr.set(false);
+        }
     }
 
     @Override

@@ -161,6 +161,17 @@ class AcpiPmTest {
     }
 
     @Test
+    void theTimerComesFromTheRecentTimeOnBothPaths() {
+        ctx.executor.advance(SECOND);
+        ctx.executor.setRecent(SECOND / 2);
+        long half = AcpiPm.TIMER_HZ / 2; // floor(0.5 s * 3579545 Hz)
+        assertEquals(half, timer(), "the normal path: the clock's recent time, not nanos()");
+        assertEquals(half, ctx.fastRead("acpi-pm", 8, 4), "the fast path: the same");
+        ctx.executor.advance(0);
+        assertEquals(AcpiPm.TIMER_HZ, timer());
+    }
+
+    @Test
     void enableBitsTheOsChecksStick() {
         out16(2, 0xFFFF);
         assertEquals(1 | 1 << 5 | 1 << 8 | 1 << 9 | 1 << 10, in16(2), "TMR, GBL, PWRBTN, SLPBTN, RTC enables");

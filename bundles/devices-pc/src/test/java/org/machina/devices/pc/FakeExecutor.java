@@ -49,13 +49,27 @@ final class FakeExecutor implements MachineExecutor, VirtualClock {
         }
     }
 
+    /** What {@link #recentNanos} returns until time next advances; -1: {@link #nanos}. */
+    private long recent = -1;
+
     @Override
     public long nanos() {
         return now;
     }
 
+    @Override
+    public long recentNanos() {
+        return recent >= 0 ? recent : now;
+    }
+
+    /** A machine thread whose latest clock read was at {@code nanos} (until time next advances). */
+    void setRecent(long nanos) {
+        recent = nanos;
+    }
+
     /** Advances the clock to {@code target}, firing due timers at their deadlines on the way. */
     void advanceTo(long target) {
+        recent = -1;
         while (true) {
             FakeTimer next = null;
             for (FakeTimer t : timers) {

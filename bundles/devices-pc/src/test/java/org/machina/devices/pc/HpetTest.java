@@ -201,6 +201,17 @@ class HpetTest {
     }
 
     @Test
+    void theCounterComesFromTheRecentTimeOnBothPaths() {
+        w64(0x10, Hpet.ENABLE_CNF);
+        ctx.executor.advance(10_000);
+        ctx.executor.setRecent(4_000);
+        assertEquals(400, r64(0xF0), "the normal path: the clock's recent time, not nanos()");
+        assertEquals(400, ctx.fastRead("hpet", 0xF0, 8), "the fast path: the same");
+        ctx.executor.advance(0);
+        assertEquals(1000, r64(0xF0));
+    }
+
+    @Test
     void theBareMetalRomSequenceSetsTheLevelStatus() {
         // tests/baremetal/hpet.asm, step by step
         w32(0xF0, 0x1000);

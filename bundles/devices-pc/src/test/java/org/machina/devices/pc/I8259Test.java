@@ -24,16 +24,21 @@ class I8259Test {
 
     /** The initialization sequence Linux's init_8259A uses: master at 0x30, slave at 0x38. */
     static void initLikeLinux(FakeContext ctx) {
+        init(ctx, 0x01);
+    }
+
+    /** Linux's sequence (vectors 0x30 and 0x38, slave on input 2) with ICW4 {@code icw4} for both chips. */
+    static void init(FakeContext ctx, int icw4) {
         ctx.out(0x21, 0xff);
         ctx.out(0xa1, 0xff);
         ctx.out(0x20, 0x11);
         ctx.out(0x21, 0x30);
         ctx.out(0x21, 0x04);
-        ctx.out(0x21, 0x01);
+        ctx.out(0x21, icw4);
         ctx.out(0xa0, 0x11);
         ctx.out(0xa1, 0x38);
         ctx.out(0xa1, 0x02);
-        ctx.out(0xa1, 0x01);
+        ctx.out(0xa1, icw4);
         ctx.out(0x21, 0x00);
         ctx.out(0xa1, 0x00);
     }

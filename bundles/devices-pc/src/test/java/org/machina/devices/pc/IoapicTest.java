@@ -21,6 +21,8 @@ class IoapicTest {
     Ioapic ioapic;
     final List<Message> messages = new ArrayList<>();
     boolean accept = true;
+    /** The 8259's context in the virtual wire tests. */
+    FakeContext pctx;
 
     @BeforeEach
     void setUp() {
@@ -227,26 +229,7 @@ class IoapicTest {
     @Test
     void the8259ThroughInputZeroAsExtInt() {
         FakeContext lctx = new FakeContext(ctx.executor);
-        Lapic lapic = (Lapic) FakeContext.create(new LapicType(), lctx, Map.of());
-        lapic.realize();
-        lctx.mem.write(0xFEE0_00F0L, 4, 0x1FF); // software enabled, LINT0 stays masked
-        ctx.buses.put(ApicBus.LOCAL, (ApicBus.Receiver) lapic);
-        FakeContext pctx = new FakeContext(ctx.executor);
-        I8259 pic = (I8259) FakeContext.create(new I8259Type(), pctx, Map.of("output", "pic-intr", "sink", "isa"));
-        pctx.registerIrqSink("pic-intr", new org.machina.api.irq.IrqSink() { // the board's wiring
-            @Override
-            public int inputs() {
-                return 1;
-            }
-
-            @Override
-            public void setInput(int index, boolean level) {
-                lapic.setInput(0, level);
-                ioapic.setInput(0, level);
-            }
-        });
-        pic.realize();
-        lctx.buses.put(Lapic.EXTINT_BUS, pic);
+        Lapic lapic = virtualWireThroughInputZero(lctx);
         I8259Test.initLikeLinux(pctx);
         route(0, 0x700, 0); // ExtINT, edge, active high, physical destination 0
 
@@ -266,6 +249,66 @@ class IoapicTest {
         pctx.out(0x20, 0x20);
         pctx.irq("isa", 4).set(true);
         assertFalse(lctx.cpuPin.level());
+    }
+
+    /**
+     * The same with the 8259 in automatic EOI mode (ICW4 AEOI): nothing stays in service, so with
+     * two requests pending the output would stay high across the first acknowledge and the
+     * edge-triggered entry would never see the second; the INTA cycle takes the output down and
+     * it rises again for the request left.
+     */
+    @Test
+    void the8259InAutoEoiModeThroughInputZeroAsExtInt() {
+        FakeContext lctx = new FakeContext(ctx.executor);
+        Lapic lapic = virtualWireThroughInputZero(lctx);
+        I8259Test.init(pctx, 0x03); // ICW4: 8086 mode, AEOI
+        route(0, 0x700, 0); // ExtINT, edge, active high, physical destination 0
+
+        pctx.irq("isa", 1).set(true);
+        pctx.irq("isa", 3).set(true);
+        pctx.irq("isa", 12).set(true);
+        assertTrue(lctx.cpuPin.level(), "INTR through the I/O APIC");
+        assertEquals(0x31, lapic.acknowledge(), "IRQ1 first");
+        assertTrue(lctx.cpuPin.level(), "IRQ3 and IRQ12 still pending: a new edge, a new ExtINT message");
+        assertEquals(0x3c, lapic.acknowledge(), "IRQ12 through the cascade (input 2) before IRQ3");
+        assertTrue(lctx.cpuPin.level());
+        assertEquals(0x33, lapic.acknowledge());
+        assertFalse(lctx.cpuPin.level(), "nothing left");
+        pctx.out(0x20, 0x0b); // OCW3: read ISR
+        assertEquals(0, pctx.in(0x20), "automatic EOI: nothing in service");
+        pctx.irq("isa", 1).set(false);
+        pctx.irq("isa", 1).set(true);
+        assertTrue(lctx.cpuPin.level(), "IRQ1 again, with no EOI written");
+        assertEquals(0x31, lapic.acknowledge());
+        assertFalse(lctx.cpuPin.level());
+    }
+
+    /**
+     * A local APIC (LINT0 masked) and an 8259 whose INTR output drives LINT0 and I/O APIC input 0,
+     * as the pc board wires them ({@code pic-intr}); the 8259 is {@link #pctx}.
+     */
+    private Lapic virtualWireThroughInputZero(FakeContext lctx) {
+        Lapic lapic = (Lapic) FakeContext.create(new LapicType(), lctx, Map.of());
+        lapic.realize();
+        lctx.mem.write(0xFEE0_00F0L, 4, 0x1FF); // software enabled, LINT0 stays masked
+        ctx.buses.put(ApicBus.LOCAL, (ApicBus.Receiver) lapic);
+        pctx = new FakeContext(ctx.executor);
+        I8259 pic = (I8259) FakeContext.create(new I8259Type(), pctx, Map.of("output", "pic-intr", "sink", "isa"));
+        pctx.registerIrqSink("pic-intr", new org.machina.api.irq.IrqSink() { // the board's wiring
+            @Override
+            public int inputs() {
+                return 1;
+            }
+
+            @Override
+            public void setInput(int index, boolean level) {
+                lapic.setInput(0, level);
+                ioapic.setInput(0, level);
+            }
+        });
+        pic.realize();
+        lctx.buses.put(Lapic.EXTINT_BUS, pic);
+        return lapic;
     }
 
     @Test
