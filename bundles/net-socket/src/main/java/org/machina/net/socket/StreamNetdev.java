@@ -185,7 +185,10 @@ final class StreamNetdev extends QueuedNetdev {
     private void serve(SocketChannel c) throws InterruptedException {
         conn = c;
         Thread writer = Thread.ofPlatform().daemon().name("net-stream-" + id + "-writer").start(() -> writeLoop(c));
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(c), 64 * 1024))) {
+        // not a try-with-resources: that would close the connection before the finally block
+        // counts the disconnect, and the peer could see the close before the count
+        DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(c), 64 * 1024));
+        try {
             byte[] buf = new byte[Netdev.MAX_FRAME];
             while (!closed) {
                 int n = Framing.read(in, buf);
