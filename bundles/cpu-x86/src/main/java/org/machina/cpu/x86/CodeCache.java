@@ -56,6 +56,7 @@ final class CodeCache {
         /** Drops every translation of the page; returns whether there was one. */
         boolean forgetBlocks() {
             boolean had = !translated.isEmpty();
+            for (int i = 0; i < translated.size(); i++) translated.get(i).dropped = true;
             blocks = null;
             heat = null;
             translated.clear();
@@ -69,6 +70,7 @@ final class CodeCache {
                 TranslatedBlock b = translated.get(i);
                 if (b.overlaps(from, length)) {
                     translated.remove(i);
+                    b.dropped = true;
                     if (blocks[b.offset()] == b) blocks[b.offset()] = null;
                     dropped = true;
                 }
@@ -84,7 +86,7 @@ final class CodeCache {
      */
     boolean blocksDropped;
 
-    /** Times translated code was dropped since construction (never decreases; see {@link Mmu#block}). */
+    /** Times translated code was dropped since construction (statistics; each dropped block is marked, see {@link TranslatedBlock#dropped}). */
     long drops;
 
     /** Notes that {@code any} translated code was dropped. */

@@ -79,6 +79,8 @@ abstract class Mmu extends X86State {
     // instruction fetch cache: the decoded RAM page EIP is on
     private int fetchTag = 0, fetchCpl = -1;
     private CodeCache.Page fetchPage;
+    /** Whether the TLB entry the fetch page was reached through maps a global page (see {@link #block}). */
+    private boolean fetchGlobal;
     final CodeCache code = new CodeCache();
 
     /** Whether {@code lin} is on the current fetch page, reached at the current privilege level. */
@@ -163,10 +165,7 @@ abstract class Mmu extends X86State {
         }
         CodeCache.Page p = (tlbOff[i] & 0xfff) == 0 ? code.page(tlbRam[i], tlbOff[i]) : null;
         if (p == null) return tlbSeg[i].get(ValueLayout.JAVA_BYTE, tlbOff[i] + (lin & 0xfff)) & 0xff;
-        if (code.newlyMarked) dropWriteTranslations();
-        fetchTag = tlbTag[i];
-        fetchCpl = cpl;
-        fetchPage = p;
+        enter(i, p);
         return p.bytes[lin & 0xfff] & 0xff;
     }
 
@@ -184,11 +183,17 @@ abstract class Mmu extends X86State {
         if (slot(lin, false) != i) return false;
         CodeCache.Page p = code.page(tlbRam[i], tlbOff[i]);
         if (p == null) return false;
+        enter(i, p);
+        return true;
+    }
+
+    /** Makes {@code p}, reached through TLB entry {@code i}, the fetch page. */
+    private void enter(int i, CodeCache.Page p) {
         if (code.newlyMarked) dropWriteTranslations();
         fetchTag = tlbTag[i];
         fetchCpl = cpl;
+        fetchGlobal = tlbGlobal[i];
         fetchPage = p;
-        return true;
     }
 
     /** Logs {@code message} once per {@code key}. */
@@ -232,11 +237,11 @@ abstract class Mmu extends X86State {
         if (compiler == null) return null;
         if (translateInBackground && !finished.isEmpty()) installTranslated();
         int h = (lin ^ (lin >>> 10)) & (JUMP_CACHE - 1);
+        long key = jumpKey(lin);
         TranslatedBlock j = jumpBlock[h];
-        if (j != null && jumpLin[h] == lin && jumpCpl[h] == cpl) {
-            if (code.writtenSinceSync()) syncCode(); // as a page change would: DMA into code is seen
-            if (jumpStamp[h] == fetchEpoch + code.drops && j.csBase() == csBase && j.eip() == eip
-                    && j.code32() == code32) {
+        if (j != null && jumpKey[h] == key && !j.dropped && j.startsAt(csBase, eip, code32)) {
+            long stamp = jumpStamp[h];
+            if (stamp == mapEpoch || stamp == globalStamp) {
                 jumpHits++;
                 if (++jumpRuns[h] == hotRuns && !j.hot()) return promote(h, j, lin);
                 return j;
@@ -245,9 +250,8 @@ abstract class Mmu extends X86State {
         TranslatedBlock b = lookUpBlock(csBase, eip, code32, lin);
         if (b != null && b != TranslatedBlock.NONE) {
             jumpBlock[h] = b;
-            jumpLin[h] = lin;
-            jumpCpl[h] = cpl;
-            jumpStamp[h] = fetchEpoch + code.drops;
+            jumpKey[h] = key;
+            jumpStamp[h] = fetchGlobal ? globalStamp : mapEpoch;
             jumpRuns[h] = 0;
         }
         return b;
@@ -287,6 +291,7 @@ abstract class Mmu extends X86State {
         }
         if (hot == null || hot.bytes() != j.bytes()) return j;
         p.translated.remove(j);
+        j.dropped = true;
         p.translated.add(hot);
         p.blocks[o] = hot;
         jumpBlock[h] = hot;
@@ -295,19 +300,31 @@ abstract class Mmu extends X86State {
     }
 
     /**
-     * Blocks found by {@link #block} by linear address, CPL and a stamp, in front of the code
-     * page lookup (which makes the block's page the fetch page, syncing the code cache when the
-     * page changes, and counts heat): a direct-mapped cache. An entry holds while the stamp is
-     * unchanged: {@link #fetchEpoch} (bumped wherever the fetch page is forgotten: TLB flushes,
-     * pages dropped by a sync) plus {@link CodeCache#drops}; both only grow. A hit checks first
-     * that no code page was written since the last sync, as a page change does.
+     * Blocks found by {@link #block} by linear address and CPL ({@link #jumpKey}), in front of the
+     * code page lookup (which makes the block's page the fetch page, syncing the code cache when
+     * the page changes, and counts heat): a direct-mapped cache, a TLB of blocks. An entry holds
+     * while its block is not {@link TranslatedBlock#dropped} (its bytes unchanged, its page
+     * cached) and the linear page still maps where it did, as far as the TLB must know: its stamp
+     * is {@link #mapEpoch}, bumped by every TLB flush, or for a block reached through a global
+     * page (PTE or PDE G bit with CR4.PGE) {@link #globalStamp}, which a CR3 load leaves alone as
+     * it leaves the page's TLB entry. INVLPG drops the entries of its page alone
+     * ({@link #flushTlbPage}). Code pages written by others (DMA) are synced once per burst
+     * ({@link X86Cpu}), not per block.
      */
     private static final int JUMP_CACHE = 1024;
     private final TranslatedBlock[] jumpBlock = new TranslatedBlock[JUMP_CACHE];
-    private final int[] jumpLin = new int[JUMP_CACHE];
-    private final int[] jumpCpl = new int[JUMP_CACHE];
+    private final long[] jumpKey = new long[JUMP_CACHE];
     private final long[] jumpStamp = new long[JUMP_CACHE];
-    private long fetchEpoch;
+    /** Bumped by every TLB flush (never reaches {@link #GLOBAL_STAMP}). */
+    private long mapEpoch;
+    /** The stamp of global-page entries: {@link #GLOBAL_STAMP} plus the number of full TLB flushes. */
+    private long globalStamp = GLOBAL_STAMP;
+    private static final long GLOBAL_STAMP = 1L << 62;
+
+    /** The jump cache's key of linear address {@code lin} at the current privilege level. */
+    private long jumpKey(int lin) {
+        return (lin & 0xffffffffL) | (long) cpl << 32;
+    }
     /** Blocks found in the jump cache (statistics). */
     long jumpHits;
 
@@ -363,6 +380,7 @@ abstract class Mmu extends X86State {
      */
     private void replaced(CodeCache.Page p, TranslatedBlock b) {
         p.translated.remove(b);
+        b.dropped = true;
         code.drops++;
     }
 
@@ -433,10 +451,7 @@ abstract class Mmu extends X86State {
 
     /** Drops cached code whose RAM was written since the last call (see {@link CodeCache}). */
     final void syncCode() {
-        if (code.sync()) {
-            fetchTag = 0;
-            fetchEpoch++;
-        }
+        if (code.sync()) fetchTag = 0; // the blocks of dropped pages are marked dropped
     }
 
     /** A page became code: writes to it must take the slow path so they invalidate it. */
@@ -451,7 +466,8 @@ abstract class Mmu extends X86State {
     final void flushTlb() {
         tlbFlushes++;
         fetchTag = 0;
-        fetchEpoch++;
+        mapEpoch++;
+        globalStamp++;
         java.util.Arrays.fill(tlbTag, 0);
         java.util.Arrays.fill(tlbSeg, null);
         java.util.Arrays.fill(tlbRam, null);
@@ -465,19 +481,23 @@ abstract class Mmu extends X86State {
         }
         tlbFlushes++;
         fetchTag = 0;
-        fetchEpoch++;
+        mapEpoch++;
         for (int i = 0; i < tlbTag.length; i++) {
             if (!tlbGlobal[i]) tlbTag[i] = 0;
         }
     }
 
+    /** INVLPG: drops the TLB entries and the jump-cache entries of the page of {@code lin}. */
     final void flushTlbPage(int lin) {
         tlbPageFlushes++;
         fetchTag = 0;
-        fetchEpoch++;
         int i = (lin >>> 12) & (TLB_SIZE - 1);
         for (int k = 0; k < 4; k++) {
             tlbTag[k * TLB_SIZE + i] = 0;
+        }
+        long page = lin & 0xfffff000L;
+        for (int h = 0; h < JUMP_CACHE; h++) {
+            if ((jumpKey[h] & 0xfffff000L) == page) jumpBlock[h] = null;
         }
     }
 

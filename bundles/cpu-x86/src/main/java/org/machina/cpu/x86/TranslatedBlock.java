@@ -4,18 +4,11 @@ package org.machina.cpu.x86;
  * A run of guest instructions in one code page compiled to JVM bytecode by
  * {@link BlockCompiler}. It is valid for the code-segment base and EIP it was translated at
  * and the code segment's default size; {@link #offset} and {@link #bytes} say which bytes of
- * its page it was made from, so a store into them drops it.
- *
- * @param code    the compiled instructions
- * @param csBase  CS base at translation
- * @param eip     EIP of the first instruction
- * @param code32  whether CS was a 32-bit code segment
- * @param offset  page offset of the first instruction
- * @param bytes   length of the instructions in bytes
- * @param eips    EIP of each instruction, in order
- * @param hot     whether it was translated again as hot code (see {@link Mmu#block})
+ * its page it was made from, so a store into them drops it. A dropped block is marked so
+ * ({@link #dropped}): whoever still holds it (the jump cache of {@link Mmu#block}) sees that
+ * without asking its page.
  */
-record TranslatedBlock(BlockCode code, int csBase, int eip, boolean code32, int offset, int bytes, int[] eips, boolean hot) {
+final class TranslatedBlock {
     /** Marks an entry the translator cannot start a block at (the interpreter runs it). */
     static final TranslatedBlock NONE = new TranslatedBlock(cpu -> 0, 0, 0, false, 0, 0, new int[0], false);
     /** Marks an entry whose translation runs on the translator thread (the interpreter runs it meanwhile). */
@@ -30,6 +23,74 @@ record TranslatedBlock(BlockCode code, int csBase, int eip, boolean code32, int 
          * {@code startEsp}) of the faulting instruction set (see {@link BlockCompiler}).
          */
         int run(X86Cpu cpu);
+    }
+
+    private final BlockCode code;
+    private final int csBase, eip, offset, bytes;
+    private final boolean code32, hot;
+    private final int[] eips;
+    /**
+     * Set once the block left its page (its bytes were written, its page left the code cache, or
+     * another translation took its entry): it must not run again. Only the CPU's thread sets it.
+     */
+    boolean dropped;
+
+    /**
+     * @param code    the compiled instructions
+     * @param csBase  CS base at translation
+     * @param eip     EIP of the first instruction
+     * @param code32  whether CS was a 32-bit code segment
+     * @param offset  page offset of the first instruction
+     * @param bytes   length of the instructions in bytes
+     * @param eips    EIP of each instruction, in order
+     * @param hot     whether it was translated again as hot code (see {@link Mmu#block})
+     */
+    TranslatedBlock(BlockCode code, int csBase, int eip, boolean code32, int offset, int bytes, int[] eips, boolean hot) {
+        this.code = code;
+        this.csBase = csBase;
+        this.eip = eip;
+        this.code32 = code32;
+        this.offset = offset;
+        this.bytes = bytes;
+        this.eips = eips;
+        this.hot = hot;
+    }
+
+    BlockCode code() {
+        return code;
+    }
+
+    int csBase() {
+        return csBase;
+    }
+
+    int eip() {
+        return eip;
+    }
+
+    boolean code32() {
+        return code32;
+    }
+
+    int offset() {
+        return offset;
+    }
+
+    int bytes() {
+        return bytes;
+    }
+
+    int[] eips() {
+        return eips;
+    }
+
+    boolean hot() {
+        return hot;
+    }
+
+    /** Whether the block starts at {@code eip} of a code segment with base {@code csBase} and default size {@code code32}. */
+    boolean startsAt(int csBase, int eip, boolean code32) {
+        return this.eip == eip && this.csBase == csBase && this.code32 == code32;
     }
 
     boolean overlaps(int from, int length) {

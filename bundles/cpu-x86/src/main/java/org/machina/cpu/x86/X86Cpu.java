@@ -286,6 +286,9 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         int flags = eflags & (IF | TF | RF);
         int done = 0;
         TranslatedBlock b = null;
+        // code pages written by others (DMA on a device thread) are dropped before the burst runs
+        // blocks, as a page change of instruction fetch would, not before each block
+        if (code.writtenSinceSync()) syncCode();
         try {
             do {
                 rollbackValid = false;
@@ -588,6 +591,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         m.put("instructions-translated", compiler == null ? 0 : compiler.instructionsCompiled);
         m.put("blocks-run", blocksRun);
         m.put("blocks-from-jump-cache", jumpHits);
+        m.put("translations-dropped", code.drops);
         m.put("blocks-promoted", blocksPromoted);
         m.put("port-io-translated", portIoTranslated);
         m.put("instructions-run-translated", retiredTranslated);

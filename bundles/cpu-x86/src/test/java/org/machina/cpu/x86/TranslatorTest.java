@@ -21,7 +21,7 @@ class TranslatorTest {
     private static final int ORIGIN = 0x100000;
 
     /** Runs {@code code} (32-bit flat) to HLT with {@code accel}; returns the machine and CPU. */
-    private static X86Cpu run(String code, Accel accel, FakeMachine m) throws Exception {
+    static X86Cpu run(String code, Accel accel, FakeMachine m) throws Exception {
         assumeTrue(Asm.available("nasm"), "nasm is needed (apt-get install nasm)");
         m.load(ORIGIN, Asm.flat("BITS 32\norg " + ORIGIN + "\n" + code + "\n"));
         X86Cpu cpu = new X86Cpu(m, "pentium3", accel);
@@ -45,7 +45,7 @@ class TranslatorTest {
      * Compares the state after {@code code} under the interpreter and each of {@link #TRANSLATORS};
      * returns the blocks each ran, and last the blocks the hot-code run promoted.
      */
-    private static long[] sameAsInterpreter(String code) throws Exception {
+    static long[] sameAsInterpreter(String code) throws Exception {
         FakeMachine mi = new FakeMachine(8 << 20);
         X86Cpu ref = run(code, Accel.INTERPRETER, mi);
         long[] blocks = new long[TRANSLATORS.length + 1];
@@ -347,22 +347,9 @@ class TranslatorTest {
         // paging on, 0-4 MiB identity mapped; linear 0x160000 maps to f1 (EAX = 1), then after
         // INVLPG to f2 (EAX = 2), then after a CR3 load to f1 again: the blocks found by linear
         // address (the jump cache) must follow the mapping
-        long[] blocks = sameAsInterpreter("""
-                mov edi, 0x301000
-                mov eax, 3
-                mov ecx, 1024
-                pt: mov [edi], eax
-                add eax, 0x1000
-                add edi, 4
-                dec ecx
-                jnz pt
-                mov dword [0x300000], 0x301003
+        long[] blocks = sameAsInterpreter(JumpCacheTest.pagingOn(3, """
                 mov dword [0x301000 + 0x160 * 4], 0x100000 + f1 - $$ + 3
-                mov eax, 0x300000
-                mov cr3, eax
-                mov eax, cr0
-                or eax, 0x80000000
-                mov cr0, eax
+                """) + """
                 xor esi, esi
                 mov ebx, 0x160000
                 mov ecx, 50
@@ -387,16 +374,7 @@ class TranslatorTest {
                 rol esi, 3
                 dec ecx
                 jnz l3
-                mov eax, cr0
-                and eax, 0x7fffffff
-                mov cr0, eax
-                hlt
-                align 4096
-                f1: mov eax, 1
-                ret
-                align 4096
-                f2: mov eax, 2
-                ret""");
+                """ + JumpCacheTest.PAGING_OFF_F1_F2);
         assertTrue(blocks[0] > 150 && blocks[1] > 100, "blocks run: " + blocks[0] + ", " + blocks[1]);
     }
 
