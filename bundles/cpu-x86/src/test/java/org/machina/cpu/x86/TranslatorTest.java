@@ -70,6 +70,19 @@ class TranslatorTest {
         return blocks;
     }
 
+    /** Assembly that makes IDT entry {@code vector} (the IDT is at 0x2000) a 32-bit interrupt gate to label {@code handler}. */
+    private static String gateToHandler(int vector) {
+        int at = 0x2000 + vector * 8;
+        return String.format("""
+                mov eax, handler
+                mov [0x%x], ax
+                mov word [0x%x], 8
+                mov word [0x%x], 0x8e00
+                shr eax, 16
+                mov [0x%x], ax
+                """, at, at + 2, at + 4, at + 6);
+    }
+
     @Test
     void movesBetweenTheAccumulatorAndAnAbsoluteOffsetAreTranslated() throws Exception {
         // A0-A3 (MOV AL/AX/EAX, moffs and back) with 32- and 16-bit offsets (67), a 16-bit
@@ -289,12 +302,7 @@ class TranslatorTest {
                 mov dword [0x1024], 0x004f9200
                 mov dword [0x1028], 0x0000ffff
                 mov dword [0x102c], 0x00009207
-                mov eax, handler
-                mov [0x2068], ax
-                mov word [0x206a], 8
-                mov word [0x206c], 0x8e00
-                shr eax, 16
-                mov [0x206e], ax
+                """ + gateToHandler(13) + """
                 mov ax, 0x18
                 mov fs, ax
                 mov ax, 0x20
@@ -411,12 +419,7 @@ class TranslatorTest {
     void aFaultInsideABlockIsDeliveredWithTheStateBeforeTheFaultingInstruction() throws Exception {
         // #DE from DIV in the middle of a block; the handler records EAX, ECX and the pushed EIP
         long[] blocks = sameAsInterpreter("""
-                mov eax, handler
-                mov [0x2000], ax
-                mov word [0x2002], 8
-                mov word [0x2004], 0x8e00
-                shr eax, 16
-                mov [0x2006], ax
+                """ + gateToHandler(0) + """
                 mov ecx, 3
                 again: mov eax, 100
                 inc esi
@@ -437,21 +440,17 @@ class TranslatorTest {
 
     @Test
     void aFaultLeavingABlockTakesTheRegistersAndFlagsTheBlockKeptInLocals() throws Exception {
-        // Registers and the lazy flags live in the block's locals until it exits; a #GP from a
-        // load through ES (limit 0xFF: the helper's check, no inline path) in the middle of a
-        // loop must still be delivered with them: the handler stores the pushed EFLAGS and EBX,
-        // ESI and EDI as the fault found them, and skips the load.
+        // A #GP from a load through ES (limit 0xFF: the helper's check, no inline path) in the
+        // middle of a translated loop, just after registers and flags changed, is delivered with
+        // them: the handler stores the pushed EFLAGS and EBX, ESI and EDI as the fault found them,
+        // and skips the load. (Guards a translator that keeps registers or flags in JVM locals:
+        // it must write them back before a fault leaves the block; see docs/architecture.md.)
         long[] blocks = sameAsInterpreter("""
                 mov dword [0x1018], 0x000000ff
                 mov dword [0x101c], 0x00409200
                 mov ax, 0x18
                 mov es, ax
-                mov eax, handler
-                mov [0x2068], ax
-                mov word [0x206a], 8
-                mov word [0x206c], 0x8e00
-                shr eax, 16
-                mov [0x206e], ax
+                """ + gateToHandler(13) + """
                 mov ecx, 40
                 again: add ebx, ecx
                 inc esi
