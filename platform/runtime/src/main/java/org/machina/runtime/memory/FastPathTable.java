@@ -116,8 +116,22 @@ final class FastPathTable {
         table = out.toArray(EMPTY);
     }
 
+    /**
+     * Index in {@link #table} of the entry the last lookup found: a polling loop reads one register
+     * again and again, so the lookup first tries that entry. Only a hint: whatever table it was
+     * found in, the entry at this index of the current one is used only when it covers the access.
+     */
+    private int lastHit;
+
     private Entry find(long address, int size) {
         Entry[] t = table;
+        int last = lastHit;
+        if (last < t.length) {
+            Entry e = t[last];
+            if (address >= e.start && address + size <= e.end) {
+                return e;
+            }
+        }
         int lo = 0;
         int hi = t.length - 1;
         while (lo <= hi) {
@@ -128,6 +142,7 @@ final class FastPathTable {
             } else if (address >= e.end) {
                 lo = mid + 1;
             } else {
+                lastHit = mid;
                 return address + size <= e.end ? e : null;
             }
         }

@@ -137,6 +137,26 @@ class FastPathTableTest {
     }
 
     @Test
+    void theEntryOfTheLastLookupIsTriedFirstButNeverServesAnAddressItNoLongerCovers() {
+        Mapping m = space.map(0x1000, io("dev", 0x3000));
+        Counting a = new Counting(), b = new Counting(), c = new Counting();
+        FastPathRegistry.Attachment first = space.attachFastPath(m, 0, 0x10, a);
+        FastPathRegistry.Attachment second = space.attachFastPath(m, 0x1000, 0x10, b);
+        assertTrue(space.fastRead(0x2000, 4, out)); // b, the table's second entry
+        assertTrue(space.fastRead(0x2004, 4, out)); // b again, through the last lookup's entry
+        first.detach(); // b is now the first entry
+        assertTrue(space.fastRead(0x2008, 4, out));
+        space.attachFastPath(m, 0x2000, 0x10, c);
+        second.detach(); // c takes the index b had
+        assertFalse(space.fastRead(0x2000, 4, out), "b is detached: the entry now at its index is c's");
+        assertTrue(space.fastRead(0x3000, 4, out));
+        assertFalse(space.fastRead(0x1000, 4, out), "a is detached");
+        assertEquals(List.of(), a.calls);
+        assertEquals(List.of("r4@1000", "r4@1004", "r4@1008"), b.calls);
+        assertEquals(List.of("r4@2000"), c.calls);
+    }
+
+    @Test
     void aThrowingHandlerIsDetachedAtItsFirstFailureAndTheAccessIsDeclined() {
         Mapping m = ports.map(0x600, io("pm", 12));
         int[] calls = new int[1];
