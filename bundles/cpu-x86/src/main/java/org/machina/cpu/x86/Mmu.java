@@ -826,8 +826,7 @@ abstract class Mmu extends X86State {
         if (i < 0 || j < 0) return 0;
         long from = hostAddress(i, src), to = hostAddress(j, dst);
         if (to > from && to < from + bytes) return -1;
-        MemorySegment.copy(tlbAddr[i] != 0 ? NATIVE : tlbSeg[i], tlbAddr[i] != 0 ? from : tlbOff[i] + (src & 0xfff),
-                tlbAddr[j] != 0 ? NATIVE : tlbSeg[j], tlbAddr[j] != 0 ? to : tlbOff[j] + (dst & 0xfff), bytes);
+        MemorySegment.copy(entrySegment(i), entryOffset(i, src), entrySegment(j), entryOffset(j, dst), bytes);
         return 1;
     }
 
@@ -839,8 +838,8 @@ abstract class Mmu extends X86State {
     final boolean bulkFill(int dst, int n, int size, int v) {
         int j = slot(dst, true);
         if (j < 0) return false;
-        MemorySegment seg = tlbAddr[j] != 0 ? NATIVE : tlbSeg[j];
-        long at = tlbAddr[j] != 0 ? tlbAddr[j] + (dst & 0xfff) : tlbOff[j] + (dst & 0xfff);
+        MemorySegment seg = entrySegment(j);
+        long at = entryOffset(j, dst);
         int pattern = size == 0 ? (v & 0xff) * 0x01010101 : size == 1 ? (v & 0xffff) * 0x00010001 : v;
         if (pattern == ((pattern & 0xff) * 0x01010101)) {
             seg.asSlice(at, (long) n << size).fill((byte) pattern);
@@ -865,10 +864,20 @@ abstract class Mmu extends X86State {
     final boolean bulkStore(int dst, byte[] src, int len) {
         int j = slot(dst, true);
         if (j < 0) return false;
-        MemorySegment seg = tlbAddr[j] != 0 ? NATIVE : tlbSeg[j];
-        long at = tlbAddr[j] != 0 ? tlbAddr[j] + (dst & 0xfff) : tlbOff[j] + (dst & 0xfff);
+        MemorySegment seg = entrySegment(j);
+        long at = entryOffset(j, dst);
         MemorySegment.copy(src, 0, seg, ValueLayout.JAVA_BYTE, at, len);
         return true;
+    }
+
+    /** The segment RAM TLB entry {@code i} reaches its page through: all memory for a raw address, else the block's. */
+    private MemorySegment entrySegment(int i) {
+        return tlbAddr[i] != 0 ? NATIVE : tlbSeg[i];
+    }
+
+    /** The offset of linear {@code lin} in {@link #entrySegment}{@code (i)}. */
+    private long entryOffset(int i, int lin) {
+        return (tlbAddr[i] != 0 ? tlbAddr[i] : tlbOff[i]) + (lin & 0xfff);
     }
 
     /** The native address of linear {@code lin} through TLB entry {@code i}. */
