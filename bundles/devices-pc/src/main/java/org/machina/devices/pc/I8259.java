@@ -164,7 +164,11 @@ public final class I8259 implements Device, Stateful<I8259.State>, IrqSink, Inte
             master.irr &= ~cascade;
             master.inputs &= ~cascade;
         }
-        boolean out = master.pending() >= 0;
+        drive(master.pending() >= 0);
+    }
+
+    /** Sets the INTR output (a change only: the receiver sees edges). */
+    private void drive(boolean out) {
         if (out != output) {
             output = out;
             intr.set(out);
@@ -190,22 +194,9 @@ public final class I8259 implements Device, Stateful<I8259.State>, IrqSink, Inte
         } else {
             vector = master.vector(n);
         }
-        endRequest();
+        drive(false); // the request is taken: see the class comment
         update();
         return vector;
-    }
-
-    /**
-     * The INTA cycle took the request the output stood for: the output falls, and {@link #update}
-     * raises it again at once for a request still pending. An edge-triggered receiver (the I/O
-     * APIC's ExtINT entry on input 0) then sees each request; without the fall, in automatic EOI
-     * mode (nothing left in service to hold the others back) it would see none after the first.
-     */
-    private void endRequest() {
-        if (output) {
-            output = false;
-            intr.set(false);
-        }
     }
 
     @Override
