@@ -151,6 +151,7 @@ final class Tcp {
             reset(s);
             return;
         }
+        byte[] quote = IcmpError.quote(b, off + len, v4, stack.cfg); // for time exceeded, or unreachable if the connect fails
         InetSocketAddress target = null;
         for (NetConfig.GuestFwd g : stack.cfg.guestfwds) {
             if (s.dst() instanceof IpAddr.V4(int server) && g.server() == server && g.port() == s.dport()) {
@@ -168,7 +169,7 @@ final class Tcp {
                 reset(s);
                 return;
             }
-            if (stack.icmpError.expired(s.dst(), IcmpError.hops(b, v4), IcmpError.quote(b, off + len, v4, stack.cfg))) {
+            if (stack.icmpError.expired(s.dst(), IcmpError.hops(b, v4), quote)) {
                 return;
             }
             target = new InetSocketAddress(to, s.dport());
@@ -186,7 +187,7 @@ final class Tcp {
         TcpConnection conn = new TcpConnection(this, key, TcpConnection.State.SYN_RECEIVED, random.nextInt());
         conns.put(key, conn);
         halfOpen++;
-        conn.synQuote = IcmpError.quote(b, off + len, v4, stack.cfg);
+        conn.synQuote = quote;
         try {
             conn.guestSyn(s, target);
         } catch (IOException e) {
