@@ -39,3 +39,5 @@ for t in /proc/"$pid"/task/*; do
 done | sort -rn | head -4 | awk '{printf "  thread %-16s %6.1f s of CPU\n", $2, $1 / 100}'
 (echo '{"execute":"qmp_capabilities"}'; sleep 0.3; echo '{"execute":"x-machina-query-cpu-stats"}'; sleep 1) \
   | socat - "UNIX-CONNECT:$work/qmp" | tail -1 | grep -o '"cpu":{[^}]*}'
+# stop the machine and wait for its JVM: a JFR recording is complete only once the JVM has ended
+kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true

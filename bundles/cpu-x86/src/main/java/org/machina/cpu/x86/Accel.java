@@ -9,7 +9,7 @@ import java.util.Locale;
  * is translated there (1 translates everything at once).
  *
  * @param translate  whether the translator is on
- * @param threshold  1..100
+ * @param threshold  1..{@link #MAX_THRESHOLD}
  * @param background whether blocks are translated on a thread of their own ({@code background=on}):
  *                   the CPU interprets a block's instructions until its translation is ready,
  *                   instead of pausing the guest, and its clock, for the translation. Off by
@@ -21,14 +21,23 @@ import java.util.Locale;
  *                   {@link JitDirectives})
  */
 public record Accel(boolean translate, int threshold, boolean background, boolean lockstep, int hot) {
-    /** The default threshold (a first choice, not yet tuned by measurement). */
-    public static final int DEFAULT_THRESHOLD = 16;
+    /**
+     * The default threshold, chosen by boots to /init (docs/architecture.md): a start interpreted
+     * 3000 times before its block is translated. Translating costs the CPU's thread the class's
+     * generation, loading and verification, then runs in the JVM's bytecode interpreter until
+     * C1 has compiled it twice: code that runs only some thousand times is cheaper interpreted.
+     * Against 16 (the first choice), the machine thread's CPU fell from 29.6 to 21.5-22.1 s and
+     * C1's from 21.2 to 6.3 s.
+     */
+    public static final int DEFAULT_THRESHOLD = 3000;
     /**
      * The default {@code hot}, chosen by boots to /init on a quiet machine (docs/architecture.md):
      * about 180 blocks get there (87 % of the boot's instructions are in its 64 hottest blocks),
      * few enough for C2's 50-250 ms a block; at 5000 C2's time outweighed the gain.
      */
     public static final int DEFAULT_HOT = 20_000;
+    /** The highest {@code thresh} (a start's count is a 16-bit number). */
+    public static final int MAX_THRESHOLD = 10_000;
     public static final Accel TCG = new Accel(true, DEFAULT_THRESHOLD, false);
     public static final Accel INTERPRETER = new Accel(false, DEFAULT_THRESHOLD, false);
 
@@ -46,8 +55,8 @@ public record Accel(boolean translate, int threshold, boolean background, boolea
     }
 
     public Accel {
-        if (threshold < 1 || threshold > 100) {
-            throw new IllegalArgumentException("translation threshold must be 1..100, not " + threshold);
+        if (threshold < 1 || threshold > MAX_THRESHOLD) {
+            throw new IllegalArgumentException("translation threshold must be 1.." + MAX_THRESHOLD + ", not " + threshold);
         }
         if (hot < 0) {
             throw new IllegalArgumentException("hot must be 0 (never) or a number of runs, not " + hot);

@@ -1,6 +1,5 @@
 package org.machina.cpu.x86;
 
-import static java.lang.constant.ConstantDescs.CD_Object;
 import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
@@ -180,10 +179,10 @@ final class BlockCompiler {
         if (insns.isEmpty()) return null;
         byte[] bytes = classFile.build(ClassDesc.of(hot ? HOT_CODE : BLOCK_CODE), cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
-            cb.withInterfaceSymbols(CD_CODE);
+            cb.withSuperclass(CD_CODE);
             cb.withMethodBody("<init>", MethodTypeDesc.of(CD_void), ClassFile.ACC_PUBLIC, c -> {
                 c.aload(0);
-                c.invokespecial(CD_Object, "<init>", MethodTypeDesc.of(CD_void));
+                c.invokespecial(CD_CODE, "<init>", MethodTypeDesc.of(CD_void));
                 c.return_();
             });
             cb.withMethodBody("run", MethodTypeDesc.of(CD_int, CD_CPU), ClassFile.ACC_PUBLIC,

@@ -49,7 +49,7 @@ final class CodeCache {
         /** Translated blocks by entry offset (null until code runs here with the translator on). */
         TranslatedBlock[] blocks;
         /** Per entry offset: how often the interpreter started an instruction there. */
-        byte[] heat;
+        char[] heat;
         /** The blocks of {@link #blocks}, for finding those a store overlaps. */
         final java.util.ArrayList<TranslatedBlock> translated = new java.util.ArrayList<>();
 

@@ -251,6 +251,7 @@ abstract class Mmu extends X86State {
         if (b != null && b != TranslatedBlock.NONE) {
             jumpBlock[h] = b;
             jumpKey[h] = key;
+            jumpPages[lin >>> 18] |= 1L << (lin >>> 12);
             jumpStamp[h] = fetchGlobal ? globalStamp : mapEpoch;
             jumpRuns[h] = 0;
         }
@@ -311,10 +312,16 @@ abstract class Mmu extends X86State {
      * ({@link #flushTlbPage}). Code pages written by others (DMA) are synced once per burst
      * ({@link X86Cpu}), not per block.
      */
-    private static final int JUMP_CACHE = 1024;
+    private static final int JUMP_CACHE = 16384;
     private final TranslatedBlock[] jumpBlock = new TranslatedBlock[JUMP_CACHE];
     private final long[] jumpKey = new long[JUMP_CACHE];
     private final long[] jumpStamp = new long[JUMP_CACHE];
+    /**
+     * One bit per linear page: set when a jump-cache entry for the page is filled, cleared when
+     * INVLPG has dropped the page's entries. INVLPG scans the cache only for a page whose bit is
+     * set: most pages it invalidates hold data, not code the cache has seen.
+     */
+    private final long[] jumpPages = new long[1 << 14];
     /** Bumped by every TLB flush (never reaches {@link #GLOBAL_STAMP}). */
     private long mapEpoch;
     /** The stamp of global-page entries: {@link #GLOBAL_STAMP} plus the number of full TLB flushes. */
@@ -335,7 +342,7 @@ abstract class Mmu extends X86State {
         TranslatedBlock[] blocks = p.blocks;
         if (blocks == null) {
             blocks = p.blocks = new TranslatedBlock[RamBlock.PAGE_SIZE];
-            p.heat = new byte[RamBlock.PAGE_SIZE];
+            p.heat = new char[RamBlock.PAGE_SIZE];
         }
         TranslatedBlock b = blocks[o];
         if (b == TranslatedBlock.PENDING) {
@@ -430,7 +437,7 @@ abstract class Mmu extends X86State {
                 // the instructions after the entry were not counted while the block was pending, and
                 // what they counted before is stale: the interpreter may be among them now (the block
                 // arrived mid-loop) and must not make them entries of their own on its way back
-                java.util.Arrays.fill(p.heat, t.entry() + 1, Math.min(t.entry() + b.bytes(), p.heat.length), (byte) 0);
+                java.util.Arrays.fill(p.heat, t.entry() + 1, Math.min(t.entry() + b.bytes(), p.heat.length), (char) 0);
             }
         }
     }
@@ -495,6 +502,9 @@ abstract class Mmu extends X86State {
         for (int k = 0; k < 4; k++) {
             tlbTag[k * TLB_SIZE + i] = 0;
         }
+        long bit = 1L << (lin >>> 12);
+        if ((jumpPages[lin >>> 18] & bit) == 0) return;
+        jumpPages[lin >>> 18] &= ~bit;
         long page = lin & 0xfffff000L;
         for (int h = 0; h < JUMP_CACHE; h++) {
             if ((jumpKey[h] & 0xfffff000L) == page) jumpBlock[h] = null;

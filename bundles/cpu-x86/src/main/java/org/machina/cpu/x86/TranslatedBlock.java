@@ -10,19 +10,34 @@ package org.machina.cpu.x86;
  */
 final class TranslatedBlock {
     /** Marks an entry the translator cannot start a block at (the interpreter runs it). */
-    static final TranslatedBlock NONE = new TranslatedBlock(cpu -> 0, 0, 0, false, 0, 0, new int[0], false);
+    static final TranslatedBlock NONE = new TranslatedBlock(BlockCode.of(cpu -> 0), 0, 0, false, 0, 0, new int[0], false);
     /** Marks an entry whose translation runs on the translator thread (the interpreter runs it meanwhile). */
-    static final TranslatedBlock PENDING = new TranslatedBlock(cpu -> 0, 0, 0, false, 0, 0, new int[0], false);
+    static final TranslatedBlock PENDING = new TranslatedBlock(BlockCode.of(cpu -> 0), 0, 0, false, 0, 0, new int[0], false);
 
-    /** The compiled instructions: runs them and returns how many completed. */
-    @FunctionalInterface
-    interface BlockCode {
+    /**
+     * The compiled instructions: runs them and returns how many completed. A class, not an
+     * interface: the run loop's call of {@link #run} sees a class per block, and such a
+     * megamorphic call goes through the vtable, one load and a jump, where an interface call
+     * searches the receiver's itable (perf showed those stubs at 5-6 % of the machine thread
+     * while Linux boots).
+     */
+    abstract static class BlockCode {
         /**
          * Runs the block on {@code cpu}; returns the number of instructions retired, having set
          * EIP past the last. A fault propagates with {@code blockInsn} (and for LEAVE
          * {@code startEsp}) of the faulting instruction set (see {@link BlockCompiler}).
          */
-        int run(X86Cpu cpu);
+        abstract int run(X86Cpu cpu);
+
+        /** Code that is a function of the CPU (the markers above, and tests). */
+        static BlockCode of(java.util.function.ToIntFunction<X86Cpu> run) {
+            return new BlockCode() {
+                @Override
+                int run(X86Cpu cpu) {
+                    return run.applyAsInt(cpu);
+                }
+            };
+        }
     }
 
     private final BlockCode code;

@@ -271,11 +271,11 @@ class TranslatorTest {
             TranslatedBlock b = page.blocks[o];
             if (b == null || b == TranslatedBlock.NONE || b == TranslatedBlock.PENDING) continue;
             TranslatedBlock.BlockCode right = b.code();
-            page.blocks[o] = new TranslatedBlock(cpu -> {
+            page.blocks[o] = new TranslatedBlock(TranslatedBlock.BlockCode.of(cpu -> {
                 int k = right.run(cpu);
                 cpu.r[X86State.EBX] ^= 0x100;
                 return k;
-            }, b.csBase(), b.eip(), b.code32(), b.offset(), b.bytes(), b.eips(), b.hot());
+            }), b.csBase(), b.eip(), b.code32(), b.offset(), b.bytes(), b.eips(), b.hot());
             wrapped++;
         }
         assertTrue(wrapped > 0, "no block to make wrong");
@@ -592,7 +592,10 @@ class TranslatorTest {
         assertEquals(new Accel(false, Accel.DEFAULT_THRESHOLD), Accel.parse("interp"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("kvm")).getMessage().contains("kvm"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("tcg,thresh=0")).getMessage()
-                .contains("1..100"));
+                .contains("1..10000"));
+        assertEquals(new Accel(true, 10_000, false), Accel.parse("tcg,thresh=10000"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("tcg,thresh=10001")).getMessage()
+                .contains("1..10000"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Accel.parse("tcg,foo=1")).getMessage()
                 .contains("foo"));
         assertEquals(new Accel(true, 1, false, false, 0), Accel.parse("tcg,thresh=1,hot=0"));
