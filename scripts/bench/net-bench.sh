@@ -13,16 +13,20 @@
 #                counts them; timed from the host's connect until the guest printed the count
 #   guest->host  the guest's `dd | nc -l` sends, the host reads SIZE MiB through the other
 #                hostfwd port; timed on the host
-# For each transfer it prints MB/s (10^6 bytes) and the CPU that the guest's QEMU process (which
-# includes slirp for qemu) and the `machina net serve` JVM spent per MiB; at the end, per side and
+# For each transfer it prints MB/s (10^6 bytes), the TCP segments the guest took in (after its
+# GRO merged them) and sent out per MiB (/proc/net/snmp, read before and after), and the CPU that the guest's QEMU process (which
+# includes slirp for qemu) and the `machina net serve` JVM spent per MiB, and how often the server's
+# loop thread woke up (voluntary context switches) and called read or write per MiB; at the end, per side and
 # direction, the median MB/s with the min-max, the median of the rounds' machina/qemu ratios with
-# their min-max, and the ping RTT to the gateway 10.0.2.2 (busybox ping's average of PINGS echoes).
+# their min-max, the same for the CPU per MiB of both processes (qemu/machina: a ratio that the
+# host's other load moves much less than MB/s, since the guests are CPU-bound), and the ping RTT to the gateway 10.0.2.2 (busybox ping's average of PINGS echoes).
 # Every packet stays on 127.0.0.1: restrict=on, the guest only reaches the gateway and is reached
 # through hostfwd ports bound to 127.0.0.1.
 # Usage: scripts/bench/net-bench.sh [SIZE_MIB (default 32)]
 #   BENCH_ROUNDS (5), BENCH_WARMUP_MIB (8, 0: none), BENCH_PINGS (10),
 #   BENCH_TIMEOUT per transfer (600 s), BENCH_EMUS="qemu machina" (default; one of them: no ratio),
-#   BENCH_SERVE_JAVA_OPTIONS: JVM options for `machina net serve` (e.g. a JFR recording)
+#   BENCH_SERVE_JAVA_OPTIONS: JVM options for `machina net serve` (e.g. a JFR recording),
+#   BENCH_SERVE_OPTS: more -netdev user options for it (e.g. tcp-timestamps=off)
 # Boots QEMU guests: run it under `flock /work/guest.lock` on a shared machine. Needs socat
 # (scripts/install-deps.sh) and builds the Machina distribution if it is missing (./machina).
 set -euo pipefail
@@ -38,7 +42,7 @@ kernel="$root/images/vmlinuz"; initrd="$root/images/initramfs.cpio.gz"
 "$root/machina" --help >/dev/null   # builds the distribution if it is missing or stale
 work=$(mktemp -d)
 declare -A PID IN OUT FWD1 FWD2 RTT
-serve_pid=""
+serve_pid=""; loop_tid=""
 cleanup() {
   local p
   for p in "${PID[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -55,6 +59,11 @@ free_port() { # a TCP port nothing on this machine uses now
   done
 }
 tck=$(getconf CLK_TCK)
+loop_counts() { # the net serve loop thread's wake-ups (voluntary context switches) and read/write calls so far
+  [ -n "$loop_tid" ] && [ -r "/proc/$serve_pid/task/$loop_tid/io" ] || { echo "0 0"; return; }
+  echo "$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$serve_pid/task/$loop_tid/status")" \
+    "$(awk '/^sysc[rw]:/ { n += $2 } END { print n }' "/proc/$serve_pid/task/$loop_tid/io")"
+}
 cpu_ms() { # PID -> user + system CPU of the process so far, in ms (0 if there is none)
   [ -n "$1" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }
   local s; s=$(<"/proc/$1/stat"); s=${s##*) }
@@ -98,12 +107,13 @@ boot() { # EMU: starts its network (machina: the server) and its guest, up to a 
   if [ "$e" = qemu ]; then
     netdev="user,id=n0,restrict=on,$fwds"
   else
-    JDK_JAVA_OPTIONS="${BENCH_SERVE_JAVA_OPTIONS:-}" "$root/machina" net serve -p 0 -o "restrict=on,$fwds" \
+    JDK_JAVA_OPTIONS="${BENCH_SERVE_JAVA_OPTIONS:-}" "$root/machina" net serve -p 0 -o "restrict=on,$fwds${BENCH_SERVE_OPTS:+,$BENCH_SERVE_OPTS}" \
       >"$work/serve.out" 2>"$work/serve.err" &
     serve_pid=$!
     for _ in $(seq 300); do grep -q '^listening on tcp:' "$work/serve.out" 2>/dev/null && break; sleep 0.2; done
     line=$(grep -m1 '^listening on tcp:' "$work/serve.out") || { echo "net-bench: machina net serve did not start:" >&2; cat "$work/serve.err" >&2; return 1; }
     port=${line##*:}
+    for t in /proc/"$serve_pid"/task/*; do [ "$(<"$t/comm")" = net-user-serve ] && loop_tid=${t##*/}; done
     netdev="stream,id=n0,server=off,addr.type=inet,addr.host=127.0.0.1,addr.port=$port"
   fi
   mkfifo "$work/$e.in" "$work/$e.out"; : >"$work/$e.console"
@@ -122,16 +132,20 @@ boot() { # EMU: starts its network (machina: the server) and its guest, up to a 
 }
 
 RES="$work/results"; : >"$RES"
+guest_segs() { # the guest's TCP InSegs and OutSegs so far (/proc/net/snmp; received segments count after GRO)
+  run "grep '^Tcp: [0-9]' /proc/net/snmp" 30 | awk '/^Tcp: [0-9]/ { print $11, $12 }'
+}
 transfer() { # EMU DIR(h2g|g2h) MIB ROUND(0: warm-up) -> a line in $RES and on stdout
   use "$1"
-  local dir=$2 n=$(($3 << 20)) r=$4 t0 t1 c0 c1 s0 s1 got mbps
+  local dir=$2 n=$(($3 << 20)) r=$4 t0 t1 c0 c1 s0 s1 got mbps l0 l1 g0 g1
+  g0=($(guest_segs))
   if [ "$dir" = h2g ]; then
     type_cmd "nc -l -p 5001 | wc -c"
     sleep 1
-    c0=$(cpu_ms "${PID[$emu]}"); s0=$(cpu_ms "$serve_pid"); t0=$(now)
+    c0=$(cpu_ms "${PID[$emu]}"); s0=$(cpu_ms "$serve_pid"); l0=($(loop_counts)); t0=$(now)
     head -c "$n" /dev/zero | timeout "$limit" socat -u - "TCP:127.0.0.1:${FWD1[$emu]}"
     got=$(await '^ *[0-9]+ *$' "$limit"); t1=$(now)
-    c1=$(cpu_ms "${PID[$emu]}"); s1=$(cpu_ms "$serve_pid")
+    c1=$(cpu_ms "${PID[$emu]}"); s1=$(cpu_ms "$serve_pid"); l1=($(loop_counts))
     await '^RC=' 30 >/dev/null
     got=${got// /}
     [ "$got" = "$n" ] || { echo "net-bench: $emu: the guest counted $got bytes, not $n" >&2; return 1; }
@@ -139,19 +153,24 @@ transfer() { # EMU DIR(h2g|g2h) MIB ROUND(0: warm-up) -> a line in $RES and on s
     # the guest sends 1 MiB more than is read, so that the reader's end stops it
     type_cmd "dd if=/dev/zero bs=65536 count=$((($3 + 1) * 16)) 2>/dev/null | nc -l -p 5002 >/dev/null"
     sleep 1
-    c0=$(cpu_ms "${PID[$emu]}"); s0=$(cpu_ms "$serve_pid"); t0=$(now)
+    c0=$(cpu_ms "${PID[$emu]}"); s0=$(cpu_ms "$serve_pid"); l0=($(loop_counts)); t0=$(now)
     # (socat ends with a broken pipe once head has its bytes: expected)
     got=$({ timeout "$limit" socat -u "TCP:127.0.0.1:${FWD2[$emu]}" - 2>/dev/null || true; } | head -c "$n" | wc -c); t1=$(now)
-    c1=$(cpu_ms "${PID[$emu]}"); s1=$(cpu_ms "$serve_pid")
+    c1=$(cpu_ms "${PID[$emu]}"); s1=$(cpu_ms "$serve_pid"); l1=($(loop_counts))
     await '^RC=' 60 >/dev/null || true
     [ "$got" = "$n" ] || { echo "net-bench: $emu: the host read $got bytes, not $n" >&2; return 1; }
   fi
+  g1=($(guest_segs))
   mbps=$(echo "scale=3; $n / ($t1 - $t0) / 1000000" | bc -l)
-  local guest=$(((c1 - c0) / $3)) serve=0
-  [ "$emu" = machina ] && serve=$(((s1 - s0) / $3))
-  [ "$r" -gt 0 ] && echo "$emu $dir $r $mbps $guest $serve" >>"$RES"
-  printf '  %-8s %-11s %7.2f MB/s   guest QEMU %4d ms/MiB   net serve %3d ms/MiB%s\n' "$emu" \
-    "$([ "$dir" = h2g ] && echo host-\>guest || echo guest-\>host)" "$mbps" "$guest" "$serve" \
+  local guest=$(((c1 - c0) / $3)) serve=0 wakes=0 calls=0 extra=""
+  if [ "$emu" = machina ]; then
+    serve=$(((s1 - s0) / $3)); wakes=$(((l1[0] - l0[0]) / $3)); calls=$(((l1[1] - l0[1]) / $3))
+    extra=$(printf '   net serve %3d ms/MiB, loop %4d wake-ups/MiB %4d reads+writes/MiB' "$serve" "$wakes" "$calls")
+  fi
+  local gin=$(((${g1[0]:-0} - ${g0[0]:-0}) / $3)) gout=$(((${g1[1]:-0} - ${g0[1]:-0}) / $3))
+  [ "$r" -gt 0 ] && echo "$emu $dir $r $mbps $guest $serve $wakes $calls $gin $gout" >>"$RES"
+  printf '  %-8s %-11s %7.2f MB/s   guest QEMU %4d ms/MiB, TCP segments in %4d out %4d per MiB%s%s\n' "$emu" \
+    "$([ "$dir" = h2g ] && echo host-\>guest || echo guest-\>host)" "$mbps" "$guest" "$gin" "$gout" "$extra" \
     "$([ "$r" = 0 ] && echo "   (warm-up, $3 MiB)")"
 }
 
@@ -175,18 +194,20 @@ for e in "${emus[@]}"; do
 done
 
 # --- summary: medians with min-max over the rounds ---
-stats() { # numbers on stdin -> "median [min-max]"
-  sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit }
+stats() { # numbers on stdin -> "median [min-max]" (FORMAT, default %.2f)
+  sort -g | awk -v f="${1:-%.2f}" '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit }
     m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-    printf "%.2f [%.2f-%.2f]", m, v[1], v[NR] }'
+    printf f " [" f "-" f "]", m, v[1], v[NR] }'
 }
 col() { awk -v e="$1" -v d="$2" -v c="$3" '$1 == e && $2 == d { print $c }' "$RES"; }
 echo "summary over $rounds rounds of $mib MiB (median [min-max]); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for e in "${emus[@]}"; do
   for dir in h2g g2h; do
-    printf '%-8s %-11s %s MB/s   guest QEMU %s ms/MiB' "$e" "$([ "$dir" = h2g ] && echo host-\>guest || echo guest-\>host)" \
-      "$(col "$e" "$dir" 4 | stats)" "$(col "$e" "$dir" 5 | stats)"
-    [ "$e" = machina ] && printf '   net serve %s ms/MiB' "$(col "$e" "$dir" 6 | stats)"
+    printf '%-8s %-11s %s MB/s   guest QEMU %s ms/MiB, TCP segments in %s out %s per MiB' "$e" \
+      "$([ "$dir" = h2g ] && echo host-\>guest || echo guest-\>host)" "$(col "$e" "$dir" 4 | stats)" \
+      "$(col "$e" "$dir" 5 | stats %.0f)" "$(col "$e" "$dir" 9 | stats %.0f)" "$(col "$e" "$dir" 10 | stats %.0f)"
+    [ "$e" = machina ] && printf '   net serve %s ms/MiB, loop %s wake-ups/MiB, %s reads+writes/MiB' \
+      "$(col "$e" "$dir" 6 | stats %.0f)" "$(col "$e" "$dir" 7 | stats %.0f)" "$(col "$e" "$dir" 8 | stats %.0f)"
     printf '\n'
   done
   printf '%-8s ping RTT %s ms\n' "$e" "${RTT[$e]}"
@@ -196,6 +217,14 @@ if [ ${#emus[@]} = 2 ]; then
     ratios=$(awk -v d="$dir" '$2 == d { v[$1, $3] = $4; r[$3] = 1 }
       END { for (k in r) if (v["qemu", k] > 0) print v["machina", k] / v["qemu", k] }' "$RES" | stats)
     printf 'ratio machina/qemu %-11s %s (per round; higher is better for machina)\n' \
+      "$([ "$dir" = h2g ] && echo host-\>guest || echo guest-\>host)" "$ratios"
+  done
+  # the CPU each side spends per MiB (qemu: its process, slirp included; machina: the guest's QEMU
+  # and the net serve JVM): unlike MB/s it does not depend on how much of the host other work takes
+  for dir in h2g g2h; do
+    ratios=$(awk -v d="$dir" '$2 == d { v[$1, $3] = $5 + $6; r[$3] = 1 }
+      END { for (k in r) if (v["machina", k] > 0) print v["qemu", k] / v["machina", k] }' "$RES" | stats)
+    printf 'ratio qemu/machina CPU per MiB %-11s %s (per round; above 1: machina spends less)\n' \
       "$([ "$dir" = h2g ] && echo host-\>guest || echo guest-\>host)" "$ratios"
   done
   if [ "${RTT[qemu]}" != n/a ] && [ "${RTT[machina]}" != n/a ]; then
