@@ -14,12 +14,14 @@
 #   guest->host  the guest's `dd | nc -l` sends, the host reads SIZE MiB through the other
 #                hostfwd port; timed on the host
 # For each transfer it prints MB/s (10^6 bytes), the TCP segments the guest took in (after its
-# GRO merged them) and sent out per MiB (/proc/net/snmp, read before and after), and the CPU that the guest's QEMU process (which
-# includes slirp for qemu) and the `machina net serve` JVM spent per MiB, and how often the server's
-# loop thread woke up (voluntary context switches) and called read or write per MiB; at the end, per side and
-# direction, the median MB/s with the min-max, the median of the rounds' machina/qemu ratios with
-# their min-max, the same for the CPU per MiB of both processes (qemu/machina: a ratio that the
-# host's other load moves much less than MB/s, since the guests are CPU-bound), and the ping RTT to the gateway 10.0.2.2 (busybox ping's average of PINGS echoes).
+# GRO merged them) and sent out per MiB (/proc/net/snmp, read before and after), the CPU per MiB
+# of the guest's QEMU process (slirp included, for qemu) and of the `machina net serve` JVM, and
+# how often the server's loop thread woke up (voluntary context switches) and called read or
+# write per MiB. At the end, per side and direction, the median with the min-max of each; the
+# median [min-max] of the rounds' machina/qemu MB/s ratios, and of their qemu/machina CPU-per-MiB
+# ratios (guest QEMU + net serve: the host's other load moves it much less than MB/s, since the
+# guests are CPU-bound); the ping RTT to the gateway 10.0.2.2 (busybox ping's average of PINGS
+# echoes); the server JVM's busiest threads.
 # Every packet stays on 127.0.0.1: restrict=on, the guest only reaches the gateway and is reached
 # through hostfwd ports bound to 127.0.0.1.
 # Usage: scripts/bench/net-bench.sh [SIZE_MIB (default 32)]
