@@ -3,13 +3,23 @@ package org.machina.net.user;
 /**
  * IPv4 (RFC 791): checks the header of every packet from the guest, hands fragments to the
  * {@link Reassembly}, and dispatches whole datagrams to ICMP, UDP or TCP. On the way out it builds
- * the header (DF clear, TTL 64) and fragments datagrams larger than the MTU.
+ * the header (DF clear; TTL {@link #TTL}, or {@link #FORWARDED_TTL} from an outside host) and
+ * fragments datagrams larger than the MTU.
  */
 final class Ipv4 {
     static final int ICMP = 1;
     static final int TCP = 6;
     static final int UDP = 17;
     static final int HEADER = 20;
+    /** The TTL of what the stack itself sends (the gateway, DNS, DHCP, TFTP addresses): Linux's default, as slirp's IPDEFTTL. */
+    static final int TTL = 64;
+    /**
+     * The TTL of a packet from an outside host (a routed address, {@link Stack#isRouted}) that came
+     * through a host socket: the gateway is a router on its way, which takes one off (RFC 1812
+     * 5.3.1), so the guest sees the peer one hop beyond the gateway, as its traceroute does. The
+     * peer's own TTL is not known (a host socket does not tell it): taken as {@link #TTL}.
+     */
+    static final int FORWARDED_TTL = TTL - 1;
 
     /**
      * A whole datagram: addresses, protocol and where its payload is. {@code buf} holds the frame's
@@ -78,26 +88,27 @@ final class Ipv4 {
         }
         int maxData = (stack.cfg.mtu - HEADER) & ~7;
         int id = nextId++ & 0xffff;
+        int ttl = stack.isRouted(src) ? FORWARDED_TTL : TTL;
         if (len <= stack.cfg.mtu - HEADER) {
-            return stack.toGuest(packet(mac, src, dst, proto, id, 0, false, payload, off, len));
+            return stack.toGuest(packet(mac, src, dst, proto, id, ttl, 0, false, payload, off, len));
         }
         boolean ok = true;
         for (int at = 0; at < len; at += maxData) {
             int n = Math.min(maxData, len - at);
-            ok &= stack.toGuest(packet(mac, src, dst, proto, id, at, at + n < len, payload, off + at, n));
+            ok &= stack.toGuest(packet(mac, src, dst, proto, id, ttl, at, at + n < len, payload, off + at, n));
         }
         return ok;
     }
 
-    private static byte[] packet(byte[] mac, int src, int dst, int proto, int id, int fragOff, boolean more, byte[] p, int off,
-            int len) {
+    private static byte[] packet(byte[] mac, int src, int dst, int proto, int id, int ttl, int fragOff, boolean more, byte[] p,
+            int off, int len) {
         byte[] f = Ethernet.frame(mac, Ethernet.virtualMac(src), Ethernet.TYPE_IPV4, HEADER + len);
         int o = Ethernet.HEADER;
         f[o] = 0x45;
         Bytes.put16(f, o + 2, HEADER + len);
         Bytes.put16(f, o + 4, id);
         Bytes.put16(f, o + 6, (more ? 0x2000 : 0) | fragOff / 8);
-        f[o + 8] = 64;
+        f[o + 8] = (byte) ttl;
         f[o + 9] = (byte) proto;
         Bytes.put32(f, o + 12, src);
         Bytes.put32(f, o + 16, dst);

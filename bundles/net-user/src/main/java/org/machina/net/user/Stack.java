@@ -265,9 +265,13 @@ final class Stack implements AutoCloseable {
      */
     boolean isRouted(IpAddr dst) {
         return switch (dst) {
-            case IpAddr.V4 v -> !isVirtual(v.a()) && isOutside(v.a());
+            case IpAddr.V4 v -> isRouted(v.a());
             case IpAddr.V6 v -> !isVirtual(v) && isOutside(v);
         };
+    }
+
+    boolean isRouted(int v4) {
+        return !isVirtual(v4) && isOutside(v4);
     }
 
     /** Where a packet to the outside address {@code dst} goes on the host: {@link Host#route}'s, else itself. */
@@ -294,7 +298,7 @@ final class Stack implements AutoCloseable {
     boolean ipOutput(IpAddr src, IpAddr dst, int proto, byte[] p, int off, int len) {
         return switch (src) {
             case IpAddr.V4 s -> ip.output(s.a(), ((IpAddr.V4) dst).a(), proto, p, off, len);
-            case IpAddr.V6 s -> ip6.output(s, (IpAddr.V6) dst, proto, Icmp6.HOP_LIMIT, p, off, len);
+            case IpAddr.V6 s -> ip6.output(s, (IpAddr.V6) dst, proto, isRouted(s) ? Icmp6.HOP_LIMIT - 1 : Icmp6.HOP_LIMIT, p, off, len);
         };
     }
 

@@ -32,6 +32,8 @@ public final class Stats {
     /** Fast retransmits (three duplicate ACKs, or SACKs showing a loss) and retransmission timeouts of data. */
     public volatile long tcpFastRetransmits;
     public volatile long tcpTimeouts;
+    /** Writes of guest data to host TCP sockets (one per push, full batch or flush timer: {@link TcpConnection#HOST_WRITE_BATCH}). */
+    public volatile long tcpHostWrites;
     /** Guest echo requests to outside hosts sent from a host ICMP socket, and the replies that went back. */
     public volatile long icmpEchoSent;
     public volatile long icmpEchoReplies;
@@ -60,7 +62,7 @@ public final class Stats {
                 + " fragOverlap=" + fragmentsOverlapping + " restricted=" + restricted + " udpEvicted=" + udpFlowsEvicted
                 + " dnsDropped=" + dnsDropped + " synDropped=" + synDropped + " tcpResets=" + tcpResets + " tcpOooDropped=" + tcpOutOfOrderDropped
                 + " tooBig=" + tooBig + " tcpBogusSack=" + tcpBogusSack + " tcpBogusTs=" + tcpBogusTimestamps + " tcpPaws="
-                + tcpPawsDropped + " tcpFastRetransmits=" + tcpFastRetransmits + " tcpTimeouts=" + tcpTimeouts
+                + tcpPawsDropped + " tcpFastRetransmits=" + tcpFastRetransmits + " tcpTimeouts=" + tcpTimeouts + " tcpHostWrites=" + tcpHostWrites
                 + " icmpEchoSent=" + icmpEchoSent + " icmpEchoReplies=" + icmpEchoReplies + " icmpEchoNoSocket=" + icmpEchoNoSocket
                 + " icmpEchoSendFailed=" + icmpEchoSendFailed + " icmpEchoTableFull=" + icmpEchoTableFull
                 + " icmpEchoTimedOut=" + icmpEchoTimedOut + " icmpEchoErrors=" + icmpEchoErrors + " icmpErrorsSent=" + icmpErrorsSent

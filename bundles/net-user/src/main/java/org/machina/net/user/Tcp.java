@@ -40,6 +40,8 @@ final class Tcp {
     private final Set<TcpConnection> toFlush = new LinkedHashSet<>();
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private final SecureRandom random = new SecureRandom();
+    /** How long unpushed guest data may wait for more before it goes to the host ({@link TcpConnection#HOST_FLUSH_MS}; tests lengthen it). */
+    long hostFlushMs = TcpConnection.HOST_FLUSH_MS;
     private int halfOpen;
     private int nextPort = 49152;
     private long lastFloodLog;

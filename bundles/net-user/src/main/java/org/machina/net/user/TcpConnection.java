@@ -24,7 +24,8 @@ import java.nio.channels.SocketChannel;
  *
  * <p>Timers (deadlines on the event loop, never more than one of each armed): retransmission
  * ({@link #rto}, also SYN and FIN), persist (zero-window probe while the guest's window is 0 and
- * data waits), delayed ACK ({@link #delack}), TIME_WAIT.
+ * data waits), delayed ACK ({@link #delack}), host flush ({@link #hostFlush}: guest data held
+ * without a push, see {@link #HOST_WRITE_BATCH}), TIME_WAIT.
  */
 final class TcpConnection implements EventLoop.Handler {
     enum State { SYN_SENT, SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT, CLOSED }
@@ -53,6 +54,16 @@ final class TcpConnection implements EventLoop.Handler {
      * 4.2: at least every second full-sized segment).
      */
     static final long DELACK_MS = 40;
+    /**
+     * Guest data goes to the host socket when the guest pushes it (PSH, RFC 793 / RFC 1122
+     * 4.2.2.2: what the sender's application wrote ends there), with its FIN, once this many bytes
+     * wait, or {@link #HOST_FLUSH_MS} after it came; not after every segment. A bulk sender's
+     * segments come one per read of the NIC's frames, and a write to a loopback socket is the
+     * dearest thing the loop does per segment (the receiver's TCP runs in it); a Linux guest's TSO
+     * bursts (up to 64 KiB) end with PSH, so one write per burst instead of one per segment.
+     */
+    static final int HOST_WRITE_BATCH = 32 * 1024;
+    static final long HOST_FLUSH_MS = 5;
 
     /** The connection as the guest sees it; both addresses of one family. */
     record Key(IpAddr guestIp, int guestPort, IpAddr peerIp, int peerPort) {
@@ -119,12 +130,17 @@ final class TcpConnection implements EventLoop.Handler {
     private boolean sackOk;
     private boolean guestFin;
     private boolean hostOutputShut;
+    /** The guest pushed data that is still in {@link #toHost}: write it at the end of the batch. */
+    private boolean pushed;
+    /** A write to the host socket left data (the socket is full): {@code OP_WRITE} interest until it drains. */
+    private boolean hostFull;
 
     // timers
     private EventLoop.Deadline rto;
     private EventLoop.Deadline persist;
     private EventLoop.Deadline timeWait;
     private EventLoop.Deadline delack;
+    private EventLoop.Deadline hostFlush;
     private long rtoMs = RTO_INITIAL_MS;
     private long srttMs = -1;
     private long rttvarMs;
@@ -552,6 +568,7 @@ final class TcpConnection implements EventLoop.Handler {
             toHost.append(s.buf(), off, take);
             rcvNxt += take;
             ack = true;
+            pushed |= s.has(TcpSegment.PSH);
             if (take < len) {
                 fin = false;
             }
@@ -564,6 +581,7 @@ final class TcpConnection implements EventLoop.Handler {
             fin = ooo.finReached();
             filledHole = rcvNxt != before || fin;
             ack |= filledHole;
+            pushed |= filledHole; // the held pieces' pushes are not kept: deliver now
         }
         if (fin && !guestFin) {
             rcvNxt++;
@@ -602,15 +620,31 @@ final class TcpConnection implements EventLoop.Handler {
         }
     }
 
-    /** Writes the guest's data to the host socket, then acknowledges what is not yet (end of an input batch). */
+    /**
+     * The end of an input batch: writes the guest's data to the host socket if it was pushed, ends
+     * with the guest's FIN or fills {@link #HOST_WRITE_BATCH} (else arms {@link #hostFlush}), then
+     * acknowledges what is not yet.
+     */
     void flushInput() {
-        writeHost();
+        if (pushed || guestFin || toHost.size() >= HOST_WRITE_BATCH) {
+            writeHost();
+        } else if (toHost.size() > 0 && hostFlush == null) {
+            hostFlush = stack.loop.afterMillis(tcp.hostFlushMs, this::hostFlushFired);
+        }
         if (ackPending && state != State.CLOSED) {
             if (ackNow || rcvNxt - lastAckSent >= 2 * rcvMss) {
                 sendAck();
             } else if (delack == null) {
                 delack = stack.loop.afterMillis(DELACK_MS, this::delayedAck);
             }
+        }
+    }
+
+    /** Guest data waited {@link #HOST_FLUSH_MS} without a push: it goes to the host now. */
+    private void hostFlushFired() {
+        hostFlush = null;
+        if (state != State.CLOSED) {
+            writeHost();
         }
     }
 
@@ -878,14 +912,21 @@ final class TcpConnection implements EventLoop.Handler {
     }
 
     private void writeHost() {
+        if (hostFlush != null) {
+            hostFlush.cancel();
+            hostFlush = null;
+        }
+        pushed = false;
         if (toHost.size() > 0 && !hostOutputShut) {
             int before = toHost.free();
             try {
                 toHost.writeTo(host);
+                stack.stats.tcpHostWrites++;
             } catch (IOException e) {
                 abort("writing to the host: " + e.getMessage());
                 return;
             }
+            hostFull = toHost.size() > 0;
             int edge = rcvNxt + ((toHost.free() >> rcvShift) << rcvShift);
             // an ACK already due (delayed) carries the update too, unless the guest's window is nearly used up
             boolean canWait = ackPending && lastAdvertisedEdge - rcvNxt >= 2 * rcvMss;
@@ -901,6 +942,9 @@ final class TcpConnection implements EventLoop.Handler {
                 Stack.LOG.debug("net '{}': shutdown for {}: {}", stack.id, key, e.toString());
             }
         }
+        if (state != State.CLOSED) {
+            updateInterest();
+        }
     }
 
     private void updateInterest() {
@@ -912,10 +956,12 @@ final class TcpConnection implements EventLoop.Handler {
         if (open && !hostEof && toGuest.free() > 0) {
             ops |= SelectionKey.OP_READ;
         }
-        if (toHost.size() > 0 && !hostOutputShut) {
-            ops |= SelectionKey.OP_WRITE;
+        if (hostFull && !hostOutputShut) {
+            ops |= SelectionKey.OP_WRITE; // only while a write was cut short: data held for a push needs no wake-up
         }
-        hostKey.interestOps(ops);
+        if (hostKey.interestOps() != ops) {
+            hostKey.interestOps(ops);
+        }
     }
 
     // ---- closing
@@ -940,6 +986,9 @@ final class TcpConnection implements EventLoop.Handler {
         if (delack != null) {
             delack.cancel();
         }
+        if (hostFlush != null) {
+            hostFlush.cancel();
+        }
         if (persist != null) {
             persist.cancel();
         }
@@ -961,6 +1010,11 @@ final class TcpConnection implements EventLoop.Handler {
             }
         }
         tcp.remove(this);
+    }
+
+    /** The host socket's selector interest (tests). */
+    int hostInterest() {
+        return hostKey == null || !hostKey.isValid() ? 0 : hostKey.interestOps();
     }
 
     boolean halfOpen() {

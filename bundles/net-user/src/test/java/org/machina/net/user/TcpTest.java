@@ -243,7 +243,7 @@ class TcpTest extends TcpGuest {
         int start = gseq;
         CountDownLatch release = stallLoop();
         for (int i = 0; i < 20; i++) {
-            seg(ACK, 1024, null, new byte[1460]);
+            seg(ACK | (i == 19 ? PSH : 0), 1024, null, new byte[1460]); // pushed at its end, as a sender's write ends
         }
         release.countDown();
         assertEquals(20 * 1460, read(host, 20 * 1460).length);
