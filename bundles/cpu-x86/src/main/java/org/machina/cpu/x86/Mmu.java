@@ -234,6 +234,7 @@ abstract class Mmu extends X86State {
      */
     final TranslatedBlock block(int csBase, int eip, boolean code32) {
         int lin = csBase + eip;
+        coldStart = false;
         if (compiler == null) return null;
         if (translateInBackground && !finished.isEmpty()) installTranslated();
         int h = (lin ^ (lin >>> 10)) & (JUMP_CACHE - 1);
@@ -334,6 +335,8 @@ abstract class Mmu extends X86State {
     }
     /** Blocks found in the jump cache (statistics). */
     long jumpHits;
+    /** Set by {@link #block} when it returned null because the start is not yet hot: its heat was counted. */
+    boolean coldStart;
 
     private TranslatedBlock lookUpBlock(int csBase, int eip, boolean code32, int lin) {
         if (!onFetchPage(lin) && !enterFetchPage(lin)) return null;
@@ -356,7 +359,10 @@ abstract class Mmu extends X86State {
                 && blocks[pendingEntry] == TranslatedBlock.PENDING) {
             return null; // inside the block being translated: not an entry of its own (the synchronous translator never sees it)
         }
-        if (++p.heat[o] < translateThreshold) return null;
+        if (++p.heat[o] < translateThreshold) {
+            coldStart = true;
+            return null;
+        }
         p.heat[o] = 0;
         if (translateInBackground) {
             if (translating.get() >= MAX_TRANSLATING) return null;

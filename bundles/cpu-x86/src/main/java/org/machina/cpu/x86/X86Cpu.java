@@ -282,6 +282,13 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
      * shutdown, data breakpoints, watchpoints). Returns the number of instructions attempted.
      * Pending interrupts are taken at the latest when the burst ends.
      */
+    /**
+     * The longest x86 instruction. EIP moved ahead by 1 to this many bytes is taken as an
+     * instruction run on to the next (a short jump ahead looks the same: its target is then
+     * interpreted without a lookup, which costs speed, never exactness).
+     */
+    private static final int MAX_INSN_LENGTH = 15;
+
     private int burst(int n) {
         int flags = eflags & (IF | TF | RF);
         int done = 0;
@@ -289,12 +296,15 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         // code pages written by others (DMA on a device thread) are dropped before the burst runs
         // blocks, as a page change of instruction fetch would, not before each block
         if (code.writtenSinceSync()) syncCode();
+        // true while the instructions run straight on from a start that was counted cold: no lookup
+        boolean straight = false;
         try {
             do {
                 rollbackValid = false;
                 // a block runs several instructions: not when an interrupt is due after this one
-                b = compiler == null || watchActive || (intrLevel && (eflags & IF) != 0) || nmiPending ? null
-                        : block(segBase[CS], eip, code32());
+                boolean lookUp = compiler != null && !straight && !watchActive && !(intrLevel && (eflags & IF) != 0)
+                        && !nmiPending;
+                b = lookUp ? block(segBase[CS], eip, code32()) : null;
                 if (b != null && Integer.compareUnsigned(eip + b.bytes() - 1, segLimit[CS]) <= 0) {
                     code.blocksDropped = false;
                     blockBias = 0;
@@ -303,6 +313,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                     int k = lockstep == null ? b.code().run(this) : lockstep(b);
                     if (k < 0) {
                         b = null;
+                        straight = false;
                         done++;
                         step();
                         retired++;
@@ -314,10 +325,16 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                     blocksRun++;
                     b = null;
                 } else {
+                    // An instruction interpreted because its start is still cold (or one run on to
+                    // from such a start) counts heat at the start of a run alone: the instructions
+                    // it runs on to are not looked up until a jump, call, return or fault, so the
+                    // interpreter does not pay a jump-cache probe and a heat count for each.
+                    boolean cold = straight || (lookUp && coldStart);
                     b = null;
                     done++;
                     step();
                     retired++;
+                    straight = cold && Integer.compareUnsigned(eip - startEip - 1, MAX_INSN_LENGTH) < 0;
                 }
             } while (done < n && !irqShadow && !halted && !shutdown && (eflags & (IF | TF | RF)) == flags
                     && pendingDataBreakpoints == 0 && !debug.pendingWatch && (dr[7] & 0xff) == 0

@@ -586,6 +586,33 @@ class TranslatorTest {
     }
 
     @Test
+    void aColdRunCountsHeatAtItsStartAloneNotAtTheInstructionsItRunsOnTo() throws Exception {
+        // thresh=1000 is never reached: every start stays cold. NOP takes the code page's first
+        // fetch (a page walk, left to the interpreter without a lookup); MOV starts a cold run; the
+        // loop's head is run on to from MOV once and reached by the jump back four times; the
+        // instructions after it are only ever run on to, and HLT is reached past the JNZ not taken.
+        FakeMachine m = new FakeMachine(8 << 20);
+        X86Cpu cpu = run("""
+                nop
+                mov ecx, 5
+                l: add eax, 1
+                add ebx, 2
+                dec ecx
+                jnz l
+                hlt
+                """, new Accel(true, 1000), m);
+        assertEquals(5, cpu.r[X86State.EAX]);
+        char[] heat = cpu.code.page(m.memory().translate(ORIGIN).ram(), ORIGIN).heat;
+        String seen = "heat at offsets 0-15: " + java.util.stream.IntStream.range(0, 16).map(i -> heat[i])
+                .boxed().toList();
+        assertEquals(1, heat[1], "MOV, the cold run's start; " + seen);
+        assertEquals(4, heat[6], "the loop's head, reached by the jump back; " + seen);
+        // ADD EBX (+9), DEC (+12), JNZ (+13), HLT (+15): run on to, never looked up
+        assertEquals(0, heat[9] + heat[12] + heat[13] + heat[15], seen);
+        assertEquals(0, cpu.statistics().get("blocks-run"));
+    }
+
+    @Test
     void aBadThresholdOrAcceleratorIsRefusedNamingIt() {
         assertEquals(new Accel(true, 1, false), Accel.parse("tcg,thresh=1"));
         assertEquals(new Accel(true, 1, true), Accel.parse("tcg,thresh=1,background=on"));
