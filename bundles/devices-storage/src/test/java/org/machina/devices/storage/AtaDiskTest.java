@@ -119,6 +119,29 @@ class AtaDiskTest {
         assertEquals(3, rig.irqEdges);
     }
 
+    /**
+     * SET MULTIPLE MODE to {@code multiple}, then READ MULTIPLE from {@code lba} of the sectors of
+     * {@code blocks}, each block read after its DRQ, and checked against the disk; returns the
+     * interrupt edges before the command.
+     */
+    private int readMultiple(int multiple, long lba, int... blocks) {
+        rig.out(2, multiple);
+        rig.out(7, 0xC6);
+        assertEquals(0x50, rig.in(7));
+        int edges = rig.irqEdges;
+        int n = Arrays.stream(blocks).sum();
+        rig.lba28(0, lba, n, 0xC4);
+        byte[] got = new byte[n * 512];
+        int at = 0;
+        for (int block : blocks) {
+            assertEquals(0x58, rig.in(7));
+            System.arraycopy(rig.readData(block * 512), 0, got, at, block * 512);
+            at += block * 512;
+        }
+        assertArrayEquals(sectors(lba, n), got);
+        return edges;
+    }
+
     @Test
     void readMultipleMovesBlocksOfTheMultipleCount() {
         rig.out(7, 0xC4);
@@ -126,19 +149,7 @@ class AtaDiskTest {
         rig.out(2, 3);
         rig.out(7, 0xC6);
         assertEquals(0x51, rig.in(7), "3 is not a power of two");
-        rig.out(2, 4);
-        rig.out(7, 0xC6);
-        assertEquals(0x50, rig.in(7));
-        int edges = rig.irqEdges;
-        rig.lba28(0, 7, 10, 0xC4);
-        byte[] got = new byte[10 * 512];
-        int at = 0;
-        for (int block : new int[] {4, 4, 2}) {
-            assertEquals(0x58, rig.in(7));
-            System.arraycopy(rig.readData(block * 512), 0, got, at, block * 512);
-            at += block * 512;
-        }
-        assertArrayEquals(sectors(7, 10), got);
+        int edges = readMultiple(4, 7, 4, 4, 2);
         assertEquals(edges + 3, rig.irqEdges, "one interrupt per block");
     }
 
@@ -167,19 +178,7 @@ class AtaDiskTest {
     /** READ MULTIPLE's blocks of 16 sectors come from the read-ahead whole, the last short one too. */
     @Test
     void readMultipleBlocksComeWholeFromTheReadAhead() {
-        rig.out(2, 16);
-        rig.out(7, 0xC6);
-        assertEquals(0x50, rig.in(7));
-        int edges = rig.irqEdges;
-        rig.lba28(0, 3, 100, 0xC4);
-        byte[] got = new byte[100 * 512];
-        int at = 0;
-        for (int block : new int[] {16, 16, 16, 16, 16, 16, 4}) {
-            assertEquals(0x58, rig.in(7));
-            System.arraycopy(rig.readData(block * 512), 0, got, at, block * 512);
-            at += block * 512;
-        }
-        assertArrayEquals(sectors(3, 100), got);
+        int edges = readMultiple(16, 3, 16, 16, 16, 16, 16, 16, 4);
         assertEquals(edges + 7, rig.irqEdges, "one interrupt per block");
         assertEquals(2, disk.reads, "64 sectors, then the 36 left");
     }
