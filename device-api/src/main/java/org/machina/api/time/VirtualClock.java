@@ -19,7 +19,8 @@ public interface VirtualClock {
      * the machine thread it never goes back: it is at least what any earlier {@code nanos()} or
      * {@code recentNanos()} there returned, and at most what {@code nanos()} would return now;
      * how far behind it may be is the implementation's to say (the runtime's: at most the CPU's
-     * deadline-check interval or a few such reads). A register computed from it may mix it with
+     * deadline-check interval in instructions, or as many of these reads when nothing else reads
+     * the clock). A register computed from it may mix it with
      * values of {@code nanos()} read earlier on the machine thread (a counter's start time).
      * Elsewhere, and by default, it is {@code nanos()}.
      *

@@ -17,6 +17,11 @@ final class AtaDisk extends IdeDrive {
     static final long LBA28_LIMIT = 0x0FFF_FFFFL;
     static final int DEFAULT_HEADS = 16;
     static final int DEFAULT_SECTORS = 63;
+    /**
+     * A PIO read reads up to this many of its command's sectors ahead, in one read of the node (a
+     * multiple of every READ MULTIPLE block size, so no block straddles two read-aheads).
+     */
+    static final int READ_AHEAD = 64;
 
     private final long sectors;
     private int multiple;
@@ -29,6 +34,13 @@ final class AtaDisk extends IdeDrive {
     private int blockSectors;
     private boolean writing;
     private byte[] block = new byte[SECTOR];
+    /**
+     * The PIO read's sectors read ahead: {@code aheadSectors} from {@code aheadLba} (none when 0),
+     * valid for the command in progress only.
+     */
+    private byte[] ahead;
+    private long aheadLba;
+    private int aheadSectors;
 
     AtaDisk(BlockNode node, String serial, String model) {
         super(node, serial, model);
@@ -44,6 +56,7 @@ final class AtaDisk extends IdeDrive {
     void reset() {
         super.reset();
         remaining = 0;
+        aheadSectors = 0;
     }
 
     long sectors() {
@@ -190,6 +203,7 @@ final class AtaDisk extends IdeDrive {
         remaining = n;
         blockSectors = perBlock;
         writing = write;
+        aheadSectors = 0;
         if (block.length < perBlock * SECTOR) {
             block = new byte[perBlock * SECTOR];
         }
@@ -205,19 +219,55 @@ final class AtaDisk extends IdeDrive {
         return false;
     }
 
-    /** Offers the next block: read from the disk for the host, or empty for the host to fill. */
+    /**
+     * Offers the next block: for the host to fill, or read from the disk, from the sectors read
+     * ahead (which a block outside them reads anew). When a read-ahead fails, the blocks are read
+     * one by one as the host reaches them, so a bad sector fails the block it is in, after the
+     * blocks before it were offered, as without the read-ahead.
+     */
     private void nextBlock(boolean interruptForWrite) {
         int n = Math.min(blockSectors, remaining);
-        if (!writing) {
-            try {
-                node.read(lba * SECTOR, ByteBuffer.wrap(block, 0, n * SECTOR));
-            } catch (IOException | RuntimeException e) {
-                ioError("read", e);
-                fail(ERR_UNC);
-                return;
-            }
+        if (writing) {
+            channel.startPio(this, block, 0, n * SECTOR, false, interruptForWrite);
+            return;
         }
-        channel.startPio(this, block, 0, n * SECTOR, !writing, !writing || interruptForWrite);
+        if (lba < aheadLba || lba + n > aheadLba + aheadSectors) {
+            readAhead(n);
+        }
+        if (lba >= aheadLba && lba + n <= aheadLba + aheadSectors) {
+            channel.startPio(this, ahead, (int) (lba - aheadLba) * SECTOR, n * SECTOR, true, true);
+            return;
+        }
+        try {
+            node.read(lba * SECTOR, ByteBuffer.wrap(block, 0, n * SECTOR));
+        } catch (IOException | RuntimeException e) {
+            ioError("read", e);
+            fail(ERR_UNC);
+            return;
+        }
+        channel.startPio(this, block, 0, n * SECTOR, true, true);
+    }
+
+    /**
+     * Reads the command's next sectors from {@link #lba}, at least {@code n} and up to
+     * {@value #READ_AHEAD}, in one read of the node; leaves none when it fails. The sectors are
+     * read when the first of them is reached rather than each when it is: a writer of the node
+     * other than this drive (an NBD client) racing with the command may be seen a little earlier,
+     * which nothing orders anyway.
+     */
+    private void readAhead(int n) {
+        aheadSectors = 0;
+        int k = Math.max(n, Math.min(remaining, READ_AHEAD));
+        if (ahead == null || ahead.length < k * SECTOR) {
+            ahead = new byte[Math.max(k, READ_AHEAD) * SECTOR];
+        }
+        try {
+            node.read(lba * SECTOR, ByteBuffer.wrap(ahead, 0, k * SECTOR));
+        } catch (IOException | RuntimeException e) {
+            return; // read block by block: the error goes to the block it is in
+        }
+        aheadLba = lba;
+        aheadSectors = k;
     }
 
     @Override

@@ -119,6 +119,29 @@ class AtaDiskTest {
         assertEquals(3, rig.irqEdges);
     }
 
+    /**
+     * SET MULTIPLE MODE to {@code multiple}, then READ MULTIPLE from {@code lba} of the sectors of
+     * {@code blocks}, each block read after its DRQ, and checked against the disk; returns the
+     * interrupt edges before the command.
+     */
+    private int readMultiple(int multiple, long lba, int... blocks) {
+        rig.out(2, multiple);
+        rig.out(7, 0xC6);
+        assertEquals(0x50, rig.in(7));
+        int edges = rig.irqEdges;
+        int n = Arrays.stream(blocks).sum();
+        rig.lba28(0, lba, n, 0xC4);
+        byte[] got = new byte[n * 512];
+        int at = 0;
+        for (int block : blocks) {
+            assertEquals(0x58, rig.in(7));
+            System.arraycopy(rig.readData(block * 512), 0, got, at, block * 512);
+            at += block * 512;
+        }
+        assertArrayEquals(sectors(lba, n), got);
+        return edges;
+    }
+
     @Test
     void readMultipleMovesBlocksOfTheMultipleCount() {
         rig.out(7, 0xC4);
@@ -126,20 +149,80 @@ class AtaDiskTest {
         rig.out(2, 3);
         rig.out(7, 0xC6);
         assertEquals(0x51, rig.in(7), "3 is not a power of two");
-        rig.out(2, 4);
-        rig.out(7, 0xC6);
-        assertEquals(0x50, rig.in(7));
-        int edges = rig.irqEdges;
-        rig.lba28(0, 7, 10, 0xC4);
-        byte[] got = new byte[10 * 512];
-        int at = 0;
-        for (int block : new int[] {4, 4, 2}) {
-            assertEquals(0x58, rig.in(7));
-            System.arraycopy(rig.readData(block * 512), 0, got, at, block * 512);
-            at += block * 512;
-        }
-        assertArrayEquals(sectors(7, 10), got);
+        int edges = readMultiple(4, 7, 4, 4, 2);
         assertEquals(edges + 3, rig.irqEdges, "one interrupt per block");
+    }
+
+    /**
+     * READ SECTORS of 256 sectors reads the disk ahead, {@value AtaDisk#READ_AHEAD} sectors per read
+     * of the node, not one per sector; the host still gets each sector as its own block, with DRQ
+     * and an interrupt per sector, and the right data.
+     */
+    @Test
+    void aPioReadOfManySectorsReadsTheDiskAheadInFewNodeReadsAndStillInterruptsPerSector() {
+        int edges = rig.irqEdges;
+        rig.lba28(0, 1000, 0, 0x20); // count 0: 256 sectors
+        byte[] got = new byte[256 * 512];
+        for (int s = 0; s < 256; s++) {
+            assertTrue(rig.irq, "INTRQ for sector " + s);
+            assertEquals(0x58, rig.in(7), "DRQ for sector " + s);
+            assertFalse(rig.irq, "the status read clears it");
+            System.arraycopy(rig.readData(512), 0, got, s * 512, 512);
+        }
+        assertArrayEquals(sectors(1000, 256), got);
+        assertEquals(0x50, rig.altStatus());
+        assertEquals(edges + 256, rig.irqEdges, "one interrupt per sector");
+        assertEquals(256 / AtaDisk.READ_AHEAD, disk.reads, "node reads for 256 sectors");
+    }
+
+    /** READ MULTIPLE's blocks of 16 sectors come from the read-ahead whole, the last short one too. */
+    @Test
+    void readMultipleBlocksComeWholeFromTheReadAhead() {
+        int edges = readMultiple(16, 3, 16, 16, 16, 16, 16, 16, 4);
+        assertEquals(edges + 7, rig.irqEdges, "one interrupt per block");
+        assertEquals(2, disk.reads, "64 sectors, then the 36 left");
+    }
+
+    /**
+     * A bad sector inside a read-ahead fails the command only when the host reaches its sector:
+     * the sectors before it are offered with their data and interrupts, then the status shows ERR
+     * with UNC, as when every sector was read on its own.
+     */
+    @Test
+    void aBadSectorReadAheadFailsOnlyTheSectorItIsIn() {
+        disk.badSector = 105;
+        rig.lba28(0, 100, 10, 0x20);
+        for (int s = 0; s < 5; s++) {
+            assertTrue(rig.irq, "INTRQ for sector " + (100 + s));
+            assertEquals(0x58, rig.in(7), "DRQ for sector " + (100 + s));
+            assertArrayEquals(sectors(100 + s, 1), rig.readData(512), "sector " + (100 + s));
+        }
+        assertTrue(rig.irq, "the error interrupts");
+        assertEquals(0x51, rig.in(7), "ERR, no DRQ: sector 105 failed");
+        assertEquals(0x40, rig.in(1), "UNC");
+    }
+
+    /** The read-ahead lives as long as its command: a write between two reads is read back. */
+    @Test
+    void aSectorWrittenAfterAReadIsReadBackNew() {
+        rig.lba28(0, 20, 10, 0x20);
+        for (int s = 0; s < 10; s++) {
+            rig.in(7);
+            rig.readData(512);
+        }
+        byte[] data = new byte[512];
+        Arrays.fill(data, (byte) 0xA5);
+        rig.lba28(0, 23, 1, 0x30);
+        rig.writeData(data);
+        assertEquals(0x50, rig.in(7));
+        rig.lba28(0, 20, 10, 0x20);
+        byte[] got = new byte[10 * 512];
+        for (int s = 0; s < 10; s++) {
+            rig.in(7);
+            System.arraycopy(rig.readData(512), 0, got, s * 512, 512);
+        }
+        assertArrayEquals(data, Arrays.copyOfRange(got, 3 * 512, 4 * 512), "sector 23 as written");
+        assertArrayEquals(sectors(20, 10), got);
     }
 
     @Test

@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.machina.api.block.BlockNode;
 
-/** An in-memory block node; counts writes and flushes, and can be told to fail. */
+/** An in-memory block node; counts reads, writes and flushes, and can be told to fail (all, or reads of one sector). */
 final class FakeDisk implements BlockNode {
     final byte[] data;
     final boolean readOnly;
+    int reads;
     int writes;
+    /** A 512-byte sector whose reads fail, or -1. */
+    long badSector = -1;
     int flushes;
     boolean failing;
 
@@ -37,9 +40,10 @@ final class FakeDisk implements BlockNode {
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        if (failing) {
+        if (failing || badSector >= 0 && offset < (badSector + 1) * 512 && badSector * 512 < offset + dst.remaining()) {
             throw new IOException("injected read error");
         }
+        reads++;
         dst.put(data, (int) offset, dst.remaining());
     }
 

@@ -30,8 +30,15 @@ import org.machina.api.time.VirtualClock;
  * {@value #RECENT_READS}th call and the first call after any change of state (attach, idle, busy,
  * resume, freeze, a stall found), which read it. The CPU reads {@code nanos()} at every deadline
  * check (every 256 instructions for the x86 CPU), so a timer register served from it is at most
- * that many instructions, or {@value #RECENT_READS} reads of it, behind; on the machine thread,
- * {@code nanos()} and {@code recentNanos()} together never go back.
+ * that many instructions behind while the CPU runs, and {@value #RECENT_READS} reads of it
+ * otherwise; on the machine thread, {@code nanos()} and {@code recentNanos()} together never go
+ * back. {@value #RECENT_READS} is the CPU's check interval on purpose: a guest polling a timer
+ * register runs at least one instruction per read, so the CPU's check always comes first and
+ * {@code recentNanos} itself never reads the host clock in a polling loop. Its host read is then
+ * a branch never taken, which the JIT leaves out of the compiled loop; taken now and then (every
+ * 16th read, and even every 64th), the call in the loop cost a served HPET counter read 4-6 ns
+ * under the translator, as much again as the rest of the served read (docs/architecture.md,
+ * "Fast path").
  *
  * <p><b>Threading.</b> Reads take no lock. Every change of state ({@link #attach}, {@link #idle},
  * {@link #busy}, {@link #resume}, {@link #freeze}, and the machine thread's read that finds a
@@ -48,8 +55,11 @@ import org.machina.api.time.VirtualClock;
 public final class GuestClock implements VirtualClock {
     /** The most host time one step between two reads of the busy machine thread counts as guest time. */
     public static final long STALL_NANOS = 200_000;
-    /** A machine-thread {@link #recentNanos} reads the host clock at least every this many calls. */
-    public static final int RECENT_READS = 16;
+    /**
+     * A machine-thread {@link #recentNanos} reads the host clock at least every this many calls:
+     * the x86 CPU's deadline check interval, in instructions (see the class comment).
+     */
+    public static final int RECENT_READS = 256;
 
     private static final VarHandle SEEN;
 

@@ -123,7 +123,7 @@ class GuestClockTest {
     }
 
     @Test
-    void recentTimeIsTheMachineThreadsLastReadAndReadsTheHostEverySixteenthCall() {
+    void recentTimeIsTheMachineThreadsLastReadAndReadsTheHostEveryRecentReadsCall() {
         clock.attach(Thread.currentThread());
         clock.resume();
         host.addAndGet(50_000);
@@ -134,12 +134,36 @@ class GuestClockTest {
             assertEquals(50_000, clock.recentNanos(), "call " + i + ": the last read, no host read");
         }
         assertEquals(before, hostReads.get());
-        assertEquals(51_000, clock.recentNanos(), "the 16th call reads the host");
+        assertEquals(51_000, clock.recentNanos(), "the last of RECENT_READS calls reads the host");
         assertEquals(before + 1, hostReads.get());
         host.addAndGet(1_000);
         assertEquals(51_000, clock.recentNanos());
         assertEquals(52_000, clock.nanos(), "nanos() always reads the host");
         assertEquals(52_000, clock.recentNanos(), "and recentNanos() follows it");
+    }
+
+    /**
+     * A guest polling a timer register between two of the CPU's deadline checks (every 256
+     * instructions, each a {@code nanos()}) runs at least one instruction per read: its reads must
+     * not read the host clock themselves (a call the JIT would keep in the polling loop).
+     */
+    @Test
+    void aPollingLoopBetweenTwoOfTheCpusChecksNeverReadsTheHost() {
+        clock.attach(Thread.currentThread());
+        clock.resume();
+        long t = 0;
+        for (int check = 1; check <= 3; check++) {
+            host.addAndGet(5_000);
+            t += 5_000;
+            assertEquals(t, clock.nanos(), "the CPU's check");
+            long before = hostReads.get();
+            for (int read = 1; read < 256; read++) {
+                host.addAndGet(10);
+                assertEquals(t, clock.recentNanos(), "read " + read + " after check " + check);
+            }
+            assertEquals(before, hostReads.get(), "255 reads of a 1-instruction poll between two checks");
+            t += 2_550;
+        }
     }
 
     @Test
