@@ -76,6 +76,12 @@ final class BlockCompiler {
     private final boolean hasCmov;
     /** Blocks compiled and instructions in them, for the statistics. */
     long blocksCompiled, instructionsCompiled;
+    /**
+     * Host time spent in {@link #compile}: decoding, generating the class and defining it (which
+     * loads, verifies and links it), for the statistics. HotSpot's compilation of the block comes
+     * later, on its compiler threads, and is not in it.
+     */
+    long translationNanos;
 
     BlockCompiler(boolean hasCmov) {
         this.hasCmov = hasCmov;
@@ -160,6 +166,15 @@ final class BlockCompiler {
      * a class named {@code HotCode}, which {@link JitDirectives} leaves to HotSpot's C2.
      */
     synchronized TranslatedBlock compile(byte[] page, int offset, int csBase, int eip, boolean code32, boolean hot) {
+        long t0 = System.nanoTime();
+        try {
+            return translate(page, offset, csBase, eip, code32, hot);
+        } finally {
+            translationNanos += System.nanoTime() - t0;
+        }
+    }
+
+    private TranslatedBlock translate(byte[] page, int offset, int csBase, int eip, boolean code32, boolean hot) {
         List<Insn> insns = new ArrayList<>();
         int off = offset, at = eip;
         while (insns.size() < MAX_INSTRUCTIONS && off < page.length) {

@@ -606,6 +606,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         m.put("translator", compiler == null ? 0L : 1L);
         m.put("blocks-translated", compiler == null ? 0 : compiler.blocksCompiled);
         m.put("instructions-translated", compiler == null ? 0 : compiler.instructionsCompiled);
+        m.put("translation-ns", compiler == null ? 0 : compiler.translationNanos);
         m.put("blocks-run", blocksRun);
         m.put("blocks-from-jump-cache", jumpHits);
         m.put("translations-dropped", code.drops);

@@ -63,10 +63,14 @@ class TranslatorTest {
                     throw new AssertionError(at + "memory differs at 0x" + Long.toHexString(a));
                 }
             }
+            if (t.statistics().get("blocks-translated") > 0) {
+                assertTrue(t.statistics().get("translation-ns") > 0, at + "translation time counted");
+            }
             blocks[k++] = t.statistics().get("blocks-run");
             blocks[TRANSLATORS.length] = t.statistics().get("blocks-promoted");
         }
         assertEquals(0, ref.statistics().get("blocks-run"), "the interpreter translates nothing");
+        assertEquals(0, ref.statistics().get("translation-ns"), "nor spends time translating");
         return blocks;
     }
 
