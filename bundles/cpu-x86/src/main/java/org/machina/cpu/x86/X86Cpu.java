@@ -277,18 +277,18 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     }
 
     /**
-     * Runs up to {@code n} instructions without the per-instruction checks of {@link #run}:
-     * only while nothing those checks look at changes (interrupt shadow, IF/TF/RF, halt,
-     * shutdown, data breakpoints, watchpoints). Returns the number of instructions attempted.
-     * Pending interrupts are taken at the latest when the burst ends.
-     */
-    /**
      * The longest x86 instruction. EIP moved ahead by 1 to this many bytes is taken as an
      * instruction run on to the next (a short jump ahead looks the same: its target is then
      * interpreted without a lookup, which costs speed, never exactness).
      */
     private static final int MAX_INSN_LENGTH = 15;
 
+    /**
+     * Runs up to {@code n} instructions without the per-instruction checks of {@link #run}:
+     * only while nothing those checks look at changes (interrupt shadow, IF/TF/RF, halt,
+     * shutdown, data breakpoints, watchpoints). Returns the number of instructions attempted.
+     * Pending interrupts are taken at the latest when the burst ends.
+     */
     private int burst(int n) {
         int flags = eflags & (IF | TF | RF);
         int done = 0;
