@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""One Linux boot to /init on Machina, split into phases by the serial console: from the JVM's
+start to "Linux version" (start-up, firmware, the kernel's decompressor), to "Run /init" (the
+kernel's own initialisation) and to /init's MACHINA-INIT-OK (module loading). For each phase it
+prints the wall time, the CPU time of the machine thread and of the JIT compilers (from /proc) and
+the change of the CPU statistics of QMP x-machina-query-cpu-stats. No reference tool: boot-bench.sh
+compares with QEMU; this one says where Machina's own time goes.
+
+Usage: scripts/bench/boot-phases.py
+  ACCEL=tcg|interp|tcg,thresh=N   the -accel option (default tcg)
+  OPTS=FILE                       the JVM's argument file (default scripts/jvm/machine.options)
+  MACHINA_LAUNCHER=JAR            another launcher than the built full distribution's (an A/B pair)
+  PERF=FILE                       also `perf record` the JVM into FILE, with JIT symbols: snapshots
+                                  of `jcmd PID Compiler.perfmap` every 2 s are merged into
+                                  /tmp/perf-PID.map (code HotSpot replaced keeps its name), and the
+                                  phases' CLOCK_MONOTONIC times are printed for `perf report --time`
+                                  (JFR hides the translated blocks' hidden-class frames; perf does not)
+"""
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+MARKS = [('start', 'Linux version'), ('kernel', 'Run /init'), ('init', 'MACHINA-INIT-OK')]
+KEYS = ['instructions', 'instructions-run-translated', 'blocks-translated', 'translation-ns', 'blocks-run',
+        'blocks-from-jump-cache', 'blocks-promoted', 'tlb-fills', 'tlb-flushes', 'tlb-page-flushes', 'exceptions',
+        'code-bytes-patched', 'translations-dropped', 'interrupts']
+
+
+def java_home():
+    out = subprocess.run(['bash', '-c', '. "%s/scripts/find-jdk.sh" && echo "$JAVA_HOME"' % ROOT],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit('boot-phases: ' + out.stderr.strip())
+    return out.stdout.strip()
+
+
+def thread_cpu(pid):
+    """Seconds of CPU per thread name (user + system)."""
+    cpu = {}
+    for t in glob.glob('/proc/%d/task/*' % pid):
+        try:
+            stat = open(t + '/stat').read()
+            name = open(t + '/comm').read().strip()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(')') + 2:].split()
+        cpu[name] = cpu.get(name, 0) + (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    return cpu
+
+
+def cpu_stats(qmp):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(qmp)
+    f = s.makefile('rw')
+    f.readline()
+    f.write('{"execute":"qmp_capabilities"}\n')
+    f.flush()
+    f.readline()
+    f.write('{"execute":"x-machina-query-cpu-stats"}\n')
+    f.flush()
+    while True:
+        reply = json.loads(f.readline())
+        if 'return' in reply:
+            s.close()
+            return reply['return']['cpu']
+
+
+def main():
+    jh = java_home()
+    launcher = os.environ.get('MACHINA_LAUNCHER',
+                              ROOT + '/distributions/full/target/machina/lib/launcher-0.1.0-SNAPSHOT.jar')
+    if not os.path.isfile(launcher):
+        sys.exit('boot-phases: build the distribution first (./machina --help builds it)')
+    subprocess.run([ROOT + '/scripts/guest-images.sh'], stdout=sys.stderr, check=True)
+    work = tempfile.mkdtemp()
+    qmp = work + '/qmp'
+    cmd = [jh + '/bin/java', '--enable-native-access=ALL-UNNAMED', '--sun-misc-unsafe-memory-access=allow',
+           '@' + os.environ.get('OPTS', ROOT + '/scripts/jvm/machine.options'), '-jar', launcher, 'run',
+           '-machine', 'pc', '-cpu', 'pentium3', '-accel', os.environ.get('ACCEL', 'tcg'), '-m', '256', '-nographic',
+           '-kernel', ROOT + '/images/vmlinuz', '-initrd', ROOT + '/images/initramfs.cpio.gz',
+           '-append', 'console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 cryptomgr.notests noisapnp',
+           '-qmp', 'unix:%s,server=on,wait=off' % qmp]
+    t0 = time.time()
+    jvm = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    perf_out = os.environ.get('PERF')
+    perf, snaps, done = None, [], threading.Event()
+
+    def snapshot_perf_maps():
+        while not done.wait(2):
+            subprocess.run([jh + '/bin/jcmd', str(jvm.pid), 'Compiler.perfmap'], capture_output=True)
+            snap = '%s/perf-map-%d' % (work, len(snaps))
+            try:
+                shutil.copy('/tmp/perf-%d.map' % jvm.pid, snap)
+                snaps.append(snap)
+            except OSError:
+                pass
+
+    if perf_out:
+        perf = subprocess.Popen(['perf', 'record', '-q', '-k', 'CLOCK_MONOTONIC', '-F', '499', '-p', str(jvm.pid),
+                                 '-o', perf_out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        threading.Thread(target=snapshot_perf_maps, daemon=True).start()
+    rows = []
+    try:
+        for line in jvm.stdout:
+            line = line.decode(errors='replace')
+            if MARKS[len(rows)][1] in line:
+                rows.append((MARKS[len(rows)][0], time.time() - t0, time.monotonic(), thread_cpu(jvm.pid),
+                             cpu_stats(qmp)))
+                if len(rows) == len(MARKS):
+                    break
+        if len(rows) < len(MARKS):
+            sys.exit('boot-phases: the machine ended before %s' % MARKS[len(rows)][1])
+        if perf:
+            subprocess.run([jh + '/bin/jcmd', str(jvm.pid), 'Compiler.perfmap'], capture_output=True)
+            done.set()
+            perf.send_signal(signal.SIGINT)
+            perf.wait()
+            symbols = {}
+            for f in snaps + ['/tmp/perf-%d.map' % jvm.pid]:
+                for entry in open(f):
+                    start = entry.split(' ', 1)[0]
+                    symbols[start] = entry
+            with open('/tmp/perf-%d.map' % jvm.pid, 'w') as w:
+                for start in sorted(symbols, key=lambda a: int(a, 16)):
+                    w.write(symbols[start])
+    finally:
+        done.set()
+        jvm.terminate()
+        jvm.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    prev = None
+    for name, wall, mono, cpu, stats in rows:
+        cur = {'wall': wall, 'machine': cpu.get('machine-run', 0),
+               'C1': sum(v for k, v in cpu.items() if k.startswith('C1')),
+               'C2': sum(v for k, v in cpu.items() if k.startswith('C2'))}
+        cur.update({k: stats.get(k, 0) for k in KEYS})
+        d = cur if prev is None else {k: cur[k] - prev[k] for k in cur}
+        print('%-6s wall %6.2f s  machine thread %6.2f s  C1 %6.2f s  C2 %6.2f s  (ends at monotonic %.3f)'
+              % (name, d['wall'], d['machine'], d['C1'], d['C2'], mono))
+        print('       ' + ' '.join('%s=%d' % (k, d[k]) for k in KEYS))
+        prev = cur
+    total = rows[-1][3]
+    print('total  wall %6.2f s  machine thread %6.2f s  C1 %6.2f s  C2 %6.2f s'
+          % (rows[-1][1], total.get('machine-run', 0), sum(v for k, v in total.items() if k.startswith('C1')),
+             sum(v for k, v in total.items() if k.startswith('C2'))))
+    if perf_out:
+        print('perf: %s, symbols in /tmp/perf-%d.map; e.g. perf report -i %s --comm machine-run --sort sym '
+              '--time START,END' % (perf_out, jvm.pid, perf_out))
+
+
+if __name__ == '__main__':
+    main()
