@@ -313,7 +313,6 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                     int k = lockstep == null ? b.code().run(this) : lockstep(b);
                     if (k < 0) {
                         b = null;
-                        straight = false;
                         done++;
                         step();
                         retired++;

@@ -350,7 +350,6 @@ final class Stack implements AutoCloseable {
         if (echo != null) {
             echo.close();
         }
-
         if (ndp != null) {
             ndp.close();
         }
