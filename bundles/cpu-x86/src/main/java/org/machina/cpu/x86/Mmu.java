@@ -238,23 +238,22 @@ abstract class Mmu extends X86State {
         if (compiler == null) return null;
         if (translateInBackground && !finished.isEmpty()) installTranslated();
         int h = (lin ^ (lin >>> 10)) & (JUMP_CACHE - 1);
-        long key = jumpKey(lin);
         TranslatedBlock j = jumpBlock[h];
-        if (j != null && jumpKey[h] == key && !j.dropped && j.startsAt(csBase, eip, code32)) {
-            long stamp = jumpStamp[h];
+        if (j != null && j.startsAt(csBase, eip, code32) && j.jumpCpl == cpl && !j.dropped) {
+            long stamp = j.jumpStamp;
             if (stamp == mapEpoch || stamp == globalStamp) {
                 jumpHits++;
-                if (++jumpRuns[h] == hotRuns && !j.hot()) return promote(h, j, lin);
+                if (++j.jumpRuns == hotRuns && !j.hot()) return promote(h, j, lin);
                 return j;
             }
         }
         TranslatedBlock b = lookUpBlock(csBase, eip, code32, lin);
-        if (b != null && b != TranslatedBlock.NONE) {
+        if (b != null && b != TranslatedBlock.NONE && b != TranslatedBlock.PENDING) {
             jumpBlock[h] = b;
-            jumpKey[h] = key;
+            b.jumpCpl = cpl;
+            b.jumpStamp = fetchGlobal ? globalStamp : mapEpoch;
+            b.jumpRuns = 0;
             jumpPages[lin >>> 18] |= 1L << (lin >>> 12);
-            jumpStamp[h] = fetchGlobal ? globalStamp : mapEpoch;
-            jumpRuns[h] = 0;
         }
         return b;
     }
@@ -267,8 +266,6 @@ abstract class Mmu extends X86State {
      * and keeps values in registers across the block's loop (see {@link JitDirectives}).
      */
     int hotRuns;
-    /** Per jump-cache entry: how often its block ran from it since the entry was filled. */
-    private final int[] jumpRuns = new int[JUMP_CACHE];
     /** Blocks translated again as hot code (statistics). */
     long blocksPromoted;
 
@@ -296,13 +293,16 @@ abstract class Mmu extends X86State {
         j.dropped = true;
         p.translated.add(hot);
         p.blocks[o] = hot;
+        hot.jumpCpl = j.jumpCpl;
+        hot.jumpStamp = j.jumpStamp;
+        hot.jumpRuns = j.jumpRuns;
         jumpBlock[h] = hot;
         blocksPromoted++;
         return hot;
     }
 
     /**
-     * Blocks found by {@link #block} by linear address and CPL ({@link #jumpKey}), in front of the
+     * Blocks found by {@link #block} by linear address and CPL, in front of the
      * code page lookup (which makes the block's page the fetch page, syncing the code cache when
      * the page changes, and counts heat): a direct-mapped cache, a TLB of blocks. An entry holds
      * while its block is not {@link TranslatedBlock#dropped} (its bytes unchanged, its page
@@ -312,11 +312,15 @@ abstract class Mmu extends X86State {
      * it leaves the page's TLB entry. INVLPG drops the entries of its page alone
      * ({@link #flushTlbPage}). Code pages written by others (DMA) are synced once per burst
      * ({@link X86Cpu}), not per block.
+     *
+     * <p>A block has one linear address, so one entry: what the entry must remember (the CPL, the
+     * stamp, the runs) is kept in the block ({@link TranslatedBlock#jumpCpl} ...). A hit then reads
+     * the array and the block, which the run loop reads anyway; parallel arrays of keys, stamps and
+     * counts cost a cache line each, and perf put a third of the run loop's time in those loads
+     * while the kernel's decompressor ran.
      */
     private static final int JUMP_CACHE = 16384;
     private final TranslatedBlock[] jumpBlock = new TranslatedBlock[JUMP_CACHE];
-    private final long[] jumpKey = new long[JUMP_CACHE];
-    private final long[] jumpStamp = new long[JUMP_CACHE];
     /**
      * One bit per linear page: set when a jump-cache entry for the page is filled, cleared when
      * INVLPG has dropped the page's entries. INVLPG scans the cache only for a page whose bit is
@@ -329,10 +333,6 @@ abstract class Mmu extends X86State {
     private long globalStamp = GLOBAL_STAMP;
     private static final long GLOBAL_STAMP = 1L << 62;
 
-    /** The jump cache's key of linear address {@code lin} at the current privilege level. */
-    private long jumpKey(int lin) {
-        return (lin & 0xffffffffL) | (long) cpl << 32;
-    }
     /** Blocks found in the jump cache (statistics). */
     long jumpHits;
     /** Set by {@link #block} when it returned null because the start is not yet hot: its heat was counted. */
@@ -511,9 +511,10 @@ abstract class Mmu extends X86State {
         long bit = 1L << (lin >>> 12);
         if ((jumpPages[lin >>> 18] & bit) == 0) return;
         jumpPages[lin >>> 18] &= ~bit;
-        long page = lin & 0xfffff000L;
+        int page = lin & 0xfffff000;
         for (int h = 0; h < JUMP_CACHE; h++) {
-            if ((jumpKey[h] & 0xfffff000L) == page) jumpBlock[h] = null;
+            TranslatedBlock j = jumpBlock[h];
+            if (j != null && (j.csBase() + j.eip() & 0xfffff000) == page) jumpBlock[h] = null;
         }
     }
 

@@ -49,6 +49,14 @@ final class TranslatedBlock {
      * another translation took its entry): it must not run again. Only the CPU's thread sets it.
      */
     boolean dropped;
+    /**
+     * Its entry in the jump cache of {@link Mmu#block} (a block has one linear address, so one
+     * entry): the CPL and the TLB stamp it was entered at, and the runs from it since. Only the
+     * CPU's thread uses them.
+     */
+    int jumpCpl;
+    long jumpStamp;
+    int jumpRuns;
 
     /**
      * @param code    the compiled instructions

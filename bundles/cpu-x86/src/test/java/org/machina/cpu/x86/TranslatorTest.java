@@ -198,8 +198,9 @@ class TranslatorTest {
                 cell: dd 0
                 """);
         // the whole loop is one block (the stores into the code page miss its bytes), a JVM loop
-        // left when the burst's budget is spent: 200 passes of 27 instructions in 64-instruction runs
-        assertTrue(blocks[0] >= 40, "blocks run: " + blocks[0]);
+        // left when the burst's budget is spent: 200 passes of 27 instructions in runs of a burst
+        // (255, the CPU's check interval) plus at most one pass, so at least 20 runs
+        assertTrue(blocks[0] >= 20, "blocks run: " + blocks[0]);
     }
 
     /**
@@ -265,7 +266,7 @@ class TranslatorTest {
         assertEquals(ref.instructionsRetired(), l.instructionsRetired(), "instructions retired");
         for (long a = 0x180000; a < 0x181000; a += 4) assertEquals(mi.read32(a), ml.read32(a), "memory at " + a);
         var stats = l.statistics();
-        assertTrue(stats.get("lockstep-blocks-checked") > 50, "checked: " + stats); // a block loops up to a burst (64)
+        assertTrue(stats.get("lockstep-blocks-checked") > 20, "checked: " + stats); // a block loops up to a burst (255)
         assertEquals(0L, stats.get("lockstep-differences"), "differences: " + stats);
         assertTrue(ml.pauses.isEmpty(), "pauses: " + ml.pauses);
 
