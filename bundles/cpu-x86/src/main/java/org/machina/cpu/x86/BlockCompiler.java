@@ -25,8 +25,10 @@ import java.util.List;
  * order, so faults, flags and memory effects are those of the interpreter, which stays the
  * reference; what goes away is fetching, decoding and dispatching each instruction.
  *
- * <p>A block ends after a control transfer (Jcc, JMP, CALL, RET), before an instruction the
- * translator does not handle, at the end of the page, or after {@link #MAX_INSTRUCTIONS}. After
+ * <p>A block ends after a control transfer (RET, an indirect JMP or CALL, a JMP or CALL whose
+ * target is not ahead in its page), before an instruction the translator does not handle, at the
+ * end of the page, or after {@link #MAX_INSTRUCTIONS}; it goes on past a Jcc (the not-taken side)
+ * and at the target of a JMP or CALL ahead in the same page. After
  * every instruction that stores to memory it checks {@link CodeCache#blocksDropped} and leaves
  * early when a store changed translated code, so self-modifying code is seen by the next
  * instruction as in the interpreter. Before every instruction that can fault it records its
@@ -189,7 +191,12 @@ final class BlockCompiler {
             insns.add(in);
             off += len;
             at = next;
-            if (in.transfer() && !in.conditional()) break;
+            if (in.transfer() && !in.conditional()) {
+                int skip = forward(in, off, page.length);
+                if (skip < 0) break;
+                off += skip; // the block goes on at the target
+                at = Emitter.target(in);
+            }
         }
         if (insns.isEmpty()) return null;
         byte[] bytes = classFile.build(ClassDesc.of(hot ? HOT_CODE : BLOCK_CODE), cb -> {
@@ -217,6 +224,19 @@ final class BlockCompiler {
         blocksCompiled++;
         instructionsCompiled += eips.length;
         return new TranslatedBlock(code, csBase, eip, code32, offset, off - offset, eips, hot);
+    }
+
+    /**
+     * For a JMP or CALL with a constant target: how many bytes from {@code off}, the page offset
+     * of the next instruction, its target lies ahead in the same page (0: the next instruction),
+     * so the block goes on there; -1 for any other transfer or target. Ahead only, so the block's
+     * bytes stay one range from its first instruction to the end of its last (what a store must
+     * overlap to drop it: the bytes skipped are in it too, which drops it more often, never less).
+     */
+    private static int forward(Insn in, int off, int pageLength) {
+        if (in.op() != 0xe9 && in.op() != 0xeb && in.op() != 0xe8) return -1;
+        int delta = Emitter.target(in) - in.next(); // a 16-bit target below EIP (wrapped) is negative
+        return delta >= 0 && delta < pageLength - off ? delta : -1;
     }
 
     /**
@@ -263,7 +283,12 @@ final class BlockCompiler {
             for (int i = 0; i < n; i++) {
                 Insn in = insns.get(i);
                 inside[i] = -1;
-                if (!in.conditional() && in.op() != 0xe9 && in.op() != 0xeb) continue;
+                boolean jmp = in.op() == 0xe9 || in.op() == 0xeb;
+                if ((jmp || in.op() == 0xe8) && i + 1 < n) { // translate went on at its target (forward)
+                    inside[i] = FOLLOWED;
+                    continue;
+                }
+                if (!in.conditional() && !jmp) continue;
                 int t = target(in);
                 for (int k = 0; k < n; k++) {
                     if (insns.get(k).eip() == t) {
@@ -301,6 +326,13 @@ final class BlockCompiler {
                     c.loadConstant(at);
                     c.putfield(CD_CPU, "blockInsn", CD_int);
                 }
+                if (inside[i] == FOLLOWED) { // JMP or CALL to the next instruction of the list
+                    if (in.op() == 0xe8) {
+                        push(in.op32(), () -> c.loadConstant(in.next()));
+                        leaveIfDropped(insns.get(i + 1).eip(), i + 1);
+                    }
+                    continue;
+                }
                 if (in.conditional()) {
                     Label notTaken = c.newLabel();
                     flags.jumpIf((in.op() & 15) ^ 1, notTaken);
@@ -323,17 +355,23 @@ final class BlockCompiler {
                 flags.begin();
                 insn(in);
                 flags.end(in.preservesFlags());
-                if (in.stores() && i + 1 < n) {
-                    Label go = c.newLabel();
-                    c.aload(CPU);
-                    c.getfield(CD_CPU, "code", CD_CACHE);
-                    c.getfield(CD_CACHE, "blocksDropped", CD_boolean);
-                    c.ifeq(go);
-                    exit(in.next(), i + 1);
-                    c.labelBinding(go);
-                }
+                if (in.stores() && i + 1 < n) leaveIfDropped(in.next(), i + 1);
             }
             exit(insns.get(n - 1).next(), n);
+        }
+
+        /**
+         * After a store that is not the block's last instruction: leaves the block for {@code eip}
+         * when the store dropped translated code (this block's, perhaps), {@code count} retired.
+         */
+        private void leaveIfDropped(int eip, int count) {
+            Label go = c.newLabel();
+            c.aload(CPU);
+            c.getfield(CD_CPU, "code", CD_CACHE);
+            c.getfield(CD_CACHE, "blocksDropped", CD_boolean);
+            c.ifeq(go);
+            exit(eip, count);
+            c.labelBinding(go);
         }
 
         /**
@@ -478,7 +516,10 @@ final class BlockCompiler {
             c.ireturn();
         }
 
-        private static int target(Insn in) {
+        /** {@code inside} of a JMP or CALL whose target is the next instruction of the block's list. */
+        private static final int FOLLOWED = -2;
+
+        static int target(Insn in) {
             int t = in.next() + in.imm();
             return in.op32() ? t : t & 0xffff;
         }
