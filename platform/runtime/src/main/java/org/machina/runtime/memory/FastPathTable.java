@@ -265,32 +265,34 @@ final class FastPathTable {
             return address;
         }
 
-        /** The entry holding the address in the current table, or null; looked up when the table changed. */
-        private Entry current() {
+        /**
+         * The entry of the current table that holds an access of {@code size} bytes at the
+         * address, or null (none, the access crosses its end, or the fast path is off); looked
+         * up again when the table changed.
+         */
+        private Entry serving(int size) {
+            if (!enabled.getAsBoolean()) {
+                return null;
+            }
             Entry[] t = table;
             if (t != seen) {
                 entry = find(t, address, 1);
                 seen = t;
             }
-            return entry;
+            Entry e = entry;
+            return e != null && address + size <= e.end ? e : null;
         }
 
         @Override
         public boolean read(int size, FastPathRead result) {
-            if (!enabled.getAsBoolean()) {
-                return false;
-            }
-            Entry e = current();
-            return e != null && address + size <= e.end && serveRead(e, address, size, result);
+            Entry e = serving(size);
+            return e != null && serveRead(e, address, size, result);
         }
 
         @Override
         public boolean write(int size, long value) {
-            if (!enabled.getAsBoolean()) {
-                return false;
-            }
-            Entry e = current();
-            return e != null && address + size <= e.end && serveWrite(e, address, size, value);
+            Entry e = serving(size);
+            return e != null && serveWrite(e, address, size, value);
         }
     }
 

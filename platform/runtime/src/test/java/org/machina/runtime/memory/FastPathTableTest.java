@@ -157,14 +157,20 @@ class FastPathTableTest {
         assertEquals(List.of("r4@2000"), c.calls);
     }
 
-    @Test
-    void aThrowingHandlerIsDetachedAtItsFirstFailureAndTheAccessIsDeclined() {
+    /** Maps the PM block at 0x600 with a handler at +8 that throws at every call, counted in {@code calls}. */
+    private Mapping throwingAt0x608(int[] calls) {
         Mapping m = ports.map(0x600, io("pm", 12));
-        int[] calls = new int[1];
         ports.attachFastPath(m, 8, 4, (offset, size, result) -> {
             calls[0]++;
             throw new IllegalStateException("broken handler");
         });
+        return m;
+    }
+
+    @Test
+    void aThrowingHandlerIsDetachedAtItsFirstFailureAndTheAccessIsDeclined() {
+        int[] calls = new int[1];
+        Mapping m = throwingAt0x608(calls);
         Counting neighbour = new Counting();
         ports.attachFastPath(m, 0, 4, neighbour);
         assertFalse(ports.fastRead(0x608, 4, out), "the access that threw takes the normal path");
@@ -253,12 +259,8 @@ class FastPathTableTest {
 
     @Test
     void aHandlerThatThrowsThroughABoundPortIsDetachedOnce() {
-        Mapping m = ports.map(0x600, io("pm", 12));
         int[] calls = new int[1];
-        ports.attachFastPath(m, 8, 4, (offset, size, result) -> {
-            calls[0]++;
-            throw new IllegalStateException("broken handler");
-        });
+        throwingAt0x608(calls);
         FastPathPort port = ports.bindFastPathPort(0x608, () -> true);
         assertFalse(port.read(4, out), "the access that threw takes the normal path");
         assertFalse(port.read(4, out));
