@@ -37,9 +37,10 @@
  * 8-byte value) and had no writes. Version 2.1 adds {@link FastPathDispatch}, the CPU's side;
  * 2.2 its {@link FastPathDispatch#servesMemoryPage} (the CPU's TLB keeps served device pages);
  * 2.3 {@link FastPathHandler#readString} and {@link FastPathDispatch#readPortString} (a
- * {@code REP INS} served a run of elements at a time).
+ * {@code REP INS} served a run of elements at a time); 2.4 {@link FastPathDispatch#bindPort} and
+ * {@link FastPathPort} (a port's handler found once and kept by the CPU).
  */
-@Version("2.3.0")
+@Version("2.4.0")
 @Export
 package org.machina.api.fastpath;
 

@@ -1,6 +1,7 @@
 package org.machina.cpu.x86;
 
 import org.machina.api.cpu.CpuContext;
+import org.machina.api.fastpath.FastPathPort;
 import org.machina.cpu.x86.fpu.FpuMemory;
 import org.machina.cpu.x86.fpu.X87;
 
@@ -45,9 +46,27 @@ abstract class Interpreter extends Decoder {
     /** The elements of a REP INS a fast-path handler serves at once ({@link Strings}): a page's worth at most. */
     final byte[] stringBuffer = new byte[4096];
 
+    /**
+     * The ports of the latest port accesses, bound ({@code FastPathDispatch.bindPort}), by the low
+     * four bits of the port: a served access calls the handler it found before instead of looking
+     * the port up (a polled driver alternates between a few ports, the data port and the status).
+     */
+    private final FastPathPort[] boundPorts = new FastPathPort[16];
+
+    /** {@code port}'s (0-0xFFFF) fast path, bound on first use and kept until another port takes its slot. */
+    private FastPathPort bound(int port) {
+        int slot = port & 15;
+        FastPathPort b = boundPorts[slot];
+        if (b == null || b.port() != port) {
+            b = fastPath.bindPort(port);
+            boundPorts[slot] = b;
+        }
+        return b;
+    }
+
     /** IN: a fast-path handler's value if one serves the port, else the port space's. */
     final int portIn(int port, int size) {
-        if (fastPath.readPort(port, size, fastRead)) {
+        if (bound(port).read(size, fastRead)) {
             fastPathServed++;
             return (int) fastRead.value();
         }
@@ -59,7 +78,7 @@ abstract class Interpreter extends Decoder {
      * the write, then what the device may have changed in memory (see {@link #memoryMayHaveChanged}).
      */
     final void portOut(int port, int size, int value) {
-        if (fastPath.writePort(port, size, value & 0xffffffffL)) {
+        if (bound(port).write(size, value & 0xffffffffL)) {
             fastPathServed++;
             return;
         }

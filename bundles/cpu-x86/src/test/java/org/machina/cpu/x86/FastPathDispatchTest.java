@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.machina.api.cpu.Cpu;
 import org.machina.api.fastpath.FastPathDispatch;
+import org.machina.api.fastpath.FastPathPort;
 import org.machina.api.fastpath.FastPathRead;
 import org.machina.api.memory.Mmio;
 
@@ -21,6 +22,8 @@ import org.machina.api.memory.Mmio;
 class FastPathDispatchTest {
     private static final int ORIGIN = 0x100000;
     private static final int PORT = 0x608;
+    /** A second served port with the same low four bits as {@link #PORT}. */
+    private static final int PORT2 = 0x618;
     private static final int POST = 0x80;
     private static final int STRING_RUN = 40;
 
@@ -57,6 +60,8 @@ class FastPathDispatchTest {
         int served;
         /** Calls of {@link #readPortString} that served elements. */
         int strings;
+        /** The ports the CPU bound ({@link #bindPort}), in order. */
+        final List<Integer> bound = new ArrayList<>();
 
         Dispatch(Counter device) {
             this.device = device;
@@ -64,7 +69,7 @@ class FastPathDispatchTest {
 
         @Override
         public boolean readPort(int port, int size, FastPathRead result) {
-            if (port < PORT || port + size > PORT + 4) return false;
+            if ((port < PORT || port + size > PORT + 4) && (port < PORT2 || port + size > PORT2 + 4)) return false;
             served++;
             result.set(device.read(port, size));
             return true;
@@ -84,6 +89,12 @@ class FastPathDispatchTest {
             served += n;
             strings++;
             return n;
+        }
+
+        @Override
+        public FastPathPort bindPort(int port) {
+            bound.add(port);
+            return FastPathDispatch.super.bindPort(port);
         }
 
         @Override
@@ -250,6 +261,40 @@ class FastPathDispatchTest {
         // normal path: the block ends after each IN and OUT, the run loop looks at what the device did
         assertTrue(normal.cpu().statistics().get("blocks-run") >= 600,
                 "blocks run without: " + normal.cpu().statistics().get("blocks-run"));
+        assertEquals(List.of(PORT, POST), fast.dispatch().bound, "each port bound once, then kept");
+    }
+
+    /**
+     * The CPU keeps a bound port per slot (the port's low four bits): two ports of one slot used
+     * in turn are told apart (each access reaches its own port, rebound when the other took the
+     * slot).
+     */
+    @Test
+    void portsSharingASlotOfTheBoundPortsAreToldApart() throws Exception {
+        Outcome[] o = sameEverywhere("""
+                xor esi, esi
+                mov ecx, 20
+                l: mov edx, 0x608
+                in eax, dx
+                add esi, eax
+                mov edx, 0x618
+                in ax, dx
+                add esi, eax
+                in eax, dx
+                add esi, eax
+                dec ecx
+                jnz l
+                hlt
+                """);
+        for (int k : new int[] {1, 3}) {
+            Outcome fast = o[k];
+            String at = k == 1 ? "interpreter: " : "translator: ";
+            assertEquals(60, fast.dispatch().served, at + "every IN served");
+            assertEquals(40, fast.dispatch().bound.size(), at + "bound at every change of port: " + fast.dispatch().bound);
+            for (int i = 0; i < 40; i++) {
+                assertEquals(i % 2 == 0 ? PORT : PORT2, fast.dispatch().bound.get(i), at + "bind " + i);
+            }
+        }
     }
 
     @Test

@@ -28,10 +28,65 @@ final class IdeFastPath {
 
     IdeFastPath(IdeChannel channel) {
         this.channel = channel;
+        this.data = new DataPort(channel);
     }
 
     /** Offsets 0-3 of the command block; serves 2- and 4-byte accesses at offset 0. */
-    final FastPathHandler data = new FastPathHandler() {
+    final FastPathHandler data;
+
+    /** Offset 7 of the command block: the status register. */
+    final FastPathHandler status = new FastPathHandler() {
+        @Override
+        public boolean read(long offset, int size, FastPathRead result) {
+            return statusRead(result, false);
+        }
+    };
+
+    /** Offset 0 of the control block: the alternate status register. */
+    final FastPathHandler altStatus = new FastPathHandler() {
+        @Override
+        public boolean read(long offset, int size, FastPathRead result) {
+            return statusRead(result, true);
+        }
+    };
+
+    /**
+     * What {@link IdeChannel#readCommandBlock}(7) and {@link IdeChannel#readAltStatus} return: 0xFF
+     * with no device on the channel, 0 when only the other device is there, else the selected
+     * device's status. The status is read before the interrupt flag: a drive sets its status
+     * before it raises INTRQ, so a status seen with no interrupt pending is one the normal path
+     * could have returned at that moment.
+     */
+    private boolean statusRead(FastPathRead result, boolean alternate) {
+        IdeDrive[] present = channel.present;
+        if (present[0] == null && present[1] == null) {
+            result.set(0xFF);
+            return true;
+        }
+        IdeDrive d = present[(channel.device & IdeChannel.DEV_DEVICE1) != 0 ? 1 : 0];
+        if (d == null) {
+            result.set(0);
+            return true;
+        }
+        int s = d.status;
+        if (!alternate && d.intrq) {
+            return false;
+        }
+        result.set(s);
+        return true;
+    }
+
+    /**
+     * The data port's handler: a class of its own holding the channel directly, so a served word
+     * is two loads away from the handler (the channel's block, then its position), not three.
+     */
+    private static final class DataPort implements FastPathHandler {
+        private final IdeChannel channel;
+
+        DataPort(IdeChannel channel) {
+            this.channel = channel;
+        }
+
         @Override
         public boolean read(long offset, int size, FastPathRead result) {
             if (offset != 0 || size == 1 || size == 8) {
@@ -46,11 +101,7 @@ final class IdeFastPath {
             if (next >= p.end || !p.advance(at, next)) {
                 return false;
             }
-            long v = p.word(at);
-            if (size == 4) {
-                v |= (long) p.word(at + 2) << 16;
-            }
-            result.set(v);
+            result.set(size == 2 ? p.word(at) : p.dword(at));
             return true;
         }
 
@@ -93,47 +144,5 @@ final class IdeFastPath {
             }
             return p.advance(at, next); // a lost race leaves words the normal path writes again
         }
-    };
-
-    /** Offset 7 of the command block: the status register. */
-    final FastPathHandler status = new FastPathHandler() {
-        @Override
-        public boolean read(long offset, int size, FastPathRead result) {
-            return statusRead(result, false);
-        }
-    };
-
-    /** Offset 0 of the control block: the alternate status register. */
-    final FastPathHandler altStatus = new FastPathHandler() {
-        @Override
-        public boolean read(long offset, int size, FastPathRead result) {
-            return statusRead(result, true);
-        }
-    };
-
-    /**
-     * What {@link IdeChannel#readCommandBlock}(7) and {@link IdeChannel#readAltStatus} return: 0xFF
-     * with no device on the channel, 0 when only the other device is there, else the selected
-     * device's status. The status is read before the interrupt flag: a drive sets its status
-     * before it raises INTRQ, so a status seen with no interrupt pending is one the normal path
-     * could have returned at that moment.
-     */
-    private boolean statusRead(FastPathRead result, boolean alternate) {
-        IdeDrive[] present = channel.present;
-        if (present[0] == null && present[1] == null) {
-            result.set(0xFF);
-            return true;
-        }
-        IdeDrive d = present[(channel.device & IdeChannel.DEV_DEVICE1) != 0 ? 1 : 0];
-        if (d == null) {
-            result.set(0);
-            return true;
-        }
-        int s = d.status;
-        if (!alternate && d.intrq) {
-            return false;
-        }
-        result.set(s);
-        return true;
     }
 }

@@ -2,6 +2,7 @@ package org.machina.devices.storage;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * One PIO block a drive offers on its channel's data port: {@code data[pos..end)} still to be
@@ -18,6 +19,8 @@ import java.lang.invoke.VarHandle;
  */
 final class PioBlock {
     private static final VarHandle POS;
+    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     static {
         try {
@@ -51,9 +54,14 @@ final class PioBlock {
         return POS.compareAndSet(this, from, to);
     }
 
-    /** The little-endian 16-bit word at {@code at}. */
+    /** The little-endian 16-bit word at {@code at}: one load, whatever the alignment. */
     int word(int at) {
-        return data[at] & 0xFF | (data[at + 1] & 0xFF) << 8;
+        return (short) SHORT.get(data, at) & 0xFFFF;
+    }
+
+    /** The little-endian 32-bit value at {@code at} (two words), zero-extended. */
+    long dword(int at) {
+        return (int) INT.get(data, at) & 0xFFFFFFFFL;
     }
 
     void putWord(int at, int value) {

@@ -289,6 +289,39 @@ class IdeFastPathTest {
         assertEquals(0x03, in(0x172, 1), "interrupt reason: IO and CoD at the end");
     }
 
+    /**
+     * A sector read as a word, 127 dwords (each at 2 mod 4 in the block) and a last word: the
+     * served dwords, read with one unaligned load each, are the normal path's two words.
+     */
+    @Test
+    void dwordsThatStartInTheMiddleOfADwordAreTheNormalPathsTwoWords() {
+        System.arraycopy(pattern(), 0, on.disk.data, 7 * 512, 512);
+        System.arraycopy(pattern(), 0, off.disk.data, 7 * 512, 512);
+        lba28(7, 1, 0x20);
+        assertEquals(0x58, status());
+        on.served = on.declined = 0;
+        long first = in(0x1F0, 2);
+        assertEquals(0x0100, first, "bytes 0 and 1 of the pattern");
+        for (int i = 0; i < 127; i++) {
+            int at = 2 + 4 * i;
+            long expect = (at & 0xFF) | (at + 1 & 0xFF) << 8 | (at + 2 & 0xFF) << 16 | (long) (at + 3 & 0xFF) << 24;
+            assertEquals(expect, in(0x1F0, 4), "the dword at byte " + at);
+        }
+        in(0x1F0, 2);
+        assertEquals(128, on.served, "all but the last word served");
+        assertEquals(1, on.declined);
+        assertEquals(0x50, status(), "the command ended");
+    }
+
+    /** 512 bytes, byte i holding i. */
+    private static byte[] pattern() {
+        byte[] b = new byte[512];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) i;
+        }
+        return b;
+    }
+
     @Test
     void pioReadsOf16And32BitsAreTheSameAndServeAllButEachBlocksLastAccess() {
         lba28(3, 5, 0x20);                                   // READ SECTORS, 5 blocks of 1 sector

@@ -2,6 +2,7 @@ package org.machina.runtime.machine;
 
 import org.machina.api.fastpath.FastPathDispatch;
 import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathPort;
 import org.machina.api.fastpath.FastPathRead;
 import org.machina.api.fastpath.FastPathRegistry;
 import org.machina.api.memory.Mapping;
@@ -52,6 +53,12 @@ final class MachineFastPath implements FastPathRegistry, FastPathDispatch {
     @Override
     public int readPortString(int port, int size, byte[] into, int count) {
         return enabled ? io.fastReadString(port & 0xffff, size, into, count) : 0;
+    }
+
+    /** The port's handler found once per table, not at every access; declines while the fast path is off. */
+    @Override
+    public FastPathPort bindPort(int port) {
+        return io.bindFastPathPort(port & 0xffff, this::enabled);
     }
 
     @Override

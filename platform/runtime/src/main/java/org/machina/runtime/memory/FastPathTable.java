@@ -3,7 +3,9 @@ package org.machina.runtime.memory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathPort;
 import org.machina.api.fastpath.FastPathRead;
 import org.machina.api.fastpath.FastPathRegistry;
 import org.machina.api.memory.MemoryRegion;
@@ -45,7 +47,7 @@ final class FastPathTable {
     }
 
     /** A served piece of the address space: {@code [start, end)}, offsets from {@code base}. */
-    private record Entry(long start, long end, long base, FastPathHandler handler, Attached owner) {
+    private record Entry(long start, long end, long base, FastPathHandler handler, Attached owner, MappingImpl mapping) {
     }
 
     private static final Entry[] EMPTY = new Entry[0];
@@ -108,7 +110,8 @@ final class FastPathTable {
             long to = from + a.length;
             for (FlatRange r : view) {
                 if (r.owner() == a.mapping && r.leaf() == a.mapping.region() && r.start() < to && from < r.end()) {
-                    out.add(new Entry(Math.max(from, r.start()), Math.min(to, r.end()), a.mapping.base(), a.handler, a));
+                    out.add(new Entry(Math.max(from, r.start()), Math.min(to, r.end()), a.mapping.base(), a.handler, a,
+                            a.mapping));
                 }
             }
         }
@@ -124,7 +127,10 @@ final class FastPathTable {
     private int lastHit;
 
     private Entry find(long address, int size) {
-        Entry[] t = table;
+        return find(table, address, size);
+    }
+
+    private Entry find(Entry[] t, long address, int size) {
         int last = lastHit;
         if (last < t.length) {
             Entry e = t[last];
@@ -165,9 +171,11 @@ final class FastPathTable {
             return false;
         }
         Entry e = find(address, size);
-        if (e == null) {
-            return false;
-        }
+        return e != null && serveRead(e, address, size, result);
+    }
+
+    /** Serves a read through {@code e}'s handler, which covers it. */
+    private boolean serveRead(Entry e, long address, int size, FastPathRead result) {
         try {
             if (!e.handler.read(address - e.base, size, result)) {
                 return false;
@@ -179,7 +187,7 @@ final class FastPathTable {
         if (size < 8) {
             result.set(result.value() & ((1L << (8 * size)) - 1));
         }
-        e.owner.mapping.fastReads++;
+        e.mapping.fastReads++;
         return true;
     }
 
@@ -206,7 +214,7 @@ final class FastPathTable {
             failed(e.owner, "string read", address, new IllegalStateException("readString served " + n + " of " + count));
             return 0;
         }
-        e.owner.mapping.fastReads += n;
+        e.mapping.fastReads += n;
         return n;
     }
 
@@ -216,9 +224,11 @@ final class FastPathTable {
             return false;
         }
         Entry e = find(address, size);
-        if (e == null) {
-            return false;
-        }
+        return e != null && serveWrite(e, address, size, value);
+    }
+
+    /** Serves a write through {@code e}'s handler, which covers it, if the handler accepts it. */
+    private boolean serveWrite(Entry e, long address, int size, long value) {
         try {
             if (!e.handler.write(address - e.base, size, size < 8 ? value & ((1L << (8 * size)) - 1) : value)) {
                 return false;
@@ -227,8 +237,63 @@ final class FastPathTable {
             failed(e.owner, "write", address, x);
             return false;
         }
-        e.owner.mapping.fastWrites++;
+        e.mapping.fastWrites++;
         return true;
+    }
+
+    /**
+     * One address's fast path for one caller ({@link PhysicalAddressSpace#bindFastPathPort}): the
+     * entry that holds the address is looked up once per table, not at every access; a new table
+     * (attach, detach, map change, a handler that threw) is seen at the next access, which looks
+     * again. Mutable, for the one thread that uses it.
+     */
+    final class Bound implements FastPathPort {
+        private final int address;
+        private final BooleanSupplier enabled;
+        /** The table {@link #entry} was looked up in. */
+        private Entry[] seen;
+        /** The entry of {@link #seen} that holds {@link #address}, or null. */
+        private Entry entry;
+
+        Bound(int address, BooleanSupplier enabled) {
+            this.address = address;
+            this.enabled = enabled;
+        }
+
+        @Override
+        public int port() {
+            return address;
+        }
+
+        /**
+         * The entry of the current table that holds an access of {@code size} bytes at the
+         * address, or null (none, the access crosses its end, or the fast path is off); looked
+         * up again when the table changed.
+         */
+        private Entry serving(int size) {
+            if (!enabled.getAsBoolean()) {
+                return null;
+            }
+            Entry[] t = table;
+            if (t != seen) {
+                entry = find(t, address, 1);
+                seen = t;
+            }
+            Entry e = entry;
+            return e != null && address + size <= e.end ? e : null;
+        }
+
+        @Override
+        public boolean read(int size, FastPathRead result) {
+            Entry e = serving(size);
+            return e != null && serveRead(e, address, size, result);
+        }
+
+        @Override
+        public boolean write(int size, long value) {
+            Entry e = serving(size);
+            return e != null && serveWrite(e, address, size, value);
+        }
     }
 
     private void failed(Attached a, String what, long address, Throwable x) {

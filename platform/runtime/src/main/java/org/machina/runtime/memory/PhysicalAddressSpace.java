@@ -8,7 +8,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathPort;
 import org.machina.api.fastpath.FastPathRead;
 import org.machina.api.fastpath.FastPathRegistry;
 import org.machina.api.memory.AccessSpec;
@@ -103,6 +105,15 @@ public class PhysicalAddressSpace implements AddressSpace {
     /** Serves a write through a fast-path handler; false when the caller must take the normal path. */
     public boolean fastWrite(long address, int size, long value) {
         return fastPaths.write(address, size, value);
+    }
+
+    /**
+     * {@code address}'s fast path bound for one caller, served while {@code enabled} says so: the
+     * port space's side of {@link org.machina.api.fastpath.FastPathDispatch#bindPort}, which answers
+     * as {@link #fastRead} and {@link #fastWrite} at that address without a lookup per access.
+     */
+    public FastPathPort bindFastPathPort(int address, BooleanSupplier enabled) {
+        return fastPaths.new Bound(address, enabled);
     }
 
     /** Whether a fast-path range lies (partly) in the 4 KiB page at {@code page}. */

@@ -94,15 +94,20 @@ class MachineFastPathTest {
             return true;
         });
         org.machina.api.fastpath.FastPathRead r = new org.machina.api.fastpath.FastPathRead();
+        org.machina.api.fastpath.FastPathPort bound = m.fastPath().bindPort(0x1_0608);
+        assertEquals(0x608, bound.port(), "the port number wraps at 64 Ki as IN's does");
         assertTrue(m.fastPathEnabled());
         assertTrue(m.fastPath().readPort(0x608, 4, r));
+        assertTrue(bound.read(4, r), "the bound port as the lookup");
         assertTrue(m.fastPath(false), "it was on");
         assertTrue(!m.fastPath().readPort(0x608, 4, r) && !m.fastPath().writePort(0x608, 4, 1)
                 && !m.fastPath().readMemory(0xFED000F0L, 4, r), "off: every access takes the normal path");
-        assertEquals(1, served[0], "the handler is not called while off");
+        assertTrue(!bound.read(4, r) && !bound.write(4, 1), "off: the bound port too");
+        assertEquals(2, served[0], "the handler is not called while off");
         assertTrue(!m.fastPath(true));
         assertTrue(m.fastPath().readPort(0x608, 4, r));
-        assertEquals(2, served[0]);
+        assertTrue(bound.read(4, r));
+        assertEquals(4, served[0]);
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.machina.api.fastpath.FastPathHandler;
+import org.machina.api.fastpath.FastPathPort;
 import org.machina.api.fastpath.FastPathRead;
 import org.machina.api.fastpath.FastPathRegistry;
 import org.machina.api.memory.AccessSpec;
@@ -156,14 +157,20 @@ class FastPathTableTest {
         assertEquals(List.of("r4@2000"), c.calls);
     }
 
-    @Test
-    void aThrowingHandlerIsDetachedAtItsFirstFailureAndTheAccessIsDeclined() {
+    /** Maps the PM block at 0x600 with a handler at +8 that throws at every call, counted in {@code calls}. */
+    private Mapping throwingAt0x608(int[] calls) {
         Mapping m = ports.map(0x600, io("pm", 12));
-        int[] calls = new int[1];
         ports.attachFastPath(m, 8, 4, (offset, size, result) -> {
             calls[0]++;
             throw new IllegalStateException("broken handler");
         });
+        return m;
+    }
+
+    @Test
+    void aThrowingHandlerIsDetachedAtItsFirstFailureAndTheAccessIsDeclined() {
+        int[] calls = new int[1];
+        Mapping m = throwingAt0x608(calls);
         Counting neighbour = new Counting();
         ports.attachFastPath(m, 0, 4, neighbour);
         assertFalse(ports.fastRead(0x608, 4, out), "the access that threw takes the normal path");
@@ -208,6 +215,57 @@ class FastPathTableTest {
         ports.attachFastPath(pm, 8, 4, plain);
         assertEquals(0, ports.fastReadString(0x608, 4, into, 4), "a handler without readString serves no string");
         assertEquals(List.of(), plain.calls);
+    }
+
+    /**
+     * A bound port (the CPU keeps one per port it uses) answers as {@code fastRead}/{@code
+     * fastWrite} on its port at every moment: it sees attaches, detaches, a covering mapping and
+     * the switch without being bound again.
+     */
+    @Test
+    void aBoundPortAnswersAsALookupWouldThroughEveryChangeOfTheTable() {
+        boolean[] on = {true};
+        FastPathPort port = ports.bindFastPathPort(0x608, () -> on[0]);
+        assertEquals(0x608, port.port());
+        assertFalse(port.read(4, out), "nothing mapped there yet");
+        Mapping m = ports.map(0x600, io("pm", 12));
+        assertFalse(port.read(4, out), "mapped, but no handler");
+        Counting h = new Counting();
+        FastPathRegistry.Attachment a = ports.attachFastPath(m, 8, 4, h);
+        assertTrue(port.read(4, out), "attached after the port was bound");
+        assertEquals(0xF008, out.value());
+        assertTrue(port.read(1, out));
+        assertEquals(0x08, out.value(), "cut to the access size, as a lookup's");
+        assertTrue(port.write(2, 0x12345));
+        assertFalse(ports.bindFastPathPort(0x60A, () -> true).read(4, out), "crosses the end of the range");
+        on[0] = false;
+        assertFalse(port.read(4, out), "the machine's fast path is off");
+        assertFalse(port.write(2, 1));
+        on[0] = true;
+        h.decline = true;
+        assertFalse(port.read(4, out), "the handler declines");
+        h.decline = false;
+        Mapping cover = ports.map(0x608, io("cover", 2), 1);
+        assertFalse(port.read(2, out), "a higher-priority mapping takes the port");
+        cover.unmap();
+        assertTrue(port.read(2, out), "uncovered again");
+        a.detach();
+        assertFalse(port.read(4, out), "detached");
+        assertFalse(port.write(4, 1));
+        assertEquals(List.of("r4@8", "r1@8", "w2@8=2345", "r4@8", "r2@8"), h.calls);
+        assertEquals(3, ports.ioCounters().get(0).fastReads(), "served reads counted as a lookup's");
+        assertEquals(1, ports.ioCounters().get(0).fastWrites());
+    }
+
+    @Test
+    void aHandlerThatThrowsThroughABoundPortIsDetachedOnce() {
+        int[] calls = new int[1];
+        throwingAt0x608(calls);
+        FastPathPort port = ports.bindFastPathPort(0x608, () -> true);
+        assertFalse(port.read(4, out), "the access that threw takes the normal path");
+        assertFalse(port.read(4, out));
+        assertEquals(1, calls[0], "called once, then detached");
+        assertEquals(0, ports.fastPathCount());
     }
 
     @Test
