@@ -45,6 +45,8 @@ public interface Libc {
     /** setsockopt(2) level and option: IPv4 errors (ICMP ones the host got) queued on the socket (ip(7)). */
     int SOL_IP = 0;
     int IP_RECVERR = 11;
+    /** setsockopt(2) option at {@link #SOL_IP}: the TTL of the unicast datagrams the socket sends (ip(7)). */
+    int IP_TTL = 2;
     /** Where a queued error came from (struct sock_extended_err's ee_origin): the local stack, or an ICMP message. */
     int SO_EE_ORIGIN_LOCAL = 1;
     int SO_EE_ORIGIN_ICMP = 2;

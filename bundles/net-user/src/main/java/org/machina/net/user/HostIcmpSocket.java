@@ -80,6 +80,8 @@ final class HostIcmpSocket implements AutoCloseable {
     private final Semaphore drained = new Semaphore(0);
     private final Thread watcher;
     private volatile boolean closed;
+    /** The IP_TTL last set on the socket (0: never set, the host's default). */
+    private int ttl;
 
     private HostIcmpSocket(Libc libc, int fd, Kind kind, int[] wake, EventLoop loop, Runnable onReadable, String name) {
         this.libc = libc;
@@ -175,10 +177,22 @@ final class HostIcmpSocket implements AutoCloseable {
         }
     }
 
-    /** Sends one ICMP message (loop thread); false if the host refused it (logged at debug). */
-    boolean send(byte[] icmp, int off, int len, InetAddress to) {
+    /**
+     * Sends one ICMP message with IP TTL {@code ttl} (loop thread: IP_TTL is set on the socket when
+     * it differs from the last one); false if the host refused it (logged at debug). A TTL the host
+     * does not take leaves the message with the previous one (logged at debug).
+     */
+    boolean send(byte[] icmp, int off, int len, InetAddress to, int ttl) {
         if (closed) {
             return false;
+        }
+        if (ttl != this.ttl) {
+            try {
+                libc.setsockopt(fd, Libc.SOL_IP, Libc.IP_TTL, ttl);
+                this.ttl = ttl;
+            } catch (ErrnoException e) {
+                Stack.LOG.debug("net: IP_TTL {} on the ICMP socket: {}", ttl, e.getMessage());
+            }
         }
         MemorySegment.copy(icmp, off, out, ValueLayout.JAVA_BYTE, 0, len);
         try {

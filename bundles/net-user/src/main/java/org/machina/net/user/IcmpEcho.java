@@ -29,8 +29,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * A request whose TTL is 1 or less is not sent: the guest gets time exceeded from the gateway
  * ({@link IcmpError#expired}). The host's ICMP errors about a request (destination unreachable,
  * time exceeded) go to the guest ({@link #error}): a raw socket reads them as messages, a ping
- * socket from its error queue (IP_RECVERR). Not done: the guest's TTL on what is sent (the host's
- * default is used), echo over IPv6.
+ * socket from its error queue (IP_RECVERR). A request leaves with the guest's TTL less one (IP_TTL on
+ * the socket, set when it changes), as a router forwards it. Not done: echo over IPv6.
  */
 final class IcmpEcho {
     static final int MAX_PENDING = 64;
@@ -99,7 +99,9 @@ final class IcmpEcho {
         int o = d.off();
         int seq = freeSeq();
         byte[] m = Icmp.echo(b, o, d.len(), Icmp.ECHO_REQUEST, socket.kind == HostIcmpSocket.Kind.RAW ? id : 0, seq);
-        if (!socket.send(m, 0, m.length, to)) {
+        // forwarded as a router does (RFC 1812 section 5.3.1): with the guest's TTL less one, so that
+        // a guest's `traceroute -I` finds the hops beyond the gateway (their time exceeded comes back, error)
+        if (!socket.send(m, 0, m.length, to, d.ttl() - 1)) {
             stack.stats.icmpEchoSendFailed++;
             return;
         }

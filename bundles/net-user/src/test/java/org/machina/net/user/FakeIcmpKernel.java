@@ -25,8 +25,12 @@ final class FakeIcmpKernel implements Libc {
     static final int RAW_FD = 11;
     static final int PING_ID = 0x4242;
 
-    record Sent(int fd, byte[] icmp, InetSocketAddress to) {
+    /** A message sent, and the IP TTL it left with (the socket's IP_TTL; {@link #DEFAULT_TTL} if never set). */
+    record Sent(int fd, byte[] icmp, InetSocketAddress to, int ttl) {
     }
+
+    /** The TTL of a socket whose IP_TTL was never set (Linux: net.ipv4.ip_default_ttl, 64). */
+    static final int DEFAULT_TTL = 64;
 
     private record Packet(byte[] bytes, InetSocketAddress from) {
     }
@@ -44,6 +48,8 @@ final class FakeIcmpKernel implements Libc {
     private final ArrayDeque<Object[]> errors = new ArrayDeque<>();
     /** The ping socket's IP_RECVERR, as set by setsockopt. */
     volatile boolean recvErr;
+    /** Each socket's IP_TTL, as set by setsockopt (by descriptor). */
+    private final java.util.Map<Integer, Integer> ttl = new java.util.HashMap<>();
     private boolean woken;
 
     @Override
@@ -97,7 +103,7 @@ final class FakeIcmpKernel implements Libc {
     @Override
     public synchronized int sendTo(int fd, MemorySegment buffer, int flags, InetSocketAddress to) {
         byte[] m = buffer.toArray(ValueLayout.JAVA_BYTE);
-        sent.add(new Sent(fd, m, to));
+        sent.add(new Sent(fd, m, to, ttl.getOrDefault(fd, DEFAULT_TTL)));
         if (answer) {
             byte[] reply = m.clone();
             reply[0] = 0;
@@ -140,6 +146,10 @@ final class FakeIcmpKernel implements Libc {
 
     @Override
     public synchronized void setsockopt(int fd, int level, int option, int value) throws ErrnoException {
+        if ((fd == PING_FD || fd == RAW_FD) && level == SOL_IP && option == IP_TTL && value >= 1 && value <= 255) {
+            ttl.put(fd, value);                               // ip(7): 1..255 on either socket kind
+            return;
+        }
         if (fd != PING_FD || level != SOL_IP || option != IP_RECVERR) {
             throw new ErrnoException("setsockopt", ErrnoException.EINVAL);
         }

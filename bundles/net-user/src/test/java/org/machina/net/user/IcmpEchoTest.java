@@ -104,6 +104,31 @@ class IcmpEchoTest {
     }
 
     @Test
+    void requestsLeaveWithTheGuestsTtlLessOneOnAPingSocket() throws Exception {
+        ttlLessOne(true);
+    }
+
+    @Test
+    void requestsLeaveWithTheGuestsTtlLessOneOnARawSocket() throws Exception {
+        ttlLessOne(false);
+    }
+
+    private void ttlLessOne(boolean ping) throws Exception {
+        kernel.pingAllowed = ping;
+        wire(Map.of(), 10_000);
+        w.send(TimeExceededTest.ttl(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x2001, 1, data())), 9));
+        expectReply(0x2001, 1);
+        w.send(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x2001, 2, data()))); // TTL 64
+        expectReply(0x2001, 2);
+        w.send(TimeExceededTest.ttl(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x2001, 3, data())), 2));
+        expectReply(0x2001, 3);
+        List<FakeIcmpKernel.Sent> sent = kernel.sent();
+        assertEquals(ping ? FakeIcmpKernel.PING_FD : FakeIcmpKernel.RAW_FD, sent.get(0).fd());
+        assertEquals(List.of(8, 63, 1), sent.stream().map(FakeIcmpKernel.Sent::ttl).toList(),
+                "forwarded as a router does: with the guest's TTL less one");
+    }
+
+    @Test
     void aRawSocketWhenPingSocketsAreNotAllowedAndOnlyOurRepliesCount() throws Exception {
         kernel.pingAllowed = false;
         wire(Map.of(), 10_000);
