@@ -14,7 +14,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.machina.host.posix.ErrnoException;
 import org.machina.host.posix.Libc;
 
 /**
@@ -33,6 +35,15 @@ class IcmpEchoTest {
             return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** A raw ICMP socket of the real kernel (non-blocking), or the test is aborted: it needs CAP_NET_RAW. */
+    static int rawSocketOrAbort(Libc libc, String purpose) {
+        try {
+            return libc.socket(Libc.AF_INET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK, Libc.IPPROTO_ICMP);
+        } catch (ErrnoException e) {
+            return Assumptions.abort("no raw socket " + purpose + " (needs CAP_NET_RAW): " + e.getMessage());
         }
     }
 

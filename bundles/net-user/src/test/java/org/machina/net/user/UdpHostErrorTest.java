@@ -16,9 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.Arrays;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.machina.host.posix.ErrnoException;
 import org.machina.host.posix.FfmLibc;
 import org.machina.host.posix.Libc;
 
@@ -46,13 +44,7 @@ class UdpHostErrorTest {
     @Test
     void anAdministrativelyProhibitedFromTheHostReachesTheGuestAndTheFlowGoesOn() throws Exception {
         Libc libc = FfmLibc.get();
-        int raw;
-        try {
-            raw = libc.socket(Libc.AF_INET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK, Libc.IPPROTO_ICMP);
-        } catch (ErrnoException e) {
-            Assumptions.abort("no raw socket to forge the host's ICMP error with (needs CAP_NET_RAW): " + e.getMessage());
-            return;
-        }
+        int raw = IcmpEchoTest.rawSocketOrAbort(libc, "to forge the host's ICMP error with");
         try (Wire w = new Wire(Map.of()); DatagramChannel server = DatagramChannel.open(); Arena a = Arena.ofConfined()) {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
             int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
