@@ -33,6 +33,7 @@
 #   BENCH_PERF=DIR: `perf record` each timed transfer's guest QEMU process into DIR/EMU-DIR-ROUND.data,
 #   BENCH_SERVE_JAVA_OPTIONS: JVM options for `machina net serve` (e.g. a JFR recording),
 #   BENCH_SERVE_LOG=FILE: where to keep the server's stderr,
+#   BENCH_SERVE_UNIX=1: QEMU reaches `machina net serve` over a Unix socket (-k) rather than 127.0.0.1 TCP,
 #   BENCH_SERVE_OPTS: more -netdev user options for it (e.g. tcp-timestamps=off)
 # Boots QEMU guests: run it under `flock /work/guest.lock` on a shared machine. Needs socat
 # (scripts/install-deps.sh) and builds the Machina distribution if it is missing (./machina).
@@ -115,14 +116,20 @@ boot() { # EMU: starts its network (machina: the server) and its guest, up to a 
   if [ "$e" = qemu ]; then
     netdev="user,id=n0,restrict=on,$fwds"
   else
-    JDK_JAVA_OPTIONS="${BENCH_SERVE_JAVA_OPTIONS:-}" "$root/machina" net serve -p 0 -o "restrict=on,$fwds${BENCH_SERVE_OPTS:+,$BENCH_SERVE_OPTS}" \
+    local listen=(-p 0)
+    [ "${BENCH_SERVE_UNIX:-0}" = 1 ] && listen=(-k "$work/net.sock")
+    JDK_JAVA_OPTIONS="${BENCH_SERVE_JAVA_OPTIONS:-}" "$root/machina" net serve "${listen[@]}" -o "restrict=on,$fwds${BENCH_SERVE_OPTS:+,$BENCH_SERVE_OPTS}" \
       >"$work/serve.out" 2>"$work/serve.err" &
     serve_pid=$!
-    for _ in $(seq 300); do grep -q '^listening on tcp:' "$work/serve.out" 2>/dev/null && break; sleep 0.2; done
-    line=$(grep -m1 '^listening on tcp:' "$work/serve.out") || { echo "net-bench: machina net serve did not start:" >&2; cat "$work/serve.err" >&2; return 1; }
-    port=${line##*:}
+    for _ in $(seq 300); do grep -q '^listening on ' "$work/serve.out" 2>/dev/null && break; sleep 0.2; done
+    line=$(grep -m1 '^listening on ' "$work/serve.out") || { echo "net-bench: machina net serve did not start:" >&2; cat "$work/serve.err" >&2; return 1; }
     for t in /proc/"$serve_pid"/task/*; do [ "$(<"$t/comm")" = net-user-serve ] && loop_tid=${t##*/}; done
-    netdev="stream,id=n0,server=off,addr.type=inet,addr.host=127.0.0.1,addr.port=$port"
+    if [ "${BENCH_SERVE_UNIX:-0}" = 1 ]; then
+      netdev="stream,id=n0,server=off,addr.type=unix,addr.path=$work/net.sock"
+    else
+      port=${line##*:}
+      netdev="stream,id=n0,server=off,addr.type=inet,addr.host=127.0.0.1,addr.port=$port"
+    fi
   fi
   mkfifo "$work/$e.in" "$work/$e.out"; : >"$work/$e.console"
   local fin fout
