@@ -15,9 +15,11 @@
 #                hostfwd port; timed on the host
 # For each transfer it prints MB/s (10^6 bytes), the TCP segments the guest took in (after its
 # GRO merged them) and sent out per MiB (/proc/net/snmp, read before and after), the CPU per MiB
-# of the guest's QEMU process (slirp included, for qemu) and of the `machina net serve` JVM, and
-# how often the server's loop thread woke up (voluntary context switches) and called read or
-# write per MiB. At the end, per side and direction, the median with the min-max of each; the
+# of the guest's QEMU process (slirp included, for qemu) and of its vCPU thread alone, how that
+# thread spent the transfer (running, waiting for a host CPU, asleep: /proc/.../schedstat), the
+# guest's eth0 interrupts, NET_RX softirqs and context switches per MiB, the CPU per MiB of the
+# `machina net serve` JVM, and how often the server's loop thread woke up (voluntary context
+# switches) and called read or write per MiB. At the end, per side and direction, the median with the min-max of each; the
 # median [min-max] of the rounds' machina/qemu MB/s ratios, and of their qemu/machina CPU-per-MiB
 # ratios (guest QEMU + net serve: the host's other load moves it much less than MB/s, since the
 # guests are CPU-bound); the ping RTT to the gateway 10.0.2.2 (busybox ping's average of PINGS
@@ -27,7 +29,11 @@
 # Usage: scripts/bench/net-bench.sh [SIZE_MIB (default 32)]
 #   BENCH_ROUNDS (5), BENCH_WARMUP_MIB (8, 0: none), BENCH_PINGS (10),
 #   BENCH_TIMEOUT per transfer (600 s), BENCH_EMUS="qemu machina" (default; one of them: no ratio),
+#   BENCH_DIRS="h2g g2h" (default; one of them: only that direction),
+#   BENCH_PERF=DIR: `perf record` each timed transfer's guest QEMU process into DIR/EMU-DIR-ROUND.data,
 #   BENCH_SERVE_JAVA_OPTIONS: JVM options for `machina net serve` (e.g. a JFR recording),
+#   BENCH_SERVE_LOG=FILE: where to keep the server's stderr,
+#   BENCH_SERVE_UNIX=1: QEMU reaches `machina net serve` over a Unix socket (-k) rather than 127.0.0.1 TCP,
 #   BENCH_SERVE_OPTS: more -netdev user options for it (e.g. tcp-timestamps=off)
 # Boots QEMU guests: run it under `flock /work/guest.lock` on a shared machine. Needs socat
 # (scripts/install-deps.sh) and builds the Machina distribution if it is missing (./machina).
@@ -35,7 +41,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/scripts/find-jdk.sh"
 mib=${1:-32}; bytes=$((mib << 20)); pings=${BENCH_PINGS:-10}; limit=${BENCH_TIMEOUT:-600}
-rounds=${BENCH_ROUNDS:-5}; warm=${BENCH_WARMUP_MIB:-8}; emus=(${BENCH_EMUS:-qemu machina})
+rounds=${BENCH_ROUNDS:-5}; warm=${BENCH_WARMUP_MIB:-8}; emus=(${BENCH_EMUS:-qemu machina}); dirs=(${BENCH_DIRS:-h2g g2h})
 for t in qemu-system-i386 socat ss bc; do
   command -v "$t" >/dev/null || { echo "net-bench: $t not installed (scripts/install-deps.sh)" >&2; exit 1; }
 done
@@ -49,6 +55,7 @@ cleanup() {
   local p
   for p in "${PID[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null || true
+  [ -n "${BENCH_SERVE_LOG:-}" ] && [ -f "$work/serve.err" ] && cp "$work/serve.err" "$BENCH_SERVE_LOG"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -109,20 +116,26 @@ boot() { # EMU: starts its network (machina: the server) and its guest, up to a 
   if [ "$e" = qemu ]; then
     netdev="user,id=n0,restrict=on,$fwds"
   else
-    JDK_JAVA_OPTIONS="${BENCH_SERVE_JAVA_OPTIONS:-}" "$root/machina" net serve -p 0 -o "restrict=on,$fwds${BENCH_SERVE_OPTS:+,$BENCH_SERVE_OPTS}" \
+    local listen=(-p 0)
+    [ "${BENCH_SERVE_UNIX:-0}" = 1 ] && listen=(-k "$work/net.sock")
+    JDK_JAVA_OPTIONS="${BENCH_SERVE_JAVA_OPTIONS:-}" "$root/machina" net serve "${listen[@]}" -o "restrict=on,$fwds${BENCH_SERVE_OPTS:+,$BENCH_SERVE_OPTS}" \
       >"$work/serve.out" 2>"$work/serve.err" &
     serve_pid=$!
-    for _ in $(seq 300); do grep -q '^listening on tcp:' "$work/serve.out" 2>/dev/null && break; sleep 0.2; done
-    line=$(grep -m1 '^listening on tcp:' "$work/serve.out") || { echo "net-bench: machina net serve did not start:" >&2; cat "$work/serve.err" >&2; return 1; }
-    port=${line##*:}
+    for _ in $(seq 300); do grep -q '^listening on ' "$work/serve.out" 2>/dev/null && break; sleep 0.2; done
+    line=$(grep -m1 '^listening on ' "$work/serve.out") || { echo "net-bench: machina net serve did not start:" >&2; cat "$work/serve.err" >&2; return 1; }
     for t in /proc/"$serve_pid"/task/*; do [ "$(<"$t/comm")" = net-user-serve ] && loop_tid=${t##*/}; done
-    netdev="stream,id=n0,server=off,addr.type=inet,addr.host=127.0.0.1,addr.port=$port"
+    if [ "${BENCH_SERVE_UNIX:-0}" = 1 ]; then
+      netdev="stream,id=n0,server=off,addr.type=unix,addr.path=$work/net.sock"
+    else
+      port=${line##*:}
+      netdev="stream,id=n0,server=off,addr.type=inet,addr.host=127.0.0.1,addr.port=$port"
+    fi
   fi
   mkfifo "$work/$e.in" "$work/$e.out"; : >"$work/$e.console"
   local fin fout
   exec {fout}<>"$work/$e.in" {fin}<>"$work/$e.out"   # read-write opens: neither side blocks
   IN[$e]=$fin; OUT[$e]=$fout
-  qemu-system-i386 -M pc -m 128 -kernel "$kernel" -initrd "$initrd" -netdev "$netdev" \
+  qemu-system-i386 -M pc -m 128 -name "$e,debug-threads=on" -kernel "$kernel" -initrd "$initrd" -netdev "$netdev" \
     -device e1000,netdev=n0 -nographic -no-reboot -append "console=ttyS0 panic=-1" \
     <"$work/$e.in" >"$work/$e.out" 2>&1 &
   PID[$e]=$!
@@ -134,20 +147,36 @@ boot() { # EMU: starts its network (machina: the server) and its guest, up to a 
 }
 
 RES="$work/results"; : >"$RES"
-guest_segs() { # the guest's TCP InSegs and OutSegs so far (/proc/net/snmp; received segments count after GRO)
-  run "grep '^Tcp: [0-9]' /proc/net/snmp" 30 | awk '/^Tcp: [0-9]/ { print $11, $12 }'
+guest_segs() { # the guest's TCP InSegs and OutSegs (/proc/net/snmp; received segments count after GRO), eth0's
+  # interrupts, context switches and NET_RX softirqs so far
+  run "grep '^Tcp: [0-9]' /proc/net/snmp; grep eth0 /proc/interrupts; grep ^ctxt /proc/stat; grep NET_RX /proc/softirqs" 30 |
+    awk '/^Tcp: [0-9]/ { i = $11; o = $12 } /eth0/ { n = 0; for (f = 2; f <= NF && $f ~ /^[0-9]+$/; f++) n += $f }
+      /^ctxt/ { c = $2 } /NET_RX/ { x = $2 } END { print i, o, n + 0, c + 0, x + 0 }'
+}
+vcpu_ms() { # PID -> CPU in ms of the QEMU process's vCPU thread so far, and its time runnable but
+  # waiting for a host CPU (ms, /proc/.../schedstat)
+  local t
+  for t in /proc/"$1"/task/*; do
+    [[ "$(<"$t/comm")" == CPU* ]] && { echo "$(cpu_ms "$1/task/${t##*/}") $(awk '{ printf "%d", $2 / 1e6 }' "$t/schedstat")"; return; }
+  done
+  echo 0 0
 }
 transfer() { # EMU DIR(h2g|g2h) MIB ROUND(0: warm-up) -> a line in $RES and on stdout
   use "$1"
-  local dir=$2 n=$(($3 << 20)) r=$4 t0 t1 c0 c1 s0 s1 got mbps l0 l1 g0 g1
+  local dir=$2 n=$(($3 << 20)) r=$4 t0 t1 c0 c1 s0 s1 got mbps l0 l1 g0 g1 v0 v1
   g0=($(guest_segs))
+  local perf_pid=""
+  if [ -n "${BENCH_PERF:-}" ] && [ "$r" -gt 0 ]; then
+    mkdir -p "$BENCH_PERF"
+    perf record -q -p "${PID[$emu]}${serve_pid:+,$serve_pid}" -o "$BENCH_PERF/$emu-$dir-$r.data" 2>/dev/null & perf_pid=$!
+  fi
   if [ "$dir" = h2g ]; then
     type_cmd "nc -l -p 5001 | wc -c"
     sleep 1
-    c0=$(cpu_ms "${PID[$emu]}"); s0=$(cpu_ms "$serve_pid"); l0=($(loop_counts)); t0=$(now)
+    c0=$(cpu_ms "${PID[$emu]}"); v0=($(vcpu_ms "${PID[$emu]}")); s0=$(cpu_ms "$serve_pid"); l0=($(loop_counts)); t0=$(now)
     head -c "$n" /dev/zero | timeout "$limit" socat -u - "TCP:127.0.0.1:${FWD1[$emu]}"
     got=$(await '^ *[0-9]+ *$' "$limit"); t1=$(now)
-    c1=$(cpu_ms "${PID[$emu]}"); s1=$(cpu_ms "$serve_pid"); l1=($(loop_counts))
+    c1=$(cpu_ms "${PID[$emu]}"); v1=($(vcpu_ms "${PID[$emu]}")); s1=$(cpu_ms "$serve_pid"); l1=($(loop_counts))
     await '^RC=' 30 >/dev/null
     got=${got// /}
     [ "$got" = "$n" ] || { echo "net-bench: $emu: the guest counted $got bytes, not $n" >&2; return 1; }
@@ -155,13 +184,14 @@ transfer() { # EMU DIR(h2g|g2h) MIB ROUND(0: warm-up) -> a line in $RES and on s
     # the guest sends 1 MiB more than is read, so that the reader's end stops it
     type_cmd "dd if=/dev/zero bs=65536 count=$((($3 + 1) * 16)) 2>/dev/null | nc -l -p 5002 >/dev/null"
     sleep 1
-    c0=$(cpu_ms "${PID[$emu]}"); s0=$(cpu_ms "$serve_pid"); l0=($(loop_counts)); t0=$(now)
+    c0=$(cpu_ms "${PID[$emu]}"); v0=($(vcpu_ms "${PID[$emu]}")); s0=$(cpu_ms "$serve_pid"); l0=($(loop_counts)); t0=$(now)
     # (socat ends with a broken pipe once head has its bytes: expected)
     got=$({ timeout "$limit" socat -u "TCP:127.0.0.1:${FWD2[$emu]}" - 2>/dev/null || true; } | head -c "$n" | wc -c); t1=$(now)
-    c1=$(cpu_ms "${PID[$emu]}"); s1=$(cpu_ms "$serve_pid"); l1=($(loop_counts))
+    c1=$(cpu_ms "${PID[$emu]}"); v1=($(vcpu_ms "${PID[$emu]}")); s1=$(cpu_ms "$serve_pid"); l1=($(loop_counts))
     await '^RC=' 60 >/dev/null || true
     [ "$got" = "$n" ] || { echo "net-bench: $emu: the host read $got bytes, not $n" >&2; return 1; }
   fi
+  [ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
   g1=($(guest_segs))
   mbps=$(echo "scale=3; $n / ($t1 - $t0) / 1000000" | bc -l)
   local guest=$(((c1 - c0) / $3)) serve=0 wakes=0 calls=0 extra=""
@@ -170,22 +200,30 @@ transfer() { # EMU DIR(h2g|g2h) MIB ROUND(0: warm-up) -> a line in $RES and on s
     extra=$(printf '   net serve %3d ms/MiB, loop %4d wake-ups/MiB %4d reads+writes/MiB' "$serve" "$wakes" "$calls")
   fi
   local gin=$(((${g1[0]:-0} - ${g0[0]:-0}) / $3)) gout=$(((${g1[1]:-0} - ${g0[1]:-0}) / $3))
-  [ "$r" -gt 0 ] && echo "$emu $dir $r $mbps $guest $serve $wakes $calls $gin $gout" >>"$RES"
-  printf '  %-8s %-11s %7.2f MB/s   guest QEMU %4d ms/MiB, TCP segments in %4d out %4d per MiB%s%s\n' "$emu" \
-    "$([ "$dir" = h2g ] && echo host-\>guest || echo guest-\>host)" "$mbps" "$guest" "$gin" "$gout" "$extra" \
+  local irq=$(((${g1[2]:-0} - ${g0[2]:-0}) / $3)) vcpu=$(((v1[0] - v0[0]) / $3))
+  # the vCPU thread's share of the transfer's wall time: running, runnable but waiting for a host CPU,
+  # and the rest, asleep (the guest idle, waiting for frames, or the vCPU waiting for QEMU's lock)
+  local wall_ms run_pct wait_pct sleep_pct
+  wall_ms=$(echo "($t1 - $t0) * 1000" | bc -l)
+  run_pct=$(echo "($v1 - $v0) * 100 / $wall_ms" | bc); wait_pct=$(echo "(${v1[1]} - ${v0[1]}) * 100 / $wall_ms" | bc)
+  sleep_pct=$((100 - run_pct - wait_pct))
+  local csw=$(((${g1[3]:-0} - ${g0[3]:-0}) / $3)) netrx=$(((${g1[4]:-0} - ${g0[4]:-0}) / $3))
+  [ "$r" -gt 0 ] && echo "$emu $dir $r $mbps $guest $serve $wakes $calls $gin $gout $vcpu $irq $csw $netrx $run_pct $wait_pct $sleep_pct" >>"$RES"
+  printf '  %-8s %-11s %7.2f MB/s   guest QEMU %4d ms/MiB (vCPU %4d; running %d%%, waiting for a CPU %d%%, asleep %d%%), per MiB: TCP segments in %4d out %4d, interrupts %4d, NET_RX %4d, context switches %4d%s%s\n' "$emu" \
+    "$([ "$dir" = h2g ] && echo host-\>guest || echo guest-\>host)" "$mbps" "$guest" "$vcpu" "$run_pct" "$wait_pct" "$sleep_pct" "$gin" "$gout" "$irq" "$netrx" "$csw" "$extra" \
     "$([ "$r" = 0 ] && echo "   (warm-up, $3 MiB)")"
 }
 
 echo "net-bench: $mib MiB per transfer, $rounds rounds, warm-up $warm MiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for e in "${emus[@]}"; do boot "$e"; done
 if [ "$warm" -gt 0 ]; then
-  for e in "${emus[@]}"; do transfer "$e" h2g "$warm" 0; transfer "$e" g2h "$warm" 0; done
+  for e in "${emus[@]}"; do for dir in "${dirs[@]}"; do transfer "$e" "$dir" "$warm" 0; done; done
 fi
 for r in $(seq "$rounds"); do
   order=("${emus[@]}")
   [ $((r % 2)) = 0 ] && [ ${#emus[@]} = 2 ] && order=("${emus[1]}" "${emus[0]}")
   echo "round $r (load average $(cut -d' ' -f1 /proc/loadavg))"
-  for dir in h2g g2h; do
+  for dir in "${dirs[@]}"; do
     for e in "${order[@]}"; do transfer "$e" "$dir" "$mib" "$r"; done
   done
 done
@@ -204,10 +242,13 @@ stats() { # numbers on stdin -> "median [min-max]" (FORMAT, default %.2f)
 col() { awk -v e="$1" -v d="$2" -v c="$3" '$1 == e && $2 == d { print $c }' "$RES"; }
 echo "summary over $rounds rounds of $mib MiB (median [min-max]); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for e in "${emus[@]}"; do
-  for dir in h2g g2h; do
-    printf '%-8s %-11s %s MB/s   guest QEMU %s ms/MiB, TCP segments in %s out %s per MiB' "$e" \
+  for dir in "${dirs[@]}"; do
+    printf '%-8s %-11s %s MB/s   guest QEMU %s ms/MiB (vCPU %s), per MiB: TCP segments in %s out %s, interrupts %s, NET_RX %s, context switches %s; vCPU running %s%%, waiting for a CPU %s%%, asleep %s%%' "$e" \
       "$([ "$dir" = h2g ] && echo host-\>guest || echo guest-\>host)" "$(col "$e" "$dir" 4 | stats)" \
-      "$(col "$e" "$dir" 5 | stats %.0f)" "$(col "$e" "$dir" 9 | stats %.0f)" "$(col "$e" "$dir" 10 | stats %.0f)"
+      "$(col "$e" "$dir" 5 | stats %.0f)" "$(col "$e" "$dir" 11 | stats %.0f)" "$(col "$e" "$dir" 9 | stats %.0f)" \
+      "$(col "$e" "$dir" 10 | stats %.0f)" "$(col "$e" "$dir" 12 | stats %.0f)" "$(col "$e" "$dir" 14 | stats %.0f)" \
+      "$(col "$e" "$dir" 13 | stats %.0f)" "$(col "$e" "$dir" 15 | stats %.0f)" "$(col "$e" "$dir" 16 | stats %.0f)" \
+      "$(col "$e" "$dir" 17 | stats %.0f)"
     [ "$e" = machina ] && printf '   net serve %s ms/MiB, loop %s wake-ups/MiB, %s reads+writes/MiB' \
       "$(col "$e" "$dir" 6 | stats %.0f)" "$(col "$e" "$dir" 7 | stats %.0f)" "$(col "$e" "$dir" 8 | stats %.0f)"
     printf '\n'
@@ -215,7 +256,7 @@ for e in "${emus[@]}"; do
   printf '%-8s ping RTT %s ms\n' "$e" "${RTT[$e]}"
 done
 if [ ${#emus[@]} = 2 ]; then
-  for dir in h2g g2h; do
+  for dir in "${dirs[@]}"; do
     ratios=$(awk -v d="$dir" '$2 == d { v[$1, $3] = $4; r[$3] = 1 }
       END { for (k in r) if (v["qemu", k] > 0) print v["machina", k] / v["qemu", k] }' "$RES" | stats)
     printf 'ratio machina/qemu %-11s %s (per round; higher is better for machina)\n' \
@@ -223,7 +264,7 @@ if [ ${#emus[@]} = 2 ]; then
   done
   # the CPU each side spends per MiB (qemu: its process, slirp included; machina: the guest's QEMU
   # and the net serve JVM): unlike MB/s it does not depend on how much of the host other work takes
-  for dir in h2g g2h; do
+  for dir in "${dirs[@]}"; do
     ratios=$(awk -v d="$dir" '$2 == d { v[$1, $3] = $5 + $6; r[$3] = 1 }
       END { for (k in r) if (v["machina", k] > 0) print v["qemu", k] / v["machina", k] }' "$RES" | stats)
     printf 'ratio qemu/machina CPU per MiB %-11s %s (per round; above 1: machina spends less)\n' \

@@ -38,6 +38,8 @@ public final class FfmLibc implements Libc {
     public static final StructLayout SOCKADDR_IN = MemoryLayout.structLayout(
             JAVA_SHORT.withName("sin_family"), JAVA_SHORT.withName("sin_port"), JAVA_INT.withName("sin_addr"),
             MemoryLayout.sequenceLayout(8, JAVA_BYTE).withName("sin_zero"));
+    /** struct sockaddr_in6: family, port, flow info, the 16-byte address, scope id. */
+    static final long SOCKADDR_IN6_SIZE = 28;
     /**
      * struct msghdr (LP64): name, its length (and padding), iov, iovlen, control, its length, flags;
      * struct iovec is a base and a length; struct cmsghdr a size_t length, level, type, then the data.
@@ -227,25 +229,28 @@ public final class FfmLibc implements Libc {
 
     @Override
     public int sendTo(int fd, MemorySegment buffer, int flags, InetSocketAddress to) throws ErrnoException {
-        byte[] ip = to.getAddress().getAddress();
-        if (ip.length != 4) {
-            throw new ErrnoException("sendto", ErrnoException.EAFNOSUPPORT, strerror(ErrnoException.EAFNOSUPPORT));
-        }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment sa = a.allocate(SOCKADDR_IN);
-            sa.set(JAVA_SHORT, 0, (short) AF_INET);
-            sa.set(NET_SHORT, 2, (short) to.getPort());
-            MemorySegment.copy(ip, 0, sa, JAVA_BYTE, 4, 4);
+            MemorySegment sa = sockaddr(a, to);
             return (int) call("sendto", s -> (long) sendto.invokeExact(s, fd, buffer, buffer.byteSize(), flags, sa,
-                    (int) SOCKADDR_IN.byteSize()));
+                    (int) sa.byteSize()));
         }
+    }
+
+    /** struct sockaddr_in for an IPv4 address, struct sockaddr_in6 (no flow label, no scope) for an IPv6 one. */
+    private static MemorySegment sockaddr(Arena a, InetSocketAddress to) {
+        byte[] ip = to.getAddress().getAddress();
+        MemorySegment sa = a.allocate(ip.length == 4 ? SOCKADDR_IN.byteSize() : SOCKADDR_IN6_SIZE, 4);
+        sa.set(JAVA_SHORT, 0, (short) (ip.length == 4 ? AF_INET : AF_INET6));
+        sa.set(NET_SHORT, 2, (short) to.getPort());
+        MemorySegment.copy(ip, 0, sa, JAVA_BYTE, ip.length == 4 ? 4 : 8, ip.length);
+        return sa;
     }
 
     @Override
     public Received recvFrom(int fd, MemorySegment buffer, int flags) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment sa = a.allocate(SOCKADDR_IN);
-            MemorySegment len = a.allocateFrom(JAVA_INT, (int) SOCKADDR_IN.byteSize());
+            MemorySegment sa = a.allocate(SOCKADDR_IN6_SIZE, 4);
+            MemorySegment len = a.allocateFrom(JAVA_INT, (int) SOCKADDR_IN6_SIZE);
             long n = call("recvfrom", s -> (long) recvfrom.invokeExact(s, fd, buffer, buffer.byteSize(), flags, sa, len));
             return new Received((int) n, len.get(JAVA_INT, 0) >= 8 ? inet(sa) : null);
         }
@@ -296,17 +301,18 @@ public final class FfmLibc implements Libc {
         }
     }
 
-    /** The IPv4 address and port of a struct sockaddr_in, or null when it is of another family. */
+    /** The address and port of a struct sockaddr_in or sockaddr_in6, or null when it is of another family. */
     private static InetSocketAddress inet(MemorySegment sa) {
-        if (sa.get(JAVA_SHORT, 0) != AF_INET) {
+        int family = sa.get(JAVA_SHORT, 0);
+        if (family != AF_INET && (family != AF_INET6 || sa.byteSize() < SOCKADDR_IN6_SIZE)) {
             return null;
         }
-        byte[] ip = new byte[4];
-        MemorySegment.copy(sa, JAVA_BYTE, 4, ip, 0, 4);
+        byte[] ip = new byte[family == AF_INET ? 4 : 16];
+        MemorySegment.copy(sa, JAVA_BYTE, family == AF_INET ? 4 : 8, ip, 0, ip.length);
         try {
             return new InetSocketAddress(InetAddress.getByAddress(ip), sa.get(NET_SHORT, 2) & 0xFFFF);
         } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);   // four bytes are always an address
+            throw new IllegalStateException(e);   // four or sixteen bytes are always an address
         }
     }
 

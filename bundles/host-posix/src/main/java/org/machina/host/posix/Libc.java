@@ -37,6 +37,8 @@ public interface Libc {
     int SOCK_NONBLOCK = O_NONBLOCK;
     int SOCK_CLOEXEC = O_CLOEXEC;
     int IPPROTO_ICMP = 1;
+    int AF_INET6 = 10;
+    int IPPROTO_ICMPV6 = 58;
 
     /** send/recv flags. */
     int MSG_DONTWAIT = 0x40;
@@ -45,6 +47,11 @@ public interface Libc {
     /** setsockopt(2) level and option: IPv4 errors (ICMP ones the host got) queued on the socket (ip(7)). */
     int SOL_IP = 0;
     int IP_RECVERR = 11;
+    /** setsockopt(2) option at {@link #SOL_IP}: the TTL of the unicast datagrams the socket sends (ip(7)). */
+    int IP_TTL = 2;
+    /** setsockopt(2) level and option: the hop limit of the unicast packets an IPv6 socket sends (ipv6(7)). */
+    int SOL_IPV6 = 41;
+    int IPV6_UNICAST_HOPS = 16;
     /** Where a queued error came from (struct sock_extended_err's ee_origin): the local stack, or an ICMP message. */
     int SO_EE_ORIGIN_LOCAL = 1;
     int SO_EE_ORIGIN_ICMP = 2;
@@ -112,16 +119,16 @@ public interface Libc {
         throw new ErrnoException("socket", ErrnoException.ENOSYS);
     }
 
-    /** sendto(2) of {@code buffer} to an IPv4 address and port (0 for ICMP); returns the bytes sent. */
+    /** sendto(2) of {@code buffer} to an IPv4 or IPv6 address and port (0 for ICMP); returns the bytes sent. */
     default int sendTo(int fd, MemorySegment buffer, int flags, InetSocketAddress to) throws ErrnoException {
         throw new ErrnoException("sendto", ErrnoException.ENOSYS);
     }
 
-    /** What {@link #recvFrom} received: its length and the IPv4 sender. */
+    /** What {@link #recvFrom} received: its length and the sender (IPv4 or IPv6). */
     record Received(int length, InetSocketAddress from) {
     }
 
-    /** recvfrom(2) into {@code buffer} (a native segment) from an IPv4 socket. */
+    /** recvfrom(2) into {@code buffer} (a native segment) from an IPv4 or IPv6 socket. */
     default Received recvFrom(int fd, MemorySegment buffer, int flags) throws ErrnoException {
         throw new ErrnoException("recvfrom", ErrnoException.ENOSYS);
     }

@@ -18,7 +18,10 @@ import org.machina.host.posix.Libc;
  * {@code java.lang.foreign}: Java has no ICMP sockets). {@link #open} tries, as slirp does, an
  * unprivileged "ping socket" ({@code socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)}, allowed when the
  * process's group is in {@code /proc/sys/net/ipv4/ping_group_range}), then a raw socket
- * ({@code SOCK_RAW}, needs CAP_NET_RAW). Both are non-blocking.
+ * ({@code SOCK_RAW}, needs CAP_NET_RAW). Both are non-blocking. For ICMPv6 echo the same with
+ * {@code AF_INET6, IPPROTO_ICMPV6} (the same sysctl governs both); there the kernel fills in every
+ * message's checksum (it has the pseudo-header), a raw socket reads no IP header, and errors are not
+ * read (no IPV6_RECVERR).
  *
  * <p>The two kinds differ in what they receive: a ping socket only the echo replies to its own
  * requests, ICMP message only, the identifier being the socket's (the kernel sets it on send); a raw
@@ -38,8 +41,8 @@ final class HostIcmpSocket implements AutoCloseable {
     static final int MAX_SKIPPED = 64;
 
     enum Kind {
-        PING("ping socket (SOCK_DGRAM, IPPROTO_ICMP)"),
-        RAW("raw socket (SOCK_RAW, IPPROTO_ICMP)");
+        PING("ping socket (SOCK_DGRAM)"),
+        RAW("raw socket (SOCK_RAW)");
 
         final String what;
 
@@ -71,6 +74,8 @@ final class HostIcmpSocket implements AutoCloseable {
     private final int fd;
     private final int[] wake;
     final Kind kind;
+    /** An ICMPv6 socket (AF_INET6, IPPROTO_ICMPV6): no IP header on what a raw one reads, the kernel sums. */
+    private final boolean v6;
     /** Why the ping socket was not used (null when it was). */
     String pingRefusal;
     private final Arena arena = Arena.ofShared();
@@ -80,11 +85,14 @@ final class HostIcmpSocket implements AutoCloseable {
     private final Semaphore drained = new Semaphore(0);
     private final Thread watcher;
     private volatile boolean closed;
+    /** The IP_TTL last set on the socket (0: never set, the host's default). */
+    private int ttl;
 
-    private HostIcmpSocket(Libc libc, int fd, Kind kind, int[] wake, EventLoop loop, Runnable onReadable, String name) {
+    private HostIcmpSocket(Libc libc, int fd, Kind kind, boolean v6, int[] wake, EventLoop loop, Runnable onReadable, String name) {
         this.libc = libc;
         this.fd = fd;
         this.kind = kind;
+        this.v6 = v6;
         this.wake = wake;
         Runnable drain = () -> {
             try {
@@ -104,13 +112,15 @@ final class HostIcmpSocket implements AutoCloseable {
      *
      * @throws Unavailable when neither kind is allowed (the message names both refusals and what would allow them)
      */
-    static HostIcmpSocket open(Libc libc, EventLoop loop, Runnable onReadable, String name) throws Unavailable {
+    static HostIcmpSocket open(Libc libc, boolean v6, EventLoop loop, Runnable onReadable, String name) throws Unavailable {
         int type = Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC;
+        int domain = v6 ? Libc.AF_INET6 : Libc.AF_INET;
+        int protocol = v6 ? Libc.IPPROTO_ICMPV6 : Libc.IPPROTO_ICMP;
         Kind kind = Kind.PING;
         int fd;
         String pingRefusal;
         try {
-            fd = libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | type, Libc.IPPROTO_ICMP);
+            fd = libc.socket(domain, Libc.SOCK_DGRAM | type, protocol);
             pingRefusal = null;
         } catch (ErrnoException e) {
             pingRefusal = "a " + Kind.PING.what + " was refused (" + e.getMessage() + ")"
@@ -118,7 +128,7 @@ final class HostIcmpSocket implements AutoCloseable {
                             + "/proc/sys/net/ipv4/ping_group_range (" + pingGroupRange() + ")" : "");
             kind = Kind.RAW;
             try {
-                fd = libc.socket(Libc.AF_INET, Libc.SOCK_RAW | type, Libc.IPPROTO_ICMP);
+                fd = libc.socket(domain, Libc.SOCK_RAW | type, protocol);
             } catch (ErrnoException r) {
                 throw new Unavailable(pingRefusal + ", and a " + Kind.RAW.what + " too (" + r.getMessage() + ")"
                         + (r.errno() == ErrnoException.EPERM ? ": the process lacks CAP_NET_RAW" : ""));
@@ -131,14 +141,14 @@ final class HostIcmpSocket implements AutoCloseable {
             libc.close(fd);
             throw new Unavailable("no wake-up pipe for the ICMP socket's watcher (" + e.getMessage() + ")");
         }
-        if (kind == Kind.PING) {
+        if (kind == Kind.PING && !v6) {
             try {
                 libc.setsockopt(fd, Libc.SOL_IP, Libc.IP_RECVERR, 1); // else Linux tells an unconnected ping socket of no ICMP error
             } catch (ErrnoException e) {
                 Stack.LOG.debug("net: no ICMP errors on the ping socket: {}", e.getMessage());
             }
         }
-        HostIcmpSocket s = new HostIcmpSocket(libc, fd, kind, wake, loop, onReadable, name);
+        HostIcmpSocket s = new HostIcmpSocket(libc, fd, kind, v6, wake, loop, onReadable, name);
         s.pingRefusal = pingRefusal;
         s.watcher.start();
         return s;
@@ -175,10 +185,26 @@ final class HostIcmpSocket implements AutoCloseable {
         }
     }
 
-    /** Sends one ICMP message (loop thread); false if the host refused it (logged at debug). */
-    boolean send(byte[] icmp, int off, int len, InetAddress to) {
+    /**
+     * Sends one ICMP message with IP TTL {@code ttl} (loop thread: IP_TTL is set on the socket when
+     * it differs from the last one); false if the host refused it (logged at debug). A TTL the host
+     * does not take leaves the message with the previous one (logged at debug).
+     */
+    boolean send(byte[] icmp, int off, int len, InetAddress to, int ttl) {
         if (closed) {
             return false;
+        }
+        if (ttl != this.ttl) {
+            try {
+                if (v6) {
+                    libc.setsockopt(fd, Libc.SOL_IPV6, Libc.IPV6_UNICAST_HOPS, ttl);
+                } else {
+                    libc.setsockopt(fd, Libc.SOL_IP, Libc.IP_TTL, ttl);
+                }
+                this.ttl = ttl;
+            } catch (ErrnoException e) {
+                Stack.LOG.debug("net: IP_TTL {} on the ICMP socket: {}", ttl, e.getMessage());
+            }
         }
         MemorySegment.copy(icmp, off, out, ValueLayout.JAVA_BYTE, 0, len);
         try {
@@ -211,7 +237,7 @@ final class HostIcmpSocket implements AutoCloseable {
             int n = Math.min(r.length(), BUFFER);
             MemorySegment.copy(in, ValueLayout.JAVA_BYTE, 0, bytes, 0, n);
             int at = 0;
-            if (kind == Kind.RAW) {                            // a raw socket gives the IP header too
+            if (kind == Kind.RAW && !v6) {                     // a raw IPv4 socket gives the IP header too
                 at = n > 0 ? (bytes[0] & 0xf) * 4 : 0;
                 if (n < Ipv4.HEADER || at < Ipv4.HEADER || at > n) {
                     continue;
@@ -231,7 +257,7 @@ final class HostIcmpSocket implements AutoCloseable {
      * A queued error also makes the socket poll readable (POLLERR), so the watcher's drain comes here.
      */
     Report receiveError() {
-        for (int i = 0; i < MAX_SKIPPED && !closed && kind == Kind.PING; i++) {
+        for (int i = 0; i < MAX_SKIPPED && !closed && kind == Kind.PING && !v6; i++) {
             Libc.QueuedError e;
             try {
                 e = libc.recvError(fd, in);

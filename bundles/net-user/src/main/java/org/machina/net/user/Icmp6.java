@@ -5,8 +5,8 @@ import org.machina.net.user.IpAddr.V6;
 /**
  * ICMPv6 (RFC 4443): checks the checksum (with the IPv6 pseudo-header), answers echo requests to
  * the stack's own addresses (the gateway, the DNS address, the router's link-local address), and
- * hands neighbor and router discovery to {@link Ndp}. Everything else (MLD reports, errors,
- * echo to other addresses: that would need host ICMP sockets) is counted and dropped.
+ * hands echo requests to other addresses to {@link IcmpEcho} (a host ICMPv6 socket) and neighbor
+ * and router discovery to {@link Ndp}. Everything else (MLD reports, errors) is counted and dropped.
  */
 final class Icmp6 {
     static final int ECHO_REQUEST = 128;
@@ -37,8 +37,12 @@ final class Icmp6 {
     }
 
     private void echo(Ipv6.Packet p) {
-        if (p.len() < 8 || !stack.isVirtual(p.dst())) {
-            stack.stats.unsupported++;
+        if (p.len() < 8) {
+            stack.stats.malformed++;
+            return;
+        }
+        if (!stack.isVirtual(p.dst())) {
+            stack.echo6.request(p);                          // to an outside host, through a host ICMPv6 socket
             return;
         }
         byte[] r = new byte[p.len()];

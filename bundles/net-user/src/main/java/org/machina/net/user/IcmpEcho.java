@@ -29,20 +29,26 @@ import java.util.concurrent.ThreadLocalRandom;
  * A request whose TTL is 1 or less is not sent: the guest gets time exceeded from the gateway
  * ({@link IcmpError#expired}). The host's ICMP errors about a request (destination unreachable,
  * time exceeded) go to the guest ({@link #error}): a raw socket reads them as messages, a ping
- * socket from its error queue (IP_RECVERR). Not done: the guest's TTL on what is sent (the host's
- * default is used), echo over IPv6.
+ * socket from its error queue (IP_RECVERR). A request leaves with the guest's TTL less one (IP_TTL on
+ * the socket, set when it changes), as a router forwards it.
+ *
+ * <p>One instance per family: the stack's {@code echo6} does the same for ICMPv6 echo (RFC 4443
+ * section 4) through an ICMPv6 socket, the reply going to the guest with hop limit 63 and a new
+ * checksum; the host's ICMPv6 errors about its requests are not relayed (the guest's ping times out).
  */
 final class IcmpEcho {
     static final int MAX_PENDING = 64;
     static final long IDLE_MS = 60_000;
 
     /** An outstanding request: who asked whom, with which identifier and sequence number. */
-    private record Pending(int guestSrc, int guestDst, InetAddress to, int guestId, int guestSeq, byte[] quote,
+    private record Pending(IpAddr guestSrc, IpAddr guestDst, InetAddress to, int guestId, int guestSeq, byte[] quote,
             EventLoop.Deadline expiry) {
     }
 
     private final Stack stack;
     private final Stack.Host host;
+    /** ICMPv6 echo (RFC 4443 section 4) through an ICMPv6 socket, rather than ICMP. */
+    private final boolean v6;
     /** Outstanding requests by the sequence number we sent. */
     private final Map<Integer, Pending> pending = new HashMap<>();
     private HostIcmpSocket socket;
@@ -52,9 +58,10 @@ final class IcmpEcho {
     private int id;
     private int nextSeq = ThreadLocalRandom.current().nextInt(0x10000);
 
-    IcmpEcho(Stack stack, Stack.Host host) {
+    IcmpEcho(Stack stack, Stack.Host host, boolean v6) {
         this.stack = stack;
         this.host = host;
+        this.v6 = v6;
     }
 
     /** Outstanding requests (tests). */
@@ -74,17 +81,34 @@ final class IcmpEcho {
 
     /** An echo request from the guest to a non-virtual address (checksum checked by {@link Icmp}). */
     void request(Ipv4.Datagram d) {
+        if (allowed()) {
+            request(new IpAddr.V4(d.src()), new IpAddr.V4(d.dst()), d.ttl(), d.buf(), d.off(), d.len(), IcmpError.quote(d, stack.cfg));
+        }
+    }
+
+    /** An ICMPv6 echo request from the guest to an address not the stack's (checksum checked by {@link Icmp6}). */
+    void request(Ipv6.Packet p) {
+        if (allowed()) {
+            request(p.src(), p.dst(), p.hopLimit(), p.buf(), p.off(), p.len(), IcmpError.quote6(p.buf(), p.off() + p.len()));
+        }
+    }
+
+    private boolean allowed() {
         if (stack.cfg.restrict) {
             stack.stats.restricted++;
-            return;
+            return false;
         }
-        InetAddress to = stack.hostAddressFor(d.dst());
+        return true;
+    }
+
+    /** The echo request at {@code o} (ICMP or ICMPv6, {@code len} bytes) from {@code src} to {@code dst} with TTL / hop limit {@code ttl}. */
+    private void request(IpAddr src, IpAddr dst, int ttl, byte[] b, int o, int len, byte[] quote) {
+        InetAddress to = stack.hostAddressFor(dst);
         if (to == null) {
             stack.stats.unsupported++;
             return;
         }
-        byte[] quote = IcmpError.quote(d, stack.cfg);
-        if (stack.icmpError.expired(new IpAddr.V4(d.dst()), d.ttl(), quote)) {
+        if (stack.icmpError.expired(dst, ttl, quote)) {
             return;
         }
         if (pending.size() >= MAX_PENDING) {
@@ -95,11 +119,12 @@ final class IcmpEcho {
             stack.stats.icmpEchoNoSocket++;
             return;
         }
-        byte[] b = d.buf();
-        int o = d.off();
         int seq = freeSeq();
-        byte[] m = Icmp.echo(b, o, d.len(), Icmp.ECHO_REQUEST, socket.kind == HostIcmpSocket.Kind.RAW ? id : 0, seq);
-        if (!socket.send(m, 0, m.length, to)) {
+        // over IPv6 the host's kernel fills in the checksum (it needs the source address it picks)
+        byte[] m = Icmp.echo(b, o, len, v6 ? Icmp6.ECHO_REQUEST : Icmp.ECHO_REQUEST, socket.kind == HostIcmpSocket.Kind.RAW ? id : 0, seq);
+        // forwarded as a router does (RFC 1812 section 5.3.1, RFC 8200 section 3): with the guest's TTL / hop
+        // limit less one, so that a guest's `traceroute -I` finds the hops beyond the gateway (their time exceeded comes back, error)
+        if (!socket.send(m, 0, m.length, to, ttl - 1)) {
             stack.stats.icmpEchoSendFailed++;
             return;
         }
@@ -109,7 +134,7 @@ final class IcmpEcho {
                 stack.stats.icmpEchoTimedOut++;
             }
         });
-        pending.put(seq, new Pending(d.src(), d.dst(), to, Bytes.u16(b, o + 4), Bytes.u16(b, o + 6), quote, expiry));
+        pending.put(seq, new Pending(src, dst, to, Bytes.u16(b, o + 4), Bytes.u16(b, o + 6), quote, expiry));
         if (idle != null) {
             idle.cancel();
         }
@@ -133,7 +158,7 @@ final class IcmpEcho {
             return false;
         }
         try {
-            socket = HostIcmpSocket.open(host.libc().get(), stack.loop, this::replies, "net-user-" + stack.id + "-icmp");
+            socket = HostIcmpSocket.open(host.libc().get(), v6, stack.loop, this::replies, "net-user-" + stack.id + (v6 ? "-icmp6" : "-icmp"));
         } catch (HostIcmpSocket.Unavailable e) {
             unavailable = e.getMessage();
             Stack.LOG.warn("net '{}': ICMP echo to outside addresses is dropped: {} (counted in icmpEchoNoSocket)",
@@ -172,11 +197,11 @@ final class IcmpEcho {
     private void reply(HostIcmpSocket.Kind kind, HostIcmpSocket.Message m) {
         byte[] b = m.buf();
         int o = m.off();
-        if (m.len() >= 8 && kind == HostIcmpSocket.Kind.RAW && IcmpError.isRelayed(Bytes.u8(b, o))) {
+        if (m.len() >= 8 && kind == HostIcmpSocket.Kind.RAW && !v6 && IcmpError.isRelayed(Bytes.u8(b, o))) {
             rawError(m);
             return;
         }
-        if (m.len() < 8 || Bytes.u8(b, o) != Icmp.ECHO_REPLY) {
+        if (m.len() < 8 || Bytes.u8(b, o) != (v6 ? Icmp6.ECHO_REPLY : Icmp.ECHO_REPLY)) {
             return;                                          // a raw socket sees all ICMP: not ours
         }
         if (kind == HostIcmpSocket.Kind.RAW && Bytes.u16(b, o + 4) != id) {
@@ -187,15 +212,20 @@ final class IcmpEcho {
         if (p == null || !p.to().equals(m.from())) {
             return;
         }
-        if (Checksum.of(b, o, m.len()) != 0) {
+        if (!v6 && Checksum.of(b, o, m.len()) != 0) {            // (ICMPv6's the host's kernel checked: it has the pseudo-header)
             stack.stats.malformed++;
             return;
         }
         pending.remove(seq);
         p.expiry().cancel();
-        byte[] r = Icmp.echo(b, o, m.len(), Icmp.ECHO_REPLY, p.guestId(), p.guestSeq());
         stack.stats.icmpEchoReplies++;
-        stack.ip.output(p.guestDst(), p.guestSrc(), Ipv4.ICMP, r, 0, r.length);
+        if (v6) {
+            byte[] r = Icmp.echo(b, o, m.len(), Icmp6.ECHO_REPLY, p.guestId(), p.guestSeq());
+            stack.icmp6.send((IpAddr.V6) p.guestDst(), (IpAddr.V6) p.guestSrc(), Ipv4.FORWARDED_TTL, r);
+            return;
+        }
+        byte[] r = Icmp.echo(b, o, m.len(), Icmp.ECHO_REPLY, p.guestId(), p.guestSeq());
+        stack.ip.output(((IpAddr.V4) p.guestDst()).a(), ((IpAddr.V4) p.guestSrc()).a(), Ipv4.ICMP, r, 0, r.length);
     }
 
     /**

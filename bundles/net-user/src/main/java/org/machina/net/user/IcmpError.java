@@ -27,6 +27,8 @@ final class IcmpError {
     static final int NET_UNREACHABLE = 0;
     static final int HOST_UNREACHABLE = 1;
     static final int PORT_UNREACHABLE = 3;
+    /** Communication administratively prohibited (RFC 1812 section 5.2.7.1). */
+    static final int PROHIBITED = 13;
     static final int BURST = 50;
     static final int PER_SECOND = 1000;
     /** Unreachable header: type, code, checksum, 4 unused bytes. */
@@ -35,6 +37,7 @@ final class IcmpError {
     static final int DEST_UNREACHABLE6 = 1;
     static final int NO_ROUTE6 = 0;
     static final int ADDRESS_UNREACHABLE6 = 3;
+    static final int PROHIBITED6 = 1;
     static final int PORT_UNREACHABLE6 = 4;
     static final int TIME_EXCEEDED6 = 3;
     /** RFC 8200's minimum link MTU, which an ICMPv6 error does not exceed. */
@@ -131,6 +134,51 @@ final class IcmpError {
     /** ICMPv6 port unreachable about the packet {@code quote} came from ({@link #quote6}'s; null sends nothing), from its destination. */
     boolean portUnreachable6(byte[] quote) {
         return quote != null && send(DEST_UNREACHABLE6, PORT_UNREACHABLE6, IpAddr.V6.of(quote, 24), quote);
+    }
+
+    /**
+     * The ICMP destination unreachable code that tells the guest of {@code e}, the error a connected
+     * UDP socket of a NATed flow reported (its peer in {@code v6} or IPv4), or -1 when it is none
+     * the guest is told of. Without IP_RECVERR (which Java cannot set) Linux reports to a connected
+     * UDP socket only the "hard" ICMP errors; besides port unreachable (ECONNREFUSED,
+     * {@code PortUnreachableException}, handled by the caller) Java tells them apart only by the
+     * exception's class, or for ENETUNREACH by its message: EHOSTUNREACH
+     * ({@code NoRouteToHostException}: over IPv4 ICMP codes 10, 13, 14 or 15, administratively
+     * prohibited) gives code 13, communication administratively prohibited, which a Linux guest
+     * turns back into EHOSTUNREACH on its own connected socket; EACCES over IPv6
+     * ({@code BindException}: ICMPv6 codes 1, 5, 6) gives code 1, administratively prohibited, back
+     * into EACCES; ENETUNREACH (no route on the host, or ICMP codes 6 and 9) gives code 0, network /
+     * no route to destination. The others (EHOSTDOWN, ENONET, ENOPROTOOPT, EPROTO) are not relayed.
+     */
+    static int udpErrorCode(java.io.IOException e, boolean v6) {
+        if (e instanceof java.net.NoRouteToHostException) {
+            return v6 ? ADDRESS_UNREACHABLE6 : PROHIBITED;
+        }
+        if (v6 && e instanceof java.net.BindException) {
+            return PROHIBITED6;
+        }
+        if (e instanceof java.net.SocketException && "Network is unreachable".equals(e.getMessage())) {
+            return v6 ? NO_ROUTE6 : NET_UNREACHABLE;
+        }
+        return -1;
+    }
+
+    /**
+     * A connected UDP socket of a NATed flow reported {@code e} about the datagrams it sent (the last
+     * one's quote: {@code quote}): destination unreachable ({@link #udpErrorCode}) from the gateway to
+     * the guest. False when {@code e} is not such an error (nothing sent).
+     */
+    boolean udpError(java.io.IOException e, byte[] quote) {
+        if (quote == null) {
+            return false;
+        }
+        int code = udpErrorCode(e, isV6(quote));
+        if (code < 0) {
+            return false;
+        }
+        stack.stats.udpErrorsRelayed++;
+        return isV6(quote) ? send(DEST_UNREACHABLE6, code, stack.cfg.ipv6Host, quote)
+                : send(DEST_UNREACHABLE, code, new IpAddr.V4(stack.cfg.host), quote);
     }
 
     /**

@@ -41,6 +41,8 @@ final class Stack implements AutoCloseable {
     final Icmp icmp;
     final IcmpError icmpError;
     final IcmpEcho echo;
+    /** ICMPv6 echo to outside hosts. */
+    final IcmpEcho echo6;
     final Udp udp;
     final Dhcp dhcp;
     final Dhcp6 dhcp6;
@@ -80,7 +82,8 @@ final class Stack implements AutoCloseable {
         reassembly6 = new Reassembly(this, Reassembly.TIMEOUT6_MS);
         icmp = new Icmp(this);
         icmpError = new IcmpError(this);
-        echo = new IcmpEcho(this, host);
+        echo = new IcmpEcho(this, host, false);
+        echo6 = new IcmpEcho(this, host, true);
         udp = new Udp(this);
         dhcp = new Dhcp(this);
         dns = new Dns(this);
@@ -347,6 +350,9 @@ final class Stack implements AutoCloseable {
 
     @Override
     public void close() {
+        if (echo6 != null) {
+            echo6.close();
+        }
         if (echo != null) {
             echo.close();
         }

@@ -48,6 +48,8 @@ public final class Stats {
     /** ICMP destination-unreachable errors sent to the guest, and those the rate limit dropped ({@link IcmpError}). */
     public volatile long icmpErrorsSent;
     public volatile long icmpErrorsLimited;
+    /** Errors other than port unreachable that a NATed UDP flow's connected socket reported, relayed to the guest as destination unreachable ({@link IcmpError#udpError}). */
+    public volatile long udpErrorsRelayed;
     /** Routed guest packets (UDP, TCP SYNs, echo requests to outside hosts) with a TTL or hop limit of 1 or less: not forwarded, time exceeded sent. */
     public volatile long ttlExpired;
     /** DHCPv6 messages answered (Reply to Information-request, Advertise with NoAddrsAvail to Solicit) and those ignored ({@link Dhcp6}). */
@@ -66,7 +68,7 @@ public final class Stats {
                 + " icmpEchoSent=" + icmpEchoSent + " icmpEchoReplies=" + icmpEchoReplies + " icmpEchoNoSocket=" + icmpEchoNoSocket
                 + " icmpEchoSendFailed=" + icmpEchoSendFailed + " icmpEchoTableFull=" + icmpEchoTableFull
                 + " icmpEchoTimedOut=" + icmpEchoTimedOut + " icmpEchoErrors=" + icmpEchoErrors + " icmpErrorsSent=" + icmpErrorsSent
-                + " icmpErrorsLimited=" + icmpErrorsLimited + " ttlExpired=" + ttlExpired + " dhcp6Answered=" + dhcp6Answered
+                + " icmpErrorsLimited=" + icmpErrorsLimited + " udpErrorsRelayed=" + udpErrorsRelayed + " ttlExpired=" + ttlExpired + " dhcp6Answered=" + dhcp6Answered
                 + " dhcp6Ignored=" + dhcp6Ignored;
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
+import java.net.SocketException;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -85,6 +86,11 @@ final class Udp {
                 } catch (PortUnreachableException e) {
                     peer.refused();
                     continue;
+                } catch (SocketException e) {
+                    if (peer == null || !stack.icmpError.udpError(e, peer.quote)) {
+                        throw e;
+                    }
+                    continue;                                // reported once (the socket's error is cleared): go on
                 }
                 if (from == null) {
                     return;
@@ -181,6 +187,17 @@ final class Udp {
                     // the refusal of an earlier datagram, reported to this send, which did not happen
                     refused();
                     ch.write(data);
+                } catch (SocketException e) {
+                    // another error of IcmpError.udpError's, about an earlier datagram or this one: told once,
+                    // then this datagram is tried again (a second failure is only logged)
+                    if (!stack.icmpError.udpError(e, quote)) {
+                        throw e;
+                    }
+                    try {
+                        ch.write(data);
+                    } catch (SocketException again) {
+                        Stack.LOG.debug("net '{}': UDP send on {} failed again: {}", stack.id, flow.key, again.toString());
+                    }
                 }
             } catch (PortUnreachableException e) {
                 refused();

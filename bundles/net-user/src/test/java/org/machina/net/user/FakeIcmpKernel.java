@@ -23,12 +23,20 @@ import org.machina.host.posix.Libc;
 final class FakeIcmpKernel implements Libc {
     static final int PING_FD = 10;
     static final int RAW_FD = 11;
+    /** The ICMPv6 sockets (AF_INET6, IPPROTO_ICMPV6): the kernel sums their messages, a raw one reads no IP header. */
+    static final int PING6_FD = 12;
+    static final int RAW6_FD = 13;
     static final int PING_ID = 0x4242;
 
-    record Sent(int fd, byte[] icmp, InetSocketAddress to) {
+    /** A message sent, and the IP TTL it left with (the socket's IP_TTL; {@link #DEFAULT_TTL} if never set). */
+    record Sent(int fd, byte[] icmp, InetSocketAddress to, int ttl) {
     }
 
-    private record Packet(byte[] bytes, InetSocketAddress from) {
+    /** The TTL of a socket whose IP_TTL was never set (Linux: net.ipv4.ip_default_ttl, 64). */
+    static final int DEFAULT_TTL = 64;
+
+    /** A packet waiting on socket {@code fd} (-1: on whichever IPv4 socket reads first). */
+    private record Packet(int fd, byte[] bytes, InetSocketAddress from) {
     }
 
     volatile boolean pingAllowed = true;
@@ -44,23 +52,26 @@ final class FakeIcmpKernel implements Libc {
     private final ArrayDeque<Object[]> errors = new ArrayDeque<>();
     /** The ping socket's IP_RECVERR, as set by setsockopt. */
     volatile boolean recvErr;
+    /** Each socket's IP_TTL, as set by setsockopt (by descriptor). */
+    private final java.util.Map<Integer, Integer> ttl = new java.util.HashMap<>();
     private boolean woken;
 
     @Override
     public synchronized int socket(int domain, int type, int protocol) throws ErrnoException {
         int kind = type & 0xf;
         socketCalls.add(kind);
-        if (domain != AF_INET || protocol != IPPROTO_ICMP || (type & SOCK_NONBLOCK) == 0) {
+        boolean v6 = domain == AF_INET6 && protocol == IPPROTO_ICMPV6;
+        if (!v6 && (domain != AF_INET || protocol != IPPROTO_ICMP) || (type & SOCK_NONBLOCK) == 0) {
             throw new ErrnoException("socket", ErrnoException.EINVAL);
         }
         if (kind == SOCK_DGRAM) {
             if (!pingAllowed) {
                 throw new ErrnoException("socket", ErrnoException.EACCES);
             }
-            return PING_FD;
+            return v6 ? PING6_FD : PING_FD;
         }
         if (kind == SOCK_RAW && rawAllowed) {
-            return RAW_FD;
+            return v6 ? RAW6_FD : RAW_FD;
         }
         throw new ErrnoException("socket", ErrnoException.EPERM);
     }
@@ -83,13 +94,13 @@ final class FakeIcmpKernel implements Libc {
     @Override
     public synchronized int poll(int[] fds, short events, short[] revents, int timeoutMillis) throws ErrnoException {
         try {
-            while (queue.isEmpty() && errors.isEmpty() && !woken) {
+            while (waiting(fds[0]) == null && errors.isEmpty() && !woken) {
                 wait();
             }
         } catch (InterruptedException e) {
             throw new ErrnoException("poll", ErrnoException.EINTR);
         }
-        revents[0] = (short) ((queue.isEmpty() ? 0 : POLLIN) | (errors.isEmpty() ? 0 : POLLERR));
+        revents[0] = (short) ((waiting(fds[0]) == null ? 0 : POLLIN) | (errors.isEmpty() ? 0 : POLLERR));
         revents[1] = woken ? POLLIN : 0;
         return (revents[0] != 0 ? 1 : 0) + (revents[1] != 0 ? 1 : 0);
     }
@@ -97,8 +108,18 @@ final class FakeIcmpKernel implements Libc {
     @Override
     public synchronized int sendTo(int fd, MemorySegment buffer, int flags, InetSocketAddress to) {
         byte[] m = buffer.toArray(ValueLayout.JAVA_BYTE);
-        sent.add(new Sent(fd, m, to));
-        if (answer) {
+        sent.add(new Sent(fd, m, to, ttl.getOrDefault(fd, DEFAULT_TTL)));
+        if (answer && (fd == PING6_FD || fd == RAW6_FD)) {
+            byte[] reply = m.clone();                        // ICMPv6: the kernel sums (the stack does not check)
+            reply[0] = (byte) 129;
+            if (fd == PING6_FD) {
+                put16(reply, 4, PING_ID);
+            } else {
+                queue.add(new Packet(fd, m.clone(), to));    // a raw socket sees the loopback request too
+            }
+            queue.add(new Packet(fd, reply, to));
+            notifyAll();
+        } else if (answer) {
             byte[] reply = m.clone();
             reply[0] = 0;
             if (fd == PING_FD) {
@@ -107,15 +128,15 @@ final class FakeIcmpKernel implements Libc {
             put16(reply, 2, 0);
             put16(reply, 2, corrupt ? 0x1234 : sum(reply));
             if (fd == RAW_FD) {
-                queue.add(new Packet(withIp(m, to.getAddress()), to));
+                queue.add(new Packet(fd, withIp(m, to.getAddress()), to));
                 byte[] other = reply.clone();
                 put16(other, 4, get16(reply, 4) ^ 0x5555);
                 put16(other, 2, 0);
                 put16(other, 2, sum(other));
-                queue.add(new Packet(withIp(other, to.getAddress()), to));
+                queue.add(new Packet(fd, withIp(other, to.getAddress()), to));
                 reply = withIp(reply, to.getAddress());
             }
-            queue.add(new Packet(reply, to));
+            queue.add(new Packet(fd, reply, to));
             notifyAll();
         }
         return m.length;
@@ -123,16 +144,27 @@ final class FakeIcmpKernel implements Libc {
 
     /** Delivers a packet to the socket as if it came from {@code from} (raw sockets: with its IP header). */
     synchronized void deliver(byte[] bytes, InetAddress from) {
-        queue.add(new Packet(bytes, new InetSocketAddress(from, 0)));
+        queue.add(new Packet(-1, bytes, new InetSocketAddress(from, 0)));
         notifyAll();
+    }
+
+    /** The first packet waiting on socket {@code fd}, or null. */
+    private Packet waiting(int fd) {
+        for (Packet p : queue) {
+            if (p.fd() == fd || p.fd() == -1 && (fd == PING_FD || fd == RAW_FD)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     @Override
     public synchronized Received recvFrom(int fd, MemorySegment buffer, int flags) throws ErrnoException {
-        Packet p = queue.poll();
+        Packet p = waiting(fd);
         if (p == null) {
             throw new ErrnoException("recvfrom", ErrnoException.EAGAIN);
         }
+        queue.remove(p);
         int n = (int) Math.min(p.bytes().length, buffer.byteSize());
         MemorySegment.copy(p.bytes(), 0, buffer, ValueLayout.JAVA_BYTE, 0, n);
         return new Received(n, p.from());
@@ -140,6 +172,12 @@ final class FakeIcmpKernel implements Libc {
 
     @Override
     public synchronized void setsockopt(int fd, int level, int option, int value) throws ErrnoException {
+        boolean v6 = fd == PING6_FD || fd == RAW6_FD;
+        if ((v6 ? level == SOL_IPV6 && option == IPV6_UNICAST_HOPS : level == SOL_IP && option == IP_TTL)
+                && (fd == PING_FD || fd == RAW_FD || v6) && value >= 1 && value <= 255) {
+            ttl.put(fd, value);                               // ip(7), ipv6(7): 1..255 on either socket kind
+            return;
+        }
         if (fd != PING_FD || level != SOL_IP || option != IP_RECVERR) {
             throw new ErrnoException("setsockopt", ErrnoException.EINVAL);
         }

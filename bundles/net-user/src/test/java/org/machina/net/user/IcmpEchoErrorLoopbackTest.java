@@ -37,13 +37,7 @@ class IcmpEchoErrorLoopbackTest {
         Assumptions.assumeTrue(Files.isReadable(ignore) && Files.readString(ignore).trim().equals("1"),
                 "by hand only: needs a namespace where loopback ignores pings (see the class comment)");
         Libc libc = FfmLibc.get();
-        int raw;
-        try {
-            raw = libc.socket(Libc.AF_INET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK, Libc.IPPROTO_ICMP);
-        } catch (ErrnoException e) {
-            Assumptions.abort("no raw socket to watch loopback with: " + e.getMessage());
-            return;
-        }
+        int raw = IcmpEchoTest.rawSocketOrAbort(libc, "to watch loopback with");
         try (Wire w = new Wire(Map.of()); Arena a = Arena.ofConfined()) {
             byte[] ping = Wire.ip(Wire.GUEST, IcmpEchoTest.OUTSIDE, Ipv4.ICMP, Wire.icmpEcho(0x5151, 4, "no answer here".getBytes()));
             w.send(ping);

@@ -58,4 +58,30 @@ class IcmpEchoLoopbackTest {
         assertEquals(2L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoReplies));
         assertEquals(0, (int) w.onLoop(() -> w.netdev.stack().echo.pendingCount()));
     }
+
+    @Test
+    void anIcmpv6PingIsAnsweredByTheHostKernelOverIpv6Loopback() throws Exception {
+        byte[] body = "\u00ab\u00cd\u0000\u0003ping over IPv6".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // id 0xabcd, seq 3
+        w.send(Wire6.icmpFrame(Wire6.GW_MAC, Wire6.GUEST, IcmpEchoTest.OUTSIDE6, 64, Icmp6.ECHO_REQUEST, body));
+        Wire6.F r;
+        try {
+            r = new Wire6.F(w.expect("the host's ICMPv6 echo reply", f -> Wire6.F.isIcmp(f, Icmp6.ECHO_REPLY)).b()).verified();
+        } catch (AssertionError e) {
+            String why = w.onLoop(() -> w.netdev.stack().echo6.unavailable());
+            if (why == null) {
+                throw e;
+            }
+            String m = "IcmpEchoLoopbackTest NOT TESTED over IPv6: this host allows neither ICMPv6 socket kind: " + why;
+            System.err.println(m);
+            Assumptions.abort(m);
+            return;
+        }
+        assertArrayEquals(IcmpEchoTest.OUTSIDE6, r.src(), "from the address the guest pinged (routed by the test to ::1)");
+        assertArrayEquals(Wire6.GUEST, r.dst());
+        assertEquals(63, r.hopLimit(), "from beyond the gateway");
+        assertArrayEquals(body, r.bytes(4, body.length), "the guest's identifier, sequence number and data");
+        System.out.println("IcmpEchoLoopbackTest: ICMPv6 answered through a host "
+                + w.onLoop(() -> w.netdev.stack().echo6.socketKind()).what);
+        assertEquals(1L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoReplies));
+    }
 }

@@ -14,7 +14,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.machina.host.posix.ErrnoException;
 import org.machina.host.posix.Libc;
 
 /**
@@ -33,6 +35,15 @@ class IcmpEchoTest {
             return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** A raw ICMP socket of the real kernel (non-blocking), or the test is aborted: it needs CAP_NET_RAW. */
+    static int rawSocketOrAbort(Libc libc, String purpose) {
+        try {
+            return libc.socket(Libc.AF_INET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK, Libc.IPPROTO_ICMP);
+        } catch (ErrnoException e) {
+            return Assumptions.abort("no raw socket " + purpose + " (needs CAP_NET_RAW): " + e.getMessage());
         }
     }
 
@@ -101,6 +112,59 @@ class IcmpEchoTest {
         assertEquals(HostIcmpSocket.Kind.PING, w.onLoop(() -> w.netdev.stack().echo.socketKind()));
         assertEquals(2L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoReplies));
         assertEquals(0, (int) w.onLoop(() -> w.netdev.stack().echo.pendingCount()));
+    }
+
+    @Test
+    void echoOfEitherFamilyLeavesAPingSocketWithTheGuestsTtlLessOne() throws Exception {
+        forwardedEcho(true);
+    }
+
+    @Test
+    void echoOfEitherFamilyLeavesARawSocketWithTheGuestsTtlLessOne() throws Exception {
+        forwardedEcho(false);
+    }
+
+    /** ICMP echo with TTLs 9, 64, 2, then ICMPv6 echo (hop limit 9, then 1), through the sockets of one kind. */
+    private void forwardedEcho(boolean ping) throws Exception {
+        kernel.pingAllowed = ping;
+        wire(Map.of(), 10_000);
+        w.send(TimeExceededTest.ttl(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x2001, 1, data())), 9));
+        expectReply(0x2001, 1);
+        w.send(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x2001, 2, data()))); // TTL 64
+        expectReply(0x2001, 2);
+        w.send(TimeExceededTest.ttl(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x2001, 3, data())), 2));
+        expectReply(0x2001, 3);
+        List<FakeIcmpKernel.Sent> sent = kernel.sent();
+        assertEquals(ping ? FakeIcmpKernel.PING_FD : FakeIcmpKernel.RAW_FD, sent.get(0).fd());
+        assertEquals(List.of(8, 63, 1), sent.stream().map(FakeIcmpKernel.Sent::ttl).toList(),
+                "forwarded as a router does: with the guest's TTL less one");
+
+        byte[] body = {0x77, 0x01, 0, 5, 'v', '6'};
+        w.send(Wire6.icmpFrame(Wire6.GW_MAC, Wire6.GUEST, OUTSIDE6, 9, Icmp6.ECHO_REQUEST, body));
+        Wire6.F r = new Wire6.F(w.expect("ICMPv6 echo reply", f -> Wire6.F.isIcmp(f, Icmp6.ECHO_REPLY)).b()).verified();
+        assertArrayEquals(OUTSIDE6, r.src(), "from the address pinged");
+        assertArrayEquals(Wire6.GUEST, r.dst());
+        assertEquals(63, r.hopLimit());
+        assertArrayEquals(body, r.bytes(4, body.length), "the guest's identifier and sequence number back");
+        FakeIcmpKernel.Sent s = kernel.sent().get(3);
+        assertEquals(ping ? FakeIcmpKernel.PING6_FD : FakeIcmpKernel.RAW6_FD, s.fd(), "an ICMPv6 socket");
+        assertEquals(InetAddress.getByName("::1"), s.to().getAddress(), "routed by the test to ::1");
+        assertEquals(Icmp6.ECHO_REQUEST, s.icmp()[0] & 0xff);
+        assertEquals(8, s.ttl(), "IPV6_UNICAST_HOPS: the guest's hop limit less one");
+        assertTrue(w.collect(300, f -> Wire6.F.isIcmp(f, Icmp6.ECHO_REPLY)).isEmpty(), "the raw socket's copy of the request is not a reply");
+        // hop limit 1: time exceeded from the gateway, nothing sent
+        w.send(Wire6.icmpFrame(Wire6.GW_MAC, Wire6.GUEST, OUTSIDE6, 1, Icmp6.ECHO_REQUEST, body));
+        w.expect("ICMPv6 time exceeded", f -> Wire6.F.isIcmp(f, IcmpError.TIME_EXCEEDED6));
+        assertEquals(4, kernel.sent().size());
+    }
+
+    @Test
+    void restrictOnSendsNoOutsideIcmpv6Echo() throws Exception {
+        wire(Map.of("restrict", "on"), 10_000);
+        w.send(Wire6.icmpFrame(Wire6.GW_MAC, Wire6.GUEST, OUTSIDE6, 64, Icmp6.ECHO_REQUEST, new byte[] {0, 1, 0, 1}));
+        assertTrue(w.collect(300, f -> Wire6.F.isIcmp(f, Icmp6.ECHO_REPLY)).isEmpty());
+        assertEquals(1L, (long) w.onLoop(() -> w.netdev.stats().restricted), "restrict=on: dropped");
+        assertTrue(kernel.socketCalls().isEmpty(), "no socket opened");
     }
 
     @Test
