@@ -24,9 +24,10 @@ public record Accel(boolean translate, int threshold, boolean background, boolea
     /**
      * The default threshold, chosen by boots to /init (docs/architecture.md): a start interpreted
      * 3000 times before its block is translated (1500 was measured again on 2026-12-05: less CPU
-     * on the machine thread, more for C1, no gain in wall time, slower on two busy cores). Translating costs the CPU's thread the class's
-     * generation, loading and verification, then runs in the JVM's bytecode interpreter until
-     * C1 has compiled it twice: code that runs only some thousand times is cheaper interpreted.
+     * on the machine thread, more for C1, no gain in wall time, slower on two busy cores).
+     * Translating costs the CPU's thread the class's generation, loading and verification, then
+     * runs in the JVM's bytecode interpreter until C1 has compiled it twice: code that runs only
+     * some thousand times is cheaper interpreted.
      * Against 16 (the first choice), the machine thread's CPU fell from 29.6 to 21.5-22.1 s and
      * C1's from 21.2 to 6.3 s.
      */
