@@ -135,7 +135,7 @@ final class Ndp {
         m[24] = OPT_TARGET_LINK_ADDRESS;
         m[25] = 1;
         System.arraycopy(Ethernet.virtualMac(target), 0, m, 26, 6);
-        stack.icmp6.send(target, dad ? V6.ALL_NODES : p.src(), 255, m);
+        stack.icmp6.sendNdp(target, dad ? V6.ALL_NODES : p.src(), m);
     }
 
     /** A router solicitation: an advertisement now, or when {@link #MIN_DELAY_BETWEEN_RAS_MS} since the last has passed. */
@@ -154,7 +154,7 @@ final class Ndp {
     private void advertise() {
         lastRa = System.nanoTime();
         sent++;
-        stack.icmp6.send(routerLinkLocal, V6.ALL_NODES, 255, advertisement());
+        stack.icmp6.sendNdp(routerLinkLocal, V6.ALL_NODES, advertisement());
     }
 
     /** The router advertisement (RFC 4861 section 4.2) with its options. */

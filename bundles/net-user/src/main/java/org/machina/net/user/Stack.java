@@ -301,7 +301,7 @@ final class Stack implements AutoCloseable {
     boolean ipOutput(IpAddr src, IpAddr dst, int proto, byte[] p, int off, int len) {
         return switch (src) {
             case IpAddr.V4 s -> ip.output(s.a(), ((IpAddr.V4) dst).a(), proto, p, off, len);
-            case IpAddr.V6 s -> ip6.output(s, (IpAddr.V6) dst, proto, isRouted(s) ? Icmp6.HOP_LIMIT - 1 : Icmp6.HOP_LIMIT, p, off, len);
+            case IpAddr.V6 s -> ip6.output(s, (IpAddr.V6) dst, proto, p, off, len);
         };
     }
 
