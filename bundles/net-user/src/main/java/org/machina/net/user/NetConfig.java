@@ -23,7 +23,7 @@ public final class NetConfig {
             "dnssearch", "domainname6");
     static final Set<String> KNOWN = Set.of("net", "host", "dns", "dhcpstart", "hostfwd", "restrict", "hostname",
             "domainname", "ipv4", "ipv6", "dns-upstream", "mtu", "guestfwd", "tftp", "bootfile", "ipv6-net", "ipv6-host",
-            "ipv6-dns", "ipv6-prefix", "ipv6-prefixlen", "tcp-timestamps", "dhcpv6");
+            "ipv6-dns", "ipv6-prefix", "ipv6-prefixlen", "tcp-timestamps", "dhcpv6", "outside");
 
     public final int net;
     public final int mask;
@@ -64,6 +64,13 @@ public final class NetConfig {
      * RA's M flag.
      */
     public final boolean dhcpv6Stateful;
+    /**
+     * {@code outside=host|loopback} (Machina's extension, default host): with loopback, every outside
+     * destination of the guest's NATed TCP, UDP and ICMP echo goes to the host's 127.0.0.1 (IPv6: ::1)
+     * instead of itself: a sandbox in which the guest can reach "the Internet" and nothing leaves
+     * this machine (tests of routed traffic: TTL, traceroute, outside pings).
+     */
+    public final boolean outsideToLoopback;
 
     /** {@code guestfwd=[tcp]:server:port-tcp:HOST:PORT}: guest connections to server:port go to HOST:PORT. */
     public record GuestFwd(int server, int port, String targetHost, int targetPort) {
@@ -112,6 +119,11 @@ public final class NetConfig {
             throw new IllegalArgumentException("-netdev user: dhcpv6=" + d6 + ": expected stateless or stateful");
         }
         dhcpv6Stateful = d6.equals("stateful");
+        String outside = o.getOrDefault("outside", "host");
+        if (!outside.equals("host") && !outside.equals("loopback")) {
+            throw new IllegalArgumentException("-netdev user: outside=" + outside + ": expected host or loopback");
+        }
+        outsideToLoopback = outside.equals("loopback");
         if (dhcpv6Stateful && ipv6PrefixLen > 128 - 9) {
             throw new IllegalArgumentException("-netdev user: dhcpv6=stateful gives addresses from PREFIX::" + Integer.toHexString(Dhcp6Leases.FIRST)
                     + " and needs an ipv6-net of /119 or shorter, not /" + ipv6PrefixLen);

@@ -277,9 +277,18 @@ final class Stack implements AutoCloseable {
         return !isVirtual(v4) && isOutside(v4);
     }
 
-    /** Where a packet to the outside address {@code dst} goes on the host: {@link Host#route}'s, else itself. */
+    /**
+     * Where a packet to the outside address {@code dst} goes on the host: {@link Host#route}'s (tests),
+     * the host's loopback of its family with {@code outside=loopback}, else itself.
+     */
     private InetAddress outside(IpAddr dst) throws UnknownHostException {
-        return host.route() != null ? host.route().apply(dst) : InetAddress.getByAddress(dst.bytes());
+        if (host.route() != null) {
+            return host.route().apply(dst);
+        }
+        if (cfg.outsideToLoopback) {
+            return InetAddress.getByAddress(dst instanceof IpAddr.V4 ? new byte[] {127, 0, 0, 1} : IpAddr.V6.LOOPBACK.bytes());
+        }
+        return InetAddress.getByAddress(dst.bytes());
     }
 
     /**
