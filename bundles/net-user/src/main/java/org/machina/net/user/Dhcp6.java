@@ -239,6 +239,7 @@ final class Dhcp6 {
             i = iaNaAnswer(type, slot, b, at, m, i);
         }
         if (type == SOLICIT && given == 0) {
+            m[0] = (byte) ADVERTISE;                      // nothing to commit, even when asked to: an Advertise
             return status(m, start, STATUS_NO_ADDRS_AVAIL, POOL_EXHAUSTED);   // section 18.3.9: only the status
         }
         if (type == RELEASE || type == DECLINE) {

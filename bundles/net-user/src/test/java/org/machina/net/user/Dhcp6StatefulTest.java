@@ -184,6 +184,8 @@ class Dhcp6StatefulTest {
             Map<Integer, byte[]> o = Dhcp6Test.options(none);
             assertEquals(3, o.size(), "only the identifiers and the status: " + o.keySet());
             assertEquals(2, Wire.u16(o.get(13), 0), "NoAddrsAvail");
+            assertEquals(2, exchange(w, 1, Dhcp6Test.option(1, client((byte) 98)), iaNa(1), rapid)[0],
+                    "with Rapid Commit too: nothing to commit, an Advertise");
             Ia full = Ia.of(Dhcp6Test.options(exchange(w, 3, Dhcp6Test.option(1, client((byte) 99)), sid, iaNa(1))).get(3));
             assertEquals(2, full.status(), "a Request gets NoAddrsAvail in the IA");
         }
