@@ -1,19 +1,13 @@
 package org.machina.net.user;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.invoke.MethodHandle;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,10 +15,9 @@ import org.machina.host.posix.FfmLibc;
 
 /**
  * The host's ICMPv6 errors about a guest's outside ping, through the real kernel, on loopback only.
- * The stack's loop thread moves into a network namespace of its own ({@code unshare(CLONE_NEWNET)}:
- * a namespace belongs to a thread, so the rest of the JVM and the host stay where they are), with
- * only {@code lo}, up, and a route {@code 2001:db8:7::/64 dev lo}. The guest pings 2001:db8::7, which
- * the test routes to 2001:db8:7::1: the kernel sends the request on {@code lo}, finds no owner for the
+ * The stack's loop thread moves into a network namespace of its own ({@link LoopNamespace}: the rest
+ * of the JVM and the host stay where they are), with only {@code lo}, up, and a route
+ * {@code 2001:db8:7::/64 dev lo}. The guest pings 2001:db8::7, which the test routes to 2001:db8:7::1: the kernel sends the request on {@code lo}, finds no owner for the
  * address and answers itself with ICMPv6 destination unreachable (no route, code 0) from ::1. The
  * stack's ICMPv6 socket gets it (a ping socket from its error queue, IPV6_RECVERR; a raw one as a
  * message) and the guest must see destination unreachable code 0 from the gateway (::1's face),
@@ -32,44 +25,8 @@ import org.machina.host.posix.FfmLibc;
  * root (CAP_SYS_ADMIN, CAP_NET_RAW) and {@code ip}; aborted, not passed, without them.
  */
 class Icmp6ErrorNamespaceTest {
-    static final int CLONE_NEWNET = 0x40000000;
     static final byte[] ON_LO = Wire6.addr("2001:db8:7::1");
-
-    /** Loop thread: into a namespace of its own with lo up and the route; null when done, else why not. */
-    static String ownNamespace(boolean pingSockets) {
-        try {
-            Linker linker = Linker.nativeLinker();
-            MethodHandle unshare = linker.downcallHandle(linker.defaultLookup().find("unshare").orElseThrow(),
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-            if ((int) unshare.invokeExact(CLONE_NEWNET) != 0) {
-                return "unshare(CLONE_NEWNET) refused: needs CAP_SYS_ADMIN";
-            }
-            String devices = Files.readString(Path.of("/proc/thread-self/net/dev"), StandardCharsets.US_ASCII);
-            if (devices.lines().skip(2).anyMatch(l -> !l.trim().startsWith("lo:"))) {
-                throw new AssertionError("a new network namespace has interfaces besides lo: " + devices);
-            }
-            String why = run("ip", "link", "set", "lo", "up");
-            why = why != null ? why : run("ip", "-6", "route", "add", "2001:db8:7::/64", "dev", "lo");
-            if (why == null && pingSockets) {
-                why = run("sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647");
-            }
-            return why;
-        } catch (Throwable t) {
-            return "no namespace: " + t;
-        }
-    }
-
-    /** Runs a command from this thread (so in its namespace); null when it succeeded. */
-    private static String run(String... cmd) throws Exception {
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        } catch (java.io.IOException e) {
-            return String.join(" ", cmd) + ": " + e.getMessage();
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? null : String.join(" ", cmd) + ": " + out;
-    }
+    static final List<String> PING_SOCKETS = List.of("sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647");
 
     @ParameterizedTest(name = "ping socket {0}")
     @ValueSource(booleans = {false, true})
@@ -77,7 +34,8 @@ class Icmp6ErrorNamespaceTest {
         InetAddress onLo = InetAddress.getByAddress(ON_LO);
         Stack.Host host = new Stack.Host(FfmLibc::get, dst -> dst.equals(IpAddr.V6.of(IcmpEchoTest.OUTSIDE6, 0)) ? onLo : null, 10_000);
         try (Wire w = new Wire(Map.of(), host)) {
-            String why = w.onLoop(() -> ownNamespace(pingSocket));
+            List<String> route = List.of("ip", "-6", "route", "add", "2001:db8:7::/64", "dev", "lo");
+            String why = w.onLoop(() -> pingSocket ? LoopNamespace.enter(route, PING_SOCKETS) : LoopNamespace.enter(route));
             Assumptions.assumeTrue(why == null, why);
             byte[] body = new byte[4 + 12];
             body[1] = 0x77;                                   // identifier 0x0077, sequence 5
