@@ -221,6 +221,58 @@ class Dhcp6StatefulTest {
         }
     }
 
+    /**
+     * Hostile input, straight into the server on the loop (so an exception would fail the test):
+     * 5000 messages of every client type, with IAs of every kind holding addresses, then bits flipped,
+     * option lengths made up and the message cut anywhere, from 64 clients. Nothing throws, the
+     * bindings stay within the pool and every answer fits the minimum MTU.
+     */
+    @Test
+    void hostileMessagesNeverBreakTheServer() throws Exception {
+        java.util.Random rnd = new java.util.Random(8415);
+        String longName = ("a".repeat(63) + ".").repeat(3) + "b".repeat(60);
+        try (Wire w = new Wire(Map.of("dhcpv6", "stateful", "domainname", longName))) {
+            int[] types = {1, 3, 4, 5, 6, 8, 9, 11};
+            for (int n = 0; n < 5000; n++) {
+                ByteArrayOutputStream m = new ByteArrayOutputStream();
+                m.write(types[rnd.nextInt(types.length)]);
+                m.writeBytes(new byte[3]);
+                byte[] duid = new byte[1 + rnd.nextInt(130)];
+                duid[duid.length - 1] = (byte) rnd.nextInt(64);
+                m.writeBytes(Dhcp6Test.option(1, duid));
+                if (rnd.nextBoolean()) {
+                    m.writeBytes(Dhcp6Test.option(2, Dhcp6Test.serverDuid()));
+                }
+                if (rnd.nextBoolean()) {
+                    m.writeBytes(Dhcp6Test.option(14, new byte[0]));
+                }
+                for (int k = rnd.nextInt(7); k > 0; k--) {
+                    int code = new int[] {3, 3, 4, 25}[rnd.nextInt(4)];
+                    byte[] ia = iaNa(rnd.nextInt(3), "fec0::" + Integer.toHexString(0x100 + rnd.nextInt(20)), "fec0::1" + rnd.nextInt(9),
+                            "2001:db8::" + rnd.nextInt(9));
+                    Wire.put16(ia, 0, code);
+                    m.writeBytes(ia);
+                }
+                byte[] b = m.toByteArray();
+                for (int f = rnd.nextInt(4); f > 0; f--) {
+                    b[4 + rnd.nextInt(b.length - 4)] ^= (byte) (1 << rnd.nextInt(8));
+                }
+                int len = rnd.nextInt(8) == 0 ? rnd.nextInt(b.length + 1) : b.length;
+                byte[] msg = b;
+                w.onLoop(() -> {
+                    w.netdev.stack().dhcp6.input(IpAddr.V6.of(Wire6.GUEST_LL, 0), 546, msg, 0, len);
+                    return null;
+                });
+            }
+            assertTrue(bound(w) <= Dhcp6Leases.POOL);
+            long answered = w.onLoop(() -> w.netdev.stats().dhcp6Answered);
+            assertTrue(answered > 1000, "answered: " + answered);
+            for (Wire.Frame f : w.collect(500, f -> Wire6.F.is(f, 17))) {
+                assertTrue(f.b().length - 14 <= 1280, "an answer of " + (f.b().length - 14) + " bytes");
+            }
+        }
+    }
+
     @Test
     void theRouterAdvertisementSetsMOnlyWhenStateful() throws Exception {
         try (Wire w = new Wire(STATEFUL)) {
