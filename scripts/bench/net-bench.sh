@@ -161,6 +161,14 @@ vcpu_ms() { # PID -> CPU in ms of the QEMU process's vCPU thread so far, and its
   done
   echo 0 0
 }
+sample() { # N -> the counters a transfer is measured by, before (0) or after (1) it, into the caller's
+  # c$N (the guest QEMU's CPU ms), v$N (its vCPU's CPU and wait ms), s$N (the server's CPU ms), l$N (the
+  # server loop's wake-ups and reads+writes)
+  printf -v "c$1" %s "$(cpu_ms "${PID[$emu]}")"
+  read -ra "v$1" <<<"$(vcpu_ms "${PID[$emu]}")"
+  printf -v "s$1" %s "$(cpu_ms "$serve_pid")"
+  read -ra "l$1" <<<"$(loop_counts)"
+}
 transfer() { # EMU DIR(h2g|g2h) MIB ROUND(0: warm-up) -> a line in $RES and on stdout
   use "$1"
   local dir=$2 n=$(($3 << 20)) r=$4 t0 t1 c0 c1 s0 s1 got mbps l0 l1 g0 g1 v0 v1
@@ -173,10 +181,10 @@ transfer() { # EMU DIR(h2g|g2h) MIB ROUND(0: warm-up) -> a line in $RES and on s
   if [ "$dir" = h2g ]; then
     type_cmd "nc -l -p 5001 | wc -c"
     sleep 1
-    c0=$(cpu_ms "${PID[$emu]}"); v0=($(vcpu_ms "${PID[$emu]}")); s0=$(cpu_ms "$serve_pid"); l0=($(loop_counts)); t0=$(now)
+    sample 0; t0=$(now)
     head -c "$n" /dev/zero | timeout "$limit" socat -u - "TCP:127.0.0.1:${FWD1[$emu]}"
     got=$(await '^ *[0-9]+ *$' "$limit"); t1=$(now)
-    c1=$(cpu_ms "${PID[$emu]}"); v1=($(vcpu_ms "${PID[$emu]}")); s1=$(cpu_ms "$serve_pid"); l1=($(loop_counts))
+    sample 1
     await '^RC=' 30 >/dev/null
     got=${got// /}
     [ "$got" = "$n" ] || { echo "net-bench: $emu: the guest counted $got bytes, not $n" >&2; return 1; }
@@ -184,10 +192,10 @@ transfer() { # EMU DIR(h2g|g2h) MIB ROUND(0: warm-up) -> a line in $RES and on s
     # the guest sends 1 MiB more than is read, so that the reader's end stops it
     type_cmd "dd if=/dev/zero bs=65536 count=$((($3 + 1) * 16)) 2>/dev/null | nc -l -p 5002 >/dev/null"
     sleep 1
-    c0=$(cpu_ms "${PID[$emu]}"); v0=($(vcpu_ms "${PID[$emu]}")); s0=$(cpu_ms "$serve_pid"); l0=($(loop_counts)); t0=$(now)
+    sample 0; t0=$(now)
     # (socat ends with a broken pipe once head has its bytes: expected)
     got=$({ timeout "$limit" socat -u "TCP:127.0.0.1:${FWD2[$emu]}" - 2>/dev/null || true; } | head -c "$n" | wc -c); t1=$(now)
-    c1=$(cpu_ms "${PID[$emu]}"); v1=($(vcpu_ms "${PID[$emu]}")); s1=$(cpu_ms "$serve_pid"); l1=($(loop_counts))
+    sample 1
     await '^RC=' 60 >/dev/null || true
     [ "$got" = "$n" ] || { echo "net-bench: $emu: the host read $got bytes, not $n" >&2; return 1; }
   fi

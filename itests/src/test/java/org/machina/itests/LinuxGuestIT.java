@@ -185,8 +185,8 @@ class LinuxGuestIT {
         // eth0: e1000 on 10.0.2.0/24 with a hostfwd; eth1: virtio-net on its own network 10.0.3.0/24
         // the e1000's frames are recorded (itests/target/linux-guest/eth0.pcap) for when a network check fails
         cmd.addAll(List.of("-object", "filter-dump,id=dump0,netdev=nic0,file=" + out.resolve("eth0.pcap") + ",maxlen=256"));
-        cmd.addAll(List.of("-nic", "user,id=nic0,model=e1000,hostfwd=tcp:127.0.0.1:" + hostfwdPort + "-:8080",
-                "-netdev", "user,id=vnet,net=10.0.3.0/24,ipv6-net=fd00:3::/64", "-device", "virtio-net-pci,netdev=vnet"));
+        cmd.addAll(List.of("-nic", "user,id=nic0,model=e1000,outside=loopback,hostfwd=tcp:127.0.0.1:" + hostfwdPort + "-:8080",
+                "-netdev", "user,id=vnet,net=10.0.3.0/24,ipv6-net=fd00:3::/64,outside=loopback", "-device", "virtio-net-pci,netdev=vnet"));
         if (disks) {
             vdaData = pattern(DISK_BYTES, 0x9E3779B97F4A7C15L);
             vdbData = pattern(DISK_BYTES, 0x2545F4914F6CDD1DL);
@@ -940,8 +940,34 @@ class LinuxGuestIT {
                 NET_BYTES / 1e6 / seconds);
     }
 
+    /**
+     * Routed traffic on eth0 (both NICs' netdevs have {@code outside=loopback}: every outside address
+     * is the host's 127.0.0.1, so nothing leaves the machine, whichever way the guest routes): busybox {@code traceroute} to 203.0.113.7
+     * with at most 2 hops. Its first UDP probe has TTL 1: the stack, the router, answers ICMP time
+     * exceeded from 10.0.2.2 without sending anything on; the second, TTL 2, goes to 127.0.0.1's
+     * closed port and the host's port unreachable comes back from 203.0.113.7. As root (the stack's
+     * JVM may open a raw ICMP socket), a ping to 203.0.113.7 is answered too.
+     */
     @Test
     @Order(22)
+    void tracerouteSeesTheGatewayTimeExceededAndTheOutsideHost() throws Exception {
+        Output addr = shell("ip -4 addr show dev eth0");
+        Assumptions.assumeTrue(addr.text().contains("10.0.2.15"), "eth0 has no lease (the e1000 test failed): " + addr);
+        // the guest's default route may be either NIC's (both netdevs have outside=loopback): this one goes through eth0
+        assertEquals(0, shell("ip route add 203.0.113.0/24 via 10.0.2.2 dev eth0").status(), "a route via eth0");
+        Output trace = shell("traceroute -n -m 2 -q 1 -w 3 203.0.113.7 2>&1");
+        assertTrue(trace.lines().stream().anyMatch(l -> l.matches("\\s*1\\s+10\\.0\\.2\\.2\\s.*ms.*")),
+                "hop 1: time exceeded from the gateway: " + trace);
+        assertTrue(trace.lines().stream().anyMatch(l -> l.matches("\\s*2\\s+203\\.0\\.113\\.7\\s.*ms.*")),
+                "hop 2: port unreachable from the outside host: " + trace);
+        if ("root".equals(System.getProperty("user.name"))) {
+            Output ping = shell("ping -c 1 -W 5 203.0.113.7");
+            assertTrue(ping.text().contains("1 packets received"), "an outside ping through the host's ICMP socket: " + ping);
+        }
+    }
+
+    @Test
+    @Order(23)
     void poweroffEndsTheProcessWithStatusZero() throws Exception {
         int from = console.length();
         console.type("poweroff\n");
@@ -961,7 +987,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: what the host finds in the image files. */
     @Test
-    @Order(23)
+    @Order(24)
     void hostFindsTheRecordInTheQcow2ImageAndTheReadOnlyImageUntouched() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {
@@ -993,7 +1019,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: the USB stick's qcow2 is clean and holds the pattern and the record. */
     @Test
-    @Order(24)
+    @Order(25)
     void hostFindsTheUsbRecordAndACleanQcow2() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {
@@ -1018,7 +1044,7 @@ class LinuxGuestIT {
 
     /** After the guest powered off: the SBP-2 disk's qcow2 image is clean and holds the pattern and the record. */
     @Test
-    @Order(25)
+    @Order(26)
     void hostFindsTheSbp2RecordInItsQcow2Image() throws Exception {
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         if (!poweredOff) {

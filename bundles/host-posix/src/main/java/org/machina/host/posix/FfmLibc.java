@@ -267,14 +267,14 @@ public final class FfmLibc implements Libc {
     @Override
     public QueuedError recvError(int fd, MemorySegment buffer) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment name = a.allocate(SOCKADDR_IN);
+            MemorySegment name = a.allocate(SOCKADDR_IN6_SIZE, 4);
             MemorySegment iov = a.allocate(16, 8);
             iov.set(ADDRESS, 0, buffer);
             iov.set(JAVA_LONG, 8, buffer.byteSize());
             MemorySegment control = a.allocate(512, 8);
             MemorySegment msg = a.allocate(MSGHDR_SIZE, 8);
             msg.set(ADDRESS, 0, name);
-            msg.set(JAVA_INT, 8, (int) SOCKADDR_IN.byteSize());
+            msg.set(JAVA_INT, 8, (int) SOCKADDR_IN6_SIZE);
             msg.set(ADDRESS, 16, iov);
             msg.set(JAVA_LONG, 24, 1L);
             msg.set(ADDRESS, 32, control);
@@ -287,13 +287,15 @@ public final class FfmLibc implements Libc {
                 if (len < CMSG_DATA || at + len > controlLength) {
                     break;
                 }
-                if (control.get(JAVA_INT, at + 8) == SOL_IP && control.get(JAVA_INT, at + 12) == IP_RECVERR
+                int level = control.get(JAVA_INT, at + 8);
+                int type = control.get(JAVA_INT, at + 12);
+                if ((level == SOL_IP && type == IP_RECVERR || level == SOL_IPV6 && type == IPV6_RECVERR)
                         && len >= CMSG_DATA + SOCK_EXTENDED_ERR_SIZE) {
                     MemorySegment ee = control.asSlice(at + CMSG_DATA, len - CMSG_DATA);
                     InetSocketAddress offender = len >= CMSG_DATA + SOCK_EXTENDED_ERR_SIZE + 8
                             ? inet(ee.asSlice(SOCK_EXTENDED_ERR_SIZE)) : null;
                     return new QueuedError((int) n, ee.get(JAVA_INT, 0), ee.get(JAVA_BYTE, 4) & 0xff, ee.get(JAVA_BYTE, 5) & 0xff,
-                            ee.get(JAVA_BYTE, 6) & 0xff, offender == null ? null : offender.getAddress(), to);
+                            ee.get(JAVA_BYTE, 6) & 0xff, offender == null ? null : offender.getAddress(), to, ee.get(JAVA_INT, 8));
                 }
                 at += (len + 7) & ~7L;                       // CMSG_NXTHDR: aligned to size_t
             }

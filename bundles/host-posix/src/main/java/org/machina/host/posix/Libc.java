@@ -52,9 +52,12 @@ public interface Libc {
     /** setsockopt(2) level and option: the hop limit of the unicast packets an IPv6 socket sends (ipv6(7)). */
     int SOL_IPV6 = 41;
     int IPV6_UNICAST_HOPS = 16;
-    /** Where a queued error came from (struct sock_extended_err's ee_origin): the local stack, or an ICMP message. */
+    /** setsockopt(2) option at {@link #SOL_IPV6}: IPv6 errors (ICMPv6 ones the host got) queued on the socket (ipv6(7)). */
+    int IPV6_RECVERR = 25;
+    /** Where a queued error came from (struct sock_extended_err's ee_origin): the local stack, an ICMP or an ICMPv6 message. */
     int SO_EE_ORIGIN_LOCAL = 1;
     int SO_EE_ORIGIN_ICMP = 2;
+    int SO_EE_ORIGIN_ICMP6 = 3;
 
     default int open(String path, int flags) throws ErrnoException {
         throw new ErrnoException("open", ErrnoException.ENOSYS);
@@ -142,15 +145,20 @@ public interface Libc {
      * An error read from a socket's error queue ({@link #recvError}): the bytes of the packet it is
      * about (for ICMP, from its transport header: what the socket sent) in the buffer, struct
      * sock_extended_err's errno, origin ({@link #SO_EE_ORIGIN_ICMP}, ...), ICMP type and code, the
-     * node that reported it (SO_EE_OFFENDER; null when none), and where the packet had been sent.
+     * node that reported it (SO_EE_OFFENDER; null when none), where the packet had been sent, and
+     * ee_info (for an ICMP "fragmentation needed" or ICMPv6 "packet too big", the MTU).
      */
-    record QueuedError(int length, int errno, int origin, int type, int code, InetAddress offender, InetSocketAddress to) {
+    record QueuedError(int length, int errno, int origin, int type, int code, InetAddress offender, InetSocketAddress to, int info) {
+        /** Without ee_info (0). */
+        public QueuedError(int length, int errno, int origin, int type, int code, InetAddress offender, InetSocketAddress to) {
+            this(length, errno, origin, type, code, offender, to, 0);
+        }
     }
 
     /**
      * recvmsg(2) with {@link #MSG_ERRQUEUE} and {@link #MSG_DONTWAIT} on an IPv4 socket with
-     * {@link #IP_RECVERR} set: the next queued error, its packet's bytes into {@code buffer}
-     * (EAGAIN when none is queued).
+     * {@link #IP_RECVERR} set or an IPv6 one with {@link #IPV6_RECVERR}: the next queued error, its
+     * packet's bytes into {@code buffer} (EAGAIN when none is queued).
      */
     default QueuedError recvError(int fd, MemorySegment buffer) throws ErrnoException {
         throw new ErrnoException("recvmsg", ErrnoException.ENOSYS);

@@ -6,7 +6,7 @@
  * each call, and {@link org.machina.host.posix.ErrnoException} for a failed call. Linux LP64
  * (x86-64, arm64) values.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package org.machina.host.posix;
 

@@ -16,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The real C library through java.lang.foreign: results, errno and its text, on files, pipes and a loopback socket. */
@@ -139,30 +141,32 @@ class FfmLibcTest {
      * nothing listens on; the kernel's ICMP port unreachable is queued, and recvmsg(MSG_ERRQUEUE)
      * gives its origin, type, code, errno, the reporter and where the datagram went, and the datagram's data.
      */
-    @Test
-    void anIcmpErrorIsReadFromTheErrorQueue() throws Exception {
+    @ParameterizedTest(name = "IPv6 {0}")
+    @ValueSource(booleans = {false, true})
+        void anIcmpErrorIsReadFromTheErrorQueue(boolean v6) throws Exception {
+        String loopback = v6 ? "::1" : "127.0.0.1";
         int port;
         try (DatagramChannel closed = DatagramChannel.open()) {
-            closed.bind(new InetSocketAddress("127.0.0.1", 0));
+            closed.bind(new InetSocketAddress(loopback, 0));
             port = ((InetSocketAddress) closed.getLocalAddress()).getPort();
         }
-        int fd = libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK, 17);
+        int fd = libc.socket(v6 ? Libc.AF_INET6 : Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK, 17);
         try (Arena a = Arena.ofConfined()) {
-            libc.setsockopt(fd, Libc.SOL_IP, Libc.IP_RECVERR, 1);
+            libc.setsockopt(fd, v6 ? Libc.SOL_IPV6 : Libc.SOL_IP, v6 ? Libc.IPV6_RECVERR : Libc.IP_RECVERR, 1);
             MemorySegment buf = a.allocate(256);
             assertEquals(ErrnoException.EAGAIN, assertThrows(ErrnoException.class, () -> libc.recvError(fd, buf)).errno(), "none queued yet");
             byte[] data = "is anyone there".getBytes(StandardCharsets.US_ASCII);
             MemorySegment out = a.allocate(data.length);
             MemorySegment.copy(data, 0, out, ValueLayout.JAVA_BYTE, 0, data.length);
-            InetSocketAddress to = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port);
+            InetSocketAddress to = new InetSocketAddress(InetAddress.getByName(loopback), port);
             libc.sendTo(fd, out, 0, to);
             assertTrue((libc.poll(fd, Libc.POLLIN, 5000) & Libc.POLLERR) != 0, "an error is queued");
             Libc.QueuedError e = libc.recvError(fd, buf);
-            assertEquals(Libc.SO_EE_ORIGIN_ICMP, e.origin());
-            assertEquals(3, e.type(), "destination unreachable");
-            assertEquals(3, e.code(), "port unreachable");
+            assertEquals(v6 ? Libc.SO_EE_ORIGIN_ICMP6 : Libc.SO_EE_ORIGIN_ICMP, e.origin());
+            assertEquals(v6 ? 1 : 3, e.type(), "destination unreachable");
+            assertEquals(v6 ? 4 : 3, e.code(), "port unreachable");
             assertEquals(111, e.errno(), "ECONNREFUSED");
-            assertEquals(InetAddress.getByName("127.0.0.1"), e.offender(), "the reporter");
+            assertEquals(InetAddress.getByName(loopback), e.offender(), "the reporter");
             assertEquals(to, e.to(), "where the datagram went");
             assertEquals(data.length, e.length());
             assertArrayEquals(data, buf.asSlice(0, data.length).toArray(ValueLayout.JAVA_BYTE), "the datagram's data");

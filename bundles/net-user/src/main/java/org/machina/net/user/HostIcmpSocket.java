@@ -20,8 +20,9 @@ import org.machina.host.posix.Libc;
  * process's group is in {@code /proc/sys/net/ipv4/ping_group_range}), then a raw socket
  * ({@code SOCK_RAW}, needs CAP_NET_RAW). Both are non-blocking. For ICMPv6 echo the same with
  * {@code AF_INET6, IPPROTO_ICMPV6} (the same sysctl governs both); there the kernel fills in every
- * message's checksum (it has the pseudo-header), a raw socket reads no IP header, and errors are not
- * read (no IPV6_RECVERR).
+ * message's checksum (it has the pseudo-header) and a raw socket reads no IP header. A ping socket of
+ * either family has IP_RECVERR / IPV6_RECVERR set, so the host's ICMP errors about its requests are
+ * queued on it ({@link #receiveError}); a raw socket reads them as messages.
  *
  * <p>The two kinds differ in what they receive: a ping socket only the echo replies to its own
  * requests, ICMP message only, the identifier being the socket's (the kernel sets it on send); a raw
@@ -64,10 +65,10 @@ final class HostIcmpSocket implements AutoCloseable {
 
     /**
      * An ICMP error the host got about one of the socket's requests, from a ping socket's error
-     * queue: its type and code, who reported it (null if the kernel did not say), where the request
+     * queue: its type and code, sock_extended_err's ee_info (packet too big's MTU), who reported it (null if the kernel did not say), where the request
      * had gone, and the request's ICMP message as sent (from its header; overwritten by the next read).
      */
-    record Report(int type, int code, InetAddress reporter, InetAddress to, byte[] buf, int off, int len) {
+    record Report(int type, int code, int info, InetAddress reporter, InetAddress to, byte[] buf, int off, int len) {
     }
 
     private final Libc libc;
@@ -141,9 +142,10 @@ final class HostIcmpSocket implements AutoCloseable {
             libc.close(fd);
             throw new Unavailable("no wake-up pipe for the ICMP socket's watcher (" + e.getMessage() + ")");
         }
-        if (kind == Kind.PING && !v6) {
+        if (kind == Kind.PING) {
             try {
-                libc.setsockopt(fd, Libc.SOL_IP, Libc.IP_RECVERR, 1); // else Linux tells an unconnected ping socket of no ICMP error
+                // else Linux tells an unconnected ping socket of no ICMP error
+                libc.setsockopt(fd, v6 ? Libc.SOL_IPV6 : Libc.SOL_IP, v6 ? Libc.IPV6_RECVERR : Libc.IP_RECVERR, 1);
             } catch (ErrnoException e) {
                 Stack.LOG.debug("net: no ICMP errors on the ping socket: {}", e.getMessage());
             }
@@ -251,13 +253,13 @@ final class HostIcmpSocket implements AutoCloseable {
     }
 
     /**
-     * The next ICMP error queued on a ping socket (loop thread): recvmsg(MSG_ERRQUEUE) until one
-     * from an ICMP message about an echo request comes; null when none is queued (EAGAIN), on a raw
+     * The next ICMP (ICMPv6) error queued on a ping socket (loop thread): recvmsg(MSG_ERRQUEUE)
+     * until one from an ICMP (ICMPv6) message about an echo request comes; null when none is queued (EAGAIN), on a raw
      * socket (which reads errors as messages, {@link #receive}) or after {@link #MAX_SKIPPED} others.
      * A queued error also makes the socket poll readable (POLLERR), so the watcher's drain comes here.
      */
     Report receiveError() {
-        for (int i = 0; i < MAX_SKIPPED && !closed && kind == Kind.PING && !v6; i++) {
+        for (int i = 0; i < MAX_SKIPPED && !closed && kind == Kind.PING; i++) {
             Libc.QueuedError e;
             try {
                 e = libc.recvError(fd, in);
@@ -268,11 +270,11 @@ final class HostIcmpSocket implements AutoCloseable {
                 return null;
             }
             int n = Math.min(e.length(), BUFFER);
-            if (e.origin() != Libc.SO_EE_ORIGIN_ICMP || n < 8 || e.to() == null) {
+            if (e.origin() != (v6 ? Libc.SO_EE_ORIGIN_ICMP6 : Libc.SO_EE_ORIGIN_ICMP) || n < 8 || e.to() == null) {
                 continue;                                    // a local error (EMSGSIZE...), or nothing to match
             }
             MemorySegment.copy(in, ValueLayout.JAVA_BYTE, 0, bytes, 0, n);
-            return new Report(e.type(), e.code(), e.offender(), e.to().getAddress(), bytes, 0, n);
+            return new Report(e.type(), e.code(), e.info(), e.offender(), e.to().getAddress(), bytes, 0, n);
         }
         return null;
     }

@@ -15,7 +15,8 @@ final class Icmp6 {
     static final int ROUTER_ADVERTISEMENT = 134;
     static final int NEIGHBOR_SOLICITATION = 135;
     static final int NEIGHBOR_ADVERTISEMENT = 136;
-    static final int HOP_LIMIT = 64;
+    /** The hop limit of what the stack sends from its own addresses, and the RA's Cur Hop Limit: {@link Ipv4#TTL}. */
+    static final int HOP_LIMIT = Ipv4.TTL;
 
     private final Stack stack;
 
@@ -49,14 +50,24 @@ final class Icmp6 {
         System.arraycopy(p.buf(), p.off(), r, 0, p.len());
         r[0] = (byte) ECHO_REPLY;
         r[1] = 0;
-        send(p.dst(), p.src(), HOP_LIMIT, r);
+        send(p.dst(), p.src(), r);
     }
 
-    /** Fills in the checksum of message {@code m} and sends it. */
-    boolean send(V6 src, V6 dst, int hopLimit, byte[] m) {
+    /** Fills in the checksum of message {@code m} and sends it (the hop limit as {@link Ipv6#output} decides: 63 from an outside host, 64 from the stack's own addresses). */
+    boolean send(V6 src, V6 dst, byte[] m) {
+        return send(src, dst, -1, m);
+    }
+
+    /** {@link #send} with hop limit 255: neighbor discovery (RFC 4861 section 7.1.1). */
+    boolean sendNdp(V6 src, V6 dst, byte[] m) {
+        return send(src, dst, 255, m);
+    }
+
+    private boolean send(V6 src, V6 dst, int hopLimit, byte[] m) {
         Bytes.put16(m, 2, 0);
         Bytes.put16(m, 2, checksum(src, dst, m, 0, m.length));
-        return stack.ip6.output(src, dst, Ipv6.ICMPV6, hopLimit, m, 0, m.length);
+        return hopLimit < 0 ? stack.ip6.output(src, dst, Ipv6.ICMPV6, m, 0, m.length)
+                : stack.ip6.output(src, dst, Ipv6.ICMPV6, hopLimit, m, 0, m.length);
     }
 
     /** The ICMPv6 checksum over the pseudo-header and the message: 0 for a message whose checksum is right. */

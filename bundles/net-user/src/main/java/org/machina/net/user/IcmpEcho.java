@@ -34,7 +34,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>One instance per family: the stack's {@code echo6} does the same for ICMPv6 echo (RFC 4443
  * section 4) through an ICMPv6 socket, the reply going to the guest with hop limit 63 and a new
- * checksum; the host's ICMPv6 errors about its requests are not relayed (the guest's ping times out).
+ * checksum; the host's ICMPv6 errors about its requests (destination unreachable, packet too big,
+ * time exceeded, parameter problem) are relayed the same way, an ICMPv6 ping socket's from its error
+ * queue (IPV6_RECVERR), a raw one's read as messages.
  */
 final class IcmpEcho {
     static final int MAX_PENDING = 64;
@@ -184,8 +186,8 @@ final class IcmpEcho {
         }
         HostIcmpSocket.Report e;
         while ((e = s.receiveError()) != null) {
-            if (IcmpError.isRelayed(e.type())) {
-                error(e.type(), e.code(), e.reporter(), e.to(), e.buf(), e.off(), e.len(), false);
+            if (v6 ? IcmpError.isRelayed6(e.type()) : IcmpError.isRelayed(e.type())) {
+                error(e.type(), e.code(), e.info(), e.reporter(), e.to(), e.buf(), e.off(), e.len(), false);
             }
         }
         HostIcmpSocket.Message m;
@@ -197,8 +199,12 @@ final class IcmpEcho {
     private void reply(HostIcmpSocket.Kind kind, HostIcmpSocket.Message m) {
         byte[] b = m.buf();
         int o = m.off();
-        if (m.len() >= 8 && kind == HostIcmpSocket.Kind.RAW && !v6 && IcmpError.isRelayed(Bytes.u8(b, o))) {
-            rawError(m);
+        if (m.len() >= 8 && kind == HostIcmpSocket.Kind.RAW && (v6 ? IcmpError.isRelayed6(Bytes.u8(b, o)) : IcmpError.isRelayed(Bytes.u8(b, o)))) {
+            if (v6) {
+                rawError6(m);
+            } else {
+                rawError(m);
+            }
             return;
         }
         if (m.len() < 8 || Bytes.u8(b, o) != (v6 ? Icmp6.ECHO_REPLY : Icmp.ECHO_REPLY)) {
@@ -221,7 +227,7 @@ final class IcmpEcho {
         stack.stats.icmpEchoReplies++;
         if (v6) {
             byte[] r = Icmp.echo(b, o, m.len(), Icmp6.ECHO_REPLY, p.guestId(), p.guestSeq());
-            stack.icmp6.send((IpAddr.V6) p.guestDst(), (IpAddr.V6) p.guestSrc(), Ipv4.FORWARDED_TTL, r);
+            stack.icmp6.send((IpAddr.V6) p.guestDst(), (IpAddr.V6) p.guestSrc(), r);
             return;
         }
         byte[] r = Icmp.echo(b, o, m.len(), Icmp.ECHO_REPLY, p.guestId(), p.guestSeq());
@@ -250,18 +256,41 @@ final class IcmpEcho {
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);              // four bytes are always an address
         }
-        error(Bytes.u8(b, m.off()), Bytes.u8(b, m.off() + 1), m.from(), to, b, q + ihl, m.len() - IcmpError.HEADER - ihl, true);
+        error(Bytes.u8(b, m.off()), Bytes.u8(b, m.off() + 1), 0, m.from(), to, b, q + ihl, m.len() - IcmpError.HEADER - ihl, true);
     }
 
     /**
-     * An ICMP error of {@code type}/{@code code} that {@code reporter} sent about a request to
+     * An ICMPv6 error the raw ICMPv6 socket received (no IP header: the kernel removed it; its
+     * checksum the kernel checked): it quotes the packet it is about from its fixed header (RFC 4443
+     * section 2.4 (c)); for one of our requests, an IPv6 header with Next Header ICMPv6 and our echo
+     * request after it (the stack's requests carry no extension headers). Handed to {@link #error}.
+     */
+    private void rawError6(HostIcmpSocket.Message m) {
+        byte[] b = m.buf();
+        int q = m.off() + IcmpError.HEADER;
+        if (m.len() < IcmpError.HEADER + Ipv6.HEADER + 8 || (b[q] & 0xf0) != 0x60 || Bytes.u8(b, q + 6) != Ipv6.ICMPV6) {
+            return;                                          // about something else
+        }
+        InetAddress to;
+        try {
+            to = InetAddress.getByAddress(Arrays.copyOfRange(b, q + 24, q + 40));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);              // sixteen bytes are always an address
+        }
+        error(Bytes.u8(b, m.off()), Bytes.u8(b, m.off() + 1), Bytes.i32(b, m.off() + 4), m.from(), to, b, q + Ipv6.HEADER,
+                m.len() - IcmpError.HEADER - Ipv6.HEADER, true);
+    }
+
+    /**
+     * An ICMP error of {@code type}/{@code code} (and over IPv6 the message's 4-byte field {@code info}:
+     * packet too big's MTU) that {@code reporter} sent about a request to
      * {@code to} whose ICMP message (as sent) is at {@code off}: if that is one of our outstanding
      * requests (echo request, an outstanding sequence number, that destination, and on a raw socket
      * our identifier) the guest gets the same type and code from the reporter (loopback shown as the
      * gateway), quoting its own request, and the entry is freed.
      */
-    private void error(int type, int code, InetAddress reporter, InetAddress to, byte[] b, int off, int len, boolean checkId) {
-        if (len < 8 || Bytes.u8(b, off) != Icmp.ECHO_REQUEST || checkId && Bytes.u16(b, off + 4) != id) {
+    private void error(int type, int code, int info, InetAddress reporter, InetAddress to, byte[] b, int off, int len, boolean checkId) {
+        if (len < 8 || Bytes.u8(b, off) != (v6 ? Icmp6.ECHO_REQUEST : Icmp.ECHO_REQUEST) || checkId && Bytes.u16(b, off + 4) != id) {
             return;
         }
         int seq = Bytes.u16(b, off + 6);
@@ -272,7 +301,13 @@ final class IcmpEcho {
         pending.remove(seq);
         p.expiry().cancel();
         stack.stats.icmpEchoErrors++;
-        stack.icmpError.relay(type, code, stack.guestAddressFor(reporter != null ? reporter : to), p.quote());
+        InetAddress from = reporter != null ? reporter : to;
+        if (v6) {
+            IpAddr.V6 source = (IpAddr.V6) stack.guestAddressFor(from, p.guestDst());
+            stack.icmpError.relay6(type, code, info, source != null ? source : stack.cfg.ipv6Host, p.quote());
+        } else {
+            stack.icmpError.relay(type, code, stack.guestAddressFor(from), p.quote());
+        }
     }
 
     private void closeSocket() {

@@ -40,6 +40,7 @@ final class IcmpError {
     static final int PROHIBITED6 = 1;
     static final int PORT_UNREACHABLE6 = 4;
     static final int TIME_EXCEEDED6 = 3;
+    static final int PACKET_TOO_BIG6 = 2;
     /** RFC 8200's minimum link MTU, which an ICMPv6 error does not exceed. */
     static final int MIN_MTU6 = 1280;
 
@@ -233,7 +234,22 @@ final class IcmpError {
 
     /** An ICMP error of {@code type}/{@code code} the host got about a guest's packet ({@code quote}: its quote, null sends nothing), sent on to the guest from {@code from}. */
     boolean relay(int type, int code, int from, byte[] quote) {
-        return quote != null && send(type, code, new IpAddr.V4(from), quote);
+        return quote != null && send(type, code, 0, new IpAddr.V4(from), quote);
+    }
+
+    /** The host's ICMPv6 errors that are relayed to the guest (RFC 4443): destination unreachable, packet too big, time exceeded. */
+    static boolean isRelayed6(int type) {
+        return type == DEST_UNREACHABLE6 || type == PACKET_TOO_BIG6 || type == TIME_EXCEEDED6;
+    }
+
+    /**
+     * An ICMPv6 error of {@code type}/{@code code} the host got about a guest's packet ({@code quote}:
+     * its quote, null sends nothing), sent on to the guest from {@code from} with {@code info} in its
+     * 4-byte field (packet too big's MTU, else 0); from an outside reporter with hop limit 63, as a
+     * router forwards it ({@link Ipv6#output}).
+     */
+    boolean relay6(int type, int code, int info, IpAddr.V6 from, byte[] quote) {
+        return quote != null && send(type, code, type == PACKET_TOO_BIG6 ? info : 0, from, quote);
     }
 
     private static boolean isV6(byte[] quote) {
@@ -242,16 +258,22 @@ final class IcmpError {
 
     /** An error message of {@code type}/{@code code} quoting {@code quote} (an IP packet of either family) to its source, from {@code from}. */
     private boolean send(int type, int code, IpAddr from, byte[] quote) {
+        return send(type, code, 0, from, quote);
+    }
+
+    /** {@link #send} with {@code info} in the message's bytes 4 to 7. */
+    private boolean send(int type, int code, int info, IpAddr from, byte[] quote) {
         if (!allowed(quote)) {
             return false;
         }
         byte[] m = new byte[HEADER + quote.length];
         m[0] = (byte) type;
         m[1] = (byte) code;
+        Bytes.put32(m, 4, info);
         System.arraycopy(quote, 0, m, HEADER, quote.length);
         stack.stats.icmpErrorsSent++;
         if (from instanceof IpAddr.V6 f) {
-            return stack.icmp6.send(f, IpAddr.V6.of(quote, 8), Icmp6.HOP_LIMIT, m);
+            return stack.icmp6.send(f, IpAddr.V6.of(quote, 8), m);
         }
         Bytes.put16(m, 2, Checksum.of(m, 0, m.length));
         return stack.ip.output(((IpAddr.V4) from).a(), Bytes.i32(quote, 12), Ipv4.ICMP, m, 0, m.length);

@@ -22,6 +22,14 @@ final class Ipv4 {
     static final int FORWARDED_TTL = TTL - 1;
 
     /**
+     * The TTL (IPv4) or hop limit (IPv6) of what the stack sends the guest from {@code routed} or own
+     * addresses: the one rule for both families ({@link #output}, {@link Ipv6#output}).
+     */
+    static int hops(boolean routed) {
+        return routed ? FORWARDED_TTL : TTL;
+    }
+
+    /**
      * A whole datagram: addresses, protocol and where its payload is. {@code buf} holds the frame's
      * Ethernet header at 0 and its IP header up to {@code off} (a reassembled datagram: those of
      * its first fragment), for {@link IcmpError#quote}.
@@ -88,7 +96,7 @@ final class Ipv4 {
         }
         int maxData = (stack.cfg.mtu - HEADER) & ~7;
         int id = nextId++ & 0xffff;
-        int ttl = stack.isRouted(src) ? FORWARDED_TTL : TTL;
+        int ttl = hops(stack.isRouted(src));
         if (len <= stack.cfg.mtu - HEADER) {
             return stack.toGuest(packet(mac, src, dst, proto, id, ttl, 0, false, payload, off, len));
         }

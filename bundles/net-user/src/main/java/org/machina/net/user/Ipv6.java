@@ -120,6 +120,11 @@ final class Ipv6 {
      *
      * @return false if it was dropped (no guest MAC yet, larger than the MTU, the guest queue full)
      */
+    boolean output(V6 src, V6 dst, int proto, byte[] payload, int off, int len) {
+        return output(src, dst, proto, Ipv4.hops(stack.isRouted(src)), payload, off, len);
+    }
+
+    /** {@link #output} with hop limit {@code hopLimit} (255 for neighbor discovery, RFC 4861). */
     boolean output(V6 src, V6 dst, int proto, int hopLimit, byte[] payload, int off, int len) {
         byte[] mac = dst.isMulticast() ? Ethernet.multicastMac(dst) : stack.guestMac();
         if (mac == null) {

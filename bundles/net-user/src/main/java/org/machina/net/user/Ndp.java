@@ -12,8 +12,9 @@ import org.machina.net.user.IpAddr.V6;
  * bits, so fe80::2 by default) are answered with a neighbor advertisement (Router, Solicited and
  * Override flags, target link-layer address option). A guest's duplicate address detection for one of
  * them (source ::) is answered to all nodes, so the guest does not take it.</li>
- * <li>Router advertisements (from the link-local address, hop limit 255) carry the O flag (M clear:
- * addresses by SLAAC, the rest from the stateless {@link Dhcp6}), router lifetime
+ * <li>Router advertisements (from the link-local address, hop limit 255) carry the O flag (the rest
+ * of the configuration from {@link Dhcp6}; M only with {@code dhcpv6=stateful}, whose addresses come
+ * besides the SLAAC one: the prefix stays autonomous), router lifetime
  * {@link #ROUTER_LIFETIME_S}, the source link-layer address, the MTU, the prefix ({@code ipv6-net}, on-link and
  * autonomous, for SLAAC) and the DNS address (RDNSS option, RFC 8106). They go to all nodes
  * (ff02::1): in answer to a router solicitation, and on a timer: every
@@ -39,6 +40,8 @@ final class Ndp {
     static final int RDNSS_LIFETIME_S = (int) (2 * MAX_INTERVAL_MS / 1000);
     /** The RA's O flag (RFC 4861 section 4.2): other configuration by DHCPv6 ({@link Dhcp6}). */
     static final int OTHER_CONFIG = 0x40;
+    /** The RA's M flag: addresses by DHCPv6 too ({@code dhcpv6=stateful}). */
+    static final int MANAGED = 0x80;
     static final int OPT_SOURCE_LINK_ADDRESS = 1;
     static final int OPT_TARGET_LINK_ADDRESS = 2;
     static final int OPT_PREFIX = 3;
@@ -132,7 +135,7 @@ final class Ndp {
         m[24] = OPT_TARGET_LINK_ADDRESS;
         m[25] = 1;
         System.arraycopy(Ethernet.virtualMac(target), 0, m, 26, 6);
-        stack.icmp6.send(target, dad ? V6.ALL_NODES : p.src(), 255, m);
+        stack.icmp6.sendNdp(target, dad ? V6.ALL_NODES : p.src(), m);
     }
 
     /** A router solicitation: an advertisement now, or when {@link #MIN_DELAY_BETWEEN_RAS_MS} since the last has passed. */
@@ -151,7 +154,7 @@ final class Ndp {
     private void advertise() {
         lastRa = System.nanoTime();
         sent++;
-        stack.icmp6.send(routerLinkLocal, V6.ALL_NODES, 255, advertisement());
+        stack.icmp6.sendNdp(routerLinkLocal, V6.ALL_NODES, advertisement());
     }
 
     /** The router advertisement (RFC 4861 section 4.2) with its options. */
@@ -160,7 +163,8 @@ final class Ndp {
         byte[] m = new byte[16 + 8 + 8 + 32 + 24];
         m[0] = (byte) Icmp6.ROUTER_ADVERTISEMENT;
         m[4] = (byte) Icmp6.HOP_LIMIT; // Cur Hop Limit
-        m[5] = OTHER_CONFIG; // M clear: addresses by SLAAC; O set: DNS (and the search list) also by stateless DHCPv6
+        // O set: DNS (and the search list) also by DHCPv6; M set only with dhcpv6=stateful (addresses by DHCPv6 as well as by SLAAC)
+        m[5] = (byte) (OTHER_CONFIG | (c.dhcpv6Stateful ? MANAGED : 0));
         Bytes.put16(m, 6, ROUTER_LIFETIME_S);
         int i = 16;
         m[i] = OPT_SOURCE_LINK_ADDRESS;

@@ -23,7 +23,7 @@ public final class NetConfig {
             "dnssearch", "domainname6");
     static final Set<String> KNOWN = Set.of("net", "host", "dns", "dhcpstart", "hostfwd", "restrict", "hostname",
             "domainname", "ipv4", "ipv6", "dns-upstream", "mtu", "guestfwd", "tftp", "bootfile", "ipv6-net", "ipv6-host",
-            "ipv6-dns", "ipv6-prefix", "ipv6-prefixlen", "tcp-timestamps");
+            "ipv6-dns", "ipv6-prefix", "ipv6-prefixlen", "tcp-timestamps", "dhcpv6", "outside");
 
     public final int net;
     public final int mask;
@@ -58,6 +58,19 @@ public final class NetConfig {
     final IpAddr.V6 ipv6Host;
     /** {@code ipv6-dns=} (default PREFIX::3): the DNS forwarder's IPv6 address. */
     final IpAddr.V6 ipv6Dns;
+    /**
+     * {@code dhcpv6=stateless|stateful} (Machina's extension, default stateless as QEMU's slirp, which
+     * has no stateful DHCPv6): stateful gives addresses by DHCPv6 (IA_NA, from PREFIX::100) and sets the
+     * RA's M flag.
+     */
+    public final boolean dhcpv6Stateful;
+    /**
+     * {@code outside=host|loopback} (Machina's extension, default host): with loopback, every outside
+     * destination of the guest's NATed TCP, UDP and ICMP echo goes to the host's 127.0.0.1 (IPv6: ::1)
+     * instead of itself: a sandbox in which the guest can reach "the Internet" and nothing leaves
+     * this machine (tests of routed traffic: TTL, traceroute, outside pings).
+     */
+    public final boolean outsideToLoopback;
 
     /** {@code guestfwd=[tcp]:server:port-tcp:HOST:PORT}: guest connections to server:port go to HOST:PORT. */
     public record GuestFwd(int server, int port, String targetHost, int targetPort) {
@@ -100,6 +113,20 @@ public final class NetConfig {
                 throw new IllegalArgumentException("-netdev user: " + e.getKey() + "=" + e.getValue() + " is not in ipv6-net "
                         + ipv6Prefix + "/" + ipv6PrefixLen);
             }
+        }
+        String d6 = o.getOrDefault("dhcpv6", "stateless");
+        if (!d6.equals("stateless") && !d6.equals("stateful")) {
+            throw new IllegalArgumentException("-netdev user: dhcpv6=" + d6 + ": expected stateless or stateful");
+        }
+        dhcpv6Stateful = d6.equals("stateful");
+        String outside = o.getOrDefault("outside", "host");
+        if (!outside.equals("host") && !outside.equals("loopback")) {
+            throw new IllegalArgumentException("-netdev user: outside=" + outside + ": expected host or loopback");
+        }
+        outsideToLoopback = outside.equals("loopback");
+        if (dhcpv6Stateful && ipv6PrefixLen > 128 - 9) {
+            throw new IllegalArgumentException("-netdev user: dhcpv6=stateful gives addresses from PREFIX::" + Integer.toHexString(Dhcp6Leases.FIRST)
+                    + " and needs an ipv6-net of /119 or shorter, not /" + ipv6PrefixLen);
         }
         if (ipv6Host.equals(ipv6Dns)) {
             throw new IllegalArgumentException("-netdev user: ipv6-host and ipv6-dns must differ");

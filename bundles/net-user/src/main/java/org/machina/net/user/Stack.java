@@ -277,9 +277,18 @@ final class Stack implements AutoCloseable {
         return !isVirtual(v4) && isOutside(v4);
     }
 
-    /** Where a packet to the outside address {@code dst} goes on the host: {@link Host#route}'s, else itself. */
+    /**
+     * Where a packet to the outside address {@code dst} goes on the host: {@link Host#route}'s (tests),
+     * the host's loopback of its family with {@code outside=loopback}, else itself.
+     */
     private InetAddress outside(IpAddr dst) throws UnknownHostException {
-        return host.route() != null ? host.route().apply(dst) : InetAddress.getByAddress(dst.bytes());
+        if (host.route() != null) {
+            return host.route().apply(dst);
+        }
+        if (cfg.outsideToLoopback) {
+            return InetAddress.getByAddress(dst instanceof IpAddr.V4 ? new byte[] {127, 0, 0, 1} : IpAddr.V6.LOOPBACK.bytes());
+        }
+        return InetAddress.getByAddress(dst.bytes());
     }
 
     /**
@@ -301,7 +310,7 @@ final class Stack implements AutoCloseable {
     boolean ipOutput(IpAddr src, IpAddr dst, int proto, byte[] p, int off, int len) {
         return switch (src) {
             case IpAddr.V4 s -> ip.output(s.a(), ((IpAddr.V4) dst).a(), proto, p, off, len);
-            case IpAddr.V6 s -> ip6.output(s, (IpAddr.V6) dst, proto, isRouted(s) ? Icmp6.HOP_LIMIT - 1 : Icmp6.HOP_LIMIT, p, off, len);
+            case IpAddr.V6 s -> ip6.output(s, (IpAddr.V6) dst, proto, p, off, len);
         };
     }
 

@@ -52,6 +52,9 @@ final class FakeIcmpKernel implements Libc {
     private final ArrayDeque<Object[]> errors = new ArrayDeque<>();
     /** The ping socket's IP_RECVERR, as set by setsockopt. */
     volatile boolean recvErr;
+    /** The ICMPv6 ping socket's error queue and its IPV6_RECVERR. */
+    private final ArrayDeque<Object[]> errors6 = new ArrayDeque<>();
+    volatile boolean recvErr6;
     /** Each socket's IP_TTL, as set by setsockopt (by descriptor). */
     private final java.util.Map<Integer, Integer> ttl = new java.util.HashMap<>();
     private boolean woken;
@@ -94,13 +97,13 @@ final class FakeIcmpKernel implements Libc {
     @Override
     public synchronized int poll(int[] fds, short events, short[] revents, int timeoutMillis) throws ErrnoException {
         try {
-            while (waiting(fds[0]) == null && errors.isEmpty() && !woken) {
+            while (waiting(fds[0]) == null && errorsOf(fds[0]).isEmpty() && !woken) {
                 wait();
             }
         } catch (InterruptedException e) {
             throw new ErrnoException("poll", ErrnoException.EINTR);
         }
-        revents[0] = (short) ((waiting(fds[0]) == null ? 0 : POLLIN) | (errors.isEmpty() ? 0 : POLLERR));
+        revents[0] = (short) ((waiting(fds[0]) == null ? 0 : POLLIN) | (errorsOf(fds[0]).isEmpty() ? 0 : POLLERR));
         revents[1] = woken ? POLLIN : 0;
         return (revents[0] != 0 ? 1 : 0) + (revents[1] != 0 ? 1 : 0);
     }
@@ -148,6 +151,28 @@ final class FakeIcmpKernel implements Libc {
         notifyAll();
     }
 
+    private ArrayDeque<Object[]> errorsOf(int fd) {
+        return fd == PING6_FD ? errors6 : fd == PING_FD ? errors : new ArrayDeque<>();
+    }
+
+    /** Delivers an ICMPv6 message to the raw ICMPv6 socket as if it came from {@code from} (no IP header: none is read). */
+    synchronized void deliver6(byte[] icmp6, InetAddress from) {
+        queue.add(new Packet(RAW6_FD, icmp6, new InetSocketAddress(from, 0)));
+        notifyAll();
+    }
+
+    /**
+     * Queues an ICMPv6 error about {@code request} (the message the ICMPv6 ping socket sent) as
+     * Linux's pingv6 error handler does with IPV6_RECVERR set (ee_info: packet too big's MTU).
+     */
+    synchronized void deliverError6(int type, int code, int info, InetAddress reporter, InetSocketAddress to, byte[] request) {
+        if (!recvErr6) {
+            return;
+        }
+        errors6.add(new Object[] {new QueuedError(request.length, 113, SO_EE_ORIGIN_ICMP6, type, code, reporter, to, info), request});
+        notifyAll();
+    }
+
     /** The first packet waiting on socket {@code fd}, or null. */
     private Packet waiting(int fd) {
         for (Packet p : queue) {
@@ -178,6 +203,10 @@ final class FakeIcmpKernel implements Libc {
             ttl.put(fd, value);                               // ip(7), ipv6(7): 1..255 on either socket kind
             return;
         }
+        if (fd == PING6_FD && level == SOL_IPV6 && option == IPV6_RECVERR) {
+            recvErr6 = value != 0;
+            return;
+        }
         if (fd != PING_FD || level != SOL_IP || option != IP_RECVERR) {
             throw new ErrnoException("setsockopt", ErrnoException.EINVAL);
         }
@@ -198,7 +227,7 @@ final class FakeIcmpKernel implements Libc {
 
     @Override
     public synchronized QueuedError recvError(int fd, MemorySegment buffer) throws ErrnoException {
-        Object[] e = fd == PING_FD ? errors.poll() : null;
+        Object[] e = errorsOf(fd).poll();
         if (e == null) {
             throw new ErrnoException("recvmsg", ErrnoException.EAGAIN);
         }
