@@ -10,12 +10,13 @@ Usage: scripts/bench/boot-phases.py
   ACCEL=tcg|interp|tcg,thresh=N   the -accel option (default tcg)
   OPTS=FILE                       the JVM's argument file (default scripts/jvm/machine.options)
   MACHINA_LAUNCHER=JAR            another launcher than the built full distribution's (an A/B pair)
-  PERF=FILE                       also `perf record` the JVM into FILE, with JIT symbols: snapshots
+  PERF=FILE                       run the JVM under `perf record` into FILE, with JIT symbols: snapshots
                                   of `jcmd PID Compiler.perfmap` every 2 s are merged into
                                   /tmp/perf-PID.map (code HotSpot replaced keeps its name), and the
                                   phases' CLOCK_MONOTONIC times are printed for `perf report --time`
                                   (JFR hides the translated blocks' hidden-class frames; perf does not)
 """
+import bisect
 import glob
 import json
 import os
@@ -57,6 +58,42 @@ def thread_cpu(pid):
     return cpu
 
 
+def java_pid(parent):
+    """The pid of the JVM perf started (its child)."""
+    for _ in range(500):
+        try:
+            children = open('/proc/%d/task/%d/children' % (parent, parent)).read().split()
+        except OSError:
+            children = []
+        if children:
+            return int(children[0])
+        time.sleep(0.01)
+    sys.exit('boot-phases: perf did not start the JVM')
+
+
+def write_merged_map(maps, out):
+    """Merges perf map snapshots, oldest first, into one map without overlaps: where HotSpot reused
+    code space, the newest entry wins and the older ones it overlaps are dropped (perf resolves no
+    sample in a range two entries claim, so an unmerged map left most of the JIT's code unnamed)."""
+    entries = []  # (start, end, newness, line)
+    for n, f in enumerate(maps):
+        for line in open(f):
+            p = line.split(' ', 2)
+            try:
+                entries.append((int(p[0], 16), int(p[0], 16) + int(p[1], 16), n, line))
+            except (ValueError, IndexError):
+                continue
+    kept, starts = [], []  # sorted by start, none overlapping
+    for start, end, _, line in sorted(entries, key=lambda e: -e[2]):
+        i = bisect.bisect_right(starts, start)
+        if (i > 0 and kept[i - 1][1] > start) or (i < len(kept) and kept[i][0] < end):
+            continue
+        kept.insert(i, (start, end, line))
+        starts.insert(i, start)
+    with open(out, 'w') as w:
+        w.writelines(line for _, _, line in kept)
+
+
 def cpu_stats(qmp):
     s = socket.socket(socket.AF_UNIX)
     s.connect(qmp)
@@ -89,53 +126,50 @@ def main():
            '-kernel', ROOT + '/images/vmlinuz', '-initrd', ROOT + '/images/initramfs.cpio.gz',
            '-append', 'console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 cryptomgr.notests noisapnp',
            '-qmp', 'unix:%s,server=on,wait=off' % qmp]
-    t0 = time.time()
-    jvm = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     perf_out = os.environ.get('PERF')
-    perf, snaps, done = None, [], threading.Event()
+    if perf_out:
+        # perf starts the JVM, so it follows every thread the JVM starts later (compiler threads
+        # among them) and records the code cache's growth: attached with -p, it missed both and
+        # left half of the machine thread's samples in JIT code without a map
+        cmd = ['perf', 'record', '-q', '-k', 'CLOCK_MONOTONIC', '-F', '499', '-o', perf_out, '--'] + cmd
+    t0 = time.time()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    pid = java_pid(proc.pid) if perf_out else proc.pid
+    snaps, done = [], threading.Event()
 
     def snapshot_perf_maps():
         while not done.wait(2):
-            subprocess.run([jh + '/bin/jcmd', str(jvm.pid), 'Compiler.perfmap'], capture_output=True)
+            subprocess.run([jh + '/bin/jcmd', str(pid), 'Compiler.perfmap'], capture_output=True)
             snap = '%s/perf-map-%d' % (work, len(snaps))
             try:
-                shutil.copy('/tmp/perf-%d.map' % jvm.pid, snap)
+                shutil.copy('/tmp/perf-%d.map' % pid, snap)
                 snaps.append(snap)
             except OSError:
                 pass
 
     if perf_out:
-        perf = subprocess.Popen(['perf', 'record', '-q', '-k', 'CLOCK_MONOTONIC', '-F', '499', '-p', str(jvm.pid),
-                                 '-o', perf_out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         threading.Thread(target=snapshot_perf_maps, daemon=True).start()
     rows = []
     try:
-        for line in jvm.stdout:
+        for line in proc.stdout:
             line = line.decode(errors='replace')
             if MARKS[len(rows)][1] in line:
-                rows.append((MARKS[len(rows)][0], time.time() - t0, time.monotonic(), thread_cpu(jvm.pid),
+                rows.append((MARKS[len(rows)][0], time.time() - t0, time.monotonic(), thread_cpu(pid),
                              cpu_stats(qmp)))
                 if len(rows) == len(MARKS):
                     break
         if len(rows) < len(MARKS):
             sys.exit('boot-phases: the machine ended before %s' % MARKS[len(rows)][1])
-        if perf:
-            subprocess.run([jh + '/bin/jcmd', str(jvm.pid), 'Compiler.perfmap'], capture_output=True)
+        if perf_out:
+            subprocess.run([jh + '/bin/jcmd', str(pid), 'Compiler.perfmap'], capture_output=True)
             done.set()
-            perf.send_signal(signal.SIGINT)
-            perf.wait()
-            symbols = {}
-            for f in snaps + ['/tmp/perf-%d.map' % jvm.pid]:
-                for entry in open(f):
-                    start = entry.split(' ', 1)[0]
-                    symbols[start] = entry
-            with open('/tmp/perf-%d.map' % jvm.pid, 'w') as w:
-                for start in sorted(symbols, key=lambda a: int(a, 16)):
-                    w.write(symbols[start])
+            os.kill(pid, signal.SIGTERM)  # perf writes its file when the JVM has ended
+            proc.communicate()
+            write_merged_map(snaps + ['/tmp/perf-%d.map' % pid], '/tmp/perf-%d.map' % pid)
     finally:
         done.set()
-        jvm.terminate()
-        jvm.wait()
+        proc.terminate()
+        proc.wait()
         shutil.rmtree(work, ignore_errors=True)
     prev = None
     for name, wall, mono, cpu, stats in rows:
@@ -154,7 +188,7 @@ def main():
              sum(v for k, v in total.items() if k.startswith('C2'))))
     if perf_out:
         print('perf: %s, symbols in /tmp/perf-%d.map; e.g. perf report -i %s --comm machine-run --sort sym '
-              '--time START,END' % (perf_out, jvm.pid, perf_out))
+              '--time START,END' % (perf_out, pid, perf_out))
 
 
 if __name__ == '__main__':

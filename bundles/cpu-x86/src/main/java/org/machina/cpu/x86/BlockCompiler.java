@@ -49,6 +49,7 @@ final class BlockCompiler {
     private static final ClassDesc CD_CODE = ClassDesc.of("org.machina.cpu.x86.TranslatedBlock$BlockCode");
     private static final ClassDesc CD_INTS = CD_int.arrayType();
     private static final MethodTypeDesc I_I = MethodTypeDesc.of(CD_int, CD_int);
+    private static final MethodTypeDesc I_II = MethodTypeDesc.of(CD_int, CD_int, CD_int);
     private static final MethodTypeDesc I_III = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int);
     private static final MethodTypeDesc I_IIII = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int, CD_int);
     private static final MethodTypeDesc V_II = MethodTypeDesc.of(CD_void, CD_int, CD_int);
@@ -128,6 +129,21 @@ final class BlockCompiler {
                 case 0xfe, 0xff -> reg == 6;
                 default -> (op >= 0x50 && op <= 0x5f) || (op >= 0x90 && op <= 0x99) || (op >= 0xb0 && op <= 0xbf)
                         || (op >= 0x140 && op <= 0x14f) || (op >= 0x190 && op <= 0x19f) || (op >= 0x1c8 && op <= 0x1cf);
+            };
+        }
+
+        /**
+         * Sets all six arithmetic flags from its operands, reading none: ADD, OR, AND, SUB, XOR,
+         * CMP, TEST, NEG, and SHL/SHR/SAR by a constant other than 0.
+         */
+        boolean setsAllFlags() {
+            return switch (op) {
+                case 0x80, 0x81, 0x83 -> reg != 2 && reg != 3;
+                case 0x84, 0x85, 0xa8, 0xa9 -> true;
+                case 0xf6, 0xf7 -> reg == 0 || reg == 3;
+                case 0xc0, 0xc1 -> reg >= 4 && (imm & 31) != 0;
+                case 0xd0, 0xd1 -> reg >= 4;
+                default -> op < 0x40 && (op & 7) <= 5 && (op >>> 3) != 2 && (op >>> 3) != 3;
             };
         }
 
@@ -262,6 +278,8 @@ final class BlockCompiler {
         private final FlagCode flags;
         /** Whether the block jumps inside itself (its retired count is then kept in {@code blockBias}). */
         private boolean jumps;
+        /** Whether the instruction being emitted has its flags overwritten before anything can see them ({@link #flagsDead}). */
+        private boolean flagsDead;
 
         Emitter(CodeBuilder c) {
             this.c = c;
@@ -353,11 +371,29 @@ final class BlockCompiler {
                     continue;
                 }
                 flags.begin();
+                flagsDead = flagsDead(insns, i);
                 insn(in);
                 flags.end(in.preservesFlags());
                 if (in.stores() && i + 1 < n) leaveIfDropped(in.next(), i + 1);
             }
             exit(insns.get(n - 1).next(), n);
+        }
+
+        /**
+         * Whether the arithmetic flags instruction {@code i} sets are dead: a later instruction of
+         * the block sets all six from its operands alone, and nothing between can read them,
+         * fault (an exception would push EFLAGS), or leave the block. A rotate whose flags are dead
+         * is emitted without them (its CF and OF would need the other four materialised).
+         */
+        private static boolean flagsDead(List<Insn> insns, int i) {
+            for (int j = i + 1; j < insns.size(); j++) {
+                Insn x = insns.get(j);
+                if (x.mayFault() || x.transfer() || x.portIo()) return false;
+                if (x.setsAllFlags()) return true;
+                boolean readsFlags = (x.op() >= 0x140 && x.op() <= 0x14f) || (x.op() >= 0x190 && x.op() <= 0x19f);
+                if (!x.preservesFlags() || readsFlags) return false;
+            }
+            return false;
         }
 
         /**
@@ -854,6 +890,12 @@ final class BlockCompiler {
                         writeRm(in, size);
                         return;
                     }
+                    if (in.reg() <= 1 && op <= 0xd1 && flagsDead) { // ROL, ROR by a constant, flags dead: inline
+                        readRm(in, size, Access.RMW);
+                        rotate(in.reg() == 0, count, size);
+                        writeRm(in, size);
+                        return;
+                    }
                     cpu();
                     c.loadConstant(in.reg());
                     readRm(in, size, Access.RMW);
@@ -1043,6 +1085,31 @@ final class BlockCompiler {
             cpu();
             c.iload(LIN);
             c.invokevirtual(CD_CPU, size == 0 ? "read8" : size == 1 ? "read16" : "read32", I_I);
+        }
+
+        /** ROL ({@code left}) or ROR of the {@code size} operand on the stack by {@code count} (0..31), flags untouched. */
+        private void rotate(boolean left, int count, int size) {
+            if (size == 2) {
+                if (count == 0) return;
+                c.loadConstant(count);
+                c.invokestatic(ClassDesc.of("java.lang.Integer"), left ? "rotateLeft" : "rotateRight", I_II);
+                return;
+            }
+            int bits = 8 << size, n = count % bits, m = X86State.MASK[size];
+            if (n == 0) return;
+            int up = left ? n : bits - n;
+            c.loadConstant(m);
+            c.iand();
+            c.istore(T);
+            c.iload(T);
+            c.loadConstant(up);
+            c.ishl();
+            c.iload(T);
+            c.loadConstant(bits - up);
+            c.iushr();
+            c.ior();
+            c.loadConstant(m);
+            c.iand();
         }
 
         /** Writes the int on the stack to the r/m operand (memory: to LIN, already checked). */

@@ -438,6 +438,56 @@ class TranslatorTest {
     }
 
     @Test
+    void rotatesWithDeadOrLiveFlagsMatchTheInterpreter() throws Exception {
+        // ROL/ROR by constants at each size. Dead flags (a later XOR, ADD, SUB, CMP or SHR sets
+        // all six before anything reads them) let the translator skip the rotate's CF and OF; the
+        // others must keep them: read by ADC, SBB, SETcc, CMOVcc and Jcc, kept by INC (not CF) and
+        // NOT, seen by a store that may fault, by PUSHF, or at the block's end
+        long[] blocks = sameAsInterpreter("""
+                mov ecx, 3000
+                mov eax, 0x9e3779b9
+                mov ebx, 0x7f4a7c15
+                xor esi, esi
+                xor edi, edi
+                l: rol eax, 7
+                xor ebx, eax
+                ror ebx, 13
+                add eax, ebx
+                rol bx, 5
+                sub esi, ebx
+                ror al, 3
+                cmp eax, ecx
+                rol ah, 9
+                shr edi, 1
+                ror eax, 1
+                adc esi, 0
+                rol ebx, 31
+                inc edx
+                adc edi, eax
+                ror bl, 1
+                not ebp
+                sbb edi, esi
+                rol eax, 17
+                setc dl
+                ror bx, 8
+                cmovo ebp, ebx
+                rol eax, 4
+                mov [buf], eax
+                xor ebx, eax
+                ror ebx, 16
+                pushf
+                pop dword [buf + 4]
+                add esi, [buf + 4]
+                rol bh, 4
+                dec ecx
+                ror eax, 11
+                jnz l
+                hlt
+                buf: dd 0, 0""");
+        assertTrue(blocks[0] > 0, "blocks run: " + blocks[0]);
+    }
+
+    @Test
     void aStoreIntoAHotBlockDropsItAndItsNewCodeRuns() throws Exception {
         // the loop runs long enough to become hot code, then patches the ADD's immediate once
         long[] blocks = sameAsInterpreter("""
