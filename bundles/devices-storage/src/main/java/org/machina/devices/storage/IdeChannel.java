@@ -58,8 +58,8 @@ final class IdeChannel {
     volatile int device;
     int control;
 
-    /** The PIO block in progress, or null; volatile: published to the fast path ({@link PioBlock}). */
-    volatile PioBlock pio;
+    /** The data port's fast-path handler, which holds the PIO block in progress ({@link IdeDataPort#block}). */
+    final IdeDataPort dataPort = new IdeDataPort();
 
     private boolean irqLevel;
 
@@ -79,7 +79,7 @@ final class IdeChannel {
     }
 
     void detach(int unit) {
-        PioBlock p = pio;
+        PioBlock p = dataPort.block;
         if (drives[unit] != null && p != null && p.drive == drives[unit]) {
             cancelPio();
         }
@@ -235,7 +235,7 @@ final class IdeChannel {
     int readData(int words) {
         int v = 0;
         for (int i = 0; i < words; i++) {
-            PioBlock p = pio;
+            PioBlock p = dataPort.block;
             if (p == null || !p.toHost) {
                 return v;
             }
@@ -253,7 +253,7 @@ final class IdeChannel {
 
     void writeData(int value, int words) {
         for (int i = 0; i < words; i++) {
-            PioBlock p = pio;
+            PioBlock p = dataPort.block;
             if (p == null || p.toHost) {
                 return;
             }
@@ -275,14 +275,14 @@ final class IdeChannel {
      */
     void startPio(IdeDrive drive, byte[] data, int offset, int length, boolean toHost, boolean interrupt) {
         drive.status = DRDY | DSC | DRQ;
-        pio = new PioBlock(drive, data, offset, length, toHost);
+        dataPort.block = new PioBlock(drive, data, offset, length, toHost);
         if (interrupt) {
             raise(drive);
         }
     }
 
     boolean pioActive() {
-        return pio != null;
+        return dataPort.block != null;
     }
 
     private void finishPio(PioBlock p) {
@@ -293,7 +293,7 @@ final class IdeChannel {
     }
 
     private void cancelPio() {
-        pio = null;
+        dataPort.block = null;
     }
 
     // ---- DMA ----

@@ -18,20 +18,20 @@ import org.machina.api.fastpath.FastPathRead;
  *   <li>{@link #altStatus}: the alternate status register (control block +0), no side effect.</li>
  * </ul>
  *
- * All three read only volatile state: the channel's {@link IdeChannel#pio} block (whose position
- * they move by compare and set, see {@link PioBlock}), the selected device number, the drives
- * present and a drive's status and interrupt flag. Writes other than data words (command, device
- * control) decline.
+ * All three read only volatile state: the channel's PIO block ({@link IdeDataPort#block}, whose
+ * position the data port moves by compare and set, see {@link PioBlock}), the selected device
+ * number, the drives present and a drive's status and interrupt flag. Writes other than data words
+ * (command, device control) decline.
  */
 final class IdeFastPath {
     private final IdeChannel channel;
 
     IdeFastPath(IdeChannel channel) {
         this.channel = channel;
-        this.data = new DataPort(channel);
+        this.data = channel.dataPort;
     }
 
-    /** Offsets 0-3 of the command block; serves 2- and 4-byte accesses at offset 0. */
+    /** Offsets 0-3 of the command block; serves 2- and 4-byte accesses at offset 0 ({@link IdeDataPort}). */
     final FastPathHandler data;
 
     /** Offset 7 of the command block: the status register. */
@@ -74,75 +74,5 @@ final class IdeFastPath {
         }
         result.set(s);
         return true;
-    }
-
-    /**
-     * The data port's handler: a class of its own holding the channel directly, so a served word
-     * is two loads away from the handler (the channel's block, then its position), not three.
-     */
-    private static final class DataPort implements FastPathHandler {
-        private final IdeChannel channel;
-
-        DataPort(IdeChannel channel) {
-            this.channel = channel;
-        }
-
-        @Override
-        public boolean read(long offset, int size, FastPathRead result) {
-            if (offset != 0 || size == 1 || size == 8) {
-                return false;
-            }
-            PioBlock p = channel.pio;
-            if (p == null || !p.toHost) {
-                return false;
-            }
-            int at = p.pos();
-            int next = at + size;
-            if (next >= p.end || !p.advance(at, next)) {
-                return false;
-            }
-            result.set(size == 2 ? p.word(at) : p.dword(at));
-            return true;
-        }
-
-        /** A REP INSW/INSD: every element that does not end the block, in one move of the position. */
-        @Override
-        public int readString(long offset, int size, byte[] into, int count) {
-            if (offset != 0 || size != 2 && size != 4) {
-                return 0;
-            }
-            PioBlock p = channel.pio;
-            if (p == null || !p.toHost) {
-                return 0;
-            }
-            int at = p.pos();
-            int n = Math.min(count, (p.end - at - 1) / size);
-            if (n <= 0 || !p.advance(at, at + n * size)) {
-                return 0;
-            }
-            System.arraycopy(p.data, at, into, 0, n * size);
-            return n;
-        }
-
-        @Override
-        public boolean write(long offset, int size, long value) {
-            if (offset != 0 || size == 1 || size == 8) {
-                return false;
-            }
-            PioBlock p = channel.pio;
-            if (p == null || p.toHost) {
-                return false;
-            }
-            int at = p.pos();
-            int next = at + size;
-            if (next >= p.end) {
-                return false;
-            }
-            p.putWord(at, (int) value);
-            if (size == 4) {
-                p.putWord(at + 2, (int) (value >>> 16));
-            }
-            return p.advance(at, next); // a lost race leaves words the normal path writes again
-        }
     }
 }

@@ -13,15 +13,18 @@ import org.machina.runtime.memory.PortSpace;
  * A machine's fast path: attachments go to the address space that mapped the region (memory or
  * ports), whose table the CPU searches through the {@link FastPathDispatch} side. It can be
  * switched off for the whole machine at run time ({@link #enable}, QMP {@code x-machina-fastpath}):
- * every access then takes the normal path, which declining handlers allow at any moment.
+ * both spaces then publish an empty table (the attachments kept), so every access, through a
+ * lookup or a bound port, takes the normal path, which declining handlers allow at any moment.
  */
 final class MachineFastPath implements FastPathRegistry, FastPathDispatch {
     private final PhysicalAddressSpace memory;
     private final PortSpace io;
     private volatile boolean enabled = true;
 
-    void enable(boolean on) {
+    synchronized void enable(boolean on) {
         enabled = on;
+        memory.enableFastPath(on);
+        io.enableFastPath(on);
     }
 
     boolean enabled() {
@@ -47,37 +50,37 @@ final class MachineFastPath implements FastPathRegistry, FastPathDispatch {
 
     @Override
     public boolean readPort(int port, int size, FastPathRead result) {
-        return enabled && io.fastRead(port & 0xffff, size, result);
+        return io.fastRead(port & 0xffff, size, result);
     }
 
     @Override
     public int readPortString(int port, int size, byte[] into, int count) {
-        return enabled ? io.fastReadString(port & 0xffff, size, into, count) : 0;
+        return io.fastReadString(port & 0xffff, size, into, count);
     }
 
     /** The port's handler found once per table, not at every access; declines while the fast path is off. */
     @Override
     public FastPathPort bindPort(int port) {
-        return io.bindFastPathPort(port & 0xffff, this::enabled);
+        return io.bindFastPathPort(port & 0xffff);
     }
 
     @Override
     public boolean writePort(int port, int size, long value) {
-        return enabled && io.fastWrite(port & 0xffff, size, value);
+        return io.fastWrite(port & 0xffff, size, value);
     }
 
     @Override
     public boolean readMemory(long address, int size, FastPathRead result) {
-        return enabled && memory.fastRead(address, size, result);
+        return memory.fastRead(address, size, result);
     }
 
     @Override
     public boolean writeMemory(long address, int size, long value) {
-        return enabled && memory.fastWrite(address, size, value);
+        return memory.fastWrite(address, size, value);
     }
 
     @Override
     public boolean servesMemoryPage(long page) {
-        return enabled && memory.fastPathServesPage(page);
+        return memory.fastPathServesPage(page);
     }
 }

@@ -3,7 +3,6 @@ package org.machina.runtime.memory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.machina.api.fastpath.FastPathHandler;
 import org.machina.api.fastpath.FastPathPort;
 import org.machina.api.fastpath.FastPathRead;
@@ -18,7 +17,9 @@ import org.slf4j.Logger;
  * priority mapping on top of part of a range takes that part away); it is rebuilt under the
  * space's lock on every attach, detach and map change, and published through a volatile field.
  * An attachment whose mapping is unmapped is dropped. A handler that throws is detached and
- * logged once; the access that threw and later ones take the normal path.
+ * logged once; the access that threw and later ones take the normal path. While the machine's
+ * fast path is switched off ({@link #enable}) the table published is the empty one, the
+ * attachments kept: every lookup and every bound port declines without a check of its own.
  */
 final class FastPathTable {
     /** One attached handler: {@code [offset, offset + length)} of {@code mapping}'s region. */
@@ -55,6 +56,8 @@ final class FastPathTable {
     private final PhysicalAddressSpace space;
     private final Logger log;
     private final List<Attached> attached = new ArrayList<>();
+    /** The machine's switch ({@link #enable}); false publishes the empty table. Under the space's lock. */
+    private boolean enabled = true;
     private volatile Entry[] table = EMPTY;
 
     FastPathTable(PhysicalAddressSpace space, Logger log) {
@@ -95,12 +98,21 @@ final class FastPathTable {
     }
 
     /**
+     * Switches serving on or off (the machine's switch, QMP {@code x-machina-fastpath}); the
+     * caller holds the lock and rebuilds, which publishes the empty table while off.
+     */
+    void enable(boolean on) {
+        enabled = on;
+    }
+
+    /**
      * Rebuilds the table from the attachments and the space's flattened {@code view} (caller
      * holds the lock); attachments whose mapping is no longer in {@code mappings} are dropped.
+     * Switched off, the table is the empty one.
      */
     void rebuild(List<MappingImpl> mappings, FlatRange[] view) {
         attached.removeIf(a -> !mappings.contains(a.mapping));
-        if (attached.isEmpty()) {
+        if (attached.isEmpty() || !enabled) {
             table = EMPTY;
             return;
         }
@@ -171,13 +183,16 @@ final class FastPathTable {
             return false;
         }
         Entry e = find(address, size);
-        return e != null && serveRead(e, address, size, result);
+        return e != null && serveRead(e, e.handler, address - e.base, address, size, result);
     }
 
-    /** Serves a read through {@code e}'s handler, which covers it. */
-    private boolean serveRead(Entry e, long address, int size, FastPathRead result) {
+    /**
+     * Serves a read at {@code address} through {@code h}, {@code e}'s handler (which covers it), at
+     * {@code offset} in its region; {@code e} counts it or takes the blame.
+     */
+    private boolean serveRead(Entry e, FastPathHandler h, long offset, long address, int size, FastPathRead result) {
         try {
-            if (!e.handler.read(address - e.base, size, result)) {
+            if (!h.read(offset, size, result)) {
                 return false;
             }
         } catch (RuntimeException | LinkageError | AssertionError x) {
@@ -242,22 +257,28 @@ final class FastPathTable {
     }
 
     /**
-     * One address's fast path for one caller ({@link PhysicalAddressSpace#bindFastPathPort}): the
-     * entry that holds the address is looked up once per table, not at every access; a new table
-     * (attach, detach, map change, a handler that threw) is seen at the next access, which looks
-     * again. Mutable, for the one thread that uses it.
+     * One address's fast path for one caller ({@link PhysicalAddressSpace#bindFastPathPort}): what
+     * serves the address (the handler, the offset in its region, the bytes left in its range, the
+     * mapping that counts) is looked up once per table and kept, so an access reads the table
+     * reference (volatile, its one check) and calls the kept handler. A new table (attach, detach,
+     * map change, a handler that threw, the machine's switch) is seen at the next access, which
+     * looks again. Mutable, for the one thread that uses it.
      */
     final class Bound implements FastPathPort {
         private final int address;
-        private final BooleanSupplier enabled;
-        /** The table {@link #entry} was looked up in. */
+        /** The table the fields below were looked up in. */
         private Entry[] seen;
-        /** The entry of {@link #seen} that holds {@link #address}, or null. */
+        /** The handler of {@link #seen}'s entry that holds {@link #address}, or null. */
+        private FastPathHandler handler;
+        /** {@link #address}'s offset in the handler's region. */
+        private long offset;
+        /** Bytes from {@link #address} to the end of the entry: the largest access served. */
+        private long room;
+        /** The entry of {@link #seen} that holds {@link #address}, or null: it counts and takes the blame. */
         private Entry entry;
 
-        Bound(int address, BooleanSupplier enabled) {
+        Bound(int address) {
             this.address = address;
-            this.enabled = enabled;
         }
 
         @Override
@@ -265,34 +286,34 @@ final class FastPathTable {
             return address;
         }
 
-        /**
-         * The entry of the current table that holds an access of {@code size} bytes at the
-         * address, or null (none, the access crosses its end, or the fast path is off); looked
-         * up again when the table changed.
-         */
-        private Entry serving(int size) {
-            if (!enabled.getAsBoolean()) {
-                return null;
-            }
+        /** The handler serving {@code size} bytes at the address in the current table, or null. */
+        private FastPathHandler serving(int size) {
             Entry[] t = table;
             if (t != seen) {
-                entry = find(t, address, 1);
-                seen = t;
+                look(t);
             }
-            Entry e = entry;
-            return e != null && address + size <= e.end ? e : null;
+            return size <= room ? handler : null;
+        }
+
+        /** Looks the address up in {@code t} and keeps what serves it. */
+        private void look(Entry[] t) {
+            Entry e = find(t, address, 1);
+            seen = t;
+            entry = e;
+            handler = e == null ? null : e.handler;
+            offset = e == null ? 0 : address - e.base;
+            room = e == null ? 0 : e.end - address;
         }
 
         @Override
         public boolean read(int size, FastPathRead result) {
-            Entry e = serving(size);
-            return e != null && serveRead(e, address, size, result);
+            FastPathHandler h = serving(size);
+            return h != null && serveRead(entry, h, offset, address, size, result);
         }
 
         @Override
         public boolean write(int size, long value) {
-            Entry e = serving(size);
-            return e != null && serveWrite(e, address, size, value);
+            return serving(size) != null && serveWrite(entry, address, size, value);
         }
     }
 

@@ -8,7 +8,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.machina.api.fastpath.FastPathHandler;
 import org.machina.api.fastpath.FastPathPort;
 import org.machina.api.fastpath.FastPathRead;
@@ -108,12 +107,21 @@ public class PhysicalAddressSpace implements AddressSpace {
     }
 
     /**
-     * {@code address}'s fast path bound for one caller, served while {@code enabled} says so: the
-     * port space's side of {@link org.machina.api.fastpath.FastPathDispatch#bindPort}, which answers
-     * as {@link #fastRead} and {@link #fastWrite} at that address without a lookup per access.
+     * {@code address}'s fast path bound for one caller: the port space's side of
+     * {@link org.machina.api.fastpath.FastPathDispatch#bindPort}, which answers as {@link #fastRead}
+     * and {@link #fastWrite} at that address without a lookup per access.
      */
-    public FastPathPort bindFastPathPort(int address, BooleanSupplier enabled) {
-        return fastPaths.new Bound(address, enabled);
+    public FastPathPort bindFastPathPort(int address) {
+        return fastPaths.new Bound(address);
+    }
+
+    /**
+     * Switches this space's fast path on or off (the machine's switch): off, the table is the
+     * empty one, so every lookup and bound port declines; the attachments stay.
+     */
+    public synchronized void enableFastPath(boolean on) {
+        fastPaths.enable(on);
+        fastPaths.rebuild(mappings, view);
     }
 
     /** Whether a fast-path range lies (partly) in the 4 KiB page at {@code page}. */

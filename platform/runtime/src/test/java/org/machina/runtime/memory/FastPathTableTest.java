@@ -224,8 +224,7 @@ class FastPathTableTest {
      */
     @Test
     void aBoundPortAnswersAsALookupWouldThroughEveryChangeOfTheTable() {
-        boolean[] on = {true};
-        FastPathPort port = ports.bindFastPathPort(0x608, () -> on[0]);
+        FastPathPort port = ports.bindFastPathPort(0x608);
         assertEquals(0x608, port.port());
         assertFalse(port.read(4, out), "nothing mapped there yet");
         Mapping m = ports.map(0x600, io("pm", 12));
@@ -237,11 +236,12 @@ class FastPathTableTest {
         assertTrue(port.read(1, out));
         assertEquals(0x08, out.value(), "cut to the access size, as a lookup's");
         assertTrue(port.write(2, 0x12345));
-        assertFalse(ports.bindFastPathPort(0x60A, () -> true).read(4, out), "crosses the end of the range");
-        on[0] = false;
+        assertFalse(ports.bindFastPathPort(0x60A).read(4, out), "crosses the end of the range");
+        ports.enableFastPath(false);
         assertFalse(port.read(4, out), "the machine's fast path is off");
         assertFalse(port.write(2, 1));
-        on[0] = true;
+        assertFalse(ports.fastRead(0x608, 4, out), "a lookup too");
+        ports.enableFastPath(true);
         h.decline = true;
         assertFalse(port.read(4, out), "the handler declines");
         h.decline = false;
@@ -261,7 +261,7 @@ class FastPathTableTest {
     void aHandlerThatThrowsThroughABoundPortIsDetachedOnce() {
         int[] calls = new int[1];
         throwingAt0x608(calls);
-        FastPathPort port = ports.bindFastPathPort(0x608, () -> true);
+        FastPathPort port = ports.bindFastPathPort(0x608);
         assertFalse(port.read(4, out), "the access that threw takes the normal path");
         assertFalse(port.read(4, out));
         assertEquals(1, calls[0], "called once, then detached");
