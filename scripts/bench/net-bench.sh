@@ -17,13 +17,17 @@
 # GRO merged them) and sent out per MiB (/proc/net/snmp, read before and after), the CPU per MiB
 # of the guest's QEMU process (slirp included, for qemu) and of its vCPU thread alone, how that
 # thread spent the transfer (running, waiting for a host CPU, asleep: /proc/.../schedstat), the
-# guest's eth0 interrupts, NET_RX softirqs and context switches per MiB, the CPU per MiB of the
+# guest's eth0 interrupts, NET_RX softirqs and context switches per MiB, the guest's own account of
+# its CPU per MiB in user, system and softirq mode (/proc/stat; user is busybox `wc -c`'s per-byte loop,
+# the same work whatever the network) and its clocksource, two speed gauges (before the transfer, the
+# host's CPU ms for a fixed awk loop and the guest's vCPU ms per MiB for `dd | wc -c` with no network;
+# during it, the median CPU ms of a smaller awk loop run every 0.3 s), the CPU per MiB of the
 # `machina net serve` JVM, and how often the server's loop thread woke up (voluntary context
 # switches) and called read or write per MiB. At the end, per side and direction, the median with the min-max of each; the
 # median [min-max] of the rounds' machina/qemu MB/s ratios, and of their qemu/machina CPU-per-MiB
 # ratios (guest QEMU + net serve: the host's other load moves it much less than MB/s, since the
 # guests are CPU-bound); the ping RTT to the gateway 10.0.2.2 (busybox ping's average of PINGS
-# echoes); the server JVM's busiest threads.
+# echoes); the guest kernels' clocksource messages; the server JVM's busiest threads.
 # Every packet stays on 127.0.0.1: restrict=on, the guest only reaches the gateway and is reached
 # through hostfwd ports bound to 127.0.0.1.
 # Usage: scripts/bench/net-bench.sh [SIZE_MIB (default 32)]
@@ -149,9 +153,12 @@ boot() { # EMU: starts its network (machina: the server) and its guest, up to a 
 RES="$work/results"; : >"$RES"
 guest_segs() { # the guest's TCP InSegs and OutSegs (/proc/net/snmp; received segments count after GRO), eth0's
   # interrupts, context switches and NET_RX softirqs so far
-  run "grep '^Tcp: [0-9]' /proc/net/snmp; grep eth0 /proc/interrupts; grep ^ctxt /proc/stat; grep NET_RX /proc/softirqs" 30 |
+  # interrupts, context switches and NET_RX softirqs so far; its CPU time in user, system and softirq
+  # mode (USER_HZ ticks, /proc/stat) and its clocksource
+  run "grep '^Tcp: [0-9]' /proc/net/snmp; grep eth0 /proc/interrupts; grep -E '^(ctxt|cpu) ' /proc/stat; grep NET_RX /proc/softirqs; echo cs \$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" 30 |
     awk '/^Tcp: [0-9]/ { i = $11; o = $12 } /eth0/ { n = 0; for (f = 2; f <= NF && $f ~ /^[0-9]+$/; f++) n += $f }
-      /^ctxt/ { c = $2 } /NET_RX/ { x = $2 } END { print i, o, n + 0, c + 0, x + 0 }'
+      /^ctxt/ { c = $2 } /NET_RX/ { x = $2 } /^cpu / { us = $2 + $3; sy = $4; si = $8 } /^cs / { k = $2 }
+      END { print i, o, n + 0, c + 0, x + 0, us + 0, sy + 0, si + 0, k }'
 }
 vcpu_ms() { # PID -> CPU in ms of the QEMU process's vCPU thread so far, and its time runnable but
   # waiting for a host CPU (ms, /proc/.../schedstat)
@@ -169,10 +176,34 @@ sample() { # N -> the counters a transfer is measured by, before (0) or after (1
   printf -v "s$1" %s "$(cpu_ms "$serve_pid")"
   read -ra "l$1" <<<"$(loop_counts)"
 }
+stats() { # numbers on stdin -> "median [min-max]" (FORMAT, default %.2f)
+  sort -g | awk -v f="${1:-%.2f}" '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit }
+    m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf f " [" f "-" f "]", m, v[1], v[NR] }'
+}
+gauge() { # -> how fast the host and the guest run fixed work just now, no network involved: the
+  # host's CPU ms for an awk loop of 10 million additions, and the guest's vCPU ms per MiB for
+  # `dd if=/dev/zero bs=4096 count=2048 | wc -c` (the guest's side of a transfer, without the
+  # network: a pipe and busybox wc). Both change only when the host's cores (a noisy neighbour
+  # of this virtual machine) or the guest's state (TCG's caches) do.
+  local host a b
+  host=$( { TIMEFORMAT=%3U; time awk 'BEGIN { for (i = 0; i < 10000000; i++) s += i }'; } 2>&1 )
+  a=($(vcpu_ms "${PID[$emu]}"))
+  run "dd if=/dev/zero bs=4096 count=2048 2>/dev/null | wc -c" 60 >/dev/null
+  b=($(vcpu_ms "${PID[$emu]}"))
+  echo "$(echo "$host * 1000 / 1" | bc) $(((b[0] - a[0]) / 8))"
+}
 transfer() { # EMU DIR(h2g|g2h) MIB ROUND(0: warm-up) -> a line in $RES and on stdout
   use "$1"
-  local dir=$2 n=$(($3 << 20)) r=$4 t0 t1 c0 c1 s0 s1 got mbps l0 l1 g0 g1 v0 v1
+  local dir=$2 n=$(($3 << 20)) r=$4 t0 t1 c0 c1 s0 s1 got mbps l0 l1 g0 g1 v0 v1 gg
+  gg=($(gauge))
   g0=($(guest_segs))
+  # the host's speed during the transfer: every 0.3 s, the CPU ms of an awk loop of two million
+  # additions (about 12 % of a core), into $work/speed
+  : >"$work/speed"; rm -f "$work/speed.stop"
+  ( while [ ! -e "$work/speed.stop" ]; do
+      { TIMEFORMAT=%3U; time awk 'BEGIN { for (i = 0; i < 2000000; i++) s += i }'; } 2>>"$work/speed"; sleep 0.3
+    done ) & local speed_pid=$!
   local perf_pid=""
   if [ -n "${BENCH_PERF:-}" ] && [ "$r" -gt 0 ]; then
     mkdir -p "$BENCH_PERF"
@@ -200,6 +231,8 @@ transfer() { # EMU DIR(h2g|g2h) MIB ROUND(0: warm-up) -> a line in $RES and on s
     [ "$got" = "$n" ] || { echo "net-bench: $emu: the host read $got bytes, not $n" >&2; return 1; }
   fi
   [ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
+  touch "$work/speed.stop"; wait "$speed_pid" || true
+  local speed; speed=$(awk '{ print $1 * 1000 }' "$work/speed" | stats %.0f | cut -d' ' -f1)
   g1=($(guest_segs))
   mbps=$(echo "scale=3; $n / ($t1 - $t0) / 1000000" | bc -l)
   local guest=$(((c1 - c0) / $3)) serve=0 wakes=0 calls=0 extra=""
@@ -216,9 +249,12 @@ transfer() { # EMU DIR(h2g|g2h) MIB ROUND(0: warm-up) -> a line in $RES and on s
   run_pct=$(echo "($v1 - $v0) * 100 / $wall_ms" | bc); wait_pct=$(echo "(${v1[1]} - ${v0[1]}) * 100 / $wall_ms" | bc)
   sleep_pct=$((100 - run_pct - wait_pct))
   local csw=$(((${g1[3]:-0} - ${g0[3]:-0}) / $3)) netrx=$(((${g1[4]:-0} - ${g0[4]:-0}) / $3))
-  [ "$r" -gt 0 ] && echo "$emu $dir $r $mbps $guest $serve $wakes $calls $gin $gout $vcpu $irq $csw $netrx $run_pct $wait_pct $sleep_pct" >>"$RES"
-  printf '  %-8s %-11s %7.2f MB/s   guest QEMU %4d ms/MiB (vCPU %4d; running %d%%, waiting for a CPU %d%%, asleep %d%%), per MiB: TCP segments in %4d out %4d, interrupts %4d, NET_RX %4d, context switches %4d%s%s\n' "$emu" \
-    "$([ "$dir" = h2g ] && echo host-\>guest || echo guest-\>host)" "$mbps" "$guest" "$vcpu" "$run_pct" "$wait_pct" "$sleep_pct" "$gin" "$gout" "$irq" "$netrx" "$csw" "$extra" \
+  # the guest's own account of its CPU per MiB (ms; USER_HZ 100): user, system, softirq
+  local gus=$(((${g1[5]:-0} - ${g0[5]:-0}) * 10 / $3)) gsy=$(((${g1[6]:-0} - ${g0[6]:-0}) * 10 / $3))
+  local gsi=$(((${g1[7]:-0} - ${g0[7]:-0}) * 10 / $3))
+  [ "$r" -gt 0 ] && echo "$emu $dir $r $mbps $guest $serve $wakes $calls $gin $gout $vcpu $irq $csw $netrx $run_pct $wait_pct $sleep_pct $gus $gsy $gsi ${g1[8]:-?} ${gg[0]} ${gg[1]} $speed" >>"$RES"
+  printf '  %-8s %-11s %7.2f MB/s   guest QEMU %4d ms/MiB (vCPU %4d; running %d%%, waiting for a CPU %d%%, asleep %d%%), per MiB: TCP segments in %4d out %4d, interrupts %4d, NET_RX %4d, context switches %4d, guest user/system/softirq %d/%d/%d ms, clocksource %s; gauges: host %d ms (during: %s ms for two million), guest %d ms/MiB%s%s\n' "$emu" \
+    "$([ "$dir" = h2g ] && echo host-\>guest || echo guest-\>host)" "$mbps" "$guest" "$vcpu" "$run_pct" "$wait_pct" "$sleep_pct" "$gin" "$gout" "$irq" "$netrx" "$csw" "$gus" "$gsy" "$gsi" "${g1[8]:-?}" "${gg[0]}" "$speed" "${gg[1]}" "$extra" \
     "$([ "$r" = 0 ] && echo "   (warm-up, $3 MiB)")"
 }
 
@@ -242,11 +278,6 @@ for e in "${emus[@]}"; do
 done
 
 # --- summary: medians with min-max over the rounds ---
-stats() { # numbers on stdin -> "median [min-max]" (FORMAT, default %.2f)
-  sort -g | awk -v f="${1:-%.2f}" '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit }
-    m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-    printf f " [" f "-" f "]", m, v[1], v[NR] }'
-}
 col() { awk -v e="$1" -v d="$2" -v c="$3" '$1 == e && $2 == d { print $c }' "$RES"; }
 echo "summary over $rounds rounds of $mib MiB (median [min-max]); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for e in "${emus[@]}"; do
@@ -257,11 +288,19 @@ for e in "${emus[@]}"; do
       "$(col "$e" "$dir" 10 | stats %.0f)" "$(col "$e" "$dir" 12 | stats %.0f)" "$(col "$e" "$dir" 14 | stats %.0f)" \
       "$(col "$e" "$dir" 13 | stats %.0f)" "$(col "$e" "$dir" 15 | stats %.0f)" "$(col "$e" "$dir" 16 | stats %.0f)" \
       "$(col "$e" "$dir" 17 | stats %.0f)"
+    printf '; guest user/system/softirq %s / %s / %s ms/MiB' "$(col "$e" "$dir" 18 | stats %.0f)" \
+      "$(col "$e" "$dir" 19 | stats %.0f)" "$(col "$e" "$dir" 20 | stats %.0f)"
+    printf '; gauges: host %s ms (during: %s), guest %s ms/MiB' "$(col "$e" "$dir" 22 | stats %.0f)" \
+      "$(col "$e" "$dir" 24 | stats %.0f)" "$(col "$e" "$dir" 23 | stats %.0f)"
     [ "$e" = machina ] && printf '   net serve %s ms/MiB, loop %s wake-ups/MiB, %s reads+writes/MiB' \
       "$(col "$e" "$dir" 6 | stats %.0f)" "$(col "$e" "$dir" 7 | stats %.0f)" "$(col "$e" "$dir" 8 | stats %.0f)"
     printf '\n'
   done
   printf '%-8s ping RTT %s ms\n' "$e" "${RTT[$e]}"
+done
+for e in "${emus[@]}"; do # the guest kernel's clocksource changes (a TSC found unstable: every clock read an HPET access)
+  use "$e"
+  run "dmesg | grep -i -E 'clocksource|tsc' | tail -4" 30 | sed "s/^/$e guest: /" || true
 done
 if [ ${#emus[@]} = 2 ]; then
   for dir in "${dirs[@]}"; do
