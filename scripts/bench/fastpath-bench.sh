@@ -24,7 +24,8 @@
 #   -global piix3-ide.fastpath=off); add qemu to compare with qemu-system-i386. BENCH_KINDS (default
 #   "port mmio status idest idealt idedata"; ram is always run) picks the registers. BENCH_TIMEOUT
 #   per run (900 s), MACHINA_ARGS extra options for both Machina runs (e.g. "-accel tcg"),
-#   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's.
+#   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's, OPTS=FILE another
+#   JVM argument file than scripts/jvm/machine.options (an A/B pair of JVM options).
 # Every run has a 1 MiB raw disk on the primary IDE channel (-drive ...,if=ide,index=0).
 # Machina's TSC counts guest nanoseconds (1 GHz, guest time = host time while running, less
 # host stalls of the machine thread beyond 200 us each), so the ROM's own TSC delta of the loop
@@ -43,6 +44,7 @@ n=$(( n / 256 * 256 )); [ "$n" -gt 0 ] || { echo "fastpath-bench: N must be at l
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 launcher=${MACHINA_LAUNCHER:-"$root/distributions/full/target/machina/lib/launcher-0.1.0-SNAPSHOT.jar"}
 [ -f "$launcher" ] || { echo "fastpath-bench: build the distribution first (./machina --help builds it)" >&2; exit 1; }
+opts=${OPTS:-"$root/scripts/jvm/machine.options"}
 java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 names=([1]=port [2]=mmio [3]=ram [5]=status [6]=idest [7]=idealt [8]=idedata)
 kinds=(3); measured=()
@@ -69,7 +71,7 @@ run_one() { # emulator rom -> prints "seconds result-line"
     local fast=on; [ "$emu" = machina-off ] && fast=off
     # shellcheck disable=SC2086 # MACHINA_ARGS is a list of options
     timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-      @"$root/scripts/jvm/machine.options" -jar "$launcher" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" \
+      @"$opts" -jar "$launcher" run -machine pc -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" \
       -global hpet.fastpath=$fast -global acpi-pm.fastpath=$fast -global piix3-ide.fastpath=$fast ${MACHINA_ARGS:-} \
       -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
   fi
