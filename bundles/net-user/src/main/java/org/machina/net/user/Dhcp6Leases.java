@@ -16,7 +16,10 @@ final class Dhcp6Leases {
     static final int POOL = 16;
     /** The first pool address's offset in the prefix (host bits). */
     static final int FIRST = 0x100;
-    /** Lifetimes of the addresses given (RFC 8415 section 21.6), and the renew (T1) and rebind (T2) times of their IA_NA (section 21.4: 0.5 and 0.8 of the preferred lifetime). */
+    /**
+     * Lifetimes of the addresses given (RFC 8415 section 21.6), and the renew (T1) and rebind (T2)
+     * times of their IA_NA (section 21.4: 0.5 and 0.8 of the preferred lifetime).
+     */
     static final int VALID_S = 86_400;
     static final int PREFERRED_S = 86_400;
     static final int T1_S = PREFERRED_S / 2;

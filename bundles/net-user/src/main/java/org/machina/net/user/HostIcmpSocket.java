@@ -65,7 +65,8 @@ final class HostIcmpSocket implements AutoCloseable {
 
     /**
      * An ICMP error the host got about one of the socket's requests, from a ping socket's error
-     * queue: its type and code, sock_extended_err's ee_info (packet too big's MTU), who reported it (null if the kernel did not say), where the request
+     * queue: its type and code, sock_extended_err's ee_info (packet too big's MTU), who reported it
+     * (null if the kernel did not say), where the request
      * had gone, and the request's ICMP message as sent (from its header; overwritten by the next read).
      */
     record Report(int type, int code, int info, InetAddress reporter, InetAddress to, byte[] buf, int off, int len) {

@@ -35,8 +35,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>One instance per family: the stack's {@code echo6} does the same for ICMPv6 echo (RFC 4443
  * section 4) through an ICMPv6 socket, the reply going to the guest with hop limit 63 and a new
  * checksum; the host's ICMPv6 errors about its requests (destination unreachable, packet too big,
- * time exceeded, parameter problem) are relayed the same way, an ICMPv6 ping socket's from its error
- * queue (IPV6_RECVERR), a raw one's read as messages.
+ * time exceeded) are relayed the same way, an ICMPv6 ping socket's from its error queue
+ * (IPV6_RECVERR), a raw one's read as messages. Parameter problem is not: its pointer is into the
+ * host's packet, not the guest's.
  */
 final class IcmpEcho {
     static final int MAX_PENDING = 64;
