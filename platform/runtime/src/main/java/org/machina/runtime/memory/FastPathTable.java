@@ -239,13 +239,16 @@ final class FastPathTable {
             return false;
         }
         Entry e = find(address, size);
-        return e != null && serveWrite(e, address, size, value);
+        return e != null && serveWrite(e, e.handler, address - e.base, address, size, value);
     }
 
-    /** Serves a write through {@code e}'s handler, which covers it, if the handler accepts it. */
-    private boolean serveWrite(Entry e, long address, int size, long value) {
+    /**
+     * Serves a write at {@code address} through {@code h}, {@code e}'s handler (which covers it), at
+     * {@code offset} in its region, if the handler accepts it; {@code e} counts it or takes the blame.
+     */
+    private boolean serveWrite(Entry e, FastPathHandler h, long offset, long address, int size, long value) {
         try {
-            if (!e.handler.write(address - e.base, size, size < 8 ? value & ((1L << (8 * size)) - 1) : value)) {
+            if (!h.write(offset, size, size < 8 ? value & ((1L << (8 * size)) - 1) : value)) {
                 return false;
             }
         } catch (RuntimeException | LinkageError | AssertionError x) {
@@ -313,7 +316,8 @@ final class FastPathTable {
 
         @Override
         public boolean write(int size, long value) {
-            return serving(size) != null && serveWrite(entry, address, size, value);
+            FastPathHandler h = serving(size);
+            return h != null && serveWrite(entry, h, offset, address, size, value);
         }
     }
 
