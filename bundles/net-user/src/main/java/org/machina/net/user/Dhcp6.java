@@ -304,7 +304,7 @@ final class Dhcp6 {
         if (type == RENEW || type == REBIND) {
             int others = 0;
             int end = at + 4 + Bytes.u16(b, at + 2);
-            for (int s = nextAddress(b, at + 16, end); s >= 0 && others < MAX_STALE; s = nextAddress(b, s + 4 + Bytes.u16(b, s + 2), end)) {
+            for (int s = nextAddress(b, at + 16, end); s >= 0 && others < MAX_STALE; s = addressAfter(b, s, end)) {
                 if (!V6.of(b, s + 4).equals(a)) {
                     i = iaAddress(m, i, V6.of(b, s + 4), 0, 0);
                     others++;
@@ -324,7 +324,7 @@ final class Dhcp6 {
         for (int k = 0; k < nIas; k++) {
             int at = ias[k];
             int end = at + 4 + Bytes.u16(b, at + 2);
-            for (int s = nextAddress(b, at + (Bytes.u16(b, at) == OPT_IA_TA ? 8 : 16), end); s >= 0; s = nextAddress(b, s + 4 + Bytes.u16(b, s + 2), end)) {
+            for (int s = nextAddress(b, at + (Bytes.u16(b, at) == OPT_IA_TA ? 8 : 16), end); s >= 0; s = addressAfter(b, s, end)) {
                 any = true;
                 onLink &= stack.cfg.inPrefix(V6.of(b, s + 4));
             }
@@ -355,6 +355,11 @@ final class Dhcp6 {
             s += 4 + Bytes.u16(b, s + 2);
         }
         return -1;
+    }
+
+    /** The IA Address option after the one at {@code s} (with its own options), or -1 ({@link #nextAddress}). */
+    private static int addressAfter(byte[] b, int s, int end) {
+        return nextAddress(b, s + 4 + Bytes.u16(b, s + 2), end);
     }
 
     /** An IA option's header: {@code code}, a length filled in by {@link #iaEnd}, the client's IAID and (IA_NA, IA_PD) T1 and T2 as 0. */

@@ -55,19 +55,19 @@ final class Icmp6 {
 
     /** Fills in the checksum of message {@code m} and sends it (the hop limit as {@link Ipv6#output} decides: 63 from an outside host, 64 from the stack's own addresses). */
     boolean send(V6 src, V6 dst, byte[] m) {
-        return send(src, dst, -1, m);
+        fillChecksum(src, dst, m);
+        return stack.ip6.output(src, dst, Ipv6.ICMPV6, m, 0, m.length);
     }
 
     /** {@link #send} with hop limit 255: neighbor discovery (RFC 4861 section 7.1.1). */
     boolean sendNdp(V6 src, V6 dst, byte[] m) {
-        return send(src, dst, 255, m);
+        fillChecksum(src, dst, m);
+        return stack.ip6.output(src, dst, Ipv6.ICMPV6, 255, m, 0, m.length);
     }
 
-    private boolean send(V6 src, V6 dst, int hopLimit, byte[] m) {
+    private static void fillChecksum(V6 src, V6 dst, byte[] m) {
         Bytes.put16(m, 2, 0);
         Bytes.put16(m, 2, checksum(src, dst, m, 0, m.length));
-        return hopLimit < 0 ? stack.ip6.output(src, dst, Ipv6.ICMPV6, m, 0, m.length)
-                : stack.ip6.output(src, dst, Ipv6.ICMPV6, hopLimit, m, 0, m.length);
     }
 
     /** The ICMPv6 checksum over the pseudo-header and the message: 0 for a message whose checksum is right. */
