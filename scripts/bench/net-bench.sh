@@ -152,7 +152,6 @@ boot() { # EMU: starts its network (machina: the server) and its guest, up to a 
 
 RES="$work/results"; : >"$RES"
 guest_segs() { # the guest's TCP InSegs and OutSegs (/proc/net/snmp; received segments count after GRO), eth0's
-  # interrupts, context switches and NET_RX softirqs so far
   # interrupts, context switches and NET_RX softirqs so far; its CPU time in user, system and softirq
   # mode (USER_HZ ticks, /proc/stat) and its clocksource
   run "grep '^Tcp: [0-9]' /proc/net/snmp; grep eth0 /proc/interrupts; grep -E '^(ctxt|cpu) ' /proc/stat; grep NET_RX /proc/softirqs; echo cs \$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" 30 |
