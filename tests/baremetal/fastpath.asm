@@ -12,9 +12,12 @@
 ;   KIND=8  COUNT / 256 sectors (at least 1) read as KIND=4 but each by 256 single IN AX, DX from
 ;           the data port (0x1F0), 255 of them in the 3-instruction loop: COUNT data-port accesses
 ;           (COUNT a multiple of 256) plus per sector the READ SECTORS share and the DRQ poll
-; first/last are the values read by the first and the last access (a device that counts shows
-; them differ; for KIND=4 the first dword of the first and of the last sector, for KIND=8 its
-; first word); then the TSC cycles
+; WARMUP (default 0) accesses of the same kind run first, untimed (for KIND=4 and 8 WARMUP / 256
+; sectors): the emulator's own warm-up (a JIT compiling its interpreter or the guest's loop) is
+; then out of the timed COUNT.
+; first/last are the values read by the first and the last timed access (a device that counts
+; shows them differ; for KIND=4 the first dword of the first and of the last sector, for KIND=8
+; its first word); then the TSC cycles
 ; the COUNT accesses took (high, low dword), which on Machina (TSC at 1 GHz of guest time, guest
 ; time = host time while running less host stalls of the machine thread) are nanoseconds.
 %include "lib.inc"
@@ -25,13 +28,18 @@
 %ifndef KIND
 %define KIND 1
 %endif
+%ifndef WARMUP
+%define WARMUP 0
+%endif
 %if KIND == 8
 %assign SECTORS COUNT / 256
 %if SECTORS == 0
 %assign SECTORS 1
 %endif
+%assign WARM_SECTORS WARMUP / 256
 %else
 %assign SECTORS COUNT
+%assign WARM_SECTORS WARMUP
 %endif
 PM_TMR    equ 0x608
 HPET      equ 0xFED00000
@@ -48,10 +56,50 @@ PM32_ROM_START
 %endif
   mov dword [HPET + 0x10], 1              ; GEN_CONF.ENABLE_CNF: the counter runs
   mov dword [RAMWORD], 0x12345678
+%if WARM_SECTORS > 0
+  mov ecx, WARM_SECTORS
+  call accesses
+  mov dword [FIRST], 0xFFFFFFFF           ; the timed run's first access sets it again
+%endif
   rdtsc
   mov [TSC0], eax
   mov [TSC0 + 4], edx
   mov ecx, SECTORS
+  call accesses
+  mov ebx, eax
+  rdtsc
+  sub eax, [TSC0]
+  sbb edx, [TSC0 + 4]
+  mov [TSC0], eax
+  mov [TSC0 + 4], edx
+  mov esi, s_result
+  call puts_32
+  mov eax, KIND
+  call hex_32
+  mov al, ' '
+  call putc_32
+  mov eax, [FIRST]
+  call hex_32
+  mov al, ' '
+  call putc_32
+  mov eax, ebx
+  call hex_32
+  mov al, ' '
+  call putc_32
+  mov eax, [TSC0 + 4]
+  call hex_32
+  mov al, ' '
+  call putc_32
+  mov eax, [TSC0]
+  call hex_32
+  mov al, 10
+  call putc_32
+  call finish_32
+s_result: db "RESULT ", 0
+
+; ECX accesses (KIND=4 and 8: sectors) of the kind; returns the last value read in EAX and sets
+; [FIRST] from the first (KIND=4 and 8: when it holds 0xFFFFFFFF)
+accesses:
   mov edx, PM_TMR
 %if KIND == 1
   in eax, dx
@@ -147,35 +195,6 @@ PM32_ROM_START
   jnz .cmd
   mov eax, [SECBUF]
 %endif
-  mov ebx, eax
-  rdtsc
-  sub eax, [TSC0]
-  sbb edx, [TSC0 + 4]
-  mov [TSC0], eax
-  mov [TSC0 + 4], edx
-  mov esi, s_result
-  call puts_32
-  mov eax, KIND
-  call hex_32
-  mov al, ' '
-  call putc_32
-  mov eax, [FIRST]
-  call hex_32
-  mov al, ' '
-  call putc_32
-  mov eax, ebx
-  call hex_32
-  mov al, ' '
-  call putc_32
-  mov eax, [TSC0 + 4]
-  call hex_32
-  mov al, ' '
-  call putc_32
-  mov eax, [TSC0]
-  call hex_32
-  mov al, 10
-  call putc_32
-  call finish_32
-s_result: db "RESULT ", 0
+  ret
 
   PM32_ROM_END
