@@ -88,6 +88,11 @@ class LinuxGuestIT {
     private static final String RECORD = "MACHINA-DISK-WRITE-OK";
     private static final int HOTSWAP_SECTOR = 2000;
     private static final int IDE_WRITE_SECTOR = 3000;
+    /**
+     * libata's option (passed to insmod by the guest's /init) that limits the primary slave, ata1.01,
+     * to PIO mode 4: the IDE checks then cover PIO reads and writes beside the master's DMA.
+     */
+    private static final String PIO_SLAVE = "libata.force=1.01:pio4";
     /** The file on the CD-ROM: not a whole number of 2 KiB blocks. */
     private static final int CD_FILE_BYTES = 300_001;
     private static final int HOTSWAP_ROUNDS = 120;
@@ -116,6 +121,9 @@ class LinuxGuestIT {
     /** The IDE disk (a qcow2 image given as -drive without if=, QEMU's default IDE) and its pattern. */
     private static Path ideQcow2;
     private static byte[] ideData;
+    /** The primary channel's slave (ata1.01), a raw image libata is told to drive by PIO alone. */
+    private static Path pioRaw;
+    private static byte[] pioData;
     /** The CD-ROM (-cdrom, an ISO 9660 image made by genisoimage) and the file on it; null without genisoimage. */
     private static byte[] cdFile;
     /** The SBP-2 disk on the FireWire bus (ohci-1394 + sbp2-disk): a qcow2 image of its own pattern. */
@@ -172,7 +180,7 @@ class LinuxGuestIT {
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", GuestConsole.machineJvmOptions(),
                 "-jar", launcher.toString(), "run", "-machine", "pc", "-cpu", "pentium3", "-m", "256",
                 "-kernel", kernel.toString(), "-initrd", initramfs.toString(),
-                "-append", "console=ttyS0 panic=-1 clocksource=hpet " + GuestConsole.FAST_BOOT, "-nographic",
+                "-append", "console=ttyS0 panic=-1 clocksource=hpet " + PIO_SLAVE + " " + GuestConsole.FAST_BOOT, "-nographic",
                 "-qmp", "unix:" + out.resolve("qmp.sock") + ",server=on,wait=off"));
         String accel = System.getProperty("machina.guestAccel", "");
         if (!accel.isBlank()) { // e.g. -Dmachina.guestAccel=interp: the same checks on the interpreter alone
@@ -213,6 +221,10 @@ class LinuxGuestIT {
             ideQcow2 = out.resolve("hda.qcow2");
             host("qemu-img", "convert", "-f", "raw", "-O", "qcow2", ideRaw.toString(), ideQcow2.toString());
             cmd.addAll(List.of("-drive", "file=" + ideQcow2 + ",format=qcow2"));
+            pioData = pattern(DISK_BYTES, 0x3C6EF372FE94F82BL);
+            pioRaw = out.resolve("hdb-pio.raw");
+            Files.write(pioRaw, pioData);
+            cmd.addAll(List.of("-drive", "file=" + pioRaw + ",format=raw,if=ide,index=1"));
             if (onPath("genisoimage")) {
                 cdFile = pattern(CD_FILE_BYTES, 0x5851F42D4C957F2DL);
                 Path tree = out.resolve("cd-tree");
@@ -446,14 +458,15 @@ class LinuxGuestIT {
     }
 
     /**
-     * The IDE disk through ata_piix and sd_mod (a /dev/sdX, QEMU's default if=ide for a -drive
-     * without if=): the driver chose DMA, the disk reads back the host's pattern, and a record
-     * written to it is read back from the device after the page cache is dropped.
+     * The IDE disks through ata_piix and sd_mod (each a /dev/sdX): the primary master (QEMU's default
+     * if=ide for a -drive without if=), for which the driver chose DMA, and the primary slave, which
+     * {@link #PIO_SLAVE} limits to PIO. Each reads back the host's pattern, and a record written to
+     * it is read back from the device after the page cache is dropped.
      */
     @Test
     @Order(12)
     void ideDiskThroughAtaPiixReadsAndWrites() throws Exception {
-        String sd = scsiDisk("/ata");
+        String sd = scsiDisk(IDE_MASTER);
         Assumptions.assumeTrue(disks, "no disks attached (qemu-img missing)");
         assertTrue(bootLog.contains("ata_piix"), "ata_piix bound the PIIX3 IDE function:\n" + GuestConsole.tail(bootLog, 4000));
         assertTrue(Pattern.compile("ata\\d+\\.00: ATA-6: MACHINA HARDDISK").matcher(bootLog).find(),
@@ -463,7 +476,7 @@ class LinuxGuestIT {
                 .nonBlank();
         System.out.println("LinuxGuestIT: IDE transfer modes (disk, CD-ROM): " + modes);
         assertTrue(modes.get(0).matches("XFER_(MW_|U)DMA_\\d"), "libata configured the disk for DMA: " + modes);
-        assertEquals(String.valueOf(DISK_BYTES / 512), shell("cat /sys/block/" + sd + "/size").single(), "sda size in sectors");
+        assertEquals(String.valueOf(DISK_BYTES / 512), shell("cat /sys/block/" + sd + "/size").single(), sd + " size in sectors");
         assertEquals(md5(ideData) + "  -", shell("dd if=/dev/" + sd + " bs=64k 2>/dev/null | md5sum").single(),
                 "/dev/" + sd + " (IDE, qcow2) reads back the pattern written on the host");
         Output write = shell("echo " + RECORD + " | dd of=/dev/" + sd + " bs=512 seek=" + IDE_WRITE_SECTOR
@@ -472,6 +485,20 @@ class LinuxGuestIT {
         assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status(), "sync and drop the page cache");
         assertEquals(md5(ideAfterWrite()) + "  -", shell("dd if=/dev/" + sd + " bs=64k 2>/dev/null | md5sum").single(),
                 "/dev/" + sd + ": the pattern with only sector " + IDE_WRITE_SECTOR + " changed, read back from the device");
+
+        String slave = scsiDisk(IDE_SLAVE);
+        assertEquals("XFER_PIO_4", shell("cat /sys/class/ata_device/dev1.1/xfer_mode").single(),
+                "libata drives the primary slave by PIO (" + PIO_SLAVE + ")");
+        assertEquals(md5(pioData) + "  -", shell("dd if=/dev/" + slave + " bs=64k 2>/dev/null | md5sum").single(),
+                "/dev/" + slave + " (IDE by PIO, raw) reads back the pattern written on the host");
+        Output pioWrite = shell("echo " + RECORD + " | dd of=/dev/" + slave + " bs=512 seek=" + IDE_WRITE_SECTOR
+                + " conv=sync,fsync 2>&1");
+        assertTrue(pioWrite.status() == 0 && pioWrite.lines().contains("1+0 records out"),
+                "one sector written to /dev/" + slave + " by PIO: " + pioWrite);
+        assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status(), "sync and drop the page cache");
+        assertEquals(md5(withRecord(pioData, IDE_WRITE_SECTOR)) + "  -",
+                shell("dd if=/dev/" + slave + " bs=64k 2>/dev/null | md5sum").single(),
+                "/dev/" + slave + ": the pattern with only sector " + IDE_WRITE_SECTOR + " changed, read back by PIO");
     }
 
     /**
@@ -495,7 +522,7 @@ class LinuxGuestIT {
                     "the file on the CD has the host's md5");
             assertEquals(0, shell("umount /mnt/cd").status(), "umount");
         }
-        String ide = scsiDisk("/ata");
+        String ide = scsiDisk(IDE_MASTER);
         for (String dev : List.of(ide, "vda", ide, "vda")) {
             assertEquals(0, shell("sync; echo 3 > /proc/sys/vm/drop_caches").status(), "drop the page cache");
             Output r = shell("dd if=/dev/" + dev + " of=/dev/null bs=64k 2>&1");
@@ -922,6 +949,10 @@ class LinuxGuestIT {
      * .../fw0/...), waiting up to 120 s for it:
      * with IDE, USB and FireWire disks in one guest, which one is sda depends on probe order.
      */
+    /** Where sysfs puts the SCSI disk of the primary IDE channel's master and slave (scsiDisk patterns). */
+    private static final String IDE_MASTER = "/ata1/host*/target*:0:0/";
+    private static final String IDE_SLAVE = "/ata1/host*/target*:0:1/";
+
     private static String scsiDisk(String part) throws Exception {
         Output found = shell("(for i in $(seq 1 120); do for d in /sys/block/sd*; do case \"$(readlink -f $d)\" in *"
                 + part + "*) echo \"${d##*/}\"; exit 0;; esac; done; sleep 1; done; echo none)");
@@ -1014,6 +1045,8 @@ class LinuxGuestIT {
         host("qemu-img", "convert", "-f", "qcow2", "-O", "raw", ideQcow2.toString(), ideBack.toString());
         assertEquals(md5(ideAfterWrite()), md5(Files.readAllBytes(ideBack)),
                 ideQcow2 + ": only sector " + IDE_WRITE_SECTOR + " differs from the pattern");
+        assertEquals(md5(withRecord(pioData, IDE_WRITE_SECTOR)), md5(Files.readAllBytes(pioRaw)),
+                pioRaw + " (written by PIO): only sector " + IDE_WRITE_SECTOR + " differs from the pattern");
         assertEquals(READONLY_MTIME, Files.getLastModifiedTime(readonlyRaw), "the readonly=on image's mtime");
     }
 
@@ -1096,14 +1129,17 @@ class LinuxGuestIT {
     }
 
     private static byte[] vdaAfterWrite() {
-        byte[] expected = vdaData.clone();
-        System.arraycopy(sectorWithRecord(), 0, expected, WRITE_SECTOR * 512, 512);
-        return expected;
+        return withRecord(vdaData, WRITE_SECTOR);
     }
 
     private static byte[] ideAfterWrite() {
-        byte[] expected = ideData.clone();
-        System.arraycopy(sectorWithRecord(), 0, expected, IDE_WRITE_SECTOR * 512, 512);
+        return withRecord(ideData, IDE_WRITE_SECTOR);
+    }
+
+    /** A copy of {@code data} with the record's sector at {@code sector}. */
+    private static byte[] withRecord(byte[] data, int sector) {
+        byte[] expected = data.clone();
+        System.arraycopy(sectorWithRecord(), 0, expected, sector * 512, 512);
         return expected;
     }
 
