@@ -945,8 +945,9 @@ class LinuxGuestIT {
      * is the host's 127.0.0.1, so nothing leaves the machine, whichever way the guest routes): busybox {@code traceroute} to 203.0.113.7
      * with at most 2 hops. Its first UDP probe has TTL 1: the stack, the router, answers ICMP time
      * exceeded from 10.0.2.2 without sending anything on; the second, TTL 2, goes to 127.0.0.1's
-     * closed port and the host's port unreachable comes back from 203.0.113.7. As root (the stack's
-     * JVM may open a raw ICMP socket), a ping to 203.0.113.7 is answered too.
+     * closed port and the host's port unreachable comes back from 203.0.113.7 (read from the flow
+     * socket's error queue). The same over IPv6 to 2001:db8::7 (::1): hop 1 fec0::2, hop 2 the outside
+     * host. As root (the stack's JVM may open a raw ICMP socket), a ping to 203.0.113.7 is answered too.
      */
     @Test
     @Order(22)
@@ -960,6 +961,16 @@ class LinuxGuestIT {
                 "hop 1: time exceeded from the gateway: " + trace);
         assertTrue(trace.lines().stream().anyMatch(l -> l.matches("\\s*2\\s+203\\.0\\.113\\.7\\s.*ms.*")),
                 "hop 2: port unreachable from the outside host: " + trace);
+        // over IPv6 too: hop 1 the stack's time exceeded from fec0::2, hop 2 the probe (sent on with hop limit 1)
+        // refused by ::1, whose ICMPv6 port unreachable the flow's socket reads from its error queue (IPV6_RECVERR)
+        Output addr6 = shell("ip -6 addr show dev eth0");
+        assertTrue(addr6.text().contains("inet6 fec0:"), "eth0's SLAAC address (ipv6PingAndFetchThroughTheGateway): " + addr6);
+        assertEquals(0, shell("ip -6 route add 2001:db8::/64 via fe80::2 dev eth0").status(), "an IPv6 route via eth0");
+        Output trace6 = shell("traceroute -6 -n -m 2 -q 1 -w 3 2001:db8::7 2>&1");
+        assertTrue(trace6.lines().stream().anyMatch(l -> l.matches("\\s*1\\s+fec0::2\\s.*ms.*")),
+                "hop 1: time exceeded from the IPv6 gateway: " + trace6);
+        assertTrue(trace6.lines().stream().anyMatch(l -> l.matches("\\s*2\\s+2001:db8::7\\s.*ms.*")),
+                "hop 2: ICMPv6 port unreachable from the outside host: " + trace6);
         if ("root".equals(System.getProperty("user.name"))) {
             Output ping = shell("ping -c 1 -W 5 203.0.113.7");
             assertTrue(ping.text().contains("1 packets received"), "an outside ping through the host's ICMP socket: " + ping);
