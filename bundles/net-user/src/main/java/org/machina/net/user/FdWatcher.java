@@ -2,12 +2,11 @@ package org.machina.net.user;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.function.IntConsumer;
 import org.machina.host.posix.ErrnoException;
 import org.machina.host.posix.Libc;
 
@@ -24,15 +23,15 @@ import org.machina.host.posix.Libc;
  */
 final class FdWatcher implements AutoCloseable {
     /** The descriptors polled and their handlers, as the thread sees them (replaced whole on a change). */
-    private record Watched(int[] fds, Runnable[] handlers) {
+    private record Watched(int[] fds, IntConsumer[] handlers) {
     }
 
     private final Libc libc;
     private final EventLoop loop;
     private final int[] wake;
     /** The loop's set. */
-    private final Map<Integer, Runnable> handlers = new HashMap<>();
-    private volatile Watched watched = new Watched(new int[0], new Runnable[0]);
+    private final Map<Integer, IntConsumer> handlers = new HashMap<>();
+    private volatile Watched watched = new Watched(new int[0], new IntConsumer[0]);
     private final Semaphore drained = new Semaphore(0);
     private final Arena arena = Arena.ofShared();
     private final MemorySegment wakeIn = arena.allocate(64);
@@ -54,8 +53,8 @@ final class FdWatcher implements AutoCloseable {
         return w;
     }
 
-    /** Runs {@code onReady} on the loop whenever {@code fd} is readable or has an error (loop thread). */
-    void watch(int fd, Runnable onReady) {
+    /** Runs {@code onReady} on the loop, with poll(2)'s revents, whenever {@code fd} is readable or has an error (loop thread). */
+    void watch(int fd, IntConsumer onReady) {
         handlers.put(fd, onReady);
         publish();
     }
@@ -74,9 +73,9 @@ final class FdWatcher implements AutoCloseable {
 
     private void publish() {
         int[] fds = new int[handlers.size()];
-        Runnable[] hs = new Runnable[fds.length];
+        IntConsumer[] hs = new IntConsumer[fds.length];
         int i = 0;
-        for (Map.Entry<Integer, Runnable> e : handlers.entrySet()) {
+        for (Map.Entry<Integer, IntConsumer> e : handlers.entrySet()) {
             fds[i] = e.getKey();
             hs[i++] = e.getValue();
         }
@@ -103,27 +102,25 @@ final class FdWatcher implements AutoCloseable {
             if (revents[n] != 0) {
                 emptyPipe();
             }
-            List<Integer> ready = new ArrayList<>();
+            boolean any = false;
             for (int i = 0; i < n; i++) {
-                if (revents[i] != 0) {
-                    ready.add(i);
-                }
+                any |= revents[i] != 0;
             }
-            if (!ready.isEmpty()) {
-                loop.post(() -> runHandlers(w, ready));
+            if (any) {
+                loop.post(() -> runHandlers(w, revents));
                 drained.acquireUninterruptibly();
             }
         }
     }
 
-    /** Loop thread: the handlers of the ready descriptors that are still watched with them. */
-    private void runHandlers(Watched w, List<Integer> ready) {
+    /** Loop thread: the handlers of the ready descriptors (revents not 0) that are still watched with them. */
+    private void runHandlers(Watched w, short[] revents) {
         try {
-            for (int i : ready) {
-                Runnable h = w.handlers()[i];
-                if (!closed && handlers.get(w.fds()[i]) == h) {
+            for (int i = 0; i < w.fds().length; i++) {
+                IntConsumer h = w.handlers()[i];
+                if (revents[i] != 0 && !closed && handlers.get(w.fds()[i]) == h) {
                     try {
-                        h.run();
+                        h.accept(revents[i] & 0xffff);
                     } catch (RuntimeException e) {
                         Stack.LOG.warn("net: handler of descriptor {} failed: {}", w.fds()[i], e.toString());
                     }

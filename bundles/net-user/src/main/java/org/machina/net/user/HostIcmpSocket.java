@@ -139,7 +139,7 @@ final class HostIcmpSocket implements AutoCloseable {
         }
         HostIcmpSocket s = new HostIcmpSocket(libc, fd, kind, v6, watcher);
         s.pingRefusal = pingRefusal;
-        watcher.watch(fd, onReadable);
+        watcher.watch(fd, revents -> onReadable.run());
         return s;
     }
 

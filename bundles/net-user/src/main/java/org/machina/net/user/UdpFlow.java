@@ -206,10 +206,13 @@ abstract sealed class UdpFlow permits UdpFlow.Posix, UdpFlow.Nio {
             }
         }
 
-        /** Loop thread, when the socket is readable or has errors queued: the errors, then up to {@link #MAX_READS} datagrams. */
-        private void drain() {
+        /**
+         * Loop thread, when the socket is readable or has errors queued (poll's {@code revents}): the
+         * errors (POLLERR: the queue is not empty), then up to {@link #MAX_READS} datagrams.
+         */
+        private void drain(int revents) {
             byte[] head = new byte[HEAD];
-            for (int i = 0; i < MAX_ERRORS && !closed; i++) {
+            for (int i = 0; i < MAX_ERRORS && !closed && (revents & Libc.POLLERR) != 0; i++) {
                 Libc.QueuedError e;
                 try {
                     e = libc.recvError(fd, udp.in);
