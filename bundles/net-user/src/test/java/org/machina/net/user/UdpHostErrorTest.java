@@ -124,9 +124,13 @@ class UdpHostErrorTest {
     }
 
     @Test
-    void anAdministrativelyProhibitedReachesTheGuestAndTheFlowGoesOn() throws Exception {
+    void anAdministrativelyProhibitedReachesTheGuestQuotingTheDatagramItIsAboutAndTheFlowGoesOn() throws Exception {
         try (Wire w = new Wire(Map.of())) {
             byte[] sent = start(w, false);
+            // a later datagram to the same destination: the error, about "first", must not quote it
+            int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+            w.send(Wire.ip(Wire.GUEST, Wire.GW, Ipv4.UDP, Wire.udp(Wire.GUEST, Wire.GW, 40011, port, "later".getBytes())));
+            server.receive(ByteBuffer.allocate(64));
             forge(IcmpError.DEST_UNREACHABLE, IcmpError.PROHIBITED, 0);
             expectUnreachable(w, sent, IcmpError.PROHIBITED);
             assertEquals(1L, (long) w.onLoop(() -> w.netdev.stats().udpErrorsRelayed));
