@@ -976,8 +976,9 @@ class LinuxGuestIT {
      * is the host's 127.0.0.1, so nothing leaves the machine, whichever way the guest routes): busybox {@code traceroute} to 203.0.113.7
      * with at most 2 hops. Its first UDP probe has TTL 1: the stack, the router, answers ICMP time
      * exceeded from 10.0.2.2 without sending anything on; the second, TTL 2, goes to 127.0.0.1's
-     * closed port and the host's port unreachable comes back from 203.0.113.7. As root (the stack's
-     * JVM may open a raw ICMP socket), a ping to 203.0.113.7 is answered too.
+     * closed port and the host's port unreachable comes back from 203.0.113.7 (read from the flow
+     * socket's error queue). The same over IPv6 to 2001:db8::7 (::1): hop 1 fec0::2, hop 2 the outside
+     * host. As root (the stack's JVM may open a raw ICMP socket), a ping to 203.0.113.7 is answered too.
      */
     @Test
     @Order(22)
@@ -986,15 +987,29 @@ class LinuxGuestIT {
         Assumptions.assumeTrue(addr.text().contains("10.0.2.15"), "eth0 has no lease (the e1000 test failed): " + addr);
         // the guest's default route may be either NIC's (both netdevs have outside=loopback): this one goes through eth0
         assertEquals(0, shell("ip route add 203.0.113.0/24 via 10.0.2.2 dev eth0").status(), "a route via eth0");
-        Output trace = shell("traceroute -n -m 2 -q 1 -w 3 203.0.113.7 2>&1");
-        assertTrue(trace.lines().stream().anyMatch(l -> l.matches("\\s*1\\s+10\\.0\\.2\\.2\\s.*ms.*")),
-                "hop 1: time exceeded from the gateway: " + trace);
-        assertTrue(trace.lines().stream().anyMatch(l -> l.matches("\\s*2\\s+203\\.0\\.113\\.7\\s.*ms.*")),
-                "hop 2: port unreachable from the outside host: " + trace);
+        traceroute("", "203.0.113.7", "10.0.2.2");
+        // over IPv6 too: hop 1 the stack's time exceeded from fec0::2, hop 2 the probe (sent on with hop limit 1)
+        // refused by ::1, whose ICMPv6 port unreachable the flow's socket reads from its error queue (IPV6_RECVERR)
+        Output addr6 = shell("ip -6 addr show dev eth0");
+        assertTrue(addr6.text().contains("inet6 fec0:"), "eth0's SLAAC address (ipv6PingAndFetchThroughTheGateway): " + addr6);
+        assertEquals(0, shell("ip -6 route add 2001:db8::/64 via fe80::2 dev eth0").status(), "an IPv6 route via eth0");
+        traceroute("-6 ", "2001:db8::7", "fec0::2");
         if ("root".equals(System.getProperty("user.name"))) {
             Output ping = shell("ping -c 1 -W 5 203.0.113.7");
             assertTrue(ping.text().contains("1 packets received"), "an outside ping through the host's ICMP socket: " + ping);
         }
+    }
+
+    /**
+     * Busybox {@code traceroute} ({@code options}) to {@code target} with 2 hops: hop 1 the time exceeded
+     * of the stack, the router, from {@code gateway}; hop 2 the port unreachable of the outside host.
+     */
+    private static void traceroute(String options, String target, String gateway) throws Exception {
+        Output trace = shell("traceroute " + options + "-n -m 2 -q 1 -w 3 " + target + " 2>&1");
+        assertTrue(trace.lines().stream().anyMatch(l -> l.matches("\\s*1\\s+" + Pattern.quote(gateway) + "\\s.*ms.*")),
+                "hop 1: time exceeded from the gateway: " + trace);
+        assertTrue(trace.lines().stream().anyMatch(l -> l.matches("\\s*2\\s+" + Pattern.quote(target) + "\\s.*ms.*")),
+                "hop 2: port unreachable from the outside host: " + trace);
     }
 
     @Test

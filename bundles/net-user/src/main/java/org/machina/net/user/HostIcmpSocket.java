@@ -9,7 +9,6 @@ import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Semaphore;
 import org.machina.host.posix.ErrnoException;
 import org.machina.host.posix.Libc;
 
@@ -29,11 +28,10 @@ import org.machina.host.posix.Libc;
  * socket every ICMP packet the host receives, with its IP header, identifiers untouched.
  *
  * <p>The stack's loop waits in a {@code Selector}, which cannot watch a descriptor that is not a
- * Java channel. So one thread per socket ({@code net-user-ID-icmp}) sleeps in poll(2) on the socket
- * and a wake-up pipe, and when the socket is readable posts {@code onReadable} to the loop and
- * waits until the loop ran it (which reads until EAGAIN) before polling again: one wake-up per
- * burst, no polling interval, and no stack state on that thread. {@link #close} (loop thread)
- * writes to the pipe, releases the thread if it waits for the loop, and joins it.
+ * Java channel. So an {@link FdWatcher} of the socket's own (its thread {@code net-user-ID-icmp})
+ * sleeps in poll(2) on it and, when it is readable, posts {@code onReadable} to the loop and waits
+ * until the loop ran it (which reads until EAGAIN) before polling again: one wake-up per burst, no
+ * polling interval, and no stack state on that thread. {@link #close} (loop thread) ends it.
  */
 final class HostIcmpSocket implements AutoCloseable {
     /** Largest ICMP message read (an IPv4 datagram's payload at most). */
@@ -74,7 +72,7 @@ final class HostIcmpSocket implements AutoCloseable {
 
     private final Libc libc;
     private final int fd;
-    private final int[] wake;
+    private final FdWatcher watcher;
     final Kind kind;
     /** An ICMPv6 socket (AF_INET6, IPPROTO_ICMPV6): no IP header on what a raw one reads, the kernel sums. */
     private final boolean v6;
@@ -84,33 +82,21 @@ final class HostIcmpSocket implements AutoCloseable {
     private final MemorySegment in = arena.allocate(BUFFER);
     private final MemorySegment out = arena.allocate(BUFFER);
     private final byte[] bytes = new byte[BUFFER];
-    private final Semaphore drained = new Semaphore(0);
-    private final Thread watcher;
-    private volatile boolean closed;
+    private boolean closed;
     /** The IP_TTL last set on the socket (0: never set, the host's default). */
     private int ttl;
 
-    private HostIcmpSocket(Libc libc, int fd, Kind kind, boolean v6, int[] wake, EventLoop loop, Runnable onReadable, String name) {
+    private HostIcmpSocket(Libc libc, int fd, Kind kind, boolean v6, FdWatcher watcher) {
         this.libc = libc;
         this.fd = fd;
         this.kind = kind;
         this.v6 = v6;
-        this.wake = wake;
-        Runnable drain = () -> {
-            try {
-                if (!closed) {
-                    onReadable.run();
-                }
-            } finally {
-                drained.release();
-            }
-        };
-        watcher = Thread.ofPlatform().daemon().name(name).unstarted(() -> watch(loop, drain));
+        this.watcher = watcher;
     }
 
     /**
-     * Opens a ping socket, else a raw one, and starts its watcher; {@code onReadable} runs on
-     * {@code loop} when messages wait.
+     * Opens a ping socket, else a raw one, and starts its watcher (loop thread); {@code onReadable}
+     * runs on {@code loop} when messages wait.
      *
      * @throws Unavailable when neither kind is allowed (the message names both refusals and what would allow them)
      */
@@ -136,9 +122,9 @@ final class HostIcmpSocket implements AutoCloseable {
                         + (r.errno() == ErrnoException.EPERM ? ": the process lacks CAP_NET_RAW" : ""));
             }
         }
-        int[] wake;
+        FdWatcher watcher;
         try {
-            wake = libc.pipe(Libc.O_CLOEXEC | Libc.O_NONBLOCK);
+            watcher = FdWatcher.start(libc, loop, name);
         } catch (ErrnoException e) {
             libc.close(fd);
             throw new Unavailable("no wake-up pipe for the ICMP socket's watcher (" + e.getMessage() + ")");
@@ -151,9 +137,9 @@ final class HostIcmpSocket implements AutoCloseable {
                 Stack.LOG.debug("net: no ICMP errors on the ping socket: {}", e.getMessage());
             }
         }
-        HostIcmpSocket s = new HostIcmpSocket(libc, fd, kind, v6, wake, loop, onReadable, name);
+        HostIcmpSocket s = new HostIcmpSocket(libc, fd, kind, v6, watcher);
         s.pingRefusal = pingRefusal;
-        s.watcher.start();
+        watcher.watch(fd, revents -> onReadable.run());
         return s;
     }
 
@@ -165,26 +151,6 @@ final class HostIcmpSocket implements AutoCloseable {
             }
         } catch (IOException e) {
             return "unreadable: " + e.getMessage();
-        }
-    }
-
-    private void watch(EventLoop loop, Runnable drain) {
-        int[] fds = {fd, wake[0]};
-        short[] revents = new short[2];
-        while (!closed) {
-            try {
-                libc.poll(fds, Libc.POLLIN, revents, -1);
-            } catch (ErrnoException e) {
-                Stack.LOG.warn("net: ICMP socket watcher stops: {}", e.getMessage());
-                return;
-            }
-            if (closed || revents[1] != 0 || (revents[0] & Libc.POLLNVAL) != 0) {
-                return;
-            }
-            if (revents[0] != 0) {
-                loop.post(drain);
-                drained.acquireUninterruptibly();
-            }
         }
     }
 
@@ -286,27 +252,8 @@ final class HostIcmpSocket implements AutoCloseable {
             return;
         }
         closed = true;
-        wakeWatcher();
-        try {
-            watcher.join(2_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        watcher.close();
         libc.close(fd);
-        libc.close(wake[0]);
-        libc.close(wake[1]);
-        if (!watcher.isAlive()) {
-            arena.close();
-        }
-    }
-
-    /** Ends the watcher's poll (a byte into the pipe) or its wait for the loop (closed is set first). */
-    private void wakeWatcher() {
-        try {
-            libc.write(wake[1], out.asSlice(0, 1));
-        } catch (ErrnoException e) {
-            Stack.LOG.debug("net: ICMP watcher's wake-up pipe: {}", e.getMessage());
-        }
-        drained.release();
+        arena.close();
     }
 }

@@ -2,11 +2,11 @@ package org.machina.net.user;
 
 /**
  * ICMP errors to the guest (RFC 792), sent where a router or the destination host would:
- * destination unreachable, port unreachable when a host peer refused a NATed UDP datagram
- * (ECONNREFUSED on the flow's host socket), host or network unreachable when a NATed TCP
- * connect failed that way (EHOSTUNREACH, ENETUNREACH); time exceeded when a routed datagram came
- * with a TTL of 1 or less ({@link #expired}). The message quotes the offending datagram's IP header
- * and its first 8 data bytes.
+ * destination unreachable, host or network unreachable when the host has no route for a NATed TCP
+ * connect or UDP datagram (EHOSTUNREACH, ENETUNREACH: {@link #noRoute}); time exceeded when a routed
+ * datagram came with a TTL of 1 or less ({@link #expired}); and the errors the host got about the
+ * guest's NATed packets (UDP datagrams, echo requests), relayed with their type and code
+ * ({@link #relay}). The message quotes the offending datagram's IP header and its first 8 data bytes.
  *
  * <p>RFC 1122 section 3.2.2: never in answer to an ICMP error, to a datagram sent to an IP or
  * link-layer broadcast or multicast address, to a fragment other than the first, or to a datagram
@@ -15,9 +15,9 @@ package org.machina.net.user;
  * {@link #PER_SECOND} a second, as Linux's icmp_msgs_burst/icmp_msgs_per_sec; errors beyond it are
  * counted ({@link Stats#icmpErrorsLimited}) and dropped.
  *
- * <p>Over IPv6 (RFC 4443) the same: destination unreachable (type 1) code 4 for a refused UDP flow,
- * code 0 (no route) or 3 (address unreachable) for a failed TCP connect, time exceeded (type 3) for a
- * hop limit of 1 or less, quoting as much of the packet as keeps the message
+ * <p>Over IPv6 (RFC 4443) the same: destination unreachable (type 1) code 0 (no route) or 3 (address
+ * unreachable) when the host has no route, time exceeded (type 3) for a hop limit of 1 or less, the
+ * host's ICMPv6 errors relayed, quoting as much of the packet as keeps the message
  * within the minimum MTU of 1280 bytes; not about a packet to a multicast address or sent as a
  * link-layer multicast/broadcast, or from the unspecified or a multicast address (section 2.4 (e)),
  * under the same rate limit.
@@ -27,6 +27,8 @@ final class IcmpError {
     static final int NET_UNREACHABLE = 0;
     static final int HOST_UNREACHABLE = 1;
     static final int PORT_UNREACHABLE = 3;
+    /** Fragmentation needed and DF set (RFC 792); the message carries the next-hop MTU (RFC 1191). */
+    static final int FRAG_NEEDED = 4;
     /** Communication administratively prohibited (RFC 1812 section 5.2.7.1). */
     static final int PROHIBITED = 13;
     static final int BURST = 50;
@@ -37,7 +39,6 @@ final class IcmpError {
     static final int DEST_UNREACHABLE6 = 1;
     static final int NO_ROUTE6 = 0;
     static final int ADDRESS_UNREACHABLE6 = 3;
-    static final int PROHIBITED6 = 1;
     static final int PORT_UNREACHABLE6 = 4;
     static final int TIME_EXCEEDED6 = 3;
     static final int PACKET_TOO_BIG6 = 2;
@@ -119,84 +120,21 @@ final class IcmpError {
     }
 
     /**
-     * Sends destination unreachable {@code code} about the datagram {@code quote} came from
-     * ({@link #quote}'s, null sends nothing): from its destination for port unreachable (the host
-     * that refused), else from the gateway (the router that found no way).
-     *
-     * @return whether it was sent
+     * The host has no route for a guest's packet (a NATed TCP connect or UDP send failed so;
+     * {@code code}: {@link #NET_UNREACHABLE} for ENETUNREACH, {@link #HOST_UNREACHABLE} for
+     * EHOSTUNREACH): destination unreachable from the gateway about the guest's packet ({@code quote},
+     * of either family). Over IPv6 (RFC 4443 section 3.1) ENETUNREACH is code 0, no route to
+     * destination, and EHOSTUNREACH code 3, address unreachable: the codes a Linux guest turns back
+     * into those two errors.
      */
-    boolean unreachable(int code, byte[] quote) {
+    boolean noRoute(int code, byte[] quote) {
         if (quote == null) {
             return false;
         }
-        return send(DEST_UNREACHABLE, code, new IpAddr.V4(code == PORT_UNREACHABLE ? Bytes.i32(quote, 16) : stack.cfg.host), quote);
-    }
-
-    /** ICMPv6 port unreachable about the packet {@code quote} came from ({@link #quote6}'s; null sends nothing), from its destination. */
-    boolean portUnreachable6(byte[] quote) {
-        return quote != null && send(DEST_UNREACHABLE6, PORT_UNREACHABLE6, IpAddr.V6.of(quote, 24), quote);
-    }
-
-    /**
-     * The ICMP destination unreachable code that tells the guest of {@code e}, the error a connected
-     * UDP socket of a NATed flow reported (its peer in {@code v6} or IPv4), or -1 when it is none
-     * the guest is told of. Without IP_RECVERR (which Java cannot set) Linux reports to a connected
-     * UDP socket only the "hard" ICMP errors; besides port unreachable (ECONNREFUSED,
-     * {@code PortUnreachableException}, handled by the caller) Java tells them apart only by the
-     * exception's class, or for ENETUNREACH by its message: EHOSTUNREACH
-     * ({@code NoRouteToHostException}: over IPv4 ICMP codes 10, 13, 14 or 15, administratively
-     * prohibited) gives code 13, communication administratively prohibited, which a Linux guest
-     * turns back into EHOSTUNREACH on its own connected socket; EACCES over IPv6
-     * ({@code BindException}: ICMPv6 codes 1, 5, 6) gives code 1, administratively prohibited, back
-     * into EACCES; ENETUNREACH (no route on the host, or ICMP codes 6 and 9) gives code 0, network /
-     * no route to destination. The others (EHOSTDOWN, ENONET, ENOPROTOOPT, EPROTO) are not relayed.
-     */
-    static int udpErrorCode(java.io.IOException e, boolean v6) {
-        if (e instanceof java.net.NoRouteToHostException) {
-            return v6 ? ADDRESS_UNREACHABLE6 : PROHIBITED;
+        if (isV6(quote)) {
+            return send(DEST_UNREACHABLE6, code == NET_UNREACHABLE ? NO_ROUTE6 : ADDRESS_UNREACHABLE6, stack.cfg.ipv6Host, quote);
         }
-        if (v6 && e instanceof java.net.BindException) {
-            return PROHIBITED6;
-        }
-        if (e instanceof java.net.SocketException && "Network is unreachable".equals(e.getMessage())) {
-            return v6 ? NO_ROUTE6 : NET_UNREACHABLE;
-        }
-        return -1;
-    }
-
-    /**
-     * A connected UDP socket of a NATed flow reported {@code e} about the datagrams it sent (the last
-     * one's quote: {@code quote}): destination unreachable ({@link #udpErrorCode}) from the gateway to
-     * the guest. False when {@code e} is not such an error (nothing sent).
-     */
-    boolean udpError(java.io.IOException e, byte[] quote) {
-        if (quote == null) {
-            return false;
-        }
-        int code = udpErrorCode(e, isV6(quote));
-        if (code < 0) {
-            return false;
-        }
-        stack.stats.udpErrorsRelayed++;
-        return isV6(quote) ? send(DEST_UNREACHABLE6, code, stack.cfg.ipv6Host, quote)
-                : send(DEST_UNREACHABLE, code, new IpAddr.V4(stack.cfg.host), quote);
-    }
-
-    /**
-     * A NATed TCP connect failed with no route ({@code code}: {@link #NET_UNREACHABLE} for
-     * ENETUNREACH, {@link #HOST_UNREACHABLE} for EHOSTUNREACH): destination unreachable from the
-     * gateway about the guest's SYN ({@code quote}, of either family). Over IPv6 (RFC 4443 section
-     * 3.1) ENETUNREACH is code 0, no route to destination, and EHOSTUNREACH code 3, address
-     * unreachable: the codes a Linux guest turns back into those two errors.
-     */
-    boolean connectFailed(int code, byte[] quote) {
-        if (quote == null) {
-            return false;
-        }
-        if (!isV6(quote)) {
-            return unreachable(code, quote);
-        }
-        return send(DEST_UNREACHABLE6, code == NET_UNREACHABLE ? NO_ROUTE6 : ADDRESS_UNREACHABLE6, stack.cfg.ipv6Host, quote);
+        return send(DEST_UNREACHABLE, code, new IpAddr.V4(stack.cfg.host), quote);
     }
 
     /**
@@ -234,7 +172,20 @@ final class IcmpError {
 
     /** An ICMP error of {@code type}/{@code code} the host got about a guest's packet ({@code quote}: its quote, null sends nothing), sent on to the guest from {@code from}. */
     boolean relay(int type, int code, int from, byte[] quote) {
-        return quote != null && send(type, code, 0, new IpAddr.V4(from), quote);
+        return relay(type, code, 0, new IpAddr.V4(from), quote);
+    }
+
+    /**
+     * An ICMP or ICMPv6 error of {@code type}/{@code code} the host got about a guest's packet
+     * ({@code quote}: its quote, of the family of {@code from}; null sends nothing), sent on to the guest
+     * from {@code from}, with {@code info} (the MTU the reporter gave) where the message carries one:
+     * ICMPv6 packet too big (its 4-byte MTU field), ICMP fragmentation needed (RFC 1191's next-hop MTU,
+     * the low 16 bits of the field). An outside reporter's comes with TTL / hop limit 63, as a router
+     * forwards it ({@link Ipv4#hops}).
+     */
+    boolean relay(int type, int code, int info, IpAddr from, byte[] quote) {
+        boolean mtu = from instanceof IpAddr.V6 ? type == PACKET_TOO_BIG6 : type == DEST_UNREACHABLE && code == FRAG_NEEDED;
+        return quote != null && send(type, code, mtu ? (from instanceof IpAddr.V6 ? info : info & 0xffff) : 0, from, quote);
     }
 
     /** The host's ICMPv6 errors that are relayed to the guest (RFC 4443): destination unreachable, packet too big, time exceeded. */
@@ -242,14 +193,9 @@ final class IcmpError {
         return type == DEST_UNREACHABLE6 || type == PACKET_TOO_BIG6 || type == TIME_EXCEEDED6;
     }
 
-    /**
-     * An ICMPv6 error of {@code type}/{@code code} the host got about a guest's packet ({@code quote}:
-     * its quote, null sends nothing), sent on to the guest from {@code from} with {@code info} in its
-     * 4-byte field (packet too big's MTU, else 0); from an outside reporter with hop limit 63, as a
-     * router forwards it ({@link Ipv6#output}).
-     */
+    /** {@link #relay(int, int, int, IpAddr, byte[])} over IPv6 (packet too big's MTU in {@code info}). */
     boolean relay6(int type, int code, int info, IpAddr.V6 from, byte[] quote) {
-        return quote != null && send(type, code, type == PACKET_TOO_BIG6 ? info : 0, from, quote);
+        return relay(type, code, info, from, quote);
     }
 
     private static boolean isV6(byte[] quote) {

@@ -48,7 +48,7 @@ public final class Stats {
     /** ICMP destination-unreachable errors sent to the guest, and those the rate limit dropped ({@link IcmpError}). */
     public volatile long icmpErrorsSent;
     public volatile long icmpErrorsLimited;
-    /** Errors other than port unreachable that a NATed UDP flow's connected socket reported, relayed to the guest as destination unreachable ({@link IcmpError#udpError}). */
+    /** The host's ICMP (ICMPv6) errors about NATed UDP datagrams relayed to the guest ({@link UdpFlow#error}). */
     public volatile long udpErrorsRelayed;
     /** Routed guest packets (UDP, TCP SYNs, echo requests to outside hosts) with a TTL or hop limit of 1 or less: not forwarded, time exceeded sent. */
     public volatile long ttlExpired;

@@ -208,13 +208,13 @@ final class Tcp {
         c.close(true);
         int code = unreachableCode(e);
         if (code >= 0 && c.synQuote != null) {
-            stack.icmpError.connectFailed(code, c.synQuote);
+            stack.icmpError.noRoute(code, c.synQuote);
             return;
         }
         rst(k.peerIp(), k.guestIp(), k.peerPort(), k.guestPort(), 0, c.rcvNxtForRefuse(), TcpSegment.RST | TcpSegment.ACK);
     }
 
-    /** The ICMP unreachable code for a failed connect (IPv4's; {@link IcmpError#connectFailed} maps it for IPv6), or -1 when the guest gets a RST. */
+    /** The ICMP unreachable code for a failed connect (IPv4's; {@link IcmpError#noRoute} maps it for IPv6), or -1: a RST. */
     static int unreachableCode(IOException e) {
         if (e instanceof NoRouteToHostException) {
             return IcmpError.HOST_UNREACHABLE; // EHOSTUNREACH

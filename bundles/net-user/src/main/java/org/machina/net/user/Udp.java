@@ -1,28 +1,30 @@
 package org.machina.net.user;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.PortUnreachableException;
-import java.net.SocketException;
 import java.net.SocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.machina.host.posix.ErrnoException;
+import org.machina.host.posix.Libc;
 
 /**
  * UDP (RFC 768): DHCP and DNS are served by the stack; every other datagram is NATed onto a host
- * {@link DatagramChannel}, one per guest source and destination ("flow", the channel connected to
- * the destination), and replies come back through it. A connected channel is told when the peer
- * refused a datagram (ECONNREFUSED, from the host's ICMP port unreachable): the guest then gets
- * an ICMP (or ICMPv6) port unreachable quoting the flow's last datagram ({@link IcmpError}).
+ * socket, one per guest source ({@link UdpFlow}: "flow"), and replies come back through it. On Linux
+ * the socket is the C library's with IP_RECVERR, so the host's ICMP errors about the guest's
+ * datagrams (port, host or network unreachable, time exceeded, fragmentation needed) reach the guest
+ * quoting its datagram, and a routed datagram leaves with the guest's TTL less one
+ * ({@link UdpFlow.Posix}, made ready by the stack's {@link FdWatcher}); elsewhere a Java channel
+ * without either ({@link UdpFlow.Nio}).
  * A flow lives {@link #FLOW_IDLE_MS} after its last datagram (a deadline); at most {@link #MAX_FLOWS}
  * exist (the least recently used is closed for a new one). {@code hostfwd=udp:...} rules listen on
  * a host port and relay each peer's datagrams to the guest, replies going back to that peer.
@@ -33,195 +35,11 @@ import java.util.Map;
 final class Udp {
     static final int HEADER = 8;
     static final int MAX_FLOWS = 256;
-    /** Destinations per flow with a connected socket of their own (further ones are sent to unconnected, refusals unseen). */
-    static final int MAX_PEERS = 4;
     static final long FLOW_IDLE_MS = 120_000;
     static final int DHCP_SERVER = 67;
     static final int DNS = 53;
 
-    private record FlowKey(IpAddr guestIp, int guestPort) {
-    }
-
     private record Route(int guestPort, IpAddr peerIp, int peerPort) {
-    }
-
-    /**
-     * A guest source's NAT flow: an unconnected host socket on port P that takes datagrams from
-     * anyone (so a TFTP server may answer from another port), and for each destination (at most
-     * {@link #MAX_PEERS}) a sibling socket on the same P (SO_REUSEPORT) connected to it, which the
-     * guest's datagrams to it leave through. Only a connected socket is told of a refusal (Linux
-     * reports ICMP errors to unconnected UDP sockets only with IP_RECVERR), and the kernel gives it
-     * the destination's own datagrams (a connected socket in a reuseport group is the better match).
-     */
-    private final class Flow implements EventLoop.Handler {
-        final FlowKey key;
-        final DatagramChannel ch;
-        final Map<InetSocketAddress, Peer> peers = new HashMap<>();
-        EventLoop.Deadline idle;
-
-        Flow(FlowKey key, DatagramChannel ch) {
-            this.key = key;
-            this.ch = ch;
-        }
-
-        void touch() {
-            if (idle != null) {
-                idle.cancel();
-            }
-            idle = stack.loop.afterMillis(FLOW_IDLE_MS, this::close);
-        }
-
-        @Override
-        public void ready(SelectionKey k) throws IOException {
-            receive(ch, null);
-        }
-
-        /** Up to 16 datagrams from {@code c} to the guest; a refusal on a connected one goes to {@code peer}. */
-        void receive(DatagramChannel c, Peer peer) throws IOException {
-            for (int i = 0; i < 16; i++) {
-                buf.clear();
-                SocketAddress from;
-                try {
-                    from = c.receive(buf);
-                } catch (PortUnreachableException e) {
-                    peer.refused();
-                    continue;
-                } catch (SocketException e) {
-                    if (peer == null || !stack.icmpError.udpError(e, peer.quote)) {
-                        throw e;
-                    }
-                    continue;                                // reported once (the socket's error is cleared): go on
-                }
-                if (from == null) {
-                    return;
-                }
-                buf.flip();
-                IpAddr src = stack.guestAddressFor(((InetSocketAddress) from).getAddress(), key.guestIp);
-                if (src != null) {
-                    output(src, ((InetSocketAddress) from).getPort(), key.guestIp, key.guestPort, buf.array(), 0, buf.limit());
-                }
-                touch();
-            }
-        }
-
-        /** A guest datagram to {@code to} ({@code quote}: for an ICMP error about it, or null). */
-        void send(InetSocketAddress to, ByteBuffer data, byte[] quote) {
-            Peer p = peers.get(to);
-            if (p == null && peers.size() < MAX_PEERS) {
-                p = openPeer(to);
-            }
-            if (p == null) {
-                Udp.this.send(ch, to, data.array(), data.position(), data.remaining());
-                return;
-            }
-            p.quote = quote;
-            p.send(data);
-        }
-
-        private Peer openPeer(InetSocketAddress to) {
-            DatagramChannel c = null;
-            try {
-                c = DatagramChannel.open();
-                c.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-                c.bind(ch.getLocalAddress());
-                c.connect(to);
-                c.configureBlocking(false);
-                Peer p = new Peer(this, c);
-                stack.loop.register(c, SelectionKey.OP_READ, p);
-                peers.put(to, p);
-                return p;
-            } catch (IOException | UnsupportedOperationException e) {
-                Stack.LOG.debug("net '{}': no connected UDP socket for {} to {}: {}", stack.id, key, to, e.toString());
-                closeQuietly(c);
-                return null;
-            }
-        }
-
-        @Override
-        public void failed(Exception e) {
-            Stack.LOG.debug("net '{}': UDP flow {} failed: {}", stack.id, key, e.toString());
-            close();
-        }
-
-        void close() {
-            flows.remove(key, this);
-            idle.cancel();
-            for (Peer p : peers.values()) {
-                closeQuietly(p.ch);
-            }
-            closeQuietly(ch);
-        }
-    }
-
-    /** A flow's socket connected to one destination. */
-    private final class Peer implements EventLoop.Handler {
-        final Flow flow;
-        final DatagramChannel ch;
-        /** The last datagram's quote for an ICMP error ({@link IcmpError#quote}, {@link IcmpError#quote6}), or null. */
-        byte[] quote;
-
-        Peer(Flow flow, DatagramChannel ch) {
-            this.flow = flow;
-            this.ch = ch;
-        }
-
-        @Override
-        public void ready(SelectionKey k) throws IOException {
-            flow.receive(ch, this);
-        }
-
-        /** The destination refused one of the datagrams: port unreachable to the guest (the flow stays). */
-        void refused() {
-            if (flow.key.guestIp instanceof IpAddr.V4) {
-                stack.icmpError.unreachable(IcmpError.PORT_UNREACHABLE, quote);
-            } else {
-                stack.icmpError.portUnreachable6(quote);
-            }
-        }
-
-        void send(ByteBuffer data) {
-            try {
-                try {
-                    ch.write(data);
-                } catch (PortUnreachableException e) {
-                    // the refusal of an earlier datagram, reported to this send, which did not happen
-                    refused();
-                    ch.write(data);
-                } catch (SocketException e) {
-                    // another error of IcmpError.udpError's, about an earlier datagram or this one: told once,
-                    // then this datagram is tried again (a second failure is only logged)
-                    if (!stack.icmpError.udpError(e, quote)) {
-                        throw e;
-                    }
-                    try {
-                        ch.write(data);
-                    } catch (SocketException again) {
-                        Stack.LOG.debug("net '{}': UDP send on {} failed again: {}", stack.id, flow.key, again.toString());
-                    }
-                }
-            } catch (PortUnreachableException e) {
-                refused();
-            } catch (IOException e) {
-                Stack.LOG.debug("net '{}': UDP send on {} failed: {}", stack.id, flow.key, e.toString());
-            }
-        }
-
-        @Override
-        public void failed(Exception e) {
-            Stack.LOG.debug("net '{}': UDP flow {} to {} failed: {}", stack.id, flow.key, ch, e.toString());
-            flow.peers.values().remove(this);
-            closeQuietly(ch);
-        }
-    }
-
-    private static void closeQuietly(DatagramChannel c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
-        }
     }
 
     /** A {@code hostfwd=udp:...} listener. */
@@ -236,26 +54,35 @@ final class Udp {
 
         @Override
         public void ready(SelectionKey k) throws IOException {
-            for (int i = 0; i < 16; i++) {
-                buf.clear();
-                InetSocketAddress from = (InetSocketAddress) ch.receive(buf);
+            ByteBuffer b = ByteBuffer.wrap(buf);
+            for (int i = 0; i < UdpFlow.MAX_READS; i++) {
+                b.clear();
+                InetSocketAddress from = (InetSocketAddress) ch.receive(b);
                 if (from == null) {
                     return;
                 }
-                buf.flip();
                 IpAddr peerIp = new IpAddr.V4(stack.guestAddressFor(from.getAddress()));
                 if (routes.size() < MAX_FLOWS || routes.containsKey(new Route(rule.guestPort(), peerIp, from.getPort()))) {
                     routes.put(new Route(rule.guestPort(), peerIp, from.getPort()), new Object[] {this, from});
                 }
-                output(peerIp, from.getPort(), new IpAddr.V4(rule.guestAddr()), rule.guestPort(), buf.array(), 0, buf.limit());
+                output(peerIp, from.getPort(), new IpAddr.V4(rule.guestAddr()), rule.guestPort(), buf, 0, b.position());
             }
         }
     }
 
-    private final Stack stack;
-    private final ByteBuffer buf = ByteBuffer.allocate(65536);
+    final Stack stack;
+    /** A datagram read from a host socket (loop thread). */
+    final byte[] buf = new byte[65536];
+    /** Native buffers for the C library's sockets: what they read, what they send (loop thread). */
+    final MemorySegment in = Arena.ofAuto().allocate(65536);
+    final MemorySegment out = Arena.ofAuto().allocate(65536);
     /** NAT flows by guest source, least recently used first. */
-    private final LinkedHashMap<FlowKey, Flow> flows = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<UdpFlow.Key, UdpFlow> flows = new LinkedHashMap<>(16, 0.75f, true);
+    /** The C library and the watcher of the flow sockets, got at the first flow; null before, or with {@link UdpFlow.Nio}. */
+    private Libc libc;
+    private FdWatcher watcher;
+    /** Whether the first flow has looked for the C library. */
+    private boolean looked;
     /** Where a guest's reply to a hostfwd peer goes: {Forward, peer address}. */
     private final Map<Route, Object[]> routes = new HashMap<>();
     private final List<Forward> forwards = new ArrayList<>();
@@ -355,45 +182,66 @@ final class Udp {
             return;
         }
         byte[] quote = IcmpError.quote(b, o + dlen, v4, stack.cfg);
-        if (stack.icmpError.expired(dst, IcmpError.hops(b, v4), quote)) {
+        int hops = IcmpError.hops(b, v4);
+        if (stack.icmpError.expired(dst, hops, quote)) {
             return;
         }
-        Flow f = flow(new FlowKey(src, sport));
+        UdpFlow f = flow(new UdpFlow.Key(src, sport));
         if (f != null) {
             f.touch();
-            f.send(new InetSocketAddress(to, dport), ByteBuffer.wrap(b, data, len), quote);
+            // routed, it leaves as a router forwards it (RFC 1812 section 5.3.1, RFC 8200 section 3): TTL less one
+            f.send(new InetSocketAddress(to, dport), b, data, len, stack.isRouted(dst) ? hops - 1 : -1, quote);
         }
     }
 
-    private Flow flow(FlowKey k) {
-        Flow f = flows.get(k);
+    private UdpFlow flow(UdpFlow.Key k) {
+        UdpFlow f = flows.get(k);
         if (f != null) {
             return f;
         }
         if (flows.size() >= MAX_FLOWS) {
-            Iterator<Flow> it = flows.values().iterator();
-            Flow old = it.next();
-            old.close();
+            flows.values().iterator().next().close();
             stack.stats.udpFlowsEvicted++;
         }
         try {
-            DatagramChannel ch = DatagramChannel.open();
-            ch.configureBlocking(false);
-            if (ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
-                ch.setOption(StandardSocketOptions.SO_REUSEPORT, true); // for the flow's connected sockets
-            }
-            ch.bind(null);
-            f = new Flow(k, ch);
-            stack.loop.register(ch, SelectionKey.OP_READ, f);
+            f = posix() ? new UdpFlow.Posix(this, k, libc, watcher) : new UdpFlow.Nio(this, k);
             flows.put(k, f);
             return f;
-        } catch (IOException e) {
+        } catch (ErrnoException | IOException e) {
             Stack.LOG.warn("net '{}': no host UDP socket for a guest flow: {}", stack.id, e.toString());
             return null;
         }
     }
 
-    private void send(DatagramChannel ch, SocketAddress to, byte[] b, int off, int len) {
+    /**
+     * Whether flows are sockets of the C library's ({@link UdpFlow.Posix}): on Linux, when it and the
+     * watcher's pipe are there (looked for at the first flow; else one warning, and Java's channels).
+     */
+    private boolean posix() {
+        if (!looked) {
+            looked = true;
+            try {
+                if (!System.getProperty("os.name", "").startsWith("Linux")) {
+                    throw new UnsupportedOperationException("not Linux");
+                }
+                Libc c = stack.host.libc().get();
+                watcher = FdWatcher.start(c, stack.loop, "net-user-" + stack.id + "-udp");
+                libc = c;
+            } catch (ErrnoException | RuntimeException | LinkageError e) {
+                Stack.LOG.warn("net '{}': NATed UDP through Java's sockets: the host's ICMP errors about it do not reach the"
+                        + " guest, and it leaves with the host's TTL (the C library's sockets are not usable: {})", stack.id,
+                        e.toString());
+            }
+        }
+        return libc != null;
+    }
+
+    /** A flow closed: out of the table. */
+    void removed(UdpFlow f) {
+        flows.remove(f.key, f);
+    }
+
+    void send(DatagramChannel ch, SocketAddress to, byte[] b, int off, int len) {
         try {
             ch.send(ByteBuffer.wrap(b, off, len), to);
         } catch (IOException e) {
@@ -423,8 +271,11 @@ final class Udp {
     }
 
     void close() {
-        for (Flow f : flows.values().toArray(Flow[]::new)) {
+        for (UdpFlow f : flows.values().toArray(UdpFlow[]::new)) {
             f.close();
+        }
+        if (watcher != null) {
+            watcher.close();
         }
         for (Forward f : forwards) {
             try {

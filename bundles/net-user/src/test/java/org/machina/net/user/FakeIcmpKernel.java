@@ -13,7 +13,7 @@ import org.machina.host.posix.Libc;
 /**
  * A simulated Linux kernel behind {@link Libc} for the ICMP echo tests: ping sockets and raw ICMP
  * sockets, each allowed or refused as a host's settings would (EACCES: the group is not in
- * ping_group_range; EPERM: no CAP_NET_RAW), a pipe, and poll(2) over them. With {@link #answer}
+ * ping_group_range; EPERM: no CAP_NET_RAW), pipes, and poll(2) over them. With {@link #answer}
  * every echo request sent is answered as the kernel would deliver the reply: on a ping socket the
  * ICMP message alone with the identifier set to the socket's ({@link #PING_ID}); on a raw socket
  * with an IP header, after a copy of the request itself (a raw socket sees the loopback request
@@ -57,7 +57,9 @@ final class FakeIcmpKernel implements Libc {
     volatile boolean recvErr6;
     /** Each socket's IP_TTL, as set by setsockopt (by descriptor). */
     private final java.util.Map<Integer, Integer> ttl = new java.util.HashMap<>();
-    private boolean woken;
+    /** The read ends of the pipes (20, 22, ...; the write end is one more) with a byte in them. */
+    private final java.util.Set<Integer> woken = new java.util.HashSet<>();
+    private int pipes;
 
     @Override
     public synchronized int socket(int domain, int type, int protocol) throws ErrnoException {
@@ -80,32 +82,59 @@ final class FakeIcmpKernel implements Libc {
     }
 
     @Override
-    public int[] pipe(int flags) {
-        return new int[] {20, 21};
+    public synchronized int[] pipe(int flags) {
+        int r = 20 + 2 * pipes++;
+        return new int[] {r, r + 1};
+    }
+
+    private static boolean isPipe(int fd) {
+        return fd >= 20;
     }
 
     @Override
     public synchronized int write(int fd, MemorySegment buffer) throws ErrnoException {
-        if (fd != 21) {
+        if (!isPipe(fd) || fd % 2 == 0) {
             throw new ErrnoException("write", ErrnoException.EBADF);
         }
-        woken = true;
+        woken.add(fd - 1);
         notifyAll();
         return (int) buffer.byteSize();
     }
 
     @Override
+    public synchronized int read(int fd, MemorySegment buffer) throws ErrnoException {
+        if (!isPipe(fd) || fd % 2 != 0) {
+            throw new ErrnoException("read", ErrnoException.EBADF);
+        }
+        if (!woken.remove(fd)) {
+            throw new ErrnoException("read", ErrnoException.EAGAIN);
+        }
+        return 1;
+    }
+
+    @Override
     public synchronized int poll(int[] fds, short events, short[] revents, int timeoutMillis) throws ErrnoException {
+        int n;
         try {
-            while (waiting(fds[0]) == null && errorsOf(fds[0]).isEmpty() && !woken) {
+            while ((n = ready(fds, revents)) == 0) {
                 wait();
             }
         } catch (InterruptedException e) {
             throw new ErrnoException("poll", ErrnoException.EINTR);
         }
-        revents[0] = (short) ((waiting(fds[0]) == null ? 0 : POLLIN) | (errorsOf(fds[0]).isEmpty() ? 0 : POLLERR));
-        revents[1] = woken ? POLLIN : 0;
-        return (revents[0] != 0 ? 1 : 0) + (revents[1] != 0 ? 1 : 0);
+        return n;
+    }
+
+    /** Each descriptor's revents: a pipe's read end POLLIN with a byte in it, a socket POLLIN / POLLERR; how many have any. */
+    private int ready(int[] fds, short[] revents) {
+        int n = 0;
+        for (int i = 0; i < fds.length; i++) {
+            int fd = fds[i];
+            revents[i] = (short) (isPipe(fd) ? (woken.contains(fd) ? POLLIN : 0)
+                    : (waiting(fd) == null ? 0 : POLLIN) | (errorsOf(fd).isEmpty() ? 0 : POLLERR));
+            n += revents[i] != 0 ? 1 : 0;
+        }
+        return n;
     }
 
     @Override

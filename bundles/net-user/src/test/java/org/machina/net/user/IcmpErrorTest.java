@@ -34,6 +34,7 @@ class IcmpErrorTest {
     private static void expectPortUnreachable(Wire w, byte[] sent) {
         Wire.Frame r = w.expect("ICMP port unreachable", f -> f.isIp(Ipv4.ICMP) && (f.b()[f.l4()] & 0xff) == 3).verified();
         byte[] b = r.b();
+        assertEquals(0, Wire.sum(0, b, r.l4(), r.ipLen() - r.ihl()), "ICMP checksum");
         assertEquals(IcmpError.PORT_UNREACHABLE, b[r.l4() + 1], "code");
         assertEquals(Wire.GW, r.src(), "from the host that refused (the gateway, which is the host's loopback)");
         assertEquals(Wire.GUEST, r.dst());
@@ -50,15 +51,62 @@ class IcmpErrorTest {
             expectPortUnreachable(w, sent);
             try (DatagramChannel server = DatagramChannel.open()) {
                 server.bind(new InetSocketAddress("127.0.0.1", port));
-                w.send(Wire.ip(Wire.GUEST, Wire.GW, Ipv4.UDP, Wire.udp(Wire.GUEST, Wire.GW, 40002, port, "second".getBytes())));
-                ByteBuffer got = ByteBuffer.allocate(64);
-                InetSocketAddress from = (InetSocketAddress) server.receive(got);
-                assertEquals("second", new String(got.array(), 0, got.position()));
-                server.send(ByteBuffer.wrap("back".getBytes()), from);
-                Wire.Frame r = w.expect("the reply", f -> f.isIp(Ipv4.UDP)).verified();
-                assertEquals(port, r.sport());
-                assertEquals("back", new String(r.udpData()));
+                roundTrip(w, server, 40002, "second");
             }
+        }
+    }
+
+    /** {@code data} from guest port {@code guestPort} to {@code server} (through the gateway) and an answer back. */
+    private static void roundTrip(Wire w, DatagramChannel server, int guestPort, String data) throws IOException {
+        int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+        w.send(Wire.ip(Wire.GUEST, Wire.GW, Ipv4.UDP, Wire.udp(Wire.GUEST, Wire.GW, guestPort, port, data.getBytes())));
+        ByteBuffer got = ByteBuffer.allocate(64);
+        InetSocketAddress from = (InetSocketAddress) server.receive(got);
+        assertEquals(data, new String(got.array(), 0, got.position()));
+        server.send(ByteBuffer.wrap("back".getBytes()), from);
+        Wire.Frame r = w.expect("the reply", f -> f.isIp(Ipv4.UDP)).verified();
+        assertEquals(port, r.sport());
+        assertEquals("back", new String(r.udpData()));
+    }
+
+    @Test
+    void everyDestinationOfAFlowAndEveryDatagramGetsItsOwnPortUnreachable() throws Exception {
+        int[] ports = new int[6];
+        DatagramChannel[] bound = new DatagramChannel[ports.length];
+        for (int i = 0; i < ports.length; i++) {
+            bound[i] = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+            ports[i] = ((InetSocketAddress) bound[i].getLocalAddress()).getPort();
+        }
+        for (DatagramChannel c : bound) {
+            c.close();
+        }
+        try (Wire w = new Wire(Map.of())) {
+            for (int i = 0; i < ports.length; i++) {
+                byte[] sent = Wire.ip(Wire.GUEST, Wire.GW, Ipv4.UDP,
+                        Wire.udp(Wire.GUEST, Wire.GW, 40005, ports[i], ("to " + i).getBytes()));
+                w.send(sent);
+                expectPortUnreachable(w, sent);
+            }
+            // back to back to one port: the second send meets the first one's error (told once) and is made
+            // all the same; each error quotes its own datagram (its UDP header: another length and checksum)
+            byte[] a = Wire.ip(Wire.GUEST, Wire.GW, Ipv4.UDP, Wire.udp(Wire.GUEST, Wire.GW, 40005, ports[0], "a".getBytes()));
+            byte[] b = Wire.ip(Wire.GUEST, Wire.GW, Ipv4.UDP, Wire.udp(Wire.GUEST, Wire.GW, 40005, ports[0], "bb".getBytes()));
+            w.send(a);
+            w.send(b);
+            expectPortUnreachable(w, a);
+            expectPortUnreachable(w, b);
+            assertEquals(ports.length + 2L, (long) w.onLoop(() -> w.netdev.stats().udpErrorsRelayed));
+        }
+    }
+
+    @Test
+    void withoutTheCLibraryUdpStillPassesThroughJavasSockets() throws Exception {
+        Stack.Host noLibc = new Stack.Host(() -> {
+            throw new UnsupportedOperationException("no C library in this test");
+        }, IcmpEchoTest::route, 10_000);
+        try (Wire w = new Wire(Map.of(), noLibc); DatagramChannel server = DatagramChannel.open()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            roundTrip(w, server, 40006, "through nio");
         }
     }
 

@@ -9,13 +9,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.machina.host.posix.FfmLibc;
 
 /**
  * {@code outside=loopback}: the guest's traffic to outside addresses goes to the host's loopback of
  * its family (the stack is given no test route: {@link Stack.Host#route} is null), so it reaches
  * "the Internet" and nothing leaves the machine. UDP to 203.0.113.7 and 2001:db8::7 arrives at sockets
- * on 127.0.0.1 and ::1; an echo request goes to 127.0.0.1 (simulated kernel) and its reply comes back
- * from the address pinged.
+ * on 127.0.0.1 and ::1 (the real C library's sockets); an echo request goes to 127.0.0.1 (a second
+ * stack's simulated kernel) and its reply comes back from the address pinged.
  */
 class OutsideLoopbackTest {
     static final Map<String, String> LOOPBACK = Map.of("outside", "loopback");
@@ -23,7 +24,8 @@ class OutsideLoopbackTest {
     @Test
     void udpOfBothFamiliesLandsOnLoopback() throws Exception {
         FakeIcmpKernel kernel = new FakeIcmpKernel();
-        try (Wire w = new Wire(LOOPBACK, new Stack.Host(() -> kernel, null, 10_000));
+        try (Wire w = new Wire(LOOPBACK, new Stack.Host(FfmLibc::get, null, 10_000));
+                Wire pinging = new Wire(LOOPBACK, new Stack.Host(() -> kernel, null, 10_000));
                 DatagramChannel v4 = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
                 DatagramChannel v6 = DatagramChannel.open().bind(new InetSocketAddress("::1", 0))) {
             int p4 = ((InetSocketAddress) v4.getLocalAddress()).getPort();
@@ -33,8 +35,8 @@ class OutsideLoopbackTest {
             assertEquals("to v4", receive(v4));
             assertEquals("to v6", receive(v6));
 
-            w.send(Wire.ip(Wire.GUEST, IcmpEchoTest.OUTSIDE, 1, Wire.icmpEcho(0x0b0b, 1, "sandboxed".getBytes())));
-            Wire.Frame r = w.expect("echo reply", f -> f.isIp(1) && f.b()[f.l4()] == 0).verified();
+            pinging.send(Wire.ip(Wire.GUEST, IcmpEchoTest.OUTSIDE, 1, Wire.icmpEcho(0x0b0b, 1, "sandboxed".getBytes())));
+            Wire.Frame r = pinging.expect("echo reply", f -> f.isIp(1) && f.b()[f.l4()] == 0).verified();
             assertEquals(IcmpEchoTest.OUTSIDE, r.src(), "from the address pinged");
             assertEquals(IcmpEchoTest.loopback(), kernel.sent().get(0).to().getAddress(), "sent to 127.0.0.1");
         }

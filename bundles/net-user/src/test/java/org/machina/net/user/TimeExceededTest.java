@@ -187,7 +187,7 @@ class TimeExceededTest {
             expectIcmp6(w, IcmpError.DEST_UNREACHABLE6, IcmpError.NO_ROUTE6, Wire6.GW, syn6);
             // EHOSTUNREACH (no neighbour answered beyond the host) is "address unreachable" over IPv6
             byte[] quote = IcmpError.quote6(syn6, syn6.length);
-            assertTrue(w.onLoop(() -> w.netdev.stack().icmpError.connectFailed(IcmpError.HOST_UNREACHABLE, quote)));
+            assertTrue(w.onLoop(() -> w.netdev.stack().icmpError.noRoute(IcmpError.HOST_UNREACHABLE, quote)));
             expectIcmp6(w, IcmpError.DEST_UNREACHABLE6, IcmpError.ADDRESS_UNREACHABLE6, Wire6.GW, syn6);
             byte[] syn = Wire.ip(Wire.GUEST, IcmpEchoTest.OUTSIDE, Ipv4.TCP,
                     Wire.tcp(Wire.GUEST, IcmpEchoTest.OUTSIDE, 40017, 80, 1, 0, SYN, 65535, null, new byte[0]));
