@@ -15,14 +15,15 @@ BB="$ROOT/images/staging/bin/busybox"
 APPLETS="sh ash ls cat echo uname awk dd md5sum sha256sum sleep mount umount poweroff reboot halt
  setsid cttyhack mkdir rm cp mv ln ps grep sed head tail wc date dmesg free top vi stty env true false
  test [ expr seq sync cut tr sort uniq hexdump od printf which kill insmod lsmod blockdev cmp
- udhcpc ping wget nslookup nc ip ifconfig route hostname tftp httpd"
+ udhcpc ping wget nslookup nc ip ifconfig route hostname tftp httpd acpid"
 # Guest drivers wanted (their dependencies are added): virtio-blk over virtio PCI (/dev/vda), and the
 # network cards the user-mode network tests use (e1000, virtio-net), USB storage behind an xHCI
 # controller (xhci_pci; usb_storage, whose SCSI disks sd_mod makes /dev/sdX), IDE: ata_piix
 # with sd_mod, sr_mod (/dev/sr0) and isofs for the CD-ROM, and FireWire: the OHCI controller
 # driver, SBP-2 (its disks are /dev/sdX too) and IPv4 over 1394 (firewire_net: firewire0), and the USB Video Class driver (uvcvideo, for
-# usb-video; UvcGuestIT brings its own V4L2 capture program).
-MODULES="virtio_pci virtio_blk e1000 virtio_net xhci_pci usb_storage sd_mod ata_piix sr_mod isofs firewire_ohci firewire_sbp2 firewire_net uvcvideo"
+# usb-video; UvcGuestIT brings its own V4L2 capture program), and the ACPI power button (button,
+# reporting through evdev to busybox acpid, which runs /etc/acpi/PWRF/00000080: poweroff).
+MODULES="virtio_pci virtio_blk e1000 virtio_net xhci_pci usb_storage sd_mod ata_piix sr_mod isofs firewire_ohci firewire_sbp2 firewire_net uvcvideo button evdev"
 TOOL="$ROOT/tools/initramfs/src/main/java/org/machina/tools/initramfs/MkInitramfs.java"
 args=(--dir proc --dir sys --dir tmp --dir root --dir etc --file bin/busybox="$BB" --init "$ROOT/scripts/guest/init")
 for a in $APPLETS; do args+=(--symlink "bin/$a=busybox"); done
@@ -30,6 +31,8 @@ args+=(--dir sbin --dir usr/bin --symlink sbin/init=../bin/busybox)
 # udhcpc applies a lease through this script (Debian's busybox looks in /etc/udhcpc, upstream's in /usr/share/udhcpc)
 args+=(--dir usr/share --dir usr/share/udhcpc --file usr/share/udhcpc/default.script="$ROOT/scripts/guest/udhcpc.script")
 args+=(--dir etc/udhcpc --symlink etc/udhcpc/default.script=../../usr/share/udhcpc/default.script)
+# the power button's action for busybox acpid (its default configuration directory, /etc/acpi)
+args+=(--dir etc/acpi --dir etc/acpi/PWRF --file etc/acpi/PWRF/00000080="$ROOT/scripts/guest/power-button")
 
 # The kernel package images/vmlinuz came from (fetch-guest.sh records it).
 KDEB=""

@@ -68,6 +68,20 @@ final class QmpTestClient implements AutoCloseable {
         return events.stream().filter(e -> e.get("event").getAsString().equals(name)).toList();
     }
 
+    /**
+     * After the machine's process ended: the events it sent before its side closed, each one kept
+     * (the socket is closed by then, so this does not block).
+     */
+    List<JsonObject> eventsUntilClosed() throws IOException {
+        for (String line; (line = in.readLine()) != null; ) {
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+            if (o.has("event")) {
+                events.add(o);
+            }
+        }
+        return List.copyOf(events);
+    }
+
     private JsonObject read() throws IOException {
         String line = in.readLine();
         if (line == null) {
