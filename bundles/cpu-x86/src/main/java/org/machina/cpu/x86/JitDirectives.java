@@ -32,8 +32,8 @@ final class JitDirectives {
     private static Boolean installed;
 
     /** The directive: C1 only for the hidden classes {@link BlockCompiler} defines. */
-    static final String C1_ONLY_FOR_BLOCKS =
-            "[{ match: \"org/machina/cpu/x86/TranslatedCode*.*\", c2: { Exclude: true } }]";
+    static final String C1_ONLY_FOR_BLOCKS = "[{ match: \"org/machina/cpu/x86/TranslatedCode*.*\", c2: { Exclude: true }"
+            + (Boolean.getBoolean("machina.x86.rawCall") ? ", c1: { inline: \"-org/machina/cpu/x86/Mmu.raw*\" }" : "") + " }]";
 
     private JitDirectives() {
     }
