@@ -231,7 +231,7 @@ final class BlockCompiler {
                 c.return_();
             });
             cb.withMethodBody("run", MethodTypeDesc.of(CD_int, CD_CPU), ClassFile.ACC_PUBLIC,
-                    c -> new Emitter(c, INLINE_TLB.equals("on") || (INLINE_TLB.equals("c1") && !hot)).block(insns));
+                    c -> new Emitter(c, INLINE_TLB.equals("on") || INLINE_TLB.equals(hot ? "hot" : "c1")).block(insns));
         });
         if (DUMP != null) dump(bytes, csBase + eip);
         TranslatedBlock.BlockCode code;
