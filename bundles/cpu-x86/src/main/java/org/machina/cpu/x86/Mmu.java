@@ -679,44 +679,28 @@ abstract class Mmu extends X86State {
         return kind(false) * TLB_SIZE;
     }
 
-    private static final sun.misc.Unsafe U = unsafe();
-
-    private static sun.misc.Unsafe unsafe() {
-        if (!Boolean.getBoolean("machina.x86.unsafe")) return null;
-        try {
-            java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-            f.setAccessible(true);
-            return (sun.misc.Unsafe) f.get(null);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static int rawRead8(long a) {
-        return U != null ? U.getByte(a) & 0xff : NATIVE.get(ValueLayout.JAVA_BYTE, a) & 0xff;
+        return NATIVE.get(ValueLayout.JAVA_BYTE, a) & 0xff;
     }
 
     static int rawRead16(long a) {
-        return U != null ? U.getShort(a) & 0xffff : NATIVE.get(I16, a) & 0xffff;
+        return NATIVE.get(I16, a) & 0xffff;
     }
 
     static int rawRead32(long a) {
-        return U != null ? U.getInt(a) : NATIVE.get(I32, a);
+        return NATIVE.get(I32, a);
     }
 
     static void rawWrite8(long a, int v) {
-        if (U != null) U.putByte(a, (byte) v);
-        else NATIVE.set(ValueLayout.JAVA_BYTE, a, (byte) v);
+        NATIVE.set(ValueLayout.JAVA_BYTE, a, (byte) v);
     }
 
     static void rawWrite16(long a, int v) {
-        if (U != null) U.putShort(a, (short) v);
-        else NATIVE.set(I16, a, (short) v);
+        NATIVE.set(I16, a, (short) v);
     }
 
     static void rawWrite32(long a, int v) {
-        if (U != null) U.putInt(a, v);
-        else NATIVE.set(I32, a, v);
+        NATIVE.set(I32, a, v);
     }
 
     /**
