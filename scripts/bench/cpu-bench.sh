@@ -11,7 +11,8 @@
 #   BENCH_EMUS="qemu machina machina-interp" (default) chooses the emulators: machina runs with its
 #   translator (-accel tcg), machina-interp with the interpreter alone, machina-nohot with the translator
 #   but no hot code for C2 (-accel tcg,hot=0); BENCH_TIMEOUT per run (900 s);
-#   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's
+#   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's;
+#   OPTS=FILE gives Machina's JVM another argument file than scripts/jvm/machine.options (an A/B pair)
 # Wall time includes start-up (JVM + OSGi for Machina, process start for QEMU); the run with
 # ROUNDS=1 is measured too and subtracted, so the rates cover the guest loop only.
 set -euo pipefail
@@ -32,7 +33,7 @@ run_one() { # emulator rom -> prints "seconds result-line"
   else
     local accel=tcg; [ "$emu" = machina-interp ] && accel=interp; [ "$emu" = machina-nohot ] && accel=tcg,hot=0
     timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-      @"$root/scripts/jvm/machine.options" -jar "$launcher" run -machine pc -cpu pentium3 -accel "$accel" -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
+      @"${OPTS:-$root/scripts/jvm/machine.options}" -jar "$launcher" run -machine pc -cpu pentium3 -accel "$accel" -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
   fi
   t1=$(date +%s.%N)
   [ "$rc" = 1 ] || { echo "cpu-bench: $emu exited with $rc (expected 1); transcript: $(cat "$out" 2>/dev/null)" >&2; [ -f "$work/err.txt" ] && tail -5 "$work/err.txt" >&2; return 1; }

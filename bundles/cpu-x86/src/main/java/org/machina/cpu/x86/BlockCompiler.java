@@ -45,6 +45,7 @@ final class BlockCompiler {
     static final int MAX_BYTES = MAX_INSTRUCTIONS * 15;
 
     private static final ClassDesc CD_CPU = ClassDesc.of("org.machina.cpu.x86.X86Cpu");
+    private static final ClassDesc CD_MMU = ClassDesc.of("org.machina.cpu.x86.Mmu");
     private static final ClassDesc CD_CACHE = ClassDesc.of("org.machina.cpu.x86.CodeCache");
     private static final ClassDesc CD_CODE = ClassDesc.of("org.machina.cpu.x86.TranslatedBlock$BlockCode");
     private static final ClassDesc CD_INTS = CD_int.arrayType();
@@ -69,6 +70,12 @@ final class BlockCompiler {
      * {@code SEG_BASE + s} its base; {@code STACK_OK}: SS is a 4 GiB 32-bit stack.
      */
     private static final int SEG_OK = 15, SEG_BASE = 21, STACK_OK = 27;
+    /**
+     * The TLB hit path's locals ({@link Emitter#load}, {@link Emitter#store}): the tags, the raw
+     * page addresses and the first entry of the load bank, read at the block's entry; the entry
+     * probed, the linear address, and the raw address (a long: two slots).
+     */
+    private static final int TAGS = 28, ADDRS = 29, BANK = 30, X = 31, M = 32, RAW = 33;
     private static final int SEG_READ = 1, SEG_WRITE = 2;
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -224,7 +231,7 @@ final class BlockCompiler {
                 c.return_();
             });
             cb.withMethodBody("run", MethodTypeDesc.of(CD_int, CD_CPU), ClassFile.ACC_PUBLIC,
-                    c -> new Emitter(c).block(insns));
+                    c -> new Emitter(c, INLINE_TLB.equals("on") || INLINE_TLB.equals(hot ? "hot" : "c1")).block(insns));
         });
         if (DUMP != null) dump(bytes, csBase + eip);
         TranslatedBlock.BlockCode code;
@@ -262,6 +269,17 @@ final class BlockCompiler {
      */
     private static final String DUMP = System.getProperty("machina.x86.dumpBlocks");
 
+    /**
+     * Where memory operands probe the TLB inline ({@link Emitter#load}) rather than call
+     * {@code read8}..{@code write32} (system property {@code machina.x86.inlineTlb}): {@code hot}
+     * (the default: hot code alone, which C2 compiles), {@code on} (every block), {@code c1}
+     * (blocks for C1 alone) or {@code off}. In C1's code it does not pay: C1 compiles the
+     * memory-segment access to a chain of checks, and the bigger blocks cost C1 more than they save
+     * (docs/architecture.md, "The inline TLB hit path"). The translator's surefire run uses
+     * {@code on}, so the tests cover both kinds of block.
+     */
+    private static final String INLINE_TLB = System.getProperty("machina.x86.inlineTlb", "hot");
+
     private static void dump(byte[] bytes, int linear) {
         try {
             java.nio.file.Path dir = java.nio.file.Path.of(DUMP);
@@ -280,10 +298,13 @@ final class BlockCompiler {
         private boolean jumps;
         /** Whether the instruction being emitted has its flags overwritten before anything can see them ({@link #flagsDead}). */
         private boolean flagsDead;
+        /** Whether memory accesses probe the TLB inline ({@link #load}, {@link #store}). */
+        private final boolean inlineTlb;
 
-        Emitter(CodeBuilder c) {
+        Emitter(CodeBuilder c, boolean inlineTlb) {
             this.c = c;
             this.flags = new FlagCode(c);
+            this.inlineTlb = inlineTlb;
         }
 
         /**
@@ -326,6 +347,17 @@ final class BlockCompiler {
             }
             flags.init();
             segments(insns);
+            if (inlineTlb && insns.stream().anyMatch(in -> in.memory() || in.stack())) {
+                cpu();
+                c.invokevirtual(CD_CPU, "inlineTags", MethodTypeDesc.of(CD_INTS));
+                c.astore(TAGS);
+                cpu();
+                c.invokevirtual(CD_CPU, "inlineAddrs", MethodTypeDesc.of(CD_long.arrayType()));
+                c.astore(ADDRS);
+                cpu();
+                c.invokevirtual(CD_CPU, "inlineBank", I_);
+                c.istore(BANK);
+            }
             for (int i = 0; i < n; i++) {
                 Insn in = insns.get(i);
                 if (labels[i] != null) {
@@ -1050,10 +1082,13 @@ final class BlockCompiler {
                 c.iadd();
                 c.istore(LIN);
                 if (this == RMW) {
+                    Label probed = c.newLabel();
+                    if (e.inlineTlb) e.probe(LIN, 1 << size, true, probed);
                     e.cpu();
                     c.iload(LIN);
                     c.loadConstant(1 << size);
                     c.invokevirtual(CD_CPU, "probeUpdate", V_II);
+                    c.labelBinding(probed);
                 }
                 c.goto_(done);
                 c.labelBinding(slow);
@@ -1082,9 +1117,111 @@ final class BlockCompiler {
                 return;
             }
             access.prepare(this, in, size);
+            load(size, LIN);
+        }
+
+        private static final String[] READ = {"read8", "read16", "read32"}, WRITE = {"write8", "write16", "write32"};
+
+        /**
+         * Pushes the {@code size} (0, 1, 2: 8, 16, 32 bits) value at the linear address in local
+         * {@code lin}: inline on a hit of the load TLB in RAM with a raw address ({@link #probe}),
+         * else through {@code read8}..{@code read32} (a page crossing, a miss, a device, or
+         * while {@link Mmu#slowAccesses}).
+         */
+        private void load(int size, int lin) {
+            if (!inlineTlb) {
+                cpu();
+                c.iload(lin);
+                c.invokevirtual(CD_CPU, READ[size], I_I);
+                return;
+            }
+            Label slow = c.newLabel(), done = c.newLabel();
+            raw(lin, 1 << size, false, slow);
+            c.invokestatic(CD_MMU, "rawRead" + (8 << size), MethodTypeDesc.of(CD_int, CD_long));
+            c.goto_(done);
+            c.labelBinding(slow);
             cpu();
-            c.iload(LIN);
-            c.invokevirtual(CD_CPU, size == 0 ? "read8" : size == 1 ? "read16" : "read32", I_I);
+            c.iload(lin);
+            c.invokevirtual(CD_CPU, READ[size], I_I);
+            c.labelBinding(done);
+        }
+
+        /** Stores local {@code v} at the linear address in local {@code lin}, as {@link #load} reads. */
+        private void store(int size, int lin, int v) {
+            Label slow = c.newLabel(), done = c.newLabel();
+            if (inlineTlb) {
+                raw(lin, 1 << size, true, slow);
+                c.iload(v);
+                c.invokestatic(CD_MMU, "rawWrite" + (8 << size), MethodTypeDesc.of(CD_void, CD_long, CD_int));
+                c.goto_(done);
+            }
+            c.labelBinding(slow);
+            cpu();
+            c.iload(lin);
+            c.iload(v);
+            c.invokevirtual(CD_CPU, WRITE[size], V_II);
+            c.labelBinding(done);
+        }
+
+        /**
+         * Jumps to {@code hit} when the TLB entry of the page of the linear address in local
+         * {@code lin}, in the load or store bank at the block's privilege, maps that page to RAM
+         * and the {@code bytes} from it stay in the page: the entry's tag equals the page of the
+         * access's last byte (a crossing access reaches the next page, whose entry has another
+         * index) with the RAM bit. Leaves the entry's index in local X.
+         */
+        private void probe(int lin, int bytes, boolean write, Label hit) {
+            c.iload(BANK);
+            if (write) {
+                c.loadConstant(Mmu.TLB_SIZE);
+                c.iadd();
+            }
+            c.iload(lin);
+            c.bipush(12);
+            c.iushr();
+            c.loadConstant(Mmu.TLB_SIZE - 1);
+            c.iand();
+            c.iadd();
+            c.istore(X);
+            c.aload(TAGS);
+            c.iload(X);
+            c.iaload();
+            c.iload(lin);
+            if (bytes > 1) {
+                c.loadConstant(bytes - 1);
+                c.iadd();
+            }
+            c.loadConstant(0xfffff000);
+            c.iand();
+            c.loadConstant(Mmu.RAM);
+            c.ior();
+            c.if_icmpeq(hit);
+        }
+
+        /**
+         * Pushes the raw address of the {@code bytes} at the linear address in local {@code lin}
+         * when the TLB maps them to RAM with a raw address ({@link #probe}); jumps to {@code slow}
+         * otherwise.
+         */
+        private void raw(int lin, int bytes, boolean write, Label slow) {
+            Label hit = c.newLabel();
+            probe(lin, bytes, write, hit);
+            c.goto_(slow);
+            c.labelBinding(hit);
+            c.aload(ADDRS);
+            c.iload(X);
+            c.laload();
+            c.lstore(RAW);
+            c.lload(RAW);
+            c.lconst_0();
+            c.lcmp();
+            c.ifeq(slow);
+            c.lload(RAW);
+            c.iload(lin);
+            c.loadConstant(0xfff);
+            c.iand();
+            c.i2l();
+            c.ladd();
         }
 
         /** ROL ({@code left}) or ROR of the {@code size} operand on the stack by {@code count} (0..31), flags untouched. */
@@ -1119,10 +1256,7 @@ final class BlockCompiler {
                 return;
             }
             c.istore(V);
-            cpu();
-            c.iload(LIN);
-            c.iload(V);
-            c.invokevirtual(CD_CPU, size == 0 ? "write8" : size == 1 ? "write16" : "write32", V_II);
+            store(size, LIN, V);
         }
 
         /** Pushes element {@code s} of the segment array {@code field} ({@code segBase}, ...). */
@@ -1172,8 +1306,7 @@ final class BlockCompiler {
             Label slow = c.newLabel(), done = c.newLabel();
             stackTop(slow, -4);
             stackSlot();
-            c.iload(P);
-            c.invokevirtual(CD_CPU, "write32", V_II);
+            store(2, M, P);
             setEsp(0);
             c.goto_(done);
             c.labelBinding(slow);
@@ -1190,7 +1323,7 @@ final class BlockCompiler {
             if (op32) {
                 stackTop(slow, 0);
                 stackSlot();
-                c.invokevirtual(CD_CPU, "read32", I_I);
+                load(2, M);
                 setEsp(4);
                 c.goto_(done);
             }
@@ -1219,12 +1352,12 @@ final class BlockCompiler {
             belowTop(slow);
         }
 
-        /** Pushes CPU and the linear address of the stack slot at offset Q (for read32/write32). */
+        /** Local M := the linear address of the stack slot at offset Q (for {@link #load}/{@link #store}). */
         private void stackSlot() {
-            cpu();
             c.iload(SEG_BASE + X86State.SS);
             c.iload(Q);
             c.iadd();
+            c.istore(M);
         }
 
         /** ESP := Q + {@code delta}. */

@@ -21,6 +21,11 @@ import org.slf4j.LoggerFactory;
  * translated again into classes named {@code HotCode}, which the directive does not match, they
  * are compiled by C2 with HotSpot's usual thresholds (50-250 ms each; about 180 in a Linux boot).
  *
+ * <p>With the inline TLB hit path in hot code ({@code -Dmachina.x86.inlineTlb=hot}, see
+ * {@link BlockCompiler}), C1's profiling compilation of a {@code HotCode} block, which comes before
+ * C2's, calls the raw loads and stores ({@code Mmu.raw*}) instead of inlining their memory-segment
+ * access (about 700 bytes of bytecode each): a second directive; C2 still inlines them.
+ *
  * <p>The directive ({@code c2: Exclude} for {@code org/machina/cpu/x86/TranslatedCode*.*}) is
  * added once per JVM through the {@code DiagnosticCommand} MBean, the in-process form of
  * {@code jcmd PID Compiler.directives_add}. On a JVM without it the translator works as before,
@@ -31,9 +36,10 @@ final class JitDirectives {
     /** Whether the directive was added, once tried. */
     private static Boolean installed;
 
-    /** The directive: C1 only for the hidden classes {@link BlockCompiler} defines. */
+    /** The directives: C1 only for the hidden classes {@link BlockCompiler} defines, and no raw access inlined into hot code by C1. */
     static final String C1_ONLY_FOR_BLOCKS =
-            "[{ match: \"org/machina/cpu/x86/TranslatedCode*.*\", c2: { Exclude: true } }]";
+            "[{ match: \"org/machina/cpu/x86/TranslatedCode*.*\", c2: { Exclude: true } },"
+            + " { match: \"org/machina/cpu/x86/HotCode*.*\", c1: { inline: \"-org/machina/cpu/x86/Mmu.raw*\" } }]";
 
     private JitDirectives() {
     }

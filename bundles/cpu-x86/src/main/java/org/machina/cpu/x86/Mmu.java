@@ -26,13 +26,15 @@ abstract class Mmu extends X86State {
             CR0_PG = 0x80000000;
     static final int CR4_VME = 1, CR4_PVI = 2, CR4_TSD = 4, CR4_DE = 8, CR4_PSE = 0x10, CR4_PGE = 0x80;
 
-    private static final int TLB_SIZE = 1024;
+    /** Entries per bank of the TLB (four banks: supervisor and user, each for loads and for stores). */
+    static final int TLB_SIZE = 1024;
     /**
      * The low bits of a TLB tag: a RAM page (reached by {@link #slot}) or a device page with
      * fast-path handlers, whose {@link #tlbOff} is the physical page (reached by
      * {@link #deviceSlot} on the slow path). Every flush clears both alike.
      */
-    private static final int RAM = 1, DEVICE = 3;
+    static final int RAM = 1;
+    private static final int DEVICE = 3;
     private final int[] tlbTag = new int[TLB_SIZE * 4];
     private final MemorySegment[] tlbSeg = new MemorySegment[TLB_SIZE * 4];
     private final RamBlock[] tlbRam = new RamBlock[TLB_SIZE * 4];
@@ -45,6 +47,8 @@ abstract class Mmu extends X86State {
     private final long[] tlbAddr = new long[TLB_SIZE * 4];
     /** All of the address space, for the raw addresses of {@link #tlbAddr}. */
     private static final MemorySegment NATIVE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    /** Tags that match no page (a tag's low bit is set): what translated code probes while {@link #slowAccesses}. */
+    private static final int[] NO_TAGS = new int[TLB_SIZE * 4];
     private final boolean[] tlbGlobal = new boolean[TLB_SIZE * 4];
     /** Whether the last {@link #translate} walk ended in a global page. */
     private boolean lastGlobal;
@@ -649,6 +653,54 @@ abstract class Mmu extends X86State {
 
     private int slot(int lin, boolean write) {
         return entry(lin, write, RAM);
+    }
+
+    /*
+     * The TLB hit path of translated code (BlockCompiler.Emitter#load/#store), read once at a
+     * block's entry: nothing a block runs changes the CPL, supervisorAccess (set only around
+     * system-structure accesses, in try/finally) or slowAccesses (a DR write or a debugger
+     * watchpoint, never inside a block), and the arrays are never replaced (flushes clear them in
+     * place). A hit there is exactly the hit of read8..write32: same entry, same tag, a raw
+     * address; anything else calls them.
+     */
+
+    /** The tags translated code probes: the TLB's, or none while every access must take the slow path. */
+    final int[] inlineTags() {
+        return slowAccesses ? NO_TAGS : tlbTag;
+    }
+
+    /** The raw page addresses of the TLB's entries (0: not reachable so, see {@link #tlbAddr}). */
+    final long[] inlineAddrs() {
+        return tlbAddr;
+    }
+
+    /** The first entry of the load bank at the current privilege (the store bank follows it). */
+    final int inlineBank() {
+        return kind(false) * TLB_SIZE;
+    }
+
+    static int rawRead8(long a) {
+        return NATIVE.get(ValueLayout.JAVA_BYTE, a) & 0xff;
+    }
+
+    static int rawRead16(long a) {
+        return NATIVE.get(I16, a) & 0xffff;
+    }
+
+    static int rawRead32(long a) {
+        return NATIVE.get(I32, a);
+    }
+
+    static void rawWrite8(long a, int v) {
+        NATIVE.set(ValueLayout.JAVA_BYTE, a, (byte) v);
+    }
+
+    static void rawWrite16(long a, int v) {
+        NATIVE.set(I16, a, (short) v);
+    }
+
+    static void rawWrite32(long a, int v) {
+        NATIVE.set(I32, a, v);
     }
 
     /**

@@ -260,17 +260,9 @@ class TranslatorTest {
                 dec ecx
                 jnz l
                 hlt""";
-        FakeMachine mi = new FakeMachine(8 << 20);
-        X86Cpu ref = run(code, Accel.INTERPRETER, mi);
         FakeMachine ml = new FakeMachine(8 << 20);
-        X86Cpu l = run(code, new Accel(true, 1, false, true), ml);
-        assertArrayEquals(ref.r, l.r, "registers");
-        assertEquals(ref.instructionsRetired(), l.instructionsRetired(), "instructions retired");
-        for (long a = 0x180000; a < 0x181000; a += 4) assertEquals(mi.read32(a), ml.read32(a), "memory at " + a);
-        var stats = l.statistics();
-        assertTrue(stats.get("lockstep-blocks-checked") > 20, "checked: " + stats); // a block loops up to a burst (255)
-        assertEquals(0L, stats.get("lockstep-differences"), "differences: " + stats);
-        assertTrue(ml.pauses.isEmpty(), "pauses: " + ml.pauses);
+        X86Cpu ref = run(code, Accel.INTERPRETER, new FakeMachine(8 << 20));
+        X86Cpu l = lockstepLikeInterpreter(code, ml, 20); // a block loops up to a burst (255)
 
         var page = l.code.page(ml.memory().translate(ORIGIN).ram(), ORIGIN);
         int wrapped = 0;
@@ -404,6 +396,167 @@ class TranslatorTest {
                 dec ecx
                 jnz l
                 hlt""");
+    }
+
+    /*
+     * The TLB hit path inline in translated code (BlockCompiler.Emitter#load/#store, on in the
+     * translator's surefire run, -Dmachina.x86.inlineTlb=on): the cases where it must not hit.
+     */
+
+    @Test
+    void anAccessAcrossAPageBoundaryReachesTheNextPagesFrame() throws Exception {
+        // linear 0x161000 maps to frame 0x1a0000, not to the frame after 0x160000's: a load,
+        // store or update of 2 or 4 bytes that starts at the end of 0x160000 must split there
+        // (a raw access from the first frame on would touch 0x161000's identity frame instead)
+        sameAsInterpreter(JumpCacheTest.pagingOn(3, """
+                mov dword [0x301000 + 0x161 * 4], 0x1a0003
+                """) + """
+                mov ecx, 30
+                mov dword [0x160ff0], 0x01020304
+                l: mov eax, [0x160ffe]
+                add esi, eax
+                mov bx, [0x160fff]
+                add esi, ebx
+                mov [0x160ffd], ecx
+                add [0x160fff], cx
+                inc dword [0x160ffe]
+                mov edx, [0x160ff0 + ecx]
+                add edi, edx
+                mov [0x160ff0 + ecx], esi
+                dec ecx
+                jnz l
+                mov eax, cr0
+                and eax, 0x7fffffff
+                mov cr0, eax
+                hlt""");
+    }
+
+    @Test
+    void aStoreIntoAPageThatBecameCodeAfterItWasWrittenDropsTheBlock() throws Exception {
+        // the loop's stores fill the write TLB for f's page while it holds no code yet; then f
+        // runs there (the page becomes code: its write entries go) and patches its own ADD
+        sameAsInterpreter("""
+                mov ecx, 20
+                l: mov [data + ecx * 4], ecx
+                dec ecx
+                jnz l
+                mov ecx, 5
+                xor ebx, ebx
+                l2: call f
+                dec ecx
+                jnz l2
+                hlt
+                align 4096
+                data: times 32 dd 0
+                f: mov byte [next + 2], cl
+                next: add ebx, 0x12345678
+                mov [data], ebx
+                ret""");
+    }
+
+    @Test
+    void lockstepRecordsTheStoresOfReadModifyWriteOperands() throws Exception {
+        // lockstep runs each block with every access on the slow path (its stores recorded and
+        // put back before the interpreter runs the block again); an update that bypassed it would
+        // be applied twice: memory and EAX would differ from the interpreter's
+        String code = """
+                mov ecx, 300
+                mov edi, 0x180000
+                l: add [edi], ecx
+                inc dword [edi + 4]
+                mov eax, [edi]
+                add eax, [edi + 4]
+                push eax
+                pop edx
+                dec ecx
+                jnz l
+                hlt""";
+        lockstepLikeInterpreter(code, new FakeMachine(8 << 20), 0);
+    }
+
+    /**
+     * Runs {@code code} under lockstep on {@code ml} and under the interpreter alone: registers,
+     * retired count and memory from 0x180000 to 0x181000 must agree, more than {@code checked}
+     * blocks checked with no difference and no pause. Returns the lockstep CPU.
+     */
+    private static X86Cpu lockstepLikeInterpreter(String code, FakeMachine ml, int checked) throws Exception {
+        FakeMachine mi = new FakeMachine(8 << 20);
+        X86Cpu ref = run(code, Accel.INTERPRETER, mi);
+        X86Cpu l = run(code, new Accel(true, 1, false, true), ml);
+        assertArrayEquals(ref.r, l.r, "registers");
+        assertEquals(ref.instructionsRetired(), l.instructionsRetired(), "instructions retired");
+        for (long a = 0x180000; a < 0x181000; a += 4) assertEquals(mi.read32(a), ml.read32(a), "memory at " + a);
+        var stats = l.statistics();
+        assertTrue(stats.get("lockstep-blocks-checked") > checked, "checked: " + stats);
+        assertEquals(0L, stats.get("lockstep-differences"), "differences: " + stats);
+        assertTrue(ml.pauses.isEmpty(), "pauses: " + ml.pauses);
+        return l;
+    }
+
+    /**
+     * Ring-3 code in a translated loop reaches a page the TLB already holds for ring 0 ({@code
+     * access}: a load from a supervisor page, or a store to a user read-only page that ring 0
+     * wrote without CR0.WP): the user banks must miss, and the #PF come from that instruction,
+     * after the iterations before it. The #PF handler (ring 0) records CR2, the error code and the
+     * faulting EIP, and halts.
+     */
+    private static void userAccessFaults(String access) throws Exception {
+        sameAsInterpreter(JumpCacheTest.pagingOn(7, """
+                mov dword [0x300000], 0x301007
+                mov dword [0x301000 + 0x170 * 4], 0x170003
+                mov dword [0x301000 + 0x171 * 4], 0x171005
+                """) + gateToHandler(14) + """
+                mov dword [0x1018], 0x0000ffff
+                mov dword [0x101c], 0x00cffa00
+                mov dword [0x1020], 0x0000ffff
+                mov dword [0x1024], 0x00cff200
+                mov dword [0x1028], 0x40000067
+                mov dword [0x102c], 0x00008900
+                mov dword [0x4004], 0x90000
+                mov dword [0x4008], 0x10
+                mov ax, 0x28
+                ltr ax
+                mov ecx, 20
+                s: mov eax, [0x170000 + ecx * 4]
+                mov [0x170080 + ecx * 4], eax
+                mov [0x171000 + ecx * 4], ecx
+                add eax, [0x171000 + ecx * 4]
+                dec ecx
+                jnz s
+                push 0x23
+                push 0x88000
+                push 2
+                push 0x1b
+                push user
+                iret
+                user: mov ax, 0x23
+                mov ds, ax
+                mov es, ax
+                mov ecx, 20
+                u: mov eax, [0x160000 + ecx * 4]
+                add [0x160100], eax
+                add esi, [0x171000 + ecx * 4]
+                cmp ecx, 3
+                jne skip
+                """ + access + """
+
+                skip: dec ecx
+                jnz u
+                ud2
+                handler: mov ebx, cr2
+                pop edx
+                mov ebp, [esp]
+                hlt""");
+    }
+
+    @Test
+    void aUserLoadFromASupervisorPageTheTlbHoldsFaultsInTheBlock() throws Exception {
+        userAccessFaults("mov edi, [0x170010]");
+    }
+
+    @Test
+    void aUserStoreToAReadOnlyPageRing0WroteFaultsInTheBlock() throws Exception {
+        userAccessFaults("mov [0x171010], ecx");
     }
 
     @Test
