@@ -1129,16 +1129,12 @@ final class BlockCompiler {
          * while {@link Mmu#slowAccesses}).
          */
         private void load(int size, int lin) {
-            if (!inlineTlb) {
-                cpu();
-                c.iload(lin);
-                c.invokevirtual(CD_CPU, READ[size], I_I);
-                return;
-            }
             Label slow = c.newLabel(), done = c.newLabel();
-            raw(lin, 1 << size, false, slow);
-            c.invokestatic(CD_MMU, "rawRead" + (8 << size), MethodTypeDesc.of(CD_int, CD_long));
-            c.goto_(done);
+            if (inlineTlb) {
+                raw(lin, 1 << size, false, slow);
+                c.invokestatic(CD_MMU, "rawRead" + (8 << size), MethodTypeDesc.of(CD_int, CD_long));
+                c.goto_(done);
+            }
             c.labelBinding(slow);
             cpu();
             c.iload(lin);

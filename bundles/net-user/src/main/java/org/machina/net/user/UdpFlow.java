@@ -159,6 +159,8 @@ abstract sealed class UdpFlow permits UdpFlow.Posix, UdpFlow.Nio {
         private final boolean v6;
         /** The IP_TTL / IPV6_UNICAST_HOPS last set (-1: the host's default). */
         private int ttl = -1;
+        /** Where {@link #drain} copies a queued error's quoted payload (loop thread). */
+        private final byte[] head = new byte[HEAD];
         private boolean closed;
 
         Posix(Udp udp, Key key, Libc libc, FdWatcher watcher) throws ErrnoException {
@@ -211,7 +213,6 @@ abstract sealed class UdpFlow permits UdpFlow.Posix, UdpFlow.Nio {
          * errors (POLLERR: the queue is not empty), then up to {@link #MAX_READS} datagrams.
          */
         private void drain(int revents) {
-            byte[] head = new byte[HEAD];
             for (int i = 0; i < MAX_ERRORS && !closed && (revents & Libc.POLLERR) != 0; i++) {
                 Libc.QueuedError e;
                 try {
