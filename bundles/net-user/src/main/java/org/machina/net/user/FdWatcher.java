@@ -27,9 +27,9 @@ import org.machina.host.posix.Libc;
  * poll and the loop's task is never read for the old owner. No stack state on the thread.
  *
  * <p>Closing: an owner {@link #release}s its descriptor, and the watcher closes it once no poll of
- * its thread can hold the number: at once when the thread is not in poll(2) (it waits for the loop,
- * or has ended), else as soon as that poll returns, which the pipe makes it do; the next poll is of
- * the set without it. So no poll is ever made on a closed or reused number for a descriptor
+ * its thread can hold the number: at once when the thread is not in a poll(2) of a set with it (it
+ * waits for the loop, polls the set without it, or has ended), else as soon as that poll returns,
+ * which the pipe makes it do; the next poll is of the set without it. So no poll is ever made on a closed or reused number for a descriptor
  * released here.
  *
  * <p>Failures: a descriptor closed underneath its owner (poll's POLLNVAL) is logged, no longer
@@ -49,6 +49,14 @@ final class FdWatcher implements AutoCloseable {
 
     /** The descriptors polled and their handlers, as the thread sees them (replaced whole on a change). */
     private record Watched(int[] fds, IntConsumer[] handlers) {
+        boolean has(int fd) {
+            for (int f : fds) {
+                if (f == fd) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     private final Libc libc;
@@ -63,8 +71,8 @@ final class FdWatcher implements AutoCloseable {
     private final MemorySegment wakeOut = arena.allocate(1);
     private final Thread thread;
     private volatile boolean closed;
-    /** Whether the thread is in poll(2), or about to be with the set it read (guarded by this). */
-    private boolean polling;
+    /** The set the thread is polling, or is about to, null when it is not in poll(2) (guarded by this). */
+    private Watched polling;
     /** Descriptors released while the thread was in poll(2): it closes them when the poll returns (guarded by this). */
     private final List<Integer> toClose = new ArrayList<>();
     /** Tasks posted to the loop (tests: a watcher that spins shows here). */
@@ -103,13 +111,15 @@ final class FdWatcher implements AutoCloseable {
 
     /**
      * Stops watching {@code fd} and closes it (loop thread, or another once the loop has ended): at
-     * once if the thread is not in poll(2), else when its poll returns (the pipe wakes it).
+     * once unless the thread is in a poll(2) of a set with it, else when that poll returns (the pipe
+     * wakes it).
      */
     void release(int fd) {
         unwatch(fd);
         synchronized (this) {
-            if (polling) {
+            if (polling != null && polling.has(fd)) {
                 toClose.add(fd);
+                wakeThread();                    // even if the thread took the byte unwatch wrote before it polled
                 return;
             }
         }
@@ -150,7 +160,9 @@ final class FdWatcher implements AutoCloseable {
             hs[i++] = e.getValue();
         }
         watched = new Watched(fds, hs);
-        wakeThread();
+        if (!closed) {                               // the pipe is closed (its numbers maybe another's)
+            wakeThread();
+        }
     }
 
     private void run() {
@@ -160,7 +172,7 @@ final class FdWatcher implements AutoCloseable {
                 Watched w;
                 synchronized (this) {
                     w = watched;
-                    polling = true;
+                    polling = w;
                 }
                 int n = w.fds().length;
                 int[] fds = Arrays.copyOf(w.fds(), n + 1);
@@ -207,7 +219,7 @@ final class FdWatcher implements AutoCloseable {
     private void closeReleased() {
         List<Integer> fds;
         synchronized (this) {
-            polling = false;
+            polling = null;
             if (toClose.isEmpty()) {
                 return;
             }
@@ -261,9 +273,6 @@ final class FdWatcher implements AutoCloseable {
 
     /** A byte into the pipe (a full pipe already wakes it). */
     private void wakeThread() {
-        if (closed) {
-            return;
-        }
         try {
             libc.write(wake[1], wakeOut);
         } catch (ErrnoException e) {
@@ -283,8 +292,8 @@ final class FdWatcher implements AutoCloseable {
         if (closed) {
             return;
         }
-        wakeThread();
         closed = true;
+        wakeThread();                                    // after: the thread looks at closed once woken
         drained.release();
         LockSupport.unpark(thread);
         try {
