@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * one drain task per frame-queue transition) and {@link #deadlines} (one entry per armed timer;
  * every timer belongs to a bounded table: TCP connections, UDP flows, DNS queries, fragment
  * reassemblies, outstanding ICMP echo requests). A host ICMP socket or UDP flow socket of the C
- * library's, which is no Java channel, cannot be registered here: a watcher thread posts a drain task
- * instead ({@link HostIcmpSocket}, {@link FdWatcher}).
+ * library's, which is no Java channel, cannot be registered here: the stack's poll thread posts a
+ * drain task instead ({@link FdWatcher}, {@link Stack#watcher}).
  */
 final class EventLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);

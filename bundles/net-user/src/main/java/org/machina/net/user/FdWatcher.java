@@ -29,8 +29,8 @@ import org.machina.host.posix.Libc;
  * <p>Closing: an owner {@link #release}s its descriptor, and the watcher closes it once no poll of
  * its thread can hold the number: at once when the thread is not in a poll(2) of a set with it (it
  * waits for the loop, polls the set without it, or has ended), else as soon as that poll returns,
- * which the pipe makes it do; the next poll is of the set without it. So no poll is ever made on a closed or reused number for a descriptor
- * released here.
+ * which the pipe makes it do; the next poll is of the set without it. So no poll is ever made on a
+ * closed or reused number for a descriptor released here.
  *
  * <p>Failures: a descriptor closed underneath its owner (poll's POLLNVAL) is logged, no longer
  * watched, and its handler is told (POLLNVAL in its revents: the number is not its own any more,

@@ -64,8 +64,9 @@ final class Stack implements AutoCloseable {
     private boolean closed;
 
     /**
-     * How the stack reaches the host beyond Java's sockets: the C library (for ICMP sockets; got at
-     * the first outside ping), where a guest's packet to an outside address goes ({@code null}: to that
+     * How the stack reaches the host beyond Java's sockets: the C library (for the ICMP sockets, the
+     * UDP flows and their poll thread; got at the first outside ping or NATed UDP flow), where a
+     * guest's packet to an outside address goes ({@code null}: to that
      * address itself; tests map a chosen address to loopback here and every other one to nothing, so no
      * test frame ever leaves the machine), and how long an echo request waits for its reply.
      */
