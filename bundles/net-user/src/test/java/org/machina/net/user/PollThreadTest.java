@@ -144,16 +144,12 @@ class PollThreadTest {
 
     @Test
     void theStacksCloseEndsThePollThreadAndClosesItsDescriptors() throws Exception {
-        int[] fds = startAll();
-        String[] before = links(fds);
-        FdWatcher watcher = w.onLoop(() -> w.netdev.stack().startedWatcher());
-        Thread loop = loopThread();
-        w.netdev.close();
-        assertEquals(List.of(), stackThreads());
-        assertFalse(loop.isAlive(), "the loop ended");
-        assertFalse(watcher.running());
-        assertEquals(0, watcher.size(), "every descriptor released");
-        assertClosed(fds, before);
+        closeAndExpectNothingLeft(false);
+    }
+
+    @Test
+    void aStackWhoseLoopHasEndedIsClosedAllTheSame() throws Exception {
+        closeAndExpectNothingLeft(true);
     }
 
     /** An Error out of a loop task: the loop's thread ends (it catches runtime exceptions only). */
@@ -163,21 +159,28 @@ class PollThreadTest {
         }
     }
 
-    @Test
-    void aStackWhoseLoopHasEndedIsClosedAllTheSame() throws Exception {
+    /**
+     * The three sockets at work, then the netdev closed (after its loop's thread has ended, if
+     * {@code loopEndsFirst}): no thread of the stack's is left, no socket open, nothing watched.
+     */
+    private void closeAndExpectNothingLeft(boolean loopEndsFirst) throws Exception {
         int[] fds = startAll();
         String[] before = links(fds);
         FdWatcher watcher = w.onLoop(() -> w.netdev.stack().startedWatcher());
         Thread loop = loopThread();
-        loop.setUncaughtExceptionHandler((t, e) -> System.err.println(t.getName() + ": " + e.getMessage()));
-        w.netdev.stack().loop.post(() -> {
-            throw new EndOfLoop();
-        });
-        loop.join(10_000);
-        assertFalse(loop.isAlive(), "the loop has ended");
+        if (loopEndsFirst) {
+            loop.setUncaughtExceptionHandler((t, e) -> System.err.println(t.getName() + ": " + e.getMessage()));
+            w.netdev.stack().loop.post(() -> {
+                throw new EndOfLoop();
+            });
+            loop.join(10_000);
+            assertFalse(loop.isAlive(), "the loop has ended");
+        }
         w.netdev.close();
         assertEquals(List.of(), stackThreads(), "the poll thread ended");
+        assertFalse(loop.isAlive(), "the loop ended");
         assertFalse(watcher.running());
+        assertEquals(0, watcher.size(), "every descriptor released");
         assertClosed(fds, before);
     }
 }
