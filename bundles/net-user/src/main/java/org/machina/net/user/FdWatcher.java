@@ -35,7 +35,9 @@ import org.machina.host.posix.Libc;
  * <p>Failures: a descriptor closed underneath its owner (poll's POLLNVAL) is logged, no longer
  * watched, and its handler is told (POLLNVAL in its revents: the number is not its own any more,
  * it must neither read nor close it); a failed poll(2) is logged and tried again every
- * {@link #RETRY_MS} ms until it works. A handler's exception is logged; the others still run.
+ * {@link #RETRY_MS} ms until it works. A handler's exception is logged; the others still run. A
+ * number closed underneath and reused before the next poll cannot be told from its new owner's;
+ * watching it for a new owner while the old one's is still watched is logged.
  */
 final class FdWatcher implements AutoCloseable {
     /** The pause before poll(2) is tried again after it failed (ENOMEM: the host is short of memory). */
@@ -94,7 +96,11 @@ final class FdWatcher implements AutoCloseable {
 
     /** Runs {@code onReady} on the loop, with poll(2)'s revents, whenever {@code fd} is readable or has an error (loop thread). */
     void watch(int fd, IntConsumer onReady) {
-        handlers.put(fd, onReady);
+        IntConsumer old = handlers.put(fd, onReady);
+        if (old != null && old != onReady) {
+            // its old owner's was closed underneath and the number reused before a poll could tell
+            Stack.LOG.warn("net: {}: descriptor {} watched for a new owner while its old owner's still was", name(), fd);
+        }
         publish();
     }
 
