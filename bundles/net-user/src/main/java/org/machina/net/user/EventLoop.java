@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * one drain task per frame-queue transition) and {@link #deadlines} (one entry per armed timer;
  * every timer belongs to a bounded table: TCP connections, UDP flows, DNS queries, fragment
  * reassemblies, outstanding ICMP echo requests). A host ICMP socket or UDP flow socket of the C
- * library's, which is no Java channel, cannot be registered here: a watcher thread posts a drain task
- * instead ({@link HostIcmpSocket}, {@link FdWatcher}).
+ * library's, which is no Java channel, cannot be registered here: the stack's poll thread posts a
+ * drain task instead ({@link FdWatcher}, {@link Stack#watcher}).
  */
 final class EventLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
@@ -60,6 +60,9 @@ final class EventLoop implements AutoCloseable {
             return c != 0 ? c : Long.compare(seq, o.seq);
         }
     }
+
+    /** How long {@link #call} waits for the loop's answer. */
+    static final long CALL_WAIT_S = 10;
 
     private final Selector selector;
     private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>();
@@ -105,12 +108,26 @@ final class EventLoop implements AutoCloseable {
                 f.completeExceptionally(e);
             }
         });
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(CALL_WAIT_S);
         try {
-            return f.get(10, TimeUnit.SECONDS);
+            // in slices, so that a loop whose thread has ended is told at once, not after the whole wait
+            while (true) {
+                try {
+                    return f.get(100, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (!thread.isAlive() && !f.isDone()) {
+                        throw new IllegalStateException("net loop " + thread.getName() + " has ended");
+                    }
+                    if (System.nanoTime() - end > 0) {
+                        throw new IllegalStateException("net loop " + thread.getName() + " did not answer in " + CALL_WAIT_S + " s");
+                    }
+                }
+            }
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException("net loop: " + e.getCause(), e.getCause());
-        } catch (Exception e) {
-            throw new IllegalStateException("net loop did not answer", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for net loop " + thread.getName(), e);
         }
     }
 
@@ -194,6 +211,39 @@ final class EventLoop implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("net: internal error (the stack goes on): ", e);
         }
+    }
+
+    /**
+     * Runs {@code last} on the loop (waiting for it), then stops the loop ({@link #close()}). When the
+     * loop cannot run it (its thread has ended, or it did not answer), {@code last} runs on this
+     * thread once the loop's has ended, so what the selector does not hold (the C library's
+     * descriptors and the watcher thread: {@link Stack#close}) is closed all the same; if the loop's
+     * thread does not end, that is logged and left.
+     */
+    void close(Runnable last) {
+        java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable once = () -> {
+            if (ran.compareAndSet(false, true)) {
+                safely(last);
+            }
+        };
+        try {
+            call(() -> {
+                once.run();
+                return null;
+            });
+        } catch (IllegalStateException e) {
+            LOG.warn("net: {}: the stack is closed after its loop: {}", thread.getName(), e.getMessage());
+        }
+        close();
+        if (ran.get()) {
+            return;
+        }
+        if (thread.isAlive()) {
+            LOG.warn("net: {} did not end: its host descriptors outside the selector are left open", thread.getName());
+            return;
+        }
+        once.run();
     }
 
     /** Stops the thread and closes every registered channel. */

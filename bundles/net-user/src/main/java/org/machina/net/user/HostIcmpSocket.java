@@ -28,10 +28,13 @@ import org.machina.host.posix.Libc;
  * socket every ICMP packet the host receives, with its IP header, identifiers untouched.
  *
  * <p>The stack's loop waits in a {@code Selector}, which cannot watch a descriptor that is not a
- * Java channel. So an {@link FdWatcher} of the socket's own (its thread {@code net-user-ID-icmp})
- * sleeps in poll(2) on it and, when it is readable, posts {@code onReadable} to the loop and waits
- * until the loop ran it (which reads until EAGAIN) before polling again: one wake-up per burst, no
- * polling interval, and no stack state on that thread. {@link #close} (loop thread) ends it.
+ * Java channel. So the stack's {@link FdWatcher} (its thread {@code net-user-ID-poll}, shared with
+ * the other family's socket and the UDP flows) polls it and, when it is readable, posts
+ * {@code onReadable} to the loop and waits until the loop ran it (which reads until EAGAIN) before
+ * polling again: one wake-up per burst, no polling interval, and no stack state on that thread.
+ * {@link #close} (loop thread) releases the descriptor to the watcher, which closes it out of its
+ * poll. A descriptor found closed underneath (the watcher's POLLNVAL) makes the socket {@link #lost}:
+ * it reads and sends nothing more, and its number, no longer its own, is not closed again.
  */
 final class HostIcmpSocket implements AutoCloseable {
     /** Largest ICMP message read (an IPv4 datagram's payload at most). */
@@ -83,6 +86,8 @@ final class HostIcmpSocket implements AutoCloseable {
     private final MemorySegment out = arena.allocate(BUFFER);
     private final byte[] bytes = new byte[BUFFER];
     private boolean closed;
+    /** The descriptor was found closed underneath (POLLNVAL): not ours to read, send on or close any more. */
+    private boolean lost;
     /** The IP_TTL last set on the socket (0: never set, the host's default). */
     private int ttl;
 
@@ -95,12 +100,13 @@ final class HostIcmpSocket implements AutoCloseable {
     }
 
     /**
-     * Opens a ping socket, else a raw one, and starts its watcher (loop thread); {@code onReadable}
-     * runs on {@code loop} when messages wait.
+     * Opens a ping socket, else a raw one, and has the stack's watcher ({@code watcher}: started at
+     * its first use) watch it (loop thread); {@code onReadable} runs on the loop when messages wait
+     * (or the socket was {@link #lost}).
      *
      * @throws Unavailable when neither kind is allowed (the message names both refusals and what would allow them)
      */
-    static HostIcmpSocket open(Libc libc, boolean v6, EventLoop loop, Runnable onReadable, String name) throws Unavailable {
+    static HostIcmpSocket open(Libc libc, boolean v6, FdWatcher.Shared watcher, Runnable onReadable) throws Unavailable {
         int type = Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC;
         int domain = v6 ? Libc.AF_INET6 : Libc.AF_INET;
         int protocol = v6 ? Libc.IPPROTO_ICMPV6 : Libc.IPPROTO_ICMP;
@@ -122,12 +128,12 @@ final class HostIcmpSocket implements AutoCloseable {
                         + (r.errno() == ErrnoException.EPERM ? ": the process lacks CAP_NET_RAW" : ""));
             }
         }
-        FdWatcher watcher;
+        FdWatcher w;
         try {
-            watcher = FdWatcher.start(libc, loop, name);
+            w = watcher.get();
         } catch (ErrnoException e) {
             libc.close(fd);
-            throw new Unavailable("no wake-up pipe for the ICMP socket's watcher (" + e.getMessage() + ")");
+            throw new Unavailable("no watcher for the ICMP socket (" + e.getMessage() + ")");
         }
         if (kind == Kind.PING) {
             try {
@@ -137,9 +143,12 @@ final class HostIcmpSocket implements AutoCloseable {
                 Stack.LOG.debug("net: no ICMP errors on the ping socket: {}", e.getMessage());
             }
         }
-        HostIcmpSocket s = new HostIcmpSocket(libc, fd, kind, v6, watcher);
+        HostIcmpSocket s = new HostIcmpSocket(libc, fd, kind, v6, w);
         s.pingRefusal = pingRefusal;
-        watcher.watch(fd, revents -> onReadable.run());
+        w.watch(fd, revents -> {
+            s.lost |= (revents & Libc.POLLNVAL) != 0;
+            onReadable.run();
+        });
         return s;
     }
 
@@ -160,7 +169,7 @@ final class HostIcmpSocket implements AutoCloseable {
      * does not take leaves the message with the previous one (logged at debug).
      */
     boolean send(byte[] icmp, int off, int len, InetAddress to, int ttl) {
-        if (closed) {
+        if (closed || lost) {
             return false;
         }
         if (ttl != this.ttl) {
@@ -191,7 +200,7 @@ final class HostIcmpSocket implements AutoCloseable {
      * waits). The returned bytes are overwritten by the next call.
      */
     Message receive() {
-        for (int i = 0; i < MAX_SKIPPED && !closed; i++) {
+        for (int i = 0; i < MAX_SKIPPED && !closed && !lost; i++) {
             Libc.Received r;
             try {
                 r = libc.recvFrom(fd, in, 0);
@@ -226,7 +235,7 @@ final class HostIcmpSocket implements AutoCloseable {
      * A queued error also makes the socket poll readable (POLLERR), so the watcher's drain comes here.
      */
     Report receiveError() {
-        for (int i = 0; i < MAX_SKIPPED && !closed && kind == Kind.PING; i++) {
+        for (int i = 0; i < MAX_SKIPPED && !closed && !lost && kind == Kind.PING; i++) {
             Libc.QueuedError e;
             try {
                 e = libc.recvError(fd, in);
@@ -246,14 +255,28 @@ final class HostIcmpSocket implements AutoCloseable {
         return null;
     }
 
+    /** Whether the descriptor was found closed underneath (the watcher no longer watches it): the socket is of no use. */
+    boolean lost() {
+        return lost;
+    }
+
+    /** The descriptor (tests). */
+    int fd() {
+        return fd;
+    }
+
+    /** Releases the descriptor to the watcher, which closes it (unless {@link #lost}: not ours to close). */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        watcher.close();
-        libc.close(fd);
+        if (lost) {
+            watcher.unwatch(fd);
+        } else {
+            watcher.release(fd);
+        }
         arena.close();
     }
 }

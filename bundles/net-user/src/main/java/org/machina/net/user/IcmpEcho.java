@@ -77,6 +77,11 @@ final class IcmpEcho {
         return socket == null ? null : socket.kind;
     }
 
+    /** The host socket, or null when none is open (tests). */
+    HostIcmpSocket socket() {
+        return socket;
+    }
+
     /** Why outside echo is unavailable, or null (tests). */
     String unavailable() {
         return unavailable;
@@ -161,7 +166,7 @@ final class IcmpEcho {
             return false;
         }
         try {
-            socket = HostIcmpSocket.open(host.libc().get(), v6, stack.loop, this::replies, "net-user-" + stack.id + (v6 ? "-icmp6" : "-icmp"));
+            socket = HostIcmpSocket.open(host.libc().get(), v6, stack::watcher, this::replies);
         } catch (HostIcmpSocket.Unavailable e) {
             unavailable = e.getMessage();
             Stack.LOG.warn("net '{}': ICMP echo to outside addresses is dropped: {} (counted in icmpEchoNoSocket)",
@@ -179,7 +184,10 @@ final class IcmpEcho {
         return true;
     }
 
-    /** Loop thread, posted by the socket's watcher: every reply waiting goes to its guest. */
+    /**
+     * Loop thread, posted by the stack's watcher: every reply waiting goes to its guest; a socket
+     * found closed underneath ({@link HostIcmpSocket#lost}) is let go and its requests forgotten.
+     */
     private void replies() {
         HostIcmpSocket s = socket;
         if (s == null) {
@@ -194,6 +202,9 @@ final class IcmpEcho {
         HostIcmpSocket.Message m;
         while ((m = s.receive()) != null) {
             reply(s.kind, m);
+        }
+        if (s.lost()) {
+            closeSocket();                                   // the next request opens another
         }
     }
 

@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.machina.host.posix.ErrnoException;
 import org.machina.host.posix.FfmLibc;
 import org.machina.host.posix.Libc;
 import org.slf4j.Logger;
@@ -55,10 +56,17 @@ final class Stack implements AutoCloseable {
     /** The guest's MAC and address, learned from what it sends (ARP, DHCP, any IPv4 frame). */
     private byte[] guestMac;
     private int guestIp;
+    /**
+     * The one poll(2) thread for the host descriptors that are no Java channels (the ICMP and ICMPv6
+     * sockets, the UDP flows' sockets): null until the first of them ({@link #watcher}), closed with the stack.
+     */
+    private FdWatcher watcher;
+    private boolean closed;
 
     /**
-     * How the stack reaches the host beyond Java's sockets: the C library (for ICMP sockets; got at
-     * the first outside ping), where a guest's packet to an outside address goes ({@code null}: to that
+     * How the stack reaches the host beyond Java's sockets: the C library (for the ICMP sockets, the
+     * UDP flows and their poll thread; got at the first outside ping or NATed UDP flow), where a
+     * guest's packet to an outside address goes ({@code null}: to that
      * address itself; tests map a chosen address to loopback here and every other one to nothing, so no
      * test frame ever leaves the machine), and how long an echo request waits for its reply.
      */
@@ -103,6 +111,28 @@ final class Stack implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * The stack's {@link FdWatcher} (loop thread), its thread {@code net-user-ID-poll} started at the
+     * first call: a stack that never pings outside nor NATs UDP through the C library has no such
+     * thread, no pipe, and needs no C library.
+     *
+     * @throws ErrnoException when no wake-up pipe could be made, or the stack is closed (EBADF)
+     */
+    FdWatcher watcher() throws ErrnoException {
+        if (watcher == null) {
+            if (closed) {
+                throw new ErrnoException("poll", ErrnoException.EBADF, "the stack is closed");
+            }
+            watcher = FdWatcher.start(host.libc().get(), loop, "net-user-" + id + "-poll");
+        }
+        return watcher;
+    }
+
+    /** The watcher if it was started, else null (tests). */
+    FdWatcher startedWatcher() {
+        return watcher;
     }
 
     /** One frame from the guest (loop thread). */
@@ -357,8 +387,13 @@ final class Stack implements AutoCloseable {
         tcp.endOfInput();
     }
 
+    /**
+     * Closes every host socket, then the watcher (loop thread, or another once the loop has ended:
+     * {@link EventLoop#close(Runnable)}).
+     */
     @Override
     public void close() {
+        closed = true;
         if (echo6 != null) {
             echo6.close();
         }
@@ -379,6 +414,9 @@ final class Stack implements AutoCloseable {
         }
         if (tftp != null) {
             tftp.close();
+        }
+        if (watcher != null) {
+            watcher.close();
         }
     }
 }

@@ -155,18 +155,12 @@ public final class StreamServer implements NetStandalone.Serving {
             return;
         }
         closed = true;
-        try {
-            loop.call(() -> {
-                if (client != null) {
-                    client.end();
-                }
-                stack.close();
-                return null;
-            });
-        } catch (IllegalStateException e) {
-            // the loop is gone: its channels are closed below
-        }
-        loop.close();
+        loop.close(() -> {
+            if (client != null) {
+                client.end();
+            }
+            stack.close();
+        });
         try {
             server.close();
         } catch (IOException e) {

@@ -78,9 +78,8 @@ final class Udp {
     final MemorySegment out = Arena.ofAuto().allocate(65536);
     /** NAT flows by guest source, least recently used first. */
     private final LinkedHashMap<UdpFlow.Key, UdpFlow> flows = new LinkedHashMap<>(16, 0.75f, true);
-    /** The C library and the watcher of the flow sockets, got at the first flow; null before, or with {@link UdpFlow.Nio}. */
+    /** The C library of the flow sockets, got at the first flow; null before, or with {@link UdpFlow.Nio}. */
     private Libc libc;
-    private FdWatcher watcher;
     /** Whether the first flow has looked for the C library. */
     private boolean looked;
     /** Where a guest's reply to a hostfwd peer goes: {Forward, peer address}. */
@@ -93,6 +92,11 @@ final class Udp {
 
     int flowCount() {
         return flows.size();
+    }
+
+    /** The flows (tests). */
+    java.util.Collection<UdpFlow> flows() {
+        return List.copyOf(flows.values());
     }
 
     /** The bound address of the {@code i}th UDP hostfwd listener (port 0 rules get a real port). */
@@ -204,7 +208,7 @@ final class Udp {
             stack.stats.udpFlowsEvicted++;
         }
         try {
-            f = posix() ? new UdpFlow.Posix(this, k, libc, watcher) : new UdpFlow.Nio(this, k);
+            f = posix() ? new UdpFlow.Posix(this, k, libc, stack.watcher()) : new UdpFlow.Nio(this, k);
             flows.put(k, f);
             return f;
         } catch (ErrnoException | IOException e) {
@@ -215,7 +219,8 @@ final class Udp {
 
     /**
      * Whether flows are sockets of the C library's ({@link UdpFlow.Posix}): on Linux, when it and the
-     * watcher's pipe are there (looked for at the first flow; else one warning, and Java's channels).
+     * stack's watcher are there (looked for at the first flow, which starts the watcher if the ICMP
+     * sockets have not; else one warning, and Java's channels).
      */
     private boolean posix() {
         if (!looked) {
@@ -225,7 +230,7 @@ final class Udp {
                     throw new UnsupportedOperationException("not Linux");
                 }
                 Libc c = stack.host.libc().get();
-                watcher = FdWatcher.start(c, stack.loop, "net-user-" + stack.id + "-udp");
+                stack.watcher();
                 libc = c;
             } catch (ErrnoException | RuntimeException | LinkageError e) {
                 Stack.LOG.warn("net '{}': NATed UDP through Java's sockets: the host's ICMP errors about it do not reach the"
@@ -273,9 +278,6 @@ final class Udp {
     void close() {
         for (UdpFlow f : flows.values().toArray(UdpFlow[]::new)) {
             f.close();
-        }
-        if (watcher != null) {
-            watcher.close();
         }
         for (Forward f : forwards) {
             try {

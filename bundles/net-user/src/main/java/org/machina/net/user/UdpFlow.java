@@ -210,9 +210,14 @@ abstract sealed class UdpFlow permits UdpFlow.Posix, UdpFlow.Nio {
 
         /**
          * Loop thread, when the socket is readable or has errors queued (poll's {@code revents}): the
-         * errors (POLLERR: the queue is not empty), then up to {@link #MAX_READS} datagrams.
+         * errors (POLLERR: the queue is not empty), then up to {@link #MAX_READS} datagrams; POLLNVAL
+         * (closed underneath): the flow ends.
          */
         private void drain(int revents) {
+            if ((revents & Libc.POLLNVAL) != 0) {
+                lost();                                      // the watcher said so, and let it go
+                return;
+            }
             for (int i = 0; i < MAX_ERRORS && !closed && (revents & Libc.POLLERR) != 0; i++) {
                 Libc.QueuedError e;
                 try {
@@ -242,7 +247,7 @@ abstract sealed class UdpFlow permits UdpFlow.Posix, UdpFlow.Nio {
                     }
                     if (x.errno() == ErrnoException.EBADF) {
                         Stack.LOG.warn("net '{}': UDP flow {}: {}", stack.id, key, x.getMessage());
-                        close();
+                        lost();
                         return;
                     }
                     continue;   // an ICMP error's errno, reported once: the error itself is queued (read at the next drain)
@@ -255,6 +260,12 @@ abstract sealed class UdpFlow permits UdpFlow.Posix, UdpFlow.Nio {
             }
         }
 
+        /** The descriptor (tests). */
+        int fd() {
+            return fd;
+        }
+
+        /** Releases the socket to the watcher, which closes it out of its poll; the flow leaves the table. */
         @Override
         void close() {
             if (closed) {
@@ -262,8 +273,20 @@ abstract sealed class UdpFlow permits UdpFlow.Posix, UdpFlow.Nio {
             }
             closed = true;
             super.close();
+            watcher.release(fd);
+        }
+
+        /**
+         * The descriptor was found closed underneath (not by the flow): the flow ends without closing
+         * it, as its number may be another's by now.
+         */
+        private void lost() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            super.close();
             watcher.unwatch(fd);
-            libc.close(fd);
         }
     }
 

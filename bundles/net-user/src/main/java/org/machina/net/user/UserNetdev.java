@@ -189,17 +189,7 @@ public final class UserNetdev implements Netdev {
             return;
         }
         closed = true;
-        if (!loop.inLoop()) {
-            try {
-                onLoop(() -> {
-                    stack.close();
-                    return null;
-                });
-            } catch (IllegalStateException e) {
-                // the loop is gone: its channels are closed below
-            }
-        }
-        loop.close();
+        loop.close(stack::close);
         fromGuest.clear();
         toGuest.clear();
     }

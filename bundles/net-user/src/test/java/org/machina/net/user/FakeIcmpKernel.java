@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.machina.host.posix.ErrnoException;
 import org.machina.host.posix.Libc;
@@ -13,8 +14,9 @@ import org.machina.host.posix.Libc;
 /**
  * A simulated Linux kernel behind {@link Libc} for the ICMP echo tests: ping sockets and raw ICMP
  * sockets, each allowed or refused as a host's settings would (EACCES: the group is not in
- * ping_group_range; EPERM: no CAP_NET_RAW), pipes, and poll(2) over them. With {@link #answer}
- * every echo request sent is answered as the kernel would deliver the reply: on a ping socket the
+ * ping_group_range; EPERM: no CAP_NET_RAW), pipes, and poll(2) over them (POLLNVAL for a descriptor
+ * closed, or {@link #closeUnderneath}; a close of a descriptor being polled is recorded as a
+ * violation, {@link #violations}). With {@link #answer} every echo request sent is answered as the kernel would deliver the reply: on a ping socket the
  * ICMP message alone with the identifier set to the socket's ({@link #PING_ID}); on a raw socket
  * with an IP header, after a copy of the request itself (a raw socket sees the loopback request
  * too) and a reply to another program's ping. Written independently of the stack's classes.
@@ -60,6 +62,12 @@ final class FakeIcmpKernel implements Libc {
     /** The read ends of the pipes (20, 22, ...; the write end is one more) with a byte in them. */
     private final java.util.Set<Integer> woken = new java.util.HashSet<>();
     private int pipes;
+    /** Descriptors closed (by {@link #close} or {@link #closeUnderneath}) and not opened again: poll says POLLNVAL. */
+    private final java.util.Set<Integer> notOpen = new java.util.HashSet<>();
+    /** The descriptors of the polls in progress. */
+    private final List<int[]> polling = new ArrayList<>();
+    /** A close of a descriptor a poll in progress holds, or a poll of one closed by {@link #close}. */
+    private final List<String> violations = new ArrayList<>();
 
     @Override
     public synchronized int socket(int domain, int type, int protocol) throws ErrnoException {
@@ -73,18 +81,38 @@ final class FakeIcmpKernel implements Libc {
             if (!pingAllowed) {
                 throw new ErrnoException("socket", ErrnoException.EACCES);
             }
-            return v6 ? PING6_FD : PING_FD;
+            return opened(v6 ? PING6_FD : PING_FD);
         }
         if (kind == SOCK_RAW && rawAllowed) {
-            return v6 ? RAW6_FD : RAW_FD;
+            return opened(v6 ? RAW6_FD : RAW_FD);
         }
         throw new ErrnoException("socket", ErrnoException.EPERM);
+    }
+
+    private int opened(int fd) {
+        notOpen.remove(fd);
+        return fd;
     }
 
     @Override
     public synchronized int[] pipe(int flags) {
         int r = 20 + 2 * pipes++;
         return new int[] {r, r + 1};
+    }
+
+    /** Pipes made: one per watcher. */
+    synchronized int pipes() {
+        return pipes;
+    }
+
+    /** Closes {@code fd} as if another part of the process did (its owner not told): poll says POLLNVAL. */
+    synchronized void closeUnderneath(int fd) {
+        notOpen.add(fd);
+        notifyAll();
+    }
+
+    synchronized List<String> violations() {
+        return List.copyOf(violations);
     }
 
     private static boolean isPipe(int fd) {
@@ -114,13 +142,21 @@ final class FakeIcmpKernel implements Libc {
 
     @Override
     public synchronized int poll(int[] fds, short events, short[] revents, int timeoutMillis) throws ErrnoException {
+        for (int fd : fds) {
+            if (notOpen.contains(fd) && closed.contains(fd)) {
+                violations.add("poll of closed descriptor " + fd);
+            }
+        }
         int n;
+        polling.add(fds);
         try {
             while ((n = ready(fds, revents)) == 0) {
                 wait();
             }
         } catch (InterruptedException e) {
             throw new ErrnoException("poll", ErrnoException.EINTR);
+        } finally {
+            polling.remove(fds);
         }
         return n;
     }
@@ -130,7 +166,7 @@ final class FakeIcmpKernel implements Libc {
         int n = 0;
         for (int i = 0; i < fds.length; i++) {
             int fd = fds[i];
-            revents[i] = (short) (isPipe(fd) ? (woken.contains(fd) ? POLLIN : 0)
+            revents[i] = (short) (notOpen.contains(fd) ? POLLNVAL : isPipe(fd) ? (woken.contains(fd) ? POLLIN : 0)
                     : (waiting(fd) == null ? 0 : POLLIN) | (errorsOf(fd).isEmpty() ? 0 : POLLERR));
             n += revents[i] != 0 ? 1 : 0;
         }
@@ -214,6 +250,9 @@ final class FakeIcmpKernel implements Libc {
 
     @Override
     public synchronized Received recvFrom(int fd, MemorySegment buffer, int flags) throws ErrnoException {
+        if (notOpen.contains(fd)) {
+            throw new ErrnoException("recvfrom", ErrnoException.EBADF);
+        }
         Packet p = waiting(fd);
         if (p == null) {
             throw new ErrnoException("recvfrom", ErrnoException.EAGAIN);
@@ -267,7 +306,13 @@ final class FakeIcmpKernel implements Libc {
 
     @Override
     public synchronized void close(int fd) {
+        for (int[] fds : polling) {
+            if (Arrays.stream(fds).anyMatch(f -> f == fd)) {
+                violations.add("close of descriptor " + fd + " while polled");
+            }
+        }
         closed.add(fd);
+        notOpen.add(fd);
     }
 
     synchronized List<Sent> sent() {

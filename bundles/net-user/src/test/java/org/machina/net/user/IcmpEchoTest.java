@@ -2,6 +2,7 @@ package org.machina.net.user;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -112,6 +113,38 @@ class IcmpEchoTest {
         assertEquals(HostIcmpSocket.Kind.PING, w.onLoop(() -> w.netdev.stack().echo.socketKind()));
         assertEquals(2L, (long) w.onLoop(() -> w.netdev.stats().icmpEchoReplies));
         assertEquals(0, (int) w.onLoop(() -> w.netdev.stack().echo.pendingCount()));
+    }
+
+    @Test
+    void bothFamiliesShareTheStacksWatcherAndReleaseTheirSocketsToItOnClose() throws Exception {
+        wire(Map.of(), 10_000);
+        w.send(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x1234, 1, data())));
+        expectReply(0x1234, 1);
+        w.send(Wire6.icmpFrame(Wire6.GW_MAC, Wire6.GUEST, OUTSIDE6, 64, Icmp6.ECHO_REQUEST, new byte[] {0x56, 0x78, 0, 1}));
+        w.expect("ICMPv6 echo reply", f -> Wire6.F.isIcmp(f, Icmp6.ECHO_REPLY));
+        assertEquals(1, kernel.pipes(), "one wake-up pipe: one watcher for both sockets");
+        FdWatcher watcher = w.onLoop(() -> w.netdev.stack().startedWatcher());
+        assertTrue(w.onLoop(() -> watcher.watches(FakeIcmpKernel.PING_FD) && watcher.watches(FakeIcmpKernel.PING6_FD)));
+        w.close();
+        assertFalse(watcher.running(), "the thread ended with the stack");
+        assertEquals(0, watcher.size());
+        assertTrue(kernel.closed.containsAll(List.of(FakeIcmpKernel.PING_FD, FakeIcmpKernel.PING6_FD, 20, 21)),
+                "both sockets and the pipe closed: " + kernel.closed);
+        assertEquals(List.of(), kernel.violations(), "no descriptor closed while polled, none polled closed");
+    }
+
+    @Test
+    void aSocketClosedUnderneathIsLetGoNotClosedAgainAndTheNextPingOpensAnother() throws Exception {
+        wire(Map.of(), 10_000);
+        w.send(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x1234, 1, data())));
+        expectReply(0x1234, 1);
+        kernel.closeUnderneath(FakeIcmpKernel.PING_FD);
+        waitFor("the stack let the socket go", () -> w.onLoop(() -> w.netdev.stack().echo.socketKind()) == null);
+        assertFalse(kernel.closed.contains(FakeIcmpKernel.PING_FD), "not closed by the stack: the number is no longer its own");
+        w.send(Wire.ip(Wire.GUEST, OUTSIDE, 1, Wire.icmpEcho(0x1234, 2, data())));
+        expectReply(0x1234, 2);
+        assertEquals(List.of(Libc.SOCK_DGRAM, Libc.SOCK_DGRAM), kernel.socketCalls(), "a second socket");
+        assertEquals(1, kernel.pipes(), "the same watcher");
     }
 
     @Test

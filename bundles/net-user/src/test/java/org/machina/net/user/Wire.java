@@ -41,12 +41,17 @@ final class Wire implements AutoCloseable {
      * deliberately or by a fuzzer's chance, is never sent off this machine.
      */
     Wire(Map<String, String> options) throws IOException {
-        this(options, new Stack.Host(FfmLibc::get, IcmpEchoTest::route, 10_000));
+        this("t", options, realLibc());
     }
 
     /** A stack with a chosen C library and echo route (ICMP echo tests). */
     Wire(Map<String, String> options, Stack.Host host) throws IOException {
-        netdev = new UserNetdev("t", NetConfig.parse(options), nic, host);
+        this("t", options, host);
+    }
+
+    /** A stack of id {@code id} (its threads are {@code net-user-ID...}). */
+    Wire(String id, Map<String, String> options, Stack.Host host) throws IOException {
+        netdev = new UserNetdev(id, NetConfig.parse(options), nic, host);
         netdev.attach(new Netdev.Port() {
             @Override
             public boolean canReceive() {
@@ -66,6 +71,11 @@ final class Wire implements AutoCloseable {
                 sendReady.release();
             }
         });
+    }
+
+    /** The real C library, outside echo routed as {@link IcmpEchoTest#route} says (loopback only). */
+    static Stack.Host realLibc() {
+        return new Stack.Host(FfmLibc::get, IcmpEchoTest::route, 10_000);
     }
 
     static int ip(String s) {
