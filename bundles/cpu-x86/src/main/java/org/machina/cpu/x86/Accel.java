@@ -19,8 +19,12 @@ import java.util.Locale;
  * @param hot        after how many runs from the jump cache a block is translated again as hot
  *                   code, which HotSpot may compile with C2 ({@code hot=N}; 0: never; see
  *                   {@link JitDirectives})
+ * @param region     the most instructions of a hot block made a region ({@code region=N}, see
+ *                   {@link BlockCompiler}): the code at the targets it jumps to inside its page
+ *                   taken in, so loops of several blocks run without the run loop; 0 (the
+ *                   default): no regions, they made boots slower (docs/architecture.md)
  */
-public record Accel(boolean translate, int threshold, boolean background, boolean lockstep, int hot) {
+public record Accel(boolean translate, int threshold, boolean background, boolean lockstep, int hot, int region) {
     /**
      * The default threshold, chosen by boots to /init (docs/architecture.md): a start interpreted
      * 3000 times before its block is translated (1500 was measured again on 2026-12-05: less CPU
@@ -56,6 +60,13 @@ public record Accel(boolean translate, int threshold, boolean background, boolea
         this(translate, threshold, background, lockstep, DEFAULT_HOT);
     }
 
+    public Accel(boolean translate, int threshold, boolean background, boolean lockstep, int hot) {
+        this(translate, threshold, background, lockstep, hot, 0);
+    }
+
+    /** The most instructions a region may have ({@code region=N}). */
+    public static final int MAX_REGION = 1024;
+
     public Accel {
         if (threshold < 1 || threshold > MAX_THRESHOLD) {
             throw new IllegalArgumentException("translation threshold must be 1.." + MAX_THRESHOLD + ", not " + threshold);
@@ -63,10 +74,14 @@ public record Accel(boolean translate, int threshold, boolean background, boolea
         if (hot < 0) {
             throw new IllegalArgumentException("hot must be 0 (never) or a number of runs, not " + hot);
         }
+        if (region < 0 || region > MAX_REGION) {
+            throw new IllegalArgumentException("region must be 0 (none) or at most " + MAX_REGION + " instructions, not "
+                    + region);
+        }
     }
 
     /**
-     * Parses {@code tcg}, {@code interp} or {@code tcg,thresh=N,background=on|off,lockstep=on|off,hot=N} (QEMU's
+     * Parses {@code tcg}, {@code interp} or {@code tcg,thresh=N,background=on|off,lockstep=on|off,hot=N,region=N} (QEMU's
      * -accel spelling for the first); fails naming what it does not know.
      */
     public static Accel parse(String spec) {
@@ -75,7 +90,7 @@ public record Accel(boolean translate, int threshold, boolean background, boolea
         if (!kind.equals("tcg") && !kind.equals("interp")) {
             throw new IllegalArgumentException("unknown accelerator '" + parts[0] + "': use tcg (translator) or interp");
         }
-        int threshold = DEFAULT_THRESHOLD, hot = DEFAULT_HOT;
+        int threshold = DEFAULT_THRESHOLD, hot = DEFAULT_HOT, region = 0;
         boolean background = false, lockstep = false;
         for (int i = 1; i < parts.length; i++) {
             String p = parts[i];
@@ -87,12 +102,15 @@ public record Accel(boolean translate, int threshold, boolean background, boolea
                 threshold = number("thresh", p.substring(7));
             } else if (p.startsWith("hot=")) {
                 hot = number("hot", p.substring(4));
+            } else if (p.startsWith("region=")) {
+                region = number("region", p.substring(7));
             } else {
                 throw new IllegalArgumentException("unknown -accel property '" + p
-                        + "' (known: thresh=N, background=on|off, lockstep=on|off, hot=N)");
+                        + "' (known: thresh=N, background=on|off, lockstep=on|off, hot=N, region=N)");
             }
         }
-        return new Accel(kind.equals("tcg"), threshold, background && kind.equals("tcg"), lockstep && kind.equals("tcg"), hot);
+        return new Accel(kind.equals("tcg"), threshold, background && kind.equals("tcg"), lockstep && kind.equals("tcg"), hot,
+                region);
     }
 
     private static int number(String property, String value) {

@@ -36,6 +36,12 @@ import java.util.List;
  * a fault leaves the block, and ESP as the fault found it (no translated instruction changes
  * ESP before its last possible fault, but LEAVE, which records ESP itself), so the fault is
  * delivered with the state as it was before that instruction.
+ *
+ * <p>With {@code -accel tcg,region=N} a block translated again as hot code is a region (see
+ * {@link #extend}): the runs of instructions at the targets it jumps to inside its page are
+ * appended to it, and the instruction list is no longer one straight run. So every jump, and the
+ * end of every run, goes to a list index or out of the block, and the retired count is the list
+ * index plus {@code blockBias}, as for a block's own jumps.
  */
 final class BlockCompiler {
     static final int MAX_INSTRUCTIONS = 48;
@@ -84,6 +90,8 @@ final class BlockCompiler {
                     .orElse(ClassHierarchyResolver.defaultResolver())));
     private final InsnDecoder decoder = new InsnDecoder();
     private final boolean hasCmov;
+    /** The most instructions of a hot block's region ({@link #extend}; {@code -accel tcg,region=N}), 0 for none. */
+    private final int region;
     /** Blocks compiled and instructions in them, for the statistics. */
     long blocksCompiled, instructionsCompiled;
     /**
@@ -93,8 +101,9 @@ final class BlockCompiler {
      */
     long translationNanos;
 
-    BlockCompiler(boolean hasCmov) {
+    BlockCompiler(boolean hasCmov, int region) {
         this.hasCmov = hasCmov;
+        this.region = region;
     }
 
     /** One decoded instruction of a block. */
@@ -183,23 +192,28 @@ final class BlockCompiler {
      * one is not translated.
      */
     TranslatedBlock compile(byte[] page, int offset, int csBase, int eip, boolean code32) {
-        return compile(page, offset, csBase, eip, code32, false);
+        return compile(page, offset, csBase, eip, code32, null);
     }
 
     /**
-     * As {@link #compile(byte[], int, int, int, boolean)}; a {@code hot} block is the same code in
-     * a class named {@code HotCode}, which {@link JitDirectives} leaves to HotSpot's C2.
+     * As {@link #compile(byte[], int, int, int, boolean)}, as hot code when {@code hotEntries} is
+     * not null: a class named {@code HotCode}, which {@link JitDirectives} leaves to HotSpot's C2,
+     * and a region (see {@link #extend}) that takes in the runs at the page offsets
+     * {@code hotEntries} accepts (those the guest goes on to often).
      */
-    synchronized TranslatedBlock compile(byte[] page, int offset, int csBase, int eip, boolean code32, boolean hot) {
+    synchronized TranslatedBlock compile(byte[] page, int offset, int csBase, int eip, boolean code32,
+                                         java.util.function.IntPredicate hotEntries) {
         long t0 = System.nanoTime();
         try {
-            return translate(page, offset, csBase, eip, code32, hot);
+            return translate(page, offset, csBase, eip, code32, hotEntries);
         } finally {
             translationNanos += System.nanoTime() - t0;
         }
     }
 
-    private TranslatedBlock translate(byte[] page, int offset, int csBase, int eip, boolean code32, boolean hot) {
+    private TranslatedBlock translate(byte[] page, int offset, int csBase, int eip, boolean code32,
+                                      java.util.function.IntPredicate hotEntries) {
+        boolean hot = hotEntries != null;
         List<Insn> insns = new ArrayList<>();
         int off = offset, at = eip;
         while (insns.size() < MAX_INSTRUCTIONS && off < page.length) {
@@ -222,17 +236,32 @@ final class BlockCompiler {
             }
         }
         if (insns.isEmpty()) return null;
-        byte[] bytes = classFile.build(ClassDesc.of(hot ? HOT_CODE : BLOCK_CODE), cb -> {
-            cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
-            cb.withSuperclass(CD_CODE);
-            cb.withMethodBody("<init>", MethodTypeDesc.of(CD_void), ClassFile.ACC_PUBLIC, c -> {
-                c.aload(0);
-                c.invokespecial(CD_CODE, "<init>", MethodTypeDesc.of(CD_void));
-                c.return_();
-            });
-            cb.withMethodBody("run", MethodTypeDesc.of(CD_int, CD_CPU), ClassFile.ACC_PUBLIC,
-                    c -> new Emitter(c, INLINE_TLB.equals("on") || INLINE_TLB.equals(hot ? "hot" : "c1")).block(insns));
-        });
+        int low = offset, high = off;
+        boolean inlineTlb = INLINE_TLB.equals("on") || INLINE_TLB.equals(hot ? "hot" : "c1");
+        byte[] bytes = null;
+        int[] entries = new int[0];
+        if (hot && code32 && region > insns.size()) {
+            // a region, as large as HotSpot still compiles: a method of more than 8000 bytes of
+            // bytecode (HugeMethodLimit) would stay in the bytecode interpreter
+            int straight = insns.size();
+            for (int max = region; max > straight; max = straight + (max - straight) / 2) {
+                List<Insn> region = new ArrayList<>(insns);
+                int[] range = extend(page, offset, eip, region, max, hotEntries);
+                if (region.size() == straight) break;
+                int[] regionEntries = entries(region, offset, eip, hotEntries);
+                byte[] regionBytes = generate(region, true, inlineTlb, regionEntries);
+                if (codeLength(regionBytes) <= MAX_CODE_LENGTH) {
+                    insns = region;
+                    bytes = regionBytes;
+                    entries = regionEntries;
+                    low = range[0];
+                    high = Math.max(high, range[1]);
+                    regionsCompiled++;
+                    break;
+                }
+            }
+        }
+        if (bytes == null) bytes = generate(insns, hot, inlineTlb, entries);
         if (DUMP != null) dump(bytes, csBase + eip);
         TranslatedBlock.BlockCode code;
         try {
@@ -246,7 +275,111 @@ final class BlockCompiler {
         for (int i = 0; i < eips.length; i++) eips[i] = insns.get(i).eip();
         blocksCompiled++;
         instructionsCompiled += eips.length;
-        return new TranslatedBlock(code, csBase, eip, code32, offset, off - offset, eips, hot);
+        TranslatedBlock b = new TranslatedBlock(code, csBase, eip, code32, offset, high - offset, low, eips, hot);
+        b.entries = entries;
+        return b;
+    }
+
+    /**
+     * The instructions of a region, other than its first, it can be entered at: those at the
+     * start of a block the guest runs often ({@code hotEntries}: the loop heads and join points its
+     * runs were appended at, among others). The region's code is then installed for them too, so
+     * the run loop, when the region left at its budget or through a branch the guest seldom
+     * takes, comes back into it, not into their separate (C1-compiled) blocks.
+     */
+    private static int[] entries(List<Insn> region, int offset, int eip,
+                                 java.util.function.IntPredicate hotEntries) {
+        return java.util.stream.IntStream.range(1, region.size())
+                .filter(i -> hotEntries.test(offset + (region.get(i).eip() - eip))).toArray();
+    }
+
+    /** The class of a block: its constructor and its {@code run} method. */
+    private byte[] generate(List<Insn> insns, boolean hot, boolean inlineTlb, int[] entries) {
+        return classFile.build(ClassDesc.of(hot ? HOT_CODE : BLOCK_CODE), cb -> {
+            cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
+            cb.withSuperclass(CD_CODE);
+            cb.withMethodBody("<init>", MethodTypeDesc.of(CD_void), ClassFile.ACC_PUBLIC, c -> {
+                c.aload(0);
+                c.invokespecial(CD_CODE, "<init>", MethodTypeDesc.of(CD_void));
+                c.return_();
+            });
+            cb.withMethodBody("run", MethodTypeDesc.of(CD_int, CD_CPU), ClassFile.ACC_PUBLIC,
+                    c -> new Emitter(c, inlineTlb).block(insns, entries));
+        });
+    }
+
+    /** HotSpot compiles no method with more bytecode than this ({@code -XX:HugeMethodLimit}'s default, 8000). */
+    static final int MAX_CODE_LENGTH = 7999;
+
+    /** The length of the bytecode of the {@code run} method of class file {@code bytes}. */
+    private int codeLength(byte[] bytes) {
+        for (var m : classFile.parse(bytes).methods()) {
+            if (m.methodName().equalsString("run")) {
+                return m.findAttribute(java.lang.classfile.Attributes.code()).orElseThrow().codeLength();
+            }
+        }
+        throw new IllegalStateException("no run method");
+    }
+
+    /** Hot blocks translated as regions of more than their straight run (statistics). */
+    long regionsCompiled;
+
+    /**
+     * Makes the straight block {@code insns} (from {@code offset} of {@code page}, EIP
+     * {@code eip}, 32-bit code) a region: the runs of instructions at the targets it leaves for
+     * inside the same page (a Jcc's taken side, a JMP's target, where it stops for its length)
+     * are appended to it, and theirs in turn, up to {@code max} instructions in all. A jump to an
+     * instruction of the region is then a JVM jump, so a guest loop made of several blocks, with
+     * branches inside, is one JVM method C2 compiles as a whole, and runs without returning to the
+     * run loop (a jump back checks the budget, as in a block). Returns the lowest page offset of
+     * its bytes and the end of the highest.
+     */
+    private int[] extend(byte[] page, int offset, int eip, List<Insn> insns, int max,
+                         java.util.function.IntPredicate hotEntries) {
+        java.util.Set<Integer> inside = new java.util.HashSet<>();
+        java.util.ArrayDeque<Integer> targets = new java.util.ArrayDeque<>();
+        for (Insn in : insns) {
+            inside.add(in.eip());
+            exits(in, targets);
+        }
+        Insn last = insns.get(insns.size() - 1);
+        if (!last.transfer()) targets.add(last.next());
+        int low = offset, high = offset;
+        while (!targets.isEmpty() && insns.size() < max) {
+            int at = targets.poll();
+            int off = offset + (at - eip);
+            if (off < 0 || off >= page.length || !hotEntries.test(off)) continue;
+            while (off >= 0 && off < page.length && insns.size() < max && !inside.contains(at)) {
+                if (!decoder.decode(page, off, true)) break;
+                InsnDecoder d = decoder;
+                if (d.op >= 0x140 && d.op <= 0x14f && !hasCmov) break;
+                Insn in = new Insn(d.op, d.op32, d.addr32, d.hasModrm && d.mod != 3 ? d.segment() : -1, d.hasModrm,
+                        d.mod, d.reg, d.rm, d.base, d.index, d.scale, d.disp, d.imm, at, at + d.length);
+                insns.add(in);
+                inside.add(at);
+                low = Math.min(low, off);
+                high = Math.max(high, off + d.length);
+                off += d.length;
+                at = in.next();
+                if (in.transfer() && !in.conditional()) {
+                    int skip = forward(in, off, page.length);
+                    if (skip < 0) {
+                        exits(in, targets);
+                        break;
+                    }
+                    off += skip;
+                    at = Emitter.target(in);
+                } else {
+                    exits(in, targets);
+                }
+            }
+        }
+        return new int[] {low, high};
+    }
+
+    /** Adds where instruction {@code in} may jump to within its code segment (a Jcc's or a JMP's constant target). */
+    private static void exits(Insn in, java.util.ArrayDeque<Integer> targets) {
+        if (in.conditional() || in.op() == 0xe9 || in.op() == 0xeb) targets.add(Emitter.target(in));
     }
 
     /**
@@ -315,28 +448,26 @@ final class BlockCompiler {
          * The count of instructions retired so far is {@code blockBias} plus the index of the
          * current instruction: each taken jump adds the distance it skips.
          */
-        void block(List<Insn> insns) {
+        void block(List<Insn> insns, int[] entries) {
             int n = insns.size();
+            this.insns = insns;
+            index = new java.util.HashMap<>();
+            for (int i = 0; i < n; i++) index.putIfAbsent(insns.get(i).eip(), i);
             int[] inside = new int[n];
-            Label[] labels = new Label[n];
+            labels = new Label[n];
             for (int i = 0; i < n; i++) {
                 Insn in = insns.get(i);
                 inside[i] = -1;
                 boolean jmp = in.op() == 0xe9 || in.op() == 0xeb;
-                if ((jmp || in.op() == 0xe8) && i + 1 < n) { // translate went on at its target (forward)
-                    inside[i] = FOLLOWED;
+                if ((jmp || in.op() == 0xe8) && i + 1 < n && insns.get(i + 1).eip() == target(in)) {
+                    inside[i] = FOLLOWED; // translate went on at its target (forward)
                     continue;
                 }
+                if (!in.transfer() && !straightOn(i)) label(indexOf(in.next())); // a region's run ends
                 if (!in.conditional() && !jmp) continue;
-                int t = target(in);
-                for (int k = 0; k < n; k++) {
-                    if (insns.get(k).eip() == t) {
-                        inside[i] = k;
-                        if (labels[k] == null) labels[k] = c.newLabel();
-                        jumps = true;
-                        break;
-                    }
-                }
+                inside[i] = indexOf(target(in));
+                label(inside[i]);
+                if (in.conditional() && !straightOn(i)) label(indexOf(in.next()));
             }
             c.aload(CPU);
             c.getfield(CD_CPU, "r", CD_INTS);
@@ -345,6 +476,7 @@ final class BlockCompiler {
                 c.iconst_0();
                 c.istore(t);
             }
+            for (int k : entries) label(k);
             flags.init();
             segments(insns);
             if (inlineTlb && insns.stream().anyMatch(in -> in.memory() || in.stack())) {
@@ -358,6 +490,7 @@ final class BlockCompiler {
                 c.invokevirtual(CD_CPU, "inlineBank", I_);
                 c.istore(BANK);
             }
+            if (entries.length > 0) enter(entries);
             for (int i = 0; i < n; i++) {
                 Insn in = insns.get(i);
                 if (labels[i] != null) {
@@ -386,29 +519,78 @@ final class BlockCompiler {
                 if (in.conditional()) {
                     Label notTaken = c.newLabel();
                     flags.jumpIf((in.op() & 15) ^ 1, notTaken);
-                    jump(in, i, inside[i], labels);
+                    jump(i, inside[i], target(in));
                     c.labelBinding(notTaken);
+                } else if ((in.op() == 0xe9 || in.op() == 0xeb) && inside[i] >= 0) {
+                    jump(i, inside[i], target(in));
                     continue;
-                }
-                if ((in.op() == 0xe9 || in.op() == 0xeb) && inside[i] >= 0) {
-                    jump(in, i, inside[i], labels);
-                    return;
-                }
-                if (in.transfer()) {
+                } else if (in.transfer()) {
                     transfer(in, i + 1);
-                    return;
-                }
-                if (in.portIo()) { // leaves the flags alone
-                    portIo(in, i, i + 1 < n);
                     continue;
+                } else if (in.portIo()) { // leaves the flags alone
+                    portIo(in, i, goesOn(i));
+                } else {
+                    flags.begin();
+                    flagsDead = flagsDead(insns, i);
+                    insn(in);
+                    flags.end(in.preservesFlags());
+                    if (in.stores() && goesOn(i)) leaveIfDropped(in.next(), i + 1);
                 }
-                flags.begin();
-                flagsDead = flagsDead(insns, i);
-                insn(in);
-                flags.end(in.preservesFlags());
-                if (in.stores() && i + 1 < n) leaveIfDropped(in.next(), i + 1);
+                if (!straightOn(i)) jump(i, indexOf(in.next()), in.next()); // the end of a run
             }
-            exit(insns.get(n - 1).next(), n);
+        }
+
+        /**
+         * A region's entries: by EIP, to instruction {@code k} of {@code entries}, with
+         * {@code blockBias} -k, so the count retired is the instructions run from there.
+         */
+        private void enter(int[] entries) {
+            Label first = c.newLabel();
+            List<java.lang.classfile.instruction.SwitchCase> cases = new ArrayList<>();
+            Label[] stubs = new Label[entries.length];
+            for (int e = 0; e < entries.length; e++) {
+                stubs[e] = c.newLabel();
+                cases.add(java.lang.classfile.instruction.SwitchCase.of(insns.get(entries[e]).eip(), stubs[e]));
+            }
+            cases.sort(java.util.Comparator.comparingInt(java.lang.classfile.instruction.SwitchCase::caseValue));
+            c.aload(CPU);
+            c.getfield(CD_CPU, "eip", CD_int);
+            c.lookupswitch(first, cases);
+            for (int e = 0; e < entries.length; e++) {
+                c.labelBinding(stubs[e]);
+                c.aload(CPU);
+                c.loadConstant(-entries[e]);
+                c.putfield(CD_CPU, "blockBias", CD_int);
+                c.goto_(labels[entries[e]]);
+            }
+            c.labelBinding(first);
+        }
+
+        /** The block's instructions, their indexes by EIP, and the labels of those jumped to. */
+        private List<Insn> insns;
+        private java.util.Map<Integer, Integer> index;
+        private Label[] labels;
+
+        /** The index of the instruction at {@code eip} in the block, or -1. */
+        private int indexOf(int eip) {
+            Integer k = index.get(eip);
+            return k == null ? -1 : k;
+        }
+
+        /** Whether instruction {@code i}'s successor is the next of the list (so it runs on without a jump). */
+        private boolean straightOn(int i) {
+            return i + 1 < insns.size() && insns.get(i + 1).eip() == insns.get(i).next();
+        }
+
+        /** Whether the block goes on after instruction {@code i} (when it does not jump). */
+        private boolean goesOn(int i) {
+            return straightOn(i) || indexOf(insns.get(i).next()) >= 0;
+        }
+
+        private void label(int k) {
+            if (k < 0) return;
+            if (labels[k] == null) labels[k] = c.newLabel();
+            jumps = true;
         }
 
         /**
@@ -420,6 +602,7 @@ final class BlockCompiler {
         private static boolean flagsDead(List<Insn> insns, int i) {
             for (int j = i + 1; j < insns.size(); j++) {
                 Insn x = insns.get(j);
+                if (x.eip() != insns.get(j - 1).next()) return false; // another run of a region
                 if (x.mayFault() || x.transfer() || x.portIo()) return false;
                 if (x.setsAllFlags()) return true;
                 boolean readsFlags = (x.op() >= 0x140 && x.op() <= 0x14f) || (x.op() >= 0x190 && x.op() <= 0x19f);
@@ -510,9 +693,9 @@ final class BlockCompiler {
          * The taken side of the jump at index {@code i} of the block: to instruction
          * {@code inside} of the block, or out of it when that is -1.
          */
-        private void jump(Insn in, int i, int inside, Label[] labels) {
+        private void jump(int i, int inside, int target) {
             if (inside < 0) {
-                exit(target(in), i + 1);
+                exit(target, i + 1);
                 return;
             }
             if (inside > i) { // forward: skips instructions, ends
@@ -536,7 +719,7 @@ final class BlockCompiler {
             c.goto_(labels[inside]);
             c.labelBinding(out);
             c.aload(CPU);
-            c.loadConstant(target(in));
+            c.loadConstant(target);
             c.putfield(CD_CPU, "eip", CD_int);
             c.iload(T);
             c.ireturn();

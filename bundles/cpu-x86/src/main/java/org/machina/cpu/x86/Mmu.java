@@ -270,6 +270,13 @@ abstract class Mmu extends X86State {
      * and keeps values in registers across the block's loop (see {@link JitDirectives}).
      */
     int hotRuns;
+    /**
+     * A hot block's region ({@link BlockCompiler}) takes in the code at a target inside its page
+     * when the block there ran at least this fraction of {@link #hotRuns} from the jump cache:
+     * the paths the guest takes, not every branch (C2's time grows with the code it compiles,
+     * and it compiles again each branch its first compilation left out as never taken).
+     */
+    static final int REGION_RUNS = 8;
     /** Blocks translated again as hot code (statistics). */
     long blocksPromoted;
 
@@ -286,17 +293,32 @@ abstract class Mmu extends X86State {
         if (p.blocks == null || p.blocks[o] != j) return j;
         TranslatedBlock hot;
         try {
-            hot = compiler.compile(p.bytes, o, j.csBase(), j.eip(), j.code32(), true);
+            TranslatedBlock[] blocks = p.blocks;
+            int often = hotRuns / REGION_RUNS;
+            hot = compiler.compile(p.bytes, o, j.csBase(), j.eip(), j.code32(), at -> {
+                TranslatedBlock b = blocks[at];
+                return b != null && b != TranslatedBlock.NONE && b != TranslatedBlock.PENDING && b.jumpRuns >= often;
+            });
         } catch (RuntimeException | LinkageError e) { // the block stays as it was
             warnOnce("promote" + e.getClass().getName(), "translating the hot block at " + Integer.toHexString(lin)
                     + " again failed (" + e + "); it keeps its first translation");
             return j;
         }
-        if (hot == null || hot.bytes() != j.bytes()) return j;
+        if (hot == null || hot.bytes() < j.bytes()) return j;
         p.translated.remove(j);
         j.dropped = true;
         p.translated.add(hot);
         p.blocks[o] = hot;
+        for (int k : hot.entries) { // the region's other entries run its code too
+            TranslatedBlock e = hot.entry(k);
+            TranslatedBlock old = p.blocks[e.offset()];
+            if (old != null && old != TranslatedBlock.NONE && old != TranslatedBlock.PENDING) {
+                p.translated.remove(old);
+                old.dropped = true;
+            }
+            p.blocks[e.offset()] = e;
+            p.translated.add(e);
+        }
         hot.jumpCpl = j.jumpCpl;
         hot.jumpStamp = j.jumpStamp;
         hot.jumpRuns = j.jumpRuns;
@@ -437,8 +459,8 @@ abstract class Mmu extends X86State {
                 continue;
             }
             TranslatedBlock b = t.block();
-            if (b != null && !java.util.Arrays.equals(p.bytes, b.offset(), b.offset() + b.bytes(), t.snapshot(),
-                    b.offset(), b.offset() + b.bytes())) {
+            if (b != null && !java.util.Arrays.equals(p.bytes, b.low(), b.offset() + b.bytes(), t.snapshot(),
+                    b.low(), b.offset() + b.bytes())) {
                 p.blocks[t.entry()] = null;
                 continue;
             }

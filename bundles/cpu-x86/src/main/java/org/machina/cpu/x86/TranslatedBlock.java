@@ -41,7 +41,7 @@ final class TranslatedBlock {
     }
 
     private final BlockCode code;
-    private final int csBase, eip, offset, bytes;
+    private final int csBase, eip, offset, bytes, low;
     private final boolean code32, hot;
     private final int[] eips;
     /**
@@ -69,7 +69,18 @@ final class TranslatedBlock {
      * @param hot     whether it was translated again as hot code (see {@link Mmu#block})
      */
     TranslatedBlock(BlockCode code, int csBase, int eip, boolean code32, int offset, int bytes, int[] eips, boolean hot) {
+        this(code, csBase, eip, code32, offset, bytes, offset, eips, hot);
+    }
+
+    /**
+     * A block whose bytes begin before its first instruction, at page offset {@code low}: a region
+     * ({@link BlockCompiler}) that jumps back into its page. {@code bytes} counts from {@code offset}
+     * to the end of the highest instruction.
+     */
+    TranslatedBlock(BlockCode code, int csBase, int eip, boolean code32, int offset, int bytes, int low, int[] eips,
+                    boolean hot) {
         this.code = code;
+        this.low = low;
         this.csBase = csBase;
         this.eip = eip;
         this.code32 = code32;
@@ -116,7 +127,27 @@ final class TranslatedBlock {
         return this.eip == eip && this.csBase == csBase && this.code32 == code32;
     }
 
+    /**
+     * For a region ({@link BlockCompiler}): the indexes of the instructions its code can also be
+     * entered at (its run method starts there when EIP is theirs); empty otherwise.
+     */
+    int[] entries = new int[0];
+
+    /**
+     * The same code entered at instruction {@code index} of a region (one of {@link #entries}):
+     * a block of its own for that EIP, with the region's bytes.
+     */
+    TranslatedBlock entry(int index) {
+        int at = offset + (eips[index] - eip);
+        return new TranslatedBlock(code, csBase, eips[index], code32, at, offset + bytes - at, low, eips, hot);
+    }
+
+    /** The page offset of its lowest byte: {@link #offset}, or below it for a region that jumps back. */
+    int low() {
+        return low;
+    }
+
     boolean overlaps(int from, int length) {
-        return from < offset + bytes && offset < from + length;
+        return from < offset + bytes && low < from + length;
     }
 }

@@ -90,7 +90,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         apicFeature = features.apic();
         if (accel.translate()) {
             JitDirectives.install();
-            compiler = new BlockCompiler(this.model.hasCmov());
+            compiler = new BlockCompiler(this.model.hasCmov(), accel.region());
             translateThreshold = accel.threshold();
             translateInBackground = accel.background();
             hotRuns = accel.hot();
@@ -616,6 +616,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         m.put("blocks-from-jump-cache", jumpHits);
         m.put("translations-dropped", code.drops);
         m.put("blocks-promoted", blocksPromoted);
+        m.put("regions-translated", compiler == null ? 0 : compiler.regionsCompiled);
         m.put("port-io-translated", portIoTranslated);
         m.put("instructions-run-translated", retiredTranslated);
         if (lockstep != null) {
