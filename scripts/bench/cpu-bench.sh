@@ -10,7 +10,8 @@
 #   BENCH_KERNELS="int mem call" (default) chooses the kernels;
 #   BENCH_EMUS="qemu machina machina-interp" (default) chooses the emulators: machina runs with its
 #   translator (-accel tcg), machina-interp with the interpreter alone, machina-nohot with the translator
-#   but no hot code for C2 (-accel tcg,hot=0); BENCH_TIMEOUT per run (900 s);
+#   but no hot code for C2 (-accel tcg,hot=0), machina-region with hot code as regions of up to 192
+#   instructions (-accel tcg,region=192); BENCH_TIMEOUT per run (900 s);
 #   MACHINA_LAUNCHER=JAR runs another launcher than the built full distribution's;
 #   OPTS=FILE gives Machina's JVM another argument file than scripts/jvm/machine.options (an A/B pair)
 # Wall time includes start-up (JVM + OSGi for Machina, process start for QEMU); the run with
@@ -32,6 +33,7 @@ run_one() { # emulator rom -> prints "seconds result-line"
     timeout -k 5 "$limit" qemu-system-i386 -M pc -accel tcg -cpu pentium3 -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" || rc=$?
   else
     local accel=tcg; [ "$emu" = machina-interp ] && accel=interp; [ "$emu" = machina-nohot ] && accel=tcg,hot=0
+    [ "$emu" = machina-region ] && accel=tcg,region=192
     timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
       @"${OPTS:-$root/scripts/jvm/machine.options}" -jar "$launcher" run -machine pc -cpu pentium3 -accel "$accel" -m 32 -bios "$rom" "${devs[@]}" -debugcon file:"$out" >/dev/null 2>"$work/err.txt" || rc=$?
   fi
@@ -76,7 +78,7 @@ for kernel in ${BENCH_KERNELS:-int mem call}; do
     printf '%-14s median %.3f s (start-up run %.3f s), %d guest instructions, %.1f MIPS  [%s]\n' \
       "$emu" "$med" "$base" "$n" "$(echo "${rate[$emu]} / 1000000" | bc -l)" "$result"
   done
-  for emu in machina machina-interp; do
+  for emu in machina machina-interp machina-nohot machina-region; do
     if [ -n "${rate[$emu]:-}" ] && [ -n "${rate[qemu]:-}" ]; then
       printf 'ratio %s/qemu (%s): %.3f\n' "$emu" "$kernel" "$(echo "${rate[$emu]} / ${rate[qemu]}" | bc -l)"
     fi
