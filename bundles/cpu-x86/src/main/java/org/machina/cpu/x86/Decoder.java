@@ -299,9 +299,7 @@ abstract class Decoder extends Alu {
     }
 
     final int readRm(int size) {
-        if (mod == 3) return readReg(rm, size);
-        checkEnd(size);
-        return readMem(eaLin, size);
+        return readRm(size, false);
     }
 
     /**
@@ -312,10 +310,17 @@ abstract class Decoder extends Alu {
      * reports a write access, as on hardware, also when the page is not present.
      */
     final int readRmw(int size) {
+        return readRm(size, true);
+    }
+
+    /** {@link #readRmw} for an instruction that writes the operand back ({@code write}), else {@link #readRm}. */
+    final int readRm(int size, boolean write) {
         if (mod == 3) return readReg(rm, size);
         checkEnd(size);
-        requireWritableSegment();
-        probeWrite(eaLin, 1 << size);
+        if (write) {
+            requireWritableSegment();
+            probeWrite(eaLin, 1 << size);
+        }
         return readMem(eaLin, size);
     }
 

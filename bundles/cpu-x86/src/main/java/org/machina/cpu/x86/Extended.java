@@ -44,20 +44,15 @@ abstract class Extended extends Interpreter {
     final void exec0F(int b) {
         int os = osize();
         if (b >= 0x80 && b <= 0x8f) {
-            int d = fetchImm(os);
-            if (cond(b & 15)) jumpRel(d);
+            jcc(b & 15, fetchImm(os));
             return;
         }
         if (b >= 0x40 && b <= 0x4f) {
-            if (!model.hasCmov()) throw undefined(0x0f00 | b);
-            decodeModrm();
-            int v = readRm(os);
-            if (cond(b & 15)) writeReg(reg, os, v);
+            cmov(b, os);
             return;
         }
         if (b >= 0x90 && b <= 0x9f) {
-            decodeModrm();
-            writeRm(0, cond(b & 15) ? 1 : 0);
+            setcc(b & 15);
             return;
         }
         if (b >= 0xc8 && b <= 0xcf) {
@@ -98,7 +93,7 @@ abstract class Extended extends Interpreter {
             }
             case 0xa8: push(op32, segSel[GS]); return;
             case 0xa9: loadSegment(GS, pop(op32)); return;
-            case 0xaf: decodeModrm(); writeReg(reg, os, imul(readReg(reg, os), readRm(os), os)); return;
+            case 0xaf: imulRegRm(os); return;
             case 0xb0: case 0xb1: {
                 int sz = b == 0xb0 ? 0 : os;
                 decodeModrm();
@@ -121,10 +116,7 @@ abstract class Extended extends Interpreter {
                 writeReg(reg, os, off);
                 return;
             }
-            case 0xb6: decodeModrm(); writeReg(reg, os, readRm(0)); return;
-            case 0xb7: decodeModrm(); writeReg(reg, os, readRm(1)); return;
-            case 0xbe: decodeModrm(); writeReg(reg, os, (byte) readRm(0)); return;
-            case 0xbf: decodeModrm(); writeReg(reg, os, (short) readRm(1)); return;
+            case 0xb6: case 0xb7: case 0xbe: case 0xbf: movExtend(b, os); return;
             case 0xba: {
                 decodeModrm();
                 if (reg < 4) throw undefined(0x0fba);
@@ -171,6 +163,36 @@ abstract class Extended extends Interpreter {
             }
             default: throw undefined(0x0f00 | b);
         }
+    }
+
+    /*
+     * The common instructions' bodies, one small method each (see Interpreter#aluRmReg): C2
+     * inlines the helpers they call, which it does not at the cases of exec0F.
+     */
+
+    private void cmov(int b, int os) {
+        if (!model.hasCmov()) throw undefined(0x0f00 | b);
+        decodeModrm();
+        int v = readRm(os);
+        if (cond(b & 15)) writeReg(reg, os, v);
+    }
+
+    private void setcc(int cc) {
+        decodeModrm();
+        writeRm(0, cond(cc) ? 1 : 0);
+    }
+
+    private void imulRegRm(int os) {
+        decodeModrm();
+        writeReg(reg, os, imul(readReg(reg, os), readRm(os), os));
+    }
+
+    /** MOVZX (B6, B7) and MOVSX (BE, BF). */
+    private void movExtend(int b, int os) {
+        decodeModrm();
+        int v = readRm((b & 1) == 0 ? 0 : 1);
+        if (b >= 0xbe) v = (b & 1) == 0 ? (byte) v : (short) v;
+        writeReg(reg, os, v);
     }
 
     private void bitOp(int b) {

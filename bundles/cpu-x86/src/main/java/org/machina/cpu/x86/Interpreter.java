@@ -180,14 +180,11 @@ abstract class Interpreter extends Decoder {
     private void exec(int b) {
         int os = osize();
         if (b < 0x40 && (b & 7) < 6) {
-            int op = b >>> 3;
+            int op = b >>> 3, size = (b & 1) == 0 ? 0 : os;
             switch (b & 7) {
-                case 0: { decodeModrm(); int v = alu(op, op != 7 ? readRmw(0) : readRm(0), reg8(reg), 0); if (op != 7) writeRm(0, v); return; }
-                case 1: { decodeModrm(); int v = alu(op, op != 7 ? readRmw(os) : readRm(os), readReg(reg, os), os); if (op != 7) writeRm(os, v); return; }
-                case 2: { decodeModrm(); int v = alu(op, reg8(reg), readRm(0), 0); if (op != 7) setReg8(reg, v); return; }
-                case 3: { decodeModrm(); int v = alu(op, readReg(reg, os), readRm(os), os); if (op != 7) writeReg(reg, os, v); return; }
-                case 4: { int v = alu(op, r[EAX] & 0xff, fetch8(), 0); if (op != 7) setReg8(EAX, v); return; }
-                default: { int v = alu(op, readReg(EAX, os), fetchImm(os), os); if (op != 7) writeReg(EAX, os, v); return; }
+                case 0: case 1: aluRmReg(op, size); return;
+                case 2: case 3: aluRegRm(op, size); return;
+                default: aluAccImm(op, size); return;
             }
         }
         switch (b) {
@@ -203,13 +200,12 @@ abstract class Interpreter extends Decoder {
             case 0x37: aaa(false); return;
             case 0x3f: aaa(true); return;
             case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
-                writeReg(b & 7, os, inc(readReg(b & 7, os), os)); return;
             case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f:
-                writeReg(b & 7, os, dec(readReg(b & 7, os), os)); return;
+                incDecReg(b, os); return;
             case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
                 push(op32, r[b & 7]); return;
             case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
-                writeReg(b & 7, os, pop(op32)); return;
+                popReg(b & 7, os); return;
             case 0x60: {
                 probePushes(8, op32 ? 4 : 2, 0);
                 int t = r[ESP];
@@ -256,22 +252,19 @@ abstract class Interpreter extends Decoder {
             case 0x6c: case 0x6d: case 0x6e: case 0x6f:
                 Strings.io(this, b); return;
             case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
-            case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f: {
-                int d = fetchS8();
-                if (cond(b & 15)) jumpRel(d);
-                return;
-            }
-            case 0x80: case 0x82: { decodeModrm(); int op = reg; int v = alu(op, op != 7 ? readRmw(0) : readRm(0), fetch8(), 0); if (op != 7) writeRm(0, v); return; }
-            case 0x81: { decodeModrm(); int op = reg; int v = alu(op, op != 7 ? readRmw(os) : readRm(os), fetchImm(os), os); if (op != 7) writeRm(os, v); return; }
-            case 0x83: { decodeModrm(); int op = reg; int v = alu(op, op != 7 ? readRmw(os) : readRm(os), fetchS8(), os); if (op != 7) writeRm(os, v); return; }
-            case 0x84: decodeModrm(); alu(4, readRm(0), reg8(reg), 0); return;
-            case 0x85: decodeModrm(); alu(4, readRm(os), readReg(reg, os), os); return;
-            case 0x86: { decodeModrm(); int a = readRmw(0); writeRm(0, reg8(reg)); setReg8(reg, a); return; }
-            case 0x87: { decodeModrm(); int a = readRmw(os); writeRm(os, readReg(reg, os)); writeReg(reg, os, a); return; }
-            case 0x88: decodeModrm(); writeRm(0, reg8(reg)); return;
-            case 0x89: decodeModrm(); writeRm(os, readReg(reg, os)); return;
-            case 0x8a: decodeModrm(); setReg8(reg, readRm(0)); return;
-            case 0x8b: decodeModrm(); writeReg(reg, os, readRm(os)); return;
+            case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
+                jcc(b & 15, fetchS8()); return;
+            case 0x80: case 0x82: aluRmImm(0, false); return;
+            case 0x81: aluRmImm(os, false); return;
+            case 0x83: aluRmImm(os, true); return;
+            case 0x84: testRmReg(0); return;
+            case 0x85: testRmReg(os); return;
+            case 0x86: xchgRmReg(0); return;
+            case 0x87: xchgRmReg(os); return;
+            case 0x88: movRmReg(0); return;
+            case 0x89: movRmReg(os); return;
+            case 0x8a: movRegRm(0); return;
+            case 0x8b: movRegRm(os); return;
             case 0x8c: {
                 decodeModrm();
                 if (reg > 5) throw undefined(b);
@@ -282,7 +275,7 @@ abstract class Interpreter extends Decoder {
                 }
                 return;
             }
-            case 0x8d: decodeModrmNoAccess(); if (mod == 3) throw undefined(b); writeReg(reg, os, eaOff); return;
+            case 0x8d: lea(os); return;
             case 0x8e: {
                 decodeModrm();
                 if (reg > 5 || reg == CS) throw undefined(b);
@@ -344,8 +337,8 @@ abstract class Interpreter extends Decoder {
                 setReg8(b & 7, fetch8()); return;
             case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
                 writeReg(b & 7, os, fetchImm(os)); return;
-            case 0xc0: { decodeModrm(); int c = fetch8() & 31; writeRm(0, shift(reg, readRmw(0), c, 0)); return; }
-            case 0xc1: { decodeModrm(); int c = fetch8() & 31; writeRm(os, shift(reg, readRmw(os), c, os)); return; }
+            case 0xc0: shiftRm(0, SHIFT_IMM8); return;
+            case 0xc1: shiftRm(os, SHIFT_IMM8); return;
             case 0xc2: { int n = fetch16(); int t = pop(op32); setSp(sp() + n); eip = op32 ? t : t & 0xffff; return; }
             case 0xc3: { int t = pop(op32); eip = op32 ? t : t & 0xffff; return; }
             case 0xc4: case 0xc5: {
@@ -357,8 +350,8 @@ abstract class Interpreter extends Decoder {
                 writeReg(reg, os, off);
                 return;
             }
-            case 0xc6: decodeModrm(); writeRm(0, fetch8()); return;
-            case 0xc7: decodeModrm(); writeRm(os, fetchImm(os)); return;
+            case 0xc6: movRmImm(0); return;
+            case 0xc7: movRmImm(os); return;
             case 0xc8: enter(fetch16(), fetch8() & 31); return;
             case 0xc9: {
                 setSp(r[EBP]);
@@ -371,10 +364,10 @@ abstract class Interpreter extends Decoder {
             case 0xcd: { int v = fetch8(); interrupt(v, true, false, 0, eip); return; }
             case 0xce: if (of()) interrupt(4, true, false, 0, eip); return;
             case 0xcf: iret(op32); return;
-            case 0xd0: decodeModrm(); writeRm(0, shift(reg, readRmw(0), 1, 0)); return;
-            case 0xd1: decodeModrm(); writeRm(os, shift(reg, readRmw(os), 1, os)); return;
-            case 0xd2: decodeModrm(); writeRm(0, shift(reg, readRmw(0), r[ECX] & 31, 0)); return;
-            case 0xd3: decodeModrm(); writeRm(os, shift(reg, readRmw(os), r[ECX] & 31, os)); return;
+            case 0xd0: shiftRm(0, SHIFT_ONE); return;
+            case 0xd1: shiftRm(os, SHIFT_ONE); return;
+            case 0xd2: shiftRm(0, SHIFT_CL); return;
+            case 0xd3: shiftRm(os, SHIFT_CL); return;
             case 0xd4: aam(fetch8()); return;
             case 0xd5: aad(fetch8()); return;
             case 0xd7: {
@@ -436,9 +429,8 @@ abstract class Interpreter extends Decoder {
             case 0xfd: eflags |= DF; return;
             case 0xfe: {
                 decodeModrm();
-                if (reg == 0) writeRm(0, inc(readRmw(0), 0));
-                else if (reg == 1) writeRm(0, dec(readRmw(0), 0));
-                else throw undefined(b);
+                if (reg > 1) throw undefined(b);
+                incDecRm(0, reg == 1);
                 return;
             }
             case 0xff: group5(os); return;
@@ -446,25 +438,139 @@ abstract class Interpreter extends Decoder {
         }
     }
 
+    /*
+     * The common instructions' bodies, one small method each rather than cases of exec: HotSpot
+     * compiles exec (a switch over 256 opcodes) as one method in which each call site runs for
+     * a few per cent of the instructions, too rarely to inline the decoder, operand and ALU
+     * helpers it calls, so each was a call of its own (five or six per instruction). Here the
+     * helpers run at every call of the method and C2 inlines them into it.
+     */
+
+    /** ALU op r/m, reg (forms 00 and 01 of rows 00-3F); CMP (op 7) only reads. */
+    private void aluRmReg(int op, int size) {
+        decodeModrm();
+        int v = alu(op, readRm(size, op != 7), readReg(reg, size), size);
+        if (op != 7) writeRm(size, v);
+    }
+
+    /** ALU op reg, r/m (forms 02 and 03). */
+    private void aluRegRm(int op, int size) {
+        decodeModrm();
+        int v = alu(op, readReg(reg, size), readRm(size), size);
+        if (op != 7) writeReg(reg, size, v);
+    }
+
+    /** ALU op AL/eAX, imm (forms 04 and 05). */
+    private void aluAccImm(int op, int size) {
+        int v = alu(op, readReg(EAX, size), fetchImm(size), size);
+        if (op != 7) writeReg(EAX, size, v);
+    }
+
+    /** 80-83: ALU op r/m, imm (ModRM reg the op); {@code s8} for the sign-extended imm8 of 83. */
+    private void aluRmImm(int size, boolean s8) {
+        decodeModrm();
+        int op = reg;
+        int a = readRm(size, op != 7);
+        int v = alu(op, a, s8 ? fetchS8() : fetchImm(size), size);
+        if (op != 7) writeRm(size, v);
+    }
+
+    private void testRmReg(int size) {
+        decodeModrm();
+        alu(4, readRm(size), readReg(reg, size), size);
+    }
+
+    private void xchgRmReg(int size) {
+        decodeModrm();
+        int a = readRmw(size);
+        writeRm(size, readReg(reg, size));
+        writeReg(reg, size, a);
+    }
+
+    private void movRmReg(int size) {
+        decodeModrm();
+        writeRm(size, readReg(reg, size));
+    }
+
+    private void movRegRm(int size) {
+        decodeModrm();
+        writeReg(reg, size, readRm(size));
+    }
+
+    private void movRmImm(int size) {
+        decodeModrm();
+        writeRm(size, fetchImm(size));
+    }
+
+    private void lea(int os) {
+        decodeModrmNoAccess();
+        if (mod == 3) throw undefined(0x8d);
+        writeReg(reg, os, eaOff);
+    }
+
+    /** 40-4F: INC/DEC of a register. */
+    private void incDecReg(int b, int os) {
+        int i = b & 7, v = readReg(i, os);
+        writeReg(i, os, b < 0x48 ? inc(v, os) : dec(v, os));
+    }
+
+    private void popReg(int i, int os) {
+        writeReg(i, os, pop(op32));
+    }
+
+    /** A conditional jump by {@code disp} (already fetched) when condition {@code cc} holds. */
+    final void jcc(int cc, int disp) {
+        if (cond(cc)) jumpRel(disp);
+    }
+
+    /** Where a shift or rotate's count comes from (C0-C1, D0-D1, D2-D3). */
+    private static final int SHIFT_IMM8 = 0, SHIFT_ONE = 1, SHIFT_CL = 2;
+
+    /** C0-C1, D0-D3: the shifts and rotates of r/m (ModRM reg the operation). */
+    private void shiftRm(int size, int count) {
+        decodeModrm();
+        int c = count == SHIFT_IMM8 ? fetch8() & 31 : count == SHIFT_ONE ? 1 : r[ECX] & 31;
+        writeRm(size, shift(reg, readRmw(size), c, size));
+    }
+
+    // the ModRM groups: a small method per operation, for the same reason as the handlers above
+
     private void group3(int size) {
         decodeModrm();
         switch (reg) {
-            case 0: case 1: alu(4, readRm(size), fetchImm(size), size); return;
-            case 2: writeRm(size, ~readRmw(size)); return;
-            case 3: writeRm(size, neg(readRmw(size), size)); return;
-            case 4: mul1(readRm(size), size, false); return;
-            case 5: mul1(readRm(size), size, true); return;
-            case 6: div(readRm(size), size, false); return;
-            default: div(readRm(size), size, true);
+            case 0: case 1: testRmImm(size); return;
+            case 2: notRm(size); return;
+            case 3: negRm(size); return;
+            case 4: case 5: mulRm(size, reg == 5); return;
+            default: divRm(size, reg == 7);
         }
+    }
+
+    private void testRmImm(int size) {
+        alu(4, readRm(size), fetchImm(size), size);
+    }
+
+    private void notRm(int size) {
+        writeRm(size, ~readRmw(size));
+    }
+
+    private void negRm(int size) {
+        writeRm(size, neg(readRmw(size), size));
+    }
+
+    private void mulRm(int size, boolean signed) {
+        mul1(readRm(size), size, signed);
+    }
+
+    private void divRm(int size, boolean signed) {
+        div(readRm(size), size, signed);
     }
 
     private void group5(int os) {
         decodeModrm();
         switch (reg) {
-            case 0: writeRm(os, inc(readRmw(os), os)); return;
-            case 1: writeRm(os, dec(readRmw(os), os)); return;
-            case 2: { int t = readRm(os); push(op32, eip); eip = op32 ? t : t & 0xffff; return; }
+            case 0: case 1: incDecRm(os, reg == 1); return;
+            case 2: callRm(os); return;
             case 3: case 5: {
                 if (mod == 3) throw undefined(0xff);
                 int off = readMem(eaLin, os);
@@ -472,10 +578,31 @@ abstract class Interpreter extends Decoder {
                 farJump(sel, off, op32, reg == 3, eip);
                 return;
             }
-            case 4: { int t = readRm(os); eip = op32 ? t : t & 0xffff; return; }
-            case 6: push(op32, readRm(os)); return;
+            case 4: jmpRm(os); return;
+            case 6: pushRm(os); return;
             default: throw undefined(0xff);
         }
+    }
+
+    /** INC or DEC ({@code dec}) of r/m (FE, FF /0 /1). */
+    private void incDecRm(int size, boolean dec) {
+        int v = readRmw(size);
+        writeRm(size, dec ? dec(v, size) : inc(v, size));
+    }
+
+    private void callRm(int os) {
+        int t = readRm(os);
+        push(op32, eip);
+        eip = op32 ? t : t & 0xffff;
+    }
+
+    private void jmpRm(int os) {
+        int t = readRm(os);
+        eip = op32 ? t : t & 0xffff;
+    }
+
+    private void pushRm(int os) {
+        push(op32, readRm(os));
     }
 
     private final int[] popaScratch = new int[8];
