@@ -239,7 +239,7 @@ final class BlockCompiler {
         int low = offset, high = off;
         boolean inlineTlb = INLINE_TLB.equals("on") || INLINE_TLB.equals(hot ? "hot" : "c1");
         byte[] bytes = null;
-        int[] entries = new int[0];
+        int[] entries = TranslatedBlock.NO_ENTRIES;
         if (hot && code32 && region > insns.size()) {
             // a region, as large as HotSpot still compiles: a method of more than 8000 bytes of
             // bytecode (HugeMethodLimit) would stay in the bytecode interpreter

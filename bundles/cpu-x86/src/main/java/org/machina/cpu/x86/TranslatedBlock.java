@@ -131,7 +131,8 @@ final class TranslatedBlock {
      * For a region ({@link BlockCompiler}): the indexes of the instructions its code can also be
      * entered at (its run method starts there when EIP is theirs); empty otherwise.
      */
-    int[] entries = new int[0];
+    int[] entries = NO_ENTRIES;
+    static final int[] NO_ENTRIES = new int[0];
 
     /**
      * The same code entered at instruction {@code index} of a region (one of {@link #entries}):

@@ -171,9 +171,10 @@ class TranslatorTest {
     void aRegionRunsALoopOfSeveralBlocksAndFaultsPreciselyInAnyOfItsRuns() throws Exception {
         // a loop body of branches and more instructions than a block holds: as hot code it is one
         // region (the runs at the Jcc's target, after the JMP, and past the 48th instruction are
-        // appended to the block at l), so a pass does not go back to the run loop; in the 500th
-        // pass DIV divides by zero in one of the appended runs, and the handler stores the EIP
-        // and the count the fault left (compared with the interpreter's, with every register)
+        // appended to the block at l), so a pass does not go back to the run loop; in the 501st
+        // pass DIV divides by zero in one of the appended runs, and the handler stores ECX and the
+        // EIP the fault pushed (compared with the interpreter's, with every register and the
+        // instructions retired)
         long[] blocks = sameAsInterpreter(gateToHandler(0) + """
                 mov esp, 0x80000
                 mov ecx, 600
