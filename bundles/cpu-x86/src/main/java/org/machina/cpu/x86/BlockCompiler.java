@@ -217,17 +217,11 @@ final class BlockCompiler {
         List<Insn> insns = new ArrayList<>();
         int off = offset, at = eip;
         while (insns.size() < MAX_INSTRUCTIONS && off < page.length) {
-            if (!decoder.decode(page, off, code32)) break;
-            InsnDecoder d = decoder;
-            if (d.op >= 0x140 && d.op <= 0x14f && !hasCmov) break;
-            int len = d.length;
-            if (!code32 && (at & 0xffff) + len > 0x10000) break; // would wrap inside a 16-bit segment
-            int next = code32 ? at + len : (at + len) & 0xffff;
-            Insn in = new Insn(d.op, d.op32, d.addr32, d.hasModrm && d.mod != 3 ? d.segment() : -1, d.hasModrm, d.mod,
-                    d.reg, d.rm, d.base, d.index, d.scale, d.disp, d.imm, at, next);
+            Insn in = decodeAt(page, off, at, code32);
+            if (in == null) break;
             insns.add(in);
-            off += len;
-            at = next;
+            off += decoder.length;
+            at = in.next();
             if (in.transfer() && !in.conditional()) {
                 int skip = forward(in, off, page.length);
                 if (skip < 0) break;
@@ -245,13 +239,13 @@ final class BlockCompiler {
             // bytecode (HugeMethodLimit) would stay in the bytecode interpreter
             int straight = insns.size();
             for (int max = region; max > straight; max = straight + (max - straight) / 2) {
-                List<Insn> region = new ArrayList<>(insns);
-                int[] range = extend(page, offset, eip, region, max, hotEntries);
-                if (region.size() == straight) break;
-                int[] regionEntries = entries(region, offset, eip, hotEntries);
-                byte[] regionBytes = generate(region, true, inlineTlb, regionEntries);
+                List<Insn> candidate = new ArrayList<>(insns);
+                int[] range = extend(page, offset, eip, candidate, max, hotEntries);
+                if (candidate.size() == straight) break;
+                int[] regionEntries = entries(candidate, offset, eip, hotEntries);
+                byte[] regionBytes = generate(candidate, true, inlineTlb, regionEntries);
                 if (codeLength(regionBytes) <= MAX_CODE_LENGTH) {
-                    insns = region;
+                    insns = candidate;
                     bytes = regionBytes;
                     entries = regionEntries;
                     low = range[0];
@@ -278,6 +272,22 @@ final class BlockCompiler {
         TranslatedBlock b = new TranslatedBlock(code, csBase, eip, code32, offset, high - offset, low, eips, hot);
         b.entries = entries;
         return b;
+    }
+
+    /**
+     * The instruction at {@code off} of {@code page}, EIP {@code at}, or null when the translator
+     * does not handle it (or it would wrap inside a 16-bit code segment); its length is then
+     * {@code decoder.length}.
+     */
+    private Insn decodeAt(byte[] page, int off, int at, boolean code32) {
+        if (!decoder.decode(page, off, code32)) return null;
+        InsnDecoder d = decoder;
+        if (d.op >= 0x140 && d.op <= 0x14f && !hasCmov) return null;
+        int len = d.length;
+        if (!code32 && (at & 0xffff) + len > 0x10000) return null; // would wrap inside a 16-bit segment
+        int next = code32 ? at + len : (at + len) & 0xffff;
+        return new Insn(d.op, d.op32, d.addr32, d.hasModrm && d.mod != 3 ? d.segment() : -1, d.hasModrm, d.mod,
+                d.reg, d.rm, d.base, d.index, d.scale, d.disp, d.imm, at, next);
     }
 
     /**
@@ -350,16 +360,13 @@ final class BlockCompiler {
             int off = offset + (at - eip);
             if (off < 0 || off >= page.length || !hotEntries.test(off)) continue;
             while (off >= 0 && off < page.length && insns.size() < max && !inside.contains(at)) {
-                if (!decoder.decode(page, off, true)) break;
-                InsnDecoder d = decoder;
-                if (d.op >= 0x140 && d.op <= 0x14f && !hasCmov) break;
-                Insn in = new Insn(d.op, d.op32, d.addr32, d.hasModrm && d.mod != 3 ? d.segment() : -1, d.hasModrm,
-                        d.mod, d.reg, d.rm, d.base, d.index, d.scale, d.disp, d.imm, at, at + d.length);
+                Insn in = decodeAt(page, off, at, true);
+                if (in == null) break;
                 insns.add(in);
                 inside.add(at);
                 low = Math.min(low, off);
-                high = Math.max(high, off + d.length);
-                off += d.length;
+                high = Math.max(high, off + decoder.length);
+                off += decoder.length;
                 at = in.next();
                 if (in.transfer() && !in.conditional()) {
                     int skip = forward(in, off, page.length);
