@@ -26,7 +26,10 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     private long retired;
     /** The deadline of the current {@link #run}, for repeated string instructions. */
     private long runDeadline;
-    /** A repeated string instruction stopped between iterations: end the burst, check the deadline. */
+    /**
+     * A repeated string instruction stopped between iterations, or a debug register was written:
+     * end the burst, check the deadline.
+     */
     private boolean repeatYielded;
     private final Set<String> warned = new HashSet<>();
     private final AtomicLong undefinedCount = new AtomicLong();
@@ -304,6 +307,10 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         if (code.writtenSinceSync()) syncCode();
         // true while the instructions run straight on from a start that was counted cold: no lookup
         boolean straight = false;
+        // data breakpoints and watchpoints are checked only while armed (the run loop enters a burst
+        // with DR7's enables clear, and MOV to a debug register ends the burst, debugRegistersChanged):
+        // the loop's test after each instruction then reads two fields less and no array
+        boolean watching = watchActive;
         try {
             do {
                 rollbackValid = false;
@@ -342,7 +349,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                     straight = cold && Integer.compareUnsigned(eip - startEip - 1, MAX_INSN_LENGTH) < 0;
                 }
             } while (done < n && !irqShadow && !halted && !shutdown && (eflags & (IF | TF | RF)) == flags
-                    && pendingDataBreakpoints == 0 && !debug.pendingWatch && (dr[7] & 0xff) == 0
+                    && (!watching || (pendingDataBreakpoints == 0 && !debug.pendingWatch))
                     && ((flags & IF) == 0 || !intrLevel) && !repeatYielded);
         } catch (CpuFault f) {
             if (b != null) leftBlock(b);
@@ -527,6 +534,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
 
     @Override
     void debugRegistersChanged() {
+        repeatYielded = true; // ends a burst: its loop does not look at DR7 after each instruction
         boolean armed = false;
         for (int i = 0; i < 4; i++) {
             int rw = (dr[7] >>> (16 + i * 4)) & 3;
