@@ -868,7 +868,7 @@ final class BlockCompiler {
             if (op >= 0x40 && op <= 0x4f) {
                 int r = op & 7;
                 readReg(r, os);
-                flags.incDec(op < 0x48, os);
+                flags.incDec(op < 0x48, os, flagsDead);
                 writeReg(r, os);
                 return;
             }
@@ -1155,7 +1155,7 @@ final class BlockCompiler {
                         return;
                     }
                     readRm(in, size, Access.RMW);
-                    flags.incDec(in.reg() == 0, size);
+                    flags.incDec(in.reg() == 0, size, flagsDead);
                     writeRm(in, size);
                 }
                 case 0x1b6, 0x1b7, 0x1be, 0x1bf -> {

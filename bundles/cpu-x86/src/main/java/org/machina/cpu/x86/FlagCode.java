@@ -110,9 +110,17 @@ final class FlagCode {
         c.iload(FR);
     }
 
-    /** INC or DEC of {@code [a]} on the stack, leaving the result; CF is kept (carried in). */
-    void incDec(boolean inc, int size) {
-        pushCarry(); // of the previous producer, before its locals are overwritten
+    /**
+     * INC or DEC of {@code [a]} on the stack, leaving the result; CF is kept (carried in), unless
+     * {@code flagsDead}: a later instruction of the block sets all six flags before anything can
+     * read them, fault or leave the block, so the carry kept is 0.
+     */
+    void incDec(boolean inc, int size, boolean flagsDead) {
+        // the carry of the previous producer, before its locals are overwritten; 0 when nothing can
+        // see the flags INC/DEC leaves (a later instruction sets all six first): no call to ask the
+        // lazy state for CF after an unknown producer, at a loop's head for one
+        if (flagsDead) c.iconst_0();
+        else pushCarry();
         c.istore(FC);
         c.istore(FA);
         c.iconst_1();
