@@ -1026,19 +1026,19 @@ final class BlockCompiler {
                 }
                 case 0x68, 0x6a -> push(in.op32(), () -> c.loadConstant(in.imm()));
                 case 0x69, 0x6b -> {
-                    cpu();
+                    boolean inline = flagsDead && os == 2; // the low 32 bits alone: CF and OF are dead
+                    if (!inline) cpu();
                     readRm(in, os, Access.READ);
                     c.loadConstant(in.imm());
-                    c.loadConstant(os);
-                    c.invokevirtual(CD_CPU, "imul", I_III);
+                    imul(inline, os);
                     writeReg(in.reg(), os);
                 }
                 case 0x1af -> {
-                    cpu();
+                    boolean inline = flagsDead && os == 2;
+                    if (!inline) cpu();
                     readReg(in.reg(), os);
                     readRm(in, os, Access.READ);
-                    c.loadConstant(os);
-                    c.invokevirtual(CD_CPU, "imul", I_III);
+                    imul(inline, os);
                     writeReg(in.reg(), os);
                 }
                 case 0x80, 0x81, 0x83 -> group1(in, op == 0x80 ? 0 : os);
@@ -1118,6 +1118,20 @@ final class BlockCompiler {
                         writeRm(in, size);
                         return;
                     }
+                    int k = in.reg();
+                    if (op >= 0xd2 && size == 2 && flagsDead && (k <= 1 || k == 4 || k == 5 || k == 7)) {
+                        // by CL, 32 bits, flags dead: the JVM's shifts and rotates take the count modulo 32, as x86 does
+                        readRm(in, size, Access.RMW);
+                        reg(X86State.ECX);
+                        switch (k) {
+                            case 0, 1 -> c.invokestatic(ClassDesc.of("java.lang.Integer"), k == 0 ? "rotateLeft" : "rotateRight", I_II);
+                            case 4 -> c.ishl();
+                            case 5 -> c.iushr();
+                            default -> c.ishr();
+                        }
+                        writeRm(in, size);
+                        return;
+                    }
                     cpu();
                     c.loadConstant(in.reg());
                     readRm(in, size, Access.RMW);
@@ -1167,6 +1181,20 @@ final class BlockCompiler {
                 }
                 default -> throw new IllegalStateException("not translated: " + Integer.toHexString(op));
             }
+        }
+
+        /**
+         * The two- and three-operand IMUL of the two ints on the stack (the CPU under them unless
+         * {@code inline}): a JVM multiply when {@code inline} (32 bits, its flags dead: nothing can
+         * see the CF and OF it sets), else the interpreter's helper, which sets the flags.
+         */
+        private void imul(boolean inline, int os) {
+            if (inline) {
+                c.imul();
+                return;
+            }
+            c.loadConstant(os);
+            c.invokevirtual(CD_CPU, "imul", I_III);
         }
 
         /** The eight ALU operations in their six encodings (op 0..7, form 0..5). */

@@ -685,6 +685,60 @@ class TranslatorTest {
     }
 
     @Test
+    void imulAndShiftsByClWithDeadOrLiveFlagsMatchTheInterpreter() throws Exception {
+        // 32-bit IMUL (three forms) and SHL/SHR/SAR/ROL/ROR by CL: a JVM multiply or shift when a
+        // later ADD, SUB, XOR or CMP sets all six flags before anything reads them; the others keep
+        // the helper's flags: read by ADC, SETcc, Jcc and INC's carry, seen by a store that may
+        // fault, by PUSHF or at the block's end. CL runs through 0 (flags left alone) and counts of
+        // 32 and more (taken modulo 32)
+        long[] blocks = sameAsInterpreter("""
+                mov ecx, 2500
+                mov eax, 0x9e3779b9
+                mov ebx, 0x7f4a7c15
+                mov esi, 0x01234567
+                xor edi, edi
+                xor ebp, ebp
+                l: imul eax, ebx
+                add eax, ecx
+                imul edx, eax, 0x45d9f3b
+                xor ebx, edx
+                imul ebx, [buf + 8], -7
+                sub ebx, eax
+                shl esi, cl
+                add esi, ebx
+                shr edx, cl
+                xor edx, esi
+                sar eax, cl
+                cmp eax, edx
+                rol ebx, cl
+                add ebx, 3
+                ror esi, cl
+                xor esi, eax
+                imul edi, ebx
+                adc ebp, 0
+                shl edx, cl
+                setc byte [buf + 9]
+                sar esi, cl
+                inc ebp
+                adc ebp, edx
+                rol edi, cl
+                mov [buf], edi
+                add edi, esi
+                imul esi, esi
+                pushf
+                pop dword [buf + 4]
+                add ebp, [buf + 4]
+                mov [buf + 8], ebp
+                ror ebp, cl
+                dec ecx
+                shr eax, cl
+                jnz l
+                hlt
+                buf: dd 0, 0, 0""");
+        assertTrue(blocks[0] > 0, "blocks run: " + blocks[0]);
+    }
+
+    @Test
     void aStoreIntoAHotBlockDropsItAndItsNewCodeRuns() throws Exception {
         // the loop runs long enough to become hot code, then patches the ADD's immediate once
         long[] blocks = sameAsInterpreter("""
