@@ -163,6 +163,18 @@ final class BlockCompiler {
             };
         }
 
+        /**
+         * ROL or ROR by a constant whose count (masked to 5 bits) is not 0: sets CF and OF (the
+         * interpreter computes OF for every count), reads no flag and keeps the other four.
+         */
+        boolean rotatesByConstant() {
+            return switch (op) {
+                case 0xc0, 0xc1 -> reg <= 1 && (imm & 31) != 0;
+                case 0xd0, 0xd1 -> reg <= 1;
+                default -> false;
+            };
+        }
+
         boolean stack() {
             return (op >= 0x50 && op <= 0x5f) || op == 0x68 || op == 0x6a || op == 0xc2 || op == 0xc3 || op == 0xc9
                     || op == 0xe8 || (op == 0xff && (reg == 2 || reg == 6));
@@ -603,15 +615,18 @@ final class BlockCompiler {
         /**
          * Whether the arithmetic flags instruction {@code i} sets are dead: a later instruction of
          * the block sets all six from its operands alone, and nothing between can read them,
-         * fault (an exception would push EFLAGS), or leave the block. A rotate whose flags are dead
-         * is emitted without them (its CF and OF would need the other four materialised).
+         * fault (an exception would push EFLAGS), or leave the block. A rotate by a constant sets
+         * only CF and OF: its flags are dead too when a later rotate by a constant sets those two
+         * first (as in SHA-2's rounds, rotate after rotate). A rotate whose flags are dead is
+         * emitted without them (its CF and OF would need the other four materialised).
          */
         private static boolean flagsDead(List<Insn> insns, int i) {
+            boolean carryOverflowOnly = insns.get(i).rotatesByConstant();
             for (int j = i + 1; j < insns.size(); j++) {
                 Insn x = insns.get(j);
                 if (x.eip() != insns.get(j - 1).next()) return false; // another run of a region
                 if (x.mayFault() || x.transfer() || x.portIo()) return false;
-                if (x.setsAllFlags()) return true;
+                if (x.setsAllFlags() || (carryOverflowOnly && x.rotatesByConstant())) return true;
                 boolean readsFlags = (x.op() >= 0x140 && x.op() <= 0x14f) || (x.op() >= 0x190 && x.op() <= 0x19f);
                 if (!x.preservesFlags() || readsFlags) return false;
             }
