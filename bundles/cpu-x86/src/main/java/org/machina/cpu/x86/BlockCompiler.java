@@ -52,6 +52,10 @@ final class BlockCompiler {
 
     private static final ClassDesc CD_CPU = ClassDesc.of("org.machina.cpu.x86.X86Cpu");
     private static final ClassDesc CD_MMU = ClassDesc.of("org.machina.cpu.x86.Mmu");
+    /** {@code Mmu.hotRead8}..{@code hotRead32} and {@code hotWrite8}..{@code hotWrite32} (and {@code hotProbeUpdate}, whose last int is a size). */
+    private static final MethodTypeDesc HOT_READ = MethodTypeDesc.of(CD_int, CD_MMU, CD_int.arrayType(),
+            CD_long.arrayType(), CD_int, CD_int), HOT_WRITE = MethodTypeDesc.of(CD_void, CD_MMU, CD_int.arrayType(),
+            CD_long.arrayType(), CD_int, CD_int, CD_int);
     private static final ClassDesc CD_CACHE = ClassDesc.of("org.machina.cpu.x86.CodeCache");
     private static final ClassDesc CD_CODE = ClassDesc.of("org.machina.cpu.x86.TranslatedBlock$BlockCode");
     private static final ClassDesc CD_INTS = CD_int.arrayType();
@@ -78,10 +82,10 @@ final class BlockCompiler {
     private static final int SEG_OK = 15, SEG_BASE = 21, STACK_OK = 27;
     /**
      * The TLB hit path's locals ({@link Emitter#load}, {@link Emitter#store}): the tags, the raw
-     * page addresses and the first entry of the load bank, read at the block's entry; the entry
-     * probed, the linear address, and the raw address (a long: two slots).
+     * page addresses and the first entry of the load bank, read at the block's entry; and M, a
+     * linear address of the stack.
      */
-    private static final int TAGS = 28, ADDRS = 29, BANK = 30, X = 31, M = 32, RAW = 33;
+    private static final int TAGS = 28, ADDRS = 29, BANK = 30, M = 32;
     private static final int SEG_READ = 1, SEG_WRITE = 2;
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -1315,13 +1319,12 @@ final class BlockCompiler {
                 c.iadd();
                 c.istore(LIN);
                 if (this == RMW) {
-                    Label probed = c.newLabel();
-                    if (e.inlineTlb) e.probe(LIN, 1 << size, true, probed);
                     e.cpu();
+                    if (e.inlineTlb) e.tlb();
                     c.iload(LIN);
                     c.loadConstant(1 << size);
-                    c.invokevirtual(CD_CPU, "probeUpdate", V_II);
-                    c.labelBinding(probed);
+                    if (e.inlineTlb) c.invokestatic(CD_MMU, "hotProbeUpdate", HOT_WRITE);
+                    else c.invokevirtual(CD_CPU, "probeUpdate", V_II);
                 }
                 c.goto_(done);
                 c.labelBinding(slow);
@@ -1357,100 +1360,43 @@ final class BlockCompiler {
 
         /**
          * Pushes the {@code size} (0, 1, 2: 8, 16, 32 bits) value at the linear address in local
-         * {@code lin}: inline on a hit of the load TLB in RAM with a raw address ({@link #probe}),
-         * else through {@code read8}..{@code read32} (a page crossing, a miss, a device, or
-         * while {@link Mmu#slowAccesses}).
+         * {@code lin}: with the inline TLB, through {@code Mmu.hotRead8}..{@code hotRead32}, the hit
+         * path of the load TLB in RAM with a raw address, which C2 inlines, and its slow path;
+         * else through {@code read8}..{@code read32} (a page crossing, a miss, a device, or while
+         * {@link Mmu#slowAccesses}, they take their own slow path).
          */
         private void load(int size, int lin) {
-            Label slow = c.newLabel(), done = c.newLabel();
-            if (inlineTlb) {
-                raw(lin, 1 << size, false, slow);
-                c.invokestatic(CD_MMU, "rawRead" + (8 << size), MethodTypeDesc.of(CD_int, CD_long));
-                c.goto_(done);
-            }
-            c.labelBinding(slow);
             cpu();
-            c.iload(lin);
-            c.invokevirtual(CD_CPU, READ[size], I_I);
-            c.labelBinding(done);
+            if (inlineTlb) {
+                tlb();
+                c.iload(lin);
+                c.invokestatic(CD_MMU, "hotRead" + (8 << size), HOT_READ);
+            } else {
+                c.iload(lin);
+                c.invokevirtual(CD_CPU, READ[size], I_I);
+            }
         }
 
         /** Stores local {@code v} at the linear address in local {@code lin}, as {@link #load} reads. */
         private void store(int size, int lin, int v) {
-            Label slow = c.newLabel(), done = c.newLabel();
-            if (inlineTlb) {
-                raw(lin, 1 << size, true, slow);
-                c.iload(v);
-                c.invokestatic(CD_MMU, "rawWrite" + (8 << size), MethodTypeDesc.of(CD_void, CD_long, CD_int));
-                c.goto_(done);
-            }
-            c.labelBinding(slow);
             cpu();
-            c.iload(lin);
-            c.iload(v);
-            c.invokevirtual(CD_CPU, WRITE[size], V_II);
-            c.labelBinding(done);
+            if (inlineTlb) {
+                tlb();
+                c.iload(lin);
+                c.iload(v);
+                c.invokestatic(CD_MMU, "hotWrite" + (8 << size), HOT_WRITE);
+            } else {
+                c.iload(lin);
+                c.iload(v);
+                c.invokevirtual(CD_CPU, WRITE[size], V_II);
+            }
         }
 
-        /**
-         * Jumps to {@code hit} when the TLB entry of the page of the linear address in local
-         * {@code lin}, in the load or store bank at the block's privilege, maps that page to RAM
-         * and the {@code bytes} from it stay in the page: the entry's tag equals the page of the
-         * access's last byte (a crossing access reaches the next page, whose entry has another
-         * index) with the RAM bit. Leaves the entry's index in local X.
-         */
-        private void probe(int lin, int bytes, boolean write, Label hit) {
-            c.iload(BANK);
-            if (write) {
-                c.loadConstant(Mmu.TLB_SIZE);
-                c.iadd();
-            }
-            c.iload(lin);
-            c.bipush(12);
-            c.iushr();
-            c.loadConstant(Mmu.TLB_SIZE - 1);
-            c.iand();
-            c.iadd();
-            c.istore(X);
+        /** Pushes the TLB's tags, raw page addresses and load bank, as read at the block's entry. */
+        private void tlb() {
             c.aload(TAGS);
-            c.iload(X);
-            c.iaload();
-            c.iload(lin);
-            if (bytes > 1) {
-                c.loadConstant(bytes - 1);
-                c.iadd();
-            }
-            c.loadConstant(0xfffff000);
-            c.iand();
-            c.loadConstant(Mmu.RAM);
-            c.ior();
-            c.if_icmpeq(hit);
-        }
-
-        /**
-         * Pushes the raw address of the {@code bytes} at the linear address in local {@code lin}
-         * when the TLB maps them to RAM with a raw address ({@link #probe}); jumps to {@code slow}
-         * otherwise.
-         */
-        private void raw(int lin, int bytes, boolean write, Label slow) {
-            Label hit = c.newLabel();
-            probe(lin, bytes, write, hit);
-            c.goto_(slow);
-            c.labelBinding(hit);
             c.aload(ADDRS);
-            c.iload(X);
-            c.laload();
-            c.lstore(RAW);
-            c.lload(RAW);
-            c.lconst_0();
-            c.lcmp();
-            c.ifeq(slow);
-            c.lload(RAW);
-            c.iload(lin);
-            c.loadConstant(0xfff);
-            c.iand();
-            c.i2l();
-            c.ladd();
+            c.iload(BANK);
         }
 
         /** ROL ({@code left}) or ROR of the {@code size} operand on the stack by {@code count} (0..31), flags untouched. */

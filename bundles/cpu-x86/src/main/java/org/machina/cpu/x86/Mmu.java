@@ -686,10 +686,21 @@ abstract class Mmu extends X86State {
      * address; anything else calls them.
      */
 
-    /** The tags translated code probes: the TLB's, or none while every access must take the slow path. */
+    /**
+     * The tags translated code probes: the TLB's, or none while every access must take the slow
+     * path, and for one block entry in {@link #MISS_EVERY}, so that the slow path of the hot
+     * accessors ({@link #hotRead32} ...) is in their branch profile whenever C2 compiles a block:
+     * a path the profile shows never taken, C2 leaves out as an uncommon trap, and the first miss
+     * after that (the next TLB flush) threw away every hot block at once (32 deoptimisations in
+     * 40 ms while the kernel decompresses itself, and C2 compiled them all again).
+     */
     final int[] inlineTags() {
-        return slowAccesses ? NO_TAGS : tlbTag;
+        return slowAccesses || (++inlineEntries & (MISS_EVERY - 1)) == 0 ? NO_TAGS : tlbTag;
     }
+
+    /** One block entry in this many probes no tags ({@link #inlineTags}); a power of 2. */
+    static final int MISS_EVERY = 1024;
+    private int inlineEntries;
 
     /** The raw page addresses of the TLB's entries (0: not reachable so, see {@link #tlbAddr}). */
     final long[] inlineAddrs() {
@@ -699,6 +710,62 @@ abstract class Mmu extends X86State {
     /** The first entry of the load bank at the current privilege (the store bank follows it). */
     final int inlineBank() {
         return kind(false) * TLB_SIZE;
+    }
+
+    /*
+     * Hot code's memory accesses (BlockCompiler.Emitter#load/#store with the inline TLB): the hit
+     * path of read8..write32 as static methods C2 inlines into each hot block, with their slow path
+     * the call of read8..write32. They are methods rather than each block's own bytecode for C2's
+     * profile: the branch a block's own bytecode took to the slow path had its own count, which
+     * C1's profiling tier often saw at 0 (no miss in those runs), so C2 left the slow path out as
+     * an uncommon trap and the first miss (a TLB flush, a new page) threw the compiled block away
+     * ("unstable_if" deoptimisations: 63 of 70 of the hot blocks' deoptimisations while the
+     * kernel decompresses itself). The branch here counts the misses of every block.
+     */
+
+    /** The TLB entry of the page of {@code lin} in bank {@code bank}, if it maps the {@code bytes} from {@code lin} to RAM with a raw address: its raw address for {@code lin}, else 0. */
+    private static long hotRaw(int[] tags, long[] addrs, int bank, int lin, int bytes) {
+        int x = bank + ((lin >>> 12) & (TLB_SIZE - 1));
+        long a;
+        return tags[x] == (((lin + bytes - 1) & 0xfffff000) | RAM) && (a = addrs[x]) != 0 ? a + (lin & 0xfff) : 0;
+    }
+
+    static int hotRead8(Mmu m, int[] tags, long[] addrs, int bank, int lin) {
+        long a = hotRaw(tags, addrs, bank, lin, 1);
+        return a != 0 ? rawRead8(a) : m.read8(lin);
+    }
+
+    static int hotRead16(Mmu m, int[] tags, long[] addrs, int bank, int lin) {
+        long a = hotRaw(tags, addrs, bank, lin, 2);
+        return a != 0 ? rawRead16(a) : m.read16(lin);
+    }
+
+    static int hotRead32(Mmu m, int[] tags, long[] addrs, int bank, int lin) {
+        long a = hotRaw(tags, addrs, bank, lin, 4);
+        return a != 0 ? rawRead32(a) : m.read32(lin);
+    }
+
+    static void hotWrite8(Mmu m, int[] tags, long[] addrs, int bank, int lin, int v) {
+        long a = hotRaw(tags, addrs, bank + TLB_SIZE, lin, 1);
+        if (a != 0) rawWrite8(a, v);
+        else m.write8(lin, v);
+    }
+
+    static void hotWrite16(Mmu m, int[] tags, long[] addrs, int bank, int lin, int v) {
+        long a = hotRaw(tags, addrs, bank + TLB_SIZE, lin, 2);
+        if (a != 0) rawWrite16(a, v);
+        else m.write16(lin, v);
+    }
+
+    static void hotWrite32(Mmu m, int[] tags, long[] addrs, int bank, int lin, int v) {
+        long a = hotRaw(tags, addrs, bank + TLB_SIZE, lin, 4);
+        if (a != 0) rawWrite32(a, v);
+        else m.write32(lin, v);
+    }
+
+    /** {@link #probeUpdate} for hot code: nothing to check when the write TLB maps the {@code bytes} to RAM. */
+    static void hotProbeUpdate(Mmu m, int[] tags, long[] addrs, int bank, int lin, int bytes) {
+        if (hotRaw(tags, addrs, bank + TLB_SIZE, lin, bytes) == 0) m.probeUpdate(lin, bytes);
     }
 
     static int rawRead8(long a) {
