@@ -26,6 +26,13 @@ import org.slf4j.LoggerFactory;
  * C2's, calls the raw loads and stores ({@code Mmu.raw*}) instead of inlining their memory-segment
  * access (about 700 bytes of bytecode each): a second directive; C2 still inlines them.
  *
+ * <p>The translator itself (BlockCompiler and the JDK's ClassFile API) runs in C1's code: C2 took
+ * 1.5 s of its CPU in a boot to /init compiling {@code BlockCompiler$Emitter} 16 times (and 0.8 s
+ * the ClassFile API), a Linux boot translates 1,500-2,000 blocks, and the C2 queue is what hot code
+ * waits for. A third directive: translations took 10 % more of the machine thread (0.77-0.82 s
+ * against 0.67-0.75 s a boot), but hot code was compiled sooner; five alternating boots to /init,
+ * wall 20.07-20.64 s (mean 20.39) against 20.47-21.04 s (20.74), C2 7.1-7.7 s against 8.1-8.5 s.
+ *
  * <p>The directive ({@code c2: Exclude} for {@code org/machina/cpu/x86/TranslatedCode*.*}) is
  * added once per JVM through the {@code DiagnosticCommand} MBean, the in-process form of
  * {@code jcmd PID Compiler.directives_add}. On a JVM without it the translator works as before,
@@ -36,10 +43,15 @@ final class JitDirectives {
     /** Whether the directive was added, once tried. */
     private static Boolean installed;
 
-    /** The directives: C1 only for the hidden classes {@link BlockCompiler} defines, and no raw access inlined into hot code by C1. */
+    /**
+     * The directives: C1 only for the hidden classes {@link BlockCompiler} defines and for the
+     * translator itself, and no raw access inlined into hot code by C1.
+     */
     static final String C1_ONLY_FOR_BLOCKS =
             "[{ match: \"org/machina/cpu/x86/TranslatedCode*.*\", c2: { Exclude: true } },"
-            + " { match: \"org/machina/cpu/x86/HotCode*.*\", c1: { inline: \"-org/machina/cpu/x86/Mmu.raw*\" } }]";
+            + " { match: \"org/machina/cpu/x86/HotCode*.*\", c1: { inline: \"-org/machina/cpu/x86/Mmu.raw*\" } },"
+            + " { match: [\"org/machina/cpu/x86/BlockCompiler*.*\", \"java/lang/classfile/*.*\", \"jdk/internal/classfile/*.*\"],"
+            + " c2: { Exclude: true } }]";
 
     private JitDirectives() {
     }
@@ -60,7 +72,12 @@ final class JitDirectives {
             Object added = ManagementFactory.getPlatformMBeanServer().invoke(
                     new ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerDirectivesAdd",
                     new Object[] {new String[] {file.toString()}}, new String[] {String[].class.getName()});
-            LOG.debug("compiler directive for translated blocks added: {}", added);
+            // the JVM answers "N compiler directives added", or why it refused them all
+            if (!String.valueOf(added).contains("compiler directives added")) {
+                LOG.warn("the JVM refused the compiler directives for translated blocks: {}", added);
+                return false;
+            }
+            LOG.debug("compiler directives for translated blocks added: {}", added);
             return true;
         } catch (Exception | LinkageError e) {
             LOG.warn("cannot ask the JVM to compile translated blocks with C1 only ({}); its C2 compiler will "
