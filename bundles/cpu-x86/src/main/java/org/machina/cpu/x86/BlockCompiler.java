@@ -259,7 +259,7 @@ final class BlockCompiler {
                 int[] range = extend(page, offset, eip, candidate, max, hotEntries);
                 if (candidate.size() == straight) break;
                 int[] regionEntries = entries(candidate, offset, eip, hotEntries);
-                byte[] regionBytes = generate(candidate, true, inlineTlb, regionEntries);
+                byte[] regionBytes = generate(candidate, true, inlineTlb, regionEntries, csBase + eip);
                 if (codeLength(regionBytes) <= MAX_CODE_LENGTH) {
                     insns = candidate;
                     bytes = regionBytes;
@@ -271,7 +271,7 @@ final class BlockCompiler {
                 }
             }
         }
-        if (bytes == null) bytes = generate(insns, hot, inlineTlb, entries);
+        if (bytes == null) bytes = generate(insns, hot, inlineTlb, entries, csBase + eip);
         if (DUMP != null) dump(bytes, csBase + eip);
         TranslatedBlock.BlockCode code;
         try {
@@ -319,9 +319,14 @@ final class BlockCompiler {
                 .filter(i -> hotEntries.test(offset + (region.get(i).eip() - eip))).toArray();
     }
 
-    /** The class of a block: its constructor and its {@code run} method. */
-    private byte[] generate(List<Insn> insns, boolean hot, boolean inlineTlb, int[] entries) {
-        return classFile.build(ClassDesc.of(hot ? HOT_CODE : BLOCK_CODE), cb -> {
+    /**
+     * The class of a block at linear address {@code linear}: its constructor and its {@code run}
+     * method. Its name ends in the address ({@code HotCode_c1000e40}), so profiles that name JIT
+     * code (perf with {@code jcmd Compiler.perfmap}, JFR, {@code -XX:+PrintCompilation}) name the
+     * guest code too.
+     */
+    private byte[] generate(List<Insn> insns, boolean hot, boolean inlineTlb, int[] entries, int linear) {
+        return classFile.build(ClassDesc.of(String.format("%s_%08x", hot ? HOT_CODE : BLOCK_CODE, linear)), cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             cb.withSuperclass(CD_CODE);
             cb.withMethodBody("<init>", MethodTypeDesc.of(CD_void), ClassFile.ACC_PUBLIC, c -> {

@@ -334,6 +334,31 @@ class TranslatorTest {
     }
 
     @Test
+    void aBlocksClassIsNamedForItsLinearAddressSoProfilesNameTheGuestCode() throws Exception {
+        String code = """
+                mov ecx, 3000
+                xor eax, eax
+                l: add eax, ecx
+                dec ecx
+                jnz l
+                hlt""";
+        FakeMachine m = new FakeMachine(8 << 20);
+        X86Cpu cpu = run(code, new Accel(true, 1, false, false, 2, 0), m); // hot code after 2 runs
+        var page = cpu.code.page(m.memory().translate(ORIGIN).ram(), ORIGIN);
+        int named = 0, hot = 0;
+        for (TranslatedBlock b : page.blocks) {
+            if (b == null || b == TranslatedBlock.NONE || b == TranslatedBlock.PENDING) continue;
+            String name = b.code().getClass().getName(); // a hidden class: NAME/0x...
+            String expected = String.format("org.machina.cpu.x86.%s_%08x/", b.hot() ? "HotCode" : "TranslatedCode",
+                    b.csBase() + b.eip());
+            assertTrue(name.startsWith(expected), name + " is not " + expected + "...");
+            named++;
+            if (b.hot()) hot++;
+        }
+        assertTrue(named > 0 && hot > 0, named + " blocks, " + hot + " hot");
+    }
+
+    @Test
     void segmentsWithABaseALimitOrA16BitStackMatchTheInterpreter() throws Exception {
         // FS: base 0x3000, 4 GiB (Linux's per-CPU segment: the inline path adds the base);
         // GS: base 0, limit 1 MiB (the helper: in range at 0xffffc, #GP past it, skipped by the
