@@ -160,7 +160,9 @@ final class BlockCompiler {
             return switch (op) {
                 case 0x80, 0x81, 0x83 -> reg != 2 && reg != 3;
                 case 0x84, 0x85, 0xa8, 0xa9 -> true;
-                case 0xf6, 0xf7 -> reg == 0 || reg == 3;
+                // TEST, NEG, and MUL and IMUL, which set all six from the product (Alu.mul1, imul)
+                case 0xf6, 0xf7 -> reg == 0 || reg >= 3 && reg <= 5;
+                case 0x69, 0x6b, 0x1af -> true;
                 case 0xc0, 0xc1 -> reg >= 4 && (imm & 31) != 0;
                 case 0xd0, 0xd1 -> reg >= 4;
                 default -> op < 0x40 && (op & 7) <= 5 && (op >>> 3) != 2 && (op >>> 3) != 3;

@@ -808,6 +808,50 @@ class TranslatorTest {
     }
 
     @Test
+    void flagsThatAMultiplyOverwritesAreDeadButNotThoseADivideLeaves() throws Exception {
+        // MUL and IMUL set all six flags from the product, so the flags of a rotate, an INC or an
+        // IMUL before them are dead (a rotate or IMUL is then a JVM operation, INC's carry 0); DIV
+        // leaves them (and may fault, which ends the search), so the carry STC set reaches SETC
+        // through INC and DIV; CL runs through 0. Fails when IMUL is made to keep CF
+        long[] blocks = sameAsInterpreter("""
+                mov ecx, 2500
+                mov eax, 0x9e3779b9
+                mov ebx, 0x7f4a7c15
+                mov esi, 0x01234567
+                xor ebp, ebp
+                l: rol esi, 7
+                imul esi, ebx
+                adc ebp, esi
+                imul eax, ecx
+                imul ebx, eax, 0x45d9f3b
+                jc over
+                inc ebp
+                over: rol ebx, cl
+                push ecx
+                mul ecx
+                adc ebp, edx
+                shl eax, cl
+                imul edx
+                setc byte [buf]
+                add ebp, [buf]
+                mov ebx, 1
+                xor edx, edx
+                stc
+                inc ebx
+                div ebx
+                setc byte [buf + 1]
+                add ebp, [buf + 1]
+                mov ebx, eax
+                or ebx, 1
+                pop ecx
+                dec ecx
+                jnz l
+                hlt
+                buf: dd 0""");
+        assertTrue(blocks[0] > 0, "blocks run: " + blocks[0]);
+    }
+
+    @Test
     void aStoreIntoAHotBlockDropsItAndItsNewCodeRuns() throws Exception {
         // the loop runs long enough to become hot code, then patches the ADD's immediate once
         long[] blocks = sameAsInterpreter("""
