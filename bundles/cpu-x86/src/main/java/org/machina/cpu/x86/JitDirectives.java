@@ -26,12 +26,13 @@ import org.slf4j.LoggerFactory;
  * C2's, calls the raw loads and stores ({@code Mmu.raw*}) instead of inlining their memory-segment
  * access (about 700 bytes of bytecode each): a second directive; C2 still inlines them.
  *
- * <p>The translator itself (BlockCompiler and the JDK's ClassFile API) runs in C1's code: C2 took
- * 1.5 s of its CPU in a boot to /init compiling {@code BlockCompiler$Emitter} 16 times (and 0.8 s
+ * <p>The translator itself (BlockCompiler, FlagCode, InsnDecoder and the JDK's ClassFile API)
+ * runs in C1's code: C2 took 1.5 s of its CPU in a boot to /init compiling {@code BlockCompiler$Emitter} 16 times (and 0.8 s
  * the ClassFile API), a Linux boot translates 1,500-2,000 blocks, and the C2 queue is what hot code
  * waits for. A third directive: translations took 10 % more of the machine thread (0.77-0.82 s
  * against 0.67-0.75 s a boot), but hot code was compiled sooner; five alternating boots to /init,
  * wall 20.07-20.64 s (mean 20.39) against 20.47-21.04 s (20.74), C2 7.1-7.7 s against 8.1-8.5 s.
+ * FlagCode and InsnDecoder joined it later: C2 had spent 0.55 s a boot on them.
  *
  * <p>The directive ({@code c2: Exclude} for {@code org/machina/cpu/x86/TranslatedCode*.*}) is
  * added once per JVM through the {@code DiagnosticCommand} MBean, the in-process form of
@@ -50,7 +51,8 @@ final class JitDirectives {
     static final String C1_ONLY_FOR_BLOCKS =
             "[{ match: \"org/machina/cpu/x86/TranslatedCode*.*\", c2: { Exclude: true } },"
             + " { match: \"org/machina/cpu/x86/HotCode*.*\", c1: { inline: \"-org/machina/cpu/x86/Mmu.raw*\" } },"
-            + " { match: [\"org/machina/cpu/x86/BlockCompiler*.*\", \"java/lang/classfile/*.*\", \"jdk/internal/classfile/*.*\"],"
+            + " { match: [\"org/machina/cpu/x86/BlockCompiler*.*\", \"org/machina/cpu/x86/FlagCode*.*\","
+            + " \"org/machina/cpu/x86/InsnDecoder*.*\", \"java/lang/classfile/*.*\", \"jdk/internal/classfile/*.*\"],"
             + " c2: { Exclude: true } }]";
 
     private JitDirectives() {
