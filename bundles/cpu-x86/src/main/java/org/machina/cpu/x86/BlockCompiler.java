@@ -53,9 +53,8 @@ final class BlockCompiler {
     private static final ClassDesc CD_CPU = ClassDesc.of("org.machina.cpu.x86.X86Cpu");
     private static final ClassDesc CD_MMU = ClassDesc.of("org.machina.cpu.x86.Mmu");
     /** {@code Mmu.hotRead8}..{@code hotRead32} and {@code hotWrite8}..{@code hotWrite32} (and {@code hotProbeUpdate}, whose last int is a size). */
-    private static final MethodTypeDesc HOT_READ = MethodTypeDesc.of(CD_int, CD_MMU, CD_int.arrayType(),
-            CD_long.arrayType(), CD_int, CD_int), HOT_WRITE = MethodTypeDesc.of(CD_void, CD_MMU, CD_int.arrayType(),
-            CD_long.arrayType(), CD_int, CD_int, CD_int);
+    private static final MethodTypeDesc HOT_READ = MethodTypeDesc.of(CD_int, CD_MMU, CD_long.arrayType(), CD_int,
+            CD_int), HOT_WRITE = MethodTypeDesc.of(CD_void, CD_MMU, CD_long.arrayType(), CD_int, CD_int, CD_int);
     private static final ClassDesc CD_CACHE = ClassDesc.of("org.machina.cpu.x86.CodeCache");
     private static final ClassDesc CD_CODE = ClassDesc.of("org.machina.cpu.x86.TranslatedBlock$BlockCode");
     private static final ClassDesc CD_INTS = CD_int.arrayType();
@@ -81,11 +80,11 @@ final class BlockCompiler {
      */
     private static final int SEG_OK = 15, SEG_BASE = 21, STACK_OK = 27;
     /**
-     * The TLB hit path's locals ({@link Emitter#load}, {@link Emitter#store}): the tags, the raw
-     * page addresses and the first entry of the load bank, read at the block's entry; and M, a
-     * linear address of the stack.
+     * The TLB hit path's locals ({@link Emitter#load}, {@link Emitter#store}): hot code's TLB
+     * ({@code Mmu.inlineHot}, tags and raw addresses side by side) and the first entry of the load
+     * bank, read at the block's entry; and M, a linear address of the stack.
      */
-    private static final int TAGS = 28, ADDRS = 29, BANK = 30, M = 32;
+    private static final int HOT = 28, BANK = 30, M = 32;
     private static final int SEG_READ = 1, SEG_WRITE = 2;
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -511,11 +510,8 @@ final class BlockCompiler {
             segments(insns);
             if (inlineTlb && insns.stream().anyMatch(in -> in.memory() || in.stack())) {
                 cpu();
-                c.invokevirtual(CD_CPU, "inlineTags", MethodTypeDesc.of(CD_INTS));
-                c.astore(TAGS);
-                cpu();
-                c.invokevirtual(CD_CPU, "inlineAddrs", MethodTypeDesc.of(CD_long.arrayType()));
-                c.astore(ADDRS);
+                c.invokevirtual(CD_CPU, "inlineHot", MethodTypeDesc.of(CD_long.arrayType()));
+                c.astore(HOT);
                 cpu();
                 c.invokevirtual(CD_CPU, "inlineBank", I_);
                 c.istore(BANK);
@@ -1399,10 +1395,9 @@ final class BlockCompiler {
             }
         }
 
-        /** Pushes the TLB's tags, raw page addresses and load bank, as read at the block's entry. */
+        /** Pushes hot code's TLB and the load bank, as read at the block's entry. */
         private void tlb() {
-            c.aload(TAGS);
-            c.aload(ADDRS);
+            c.aload(HOT);
             c.iload(BANK);
         }
 

@@ -47,8 +47,17 @@ abstract class Mmu extends X86State {
     private final long[] tlbAddr = new long[TLB_SIZE * 4];
     /** All of the address space, for the raw addresses of {@link #tlbAddr}. */
     private static final MemorySegment NATIVE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-    /** Tags that match no page (a tag's low bit is set): what translated code probes while {@link #slowAccesses}. */
-    private static final int[] NO_TAGS = new int[TLB_SIZE * 4];
+    /**
+     * Hot code's TLB ({@link #hotRead32} ...): for entry {@code i}, element {@code 2i} is its tag
+     * when the entry has a raw address ({@link #tlbAddr}), else 0 (no tag is 0: a tag's low bit is
+     * set), and element {@code 2i + 1} what to add to a linear address of the page for its raw
+     * address. Side by side, so a probe reads one array with one bounds check and one cache line
+     * (two arrays had two of each, their references and lengths held in stack slots across the
+     * hot block's calls); kept with {@link #tlbTag} wherever that is written.
+     */
+    private final long[] tlbHot = new long[TLB_SIZE * 8];
+    /** A hot TLB that matches no page: what hot code probes while {@link #slowAccesses}. */
+    private static final long[] NO_HOT = new long[TLB_SIZE * 8];
     private final boolean[] tlbGlobal = new boolean[TLB_SIZE * 4];
     /** Whether the last {@link #translate} walk ended in a global page. */
     private boolean lastGlobal;
@@ -497,6 +506,8 @@ abstract class Mmu extends X86State {
     private void dropWriteTranslations() {
         java.util.Arrays.fill(tlbTag, TLB_SIZE, 2 * TLB_SIZE, 0);
         java.util.Arrays.fill(tlbTag, 3 * TLB_SIZE, 4 * TLB_SIZE, 0);
+        java.util.Arrays.fill(tlbHot, 2 * TLB_SIZE, 4 * TLB_SIZE, 0);
+        java.util.Arrays.fill(tlbHot, 6 * TLB_SIZE, 8 * TLB_SIZE, 0);
     }
 
     /** Profiling counters (see {@link X86Cpu#statistics}): TLB fills (page walks) and flushes. */
@@ -508,6 +519,7 @@ abstract class Mmu extends X86State {
         mapEpoch++;
         globalStamp++;
         java.util.Arrays.fill(tlbTag, 0);
+        java.util.Arrays.fill(tlbHot, 0);
         java.util.Arrays.fill(tlbSeg, null);
         java.util.Arrays.fill(tlbRam, null);
     }
@@ -522,7 +534,10 @@ abstract class Mmu extends X86State {
         fetchTag = 0;
         mapEpoch++;
         for (int i = 0; i < tlbTag.length; i++) {
-            if (!tlbGlobal[i]) tlbTag[i] = 0;
+            if (!tlbGlobal[i]) {
+                tlbTag[i] = 0;
+                tlbHot[2 * i] = 0;
+            }
         }
     }
 
@@ -533,6 +548,7 @@ abstract class Mmu extends X86State {
         int i = (lin >>> 12) & (TLB_SIZE - 1);
         for (int k = 0; k < 4; k++) {
             tlbTag[k * TLB_SIZE + i] = 0;
+            tlbHot[2 * (k * TLB_SIZE + i)] = 0;
         }
         long bit = 1L << (lin >>> 12);
         if ((jumpPages[lin >>> 18] & bit) == 0) return;
@@ -660,6 +676,8 @@ abstract class Mmu extends X86State {
         tlbOff[i] = off;
         tlbAddr[i] = addr;
         tlbGlobal[i] = lastGlobal;
+        tlbHot[2 * i] = addr != 0 ? tag : 0;
+        tlbHot[2 * i + 1] = addr - Integer.toUnsignedLong(tag & 0xfffff000);
     }
 
     /** When set (watchpoints armed) every access takes the slow path and reports to {@link #watch}. */
@@ -687,25 +705,20 @@ abstract class Mmu extends X86State {
      */
 
     /**
-     * The tags translated code probes: the TLB's, or none while every access must take the slow
-     * path, and for one block entry in {@link #MISS_EVERY}, so that the slow path of the hot
-     * accessors ({@link #hotRead32} ...) is in their branch profile whenever C2 compiles a block:
-     * a path the profile shows never taken, C2 leaves out as an uncommon trap, and the first miss
-     * after that (the next TLB flush) threw away every hot block at once (32 deoptimisations in
-     * 40 ms while the kernel decompresses itself, and C2 compiled them all again).
+     * The TLB hot code probes ({@link #tlbHot}): none while every access must take the slow path,
+     * and for one block entry in {@link #MISS_EVERY}, so that the slow path of the hot accessors
+     * ({@link #hotRead32} ...) is in their branch profile whenever C2 compiles a block: a path the
+     * profile shows never taken, C2 leaves out as an uncommon trap, and the first miss after that
+     * (the next TLB flush) threw away every hot block at once (32 deoptimisations in 40 ms while
+     * the kernel decompresses itself, and C2 compiled them all again).
      */
-    final int[] inlineTags() {
-        return slowAccesses || (++inlineEntries & (MISS_EVERY - 1)) == 0 ? NO_TAGS : tlbTag;
+    final long[] inlineHot() {
+        return slowAccesses || (++inlineEntries & (MISS_EVERY - 1)) == 0 ? NO_HOT : tlbHot;
     }
 
-    /** One block entry in this many probes no tags ({@link #inlineTags}); a power of 2. */
+    /** One block entry in this many probes no tags ({@link #inlineHot}); a power of 2. */
     static final int MISS_EVERY = 1024;
     private int inlineEntries;
-
-    /** The raw page addresses of the TLB's entries (0: not reachable so, see {@link #tlbAddr}). */
-    final long[] inlineAddrs() {
-        return tlbAddr;
-    }
 
     /** The first entry of the load bank at the current privilege (the store bank follows it). */
     final int inlineBank() {
@@ -723,49 +736,57 @@ abstract class Mmu extends X86State {
      * kernel decompresses itself). The branch here counts the misses of every block.
      */
 
-    /** The TLB entry of the page of {@code lin} in bank {@code bank}, if it maps the {@code bytes} from {@code lin} to RAM with a raw address: its raw address for {@code lin}, else 0. */
-    private static long hotRaw(int[] tags, long[] addrs, int bank, int lin, int bytes) {
-        int x = bank + ((lin >>> 12) & (TLB_SIZE - 1));
-        long a;
-        return tags[x] == (((lin + bytes - 1) & 0xfffff000) | RAM) && (a = addrs[x]) != 0 ? a + (lin & 0xfff) : 0;
+    /** The index in {@link #tlbHot} of the tag of the entry for the page of {@code lin} in bank {@code bank}. */
+    private static int hotIndex(int bank, int lin) {
+        return (bank + ((lin >>> 12) & (TLB_SIZE - 1))) << 1;
     }
 
-    static int hotRead8(Mmu m, int[] tags, long[] addrs, int bank, int lin) {
-        long a = hotRaw(tags, addrs, bank, lin, 1);
-        return a != 0 ? rawRead8(a) : m.read8(lin);
+    /** The tag a hit must find for {@code bytes} at {@code lin}: that of the page of the last byte (an access across pages misses). */
+    private static int hotTag(int lin, int bytes) {
+        return ((lin + bytes - 1) & 0xfffff000) | RAM;
     }
 
-    static int hotRead16(Mmu m, int[] tags, long[] addrs, int bank, int lin) {
-        long a = hotRaw(tags, addrs, bank, lin, 2);
-        return a != 0 ? rawRead16(a) : m.read16(lin);
+    /** The raw address of {@code lin} through hot TLB entry {@code x}. */
+    private static long hotAddress(long[] hot, int x, int lin) {
+        return Integer.toUnsignedLong(lin) + hot[x + 1];
     }
 
-    static int hotRead32(Mmu m, int[] tags, long[] addrs, int bank, int lin) {
-        long a = hotRaw(tags, addrs, bank, lin, 4);
-        return a != 0 ? rawRead32(a) : m.read32(lin);
+    static int hotRead8(Mmu m, long[] hot, int bank, int lin) {
+        int x = hotIndex(bank, lin);
+        return (int) hot[x] == hotTag(lin, 1) ? rawRead8(hotAddress(hot, x, lin)) : m.read8(lin);
     }
 
-    static void hotWrite8(Mmu m, int[] tags, long[] addrs, int bank, int lin, int v) {
-        long a = hotRaw(tags, addrs, bank + TLB_SIZE, lin, 1);
-        if (a != 0) rawWrite8(a, v);
+    static int hotRead16(Mmu m, long[] hot, int bank, int lin) {
+        int x = hotIndex(bank, lin);
+        return (int) hot[x] == hotTag(lin, 2) ? rawRead16(hotAddress(hot, x, lin)) : m.read16(lin);
+    }
+
+    static int hotRead32(Mmu m, long[] hot, int bank, int lin) {
+        int x = hotIndex(bank, lin);
+        return (int) hot[x] == hotTag(lin, 4) ? rawRead32(hotAddress(hot, x, lin)) : m.read32(lin);
+    }
+
+    static void hotWrite8(Mmu m, long[] hot, int bank, int lin, int v) {
+        int x = hotIndex(bank + TLB_SIZE, lin);
+        if ((int) hot[x] == hotTag(lin, 1)) rawWrite8(hotAddress(hot, x, lin), v);
         else m.write8(lin, v);
     }
 
-    static void hotWrite16(Mmu m, int[] tags, long[] addrs, int bank, int lin, int v) {
-        long a = hotRaw(tags, addrs, bank + TLB_SIZE, lin, 2);
-        if (a != 0) rawWrite16(a, v);
+    static void hotWrite16(Mmu m, long[] hot, int bank, int lin, int v) {
+        int x = hotIndex(bank + TLB_SIZE, lin);
+        if ((int) hot[x] == hotTag(lin, 2)) rawWrite16(hotAddress(hot, x, lin), v);
         else m.write16(lin, v);
     }
 
-    static void hotWrite32(Mmu m, int[] tags, long[] addrs, int bank, int lin, int v) {
-        long a = hotRaw(tags, addrs, bank + TLB_SIZE, lin, 4);
-        if (a != 0) rawWrite32(a, v);
+    static void hotWrite32(Mmu m, long[] hot, int bank, int lin, int v) {
+        int x = hotIndex(bank + TLB_SIZE, lin);
+        if ((int) hot[x] == hotTag(lin, 4)) rawWrite32(hotAddress(hot, x, lin), v);
         else m.write32(lin, v);
     }
 
     /** {@link #probeUpdate} for hot code: nothing to check when the write TLB maps the {@code bytes} to RAM. */
-    static void hotProbeUpdate(Mmu m, int[] tags, long[] addrs, int bank, int lin, int bytes) {
-        if (hotRaw(tags, addrs, bank + TLB_SIZE, lin, bytes) == 0) m.probeUpdate(lin, bytes);
+    static void hotProbeUpdate(Mmu m, long[] hot, int bank, int lin, int bytes) {
+        if ((int) hot[hotIndex(bank + TLB_SIZE, lin)] != hotTag(lin, bytes)) m.probeUpdate(lin, bytes);
     }
 
     static int rawRead8(long a) {

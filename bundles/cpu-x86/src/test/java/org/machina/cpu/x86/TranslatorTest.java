@@ -455,6 +455,41 @@ class TranslatorTest {
     }
 
     @Test
+    void aCr3LoadWithoutGlobalPagesRemapsTheDataHotCodeLoadsAndStores() throws Exception {
+        // paging on without CR4.PGE, so a CR3 load flushes the whole TLB (Mmu.flushTlb), hot
+        // code's side by side included: linear 0x160000 maps to frame 0x1a0000 for loop l1 and
+        // to 0x1b0000 for l2; rd loads from the page and adds to it, so a stale entry reads and
+        // writes the old frame
+        sameAsInterpreter(JumpCacheTest.pagingOn(3, """
+                mov dword [0x1a0000], 0x11111111
+                mov dword [0x1b0000], 0x22222222
+                mov dword [0x301000 + 0x160 * 4], 0x1a0003
+                """) + """
+                xor esi, esi
+                mov ecx, 50
+                l1: call rd
+                add esi, eax
+                dec ecx
+                jnz l1
+                mov dword [0x301000 + 0x160 * 4], 0x1b0003
+                mov eax, cr3
+                mov cr3, eax
+                mov ecx, 50
+                l2: call rd
+                add esi, eax
+                rol esi, 1
+                dec ecx
+                jnz l2
+                mov eax, cr0
+                and eax, 0x7fffffff
+                mov cr0, eax
+                hlt
+                rd: mov eax, [0x160000]
+                add [0x160004], eax
+                ret""");
+    }
+
+    @Test
     void aStoreIntoTheRunningBlockIsSeenByItsNextInstruction() throws Exception {
         // the MOV patches the immediate of the ADD right behind it, inside the same block
         sameAsInterpreter("""
