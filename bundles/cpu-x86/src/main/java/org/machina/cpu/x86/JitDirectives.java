@@ -27,10 +27,11 @@ import org.slf4j.LoggerFactory;
  * access (about 700 bytes of bytecode each): a second directive; C2 still inlines them.
  *
  * <p>The translator itself (BlockCompiler, FlagCode, InsnDecoder and the JDK's ClassFile API)
- * runs in C1's code: C2 took 1.5 s of its CPU in a boot to /init compiling {@code BlockCompiler$Emitter} 16 times (and 0.8 s
- * the ClassFile API), a Linux boot translates 1,500-2,000 blocks, and the C2 queue is what hot code
- * waits for. A third directive: translations took 10 % more of the machine thread (0.77-0.82 s
- * against 0.67-0.75 s a boot), but hot code was compiled sooner; five alternating boots to /init,
+ * runs in C1's code: C2 took 1.5 s of its CPU in a boot to /init compiling
+ * {@code BlockCompiler$Emitter} 16 times (and 0.8 s the ClassFile API), a Linux boot translates
+ * 1,500-2,000 blocks, and the C2 queue is what hot code waits for. A third directive:
+ * translations took 10 % more of the machine thread (0.77-0.82 s against 0.67-0.75 s a boot),
+ * but hot code was compiled sooner; five alternating boots to /init,
  * wall 20.07-20.64 s (mean 20.39) against 20.47-21.04 s (20.74), C2 7.1-7.7 s against 8.1-8.5 s.
  * FlagCode and InsnDecoder joined it later: C2 had spent 0.55 s a boot on them.
  *

@@ -741,7 +741,10 @@ abstract class Mmu extends X86State {
         return (bank + ((lin >>> 12) & (TLB_SIZE - 1))) << 1;
     }
 
-    /** The tag a hit must find for {@code bytes} at {@code lin}: that of the page of the last byte (an access across pages misses). */
+    /**
+     * The tag a hit must find for {@code bytes} at {@code lin}: that of the page of the last byte
+     * (an access across pages misses).
+     */
     private static int hotTag(int lin, int bytes) {
         return ((lin + bytes - 1) & 0xfffff000) | RAM;
     }
