@@ -695,6 +695,24 @@ class TranslatorTest {
     }
 
     @Test
+    void aSixteenBitPushIntoTheRunningBlockIsSeenByItsNextInstruction() throws Exception {
+        // PUSH AX goes through the interpreter's push (16 bits) and writes the low half of the
+        // next MOV's immediate: the block must leave after it so the MOV is fetched anew (the
+        // loop's store puts the immediate back each pass)
+        sameAsInterpreter("""
+                mov ecx, 3
+                l: mov esp, f + 3
+                mov ax, 0x2222
+                push ax
+                f: mov ebx, 0x11111111
+                add esi, ebx
+                mov dword [f + 1], 0x11111111
+                dec ecx
+                jnz l
+                hlt""");
+    }
+
+    @Test
     void rotatesWithDeadOrLiveFlagsMatchTheInterpreter() throws Exception {
         // ROL/ROR by constants at each size. Dead flags (a later XOR, ADD, SUB, CMP or SHR sets
         // all six before anything reads them) let the translator skip the rotate's CF and OF; the
