@@ -129,6 +129,15 @@ final class BlockCompiler {
                     || op == 0xe8 || op == 0xe9 || op == 0xeb || (op == 0xff && (reg == 2 || reg == 4));
         }
 
+        /** MOVS, CMPS, STOS, LODS or SCAS (the decoder takes them without REP only). */
+        static boolean string(int op) {
+            return (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf);
+        }
+
+        boolean string() {
+            return string(op);
+        }
+
         /** IN or OUT (not the string forms). */
         boolean portIo() {
             return (op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef);
@@ -143,7 +152,8 @@ final class BlockCompiler {
         boolean preservesFlags() {
             return switch (op) {
                 case 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8d, 0x68, 0x6a, 0xc6, 0xc7, 0xc9, 0xfc, 0xfd,
-                     0x1b6, 0x1b7, 0x1be, 0x1bf, 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef -> true;
+                     0x1b6, 0x1b7, 0x1be, 0x1bf, 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef,
+                     0xa4, 0xa5, 0xaa, 0xab, 0xac, 0xad -> true; // ... MOVS, STOS, LODS
                 case 0xf6, 0xf7 -> reg == 2;
                 case 0xfe, 0xff -> reg == 6;
                 default -> (op >= 0x50 && op <= 0x5f) || (op >= 0x90 && op <= 0x99) || (op >= 0xb0 && op <= 0xbf)
@@ -185,14 +195,15 @@ final class BlockCompiler {
                     || op == 0xe8 || (op == 0xff && (reg == 2 || reg == 6));
         }
 
-        /** Whether it may raise an exception: memory and stack accesses, DIV/IDIV. */
+        /** Whether it may raise an exception: memory and stack accesses, DIV/IDIV, port I/O, string instructions. */
         boolean mayFault() {
-            return memory() || stack() || ((op == 0xf6 || op == 0xf7) && reg >= 6) || portIo();
+            return memory() || stack() || ((op == 0xf6 || op == 0xf7) && reg >= 6) || portIo() || string();
         }
 
         /** Whether it may store to memory (the self-modifying-code check follows it). */
         boolean stores() {
             if (stack() && op != 0xc3 && op != 0xc2 && !(op >= 0x58 && op <= 0x5f)) return true;
+            if (string()) return op == 0xa4 || op == 0xa5 || op == 0xaa || op == 0xab; // MOVS, STOS
             if (!memory()) return false;
             return switch (op) {
                 case 0x84, 0x85, 0x8a, 0x8b, 0x69, 0x6b, 0x1af, 0x1b6, 0x1b7, 0x1be, 0x1bf, 0x1bc, 0x1bd -> false;
@@ -303,7 +314,9 @@ final class BlockCompiler {
         int len = d.length;
         if (!code32 && (at & 0xffff) + len > 0x10000) return null; // would wrap inside a 16-bit segment
         int next = code32 ? at + len : (at + len) & 0xffff;
-        return new Insn(d.op, d.op32, d.addr32, d.hasModrm && d.mod != 3 ? d.segment() : -1, d.hasModrm, d.mod,
+        // a string instruction's segment is its source's override (-1: DS), see Emitter#string
+        int seg = d.hasModrm && d.mod != 3 ? d.segment() : Insn.string(d.op) ? d.segOvr : -1;
+        return new Insn(d.op, d.op32, d.addr32, seg, d.hasModrm, d.mod,
                 d.reg, d.rm, d.base, d.index, d.scale, d.disp, d.imm, at, next);
     }
 
@@ -1045,6 +1058,16 @@ final class BlockCompiler {
                     writeReg(in.reg(), size);
                     c.iload(C);
                     writeRm(in, size); // last: for XADD r, r with the same register the sum wins
+                }
+                case 0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf -> { // MOVS ... SCAS, no REP
+                    // the interpreter's, with this instruction's sizes and source segment: its
+                    // limit, write and paging checks, DF, and CMPS/SCAS's flags (the producer is
+                    // then unknown); a block goes on through them (a string copy or compare loop
+                    // is a loop of one block) instead of ending before each
+                    cpu();
+                    c.loadConstant(op);
+                    c.loadConstant((in.op32() ? 1 : 0) | (in.addr32() ? 2 : 0) | ((in.seg() + 1) << 2));
+                    c.invokevirtual(CD_CPU, "translatedString", V_II);
                 }
                 case 0x68, 0x6a -> push(in.op32(), () -> c.loadConstant(in.imm()));
                 case 0x69, 0x6b -> {

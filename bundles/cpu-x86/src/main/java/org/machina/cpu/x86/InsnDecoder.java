@@ -119,6 +119,9 @@ final class InsnDecoder {
                 hasModrm = true; return 0; // SHLD/SHRD CL, BSF, BSR, CMPXCHG, XADD
             case 0xa8: return 4;
             case 0xa9: return 3;
+            // MOVS CMPS STOS LODS SCAS without REP (a REP prefix ends the decode: it is no prefix here)
+            case 0xa4: case 0xa5: case 0xa6: case 0xa7: case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae:
+            case 0xaf: return 0;
             case 0xc0: case 0xc1: hasModrm = true; return 4;
             case 0xd0: case 0xd1: case 0xd2: case 0xd3: hasModrm = true; return 0;
             case 0xc2: return 2;

@@ -414,6 +414,21 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     /** {@link #translatedIn}'s mark of an access that took the normal path. */
     static final long LEAVE_BLOCK = 1L << 32;
 
+    /**
+     * A string instruction without REP (MOVS, CMPS, STOS, LODS, SCAS: {@code op}) in a translated
+     * block: the interpreter's {@link Strings#exec}, given the decode the block folded in
+     * ({@code form}: bit 0 a 32-bit operand, bit 1 32-bit addresses, bits 2 and up the segment
+     * override plus one, 0 for none). It faults as the interpreter's (the block stored the
+     * instruction's index first).
+     */
+    void translatedString(int op, int form) {
+        op32 = (form & 1) != 0;
+        addr32 = (form & 2) != 0;
+        segOvr = (form >>> 2) - 1;
+        rep = 0;
+        Strings.exec(this, op);
+    }
+
     /** OUT for translated code, as {@link #translatedIn}; returns whether the block must end after it. */
     boolean translatedOut(int port, int size, int value) {
         checkIo(port, size);

@@ -713,6 +713,30 @@ class TranslatorTest {
     }
 
     @Test
+    void aStosOrMovsIntoTheRunningBlockIsSeenByItsNextInstruction() throws Exception {
+        // STOSB writes the low byte of the next MOV's immediate and MOVSW the one after: the block
+        // must leave after each store so the MOV is fetched anew (the loop puts the immediates back)
+        sameAsInterpreter("""
+                mov ecx, 3
+                l: mov edi, f + 1
+                mov al, 0x22
+                stosb
+                f: mov ebx, 0x11111111
+                add esi, ebx
+                mov edi, g + 1
+                mov esi, src
+                movsw
+                g: mov edx, 0x33333333
+                add ebp, edx
+                mov dword [f + 1], 0x11111111
+                mov dword [g + 1], 0x33333333
+                dec ecx
+                jnz l
+                hlt
+                src: dw 0x4444""");
+    }
+
+    @Test
     void rotatesWithDeadOrLiveFlagsMatchTheInterpreter() throws Exception {
         // ROL/ROR by constants at each size. Dead flags (a later XOR, ADD, SUB, CMP or SHR sets
         // all six before anything reads them) let the translator skip the rotate's CF and OF; the
@@ -918,6 +942,116 @@ class TranslatorTest {
                 jnz l
                 hlt""");
         assertTrue(blocks[3] >= 1, "blocks promoted to hot code: " + blocks[3]);
+    }
+
+    @Test
+    void stringInstructionsWithoutRepRunInsideBlocksWithTheInterpretersResult() throws Exception {
+        // strlen and strcmp loops of LODSB/SCASB as the i386 kernel's string functions have them,
+        // copies with MOVSB/MOVSW/MOVSD forward and backward (STD), STOSD, LODSD through FS,
+        // CMPSW, SCASD (whose flags SETcc reads, not those of the TEST or CMP before) and a
+        // 16-bit-address MOVSB that wraps SI: each loop runs in one block, the string
+        // instructions inside it (before, a block ended before each of them). FS has base 0x100.
+        long[] blocks = sameAsInterpreter("""
+                mov dword [0x1020], 0x0100ffff
+                mov dword [0x1024], 0x00cf9200
+                mov ax, 0x20
+                mov fs, ax
+                mov ebp, 200
+                outer: mov esi, s1
+                or ecx, -1
+                len: lodsb
+                inc ecx
+                test al, al
+                jnz len
+                add [out], ecx
+                mov esi, s1
+                mov edi, s2
+                cmp1: lodsb
+                scasb
+                jne differ
+                test al, al
+                jnz cmp1
+                differ: sbb eax, eax
+                add [out + 4], eax
+                add [out + 8], esi
+                mov esi, s1
+                mov edi, buf
+                mov ecx, 3
+                copy: movsd
+                movsw
+                movsb
+                stosd
+                dec ecx
+                jnz copy
+                std
+                mov esi, s1 + 7
+                mov edi, buf + 63
+                mov ecx, 5
+                back: movsb
+                cmpsw
+                dec ecx
+                jnz back
+                cld
+                mov esi, s1 - 0x100
+                mov edi, s2
+                test esp, esp
+                fs lodsd
+                scasd
+                setz bl
+                add [out + 12], bl
+                cmp esp, 0
+                fs cmpsw
+                seta bl
+                add [out + 13], bl
+                mov si, 0xffff
+                mov di, 0x7f40
+                a16 movsb
+                a16 movsb
+                add [out + 16], esi
+                add [out + 20], edi
+                add byte [s1 + 3], 1
+                dec ebp
+                jnz outer
+                hlt
+                align 4
+                out: times 8 dd 0
+                s1: db "machina emulator", 0
+                s2: db "machine", 0
+                align 4
+                buf: times 32 dd 0
+                """);
+        assertTrue(blocks[0] < 4000, "blocks run: " + blocks[0]);
+    }
+
+    @Test
+    void aStringInstructionFaultingInsideABlockIsDeliveredWithTheStateBeforeIt() throws Exception {
+        // STOSB and MOVSB through ES with a limit of 0xFF raise #GP past it in the middle of a
+        // translated loop: the handler sees ECX, ESI and EDI as before the faulting instruction
+        // (the helper advances them only after its store) and skips it
+        long[] blocks = sameAsInterpreter("""
+                mov dword [0x1018], 0x000000ff
+                mov dword [0x101c], 0x00409200
+                mov ax, 0x18
+                mov es, ax
+                """ + gateToHandler(13) + """
+                mov ecx, 60
+                mov esi, 0x3800
+                xor edi, edi
+                again: add ebx, ecx
+                fault1: stosb
+                fault2: movsb
+                add edi, 3
+                dec ecx
+                jnz again
+                hlt
+                handler: add esp, 4
+                mov eax, [esp + 8]
+                mov [0x3000 + ecx * 4], eax
+                mov [0x3100 + ecx * 4], esi
+                mov [0x3200 + ecx * 4], edi
+                inc dword [esp]
+                iret""");
+        assertTrue(blocks[0] > 0, "blocks run: " + blocks[0]);
     }
 
     @Test
