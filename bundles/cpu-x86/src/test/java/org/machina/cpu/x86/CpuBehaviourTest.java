@@ -493,7 +493,21 @@ class CpuBehaviourTest {
 
     @Test
     void globalPagesSurviveCr3LoadsButNotInvlpg() throws Exception {
-        X86Cpu cpu = flat("mov eax, [0x300000]\nmov ebx, [0x302000]\n"
+        globalPagesAcrossCr3Loads(0);
+    }
+
+    @Test
+    void nonGlobalTranslationsFilledPastTheCr3FlushListAreFlushedToo() throws Exception {
+        // a CR3 load clears the entries filled since the last flush (Mmu.nonGlobalFilled, 4,096
+        // of them); 5,000 fills first (a load and INVLPG each) make it scan all entries instead
+        globalPagesAcrossCr3Loads(5000);
+    }
+
+    /** Global and non-global translations across a CR3 load and INVLPG, after {@code fills} other fills. */
+    private void globalPagesAcrossCr3Loads(int fills) throws Exception {
+        String before = fills == 0 ? "" : "mov ecx, " + fills + "\nxor esi, esi\n"
+                + "fill: mov eax, [esi]\ninvlpg [esi]\nadd esi, 0x1000\nand esi, 0x1fffff\ndec ecx\njnz fill\n";
+        X86Cpu cpu = flat(before + "mov eax, [0x300000]\nmov ebx, [0x302000]\n"
                 + "mov dword [0x21000 + 0x300*4], 0x301103\nmov dword [0x21000 + 0x302*4], 0x303003\n"
                 + "mov ecx, cr3\nmov cr3, ecx\nmov ecx, [0x300000]\nmov edx, [0x302000]\n"
                 + "invlpg [0x300000]\nmov esi, [0x300000]\nhlt");
