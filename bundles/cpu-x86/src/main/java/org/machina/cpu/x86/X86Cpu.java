@@ -17,7 +17,14 @@ import org.machina.api.state.Stateful;
  * instructions, exception delivery with double and triple fault), reset and the pins.
  */
 public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState> {
-    private static final int CHECK_INTERVAL = 256;
+    /**
+     * Instructions between two deadline checks, each a read of the guest clock (a host clock
+     * read, about 20 ns) and of the address space's map generation. 256 until 2026-12-06: the
+     * checks were then about 6 % of the machine thread's perf samples while the kernel
+     * decompresses itself (the host clock read 3.6 %, {@link #run} 2.3 %);
+     * {@code GuestClock.RECENT_READS} is the same number (see there).
+     */
+    private static final int CHECK_INTERVAL = 1024;
 
     private volatile boolean exitRequested;
     private volatile boolean intrLevel;
@@ -221,8 +228,9 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     /**
      * The most instructions a burst runs: the check interval, so the run loop's checks and the
      * burst's own set-up (the DMA check of the code pages) come once per interval. Interrupts are
-     * not delayed by it (a burst ends when one is pending and IF is set). 64 before: the kernel's
-     * decompressor then ran 8 % slower (machine-thread CPU, boot-phases.py).
+     * not delayed by it (a burst ends when one is pending and IF is set). 64 until 2026-12-05:
+     * the kernel's decompressor then ran 8 % slower (machine-thread CPU, boot-phases.py); 256
+     * until 2026-12-06 (see {@link #CHECK_INTERVAL}).
      */
     private static final int BURST = CHECK_INTERVAL;
 
@@ -235,6 +243,15 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
     private long retiredTranslated;
     /** For the translated block running: a jump back leaves it once it retired this many. */
     int blockBudget;
+    /**
+     * The most a translated block's loop runs before it returns to the run loop (its jumps back
+     * check {@link #blockBudget}). 256, as when bursts were 256 long: a block's runs from the jump
+     * cache decide when it becomes hot code, and HotSpot's tiers count the runs of its method, so
+     * longer runs made C2 compile the hot loops later and often by OSR: bursts of 1024 with
+     * blocks looping up to 1024 gave {@code cpu-bench.sh}'s memory kernel 730 and 738 MIPS against 786
+     * and 795 (with the runs counted per 256 instructions for the promotion), this 903 and 924.
+     */
+    private static final int BLOCK_BUDGET = 256;
 
     /** One instruction with the trap flag, RF and data breakpoints handled as the SDM says. */
     private void stepChecked() {
@@ -322,7 +339,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
                     code.blocksDropped = false;
                     blockBias = 0;
                     blockInsn = 0;
-                    blockBudget = n - done;
+                    blockBudget = Math.min(n - done, BLOCK_BUDGET);
                     int k = lockstep == null ? b.code().run(this) : lockstep(b);
                     if (k < 0) {
                         b = null;

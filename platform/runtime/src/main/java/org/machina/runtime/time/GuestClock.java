@@ -29,7 +29,7 @@ import org.machina.api.time.VirtualClock;
  * of {@link #nanos} returned, without reading the host clock, except every
  * {@value #RECENT_READS}th call and the first call after any change of state (attach, idle, busy,
  * resume, freeze, a stall found), which read it. The CPU reads {@code nanos()} at every deadline
- * check (every 256 instructions for the x86 CPU), so a timer register served from it is at most
+ * check (every 1024 instructions for the x86 CPU), so a timer register served from it is at most
  * that many instructions behind while the CPU runs, and {@value #RECENT_READS} reads of it
  * otherwise; on the machine thread, {@code nanos()} and {@code recentNanos()} together never go
  * back. {@value #RECENT_READS} is the CPU's check interval on purpose: a guest polling a timer
@@ -57,9 +57,10 @@ public final class GuestClock implements VirtualClock {
     public static final long STALL_NANOS = 200_000;
     /**
      * A machine-thread {@link #recentNanos} reads the host clock at least every this many calls:
-     * the x86 CPU's deadline check interval, in instructions (see the class comment).
+     * the x86 CPU's deadline check interval, in instructions (see the class comment). 256 until
+     * 2026-12-06, when the CPU's interval became 1024.
      */
-    public static final int RECENT_READS = 256;
+    public static final int RECENT_READS = 1024;
 
     private static final VarHandle SEEN;
 
