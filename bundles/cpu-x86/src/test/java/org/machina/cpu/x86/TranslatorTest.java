@@ -40,9 +40,11 @@ class TranslatorTest {
 
     /**
      * Translators {@link #sameAsInterpreter} compares with the interpreter: thresholds 1 and 3, and
-     * hot code after 2 runs, as regions of up to 192 instructions.
+     * hot code after 2 runs, as regions of up to 192 instructions and as the default's blocks (no
+     * regions).
      */
-    private static final Accel[] TRANSLATORS = {new Accel(true, 1), new Accel(true, 3), new Accel(true, 1, false, false, 2, 192)};
+    private static final Accel[] TRANSLATORS = {new Accel(true, 1), new Accel(true, 3), new Accel(true, 1, false, false, 2, 192),
+            new Accel(true, 1, false, false, 2, 0)};
 
     /**
      * Compares the state after {@code code} under the interpreter and each of {@link #TRANSLATORS};
@@ -163,7 +165,7 @@ class TranslatorTest {
         assertTrue(blocks[0] >= 580 && blocks[1] >= 580, "blocks run: " + blocks[0] + ", " + blocks[1]);
         // as hot code, the block after the return is a region: the jump back to l and what
         // follows from there (the body, f) are in it; f's RET leaves it, once a pass
-        assertTrue(blocks[3] >= 1, "blocks promoted to hot code: " + blocks[3]);
+        assertTrue(blocks[TRANSLATORS.length] >= 1, "blocks promoted to hot code: " + blocks[TRANSLATORS.length]);
         assertTrue(blocks[2] <= 310, "blocks run with regions: " + blocks[2]);
     }
 
@@ -201,7 +203,7 @@ class TranslatorTest {
                 pop dword [0x504]
                 hlt
                 """);
-        assertTrue(blocks[3] >= 1, "blocks promoted to hot code: " + blocks[3]);
+        assertTrue(blocks[TRANSLATORS.length] >= 1, "blocks promoted to hot code: " + blocks[TRANSLATORS.length]);
         assertTrue(blocks[2] * 3 < blocks[0], "blocks run as regions " + blocks[2] + " against " + blocks[0]);
     }
 
@@ -941,7 +943,7 @@ class TranslatorTest {
                 skip: dec ecx
                 jnz l
                 hlt""");
-        assertTrue(blocks[3] >= 1, "blocks promoted to hot code: " + blocks[3]);
+        assertTrue(blocks[TRANSLATORS.length] >= 1, "blocks promoted to hot code: " + blocks[TRANSLATORS.length]);
     }
 
     @Test
