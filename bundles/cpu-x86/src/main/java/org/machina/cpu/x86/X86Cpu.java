@@ -247,9 +247,10 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
      * The most a translated block's loop runs before it returns to the run loop (its jumps back
      * check {@link #blockBudget}). 256, as when bursts were 256 long: a block's runs from the jump
      * cache decide when it becomes hot code, and HotSpot's tiers count the runs of its method, so
-     * longer runs made C2 compile the hot loops later and often by OSR: bursts of 1024 with
-     * blocks looping up to 1024 gave {@code cpu-bench.sh}'s memory kernel 730 and 738 MIPS against 786
-     * and 795 (with the runs counted per 256 instructions for the promotion), this 903 and 924.
+     * longer runs made C2 compile the hot loops later and often by OSR. With blocks looping up to
+     * a whole burst of 1024 (and a long run counted once per 256 instructions towards hot code),
+     * {@code cpu-bench.sh}'s memory kernel ran at 730 and 738 MIPS against 786 and 795 before;
+     * with this budget, 903 and 924.
      */
     private static final int BLOCK_BUDGET = 256;
 

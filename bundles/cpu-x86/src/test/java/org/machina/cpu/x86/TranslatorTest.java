@@ -43,8 +43,8 @@ class TranslatorTest {
      * hot code after 2 runs, as regions of up to 192 instructions and as the default's blocks (no
      * regions).
      */
-    private static final Accel[] TRANSLATORS = {new Accel(true, 1), new Accel(true, 3), new Accel(true, 1, false, false, 2, 192),
-            new Accel(true, 1, false, false, 2, 0)};
+    private static final Accel[] TRANSLATORS = {new Accel(true, 1), new Accel(true, 3),
+            new Accel(true, 1, false, false, 2, 192), new Accel(true, 1, false, false, 2, 0)};
 
     /**
      * Compares the state after {@code code} under the interpreter and each of {@link #TRANSLATORS};
