@@ -546,21 +546,21 @@ abstract class Mmu extends X86State {
         mapEpoch++;
         if (nonGlobalFills > nonGlobalFilled.length) {
             for (int i = 0; i < tlbTag.length; i++) {
-                if (!tlbGlobal[i]) {
-                    tlbTag[i] = 0;
-                    tlbHot[2 * i] = 0;
-                }
+                if (!tlbGlobal[i]) dropEntry(i);
             }
         } else {
             for (int k = 0; k < nonGlobalFills; k++) {
                 int i = nonGlobalFilled[k];
-                if (!tlbGlobal[i]) { // it may have been filled again with a global page since
-                    tlbTag[i] = 0;
-                    tlbHot[2 * i] = 0;
-                }
+                if (!tlbGlobal[i]) dropEntry(i); // it may have been filled again with a global page since
             }
         }
         nonGlobalFills = 0;
+    }
+
+    /** Makes TLB entry {@code i} match nothing, for the interpreter and for hot code. */
+    private void dropEntry(int i) {
+        tlbTag[i] = 0;
+        tlbHot[2 * i] = 0;
     }
 
     /** INVLPG: drops the TLB entries and the jump-cache entries of the page of {@code lin}. */
@@ -568,10 +568,7 @@ abstract class Mmu extends X86State {
         tlbPageFlushes++;
         fetchTag = 0;
         int i = (lin >>> 12) & (TLB_SIZE - 1);
-        for (int k = 0; k < 4; k++) {
-            tlbTag[k * TLB_SIZE + i] = 0;
-            tlbHot[2 * (k * TLB_SIZE + i)] = 0;
-        }
+        for (int k = 0; k < 4; k++) dropEntry(k * TLB_SIZE + i);
         long bit = 1L << (lin >>> 12);
         if ((jumpPages[lin >>> 18] & bit) == 0) return;
         jumpPages[lin >>> 18] &= ~bit;
