@@ -7,8 +7,11 @@
 # Usage: scripts/bench/boot-bench.sh [REPS (default 1)]
 #   BENCH_EMUS="qemu machina machina-interp" (default "qemu machina") chooses the emulators: machina runs
 #   with its translator (-accel tcg), machina-interp with the interpreter alone; BENCH_TIMEOUT per boot (1200 s);
-#   MACHINA_LAUNCHER=JAR runs another launcher than the full distribution (built here if missing)
-# Machina's time includes the JVM and OSGi start-up, QEMU's its process start.
+#   MACHINA_LAUNCHER=JAR runs another launcher than the full distribution (built here if missing);
+#   MACHINA_AOT=off runs Machina without the JDK's AOT cache
+# Machina's time includes the JVM and OSGi start-up, QEMU's its process start. Machina's JVM uses
+# the AOT cache ./machina uses (scripts/jvm/aot.sh): when the distribution has none, an untimed
+# boot records it first.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/scripts/find-jdk.sh"
@@ -20,6 +23,8 @@ if [ -z "${MACHINA_LAUNCHER:-}" ]; then
 fi
 launcher=${MACHINA_LAUNCHER:-"$root/distributions/full/target/machina/lib/launcher-0.1.0-SNAPSHOT.jar"}
 [ -f "$launcher" ] || { echo "boot-bench: no launcher at $launcher" >&2; exit 1; }
+dist=$(dirname "$(dirname "$launcher")")
+. "$root/scripts/jvm/aot.sh"
 kernel="$root/images/vmlinuz"; initrd="$root/images/initramfs.cpio.gz"
 [ -f "$kernel" ] && [ -f "$initrd" ] || "$root/scripts/guest-images.sh" >&2
 # the kernel's crypto self-tests and ISA PnP probe are about 60 % of a boot's instructions (QEMU's
@@ -37,8 +42,9 @@ boot_one() { # emulator -> prints seconds until MACHINA-INIT-OK
       -kernel "$kernel" -initrd "$initrd" -append "$append" </dev/null 2>"$work/err.txt"; }
   else
     local accel=tcg; [ "$emu" = machina-interp ] && accel=interp
-    coproc EMU { exec timeout -k 5 "$limit" "$java_bin" --enable-native-access=ALL-UNNAMED \
-      --sun-misc-unsafe-memory-access=allow @"$root/scripts/jvm/machine.options" -jar "$launcher" run -machine pc -cpu pentium3 -accel "$accel" -m 256 -nographic \
+    # the options ./machina gives a machine's JVM (the AOT cache holds them: no --enable-native-access)
+    coproc EMU { exec timeout -k 5 "$limit" "$java_bin" -Xlog:disable -Xlog:all=warning,cds*=off,aot*=off:stderr \
+      --sun-misc-unsafe-memory-access=allow ${aot_opts[@]+"${aot_opts[@]}"} @"$root/scripts/jvm/machine.options" -jar "$launcher" run -machine pc -cpu pentium3 -accel "$accel" -m 256 -nographic \
       -kernel "$kernel" -initrd "$initrd" -append "$append" </dev/null 2>"$work/err.txt"; }
   fi
   local pid=$EMU_PID out=${EMU[0]}
@@ -57,6 +63,15 @@ boot_one() { # emulator -> prints seconds until MACHINA-INIT-OK
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 declare -A secs
+if [[ " ${BENCH_EMUS:-qemu machina} " == *" machina"* ]]; then
+  machina_aot "$dist" train
+  if [ "${aot_opts[0]:-}" = -XX:AOTMode=record ]; then
+    echo "boot-bench: no AOT cache for this distribution and JDK yet: one untimed Machina boot records it"
+    boot_one machina >/dev/null
+    machina_aot "$dist" train
+  fi
+  echo "boot-bench: Machina's JVM options from scripts/jvm/aot.sh: ${aot_opts[*]:-(none)}"
+fi
 for emu in ${BENCH_EMUS:-qemu machina}; do
   times=()
   for _ in $(seq "$reps"); do times+=("$(boot_one "$emu")"); done

@@ -10,6 +10,8 @@ Usage: scripts/bench/boot-phases.py
   ACCEL=tcg|interp|tcg,thresh=N   the -accel option (default tcg)
   OPTS=FILE                       the JVM's argument file (default scripts/jvm/machine.options)
   MACHINA_LAUNCHER=JAR            another launcher than the built full distribution's (an A/B pair)
+  AOT=FILE                        the JDK's AOT cache to use (scripts/jvm/aot.sh writes one in the
+                                  distribution's cds/ folder; default none)
   PERF=FILE                       run the JVM under `perf record` into FILE, with JIT symbols: snapshots
                                   of `jcmd PID Compiler.perfmap` every 2 s are merged into
                                   /tmp/perf-PID.map (code HotSpot replaced keeps its name), and the
@@ -120,7 +122,9 @@ def main():
     subprocess.run([ROOT + '/scripts/guest-images.sh'], stdout=sys.stderr, check=True)
     work = tempfile.mkdtemp()
     qmp = work + '/qmp'
-    cmd = [jh + '/bin/java', '--enable-native-access=ALL-UNNAMED', '--sun-misc-unsafe-memory-access=allow',
+    # no --enable-native-access (the launcher's manifest grants it): an AOT cache holds the options it was written with
+    aot = ['-XX:AOTCache=' + os.environ['AOT']] if os.environ.get('AOT') else []
+    cmd = [jh + '/bin/java', '--sun-misc-unsafe-memory-access=allow'] + aot + [
            '@' + os.environ.get('OPTS', ROOT + '/scripts/jvm/machine.options'), '-jar', launcher, 'run',
            '-machine', 'pc', '-cpu', 'pentium3', '-accel', os.environ.get('ACCEL', 'tcg'), '-m', '256', '-nographic',
            '-kernel', ROOT + '/images/vmlinuz', '-initrd', ROOT + '/images/initramfs.cpio.gz',
