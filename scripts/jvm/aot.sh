@@ -40,7 +40,7 @@ machina_aot() {
     if [ "$f" != "$conf" ] || ! aot_current "$dist" "$f"; then rm -f "$f"; fi
   done
   if [ -f "$conf" ]; then
-    echo "machina: writing the JVM's AOT cache from the first machine run's training data (once)..." >&2
+    echo "machina: writing the JVM's AOT cache from the first boot's training data (once)..." >&2
     local tmp="$cache.$$.tmp"
     if "$JAVA_HOME/bin/java" -Xlog:disable -Xlog:all=error:stderr -XX:AOTMode=create -XX:AOTConfiguration="$conf" \
         -XX:AOTCache="$tmp" --sun-misc-unsafe-memory-access=allow @"$(dirname "${BASH_SOURCE[0]}")/machine.options" \
