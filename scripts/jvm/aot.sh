@@ -26,7 +26,7 @@ machina_aot() {
   local dist=$1 mode=$2 dir="$1/cds" id cache conf f
   aot_opts=()
   [ "${MACHINA_AOT:-on}" = off ] && return 0
-  id=$({ echo "$JAVA_HOME"; cat "$JAVA_HOME/release" 2>/dev/null; } | cksum | cut -d' ' -f1)
+  id=$({ echo "$JAVA_HOME"; cat "$JAVA_HOME/release" 2>/dev/null || true; } | cksum | cut -d" " -f1)
   cache="$dir/machine-$id.aot"
   conf="$dir/machine-$id.aotconf"
   if aot_current "$dist" "$cache"; then
