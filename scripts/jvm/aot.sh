@@ -29,7 +29,7 @@ machina_aot() {
   id=$({ echo "$JAVA_HOME"; cat "$JAVA_HOME/release" 2>/dev/null || true; } | cksum | cut -d" " -f1)
   cache="$dir/machine-$id.aot"
   conf="$dir/machine-$id.aotconf"
-  if aot_current "$dist" "$cache"; then
+  if dist_current "$dist" "$cache"; then
     aot_opts=(-XX:AOTCache="$cache")
     return 0
   fi
@@ -37,7 +37,7 @@ machina_aot() {
   # another JDK's files, and files older than a jar of the distribution
   for f in "$dir"/machine-*.aot "$dir"/machine-*.aotconf; do
     [ -e "$f" ] || continue
-    if [ "$f" != "$conf" ] || ! aot_current "$dist" "$f"; then rm -f "$f"; fi
+    if [ "$f" != "$conf" ] || ! dist_current "$dist" "$f"; then rm -f "$f"; fi
   done
   if [ -f "$conf" ]; then
     echo "machina: writing the JVM's AOT cache from the first boot's training data (once)..." >&2
@@ -59,7 +59,8 @@ machina_aot() {
   fi
 }
 
-# true when file $2 exists and no jar of distribution $1 is newer
-aot_current() {
+# true when file $2 exists and no jar of distribution $1 is newer (also ./machina's test for its
+# class-data sharing archives)
+dist_current() {
   [ -f "$2" ] && [ -z "$(find "$1/lib" "$1/bundles" -newer "$2" -print -quit 2>/dev/null)" ]
 }
