@@ -27,11 +27,11 @@ import java.util.List;
  *
  * <p>A block ends after a control transfer (RET, an indirect JMP or CALL, a JMP or CALL whose
  * target is not ahead in its page), before an instruction the translator does not handle, at the
- * end of the page, or after {@link #MAX_INSTRUCTIONS}; it goes on past a Jcc (the not-taken side)
- * and at the target of a JMP or CALL ahead in the same page. After
- * every instruction that stores to memory it checks {@link CodeCache#blocksDropped} and leaves
- * early when a store changed translated code, so self-modifying code is seen by the next
- * instruction as in the interpreter. Before every instruction that can fault it records its
+ * end of the page, or after {@link #MAX_INSTRUCTIONS} ({@link #MAX_HOT_INSTRUCTIONS} as hot code); it
+ * goes on past a Jcc (the not-taken side) and at the target of a JMP or CALL ahead in the same
+ * page. After every instruction that stores to memory it checks {@link CodeCache#blocksDropped}
+ * and leaves early when a store changed translated code, so self-modifying code is seen by the
+ * next instruction as in the interpreter. Before every instruction that can fault it records its
  * index in the block ({@code blockInsn}); the CPU takes EIP and the retired count from it when
  * a fault leaves the block, and ESP as the fault found it (no translated instruction changes
  * ESP before its last possible fault, but LEAVE, which records ESP itself), so the fault is
@@ -45,6 +45,16 @@ import java.util.List;
  */
 final class BlockCompiler {
     static final int MAX_INSTRUCTIONS = 48;
+    /**
+     * The most instructions of a block translated again as hot code, fewer when its bytecode
+     * would be more than HotSpot compiles ({@link #MAX_CODE_LENGTH}). C2 compiles it, so a long
+     * run costs compile time on the other core, not the CPU's; the run loop is entered once for
+     * it instead of once every {@link #MAX_INSTRUCTIONS} (unrolled hash rounds, the decompressor's
+     * runs of branches not taken). Boots to /init, three alternating pairs, 192 against 48: the
+     * decompressor's phase took the machine thread 6.10, 5.78, 5.77 s against 6.76, 6.75, 6.36 s;
+     * 96 and 384 did as well as 192 (docs/architecture.md, the nineteenth stop).
+     */
+    static final int MAX_HOT_INSTRUCTIONS = 192;
     /** The name of every translated block's hidden class, and of a block translated again as hot code. */
     static final String BLOCK_CODE = "org.machina.cpu.x86.TranslatedCode", HOT_CODE = "org.machina.cpu.x86.HotCode";
     /** The most bytes a block can span (each instruction at most 15 bytes). */
@@ -243,8 +253,11 @@ final class BlockCompiler {
                                       java.util.function.IntPredicate hotEntries) {
         boolean hot = hotEntries != null;
         List<Insn> insns = new ArrayList<>();
+        // the page offset after each instruction (its target's, after a JMP or CALL ahead)
+        int[] ends = new int[MAX_HOT_INSTRUCTIONS];
         int off = offset, at = eip;
-        while (insns.size() < MAX_INSTRUCTIONS && off < page.length) {
+        int limit = hot ? MAX_HOT_INSTRUCTIONS : MAX_INSTRUCTIONS;
+        while (insns.size() < limit && off < page.length) {
             Insn in = decodeAt(page, off, at, code32);
             if (in == null) break;
             insns.add(in);
@@ -252,15 +265,28 @@ final class BlockCompiler {
             at = in.next();
             if (in.transfer() && !in.conditional()) {
                 int skip = forward(in, off, page.length);
-                if (skip < 0) break;
+                if (skip < 0) {
+                    ends[insns.size() - 1] = off;
+                    break;
+                }
                 off += skip; // the block goes on at the target
                 at = Emitter.target(in);
             }
+            ends[insns.size() - 1] = off;
         }
         if (insns.isEmpty()) return null;
         int low = offset, high = off;
         boolean inlineTlb = INLINE_TLB.equals("on") || INLINE_TLB.equals(hot ? "hot" : "c1");
         byte[] bytes = null;
+        if (insns.size() > MAX_INSTRUCTIONS) {
+            // hot code's longer straight run, shortened until HotSpot compiles it (MAX_CODE_LENGTH)
+            for (;;) {
+                bytes = generate(insns, true, inlineTlb, TranslatedBlock.NO_ENTRIES, csBase + eip);
+                if (codeLength(bytes) <= MAX_CODE_LENGTH || insns.size() <= MAX_INSTRUCTIONS) break;
+                insns = new ArrayList<>(insns.subList(0, Math.max(MAX_INSTRUCTIONS, insns.size() * 3 / 4)));
+                high = ends[insns.size() - 1];
+            }
+        }
         int[] entries = TranslatedBlock.NO_ENTRIES;
         if (hot && code32 && region > insns.size()) {
             // a region, as large as HotSpot still compiles: a method of more than 8000 bytes of

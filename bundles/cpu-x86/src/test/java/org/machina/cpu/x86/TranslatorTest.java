@@ -208,6 +208,69 @@ class TranslatorTest {
     }
 
     @Test
+    void aHotBlockRunsAStraightRunLongerThanABlockAndFaultsPreciselyInIt() throws Exception {
+        // a loop body of 127 instructions without a branch: three blocks a pass at first, one as
+        // hot code (BlockCompiler.MAX_HOT_INSTRUCTIONS); in the 351st pass DIV, the 63rd
+        // instruction, divides by zero, and the handler stores ECX and the EIP the fault pushed
+        String code = gateToHandler(0) + """
+                mov esp, 0x80000
+                mov ecx, 400
+                mov esi, 700
+                xor ebx, ebx
+                xor edi, edi
+                l: times 60 add edi, ecx
+                xor edx, edx
+                mov eax, 100000
+                div esi
+                times 60 add ebx, edi
+                sub esi, 2
+                mov [0x600], ebx
+                dec ecx
+                jnz l
+                hlt
+                handler: mov [0x500], ecx
+                pop dword [0x504]
+                hlt
+                """;
+        long[] blocks = sameAsInterpreter(code);
+        assertTrue(blocks[TRANSLATORS.length] >= 1, "blocks promoted to hot code: " + blocks[TRANSLATORS.length]);
+        assertTrue(blocks[3] * 2 < blocks[0], "hot blocks run " + blocks[3] + " against " + blocks[0]);
+        assertTrue(longestHotBlock(code) > BlockCompiler.MAX_INSTRUCTIONS, "the hot block is one straight run");
+    }
+
+    @Test
+    void aHotStraightRunTooLongForHotSpotIsShortenedUntilItsBytecodeFits() throws Exception {
+        // 190 read-modify-writes of memory: as one hot block more bytecode than HotSpot compiles
+        // (BlockCompiler.MAX_CODE_LENGTH), so the run is cut, but not back to a block's length
+        String code = """
+                mov ecx, 40
+                l: times 190 add [buf], ecx
+                dec ecx
+                jnz l
+                hlt
+                align 4
+                buf: dd 0
+                """;
+        sameAsInterpreter(code);
+        int longest = longestHotBlock(code);
+        assertTrue(longest > BlockCompiler.MAX_INSTRUCTIONS && longest < 190, "hot block of " + longest);
+    }
+
+    /** The most instructions of a hot block left in the code's page after {@code code} ran, hot code after 2 runs. */
+    private static int longestHotBlock(String code) throws Exception {
+        FakeMachine m = new FakeMachine(8 << 20);
+        X86Cpu cpu = run(code, new Accel(true, 1, false, false, 2, 0), m);
+        var page = cpu.code.page(m.memory().translate(ORIGIN).ram(), ORIGIN);
+        int longest = 0;
+        for (TranslatedBlock b : page.blocks) {
+            if (b != null && b != TranslatedBlock.NONE && b != TranslatedBlock.PENDING && b.hot()) {
+                longest = Math.max(longest, b.eips().length);
+            }
+        }
+        return longest;
+    }
+
+    @Test
     void lockedAndBitInstructionsMatchTheInterpreter() throws Exception {
         long[] blocks = sameAsInterpreter("""
                 mov ecx, 200
