@@ -17,6 +17,10 @@ Usage: scripts/bench/boot-phases.py
                                   /tmp/perf-PID.map (code HotSpot replaced keeps its name), and the
                                   phases' CLOCK_MONOTONIC times are printed for `perf report --time`
                                   (JFR hides the translated blocks' hidden-class frames; perf does not)
+  GUEST_PROFILE=N                 where the guest ran: the CPU's PC sampler (-Dmachina.x86.samplePc,
+                                  every 100 us) during the boot, then /proc/kallsyms read from the
+                                  guest's shell; prints each phase's N guest functions with the most
+                                  samples (code outside the kernel's symbols by 64 KiB of addresses)
 """
 import bisect
 import glob
@@ -113,6 +117,67 @@ def cpu_stats(qmp):
             return reply['return']['cpu']
 
 
+def read_kallsyms(proc):
+    """The guest's text symbols, [(address, name)] sorted: asks the shell /init leaves on the console
+    for /proc/kallsyms. Ends the run when the shell does not answer within two minutes."""
+    timer = threading.Timer(120, proc.kill)
+    timer.start()
+    # the echoed command line holds the expression, the shell's output its value: the end is unambiguous
+    proc.stdin.write(b'cat /proc/kallsyms; echo KALLSYMS-END-$((6*7))\n')
+    proc.stdin.flush()
+    syms = []
+    try:
+        for line in proc.stdout:
+            line = line.decode(errors='replace').strip()
+            if line == 'KALLSYMS-END-42':
+                break
+            p = line.split()
+            if len(p) >= 3 and p[1] in 'tTwW' and len(p[0]) == 8:
+                try:
+                    syms.append((int(p[0], 16), p[2]))
+                except ValueError:
+                    pass
+        else:
+            sys.exit('boot-phases: no /proc/kallsyms from the guest (GUEST_PROFILE needs its shell)')
+    finally:
+        timer.cancel()
+    syms.sort()
+    if not syms or syms[-1][0] == 0:
+        sys.exit('boot-phases: the guest hid its symbols\' addresses (kptr_restrict)')
+    return syms
+
+
+def read_samples(path):
+    """The PC sampler's lines: [(monotonic seconds, linear address)]."""
+    out = []
+    for line in open(path):
+        p = line.split()
+        if len(p) == 2:
+            out.append((int(p[0]) / 1e9, int(p[1], 16)))
+    return out
+
+
+def print_guest_profile(samples, syms, ends, top):
+    """Each phase's functions with the most PC samples."""
+    addrs = [a for a, _ in syms]
+    start = float('-inf')
+    for (name, _), end in zip(MARKS, ends):
+        counts, n = {}, 0
+        for t, pc in samples:
+            if start <= t < end:
+                n += 1
+                i = bisect.bisect_right(addrs, pc) - 1
+                if i >= 0 and pc - addrs[i] < 0x10000 and addrs[0] <= pc:
+                    key = syms[i][1]
+                else:
+                    key = '[linear %08x-%08x]' % (pc & ~0xffff, pc | 0xffff)
+                counts[key] = counts.get(key, 0) + 1
+        print('%-6s guest PC samples: %d' % (name, n))
+        for key, c in sorted(counts.items(), key=lambda kv: -kv[1])[:top]:
+            print('       %5.1f %%  %s' % (100.0 * c / n, key))
+        start = end
+
+
 def main():
     jh = java_home()
     launcher = os.environ.get('MACHINA_LAUNCHER',
@@ -130,6 +195,10 @@ def main():
            '-kernel', ROOT + '/images/vmlinuz', '-initrd', ROOT + '/images/initramfs.cpio.gz',
            '-append', 'console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 cryptomgr.notests noisapnp',
            '-qmp', 'unix:%s,server=on,wait=off' % qmp]
+    profile_top = int(os.environ.get('GUEST_PROFILE', '0'))
+    pc_file = work + '/pc-samples'
+    if profile_top:
+        cmd[cmd.index('-jar'):cmd.index('-jar')] = ['-Dmachina.x86.samplePc=' + pc_file]
     perf_out = os.environ.get('PERF')
     if perf_out:
         # perf starts the JVM, so it follows every thread the JVM starts later (compiler threads
@@ -137,7 +206,8 @@ def main():
         # left half of the machine thread's samples in JIT code without a map
         cmd = ['perf', 'record', '-q', '-k', 'CLOCK_MONOTONIC', '-F', '499', '-o', perf_out, '--'] + cmd
     t0 = time.time()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if profile_top else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     pid = java_pid(proc.pid) if perf_out else proc.pid
     snaps, done = [], threading.Event()
 
@@ -164,6 +234,9 @@ def main():
                     break
         if len(rows) < len(MARKS):
             sys.exit('boot-phases: the machine ended before %s' % MARKS[len(rows)][1])
+        if profile_top:
+            kallsyms = read_kallsyms(proc)
+            shutil.copy(pc_file, pc_file + '.copy')  # the sampler's flushed lines, before the JVM ends
         if perf_out:
             subprocess.run([jh + '/bin/jcmd', str(pid), 'Compiler.perfmap'], capture_output=True)
             done.set()
@@ -174,6 +247,7 @@ def main():
         done.set()
         proc.terminate()
         proc.wait()
+        samples = read_samples(pc_file + '.copy') if profile_top and os.path.exists(pc_file + '.copy') else []
         shutil.rmtree(work, ignore_errors=True)
     prev = None
     for name, wall, mono, cpu, stats in rows:
@@ -193,6 +267,8 @@ def main():
     if perf_out:
         print('perf: %s, symbols in /tmp/perf-%d.map; e.g. perf report -i %s --comm machine-run --sort sym '
               '--time START,END' % (perf_out, pid, perf_out))
+    if profile_top:
+        print_guest_profile(samples, kallsyms, [r[2] for r in rows], profile_top)
 
 
 if __name__ == '__main__':

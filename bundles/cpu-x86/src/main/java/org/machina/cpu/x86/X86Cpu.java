@@ -108,6 +108,7 @@ public final class X86Cpu extends Extended implements Cpu, Stateful<X86CpuState>
         }
         refreshWatch();
         reset();
+        PcSampler.startIfAsked(this);
     }
 
     @Override
