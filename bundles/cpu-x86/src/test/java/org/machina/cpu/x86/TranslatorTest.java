@@ -79,6 +79,19 @@ class TranslatorTest {
         return blocks;
     }
 
+    /**
+     * The end of a loop at label {@code l} counted down in ECX, and the handler {@link #gateToHandler}
+     * names: it stores ECX and the EIP the fault pushed, for the comparison with the interpreter.
+     */
+    private static final String LOOP_END_AND_DIVIDE_ERROR_HANDLER = """
+            dec ecx
+            jnz l
+            hlt
+            handler: mov [0x500], ecx
+            pop dword [0x504]
+            hlt
+            """;
+
     /** Assembly that makes IDT entry {@code vector} (the IDT is at 0x2000) a 32-bit interrupt gate to label {@code handler}. */
     private static String gateToHandler(int vector) {
         int at = 0x2000 + vector * 8;
@@ -196,13 +209,7 @@ class TranslatorTest {
                 div esi
                 mov eax, [0x600]
                 sub esi, 2
-                dec ecx
-                jnz l
-                hlt
-                handler: mov [0x500], ecx
-                pop dword [0x504]
-                hlt
-                """);
+                """ + LOOP_END_AND_DIVIDE_ERROR_HANDLER);
         assertTrue(blocks[TRANSLATORS.length] >= 1, "blocks promoted to hot code: " + blocks[TRANSLATORS.length]);
         assertTrue(blocks[2] * 3 < blocks[0], "blocks run as regions " + blocks[2] + " against " + blocks[0]);
     }
@@ -225,13 +232,7 @@ class TranslatorTest {
                 times 60 add ebx, edi
                 sub esi, 2
                 mov [0x600], ebx
-                dec ecx
-                jnz l
-                hlt
-                handler: mov [0x500], ecx
-                pop dword [0x504]
-                hlt
-                """;
+                """ + LOOP_END_AND_DIVIDE_ERROR_HANDLER;
         long[] blocks = sameAsInterpreter(code);
         assertTrue(blocks[TRANSLATORS.length] >= 1, "blocks promoted to hot code: " + blocks[TRANSLATORS.length]);
         assertTrue(blocks[3] * 2 < blocks[0], "hot blocks run " + blocks[3] + " against " + blocks[0]);
