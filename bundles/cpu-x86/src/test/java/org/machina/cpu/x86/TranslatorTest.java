@@ -257,18 +257,22 @@ class TranslatorTest {
         assertTrue(longest > BlockCompiler.MAX_INSTRUCTIONS && longest < 190, "hot block of " + longest);
     }
 
-    /** The most instructions of a hot block left in the code's page after {@code code} ran, hot code after 2 runs. */
+    /** The most instructions of a hot block left in the code's page after {@code code} ran. */
     private static int longestHotBlock(String code) throws Exception {
+        return blocksAfterHotRun(code).stream().filter(TranslatedBlock::hot).mapToInt(b -> b.eips().length).max()
+                .orElse(0);
+    }
+
+    /** The translated blocks left in the code's page after {@code code} ran with hot code after 2 runs. */
+    private static List<TranslatedBlock> blocksAfterHotRun(String code) throws Exception {
         FakeMachine m = new FakeMachine(8 << 20);
         X86Cpu cpu = run(code, new Accel(true, 1, false, false, 2, 0), m);
         var page = cpu.code.page(m.memory().translate(ORIGIN).ram(), ORIGIN);
-        int longest = 0;
+        List<TranslatedBlock> blocks = new ArrayList<>();
         for (TranslatedBlock b : page.blocks) {
-            if (b != null && b != TranslatedBlock.NONE && b != TranslatedBlock.PENDING && b.hot()) {
-                longest = Math.max(longest, b.eips().length);
-            }
+            if (b != null && b != TranslatedBlock.NONE && b != TranslatedBlock.PENDING) blocks.add(b);
         }
-        return longest;
+        return blocks;
     }
 
     @Test
@@ -408,12 +412,8 @@ class TranslatorTest {
                 dec ecx
                 jnz l
                 hlt""";
-        FakeMachine m = new FakeMachine(8 << 20);
-        X86Cpu cpu = run(code, new Accel(true, 1, false, false, 2, 0), m); // hot code after 2 runs
-        var page = cpu.code.page(m.memory().translate(ORIGIN).ram(), ORIGIN);
         int named = 0, hot = 0;
-        for (TranslatedBlock b : page.blocks) {
-            if (b == null || b == TranslatedBlock.NONE || b == TranslatedBlock.PENDING) continue;
+        for (TranslatedBlock b : blocksAfterHotRun(code)) {
             String name = b.code().getClass().getName(); // a hidden class: NAME/0x...
             String expected = String.format("org.machina.cpu.x86.%s_%08x/", b.hot() ? "HotCode" : "TranslatedCode",
                     b.csBase() + b.eip());
