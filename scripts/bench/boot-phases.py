@@ -148,11 +148,11 @@ def read_kallsyms(proc):
 
 
 def read_samples(path):
-    """The PC sampler's lines: [(monotonic seconds, linear address)]."""
+    """The PC sampler's whole lines: [(monotonic seconds, linear address)] (the last may be half written)."""
     out = []
     for line in open(path):
         p = line.split()
-        if len(p) == 2:
+        if len(p) == 2 and line.endswith('\n'):
             out.append((int(p[0]) / 1e9, int(p[1], 16)))
     return out
 
@@ -236,7 +236,7 @@ def main():
             sys.exit('boot-phases: the machine ended before %s' % MARKS[len(rows)][1])
         if profile_top:
             kallsyms = read_kallsyms(proc)
-            shutil.copy(pc_file, pc_file + '.copy')  # the sampler's flushed lines, before the JVM ends
+            samples = read_samples(pc_file)  # the lines the sampler has flushed (it runs until the JVM ends)
         if perf_out:
             subprocess.run([jh + '/bin/jcmd', str(pid), 'Compiler.perfmap'], capture_output=True)
             done.set()
@@ -247,7 +247,6 @@ def main():
         done.set()
         proc.terminate()
         proc.wait()
-        samples = read_samples(pc_file + '.copy') if profile_top and os.path.exists(pc_file + '.copy') else []
         shutil.rmtree(work, ignore_errors=True)
     prev = None
     for name, wall, mono, cpu, stats in rows:
